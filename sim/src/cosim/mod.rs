@@ -1,0 +1,201 @@
+//! Co-simulation: proves that the Verilog rust-hdl generates for a block passes
+//! yosys's check and computes, cycle by cycle, the same outputs as the Rust simulation.
+//!
+//! A block test:
+//! ```ignore
+//! cosim_ports!(Counter { inputs: [enable], outputs: [count] });
+//! let vectors: Vec<Vec<u64>> = (0..1000).map(|i| vec![(i % 3 != 0) as u64]).collect();
+//! let report = check_block(Counter::default, &vectors)?;
+//! ```
+//! Timing convention (drive.rs): on cycle i the inputs `vectors[i]` are applied with
+//! the clock low, outputs are sampled, then the clock rises.
+
+mod drive;
+mod ports;
+mod verilog_sim;
+mod yosys_check;
+
+#[cfg(test)]
+mod tests;
+
+pub use drive::{check_vectors, connect, run_rust};
+pub use ports::{signal_width, PortValue, Ports, __Logic};
+pub use verilog_sim::{pack_hex, run_verilog, testbench, Simulator};
+pub use yosys_check::{checked_verilog, yosys_check};
+
+use anyhow::{bail, Result};
+use rust_hdl::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What a successful `check_block` ran.
+#[derive(Debug, Clone)]
+pub struct CosimReport {
+    pub cycles: usize,
+    /// The Verilog simulators whose outputs matched the Rust simulation on every cycle.
+    pub simulators: Vec<Simulator>,
+    /// Wall-clock time of each stage: ("yosys", ..), ("rust", ..), ("Icarus Verilog", ..).
+    pub times: Vec<(String, Duration)>,
+}
+
+impl std::fmt::Display for CosimReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let sims: Vec<String> = self.simulators.iter().map(|s| s.to_string()).collect();
+        let times: Vec<String> = self.times.iter().map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64())).collect();
+        write!(f, "{} cycles identical in Rust and {} ({})", self.cycles, sims.join(" and "), times.join(", "))
+    }
+}
+
+/// Runs yosys's check on the block's generated Verilog, then the vectors (one `Vec` per
+/// cycle, one value per input in `Ports::inputs()` order) through the Rust simulation,
+/// Icarus Verilog, and Verilator when it is installed (set `COSIM_VERILATOR=0` to skip
+/// it), and requires identical outputs on every cycle. `make` builds a fresh block.
+///
+/// Errors name the first differing cycle, port, both values and that cycle's inputs.
+pub fn check_block<B: Block + Ports>(make: impl Fn() -> B, vectors: &[Vec<u64>]) -> Result<CosimReport> {
+    for tool in ["yosys", "iverilog", "vvp"] {
+        require_tool(tool)?;
+    }
+    check_vectors::<B>(vectors)?;
+    let (inputs, outputs) = (B::inputs(), B::outputs());
+    let mut times = Vec::new();
+
+    let t = Instant::now();
+    let mut uut = make();
+    connect(&mut uut)?;
+    let verilog = checked_verilog(&uut)?;
+    check_top_ports::<B>(&verilog)?;
+    times.push(("yosys".to_string(), t.elapsed()));
+
+    let t = Instant::now();
+    let expected = run_rust(&mut make(), vectors)?;
+    times.push(("rust".to_string(), t.elapsed()));
+
+    let mut simulators = vec![Simulator::Icarus];
+    if verilator_wanted() {
+        simulators.push(Simulator::Verilator);
+    }
+    for &sim in &simulators {
+        let t = Instant::now();
+        let got = run_verilog(sim, &verilog, &inputs, &outputs, vectors)?;
+        times.push((sim.to_string(), t.elapsed()));
+        compare::<B>(sim, vectors, &expected, &got)?;
+    }
+    Ok(CosimReport { cycles: vectors.len(), simulators, times })
+}
+
+/// Verilator runs when installed unless `COSIM_VERILATOR=0`.
+fn verilator_wanted() -> bool {
+    std::env::var("COSIM_VERILATOR").map_or(true, |v| v != "0") && tool_exists("verilator")
+}
+
+/// Fails on the first cycle where `got` differs from the Rust outputs `expected`.
+fn compare<B: Ports>(sim: Simulator, vectors: &[Vec<u64>], expected: &[Vec<u64>], got: &[Vec<u64>]) -> Result<()> {
+    let (inputs, outputs) = (B::inputs(), B::outputs());
+    for (cycle, (e, g)) in expected.iter().zip(got).enumerate() {
+        if let Some(k) = (0..outputs.len()).find(|&k| e[k] != g[k]) {
+            let ins: Vec<String> = inputs.iter().zip(&vectors[cycle]).map(|((n, _), v)| format!("{n}={v:#x}")).collect();
+            bail!(
+                "Rust and {sim} disagree on cycle {cycle}: output `{}` is {:#x} in Rust and {:#x} in {sim} (inputs on that cycle: {}); {KEEP_HINT}",
+                outputs[k].0,
+                e[k],
+                g[k],
+                if ins.is_empty() { "none".to_string() } else { ins.join(", ") }
+            );
+        }
+    }
+    if expected.len() != got.len() {
+        bail!("Rust gave {} cycles of outputs and {sim} {}", expected.len(), got.len());
+    }
+    Ok(())
+}
+
+/// The ports of module `top` must be exactly `clock` plus the ports listed in
+/// `cosim_ports!`; otherwise the testbench would leave a port unconnected.
+fn check_top_ports<B: Ports>(verilog: &str) -> Result<()> {
+    let Some(start) = verilog.find("module top(") else {
+        bail!("the generated Verilog has no `module top(`");
+    };
+    let rest = &verilog[start + "module top(".len()..];
+    let args = &rest[..rest.find(')').unwrap_or(0)];
+    let mut actual: Vec<&str> = args.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let mut listed: Vec<&str> = std::iter::once("clock")
+        .chain(B::inputs().into_iter().chain(B::outputs()).map(|(n, _)| n))
+        .collect();
+    actual.sort();
+    listed.sort();
+    if actual != listed {
+        bail!(
+            "the ports of the generated module top ({}) are not `clock` plus the ports listed in cosim_ports! ({})",
+            actual.join(", "),
+            listed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn tool_exists(tool: &str) -> bool {
+    std::process::Command::new("which")
+        .arg(tool)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Fails with how to install `tool` when it is not on the PATH.
+pub fn require_tool(tool: &str) -> Result<()> {
+    if tool_exists(tool) {
+        return Ok(());
+    }
+    let package = match tool {
+        "iverilog" | "vvp" => "iverilog",
+        other => other,
+    };
+    bail!("co-simulation needs `{tool}`, which is not installed: run `apt-get install -y {package}` (as root)")
+}
+
+/// A scratch directory, removed when dropped. With `COSIM_KEEP=1` every directory is
+/// kept (and its path printed) for a post-mortem; by default nothing is left in /tmp,
+/// also by the tests that expect a failure.
+pub struct WorkDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+/// The hint errors end with.
+pub const KEEP_HINT: &str = "set COSIM_KEEP=1 to keep the Verilog, testbench and logs";
+
+impl WorkDir {
+    pub fn new(what: &str) -> Result<WorkDir> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.subsec_nanos();
+        let path = std::env::temp_dir().join(format!("tcpip-cosim-{what}-{}-{n}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path)?;
+        let keep = std::env::var("COSIM_KEEP").is_ok_and(|v| v == "1");
+        if keep {
+            eprintln!("cosim: keeping {}", path.display());
+        }
+        Ok(WorkDir { path, keep })
+    }
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    /// For an error message: where the files are, or how to keep them.
+    pub fn hint(&self) -> String {
+        if self.keep {
+            format!("files kept in {}", self.path.display())
+        } else {
+            KEEP_HINT.to_string()
+        }
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Tests of the harness on tiny blocks defined here.
+
+use super::*;
+use crate::cosim_ports;
+use rust_hdl::prelude::*;
+
+/// An 8-bit counter with enable, and a combinational `wrap` flag (same-cycle path from
+/// the input `enable` to an output).
+#[derive(LogicBlock, Default)]
+struct Counter {
+    clock: Signal<In, Clock>,
+    enable: Signal<In, Bit>,
+    count: Signal<Out, Bits<8>>,
+    wrap: Signal<Out, Bit>,
+    state: DFF<Bits<8>>,
+}
+
+impl Logic for Counter {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, state);
+        if self.enable.val() {
+            self.state.d.next = self.state.q.val() + 1;
+        }
+        self.count.next = self.state.q.val();
+        self.wrap.next = self.enable.val() & (self.state.q.val() == 255);
+    }
+}
+
+cosim_ports!(Counter { inputs: [enable], outputs: [count, wrap] });
+
+/// RUSTHDL.md trap 2: `(a + 1) == 0` is true for a = 0xFF in Rust (8-bit wrap) and
+/// false in Verilog (the sum is 32 bits wide).
+#[derive(LogicBlock, Default)]
+struct WidthTrap {
+    clock: Signal<In, Clock>,
+    a: Signal<In, Bits<8>>,
+    z: Signal<Out, Bit>,
+}
+
+impl Logic for WidthTrap {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.z.next = (self.a.val() + 1) == 0;
+    }
+}
+
+cosim_ports!(WidthTrap { inputs: [a], outputs: [z] });
+
+/// `q` is written only when `en` is high: a latch in Verilog.
+#[derive(LogicBlock, Default)]
+struct Latch {
+    clock: Signal<In, Clock>,
+    en: Signal<In, Bit>,
+    d: Signal<In, Bits<4>>,
+    q: Signal<Out, Bits<4>>,
+}
+
+impl Logic for Latch {
+    #[hdl_gen]
+    fn update(&mut self) {
+        if self.en.val() {
+            self.q.next = self.d.val();
+        }
+    }
+}
+
+cosim_ports!(Latch { inputs: [en, d], outputs: [q] });
+
+/// Same as `Counter`, but `cosim_ports!` forgets the output `wrap`.
+#[derive(LogicBlock, Default)]
+struct Forgotten {
+    clock: Signal<In, Clock>,
+    a: Signal<In, Bits<8>>,
+    x: Signal<Out, Bits<8>>,
+    y: Signal<Out, Bits<8>>,
+}
+
+impl Logic for Forgotten {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.x.next = self.a.val();
+        self.y.next = !self.a.val();
+    }
+}
+
+cosim_ports!(Forgotten { inputs: [a], outputs: [x] });
+
+fn counter_vectors() -> Vec<Vec<u64>> {
+    // Long enough to wrap the counter twice; enable off every third cycle.
+    (0..700).map(|i| vec![(i % 3 != 0) as u64]).collect()
+}
+
+#[test]
+fn ports_come_from_the_macro() {
+    assert_eq!(Counter::inputs(), vec![("enable", 1)]);
+    assert_eq!(Counter::outputs(), vec![("count", 8), ("wrap", 1)]);
+    assert_eq!(Latch::inputs(), vec![("en", 1), ("d", 4)]);
+}
+
+#[test]
+fn rust_driver_follows_the_timing_convention() {
+    let vectors: Vec<Vec<u64>> = vec![vec![1], vec![1], vec![0], vec![1]];
+    let out = run_rust(&mut Counter::default(), &vectors).unwrap();
+    // Cycle i samples the count after i rising edges, before the edge of cycle i.
+    assert_eq!(out, vec![vec![0, 0], vec![1, 0], vec![2, 0], vec![2, 0]]);
+    // 255 enabled cycles bring the count to 255; `wrap` follows `enable` on that cycle.
+    let mut vectors = vec![vec![1]; 255];
+    vectors.push(vec![0]);
+    vectors.push(vec![1]);
+    let out = run_rust(&mut Counter::default(), &vectors).unwrap();
+    assert_eq!(out[255], vec![255, 0]);
+    assert_eq!(out[256], vec![255, 1]);
+}
+
+#[test]
+fn vectors_that_do_not_fit_are_rejected() {
+    let err = run_rust(&mut Counter::default(), &[vec![2]]).unwrap_err().to_string();
+    assert!(err.contains("`enable`") && err.contains("does not fit in 1 bits"), "{err}");
+    let err = run_rust(&mut Counter::default(), &[vec![1, 1]]).unwrap_err().to_string();
+    assert!(err.contains("has 2 values but the block has 1 inputs"), "{err}");
+}
+
+#[test]
+fn pack_hex_puts_the_first_input_in_the_high_bits() {
+    assert_eq!(pack_hex(&[1, 0x5], &[1, 4]), "15");
+    assert_eq!(pack_hex(&[0xAB, 1], &[8, 1]), "157");
+    assert_eq!(pack_hex(&[u64::MAX], &[64]), "ffffffffffffffff");
+    assert_eq!(pack_hex(&[], &[]), "");
+}
+
+#[test]
+fn counter_matches_in_icarus_and_verilator() {
+    let report = check_block(Counter::default, &counter_vectors()).unwrap();
+    println!("{report}");
+    assert_eq!(report.cycles, 700);
+    assert!(report.simulators.contains(&Simulator::Icarus));
+}
+
+#[test]
+fn width_trap_is_caught_on_the_cycle_where_a_is_ff() {
+    let vectors: Vec<Vec<u64>> = (0..300u64).map(|i| vec![(i + 0xF0) & 0xFF]).collect();
+    // Rust says (0xFF + 1) == 0 on cycle 15.
+    let rust = run_rust(&mut WidthTrap::default(), &vectors).unwrap();
+    assert_eq!(rust[15], vec![1]);
+    let err = check_block(WidthTrap::default, &vectors).unwrap_err().to_string();
+    assert!(
+        err.contains("Rust and Icarus Verilog disagree on cycle 15: output `z` is 0x1 in Rust and 0x0 in Icarus Verilog (inputs on that cycle: a=0xff)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn width_trap_is_caught_by_verilator_too() {
+    if !tool_exists("verilator") {
+        panic!("{}", require_tool("verilator").unwrap_err());
+    }
+    let mut uut = WidthTrap::default();
+    connect(&mut uut).unwrap();
+    let verilog = checked_verilog(&uut).unwrap();
+    let vectors = vec![vec![0xFE], vec![0xFF], vec![0x00]];
+    let got = run_verilog(Simulator::Verilator, &verilog, &WidthTrap::inputs(), &WidthTrap::outputs(), &vectors).unwrap();
+    assert_eq!(got, vec![vec![0], vec![0], vec![0]]);
+    assert_eq!(run_rust(&mut WidthTrap::default(), &vectors).unwrap(), vec![vec![0], vec![1], vec![0]]);
+}
+
+#[test]
+fn latch_block_fails_the_yosys_check() {
+    let vectors = vec![vec![1, 3]; 4];
+    let err = check_block(Latch::default, &vectors).unwrap_err().to_string();
+    assert!(err.contains("yosys rejected") && err.contains("Latch inferred for signal"), "{err}");
+}
+
+#[test]
+fn a_port_missing_from_cosim_ports_is_an_error() {
+    let err = check_block(Forgotten::default, &[vec![1]]).unwrap_err().to_string();
+    assert!(err.contains("are not `clock` plus the ports listed in cosim_ports!"), "{err}");
+}
+
+#[test]
+fn a_missing_tool_says_how_to_install_it() {
+    let err = require_tool("no-such-simulator-xyz").unwrap_err().to_string();
+    assert!(err.contains("`no-such-simulator-xyz`, which is not installed: run `apt-get install -y"), "{err}");
+}
+
+/// Hand-written Verilog for each fault the yosys check must reject.
+#[test]
+fn yosys_check_rejects_each_kind_of_fault() {
+    let good = "module top(clock, d, q);\ninput wire clock;\ninput wire [7:0] d;\noutput reg [7:0] q;\n\
+                initial begin q = 8'h0; end\nalways @(posedge clock) q <= d;\nendmodule\n";
+    yosys_check(good).unwrap();
+    let bad = [
+        ("latch", "module top(input wire clock, input wire en, input wire [7:0] d, output reg [7:0] q);\n\
+                   always @(*) begin if (en) q = d; end\nendmodule\n", "Latch inferred for signal"),
+        ("undriven", "module top(input wire clock, input wire [7:0] d, output reg [7:0] q);\nwire [7:0] w;\n\
+                      always @(*) q = d + w;\nendmodule\n", "is used but has no driver"),
+        ("two drivers", "module top(input wire clock, input wire [7:0] d, input wire [7:0] e, output wire [7:0] q);\n\
+                         wire [7:0] w;\nassign w = d;\nassign w = e;\nassign q = w;\nendmodule\n", "multiple conflicting drivers"),
+        ("implicit net", "module sub(input wire [7:0] a, output wire [7:0] b);\nassign b = a;\nendmodule\n\
+                          module top(input wire clock, input wire [7:0] d, output reg [7:0] q);\nsub s(.a(d), .b(bb));\n\
+                          always @(*) q = bb;\nendmodule\n", "is implicitly declared"),
+        ("undefined identifier", "module top(input wire clock, input wire [7:0] d, output reg [7:0] q);\n\
+                                  always @(*) q = d + FOO;\nendmodule\n", "is implicitly declared"),
+        ("missing module", "module top(input wire clock, input wire [7:0] d, output wire [7:0] q);\n\
+                            nosuch s(.a(d), .b(q));\nendmodule\n", "nosuch"),
+        ("syntax error", "module top(input wire clock, output wire q);\nassign q = ;\nendmodule\n", "ERROR"),
+    ];
+    for (what, verilog, expected) in bad {
+        let err = yosys_check(verilog).expect_err(what).to_string();
+        assert!(err.contains("yosys rejected") && err.contains(expected), "{what}: {err}");
+    }
+}

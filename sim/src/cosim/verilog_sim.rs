@@ -1,0 +1,183 @@
+//! Runs the generated Verilog (top module `top`) on the same input vectors as the Rust
+//! driver, with a generated testbench, under Icarus Verilog or Verilator.
+//!
+//! The testbench follows the convention of drive.rs. Cycle i: clock low and inputs of
+//! cycle i applied at time 10*i; outputs written at 10*i + 5 (after every combinational
+//! path settled); clock rises at 10*i + 5, just after the sample. Register inits in
+//! rust-hdl's Verilog are `initial` blocks, which run at time 0, before the first sample.
+//!
+//! Everything is plain Verilog-2005, as yosys reads it for synthesis (SystemVerilog
+//! would reserve names like `byte` or `bit` that are legal in rust-hdl).
+
+use anyhow::{anyhow, bail, Context, Result};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use super::{require_tool, WorkDir};
+
+/// A Verilog simulator we can run the testbench on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Simulator {
+    Icarus,
+    Verilator,
+}
+
+impl std::fmt::Display for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Simulator::Icarus => "Icarus Verilog",
+            Simulator::Verilator => "Verilator",
+        })
+    }
+}
+
+/// The testbench module `cosim_tb` for `top`, reading `inputs.hex` (one line per cycle:
+/// the inputs concatenated in order, first input in the most significant bits) and
+/// writing `outputs.txt` (one line per cycle: each output in hex, space separated).
+pub fn testbench(inputs: &[(&str, usize)], outputs: &[(&str, usize)], cycles: usize) -> String {
+    let range = |w: usize| if w == 1 { String::new() } else { format!("[{}:0] ", w - 1) };
+    let in_width: usize = inputs.iter().map(|(_, w)| w).sum();
+    let mut tb = String::new();
+    tb.push_str("module cosim_tb;\n  reg clock = 1'b0;\n  integer i, f;\n");
+    for (name, w) in inputs {
+        writeln!(tb, "  reg {}{name};", range(*w)).unwrap();
+    }
+    for (name, w) in outputs {
+        writeln!(tb, "  wire {}{name};", range(*w)).unwrap();
+    }
+    if in_width > 0 {
+        writeln!(tb, "  reg [{}:0] vectors [0:{}];", in_width - 1, cycles.max(1) - 1).unwrap();
+    }
+    let conns: Vec<String> = std::iter::once("clock")
+        .chain(inputs.iter().chain(outputs).map(|(n, _)| *n))
+        .map(|n| format!(".{n}({n})"))
+        .collect();
+    writeln!(tb, "  top dut({});", conns.join(", ")).unwrap();
+    tb.push_str("  initial begin\n");
+    if in_width > 0 {
+        tb.push_str("    $readmemh(\"inputs.hex\", vectors);\n");
+    }
+    tb.push_str("    f = $fopen(\"outputs.txt\", \"w\");\n");
+    writeln!(tb, "    for (i = 0; i < {cycles}; i = i + 1) begin").unwrap();
+    tb.push_str("      clock = 1'b0;\n");
+    if in_width > 0 {
+        let names: Vec<&str> = inputs.iter().map(|(n, _)| *n).collect();
+        writeln!(tb, "      {{{}}} = vectors[i];", names.join(", ")).unwrap();
+    }
+    tb.push_str("      #5;\n");
+    let fmt = vec!["%h"; outputs.len()].join(" ");
+    let args: String = outputs.iter().map(|(n, _)| format!(", {n}")).collect();
+    writeln!(tb, "      $fwrite(f, \"{fmt}\\n\"{args});").unwrap();
+    tb.push_str("      clock = 1'b1;\n      #5;\n    end\n    $fclose(f);\n    $finish;\n  end\nendmodule\n");
+    tb
+}
+
+/// One line of `inputs.hex`: the values concatenated, first value most significant.
+pub fn pack_hex(values: &[u64], widths: &[usize]) -> String {
+    let mut bits = String::new();
+    for (&v, &w) in values.iter().zip(widths) {
+        for b in (0..w).rev() {
+            bits.push(if b < 64 && (v >> b) & 1 == 1 { '1' } else { '0' });
+        }
+    }
+    // Left-pad to whole nibbles, then one hex digit per nibble.
+    let pad = (4 - bits.len() % 4) % 4;
+    let bits = "0".repeat(pad) + &bits;
+    bits.as_bytes()
+        .chunks(4)
+        .map(|n| {
+            let d = n.iter().fold(0, |acc, &c| acc * 2 + (c - b'0') as u32);
+            char::from_digit(d, 16).unwrap()
+        })
+        .collect()
+}
+
+/// Simulates `verilog` on the vectors and returns the outputs of every cycle.
+pub fn run_verilog(
+    sim: Simulator,
+    verilog: &str,
+    inputs: &[(&str, usize)],
+    outputs: &[(&str, usize)],
+    vectors: &[Vec<u64>],
+) -> Result<Vec<Vec<u64>>> {
+    let dir = WorkDir::new(match sim {
+        Simulator::Icarus => "icarus",
+        Simulator::Verilator => "verilator",
+    })?;
+    let p = dir.path();
+    std::fs::write(p.join("top.v"), verilog)?;
+    std::fs::write(p.join("tb.v"), testbench(inputs, outputs, vectors.len()))?;
+    let widths: Vec<usize> = inputs.iter().map(|(_, w)| *w).collect();
+    let hex: String = vectors.iter().map(|v| pack_hex(v, &widths) + "\n").collect();
+    std::fs::write(p.join("inputs.hex"), hex)?;
+    let result = match sim {
+        Simulator::Icarus => run_icarus(p),
+        Simulator::Verilator => run_verilator(p),
+    }
+    .and_then(|()| read_outputs(sim, &p.join("outputs.txt"), outputs, vectors.len()));
+    match result {
+        Ok(out) => Ok(out),
+        // One flat message, so that `{}` shows the cause as well as `{:?}` does.
+        Err(e) => Err(anyhow!("{sim} co-simulation failed: {e:#} ({})", dir.hint())),
+    }
+}
+
+/// Runs a command in `dir`; on failure the error quotes the end of its output.
+fn run(dir: &Path, what: &str, cmd: &mut Command) -> Result<()> {
+    let out = cmd.current_dir(dir).output().with_context(|| format!("could not start {what}"))?;
+    if !out.status.success() {
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+        bail!("{what} failed ({}):\n{tail}", out.status);
+    }
+    Ok(())
+}
+
+fn run_icarus(dir: &Path) -> Result<()> {
+    require_tool("iverilog")?;
+    require_tool("vvp")?;
+    run(dir, "iverilog (compiling the testbench)", Command::new("iverilog").args([
+        "-g2005", "-Wall", "-s", "cosim_tb", "-o", "tb.vvp", "tb.v", "top.v",
+    ]))?;
+    run(dir, "vvp (running the testbench)", Command::new("vvp").args(["-n", "tb.vvp"]))
+}
+
+fn run_verilator(dir: &Path) -> Result<()> {
+    require_tool("verilator")?;
+    // --binary builds a main that runs the testbench's delays (--timing is implied).
+    // Lint warnings are not our check (yosys is): they must not stop the build.
+    run(dir, "verilator (building the model)", Command::new("verilator").args([
+        "--binary", "-j", "2", "-Wno-fatal", "-Wno-lint", "-Wno-style",
+        "--default-language", "1364-2005", "--top-module", "cosim_tb",
+        "-Mdir", "obj", "-o", "Vcosim_tb", "tb.v", "top.v",
+    ]))?;
+    run(dir, "the Verilator model", &mut Command::new(dir.join("obj").join("Vcosim_tb")))
+}
+
+/// Parses `outputs.txt`; an X or Z bit is an error (the Rust simulation has none, so it
+/// means an uninitialised register or an undriven net in the Verilog).
+fn read_outputs(sim: Simulator, path: &Path, outputs: &[(&str, usize)], cycles: usize) -> Result<Vec<Vec<u64>>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{sim} wrote no outputs file"))?;
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() != cycles {
+        bail!("{sim} wrote {} output lines for {cycles} cycles", lines.len());
+    }
+    let mut result = Vec::with_capacity(cycles);
+    for (cycle, line) in lines.iter().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() != outputs.len() {
+            bail!("{sim} output line for cycle {cycle} has {} fields, expected {}: {line:?}", fields.len(), outputs.len());
+        }
+        let mut row = Vec::with_capacity(outputs.len());
+        for (field, (name, _)) in fields.iter().zip(outputs) {
+            if field.chars().any(|c| "xXzZ".contains(c)) {
+                bail!("{sim}: output `{name}` is {field} (X or Z bits) on cycle {cycle}: an uninitialised register or an undriven net in the Verilog");
+            }
+            row.push(u64::from_str_radix(field, 16).with_context(|| format!("{sim}: cannot parse output `{name}` = {field:?} on cycle {cycle}"))?);
+        }
+        result.push(row);
+    }
+    Ok(result)
+}
