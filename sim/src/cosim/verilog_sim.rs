@@ -34,7 +34,8 @@ impl std::fmt::Display for Simulator {
 
 /// The testbench module `cosim_tb` for `top`, reading `inputs.hex` (one line per cycle:
 /// the inputs concatenated in order, first input in the most significant bits) and
-/// writing `outputs.txt` (one line per cycle: each output in hex, space separated).
+/// writing `outputs.txt` (one line per cycle: each output in binary, space separated,
+/// so that X and Z are visible bit by bit).
 pub fn testbench(inputs: &[(&str, usize)], outputs: &[(&str, usize)], cycles: usize) -> String {
     let range = |w: usize| if w == 1 { String::new() } else { format!("[{}:0] ", w - 1) };
     let in_width: usize = inputs.iter().map(|(_, w)| w).sum();
@@ -66,7 +67,7 @@ pub fn testbench(inputs: &[(&str, usize)], outputs: &[(&str, usize)], cycles: us
         writeln!(tb, "      {{{}}} = vectors[i];", names.join(", ")).unwrap();
     }
     tb.push_str("      #5;\n");
-    let fmt = vec!["%h"; outputs.len()].join(" ");
+    let fmt = vec!["%b"; outputs.len()].join(" ");
     let args: String = outputs.iter().map(|(n, _)| format!(", {n}")).collect();
     writeln!(tb, "      $fwrite(f, \"{fmt}\\n\"{args});").unwrap();
     tb.push_str("      clock = 1'b1;\n      #5;\n    end\n    $fclose(f);\n    $finish;\n  end\nendmodule\n");
@@ -100,7 +101,7 @@ pub fn run_verilog(
     inputs: &[(&str, usize)],
     outputs: &[(&str, usize)],
     vectors: &[Vec<u64>],
-) -> Result<Vec<Vec<u64>>> {
+) -> Result<Vec<Vec<Sample>>> {
     let dir = WorkDir::new(match sim {
         Simulator::Icarus => "icarus",
         Simulator::Verilator => "verilator",
@@ -153,12 +154,44 @@ fn run_verilator(dir: &Path) -> Result<()> {
         "--default-language", "1364-2005", "--top-module", "cosim_tb",
         "-Mdir", "obj", "-o", "Vcosim_tb", "tb.v", "top.v",
     ]))?;
-    run(dir, "the Verilator model", &mut Command::new(dir.join("obj").join("Vcosim_tb")))
+    // Registers and memories without an `initial` start at 0, as the Rust simulation
+    // and the iCE40 (configuration clears flip-flops and block RAM) do.
+    run(dir, "the Verilator model", Command::new(dir.join("obj").join("Vcosim_tb")).arg("+verilator+rand+reset+0"))
 }
 
-/// Parses `outputs.txt`; an X or Z bit is an error (the Rust simulation has none, so it
-/// means an uninitialised register or an undriven net in the Verilog).
-fn read_outputs(sim: Simulator, path: &Path, outputs: &[(&str, usize)], cycles: usize) -> Result<Vec<Vec<u64>>> {
+/// One output on one cycle of a Verilog simulation: `value` holds the known bits,
+/// `unknown` has a 1 for each X bit (Icarus is 4-state; Verilator never gives X).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    pub value: u64,
+    pub unknown: u64,
+}
+
+impl Sample {
+    /// True when every known bit equals the same bit of `v`.
+    pub fn matches(&self, v: u64) -> bool {
+        (self.value ^ v) & !self.unknown == 0
+    }
+}
+
+impl std::fmt::Display for Sample {
+    /// Hex when fully known, else binary with `x` for the unknown bits.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        if self.unknown == 0 {
+            return write!(f, "{:#x}", self.value);
+        }
+        let top = 64 - (self.value | self.unknown).leading_zeros().min(63) as usize;
+        let bits: String = (0..top)
+            .rev()
+            .map(|b| if self.unknown >> b & 1 == 1 { 'x' } else if self.value >> b & 1 == 1 { '1' } else { '0' })
+            .collect();
+        write!(f, "0b{bits}")
+    }
+}
+
+/// Parses `outputs.txt` (each output in binary, `%b`). A Z bit is an error (an
+/// undriven net); X bits are kept in `Sample::unknown`.
+fn read_outputs(sim: Simulator, path: &Path, outputs: &[(&str, usize)], cycles: usize) -> Result<Vec<Vec<Sample>>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{sim} wrote no outputs file"))?;
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() != cycles {
@@ -171,11 +204,23 @@ fn read_outputs(sim: Simulator, path: &Path, outputs: &[(&str, usize)], cycles: 
             bail!("{sim} output line for cycle {cycle} has {} fields, expected {}: {line:?}", fields.len(), outputs.len());
         }
         let mut row = Vec::with_capacity(outputs.len());
-        for (field, (name, _)) in fields.iter().zip(outputs) {
-            if field.chars().any(|c| "xXzZ".contains(c)) {
-                bail!("{sim}: output `{name}` is {field} (X or Z bits) on cycle {cycle}: an uninitialised register or an undriven net in the Verilog");
+        for (field, (name, width)) in fields.iter().zip(outputs) {
+            if field.len() != *width {
+                bail!("{sim}: output `{name}` on cycle {cycle} is {field:?}, expected {width} binary digits");
             }
-            row.push(u64::from_str_radix(field, 16).with_context(|| format!("{sim}: cannot parse output `{name}` = {field:?} on cycle {cycle}"))?);
+            let mut s = Sample { value: 0, unknown: 0 };
+            for c in field.chars() {
+                s.value <<= 1;
+                s.unknown <<= 1;
+                match c {
+                    '0' => {}
+                    '1' => s.value |= 1,
+                    'x' | 'X' => s.unknown |= 1,
+                    'z' | 'Z' => bail!("{sim}: output `{name}` is {field} (Z bits) on cycle {cycle}: an undriven net in the Verilog"),
+                    _ => bail!("{sim}: cannot parse output `{name}` = {field:?} on cycle {cycle}"),
+                }
+            }
+            row.push(s);
         }
         result.push(row);
     }
