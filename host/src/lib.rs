@@ -1,1 +1,3 @@
 
+pub mod tcp;
+pub mod udp;

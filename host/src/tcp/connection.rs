@@ -1,0 +1,1093 @@
+//! One connection: its transmission control block and RFC 9293 §3.10 event processing.
+//!
+//! A [`Connection`] is driven from outside: [`Connection::on_segment`] for every
+//! segment of its 4-tuple, [`Connection::poll`] to collect what it wants to send now,
+//! [`Connection::poll_at`] for its next deadline, and the user calls (`send`, `recv`,
+//! `shutdown`, `close`, `abort`). It never looks at a clock of its own.
+//!
+//! Sequence numbers wrap, so every comparison goes through [`seq_lt`] and friends.
+//! Received bytes are stored by 64-bit stream offset, which cannot wrap.
+
+use super::congestion::{AckAction, NewReno};
+use super::reassembly::Reassembly;
+use super::rtt::RttEstimator;
+use super::segment::{Flags, Segment, TcpOptions};
+use super::state::State;
+use super::time::Time;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// An address and port.
+pub type Endpoint = ([u8; 4], u16);
+
+pub fn seq_lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+pub fn seq_le(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) <= 0
+}
+pub fn seq_gt(a: u32, b: u32) -> bool {
+    seq_lt(b, a)
+}
+pub fn seq_ge(a: u32, b: u32) -> bool {
+    seq_le(b, a)
+}
+/// `lo <= x < hi` in sequence space.
+fn seq_in(x: u32, lo: u32, hi: u32) -> bool {
+    seq_le(lo, x) && seq_lt(x, hi)
+}
+
+/// Tunables. The defaults follow the RFCs (RTO 1 s initial and minimum, MSL 2 min
+/// would be RFC 9293's; we default to a 30 s MSL like most stacks).
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    /// MSS we announce: what fits our link MTU.
+    pub mss: u16,
+    pub rx_buffer: usize,
+    pub tx_buffer: usize,
+    /// Offer window scaling (RFC 7323); the shift is derived from `rx_buffer`.
+    pub window_scale: bool,
+    /// Offer SACK-permitted and report SACK blocks (RFC 2018).
+    pub sack: bool,
+    /// Maximum segment lifetime; TIME-WAIT lasts twice this.
+    pub msl: Duration,
+    pub initial_rto: Duration,
+    pub min_rto: Duration,
+    pub max_rto: Duration,
+    /// Retransmissions of one segment before the connection is given up.
+    pub max_retries: u32,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            mss: 1460,
+            rx_buffer: 64 * 1024,
+            tx_buffer: 64 * 1024,
+            window_scale: true,
+            sack: true,
+            msl: Duration::from_secs(30),
+            initial_rto: Duration::from_secs(1),
+            min_rto: Duration::from_secs(1),
+            max_rto: Duration::from_secs(60),
+            max_retries: 8,
+        }
+    }
+}
+
+/// What happened to a connection, for the application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    StateChanged { from: State, to: State },
+    /// New bytes can be read.
+    Readable,
+    /// Send buffer space was freed.
+    Writable,
+    /// The peer sent FIN: no more bytes will arrive after those buffered.
+    PeerClosed,
+    /// The connection ended with an error.
+    Error(Error),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// RST in answer to our SYN.
+    Refused,
+    /// RST received on a synchronized connection.
+    Reset,
+    /// Retransmission limit reached.
+    TimedOut,
+    /// The call is not valid in the current state (e.g. send after shutdown).
+    InvalidState,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Error::Refused => "connection refused",
+            Error::Reset => "connection reset",
+            Error::TimedOut => "connection timed out",
+            Error::InvalidState => "invalid in this connection state",
+        })
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[derive(Debug)]
+pub struct Connection {
+    cfg: Config,
+    state: State,
+    local: Endpoint,
+    remote: Endpoint,
+    /// Created from a LISTEN socket (matters for RST and SYN in SYN-RECEIVED).
+    passive: bool,
+
+    // Send sequence space (RFC 9293 §3.3.1), plus SND.MAX: highest sequence sent,
+    // which stays put when the retransmission timer rewinds SND.NXT.
+    iss: u32,
+    snd_una: u32,
+    snd_nxt: u32,
+    snd_max: u32,
+    snd_wnd: u32,
+    max_snd_wnd: u32,
+    snd_wl1: u32,
+    snd_wl2: u32,
+    snd_shift: u8,
+    send_mss: u32,
+    sack_ok: bool,
+    /// Unacknowledged and unsent bytes; `tx[0]` is the byte at `tx_base()`.
+    tx: VecDeque<u8>,
+    /// The user has no more to send: a FIN follows the last byte of `tx`.
+    tx_closed: bool,
+
+    // Receive sequence space.
+    irs: u32,
+    rcv_nxt: u32,
+    /// Right edge of the window we last advertised; never moves left.
+    rcv_adv: u32,
+    rcv_shift: u8,
+    /// Stream offset of RCV.NXT (data bytes received in order so far).
+    rx_off: u64,
+    rx: VecDeque<u8>,
+    reasm: Reassembly,
+    /// Stream offset of the peer's FIN, once seen (possibly ahead of a gap).
+    rx_fin: Option<u64>,
+    rx_eof: bool,
+    /// Options of the peer's SYN, echoed in our SYN,ACK.
+    peer_syn_options: TcpOptions,
+    /// The user closed the socket: received bytes are acknowledged and dropped.
+    released: bool,
+
+    rtt: RttEstimator,
+    /// The segment being timed: (sequence number whose ACK ends the sample, sent at).
+    timing: Option<(u32, Time)>,
+    cc: NewReno,
+    rto_at: Option<Time>,
+    retries: u32,
+    persist_at: Option<Time>,
+    persist_backoff: u32,
+    probe_now: bool,
+    time_wait_at: Option<Time>,
+    ack_now: bool,
+    retransmit_first: bool,
+    /// Control segments decided during input processing (RST answers).
+    outbox: Vec<Segment>,
+    events: Vec<Event>,
+    readable_signalled: bool,
+    writable_signalled: bool,
+    error: Option<Error>,
+}
+
+fn shift_for(buffer: usize) -> u8 {
+    let mut s = 0u8;
+    while (buffer >> s) > 0xffff && s < 14 {
+        s += 1;
+    }
+    s
+}
+
+impl Connection {
+    fn blank(cfg: Config, local: Endpoint, remote: Endpoint, iss: u32, passive: bool) -> Connection {
+        Connection {
+            cfg,
+            state: State::Closed,
+            local,
+            remote,
+            passive,
+            iss,
+            snd_una: iss,
+            snd_nxt: iss,
+            snd_max: iss,
+            snd_wnd: 0,
+            max_snd_wnd: 0,
+            snd_wl1: 0,
+            snd_wl2: 0,
+            snd_shift: 0,
+            send_mss: 536,
+            sack_ok: false,
+            tx: VecDeque::new(),
+            tx_closed: false,
+            irs: 0,
+            rcv_nxt: 0,
+            rcv_adv: 0,
+            rcv_shift: 0,
+            rx_off: 0,
+            rx: VecDeque::new(),
+            reasm: Reassembly::new(),
+            rx_fin: None,
+            rx_eof: false,
+            peer_syn_options: TcpOptions::default(),
+            released: false,
+            rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
+            timing: None,
+            cc: NewReno::new(536),
+            rto_at: None,
+            retries: 0,
+            persist_at: None,
+            persist_backoff: 0,
+            probe_now: false,
+            time_wait_at: None,
+            ack_now: false,
+            retransmit_first: false,
+            outbox: Vec::new(),
+            events: Vec::new(),
+            readable_signalled: false,
+            writable_signalled: false,
+            error: None,
+        }
+    }
+
+    /// Active open: a connection in SYN-SENT whose SYN goes out on the next poll.
+    pub fn connect(cfg: Config, local: Endpoint, remote: Endpoint, iss: u32) -> Connection {
+        let mut c = Connection::blank(cfg, local, remote, iss, false);
+        c.set_state(State::SynSent);
+        c
+    }
+
+    /// Passive open: `syn` arrived on a LISTEN socket (the caller checked it is a SYN
+    /// without RST or ACK). The connection is in SYN-RECEIVED; the SYN,ACK goes out on
+    /// the next poll.
+    pub fn accept_syn(cfg: Config, syn: &Segment, iss: u32) -> Connection {
+        let local = (syn.dst_addr, syn.dst_port);
+        let remote = (syn.src_addr, syn.src_port);
+        let mut c = Connection::blank(cfg, local, remote, iss, true);
+        c.state = State::Listen;
+        c.take_syn(syn);
+        c.set_state(State::SynReceived);
+        c
+    }
+
+    // ---- accessors ---------------------------------------------------------------
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+    pub fn local(&self) -> Endpoint {
+        self.local
+    }
+    pub fn remote(&self) -> Endpoint {
+        self.remote
+    }
+    pub fn is_passive(&self) -> bool {
+        self.passive
+    }
+    pub fn error(&self) -> Option<Error> {
+        self.error
+    }
+    pub fn is_released(&self) -> bool {
+        self.released
+    }
+    /// Bytes waiting to be read.
+    pub fn recv_queue(&self) -> usize {
+        self.rx.len()
+    }
+    /// Bytes not yet acknowledged by the peer (sent or not).
+    pub fn send_queue(&self) -> usize {
+        self.tx.len()
+    }
+    /// The peer's FIN has been received and every byte before it is in the receive buffer.
+    pub fn peer_closed(&self) -> bool {
+        self.rx_eof
+    }
+    pub fn congestion_window(&self) -> u32 {
+        self.cc.cwnd()
+    }
+    pub fn smoothed_rtt(&self) -> Option<Duration> {
+        self.rtt.srtt()
+    }
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+    pub fn drain_events_into(&mut self, out: &mut Vec<Event>) {
+        out.append(&mut self.events);
+    }
+
+    fn set_state(&mut self, to: State) {
+        if to == self.state {
+            return;
+        }
+        let from = self.state;
+        self.state = to;
+        self.events.push(Event::StateChanged { from, to });
+        if to == State::Closed {
+            self.rto_at = None;
+            self.persist_at = None;
+            self.time_wait_at = None;
+            self.ack_now = false;
+            self.retransmit_first = false;
+        }
+    }
+
+    fn fail(&mut self, e: Error) {
+        self.error = Some(e);
+        self.events.push(Event::Error(e));
+        self.set_state(State::Closed);
+    }
+
+    // ---- user calls --------------------------------------------------------------
+
+    /// Queue bytes for sending; returns how many fit in the send buffer.
+    pub fn send(&mut self, data: &[u8]) -> Result<usize, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let open = matches!(
+            self.state,
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait
+        );
+        if !open || self.tx_closed {
+            return Err(Error::InvalidState);
+        }
+        let n = data.len().min(self.cfg.tx_buffer.saturating_sub(self.tx.len()));
+        self.tx.extend(&data[..n]);
+        self.writable_signalled = false;
+        Ok(n)
+    }
+
+    /// Read received bytes in order. `Ok(0)` with `peer_closed()` means end of stream.
+    pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        let n = buf.len().min(self.rx.len());
+        if n == 0 {
+            if let Some(e) = self.error {
+                return Err(e);
+            }
+            return Ok(0);
+        }
+        let (a, b) = self.rx.as_slices();
+        let from_a = n.min(a.len());
+        buf[..from_a].copy_from_slice(&a[..from_a]);
+        buf[from_a..n].copy_from_slice(&b[..n - from_a]);
+        self.rx.drain(..n);
+        self.readable_signalled = false;
+        self.maybe_window_update();
+        Ok(n)
+    }
+
+    /// Read everything buffered.
+    pub fn recv_all(&mut self) -> Vec<u8> {
+        let v: Vec<u8> = self.rx.drain(..).collect();
+        self.readable_signalled = false;
+        if !v.is_empty() {
+            self.maybe_window_update();
+        }
+        v
+    }
+
+    /// Announce a larger window once reading has freed enough space to be worth a
+    /// segment (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
+    fn maybe_window_update(&mut self) {
+        if !self.state.is_synchronized() || self.rx_eof {
+            return;
+        }
+        let free = self.rx_free();
+        let edge = self.rcv_nxt.wrapping_add(((free >> self.rcv_shift) << self.rcv_shift) as u32);
+        let gain = edge.wrapping_sub(self.rcv_adv);
+        if seq_gt(edge, self.rcv_adv)
+            && gain as usize >= (self.cfg.rx_buffer / 2).min(2 * self.cfg.mss as usize)
+        {
+            self.ack_now = true;
+        }
+    }
+
+    /// No more data will be sent: a FIN follows what is queued (RFC 9293 CLOSE call).
+    pub fn shutdown(&mut self) -> Result<(), Error> {
+        match self.state {
+            State::SynSent => {
+                self.set_state(State::Closed);
+            }
+            State::SynReceived | State::Established => {
+                self.tx_closed = true;
+                self.set_state(State::FinWait1);
+            }
+            State::CloseWait => {
+                self.tx_closed = true;
+                self.set_state(State::LastAck);
+            }
+            State::Closed | State::Listen => return Err(Error::InvalidState),
+            // Already closing.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Shut down the sending side and give the connection up: it finishes closing on
+    /// its own; bytes still arriving are acknowledged and discarded.
+    pub fn close(&mut self) {
+        let _ = self.shutdown();
+        self.released = true;
+        self.rx.clear();
+    }
+
+    /// Reset the connection (RFC 9293 ABORT): RST to the peer if it knows us.
+    pub fn abort(&mut self) {
+        if matches!(
+            self.state,
+            State::SynReceived
+                | State::Established
+                | State::FinWait1
+                | State::FinWait2
+                | State::CloseWait
+        ) {
+            let rst = self.segment(self.snd_nxt, Flags::RST);
+            self.outbox.push(rst);
+        }
+        self.released = true;
+        self.set_state(State::Closed);
+    }
+
+    // ---- segments out ------------------------------------------------------------
+
+    fn rx_free(&self) -> usize {
+        self.cfg.rx_buffer.saturating_sub(self.rx.len())
+    }
+
+    /// A segment from us with the current ACK and window.
+    fn segment(&self, seq: u32, flags: Flags) -> Segment {
+        let mut s = Segment::new(self.local, self.remote);
+        s.seq = seq;
+        s.flags = flags;
+        if flags.ack() {
+            s.ack = self.rcv_nxt;
+        }
+        s
+    }
+
+    /// Fill in the window field and remember the edge it promises.
+    fn stamp_window(&mut self, s: &mut Segment) {
+        let free = self.rx_free();
+        if s.flags.syn() {
+            // Windows in SYN segments are never scaled (RFC 7323 §2.2).
+            s.window = free.min(0xffff) as u16;
+        } else {
+            s.window = (free >> self.rcv_shift).min(0xffff) as u16;
+        }
+        if s.flags.ack() || s.flags.syn() {
+            let shift = if s.flags.syn() { 0 } else { self.rcv_shift };
+            let edge = self.rcv_nxt.wrapping_add((s.window as u32) << shift);
+            if seq_gt(edge, self.rcv_adv) {
+                self.rcv_adv = edge;
+            }
+        }
+        if s.flags.ack() && self.sack_ok && !self.reasm.is_empty() {
+            s.options.sack_blocks = self
+                .reasm
+                .blocks(3)
+                .into_iter()
+                .map(|(a, b)| {
+                    let base = self.rcv_nxt.wrapping_sub(self.rx_off as u32);
+                    (base.wrapping_add(a as u32), base.wrapping_add(b as u32))
+                })
+                .collect();
+        }
+    }
+
+    fn syn_options(&self, answering: Option<&TcpOptions>) -> TcpOptions {
+        let mut o = TcpOptions { mss: Some(self.cfg.mss), ..TcpOptions::default() };
+        // On a SYN,ACK only echo what the peer offered (RFC 7323 §1.3, RFC 2018 §2).
+        let peer_ws = answering.map(|p| p.window_scale.is_some()).unwrap_or(true);
+        let peer_sack = answering.map(|p| p.sack_permitted).unwrap_or(true);
+        if self.cfg.window_scale && peer_ws {
+            o.window_scale = Some(shift_for(self.cfg.rx_buffer));
+        }
+        o.sack_permitted = self.cfg.sack && peer_sack;
+        o
+    }
+
+    /// Sequence number of `tx[0]`.
+    fn tx_base(&self) -> u32 {
+        if self.snd_una == self.iss {
+            self.iss.wrapping_add(1)
+        } else {
+            self.snd_una
+        }
+    }
+
+    /// Sequence number just past the last queued data byte (where a FIN goes).
+    fn data_end(&self) -> u32 {
+        self.tx_base().wrapping_add(self.tx.len() as u32)
+    }
+
+    fn fin_acked(&self) -> bool {
+        self.tx_closed && self.snd_una == self.data_end().wrapping_add(1)
+    }
+
+    fn flight(&self) -> u32 {
+        self.snd_max.wrapping_sub(self.snd_una)
+    }
+
+    /// A data (and maybe FIN) segment starting at `seq` with up to `max` bytes.
+    fn data_segment(&mut self, seq: u32, max: u32, now: Time) -> Segment {
+        let off = seq.wrapping_sub(self.tx_base()) as usize;
+        let avail = self.tx.len().saturating_sub(off);
+        let len = (max as usize).min(avail);
+        let mut s = self.segment(seq, Flags::ACK);
+        if len > 0 {
+            let (a, b) = self.tx.as_slices();
+            let mut p = Vec::with_capacity(len);
+            let end = off + len;
+            if off < a.len() {
+                p.extend_from_slice(&a[off..end.min(a.len())]);
+            }
+            if end > a.len() {
+                p.extend_from_slice(&b[off.max(a.len()) - a.len()..end - a.len()]);
+            }
+            s.payload = p;
+            if off + len == self.tx.len() {
+                s.flags = s.flags | Flags::PSH;
+            }
+        }
+        let sends_fin = self.tx_closed && off + len == self.tx.len();
+        if sends_fin {
+            s.flags = s.flags | Flags::FIN;
+        }
+        self.stamp_window(&mut s);
+        // RFC 6298 §5.1: the timer runs whenever data is outstanding.
+        if self.rto_at.is_none() {
+            self.rto_at = Some(now + self.rtt.rto());
+        }
+        s
+    }
+
+    /// Everything the connection wants to send at `now`, appended to `out`.
+    pub fn poll(&mut self, now: Time, out: &mut Vec<Segment>) {
+        self.on_timers(now);
+        out.append(&mut self.outbox);
+        let before = out.len();
+        match self.state {
+            State::Closed | State::Listen | State::TimeWait => {}
+            State::SynSent | State::SynReceived => {
+                if self.snd_nxt == self.iss {
+                    let flags = if self.state == State::SynSent {
+                        Flags::SYN
+                    } else {
+                        Flags::SYN | Flags::ACK
+                    };
+                    let mut s = self.segment(self.iss, flags);
+                    let peer = if self.state == State::SynReceived {
+                        Some(self.peer_syn_options.clone())
+                    } else {
+                        None
+                    };
+                    s.options = self.syn_options(peer.as_ref());
+                    self.stamp_window(&mut s);
+                    self.snd_nxt = self.iss.wrapping_add(1);
+                    if seq_gt(self.snd_nxt, self.snd_max) || self.snd_max == self.iss {
+                        self.snd_max = self.snd_nxt;
+                    }
+                    if self.retries == 0 {
+                        self.timing = Some((self.snd_nxt, now));
+                    }
+                    if self.rto_at.is_none() {
+                        self.rto_at = Some(now + self.rtt.rto());
+                    }
+                    out.push(s);
+                }
+            }
+            _ => self.poll_data(now, out),
+        }
+        if self.ack_now && out.len() == before && self.state != State::Closed {
+            let mut s = self.segment(self.snd_nxt, Flags::ACK);
+            self.stamp_window(&mut s);
+            out.push(s);
+        }
+        self.ack_now = false;
+    }
+
+    fn poll_data(&mut self, now: Time, out: &mut Vec<Segment>) {
+        if self.retransmit_first && seq_lt(self.snd_una, self.snd_max) {
+            let s = self.data_segment(self.snd_una, self.send_mss, now);
+            if s.seq_len() > 0 {
+                // Karn's rule: a sample must not come from a retransmitted segment.
+                if self.timing.map(|(t, _)| seq_le(t, s.seq.wrapping_add(s.seq_len()))).unwrap_or(false) {
+                    self.timing = None;
+                }
+                let end = s.seq.wrapping_add(s.seq_len());
+                if seq_gt(end, self.snd_nxt) {
+                    self.snd_nxt = end;
+                }
+                out.push(s);
+            }
+        }
+        self.retransmit_first = false;
+
+        let fin_sent_or_none = |c: &Connection| {
+            !c.tx_closed || seq_gt(c.snd_nxt, c.data_end())
+        };
+        loop {
+            let data_end = self.data_end();
+            let unsent = data_end.wrapping_sub(self.snd_nxt) as i32;
+            if unsent < 0 || (unsent == 0 && fin_sent_or_none(self)) {
+                break;
+            }
+            let unsent = unsent as u32;
+            let wnd = self.snd_wnd.min(self.cc.cwnd());
+            let in_flight = self.snd_nxt.wrapping_sub(self.snd_una);
+            let mut room = wnd.saturating_sub(in_flight);
+            if room == 0 && unsent > 0 {
+                if self.probe_now && in_flight == 0 {
+                    // Zero-window probe: one byte past the window (RFC 9293 §3.8.6.1).
+                    room = 1;
+                    self.probe_now = false;
+                } else {
+                    break;
+                }
+            }
+            let len = unsent.min(room).min(self.send_mss);
+            // Sender-side silly window avoidance: hold back a small segment while
+            // earlier data is unacknowledged and more window may open (RFC 9293 §3.8.6.2.1).
+            if len < self.send_mss && len < unsent && in_flight > 0 {
+                break;
+            }
+            let s = self.data_segment(self.snd_nxt, len, now);
+            let seq_len = s.seq_len();
+            if seq_len == 0 {
+                break;
+            }
+            let end = self.snd_nxt.wrapping_add(seq_len);
+            if seq_ge(self.snd_nxt, self.snd_max) && self.timing.is_none() {
+                self.timing = Some((end, now));
+            }
+            self.snd_nxt = end;
+            if seq_gt(end, self.snd_max) {
+                self.snd_max = end;
+            }
+            out.push(s);
+        }
+        // Nothing in flight, data waiting, window closed: arm the persist timer.
+        let unsent_data = seq_lt(self.snd_nxt, self.data_end());
+        if unsent_data && self.snd_nxt == self.snd_una && self.snd_wnd == 0 {
+            if self.persist_at.is_none() {
+                let d = self.rtt.rto() * (1u32 << self.persist_backoff.min(6));
+                self.persist_at = Some(now + d.min(self.cfg.max_rto));
+            }
+        } else {
+            self.persist_at = None;
+            self.persist_backoff = 0;
+        }
+    }
+
+    fn on_timers(&mut self, now: Time) {
+        if let Some(t) = self.time_wait_at {
+            if now >= t {
+                self.set_state(State::Closed);
+                return;
+            }
+        }
+        if let Some(t) = self.persist_at {
+            if now >= t {
+                self.persist_at = None;
+                self.persist_backoff += 1;
+                self.probe_now = true;
+            }
+        }
+        if let Some(t) = self.rto_at {
+            if now >= t {
+                self.rto_at = None;
+                self.retries += 1;
+                if self.retries > self.cfg.max_retries {
+                    self.fail(Error::TimedOut);
+                    return;
+                }
+                self.rtt.back_off();
+                self.timing = None;
+                if self.state.is_synchronized() {
+                    self.cc.on_timeout(self.flight(), self.snd_max);
+                    // Go back N: everything after SND.UNA is sent again as the window allows.
+                    self.snd_nxt = self.snd_una;
+                } else {
+                    self.snd_nxt = self.iss;
+                }
+            }
+        }
+    }
+
+    /// When `poll` next has something to do: `Some(Time::ZERO)` means now.
+    pub fn poll_at(&self) -> Option<Time> {
+        if self.state == State::Closed {
+            return if self.outbox.is_empty() { None } else { Some(Time::ZERO) };
+        }
+        if self.ack_now || self.retransmit_first || !self.outbox.is_empty() || self.probe_now {
+            return Some(Time::ZERO);
+        }
+        if matches!(self.state, State::SynSent | State::SynReceived) && self.snd_nxt == self.iss {
+            return Some(Time::ZERO);
+        }
+        if self.state.is_synchronized() && self.state != State::TimeWait {
+            let unsent = self.data_end().wrapping_sub(self.snd_nxt) as i32;
+            let fin_pending = self.tx_closed && !seq_gt(self.snd_nxt, self.data_end());
+            let room = self.snd_wnd.min(self.cc.cwnd()) > self.snd_nxt.wrapping_sub(self.snd_una);
+            if (unsent > 0 && room) || (unsent == 0 && fin_pending) {
+                return Some(Time::ZERO);
+            }
+        }
+        [self.rto_at, self.persist_at, self.time_wait_at].into_iter().flatten().min()
+    }
+
+    // ---- segments in -------------------------------------------------------------
+
+    /// Record the peer's SYN: its ISN and options.
+    fn take_syn(&mut self, seg: &Segment) {
+        self.irs = seg.seq;
+        self.rcv_nxt = seg.seq.wrapping_add(1);
+        // Our SYN (sent or about to be) offers an unscaled window.
+        self.rcv_adv = self.rcv_nxt.wrapping_add(self.rx_free().min(0xffff) as u32);
+        self.peer_syn_options = seg.options.clone();
+        let peer_mss = seg.options.mss.unwrap_or(536).max(64) as u32;
+        self.send_mss = peer_mss.min(self.cfg.mss as u32);
+        self.cc = NewReno::new(self.send_mss);
+        // Scaling applies only if both SYNs carry the option; we know the peer's now,
+        // and ours is sent iff configured (and, answering, iff the peer offered).
+        match seg.options.window_scale {
+            Some(ws) if self.cfg.window_scale => {
+                self.snd_shift = ws.min(14);
+                self.rcv_shift = shift_for(self.cfg.rx_buffer);
+            }
+            _ => {
+                self.snd_shift = 0;
+                self.rcv_shift = 0;
+            }
+        }
+        self.sack_ok = self.cfg.sack && seg.options.sack_permitted;
+        self.snd_wnd = seg.window as u32;
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = seg.seq;
+    }
+
+    /// Process one segment addressed to this connection (RFC 9293 §3.10.7).
+    pub fn on_segment(&mut self, seg: &Segment, now: Time) {
+        match self.state {
+            State::Closed | State::Listen => {}
+            State::SynSent => self.on_segment_syn_sent(seg, now),
+            _ => self.on_segment_synchronized(seg, now),
+        }
+    }
+
+    fn send_rst_for(&mut self, seg: &Segment) {
+        if seg.flags.rst() {
+            return;
+        }
+        self.outbox.push(reset_for(seg));
+    }
+
+    fn on_segment_syn_sent(&mut self, seg: &Segment, now: Time) {
+        let f = seg.flags;
+        let ack_ok = f.ack() && seq_gt(seg.ack, self.iss) && seq_le(seg.ack, self.snd_nxt);
+        if f.ack() && !ack_ok {
+            self.send_rst_for(seg);
+            return;
+        }
+        if f.rst() {
+            if ack_ok {
+                self.fail(Error::Refused);
+            }
+            return;
+        }
+        if !f.syn() {
+            return;
+        }
+        self.take_syn(seg);
+        if ack_ok {
+            self.snd_una = seg.ack;
+            self.snd_wl2 = seg.ack;
+            self.snd_wnd = (seg.window as u32) << self.snd_shift;
+            self.max_snd_wnd = self.snd_wnd;
+            self.rtt_sample(seg.ack, now);
+            self.rto_at = None;
+            self.retries = 0;
+            self.set_state(State::Established);
+            self.ack_now = true;
+        } else {
+            // Simultaneous open: answer with SYN,ACK from our ISN.
+            self.set_state(State::SynReceived);
+            self.snd_nxt = self.iss;
+        }
+    }
+
+    fn rtt_sample(&mut self, ack: u32, now: Time) {
+        if let Some((t, sent)) = self.timing {
+            if seq_ge(ack, t) {
+                self.rtt.sample(now.since(sent));
+                self.timing = None;
+            }
+        }
+    }
+
+    fn on_segment_synchronized(&mut self, seg: &Segment, now: Time) {
+        let f = seg.flags;
+        let mut seq = seg.seq;
+        let mut payload: &[u8] = &seg.payload;
+        let mut syn = f.syn();
+        let mut fin = f.fin();
+
+        // SYN-RECEIVED: the peer's SYN again. With ACK it is the SYN,ACK of a
+        // simultaneous open, whose SYN we already hold: drop the SYN, use the rest.
+        // Without ACK our SYN,ACK was lost: send it again.
+        if self.state == State::SynReceived && syn && seq == self.irs && !f.rst() {
+            if !f.ack() {
+                self.snd_nxt = self.iss;
+                return;
+            }
+            syn = false;
+            seq = seq.wrapping_add(1);
+        }
+
+        // Step 1: sequence number check, against the window we advertised.
+        let wnd = self.rcv_adv.wrapping_sub(self.rcv_nxt);
+        let len = payload.len() as u32 + syn as u32 + fin as u32;
+        let wnd_end = self.rcv_nxt.wrapping_add(wnd);
+        let acceptable = if len == 0 {
+            if wnd == 0 {
+                seq == self.rcv_nxt
+            } else {
+                seq_in(seq, self.rcv_nxt, wnd_end)
+            }
+        } else {
+            seq == self.rcv_nxt
+                || (wnd > 0
+                    && (seq_in(seq, self.rcv_nxt, wnd_end)
+                        || seq_in(seq.wrapping_add(len - 1), self.rcv_nxt, wnd_end)))
+        };
+        if !acceptable {
+            if !f.rst() {
+                self.ack_now = true;
+                // A retransmitted FIN in TIME-WAIT restarts the 2 MSL wait.
+                if self.state == State::TimeWait && fin {
+                    self.time_wait_at = Some(now + self.cfg.msl * 2);
+                }
+            }
+            return;
+        }
+        // Trim to the window: bytes before RCV.NXT are old, bytes past the edge unwanted.
+        if seq_lt(seq, self.rcv_nxt) {
+            let mut d = self.rcv_nxt.wrapping_sub(seq);
+            if syn {
+                syn = false;
+                d -= 1;
+            }
+            let n = (d as usize).min(payload.len());
+            payload = &payload[n..];
+            if d as usize > n {
+                fin = false;
+            }
+            seq = self.rcv_nxt;
+        }
+        let room = wnd_end.wrapping_sub(seq) as usize;
+        if payload.len() > room {
+            payload = &payload[..room];
+            fin = false;
+        }
+
+        // Step 2: RST. Only an exact match resets; anything else in the window gets a
+        // challenge ACK (RFC 5961 §3.2), so a blind attacker must guess RCV.NXT exactly.
+        if f.rst() {
+            if seg.seq != self.rcv_nxt {
+                self.ack_now = true;
+                return;
+            }
+            match self.state {
+                State::SynReceived if self.passive => {
+                    // Back to LISTEN: the listener still exists, this TCB goes.
+                    self.set_state(State::Closed);
+                }
+                State::SynReceived => self.fail(Error::Refused),
+                State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
+                    self.fail(Error::Reset)
+                }
+                _ => self.set_state(State::Closed),
+            }
+            return;
+        }
+
+        // Step 4: a SYN here is either an attack or a confused peer: challenge ACK
+        // (RFC 5961 §4). A passive SYN-RECEIVED connection goes back to LISTEN.
+        if syn {
+            if self.state == State::SynReceived && self.passive {
+                self.set_state(State::Closed);
+            } else {
+                self.ack_now = true;
+            }
+            return;
+        }
+
+        // Step 5: ACK.
+        if !f.ack() {
+            return;
+        }
+        if self.state == State::SynReceived {
+            if seq_gt(seg.ack, self.snd_una) && seq_le(seg.ack, self.snd_max) {
+                self.set_state(State::Established);
+                self.snd_wnd = (seg.window as u32) << self.snd_shift;
+                self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+                self.snd_wl1 = seg.seq;
+                self.snd_wl2 = seg.ack;
+            } else {
+                self.outbox.push(reset_for(seg));
+                return;
+            }
+        }
+        if seq_gt(seg.ack, self.snd_max) {
+            // Acknowledges something never sent.
+            self.ack_now = true;
+            return;
+        }
+        if seq_lt(seg.ack, self.snd_una.wrapping_sub(self.max_snd_wnd)) {
+            // Too old to be a real duplicate: challenge ACK (RFC 5961 §5.2).
+            self.ack_now = true;
+            return;
+        }
+        self.process_ack(seg, payload.is_empty() && !fin, now);
+        if self.state == State::Closed {
+            return;
+        }
+
+        // Step 7: segment text.
+        if !payload.is_empty() && self.state.can_receive_data() {
+            self.take_data(seq, payload);
+            self.ack_now = true;
+        }
+        if fin && self.state.can_receive_data() {
+            let fin_off = self.rx_off + seq.wrapping_sub(self.rcv_nxt) as u64 + payload.len() as u64;
+            self.rx_fin = Some(fin_off);
+            self.ack_now = true;
+        }
+        // Step 8: FIN, once every byte before it has arrived.
+        if !self.rx_eof && self.rx_fin == Some(self.rx_off) && self.state.can_receive_data() {
+            self.rcv_nxt = self.rcv_nxt.wrapping_add(1);
+            self.rx_eof = true;
+            self.ack_now = true;
+            self.events.push(Event::PeerClosed);
+            match self.state {
+                State::SynReceived | State::Established => self.set_state(State::CloseWait),
+                State::FinWait1 => {
+                    if self.fin_acked() {
+                        self.enter_time_wait(now);
+                    } else {
+                        self.set_state(State::Closing);
+                    }
+                }
+                State::FinWait2 => self.enter_time_wait(now),
+                _ => {}
+            }
+        }
+    }
+
+    fn enter_time_wait(&mut self, now: Time) {
+        self.set_state(State::TimeWait);
+        self.rto_at = None;
+        self.persist_at = None;
+        self.time_wait_at = Some(now + self.cfg.msl * 2);
+    }
+
+    /// ACK processing of step 5 for synchronized states. `pure` tells whether the
+    /// segment carries nothing but the ACK (a candidate duplicate ACK).
+    fn process_ack(&mut self, seg: &Segment, pure: bool, now: Time) {
+        let ack = seg.ack;
+        let seq = seg.seq;
+        let wnd = (seg.window as u32) << self.snd_shift;
+        if seq_gt(ack, self.snd_una) {
+            let acked = ack.wrapping_sub(self.snd_una);
+            let flight = self.flight();
+            // Data bytes acknowledged: exclude our SYN and FIN.
+            let mut data = acked;
+            if self.snd_una == self.iss {
+                data -= 1;
+            }
+            let fin_seq = self.data_end();
+            if self.tx_closed && seq_gt(ack, fin_seq) {
+                data -= 1;
+            }
+            let data = (data as usize).min(self.tx.len());
+            self.tx.drain(..data);
+            self.snd_una = ack;
+            if seq_lt(self.snd_nxt, ack) {
+                self.snd_nxt = ack;
+            }
+            self.rtt_sample(ack, now);
+            self.retries = 0;
+            self.persist_backoff = 0;
+            // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart.
+            self.rto_at = if ack == self.snd_max { None } else { Some(now + self.rtt.rto()) };
+            if self.cc.on_new_ack(ack, acked, flight) == AckAction::RetransmitFirst {
+                self.retransmit_first = true;
+            }
+            if data > 0 && !self.writable_signalled && !self.tx_closed {
+                self.writable_signalled = true;
+                self.events.push(Event::Writable);
+            }
+        } else if ack == self.snd_una
+            && pure
+            && self.snd_max != self.snd_una
+            && wnd == self.snd_wnd
+            && self.state.is_synchronized()
+        {
+            if self.cc.on_dup_ack(ack, self.snd_max, self.flight()) == AckAction::RetransmitFirst {
+                self.retransmit_first = true;
+            }
+        }
+        // A zero-window answer to our probe proves the peer alive: keep probing.
+        if ack == self.snd_una && wnd == 0 {
+            self.retries = 0;
+        }
+        // Window update (RFC 9293 step 5, SND.WL1/WL2 guard against old segments).
+        if seq_le(self.snd_una, ack)
+            && (seq_lt(self.snd_wl1, seq) || (self.snd_wl1 == seq && seq_le(self.snd_wl2, ack)))
+        {
+            self.snd_wnd = wnd;
+            self.max_snd_wnd = self.max_snd_wnd.max(wnd);
+            self.snd_wl1 = seq;
+            self.snd_wl2 = ack;
+        }
+        if self.fin_acked() {
+            match self.state {
+                State::FinWait1 => self.set_state(State::FinWait2),
+                State::Closing => self.enter_time_wait(now),
+                State::LastAck => self.set_state(State::Closed),
+                _ => {}
+            }
+        }
+    }
+
+    /// Step 7 for bytes that fit the window: in order straight into the receive
+    /// buffer, out of order into the reassembly buffer.
+    fn take_data(&mut self, seq: u32, payload: &[u8]) {
+        let off = self.rx_off + seq.wrapping_sub(self.rcv_nxt) as u64;
+        let before = self.rx_off;
+        if off == self.rx_off {
+            self.deliver(payload);
+            while let Some(more) = self.reasm.pop(self.rx_off) {
+                self.deliver(&more);
+            }
+        } else {
+            self.reasm.insert(off, payload);
+        }
+        if self.rx_off != before && !self.readable_signalled && !self.released {
+            self.readable_signalled = true;
+            self.events.push(Event::Readable);
+        }
+    }
+
+    fn deliver(&mut self, bytes: &[u8]) {
+        if !self.released {
+            self.rx.extend(bytes);
+        }
+        self.rx_off += bytes.len() as u64;
+        self.rcv_nxt = self.rcv_nxt.wrapping_add(bytes.len() as u32);
+    }
+}
+
+/// The RST answering a segment that has no connection to go to (RFC 9293 §3.10.7.1):
+/// with ACK, `<SEQ=SEG.ACK><CTL=RST>`; without, `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`.
+/// The caller must not answer a RST with a RST.
+pub fn reset_for(seg: &Segment) -> Segment {
+    let mut r = Segment::new((seg.dst_addr, seg.dst_port), (seg.src_addr, seg.src_port));
+    if seg.flags.ack() {
+        r.seq = seg.ack;
+        r.flags = Flags::RST;
+    } else {
+        r.seq = 0;
+        r.ack = seg.seq.wrapping_add(seg.seq_len());
+        r.flags = Flags::RST | Flags::ACK;
+    }
+    r
+}

@@ -1,0 +1,38 @@
+//! The host TCP engine: RFC 9293 connections, sans-IO.
+//!
+//! What the engine guarantees:
+//!
+//! - **No I/O, no hidden inputs.** It never reads a clock, a port or a random source.
+//!   Time arrives as [`Time`] arguments, the ISN secret at construction
+//!   ([`Stack::new`]). The same inputs always give the same segments, events and
+//!   deadlines, so every scenario replays exactly.
+//! - **Driving it.** Feed every received segment to [`Stack::receive`], call
+//!   [`Stack::poll`] to collect segments to send, and call it again no later than
+//!   [`Stack::poll_at`]. Events (state changes, readable, writable, errors) come out
+//!   of [`Stack::events`].
+//! - **The whole state machine.** All eleven states of RFC 9293 with the event
+//!   processing of §3.10, simultaneous open and close included; ISNs per RFC 6528;
+//!   retransmission per RFC 6298; NewReno per RFC 5681/6582; window scaling and MSS;
+//!   SACK blocks reported to the peer; RFC 5961 checks against blind RST, SYN and
+//!   data injection.
+//! - **Any input is safe.** No segment, however malformed, panics the engine or
+//!   changes bytes already delivered to the application: data is delivered in
+//!   order, exactly once, and only from inside the receive window.
+
+pub mod congestion;
+pub mod connection;
+pub mod isn;
+pub mod reassembly;
+pub mod rtt;
+pub mod segment;
+pub mod stack;
+pub mod state;
+pub mod time;
+pub mod trace;
+
+pub use connection::{Config, Connection, Endpoint, Error, Event};
+pub use segment::{Flags, ParseError, Segment, TcpOptions};
+pub use stack::{SocketId, Stack, StackError};
+pub use state::State;
+pub use time::Time;
+pub use trace::{Direction, Tracer};
