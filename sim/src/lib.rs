@@ -1,3 +1,4 @@
-pub mod report;
-pub mod pcap;
 pub mod cosim;
+pub mod pcap;
+pub mod report;
+pub mod rx;

@@ -146,9 +146,70 @@ pub struct UdpReport {
 }
 
 pub fn mac_string(mac: [u8; 6]) -> String {
-    mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 pub fn ip_string(ip: [u8; 4]) -> String {
     format!("{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3])
+}
+
+impl DropReason {
+    pub const ALL: [DropReason; 21] = [
+        DropReason::Fcs,
+        DropReason::Runt,
+        DropReason::Giant,
+        DropReason::PhyError,
+        DropReason::MacFilter,
+        DropReason::Ethertype,
+        DropReason::ArpMalformed,
+        DropReason::Ipv4Version,
+        DropReason::Ipv4Ihl,
+        DropReason::Ipv4Checksum,
+        DropReason::Ipv4Length,
+        DropReason::Fragment,
+        DropReason::IpFilter,
+        DropReason::IpProtocol,
+        DropReason::TcpHeader,
+        DropReason::TcpChecksum,
+        DropReason::UdpLength,
+        DropReason::UdpChecksum,
+        DropReason::IcmpLength,
+        DropReason::IcmpChecksum,
+        DropReason::FifoFull,
+    ];
+
+    /// The reason for a hardware code; `None` for 0 (accepted).
+    pub fn from_code(code: u8) -> Option<DropReason> {
+        DropReason::ALL.iter().copied().find(|r| *r as u8 == code)
+    }
+
+    /// The name `tcpip replay` prints and counters are listed under.
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::Fcs => "fcs",
+            DropReason::Runt => "runt",
+            DropReason::Giant => "giant",
+            DropReason::PhyError => "phy_error",
+            DropReason::MacFilter => "mac_filter",
+            DropReason::Ethertype => "ethertype",
+            DropReason::ArpMalformed => "arp_malformed",
+            DropReason::Ipv4Version => "ipv4_version",
+            DropReason::Ipv4Ihl => "ipv4_ihl",
+            DropReason::Ipv4Checksum => "ipv4_checksum",
+            DropReason::Ipv4Length => "ipv4_length",
+            DropReason::Fragment => "fragment",
+            DropReason::IpFilter => "ip_filter",
+            DropReason::IpProtocol => "ip_protocol",
+            DropReason::TcpHeader => "tcp_header",
+            DropReason::TcpChecksum => "tcp_checksum",
+            DropReason::UdpLength => "udp_length",
+            DropReason::UdpChecksum => "udp_checksum",
+            DropReason::IcmpLength => "icmp_length",
+            DropReason::IcmpChecksum => "icmp_checksum",
+            DropReason::FifoFull => "fifo_full",
+        }
+    }
 }

@@ -1,0 +1,3 @@
+//! Board level: the receive FIFO toward the host, counters, (later) UART, link framing, top.
+pub mod rx_counters;
+pub mod rx_fifo;

@@ -1,0 +1,201 @@
+//! The receive FIFO toward the host: segment bodies and their descriptors in block RAM,
+//! committed whole or not at all.
+//!
+//! Body bytes are written as they stream past, before anyone knows whether the frame is
+//! good. At `finish` the frame is either kept (its descriptor is written, then both
+//! write pointers commit) or rolled back (the body write pointer returns to the last
+//! commit). The reader sees only committed segments, so a bad or truncated frame never
+//! shows half a segment. `room` says whether the frame in progress fits: the body did
+//! not overflow and a descriptor fits; the caller keeps a frame only with room, and
+//! counts the rest as `fifo_full`.
+//!
+//! Sizes: `B` address bits of body bytes (`BP1` = B + 1), `D` address bits of 16-bit
+//! descriptor words (`DP1` = D + 1). A descriptor is [`DESCRIPTOR_WORDS`] words, taken
+//! from `desc_word` while `desc_index` counts through them (word 1 is replaced by the
+//! body length, which the FIFO knows best). Both read ports are first-word-fall-through.
+
+use rust_hdl::prelude::*;
+
+pub const DESCRIPTOR_WORDS: usize = 24;
+
+#[derive(LogicBlock)]
+pub struct RxFifo<const B: usize, const BP1: usize, const D: usize, const DP1: usize> {
+    pub clock: Signal<In, Clock>,
+    pub data: Signal<In, Bits<8>>,
+    pub write: Signal<In, Bit>,
+    pub finish: Signal<In, Bit>,
+    pub keep: Signal<In, Bit>,
+    pub room: Signal<Out, Bit>,
+    pub desc_index: Signal<Out, Bits<5>>,
+    pub desc_word: Signal<In, Bits<16>>,
+    pub body_read: Signal<In, Bit>,
+    pub body_data: Signal<Out, Bits<8>>,
+    pub body_empty: Signal<Out, Bit>,
+    pub desc_read: Signal<In, Bit>,
+    pub desc_data: Signal<Out, Bits<16>>,
+    pub desc_empty: Signal<Out, Bit>,
+    body_ram: RAM<Bits<8>, B>,
+    desc_ram: RAM<Bits<16>, D>,
+    body_wr: DFF<Bits<BP1>>,
+    body_committed: DFF<Bits<BP1>>,
+    body_rd: DFF<Bits<BP1>>,
+    overflow: DFF<Bit>,
+    desc_wr: DFF<Bits<DP1>>,
+    desc_committed: DFF<Bits<DP1>>,
+    desc_rd: DFF<Bits<DP1>>,
+    writing_desc: DFF<Bit>,
+    word_index: DFF<Bits<5>>,
+    body_len: DFF<Bits<16>>,
+    body_used: Signal<Local, Bits<BP1>>,
+    desc_used: Signal<Local, Bits<DP1>>,
+    body_rd_next: Signal<Local, Bits<BP1>>,
+    desc_rd_next: Signal<Local, Bits<DP1>>,
+    body_size: Constant<Bits<BP1>>,
+    desc_limit: Constant<Bits<DP1>>,
+    desc_words: Constant<Bits<5>>,
+}
+
+impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Default
+    for RxFifo<B, BP1, D, DP1>
+{
+    fn default() -> Self {
+        assert_eq!(B + 1, BP1);
+        assert_eq!(D + 1, DP1);
+        assert!((1usize << D) >= 2 * DESCRIPTOR_WORDS);
+        Self {
+            clock: Default::default(),
+            data: Default::default(),
+            write: Default::default(),
+            finish: Default::default(),
+            keep: Default::default(),
+            room: Default::default(),
+            desc_index: Default::default(),
+            desc_word: Default::default(),
+            body_read: Default::default(),
+            body_data: Default::default(),
+            body_empty: Default::default(),
+            desc_read: Default::default(),
+            desc_data: Default::default(),
+            desc_empty: Default::default(),
+            // Zeroed, so the Verilog and Rust models read the same before the first write.
+            body_ram: RAM::new(
+                (0..1u64 << B)
+                    .map(|i| (Bits::<B>::from(i), Bits::<8>::default()))
+                    .collect(),
+            ),
+            desc_ram: RAM::new(
+                (0..1u64 << D)
+                    .map(|i| (Bits::<D>::from(i), Bits::<16>::default()))
+                    .collect(),
+            ),
+            body_wr: Default::default(),
+            body_committed: Default::default(),
+            body_rd: Default::default(),
+            overflow: Default::default(),
+            desc_wr: Default::default(),
+            desc_committed: Default::default(),
+            desc_rd: Default::default(),
+            writing_desc: Default::default(),
+            word_index: Default::default(),
+            body_len: Default::default(),
+            body_used: Default::default(),
+            desc_used: Default::default(),
+            body_rd_next: Default::default(),
+            desc_rd_next: Default::default(),
+            body_size: Constant::new((1u64 << B).into()),
+            desc_limit: Constant::new(((1u64 << D) - DESCRIPTOR_WORDS as u64).into()),
+            desc_words: Constant::new((DESCRIPTOR_WORDS as u64).into()),
+        }
+    }
+}
+
+impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
+    for RxFifo<B, BP1, D, DP1>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            body_wr,
+            body_committed,
+            body_rd,
+            overflow,
+            desc_wr,
+            desc_committed,
+            desc_rd,
+            writing_desc,
+            word_index,
+            body_len
+        );
+        self.body_ram.read_clock.next = self.clock.val();
+        self.body_ram.write_clock.next = self.clock.val();
+        self.desc_ram.read_clock.next = self.clock.val();
+        self.desc_ram.write_clock.next = self.clock.val();
+        self.body_used.next = self.body_wr.q.val() - self.body_rd.q.val();
+        self.desc_used.next = self.desc_wr.q.val() - self.desc_rd.q.val();
+        self.room.next = !self.overflow.q.val() & (self.desc_used.val() <= self.desc_limit.val());
+        // Body bytes go in tentatively.
+        self.body_ram.write_address.next = bit_cast::<B, BP1>(self.body_wr.q.val());
+        self.body_ram.write_data.next = self.data.val();
+        self.body_ram.write_enable.next = false;
+        if self.write.val() {
+            if self.body_used.val() == self.body_size.val() {
+                self.overflow.d.next = true;
+            } else {
+                self.body_ram.write_enable.next = true;
+                self.body_wr.d.next = self.body_wr.q.val() + 1;
+            }
+        }
+        // At the end of a frame: write its descriptor, or roll the body back.
+        if self.finish.val() {
+            self.overflow.d.next = false;
+            if self.keep.val() & self.room.val() {
+                self.writing_desc.d.next = true;
+                self.word_index.d.next = 0.into();
+                self.body_len.d.next =
+                    bit_cast::<16, BP1>(self.body_wr.q.val() - self.body_committed.q.val());
+            } else {
+                self.body_wr.d.next = self.body_committed.q.val();
+            }
+        }
+        self.desc_index.next = self.word_index.q.val();
+        self.desc_ram.write_address.next = bit_cast::<D, DP1>(self.desc_wr.q.val());
+        self.desc_ram.write_data.next = self.desc_word.val();
+        if self.word_index.q.val() == 1 {
+            self.desc_ram.write_data.next = self.body_len.q.val();
+        }
+        self.desc_ram.write_enable.next = self.writing_desc.q.val();
+        if self.writing_desc.q.val() {
+            self.desc_wr.d.next = self.desc_wr.q.val() + 1;
+            self.word_index.d.next = self.word_index.q.val() + 1;
+            if self.word_index.q.val() == (self.desc_words.val() - 1) {
+                self.writing_desc.d.next = false;
+            }
+        }
+        // Commit one clock after the last descriptor word is in the RAM.
+        if !self.writing_desc.q.val() & (self.word_index.q.val() == self.desc_words.val()) {
+            self.desc_committed.d.next = self.desc_wr.q.val();
+            self.body_committed.d.next = self.body_wr.q.val();
+            self.word_index.d.next = 0.into();
+        }
+        // First-word-fall-through reads: the RAM is always reading the head, or the next
+        // one when the head is being taken.
+        self.body_empty.next = self.body_rd.q.val() == self.body_committed.q.val();
+        self.body_rd_next.next = self.body_rd.q.val();
+        if self.body_read.val() & (self.body_rd.q.val() != self.body_committed.q.val()) {
+            self.body_rd_next.next = self.body_rd.q.val() + 1;
+        }
+        self.body_rd.d.next = self.body_rd_next.val();
+        self.body_ram.read_address.next = bit_cast::<B, BP1>(self.body_rd_next.val());
+        self.body_data.next = self.body_ram.read_data.val();
+        self.desc_empty.next = self.desc_rd.q.val() == self.desc_committed.q.val();
+        self.desc_rd_next.next = self.desc_rd.q.val();
+        if self.desc_read.val() & (self.desc_rd.q.val() != self.desc_committed.q.val()) {
+            self.desc_rd_next.next = self.desc_rd.q.val() + 1;
+        }
+        self.desc_rd.d.next = self.desc_rd_next.val();
+        self.desc_ram.read_address.next = bit_cast::<D, DP1>(self.desc_rd_next.val());
+        self.desc_data.next = self.desc_ram.read_data.val();
+    }
+}

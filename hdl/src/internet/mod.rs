@@ -1,0 +1,5 @@
+//! Internet layer: IPv4 (header checksum, lengths, filtering), ICMP, ARP.
+pub mod arp_rx;
+pub mod checksum;
+pub mod icmp_rx;
+pub mod ipv4_rx;

@@ -1,0 +1,4 @@
+//! Link layer: Ethernet frames on the wire, MAC addresses, the frame check sequence.
+pub mod crc32;
+pub mod eth_rx;
+pub mod mac_rx;

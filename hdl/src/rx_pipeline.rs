@@ -1,0 +1,265 @@
+//! The whole receive path, unwrapping a frame layer by layer:
+//! PHY bytes → [`MacRx`] (link: preamble, FCS, MAC filter) → [`EthRx`] (ethertype) →
+//! [`ArpRx`] | [`Ipv4Rx`] (internet) → [`IcmpRx`] | [`TcpRx`] | [`UdpRx`] (transport) →
+//! [`RxVerdict`] → [`RxFifo`] (committed segments for the host) and [`RxCounters`].
+//!
+//! One byte per clock in, never a stall: nothing here can push back on the PHY. Each
+//! frame ends with one `report_valid` pulse carrying its final `report_reason` (0 =
+//! accepted) and class; the blocks' header registers hold that frame's fields in that
+//! clock, which is what the simulator reads as the hardware's report.
+
+use crate::board::rx_counters::RxCounters;
+use crate::board::rx_fifo::RxFifo;
+use crate::internet::arp_rx::ArpRx;
+use crate::internet::icmp_rx::IcmpRx;
+use crate::internet::ipv4_rx::Ipv4Rx;
+use crate::link::eth_rx::EthRx;
+use crate::link::mac_rx::MacRx;
+use crate::rx_verdict::RxVerdict;
+use crate::transport::tcp_rx::TcpRx;
+use crate::transport::udp_rx::UdpRx;
+use rust_hdl::prelude::*;
+
+/// Receive FIFO of 4 KiB of segment bodies (8 block RAMs) and 512 descriptor words
+/// (2 block RAMs, 21 descriptors).
+pub type RxFifoDefault = RxFifo<12, 13, 9, 10>;
+
+#[derive(LogicBlock, Default)]
+pub struct RxPipeline {
+    pub clock: Signal<In, Clock>,
+    pub phy_data: Signal<In, Bits<8>>,
+    pub phy_valid: Signal<In, Bit>,
+    pub phy_error: Signal<In, Bit>,
+    pub mac_hi: Signal<In, Bits<16>>,
+    pub mac_mid: Signal<In, Bits<16>>,
+    pub mac_lo: Signal<In, Bits<16>>,
+    pub our_ip: Signal<In, Bits<32>>,
+    pub promiscuous: Signal<In, Bit>,
+    pub report_valid: Signal<Out, Bit>,
+    pub report_reason: Signal<Out, Bits<5>>,
+    pub report_class: Signal<Out, Bits<2>>,
+    pub body_read: Signal<In, Bit>,
+    pub body_data: Signal<Out, Bits<8>>,
+    pub body_empty: Signal<Out, Bit>,
+    pub desc_read: Signal<In, Bit>,
+    pub desc_data: Signal<Out, Bits<16>>,
+    pub desc_empty: Signal<Out, Bit>,
+    pub counter_index: Signal<In, Bits<5>>,
+    pub counter_value: Signal<Out, Bits<32>>,
+    pub counter_valid: Signal<Out, Bit>,
+    pub mac: MacRx,
+    pub eth: EthRx,
+    pub arp: ArpRx,
+    pub ipv4: Ipv4Rx,
+    pub icmp: IcmpRx,
+    pub tcp: TcpRx,
+    pub udp: UdpRx,
+    pub verdict: RxVerdict,
+    pub fifo: RxFifoDefault,
+    pub counters: RxCounters,
+    report_valid_r: DFF<Bit>,
+    report_reason_r: DFF<Bits<5>>,
+    report_class_r: DFF<Bits<2>>,
+    final_reason: Signal<Local, Bits<5>>,
+    word: Signal<Local, Bits<16>>,
+    is_tcp: Signal<Local, Bit>,
+}
+
+impl Logic for RxPipeline {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, report_valid_r, report_reason_r, report_class_r);
+        self.mac.clock.next = self.clock.val();
+        self.eth.clock.next = self.clock.val();
+        self.arp.clock.next = self.clock.val();
+        self.ipv4.clock.next = self.clock.val();
+        self.icmp.clock.next = self.clock.val();
+        self.tcp.clock.next = self.clock.val();
+        self.udp.clock.next = self.clock.val();
+        self.verdict.clock.next = self.clock.val();
+        self.fifo.clock.next = self.clock.val();
+        self.counters.clock.next = self.clock.val();
+        // Link layer.
+        self.mac.phy_data.next = self.phy_data.val();
+        self.mac.phy_valid.next = self.phy_valid.val();
+        self.mac.phy_error.next = self.phy_error.val();
+        self.mac.mac_hi.next = self.mac_hi.val();
+        self.mac.mac_mid.next = self.mac_mid.val();
+        self.mac.mac_lo.next = self.mac_lo.val();
+        self.mac.promiscuous.next = self.promiscuous.val();
+        self.eth.data.next = self.mac.data.val();
+        self.eth.valid.next = self.mac.valid.val();
+        self.eth.last.next = self.mac.last.val();
+        // Internet layer.
+        self.arp.data.next = self.eth.out_data.val();
+        self.arp.valid.next = self.eth.out_valid.val();
+        self.arp.last.next = self.eth.out_last.val();
+        self.arp.l3.next = self.eth.l3.val();
+        self.arp.is_arp.next = self.eth.is_arp.val();
+        self.ipv4.data.next = self.eth.out_data.val();
+        self.ipv4.valid.next = self.eth.out_valid.val();
+        self.ipv4.last.next = self.eth.out_last.val();
+        self.ipv4.l3.next = self.eth.l3.val();
+        self.ipv4.is_ipv4.next = self.eth.is_ipv4.val();
+        self.ipv4.our_ip.next = self.our_ip.val();
+        self.ipv4.promiscuous.next = self.promiscuous.val();
+        // Transport layer (and ICMP, which rides on IP like one).
+        self.icmp.data.next = self.ipv4.out_data.val();
+        self.icmp.valid.next = self.ipv4.out_valid.val();
+        self.icmp.last.next = self.ipv4.out_last.val();
+        self.icmp.l4.next = self.ipv4.l4.val();
+        self.icmp.l4_parse.next = self.ipv4.l4_parse.val();
+        self.icmp.protocol.next = self.ipv4.protocol.val();
+        self.tcp.data.next = self.ipv4.out_data.val();
+        self.tcp.valid.next = self.ipv4.out_valid.val();
+        self.tcp.last.next = self.ipv4.out_last.val();
+        self.tcp.l4.next = self.ipv4.l4.val();
+        self.tcp.l4_parse.next = self.ipv4.l4_parse.val();
+        self.tcp.protocol.next = self.ipv4.protocol.val();
+        self.tcp.l4_len.next = self.ipv4.l4_len.val();
+        self.tcp.pseudo_sum.next = self.ipv4.pseudo_sum.val();
+        self.udp.data.next = self.ipv4.out_data.val();
+        self.udp.valid.next = self.ipv4.out_valid.val();
+        self.udp.last.next = self.ipv4.out_last.val();
+        self.udp.l4.next = self.ipv4.l4.val();
+        self.udp.l4_parse.next = self.ipv4.l4_parse.val();
+        self.udp.protocol.next = self.ipv4.protocol.val();
+        self.udp.l4_len.next = self.ipv4.l4_len.val();
+        self.udp.pseudo_sum.next = self.ipv4.pseudo_sum.val();
+        // Verdict.
+        self.verdict.last.next = self.tcp.out_last.val();
+        self.verdict.mac_reason.next = self.mac.reason.val();
+        self.verdict.eth_reason.next = self.eth.reason.val();
+        self.verdict.arp_reason.next = self.arp.reason.val();
+        self.verdict.ipv4_reason.next = self.ipv4.reason.val();
+        self.verdict.icmp_reason.next = self.icmp.reason.val();
+        self.verdict.udp_reason.next = self.udp.reason.val();
+        self.verdict.tcp_reason.next = self.tcp.reason.val();
+        self.verdict.is_arp.next = self.eth.is_arp.val();
+        self.verdict.protocol.next = self.ipv4.protocol.val();
+        // Receive FIFO: bodies of TCP and UDP segments, kept when the verdict says so.
+        self.fifo.data.next = self.tcp.out_data.val();
+        self.fifo.write.next = self.tcp.body.val() | self.udp.body.val();
+        self.fifo.finish.next = self.verdict.done.val();
+        self.fifo.keep.next = self.verdict.to_fifo.val();
+        self.final_reason.next = self.verdict.reason.val();
+        if self.verdict.to_fifo.val() & !self.fifo.room.val() {
+            self.final_reason.next = 21.into(); // fifo_full
+        }
+        self.report_valid_r.d.next = self.verdict.done.val();
+        if self.verdict.done.val() {
+            self.report_reason_r.d.next = self.final_reason.val();
+            self.report_class_r.d.next = self.verdict.class.val();
+        }
+        self.report_valid.next = self.report_valid_r.q.val();
+        self.report_reason.next = self.report_reason_r.q.val();
+        self.report_class.next = self.report_class_r.q.val();
+        // Counters: the drop reason, or 24 + class for an accepted frame.
+        self.counters.event.next = self.report_valid_r.q.val();
+        self.counters.index.next = self.report_reason_r.q.val();
+        if self.report_reason_r.q.val() == 0 {
+            self.counters.index.next = bit_cast::<5, 2>(self.report_class_r.q.val()) + 24;
+        }
+        self.counters.read_index.next = self.counter_index.val();
+        self.counter_value.next = self.counters.read_value.val();
+        self.counter_valid.next = self.counters.read_valid.val();
+        // The descriptor, word by word (see `RxFifo`; word 1 is filled by the FIFO).
+        self.is_tcp.next = self.ipv4.protocol.val() == 6;
+        self.word.next = 0.into();
+        if self.fifo.desc_index.val() == 0 {
+            self.word.next = (bit_cast::<16, 8>(self.ipv4.protocol.val()) << 8)
+                | bit_cast::<16, 8>(self.tcp.header_len.val());
+            if !self.is_tcp.val() {
+                self.word.next = (bit_cast::<16, 8>(self.ipv4.protocol.val()) << 8) | 8;
+            }
+        }
+        if self.fifo.desc_index.val() == 2 {
+            self.word.next = self.eth.src_hi.val();
+        }
+        if self.fifo.desc_index.val() == 3 {
+            self.word.next = self.eth.src_mid.val();
+        }
+        if self.fifo.desc_index.val() == 4 {
+            self.word.next = self.eth.src_lo.val();
+        }
+        if self.fifo.desc_index.val() == 5 {
+            self.word.next = self.ipv4.src.val().get_bits::<16>(16);
+        }
+        if self.fifo.desc_index.val() == 6 {
+            self.word.next = self.ipv4.src.val().get_bits::<16>(0);
+        }
+        if self.fifo.desc_index.val() == 7 {
+            self.word.next = self.ipv4.dst.val().get_bits::<16>(16);
+        }
+        if self.fifo.desc_index.val() == 8 {
+            self.word.next = self.ipv4.dst.val().get_bits::<16>(0);
+        }
+        if self.fifo.desc_index.val() == 9 {
+            self.word.next = self.udp.src_port.val();
+            if self.is_tcp.val() {
+                self.word.next = self.tcp.src_port.val();
+            }
+        }
+        if self.fifo.desc_index.val() == 10 {
+            self.word.next = self.udp.dst_port.val();
+            if self.is_tcp.val() {
+                self.word.next = self.tcp.dst_port.val();
+            }
+        }
+        if self.fifo.desc_index.val() == 11 {
+            self.word.next = self.udp.length.val();
+            if self.is_tcp.val() {
+                self.word.next = self.tcp.seq.val().get_bits::<16>(16);
+            }
+        }
+        if self.is_tcp.val() {
+            if self.fifo.desc_index.val() == 12 {
+                self.word.next = self.tcp.seq.val().get_bits::<16>(0);
+            }
+            if self.fifo.desc_index.val() == 13 {
+                self.word.next = self.tcp.ack.val().get_bits::<16>(16);
+            }
+            if self.fifo.desc_index.val() == 14 {
+                self.word.next = self.tcp.ack.val().get_bits::<16>(0);
+            }
+            if self.fifo.desc_index.val() == 15 {
+                self.word.next = bit_cast::<16, 9>(self.tcp.flags.val());
+            }
+            if self.fifo.desc_index.val() == 16 {
+                self.word.next = self.tcp.window.val();
+            }
+            if self.fifo.desc_index.val() == 17 {
+                self.word.next = self.tcp.urgent.val();
+            }
+            if self.fifo.desc_index.val() == 18 {
+                self.word.next = self.tcp.mss.val();
+            }
+            if self.fifo.desc_index.val() == 19 {
+                self.word.next = (bit_cast::<16, 1>(self.tcp.mss_present.val().into()) << 8)
+                    | (bit_cast::<16, 1>(self.tcp.window_scale_present.val().into()) << 9)
+                    | (bit_cast::<16, 1>(self.tcp.sack_permitted.val().into()) << 10)
+                    | (bit_cast::<16, 1>(self.tcp.timestamps_present.val().into()) << 11)
+                    | bit_cast::<16, 8>(self.tcp.window_scale.val());
+            }
+            if self.fifo.desc_index.val() == 20 {
+                self.word.next = self.tcp.ts_val.val().get_bits::<16>(16);
+            }
+            if self.fifo.desc_index.val() == 21 {
+                self.word.next = self.tcp.ts_val.val().get_bits::<16>(0);
+            }
+            if self.fifo.desc_index.val() == 22 {
+                self.word.next = self.tcp.ts_ecr.val().get_bits::<16>(16);
+            }
+            if self.fifo.desc_index.val() == 23 {
+                self.word.next = self.tcp.ts_ecr.val().get_bits::<16>(0);
+            }
+        }
+        self.fifo.desc_word.next = self.word.val();
+        self.fifo.body_read.next = self.body_read.val();
+        self.fifo.desc_read.next = self.desc_read.val();
+        self.body_data.next = self.fifo.body_data.val();
+        self.body_empty.next = self.fifo.body_empty.val();
+        self.desc_data.next = self.fifo.desc_data.val();
+        self.desc_empty.next = self.fifo.desc_empty.val();
+    }
+}
