@@ -25,7 +25,11 @@ pub fn check_vectors<B: Ports>(vectors: &[Vec<u64>]) -> Result<()> {
                 "input vector for cycle {cycle} has {} values but the block has {} inputs ({})",
                 v.len(),
                 inputs.len(),
-                inputs.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                inputs
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         for (&value, &(name, width)) in v.iter().zip(&inputs) {

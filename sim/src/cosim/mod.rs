@@ -26,7 +26,7 @@ mod yosys_check;
 mod tests;
 
 pub use drive::{check_vectors, connect, run_rust};
-pub use ports::{signal_width, PortValue, Ports, __Logic};
+pub use ports::{__Logic, signal_width, PortValue, Ports};
 pub use verilog_sim::{pack_hex, run_verilog, testbench, Sample, Simulator};
 pub use yosys_check::{checked_verilog, yosys_check};
 
@@ -53,10 +53,24 @@ pub struct CosimReport {
 impl std::fmt::Display for CosimReport {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         let sims: Vec<String> = self.simulators.iter().map(|s| s.to_string()).collect();
-        let times: Vec<String> = self.times.iter().map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64())).collect();
-        write!(f, "{} cycles identical in Rust and {} ({})", self.cycles, sims.join(" and "), times.join(", "))?;
+        let times: Vec<String> = self
+            .times
+            .iter()
+            .map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64()))
+            .collect();
+        write!(
+            f,
+            "{} cycles identical in Rust and {} ({})",
+            self.cycles,
+            sims.join(" and "),
+            times.join(", ")
+        )?;
         if let Some((cycle, port)) = self.first_x {
-            write!(f, "; {} samples had X bits in Icarus, first `{port}` on cycle {cycle}", self.x_samples)?;
+            write!(
+                f,
+                "; {} samples had X bits in Icarus, first `{port}` on cycle {cycle}",
+                self.x_samples
+            )?;
         }
         Ok(())
     }
@@ -68,7 +82,10 @@ impl std::fmt::Display for CosimReport {
 /// it), and requires identical outputs on every cycle. `make` builds a fresh block.
 ///
 /// Errors name the first differing cycle, port, both values and that cycle's inputs.
-pub fn check_block<B: Block + Ports>(make: impl Fn() -> B, vectors: &[Vec<u64>]) -> Result<CosimReport> {
+pub fn check_block<B: Block + Ports>(
+    make: impl Fn() -> B,
+    vectors: &[Vec<u64>],
+) -> Result<CosimReport> {
     for tool in ["yosys", "iverilog", "vvp"] {
         require_tool(tool)?;
     }
@@ -106,7 +123,13 @@ pub fn check_block<B: Block + Ports>(make: impl Fn() -> B, vectors: &[Vec<u64>])
             }
         }
     }
-    Ok(CosimReport { cycles: vectors.len(), simulators, x_samples, first_x, times })
+    Ok(CosimReport {
+        cycles: vectors.len(),
+        simulators,
+        x_samples,
+        first_x,
+        times,
+    })
 }
 
 /// Verilator runs when installed unless `COSIM_VERILATOR=0`.
@@ -115,11 +138,20 @@ fn verilator_wanted() -> bool {
 }
 
 /// Fails on the first cycle where `got` differs from the Rust outputs `expected`.
-fn compare<B: Ports>(sim: Simulator, vectors: &[Vec<u64>], expected: &[Vec<u64>], got: &[Vec<Sample>]) -> Result<()> {
+fn compare<B: Ports>(
+    sim: Simulator,
+    vectors: &[Vec<u64>],
+    expected: &[Vec<u64>],
+    got: &[Vec<Sample>],
+) -> Result<()> {
     let (inputs, outputs) = (B::inputs(), B::outputs());
     for (cycle, (e, g)) in expected.iter().zip(got).enumerate() {
         if let Some(k) = (0..outputs.len()).find(|&k| !g[k].matches(e[k])) {
-            let ins: Vec<String> = inputs.iter().zip(&vectors[cycle]).map(|((n, _), v)| format!("{n}={v:#x}")).collect();
+            let ins: Vec<String> = inputs
+                .iter()
+                .zip(&vectors[cycle])
+                .map(|((n, _), v)| format!("{n}={v:#x}"))
+                .collect();
             bail!(
                 "Rust and {sim} disagree on cycle {cycle}: output `{}` is {:#x} in Rust and {} in {sim} (inputs on that cycle: {}); {KEEP_HINT}",
                 outputs[k].0,
@@ -130,7 +162,11 @@ fn compare<B: Ports>(sim: Simulator, vectors: &[Vec<u64>], expected: &[Vec<u64>]
         }
     }
     if expected.len() != got.len() {
-        bail!("Rust gave {} cycles of outputs and {sim} {}", expected.len(), got.len());
+        bail!(
+            "Rust gave {} cycles of outputs and {sim} {}",
+            expected.len(),
+            got.len()
+        );
     }
     Ok(())
 }
@@ -143,7 +179,11 @@ fn check_top_ports<B: Ports>(verilog: &str) -> Result<()> {
     };
     let rest = &verilog[start + "module top(".len()..];
     let args = &rest[..rest.find(')').unwrap_or(0)];
-    let mut actual: Vec<&str> = args.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let mut actual: Vec<&str> = args
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     let mut listed: Vec<&str> = std::iter::once("clock")
         .chain(B::inputs().into_iter().chain(B::outputs()).map(|(n, _)| n))
         .collect();
@@ -195,8 +235,13 @@ impl WorkDir {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let n = COUNT.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.subsec_nanos();
-        let path = std::env::temp_dir().join(format!("tcpip-cosim-{what}-{}-{n}-{nanos}", std::process::id()));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .subsec_nanos();
+        let path = std::env::temp_dir().join(format!(
+            "tcpip-cosim-{what}-{}-{n}-{nanos}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&path)?;
         let keep = std::env::var("COSIM_KEEP").is_ok_and(|v| v == "1");
         if keep {

@@ -27,7 +27,10 @@ impl Logic for Counter {
     }
 }
 
-cosim_ports!(Counter { inputs: [enable], outputs: [count, wrap] });
+cosim_ports!(Counter {
+    inputs: [enable],
+    outputs: [count, wrap]
+});
 
 /// RUSTHDL.md trap 2: `(a + 1) == 0` is true for a = 0xFF in Rust (8-bit wrap) and
 /// false in Verilog (the sum is 32 bits wide).
@@ -45,7 +48,10 @@ impl Logic for WidthTrap {
     }
 }
 
-cosim_ports!(WidthTrap { inputs: [a], outputs: [z] });
+cosim_ports!(WidthTrap {
+    inputs: [a],
+    outputs: [z]
+});
 
 /// `q` is written only when `en` is high: a latch in Verilog.
 #[derive(LogicBlock, Default)]
@@ -65,7 +71,10 @@ impl Logic for Latch {
     }
 }
 
-cosim_ports!(Latch { inputs: [en, d], outputs: [q] });
+cosim_ports!(Latch {
+    inputs: [en, d],
+    outputs: [q]
+});
 
 /// Same as `Counter`, but `cosim_ports!` forgets the output `wrap`.
 #[derive(LogicBlock, Default)]
@@ -84,7 +93,10 @@ impl Logic for Forgotten {
     }
 }
 
-cosim_ports!(Forgotten { inputs: [a], outputs: [x] });
+cosim_ports!(Forgotten {
+    inputs: [a],
+    outputs: [x]
+});
 
 fn counter_vectors() -> Vec<Vec<u64>> {
     // Long enough to wrap the counter twice; enable off every third cycle.
@@ -115,10 +127,20 @@ fn rust_driver_follows_the_timing_convention() {
 
 #[test]
 fn vectors_that_do_not_fit_are_rejected() {
-    let err = run_rust(&mut Counter::default(), &[vec![2]]).unwrap_err().to_string();
-    assert!(err.contains("`enable`") && err.contains("does not fit in 1 bits"), "{err}");
-    let err = run_rust(&mut Counter::default(), &[vec![1, 1]]).unwrap_err().to_string();
-    assert!(err.contains("has 2 values but the block has 1 inputs"), "{err}");
+    let err = run_rust(&mut Counter::default(), &[vec![2]])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`enable`") && err.contains("does not fit in 1 bits"),
+        "{err}"
+    );
+    let err = run_rust(&mut Counter::default(), &[vec![1, 1]])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("has 2 values but the block has 1 inputs"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -143,7 +165,9 @@ fn width_trap_is_caught_on_the_cycle_where_a_is_ff() {
     // Rust says (0xFF + 1) == 0 on cycle 15.
     let rust = run_rust(&mut WidthTrap::default(), &vectors).unwrap();
     assert_eq!(rust[15], vec![1]);
-    let err = check_block(WidthTrap::default, &vectors).unwrap_err().to_string();
+    let err = check_block(WidthTrap::default, &vectors)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("Rust and Icarus Verilog disagree on cycle 15: output `z` is 0x1 in Rust and 0x0 in Icarus Verilog (inputs on that cycle: a=0xff)"),
         "{err}"
@@ -159,35 +183,64 @@ fn width_trap_is_caught_by_verilator_too() {
     connect(&mut uut).unwrap();
     let verilog = checked_verilog(&uut).unwrap();
     let vectors = vec![vec![0xFE], vec![0xFF], vec![0x00]];
-    let got = run_verilog(Simulator::Verilator, &verilog, &WidthTrap::inputs(), &WidthTrap::outputs(), &vectors).unwrap();
-    let got: Vec<Vec<u64>> = got.iter().map(|row| row.iter().map(|s| s.value).collect()).collect();
+    let got = run_verilog(
+        Simulator::Verilator,
+        &verilog,
+        &WidthTrap::inputs(),
+        &WidthTrap::outputs(),
+        &vectors,
+    )
+    .unwrap();
+    let got: Vec<Vec<u64>> = got
+        .iter()
+        .map(|row| row.iter().map(|s| s.value).collect())
+        .collect();
     assert_eq!(got, vec![vec![0], vec![0], vec![0]]);
-    assert_eq!(run_rust(&mut WidthTrap::default(), &vectors).unwrap(), vec![vec![0], vec![1], vec![0]]);
+    assert_eq!(
+        run_rust(&mut WidthTrap::default(), &vectors).unwrap(),
+        vec![vec![0], vec![1], vec![0]]
+    );
 }
 
 #[test]
 fn latch_block_fails_the_yosys_check() {
     let vectors = vec![vec![1, 3]; 4];
-    let err = check_block(Latch::default, &vectors).unwrap_err().to_string();
-    assert!(err.contains("yosys rejected") && err.contains("Latch inferred for signal"), "{err}");
+    let err = check_block(Latch::default, &vectors)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("yosys rejected") && err.contains("Latch inferred for signal"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_port_missing_from_cosim_ports_is_an_error() {
-    let err = check_block(Forgotten::default, &[vec![1]]).unwrap_err().to_string();
-    assert!(err.contains("are not `clock` plus the ports listed in cosim_ports!"), "{err}");
+    let err = check_block(Forgotten::default, &[vec![1]])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("are not `clock` plus the ports listed in cosim_ports!"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_missing_tool_says_how_to_install_it() {
-    let err = require_tool("no-such-simulator-xyz").unwrap_err().to_string();
-    assert!(err.contains("`no-such-simulator-xyz`, which is not installed: run `apt-get install -y"), "{err}");
+    let err = require_tool("no-such-simulator-xyz")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`no-such-simulator-xyz`, which is not installed: run `apt-get install -y"),
+        "{err}"
+    );
 }
 
 /// Hand-written Verilog for each fault the yosys check must reject.
 #[test]
 fn yosys_check_rejects_each_kind_of_fault() {
-    let good = "module top(clock, d, q);\ninput wire clock;\ninput wire [7:0] d;\noutput reg [7:0] q;\n\
+    let good =
+        "module top(clock, d, q);\ninput wire clock;\ninput wire [7:0] d;\noutput reg [7:0] q;\n\
                 initial begin q = 8'h0; end\nalways @(posedge clock) q <= d;\nendmodule\n";
     yosys_check(good).unwrap();
     let bad = [
@@ -208,14 +261,25 @@ fn yosys_check_rejects_each_kind_of_fault() {
     ];
     for (what, verilog, expected) in bad {
         let err = yosys_check(verilog).expect_err(what).to_string();
-        assert!(err.contains("yosys rejected") && err.contains(expected), "{what}: {err}");
+        assert!(
+            err.contains("yosys rejected") && err.contains(expected),
+            "{what}: {err}"
+        );
     }
 }
 
 declare_sync_fifo!(Fifo16, Bits<8>, 16, 1);
 cosim_ports!(Fifo16 {
     inputs: [read, write, data_in],
-    outputs: [data_out, empty, almost_empty, underflow, full, almost_full, overflow],
+    outputs: [
+        data_out,
+        empty,
+        almost_empty,
+        underflow,
+        full,
+        almost_full,
+        overflow
+    ],
 });
 
 /// A rust-hdl widget (FIFO over a RAM, sub-blocks) goes through the whole harness.
@@ -288,7 +352,10 @@ impl Logic for Wide {
     }
 }
 
-cosim_ports!(Wide { inputs: [go, x, y], outputs: [sum, low, busy] });
+cosim_ports!(Wide {
+    inputs: [go, x, y],
+    outputs: [sum, low, busy]
+});
 
 #[test]
 fn enum_state_machine_and_wide_ports_match() {
@@ -300,4 +367,169 @@ fn enum_state_machine_and_wide_ports_match() {
         .collect();
     let report = check_block(Wide::default, &vectors).unwrap();
     println!("wide: {report}");
+}
+
+/// RUSTHDL.md trap 1: `a & 0x0F == 3` is `(a & 0x0F) == 3` in Rust and
+/// `a & (0x0F == 3)` in Verilog.
+#[derive(LogicBlock, Default)]
+struct PrecedenceTrap {
+    clock: Signal<In, Clock>,
+    a: Signal<In, Bits<8>>,
+    z: Signal<Out, Bit>,
+}
+
+impl Logic for PrecedenceTrap {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.z.next = self.a.val() & 0x0F == 3;
+    }
+}
+
+cosim_ports!(PrecedenceTrap {
+    inputs: [a],
+    outputs: [z]
+});
+
+#[test]
+fn precedence_trap_is_caught() {
+    let vectors: Vec<Vec<u64>> = (0..64u64).map(|i| vec![i]).collect();
+    let err = check_block(PrecedenceTrap::default, &vectors)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("disagree on cycle 3: output `z` is 0x1 in Rust and 0x0 in"),
+        "{err}"
+    );
+}
+
+const FIVE: usize = 5;
+
+/// RUSTHDL.md trap 3: a named `const` in a `match` arm becomes an undefined identifier.
+#[derive(LogicBlock, Default)]
+struct ConstTrap {
+    clock: Signal<In, Clock>,
+    a: Signal<In, Bits<8>>,
+    z: Signal<Out, Bit>,
+}
+
+impl Logic for ConstTrap {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.z.next = false;
+        match self.a.val().index() {
+            FIVE => {
+                self.z.next = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+cosim_ports!(ConstTrap {
+    inputs: [a],
+    outputs: [z]
+});
+
+#[test]
+fn const_trap_fails_the_yosys_check() {
+    let vectors: Vec<Vec<u64>> = (0..8u64).map(|i| vec![i]).collect();
+    // The Rust simulation itself is fine...
+    assert_eq!(
+        run_rust(&mut ConstTrap::default(), &vectors).unwrap()[5],
+        vec![1]
+    );
+    // ...the Verilog is not.
+    let err = check_block(ConstTrap::default, &vectors)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("yosys rejected") && err.contains("FIVE"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sample_compares_only_known_bits() {
+    let s = Sample {
+        value: 0b1000,
+        unknown: 0b0011,
+    };
+    assert!(s.matches(0b1000) && s.matches(0b1011));
+    assert!(!s.matches(0b0000) && !s.matches(0b1100));
+    assert_eq!(s.to_string(), "0b10xx");
+    assert_eq!(
+        Sample {
+            value: 0xAB,
+            unknown: 0
+        }
+        .to_string(),
+        "0xab"
+    );
+}
+
+/// A register without `initial`: X in Icarus until its first clock, 0 in Verilator.
+const NO_INIT: &str = "module top(clock, d, q, n);\ninput wire clock;\ninput wire [3:0] d;\n\
+    output reg [3:0] q;\noutput wire n;\nalways @(posedge clock) q <= d;\nendmodule\n";
+
+#[test]
+fn unknown_bits_are_reported_bit_by_bit_and_undriven_outputs_fail() {
+    let inputs = [("d", 4)];
+    let vectors = vec![vec![5], vec![6]];
+    // `n` is undriven: Z in Icarus, an error whatever the Rust side says.
+    let err = run_verilog(
+        Simulator::Icarus,
+        NO_INIT,
+        &inputs,
+        &[("q", 4), ("n", 1)],
+        &vectors,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("output `n` is z (Z bits) on cycle 0: an undriven net"),
+        "{err}"
+    );
+    let got = run_verilog(Simulator::Icarus, NO_INIT, &inputs, &[("q", 4)], &vectors).unwrap();
+    assert_eq!(
+        got[0][0],
+        Sample {
+            value: 0,
+            unknown: 0xF
+        }
+    );
+    assert_eq!(
+        got[1][0],
+        Sample {
+            value: 5,
+            unknown: 0
+        }
+    );
+}
+
+#[test]
+fn verilator_starts_registers_at_zero() {
+    if !tool_exists("verilator") {
+        panic!("{}", require_tool("verilator").unwrap_err());
+    }
+    let got = run_verilog(
+        Simulator::Verilator,
+        NO_INIT,
+        &[("d", 4)],
+        &[("q", 4)],
+        &[vec![5], vec![6]],
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        vec![
+            vec![Sample {
+                value: 0,
+                unknown: 0
+            }],
+            vec![Sample {
+                value: 5,
+                unknown: 0
+            }]
+        ]
+    );
 }

@@ -37,7 +37,13 @@ impl std::fmt::Display for Simulator {
 /// writing `outputs.txt` (one line per cycle: each output in binary, space separated,
 /// so that X and Z are visible bit by bit).
 pub fn testbench(inputs: &[(&str, usize)], outputs: &[(&str, usize)], cycles: usize) -> String {
-    let range = |w: usize| if w == 1 { String::new() } else { format!("[{}:0] ", w - 1) };
+    let range = |w: usize| {
+        if w == 1 {
+            String::new()
+        } else {
+            format!("[{}:0] ", w - 1)
+        }
+    };
     let in_width: usize = inputs.iter().map(|(_, w)| w).sum();
     let mut tb = String::new();
     tb.push_str("module cosim_tb;\n  reg clock = 1'b0;\n  integer i, f;\n");
@@ -48,7 +54,13 @@ pub fn testbench(inputs: &[(&str, usize)], outputs: &[(&str, usize)], cycles: us
         writeln!(tb, "  wire {}{name};", range(*w)).unwrap();
     }
     if in_width > 0 {
-        writeln!(tb, "  reg [{}:0] vectors [0:{}];", in_width - 1, cycles.max(1) - 1).unwrap();
+        writeln!(
+            tb,
+            "  reg [{}:0] vectors [0:{}];",
+            in_width - 1,
+            cycles.max(1) - 1
+        )
+        .unwrap();
     }
     let conns: Vec<String> = std::iter::once("clock")
         .chain(inputs.iter().chain(outputs).map(|(n, _)| *n))
@@ -79,7 +91,11 @@ pub fn pack_hex(values: &[u64], widths: &[usize]) -> String {
     let mut bits = String::new();
     for (&v, &w) in values.iter().zip(widths) {
         for b in (0..w).rev() {
-            bits.push(if b < 64 && (v >> b) & 1 == 1 { '1' } else { '0' });
+            bits.push(if b < 64 && (v >> b) & 1 == 1 {
+                '1'
+            } else {
+                '0'
+            });
         }
     }
     // Left-pad to whole nibbles, then one hex digit per nibble.
@@ -110,7 +126,10 @@ pub fn run_verilog(
     std::fs::write(p.join("top.v"), verilog)?;
     std::fs::write(p.join("tb.v"), testbench(inputs, outputs, vectors.len()))?;
     let widths: Vec<usize> = inputs.iter().map(|(_, w)| *w).collect();
-    let hex: String = vectors.iter().map(|v| pack_hex(v, &widths) + "\n").collect();
+    let hex: String = vectors
+        .iter()
+        .map(|v| pack_hex(v, &widths) + "\n")
+        .collect();
     std::fs::write(p.join("inputs.hex"), hex)?;
     let result = match sim {
         Simulator::Icarus => run_icarus(p),
@@ -120,15 +139,25 @@ pub fn run_verilog(
     match result {
         Ok(out) => Ok(out),
         // One flat message, so that `{}` shows the cause as well as `{:?}` does.
-        Err(e) => Err(anyhow!("{sim} co-simulation failed: {e:#} ({})", dir.hint())),
+        Err(e) => Err(anyhow!(
+            "{sim} co-simulation failed: {e:#} ({})",
+            dir.hint()
+        )),
     }
 }
 
 /// Runs a command in `dir`; on failure the error quotes the end of its output.
 fn run(dir: &Path, what: &str, cmd: &mut Command) -> Result<()> {
-    let out = cmd.current_dir(dir).output().with_context(|| format!("could not start {what}"))?;
+    let out = cmd
+        .current_dir(dir)
+        .output()
+        .with_context(|| format!("could not start {what}"))?;
     if !out.status.success() {
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(30)..].join("\n");
         bail!("{what} failed ({}):\n{tail}", out.status);
@@ -139,24 +168,53 @@ fn run(dir: &Path, what: &str, cmd: &mut Command) -> Result<()> {
 fn run_icarus(dir: &Path) -> Result<()> {
     require_tool("iverilog")?;
     require_tool("vvp")?;
-    run(dir, "iverilog (compiling the testbench)", Command::new("iverilog").args([
-        "-g2005", "-Wall", "-s", "cosim_tb", "-o", "tb.vvp", "tb.v", "top.v",
-    ]))?;
-    run(dir, "vvp (running the testbench)", Command::new("vvp").args(["-n", "tb.vvp"]))
+    run(
+        dir,
+        "iverilog (compiling the testbench)",
+        Command::new("iverilog").args([
+            "-g2005", "-Wall", "-s", "cosim_tb", "-o", "tb.vvp", "tb.v", "top.v",
+        ]),
+    )?;
+    run(
+        dir,
+        "vvp (running the testbench)",
+        Command::new("vvp").args(["-n", "tb.vvp"]),
+    )
 }
 
 fn run_verilator(dir: &Path) -> Result<()> {
     require_tool("verilator")?;
     // --binary builds a main that runs the testbench's delays (--timing is implied).
     // Lint warnings are not our check (yosys is): they must not stop the build.
-    run(dir, "verilator (building the model)", Command::new("verilator").args([
-        "--binary", "-j", "2", "-Wno-fatal", "-Wno-lint", "-Wno-style",
-        "--default-language", "1364-2005", "--top-module", "cosim_tb",
-        "-Mdir", "obj", "-o", "Vcosim_tb", "tb.v", "top.v",
-    ]))?;
+    run(
+        dir,
+        "verilator (building the model)",
+        Command::new("verilator").args([
+            "--binary",
+            "-j",
+            "2",
+            "-Wno-fatal",
+            "-Wno-lint",
+            "-Wno-style",
+            "--default-language",
+            "1364-2005",
+            "--top-module",
+            "cosim_tb",
+            "-Mdir",
+            "obj",
+            "-o",
+            "Vcosim_tb",
+            "tb.v",
+            "top.v",
+        ]),
+    )?;
     // Registers and memories without an `initial` start at 0, as the Rust simulation
     // and the iCE40 (configuration clears flip-flops and block RAM) do.
-    run(dir, "the Verilator model", Command::new(dir.join("obj").join("Vcosim_tb")).arg("+verilator+rand+reset+0"))
+    run(
+        dir,
+        "the Verilator model",
+        Command::new(dir.join("obj").join("Vcosim_tb")).arg("+verilator+rand+reset+0"),
+    )
 }
 
 /// One output on one cycle of a Verilog simulation: `value` holds the known bits,
@@ -183,7 +241,15 @@ impl std::fmt::Display for Sample {
         let top = 64 - (self.value | self.unknown).leading_zeros().min(63) as usize;
         let bits: String = (0..top)
             .rev()
-            .map(|b| if self.unknown >> b & 1 == 1 { 'x' } else if self.value >> b & 1 == 1 { '1' } else { '0' })
+            .map(|b| {
+                if self.unknown >> b & 1 == 1 {
+                    'x'
+                } else if self.value >> b & 1 == 1 {
+                    '1'
+                } else {
+                    '0'
+                }
+            })
             .collect();
         write!(f, "0b{bits}")
     }
@@ -191,24 +257,40 @@ impl std::fmt::Display for Sample {
 
 /// Parses `outputs.txt` (each output in binary, `%b`). A Z bit is an error (an
 /// undriven net); X bits are kept in `Sample::unknown`.
-fn read_outputs(sim: Simulator, path: &Path, outputs: &[(&str, usize)], cycles: usize) -> Result<Vec<Vec<Sample>>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{sim} wrote no outputs file"))?;
+fn read_outputs(
+    sim: Simulator,
+    path: &Path,
+    outputs: &[(&str, usize)],
+    cycles: usize,
+) -> Result<Vec<Vec<Sample>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("{sim} wrote no outputs file"))?;
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() != cycles {
-        bail!("{sim} wrote {} output lines for {cycles} cycles", lines.len());
+        bail!(
+            "{sim} wrote {} output lines for {cycles} cycles",
+            lines.len()
+        );
     }
     let mut result = Vec::with_capacity(cycles);
     for (cycle, line) in lines.iter().enumerate() {
         let fields: Vec<&str> = line.split_whitespace().collect();
         if fields.len() != outputs.len() {
-            bail!("{sim} output line for cycle {cycle} has {} fields, expected {}: {line:?}", fields.len(), outputs.len());
+            bail!(
+                "{sim} output line for cycle {cycle} has {} fields, expected {}: {line:?}",
+                fields.len(),
+                outputs.len()
+            );
         }
         let mut row = Vec::with_capacity(outputs.len());
         for (field, (name, width)) in fields.iter().zip(outputs) {
             if field.len() != *width {
                 bail!("{sim}: output `{name}` on cycle {cycle} is {field:?}, expected {width} binary digits");
             }
-            let mut s = Sample { value: 0, unknown: 0 };
+            let mut s = Sample {
+                value: 0,
+                unknown: 0,
+            };
             for c in field.chars() {
                 s.value <<= 1;
                 s.unknown <<= 1;

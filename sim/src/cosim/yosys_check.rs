@@ -35,14 +35,26 @@ pub fn yosys_check(verilog: &str) -> Result<()> {
     std::fs::write(dir.path().join("top.v"), verilog)?;
     let out = Command::new("yosys")
         .current_dir(dir.path())
-        .args(["-q", "-l", "yosys.log", "-e", "is implicitly declared", "-p", SCRIPT])
+        .args([
+            "-q",
+            "-l",
+            "yosys.log",
+            "-e",
+            "is implicitly declared",
+            "-p",
+            SCRIPT,
+        ])
         .output()
         .context("could not run yosys")?;
     if out.status.success() {
         return Ok(());
     }
     let log = std::fs::read_to_string(dir.path().join("yosys.log")).unwrap_or_default();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     bail!(
         "yosys rejected the generated Verilog:\n{}\n({})",
         relevant_lines(&text, &log),
