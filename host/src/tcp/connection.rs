@@ -136,8 +136,9 @@ pub struct Connection {
     snd_shift: u8,
     send_mss: u32,
     sack_ok: bool,
-    /// Unacknowledged and unsent bytes; `tx[0]` is the byte at `tx_base()`.
+    /// Unacknowledged and unsent bytes; `tx[0]` is the byte at `tx_seq`.
     tx: VecDeque<u8>,
+    tx_seq: u32,
     /// The user has no more to send: a FIN follows the last byte of `tx`.
     tx_closed: bool,
 
@@ -207,6 +208,7 @@ impl Connection {
             send_mss: 536,
             sack_ok: false,
             tx: VecDeque::new(),
+            tx_seq: iss.wrapping_add(1),
             tx_closed: false,
             irs: 0,
             rcv_nxt: 0,
@@ -496,11 +498,7 @@ impl Connection {
 
     /// Sequence number of `tx[0]`.
     fn tx_base(&self) -> u32 {
-        if self.snd_una == self.iss {
-            self.iss.wrapping_add(1)
-        } else {
-            self.snd_una
-        }
+        self.tx_seq
     }
 
     /// Sequence number just past the last queued data byte (where a FIN goes).
@@ -988,17 +986,14 @@ impl Connection {
         if seq_gt(ack, self.snd_una) {
             let acked = ack.wrapping_sub(self.snd_una);
             let flight = self.flight();
-            // Data bytes acknowledged: exclude our SYN and FIN.
-            let mut data = acked;
-            if self.snd_una == self.iss {
-                data -= 1;
-            }
-            let fin_seq = self.data_end();
-            if self.tx_closed && seq_gt(ack, fin_seq) {
-                data -= 1;
-            }
-            let data = (data as usize).min(self.tx.len());
+            // Data bytes acknowledged: not our SYN before them nor our FIN after.
+            let data = if seq_gt(ack, self.tx_seq) {
+                (ack.wrapping_sub(self.tx_seq) as usize).min(self.tx.len())
+            } else {
+                0
+            };
             self.tx.drain(..data);
+            self.tx_seq = self.tx_seq.wrapping_add(data as u32);
             self.snd_una = ack;
             if seq_lt(self.snd_nxt, ack) {
                 self.snd_nxt = ack;

@@ -187,6 +187,16 @@ impl Stack {
         }
     }
 
+    /// Every socket that exists, listeners and connections, in slot order.
+    pub fn sockets(&self) -> Vec<SocketId> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.socket.is_some())
+            .map(|(i, s)| SocketId { index: i as u32, generation: s.generation })
+            .collect()
+    }
+
     /// Number of live connections (any state but CLOSED-and-freed).
     pub fn connection_count(&self) -> usize {
         self.slots
