@@ -609,34 +609,7 @@ impl Connection {
         }
         self.retransmit_first = false;
 
-        let fin_sent_or_none = |c: &Connection| {
-            !c.tx_closed || seq_gt(c.snd_nxt, c.data_end())
-        };
-        loop {
-            let data_end = self.data_end();
-            let unsent = data_end.wrapping_sub(self.snd_nxt) as i32;
-            if unsent < 0 || (unsent == 0 && fin_sent_or_none(self)) {
-                break;
-            }
-            let unsent = unsent as u32;
-            let wnd = self.snd_wnd.min(self.cc.cwnd());
-            let in_flight = self.snd_nxt.wrapping_sub(self.snd_una);
-            let mut room = wnd.saturating_sub(in_flight);
-            if room == 0 && unsent > 0 {
-                if self.probe_now && in_flight == 0 {
-                    // Zero-window probe: one byte past the window (RFC 9293 §3.8.6.1).
-                    room = 1;
-                    self.probe_now = false;
-                } else {
-                    break;
-                }
-            }
-            let len = unsent.min(room).min(self.send_mss);
-            // Sender-side silly window avoidance: hold back a small segment while
-            // earlier data is unacknowledged and more window may open (RFC 9293 §3.8.6.2.1).
-            if len < self.send_mss && len < unsent && in_flight > 0 {
-                break;
-            }
+        while let Some(len) = self.next_send() {
             let s = self.data_segment(self.snd_nxt, len, now);
             let seq_len = s.seq_len();
             if seq_len == 0 {
@@ -652,6 +625,7 @@ impl Connection {
             }
             out.push(s);
         }
+        self.probe_now = false;
         // Nothing in flight, data waiting, window closed: arm the persist timer.
         let unsent_data = seq_lt(self.snd_nxt, self.data_end());
         if unsent_data && self.snd_nxt == self.snd_una && self.snd_wnd == 0 {
@@ -663,6 +637,35 @@ impl Connection {
             self.persist_at = None;
             self.persist_backoff = 0;
         }
+    }
+
+    /// Length of the next new segment `poll` may send now (`Some(0)`: a bare FIN),
+    /// or None. `poll` and `poll_at` both ask this, so they never disagree.
+    fn next_send(&self) -> Option<u32> {
+        let unsent = self.data_end().wrapping_sub(self.snd_nxt) as i32;
+        let fin_done = !self.tx_closed || seq_gt(self.snd_nxt, self.data_end());
+        if unsent < 0 || (unsent == 0 && fin_done) {
+            return None;
+        }
+        let unsent = unsent as u32;
+        let wnd = self.snd_wnd.min(self.cc.cwnd());
+        let in_flight = self.snd_nxt.wrapping_sub(self.snd_una);
+        let mut room = wnd.saturating_sub(in_flight);
+        if room == 0 && unsent > 0 {
+            if self.probe_now && in_flight == 0 {
+                // Zero-window probe: one byte past the window (RFC 9293 §3.8.6.1).
+                room = 1;
+            } else {
+                return None;
+            }
+        }
+        let len = unsent.min(room).min(self.send_mss);
+        // Sender-side silly window avoidance: hold back a small segment while earlier
+        // data is unacknowledged and more window may open (RFC 9293 §3.8.6.2.1).
+        if len < self.send_mss && len < unsent && in_flight > 0 {
+            return None;
+        }
+        Some(len)
     }
 
     fn on_timers(&mut self, now: Time) {
@@ -705,19 +708,14 @@ impl Connection {
         if self.state == State::Closed {
             return if self.outbox.is_empty() { None } else { Some(Time::ZERO) };
         }
-        if self.ack_now || self.retransmit_first || !self.outbox.is_empty() || self.probe_now {
+        if self.ack_now || self.retransmit_first || !self.outbox.is_empty() {
             return Some(Time::ZERO);
         }
         if matches!(self.state, State::SynSent | State::SynReceived) && self.snd_nxt == self.iss {
             return Some(Time::ZERO);
         }
-        if self.state.is_synchronized() && self.state != State::TimeWait {
-            let unsent = self.data_end().wrapping_sub(self.snd_nxt) as i32;
-            let fin_pending = self.tx_closed && !seq_gt(self.snd_nxt, self.data_end());
-            let room = self.snd_wnd.min(self.cc.cwnd()) > self.snd_nxt.wrapping_sub(self.snd_una);
-            if (unsent > 0 && room) || (unsent == 0 && fin_pending) {
-                return Some(Time::ZERO);
-            }
+        if self.state.is_synchronized() && self.state != State::TimeWait && self.next_send().is_some() {
+            return Some(Time::ZERO);
         }
         [self.rto_at, self.persist_at, self.time_wait_at].into_iter().flatten().min()
     }
@@ -834,12 +832,11 @@ impl Connection {
         let wnd = self.rcv_adv.wrapping_sub(self.rcv_nxt);
         let len = payload.len() as u32 + syn as u32 + fin as u32;
         let wnd_end = self.rcv_nxt.wrapping_add(wnd);
+        // RFC 9293's table, except that an empty segment sitting exactly on the right
+        // edge counts as in the window (as in Linux): a peer that filled our window
+        // sends its ACKs from there, and refusing them deadlocks both directions.
         let acceptable = if len == 0 {
-            if wnd == 0 {
-                seq == self.rcv_nxt
-            } else {
-                seq_in(seq, self.rcv_nxt, wnd_end)
-            }
+            seq_le(self.rcv_nxt, seq) && seq_le(seq, wnd_end)
         } else {
             seq == self.rcv_nxt
                 || (wnd > 0

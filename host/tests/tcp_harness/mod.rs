@@ -5,6 +5,8 @@
 //! [`Pair`]: two of our stacks over a simulated wire, recording the ladder trace.
 #![allow(dead_code)]
 
+pub mod smol;
+
 use std::time::Duration;
 use tcpip_host::tcp::{Config, Direction, Flags, Segment, SocketId, Stack, State, Time, Tracer};
 
