@@ -68,6 +68,7 @@ fn run(seed: u64, we_connect: bool, ours_len: usize, smol_len: usize, loss: f64,
     let (mut ours_got, mut smol_got) = (Vec::new(), Vec::new());
     let (mut our_shut, mut smol_closed) = (false, false);
     let mut our_time_wait = false;
+    let mut idle_rounds = 0;
     for _ in 0..20_000_000u64 {
         for (to_b, p) in wire.due(now) {
             if to_b {
@@ -152,9 +153,13 @@ fn run(seed: u64, we_connect: bool, ours_len: usize, smol_len: usize, loss: f64,
             ours {our_state} got {} of {smol_len}, smoltcp {smol_state} got {} of {ours_len}", ours_got.len(), smol_got.len());
 
         let next = [wire.next_at(), us.poll_at(), smol.poll_at(now)].into_iter().flatten().min();
+        // Nothing scheduled: the applications may still have work (the last poll may
+        // have opened a window), so go round again, but not forever.
+        idle_rounds = if next.is_none() { idle_rounds + 1 } else { 0 };
         match next {
             Some(t) if t > now => now = t,
             Some(_) => {}
+            None if idle_rounds < 3 => {}
             None => panic!(
                 "seed {seed}: both sides idle before finishing: ours {our_state} sent {our_sent} got {}, \
                  smoltcp {smol_state} sent {smol_sent} got {}; {:?}",
@@ -195,7 +200,7 @@ fn one_mib_each_way_over_a_clean_wire() {
 fn one_mib_each_way_with_5_percent_loss_and_reordering_many_seeds() {
     let mut lost = 0;
     let mut reordered = 0;
-    for seed in 100..140u64 {
+    for seed in 100..164u64 {
         let o = check(seed, seed % 2 == 0, 0.05, 0.05);
         lost += o.lost;
         reordered += o.reordered;

@@ -502,3 +502,14 @@ fn state_names_are_printed_as_rfc_9293_writes_them() {
         ]
     );
 }
+
+#[test]
+fn established_fin_carrying_data_delivers_it_and_acks_the_fin() {
+    let mut h = Harness::established(plain());
+    let mut d = h.seg(Flags::FIN | Flags::PSH | Flags::ACK, IRS + 1, h.our(1));
+    d.payload = b"bye".to_vec();
+    h.send(d);
+    h.expect(h.ours(Flags::ACK, h.our(1), IRS + 5, 8192 - 3));
+    assert_eq!(h.state(), State::CloseWait);
+    assert_eq!(h.stack.recv_all(h.sock.unwrap()).unwrap(), b"bye");
+}

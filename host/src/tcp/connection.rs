@@ -936,14 +936,15 @@ impl Connection {
             return;
         }
 
-        // Step 7: segment text.
-        if !payload.is_empty() && self.state.can_receive_data() {
-            self.take_data(seq, payload);
-            self.ack_now = true;
-        }
+        // Step 7: segment text. (The FIN's stream offset is taken before the data
+        // moves RCV.NXT.)
         if fin && self.state.can_receive_data() {
             let fin_off = self.rx_off + seq.wrapping_sub(self.rcv_nxt) as u64 + payload.len() as u64;
             self.rx_fin = Some(fin_off);
+            self.ack_now = true;
+        }
+        if !payload.is_empty() && self.state.can_receive_data() {
+            self.take_data(seq, payload);
             self.ack_now = true;
         }
         // Step 8: FIN, once every byte before it has arrived.
