@@ -155,7 +155,7 @@ impl Logic for RxPipeline {
         self.report_reason.next = self.report_reason_r.q.val();
         self.report_class.next = self.report_class_r.q.val();
         // Counters: the drop reason, or 24 + class for an accepted frame.
-        self.counters.event.next = self.report_valid_r.q.val();
+        self.counters.bump.next = self.report_valid_r.q.val();
         self.counters.index.next = self.report_reason_r.q.val();
         if self.report_reason_r.q.val() == 0 {
             self.counters.index.next = bit_cast::<5, 2>(self.report_class_r.q.val()) + 24;

@@ -1,3 +1,4 @@
+pub mod block_ports;
 pub mod cosim;
 pub mod pcap;
 pub mod report;

@@ -108,7 +108,12 @@ pub struct RxSim {
     segments: Vec<RxSegment>,
     desc_words: Vec<u16>,
     body: Vec<u8>,
+    probe: Option<Probe>,
 }
+
+/// Called on every clock with the pipeline settled just before the rising edge: what
+/// every block is about to clock in.
+pub type Probe = Box<dyn FnMut(&RxPipeline)>;
 
 impl RxSim {
     pub fn new(config: RxConfig) -> Self {
@@ -131,7 +136,13 @@ impl RxSim {
             segments: vec![],
             desc_words: vec![],
             body: vec![],
+            probe: None,
         }
+    }
+
+    /// Watches every clock (to record vectors for co-simulating single blocks).
+    pub fn set_probe(&mut self, probe: Probe) {
+        self.probe = Some(probe);
     }
 
     /// Sends one frame as a PHY would: preamble, SFD, the frame, FCS, then the 12-byte
@@ -209,6 +220,9 @@ impl RxSim {
         uut.body_read.next = take_body;
         uut.clock.next = false.into();
         assert!(simulate(&mut **uut, 200), "receive pipeline did not settle");
+        if let Some(probe) = &mut self.probe {
+            probe(uut);
+        }
         uut.clock.next = true.into();
         assert!(simulate(&mut **uut, 200), "receive pipeline did not settle");
         self.cycles += 1;

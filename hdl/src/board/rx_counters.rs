@@ -1,16 +1,16 @@
 //! Frame counters, one 32-bit count per drop reason and per accepted protocol, kept in
 //! one block RAM (32 × 32 bits) rather than in 900 logic cells.
 //!
-//! An event is a read-modify-write over two clocks; events are a frame apart, so they
+//! A bump is a read-modify-write over two clocks; bumps are a frame apart, so they
 //! never overlap. The host side reads `read_index`: `read_value` holds that counter one
-//! clock later, when `read_valid` says no event took the RAM's read port.
+//! clock later, when `read_valid` says no bump took the RAM's read port.
 
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
 pub struct RxCounters {
     pub clock: Signal<In, Clock>,
-    pub event: Signal<In, Bit>,
+    pub bump: Signal<In, Bit>,
     pub index: Signal<In, Bits<5>>,
     pub read_index: Signal<In, Bits<5>>,
     pub read_value: Signal<Out, Bits<32>>,
@@ -25,7 +25,7 @@ impl Default for RxCounters {
     fn default() -> Self {
         Self {
             clock: Default::default(),
-            event: Default::default(),
+            bump: Default::default(),
             index: Default::default(),
             read_index: Default::default(),
             read_value: Default::default(),
@@ -53,9 +53,9 @@ impl Logic for RxCounters {
         self.ram.write_address.next = self.pending_index.q.val();
         self.ram.write_data.next = self.ram.read_data.val() + 1;
         self.ram.write_enable.next = self.pending.q.val();
-        self.pending.d.next = self.event.val();
-        self.valid_r.d.next = !self.event.val();
-        if self.event.val() {
+        self.pending.d.next = self.bump.val();
+        self.valid_r.d.next = !self.bump.val();
+        if self.bump.val() {
             self.ram.read_address.next = self.index.val();
             self.pending_index.d.next = self.index.val();
         }
@@ -69,7 +69,7 @@ mod tests {
     use super::*;
 
     fn read(uut: &mut RxCounters, index: u64) -> u64 {
-        uut.event.next = false;
+        uut.bump.next = false;
         uut.read_index.next = index.into();
         crate::tick!(*uut);
         assert!(uut.read_valid.val());
@@ -82,10 +82,10 @@ mod tests {
         uut.connect_all();
         for (index, times) in [(1u64, 3), (21, 1), (26, 5), (1, 2)] {
             for _ in 0..times {
-                uut.event.next = true;
+                uut.bump.next = true;
                 uut.index.next = index.into();
                 crate::tick!(uut);
-                uut.event.next = false;
+                uut.bump.next = false;
                 crate::tick!(uut);
                 crate::tick!(uut);
             }

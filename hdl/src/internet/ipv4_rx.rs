@@ -48,7 +48,7 @@ pub struct Ipv4Rx {
     /// The 20-byte fixed header arrived: the frame reports an IPv4 layer.
     pub header_done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
-    header_sum: OnesSum,
+    pub header_sum: OnesSum,
     pseudo: OnesSum,
     offset: DFF<Bits<11>>,
     mid_frame: DFF<Bit>,

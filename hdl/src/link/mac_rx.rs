@@ -29,7 +29,7 @@ pub struct MacRx {
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
-    crc: Crc32,
+    pub crc: Crc32,
     in_frame: DFF<Bit>,
     // The five newest bytes: the oldest leaves when a sixth arrives.
     d0: DFF<Bits<8>>,

@@ -49,7 +49,7 @@ pub struct TcpRx {
     /// The 20-byte fixed header arrived: the frame reports a TCP layer.
     pub done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
-    sum: OnesSum,
+    pub sum: OnesSum,
     offset: DFF<Bits<11>>,
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,

@@ -48,6 +48,9 @@ pub trait Ports: Block {
     fn set_inputs(&mut self, values: &[u64]);
     /// The current value of every output, in the order of `outputs()`.
     fn get_outputs(&self) -> Vec<u64>;
+    /// The current value of every input, in the order of `inputs()`: for a block inside
+    /// a larger design, what its parent drives it with (to record vectors).
+    fn get_inputs(&self) -> Vec<u64>;
     /// Writes `.next` of the clock input.
     fn set_clock(&mut self, high: bool);
     /// Marks the clock and every input as driven (rust-hdl's `connect()`), as a
@@ -77,6 +80,9 @@ macro_rules! cosim_ports {
             }
             fn get_outputs(&self) -> Vec<u64> {
                 vec![$($crate::cosim::PortValue::to_u64(self.$o.val())),*]
+            }
+            fn get_inputs(&self) -> Vec<u64> {
+                vec![$($crate::cosim::PortValue::to_u64(self.$i.val())),*]
             }
             fn set_clock(&mut self, high: bool) {
                 self.clock.next = high.into();
