@@ -626,9 +626,7 @@ impl Connection {
             out.push(s);
         }
         self.probe_now = false;
-        // Nothing in flight, data waiting, window closed: arm the persist timer.
-        let unsent_data = seq_lt(self.snd_nxt, self.data_end());
-        if unsent_data && self.snd_nxt == self.snd_una && self.snd_wnd == 0 {
+        if self.window_stalled() {
             if self.persist_at.is_none() {
                 let d = self.rtt.rto() * (1u32 << self.persist_backoff.min(6));
                 self.persist_at = Some(now + d.min(self.cfg.max_rto));
@@ -637,6 +635,14 @@ impl Connection {
             self.persist_at = None;
             self.persist_backoff = 0;
         }
+    }
+
+    /// Nothing in flight, data waiting, window closed: the persist timer must run.
+    fn window_stalled(&self) -> bool {
+        self.state.is_synchronized()
+            && seq_lt(self.snd_nxt, self.data_end())
+            && self.snd_nxt == self.snd_una
+            && self.snd_wnd == 0
     }
 
     /// Length of the next new segment `poll` may send now (`Some(0)`: a bare FIN),
@@ -715,6 +721,10 @@ impl Connection {
             return Some(Time::ZERO);
         }
         if self.state.is_synchronized() && self.state != State::TimeWait && self.next_send().is_some() {
+            return Some(Time::ZERO);
+        }
+        if self.persist_at.is_none() && self.window_stalled() {
+            // `poll` arms the persist timer.
             return Some(Time::ZERO);
         }
         [self.rto_at, self.persist_at, self.time_wait_at].into_iter().flatten().min()
@@ -871,6 +881,8 @@ impl Connection {
         if payload.len() > room {
             payload = &payload[..room];
             fin = false;
+            // Bytes were refused: tell the peer where the window really ends.
+            self.ack_now = true;
         }
 
         // Step 2: RST. Only an exact match resets; anything else in the window gets a

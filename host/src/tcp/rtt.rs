@@ -55,13 +55,14 @@ impl RttEstimator {
         self.backoff = 0;
     }
 
-    /// The timeout to arm now, including back-off.
+    /// The timeout to arm now: clamped to the minimum first (§2.4), then doubled per
+    /// expiry (§5.5), so back-off works even when the measured RTT is tiny.
     pub fn rto(&self) -> Duration {
-        let shifted = self
-            .base_rto
+        self.base_rto
+            .clamp(self.min_rto, self.max_rto)
             .checked_mul(1u32 << self.backoff.min(16))
-            .unwrap_or(self.max_rto);
-        shifted.clamp(self.min_rto, self.max_rto)
+            .unwrap_or(self.max_rto)
+            .min(self.max_rto)
     }
 
     /// The timer expired: double the timeout (§5.5).
@@ -106,7 +107,7 @@ mod tests {
         e.sample(Duration::from_millis(10));
         assert_eq!(e.rto(), Duration::from_millis(200), "clamped to min_rto");
         e.back_off();
-        assert_eq!(e.rto(), Duration::from_millis(200), "2 * 30 ms still under the minimum");
+        assert_eq!(e.rto(), Duration::from_millis(400), "doubling starts from the clamped value");
         for _ in 0..20 {
             e.back_off();
         }

@@ -8,7 +8,7 @@
 pub mod smol;
 
 use std::time::Duration;
-use tcpip_host::tcp::{Config, Direction, Flags, Segment, SocketId, Stack, State, Time, Tracer};
+use tcpip_host::tcp::{Config, Direction, Flags, Segment, SocketId, Stack, State, TcpOptions, Time, Tracer};
 
 pub const US: [u8; 4] = [10, 0, 0, 1];
 pub const PEER: [u8; 4] = [10, 0, 0, 2];
@@ -95,9 +95,15 @@ impl Harness {
 
     /// LISTEN on port 80 and complete a passive open with the scripted peer.
     pub fn established(cfg: Config) -> Harness {
+        let opts = TcpOptions { mss: Some(1460), ..TcpOptions::default() };
+        Harness::established_opts(cfg, opts)
+    }
+
+    /// As `established`, with the peer's SYN carrying `opts`.
+    pub fn established_opts(cfg: Config, opts: TcpOptions) -> Harness {
         let mut h = Harness::listening(cfg, 4);
         let mut syn = h.seg(Flags::SYN, IRS, 0);
-        syn.options.mss = Some(1460);
+        syn.options = opts;
         h.send(syn);
         let synack = h.one();
         assert_eq!(synack.flags, Flags::SYN | Flags::ACK);
