@@ -179,22 +179,32 @@ fn check_top_ports<B: Ports>(verilog: &str) -> Result<()> {
     };
     let rest = &verilog[start + "module top(".len()..];
     let args = &rest[..rest.find(')').unwrap_or(0)];
-    let mut actual: Vec<&str> = args
+    let actual: Vec<&str> = args
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
-    let mut listed: Vec<&str> = std::iter::once("clock")
+    let listed: Vec<&str> = std::iter::once("clock")
         .chain(B::inputs().into_iter().chain(B::outputs()).map(|(n, _)| n))
         .collect();
-    actual.sort();
-    listed.sort();
-    if actual != listed {
+    let unlisted: Vec<&str> = actual
+        .iter()
+        .filter(|p| !listed.contains(p))
+        .copied()
+        .collect();
+    let absent: Vec<&str> = listed
+        .iter()
+        .filter(|p| !actual.contains(p))
+        .copied()
+        .collect();
+    if !unlisted.is_empty() {
         bail!(
-            "the ports of the generated module top ({}) are not `clock` plus the ports listed in cosim_ports! ({})",
-            actual.join(", "),
-            listed.join(", ")
+            "ports of the block missing from its cosim_ports! list: {}",
+            unlisted.join(", ")
         );
+    }
+    if !absent.is_empty() {
+        bail!("ports listed in cosim_ports! (or the clock) that the generated module top does not have: {}", absent.join(", "));
     }
     Ok(())
 }

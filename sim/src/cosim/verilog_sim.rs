@@ -11,8 +11,9 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use super::{require_tool, WorkDir};
 
@@ -186,28 +187,54 @@ fn run_verilator(dir: &Path) -> Result<()> {
     require_tool("verilator")?;
     // --binary builds a main that runs the testbench's delays (--timing is implied).
     // Lint warnings are not our check (yosys is): they must not stop the build.
-    run(
-        dir,
-        "verilator (building the model)",
-        Command::new("verilator").args([
-            "--binary",
-            "-j",
-            "2",
-            "-Wno-fatal",
-            "-Wno-lint",
-            "-Wno-style",
-            "--default-language",
-            "1364-2005",
-            "--top-module",
-            "cosim_tb",
-            "-Mdir",
-            "obj",
-            "-o",
-            "Vcosim_tb",
-            "tb.v",
-            "top.v",
-        ]),
-    )?;
+    let args: Vec<String> = [
+        "--binary",
+        "-j",
+        "2",
+        "-Wno-fatal",
+        "-Wno-lint",
+        "-Wno-style",
+        "--default-language",
+        "1364-2005",
+        "--top-module",
+        "cosim_tb",
+        "-Mdir",
+        "obj",
+        "-o",
+        "Vcosim_tb",
+        "tb.v",
+        "top.v",
+    ]
+    .map(String::from)
+    .to_vec();
+    let build = |args: &[String]| {
+        run(
+            dir,
+            "verilator (building the model)",
+            Command::new("verilator").args(args),
+        )
+    };
+    let runtime = runtime_library();
+    let cached = match &runtime {
+        Some(lib) if lib.exists() => {
+            // Link the cached runtime instead of compiling it again.
+            let mut fast = args.clone();
+            fast.extend(["-MAKEFLAGS".into(), "VK_GLOBAL_OBJS=".into()]);
+            fast.extend(["-MAKEFLAGS".into(), format!("LIBS={}", lib.display())]);
+            build(&fast).is_ok()
+        }
+        _ => false,
+    };
+    if !cached {
+        // No cache yet, or a build with it failed (a bad cache must not fail a
+        // block): build everything, and (re)fill the cache from this build.
+        let _ = std::fs::remove_dir_all(dir.join("obj"));
+        build(&args)?;
+        if let Some(lib) = runtime {
+            // Best effort: a failure here only means the next build is slow too.
+            let _ = save_runtime_library(&dir.join("obj"), &lib);
+        }
+    }
     // Registers and memories without an `initial` start at 0, as the Rust simulation
     // and the iCE40 (configuration clears flip-flops and block RAM) do.
     run(
@@ -215,6 +242,59 @@ fn run_verilator(dir: &Path) -> Result<()> {
         "the Verilator model",
         Command::new(dir.join("obj").join("Vcosim_tb")).arg("+verilator+rand+reset+0"),
     )
+}
+
+/// Where Verilator's runtime (verilated.cpp, verilated_timing.cpp, verilated_threads.cpp)
+/// is cached, per Verilator version. Compiling it takes ~8 of the ~9 s of building a
+/// small model, and it is the same for every model, so we compile it once per machine.
+/// None (no cache, every build compiles it) if the path would not survive make.
+fn runtime_library() -> Option<PathBuf> {
+    static LIB: OnceLock<Option<PathBuf>> = OnceLock::new();
+    LIB.get_or_init(|| {
+        let out = Command::new("verilator").arg("--version").output().ok()?;
+        let version: String = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .nth(1)?
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect();
+        let lib = std::env::temp_dir()
+            .join(format!("tcpip-cosim-verilator-{version}"))
+            .join("libverilated_rt.a");
+        let plain = lib
+            .to_str()?
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
+        plain.then_some(lib)
+    })
+    .clone()
+}
+
+/// Archives the runtime objects of a full build into `lib`, atomically (concurrent
+/// tests may race to do it; the rename makes the last one win with a whole file).
+fn save_runtime_library(obj: &Path, lib: &Path) -> Result<()> {
+    let objects = ["verilated.o", "verilated_timing.o", "verilated_threads.o"];
+    let parent = lib.parent().context("runtime library path has no parent")?;
+    std::fs::create_dir_all(parent)?;
+    let tmp = parent.join(
+        format!(
+            "tmp-{}-{:?}.a",
+            std::process::id(),
+            std::thread::current().id()
+        )
+        .replace(['(', ')'], ""),
+    );
+    let status = Command::new("ar")
+        .arg("rcs")
+        .arg(&tmp)
+        .args(objects.map(|o| obj.join(o)))
+        .status()?;
+    if !status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        bail!("ar failed to archive Verilator's runtime");
+    }
+    std::fs::rename(&tmp, lib)?;
+    Ok(())
 }
 
 /// One output on one cycle of a Verilog simulation: `value` holds the known bits,

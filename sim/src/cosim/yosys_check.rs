@@ -12,6 +12,7 @@ use super::{require_tool, WorkDir};
 /// - `proc` turns processes into cells (and latches into $dlatch cells);
 /// - `check -assert` fails on undriven wires, conflicting drivers and logic loops;
 /// - `select -assert-none` fails if `proc` inferred any latch.
+///
 /// Implicitly declared nets are only a warning in yosys: `-e` turns them into errors.
 const SCRIPT: &str = "read_verilog top.v; hierarchy -check -top top; proc; check -assert; \
     select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$sr";
