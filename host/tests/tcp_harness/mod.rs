@@ -252,6 +252,13 @@ impl Pair {
         self.run(Some(until));
     }
 
+    /// A line without a segment: an application call or a timer, with both states.
+    pub fn mark(&mut self, what: &str) {
+        let (sa, sb) = self.states();
+        let line = format!("{:>11}  {:<12} {:^64}  {}", self.now.to_string(), sa.name(), format!("({what})"), sb.name());
+        self.trace.push(line.trim_end().to_string());
+    }
+
     pub fn trace_text(&self) -> String {
         self.trace.join("\n") + "\n"
     }
