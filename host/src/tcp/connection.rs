@@ -838,6 +838,10 @@ impl Connection {
             seq = seq.wrapping_add(1);
         }
 
+        // RFC 5961 §4: a SYN is answered with a challenge ACK whatever its sequence
+        // number, so remember it before trimming can strip an old one.
+        let had_syn = syn;
+
         // Step 1: sequence number check, against the window we advertised.
         let wnd = self.rcv_adv.wrapping_sub(self.rcv_nxt);
         let len = payload.len() as u32 + syn as u32 + fin as u32;
@@ -908,7 +912,7 @@ impl Connection {
 
         // Step 4: a SYN here is either an attack or a confused peer: challenge ACK
         // (RFC 5961 §4). A passive SYN-RECEIVED connection goes back to LISTEN.
-        if syn {
+        if had_syn {
             if self.state == State::SynReceived && self.passive {
                 self.set_state(State::Closed);
             } else {
