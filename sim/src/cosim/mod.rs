@@ -89,8 +89,14 @@ pub fn check_block<B: Block + Ports>(
     for tool in ["yosys", "iverilog", "vvp"] {
         require_tool(tool)?;
     }
+    if vectors.is_empty() {
+        bail!(
+            "check_block was given no input vectors: a co-simulation of zero cycles proves nothing"
+        );
+    }
     check_vectors::<B>(vectors)?;
     let (inputs, outputs) = (B::inputs(), B::outputs());
+    check_port_names(inputs.iter().chain(&outputs).map(|(n, _)| *n))?;
     let mut times = Vec::new();
 
     let t = Instant::now();
@@ -205,6 +211,146 @@ fn check_top_ports<B: Ports>(verilog: &str) -> Result<()> {
     }
     if !absent.is_empty() {
         bail!("ports listed in cosim_ports! (or the clock) that the generated module top does not have: {}", absent.join(", "));
+    }
+    Ok(())
+}
+
+/// Verilog-2005 keywords (IEEE 1364-2005 annex B) are legal Rust field names, but a
+/// port named after one makes the generated Verilog unreadable by every tool, with a
+/// bare "syntax error" from yosys.
+const VERILOG_KEYWORDS: &[&str] = &[
+    "always",
+    "and",
+    "assign",
+    "automatic",
+    "begin",
+    "buf",
+    "bufif0",
+    "bufif1",
+    "case",
+    "casex",
+    "casez",
+    "cell",
+    "cmos",
+    "config",
+    "deassign",
+    "default",
+    "defparam",
+    "design",
+    "disable",
+    "edge",
+    "else",
+    "end",
+    "endcase",
+    "endconfig",
+    "endfunction",
+    "endgenerate",
+    "endmodule",
+    "endprimitive",
+    "endspecify",
+    "endtable",
+    "endtask",
+    "event",
+    "for",
+    "force",
+    "forever",
+    "fork",
+    "function",
+    "generate",
+    "genvar",
+    "highz0",
+    "highz1",
+    "if",
+    "ifnone",
+    "incdir",
+    "include",
+    "initial",
+    "inout",
+    "input",
+    "instance",
+    "integer",
+    "join",
+    "large",
+    "liblist",
+    "library",
+    "localparam",
+    "macromodule",
+    "medium",
+    "module",
+    "nand",
+    "negedge",
+    "nmos",
+    "nor",
+    "noshowcancelled",
+    "not",
+    "notif0",
+    "notif1",
+    "or",
+    "output",
+    "parameter",
+    "pmos",
+    "posedge",
+    "primitive",
+    "pull0",
+    "pull1",
+    "pulldown",
+    "pullup",
+    "pulsestyle_onevent",
+    "pulsestyle_ondetect",
+    "rcmos",
+    "real",
+    "realtime",
+    "reg",
+    "release",
+    "repeat",
+    "rnmos",
+    "rpmos",
+    "rtran",
+    "rtranif0",
+    "rtranif1",
+    "scalared",
+    "showcancelled",
+    "signed",
+    "small",
+    "specify",
+    "specparam",
+    "strong0",
+    "strong1",
+    "supply0",
+    "supply1",
+    "table",
+    "task",
+    "time",
+    "tran",
+    "tranif0",
+    "tranif1",
+    "tri",
+    "tri0",
+    "tri1",
+    "triand",
+    "trior",
+    "trireg",
+    "unsigned",
+    "use",
+    "uwire",
+    "vectored",
+    "wait",
+    "wand",
+    "weak0",
+    "weak1",
+    "while",
+    "wire",
+    "wor",
+    "xnor",
+    "xor",
+];
+
+/// Fails on a port named after a Verilog keyword, naming it.
+fn check_port_names<'a>(names: impl Iterator<Item = &'a str>) -> Result<()> {
+    for name in names {
+        if VERILOG_KEYWORDS.contains(&name) {
+            bail!("port `{name}` is a Verilog keyword: rename the field (the generated Verilog cannot be read)");
+        }
     }
     Ok(())
 }

@@ -534,3 +534,71 @@ fn verilator_starts_registers_at_zero() {
         ]
     );
 }
+
+/// A port named after a Verilog keyword (legal in Rust).
+#[derive(LogicBlock, Default)]
+struct Keyword {
+    clock: Signal<In, Clock>,
+    event: Signal<In, Bit>,
+    seen: Signal<Out, Bit>,
+}
+
+impl Logic for Keyword {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.seen.next = self.event.val();
+    }
+}
+
+cosim_ports!(Keyword {
+    inputs: [event],
+    outputs: [seen]
+});
+
+#[test]
+fn a_port_named_after_a_verilog_keyword_is_named_in_the_error() {
+    let err = check_block(Keyword::default, &[vec![1]])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("port `event` is a Verilog keyword"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_vectors_is_an_error() {
+    let err = check_block(Counter::default, &[]).unwrap_err().to_string();
+    assert!(err.contains("no input vectors"), "{err}");
+}
+
+/// A free-running counter: a block with no input but the clock.
+#[derive(LogicBlock, Default)]
+struct FreeRun {
+    clock: Signal<In, Clock>,
+    count: Signal<Out, Bits<4>>,
+    state: DFF<Bits<4>>,
+}
+
+impl Logic for FreeRun {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, state);
+        self.state.d.next = self.state.q.val() + 1;
+        self.count.next = self.state.q.val();
+    }
+}
+
+cosim_ports!(FreeRun {
+    inputs: [],
+    outputs: [count]
+});
+
+#[test]
+fn a_block_without_inputs_matches() {
+    let vectors = vec![vec![]; 40];
+    let out = run_rust(&mut FreeRun::default(), &vectors).unwrap();
+    assert_eq!(out[17], vec![1]);
+    let report = check_block(FreeRun::default, &vectors).unwrap();
+    assert_eq!(report.cycles, 40);
+}
