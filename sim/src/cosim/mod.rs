@@ -1,21 +1,30 @@
 //! Co-simulation: proves that the Verilog rust-hdl generates for a block passes
 //! yosys's check and computes, cycle by cycle, the same outputs as the Rust simulation.
 //!
-//! A block test:
+//! A block test (in tcpip-hdl, with `tcpip-sim` as a dev-dependency; the dev-dependency
+//! cycle hdl -> sim -> hdl is allowed by cargo):
 //! ```ignore
-//! cosim_ports!(Counter { inputs: [enable], outputs: [count] });
+//! tcpip_sim::cosim_ports!(Counter { inputs: [enable], outputs: [count] });
 //! let vectors: Vec<Vec<u64>> = (0..1000).map(|i| vec![(i % 3 != 0) as u64]).collect();
-//! let report = check_block(Counter::default, &vectors)?;
+//! let report = tcpip_sim::cosim::check_block(Counter::default, &vectors).unwrap();
 //! ```
+//! One `Vec` per clock cycle, one value per input in the order of `inputs: [...]`.
+//! Every port of the block except `clock` must be listed, with a `bool` or `Bits<N>`
+//! (N <= 64) type.
+//!
 //! Timing convention (drive.rs): on cycle i the inputs `vectors[i]` are applied with
 //! the clock low, outputs are sampled, then the clock rises.
 //!
 //! Unknown values: Icarus is 4-state, so a RAM word never written, or a RAM's read
 //! register before its first clock, reads as X (e.g. `data_out` of an empty FIFO),
-//! where the Rust simulation reads 0. The iCE40 clears flip-flops and block RAM at
-//! configuration, so 0 is what the hardware does: X bits from Icarus are not compared
-//! (they are counted in the report), and Verilator, which starts every register and
-//! memory at 0, compares those bits exactly. Z bits (undriven nets) are always errors.
+//! where the Rust simulation reads 0. On the iCE40, configuration clears the
+//! flip-flops and loads block RAM with its initial contents (zero when none is given),
+//! so 0 is what the hardware does: X bits from Icarus are not compared (they are
+//! counted in the report), and Verilator, which starts every register and memory at 0,
+//! compares those bits exactly. Z bits (undriven nets) are always errors.
+//!
+//! Environment: `COSIM_VERILATOR=0` skips Verilator (Icarus only); `COSIM_KEEP=1`
+//! keeps every scratch directory (Verilog, testbench, vectors, logs) in the temp dir.
 
 mod drive;
 mod ports;
