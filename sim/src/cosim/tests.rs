@@ -602,3 +602,45 @@ fn a_block_without_inputs_matches() {
     let report = check_block(FreeRun::default, &vectors).unwrap();
     assert_eq!(report.cycles, 40);
 }
+
+/// RUSTHDL.md trap 4: an array of signals indexed by a signal simulates in Rust, and
+/// rust-hdl panics when it generates the Verilog.
+#[derive(LogicBlock, Default)]
+struct IndexTrap {
+    clock: Signal<In, Clock>,
+    idx: Signal<In, Bits<2>>,
+    d: Signal<In, Bits<4>>,
+    z: Signal<Out, Bit>,
+    flags: [Signal<Local, Bit>; 4],
+}
+
+impl Logic for IndexTrap {
+    #[hdl_gen]
+    fn update(&mut self) {
+        for i in 0..4 {
+            self.flags[i].next = self.d.val().get_bit(i);
+        }
+        self.z.next = self.flags[self.idx.val().index()].val();
+    }
+}
+
+cosim_ports!(IndexTrap {
+    inputs: [idx, d],
+    outputs: [z]
+});
+
+#[test]
+fn index_trap_is_an_error_not_a_panic() {
+    let vectors = vec![vec![2, 0b0100]];
+    assert_eq!(
+        run_rust(&mut IndexTrap::default(), &vectors).unwrap(),
+        vec![vec![1]]
+    );
+    let err = check_block(IndexTrap::default, &vectors)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("rust-hdl panicked while generating the Verilog") && err.contains("$index"),
+        "{err}"
+    );
+}

@@ -23,9 +23,27 @@ pub fn checked_verilog<B: Block>(uut: &B) -> Result<String> {
     if let Err(e) = check_all(uut) {
         bail!("rust-hdl's check of the block failed: {e:?}");
     }
-    let verilog = generate_verilog_unchecked(uut);
+    let verilog = generate_verilog(uut)?;
     yosys_check(&verilog)?;
     Ok(verilog)
+}
+
+/// rust-hdl's Verilog generation, with its panics (e.g. on an array of signals indexed
+/// by a signal, RUSTHDL.md trap 4) turned into an error.
+fn generate_verilog<B: Block>(uut: &B) -> Result<String> {
+    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generate_verilog_unchecked(uut)
+    }));
+    generated.map_err(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        anyhow::anyhow!(
+            "rust-hdl panicked while generating the Verilog: {message} (an array of signals indexed by a signal, RUSTHDL.md trap 4, does this)"
+        )
+    })
 }
 
 /// Fails unless yosys elaborates `verilog` (top module `top`) with no latch, no
