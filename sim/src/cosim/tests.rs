@@ -156,7 +156,12 @@ fn counter_matches_in_icarus_and_verilator() {
     let report = check_block(Counter::default, &counter_vectors()).unwrap();
     println!("{report}");
     assert_eq!(report.cycles, 700);
-    assert!(report.simulators.contains(&Simulator::Icarus));
+    let expected = if verilator_wanted() {
+        vec![Simulator::Icarus, Simulator::Verilator]
+    } else {
+        vec![Simulator::Icarus]
+    };
+    assert_eq!(report.simulators, expected);
 }
 
 #[test]
@@ -641,6 +646,63 @@ fn index_trap_is_an_error_not_a_panic() {
         .to_string();
     assert!(
         err.starts_with("rust-hdl panicked while generating the Verilog") && err.contains("$index"),
+        "{err}"
+    );
+}
+
+/// Custom Verilog whose register has no `initial`, while the Rust model starts it at 1:
+/// Icarus gives X on cycle 0 (not compared), Verilator gives 0 (compared).
+#[derive(LogicBlock)]
+struct NoInit {
+    clock: Signal<In, Clock>,
+    d: Signal<In, Bit>,
+    q: Signal<Out, Bit>,
+}
+
+impl Default for NoInit {
+    fn default() -> Self {
+        NoInit {
+            clock: Default::default(),
+            d: Default::default(),
+            q: Signal::new_with_default(true),
+        }
+    }
+}
+
+impl Logic for NoInit {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            self.q.next = self.d.val();
+        }
+    }
+    fn connect(&mut self) {
+        self.q.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom("always @(posedge clock) q <= d;".into())
+    }
+}
+
+cosim_ports!(NoInit {
+    inputs: [d],
+    outputs: [q]
+});
+
+#[test]
+fn verilator_catches_what_icarus_leaves_unknown() {
+    if !tool_exists("verilator") {
+        panic!("{}", require_tool("verilator").unwrap_err());
+    }
+    if !verilator_wanted() {
+        eprintln!("COSIM_VERILATOR=0: check_block runs no Verilator, nothing to test");
+        return;
+    }
+    let vectors = vec![vec![0], vec![1], vec![0]];
+    let err = check_block(NoInit::default, &vectors)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Rust and Verilator disagree on cycle 0: output `q` is 0x1 in Rust and 0x0 in Verilator"),
         "{err}"
     );
 }
