@@ -871,7 +871,7 @@ impl Connection {
         if seq_lt(seq, self.rcv_nxt) {
             let mut d = self.rcv_nxt.wrapping_sub(seq);
             if syn {
-                syn = false;
+                // The SYN takes the first old sequence number; data starts after it.
                 d -= 1;
             }
             let n = (d as usize).min(payload.len());
