@@ -137,16 +137,30 @@ impl std::error::Error for ParseError {}
 
 const IPPROTO_TCP: u8 = 6;
 
-/// Ones'-complement sum of 16-bit words, folded; the caller complements.
-fn sum16(mut acc: u32, bytes: &[u8]) -> u32 {
-    let mut chunks = bytes.chunks_exact(2);
+/// Ones'-complement sum of big-endian 16-bit words (odd length padded with zero),
+/// not yet folded. Summing 32-bit words into 64 bits and folding at the end gives
+/// the same result as 16-bit sums (RFC 1071 §2), at a quarter of the additions.
+fn sum16(acc: u32, bytes: &[u8]) -> u32 {
+    let mut wide: u64 = acc as u64;
+    let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        acc += u16::from_be_bytes([c[0], c[1]]) as u32;
+        let v = u64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        wide += (v >> 32) + (v & 0xffff_ffff);
     }
-    if let [last] = chunks.remainder() {
-        acc += (*last as u32) << 8;
+    let mut rest = chunks.remainder();
+    if rest.len() >= 4 {
+        wide += u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
+        rest = &rest[4..];
     }
-    acc
+    let mut tail = [0u8; 4];
+    tail[..rest.len()].copy_from_slice(rest);
+    wide += u32::from_be_bytes(tail) as u64;
+    // Fold 64 -> 32 bits without losing carries; `fold` finishes to 16.
+    while wide > 0xffff_ffff {
+        wide = (wide & 0xffff_ffff) + (wide >> 32);
+    }
+    let w = wide as u32;
+    (w & 0xffff) + (w >> 16)
 }
 
 fn fold(mut acc: u32) -> u16 {
@@ -226,9 +240,17 @@ impl Segment {
 
     /// The TCP header, options and payload, checksum filled in.
     pub fn emit_tcp(&self) -> Vec<u8> {
-        let opts = self.options_bytes();
+        let mut b = Vec::new();
+        self.emit_tcp_into(&mut b, &self.options_bytes());
+        b
+    }
+
+    /// Append the TCP bytes to `out`; `opts` is `self.options_bytes()`.
+    fn emit_tcp_into(&self, out: &mut Vec<u8>, opts: &[u8]) {
+        let start = out.len();
         let hlen = 20 + opts.len();
-        let mut b = Vec::with_capacity(hlen + self.payload.len());
+        out.reserve(hlen + self.payload.len());
+        let b = out;
         b.extend_from_slice(&self.src_port.to_be_bytes());
         b.extend_from_slice(&self.dst_port.to_be_bytes());
         b.extend_from_slice(&self.seq.to_be_bytes());
@@ -238,11 +260,10 @@ impl Segment {
         b.extend_from_slice(&self.window.to_be_bytes());
         b.extend_from_slice(&[0, 0]);
         b.extend_from_slice(&self.urgent.to_be_bytes());
-        b.extend_from_slice(&opts);
+        b.extend_from_slice(opts);
         b.extend_from_slice(&self.payload);
-        let c = transport_checksum(self.src_addr, self.dst_addr, IPPROTO_TCP, &b);
-        b[16..18].copy_from_slice(&c.to_be_bytes());
-        b
+        let c = transport_checksum(self.src_addr, self.dst_addr, IPPROTO_TCP, &b[start..]);
+        b[start + 16..start + 18].copy_from_slice(&c.to_be_bytes());
     }
 
     /// Parse raw TCP bytes that travelled between `src` and `dst`, checking the checksum.
@@ -276,9 +297,11 @@ impl Segment {
 
     /// A minimal IPv4 packet (no options, DF set, TTL 64) carrying this segment.
     pub fn emit_ipv4(&self) -> Vec<u8> {
-        let tcp = self.emit_tcp();
-        let mut p = ipv4_header(self.src_addr, self.dst_addr, IPPROTO_TCP, tcp.len());
-        p.extend_from_slice(&tcp);
+        let opts = self.options_bytes();
+        let tcp_len = 20 + opts.len() + self.payload.len();
+        let mut p = Vec::with_capacity(20 + tcp_len);
+        write_ipv4_header(&mut p, self.src_addr, self.dst_addr, IPPROTO_TCP, tcp_len);
+        self.emit_tcp_into(&mut p, &opts);
         p
     }
 
@@ -294,14 +317,20 @@ impl Segment {
 
 /// An IPv4 header for a payload of `len` bytes, header checksum filled in.
 pub fn ipv4_header(src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> Vec<u8> {
-    let total = (20 + len) as u16;
-    let mut h = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto, 0, 0];
-    h[2..4].copy_from_slice(&total.to_be_bytes());
-    h.extend_from_slice(&src);
-    h.extend_from_slice(&dst);
-    let c = !fold(sum16(0, &h));
-    h[10..12].copy_from_slice(&c.to_be_bytes());
+    let mut h = Vec::with_capacity(20 + len);
+    write_ipv4_header(&mut h, src, dst, proto, len);
     h
+}
+
+fn write_ipv4_header(out: &mut Vec<u8>, src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) {
+    let start = out.len();
+    let total = (20 + len) as u16;
+    out.extend_from_slice(&[0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto, 0, 0]);
+    out[start + 2..start + 4].copy_from_slice(&total.to_be_bytes());
+    out.extend_from_slice(&src);
+    out.extend_from_slice(&dst);
+    let c = !fold(sum16(0, &out[start..start + 20]));
+    out[start + 10..start + 12].copy_from_slice(&c.to_be_bytes());
 }
 
 /// Source, destination, protocol and payload of an IPv4 packet.

@@ -96,6 +96,8 @@ pub struct Stack {
     outbox: Vec<Segment>,
     events: Vec<(SocketId, Event)>,
     scratch: Vec<Event>,
+    /// The tuple looked up last: bulk traffic hits it almost always.
+    last: Option<(Tuple, SocketId)>,
 }
 
 impl Stack {
@@ -114,6 +116,7 @@ impl Stack {
             outbox: Vec::new(),
             events: Vec::new(),
             scratch: Vec::new(),
+            last: None,
         }
     }
 
@@ -341,7 +344,12 @@ impl Stack {
             return;
         }
         let tuple = (seg.dst_port, seg.src_addr, seg.src_port);
-        if let Some(&id) = self.conns.get(&tuple) {
+        let found = match self.last {
+            Some((t, id)) if t == tuple => Some(id),
+            _ => self.conns.get(&tuple).copied(),
+        };
+        if let Some(id) = found {
+            self.last = Some((tuple, id));
             if let Ok(conn) = self.conn_mut(id) {
                 conn.on_segment(seg, now);
                 self.collect(id);
@@ -407,6 +415,9 @@ impl Stack {
         if let Some(t) = tuple {
             if self.conns.get(&t) == Some(&id) {
                 self.conns.remove(&t);
+            }
+            if self.last.map(|(lt, _)| lt) == Some(t) {
+                self.last = None;
             }
         }
         if done {
