@@ -279,3 +279,43 @@ fn connect_picks_distinct_ephemeral_ports() {
     assert_ne!(pa, pb);
     assert!(pa >= 49152 && pb >= 49152);
 }
+
+// ---- events ------------------------------------------------------------------------
+
+#[test]
+fn events_report_state_changes_readable_writable_and_peer_close() {
+    use tcpip_host::tcp::Event::*;
+    let mut h = Harness::syn_sent(plain());
+    let sock = h.sock.unwrap();
+    h.send(h.seg(Flags::SYN | Flags::ACK, IRS, h.our(1)));
+    h.recv();
+    assert_eq!(
+        h.stack.events(),
+        vec![
+            (sock, StateChanged { from: State::Closed, to: State::SynSent }),
+            (sock, StateChanged { from: State::SynSent, to: State::Established }),
+        ]
+    );
+    h.stack.send(sock, b"abc").unwrap();
+    h.recv();
+    let mut d = h.seg(Flags::ACK, IRS + 1, h.our(4));
+    d.payload = b"xyz".to_vec();
+    h.send(d);
+    assert_eq!(h.stack.events(), vec![(sock, Writable), (sock, Readable)]);
+    h.send(h.seg(Flags::FIN | Flags::ACK, IRS + 4, h.our(4)));
+    assert_eq!(
+        h.stack.events(),
+        vec![(sock, PeerClosed), (sock, StateChanged { from: State::Established, to: State::CloseWait })]
+    );
+}
+
+#[test]
+fn listener_becomes_readable_when_a_connection_is_ready_to_accept() {
+    let mut h = Harness::listening(plain(), 4);
+    let l = h.listener.unwrap();
+    h.send(h.seg(Flags::SYN, IRS, 0));
+    let iss = h.one().seq;
+    assert!(!h.stack.events().contains(&(l, Event::Readable)));
+    h.send(h.seg(Flags::ACK, IRS + 1, iss + 1));
+    assert!(h.stack.events().contains(&(l, Event::Readable)));
+}
