@@ -22,13 +22,23 @@ fn fails_with_one_sentence(args: &[&str]) -> String {
         .output()
         .unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(2), "tcpip {args:?}: stderr {stderr:?}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "tcpip {args:?}: stderr {stderr:?}"
+    );
     assert!(output.stdout.is_empty(), "tcpip {args:?} printed to stdout");
-    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line, got {stderr:?}");
     let line = lines[0];
-    assert!(line.starts_with("tcpip: ") && line.ends_with('.'), "a sentence: {line:?}");
+    assert!(
+        line.starts_with("tcpip: ") && line.ends_with('.'),
+        "a sentence: {line:?}"
+    );
     line.to_string()
 }
 
@@ -43,7 +53,13 @@ fn file_that_is_not_a_capture() {
     let path = temp_file("notes.txt", b"these are notes, not packets\n");
     let line = fails_with_one_sentence(&["replay", path.to_str().unwrap()]);
     std::fs::remove_file(&path).unwrap();
-    assert_eq!(line, format!("tcpip: {} is not a pcap or pcapng capture file.", path.display()));
+    assert_eq!(
+        line,
+        format!(
+            "tcpip: {} is not a pcap or pcapng capture file.",
+            path.display()
+        )
+    );
 }
 
 #[test]
@@ -66,34 +82,55 @@ fn bad_mac_and_ip_syntax() {
     let capture = capture.to_str().unwrap();
     for mac in ["02:00:00:00:00", "02:00:00:00:00:zz", "0200.0000.0002"] {
         let line = fails_with_one_sentence(&["replay", capture, "--mac", mac]);
-        assert_eq!(line, format!("tcpip: --mac {mac} is not a MAC address (write it as 02:00:00:00:00:02)."));
+        assert_eq!(
+            line,
+            format!("tcpip: --mac {mac} is not a MAC address (write it as 02:00:00:00:00:02).")
+        );
     }
     for ip in ["192.0.2", "192.0.2.256", "board"] {
         let line = fails_with_one_sentence(&["replay", capture, "--ip", ip]);
-        assert_eq!(line, format!("tcpip: --ip {ip} is not an IPv4 address (write it as 192.0.2.2)."));
+        assert_eq!(
+            line,
+            format!("tcpip: --ip {ip} is not an IPv4 address (write it as 192.0.2.2).")
+        );
     }
 }
 
 #[test]
 fn verilator_backend_is_refused_clearly() {
     let capture = fixture();
-    let line = fails_with_one_sentence(&["replay", capture.to_str().unwrap(), "--backend", "verilator"]);
-    assert!(line.starts_with("tcpip: --backend verilator is not available yet"), "{line}");
+    let line = fails_with_one_sentence(&[
+        "replay",
+        capture.to_str().unwrap(),
+        "--backend",
+        "verilator",
+    ]);
+    assert!(
+        line.starts_with("tcpip: --backend verilator is not available yet"),
+        "{line}"
+    );
 }
 
 #[test]
 fn out_is_refused_until_the_board_can_answer() {
     let capture = fixture();
-    let line = fails_with_one_sentence(&["replay", capture.to_str().unwrap(), "--out", "/tmp/r.pcap"]);
+    let line =
+        fails_with_one_sentence(&["replay", capture.to_str().unwrap(), "--out", "/tmp/r.pcap"]);
     assert!(line.contains("no transmit path"), "{line}");
-    assert!(!std::path::Path::new("/tmp/r.pcap").exists() || true);
 }
 
 #[test]
 fn usage_errors_exit_2() {
     // clap's own messages (unknown flags, missing FILE) keep clap's format but exit 2.
-    for args in [&["replay"][..], &["replay", "x.pcap", "--fcs", "maybe"], &["frobnicate"]] {
-        let output = Command::new(env!("CARGO_BIN_EXE_tcpip")).args(args).output().unwrap();
+    for args in [
+        &["replay"][..],
+        &["replay", "x.pcap", "--fcs", "maybe"],
+        &["frobnicate"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_tcpip"))
+            .args(args)
+            .output()
+            .unwrap();
         assert_eq!(output.status.code(), Some(2), "tcpip {args:?}");
         assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
     }

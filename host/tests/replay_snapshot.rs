@@ -5,14 +5,21 @@
 use std::process::Command;
 
 fn replay(args: &[&str]) -> String {
-    let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/linux-session.pcap");
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/linux-session.pcap"
+    );
     let output = Command::new(env!("CARGO_BIN_EXE_tcpip"))
         .arg("replay")
         .arg(capture)
         .args(args)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8(output.stdout).unwrap();
     // One JSON object per frame, numbered in capture order.
     for (i, line) in stdout.lines().enumerate() {
@@ -27,7 +34,10 @@ fn replay(args: &[&str]) -> String {
 fn promiscuous_by_default() {
     let stdout = replay(&[]);
     // Everything in this clean session is accepted when the board listens to all of it.
-    assert!(stdout.lines().all(|l| l.contains(r#""verdict":"accept""#)), "{stdout}");
+    assert!(
+        stdout.lines().all(|l| l.contains(r#""verdict":"accept""#)),
+        "{stdout}"
+    );
     insta::assert_snapshot!(stdout);
 }
 
