@@ -23,7 +23,17 @@ fn board_eth(ethertype: u16) -> Option<EthReport> {
 }
 
 fn empty(frame: usize, verdict: &'static str, drop_reason: Option<DropReason>) -> FrameReport {
-    FrameReport { frame, verdict, drop_reason, eth: None, arp: None, ipv4: None, icmp: None, tcp: None, udp: None }
+    FrameReport {
+        frame,
+        verdict,
+        drop_reason,
+        eth: None,
+        arp: None,
+        ipv4: None,
+        icmp: None,
+        tcp: None,
+        udp: None,
+    }
 }
 
 /// A SYN to the board with MSS 1460, SACK permitted, timestamps, NOP, window scale 7:
@@ -87,9 +97,18 @@ fn tcp_syn_with_linux_options_is_reported_field_by_field() {
         timestamps: Some((111, 0)),
     });
     assert_eq!(got.report, want);
-    let segment = got.segment.expect("an accepted TCP segment goes to the FIFO");
-    assert_eq!(segment.body, frame[54..74].to_vec(), "body is the 20 option bytes");
-    assert_eq!((segment.flags, segment.header_len, segment.src_mac), (0x002, 40, PEER_MAC));
+    let segment = got
+        .segment
+        .expect("an accepted TCP segment goes to the FIFO");
+    assert_eq!(
+        segment.body,
+        frame[54..74].to_vec(),
+        "body is the 20 option bytes"
+    );
+    assert_eq!(
+        (segment.flags, segment.header_len, segment.src_mac),
+        (0x002, 40, PEER_MAC)
+    );
 }
 
 #[test]
@@ -99,7 +118,10 @@ fn json_of_a_report_has_the_documented_shape() {
     assert_eq!(json["verdict"], "accept");
     assert!(json["drop_reason"].is_null());
     assert_eq!(json["tcp"]["flags"], serde_json::json!(["syn"]));
-    assert!(json.get("udp").is_none() && json.get("arp").is_none(), "absent layers omitted");
+    assert!(
+        json.get("udp").is_none() && json.get("arp").is_none(),
+        "absent layers omitted"
+    );
 }
 
 #[test]
@@ -117,14 +139,30 @@ fn udp_without_checksum_and_padding_is_accepted_and_trimmed() {
     assert_eq!(got.report.drop_reason, None);
     assert_eq!(
         got.report.udp,
-        Some(UdpReport { src_port: 53, dst_port: 5353, length: 10, checksum_ok: true })
+        Some(UdpReport {
+            src_port: 53,
+            dst_port: 5353,
+            length: 10,
+            checksum_ok: true
+        })
     );
-    assert_eq!(got.segment.unwrap().body, b"hi".to_vec(), "padding is not payload");
+    assert_eq!(
+        got.segment.unwrap().body,
+        b"hi".to_vec(),
+        "padding is not payload"
+    );
 }
 
 #[test]
 fn arp_request_and_vlan_tag_are_reported() {
-    let built = arp_frame(PEER_MAC, BROADCAST_MAC, Some(42), true, (PEER_MAC, PEER_IP), ([0; 6], BOARD.ip));
+    let built = arp_frame(
+        PEER_MAC,
+        BROADCAST_MAC,
+        Some(42),
+        true,
+        (PEER_MAC, PEER_IP),
+        ([0; 6], BOARD.ip),
+    );
     let got = expect(1, &pad(built.bytes), &BOARD, true);
     let mut want = empty(1, "accept", None);
     want.eth = Some(EthReport {
@@ -141,7 +179,10 @@ fn arp_request_and_vlan_tag_are_reported() {
         target_ip: "10.0.0.2".into(),
     });
     assert_eq!(got.report, want);
-    assert_eq!(got.segment, None, "ARP is answered by hardware, never queued");
+    assert_eq!(
+        got.segment, None,
+        "ARP is answered by hardware, never queued"
+    );
 }
 
 #[test]
@@ -154,7 +195,14 @@ fn ping_is_accepted_without_a_segment() {
         .unwrap();
     let got = expect(1, &frame, &BOARD, true);
     assert_eq!(got.report.verdict, "accept");
-    assert_eq!(got.report.icmp, Some(IcmpReport { icmp_type: 8, code: 0, checksum_ok: true }));
+    assert_eq!(
+        got.report.icmp,
+        Some(IcmpReport {
+            icmp_type: 8,
+            code: 0,
+            checksum_ok: true
+        })
+    );
     assert_eq!(got.segment, None);
 }
 
@@ -162,17 +210,32 @@ fn ping_is_accepted_without_a_segment() {
 fn frame_level_errors_win_but_keep_the_parsed_layers() {
     let frame = linux_syn();
     let bad_fcs = expect(1, &frame, &BOARD, false);
-    assert_eq!((bad_fcs.report.verdict, bad_fcs.report.drop_reason), ("drop", Some(DropReason::Fcs)));
+    assert_eq!(
+        (bad_fcs.report.verdict, bad_fcs.report.drop_reason),
+        ("drop", Some(DropReason::Fcs))
+    );
     assert!(bad_fcs.report.tcp.is_some() && bad_fcs.segment.is_none());
 
-    // A bad FCS comes before the MAC filter; the MAC filter hides the IP layer.
+    // A bad FCS comes before the MAC filter, and neither stops the parsers.
     let mut other = frame.clone();
     other[0..6].copy_from_slice(&PEER_MAC);
     let got = expect(1, &other, &BOARD, false);
     assert_eq!(got.report.drop_reason, Some(DropReason::Fcs));
-    assert!(got.report.eth.is_some() && got.report.ipv4.is_none());
+    assert!(got.report.ipv4.is_some() && got.report.tcp.is_some());
     let got = expect(1, &other, &BOARD, true);
     assert_eq!(got.report.drop_reason, Some(DropReason::MacFilter));
+    assert_eq!(got.report.tcp, expect(1, &frame, &BOARD, true).report.tcp);
+    assert_eq!(got.segment, None, "a dropped frame never reaches the FIFO");
+
+    // A fragment reports IPv4 but no transport: only a first, whole datagram has one.
+    let mut fragment = frame.clone();
+    fragment[20] = 0x20; // more fragments
+    fragment[24..26].copy_from_slice(&[0, 0]);
+    let sum = etherparse::checksum::Sum16BitWords::new().add_slice(&fragment[14..34]);
+    fragment[24..26].copy_from_slice(&sum.ones_complement().to_ne_bytes());
+    let got = expect(1, &fragment, &BOARD, true);
+    assert_eq!(got.report.drop_reason, Some(DropReason::Fragment));
+    assert!(got.report.ipv4.is_some() && got.report.tcp.is_none());
 }
 
 #[test]
@@ -183,12 +246,24 @@ fn promiscuous_accepts_other_macs_and_ips() {
         .udp(1, 2)
         .write(&mut frame, &[1; 100])
         .unwrap();
-    let promiscuous = Config { promiscuous: true, ..BOARD };
-    assert_eq!(expect(1, &frame, &promiscuous, true).report.verdict, "accept");
-    assert_eq!(expect(1, &frame, &BOARD, true).report.drop_reason, Some(DropReason::MacFilter));
+    let promiscuous = Config {
+        promiscuous: true,
+        ..BOARD
+    };
+    assert_eq!(
+        expect(1, &frame, &promiscuous, true).report.verdict,
+        "accept"
+    );
+    assert_eq!(
+        expect(1, &frame, &BOARD, true).report.drop_reason,
+        Some(DropReason::MacFilter)
+    );
     let mut to_board_mac = frame.clone();
     to_board_mac[0..6].copy_from_slice(&BOARD.mac);
-    assert_eq!(expect(1, &to_board_mac, &BOARD, true).report.drop_reason, Some(DropReason::IpFilter));
+    assert_eq!(
+        expect(1, &to_board_mac, &BOARD, true).report.drop_reason,
+        Some(DropReason::IpFilter)
+    );
 }
 
 #[test]
@@ -207,10 +282,18 @@ fn tcp_options_walk_agrees_with_etherparse_on_generated_options() {
                 Noop | SelectiveAcknowledgement(..) => {}
             }
         }
-        assert_eq!(walk_tcp_options(&options), want, "options {}", describe(&options));
+        assert_eq!(
+            walk_tcp_options(&options),
+            want,
+            "options {}",
+            describe(&options)
+        );
     }
     // Unknown kinds are skipped by length; a zero length stops the walk.
-    assert_eq!(walk_tcp_options(&[30, 4, 0, 0, 2, 4, 5, 180]).mss, Some(1460));
+    assert_eq!(
+        walk_tcp_options(&[30, 4, 0, 0, 2, 4, 5, 180]).mss,
+        Some(1460)
+    );
     assert_eq!(walk_tcp_options(&[30, 0, 2, 4, 5, 180]).mss, None);
 }
 
@@ -234,31 +317,60 @@ fn random_frames_agree_with_etherparse() {
             _ => None,
         };
         let to_us_ip = ip.map_or(false, |ip| ip == BOARD.ip || ip == BROADCAST_IP);
-        let oversize = frame.len() + 4 > if frame[12..14] == [0x81, 0] { 1522 } else { 1518 };
+        let oversize = frame.len() + 4
+            > if frame[12..14] == [0x81, 0] {
+                1522
+            } else {
+                1518
+            };
         let expect_accept = to_us_mac
             && !oversize
             && match &parsed.transport {
-                Some(TransportSlice::Tcp(_) | TransportSlice::Udp(_) | TransportSlice::Icmpv4(_)) => to_us_ip,
-                _ => parsed.net.as_ref().map_or(false, |n| matches!(n, etherparse::NetSlice::Arp(_))),
+                Some(
+                    TransportSlice::Tcp(_) | TransportSlice::Udp(_) | TransportSlice::Icmpv4(_),
+                ) => to_us_ip,
+                _ => parsed
+                    .net
+                    .as_ref()
+                    .map_or(false, |n| matches!(n, etherparse::NetSlice::Arp(_))),
             };
-        assert_eq!(got.report.verdict == "accept", expect_accept, "frame {n}: {:?} {}", got.report, describe(&frame));
+        assert_eq!(
+            got.report.verdict == "accept",
+            expect_accept,
+            "frame {n}: {:?} {}",
+            got.report,
+            describe(&frame)
+        );
         if expect_accept {
             accepted += 1;
         }
         match (&got.segment, &parsed.transport) {
             (Some(seg), Some(TransportSlice::Tcp(tcp))) => {
                 assert_eq!(seg.body[usize::from(seg.header_len) - 20..], *tcp.payload());
-                assert_eq!((seg.seq, seg.ack, seg.window), (tcp.sequence_number(), tcp.acknowledgment_number(), tcp.window_size()));
+                assert_eq!(
+                    (seg.seq, seg.ack, seg.window),
+                    (
+                        tcp.sequence_number(),
+                        tcp.acknowledgment_number(),
+                        tcp.window_size()
+                    )
+                );
             }
             (Some(seg), Some(TransportSlice::Udp(udp))) => {
                 assert_eq!(seg.body, udp.payload());
-                assert_eq!((seg.src_port, seg.dst_port), (udp.source_port(), udp.destination_port()));
+                assert_eq!(
+                    (seg.src_port, seg.dst_port),
+                    (udp.source_port(), udp.destination_port())
+                );
             }
             (Some(seg), other) => panic!("frame {n}: segment {seg:?} for {other:?}"),
             (None, _) => {}
         }
     }
-    assert!(accepted > 2000, "the generator should mostly address us ({accepted} accepted)");
+    assert!(
+        accepted > 2000,
+        "the generator should mostly address us ({accepted} accepted)"
+    );
 }
 
 #[test]
@@ -269,18 +381,37 @@ fn every_bad_frame_generator_makes_the_fault_it_names() {
         for bad in gen.bad_frames() {
             let (frame, fcs_ok) = bad.for_oracle();
             let got = expect(1, &frame, &BOARD, fcs_ok);
-            assert_eq!(got.report.drop_reason, Some(bad.reason), "round {round}: {}: {}", bad.what, describe(&bad.bytes));
+            assert_eq!(
+                got.report.drop_reason,
+                Some(bad.reason),
+                "round {round}: {}: {}",
+                bad.what,
+                describe(&bad.bytes)
+            );
             seen.insert(bad.reason);
         }
     }
     // Every reason a frame on the wire can cause (not the PHY's or a full FIFO).
     for reason in [
-        DropReason::Fcs, DropReason::Runt, DropReason::Giant, DropReason::MacFilter,
-        DropReason::Ethertype, DropReason::ArpMalformed, DropReason::Ipv4Version,
-        DropReason::Ipv4Ihl, DropReason::Ipv4Checksum, DropReason::Ipv4Length,
-        DropReason::Fragment, DropReason::IpFilter, DropReason::IpProtocol,
-        DropReason::TcpHeader, DropReason::TcpChecksum, DropReason::UdpLength,
-        DropReason::UdpChecksum, DropReason::IcmpLength, DropReason::IcmpChecksum,
+        DropReason::Fcs,
+        DropReason::Runt,
+        DropReason::Giant,
+        DropReason::MacFilter,
+        DropReason::Ethertype,
+        DropReason::ArpMalformed,
+        DropReason::Ipv4Version,
+        DropReason::Ipv4Ihl,
+        DropReason::Ipv4Checksum,
+        DropReason::Ipv4Length,
+        DropReason::Fragment,
+        DropReason::IpFilter,
+        DropReason::IpProtocol,
+        DropReason::TcpHeader,
+        DropReason::TcpChecksum,
+        DropReason::UdpLength,
+        DropReason::UdpChecksum,
+        DropReason::IcmpLength,
+        DropReason::IcmpChecksum,
     ] {
         assert!(seen.contains(&reason), "no bad frame for {reason:?}");
     }

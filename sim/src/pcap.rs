@@ -92,8 +92,12 @@ fn parse_pcap(bytes: &[u8], path: &Path) -> Result<Vec<CapturedFrame>, CaptureEr
     }
     let mut frames = Vec::new();
     while let Some(packet) = reader.next_packet() {
-        let packet = packet.map_err(|_| CaptureError::Damaged(path.to_owned(), frames.len() + 1))?;
-        frames.push(CapturedFrame { timestamp: packet.timestamp, data: packet.data.into_owned() });
+        let packet =
+            packet.map_err(|_| CaptureError::Damaged(path.to_owned(), frames.len() + 1))?;
+        frames.push(CapturedFrame {
+            timestamp: packet.timestamp,
+            data: packet.data.into_owned(),
+        });
     }
     Ok(frames)
 }
@@ -133,7 +137,10 @@ pub fn write_frames(path: impl AsRef<Path>, frames: &[CapturedFrame]) -> Result<
     let path = path.as_ref();
     let fail = |e: &dyn fmt::Display| CaptureError::Write(path.to_owned(), e.to_string());
     let file = File::create(path).map_err(|e| fail(&e))?;
-    let header = PcapHeader { datalink: DataLink::ETHERNET, ..PcapHeader::default() };
+    let header = PcapHeader {
+        datalink: DataLink::ETHERNET,
+        ..PcapHeader::default()
+    };
     let mut writer = PcapWriter::with_header(BufWriter::new(file), header).map_err(|e| fail(&e))?;
     for frame in frames {
         let packet = PcapPacket::new(frame.timestamp, frame.data.len() as u32, &frame.data);
@@ -163,8 +170,14 @@ mod tests {
 
     fn frames() -> Vec<CapturedFrame> {
         vec![
-            CapturedFrame { timestamp: Duration::from_micros(1_500_000), data: vec![0xff; 60] },
-            CapturedFrame { timestamp: Duration::from_micros(1_500_042), data: (0..=255).collect() },
+            CapturedFrame {
+                timestamp: Duration::from_micros(1_500_000),
+                data: vec![0xff; 60],
+            },
+            CapturedFrame {
+                timestamp: Duration::from_micros(1_500_042),
+                data: (0..=255).collect(),
+            },
         ]
     }
 
@@ -185,9 +198,15 @@ mod tests {
 
     #[test]
     fn text_file_is_not_a_capture() {
-        let err = parse_frames(b"hello, this is not a capture file at all", Path::new("a.txt"))
-            .unwrap_err();
-        assert_eq!(err.to_string(), "a.txt is not a pcap or pcapng capture file.");
+        let err = parse_frames(
+            b"hello, this is not a capture file at all",
+            Path::new("a.txt"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a.txt is not a pcap or pcapng capture file."
+        );
         let err = parse_frames(b"", Path::new("empty.pcap")).unwrap_err();
         assert!(matches!(err, CaptureError::NotACapture(_)), "{err}");
     }
@@ -195,7 +214,10 @@ mod tests {
     #[test]
     fn other_link_type_is_named() {
         let mut bytes = Vec::new();
-        let header = PcapHeader { datalink: DataLink::LINUX_SLL, ..PcapHeader::default() };
+        let header = PcapHeader {
+            datalink: DataLink::LINUX_SLL,
+            ..PcapHeader::default()
+        };
         PcapWriter::with_header(&mut bytes, header).unwrap();
         let err = parse_frames(&bytes, Path::new("sll.pcap")).unwrap_err();
         assert_eq!(
@@ -211,7 +233,10 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
         let err = parse_frames(&bytes[..bytes.len() - 10], Path::new("cut.pcap")).unwrap_err();
-        assert_eq!(err.to_string(), "cut.pcap is damaged or cut short at frame 2.");
+        assert_eq!(
+            err.to_string(),
+            "cut.pcap is damaged or cut short at frame 2."
+        );
     }
 
     #[test]
@@ -243,7 +268,9 @@ mod tests {
         use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
         use pcap_file::pcapng::PcapNgWriter;
         let mut writer = PcapNgWriter::new(Vec::new()).unwrap();
-        writer.write_pcapng_block(InterfaceDescriptionBlock::new(DataLink::RAW, 65535)).unwrap();
+        writer
+            .write_pcapng_block(InterfaceDescriptionBlock::new(DataLink::RAW, 65535))
+            .unwrap();
         let packet = EnhancedPacketBlock {
             interface_id: 0,
             timestamp: Duration::ZERO,
@@ -253,12 +280,19 @@ mod tests {
         };
         writer.write_pcapng_block(packet).unwrap();
         let err = parse_frames(&writer.into_inner(), Path::new("raw.pcapng")).unwrap_err();
-        assert!(err.to_string().starts_with("raw.pcapng has link type RAW ("), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("raw.pcapng has link type RAW ("),
+            "{err}"
+        );
     }
 
     #[test]
     fn padding_reaches_the_minimum_and_keeps_longer_frames() {
-        assert_eq!(pad_to_minimum(&[1, 2, 3]), [&[1u8, 2, 3][..], &[0; 57]].concat());
+        assert_eq!(
+            pad_to_minimum(&[1, 2, 3]),
+            [&[1u8, 2, 3][..], &[0; 57]].concat()
+        );
         assert_eq!(pad_to_minimum(&[7; 61]), vec![7; 61]);
     }
 }

@@ -16,33 +16,42 @@
 //!    Ethernet header, padding included, or smaller than the header), fragment, IP
 //!    filter, protocol, then the transport checks.
 //!
-//! Which layers a report carries: a layer is reported when all of its header arrived and
-//! every earlier layer passed its own checks (rule 2; rule 1 never hides a layer).
-//! IPv4 with a wrong version or IHL, TCP with a bad data offset, and UDP or ICMP shorter
-//! than their 8-byte headers are not reported: their fields cannot be located. A header
-//! cut off by the end of the frame is not reported; an IPv4 header cut short with no
-//! frame-level error drops as `ipv4_length`, as the bytes are fewer than the header.
+//! Which layers a report carries: the parsers work on the structure of the frame and do
+//! not stop at a failed check (the drop reason records the first one). A layer is
+//! reported when its fixed header arrived: Ethernet (14 bytes, 18 tagged); ARP (28
+//! bytes, fields at the Ethernet/IPv4 offsets even when the shape is wrong); IPv4 (20
+//! bytes, even with a wrong version or IHL); TCP (20 bytes), UDP and ICMP (8 bytes),
+//! but transport headers only in a first, unfragmented datagram with version 4 and
+//! IHL >= 5. The transport bytes run from the end of the IP header to the IP total
+//! length or the end of the frame, whichever is first; transport lengths (TCP payload,
+//! UDP and ICMP length checks, the pseudo-header) come from the IP header. A total length
+//! below the header length leaves no transport bytes (no transport layer reported); when
+//! the total length does not fit the frame (`ipv4_length`), no transport checksum is
+//! reported ok (except a UDP checksum of 0, which is none). A TCP header
+//! with a bad data offset still reports its fixed fields and `header_len` as claimed.
+//! IPv4 shorter than 20 bytes drops as `ipv4_length` (when no frame-level error).
 //! TCP options are walked up to the end of the header: EOL stops, NOP is skipped, other
 //! kinds are skipped by their length byte, and a length below 2 or past the header
 //! stops the walk; MSS (kind 2, length 4), window scale (3, 3), SACK permitted (4, 2)
 //! and timestamps (8, 10) are reported, the last occurrence winning.
 //! Checksums are checked as a receiver does (RFC 1071): the one's-complement sum over
-//! the covered bytes, stored checksum included, must be all ones. A UDP checksum of 0
+//! the covered bytes, stored checksum included, must be all ones (the IPv4 header sum
+//! covers IHL x 4 bytes). A UDP checksum of 0
 //! means none and passes. The UDP pseudo-header takes the length from the UDP header.
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 use etherparse::checksum::Sum16BitWords;
 use etherparse::{
-    ArpHardwareId, ArpOperation, ArpPacket, EtherType, Ethernet2Header, Icmpv4Slice, Ipv4Header,
-    Ipv4HeaderSlice, IpNumber, Ipv4Options, SingleVlanHeader, TcpHeader,
-    TcpHeaderSlice, UdpHeader, VlanId,
+    ArpHardwareId, ArpOperation, ArpPacket, EtherType, Ethernet2Header, Icmpv4Slice, IpNumber,
+    Ipv4Header, Ipv4HeaderSlice, Ipv4Options, SingleVlanHeader, TcpHeader, TcpHeaderSlice,
+    UdpHeader, VlanId,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tcpip_sim::report::{
-    ip_string, mac_string, ArpReport, DropReason, EthReport, FrameReport, IcmpReport,
-    Ipv4Report, TcpReport, UdpReport,
+    ip_string, mac_string, ArpReport, DropReason, EthReport, FrameReport, IcmpReport, Ipv4Report,
+    TcpReport, UdpReport,
 };
 
 pub const BROADCAST_MAC: [u8; 6] = [0xff; 6];
@@ -57,8 +66,11 @@ pub struct Config {
 }
 
 /// The board identity the generators address frames to.
-pub const BOARD: Config =
-    Config { mac: [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01], ip: [10, 0, 0, 2], promiscuous: false };
+pub const BOARD: Config = Config {
+    mac: [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01],
+    ip: [10, 0, 0, 2],
+    promiscuous: false,
+};
 
 /// What the receive FIFO should hold for an accepted TCP or UDP frame. For UDP the
 /// TCP-only fields are zero / None / false and are not compared.
@@ -100,7 +112,11 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     for &byte in bytes {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -159,20 +175,29 @@ pub fn expect(number: usize, frame: &[u8], config: &Config, fcs_ok: bool) -> Exp
     Expected { report, segment }
 }
 
+/// Records a layer check's failure unless an earlier layer already failed.
+fn fail(first: &mut Option<DropReason>, reason: DropReason) {
+    first.get_or_insert(reason);
+}
+
 /// Fills in the layers the hardware parses and returns the first layer check that fails.
+/// Parsing goes on past a failed check (see the rules at the top of this file).
 fn parse_layers(
     frame: &[u8],
     config: &Config,
     report: &mut FrameReport,
     segment: &mut Option<ExpectedSegment>,
 ) -> Option<DropReason> {
+    let mut first = None;
     let Ok((eth, mut rest)) = Ethernet2Header::from_slice(frame) else {
         return None; // shorter than an Ethernet header: a runt
     };
     let mut ethertype = eth.ether_type.0;
     let mut vlan = None;
     if ethertype == 0x8100 {
-        let Ok((tag, after)) = SingleVlanHeader::from_slice(rest) else { return None };
+        let Ok((tag, after)) = SingleVlanHeader::from_slice(rest) else {
+            return None;
+        };
         vlan = Some(tag.vlan_id.value());
         ethertype = tag.ether_type.0;
         rest = after;
@@ -184,26 +209,34 @@ fn parse_layers(
         vlan,
     });
     if !config.promiscuous && eth.destination != config.mac && eth.destination != BROADCAST_MAC {
-        return Some(DropReason::MacFilter);
+        fail(&mut first, DropReason::MacFilter);
     }
     match ethertype {
-        0x0806 => parse_arp(rest, report),
-        0x0800 => parse_ipv4(rest, eth.source, config, report, segment),
-        _ => Some(DropReason::Ethertype), // IPv6, a second VLAN tag, anything else
+        0x0806 => parse_arp(rest, report, &mut first),
+        0x0800 => parse_ipv4(rest, eth.source, config, report, segment, &mut first),
+        _ => fail(&mut first, DropReason::Ethertype), // IPv6, a second VLAN tag, ...
     }
+    first
 }
 
-fn parse_arp(bytes: &[u8], report: &mut FrameReport) -> Option<DropReason> {
-    let Ok(arp) = ArpPacket::from_slice(bytes) else { return Some(DropReason::ArpMalformed) };
-    let Ok(arp) = arp.try_eth_ipv4() else { return Some(DropReason::ArpMalformed) };
-    report.arp = Some(ArpReport {
-        op: arp.operation.0,
-        sender_mac: mac_string(arp.sender_mac),
-        sender_ip: ip_string(arp.sender_ipv4),
-        target_mac: mac_string(arp.target_mac),
-        target_ip: ip_string(arp.target_ipv4),
-    });
-    None
+fn parse_arp(bytes: &[u8], report: &mut FrameReport, first: &mut Option<DropReason>) {
+    // Ethernet/IPv4 shape, judged by etherparse.
+    let well_formed = ArpPacket::from_slice(bytes).is_ok_and(|arp| arp.try_eth_ipv4().is_ok());
+    if !well_formed {
+        fail(first, DropReason::ArpMalformed);
+    }
+    // The fields sit at the Ethernet/IPv4 offsets whatever the lengths say.
+    if bytes.len() >= 28 {
+        let mac = |at: usize| mac_string(bytes[at..at + 6].try_into().unwrap());
+        let ip = |at: usize| ip_string(bytes[at..at + 4].try_into().unwrap());
+        report.arp = Some(ArpReport {
+            op: get_u16(bytes, 6),
+            sender_mac: mac(8),
+            sender_ip: ip(14),
+            target_mac: mac(18),
+            target_ip: ip(24),
+        });
+    }
 }
 
 fn parse_ipv4(
@@ -212,20 +245,22 @@ fn parse_ipv4(
     config: &Config,
     report: &mut FrameReport,
     segment: &mut Option<ExpectedSegment>,
-) -> Option<DropReason> {
-    use etherparse::err::ipv4::{HeaderError, HeaderSliceError};
-    let ip = match Ipv4HeaderSlice::from_slice(bytes) {
-        Ok(ip) => ip,
-        Err(HeaderSliceError::Content(HeaderError::UnexpectedVersion { .. })) => {
-            return Some(DropReason::Ipv4Version)
-        }
-        Err(HeaderSliceError::Content(HeaderError::HeaderLengthSmallerThanHeader { .. })) => {
-            return Some(DropReason::Ipv4Ihl)
-        }
-        Err(HeaderSliceError::Len(_)) => return Some(DropReason::Ipv4Length),
-    };
-    let header_len = ip.slice().len();
-    let checksum_ok = Sum16BitWords::new().add_slice(ip.slice()).ones_complement() == 0;
+    first: &mut Option<DropReason>,
+) {
+    if bytes.len() < 20 {
+        fail(first, DropReason::Ipv4Length); // the frame ends inside the header
+        return;
+    }
+    let (version, ihl) = (bytes[0] >> 4, bytes[0] & 0x0f);
+    let header_len = usize::from(ihl) * 4;
+    // Read the fixed 20 bytes with etherparse even when version or IHL are wrong.
+    let mut fixed = bytes[..20].to_vec();
+    fixed[0] = 0x45;
+    let ip = Ipv4HeaderSlice::from_slice(&fixed).expect("20 bytes with version 4, IHL 5");
+    let checksum_ok = Sum16BitWords::new()
+        .add_slice(&bytes[..header_len.min(bytes.len())])
+        .ones_complement()
+        == 0;
     report.ipv4 = Some(Ipv4Report {
         src: ip_string(ip.source()),
         dst: ip_string(ip.destination()),
@@ -236,28 +271,54 @@ fn parse_ipv4(
         header_checksum_ok: checksum_ok,
     });
     let total_len = usize::from(ip.total_len());
-    if !checksum_ok {
-        return Some(DropReason::Ipv4Checksum);
-    }
-    if total_len > bytes.len() || total_len < header_len {
-        return Some(DropReason::Ipv4Length);
-    }
-    if ip.more_fragments() || ip.fragments_offset().value() != 0 {
-        return Some(DropReason::Fragment);
-    }
+    let fragment = ip.more_fragments() || ip.fragments_offset().value() != 0;
     let dst = ip.destination();
-    if !config.promiscuous && dst != config.ip && dst != BROADCAST_IP {
-        return Some(DropReason::IpFilter);
+    if version != 4 {
+        fail(first, DropReason::Ipv4Version);
+    } else if ihl < 5 {
+        fail(first, DropReason::Ipv4Ihl);
+    } else if !checksum_ok {
+        fail(first, DropReason::Ipv4Checksum);
+    } else if total_len > bytes.len() || total_len < header_len {
+        fail(first, DropReason::Ipv4Length);
+    } else if fragment {
+        fail(first, DropReason::Fragment);
+    } else if !config.promiscuous && dst != config.ip && dst != BROADCAST_IP {
+        fail(first, DropReason::IpFilter);
+    } else if ![1, 6, 17].contains(&ip.protocol().0) {
+        fail(first, DropReason::IpProtocol);
     }
-    // Ethernet padding ends here: the IP total length says where the datagram stops.
-    let payload = &bytes[header_len..total_len];
+    // Transport headers are only where a first, unfragmented IPv4 datagram puts them.
+    if version != 4 || ihl < 5 || fragment {
+        return;
+    }
+    // The transport bytes run from the header to the IP total length (what is beyond is
+    // Ethernet padding) or to the end of the frame, whichever comes first. Lengths the
+    // transport layer checks against come from the IP header.
+    // A total length below the header leaves no transport bytes at all.
+    let end = total_len.min(bytes.len());
+    let l4 = &bytes[header_len.min(end)..end];
+    let l4 = L4 {
+        bytes: l4,
+        len: (total_len as u16).wrapping_sub(header_len as u16),
+        // An incomplete or unbounded datagram cannot pass a checksum.
+        whole: total_len <= bytes.len() && total_len >= header_len,
+    };
     let (src, dst) = (ip.source(), ip.destination());
     match ip.protocol().0 {
-        6 => parse_tcp(payload, src_mac, src, dst, report, segment),
-        17 => parse_udp(payload, src_mac, src, dst, report, segment),
-        1 => parse_icmp(payload, report),
-        _ => Some(DropReason::IpProtocol),
+        6 => parse_tcp(&l4, src_mac, src, dst, report, segment, first),
+        17 => parse_udp(&l4, src_mac, src, dst, report, segment, first),
+        1 => parse_icmp(&l4, report, first),
+        _ => {}
     }
+}
+
+/// The transport bytes of a datagram, the length IP gives them, and whether IP's
+/// total length fits the frame.
+struct L4<'a> {
+    bytes: &'a [u8],
+    len: u16,
+    whole: bool,
 }
 
 fn pseudo_header_sum(src: [u8; 4], dst: [u8; 4], protocol: u8, len: u16) -> Sum16BitWords {
@@ -285,7 +346,9 @@ pub fn walk_tcp_options(options: &[u8]) -> TcpOptionsSeen {
             0 => break,
             1 => i += 1,
             kind => {
-                let Some(&len) = options.get(i + 1) else { break };
+                let Some(&len) = options.get(i + 1) else {
+                    break;
+                };
                 let len = usize::from(len);
                 if len < 2 || i + len > options.len() {
                     break;
@@ -322,22 +385,38 @@ pub fn tcp_flag_names(flags: u16) -> Vec<&'static str> {
         (0x02, "syn"),
         (0x01, "fin"),
     ];
-    NAMES.iter().filter(|(bit, _)| flags & bit != 0).map(|&(_, name)| name).collect()
+    NAMES
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|&(_, name)| name)
+        .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn parse_tcp(
-    bytes: &[u8],
+    l4: &L4,
     src_mac: [u8; 6],
     src: [u8; 4],
     dst: [u8; 4],
     report: &mut FrameReport,
     segment: &mut Option<ExpectedSegment>,
-) -> Option<DropReason> {
-    // Data offset below 5, or a header longer than the segment.
-    let Ok(tcp) = TcpHeaderSlice::from_slice(bytes) else { return Some(DropReason::TcpHeader) };
+    first: &mut Option<DropReason>,
+) {
+    let (bytes, l4_len) = (l4.bytes, l4.len);
+    let Ok(tcp) = TcpHeaderSlice::from_slice(bytes) else {
+        // Fewer than 20 bytes, data offset below 5, or a header longer than the segment.
+        fail(first, DropReason::TcpHeader);
+        if bytes.len() >= 20 {
+            report_bad_tcp_header(l4, src, dst, report);
+        }
+        return;
+    };
     let header_len = tcp.slice().len();
-    let checksum_ok =
-        pseudo_header_sum(src, dst, 6, bytes.len() as u16).add_slice(bytes).ones_complement() == 0;
+    let checksum_ok = l4.whole
+        && pseudo_header_sum(src, dst, 6, l4_len)
+            .add_slice(bytes)
+            .ones_complement()
+            == 0;
     let flags = u16::from(tcp.ns()) << 8 | u16::from(bytes[13]);
     let options = walk_tcp_options(tcp.options());
     report.tcp = Some(TcpReport {
@@ -349,7 +428,7 @@ fn parse_tcp(
         window: tcp.window_size(),
         urgent: tcp.urgent_pointer(),
         header_len: header_len as u8,
-        payload_len: (bytes.len() - header_len) as u16,
+        payload_len: l4_len.wrapping_sub(header_len as u16),
         checksum_ok,
         mss: options.mss,
         window_scale: options.window_scale,
@@ -357,7 +436,7 @@ fn parse_tcp(
         timestamps: options.timestamps,
     });
     if !checksum_ok {
-        return Some(DropReason::TcpChecksum);
+        fail(first, DropReason::TcpChecksum);
     }
     *segment = Some(ExpectedSegment {
         protocol: 6,
@@ -378,31 +457,71 @@ fn parse_tcp(
         timestamps: options.timestamps,
         body: bytes[20..].to_vec(),
     });
-    None
 }
 
+/// A TCP header whose data offset is wrong: the fixed 20 bytes are still reported, with
+/// the options that fit in both the claimed header and the segment.
+fn report_bad_tcp_header(l4: &L4, src: [u8; 4], dst: [u8; 4], report: &mut FrameReport) {
+    let (bytes, l4_len) = (l4.bytes, l4.len);
+    let mut fixed = bytes[..20].to_vec();
+    fixed[12] = 0x50 | (fixed[12] & 0x0f);
+    let tcp = TcpHeaderSlice::from_slice(&fixed).expect("20 bytes, data offset 5");
+    let header_len = usize::from(bytes[12] >> 4) * 4;
+    let options = walk_tcp_options(&bytes[20.min(header_len)..header_len.clamp(20, bytes.len())]);
+    let flags = u16::from(tcp.ns()) << 8 | u16::from(bytes[13]);
+    report.tcp = Some(TcpReport {
+        src_port: tcp.source_port(),
+        dst_port: tcp.destination_port(),
+        seq: tcp.sequence_number(),
+        ack: tcp.acknowledgment_number(),
+        flags: tcp_flag_names(flags),
+        window: tcp.window_size(),
+        urgent: tcp.urgent_pointer(),
+        header_len: header_len as u8,
+        payload_len: l4_len.wrapping_sub(header_len as u16),
+        checksum_ok: l4.whole
+            && pseudo_header_sum(src, dst, 6, l4_len)
+                .add_slice(bytes)
+                .ones_complement()
+                == 0,
+        mss: options.mss,
+        window_scale: options.window_scale,
+        sack_permitted: options.sack_permitted,
+        timestamps: options.timestamps,
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
 fn parse_udp(
-    bytes: &[u8],
+    l4: &L4,
     src_mac: [u8; 6],
     src: [u8; 4],
     dst: [u8; 4],
     report: &mut FrameReport,
     segment: &mut Option<ExpectedSegment>,
-) -> Option<DropReason> {
-    let Ok((udp, _)) = UdpHeader::from_slice(bytes) else { return Some(DropReason::UdpLength) };
+    first: &mut Option<DropReason>,
+) {
+    let (bytes, l4_len) = (l4.bytes, l4.len);
+    let Ok((udp, _)) = UdpHeader::from_slice(bytes) else {
+        fail(first, DropReason::UdpLength);
+        return;
+    };
     let checksum_ok = udp.checksum == 0
-        || pseudo_header_sum(src, dst, 17, udp.length).add_slice(bytes).ones_complement() == 0;
+        || l4.whole
+            && pseudo_header_sum(src, dst, 17, udp.length)
+                .add_slice(bytes)
+                .ones_complement()
+                == 0;
     report.udp = Some(UdpReport {
         src_port: udp.source_port,
         dst_port: udp.destination_port,
         length: udp.length,
         checksum_ok,
     });
-    if udp.length < 8 || usize::from(udp.length) != bytes.len() {
-        return Some(DropReason::UdpLength);
-    }
-    if !checksum_ok {
-        return Some(DropReason::UdpChecksum);
+    if udp.length < 8 || udp.length != l4_len {
+        fail(first, DropReason::UdpLength);
+    } else if !checksum_ok {
+        fail(first, DropReason::UdpChecksum);
     }
     *segment = Some(ExpectedSegment {
         protocol: 17,
@@ -423,15 +542,25 @@ fn parse_udp(
         timestamps: None,
         body: bytes[8..].to_vec(),
     });
-    None
 }
 
-fn parse_icmp(bytes: &[u8], report: &mut FrameReport) -> Option<DropReason> {
-    let Ok(icmp) = Icmpv4Slice::from_slice(bytes) else { return Some(DropReason::IcmpLength) };
-    let checksum_ok = Sum16BitWords::new().add_slice(bytes).ones_complement() == 0;
-    report.icmp =
-        Some(IcmpReport { icmp_type: icmp.type_u8(), code: icmp.code_u8(), checksum_ok });
-    (!checksum_ok).then_some(DropReason::IcmpChecksum)
+fn parse_icmp(l4: &L4, report: &mut FrameReport, first: &mut Option<DropReason>) {
+    let Ok(icmp) = Icmpv4Slice::from_slice(l4.bytes) else {
+        fail(first, DropReason::IcmpLength);
+        return;
+    };
+    let checksum_ok = l4.whole && Sum16BitWords::new().add_slice(l4.bytes).ones_complement() == 0;
+    let l4_len = l4.len;
+    report.icmp = Some(IcmpReport {
+        icmp_type: icmp.type_u8(),
+        code: icmp.code_u8(),
+        checksum_ok,
+    });
+    if l4_len < 8 {
+        fail(first, DropReason::IcmpLength);
+    } else if !checksum_ok {
+        fail(first, DropReason::IcmpChecksum);
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -449,8 +578,16 @@ pub struct Built {
 
 pub enum Transport {
     Tcp(TcpHeader),
-    Udp { src_port: u16, dst_port: u16, checksum: bool },
-    IcmpEcho { request: bool, id: u16, seq: u16 },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+        checksum: bool,
+    },
+    IcmpEcho {
+        request: bool,
+        id: u16,
+        seq: u16,
+    },
     /// Another IP protocol, carried as opaque bytes.
     Other(u8),
 }
@@ -468,7 +605,11 @@ fn l2_header(src: [u8; 6], dst: [u8; 6], vlan: Option<u16>, ethertype: u16) -> V
     let mut bytes = Vec::new();
     match vlan {
         Some(id) => {
-            let eth = Ethernet2Header { source: src, destination: dst, ether_type: EtherType(0x8100) };
+            let eth = Ethernet2Header {
+                source: src,
+                destination: dst,
+                ether_type: EtherType(0x8100),
+            };
             let tag = SingleVlanHeader {
                 pcp: Default::default(),
                 drop_eligible_indicator: false,
@@ -479,7 +620,11 @@ fn l2_header(src: [u8; 6], dst: [u8; 6], vlan: Option<u16>, ethertype: u16) -> V
             bytes.extend_from_slice(&tag.to_bytes());
         }
         None => {
-            let eth = Ethernet2Header { source: src, destination: dst, ether_type: EtherType(ethertype) };
+            let eth = Ethernet2Header {
+                source: src,
+                destination: dst,
+                ether_type: EtherType(ethertype),
+            };
             bytes.extend_from_slice(&eth.to_bytes());
         }
     }
@@ -506,10 +651,19 @@ pub fn ipv4_frame(
             tcp.checksum = tcp.calc_checksum_ipv4_raw(ip.src, ip.dst, payload).unwrap();
             tcp.to_bytes().to_vec()
         }
-        Transport::Udp { src_port, dst_port, checksum } => {
+        Transport::Udp {
+            src_port,
+            dst_port,
+            checksum,
+        } => {
             let udp = if checksum {
-                UdpHeader::with_ipv4_checksum(src_port, dst_port, &ip_header_for(ip, 17, 0), payload)
-                    .unwrap()
+                UdpHeader::with_ipv4_checksum(
+                    src_port,
+                    dst_port,
+                    &ip_header_for(ip, 17, 0),
+                    payload,
+                )
+                .unwrap()
             } else {
                 UdpHeader::without_ipv4_checksum(src_port, dst_port, payload.len()).unwrap()
             };
@@ -518,9 +672,14 @@ pub fn ipv4_frame(
         Transport::IcmpEcho { request, id, seq } => {
             use etherparse::{IcmpEchoHeader, Icmpv4Header, Icmpv4Type};
             let echo = IcmpEchoHeader { id, seq };
-            let kind =
-                if request { Icmpv4Type::EchoRequest(echo) } else { Icmpv4Type::EchoReply(echo) };
-            Icmpv4Header::with_checksum(kind, payload).to_bytes().to_vec()
+            let kind = if request {
+                Icmpv4Type::EchoRequest(echo)
+            } else {
+                Icmpv4Type::EchoReply(echo)
+            };
+            Icmpv4Header::with_checksum(kind, payload)
+                .to_bytes()
+                .to_vec()
         }
         Transport::Other(_) => Vec::new(),
     };
@@ -559,10 +718,21 @@ pub fn arp_frame(
     sender: ([u8; 6], [u8; 4]),
     target: ([u8; 6], [u8; 4]),
 ) -> Built {
-    let op = if request { ArpOperation::REQUEST } else { ArpOperation::REPLY };
-    let arp =
-        ArpPacket::new(ArpHardwareId::ETHERNET, EtherType::IPV4, op, &sender.0, &sender.1, &target.0, &target.1)
-            .unwrap();
+    let op = if request {
+        ArpOperation::REQUEST
+    } else {
+        ArpOperation::REPLY
+    };
+    let arp = ArpPacket::new(
+        ArpHardwareId::ETHERNET,
+        EtherType::IPV4,
+        op,
+        &sender.0,
+        &sender.1,
+        &target.0,
+        &target.1,
+    )
+    .unwrap();
     let mut bytes = l2_header(src_mac, dst_mac, vlan, 0x0806);
     let l3 = bytes.len();
     bytes.extend_from_slice(&arp.to_bytes());
@@ -599,7 +769,10 @@ pub struct FrameGen {
 
 impl FrameGen {
     pub fn new(seed: u64, config: Config) -> Self {
-        FrameGen { rng: StdRng::seed_from_u64(seed), config }
+        FrameGen {
+            rng: StdRng::seed_from_u64(seed),
+            config,
+        }
     }
 
     fn mac(&mut self) -> [u8; 6] {
@@ -651,7 +824,13 @@ impl FrameGen {
         } else {
             Vec::new()
         };
-        Ipv4Spec { src: self.rng.gen(), dst: self.dst_ip(), ttl: self.rng.gen(), id: self.rng.gen(), options }
+        Ipv4Spec {
+            src: self.rng.gen(),
+            dst: self.dst_ip(),
+            ttl: self.rng.gen(),
+            id: self.rng.gen(),
+            options,
+        }
     }
 
     /// A random, consistent TCP option list of at most 40 bytes, padded to 4.
@@ -694,7 +873,12 @@ impl FrameGen {
     }
 
     fn tcp_header(&mut self) -> TcpHeader {
-        let mut tcp = TcpHeader::new(self.rng.gen(), self.rng.gen(), self.rng.gen(), self.rng.gen());
+        let mut tcp = TcpHeader::new(
+            self.rng.gen(),
+            self.rng.gen(),
+            self.rng.gen(),
+            self.rng.gen(),
+        );
         let flags: u16 = self.rng.gen_range(0..0x200);
         tcp.fin = flags & 0x01 != 0;
         tcp.syn = flags & 0x02 != 0;
@@ -714,29 +898,58 @@ impl FrameGen {
 
     /// A TCP segment to us (our MAC and IP) with random fields, options and payload.
     pub fn tcp_to_us(&mut self, payload_len: Option<usize>) -> Built {
-        let ip = Ipv4Spec { dst: self.config.ip, options: Vec::new(), ..self.ipv4_spec() };
+        let ip = Ipv4Spec {
+            dst: self.config.ip,
+            options: Vec::new(),
+            ..self.ipv4_spec()
+        };
         let tcp = self.tcp_header();
         let max = 1500 - 20 - tcp.header_len();
-        let len = payload_len.map(|l| l.min(max)).unwrap_or_else(|| self.payload_len(max));
+        let len = payload_len
+            .map(|l| l.min(max))
+            .unwrap_or_else(|| self.payload_len(max));
         let payload = self.bytes(len);
         let src = self.mac();
-        ipv4_frame(src, self.config.mac, None, &ip, Transport::Tcp(tcp), &payload)
+        ipv4_frame(
+            src,
+            self.config.mac,
+            None,
+            &ip,
+            Transport::Tcp(tcp),
+            &payload,
+        )
     }
 
     /// A UDP datagram to us with a checksum.
     pub fn udp_to_us(&mut self, payload_len: usize) -> Built {
-        let ip = Ipv4Spec { dst: self.config.ip, options: Vec::new(), ..self.ipv4_spec() };
+        let ip = Ipv4Spec {
+            dst: self.config.ip,
+            options: Vec::new(),
+            ..self.ipv4_spec()
+        };
         let payload = self.bytes(payload_len);
-        let udp = Transport::Udp { src_port: self.rng.gen(), dst_port: self.rng.gen(), checksum: true };
+        let udp = Transport::Udp {
+            src_port: self.rng.gen(),
+            dst_port: self.rng.gen(),
+            checksum: true,
+        };
         let src = self.mac();
         ipv4_frame(src, self.config.mac, None, &ip, udp, &payload)
     }
 
     /// An ICMP echo request to us.
     pub fn ping_to_us(&mut self, payload_len: usize) -> Built {
-        let ip = Ipv4Spec { dst: self.config.ip, options: Vec::new(), ..self.ipv4_spec() };
+        let ip = Ipv4Spec {
+            dst: self.config.ip,
+            options: Vec::new(),
+            ..self.ipv4_spec()
+        };
         let payload = self.bytes(payload_len);
-        let echo = Transport::IcmpEcho { request: true, id: self.rng.gen(), seq: self.rng.gen() };
+        let echo = Transport::IcmpEcho {
+            request: true,
+            id: self.rng.gen(),
+            seq: self.rng.gen(),
+        };
         let src = self.mac();
         ipv4_frame(src, self.config.mac, None, &ip, echo, &payload)
     }
@@ -764,7 +977,11 @@ impl FrameGen {
                 let len = self.payload_len(max.min(1460));
                 let payload = self.bytes(len);
                 let checksum = self.rng.gen_bool(0.8);
-                let udp = Transport::Udp { src_port: self.rng.gen(), dst_port: self.rng.gen(), checksum };
+                let udp = Transport::Udp {
+                    src_port: self.rng.gen(),
+                    dst_port: self.rng.gen(),
+                    checksum,
+                };
                 ipv4_frame(src, dst, vlan, &ip, udp, &payload)
             }
             65..=79 => {
@@ -781,10 +998,25 @@ impl FrameGen {
             }
             80..=89 => {
                 let request = self.rng.gen_bool(0.6);
-                let target_ip = if self.rng.gen_bool(0.7) { self.config.ip } else { self.rng.gen() };
+                let target_ip = if self.rng.gen_bool(0.7) {
+                    self.config.ip
+                } else {
+                    self.rng.gen()
+                };
                 let target_mac = if request { [0; 6] } else { self.config.mac };
-                let dst = if request && self.rng.gen_bool(0.8) { BROADCAST_MAC } else { dst };
-                arp_frame(src, dst, vlan, request, (src, self.rng.gen()), (target_mac, target_ip))
+                let dst = if request && self.rng.gen_bool(0.8) {
+                    BROADCAST_MAC
+                } else {
+                    dst
+                };
+                arp_frame(
+                    src,
+                    dst,
+                    vlan,
+                    request,
+                    (src, self.rng.gen()),
+                    (target_mac, target_ip),
+                )
             }
             90..=94 => {
                 // IPv6 (no next header, opaque bytes): the board drops it under `ethertype`.
@@ -823,7 +1055,7 @@ impl FrameGen {
 /// How a bad frame goes onto the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FcsMode {
-    /// The driver appends a correct FCS.
+    /// The driver pads to 60 bytes and appends a correct FCS.
     Append,
     /// The bytes already end with an FCS (right or wrong).
     Present,
@@ -841,7 +1073,7 @@ impl BadFrame {
     /// The frame the oracle sees (FCS removed) and whether its FCS is right.
     pub fn for_oracle(&self) -> (Vec<u8>, bool) {
         match self.fcs {
-            FcsMode::Append => (self.bytes.clone(), true),
+            FcsMode::Append => (pad(self.bytes.clone()), true),
             FcsMode::Present => {
                 let (frame, ok) = split_fcs(&self.bytes);
                 (frame.to_vec(), ok)
@@ -875,7 +1107,12 @@ impl FrameGen {
     pub fn bad_frames(&mut self) -> Vec<BadFrame> {
         let mut bad = Vec::new();
         let mut add = |what: &str, bytes: Vec<u8>, fcs: FcsMode, reason: DropReason| {
-            bad.push(BadFrame { what: what.to_string(), bytes, fcs, reason })
+            bad.push(BadFrame {
+                what: what.to_string(),
+                bytes,
+                fcs,
+                reason,
+            })
         };
 
         // One flipped bit anywhere in frame or FCS: CRC-32 catches every single-bit error.
@@ -883,7 +1120,12 @@ impl FrameGen {
         let bit = self.rng.gen_range(0..wire.len() * 8);
         let mut flipped = wire.clone();
         flipped[bit / 8] ^= 1 << (bit % 8);
-        add(&format!("bit {bit} flipped"), flipped, FcsMode::Present, DropReason::Fcs);
+        add(
+            &format!("bit {bit} flipped"),
+            flipped,
+            FcsMode::Present,
+            DropReason::Fcs,
+        );
 
         let mut wrong_fcs = with_fcs(&pad(self.udp_to_us(30).bytes));
         let n = wrong_fcs.len();
@@ -897,143 +1139,352 @@ impl FrameGen {
         let len = self.rng.gen_range(100..1400);
         let full = self.tcp_to_us(Some(len)).bytes;
         let cut = self.rng.gen_range(60..full.len());
-        add(&format!("truncated to {cut} bytes"), full[..cut].to_vec(), FcsMode::Append, DropReason::Ipv4Length);
+        add(
+            &format!("truncated to {cut} bytes"),
+            full[..cut].to_vec(),
+            FcsMode::Append,
+            DropReason::Ipv4Length,
+        );
 
-        let arp = arp_frame(self.mac(), BROADCAST_MAC, None, true, (self.mac(), [10, 0, 0, 1]), ([0; 6], self.config.ip));
-        add("runt: unpadded ARP request", arp.bytes, FcsMode::Append, DropReason::Runt);
+        let arp = arp_frame(
+            self.mac(),
+            BROADCAST_MAC,
+            None,
+            true,
+            (self.mac(), [10, 0, 0, 1]),
+            ([0; 6], self.config.ip),
+        );
+        // The driver pads short frames it appends an FCS to, so runts carry their own.
+        let arp = with_fcs(&arp.bytes);
+        add(
+            "runt: unpadded ARP request",
+            arp,
+            FcsMode::Present,
+            DropReason::Runt,
+        );
         let len = self.rng.gen_range(0..18);
-        let udp = self.udp_to_us(len).bytes;
-        add("runt: unpadded small UDP", udp, FcsMode::Append, DropReason::Runt);
-        add("runt: empty frame", Vec::new(), FcsMode::Append, DropReason::Runt);
+        let udp = with_fcs(&self.udp_to_us(len).bytes);
+        add(
+            "runt: unpadded small UDP",
+            udp,
+            FcsMode::Present,
+            DropReason::Runt,
+        );
+        add(
+            "runt: FCS only",
+            with_fcs(&[]),
+            FcsMode::Present,
+            DropReason::Runt,
+        );
 
         let len = self.rng.gen_range(1473..1560);
         let giant = self.udp_to_us(len).bytes;
-        add("giant: untagged over 1518", giant, FcsMode::Append, DropReason::Giant);
-        let ip = Ipv4Spec { dst: self.config.ip, ..self.ipv4_spec() };
-        let udp = Transport::Udp { src_port: 7, dst_port: 7, checksum: true };
+        add(
+            "giant: untagged over 1518",
+            giant,
+            FcsMode::Append,
+            DropReason::Giant,
+        );
+        let ip = Ipv4Spec {
+            dst: self.config.ip,
+            ..self.ipv4_spec()
+        };
+        let udp = Transport::Udp {
+            src_port: 7,
+            dst_port: 7,
+            checksum: true,
+        };
         let payload = self.bytes(1473 - ip.options.len()); // 1519 bytes with the tag
         let tagged = ipv4_frame(self.mac(), self.config.mac, Some(5), &ip, udp, &payload).bytes;
-        add("giant: tagged over 1522", tagged, FcsMode::Append, DropReason::Giant);
+        add(
+            "giant: tagged over 1522",
+            tagged,
+            FcsMode::Append,
+            DropReason::Giant,
+        );
 
         let other_mac = self.mac();
         let mut built = self.udp_to_us(20);
         built.bytes[0..6].copy_from_slice(&other_mac);
-        add("someone else's MAC", pad(built.bytes), FcsMode::Append, DropReason::MacFilter);
+        add(
+            "someone else's MAC",
+            pad(built.bytes),
+            FcsMode::Append,
+            DropReason::MacFilter,
+        );
 
         let src = self.mac();
-        for (what, ethertype) in [("IPv6", 0x86dd), ("LLDP", 0x88cc), ("MPLS", 0x8847), ("802.3 length", 0x0040)] {
+        for (what, ethertype) in [
+            ("IPv6", 0x86dd),
+            ("LLDP", 0x88cc),
+            ("MPLS", 0x8847),
+            ("802.3 length", 0x0040),
+        ] {
             let mut bytes = l2_header(src, self.config.mac, None, ethertype);
             bytes.extend(self.bytes(60));
-            add(&format!("ethertype {what}"), bytes, FcsMode::Append, DropReason::Ethertype);
+            add(
+                &format!("ethertype {what}"),
+                bytes,
+                FcsMode::Append,
+                DropReason::Ethertype,
+            );
         }
         let mut double = l2_header(src, self.config.mac, Some(10), 0x8100);
         double.extend_from_slice(&[0x00, 0x14, 0x08, 0x00]);
         double.extend(self.bytes(60));
-        add("two VLAN tags", double, FcsMode::Append, DropReason::Ethertype);
+        add(
+            "two VLAN tags",
+            double,
+            FcsMode::Append,
+            DropReason::Ethertype,
+        );
 
-        let mut arp = arp_frame(src, BROADCAST_MAC, None, true, (src, [10, 0, 0, 1]), ([0; 6], self.config.ip));
+        let mut arp = arp_frame(
+            src,
+            BROADCAST_MAC,
+            None,
+            true,
+            (src, [10, 0, 0, 1]),
+            ([0; 6], self.config.ip),
+        );
         arp.bytes[arp.l3 + 4] = 8; // hardware address length
-        add("ARP with 8-byte hardware addresses", pad(arp.bytes), FcsMode::Append, DropReason::ArpMalformed);
+        add(
+            "ARP with 8-byte hardware addresses",
+            pad(arp.bytes),
+            FcsMode::Append,
+            DropReason::ArpMalformed,
+        );
 
         let mut v6 = self.udp_to_us(40);
         v6.bytes[v6.l3] = 0x65;
         fix_ip_checksum_raw(&mut v6, 20);
-        add("IP version 6 under ethertype IPv4", v6.bytes, FcsMode::Append, DropReason::Ipv4Version);
+        add(
+            "IP version 6 under ethertype IPv4",
+            v6.bytes,
+            FcsMode::Append,
+            DropReason::Ipv4Version,
+        );
 
         let mut ihl = self.udp_to_us(40);
         ihl.bytes[ihl.l3] = 0x40 | self.rng.gen_range(0..5);
-        add("IHL below 5", ihl.bytes, FcsMode::Append, DropReason::Ipv4Ihl);
+        add(
+            "IHL below 5",
+            ihl.bytes,
+            FcsMode::Append,
+            DropReason::Ipv4Ihl,
+        );
 
         let mut ipsum = self.tcp_to_us(None);
         let right = get_u16(&ipsum.bytes, ipsum.l3 + 10);
         let wrong = wrong_checksum(&mut self.rng, right);
         put_u16(&mut ipsum.bytes, ipsum.l3 + 10, wrong);
-        add("bad IPv4 header checksum", pad(ipsum.bytes), FcsMode::Append, DropReason::Ipv4Checksum);
+        add(
+            "bad IPv4 header checksum",
+            pad(ipsum.bytes),
+            FcsMode::Append,
+            DropReason::Ipv4Checksum,
+        );
 
         let len = self.rng.gen_range(40..200);
         let mut long = self.udp_to_us(len);
         let total = get_u16(&long.bytes, long.l3 + 2);
-        put_u16(&mut long.bytes, long.l3 + 2, total + self.rng.gen_range(1..100));
+        put_u16(
+            &mut long.bytes,
+            long.l3 + 2,
+            total + self.rng.gen_range(1..100),
+        );
         fix_ip_checksum(&mut long);
-        add("total length beyond the frame", long.bytes, FcsMode::Append, DropReason::Ipv4Length);
+        add(
+            "total length beyond the frame",
+            long.bytes,
+            FcsMode::Append,
+            DropReason::Ipv4Length,
+        );
 
         let mut short = self.udp_to_us(40);
         put_u16(&mut short.bytes, short.l3 + 2, self.rng.gen_range(0..20));
         fix_ip_checksum(&mut short);
-        add("total length below the header", short.bytes, FcsMode::Append, DropReason::Ipv4Length);
+        add(
+            "total length below the header",
+            short.bytes,
+            FcsMode::Append,
+            DropReason::Ipv4Length,
+        );
 
         // Total length shorter than the datagram but past the header: UDP's own length
         // no longer matches what IP carries.
         let len = self.rng.gen_range(40..200);
         let mut trimmed = self.udp_to_us(len);
         let total = get_u16(&trimmed.bytes, trimmed.l3 + 2);
-        put_u16(&mut trimmed.bytes, trimmed.l3 + 2, total - self.rng.gen_range(1..30));
+        put_u16(
+            &mut trimmed.bytes,
+            trimmed.l3 + 2,
+            total - self.rng.gen_range(1..30),
+        );
         fix_ip_checksum(&mut trimmed);
-        add("total length shorter than the UDP datagram", trimmed.bytes, FcsMode::Append, DropReason::UdpLength);
+        add(
+            "total length shorter than the UDP datagram",
+            trimmed.bytes,
+            FcsMode::Append,
+            DropReason::UdpLength,
+        );
 
         let mut more = self.udp_to_us(100);
         more.bytes[more.l3 + 6] = 0x20; // MF
         fix_ip_checksum(&mut more);
-        add("fragment: more fragments", more.bytes, FcsMode::Append, DropReason::Fragment);
+        add(
+            "fragment: more fragments",
+            more.bytes,
+            FcsMode::Append,
+            DropReason::Fragment,
+        );
         let mut offset = self.udp_to_us(100);
         let off: u16 = self.rng.gen_range(1..0x2000);
         put_u16(&mut offset.bytes, offset.l3 + 6, off);
         fix_ip_checksum(&mut offset);
-        add("fragment: offset", offset.bytes, FcsMode::Append, DropReason::Fragment);
+        add(
+            "fragment: offset",
+            offset.bytes,
+            FcsMode::Append,
+            DropReason::Fragment,
+        );
 
         let mut elsewhere = self.udp_to_us(30);
         let ip: [u8; 4] = [192, 168, self.rng.gen(), self.rng.gen()];
         elsewhere.bytes[elsewhere.l3 + 16..elsewhere.l3 + 20].copy_from_slice(&ip);
         fix_ip_checksum(&mut elsewhere);
-        add("someone else's IP", elsewhere.bytes, FcsMode::Append, DropReason::IpFilter);
+        add(
+            "someone else's IP",
+            elsewhere.bytes,
+            FcsMode::Append,
+            DropReason::IpFilter,
+        );
 
-        let ip = Ipv4Spec { dst: self.config.ip, ..self.ipv4_spec() };
+        let ip = Ipv4Spec {
+            dst: self.config.ip,
+            ..self.ipv4_spec()
+        };
         let payload = self.bytes(50);
-        let igmp = ipv4_frame(src, self.config.mac, None, &ip, Transport::Other(2), &payload);
-        add("IP protocol IGMP", igmp.bytes, FcsMode::Append, DropReason::IpProtocol);
+        let igmp = ipv4_frame(
+            src,
+            self.config.mac,
+            None,
+            &ip,
+            Transport::Other(2),
+            &payload,
+        );
+        add(
+            "IP protocol IGMP",
+            igmp.bytes,
+            FcsMode::Append,
+            DropReason::IpProtocol,
+        );
 
         let mut offset_low = self.tcp_to_us(Some(40));
         let l4 = offset_low.l4;
-        offset_low.bytes[l4 + 12] = (self.rng.gen_range(0..5) << 4) | (offset_low.bytes[l4 + 12] & 0x0f);
-        add("TCP data offset below 5", offset_low.bytes, FcsMode::Append, DropReason::TcpHeader);
+        offset_low.bytes[l4 + 12] =
+            (self.rng.gen_range(0..5) << 4) | (offset_low.bytes[l4 + 12] & 0x0f);
+        add(
+            "TCP data offset below 5",
+            offset_low.bytes,
+            FcsMode::Append,
+            DropReason::TcpHeader,
+        );
         // A bare 20-byte header claiming 24..60 bytes (padding does not count: IP trims it).
-        let ip = Ipv4Spec { dst: self.config.ip, ..self.ipv4_spec() };
-        let tcp = TcpHeader::new(self.rng.gen(), self.rng.gen(), self.rng.gen(), self.rng.gen());
+        let ip = Ipv4Spec {
+            dst: self.config.ip,
+            ..self.ipv4_spec()
+        };
+        let tcp = TcpHeader::new(
+            self.rng.gen(),
+            self.rng.gen(),
+            self.rng.gen(),
+            self.rng.gen(),
+        );
         let mut offset_high = ipv4_frame(src, self.config.mac, None, &ip, Transport::Tcp(tcp), &[]);
         let l4 = offset_high.l4;
         offset_high.bytes[l4 + 12] = self.rng.gen_range(6..16) << 4;
-        add("TCP data offset beyond the segment", pad(offset_high.bytes), FcsMode::Append, DropReason::TcpHeader);
+        add(
+            "TCP data offset beyond the segment",
+            pad(offset_high.bytes),
+            FcsMode::Append,
+            DropReason::TcpHeader,
+        );
 
         let mut tcpsum = self.tcp_to_us(None);
         let at = tcpsum.l4 + 16;
         let wrong = wrong_checksum(&mut self.rng, get_u16(&tcpsum.bytes, at));
         put_u16(&mut tcpsum.bytes, at, wrong);
-        add("bad TCP checksum", pad(tcpsum.bytes), FcsMode::Append, DropReason::TcpChecksum);
+        add(
+            "bad TCP checksum",
+            pad(tcpsum.bytes),
+            FcsMode::Append,
+            DropReason::TcpChecksum,
+        );
 
         let len = self.rng.gen_range(0..1400);
         let mut udpsum = self.udp_to_us(len);
         let at = udpsum.l4 + 6;
         let wrong = wrong_checksum(&mut self.rng, get_u16(&udpsum.bytes, at));
         put_u16(&mut udpsum.bytes, at, wrong);
-        add("bad UDP checksum", pad(udpsum.bytes), FcsMode::Append, DropReason::UdpChecksum);
+        add(
+            "bad UDP checksum",
+            pad(udpsum.bytes),
+            FcsMode::Append,
+            DropReason::UdpChecksum,
+        );
 
         let mut udplen = self.udp_to_us(30);
         put_u16(&mut udplen.bytes, udplen.l4 + 4, self.rng.gen_range(0..8));
-        add("UDP length below 8", udplen.bytes, FcsMode::Append, DropReason::UdpLength);
+        add(
+            "UDP length below 8",
+            udplen.bytes,
+            FcsMode::Append,
+            DropReason::UdpLength,
+        );
         let mut udplen = self.udp_to_us(30);
-        put_u16(&mut udplen.bytes, udplen.l4 + 4, 38 + self.rng.gen_range(1..100));
-        add("UDP length beyond the IP payload", udplen.bytes, FcsMode::Append, DropReason::UdpLength);
+        put_u16(
+            &mut udplen.bytes,
+            udplen.l4 + 4,
+            38 + self.rng.gen_range(1..100),
+        );
+        add(
+            "UDP length beyond the IP payload",
+            udplen.bytes,
+            FcsMode::Append,
+            DropReason::UdpLength,
+        );
 
         let len = self.rng.gen_range(0..200);
         let mut icmpsum = self.ping_to_us(len);
         let at = icmpsum.l4 + 2;
         let wrong = wrong_checksum(&mut self.rng, get_u16(&icmpsum.bytes, at));
         put_u16(&mut icmpsum.bytes, at, wrong);
-        add("bad ICMP checksum", pad(icmpsum.bytes), FcsMode::Append, DropReason::IcmpChecksum);
+        add(
+            "bad ICMP checksum",
+            pad(icmpsum.bytes),
+            FcsMode::Append,
+            DropReason::IcmpChecksum,
+        );
 
-        let ip = Ipv4Spec { dst: self.config.ip, ..self.ipv4_spec() };
-        let stub = ipv4_frame(src, self.config.mac, None, &ip, Transport::Other(1), &[8, 0, 0xf7, 0xff]);
-        add("ICMP shorter than 8 bytes", pad(stub.bytes), FcsMode::Append, DropReason::IcmpLength);
+        let ip = Ipv4Spec {
+            dst: self.config.ip,
+            ..self.ipv4_spec()
+        };
+        let stub = ipv4_frame(
+            src,
+            self.config.mac,
+            None,
+            &ip,
+            Transport::Other(1),
+            &[8, 0, 0xf7, 0xff],
+        );
+        add(
+            "ICMP shorter than 8 bytes",
+            pad(stub.bytes),
+            FcsMode::Append,
+            DropReason::IcmpLength,
+        );
 
         bad
     }

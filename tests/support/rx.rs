@@ -10,7 +10,11 @@ use tcpip_sim::report::FrameReport;
 use tcpip_sim::rx::{Fcs, RxConfig, RxSegment, RxSim};
 
 pub fn rx_config(config: &Config) -> RxConfig {
-    RxConfig { mac: config.mac, ip: config.ip, promiscuous: config.promiscuous }
+    RxConfig {
+        mac: config.mac,
+        ip: config.ip,
+        promiscuous: config.promiscuous,
+    }
 }
 
 pub fn fcs(mode: FcsMode) -> Fcs {
@@ -33,7 +37,11 @@ pub fn run(sim: &mut RxSim, frames: &[(Vec<u8>, FcsMode)]) -> Run {
         sim.push_frame(bytes, fcs(*mode));
     }
     sim.flush();
-    Run { reports: sim.take_reports(), segments: sim.take_segments(), cycles: sim.cycles() }
+    Run {
+        reports: sim.take_reports(),
+        segments: sim.take_segments(),
+        cycles: sim.cycles(),
+    }
 }
 
 /// The oracle's view of frames numbered from `first`.
@@ -42,7 +50,8 @@ pub fn expectations(config: &Config, frames: &[(Vec<u8>, FcsMode)], first: usize
         .iter()
         .enumerate()
         .map(|(i, (bytes, mode))| match mode {
-            FcsMode::Append => expect(first + i, bytes, config, true),
+            // The driver pads what it appends an FCS to, as a sending MAC does.
+            FcsMode::Append => expect(first + i, &crate::support::pad(bytes.clone()), config, true),
             FcsMode::Present => {
                 let (frame, ok) = crate::support::split_fcs(bytes);
                 expect(first + i, frame, config, ok)
@@ -59,23 +68,67 @@ pub fn segment_differences(got: &RxSegment, want: &ExpectedSegment) -> Vec<Strin
             diffs.push(format!("{name}: hardware {g}, oracle {w}"));
         }
     };
-    check("protocol", got.protocol.to_string(), want.protocol.to_string());
-    check("src_mac", format!("{:02x?}", got.src_mac), format!("{:02x?}", want.src_mac));
-    check("src_ip", format!("{:?}", got.src_ip), format!("{:?}", want.src_ip));
-    check("dst_ip", format!("{:?}", got.dst_ip), format!("{:?}", want.dst_ip));
-    check("src_port", got.src_port.to_string(), want.src_port.to_string());
-    check("dst_port", got.dst_port.to_string(), want.dst_port.to_string());
+    check(
+        "protocol",
+        got.protocol.to_string(),
+        want.protocol.to_string(),
+    );
+    check(
+        "src_mac",
+        format!("{:02x?}", got.src_mac),
+        format!("{:02x?}", want.src_mac),
+    );
+    check(
+        "src_ip",
+        format!("{:?}", got.src_ip),
+        format!("{:?}", want.src_ip),
+    );
+    check(
+        "dst_ip",
+        format!("{:?}", got.dst_ip),
+        format!("{:?}", want.dst_ip),
+    );
+    check(
+        "src_port",
+        got.src_port.to_string(),
+        want.src_port.to_string(),
+    );
+    check(
+        "dst_port",
+        got.dst_port.to_string(),
+        want.dst_port.to_string(),
+    );
     if want.protocol == 6 {
         check("seq", got.seq.to_string(), want.seq.to_string());
         check("ack", got.ack.to_string(), want.ack.to_string());
-        check("flags", format!("{:#05x}", got.flags), format!("{:#05x}", want.flags));
+        check(
+            "flags",
+            format!("{:#05x}", got.flags),
+            format!("{:#05x}", want.flags),
+        );
         check("window", got.window.to_string(), want.window.to_string());
         check("urgent", got.urgent.to_string(), want.urgent.to_string());
-        check("header_len", got.header_len.to_string(), want.header_len.to_string());
+        check(
+            "header_len",
+            got.header_len.to_string(),
+            want.header_len.to_string(),
+        );
         check("mss", format!("{:?}", got.mss), format!("{:?}", want.mss));
-        check("window_scale", format!("{:?}", got.window_scale), format!("{:?}", want.window_scale));
-        check("sack_permitted", got.sack_permitted.to_string(), want.sack_permitted.to_string());
-        check("timestamps", format!("{:?}", got.timestamps), format!("{:?}", want.timestamps));
+        check(
+            "window_scale",
+            format!("{:?}", got.window_scale),
+            format!("{:?}", want.window_scale),
+        );
+        check(
+            "sack_permitted",
+            got.sack_permitted.to_string(),
+            want.sack_permitted.to_string(),
+        );
+        check(
+            "timestamps",
+            format!("{:?}", got.timestamps),
+            format!("{:?}", want.timestamps),
+        );
     }
     if got.body != want.body {
         let at = got.body.iter().zip(&want.body).position(|(g, w)| g != w);
@@ -91,10 +144,18 @@ pub fn segment_differences(got: &RxSegment, want: &ExpectedSegment) -> Vec<Strin
 
 /// Every disagreement between hardware and oracle, one line each, frames and segments.
 /// `frames` are only used to print the bytes of a disagreeing frame.
-pub fn disagreements(run: &Run, expected: &[Expected], frames: &[(Vec<u8>, FcsMode)]) -> Vec<String> {
+pub fn disagreements(
+    run: &Run,
+    expected: &[Expected],
+    frames: &[(Vec<u8>, FcsMode)],
+) -> Vec<String> {
     let mut out = Vec::new();
     if run.reports.len() != expected.len() {
-        out.push(format!("{} reports for {} frames", run.reports.len(), expected.len()));
+        out.push(format!(
+            "{} reports for {} frames",
+            run.reports.len(),
+            expected.len()
+        ));
     }
     for ((got, want), (bytes, mode)) in run.reports.iter().zip(expected).zip(frames) {
         if *got != want.report {
@@ -109,8 +170,10 @@ pub fn disagreements(run: &Run, expected: &[Expected], frames: &[(Vec<u8>, FcsMo
             ));
         }
     }
-    let want_segments: Vec<(usize, &ExpectedSegment)> =
-        expected.iter().filter_map(|e| e.segment.as_ref().map(|s| (e.report.frame, s))).collect();
+    let want_segments: Vec<(usize, &ExpectedSegment)> = expected
+        .iter()
+        .filter_map(|e| e.segment.as_ref().map(|s| (e.report.frame, s)))
+        .collect();
     if run.segments.len() != want_segments.len() {
         out.push(format!(
             "{} segments in the FIFO, oracle expects {}",
@@ -129,7 +192,13 @@ pub fn disagreements(run: &Run, expected: &[Expected], frames: &[(Vec<u8>, FcsMo
 /// Fails with the first disagreements listed, if there are any.
 pub fn assert_agree(what: &str, problems: &[String]) {
     if !problems.is_empty() {
-        let shown: Vec<&str> = problems.iter().take(8).map(String::as_str).collect();
+        // RX_SHOW_ALL=1 lists every disagreement instead of the first few.
+        let count = if std::env::var_os("RX_SHOW_ALL").is_some() {
+            problems.len()
+        } else {
+            8
+        };
+        let shown: Vec<&str> = problems.iter().take(count).map(String::as_str).collect();
         panic!(
             "{what}: {} disagreements between hardware and oracle; the first:\n{}",
             problems.len(),

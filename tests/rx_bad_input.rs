@@ -2,9 +2,9 @@
 //! reason it was built to trigger, and the good frame sent right after it must come
 //! through whole, so no error leaves the pipeline in a bad state.
 
-mod support;
 #[path = "support/rx.rs"]
 mod rx_support;
+mod support;
 
 use rx_support::*;
 use support::*;
@@ -30,7 +30,12 @@ fn each_bad_frame_is_dropped_for_its_reason_and_the_next_frame_survives() {
     let pairs = pairs(&mut gen);
     let frames: Vec<(Vec<u8>, FcsMode)> = pairs
         .iter()
-        .flat_map(|(bad, good)| [(bad.bytes.clone(), bad.fcs), (good.clone(), FcsMode::Append)])
+        .flat_map(|(bad, good)| {
+            [
+                (bad.bytes.clone(), bad.fcs),
+                (good.clone(), FcsMode::Append),
+            ]
+        })
         .collect();
     let expected = expectations(&BOARD, &frames, 1);
     let mut sim = RxSim::new(rx_config(&BOARD));
@@ -58,13 +63,25 @@ fn each_bad_frame_is_dropped_for_its_reason_and_the_next_frame_survives() {
     }
     // Only the good frames reach the FIFO, each whole.
     let want: Vec<&ExpectedSegment> = expected.iter().filter_map(|e| e.segment.as_ref()).collect();
-    assert_eq!(want.len(), pairs.len(), "the oracle queues exactly the good frames");
+    assert_eq!(
+        want.len(),
+        pairs.len(),
+        "the oracle queues exactly the good frames"
+    );
     if run.segments.len() != want.len() {
-        problems.push(format!("{} segments in the FIFO, expected {}", run.segments.len(), want.len()));
+        problems.push(format!(
+            "{} segments in the FIFO, expected {}",
+            run.segments.len(),
+            want.len()
+        ));
     }
     for (i, (got, want)) in run.segments.iter().zip(want).enumerate() {
         for diff in segment_differences(got, want) {
-            problems.push(format!("segment {} (after {}): {diff}", i + 1, pairs[i].0.what));
+            problems.push(format!(
+                "segment {} (after {}): {diff}",
+                i + 1,
+                pairs[i].0.what
+            ));
         }
     }
     assert_agree("bad input", &problems);
@@ -74,10 +91,15 @@ fn each_bad_frame_is_dropped_for_its_reason_and_the_next_frame_survives() {
 fn bad_frames_report_the_same_fields_as_the_oracle() {
     // Beyond the reason: which layers a dropped frame reports, and their fields.
     let mut gen = FrameGen::new(0xbad + 1, BOARD);
-    let frames: Vec<(Vec<u8>, FcsMode)> =
-        (0..5).flat_map(|_| gen.bad_frames()).map(|bad| (bad.bytes, bad.fcs)).collect();
+    let frames: Vec<(Vec<u8>, FcsMode)> = (0..5)
+        .flat_map(|_| gen.bad_frames())
+        .map(|bad| (bad.bytes, bad.fcs))
+        .collect();
     let expected = expectations(&BOARD, &frames, 1);
     let mut sim = RxSim::new(rx_config(&BOARD));
     let run = run(&mut sim, &frames);
-    assert_agree("bad frames, field by field", &disagreements(&run, &expected, &frames));
+    assert_agree(
+        "bad frames, field by field",
+        &disagreements(&run, &expected, &frames),
+    );
 }

@@ -1,33 +1,64 @@
 //! Line rate: frames back to back with only the 12-byte inter-frame gap, the most the
 //! wire can carry. The pipeline must keep up: nothing dropped, every segment out whole.
 
-mod support;
 #[path = "support/rx.rs"]
 mod rx_support;
+mod support;
 
 use rx_support::*;
 use support::*;
 use tcpip_sim::rx::RxSim;
 
 fn back_to_back(frames: Vec<Vec<u8>>, size: usize) {
-    assert!(frames.iter().all(|f| f.len() == size), "every frame is {size} bytes");
-    let frames: Vec<(Vec<u8>, FcsMode)> = frames.into_iter().map(|f| (f, FcsMode::Append)).collect();
+    assert!(
+        frames.iter().all(|f| f.len() == size),
+        "every frame is {size} bytes"
+    );
+    let frames: Vec<(Vec<u8>, FcsMode)> =
+        frames.into_iter().map(|f| (f, FcsMode::Append)).collect();
     let expected = expectations(&BOARD, &frames, 1);
-    assert!(expected.iter().all(|e| e.segment.is_some()), "the oracle accepts every frame");
+    assert!(
+        expected.iter().all(|e| e.segment.is_some()),
+        "the oracle accepts every frame"
+    );
 
     let mut sim = RxSim::new(rx_config(&BOARD));
     let run = run(&mut sim, &frames);
-    let drops: Vec<_> = run.reports.iter().filter(|r| r.verdict != "accept").collect();
-    assert!(drops.is_empty(), "{} of {} dropped, first: {:?}", drops.len(), frames.len(), drops.first());
+    let drops: Vec<_> = run
+        .reports
+        .iter()
+        .filter(|r| r.verdict != "accept")
+        .collect();
+    assert!(
+        drops.is_empty(),
+        "{} of {} dropped, first: {:?}",
+        drops.len(),
+        frames.len(),
+        drops.first()
+    );
     assert_eq!(run.reports.len(), frames.len());
-    assert_eq!(run.segments.len(), frames.len(), "every segment leaves the FIFO");
-    assert_agree(&format!("{size}-byte frames"), &disagreements(&run, &expected, &frames));
+    assert_eq!(
+        run.segments.len(),
+        frames.len(),
+        "every segment leaves the FIFO"
+    );
+    assert_agree(
+        &format!("{size}-byte frames"),
+        &disagreements(&run, &expected, &frames),
+    );
 
     // Preamble and SFD (8), frame, FCS (4), gap (12): the pipeline never stalled the wire,
     // and draining after the last frame takes less than one more full-size frame time.
-    let wire: u64 = frames.iter().map(|(f, _)| (8 + f.len() + 4 + 12) as u64).sum();
+    let wire: u64 = frames
+        .iter()
+        .map(|(f, _)| (8 + f.len() + 4 + 12) as u64)
+        .sum();
     assert!(run.cycles >= wire);
-    assert!(run.cycles - wire < 1538 + 200, "{} cycles to drain after the last frame", run.cycles - wire);
+    assert!(
+        run.cycles - wire < 1538 + 200,
+        "{} cycles to drain after the last frame",
+        run.cycles - wire
+    );
 }
 
 #[test]

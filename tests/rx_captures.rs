@@ -2,9 +2,9 @@
 //! compared with the oracle. The project's own capture (tests/fixtures) always runs; the
 //! public captures are read in place from ../shared/pcaps (never copied into the repo).
 
-mod support;
 #[path = "support/rx.rs"]
 mod rx_support;
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +17,12 @@ fn captures_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("pcap" | "pcapng")))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("pcap" | "pcapng")
+            )
+        })
         .collect();
     files.sort();
     files
@@ -35,13 +40,18 @@ fn replay(path: &Path, config: &Config) -> (Vec<String>, usize) {
     let mut sim = RxSim::new(rx_config(config));
     let run = run(&mut sim, &frames);
     let name = path.file_name().unwrap().to_string_lossy();
-    let problems =
-        disagreements(&run, &expected, &frames).into_iter().map(|p| format!("{name}: {p}")).collect();
+    let problems = disagreements(&run, &expected, &frames)
+        .into_iter()
+        .map(|p| format!("{name}: {p}"))
+        .collect();
     (problems, frames.len())
 }
 
 fn replay_all(files: &[PathBuf]) -> Vec<String> {
-    let promiscuous = Config { promiscuous: true, ..BOARD };
+    let promiscuous = Config {
+        promiscuous: true,
+        ..BOARD
+    };
     let mut problems = Vec::new();
     for file in files {
         // Promiscuous reaches every layer; the board's own identity exercises the filters.
@@ -70,11 +80,19 @@ fn public_captures_match_the_oracle() {
             "\n!!!!! rx_captures: {} does not exist: the public captures were NOT replayed !!!!!\n",
             dir.display()
         );
-        assert!(std::env::var_os("CI").is_none(), "the public captures are required in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the public captures are required in CI"
+        );
         return;
     }
     let files = captures_in(&dir);
-    assert!(files.len() >= 20, "only {} captures in {}", files.len(), dir.display());
+    assert!(
+        files.len() >= 20,
+        "only {} captures in {}",
+        files.len(),
+        dir.display()
+    );
     assert_agree("../shared/pcaps", &replay_all(&files));
 }
 
@@ -83,8 +101,14 @@ fn public_captures_hold_the_documented_frame_counts() {
     // Cross-checks the capture reader against the counts in ../shared/pcaps/README.md.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/pcaps");
     if !dir.is_dir() {
-        eprintln!("\n!!!!! rx_captures: {} does not exist: frame counts NOT checked !!!!!\n", dir.display());
-        assert!(std::env::var_os("CI").is_none(), "the public captures are required in CI");
+        eprintln!(
+            "\n!!!!! rx_captures: {} does not exist: frame counts NOT checked !!!!!\n",
+            dir.display()
+        );
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the public captures are required in CI"
+        );
         return;
     }
     for (file, count) in [
