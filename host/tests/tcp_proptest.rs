@@ -170,3 +170,71 @@ proptest! {
         prop_assert_eq!(parsed, Ok(s));
     }
 }
+
+/// Two of our engines over a wire that drops and delays segments at random: both byte
+/// streams arrive exactly and both sides end CLOSED (TIME-WAIT having expired).
+fn lossy_pair(seed: u64, loss: u32, a_len: usize, b_len: usize) -> Result<(), TestCaseError> {
+    use rand::{Rng, SeedableRng};
+    // Generous retries and a low RTO ceiling: this property is about delivery, and
+    // a run of losses must not end the connection (the retry limit has its own test).
+    let cfg = Config {
+        msl: Duration::from_millis(200),
+        min_rto: Duration::from_millis(50),
+        max_rto: Duration::from_secs(2),
+        max_retries: 40,
+        ..plain()
+    };
+    let mut p = Pair::new(cfg, cfg);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut rng2 = rand::rngs::StdRng::seed_from_u64(seed ^ 0x55);
+    p.drop = Box::new(move |_, _| rng.gen_range(0..100) < loss);
+    p.hold = Box::new(move |_, _| Duration::from_micros(rng2.gen_range(0..8000)));
+    let l = p.b.listen(80, 1).unwrap();
+    let a = p.a.connect((B_ADDR, 80), p.now).unwrap();
+    let a_data: Vec<u8> = (0..a_len as u32).map(stream_byte).collect();
+    let b_data: Vec<u8> = (0..b_len as u32).map(|i| stream_byte(i ^ 0xabcd)).collect();
+    let (mut a_sent, mut b_sent, mut a_got, mut b_got) = (0, 0, Vec::new(), Vec::new());
+    let mut b = None;
+    let (mut a_closed, mut b_closed) = (false, false);
+    for _ in 0..36_000 {
+        p.run_for(Duration::from_millis(100));
+        if b.is_none() {
+            b = p.b.accept(l).unwrap();
+        }
+        if a_sent < a_len {
+            a_sent += p.a.send(a, &a_data[a_sent..]).unwrap_or(0);
+        } else if !a_closed && p.a.state(a) != State::SynSent {
+            p.a.shutdown(a).unwrap();
+            a_closed = true;
+        }
+        a_got.extend(p.a.recv_all(a).unwrap_or_default());
+        if let Some(b) = b {
+            if b_sent < b_len {
+                b_sent += p.b.send(b, &b_data[b_sent..]).unwrap_or(0);
+            } else if !b_closed {
+                p.b.shutdown(b).unwrap();
+                b_closed = true;
+            }
+            b_got.extend(p.b.recv_all(b).unwrap_or_default());
+            if a_closed && b_closed && p.a.state(a) == State::Closed && p.b.state(b) == State::Closed {
+                prop_assert!(a_got == b_data, "A got {} of {} bytes", a_got.len(), b_len);
+                prop_assert!(b_got == a_data, "B got {} of {} bytes", b_got.len(), a_len);
+                return Ok(());
+            }
+        }
+    }
+    prop_assert!(false, "did not finish: A {} B {:?}", p.a.state(a), b.map(|b| p.b.state(b)));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn two_engines_over_a_lossy_reordering_wire_deliver_exactly_and_close(
+        seed in any::<u64>(), loss in 0u32..20, a_len in 0usize..100_000, b_len in 0usize..100_000,
+    ) {
+        lossy_pair(seed, loss, a_len, b_len)?;
+    }
+}
+

@@ -431,7 +431,7 @@ impl Connection {
                 | State::FinWait2
                 | State::CloseWait
         ) {
-            let rst = self.segment(self.snd_nxt, Flags::RST);
+            let rst = self.segment(self.ack_seq(), Flags::RST);
             self.outbox.push(rst);
         }
         self.released = true;
@@ -453,6 +453,18 @@ impl Connection {
             s.ack = self.rcv_nxt;
         }
         s
+    }
+
+    /// Sequence number for a segment without data (ACK, RST). After the retransmission
+    /// timer rewinds SND.NXT the peer may already hold bytes beyond it, and an empty
+    /// segment from before its RCV.NXT would be refused, ACK and all; SND.MAX is
+    /// never behind the peer's RCV.NXT nor past its window.
+    fn ack_seq(&self) -> u32 {
+        if seq_gt(self.snd_max, self.snd_nxt) {
+            self.snd_max
+        } else {
+            self.snd_nxt
+        }
     }
 
     /// Fill in the window field and remember the edge it promises.
@@ -585,7 +597,7 @@ impl Connection {
             _ => self.poll_data(now, out),
         }
         if self.ack_now && out.len() == before && self.state != State::Closed {
-            let mut s = self.segment(self.snd_nxt, Flags::ACK);
+            let mut s = self.segment(self.ack_seq(), Flags::ACK);
             self.stamp_window(&mut s);
             out.push(s);
         }
