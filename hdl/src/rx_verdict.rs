@@ -87,3 +87,110 @@ impl Logic for RxVerdict {
         self.to_fifo.next = self.to_fifo_r.q.val();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reasons in layer order: mac, eth, arp, ipv4, icmp, udp, tcp.
+    fn verdict(
+        uut: &mut RxVerdict,
+        reasons: [u8; 7],
+        is_arp: bool,
+        protocol: u8,
+    ) -> (u64, u64, bool) {
+        uut.mac_reason.next = (reasons[0] as u64).into();
+        uut.eth_reason.next = (reasons[1] as u64).into();
+        uut.arp_reason.next = (reasons[2] as u64).into();
+        uut.ipv4_reason.next = (reasons[3] as u64).into();
+        uut.icmp_reason.next = (reasons[4] as u64).into();
+        uut.udp_reason.next = (reasons[5] as u64).into();
+        uut.tcp_reason.next = (reasons[6] as u64).into();
+        uut.is_arp.next = is_arp;
+        uut.protocol.next = (protocol as u64).into();
+        uut.last.next = true;
+        crate::tick!(*uut);
+        uut.last.next = false;
+        let mut done_at = vec![];
+        for clock in 1..8 {
+            crate::tick!(*uut);
+            if uut.done.val() {
+                done_at.push(clock);
+            }
+        }
+        // One pulse, three clocks after the clock that saw `last`.
+        assert_eq!(done_at, vec![3]);
+        (
+            uut.reason.val().index() as u64,
+            uut.class.val().index() as u64,
+            uut.to_fifo.val(),
+        )
+    }
+
+    fn new() -> RxVerdict {
+        let mut uut = RxVerdict::default();
+        uut.connect_all();
+        uut
+    }
+
+    #[test]
+    fn first_reason_in_layer_order() {
+        let mut uut = new();
+        assert_eq!(verdict(&mut uut, [1, 6, 7, 10, 20, 18, 16], false, 6).0, 1);
+        assert_eq!(verdict(&mut uut, [0, 6, 7, 10, 20, 18, 16], false, 6).0, 6);
+        assert_eq!(verdict(&mut uut, [0, 0, 7, 10, 20, 18, 16], false, 6).0, 7);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 10, 20, 18, 16], false, 6).0, 10);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 20, 18, 16], false, 6).0, 20);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 0, 18, 16], false, 6).0, 18);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 0, 0, 16], false, 6).0, 16);
+        assert_eq!(verdict(&mut uut, [0; 7], false, 6).0, 0);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 13, 0, 0, 15], false, 6).0, 13);
+    }
+
+    #[test]
+    fn class_and_to_fifo() {
+        let mut uut = new();
+        assert_eq!(verdict(&mut uut, [0; 7], true, 6), (0, 0, false));
+        assert_eq!(verdict(&mut uut, [0; 7], false, 1), (0, 1, false));
+        assert_eq!(verdict(&mut uut, [0; 7], false, 6), (0, 2, true));
+        assert_eq!(verdict(&mut uut, [0; 7], false, 17), (0, 3, true));
+        // Dropped segments do not go to the FIFO.
+        assert_eq!(
+            verdict(&mut uut, [0, 0, 0, 0, 0, 0, 16], false, 6),
+            (16, 2, false)
+        );
+        assert_eq!(
+            verdict(&mut uut, [0, 0, 0, 0, 0, 17, 0], false, 17),
+            (17, 3, false)
+        );
+        assert_eq!(
+            verdict(&mut uut, [5, 0, 0, 0, 0, 0, 0], false, 17),
+            (5, 3, false)
+        );
+    }
+
+    #[test]
+    fn reasons_are_sampled_when_done_is_decided() {
+        // Reasons that settle two clocks after `last` still count.
+        let mut uut = new();
+        uut.protocol.next = 17u64.into();
+        uut.last.next = true;
+        crate::tick!(uut);
+        uut.last.next = false;
+        crate::tick!(uut);
+        uut.udp_reason.next = 18u64.into();
+        crate::tick!(uut);
+        assert!(!uut.done.val());
+        crate::tick!(uut);
+        assert!(uut.done.val());
+        assert_eq!(uut.reason.val().index(), 18);
+        assert!(!uut.to_fifo.val());
+        // And the verdict holds until the next frame's.
+        uut.udp_reason.next = 0u64.into();
+        for _ in 0..5 {
+            crate::tick!(uut);
+        }
+        assert!(!uut.done.val());
+        assert_eq!(uut.reason.val().index(), 18);
+    }
+}

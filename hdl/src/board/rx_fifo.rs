@@ -199,3 +199,170 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
         self.desc_data.next = self.desc_ram.read_data.val();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 16 body bytes, 64 descriptor words (room for two descriptors, then no room).
+    type Fifo = RxFifo<4, 5, 6, 7>;
+
+    fn new() -> Fifo {
+        let mut uut = Fifo::default();
+        uut.connect_all();
+        uut
+    }
+
+    fn idle(uut: &mut Fifo) {
+        uut.write.next = false;
+        uut.finish.next = false;
+        uut.body_read.next = false;
+        uut.desc_read.next = false;
+        // The descriptor source answers the index the FIFO asks for.
+        let i = uut.desc_index.val().index() as u64;
+        uut.desc_word.next = (0xD000 | i).into();
+        crate::tick!(*uut);
+    }
+
+    /// Stream `body`, then finish with `keep`; returns `room` as seen at the finish.
+    fn frame(uut: &mut Fifo, body: &[u8], keep: bool) -> bool {
+        for &b in body {
+            uut.write.next = true;
+            uut.data.next = (b as u64).into();
+            crate::tick!(*uut);
+        }
+        uut.write.next = false;
+        let room = uut.room.val();
+        uut.finish.next = true;
+        uut.keep.next = keep;
+        crate::tick!(*uut);
+        uut.finish.next = false;
+        uut.keep.next = false;
+        for _ in 0..30 {
+            idle(uut);
+        }
+        room
+    }
+
+    fn read_body(uut: &mut Fifo) -> Vec<u8> {
+        let mut out = vec![];
+        while !uut.body_empty.val() {
+            out.push(uut.body_data.val().index() as u8);
+            uut.body_read.next = true;
+            crate::tick!(*uut);
+            uut.body_read.next = false;
+        }
+        out
+    }
+
+    fn read_desc(uut: &mut Fifo) -> Vec<u16> {
+        let mut out = vec![];
+        while !uut.desc_empty.val() {
+            out.push(uut.desc_data.val().index() as u16);
+            uut.desc_read.next = true;
+            crate::tick!(*uut);
+            uut.desc_read.next = false;
+        }
+        out
+    }
+
+    fn descriptor(len: u16) -> Vec<u16> {
+        (0..DESCRIPTOR_WORDS as u16)
+            .map(|i| if i == 1 { len } else { 0xD000 | i })
+            .collect()
+    }
+
+    #[test]
+    fn commit_keeps_body_and_descriptor() {
+        let mut uut = new();
+        idle(&mut uut);
+        assert!(uut.body_empty.val() && uut.desc_empty.val() && uut.room.val());
+        assert!(frame(&mut uut, &[1, 2, 3, 4, 5], true));
+        assert!(!uut.body_empty.val() && !uut.desc_empty.val());
+        // First word fall through: the head is there before any read.
+        assert_eq!(uut.body_data.val().index(), 1);
+        assert_eq!(uut.desc_data.val().index(), 0xD000);
+        assert_eq!(read_desc(&mut uut), descriptor(5));
+        assert_eq!(read_body(&mut uut), vec![1, 2, 3, 4, 5]);
+        assert!(uut.body_empty.val() && uut.desc_empty.val());
+    }
+
+    #[test]
+    fn nothing_shows_before_the_commit() {
+        let mut uut = new();
+        for b in [7, 8, 9] {
+            uut.write.next = true;
+            uut.data.next = (b as u64).into();
+            crate::tick!(uut);
+        }
+        uut.write.next = false;
+        uut.finish.next = true;
+        uut.keep.next = true;
+        crate::tick!(uut);
+        uut.finish.next = false;
+        uut.keep.next = false;
+        let mut clocks = 0;
+        while uut.desc_empty.val() {
+            assert!(uut.body_empty.val(), "body before its descriptor");
+            idle(&mut uut);
+            clocks += 1;
+            assert!(clocks < 40);
+        }
+        assert!(clocks >= DESCRIPTOR_WORDS);
+        assert_eq!(read_body(&mut uut), vec![7, 8, 9]);
+        assert_eq!(read_desc(&mut uut), descriptor(3));
+    }
+
+    #[test]
+    fn rollback_discards() {
+        let mut uut = new();
+        assert!(frame(&mut uut, &[0xA1, 0xA2, 0xA3], false));
+        assert!(uut.body_empty.val() && uut.desc_empty.val());
+        assert!(frame(&mut uut, &[0xB1, 0xB2, 0xB3, 0xB4], true));
+        assert!(frame(&mut uut, &[0xC1], false));
+        assert!(frame(&mut uut, &[0xD1, 0xD2], true));
+        let mut want = descriptor(4);
+        want.extend(descriptor(2));
+        assert_eq!(read_desc(&mut uut), want);
+        assert_eq!(
+            read_body(&mut uut),
+            vec![0xB1, 0xB2, 0xB3, 0xB4, 0xD1, 0xD2]
+        );
+    }
+
+    #[test]
+    fn body_overflow_takes_room_away() {
+        let mut uut = new();
+        let full: Vec<u8> = (0..16).map(|i| 0x40 + i).collect();
+        let mut over = full.clone();
+        over.push(0x50);
+        // 17 bytes in 16: no room, and keeping it anyway rolls it back.
+        assert!(!frame(&mut uut, &over, true));
+        assert!(uut.room.val(), "room returns with the next frame");
+        assert!(uut.body_empty.val() && uut.desc_empty.val());
+        // Exactly 16 fit.
+        assert!(frame(&mut uut, &full, true));
+        // Now full: one more byte overflows while the first frame is unread.
+        assert!(!frame(&mut uut, &[0x99], true));
+        assert_eq!(read_desc(&mut uut), descriptor(16));
+        assert_eq!(read_body(&mut uut), full);
+        // Reading made room, and the pointers wrapped.
+        assert!(frame(&mut uut, &[1, 2, 3], true));
+        assert_eq!(read_body(&mut uut), vec![1, 2, 3]);
+        assert_eq!(read_desc(&mut uut), descriptor(3));
+    }
+
+    #[test]
+    fn descriptor_space_takes_room_away() {
+        let mut uut = new();
+        assert!(frame(&mut uut, &[1], true));
+        assert!(frame(&mut uut, &[2], true));
+        // 48 of 64 words used: a third descriptor does not fit.
+        assert!(!uut.room.val());
+        assert!(!frame(&mut uut, &[3], true));
+        let d = read_desc(&mut uut);
+        assert_eq!(d.len(), 2 * DESCRIPTOR_WORDS);
+        assert_eq!(read_body(&mut uut), vec![1, 2]);
+        assert!(uut.room.val());
+    }
+}

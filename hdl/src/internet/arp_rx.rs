@@ -130,3 +130,99 @@ impl Logic for ArpRx {
         self.reason.next = self.reason_r.q.val();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Vec<u8> {
+        let mut m = vec![0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01];
+        m.extend_from_slice(&[0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f]);
+        m.extend_from_slice(&[10, 0, 0, 7]);
+        m.extend_from_slice(&[0x11, 0x22, 0x33, 0x44, 0x55, 0x66]);
+        m.extend_from_slice(&[192, 168, 1, 10]);
+        m
+    }
+
+    /// 14 header beats (not l3), the message as l3, `pad` more l3 beats (Ethernet
+    /// padding), then a few idle clocks.
+    fn receive_with(uut: &mut ArpRx, m: &[u8], pad: usize, is_arp: bool) {
+        uut.is_arp.next = is_arp;
+        let mut beats: Vec<(u8, bool)> = (0..14).map(|i| (i as u8, false)).collect();
+        beats.extend(m.iter().map(|&b| (b, true)));
+        beats.extend((0..pad).map(|_| (0, true)));
+        let n = beats.len();
+        for i in 0..n + 3 {
+            uut.valid.next = i < n;
+            uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
+            uut.l3.next = beats.get(i).is_some_and(|b| b.1);
+            uut.last.next = i + 1 == n;
+            crate::tick!(*uut);
+        }
+    }
+
+    fn receive(m: &[u8], pad: usize) -> ArpRx {
+        let mut uut = ArpRx::default();
+        uut.connect_all();
+        receive_with(&mut uut, m, pad, true);
+        uut
+    }
+
+    #[test]
+    fn request_fields() {
+        let u = receive(&request(), 18);
+        assert_eq!(u.op.val().index(), 1);
+        assert_eq!(u.sender_mac_hi.val().index(), 0x0a1b);
+        assert_eq!(u.sender_mac_mid.val().index(), 0x2c3d);
+        assert_eq!(u.sender_mac_lo.val().index(), 0x4e5f);
+        assert_eq!(u.sender_ip.val().index(), 0x0a00_0007);
+        assert_eq!(u.target_mac_hi.val().index(), 0x1122);
+        assert_eq!(u.target_mac_mid.val().index(), 0x3344);
+        assert_eq!(u.target_mac_lo.val().index(), 0x5566);
+        assert_eq!(u.target_ip.val().index(), 0xc0a8_010a);
+        assert!(u.done.val());
+        assert_eq!(u.reason.val().index(), 0);
+        // A reply, with no padding (last on byte 28), is also complete.
+        let mut reply = request();
+        reply[7] = 2;
+        let u = receive(&reply, 0);
+        assert_eq!(u.op.val().index(), 2);
+        assert_eq!(u.reason.val().index(), 0);
+    }
+
+    #[test]
+    fn format_errors() {
+        for (at, value) in [(0, 0x01), (1, 0x06), (2, 0x86), (3, 0xDD), (4, 8), (5, 16)] {
+            let mut m = request();
+            m[at] = value;
+            assert_eq!(
+                receive(&m, 18).reason.val().index(),
+                7,
+                "byte {at} = {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn short_messages() {
+        let m = request();
+        for len in [27, 20, 8, 1] {
+            let u = receive(&m[..len], 0);
+            assert_eq!(u.reason.val().index(), 7, "{len} bytes");
+            assert!(!u.done.val());
+        }
+    }
+
+    #[test]
+    fn not_arp_is_left_alone_and_reason_clears() {
+        let mut uut = ArpRx::default();
+        uut.connect_all();
+        receive_with(&mut uut, &request()[..10], 0, false);
+        assert_eq!(uut.reason.val().index(), 0);
+        receive_with(&mut uut, &request()[..10], 0, true);
+        assert_eq!(uut.reason.val().index(), 7);
+        receive_with(&mut uut, &request(), 18, true);
+        assert_eq!(uut.reason.val().index(), 0);
+        assert_eq!(uut.target_ip.val().index(), 0xc0a8_010a);
+    }
+}

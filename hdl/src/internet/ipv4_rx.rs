@@ -281,3 +281,406 @@ impl Logic for Ipv4Rx {
         self.reason.next = self.reason_r.q.val();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::internet::checksum::ones_sum;
+
+    const OUR_IP: [u8; 4] = [192, 168, 1, 10];
+    const PEER: [u8; 4] = [10, 0, 0, 7];
+
+    struct Dgram {
+        version: u8,
+        ihl: u8,
+        total_len: Option<u16>,
+        flags_fragment: u16,
+        protocol: u8,
+        dst: [u8; 4],
+        payload: usize,
+        corrupt_checksum: bool,
+    }
+
+    impl Default for Dgram {
+        fn default() -> Self {
+            Dgram {
+                version: 4,
+                ihl: 5,
+                total_len: None,
+                flags_fragment: 0x4000,
+                protocol: 17,
+                dst: OUR_IP,
+                payload: 30,
+                corrupt_checksum: false,
+            }
+        }
+    }
+
+    /// The IPv4 datagram bytes (header with correct checksum unless corrupted).
+    fn datagram(d: &Dgram) -> Vec<u8> {
+        let hlen = d.ihl as usize * 4;
+        let total = d.total_len.unwrap_or((hlen.max(20) + d.payload) as u16);
+        let mut h = vec![
+            d.version << 4 | d.ihl,
+            0x00,
+            (total >> 8) as u8,
+            total as u8,
+            0xBE,
+            0xEF,
+            (d.flags_fragment >> 8) as u8,
+            d.flags_fragment as u8,
+            63,
+            d.protocol,
+            0,
+            0,
+        ];
+        h.extend_from_slice(&PEER);
+        h.extend_from_slice(&d.dst);
+        // Options: NOPs, then an end-of-list byte.
+        while h.len() < hlen {
+            h.push(if h.len() + 1 == hlen { 0 } else { 1 });
+        }
+        let csum = !ones_sum(&h[..hlen.max(20).min(h.len())]);
+        let mut c = csum.to_be_bytes();
+        if d.corrupt_checksum {
+            c[1] ^= 0x40;
+        }
+        h[10..12].copy_from_slice(&c);
+        h.extend((0..d.payload).map(|i| (0x80 + i) as u8));
+        h
+    }
+
+    struct Run {
+        uut: Ipv4Rx,
+        /// IP offsets of the beats marked `l4`.
+        l4: Vec<usize>,
+        /// `pseudo_sum` when the first `l4` beat left.
+        pseudo_at_l4: Option<u64>,
+    }
+
+    /// An Ethernet frame: 14 header beats, then the datagram and padding to 46 as `l3`.
+    fn receive(ip: &[u8], promiscuous: bool) -> Run {
+        let mut uut = Ipv4Rx::default();
+        uut.connect_all();
+        receive_into(uut, ip, promiscuous)
+    }
+
+    fn receive_into(mut uut: Ipv4Rx, ip: &[u8], promiscuous: bool) -> Run {
+        uut.our_ip.next = (u32::from_be_bytes(OUR_IP) as u64).into();
+        uut.promiscuous.next = promiscuous;
+        uut.is_ipv4.next = true;
+        let mut payload = ip.to_vec();
+        while payload.len() < 46 {
+            payload.push(0xEE);
+        }
+        let mut beats: Vec<(u8, bool)> = (0..14).map(|i| (i as u8, false)).collect();
+        beats.extend(payload.iter().map(|&b| (b, true)));
+        let n = beats.len();
+        let mut run = Run {
+            uut,
+            l4: vec![],
+            pseudo_at_l4: None,
+        };
+        let mut k = 0;
+        for i in 0..n + 4 {
+            let uut = &mut run.uut;
+            uut.valid.next = i < n;
+            uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
+            uut.l3.next = beats.get(i).is_some_and(|b| b.1);
+            uut.last.next = i + 1 == n;
+            crate::tick!(*uut);
+            if uut.out_valid.val() {
+                assert_eq!(uut.out_data.val().index() as u8, beats[k].0);
+                assert_eq!(uut.out_last.val(), k + 1 == n);
+                if uut.l4.val() {
+                    if run.pseudo_at_l4.is_none() {
+                        run.pseudo_at_l4 = Some(uut.pseudo_sum.val().index() as u64);
+                    }
+                    run.l4.push(k - 14);
+                }
+                k += 1;
+            }
+        }
+        assert_eq!(k, n);
+        run
+    }
+
+    fn fold(mut v: u64) -> u16 {
+        while v > 0xFFFF {
+            v = (v & 0xFFFF) + (v >> 16);
+        }
+        v as u16
+    }
+
+    fn reason(d: Dgram) -> u64 {
+        receive(&datagram(&d), false).uut.reason.val().index() as u64
+    }
+
+    #[test]
+    fn fields_pseudo_sum_and_l4() {
+        let ip = datagram(&Dgram::default());
+        let r = receive(&ip, false);
+        let u = &r.uut;
+        assert_eq!(u.version.val().index(), 4);
+        assert_eq!(u.ihl.val().index(), 5);
+        assert_eq!(u.total_len.val().index(), 50);
+        assert_eq!(u.id.val().index(), 0xBEEF);
+        assert_eq!(u.flags_fragment.val().index(), 0x4000);
+        assert_eq!(u.ttl.val().index(), 63);
+        assert_eq!(u.protocol.val().index(), 17);
+        assert_eq!(u.src.val().index() as u32, u32::from_be_bytes(PEER));
+        assert_eq!(u.dst.val().index() as u32, u32::from_be_bytes(OUR_IP));
+        assert!(u.header_ok.val());
+        assert!(u.header_done.val());
+        assert!(u.l4_parse.val());
+        assert_eq!(u.l4_len.val().index(), 30);
+        assert_eq!(u.reason.val().index(), 0);
+        assert_eq!(r.l4, (20..50).collect::<Vec<_>>());
+        // Pseudo-header: src, dst, zero, protocol, transport length.
+        let mut pseudo = PEER.to_vec();
+        pseudo.extend_from_slice(&OUR_IP);
+        pseudo.extend_from_slice(&[0, 17, 0, 30]);
+        let want = ones_sum(&pseudo);
+        assert_eq!(fold(r.pseudo_at_l4.unwrap()), want);
+        assert_eq!(fold(u.pseudo_sum.val().index() as u64), want);
+    }
+
+    #[test]
+    fn ethernet_padding_is_not_l4() {
+        // 20 + 8 bytes: the frame carries 18 bytes of padding after the datagram.
+        let r = receive(
+            &datagram(&Dgram {
+                payload: 8,
+                ..Default::default()
+            }),
+            false,
+        );
+        assert_eq!(r.l4, (20..28).collect::<Vec<_>>());
+        assert_eq!(r.uut.reason.val().index(), 0);
+        assert_eq!(r.uut.l4_len.val().index(), 8);
+    }
+
+    #[test]
+    fn options_are_skipped() {
+        let d = Dgram {
+            ihl: 7,
+            payload: 12,
+            ..Default::default()
+        };
+        let r = receive(&datagram(&d), false);
+        assert_eq!(r.uut.ihl.val().index(), 7);
+        assert!(r.uut.header_ok.val());
+        assert_eq!(r.uut.l4_len.val().index(), 12);
+        assert_eq!(r.l4, (28..40).collect::<Vec<_>>());
+        assert_eq!(r.uut.reason.val().index(), 0);
+        // The option bytes are covered by the header checksum.
+        let mut ip = datagram(&d);
+        ip[22] ^= 0x10;
+        assert_eq!(receive(&ip, false).uut.reason.val().index(), 10);
+    }
+
+    #[test]
+    fn header_checksum() {
+        let r = receive(
+            &datagram(&Dgram {
+                corrupt_checksum: true,
+                ..Default::default()
+            }),
+            false,
+        );
+        assert!(!r.uut.header_ok.val());
+        assert_eq!(r.uut.reason.val().index(), 10);
+        // A payload byte is not the header's business.
+        let mut ip = datagram(&Dgram::default());
+        ip[25] ^= 0xFF;
+        assert_eq!(receive(&ip, false).uut.reason.val().index(), 0);
+    }
+
+    #[test]
+    fn each_reason() {
+        assert_eq!(
+            reason(Dgram {
+                version: 6,
+                ..Default::default()
+            }),
+            8
+        );
+        assert_eq!(
+            reason(Dgram {
+                ihl: 4,
+                ..Default::default()
+            }),
+            9
+        );
+        // Total length beyond the frame (46 bytes of payload carry 20 + 30 only).
+        assert_eq!(
+            reason(Dgram {
+                total_len: Some(51),
+                ..Default::default()
+            }),
+            11
+        );
+        assert_eq!(
+            reason(Dgram {
+                total_len: Some(200),
+                payload: 80,
+                ..Default::default()
+            }),
+            11
+        );
+        // Below the header.
+        assert_eq!(
+            reason(Dgram {
+                total_len: Some(19),
+                ..Default::default()
+            }),
+            11
+        );
+        // Exactly the frame: fine.
+        assert_eq!(
+            reason(Dgram {
+                total_len: Some(50),
+                ..Default::default()
+            }),
+            0
+        );
+        // More fragments, or a fragment offset: 12. DF alone or no flags: fine.
+        assert_eq!(
+            reason(Dgram {
+                flags_fragment: 0x2000,
+                ..Default::default()
+            }),
+            12
+        );
+        assert_eq!(
+            reason(Dgram {
+                flags_fragment: 0x0001,
+                ..Default::default()
+            }),
+            12
+        );
+        assert_eq!(
+            reason(Dgram {
+                flags_fragment: 0x0000,
+                ..Default::default()
+            }),
+            0
+        );
+        let other = Dgram {
+            dst: [192, 168, 1, 11],
+            ..Default::default()
+        };
+        assert_eq!(reason(other), 13);
+        assert_eq!(
+            reason(Dgram {
+                dst: [10, 168, 1, 10],
+                ..Default::default()
+            }),
+            13
+        );
+        assert_eq!(
+            reason(Dgram {
+                dst: [255; 4],
+                ..Default::default()
+            }),
+            0
+        );
+        assert_eq!(
+            reason(Dgram {
+                dst: [192, 168, 1, 255],
+                ..Default::default()
+            }),
+            13
+        );
+        let promisc = datagram(&Dgram {
+            dst: [1, 2, 3, 4],
+            ..Default::default()
+        });
+        assert_eq!(receive(&promisc, true).uut.reason.val().index(), 0);
+        for (protocol, want) in [(1, 0), (6, 0), (17, 0), (47, 14), (58, 14)] {
+            assert_eq!(
+                reason(Dgram {
+                    protocol,
+                    ..Default::default()
+                }),
+                want,
+                "{protocol}"
+            );
+        }
+    }
+
+    #[test]
+    fn lower_codes_win() {
+        let d = Dgram {
+            version: 6,
+            corrupt_checksum: true,
+            dst: [1, 2, 3, 4],
+            protocol: 47,
+            ..Default::default()
+        };
+        assert_eq!(reason(d), 8);
+        let d = Dgram {
+            corrupt_checksum: true,
+            flags_fragment: 0x2000,
+            dst: [1, 2, 3, 4],
+            ..Default::default()
+        };
+        assert_eq!(reason(d), 10);
+        let d = Dgram {
+            flags_fragment: 0x2000,
+            dst: [1, 2, 3, 4],
+            protocol: 47,
+            ..Default::default()
+        };
+        assert_eq!(reason(d), 12);
+        let d = Dgram {
+            dst: [1, 2, 3, 4],
+            protocol: 47,
+            ..Default::default()
+        };
+        assert_eq!(reason(d), 13);
+    }
+
+    #[test]
+    fn fragments_are_not_parsed_and_reason_clears_on_the_next_frame() {
+        let r = receive(
+            &datagram(&Dgram {
+                flags_fragment: 0x2000,
+                ..Default::default()
+            }),
+            false,
+        );
+        assert!(!r.uut.l4_parse.val());
+        assert_eq!(r.uut.reason.val().index(), 12);
+        let r = receive_into(r.uut, &datagram(&Dgram::default()), false);
+        assert_eq!(r.uut.reason.val().index(), 0);
+        assert!(r.uut.l4_parse.val());
+        assert_eq!(r.l4, (20..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn not_ipv4_is_no_objection() {
+        let mut uut = Ipv4Rx::default();
+        uut.connect_all();
+        uut.is_ipv4.next = false;
+        let ip = datagram(&Dgram {
+            version: 6,
+            ..Default::default()
+        });
+        // receive_into sets is_ipv4; drive by hand here.
+        uut.our_ip.next = (u32::from_be_bytes(OUR_IP) as u64).into();
+        let beats: Vec<(u8, bool)> = (0..14)
+            .map(|i| (i as u8, false))
+            .chain(ip.iter().map(|&b| (b, true)))
+            .collect();
+        for i in 0..beats.len() + 4 {
+            uut.valid.next = i < beats.len();
+            uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
+            uut.l3.next = beats.get(i).is_some_and(|b| b.1);
+            uut.last.next = i + 1 == beats.len();
+            crate::tick!(uut);
+        }
+        assert_eq!(uut.reason.val().index(), 0);
+        assert!(!uut.l4_parse.val());
+    }
+}

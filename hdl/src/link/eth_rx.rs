@@ -175,3 +175,175 @@ impl Logic for EthRx {
         self.reason.next = self.reason_r.q.val();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Seen {
+        /// (data, l3, last) of each beat leaving the block.
+        beats: Vec<(u8, bool, bool)>,
+        /// `header_done` as each beat left.
+        done_at: Vec<bool>,
+    }
+
+    fn run(uut: &mut EthRx, frame: &[u8]) -> Seen {
+        let mut seen = Seen {
+            beats: vec![],
+            done_at: vec![],
+        };
+        let n = frame.len();
+        for i in 0..n + 4 {
+            uut.valid.next = i < n;
+            uut.data.next = (frame.get(i).copied().unwrap_or(0) as u64).into();
+            uut.last.next = i + 1 == n;
+            crate::tick!(*uut);
+            if uut.out_valid.val() {
+                seen.beats.push((
+                    uut.out_data.val().index() as u8,
+                    uut.l3.val(),
+                    uut.out_last.val(),
+                ));
+                seen.done_at.push(uut.header_done.val());
+            }
+        }
+        seen
+    }
+
+    fn new() -> EthRx {
+        let mut uut = EthRx::default();
+        uut.connect_all();
+        uut
+    }
+
+    fn frame(ethertype: u16, tag: Option<u16>, payload: usize) -> Vec<u8> {
+        let mut f = vec![
+            0x02, 0x00, 0x00, 0x12, 0x34, 0x56, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f,
+        ];
+        if let Some(tci) = tag {
+            f.extend_from_slice(&[0x81, 0x00]);
+            f.extend_from_slice(&tci.to_be_bytes());
+        }
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend((0..payload).map(|i| (i * 3 + 1) as u8));
+        f
+    }
+
+    fn l3_start(seen: &Seen) -> Vec<usize> {
+        seen.beats
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.1)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn ipv4_frame_addresses_ethertype_and_l3() {
+        let mut uut = new();
+        let f = frame(0x0800, None, 46);
+        let seen = run(&mut uut, &f);
+        // The stream passes unchanged, one `last`, on the final byte.
+        let data: Vec<u8> = seen.beats.iter().map(|b| b.0).collect();
+        assert_eq!(data, f);
+        let lasts: Vec<usize> = (0..seen.beats.len()).filter(|&i| seen.beats[i].2).collect();
+        assert_eq!(lasts, vec![f.len() - 1]);
+        assert_eq!(l3_start(&seen), (14..f.len()).collect::<Vec<_>>());
+        assert_eq!(uut.dst_hi.val().index(), 0x0200);
+        assert_eq!(uut.dst_mid.val().index(), 0x0012);
+        assert_eq!(uut.dst_lo.val().index(), 0x3456);
+        assert_eq!(uut.src_hi.val().index(), 0x0a1b);
+        assert_eq!(uut.src_mid.val().index(), 0x2c3d);
+        assert_eq!(uut.src_lo.val().index(), 0x4e5f);
+        assert_eq!(uut.ethertype.val().index(), 0x0800);
+        assert!(uut.is_ipv4.val() && !uut.is_arp.val() && !uut.tagged.val());
+        assert_eq!(uut.vlan_id.val().index(), 0);
+        assert!(uut.header_done.val());
+        assert_eq!(uut.reason.val().index(), 0);
+        // header_done rises as the ethertype's second byte leaves (beat 13).
+        assert!(!seen.done_at[12] && seen.done_at[13]);
+    }
+
+    #[test]
+    fn arp_frame() {
+        let mut uut = new();
+        let seen = run(&mut uut, &frame(0x0806, None, 46));
+        assert_eq!(uut.ethertype.val().index(), 0x0806);
+        assert!(uut.is_arp.val() && !uut.is_ipv4.val());
+        assert_eq!(uut.reason.val().index(), 0);
+        assert_eq!(l3_start(&seen)[0], 14);
+    }
+
+    #[test]
+    fn vlan_tag_is_parsed_and_l3_starts_at_18() {
+        let mut uut = new();
+        // PCP 5, DEI 1, VLAN 0xABC.
+        let f = frame(0x0800, Some(0xB000 | 0x0ABC), 46);
+        let seen = run(&mut uut, &f);
+        assert!(uut.tagged.val());
+        assert_eq!(uut.vlan_id.val().index(), 0xABC);
+        assert_eq!(uut.ethertype.val().index(), 0x0800);
+        assert!(uut.is_ipv4.val());
+        assert!(uut.header_done.val());
+        assert_eq!(uut.reason.val().index(), 0);
+        assert_eq!(l3_start(&seen), (18..f.len()).collect::<Vec<_>>());
+        assert!(!seen.done_at[13] && !seen.done_at[16] && seen.done_at[17]);
+
+        let mut uut = new();
+        run(&mut uut, &frame(0x0806, Some(7), 46));
+        assert!(uut.tagged.val() && uut.is_arp.val());
+        assert_eq!(uut.vlan_id.val().index(), 7);
+        assert_eq!(uut.reason.val().index(), 0);
+    }
+
+    #[test]
+    fn other_ethertypes_are_dropped_as_ethertype() {
+        for (ethertype, tag) in [
+            (0x86DD, None),    // IPv6
+            (0x86DD, Some(5)), // IPv6 behind a tag
+            (0x8100, Some(5)), // a second tag
+            (0x002E, None),    // LLC length
+        ] {
+            let mut uut = new();
+            run(&mut uut, &frame(ethertype, tag, 46));
+            assert_eq!(uut.reason.val().index(), 6, "{ethertype:04x} {tag:?}");
+            assert!(!uut.is_ipv4.val() && !uut.is_arp.val());
+        }
+        // A frame cut inside the header never names an ethertype.
+        let mut uut = new();
+        run(&mut uut, &frame(0x0800, None, 0)[..13]);
+        assert_eq!(uut.reason.val().index(), 6);
+        assert!(!uut.header_done.val());
+    }
+
+    #[test]
+    fn each_frame_starts_afresh() {
+        let mut uut = new();
+        run(&mut uut, &frame(0x86DD, Some(0x123), 46));
+        assert_eq!(uut.reason.val().index(), 6);
+        let seen = run(&mut uut, &frame(0x0800, None, 46));
+        assert_eq!(uut.reason.val().index(), 0);
+        assert!(!uut.tagged.val());
+        assert_eq!(uut.vlan_id.val().index(), 0);
+        assert_eq!(l3_start(&seen)[0], 14);
+        // Back to back, with no idle clock between frames.
+        let mut uut = new();
+        let mut both = frame(0x86DD, None, 46);
+        let n = both.len();
+        both.extend(frame(0x0806, None, 46));
+        for (i, &b) in both.iter().enumerate() {
+            uut.valid.next = true;
+            uut.data.next = (b as u64).into();
+            uut.last.next = i + 1 == n || i + 1 == both.len();
+            crate::tick!(uut);
+            if i == n + 1 {
+                assert_eq!(uut.reason.val().index(), 6);
+            }
+        }
+        uut.valid.next = false;
+        uut.last.next = false;
+        crate::tick!(uut);
+        assert!(uut.is_arp.val());
+        assert_eq!(uut.reason.val().index(), 0);
+    }
+}

@@ -290,3 +290,243 @@ impl Logic for TcpRx {
         self.reason.next = self.reason_r.q.val();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::internet::checksum::ones_sum;
+
+    const SRC_IP: [u8; 4] = [10, 0, 0, 7];
+    const DST_IP: [u8; 4] = [192, 168, 1, 10];
+
+    fn pseudo(len: usize) -> Vec<u8> {
+        let mut p = SRC_IP.to_vec();
+        p.extend_from_slice(&DST_IP);
+        p.extend_from_slice(&[0, 6, (len >> 8) as u8, len as u8]);
+        p
+    }
+
+    /// A segment with data offset `doff` (options padded with zeros to fill it, or cut).
+    fn segment(doff: u8, flags: u16, options: &[u8], payload: &[u8]) -> Vec<u8> {
+        let mut s = vec![0x04, 0xD2, 0x1F, 0x90]; // ports 1234 -> 8080
+        s.extend_from_slice(&0x0102_0304u32.to_be_bytes());
+        s.extend_from_slice(&0xA0B0_C0D0u32.to_be_bytes());
+        s.push(doff << 4 | (flags >> 8) as u8 & 1);
+        s.push(flags as u8);
+        s.extend_from_slice(&[0xFA, 0xF0, 0, 0, 0x00, 0x2A]); // window, checksum, urgent
+        let hlen = (doff as usize * 4).max(20);
+        let mut opts = options.to_vec();
+        opts.resize(hlen - 20, 0);
+        s.extend_from_slice(&opts);
+        s.extend_from_slice(payload);
+        let mut all = pseudo(s.len());
+        all.extend_from_slice(&s);
+        let csum = !ones_sum(&all);
+        s[16..18].copy_from_slice(&csum.to_be_bytes());
+        s
+    }
+
+    struct Run {
+        uut: TcpRx,
+        /// Offsets (in the segment) of the beats marked `body`.
+        body: Vec<usize>,
+    }
+
+    /// Feed 34 header beats (not l4), the segment as l4, then `pad` padding beats.
+    fn receive_with(seg: &[u8], l4_len: usize, pseudo_sum: u64, protocol: u8, pad: usize) -> Run {
+        let mut uut = TcpRx::default();
+        uut.connect_all();
+        uut.l4_parse.next = true;
+        uut.protocol.next = (protocol as u64).into();
+        uut.l4_len.next = (l4_len as u64).into();
+        uut.pseudo_sum.next = pseudo_sum.into();
+        let mut beats: Vec<(u8, bool)> = (0..34).map(|i| (i as u8, false)).collect();
+        beats.extend(seg.iter().map(|&b| (b, true)));
+        beats.extend((0..pad).map(|_| (0xEE, false)));
+        let n = beats.len();
+        let mut body = vec![];
+        let mut k = 0;
+        for i in 0..n + 4 {
+            uut.valid.next = i < n;
+            uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
+            uut.l4.next = beats.get(i).is_some_and(|b| b.1);
+            uut.last.next = i + 1 == n;
+            crate::tick!(uut);
+            if uut.out_valid.val() {
+                assert_eq!(uut.out_data.val().index() as u8, beats[k].0);
+                assert_eq!(uut.out_last.val(), k + 1 == n);
+                if uut.body.val() {
+                    body.push(k - 34);
+                }
+                k += 1;
+            }
+        }
+        Run { uut, body }
+    }
+
+    fn receive(seg: &[u8]) -> Run {
+        receive_with(seg, seg.len(), ones_sum(&pseudo(seg.len())) as u64, 6, 0)
+    }
+
+    const ALL_OPTIONS: [u8; 20] = [
+        2, 4, 0x05, 0xB4, // MSS 1460
+        1,    // NOP
+        3, 3, 7, // window scale 7
+        4, 2, // SACK permitted
+        8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, // timestamps
+    ];
+
+    #[test]
+    fn fields_and_payload() {
+        let payload: Vec<u8> = (0..13).collect();
+        let r = receive(&segment(5, 0x018, &[], &payload));
+        let u = &r.uut;
+        assert_eq!(u.src_port.val().index(), 1234);
+        assert_eq!(u.dst_port.val().index(), 8080);
+        assert_eq!(u.seq.val().index(), 0x0102_0304);
+        assert_eq!(u.ack.val().index(), 0xA0B0_C0D0);
+        assert_eq!(u.header_len.val().index(), 20);
+        assert_eq!(u.flags.val().index(), 0x018);
+        assert_eq!(u.window.val().index(), 0xFAF0);
+        assert_eq!(u.urgent.val().index(), 0x2A);
+        assert_eq!(u.payload_len.val().index(), 13);
+        assert!(u.checksum_ok.val());
+        assert!(u.done.val());
+        assert!(!u.mss_present.val() && !u.window_scale_present.val());
+        assert!(!u.sack_permitted.val() && !u.timestamps_present.val());
+        assert_eq!(u.reason.val().index(), 0);
+        assert_eq!(r.body, (20..33).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn each_flag_bit() {
+        // NS, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN from bit 8 down to bit 0.
+        for bit in 0..9 {
+            let r = receive(&segment(5, 1 << bit, &[], &[]));
+            assert_eq!(r.uut.flags.val().index(), 1 << bit);
+            assert_eq!(r.uut.reason.val().index(), 0);
+        }
+        let r = receive(&segment(5, 0x1FF, &[], &[]));
+        assert_eq!(r.uut.flags.val().index(), 0x1FF);
+    }
+
+    #[test]
+    fn options_are_parsed_and_reach_the_host() {
+        let payload = [0xAB; 5];
+        let r = receive(&segment(10, 0x002, &ALL_OPTIONS, &payload));
+        let u = &r.uut;
+        assert_eq!(u.header_len.val().index(), 40);
+        assert_eq!(u.payload_len.val().index(), 5);
+        assert!(u.mss_present.val());
+        assert_eq!(u.mss.val().index(), 1460);
+        assert!(u.window_scale_present.val());
+        assert_eq!(u.window_scale.val().index(), 7);
+        assert!(u.sack_permitted.val());
+        assert!(u.timestamps_present.val());
+        assert_eq!(u.ts_val.val().index(), 0x1122_3344);
+        assert_eq!(u.ts_ecr.val().index(), 0x5566_7788);
+        assert_eq!(u.reason.val().index(), 0);
+        // Options and payload are body.
+        assert_eq!(r.body, (20..45).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn unknown_options_are_skipped_by_length() {
+        // An unknown kind 30 of length 6, a SACK block (kind 5, length 10), then MSS.
+        let opts = [
+            30, 6, 2, 4, 0x12, 0x34, 5, 10, 3, 3, 9, 9, 9, 9, 9, 9, 1, 1, 1, 1, 2, 4, 0x02, 0x18,
+        ];
+        let r = receive(&segment(11, 0x010, &opts, &[]));
+        assert!(r.uut.mss_present.val());
+        assert_eq!(r.uut.mss.val().index(), 0x0218);
+        assert!(!r.uut.window_scale_present.val());
+        assert_eq!(r.uut.reason.val().index(), 0);
+        assert_eq!(r.body, (20..44).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn end_of_list_and_short_length_stop_the_parse() {
+        let r = receive(&segment(7, 0x002, &[0, 0, 0, 0, 2, 4, 0x05, 0xB4], &[]));
+        assert!(!r.uut.mss_present.val());
+        assert_eq!(r.uut.reason.val().index(), 0);
+        assert_eq!(r.body, (20..28).collect::<Vec<_>>());
+        let r = receive(&segment(7, 0x002, &[30, 1, 1, 1, 2, 4, 0x05, 0xB4], &[]));
+        assert!(!r.uut.mss_present.val());
+        let r = receive(&segment(7, 0x002, &[1, 1, 1, 1, 2, 4, 0x05, 0xB4], &[]));
+        assert!(r.uut.mss_present.val());
+    }
+
+    #[test]
+    fn options_count_only_with_their_exact_length() {
+        let opts = [
+            2, 5, 0x05, 0xB4, 0x00, 3, 4, 7, 7, 4, 3, 0, 8, 9, 1, 2, 3, 4, 5, 6, 7, 1, 1, 1,
+        ];
+        let r = receive(&segment(11, 0x002, &opts, &[]));
+        let u = &r.uut;
+        assert!(!u.mss_present.val());
+        assert!(!u.window_scale_present.val());
+        assert!(!u.sack_permitted.val());
+        assert!(!u.timestamps_present.val());
+        assert_eq!(u.reason.val().index(), 0);
+    }
+
+    #[test]
+    fn checksum() {
+        let payload: Vec<u8> = (0..31u8).map(|i| i.wrapping_mul(9)).collect();
+        let good = segment(8, 0x018, &ALL_OPTIONS[..10], &payload);
+        assert!(receive(&good).uut.checksum_ok.val());
+        // A flipped payload bit, option bit or header bit.
+        for at in [0, 13, 25, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x04;
+            let r = receive(&bad);
+            assert!(!r.uut.checksum_ok.val());
+            assert_eq!(r.uut.reason.val().index(), 16, "byte {at}");
+        }
+        // A pseudo-header naming another address fails too.
+        let mut other = SRC_IP.to_vec();
+        other.extend_from_slice(&[192, 168, 1, 11, 0, 6, 0, good.len() as u8]);
+        let r = receive_with(&good, good.len(), ones_sum(&other) as u64, 6, 0);
+        assert_eq!(r.uut.reason.val().index(), 16);
+        // The pseudo sum may arrive unfolded (17 bits): v + 0xFFFF folds to v.
+        let v = ones_sum(&pseudo(good.len())) as u64;
+        let r = receive_with(&good, good.len(), v + 0xFFFF, 6, 0);
+        assert_eq!(r.uut.reason.val().index(), 0);
+        // Ethernet padding after the segment (not l4) is not summed.
+        let r = receive_with(&good, good.len(), v, 6, 10);
+        assert_eq!(r.uut.reason.val().index(), 0);
+        assert_eq!(r.body, (20..good.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn header_errors() {
+        for doff in [0, 4] {
+            let r = receive(&segment(doff, 0x010, &[], &[1, 2, 3, 4]));
+            assert_eq!(r.uut.reason.val().index(), 15, "data offset {doff}");
+        }
+        // Data offset beyond the segment.
+        let mut seg = segment(5, 0x010, &[], &[]);
+        seg[12] = 6 << 4;
+        let r = receive(&seg);
+        assert_eq!(r.uut.reason.val().index(), 15);
+        // A segment shorter than the fixed header.
+        let seg = segment(5, 0x010, &[], &[]);
+        let l4 = &seg[..19];
+        let r = receive_with(l4, 19, ones_sum(&pseudo(19)) as u64, 6, 0);
+        assert_eq!(r.uut.reason.val().index(), 15);
+        assert!(!r.uut.done.val());
+        // tcp_header wins over a bad checksum.
+        let mut seg = segment(4, 0x010, &[], &[1, 2, 3, 4]);
+        seg[17] ^= 1;
+        assert_eq!(receive(&seg).uut.reason.val().index(), 15);
+    }
+
+    #[test]
+    fn other_protocols_are_left_alone() {
+        let mut seg = segment(4, 0x010, &[], &[1, 2, 3, 4]);
+        seg[17] ^= 1;
+        let r = receive_with(&seg, seg.len(), 0, 17, 0);
+        assert_eq!(r.uut.reason.val().index(), 0);
+        assert!(r.body.is_empty());
+    }
+}

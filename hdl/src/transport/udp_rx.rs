@@ -139,3 +139,146 @@ impl Logic for UdpRx {
         self.reason.next = self.reason_r.q.val();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::internet::checksum::ones_sum;
+
+    fn pseudo(len: usize) -> Vec<u8> {
+        let mut p = vec![10, 0, 0, 7, 192, 168, 1, 10, 0, 17];
+        p.extend_from_slice(&(len as u16).to_be_bytes());
+        p
+    }
+
+    fn datagram(payload: &[u8]) -> Vec<u8> {
+        let len = 8 + payload.len();
+        let mut d = vec![0x30, 0x39, 0x00, 0x35, (len >> 8) as u8, len as u8, 0, 0];
+        d.extend_from_slice(payload);
+        let mut all = pseudo(len);
+        all.extend_from_slice(&d);
+        let mut csum = !ones_sum(&all);
+        if csum == 0 {
+            csum = 0xFFFF;
+        }
+        d[6..8].copy_from_slice(&csum.to_be_bytes());
+        d
+    }
+
+    struct Run {
+        uut: UdpRx,
+        body: Vec<usize>,
+    }
+
+    /// 34 header beats (not l4), the datagram as l4, then `pad` padding beats.
+    fn receive_with(d: &[u8], l4_len: usize, protocol: u8, pad: usize) -> Run {
+        let mut uut = UdpRx::default();
+        uut.connect_all();
+        uut.l4_parse.next = true;
+        uut.protocol.next = (protocol as u64).into();
+        uut.l4_len.next = (l4_len as u64).into();
+        uut.pseudo_sum.next = (ones_sum(&pseudo(l4_len)) as u64).into();
+        let mut beats: Vec<(u8, bool)> = (0..34).map(|i| (i as u8, false)).collect();
+        beats.extend(d.iter().map(|&b| (b, true)));
+        beats.extend((0..pad).map(|_| (0xEE, false)));
+        let n = beats.len();
+        let mut body = vec![];
+        let mut k = 0;
+        for i in 0..n + 4 {
+            uut.valid.next = i < n;
+            uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
+            uut.l4.next = beats.get(i).is_some_and(|b| b.1);
+            uut.last.next = i + 1 == n;
+            crate::tick!(uut);
+            if uut.out_valid.val() {
+                assert_eq!(uut.out_data.val().index() as u8, beats[k].0);
+                assert_eq!(uut.out_last.val(), k + 1 == n);
+                if uut.body.val() {
+                    body.push(k - 34);
+                }
+                k += 1;
+            }
+        }
+        Run { uut, body }
+    }
+
+    fn receive(d: &[u8]) -> Run {
+        receive_with(d, d.len(), 17, 0)
+    }
+
+    #[test]
+    fn fields_and_body() {
+        let payload: Vec<u8> = (0..11).map(|i| i * 5 + 1).collect();
+        let r = receive(&datagram(&payload));
+        let u = &r.uut;
+        assert_eq!(u.src_port.val().index(), 12345);
+        assert_eq!(u.dst_port.val().index(), 53);
+        assert_eq!(u.length.val().index(), 19);
+        assert!(u.checksum_ok.val());
+        assert!(u.done.val());
+        assert_eq!(u.reason.val().index(), 0);
+        assert_eq!(r.body, (8..19).collect::<Vec<_>>());
+        // Padding after it (not l4) is neither body nor summed.
+        let r = receive_with(&datagram(&payload), 19, 17, 27);
+        assert_eq!(r.uut.reason.val().index(), 0);
+        assert_eq!(r.body, (8..19).collect::<Vec<_>>());
+        // An empty datagram.
+        let r = receive(&datagram(&[]));
+        assert_eq!(r.uut.reason.val().index(), 0);
+        assert!(r.body.is_empty());
+    }
+
+    #[test]
+    fn zero_checksum_passes() {
+        let mut d = datagram(&[1, 2, 3, 4, 5]);
+        d[6..8].copy_from_slice(&[0, 0]);
+        d[10] ^= 0x55; // would be wrong if it were checked
+        let r = receive(&d);
+        assert!(r.uut.checksum_ok.val());
+        assert_eq!(r.uut.reason.val().index(), 0);
+    }
+
+    #[test]
+    fn bad_checksum() {
+        let good = datagram(&[1, 2, 3, 4, 5, 6, 7]);
+        for at in [0, 3, 7, 8, 14] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x20;
+            let r = receive(&bad);
+            assert!(!r.uut.checksum_ok.val());
+            assert_eq!(r.uut.reason.val().index(), 18, "byte {at}");
+        }
+    }
+
+    #[test]
+    fn length_mismatch() {
+        // The UDP length says 7 bytes of payload; the IP payload carries 8.
+        let mut d = datagram(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        d[5] -= 1;
+        assert_eq!(receive(&d).uut.reason.val().index(), 17);
+        // Longer than the IP payload.
+        let mut d = datagram(&[1, 2, 3, 4]);
+        d[5] += 1;
+        assert_eq!(receive(&d).uut.reason.val().index(), 17);
+        // Below the header, with l4_len agreeing.
+        let mut d = datagram(&[]);
+        d[5] = 7;
+        let r = receive_with(&d[..7], 7, 17, 0);
+        assert_eq!(r.uut.reason.val().index(), 17);
+        assert!(!r.uut.done.val());
+        // udp_length wins over a bad checksum.
+        let mut d = datagram(&[1, 2, 3]);
+        d[5] += 2;
+        d[9] ^= 1;
+        assert_eq!(receive(&d).uut.reason.val().index(), 17);
+    }
+
+    #[test]
+    fn other_protocols_are_left_alone() {
+        let mut d = datagram(&[1, 2, 3]);
+        d[5] += 2;
+        let r = receive_with(&d, d.len(), 6, 0);
+        assert_eq!(r.uut.reason.val().index(), 0);
+        assert!(r.body.is_empty());
+    }
+}
