@@ -156,3 +156,76 @@ fn connect_to_a_closed_port_is_refused_by_rst() {
     assert_eq!(p.a.state(a), State::Closed);
     insta::assert_snapshot!(p.trace_text());
 }
+
+#[test]
+fn fast_retransmit_after_three_duplicate_acks() {
+    let mut p = Pair::new(cfg(), cfg());
+    let l = p.b.listen(80, 4).unwrap();
+    let a = p.a.connect_from(50000, (B_ADDR, 80), p.now).unwrap();
+    p.run(None);
+    let b = p.b.accept(l).unwrap().unwrap();
+    // Grow the congestion window first so enough segments follow the loss.
+    p.a.send(a, &[b'w'; 6000]).unwrap();
+    p.run(None);
+    assert_eq!(p.b.recv_all(b).unwrap().len(), 6000);
+    p.trace.clear();
+    let mut n = 0;
+    p.drop = Box::new(move |dir, s| {
+        if dir == Direction::AtoB && data_seg(s) {
+            n += 1;
+            return n == 2;
+        }
+        false
+    });
+    p.a.send(a, &[b'z'; 6000]).unwrap();
+    p.mark("A sends 6 x 1000 bytes, the 2nd is lost");
+    p.run(None);
+    assert_eq!(p.b.recv_all(b).unwrap().len(), 6000);
+    let t = p.trace_text();
+    assert!(!t.contains("1010.000"), "recovered without waiting for the RTO");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn zero_window_then_probe_then_window_update() {
+    let small = Config { rx_buffer: 2000, ..cfg() };
+    let mut p = Pair::new(cfg(), small);
+    let l = p.b.listen(80, 4).unwrap();
+    let a = p.a.connect_from(50000, (B_ADDR, 80), p.now).unwrap();
+    p.run(None);
+    let b = p.b.accept(l).unwrap().unwrap();
+    p.a.send(a, &[b'q'; 3000]).unwrap();
+    p.mark("A sends 3000 bytes, B reads nothing");
+    p.run_for(Duration::from_millis(1500));
+    p.mark("B reads 2000 bytes");
+    assert_eq!(p.b.recv_all(b).unwrap().len(), 2000);
+    p.run(None);
+    assert_eq!(p.b.recv_all(b).unwrap().len(), 1000);
+    insta::assert_snapshot!(p.trace_text());
+}
+
+#[test]
+fn time_wait_answers_a_retransmitted_fin() {
+    let mut p = Pair::new(cfg(), cfg());
+    let l = p.b.listen(80, 4).unwrap();
+    let a = p.a.connect_from(50000, (B_ADDR, 80), p.now).unwrap();
+    p.run(None);
+    let b = p.b.accept(l).unwrap().unwrap();
+    p.a.close(a).unwrap();
+    p.run_for(Duration::from_millis(50));
+    // A's ACK of B's FIN is lost: B sends its FIN again, A (in TIME-WAIT) answers.
+    let mut dropped = false;
+    p.drop = Box::new(move |dir, s| {
+        if dir == Direction::AtoB && !dropped && s.flags == tcpip_host::tcp::Flags::ACK {
+            dropped = true;
+            return true;
+        }
+        false
+    });
+    p.b.close(b).unwrap();
+    p.mark("B close");
+    p.run(None);
+    p.mark("both done");
+    assert_eq!((p.a.state(a), p.b.state(b)), (State::Closed, State::Closed));
+    insta::assert_snapshot!(p.trace_text());
+}

@@ -1054,6 +1054,12 @@ impl Connection {
         if seq_le(self.snd_una, ack)
             && (seq_lt(self.snd_wl1, seq) || (self.snd_wl1 == seq && seq_le(self.snd_wl2, ack)))
         {
+            // The window reopened without taking our probe byte: it was dropped, so
+            // send it again now rather than after a retransmission timeout.
+            if self.snd_wnd == 0 && wnd > 0 && self.snd_nxt.wrapping_sub(self.snd_una) == 1 && ack == self.snd_una {
+                self.snd_nxt = self.snd_una;
+                self.timing = None;
+            }
             self.snd_wnd = wnd;
             self.max_snd_wnd = self.max_snd_wnd.max(wnd);
             self.snd_wl1 = seq;
