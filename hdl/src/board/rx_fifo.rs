@@ -353,6 +353,42 @@ mod tests {
     }
 
     #[test]
+    fn reads_run_alongside_writes_and_rollbacks() {
+        let mut uut = new();
+        assert!(frame(&mut uut, &[0x10, 0x11, 0x12, 0x13, 0x14, 0x15], true));
+        // While frame B streams in (and is then rolled back), read A's body.
+        let mut got = vec![];
+        for b in [0xB0u8, 0xB1, 0xB2, 0xB3] {
+            got.push(uut.body_data.val().index() as u8);
+            uut.body_read.next = true;
+            uut.write.next = true;
+            uut.data.next = (b as u64).into();
+            crate::tick!(uut);
+        }
+        uut.write.next = false;
+        uut.body_read.next = false;
+        uut.finish.next = true;
+        uut.keep.next = false;
+        crate::tick!(uut);
+        uut.finish.next = false;
+        for _ in 0..30 {
+            idle(&mut uut);
+        }
+        got.extend(read_body(&mut uut));
+        assert_eq!(got, vec![0x10, 0x11, 0x12, 0x13, 0x14, 0x15]);
+        assert_eq!(read_desc(&mut uut), descriptor(6));
+        // A read strobe on an empty FIFO moves nothing.
+        uut.body_read.next = true;
+        uut.desc_read.next = true;
+        crate::tick!(uut);
+        assert!(uut.body_empty.val() && uut.desc_empty.val());
+        idle(&mut uut);
+        assert!(frame(&mut uut, &[0xC0, 0xC1], true));
+        assert_eq!(read_body(&mut uut), vec![0xC0, 0xC1]);
+        assert_eq!(read_desc(&mut uut), descriptor(2));
+    }
+
+    #[test]
     fn descriptor_space_takes_room_away() {
         let mut uut = new();
         assert!(frame(&mut uut, &[1], true));

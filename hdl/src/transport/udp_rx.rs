@@ -239,6 +239,25 @@ mod tests {
     }
 
     #[test]
+    fn a_computed_zero_sent_as_ffff_passes() {
+        // Choose the last two payload bytes so the datagram's sum is 0xFFFF: its
+        // checksum computes to 0 and is sent as 0xFFFF (RFC 768).
+        let mut d = datagram(&[1, 2, 3, 4, 0, 0]);
+        d[6..8].copy_from_slice(&[0, 0]);
+        let mut all = pseudo(d.len());
+        all.extend_from_slice(&d);
+        let fill = !ones_sum(&all);
+        d[12..14].copy_from_slice(&fill.to_be_bytes());
+        let mut all = pseudo(d.len());
+        all.extend_from_slice(&d);
+        assert_eq!(ones_sum(&all), 0xFFFF);
+        d[6..8].copy_from_slice(&[0xFF, 0xFF]);
+        let r = receive(&d);
+        assert!(r.uut.checksum_ok.val());
+        assert_eq!(r.uut.reason.val().index(), 0);
+    }
+
+    #[test]
     fn bad_checksum() {
         let good = datagram(&[1, 2, 3, 4, 5, 6, 7]);
         for at in [0, 3, 7, 8, 14] {
