@@ -513,3 +513,92 @@ fn established_fin_carrying_data_delivers_it_and_acks_the_fin() {
     assert_eq!(h.state(), State::CloseWait);
     assert_eq!(h.stack.recv_all(h.sock.unwrap()).unwrap(), b"bye");
 }
+
+// ---- every synchronized state against RST and SYN ------------------------------------
+
+/// A connection driven into `want` by the scripted peer; returns the harness and the
+/// peer's next sequence number (RCV.NXT as we see it).
+fn in_state(want: State) -> (Harness, u32) {
+    let mut h = Harness::established(plain());
+    let sock = h.sock.unwrap();
+    let fin = |h: &Harness, ack: u32| h.seg(Flags::FIN | Flags::ACK, IRS + 1, ack);
+    let rcv_nxt = match want {
+        State::Established => IRS + 1,
+        State::FinWait1 => {
+            h.stack.shutdown(sock).unwrap();
+            IRS + 1
+        }
+        State::FinWait2 => {
+            h.stack.shutdown(sock).unwrap();
+            h.recv();
+            h.send(h.seg(Flags::ACK, IRS + 1, h.our(2)));
+            IRS + 1
+        }
+        State::CloseWait => {
+            h.send(fin(&h, h.our(1)));
+            IRS + 2
+        }
+        State::Closing => {
+            h.stack.shutdown(sock).unwrap();
+            h.recv();
+            h.send(fin(&h, h.our(1)));
+            IRS + 2
+        }
+        State::LastAck => {
+            h.send(fin(&h, h.our(1)));
+            h.recv();
+            h.stack.shutdown(sock).unwrap();
+            IRS + 2
+        }
+        State::TimeWait => {
+            h.stack.shutdown(sock).unwrap();
+            h.recv();
+            h.send(fin(&h, h.our(2)));
+            IRS + 2
+        }
+        other => panic!("not a synchronized state: {other}"),
+    };
+    h.recv();
+    let _ = h.stack.events();
+    assert_eq!(h.state(), want);
+    (h, rcv_nxt)
+}
+
+const SYNCHRONIZED: [State; 7] = [
+    State::Established,
+    State::FinWait1,
+    State::FinWait2,
+    State::CloseWait,
+    State::Closing,
+    State::LastAck,
+    State::TimeWait,
+];
+
+#[test]
+fn exact_rst_closes_every_synchronized_state_with_the_rfc_error() {
+    for st in SYNCHRONIZED {
+        let (mut h, rcv_nxt) = in_state(st);
+        h.send(h.seg(Flags::RST, rcv_nxt, 0));
+        h.expect_nothing();
+        assert_eq!(h.state(), State::Closed, "RST in {st}");
+        let err = h.stack.connection(h.sock.unwrap()).and_then(|c| c.error());
+        // RFC 9293 §3.10.7.4: the user is told of a reset in ESTABLISHED, FIN-WAIT-1,
+        // FIN-WAIT-2 and CLOSE-WAIT; CLOSING, LAST-ACK and TIME-WAIT just close.
+        let told = matches!(st, State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait);
+        assert_eq!(err, if told { Some(Error::Reset) } else { None }, "error after RST in {st}");
+    }
+}
+
+#[test]
+fn in_window_rst_and_any_syn_get_a_challenge_ack_in_every_synchronized_state() {
+    for st in SYNCHRONIZED {
+        let (mut h, rcv_nxt) = in_state(st);
+        h.send(h.seg(Flags::RST, rcv_nxt + 10, 0));
+        let ack = h.one();
+        assert_eq!((ack.flags, ack.ack), (Flags::ACK, rcv_nxt), "challenge ACK for RST in {st}");
+        h.send(h.seg(Flags::SYN, rcv_nxt + 10, 0));
+        let ack = h.one();
+        assert_eq!((ack.flags, ack.ack), (Flags::ACK, rcv_nxt), "challenge ACK for SYN in {st}");
+        assert_eq!(h.state(), st, "{st} unchanged");
+    }
+}
