@@ -1,13 +1,18 @@
 //! A one-line-per-segment trace, laid out as a two-column ladder diagram:
 //!
 //! ```text
-//!      t (ms)  A                                                                B
-//!       0.000  SYN-SENT     ──SYN seq=0 win=65535 <mss 1460,ws 0,sackOK>───────▶  SYN-RECEIVED
-//!       1.000  ESTABLISHED  ◀──SYN,ACK seq=0 ack=1 win=65535 <mss 1460>────────  SYN-RECEIVED
+//!      t (ms)  A 10.0.0.1                                                        B 10.0.0.2
+//!      10.000  SYN-SENT     ──SYN seq=0 win=16384 <mss 1000,sackOK>───────────▶  SYN-RECEIVED
+//!      20.000  ESTABLISHED  ◀──SYN,ACK seq=0 ack=1 win=16384 <mss 1000,sackOK>─  SYN-RECEIVED
+//!      30.000  ESTABLISHED  ──ACK seq=1 ack=1 win=16384───────────────────────▶  ESTABLISHED
+//!      30.000  ESTABLISHED                (A sends 9 bytes)                      ESTABLISHED
+//!      30.000  ESTABLISHED  ──PSH,ACK seq=1 ack=1 len=9 win=16384─────────────✗  ESTABLISHED
+//!    1040.000  ESTABLISHED  ──PSH,ACK seq=1 ack=1 len=9 win=16384─────────────▶  ESTABLISHED
 //! ```
 //!
 //! Each line shows the time, the state of side A after the event, the segment as
-//! an arrow in its direction of travel, and the state of side B. Sequence numbers
+//! an arrow in its direction of travel, and the state of side B (the arrows are
+//! padded to 64 columns; shortened above). Sequence numbers
 //! are relative to each sender's ISN once its SYN has been seen (as Wireshark
 //! prints them), so traces read the same whatever the ISN secret. A segment lost on
 //! the wire ends in `✗` instead of reaching the other column. `tcpip demo` prints
@@ -105,5 +110,13 @@ impl Tracer {
             (Direction::BtoA, true) => format!("✗{body}{}", "─".repeat(pad)),
         };
         format!("{:>11}  {:<12} {}  {}", now.to_string(), state_a.name(), arrow, state_b.name())
+    }
+
+    /// A line without a segment (an application call, a timer), centred in the arrow
+    /// column between the two states.
+    pub fn note(&self, now: Time, state_a: State, state_b: State, what: &str) -> String {
+        let label = format!("({what})");
+        let line = format!("{:>11}  {:<12} {:^ARROW$}  {}", now.to_string(), state_a.name(), label, state_b.name());
+        line.trim_end().to_string()
     }
 }

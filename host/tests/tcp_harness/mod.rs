@@ -255,8 +255,8 @@ impl Pair {
     /// A line without a segment: an application call or a timer, with both states.
     pub fn mark(&mut self, what: &str) {
         let (sa, sb) = self.states();
-        let line = format!("{:>11}  {:<12} {:^64}  {}", self.now.to_string(), sa.name(), format!("({what})"), sb.name());
-        self.trace.push(line.trim_end().to_string());
+        let line = self.tracer.note(self.now, sa, sb, what);
+        self.trace.push(line);
     }
 
     pub fn trace_text(&self) -> String {
