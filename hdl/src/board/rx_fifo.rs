@@ -401,4 +401,27 @@ mod tests {
         assert_eq!(read_body(&mut uut), vec![1, 2]);
         assert!(uut.room.val());
     }
+
+    #[test]
+    fn room_returns_when_a_whole_descriptor_fits() {
+        let mut uut = new();
+        assert!(frame(&mut uut, &[1], true));
+        assert!(frame(&mut uut, &[2], true));
+        // 48 words used of 64: room comes back at 40 used, after the 8th word is read.
+        for read in 1..=8 {
+            assert!(!uut.room.val(), "{read} words read");
+            uut.desc_read.next = true;
+            crate::tick!(uut);
+            uut.desc_read.next = false;
+        }
+        assert!(uut.room.val());
+        assert!(frame(&mut uut, &[3], true));
+        assert!(!uut.room.val());
+        let d = read_desc(&mut uut);
+        assert_eq!(d.len(), 40 + DESCRIPTOR_WORDS);
+        assert_eq!(d[..16], descriptor(1)[8..]);
+        assert_eq!(d[16..40], descriptor(1)[..]);
+        assert_eq!(d[40..], descriptor(1)[..]);
+        assert_eq!(read_body(&mut uut), vec![1, 2, 3]);
+    }
 }
