@@ -6,6 +6,8 @@
 //! the bytes must arrive exactly, and the connection must end as RFC 9293 says: the
 //! side that closed first in TIME-WAIT, the other CLOSED (both TIME-WAIT if the FINs
 //! crossed).
+//!
+//! Set TCP_INTEROP_TRACE=1 (with `--nocapture`) to print every segment.
 
 mod tcp_harness;
 
@@ -35,9 +37,25 @@ struct Outcome {
     lost: u64,
     reordered: u64,
     elapsed: Time,
+    /// Segments advertising a zero window, sent by us and by smoltcp.
+    zero_windows: (u64, u64),
 }
 
+/// `slow_readers`: both applications read at most 4 KiB every 20 ms, so both
+/// receive windows close and each side must probe the other's zero window.
 fn run(seed: u64, we_connect: bool, ours_len: usize, smol_len: usize, loss: f64, reorder: f64) -> (Outcome, Vec<u8>, Vec<u8>) {
+    run_with(seed, we_connect, ours_len, smol_len, loss, reorder, false)
+}
+
+fn run_with(
+    seed: u64,
+    we_connect: bool,
+    ours_len: usize,
+    smol_len: usize,
+    loss: f64,
+    reorder: f64,
+    slow_readers: bool,
+) -> (Outcome, Vec<u8>, Vec<u8>) {
     let cfg = Config {
         rx_buffer: 128 * 1024,
         tx_buffer: 128 * 1024,
@@ -69,13 +87,19 @@ fn run(seed: u64, we_connect: bool, ours_len: usize, smol_len: usize, loss: f64,
     let (mut our_shut, mut smol_closed) = (false, false);
     let mut our_time_wait = false;
     let mut idle_rounds = 0;
+    let mut last_read = Time::ZERO;
+    let mut zero_windows = (0u64, 0u64);
+    let mut buf = vec![0u8; 4096];
     for _ in 0..20_000_000u64 {
         for (to_b, p) in wire.due(now) {
             if to_b {
                 smol.dev.rx.push_back(p);
             } else {
                 let s = Segment::parse_ipv4(&p).expect("smoltcp sent a packet we cannot parse");
-                if std::env::var("TRACE_RST").is_ok() {
+                if s.window == 0 && !s.flags.rst() {
+                    zero_windows.1 += 1;
+                }
+                if std::env::var("TCP_INTEROP_TRACE").is_ok() {
                     eprintln!("{now} smol->us {:?} seq {} ack {} len {} win {} {:?}", s.flags, s.seq, s.ack, s.payload.len(), s.window, s.options);
                 }
                 us.receive(&s, now);
@@ -91,7 +115,12 @@ fn run(seed: u64, we_connect: bool, ours_len: usize, smol_len: usize, loss: f64,
                     our_sent += n;
                 }
             }
-            ours_got.extend(us.recv_all(s).unwrap());
+            if !slow_readers {
+                ours_got.extend(us.recv_all(s).unwrap());
+            } else if now >= last_read + Duration::from_millis(20) {
+                let n = us.recv(s, &mut buf).unwrap_or(0);
+                ours_got.extend_from_slice(&buf[..n]);
+            }
             if our_sent == ours_len && !our_shut && us.state(s) != State::SynSent {
                 us.shutdown(s).unwrap();
                 our_shut = true;
@@ -108,12 +137,18 @@ fn run(seed: u64, we_connect: bool, ours_len: usize, smol_len: usize, loss: f64,
         if sk.can_send() && smol_sent < smol_len {
             smol_sent += sk.send_slice(&smol_data[smol_sent..]).unwrap();
         }
-        while sk.can_recv() {
-            sk.recv(|b| {
-                smol_got.extend_from_slice(b);
-                (b.len(), ())
-            })
-            .unwrap();
+        if !slow_readers {
+            while sk.can_recv() {
+                sk.recv(|b| {
+                    smol_got.extend_from_slice(b);
+                    (b.len(), ())
+                })
+                .unwrap();
+            }
+        } else if now >= last_read + Duration::from_millis(20) {
+            let n = sk.recv_slice(&mut buf).unwrap_or(0);
+            smol_got.extend_from_slice(&buf[..n]);
+            last_read = now;
         }
         if smol_sent == smol_len && !smol_closed && sk.may_send() {
             sk.close();
@@ -121,7 +156,10 @@ fn run(seed: u64, we_connect: bool, ours_len: usize, smol_len: usize, loss: f64,
         }
 
         for s in us.poll(now) {
-            if std::env::var("TRACE_RST").is_ok() {
+            if s.window == 0 && !s.flags.rst() {
+                zero_windows.0 += 1;
+            }
+            if std::env::var("TCP_INTEROP_TRACE").is_ok() {
                 eprintln!("{now} us->smol {:?} seq {} ack {} len {} win {} {:?}", s.flags, s.seq, s.ack, s.payload.len(), s.window, s.options);
             }
             wire.send(now, true, s.emit_ipv4());
@@ -146,13 +184,15 @@ fn run(seed: u64, we_connect: bool, ours_len: usize, smol_len: usize, loss: f64,
                 lost: wire.lost,
                 reordered: wire.reordered,
                 elapsed: now,
+                zero_windows,
             };
             return (o, our_data, smol_data);
         }
         assert!(now < Time::from_millis(3_600_000), "seed {seed}: no progress after an hour of simulated time: \
             ours {our_state} got {} of {smol_len}, smoltcp {smol_state} got {} of {ours_len}", ours_got.len(), smol_got.len());
 
-        let next = [wire.next_at(), us.poll_at(), smol.poll_at(now)].into_iter().flatten().min();
+        let reader_wakeup = slow_readers.then(|| last_read + Duration::from_millis(20));
+        let next = [wire.next_at(), us.poll_at(), smol.poll_at(now), reader_wakeup].into_iter().flatten().min();
         // Nothing scheduled: the applications may still have work (the last poll may
         // have opened a window), so go round again, but not forever.
         idle_rounds = if next.is_none() { idle_rounds + 1 } else { 0 };
@@ -216,4 +256,16 @@ fn heavy_loss_still_delivers_exactly() {
         let (o, our_data, smol_data) = run(seed, seed % 2 == 0, 200 * 1024, 200 * 1024, 0.15, 0.10);
         assert!(o.smol_got == our_data && o.ours_got == smol_data, "seed {seed}");
     }
+}
+
+#[test]
+fn slow_readers_on_both_sides_close_the_windows_and_probing_recovers() {
+    let mut zero = (0, 0);
+    for seed in 300..304u64 {
+        let (o, our_data, smol_data) = run_with(seed, seed % 2 == 0, 300 * 1024, 300 * 1024, 0.02, 0.02, true);
+        assert!(o.smol_got == our_data && o.ours_got == smol_data, "seed {seed}");
+        zero = (zero.0 + o.zero_windows.0, zero.1 + o.zero_windows.1);
+    }
+    // Both implementations really did close their windows at some point.
+    assert!(zero.0 > 0 && zero.1 > 0, "zero windows advertised (ours, smoltcp): {zero:?}");
 }
