@@ -1086,7 +1086,8 @@ impl Connection {
                 self.deliver(&more);
             }
         } else {
-            self.reasm.insert(off, payload);
+            // Past the range limit the bytes are dropped unacknowledged: the peer resends.
+            let _ = self.reasm.insert(off, payload);
         }
         if self.rx_off != before && !self.readable_signalled && !self.released {
             self.readable_signalled = true;

@@ -5,7 +5,13 @@
 //! wrap-around never reaches this module. Guarantees: stored ranges never overlap,
 //! bytes already stored are never overwritten (the first copy wins, as RFC 9293
 //! allows), and [`Reassembly::pop`] only ever returns bytes that start exactly at the
-//! offset asked for, so delivery stays in order.
+//! offset asked for, so delivery stays in order. At most [`MAX_RANGES`] separate
+//! ranges are kept: a peer sending tiny segments into every other gap could
+//! otherwise make each insertion cost time proportional to the window.
+
+/// Separate out-of-order ranges kept at most; data that would start another is
+/// dropped (the sender retransmits it later).
+pub const MAX_RANGES: usize = 64;
 
 #[derive(Clone, Debug, Default)]
 pub struct Reassembly {
@@ -35,11 +41,18 @@ impl Reassembly {
     }
 
     /// Store `data` at stream offset `at`, keeping whatever is already stored.
-    pub fn insert(&mut self, at: u64, data: &[u8]) {
+    /// Returns false if the data was dropped because it would start a new range
+    /// beyond [`MAX_RANGES`].
+    pub fn insert(&mut self, at: u64, data: &[u8]) -> bool {
         if data.is_empty() {
-            return;
+            return true;
         }
         let end = at + data.len() as u64;
+        if self.ranges.len() >= MAX_RANGES
+            && !self.ranges.iter().any(|(s, d)| *s <= end && at <= *s + d.len() as u64)
+        {
+            return false;
+        }
         // Collect the gaps of [at, end) not yet covered, and add each as its own piece.
         let mut cursor = at;
         let mut pieces: Vec<(u64, Vec<u8>)> = Vec::new();
@@ -69,6 +82,7 @@ impl Reassembly {
             .iter()
             .find(|(s, d)| *s <= at && at < *s + d.len() as u64)
             .map(|(s, _)| *s);
+        true
     }
 
     fn merge(&mut self) {
@@ -151,6 +165,19 @@ mod tests {
         assert_eq!(r.pop(3).as_deref(), Some(&b"def"[..]));
         assert_eq!(r.pop(6), None);
         assert_eq!(r.len(), 2);
+    }
+
+    #[test]
+    fn range_count_is_capped_but_gaps_can_still_fill() {
+        let mut r = Reassembly::new();
+        for i in 0..MAX_RANGES as u64 {
+            assert!(r.insert(10 + 2 * i, b"x"));
+        }
+        assert!(!r.insert(1000, b"y"), "a new separate range is refused");
+        assert!(r.insert(11, b"z"), "filling a gap is fine");
+        assert_eq!(r.range_count(), MAX_RANGES - 1);
+        assert!(r.insert(0, &[b'a'; 10]), "touching the first range is fine");
+        assert_eq!(r.pop(0).unwrap().len(), 13);
     }
 
     #[test]
