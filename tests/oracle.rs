@@ -310,30 +310,7 @@ fn random_frames_agree_with_etherparse() {
             Ok(parsed) => parsed,
             Err(e) => panic!("frame {n} does not parse: {e} {}", describe(&frame)),
         };
-        let dst_mac = &frame[0..6];
-        let to_us_mac = dst_mac == BOARD.mac || dst_mac == BROADCAST_MAC;
-        let ip = match &parsed.net {
-            Some(etherparse::NetSlice::Ipv4(ip)) => Some(ip.header().destination()),
-            _ => None,
-        };
-        let to_us_ip = ip.map_or(false, |ip| ip == BOARD.ip || ip == BROADCAST_IP);
-        let oversize = frame.len() + 4
-            > if frame[12..14] == [0x81, 0] {
-                1522
-            } else {
-                1518
-            };
-        let expect_accept = to_us_mac
-            && !oversize
-            && match &parsed.transport {
-                Some(
-                    TransportSlice::Tcp(_) | TransportSlice::Udp(_) | TransportSlice::Icmpv4(_),
-                ) => to_us_ip,
-                _ => parsed
-                    .net
-                    .as_ref()
-                    .map_or(false, |n| matches!(n, etherparse::NetSlice::Arp(_))),
-            };
+        let expect_accept = etherparse_accepts(&frame, &BOARD);
         assert_eq!(
             got.report.verdict == "accept",
             expect_accept,

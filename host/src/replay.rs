@@ -41,9 +41,10 @@ pub struct ReplayArgs {
     #[arg(long, value_enum, default_value_t = FcsArg::Append)]
     pub fcs: FcsArg,
     /// Write the frames the board transmitted in answer (ARP and echo replies) as a pcap.
+    /// Not available yet: the simulated board has no transmit path.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Which model of the hardware runs.
+    /// Which model of the hardware runs (only rust for now).
     #[arg(long, value_enum, default_value_t = Backend::Rust)]
     pub backend: Backend,
 }
@@ -58,7 +59,7 @@ pub enum FcsArg {
 pub enum Backend {
     /// The RustHDL simulation.
     Rust,
-    /// The generated Verilog under Verilator.
+    /// The generated Verilog under Verilator (not available yet).
     Verilator,
 }
 

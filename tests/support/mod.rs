@@ -563,6 +563,50 @@ fn parse_icmp(l4: &L4, report: &mut FrameReport, first: &mut Option<DropReason>)
     }
 }
 
+/// Whether a frame is one the board must accept, judged by etherparse alone and without
+/// the oracle's rules: etherparse parses all of it, it fits the size limits, it is for
+/// our MAC (or broadcast) and is ARP, or TCP/UDP/ICMP for our IP (or broadcast), and
+/// every checksum equals what etherparse computes. Used as a second, simpler judge.
+pub fn etherparse_accepts(frame: &[u8], config: &Config) -> bool {
+    use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+    let Ok(packet) = SlicedPacket::from_ethernet(frame) else {
+        return false;
+    };
+    let tagged = frame[12..14] == [0x81, 0x00];
+    let size_ok = frame.len() >= 60 && frame.len() + 4 <= if tagged { 1522 } else { 1518 };
+    let dst_mac = &frame[0..6];
+    let mac_ok = config.promiscuous || dst_mac == config.mac || dst_mac == BROADCAST_MAC;
+    if !size_ok || !mac_ok {
+        return false;
+    }
+    let ip = match &packet.net {
+        Some(NetSlice::Arp(_)) => return packet.vlan_ids().len() <= 1,
+        Some(NetSlice::Ipv4(ip)) if packet.vlan_ids().len() <= 1 => ip,
+        _ => return false,
+    };
+    let header = ip.header().to_header();
+    let dst = header.destination;
+    let ip_ok = config.promiscuous || dst == config.ip || dst == BROADCAST_IP;
+    if !ip_ok || header.calc_header_checksum() != header.header_checksum {
+        return false;
+    }
+    match &packet.transport {
+        Some(TransportSlice::Tcp(tcp)) => {
+            let want = tcp.to_header().calc_checksum_ipv4(&header, tcp.payload());
+            want.is_ok_and(|c| c == tcp.checksum())
+        }
+        Some(TransportSlice::Udp(udp)) => {
+            let want = udp.to_header().calc_checksum_ipv4(&header, udp.payload());
+            udp.checksum() == 0 || want.is_ok_and(|c| c == udp.checksum())
+        }
+        Some(TransportSlice::Icmpv4(icmp)) => {
+            let want = etherparse::Icmpv4Header::with_checksum(icmp.icmp_type(), icmp.payload());
+            want.checksum == icmp.checksum()
+        }
+        _ => false, // fragments, other protocols
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Frame builders
 
