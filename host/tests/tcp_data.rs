@@ -319,3 +319,69 @@ fn listener_becomes_readable_when_a_connection_is_ready_to_accept() {
     h.send(h.seg(Flags::ACK, IRS + 1, iss + 1));
     assert!(h.stack.events().contains(&(l, Event::Readable)));
 }
+
+#[test]
+fn sack_scoreboard_retransmits_the_second_hole_without_waiting_for_a_partial_ack() {
+    let cfg = Config { sack: true, tx_buffer: 64 * 1024, ..plain() };
+    let opts = TcpOptions { mss: Some(1460), sack_permitted: true, ..TcpOptions::default() };
+    let mut h = Harness::established_opts(cfg, opts);
+    let sock = h.sock.unwrap();
+    // Grow cwnd to six segments: three segments acknowledged one by one.
+    h.stack.send(sock, &[1u8; 3 * 1460]).unwrap();
+    assert_eq!(h.recv().len(), 3);
+    for k in 1..=3u32 {
+        let mut a = h.seg(Flags::ACK, IRS + 1, h.our(1 + k * 1460));
+        a.window = 65535;
+        h.send(a);
+    }
+    h.recv();
+    let base = 1 + 3 * 1460;
+    let iss = h.iss;
+    let s = move |k: u32| iss.wrapping_add(base + (k - 1) * 1460);
+    h.stack.send(sock, &[2u8; 6 * 1460]).unwrap();
+    assert_eq!(h.recv().len(), 6);
+    // Segments 1 and 3 are lost; the peer reports what it holds.
+    let dup = |h: &Harness, blocks: Vec<(u32, u32)>| {
+        let mut d = h.seg(Flags::ACK, IRS + 1, s(1));
+        d.window = 65535;
+        d.options.sack_blocks = blocks;
+        d
+    };
+    h.send(dup(&h, vec![(s(2), s(3))]));
+    h.send(dup(&h, vec![(s(4), s(5)), (s(2), s(3))]));
+    h.expect_nothing();
+    h.send(dup(&h, vec![(s(4), s(6)), (s(2), s(3))]));
+    let fr = h.one();
+    assert_eq!((fr.seq, fr.payload.len()), (s(1), 1460), "fast retransmit of the first hole");
+    h.send(dup(&h, vec![(s(4), s(7)), (s(2), s(3))]));
+    let hole = h.one();
+    assert_eq!((hole.seq, hole.payload.len()), (s(3), 1460), "second hole, from the scoreboard");
+    // A further duplicate ACK finds no hole left to resend.
+    h.send(dup(&h, vec![(s(4), s(7)), (s(2), s(3))]));
+    h.expect_nothing();
+}
+
+#[test]
+fn a_retransmission_carrying_newly_queued_bytes_counts_them_as_sent() {
+    let mut h = Harness::established(plain());
+    let sock = h.sock.unwrap();
+    let ack = |h: &Harness, n: u32| {
+        let mut a = h.seg(Flags::ACK, IRS + 1, h.our(n));
+        a.window = 100;
+        a
+    };
+    h.send(ack(&h, 1));
+    h.stack.send(sock, &[3u8; 100]).unwrap();
+    assert_eq!(h.one().payload.len(), 100);
+    h.stack.send(sock, b"!").unwrap();
+    h.expect_nothing(); // the window is full
+    for _ in 0..3 {
+        h.send(ack(&h, 1));
+    }
+    let re = h.one();
+    assert_eq!((re.seq, re.payload.len()), (h.our(1), 101), "resent with the queued byte");
+    // The peer acknowledges all 101 bytes: that is not an ACK of unsent data.
+    h.send(ack(&h, 102));
+    h.expect_nothing();
+    assert_eq!(h.stack.connection(sock).unwrap().send_queue(), 0);
+}

@@ -182,6 +182,7 @@ fn lossy_pair(seed: u64, loss: u32, a_len: usize, b_len: usize) -> Result<(), Te
         min_rto: Duration::from_millis(50),
         max_rto: Duration::from_secs(2),
         max_retries: 40,
+        sack: true,
         ..plain()
     };
     let mut p = Pair::new(cfg, cfg);
@@ -237,4 +238,5 @@ proptest! {
         lossy_pair(seed, loss, a_len, b_len)?;
     }
 }
+
 

@@ -172,6 +172,13 @@ pub struct Connection {
     time_wait_at: Option<Time>,
     ack_now: bool,
     retransmit_first: bool,
+    /// SACK scoreboard (RFC 6675, simplified): ranges above SND.UNA the peer holds,
+    /// sorted, merged.
+    sacked: Vec<(u32, u32)>,
+    /// Everything below this was retransmitted in the current loss recovery.
+    rexmit_high: u32,
+    /// Retransmit the next hole the scoreboard shows.
+    retransmit_hole: bool,
     /// Control segments decided during input processing (RST answers).
     outbox: Vec<Segment>,
     events: Vec<Event>,
@@ -232,6 +239,9 @@ impl Connection {
             time_wait_at: None,
             ack_now: false,
             retransmit_first: false,
+            sacked: Vec::new(),
+            rexmit_high: iss,
+            retransmit_hole: false,
             outbox: Vec::new(),
             events: Vec::new(),
             readable_signalled: false,
@@ -318,6 +328,7 @@ impl Connection {
             self.time_wait_at = None;
             self.ack_now = false;
             self.retransmit_first = false;
+            self.retransmit_hole = false;
         }
     }
 
@@ -613,13 +624,27 @@ impl Connection {
                     self.timing = None;
                 }
                 let end = s.seq.wrapping_add(s.seq_len());
-                if seq_gt(end, self.snd_nxt) {
-                    self.snd_nxt = end;
+                self.note_sent(end);
+                if seq_gt(end, self.rexmit_high) {
+                    self.rexmit_high = end;
                 }
                 out.push(s);
             }
         }
         self.retransmit_first = false;
+        if self.retransmit_hole {
+            self.retransmit_hole = false;
+            if let Some((seq, len)) = self.next_hole() {
+                let s = self.data_segment(seq, len, now);
+                let end = seq.wrapping_add(s.seq_len());
+                if self.timing.map(|(t, _)| seq_le(t, end)).unwrap_or(false) {
+                    self.timing = None;
+                }
+                self.note_sent(end);
+                self.rexmit_high = end;
+                out.push(s);
+            }
+        }
 
         while let Some(len) = self.next_send() {
             let s = self.data_segment(self.snd_nxt, len, now);
@@ -647,6 +672,59 @@ impl Connection {
             self.persist_at = None;
             self.persist_backoff = 0;
         }
+    }
+
+    /// A retransmission may carry bytes queued since the original was sent (it takes
+    /// up to an MSS of what is there): keep SND.NXT and SND.MAX past them, or the
+    /// peer's ACK of those bytes would look like an ACK of unsent data.
+    fn note_sent(&mut self, end: u32) {
+        if seq_gt(end, self.snd_nxt) {
+            self.snd_nxt = end;
+        }
+        if seq_gt(end, self.snd_max) {
+            self.snd_max = end;
+        }
+    }
+
+    /// The first stretch below the highest SACKed byte that the peer lacks and we have
+    /// not yet retransmitted in this recovery: (sequence, length up to one MSS).
+    fn next_hole(&self) -> Option<(u32, u32)> {
+        let mut start = if seq_gt(self.rexmit_high, self.snd_una) { self.rexmit_high } else { self.snd_una };
+        for &(l, r) in &self.sacked {
+            if seq_lt(start, l) {
+                return Some((start, l.wrapping_sub(start).min(self.send_mss)));
+            }
+            if seq_lt(start, r) {
+                start = r;
+            }
+        }
+        None
+    }
+
+    /// Merge the peer's SACK blocks into the scoreboard, ignoring any that are not
+    /// strictly inside (SND.UNA, SND.MAX] (stale, D-SACK or forged).
+    fn take_sack(&mut self, blocks: &[(u32, u32)]) {
+        for &(l, r) in blocks {
+            if !seq_lt(l, r) || !seq_gt(r, self.snd_una) || seq_gt(r, self.snd_max) {
+                continue;
+            }
+            let l = if seq_lt(l, self.snd_una) { self.snd_una } else { l };
+            self.sacked.push((l, r));
+        }
+        let base = self.snd_una;
+        self.sacked.sort_by_key(|&(l, _)| l.wrapping_sub(base));
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(self.sacked.len());
+        for (l, r) in self.sacked.drain(..) {
+            match merged.last_mut() {
+                Some((_, mr)) if seq_le(l, *mr) => {
+                    if seq_gt(r, *mr) {
+                        *mr = r;
+                    }
+                }
+                _ => merged.push((l, r)),
+            }
+        }
+        self.sacked = merged;
     }
 
     /// Nothing in flight, data waiting, window closed: the persist timer must run.
@@ -712,6 +790,9 @@ impl Connection {
                 self.timing = None;
                 if self.state.is_synchronized() {
                     self.cc.on_timeout(self.flight(), self.snd_max);
+                    // The peer may renege on SACKed data (RFC 2018 §8): start afresh.
+                    self.sacked.clear();
+                    self.rexmit_high = self.snd_una;
                     // Go back N: everything after SND.UNA is sent again as the window allows.
                     self.snd_nxt = self.snd_una;
                 } else {
@@ -726,7 +807,7 @@ impl Connection {
         if self.state == State::Closed {
             return if self.outbox.is_empty() { None } else { Some(Time::ZERO) };
         }
-        if self.ack_now || self.retransmit_first || !self.outbox.is_empty() {
+        if self.ack_now || self.retransmit_first || self.retransmit_hole || !self.outbox.is_empty() {
             return Some(Time::ZERO);
         }
         if matches!(self.state, State::SynSent | State::SynReceived) && self.snd_nxt == self.iss {
@@ -1009,6 +1090,13 @@ impl Connection {
         let ack = seg.ack;
         let seq = seg.seq;
         let wnd = (seg.window as u32) << self.snd_shift;
+        if self.sack_ok && !seg.options.sack_blocks.is_empty() && seq_le(ack, self.snd_max) {
+            let una = if seq_gt(ack, self.snd_una) { ack } else { self.snd_una };
+            let saved = self.snd_una;
+            self.snd_una = una;
+            self.take_sack(&seg.options.sack_blocks);
+            self.snd_una = saved;
+        }
         if seq_gt(ack, self.snd_una) {
             let acked = ack.wrapping_sub(self.snd_una);
             let flight = self.flight();
@@ -1029,8 +1117,20 @@ impl Connection {
             self.persist_backoff = 0;
             // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart.
             self.rto_at = if ack == self.snd_max { None } else { Some(now + self.rtt.rto()) };
+            self.sacked.retain(|&(_, r)| seq_gt(r, ack));
+            if let Some(first) = self.sacked.first_mut() {
+                if seq_lt(first.0, ack) {
+                    first.0 = ack;
+                }
+            }
             if self.cc.on_new_ack(ack, acked, flight) == AckAction::RetransmitFirst {
-                self.retransmit_first = true;
+                // Partial ACK: with a scoreboard, the next hole not yet resent;
+                // without, the segment at SND.UNA (RFC 6582).
+                if self.sacked.is_empty() {
+                    self.retransmit_first = true;
+                } else {
+                    self.retransmit_hole = true;
+                }
             }
             if data > 0 && !self.writable_signalled && !self.tx_closed {
                 self.writable_signalled = true;
@@ -1042,8 +1142,17 @@ impl Connection {
             && wnd == self.snd_wnd
             && self.state.is_synchronized()
         {
-            if self.cc.on_dup_ack(ack, self.snd_max, self.flight()) == AckAction::RetransmitFirst {
-                self.retransmit_first = true;
+            match self.cc.on_dup_ack(ack, self.snd_max, self.flight()) {
+                AckAction::RetransmitFirst => {
+                    // Fast retransmit starts a recovery episode.
+                    self.rexmit_high = self.snd_una;
+                    self.retransmit_first = true;
+                }
+                // Each further duplicate ACK in recovery clocks out one more hole.
+                AckAction::Nothing if self.cc.in_recovery() && !self.sacked.is_empty() => {
+                    self.retransmit_hole = true;
+                }
+                AckAction::Nothing => {}
             }
         }
         // A zero-window answer to our probe proves the peer alive: keep probing.
