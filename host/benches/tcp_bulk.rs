@@ -17,7 +17,6 @@ use std::time::Duration;
 use tcpip_host::tcp::{Config, Segment, Stack, Time};
 
 #[path = "../tests/tcp_harness/smol.rs"]
-#[allow(dead_code)]
 mod smol;
 
 const BYTES: usize = 4 << 20;
@@ -56,8 +55,7 @@ fn ours(through_bytes: bool) -> u64 {
             }
         }
         let mut moved = false;
-        for (from_a, deliver) in [(true, ()), (false, ())] {
-            let _ = deliver;
+        for from_a in [true, false] {
             out.clear();
             if from_a { a.poll_into(now, &mut out) } else { b.poll_into(now, &mut out) }
             for s in out.drain(..) {

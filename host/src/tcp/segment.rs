@@ -329,8 +329,11 @@ fn write_ipv4_header(out: &mut Vec<u8>, src: [u8; 4], dst: [u8; 4], proto: u8, l
     out[start + 10..start + 12].copy_from_slice(&c.to_be_bytes());
 }
 
-/// Source, destination, protocol and payload of an IPv4 packet.
-pub fn parse_ipv4_header(p: &[u8]) -> Result<([u8; 4], [u8; 4], u8, &[u8]), ParseError> {
+/// Source address, destination address, protocol and payload of an IPv4 packet.
+pub type Ipv4Parts<'a> = ([u8; 4], [u8; 4], u8, &'a [u8]);
+
+/// Split an IPv4 packet into its addresses, protocol and payload.
+pub fn parse_ipv4_header(p: &[u8]) -> Result<Ipv4Parts<'_>, ParseError> {
     if p.len() < 20 {
         return Err(ParseError::Truncated);
     }

@@ -68,7 +68,7 @@ struct Listener {
 enum Socket {
     Listener(Listener),
     /// `from` is the listener whose backlog holds it, until accepted.
-    Conn { conn: Connection, from: Option<SocketId> },
+    Conn { conn: Box<Connection>, from: Option<SocketId> },
 }
 
 #[derive(Debug)]
@@ -265,7 +265,7 @@ impl Stack {
         }
         let local = (self.addr, local_port);
         let iss = self.isn.isn(local, remote, now);
-        let conn = Connection::connect(self.cfg, local, remote, iss);
+        let conn = Box::new(Connection::connect(self.cfg, local, remote, iss));
         let id = self.alloc(Socket::Conn { conn, from: None });
         self.conns.insert(tuple, id);
         self.collect(id);
@@ -369,7 +369,7 @@ impl Stack {
                         return;
                     }
                     let iss = self.isn.isn((seg.dst_addr, seg.dst_port), (seg.src_addr, seg.src_port), now);
-                    let conn = Connection::accept_syn(self.cfg, seg, iss);
+                    let conn = Box::new(Connection::accept_syn(self.cfg, seg, iss));
                     let id = self.alloc(Socket::Conn { conn, from: Some(listener) });
                     self.conns.insert(tuple, id);
                     self.collect(id);

@@ -155,12 +155,15 @@ pub struct Pair {
     in_flight: Vec<(Time, u64, Direction, Segment)>,
     sent: u64,
     /// Called for every segment sent; true drops it.
-    pub drop: Box<dyn FnMut(Direction, &Segment) -> bool>,
+    pub drop: DropFn,
     /// Called for every segment sent; returns extra delay (to reorder).
-    pub hold: Box<dyn FnMut(Direction, &Segment) -> Duration>,
+    pub hold: HoldFn,
     tracer: Tracer,
     pub trace: Vec<String>,
 }
+
+pub type DropFn = Box<dyn FnMut(Direction, &Segment) -> bool>;
+pub type HoldFn = Box<dyn FnMut(Direction, &Segment) -> Duration>;
 
 pub const A_ADDR: [u8; 4] = [10, 0, 0, 1];
 pub const B_ADDR: [u8; 4] = [10, 0, 0, 2];
