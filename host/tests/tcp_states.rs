@@ -602,3 +602,19 @@ fn in_window_rst_and_any_syn_get_a_challenge_ack_in_every_synchronized_state() {
         assert_eq!(h.state(), st, "{st} unchanged");
     }
 }
+
+#[test]
+fn challenge_acks_are_rate_limited_rfc5961_section_7() {
+    let mut h = Harness::established(plain());
+    let mut answered = 0;
+    for i in 0..50 {
+        h.send(h.seg(Flags::RST, IRS + 100 + i, 0));
+        answered += h.recv().len();
+    }
+    assert_eq!(answered, tcpip_host::tcp::connection::CHALLENGE_ACK_LIMIT as usize);
+    // A second later the budget is back.
+    h.advance(Duration::from_secs(1));
+    h.send(h.seg(Flags::SYN, IRS + 7, 0));
+    assert_eq!(h.recv().len(), 1);
+    assert_eq!(h.state(), State::Established);
+}

@@ -17,6 +17,9 @@ use super::time::Time;
 use std::collections::VecDeque;
 use std::time::Duration;
 
+/// Challenge ACKs sent per second at most (RFC 5961 §7 suggests a small number).
+pub const CHALLENGE_ACK_LIMIT: u32 = 10;
+
 /// An address and port.
 pub type Endpoint = ([u8; 4], u16);
 
@@ -179,6 +182,9 @@ pub struct Connection {
     rexmit_high: u32,
     /// Retransmit the next hole the scoreboard shows.
     retransmit_hole: bool,
+    /// Start and count of the current challenge-ACK second (RFC 5961 §7).
+    challenge_since: Time,
+    challenge_count: u32,
     /// Control segments decided during input processing (RST answers).
     outbox: Vec<Segment>,
     events: Vec<Event>,
@@ -242,6 +248,8 @@ impl Connection {
             sacked: Vec::new(),
             rexmit_high: iss,
             retransmit_hole: false,
+            challenge_since: Time::ZERO,
+            challenge_count: 0,
             outbox: Vec::new(),
             events: Vec::new(),
             readable_signalled: false,
@@ -986,7 +994,7 @@ impl Connection {
         // challenge ACK (RFC 5961 §3.2), so a blind attacker must guess RCV.NXT exactly.
         if f.rst() {
             if seg.seq != self.rcv_nxt {
-                self.ack_now = true;
+                self.challenge_ack(now);
                 return;
             }
             match self.state {
@@ -1009,7 +1017,7 @@ impl Connection {
             if self.state == State::SynReceived && self.passive {
                 self.set_state(State::Closed);
             } else {
-                self.ack_now = true;
+                self.challenge_ack(now);
             }
             return;
         }
@@ -1037,7 +1045,7 @@ impl Connection {
         }
         if seq_lt(seg.ack, self.snd_una.wrapping_sub(self.max_snd_wnd)) {
             // Too old to be a real duplicate: challenge ACK (RFC 5961 §5.2).
-            self.ack_now = true;
+            self.challenge_ack(now);
             return;
         }
         self.process_ack(seg, payload.is_empty() && !fin, now);
@@ -1074,6 +1082,20 @@ impl Connection {
                 State::FinWait2 => self.enter_time_wait(now),
                 _ => {}
             }
+        }
+    }
+
+    /// Answer a suspicious segment with an ACK, at most `CHALLENGE_ACK_LIMIT` per
+    /// second (RFC 5961 §7), so a flood of forged segments cannot turn us into a
+    /// flood of ACKs.
+    fn challenge_ack(&mut self, now: Time) {
+        if now.since(self.challenge_since) >= Duration::from_secs(1) {
+            self.challenge_since = now;
+            self.challenge_count = 0;
+        }
+        if self.challenge_count < CHALLENGE_ACK_LIMIT {
+            self.challenge_count += 1;
+            self.ack_now = true;
         }
     }
 

@@ -13,7 +13,8 @@
 //! - **The whole state machine.** All eleven states of RFC 9293 with the event
 //!   processing of §3.10, simultaneous open and close included; ISNs per RFC 6528;
 //!   retransmission per RFC 6298; NewReno per RFC 5681/6582; window scaling and MSS;
-//!   zero-window probing; RFC 5961 checks against blind RST, SYN and data injection.
+//!   zero-window probing; RFC 5961 checks against blind RST, SYN and data injection,
+//!   with challenge ACKs rate-limited.
 //! - **Any input is safe.** No segment, however malformed, panics the engine or
 //!   changes bytes already delivered to the application: data is delivered in
 //!   order, exactly once, and only from inside the receive window.
@@ -21,8 +22,8 @@
 //! Deliberately left out, for now: the timestamp option (RFC 7323 §3, neither
 //! offered nor used), urgent data (the URG bit and pointer are ignored, the bytes
 //! delivered as ordinary data), delayed ACKs (every poll that received data sends
-//! one ACK), challenge-ACK rate limiting (RFC 5961 §7), reopening a connection from
-//! TIME-WAIT on a new SYN (RFC 6191), and randomised ephemeral ports (RFC 6056).
+//! one ACK), reopening a connection from TIME-WAIT on a new SYN (RFC 6191), and
+//! randomised ephemeral ports (RFC 6056).
 //! SACK is negotiated, reported to the peer and used during loss recovery, in a
 //! simplified form of RFC 6675 (one hole per incoming ACK, no pipe estimate).
 
