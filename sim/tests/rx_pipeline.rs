@@ -131,3 +131,62 @@ fn udp_and_bad_checksums() {
         (1, 1, 1, 1)
     );
 }
+
+/// A frame of nothing but an FCS, a good datagram, a runt, another good datagram: both
+/// good datagrams reach the FIFO whole (a rollback must not undo a commit in progress).
+#[test]
+fn tiny_frames_and_runts_do_not_disturb_commits() {
+    let mut sim = sim();
+    sim.push_frame(&[0, 0, 0, 0], Fcs::Present);
+    sim.push_frame(&udp_frame(b"first"), Fcs::Append);
+    let mut runt = tcp_frame(b"");
+    runt.truncate(42);
+    let fcs = tcpip_hdl::link::crc32::crc32_ieee(&runt);
+    runt.extend_from_slice(&fcs.to_le_bytes());
+    sim.push_frame(&runt, Fcs::Present);
+    sim.push_frame(&udp_frame(b"second"), Fcs::Append);
+    sim.flush();
+    let reasons: Vec<_> = sim.take_reports().iter().map(|r| r.drop_reason).collect();
+    assert_eq!(
+        reasons,
+        vec![Some(DropReason::Runt), None, Some(DropReason::Runt), None]
+    );
+    let bodies: Vec<Vec<u8>> = sim.take_segments().into_iter().map(|s| s.body).collect();
+    assert_eq!(bodies, vec![b"first".to_vec(), b"second".to_vec()]);
+}
+
+#[test]
+fn unpadded_udp_runt_between_good_datagrams() {
+    let mut sim = sim();
+    sim.push_frame(&udp_frame(b"first"), Fcs::Append);
+    let mut runt = udp_frame(&[9u8; 10]);
+    let fcs = tcpip_hdl::link::crc32::crc32_ieee(&runt);
+    runt.extend_from_slice(&fcs.to_le_bytes());
+    sim.push_frame(&runt, Fcs::Present);
+    sim.push_frame(&udp_frame(b"second"), Fcs::Append);
+    sim.flush();
+    let reasons: Vec<_> = sim.take_reports().iter().map(|r| r.drop_reason).collect();
+    assert_eq!(reasons, vec![None, Some(DropReason::Runt), None]);
+    let bodies: Vec<Vec<u8>> = sim.take_segments().into_iter().map(|s| s.body).collect();
+    assert_eq!(bodies, vec![b"first".to_vec(), b"second".to_vec()]);
+}
+
+#[test]
+fn options_after_an_unpadded_udp_runt() {
+    for len in 0..18 {
+        let mut sim = sim();
+        let mut runt = udp_frame(&vec![9u8; len]);
+        let fcs = tcpip_hdl::link::crc32::crc32_ieee(&runt);
+        runt.extend_from_slice(&fcs.to_le_bytes());
+        sim.push_frame(&runt, Fcs::Present);
+        sim.push_frame(&tcp_frame(b"after"), Fcs::Append);
+        sim.flush();
+        let reports = sim.take_reports();
+        let tcp = reports[1].tcp.as_ref().unwrap();
+        assert_eq!(
+            (tcp.mss, tcp.window_scale, tcp.timestamps),
+            (Some(1460), Some(7), Some((111, 222))),
+            "runt payload {len}"
+        );
+    }
+}

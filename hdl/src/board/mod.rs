@@ -1,3 +1,5 @@
 //! Board level: the receive FIFO toward the host, counters, (later) UART, link framing, top.
 pub mod rx_counters;
 pub mod rx_fifo;
+pub mod uart_rx;
+pub mod uart_tx;

@@ -2,10 +2,13 @@
 //! committed whole or not at all.
 //!
 //! Body bytes are written as they stream past, before anyone knows whether the frame is
-//! good. At `finish` the frame is either kept (its descriptor is written, then both
-//! write pointers commit) or rolled back (the body write pointer returns to the last
-//! commit). The reader sees only committed segments, so a bad or truncated frame never
-//! shows half a segment. `room` says whether the frame in progress fits: the body did
+//! good. At `finish` the frame is either kept (its body commits at once, its descriptor
+//! follows over the next 24 clocks and commits with its last word) or rolled back (the
+//! body write pointer returns to the last commit). The reader takes a descriptor first
+//! and then its body, and sees only committed data, so a bad or truncated frame never
+//! shows half a segment. A kept frame is at least 84 clocks long on the wire, so a
+//! second descriptor never starts before the first is written; a runt may end sooner,
+//! and only rolls back. `room` says whether the frame in progress fits: the body did
 //! not overflow and a descriptor fits; the caller keeps a frame only with room, and
 //! counts the rest as `fifo_full`.
 //!
@@ -52,7 +55,7 @@ pub struct RxFifo<const B: usize, const BP1: usize, const D: usize, const DP1: u
     desc_rd_next: Signal<Local, Bits<DP1>>,
     body_size: Constant<Bits<BP1>>,
     desc_limit: Constant<Bits<DP1>>,
-    desc_words: Constant<Bits<5>>,
+    last_word: Constant<Bits<5>>,
 }
 
 impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Default
@@ -104,7 +107,7 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Default
             desc_rd_next: Default::default(),
             body_size: Constant::new((1u64 << B).into()),
             desc_limit: Constant::new(((1u64 << D) - DESCRIPTOR_WORDS as u64).into()),
-            desc_words: Constant::new((DESCRIPTOR_WORDS as u64).into()),
+            last_word: Constant::new((DESCRIPTOR_WORDS as u64 - 1).into()),
         }
     }
 }
@@ -151,6 +154,9 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
         if self.finish.val() {
             self.overflow.d.next = false;
             if self.keep.val() & self.room.val() {
+                // The body is complete: commit it now, so that a frame ending while the
+                // descriptor is written (a runt can be that short) rolls back to here.
+                self.body_committed.d.next = self.body_wr.q.val();
                 self.writing_desc.d.next = true;
                 self.word_index.d.next = 0.into();
                 self.body_len.d.next =
@@ -169,15 +175,11 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
         if self.writing_desc.q.val() {
             self.desc_wr.d.next = self.desc_wr.q.val() + 1;
             self.word_index.d.next = self.word_index.q.val() + 1;
-            if self.word_index.q.val() == (self.desc_words.val() - 1) {
+            // The descriptor is visible once its last word is written.
+            if self.word_index.q.val() == self.last_word.val() {
                 self.writing_desc.d.next = false;
+                self.desc_committed.d.next = self.desc_wr.q.val() + 1;
             }
-        }
-        // Commit one clock after the last descriptor word is in the RAM.
-        if !self.writing_desc.q.val() & (self.word_index.q.val() == self.desc_words.val()) {
-            self.desc_committed.d.next = self.desc_wr.q.val();
-            self.body_committed.d.next = self.body_wr.q.val();
-            self.word_index.d.next = 0.into();
         }
         // First-word-fall-through reads: the RAM is always reading the head, or the next
         // one when the head is being taken.
@@ -294,6 +296,7 @@ mod tests {
             uut.write.next = true;
             uut.data.next = (b as u64).into();
             crate::tick!(uut);
+            assert!(uut.body_empty.val(), "body before the frame is kept");
         }
         uut.write.next = false;
         uut.finish.next = true;
@@ -301,16 +304,52 @@ mod tests {
         crate::tick!(uut);
         uut.finish.next = false;
         uut.keep.next = false;
+        // The body commits at `finish`; its descriptor only with its last word.
+        assert!(!uut.body_empty.val());
         let mut clocks = 0;
         while uut.desc_empty.val() {
-            assert!(uut.body_empty.val(), "body before its descriptor");
             idle(&mut uut);
             clocks += 1;
             assert!(clocks < 40);
         }
-        assert!(clocks >= DESCRIPTOR_WORDS);
+        assert!(clocks >= DESCRIPTOR_WORDS - 1);
         assert_eq!(read_body(&mut uut), vec![7, 8, 9]);
         assert_eq!(read_desc(&mut uut), descriptor(3));
+    }
+
+    /// A runt can end while the previous frame's descriptor is still being written: its
+    /// rollback must not take the kept body with it.
+    #[test]
+    fn rollback_during_a_descriptor_write_keeps_the_committed_body() {
+        let mut uut = new();
+        // One clock with the descriptor source answering, as `idle` does.
+        let step = |uut: &mut Fifo, write: Option<u8>, finish: bool, keep: bool| {
+            uut.write.next = write.is_some();
+            uut.data.next = (write.unwrap_or(0) as u64).into();
+            uut.finish.next = finish;
+            uut.keep.next = keep;
+            let i = uut.desc_index.val().index() as u64;
+            uut.desc_word.next = (0xD000 | i).into();
+            crate::tick!(*uut);
+        };
+        for b in [1, 2, 3] {
+            step(&mut uut, Some(b), false, false);
+        }
+        step(&mut uut, None, true, true);
+        for _ in 0..5 {
+            step(&mut uut, None, false, false);
+        }
+        // A one-byte runt ends ten clocks into the descriptor write, and rolls back.
+        step(&mut uut, Some(0xEE), false, false);
+        step(&mut uut, None, true, false);
+        for _ in 0..30 {
+            step(&mut uut, None, false, false);
+        }
+        assert!(frame(&mut uut, &[4, 5], true));
+        let mut want = descriptor(3);
+        want.extend(descriptor(2));
+        assert_eq!(read_desc(&mut uut), want);
+        assert_eq!(read_body(&mut uut), vec![1, 2, 3, 4, 5]);
     }
 
     #[test]

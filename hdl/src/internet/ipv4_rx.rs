@@ -43,7 +43,8 @@ pub struct Ipv4Rx {
     pub l4_len: Signal<Out, Bits<16>>,
     /// Pseudo-header sum (unfolded), final before the first transport byte.
     pub pseudo_sum: Signal<Out, Bits<17>>,
-    /// Not a fragment, header sane: the transport blocks may parse this datagram.
+    /// Not a fragment, header sane, total length covers the header: the transport
+    /// blocks may parse this datagram.
     pub l4_parse: Signal<Out, Bit>,
     /// The 20-byte fixed header arrived: the frame reports an IPv4 layer.
     pub header_done: Signal<Out, Bit>,
@@ -273,10 +274,12 @@ impl Logic for Ipv4Rx {
         self.header_ok.next = self.header_sum.ok.val();
         self.l4_len.next = self.l4_len_r.q.val();
         self.pseudo_sum.next = self.pseudo.acc.val();
+        // A total length below the header leaves no transport message to parse.
         self.l4_parse.next = self.is_ipv4.val()
             & (self.version_r.q.val() == 4)
             & (self.ihl_r.q.val() >= 5)
-            & (self.frag_r.q.val().get_bits::<14>(0) == 0);
+            & (self.frag_r.q.val().get_bits::<14>(0) == 0)
+            & (self.total_len_r.q.val() >= bit_cast::<16, 8>(self.header_len.q.val()));
         self.header_done.next = self.done_r.q.val();
         self.reason.next = self.reason_r.q.val();
     }

@@ -151,11 +151,6 @@ impl Logic for TcpRx {
         }
         if self.valid.val() & !self.mid_frame.q.val() {
             self.offset.d.next = 0.into();
-            self.opt_state.d.next = 0.into();
-            self.mss_p.d.next = false;
-            self.ws_p.d.next = false;
-            self.sack_p.d.next = false;
-            self.ts_p.d.next = false;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
         }
@@ -163,6 +158,16 @@ impl Logic for TcpRx {
             self.prev.d.next = self.data.val();
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off.val() + 1;
+            }
+            // Option results are cleared where the segment starts, not where the frame
+            // starts: the FIFO copies them into the descriptor up to 32 clocks after the
+            // frame ends, when the next frame may already have begun.
+            if self.off.val() == 0 {
+                self.opt_state.d.next = 0.into();
+                self.mss_p.d.next = false;
+                self.ws_p.d.next = false;
+                self.sack_p.d.next = false;
+                self.ts_p.d.next = false;
             }
             if self.off.val() == 1 {
                 self.src_r.d.next = self.word.val();
