@@ -1,4 +1,5 @@
 //! Board level: the receive FIFO toward the host, counters, (later) UART, link framing, top.
+pub mod cobs_encoder;
 pub mod rx_counters;
 pub mod rx_fifo;
 pub mod uart_rx;
