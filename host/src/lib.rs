@@ -1,3 +1,4 @@
+pub mod link;
 
 pub mod tcp;
 pub mod udp;
