@@ -11,6 +11,7 @@ pub mod board;
 pub mod internet;
 pub mod link;
 pub mod reason;
+pub mod rx_monitor;
 pub mod rx_pipeline;
 pub mod rx_verdict;
 pub mod transport;

@@ -2,10 +2,13 @@
 //! host would: PHY bytes in at one per clock, reports and committed segments out.
 //!
 //! Everything returned here is read off the hardware's own registers and FIFO ports; no
-//! software parser is involved.
+//! software parser is involved. The hardware is either rust-hdl's simulation or the
+//! Verilator model of the generated Verilog (see [`crate::backend`]); both give the
+//! same results clock for clock.
 
+use crate::backend::{self, Backend, RxBackend, RxFields, RxInputs, RxOutputs};
 use crate::report::*;
-use rust_hdl::prelude::*;
+use anyhow::Result;
 use tcpip_hdl::board::rx_fifo::DESCRIPTOR_WORDS;
 use tcpip_hdl::link::mac_rx::phy_bytes;
 use tcpip_hdl::rx_pipeline::RxPipeline;
@@ -100,7 +103,11 @@ impl RxSegment {
 pub type RxCounters = Vec<(&'static str, u32)>;
 
 pub struct RxSim {
-    uut: Box<RxPipeline>,
+    model: Box<dyn RxBackend>,
+    /// What the PHY and host drive on the next clock.
+    inputs: RxInputs,
+    /// The outputs after the last clock.
+    out: RxOutputs,
     cycles: u64,
     frames_pushed: usize,
     frames_reported: usize,
@@ -108,7 +115,6 @@ pub struct RxSim {
     segments: Vec<RxSegment>,
     desc_words: Vec<u16>,
     body: Vec<u8>,
-    probe: Option<Probe>,
 }
 
 /// Called on every clock with the pipeline settled just before the rising edge: what
@@ -116,19 +122,33 @@ pub struct RxSim {
 pub type Probe = Box<dyn FnMut(&RxPipeline)>;
 
 impl RxSim {
+    /// The receive pipeline on the default back end: the one env TCPIP_BACKEND names,
+    /// else the Verilator model when this build has it, else the Rust model
+    /// ([`Backend::from_env`]). Panics if TCPIP_BACKEND names an unknown or unbuilt one.
     pub fn new(config: RxConfig) -> Self {
-        let mut uut = Box::new(RxPipeline::default());
+        match Backend::from_env().and_then(|b| Self::with_backend(config, b)) {
+            Ok(sim) => sim,
+            Err(e) => panic!("{e:#}"),
+        }
+    }
+
+    /// The receive pipeline on `backend`; errors when that back end is not built.
+    pub fn with_backend(config: RxConfig, backend: Backend) -> Result<Self> {
+        let model = backend::open(backend)?;
         let m = config.mac;
-        uut.mac_hi.next = ((m[0] as u64) << 8 | m[1] as u64).into();
-        uut.mac_mid.next = ((m[2] as u64) << 8 | m[3] as u64).into();
-        uut.mac_lo.next = ((m[4] as u64) << 8 | m[5] as u64).into();
-        uut.our_ip.next = (u32::from_be_bytes(config.ip) as u64).into();
-        uut.promiscuous.next = config.promiscuous;
-        uut.connect_all();
-        // Settle once, so outputs (FIFO empty flags) are valid before the first clock.
-        assert!(simulate(&mut *uut, 200), "receive pipeline did not settle");
-        RxSim {
-            uut,
+        let inputs = RxInputs {
+            mac_hi: (m[0] as u32) << 8 | m[1] as u32,
+            mac_mid: (m[2] as u32) << 8 | m[3] as u32,
+            mac_lo: (m[4] as u32) << 8 | m[5] as u32,
+            our_ip: u32::from_be_bytes(config.ip),
+            promiscuous: config.promiscuous as u32,
+            ..Default::default()
+        };
+        let out = model.outputs();
+        Ok(RxSim {
+            model,
+            inputs,
+            out,
             cycles: 0,
             frames_pushed: 0,
             frames_reported: 0,
@@ -136,13 +156,21 @@ impl RxSim {
             segments: vec![],
             desc_words: vec![],
             body: vec![],
-            probe: None,
-        }
+        })
     }
 
-    /// Watches every clock (to record vectors for co-simulating single blocks).
+    /// Which model of the hardware runs.
+    pub fn backend(&self) -> Backend {
+        self.model.backend()
+    }
+
+    /// Watches every clock (to record vectors for co-simulating single blocks). Rust
+    /// back end only (the Verilator model's internals are not visible): panics on the
+    /// Verilator one, so create the simulator with `with_backend(config, Backend::Rust)`.
     pub fn set_probe(&mut self, probe: Probe) {
-        self.probe = Some(probe);
+        if let Err(e) = self.model.set_probe(probe) {
+            panic!("{e}");
+        }
     }
 
     /// Sends one frame as a PHY would: preamble, SFD, the frame, FCS, then the 12-byte
@@ -171,7 +199,7 @@ impl RxSim {
     pub fn flush(&mut self) {
         let mut idle = 0;
         while self.frames_reported < self.frames_pushed || idle < 64 {
-            let busy = !self.uut.desc_empty.val() || !self.uut.body_empty.val();
+            let busy = self.out.desc_empty == 0 || self.out.body_empty == 0;
             self.cycle(None);
             idle = if busy { 0 } else { idle + 1 };
             assert!(idle < 100_000, "receive pipeline never reported a frame");
@@ -194,37 +222,31 @@ impl RxSim {
     pub fn counters(&mut self) -> RxCounters {
         let mut out = vec![];
         for (index, name) in counter_names() {
-            self.uut.counter_index.next = (index as u64).into();
+            self.inputs.counter_index = index as u32;
             self.cycle(None);
             self.cycle(None);
-            assert!(self.uut.counter_valid.val());
-            out.push((name, self.uut.counter_value.val().index() as u32));
+            assert!(self.out.counter_valid != 0);
+            out.push((name, self.out.counter_value));
         }
         out
     }
 
     /// One clock: a PHY byte (or idle) in; FIFO words taken out as fast as they come.
     fn cycle(&mut self, phy: Option<u8>) {
-        let uut = &mut self.uut;
-        uut.phy_valid.next = phy.is_some();
-        uut.phy_data.next = (phy.unwrap_or(0) as u64).into();
-        let take_desc = !uut.desc_empty.val();
+        let out = self.out;
+        self.inputs.phy_valid = phy.is_some() as u32;
+        self.inputs.phy_data = phy.unwrap_or(0) as u32;
+        let take_desc = out.desc_empty == 0;
         if take_desc {
-            self.desc_words.push(uut.desc_data.val().index() as u16);
+            self.desc_words.push(out.desc_data as u16);
         }
-        let take_body = !uut.body_empty.val();
+        let take_body = out.body_empty == 0;
         if take_body {
-            self.body.push(uut.body_data.val().index() as u8);
+            self.body.push(out.body_data as u8);
         }
-        uut.desc_read.next = take_desc;
-        uut.body_read.next = take_body;
-        uut.clock.next = false.into();
-        assert!(simulate(&mut **uut, 200), "receive pipeline did not settle");
-        if let Some(probe) = &mut self.probe {
-            probe(uut);
-        }
-        uut.clock.next = true.into();
-        assert!(simulate(&mut **uut, 200), "receive pipeline did not settle");
+        self.inputs.desc_read = take_desc as u32;
+        self.inputs.body_read = take_body as u32;
+        self.out = self.model.cycle(&self.inputs);
         self.cycles += 1;
         if self.desc_words.len() >= DESCRIPTOR_WORDS {
             let body_len = self.desc_words[1] as usize;
@@ -234,98 +256,85 @@ impl RxSim {
                 self.segments.push(RxSegment::from_descriptor(&words, body));
             }
         }
-        if self.uut.report_valid.val() {
+        if self.out.report_valid != 0 {
             self.frames_reported += 1;
-            let report = read_report(&self.uut, self.frames_reported);
+            let fields = self.model.fields();
+            let report = read_report(self.out.report_reason as u8, &fields, self.frames_reported);
             self.reports.push(report);
         }
     }
 }
 
-fn u(bits: impl Into<u64>) -> u64 {
-    bits.into()
-}
-
-fn mac3(hi: Bits<16>, mid: Bits<16>, lo: Bits<16>) -> String {
-    let v = u(hi) << 32 | u(mid) << 16 | u(lo);
+fn mac3(hi: u32, mid: u32, lo: u32) -> String {
+    let v = (hi as u64) << 32 | (mid as u64) << 16 | lo as u64;
     mac_string(v.to_be_bytes()[2..8].try_into().unwrap())
 }
 
-fn ip(bits: Bits<32>) -> String {
-    ip_string((u(bits) as u32).to_be_bytes())
+fn ip(bits: u32) -> String {
+    ip_string(bits.to_be_bytes())
 }
 
 /// The report of the frame whose `report_valid` pulse is up, from the blocks' registers.
-fn read_report(p: &RxPipeline, frame: usize) -> FrameReport {
-    let reason = p.report_reason.val().index() as u8;
-    let eth = p.eth.header_done.val().then(|| EthReport {
-        dst: mac3(p.eth.dst_hi.val(), p.eth.dst_mid.val(), p.eth.dst_lo.val()),
-        src: mac3(p.eth.src_hi.val(), p.eth.src_mid.val(), p.eth.src_lo.val()),
-        ethertype: u(p.eth.ethertype.val()) as u16,
-        vlan: p.eth.tagged.val().then(|| u(p.eth.vlan_id.val()) as u16),
+fn read_report(reason: u8, p: &RxFields, frame: usize) -> FrameReport {
+    let eth = (p.eth_header_done != 0).then(|| EthReport {
+        dst: mac3(p.eth_dst_hi, p.eth_dst_mid, p.eth_dst_lo),
+        src: mac3(p.eth_src_hi, p.eth_src_mid, p.eth_src_lo),
+        ethertype: p.eth_ethertype as u16,
+        vlan: (p.eth_tagged != 0).then_some(p.eth_vlan_id as u16),
     });
-    let arp = (p.eth.is_arp.val() && p.arp.done.val()).then(|| ArpReport {
-        op: u(p.arp.op.val()) as u16,
+    let arp = (p.eth_is_arp != 0 && p.arp_done != 0).then(|| ArpReport {
+        op: p.arp_op as u16,
         sender_mac: mac3(
-            p.arp.sender_mac_hi.val(),
-            p.arp.sender_mac_mid.val(),
-            p.arp.sender_mac_lo.val(),
+            p.arp_sender_mac_hi,
+            p.arp_sender_mac_mid,
+            p.arp_sender_mac_lo,
         ),
-        sender_ip: ip(p.arp.sender_ip.val()),
+        sender_ip: ip(p.arp_sender_ip),
         target_mac: mac3(
-            p.arp.target_mac_hi.val(),
-            p.arp.target_mac_mid.val(),
-            p.arp.target_mac_lo.val(),
+            p.arp_target_mac_hi,
+            p.arp_target_mac_mid,
+            p.arp_target_mac_lo,
         ),
-        target_ip: ip(p.arp.target_ip.val()),
+        target_ip: ip(p.arp_target_ip),
     });
-    let ipv4_present = p.eth.is_ipv4.val() && p.ipv4.header_done.val();
+    let ipv4_present = p.eth_is_ipv4 != 0 && p.ipv4_header_done != 0;
     let ipv4 = ipv4_present.then(|| Ipv4Report {
-        src: ip(p.ipv4.src.val()),
-        dst: ip(p.ipv4.dst.val()),
-        protocol: u(p.ipv4.protocol.val()) as u8,
-        ttl: u(p.ipv4.ttl.val()) as u8,
-        total_len: u(p.ipv4.total_len.val()) as u16,
-        id: u(p.ipv4.id.val()) as u16,
-        header_checksum_ok: p.ipv4.header_ok.val(),
+        src: ip(p.ipv4_src),
+        dst: ip(p.ipv4_dst),
+        protocol: p.ipv4_protocol as u8,
+        ttl: p.ipv4_ttl as u8,
+        total_len: p.ipv4_total_len as u16,
+        id: p.ipv4_id as u16,
+        header_checksum_ok: p.ipv4_header_ok != 0,
     });
-    let transport = ipv4_present && p.ipv4.l4_parse.val();
-    let protocol = u(p.ipv4.protocol.val());
-    let icmp = (transport && protocol == 1 && p.icmp.done.val()).then(|| IcmpReport {
-        icmp_type: u(p.icmp.icmp_type.val()) as u8,
-        code: u(p.icmp.code.val()) as u8,
-        checksum_ok: p.icmp.checksum_ok.val(),
+    let transport = ipv4_present && p.ipv4_l4_parse != 0;
+    let protocol = p.ipv4_protocol;
+    let icmp = (transport && protocol == 1 && p.icmp_done != 0).then(|| IcmpReport {
+        icmp_type: p.icmp_type as u8,
+        code: p.icmp_code as u8,
+        checksum_ok: p.icmp_checksum_ok != 0,
     });
-    let tcp = (transport && protocol == 6 && p.tcp.done.val()).then(|| {
-        let t = &p.tcp;
-        TcpReport {
-            src_port: u(t.src_port.val()) as u16,
-            dst_port: u(t.dst_port.val()) as u16,
-            seq: u(t.seq.val()) as u32,
-            ack: u(t.ack.val()) as u32,
-            flags: flag_names(u(t.flags.val()) as u16),
-            window: u(t.window.val()) as u16,
-            urgent: u(t.urgent.val()) as u16,
-            header_len: u(t.header_len.val()) as u8,
-            payload_len: u(t.payload_len.val()) as u16,
-            checksum_ok: t.checksum_ok.val(),
-            mss: t.mss_present.val().then(|| u(t.mss.val()) as u16),
-            window_scale: t
-                .window_scale_present
-                .val()
-                .then(|| u(t.window_scale.val()) as u8),
-            sack_permitted: t.sack_permitted.val(),
-            timestamps: t
-                .timestamps_present
-                .val()
-                .then(|| (u(t.ts_val.val()) as u32, u(t.ts_ecr.val()) as u32)),
-        }
+    let tcp = (transport && protocol == 6 && p.tcp_done != 0).then(|| TcpReport {
+        src_port: p.tcp_src_port as u16,
+        dst_port: p.tcp_dst_port as u16,
+        seq: p.tcp_seq,
+        ack: p.tcp_ack,
+        flags: flag_names(p.tcp_flags as u16),
+        window: p.tcp_window as u16,
+        urgent: p.tcp_urgent as u16,
+        header_len: p.tcp_header_len as u8,
+        payload_len: p.tcp_payload_len as u16,
+        checksum_ok: p.tcp_checksum_ok != 0,
+        mss: (p.tcp_mss_present != 0).then_some(p.tcp_mss as u16),
+        window_scale: (p.tcp_window_scale_present != 0).then_some(p.tcp_window_scale as u8),
+        sack_permitted: p.tcp_sack_permitted != 0,
+        timestamps: (p.tcp_timestamps_present != 0).then_some((p.tcp_ts_val, p.tcp_ts_ecr)),
     });
-    let udp = (transport && protocol == 17 && p.udp.done.val()).then(|| UdpReport {
-        src_port: u(p.udp.src_port.val()) as u16,
-        dst_port: u(p.udp.dst_port.val()) as u16,
-        length: u(p.udp.length.val()) as u16,
-        checksum_ok: p.udp.checksum_ok.val(),
+    let udp = (transport && protocol == 17 && p.udp_done != 0).then(|| UdpReport {
+        src_port: p.udp_src_port as u16,
+        dst_port: p.udp_dst_port as u16,
+        length: p.udp_length as u16,
+        checksum_ok: p.udp_checksum_ok != 0,
     });
     FrameReport {
         frame,
@@ -339,7 +348,6 @@ fn read_report(p: &RxPipeline, frame: usize) -> FrameReport {
         udp,
     }
 }
-
 /// TCP flag names in header order, most significant first.
 pub fn flag_names(flags: u16) -> Vec<&'static str> {
     const NAMES: [&str; 9] = ["ns", "cwr", "ece", "urg", "ack", "psh", "rst", "syn", "fin"];

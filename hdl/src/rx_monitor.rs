@@ -1,0 +1,384 @@
+//! [`RxPipeline`](crate::rx_pipeline::RxPipeline) with every header register the
+//! simulator reads for a frame's report brought out as a top-level port, so that a
+//! Verilog model of the whole receive path (Verilator, in tcpip-sim) can report frames
+//! exactly as the Rust simulation of `RxPipeline` does.
+//!
+//! Why a copy of the pipeline rather than a wrapper around it: the generated Verilog
+//! has one module per block, and a parent can only see its children's ports, not their
+//! children's. So this block holds the same sub-blocks with the same wiring as
+//! `RxPipeline` (keep the two `update` bodies identical above the "Monitor" section);
+//! tcpip-sim's backend test compares the Rust `RxPipeline` against this block's Verilog,
+//! so any drift between the two fails there. Not for synthesis: the board uses
+//! `RxPipeline`.
+
+use crate::board::rx_counters::RxCounters;
+use crate::internet::arp_rx::ArpRx;
+use crate::internet::icmp_rx::IcmpRx;
+use crate::internet::ipv4_rx::Ipv4Rx;
+use crate::link::eth_rx::EthRx;
+use crate::link::mac_rx::MacRx;
+use crate::rx_pipeline::RxFifoDefault;
+use crate::rx_verdict::RxVerdict;
+use crate::transport::tcp_rx::TcpRx;
+use crate::transport::udp_rx::UdpRx;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock, Default)]
+pub struct RxMonitor {
+    pub clock: Signal<In, Clock>,
+    pub phy_data: Signal<In, Bits<8>>,
+    pub phy_valid: Signal<In, Bit>,
+    pub phy_error: Signal<In, Bit>,
+    pub mac_hi: Signal<In, Bits<16>>,
+    pub mac_mid: Signal<In, Bits<16>>,
+    pub mac_lo: Signal<In, Bits<16>>,
+    pub our_ip: Signal<In, Bits<32>>,
+    pub promiscuous: Signal<In, Bit>,
+    pub report_valid: Signal<Out, Bit>,
+    pub report_reason: Signal<Out, Bits<5>>,
+    pub report_class: Signal<Out, Bits<2>>,
+    pub body_read: Signal<In, Bit>,
+    pub body_data: Signal<Out, Bits<8>>,
+    pub body_empty: Signal<Out, Bit>,
+    pub desc_read: Signal<In, Bit>,
+    pub desc_data: Signal<Out, Bits<16>>,
+    pub desc_empty: Signal<Out, Bit>,
+    pub counter_index: Signal<In, Bits<5>>,
+    pub counter_value: Signal<Out, Bits<32>>,
+    pub counter_valid: Signal<Out, Bit>,
+    // Monitor: the header registers of the frame being reported.
+    pub eth_header_done: Signal<Out, Bit>,
+    pub eth_dst_hi: Signal<Out, Bits<16>>,
+    pub eth_dst_mid: Signal<Out, Bits<16>>,
+    pub eth_dst_lo: Signal<Out, Bits<16>>,
+    pub eth_src_hi: Signal<Out, Bits<16>>,
+    pub eth_src_mid: Signal<Out, Bits<16>>,
+    pub eth_src_lo: Signal<Out, Bits<16>>,
+    pub eth_ethertype: Signal<Out, Bits<16>>,
+    pub eth_tagged: Signal<Out, Bit>,
+    pub eth_vlan_id: Signal<Out, Bits<12>>,
+    pub eth_is_ipv4: Signal<Out, Bit>,
+    pub eth_is_arp: Signal<Out, Bit>,
+    pub arp_done: Signal<Out, Bit>,
+    pub arp_op: Signal<Out, Bits<16>>,
+    pub arp_sender_mac_hi: Signal<Out, Bits<16>>,
+    pub arp_sender_mac_mid: Signal<Out, Bits<16>>,
+    pub arp_sender_mac_lo: Signal<Out, Bits<16>>,
+    pub arp_sender_ip: Signal<Out, Bits<32>>,
+    pub arp_target_mac_hi: Signal<Out, Bits<16>>,
+    pub arp_target_mac_mid: Signal<Out, Bits<16>>,
+    pub arp_target_mac_lo: Signal<Out, Bits<16>>,
+    pub arp_target_ip: Signal<Out, Bits<32>>,
+    pub ipv4_header_done: Signal<Out, Bit>,
+    pub ipv4_src: Signal<Out, Bits<32>>,
+    pub ipv4_dst: Signal<Out, Bits<32>>,
+    pub ipv4_protocol: Signal<Out, Bits<8>>,
+    pub ipv4_ttl: Signal<Out, Bits<8>>,
+    pub ipv4_total_len: Signal<Out, Bits<16>>,
+    pub ipv4_id: Signal<Out, Bits<16>>,
+    pub ipv4_header_ok: Signal<Out, Bit>,
+    pub ipv4_l4_parse: Signal<Out, Bit>,
+    pub icmp_done: Signal<Out, Bit>,
+    pub icmp_type: Signal<Out, Bits<8>>,
+    pub icmp_code: Signal<Out, Bits<8>>,
+    pub icmp_checksum_ok: Signal<Out, Bit>,
+    pub tcp_done: Signal<Out, Bit>,
+    pub tcp_src_port: Signal<Out, Bits<16>>,
+    pub tcp_dst_port: Signal<Out, Bits<16>>,
+    pub tcp_seq: Signal<Out, Bits<32>>,
+    pub tcp_ack: Signal<Out, Bits<32>>,
+    pub tcp_flags: Signal<Out, Bits<9>>,
+    pub tcp_window: Signal<Out, Bits<16>>,
+    pub tcp_urgent: Signal<Out, Bits<16>>,
+    pub tcp_header_len: Signal<Out, Bits<8>>,
+    pub tcp_payload_len: Signal<Out, Bits<16>>,
+    pub tcp_checksum_ok: Signal<Out, Bit>,
+    pub tcp_mss: Signal<Out, Bits<16>>,
+    pub tcp_mss_present: Signal<Out, Bit>,
+    pub tcp_window_scale: Signal<Out, Bits<8>>,
+    pub tcp_window_scale_present: Signal<Out, Bit>,
+    pub tcp_sack_permitted: Signal<Out, Bit>,
+    pub tcp_ts_val: Signal<Out, Bits<32>>,
+    pub tcp_ts_ecr: Signal<Out, Bits<32>>,
+    pub tcp_timestamps_present: Signal<Out, Bit>,
+    pub udp_done: Signal<Out, Bit>,
+    pub udp_src_port: Signal<Out, Bits<16>>,
+    pub udp_dst_port: Signal<Out, Bits<16>>,
+    pub udp_length: Signal<Out, Bits<16>>,
+    pub udp_checksum_ok: Signal<Out, Bit>,
+    pub mac: MacRx,
+    pub eth: EthRx,
+    pub arp: ArpRx,
+    pub ipv4: Ipv4Rx,
+    pub icmp: IcmpRx,
+    pub tcp: TcpRx,
+    pub udp: UdpRx,
+    pub verdict: RxVerdict,
+    pub fifo: RxFifoDefault,
+    pub counters: RxCounters,
+    report_valid_r: DFF<Bit>,
+    report_reason_r: DFF<Bits<5>>,
+    report_class_r: DFF<Bits<2>>,
+    final_reason: Signal<Local, Bits<5>>,
+    word: Signal<Local, Bits<16>>,
+    is_tcp: Signal<Local, Bit>,
+}
+
+impl Logic for RxMonitor {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, report_valid_r, report_reason_r, report_class_r);
+        self.mac.clock.next = self.clock.val();
+        self.eth.clock.next = self.clock.val();
+        self.arp.clock.next = self.clock.val();
+        self.ipv4.clock.next = self.clock.val();
+        self.icmp.clock.next = self.clock.val();
+        self.tcp.clock.next = self.clock.val();
+        self.udp.clock.next = self.clock.val();
+        self.verdict.clock.next = self.clock.val();
+        self.fifo.clock.next = self.clock.val();
+        self.counters.clock.next = self.clock.val();
+        // Link layer.
+        self.mac.phy_data.next = self.phy_data.val();
+        self.mac.phy_valid.next = self.phy_valid.val();
+        self.mac.phy_error.next = self.phy_error.val();
+        self.mac.mac_hi.next = self.mac_hi.val();
+        self.mac.mac_mid.next = self.mac_mid.val();
+        self.mac.mac_lo.next = self.mac_lo.val();
+        self.mac.promiscuous.next = self.promiscuous.val();
+        self.eth.data.next = self.mac.data.val();
+        self.eth.valid.next = self.mac.valid.val();
+        self.eth.last.next = self.mac.last.val();
+        // Internet layer.
+        self.arp.data.next = self.eth.out_data.val();
+        self.arp.valid.next = self.eth.out_valid.val();
+        self.arp.last.next = self.eth.out_last.val();
+        self.arp.l3.next = self.eth.l3.val();
+        self.arp.is_arp.next = self.eth.is_arp.val();
+        self.ipv4.data.next = self.eth.out_data.val();
+        self.ipv4.valid.next = self.eth.out_valid.val();
+        self.ipv4.last.next = self.eth.out_last.val();
+        self.ipv4.l3.next = self.eth.l3.val();
+        self.ipv4.is_ipv4.next = self.eth.is_ipv4.val();
+        self.ipv4.our_ip.next = self.our_ip.val();
+        self.ipv4.promiscuous.next = self.promiscuous.val();
+        // Transport layer (and ICMP, which rides on IP like one).
+        self.icmp.data.next = self.ipv4.out_data.val();
+        self.icmp.valid.next = self.ipv4.out_valid.val();
+        self.icmp.last.next = self.ipv4.out_last.val();
+        self.icmp.l4.next = self.ipv4.l4.val();
+        self.icmp.l4_parse.next = self.ipv4.l4_parse.val();
+        self.icmp.protocol.next = self.ipv4.protocol.val();
+        self.tcp.data.next = self.ipv4.out_data.val();
+        self.tcp.valid.next = self.ipv4.out_valid.val();
+        self.tcp.last.next = self.ipv4.out_last.val();
+        self.tcp.l4.next = self.ipv4.l4.val();
+        self.tcp.l4_parse.next = self.ipv4.l4_parse.val();
+        self.tcp.protocol.next = self.ipv4.protocol.val();
+        self.tcp.l4_len.next = self.ipv4.l4_len.val();
+        self.tcp.pseudo_sum.next = self.ipv4.pseudo_sum.val();
+        self.udp.data.next = self.ipv4.out_data.val();
+        self.udp.valid.next = self.ipv4.out_valid.val();
+        self.udp.last.next = self.ipv4.out_last.val();
+        self.udp.l4.next = self.ipv4.l4.val();
+        self.udp.l4_parse.next = self.ipv4.l4_parse.val();
+        self.udp.protocol.next = self.ipv4.protocol.val();
+        self.udp.l4_len.next = self.ipv4.l4_len.val();
+        self.udp.pseudo_sum.next = self.ipv4.pseudo_sum.val();
+        // Verdict.
+        self.verdict.last.next = self.tcp.out_last.val();
+        self.verdict.mac_reason.next = self.mac.reason.val();
+        self.verdict.eth_reason.next = self.eth.reason.val();
+        self.verdict.arp_reason.next = self.arp.reason.val();
+        self.verdict.ipv4_reason.next = self.ipv4.reason.val();
+        self.verdict.icmp_reason.next = self.icmp.reason.val();
+        self.verdict.udp_reason.next = self.udp.reason.val();
+        self.verdict.tcp_reason.next = self.tcp.reason.val();
+        self.verdict.is_arp.next = self.eth.is_arp.val();
+        self.verdict.protocol.next = self.ipv4.protocol.val();
+        // Receive FIFO: bodies of TCP and UDP segments, kept when the verdict says so.
+        self.fifo.data.next = self.tcp.out_data.val();
+        self.fifo.write.next = self.tcp.body.val() | self.udp.body.val();
+        self.fifo.finish.next = self.verdict.done.val();
+        self.fifo.keep.next = self.verdict.to_fifo.val();
+        self.final_reason.next = self.verdict.reason.val();
+        if self.verdict.to_fifo.val() & !self.fifo.room.val() {
+            self.final_reason.next = 21.into(); // fifo_full
+        }
+        self.report_valid_r.d.next = self.verdict.done.val();
+        if self.verdict.done.val() {
+            self.report_reason_r.d.next = self.final_reason.val();
+            self.report_class_r.d.next = self.verdict.class.val();
+        }
+        self.report_valid.next = self.report_valid_r.q.val();
+        self.report_reason.next = self.report_reason_r.q.val();
+        self.report_class.next = self.report_class_r.q.val();
+        // Counters: the drop reason, or 24 + class for an accepted frame.
+        self.counters.bump.next = self.report_valid_r.q.val();
+        self.counters.index.next = self.report_reason_r.q.val();
+        if self.report_reason_r.q.val() == 0 {
+            self.counters.index.next = bit_cast::<5, 2>(self.report_class_r.q.val()) + 24;
+        }
+        self.counters.read_index.next = self.counter_index.val();
+        self.counter_value.next = self.counters.read_value.val();
+        self.counter_valid.next = self.counters.read_valid.val();
+        // The descriptor, word by word (see `RxFifo`; word 1 is filled by the FIFO).
+        self.is_tcp.next = self.ipv4.protocol.val() == 6;
+        self.word.next = 0.into();
+        if self.fifo.desc_index.val() == 0 {
+            self.word.next = (bit_cast::<16, 8>(self.ipv4.protocol.val()) << 8)
+                | bit_cast::<16, 8>(self.tcp.header_len.val());
+            if !self.is_tcp.val() {
+                self.word.next = (bit_cast::<16, 8>(self.ipv4.protocol.val()) << 8) | 8;
+            }
+        }
+        if self.fifo.desc_index.val() == 2 {
+            self.word.next = self.eth.src_hi.val();
+        }
+        if self.fifo.desc_index.val() == 3 {
+            self.word.next = self.eth.src_mid.val();
+        }
+        if self.fifo.desc_index.val() == 4 {
+            self.word.next = self.eth.src_lo.val();
+        }
+        if self.fifo.desc_index.val() == 5 {
+            self.word.next = self.ipv4.src.val().get_bits::<16>(16);
+        }
+        if self.fifo.desc_index.val() == 6 {
+            self.word.next = self.ipv4.src.val().get_bits::<16>(0);
+        }
+        if self.fifo.desc_index.val() == 7 {
+            self.word.next = self.ipv4.dst.val().get_bits::<16>(16);
+        }
+        if self.fifo.desc_index.val() == 8 {
+            self.word.next = self.ipv4.dst.val().get_bits::<16>(0);
+        }
+        if self.fifo.desc_index.val() == 9 {
+            self.word.next = self.udp.src_port.val();
+            if self.is_tcp.val() {
+                self.word.next = self.tcp.src_port.val();
+            }
+        }
+        if self.fifo.desc_index.val() == 10 {
+            self.word.next = self.udp.dst_port.val();
+            if self.is_tcp.val() {
+                self.word.next = self.tcp.dst_port.val();
+            }
+        }
+        if self.fifo.desc_index.val() == 11 {
+            self.word.next = self.udp.length.val();
+            if self.is_tcp.val() {
+                self.word.next = self.tcp.seq.val().get_bits::<16>(16);
+            }
+        }
+        if self.is_tcp.val() {
+            if self.fifo.desc_index.val() == 12 {
+                self.word.next = self.tcp.seq.val().get_bits::<16>(0);
+            }
+            if self.fifo.desc_index.val() == 13 {
+                self.word.next = self.tcp.ack.val().get_bits::<16>(16);
+            }
+            if self.fifo.desc_index.val() == 14 {
+                self.word.next = self.tcp.ack.val().get_bits::<16>(0);
+            }
+            if self.fifo.desc_index.val() == 15 {
+                self.word.next = bit_cast::<16, 9>(self.tcp.flags.val());
+            }
+            if self.fifo.desc_index.val() == 16 {
+                self.word.next = self.tcp.window.val();
+            }
+            if self.fifo.desc_index.val() == 17 {
+                self.word.next = self.tcp.urgent.val();
+            }
+            if self.fifo.desc_index.val() == 18 {
+                self.word.next = self.tcp.mss.val();
+            }
+            if self.fifo.desc_index.val() == 19 {
+                self.word.next = (bit_cast::<16, 1>(self.tcp.mss_present.val().into()) << 8)
+                    | (bit_cast::<16, 1>(self.tcp.window_scale_present.val().into()) << 9)
+                    | (bit_cast::<16, 1>(self.tcp.sack_permitted.val().into()) << 10)
+                    | (bit_cast::<16, 1>(self.tcp.timestamps_present.val().into()) << 11)
+                    | bit_cast::<16, 8>(self.tcp.window_scale.val());
+            }
+            if self.fifo.desc_index.val() == 20 {
+                self.word.next = self.tcp.ts_val.val().get_bits::<16>(16);
+            }
+            if self.fifo.desc_index.val() == 21 {
+                self.word.next = self.tcp.ts_val.val().get_bits::<16>(0);
+            }
+            if self.fifo.desc_index.val() == 22 {
+                self.word.next = self.tcp.ts_ecr.val().get_bits::<16>(16);
+            }
+            if self.fifo.desc_index.val() == 23 {
+                self.word.next = self.tcp.ts_ecr.val().get_bits::<16>(0);
+            }
+        }
+        self.fifo.desc_word.next = self.word.val();
+        self.fifo.body_read.next = self.body_read.val();
+        self.fifo.desc_read.next = self.desc_read.val();
+        self.body_data.next = self.fifo.body_data.val();
+        self.body_empty.next = self.fifo.body_empty.val();
+        self.desc_data.next = self.fifo.desc_data.val();
+        self.desc_empty.next = self.fifo.desc_empty.val();
+        // Monitor.
+        self.eth_header_done.next = self.eth.header_done.val();
+        self.eth_dst_hi.next = self.eth.dst_hi.val();
+        self.eth_dst_mid.next = self.eth.dst_mid.val();
+        self.eth_dst_lo.next = self.eth.dst_lo.val();
+        self.eth_src_hi.next = self.eth.src_hi.val();
+        self.eth_src_mid.next = self.eth.src_mid.val();
+        self.eth_src_lo.next = self.eth.src_lo.val();
+        self.eth_ethertype.next = self.eth.ethertype.val();
+        self.eth_tagged.next = self.eth.tagged.val();
+        self.eth_vlan_id.next = self.eth.vlan_id.val();
+        self.eth_is_ipv4.next = self.eth.is_ipv4.val();
+        self.eth_is_arp.next = self.eth.is_arp.val();
+        self.arp_done.next = self.arp.done.val();
+        self.arp_op.next = self.arp.op.val();
+        self.arp_sender_mac_hi.next = self.arp.sender_mac_hi.val();
+        self.arp_sender_mac_mid.next = self.arp.sender_mac_mid.val();
+        self.arp_sender_mac_lo.next = self.arp.sender_mac_lo.val();
+        self.arp_sender_ip.next = self.arp.sender_ip.val();
+        self.arp_target_mac_hi.next = self.arp.target_mac_hi.val();
+        self.arp_target_mac_mid.next = self.arp.target_mac_mid.val();
+        self.arp_target_mac_lo.next = self.arp.target_mac_lo.val();
+        self.arp_target_ip.next = self.arp.target_ip.val();
+        self.ipv4_header_done.next = self.ipv4.header_done.val();
+        self.ipv4_src.next = self.ipv4.src.val();
+        self.ipv4_dst.next = self.ipv4.dst.val();
+        self.ipv4_protocol.next = self.ipv4.protocol.val();
+        self.ipv4_ttl.next = self.ipv4.ttl.val();
+        self.ipv4_total_len.next = self.ipv4.total_len.val();
+        self.ipv4_id.next = self.ipv4.id.val();
+        self.ipv4_header_ok.next = self.ipv4.header_ok.val();
+        self.ipv4_l4_parse.next = self.ipv4.l4_parse.val();
+        self.icmp_done.next = self.icmp.done.val();
+        self.icmp_type.next = self.icmp.icmp_type.val();
+        self.icmp_code.next = self.icmp.code.val();
+        self.icmp_checksum_ok.next = self.icmp.checksum_ok.val();
+        self.tcp_done.next = self.tcp.done.val();
+        self.tcp_src_port.next = self.tcp.src_port.val();
+        self.tcp_dst_port.next = self.tcp.dst_port.val();
+        self.tcp_seq.next = self.tcp.seq.val();
+        self.tcp_ack.next = self.tcp.ack.val();
+        self.tcp_flags.next = self.tcp.flags.val();
+        self.tcp_window.next = self.tcp.window.val();
+        self.tcp_urgent.next = self.tcp.urgent.val();
+        self.tcp_header_len.next = self.tcp.header_len.val();
+        self.tcp_payload_len.next = self.tcp.payload_len.val();
+        self.tcp_checksum_ok.next = self.tcp.checksum_ok.val();
+        self.tcp_mss.next = self.tcp.mss.val();
+        self.tcp_mss_present.next = self.tcp.mss_present.val();
+        self.tcp_window_scale.next = self.tcp.window_scale.val();
+        self.tcp_window_scale_present.next = self.tcp.window_scale_present.val();
+        self.tcp_sack_permitted.next = self.tcp.sack_permitted.val();
+        self.tcp_ts_val.next = self.tcp.ts_val.val();
+        self.tcp_ts_ecr.next = self.tcp.ts_ecr.val();
+        self.tcp_timestamps_present.next = self.tcp.timestamps_present.val();
+        self.udp_done.next = self.udp.done.val();
+        self.udp_src_port.next = self.udp.src_port.val();
+        self.udp_dst_port.next = self.udp.dst_port.val();
+        self.udp_length.next = self.udp.length.val();
+        self.udp_checksum_ok.next = self.udp.checksum_ok.val();
+    }
+}

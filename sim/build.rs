@@ -1,0 +1,296 @@
+//! Builds the Verilator model of the whole receive path (`tcpip_hdl::rx_monitor::RxMonitor`)
+//! and links it in, with cfg `verilator_model`; without `verilator` on the PATH (or with
+//! TCPIP_VERILATOR=0) it warns and builds without it, and tcpip-sim runs the Rust model
+//! only (see `tcpip_sim::backend`).
+//!
+//! Steps: generate the Verilog with rust-hdl, `verilator --cc --build` it into static
+//! archives, compile a small extern "C" shim (generated here from `src/rx_ports.rs`, so
+//! its port order is the Rust structs' order) and link the three.
+
+use rust_hdl::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use tcpip_hdl::rx_monitor::RxMonitor;
+
+#[allow(dead_code)]
+mod ports {
+    include!("src/rx_ports.rs");
+}
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(verilator_model)");
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=src/rx_ports.rs");
+    println!("cargo::rerun-if-changed=../hdl/src");
+    println!("cargo::rerun-if-env-changed=TCPIP_VERILATOR");
+    println!("cargo::rerun-if-env-changed=PATH");
+    if std::env::var("TCPIP_VERILATOR").is_ok_and(|v| v == "0") {
+        println!("cargo::warning=TCPIP_VERILATOR=0: tcpip-sim is built without the Verilator model (Rust back end only)");
+        return;
+    }
+    let Some(root) = verilator_root() else {
+        println!("cargo::warning=`verilator` is not installed: tcpip-sim is built without the Verilator model (Rust back end only); run `apt-get install -y verilator` and rebuild");
+        return;
+    };
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("rx_model");
+    std::fs::create_dir_all(&out).unwrap();
+    let start = Instant::now();
+    std::fs::write(out.join("top.v"), rx_monitor_verilog()).unwrap();
+    verilate(&out);
+    compile_shim(&out, &root);
+    println!("cargo::rustc-link-search=native={}", out.display());
+    println!("cargo::rustc-link-lib=static=tcpip_rx_shim");
+    println!("cargo::rustc-link-lib=static=tcpip_rx_model");
+    println!("cargo::rustc-link-lib=static=verilated");
+    println!("cargo::rustc-link-lib=dylib=stdc++");
+    println!("cargo::rustc-cfg=verilator_model");
+    // Not a warning: shown with `cargo build -vv`, and kept in the build's output file.
+    println!(
+        "verilator model built in {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+/// Verilator's include root, or None when it is not installed.
+fn verilator_root() -> Option<PathBuf> {
+    let out = Command::new("verilator")
+        .arg("--getenv")
+        .arg("VERILATOR_ROOT")
+        .output()
+        .ok()?;
+    let root = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !root.is_empty()).then(|| PathBuf::from(root))
+}
+
+fn rx_monitor_verilog() -> String {
+    let mut uut = RxMonitor::default();
+    // A top-level block's inputs are driven from outside: say so, or the check fails.
+    uut.clock.connect();
+    uut.phy_data.connect();
+    uut.phy_valid.connect();
+    uut.phy_error.connect();
+    uut.mac_hi.connect();
+    uut.mac_mid.connect();
+    uut.mac_lo.connect();
+    uut.our_ip.connect();
+    uut.promiscuous.connect();
+    uut.body_read.connect();
+    uut.desc_read.connect();
+    uut.counter_index.connect();
+    uut.connect_all();
+    if let Err(e) = check_all(&uut) {
+        panic!("rust-hdl's check of RxMonitor failed: {e:?}");
+    }
+    generate_verilog(&uut)
+}
+
+fn run(what: &str, cmd: &mut Command) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    if !out.status.success() {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        panic!(
+            "{what} failed ({}):\n{}",
+            out.status,
+            lines[lines.len().saturating_sub(40)..].join("\n")
+        );
+    }
+}
+
+fn verilate(out: &Path) {
+    let _ = std::fs::remove_dir_all(out.join("obj"));
+    run(
+        "verilator (building the receive model)",
+        Command::new("verilator").current_dir(out).args([
+            "--cc",
+            "--build",
+            "-j",
+            "2",
+            "-O3",
+            // No X in a 2-state model: X assignments become 0, and registers and
+            // memories without an `initial` start at 0, as in the Rust simulation and on
+            // the iCE40 after configuration. Zero as a constant, not `unique` (a reset
+            // value read at run time from whichever context the thread last used: models
+            // built in parallel test threads started from garbage).
+            "--x-assign",
+            "0",
+            "--x-initial",
+            "0",
+            "--noassert",
+            "-Wno-fatal",
+            "-Wno-lint",
+            "-Wno-style",
+            "--default-language",
+            "1364-2005",
+            "--top-module",
+            "top",
+            "--prefix",
+            "Vtop",
+            "-Mdir",
+            "obj",
+            "-MAKEFLAGS",
+            "OPT_FAST=-O2",
+            "-MAKEFLAGS",
+            "OPT_SLOW=-O1",
+            "top.v",
+        ]),
+    );
+    // Archives named lib*.a, so rustc can link them by name.
+    std::fs::copy(out.join("obj/Vtop__ALL.a"), out.join("libtcpip_rx_model.a"))
+        .expect("verilator built no Vtop__ALL.a");
+    runtime_library(out);
+}
+
+/// Verilator's runtime (verilated.cpp, verilated_threads.cpp) as `libverilated.a` in
+/// `out`. It is the same for every model built with these flags, so it is cached per
+/// Verilator version beside the co-simulation's cache in the temp dir (saves ~5 s).
+fn runtime_library(out: &Path) {
+    let lib = out.join("libverilated.a");
+    let cache = verilator_version().map(|v| {
+        std::env::temp_dir()
+            .join(format!("tcpip-cosim-verilator-{v}"))
+            .join("libverilated_cc.a")
+    });
+    if let Some(cache) = &cache {
+        if std::fs::copy(cache, &lib).is_ok() {
+            return;
+        }
+    }
+    let objects = ["verilated.o", "verilated_threads.o"];
+    run(
+        "make (compiling Verilator's runtime)",
+        Command::new("make")
+            .current_dir(out.join("obj"))
+            .args(["-s", "-f", "Vtop.mk", "OPT_GLOBAL=-O2"])
+            .args(objects),
+    );
+    let _ = std::fs::remove_file(&lib);
+    run(
+        "ar (archiving Verilator's runtime)",
+        Command::new("ar")
+            .current_dir(out.join("obj"))
+            .arg("rcs")
+            .arg(&lib)
+            .args(objects),
+    );
+    if let Some(cache) = cache {
+        // Best effort, atomic (parallel builds may race): a miss only costs time.
+        let tmp = cache.with_extension(format!("tmp{}", std::process::id()));
+        let _ = std::fs::create_dir_all(cache.parent().unwrap());
+        if std::fs::copy(&lib, &tmp).is_ok() {
+            let _ = std::fs::rename(&tmp, &cache);
+        }
+    }
+}
+
+/// "5.006" from `verilator --version`, kept to safe file-name characters.
+fn verilator_version() -> Option<String> {
+    let out = Command::new("verilator").arg("--version").output().ok()?;
+    let v: String = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)?
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    (!v.is_empty()).then_some(v)
+}
+
+/// The extern "C" shim: new, free, one clock with inputs in and outputs out, and reads
+/// of the outputs and report fields, each as an array of u32 in `rx_ports.rs` order.
+fn shim_source(fast_edge: bool) -> String {
+    let mut s = String::from(
+        "// Generated by tcpip-sim's build.rs from src/rx_ports.rs.\n\
+         #include <cstdint>\n#include \"Vtop.h\"\n#include \"Vtop___024root.h\"\n#include \"verilated.h\"\n\n\
+         namespace {\nstruct Model {\n  VerilatedContext ctx;\n  Vtop* top;\n};\n}\n\n\
+         extern \"C\" {\n",
+    );
+    let (ni, no, nf) = (
+        ports::INPUT_NAMES.len(),
+        ports::OUTPUT_NAMES.len(),
+        ports::FIELD_NAMES.len(),
+    );
+    s += &format!(
+        "uint32_t tcpip_rxm_layout() {{ return {}; }}\n\n",
+        ni * 10000 + no * 100 + nf
+    );
+    s += "void* tcpip_rxm_new() {\n  Model* m = new Model;\n  m->ctx.randReset(0);\n  \
+          m->top = new Vtop{&m->ctx, \"top\"};\n  m->top->clock = 0;\n  m->top->eval();\n  return m;\n}\n\n";
+    s += "void tcpip_rxm_free(void* p) {\n  Model* m = static_cast<Model*>(p);\n  \
+          m->top->final();\n  delete m->top;\n  delete m;\n}\n\n";
+    s += "static void outputs(Vtop* t, uint32_t* out) {\n";
+    for (k, n) in ports::OUTPUT_NAMES.iter().enumerate() {
+        s += &format!("  out[{k}] = t->{n};\n");
+    }
+    s += "}\n\nvoid tcpip_rxm_outputs(void* p, uint32_t* out) {\n  outputs(static_cast<Model*>(p)->top, out);\n}\n\n";
+    s += "void tcpip_rxm_fields(void* p, uint32_t* out) {\n  Vtop* t = static_cast<Model*>(p)->top;\n";
+    for (k, n) in ports::FIELD_NAMES.iter().enumerate() {
+        s += &format!("  out[{k}] = t->{n};\n");
+    }
+    s += "}\n\nvoid tcpip_rxm_cycle(void* p, const uint32_t* in, uint32_t* out) {\n  \
+          Vtop* t = static_cast<Model*>(p)->top;\n";
+    for (k, n) in ports::INPUT_NAMES.iter().enumerate() {
+        s += &format!("  t->{n} = in[{k}];\n");
+    }
+    if fast_edge {
+        // Every register is on the rising edge of `clock`, so evaluating the model with
+        // the clock low only recomputes the input logic, which the rising-edge eval
+        // does again first (Verilator's input-combo region) before the registers
+        // clock. Marking the clock as seen low saves that eval: ~10% of the time.
+        // The lock-step test in tests/backends.rs holds this to the Rust model.
+        s += "  t->rootp->__Vtrigrprev__TOP__clock = 0;\n  t->clock = 1;\n  t->eval();\n";
+    } else {
+        s += "  t->clock = 0;\n  t->eval();\n  t->clock = 1;\n  t->eval();\n";
+    }
+    s += "  outputs(t, out);\n}\n}\n";
+    s
+}
+
+/// Whether the model's only clock trigger is the rising edge of the top `clock`, under
+/// the name this Verilator version gives its previous value (checked, since it is an
+/// internal name); otherwise the shim evaluates both edges.
+fn fast_edge(out: &Path) -> bool {
+    let root = std::fs::read_to_string(out.join("obj/Vtop___024root.h")).unwrap_or_default();
+    let verilog = std::fs::read_to_string(out.join("top.v")).unwrap_or_default();
+    let triggers: Vec<&str> = root
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("__Vtrigrprev__"))
+        .collect();
+    let fast = triggers == ["__Vtrigrprev__TOP__clock"] && !verilog.contains("negedge");
+    if !fast {
+        println!("cargo::warning=the Verilator model evaluates both clock edges (no single rising-edge trigger found): it runs ~10% slower");
+    }
+    fast
+}
+
+fn compile_shim(out: &Path, root: &Path) {
+    std::fs::write(out.join("shim.cpp"), shim_source(fast_edge(out))).unwrap();
+    let include = root.join("include");
+    run(
+        "g++ (compiling the Verilator shim)",
+        Command::new("g++").current_dir(out).args([
+            "-O2".to_string(),
+            "-std=c++17".to_string(),
+            "-c".to_string(),
+            "shim.cpp".to_string(),
+            "-o".to_string(),
+            "shim.o".to_string(),
+            "-Iobj".to_string(),
+            format!("-I{}", include.display()),
+            format!("-I{}", include.join("vltstd").display()),
+        ]),
+    );
+    let _ = std::fs::remove_file(out.join("libtcpip_rx_shim.a"));
+    run(
+        "ar (archiving the Verilator shim)",
+        Command::new("ar")
+            .current_dir(out)
+            .args(["rcs", "libtcpip_rx_shim.a", "shim.o"]),
+    );
+}

@@ -1,0 +1,149 @@
+// The ports of the receive model as plain integers, shared by both back ends and by
+// build.rs (which `include!`s this file to generate the Verilator model's C shim in the
+// same order): the structs are `repr(C)` runs of `u32`, so the shim reads and writes
+// them as arrays.
+
+/// A port value from a plain integer (`Bit` ports are `bool`).
+trait FromU32 {
+    fn from_u32(v: u32) -> Self;
+}
+impl FromU32 for bool {
+    fn from_u32(v: u32) -> Self {
+        v != 0
+    }
+}
+impl<const N: usize> FromU32 for rust_hdl::prelude::Bits<N> {
+    fn from_u32(v: u32) -> Self {
+        (v as u64).into()
+    }
+}
+
+/// Defines `RxInputs`, `RxOutputs`, `RxFields` and their port names, in one order.
+macro_rules! rx_ports {
+    (
+        inputs: [$($i:ident),* $(,)?],
+        outputs: [$($o:ident),* $(,)?],
+        fields: [$($f:ident = $b:ident . $p:ident),* $(,)?] $(,)?
+    ) => {
+        /// The receive pipeline's inputs, one `u32` per port.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct RxInputs { $(pub $i: u32),* }
+        /// The receive pipeline's outputs, one `u32` per port.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct RxOutputs { $(pub $o: u32),* }
+        /// The header registers a frame's report is read from (the monitor ports of
+        /// `tcpip_hdl::rx_monitor::RxMonitor`), one `u32` per port.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct RxFields { $(pub $f: u32),* }
+        pub const INPUT_NAMES: &[&str] = &[$(stringify!($i)),*];
+        pub const OUTPUT_NAMES: &[&str] = &[$(stringify!($o)),*];
+        pub const FIELD_NAMES: &[&str] = &[$(stringify!($f)),*];
+        impl RxInputs {
+            /// Writes every input of the Rust model.
+            pub fn apply(&self, p: &mut tcpip_hdl::rx_pipeline::RxPipeline) {
+                $( p.$i.next = FromU32::from_u32(self.$i); )*
+            }
+        }
+        impl RxOutputs {
+            pub fn of_pipeline(p: &tcpip_hdl::rx_pipeline::RxPipeline) -> Self {
+                RxOutputs { $($o: u64::from(p.$o.val()) as u32),* }
+            }
+        }
+        impl RxFields {
+            pub fn of_pipeline(p: &tcpip_hdl::rx_pipeline::RxPipeline) -> Self {
+                RxFields { $($f: u64::from(p.$b.$p.val()) as u32),* }
+            }
+        }
+    };
+}
+
+rx_ports! {
+    inputs: [
+        phy_data,
+        phy_valid,
+        phy_error,
+        mac_hi,
+        mac_mid,
+        mac_lo,
+        our_ip,
+        promiscuous,
+        body_read,
+        desc_read,
+        counter_index,
+    ],
+    outputs: [
+        report_valid,
+        report_reason,
+        report_class,
+        body_data,
+        body_empty,
+        desc_data,
+        desc_empty,
+        counter_value,
+        counter_valid,
+    ],
+    fields: [
+        eth_header_done = eth.header_done,
+        eth_dst_hi = eth.dst_hi,
+        eth_dst_mid = eth.dst_mid,
+        eth_dst_lo = eth.dst_lo,
+        eth_src_hi = eth.src_hi,
+        eth_src_mid = eth.src_mid,
+        eth_src_lo = eth.src_lo,
+        eth_ethertype = eth.ethertype,
+        eth_tagged = eth.tagged,
+        eth_vlan_id = eth.vlan_id,
+        eth_is_ipv4 = eth.is_ipv4,
+        eth_is_arp = eth.is_arp,
+        arp_done = arp.done,
+        arp_op = arp.op,
+        arp_sender_mac_hi = arp.sender_mac_hi,
+        arp_sender_mac_mid = arp.sender_mac_mid,
+        arp_sender_mac_lo = arp.sender_mac_lo,
+        arp_sender_ip = arp.sender_ip,
+        arp_target_mac_hi = arp.target_mac_hi,
+        arp_target_mac_mid = arp.target_mac_mid,
+        arp_target_mac_lo = arp.target_mac_lo,
+        arp_target_ip = arp.target_ip,
+        ipv4_header_done = ipv4.header_done,
+        ipv4_src = ipv4.src,
+        ipv4_dst = ipv4.dst,
+        ipv4_protocol = ipv4.protocol,
+        ipv4_ttl = ipv4.ttl,
+        ipv4_total_len = ipv4.total_len,
+        ipv4_id = ipv4.id,
+        ipv4_header_ok = ipv4.header_ok,
+        ipv4_l4_parse = ipv4.l4_parse,
+        icmp_done = icmp.done,
+        icmp_type = icmp.icmp_type,
+        icmp_code = icmp.code,
+        icmp_checksum_ok = icmp.checksum_ok,
+        tcp_done = tcp.done,
+        tcp_src_port = tcp.src_port,
+        tcp_dst_port = tcp.dst_port,
+        tcp_seq = tcp.seq,
+        tcp_ack = tcp.ack,
+        tcp_flags = tcp.flags,
+        tcp_window = tcp.window,
+        tcp_urgent = tcp.urgent,
+        tcp_header_len = tcp.header_len,
+        tcp_payload_len = tcp.payload_len,
+        tcp_checksum_ok = tcp.checksum_ok,
+        tcp_mss = tcp.mss,
+        tcp_mss_present = tcp.mss_present,
+        tcp_window_scale = tcp.window_scale,
+        tcp_window_scale_present = tcp.window_scale_present,
+        tcp_sack_permitted = tcp.sack_permitted,
+        tcp_ts_val = tcp.ts_val,
+        tcp_ts_ecr = tcp.ts_ecr,
+        tcp_timestamps_present = tcp.timestamps_present,
+        udp_done = udp.done,
+        udp_src_port = udp.src_port,
+        udp_dst_port = udp.dst_port,
+        udp_length = udp.length,
+        udp_checksum_ok = udp.checksum_ok,
+    ],
+}
