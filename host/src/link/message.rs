@@ -43,8 +43,8 @@ use std::fmt;
 pub const MAX_TCP_SEGMENT: usize = 1480;
 /// UDP payload in one datagram: 1500 − 20 (IPv4) − 8 (UDP header).
 pub const MAX_UDP_PAYLOAD: usize = 1472;
-/// Longest type + body of any message (TxTcp with a full segment).
-pub const MAX_MESSAGE_LEN: usize = 1 + TX_TCP_FIXED + MAX_TCP_SEGMENT;
+/// Longest type + body of any message (RxTcp with a full segment).
+pub const MAX_MESSAGE_LEN: usize = 1 + RX_TCP_FIXED + MAX_TCP_SEGMENT;
 /// Longest frame on the wire, COBS overhead and the 0x00 delimiter included.
 pub const MAX_FRAME_LEN: usize = cobs::max_encoded_len(MAX_MESSAGE_LEN + 4) + 1;
 /// The protocol version this code speaks (`Hello.version`).
@@ -310,12 +310,14 @@ pub fn named_counters(values: &[u32; 32]) -> Vec<(&'static str, u32)> {
 struct Reader<'a> {
     b: &'a [u8],
     kind: u8,
+    /// The whole body's length, for the error.
+    len: usize,
 }
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if self.b.len() < n {
-            return Err(DecodeError::BadLength { kind: self.kind, len: self.b.len() });
+            return Err(DecodeError::BadLength { kind: self.kind, len: self.len });
         }
         let (head, rest) = self.b.split_at(n);
         self.b = rest;
@@ -497,7 +499,7 @@ impl Message {
     /// Parses type and body (no CRC). Never panics.
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
         let (&kind, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
-        let mut r = Reader { b: body, kind };
+        let mut r = Reader { b: body, kind, len: body.len() };
         let bad = |field| DecodeError::BadField { kind, field };
         let msg = match kind {
             kind::HELLO => {
