@@ -3,7 +3,7 @@
 //!
 //! A block test (in tcpip-hdl, with `tcpip-sim` as a dev-dependency; the dev-dependency
 //! cycle hdl -> sim -> hdl is allowed by cargo):
-//! ```ignore
+//! ```text
 //! tcpip_sim::cosim_ports!(Counter { inputs: [enable], outputs: [count] });
 //! let vectors: Vec<Vec<u64>> = (0..1000).map(|i| vec![(i % 3 != 0) as u64]).collect();
 //! let report = tcpip_sim::cosim::check_block(Counter::default, &vectors).unwrap();
