@@ -161,7 +161,12 @@ fn is_subsequence(sub: &[Message], of: &[Message]) -> bool {
 // ---------------------------------------------------------------- properties
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    // No regression files: failures print their minimal input instead.
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     /// Every message type survives encode → frame → streaming decode unchanged, its
     /// frame holds no 0x00 but the delimiter, and it fits the decoder's bound.
