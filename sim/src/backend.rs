@@ -174,6 +174,21 @@ impl RxBackend for RustRx {
     }
 }
 
+impl RxInputs {
+    /// The filters' inputs set from `config`, everything else idle.
+    pub fn configured(config: RxConfig) -> RxInputs {
+        let m = config.mac;
+        RxInputs {
+            mac_hi: (m[0] as u32) << 8 | m[1] as u32,
+            mac_mid: (m[2] as u32) << 8 | m[3] as u32,
+            mac_lo: (m[4] as u32) << 8 | m[5] as u32,
+            our_ip: u32::from_be_bytes(config.ip),
+            promiscuous: config.promiscuous as u32,
+            ..Default::default()
+        }
+    }
+}
+
 /// Runs `frames` (sent as [`RxSim::push_frame`](crate::rx::RxSim::push_frame) sends
 /// them) through both models in lock step on the same inputs, clock by clock, draining
 /// the FIFO as RxSim does and stepping the counter read port through every counter.
@@ -182,15 +197,7 @@ impl RxBackend for RustRx {
 pub fn lock_step(config: RxConfig, frames: &[(Vec<u8>, Fcs)]) -> Result<u64> {
     let mut rust = open(Backend::Rust)?;
     let mut veri = open(Backend::Verilator)?;
-    let m = config.mac;
-    let mut inputs = RxInputs {
-        mac_hi: (m[0] as u32) << 8 | m[1] as u32,
-        mac_mid: (m[2] as u32) << 8 | m[3] as u32,
-        mac_lo: (m[4] as u32) << 8 | m[5] as u32,
-        our_ip: u32::from_be_bytes(config.ip),
-        promiscuous: config.promiscuous as u32,
-        ..Default::default()
-    };
+    let mut inputs = RxInputs::configured(config);
     let mut stream: Vec<Option<u8>> = vec![];
     for (f, fcs) in frames {
         let mut f = f.clone();

@@ -135,15 +135,7 @@ impl RxSim {
     /// The receive pipeline on `backend`; errors when that back end is not built.
     pub fn with_backend(config: RxConfig, backend: Backend) -> Result<Self> {
         let model = backend::open(backend)?;
-        let m = config.mac;
-        let inputs = RxInputs {
-            mac_hi: (m[0] as u32) << 8 | m[1] as u32,
-            mac_mid: (m[2] as u32) << 8 | m[3] as u32,
-            mac_lo: (m[4] as u32) << 8 | m[5] as u32,
-            our_ip: u32::from_be_bytes(config.ip),
-            promiscuous: config.promiscuous as u32,
-            ..Default::default()
-        };
+        let inputs = RxInputs::configured(config);
         let out = model.outputs();
         Ok(RxSim {
             model,
