@@ -205,10 +205,10 @@ pub fn lock_step(config: RxConfig, frames: &[(Vec<u8>, Fcs)]) -> Result<u64> {
             f.resize(MIN_FRAME, 0);
         }
         stream.extend(phy_bytes(&f, *fcs == Fcs::Append).into_iter().map(Some));
-        stream.extend(std::iter::repeat(None).take(INTER_FRAME_GAP));
+        stream.extend(std::iter::repeat_n(None, INTER_FRAME_GAP));
     }
     // Enough idle clocks for the last frame's report and its segment to drain.
-    stream.extend(std::iter::repeat(None).take(4000));
+    stream.extend(std::iter::repeat_n(None, 4000));
     let mut out = rust.outputs();
     if out != veri.outputs() {
         bail!(

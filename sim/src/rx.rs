@@ -301,7 +301,7 @@ fn read_report(reason: u8, p: &RxFields, frame: usize) -> FrameReport {
     });
     let transport = ipv4_present && p.ipv4_l4_parse != 0;
     let protocol = p.ipv4_protocol;
-    let icmp = (transport && protocol == 1 && p.icmp_done != 0).then(|| IcmpReport {
+    let icmp = (transport && protocol == 1 && p.icmp_done != 0).then_some(IcmpReport {
         icmp_type: p.icmp_type as u8,
         code: p.icmp_code as u8,
         checksum_ok: p.icmp_checksum_ok != 0,
@@ -322,7 +322,7 @@ fn read_report(reason: u8, p: &RxFields, frame: usize) -> FrameReport {
         sack_permitted: p.tcp_sack_permitted != 0,
         timestamps: (p.tcp_timestamps_present != 0).then_some((p.tcp_ts_val, p.tcp_ts_ecr)),
     });
-    let udp = (transport && protocol == 17 && p.udp_done != 0).then(|| UdpReport {
+    let udp = (transport && protocol == 17 && p.udp_done != 0).then_some(UdpReport {
         src_port: p.udp_src_port as u16,
         dst_port: p.udp_dst_port as u16,
         length: p.udp_length as u16,
