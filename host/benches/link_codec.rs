@@ -113,5 +113,7 @@ criterion_group!(benches, codec);
 fn main() {
     print_efficiency();
     benches();
-    criterion::Criterion::default().configure_from_args().final_summary();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
 }

@@ -31,13 +31,21 @@ fn payload(max: usize) -> BoxedStrategy<Vec<u8>> {
 /// TCP options (a multiple of 4, at most 40) and a payload that fit one segment.
 fn tcp_body() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
     (0usize..=10).prop_flat_map(|words| {
-        (vec(any::<u8>(), words * 4), payload(MAX_TCP_SEGMENT - words * 4))
+        (
+            vec(any::<u8>(), words * 4),
+            payload(MAX_TCP_SEGMENT - words * 4),
+        )
     })
 }
 
 fn rx_tcp() -> impl Strategy<Value = Message> {
     (
-        (any::<[u8; 6]>(), any::<[u8; 4]>(), any::<u16>(), any::<u16>()),
+        (
+            any::<[u8; 6]>(),
+            any::<[u8; 4]>(),
+            any::<u16>(),
+            any::<u16>(),
+        ),
         (any::<u32>(), any::<u32>(), 0u16..0x200, any::<u16>()),
         (any::<u16>(), any::<u8>(), any::<u8>()),
         tcp_body(),
@@ -70,12 +78,22 @@ fn rx_tcp() -> impl Strategy<Value = Message> {
 
 fn tx_tcp() -> impl Strategy<Value = Message> {
     (
-        (any::<u16>(), any::<[u8; 6]>(), any::<[u8; 4]>(), any::<u16>(), any::<u16>()),
+        (
+            any::<u16>(),
+            any::<[u8; 6]>(),
+            any::<[u8; 4]>(),
+            any::<u16>(),
+            any::<u16>(),
+        ),
         (any::<u32>(), any::<u32>(), 0u16..0x200, any::<u16>()),
         tcp_body(),
     )
         .prop_map(
-            |((tag, dst_mac, dst_ip, src_port, dst_port), (seq, ack, flags, window), (options, payload))| {
+            |(
+                (tag, dst_mac, dst_ip, src_port, dst_port),
+                (seq, ack, flags, window),
+                (options, payload),
+            )| {
                 Message::TxTcp(TxTcp {
                     tag,
                     dst_mac,
@@ -95,30 +113,59 @@ fn tx_tcp() -> impl Strategy<Value = Message> {
 
 fn board_to_host() -> impl Strategy<Value = Message> {
     prop_oneof![
-        (any::<u8>(), any::<[u8; 6]>(), any::<[u8; 4]>(), any::<u32>()).prop_map(
-            |(version, mac, ip, build_id)| Message::Hello(Hello { version, mac, ip, build_id })
-        ),
+        (
+            any::<u8>(),
+            any::<[u8; 6]>(),
+            any::<[u8; 4]>(),
+            any::<u32>()
+        )
+            .prop_map(|(version, mac, ip, build_id)| Message::Hello(Hello {
+                version,
+                mac,
+                ip,
+                build_id
+            })),
         rx_tcp(),
         (
             (any::<[u8; 6]>(), any::<[u8; 4]>(), any::<[u8; 4]>()),
             (any::<u16>(), any::<u16>()),
             payload(MAX_UDP_PAYLOAD)
         )
-            .prop_map(|((src_mac, src_ip, dst_ip), (src_port, dst_port), payload)| {
-                Message::RxUdp(RxUdp { src_mac, src_ip, dst_ip, src_port, dst_port, payload })
-            }),
+            .prop_map(
+                |((src_mac, src_ip, dst_ip), (src_port, dst_port), payload)| {
+                    Message::RxUdp(RxUdp {
+                        src_mac,
+                        src_ip,
+                        dst_ip,
+                        src_port,
+                        dst_port,
+                        payload,
+                    })
+                }
+            ),
         any::<[u32; 32]>().prop_map(Message::Counters),
         any::<u16>().prop_map(|tag| Message::TxDone { tag }),
-        any::<u8>().prop_map(|c| Message::Error { code: ErrorCode::from_u8(c) }),
+        any::<u8>().prop_map(|c| Message::Error {
+            code: ErrorCode::from_u8(c)
+        }),
         (any::<[u8; 4]>(), any::<[u8; 6]>()).prop_map(|(ip, mac)| Message::ArpReply { ip, mac }),
     ]
 }
 
 fn host_to_board() -> impl Strategy<Value = Message> {
     prop_oneof![
-        (any::<[u8; 6]>(), any::<[u8; 4]>(), any::<[u8; 4]>(), any::<bool>()).prop_map(
-            |(mac, ip, netmask, promiscuous)| Message::Config(Config { mac, ip, netmask, promiscuous })
-        ),
+        (
+            any::<[u8; 6]>(),
+            any::<[u8; 4]>(),
+            any::<[u8; 4]>(),
+            any::<bool>()
+        )
+            .prop_map(|(mac, ip, netmask, promiscuous)| Message::Config(Config {
+                mac,
+                ip,
+                netmask,
+                promiscuous
+            })),
         tx_tcp(),
         (
             (any::<u16>(), any::<[u8; 6]>(), any::<[u8; 4]>()),
@@ -126,7 +173,14 @@ fn host_to_board() -> impl Strategy<Value = Message> {
             payload(MAX_UDP_PAYLOAD)
         )
             .prop_map(|((tag, dst_mac, dst_ip), (src_port, dst_port), payload)| {
-                Message::TxUdp(TxUdp { tag, dst_mac, dst_ip, src_port, dst_port, payload })
+                Message::TxUdp(TxUdp {
+                    tag,
+                    dst_mac,
+                    dst_ip,
+                    src_port,
+                    dst_port,
+                    payload,
+                })
             }),
         any::<[u8; 4]>().prop_map(|ip| Message::ArpRequest { ip }),
         Just(Message::GetCounters),
@@ -292,7 +346,9 @@ fn layouts_match_the_contract() {
         ip: [192, 168, 1, 2],
         build_id: 0x1234_5678,
     });
-    let want = [0x01, 1, 0x02, 0, 0, 0, 0, 0x01, 192, 168, 1, 2, 0x78, 0x56, 0x34, 0x12];
+    let want = [
+        0x01, 1, 0x02, 0, 0, 0, 0, 0x01, 192, 168, 1, 2, 0x78, 0x56, 0x34, 0x12,
+    ];
     assert_eq!(hello.encode().unwrap(), want);
     assert_eq!(encode_frame(&hello).unwrap(), raw_frame(&want));
 
@@ -355,12 +411,22 @@ fn layouts_match_the_contract() {
                 dst_port: 53,
                 payload: vec![9],
             }),
-            &[0x03, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 0x02, 0x01, 53, 0, 9],
+            &[
+                0x03, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 0x02, 0x01, 53, 0, 9,
+            ],
         ),
         (Message::TxDone { tag: 0x0102 }, &[0x05, 0x02, 0x01]),
-        (Message::Error { code: ErrorCode::TransmitBusy }, &[0x06, 5]),
         (
-            Message::ArpReply { ip: [10, 0, 0, 9], mac: [6, 5, 4, 3, 2, 1] },
+            Message::Error {
+                code: ErrorCode::TransmitBusy,
+            },
+            &[0x06, 5],
+        ),
+        (
+            Message::ArpReply {
+                ip: [10, 0, 0, 9],
+                mac: [6, 5, 4, 3, 2, 1],
+            },
             &[0x07, 10, 0, 0, 9, 6, 5, 4, 3, 2, 1],
         ),
         (
@@ -383,7 +449,10 @@ fn layouts_match_the_contract() {
             }),
             &[0x83, 3, 0, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 1, 0, 2, 0],
         ),
-        (Message::ArpRequest { ip: [10, 0, 0, 1] }, &[0x84, 10, 0, 0, 1]),
+        (
+            Message::ArpRequest { ip: [10, 0, 0, 1] },
+            &[0x84, 10, 0, 0, 1],
+        ),
         (Message::GetCounters, &[0x85]),
     ];
     for (msg, want) in small {
@@ -404,32 +473,68 @@ fn layouts_match_the_contract() {
 #[test]
 fn malformed_messages_get_typed_errors() {
     assert_eq!(Message::decode(&[]), Err(DecodeError::Empty));
-    assert_eq!(Message::decode(&[0x42]), Err(DecodeError::UnknownType(0x42)));
+    assert_eq!(
+        Message::decode(&[0x42]),
+        Err(DecodeError::UnknownType(0x42))
+    );
     assert_eq!(
         Message::decode(&[0x01; 15]),
-        Err(DecodeError::BadLength { kind: 0x01, len: 14 })
+        Err(DecodeError::BadLength {
+            kind: 0x01,
+            len: 14
+        })
     );
-    assert_eq!(Message::decode(&[0x85, 0]), Err(DecodeError::BadLength { kind: 0x85, len: 1 }));
+    assert_eq!(
+        Message::decode(&[0x85, 0]),
+        Err(DecodeError::BadLength { kind: 0x85, len: 1 })
+    );
     // RxTcp: not TCP, a header length that is not a word multiple, options missing.
     let mut rx = vec![0x02, 6, 20];
     rx.extend([0u8; 30]);
     assert!(Message::decode(&rx).is_ok());
     rx[1] = 17;
-    assert_eq!(Message::decode(&rx), Err(DecodeError::BadField { kind: 0x02, field: "protocol" }));
+    assert_eq!(
+        Message::decode(&rx),
+        Err(DecodeError::BadField {
+            kind: 0x02,
+            field: "protocol"
+        })
+    );
     rx[1] = 6;
     rx[2] = 22;
-    assert_eq!(Message::decode(&rx), Err(DecodeError::BadField { kind: 0x02, field: "header_len" }));
+    assert_eq!(
+        Message::decode(&rx),
+        Err(DecodeError::BadField {
+            kind: 0x02,
+            field: "header_len"
+        })
+    );
     rx[2] = 60;
-    assert_eq!(Message::decode(&rx), Err(DecodeError::BadLength { kind: 0x02, len: 32 }));
+    assert_eq!(
+        Message::decode(&rx),
+        Err(DecodeError::BadLength {
+            kind: 0x02,
+            len: 32
+        })
+    );
     // TxTcp: options_len beyond 40.
     let mut tx = vec![0x82];
     tx.extend([0u8; 28]);
     tx.push(44);
-    assert_eq!(Message::decode(&tx), Err(DecodeError::BadField { kind: 0x82, field: "options_len" }));
+    assert_eq!(
+        Message::decode(&tx),
+        Err(DecodeError::BadField {
+            kind: 0x82,
+            field: "options_len"
+        })
+    );
     // A segment larger than the MTU allows, both ways.
     let mut big = vec![0x83];
     big.extend(vec![0u8; 16 + MAX_UDP_PAYLOAD + 1]);
-    assert!(matches!(Message::decode(&big), Err(DecodeError::BadLength { kind: 0x83, .. })));
+    assert!(matches!(
+        Message::decode(&big),
+        Err(DecodeError::BadLength { kind: 0x83, .. })
+    ));
     let too_big = Message::TxUdp(TxUdp {
         tag: 0,
         dst_mac: [0; 6],
@@ -444,7 +549,13 @@ fn malformed_messages_get_typed_errors() {
     let mut cfg = vec![0x81];
     cfg.extend([0u8; 14]);
     cfg.push(2);
-    assert_eq!(Message::decode(&cfg), Err(DecodeError::BadField { kind: 0x81, field: "promiscuous" }));
+    assert_eq!(
+        Message::decode(&cfg),
+        Err(DecodeError::BadField {
+            kind: 0x81,
+            field: "promiscuous"
+        })
+    );
 }
 
 #[test]
@@ -453,7 +564,11 @@ fn bad_frames_are_counted_by_reason_and_the_next_frame_arrives() {
     let mut bad_crc = raw_frame(&[0x05, 1, 0]);
     bad_crc[2] ^= 0x40;
     let bad_cobs = vec![0x05, 0x11, 0]; // code byte runs past the end
-    let short = raw_frame(&[])[..0].iter().copied().chain([0x02, 0x11, 0]).collect::<Vec<_>>();
+    let short = raw_frame(&[])[..0]
+        .iter()
+        .copied()
+        .chain([0x02, 0x11, 0])
+        .collect::<Vec<_>>();
     let unknown = raw_frame(&[0x42, 1, 2]);
     let bad_len = raw_frame(&[0x05, 1]);
     let bad_field = raw_frame(&[0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
@@ -466,13 +581,23 @@ fn bad_frames_are_counted_by_reason_and_the_next_frame_arrives() {
     assert_eq!(d.feed(&stream), vec![good; 6]);
     let s = d.stats();
     assert_eq!(
-        (s.bad_crc, s.bad_cobs, s.too_short, s.unknown_type, s.bad_length, s.bad_field),
+        (
+            s.bad_crc,
+            s.bad_cobs,
+            s.too_short,
+            s.unknown_type,
+            s.bad_length,
+            s.bad_field
+        ),
         (1, 1, 1, 1, 1, 1)
     );
     assert_eq!((s.frames_ok, s.dropped(), s.oversize), (6, 6, 0));
     assert_eq!(
         d.last_error(),
-        Some(FrameError::Message(DecodeError::BadField { kind: 0x81, field: "promiscuous" }))
+        Some(FrameError::Message(DecodeError::BadField {
+            kind: 0x81,
+            field: "promiscuous"
+        }))
     );
 }
 
@@ -555,5 +680,7 @@ fn counter_names_cover_the_drop_and_accept_slots() {
     for ((slot, name), (got_name, value)) in slots.iter().zip(&named) {
         assert_eq!((name, 1000 + *slot as u32), (got_name, *value));
     }
-    assert!(named.iter().any(|(n, v)| *n == "accepted_tcp" && *v == 1026));
+    assert!(named
+        .iter()
+        .any(|(n, v)| *n == "accepted_tcp" && *v == 1026));
 }

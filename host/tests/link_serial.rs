@@ -71,11 +71,17 @@ fn pty_pair() -> Option<PtyPair> {
             }
             Err(_) => {
                 let _ = child.kill();
-                panic!("socat did not report two PTYs within 10 s; its log:\n{}", log.join("\n"));
+                panic!(
+                    "socat did not report two PTYs within 10 s; its log:\n{}",
+                    log.join("\n")
+                );
             }
         }
     }
-    Some(PtyPair { child, paths: [paths[0].clone(), paths[1].clone()] })
+    Some(PtyPair {
+        child,
+        paths: [paths[0].clone(), paths[1].clone()],
+    })
 }
 
 fn samples() -> Vec<Message> {
@@ -84,7 +90,12 @@ fn samples() -> Vec<Message> {
         *c = (i as u32) << 24 | 0x00AB_0000 | i as u32; // bytes of 0x00 included
     }
     vec![
-        Message::Hello(Hello { version: LINK_VERSION, mac: [2, 0, 0, 0, 0, 1], ip: [10, 0, 0, 2], build_id: 0xC0FFEE }),
+        Message::Hello(Hello {
+            version: LINK_VERSION,
+            mac: [2, 0, 0, 0, 0, 1],
+            ip: [10, 0, 0, 2],
+            build_id: 0xC0FFEE,
+        }),
         Message::Counters(counters),
         Message::RxTcp(RxTcp {
             src_mac: [2, 0, 0, 0, 0, 9],
@@ -98,7 +109,9 @@ fn samples() -> Vec<Message> {
             mss: 1460,
             window_scale: 7,
             option_flags: option_flags::SACK_PERMITTED | option_flags::TIMESTAMPS,
-            options: vec![2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7],
+            options: vec![
+                2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+            ],
             payload: vec![],
         }),
         // A full-size segment with every byte value, 0x00 included.
@@ -165,14 +178,19 @@ fn recv_waits_for_its_timeout_then_returns_none() {
     let start = Instant::now();
     assert_eq!(left.recv(Duration::from_millis(200)).unwrap(), None);
     let waited = start.elapsed();
-    assert!(waited >= Duration::from_millis(190), "returned after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(190),
+        "returned after {waited:?}"
+    );
     assert!(waited < Duration::from_secs(2), "returned after {waited:?}");
 }
 
 #[test]
 fn an_absent_port_is_one_sentence_naming_the_available_ones() {
     let path = "/dev/tcpip-no-such-port";
-    let err = SerialLink::open(path, 115_200).err().expect("opening a missing port must fail");
+    let err = SerialLink::open(path, 115_200)
+        .err()
+        .expect("opening a missing port must fail");
     let msg = format!("{err:#}");
     let ports: Vec<String> = serialport::available_ports()
         .unwrap_or_default()
@@ -182,7 +200,10 @@ fn an_absent_port_is_one_sentence_naming_the_available_ones() {
     let want = if ports.is_empty() {
         format!("serial port {path} does not exist, and no serial ports were found.")
     } else {
-        format!("serial port {path} does not exist; available ports: {}.", ports.join(", "))
+        format!(
+            "serial port {path} does not exist; available ports: {}.",
+            ports.join(", ")
+        )
     };
     eprintln!("{msg}");
     assert_eq!(msg, want);

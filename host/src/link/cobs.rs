@@ -25,7 +25,10 @@ impl fmt::Display for CobsError {
             CobsError::Empty => write!(f, "empty COBS frame"),
             CobsError::ZeroByte { at } => write!(f, "zero byte inside a COBS frame at offset {at}"),
             CobsError::Truncated { at } => {
-                write!(f, "COBS code byte at offset {at} runs past the end of the frame")
+                write!(
+                    f,
+                    "COBS code byte at offset {at} runs past the end of the frame"
+                )
             }
         }
     }
@@ -84,7 +87,9 @@ pub fn decode(frame: &[u8]) -> Result<Vec<u8>, CobsError> {
         if code == 0 {
             return Err(CobsError::ZeroByte { at: i });
         }
-        let block = frame.get(i + 1..i + code).ok_or(CobsError::Truncated { at: i })?;
+        let block = frame
+            .get(i + 1..i + code)
+            .ok_or(CobsError::Truncated { at: i })?;
         if let Some(z) = block.iter().position(|&b| b == 0) {
             return Err(CobsError::ZeroByte { at: i + 1 + z });
         }
@@ -139,7 +144,13 @@ mod tests {
     fn malformed() {
         assert_eq!(decode(&[]), Err(CobsError::Empty));
         assert_eq!(decode(&[0x03, 0x11]), Err(CobsError::Truncated { at: 0 }));
-        assert_eq!(decode(&[0x02, 0x11, 0x00]), Err(CobsError::ZeroByte { at: 2 }));
-        assert_eq!(decode(&[0x03, 0x00, 0x11]), Err(CobsError::ZeroByte { at: 1 }));
+        assert_eq!(
+            decode(&[0x02, 0x11, 0x00]),
+            Err(CobsError::ZeroByte { at: 2 })
+        );
+        assert_eq!(
+            decode(&[0x03, 0x00, 0x11]),
+            Err(CobsError::ZeroByte { at: 1 })
+        );
     }
 }

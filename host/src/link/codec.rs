@@ -7,9 +7,9 @@
 //! good frame after it is still delivered. Empty frames (0x00 0x00) are ignored: a
 //! sender may emit a lone 0x00 to flush a half-received frame at the other end.
 
-use super::message::{decode_frame, FrameError, Message, MAX_FRAME_LEN};
 use super::cobs::CobsError;
 use super::message::DecodeError;
+use super::message::{decode_frame, FrameError, Message, MAX_FRAME_LEN};
 
 /// Bytes kept while waiting for a delimiter; a frame longer than this is dropped.
 /// The largest legal frame plus a margin for a board a little ahead of us.

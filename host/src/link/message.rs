@@ -232,14 +232,23 @@ pub enum Message {
     RxUdp(RxUdp),
     /// Counter values by slot; see [`named_counters`].
     Counters([u32; 32]),
-    TxDone { tag: u16 },
-    Error { code: ErrorCode },
-    ArpReply { ip: [u8; 4], mac: [u8; 6] },
+    TxDone {
+        tag: u16,
+    },
+    Error {
+        code: ErrorCode,
+    },
+    ArpReply {
+        ip: [u8; 4],
+        mac: [u8; 6],
+    },
     // Host → board.
     Config(Config),
     TxTcp(TxTcp),
     TxUdp(TxUdp),
-    ArpRequest { ip: [u8; 4] },
+    ArpRequest {
+        ip: [u8; 4],
+    },
     GetCounters,
 }
 
@@ -250,9 +259,15 @@ pub enum DecodeError {
     Empty,
     UnknownType(u8),
     /// The body is not a length this type can have.
-    BadLength { kind: u8, len: usize },
+    BadLength {
+        kind: u8,
+        len: usize,
+    },
     /// A field is outside its range (protocol, header length, options length, flag).
-    BadField { kind: u8, field: &'static str },
+    BadField {
+        kind: u8,
+        field: &'static str,
+    },
 }
 
 impl fmt::Display for DecodeError {
@@ -277,8 +292,13 @@ impl std::error::Error for DecodeError {}
 pub enum FrameError {
     Cobs(cobs::CobsError),
     /// Shorter than a type byte and a CRC.
-    TooShort { len: usize },
-    Crc { computed: u32, received: u32 },
+    TooShort {
+        len: usize,
+    },
+    Crc {
+        computed: u32,
+        received: u32,
+    },
     Message(DecodeError),
 }
 
@@ -288,7 +308,10 @@ impl fmt::Display for FrameError {
             FrameError::Cobs(e) => write!(f, "bad COBS: {e}"),
             FrameError::TooShort { len } => write!(f, "frame of {len} bytes is too short"),
             FrameError::Crc { computed, received } => {
-                write!(f, "bad CRC: computed {computed:08x}, frame says {received:08x}")
+                write!(
+                    f,
+                    "bad CRC: computed {computed:08x}, frame says {received:08x}"
+                )
             }
             FrameError::Message(e) => write!(f, "{e}"),
         }
@@ -317,7 +340,10 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if self.b.len() < n {
-            return Err(DecodeError::BadLength { kind: self.kind, len: self.len });
+            return Err(DecodeError::BadLength {
+                kind: self.kind,
+                len: self.len,
+            });
         }
         let (head, rest) = self.b.split_at(n);
         self.b = rest;
@@ -342,11 +368,19 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// TCP options fill whole 32-bit words, at most 10 of them (data offset ≤ 15).
+fn valid_options_len(n: usize) -> bool {
+    n <= 40 && n.is_multiple_of(4)
+}
+
 fn fixed_len(kind: u8, body: &[u8], len: usize) -> Result<(), DecodeError> {
     if body.len() == len {
         Ok(())
     } else {
-        Err(DecodeError::BadLength { kind, len: body.len() })
+        Err(DecodeError::BadLength {
+            kind,
+            len: body.len(),
+        })
     }
 }
 
@@ -354,7 +388,10 @@ fn bounded_len(kind: u8, body: &[u8], fixed: usize, max_rest: usize) -> Result<(
     if body.len() >= fixed && body.len() - fixed <= max_rest {
         Ok(())
     } else {
-        Err(DecodeError::BadLength { kind, len: body.len() })
+        Err(DecodeError::BadLength {
+            kind,
+            len: body.len(),
+        })
     }
 }
 
@@ -381,29 +418,22 @@ impl Message {
     pub fn check(&self) -> Result<(), DecodeError> {
         let kind = self.kind();
         let bad = |field| Err(DecodeError::BadField { kind, field });
-        match self {
-            Message::RxTcp(m) => {
-                if m.options.len() > 40 || m.options.len() % 4 != 0 {
-                    return bad("header_len");
-                }
-                if m.options.len() + m.payload.len() > MAX_TCP_SEGMENT {
-                    return bad("payload length");
-                }
-            }
-            Message::TxTcp(m) => {
-                if m.options.len() > 40 || m.options.len() % 4 != 0 {
-                    return bad("options_len");
-                }
-                if m.options.len() + m.payload.len() > MAX_TCP_SEGMENT {
-                    return bad("payload length");
-                }
-            }
-            Message::RxUdp(RxUdp { payload, .. }) | Message::TxUdp(TxUdp { payload, .. }) => {
-                if payload.len() > MAX_UDP_PAYLOAD {
-                    return bad("payload length");
-                }
-            }
-            _ => {}
+        let (options, payload, max) = match self {
+            Message::RxTcp(m) => (m.options.len(), m.payload.len(), MAX_TCP_SEGMENT),
+            Message::TxTcp(m) => (m.options.len(), m.payload.len(), MAX_TCP_SEGMENT),
+            Message::RxUdp(m) => (0, m.payload.len(), MAX_UDP_PAYLOAD),
+            Message::TxUdp(m) => (0, m.payload.len(), MAX_UDP_PAYLOAD),
+            _ => return Ok(()),
+        };
+        if !valid_options_len(options) {
+            return bad(if kind == kind::RX_TCP {
+                "header_len"
+            } else {
+                "options_len"
+            });
+        }
+        if options + payload > max {
+            return bad("payload length");
         }
         Ok(())
     }
@@ -499,7 +529,11 @@ impl Message {
     /// Parses type and body (no CRC). Never panics.
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
         let (&kind, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
-        let mut r = Reader { b: body, kind, len: body.len() };
+        let mut r = Reader {
+            b: body,
+            kind,
+            len: body.len(),
+        };
         let bad = |field| DecodeError::BadField { kind, field };
         let msg = match kind {
             kind::HELLO => {
@@ -517,7 +551,7 @@ impl Message {
                     return Err(bad("protocol"));
                 }
                 let header_len = r.u8()? as usize;
-                if !(20..=60).contains(&header_len) || header_len % 4 != 0 {
+                if header_len < 20 || !valid_options_len(header_len - 20) {
                     return Err(bad("header_len"));
                 }
                 let mut m = RxTcp {
@@ -564,11 +598,16 @@ impl Message {
             }
             kind::ERROR => {
                 fixed_len(kind, body, 1)?;
-                Message::Error { code: ErrorCode::from_u8(r.u8()?) }
+                Message::Error {
+                    code: ErrorCode::from_u8(r.u8()?),
+                }
             }
             kind::ARP_REPLY => {
                 fixed_len(kind, body, 10)?;
-                Message::ArpReply { ip: r.array()?, mac: r.array()? }
+                Message::ArpReply {
+                    ip: r.array()?,
+                    mac: r.array()?,
+                }
             }
             kind::CONFIG => {
                 fixed_len(kind, body, CONFIG_LEN)?;
@@ -578,7 +617,12 @@ impl Message {
                     1 => true,
                     _ => return Err(bad("promiscuous")),
                 };
-                Message::Config(Config { mac, ip, netmask, promiscuous })
+                Message::Config(Config {
+                    mac,
+                    ip,
+                    netmask,
+                    promiscuous,
+                })
             }
             kind::TX_TCP => {
                 bounded_len(kind, body, TX_TCP_FIXED, MAX_TCP_SEGMENT)?;
@@ -596,7 +640,7 @@ impl Message {
                     payload: Vec::new(),
                 };
                 let options_len = r.u8()? as usize;
-                if options_len > 40 || options_len % 4 != 0 {
+                if !valid_options_len(options_len) {
                     return Err(bad("options_len"));
                 }
                 m.options = r.take(options_len)?.to_vec();

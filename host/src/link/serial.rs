@@ -23,7 +23,8 @@ pub struct SerialLink {
 impl SerialLink {
     /// Opens `path` at `baud` (8N1, no flow control).
     pub fn open(path: &str, baud: u32) -> anyhow::Result<SerialLink> {
-        if !Path::new(path).exists() {
+        // On Unix a port is a device file; Windows names (COM3) are not paths.
+        if cfg!(unix) && !Path::new(path).exists() {
             anyhow::bail!("{}", absent_port_message(path));
         }
         let port = serialport::new(path, baud)
@@ -39,7 +40,9 @@ impl SerialLink {
             write_buf: Vec::new(),
         };
         // A lone delimiter ends any half-frame the other end was holding from before.
-        link.port.write_all(&[0]).with_context(|| format!("cannot write to {path}"))?;
+        link.port
+            .write_all(&[0])
+            .with_context(|| format!("cannot write to {path}"))?;
         Ok(link)
     }
 
@@ -70,7 +73,7 @@ impl Link for SerialLink {
     fn send(&mut self, msg: &Message) -> anyhow::Result<()> {
         self.write_buf.clear();
         encode_frame_into(msg, &mut self.write_buf)
-            .with_context(|| format!("cannot encode {:?} message", msg.kind()))?;
+            .with_context(|| format!("cannot encode a message of type 0x{:02x}", msg.kind()))?;
         self.port
             .write_all(&self.write_buf)
             .and_then(|_| self.port.flush())
@@ -101,9 +104,7 @@ impl Link for SerialLink {
                     self.ready.extend(out);
                 }
                 Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot read from {}", self.path))
-                }
+                Err(e) => return Err(e).with_context(|| format!("cannot read from {}", self.path)),
             }
         }
     }
