@@ -97,6 +97,7 @@ pub mod option_flags {
 /// The board announces itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hello {
+    /// Reported as received; the caller compares it with [`LINK_VERSION`].
     pub version: u8,
     pub mac: [u8; 6],
     pub ip: [u8; 4],
