@@ -50,6 +50,7 @@ pub struct RxFifo<const B: usize, const BP1: usize, const D: usize, const DP1: u
     word_index: DFF<Bits<5>>,
     body_len: DFF<Bits<16>>,
     body_used: Signal<Local, Bits<BP1>>,
+    frame_len: Signal<Local, Bits<BP1>>,
     desc_used: Signal<Local, Bits<DP1>>,
     body_rd_next: Signal<Local, Bits<BP1>>,
     desc_rd_next: Signal<Local, Bits<DP1>>,
@@ -102,6 +103,7 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Default
             word_index: Default::default(),
             body_len: Default::default(),
             body_used: Default::default(),
+            frame_len: Default::default(),
             desc_used: Default::default(),
             body_rd_next: Default::default(),
             desc_rd_next: Default::default(),
@@ -137,6 +139,9 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
         self.desc_ram.write_clock.next = self.clock.val();
         self.body_used.next = self.body_wr.q.val() - self.body_rd.q.val();
         self.desc_used.next = self.desc_wr.q.val() - self.desc_rd.q.val();
+        // Wraps at BP1 bits: computed into a BP1-bit signal, or the Verilog subtracts at
+        // 16 bits and the length gets high bits once the pointers wrap (RUSTHDL.md trap 2).
+        self.frame_len.next = self.body_wr.q.val() - self.body_committed.q.val();
         self.room.next = !self.overflow.q.val() & (self.desc_used.val() <= self.desc_limit.val());
         // Body bytes go in tentatively.
         self.body_ram.write_address.next = bit_cast::<B, BP1>(self.body_wr.q.val());
@@ -159,8 +164,7 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
                 self.body_committed.d.next = self.body_wr.q.val();
                 self.writing_desc.d.next = true;
                 self.word_index.d.next = 0.into();
-                self.body_len.d.next =
-                    bit_cast::<16, BP1>(self.body_wr.q.val() - self.body_committed.q.val());
+                self.body_len.d.next = bit_cast::<16, BP1>(self.frame_len.val());
             } else {
                 self.body_wr.d.next = self.body_committed.q.val();
             }
