@@ -2,6 +2,7 @@
 //! (`cosim::check_block`) with vectors recorded from the whole pipeline.
 
 use crate::cosim_ports;
+use tcpip_hdl::board::cobs_encoder::CobsEncoder;
 use tcpip_hdl::board::rx_counters::RxCounters;
 use tcpip_hdl::internet::arp_rx::ArpRx;
 use tcpip_hdl::internet::checksum::OnesSum;
@@ -299,4 +300,9 @@ cosim_ports!(UartTx4M {
 cosim_ports!(UartRx4M {
     inputs: [rxd],
     outputs: [data, valid, framing_error]
+});
+
+cosim_ports!(CobsEncoder {
+    inputs: [data, valid, last, out_ready],
+    outputs: [ready, out_data, out_valid],
 });
