@@ -25,7 +25,11 @@ const B: [u8; 4] = [10, 0, 0, 2];
 
 /// Transfer with our engines; returns segments delivered.
 fn ours(through_bytes: bool) -> u64 {
-    let cfg = Config { rx_buffer: 128 * 1024, tx_buffer: 128 * 1024, ..Config::default() };
+    let cfg = Config {
+        rx_buffer: 128 * 1024,
+        tx_buffer: 128 * 1024,
+        ..Config::default()
+    };
     let mut a = Stack::new(A, [1; 16], cfg);
     let mut b = Stack::new(B, [2; 16], cfg);
     let mut now = Time::ZERO;
@@ -57,12 +61,24 @@ fn ours(through_bytes: bool) -> u64 {
         let mut moved = false;
         for from_a in [true, false] {
             out.clear();
-            if from_a { a.poll_into(now, &mut out) } else { b.poll_into(now, &mut out) }
+            if from_a {
+                a.poll_into(now, &mut out)
+            } else {
+                b.poll_into(now, &mut out)
+            }
             for s in out.drain(..) {
                 moved = true;
                 segments += 1;
-                let s = if through_bytes { Segment::parse_ipv4(&s.emit_ipv4()).unwrap() } else { s };
-                if from_a { b.receive(&s, now) } else { a.receive(&s, now) }
+                let s = if through_bytes {
+                    Segment::parse_ipv4(&s.emit_ipv4()).unwrap()
+                } else {
+                    s
+                };
+                if from_a {
+                    b.receive(&s, now)
+                } else {
+                    a.receive(&s, now)
+                }
             }
         }
         let _ = a.events();
@@ -122,11 +138,15 @@ fn smoltcp() -> u64 {
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("tcp_bulk_4MiB");
-    g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
     let n_ours = ours(false);
     let n_bytes = ours(true);
     let n_smol = smoltcp();
-    eprintln!("segments per 4 MiB transfer: ours {n_ours}, ours via bytes {n_bytes}, smoltcp {n_smol}");
+    eprintln!(
+        "segments per 4 MiB transfer: ours {n_ours}, ours via bytes {n_bytes}, smoltcp {n_smol}"
+    );
     g.throughput(Throughput::Elements(n_ours));
     g.bench_function("ours/segments", |b| b.iter(|| ours(false)));
     g.throughput(Throughput::Elements(n_bytes));

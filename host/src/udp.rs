@@ -116,7 +116,13 @@ const MAX_PAYLOAD: usize = 65535 - 20 - 8;
 
 impl UdpSockets {
     pub fn new(addr: [u8; 4], queue_limit: usize) -> UdpSockets {
-        UdpSockets { addr, queue_limit, bound: HashMap::new(), tx: Vec::new(), dropped: 0 }
+        UdpSockets {
+            addr,
+            queue_limit,
+            bound: HashMap::new(),
+            tx: Vec::new(),
+            dropped: 0,
+        }
     }
 
     pub fn bind(&mut self, port: u16) -> Result<UdpSocket, UdpError> {
@@ -195,14 +201,23 @@ mod tests {
             let d = Datagram::parse_ipv4(&d.emit_ipv4()).unwrap();
             assert_eq!(b.receive(d), Delivery::Queued);
         }
-        assert_eq!(b.recv_from(sb).unwrap(), Some(((A, 5000), b"query".to_vec())));
+        assert_eq!(
+            b.recv_from(sb).unwrap(),
+            Some(((A, 5000), b"query".to_vec()))
+        );
         assert_eq!(b.recv_from(sb).unwrap(), None);
     }
 
     #[test]
     fn unbound_port_full_queue_and_double_bind() {
         let mut b = UdpSockets::new(B, 1);
-        let d = Datagram { src_addr: A, dst_addr: B, src_port: 1, dst_port: 9, payload: vec![1] };
+        let d = Datagram {
+            src_addr: A,
+            dst_addr: B,
+            src_port: 1,
+            dst_port: 9,
+            payload: vec![1],
+        };
         assert_eq!(b.receive(d.clone()), Delivery::NoSocket);
         let s = b.bind(9).unwrap();
         assert_eq!(b.bind(9), Err(UdpError::PortInUse));
@@ -215,10 +230,22 @@ mod tests {
 
     #[test]
     fn corrupted_datagram_is_refused() {
-        let d = Datagram { src_addr: A, dst_addr: B, src_port: 1, dst_port: 9, payload: b"abc".to_vec() };
+        let d = Datagram {
+            src_addr: A,
+            dst_addr: B,
+            src_port: 1,
+            dst_port: 9,
+            payload: b"abc".to_vec(),
+        };
         let mut bytes = d.emit_udp();
         bytes[9] ^= 1;
-        assert_eq!(Datagram::parse_udp(A, B, &bytes), Err(ParseError::BadChecksum));
-        assert_eq!(Datagram::parse_udp(A, B, &bytes[..5]), Err(ParseError::Truncated));
+        assert_eq!(
+            Datagram::parse_udp(A, B, &bytes),
+            Err(ParseError::BadChecksum)
+        );
+        assert_eq!(
+            Datagram::parse_udp(A, B, &bytes[..5]),
+            Err(ParseError::Truncated)
+        );
     }
 }

@@ -56,8 +56,15 @@ fn overlapping_retransmission_never_changes_delivered_bytes() {
 
 #[test]
 fn sack_blocks_describe_out_of_order_data_when_negotiated() {
-    let cfg = Config { sack: true, ..plain() };
-    let opts = TcpOptions { mss: Some(1460), sack_permitted: true, ..TcpOptions::default() };
+    let cfg = Config {
+        sack: true,
+        ..plain()
+    };
+    let opts = TcpOptions {
+        mss: Some(1460),
+        sack_permitted: true,
+        ..TcpOptions::default()
+    };
     let mut h = Harness::established_opts(cfg, opts);
     h.send(data(&h, IRS + 11, b"later"));
     let mut want = h.ours(Flags::ACK, h.our(1), IRS + 1, 8192);
@@ -76,7 +83,11 @@ fn receive_window_follows_free_space_closes_and_reopens() {
         h.send(data(&h, seq, chunk));
         seq += chunk.len() as u32;
         let ack = h.one();
-        assert_eq!(ack.window as u32, 8192 - (seq - IRS - 1), "window = free buffer space");
+        assert_eq!(
+            ack.window as u32,
+            8192 - (seq - IRS - 1),
+            "window = free buffer space"
+        );
     }
     // Window closed: a further byte is not taken.
     h.send(data(&h, seq, b"!"));
@@ -100,30 +111,53 @@ fn zero_window_is_probed_until_it_opens() {
     h.expect_nothing();
     h.advance(Duration::from_millis(1));
     let probe = h.one();
-    assert_eq!((probe.seq, probe.payload.len()), (h.our(1), 1), "one-byte probe");
+    assert_eq!(
+        (probe.seq, probe.payload.len()),
+        (h.our(1), 1),
+        "one-byte probe"
+    );
     // Still closed: the peer drops the byte and says so; we keep the connection.
     h.send(closed);
     for _ in 0..12 {
         h.advance(Duration::from_secs(60));
         h.recv();
     }
-    assert_eq!(h.state(), State::Established, "probing never gives up while answered");
+    assert_eq!(
+        h.state(),
+        State::Established,
+        "probing never gives up while answered"
+    );
     // Window opens: everything goes.
     h.send(h.seg(Flags::ACK, IRS + 1, h.our(1)));
     let segs = h.recv();
-    let end = segs.iter().map(|s| s.seq.wrapping_add(s.payload.len() as u32)).max();
+    let end = segs
+        .iter()
+        .map(|s| s.seq.wrapping_add(s.payload.len() as u32))
+        .max();
     assert_eq!(end, Some(h.our(101)), "the rest follows the probe byte");
 }
 
 #[test]
 fn window_scale_is_negotiated_and_applied_both_ways() {
-    let cfg = Config { window_scale: true, rx_buffer: 200_000, ..plain() };
+    let cfg = Config {
+        window_scale: true,
+        rx_buffer: 200_000,
+        ..plain()
+    };
     let mut h = Harness::listening(cfg, 4);
     let mut syn = h.seg(Flags::SYN, IRS, 0);
-    syn.options = TcpOptions { mss: Some(1460), window_scale: Some(3), ..TcpOptions::default() };
+    syn.options = TcpOptions {
+        mss: Some(1460),
+        window_scale: Some(3),
+        ..TcpOptions::default()
+    };
     h.send(syn);
     let sa = h.one();
-    assert_eq!(sa.options.window_scale, Some(2), "200 000 bytes need a shift of 2");
+    assert_eq!(
+        sa.options.window_scale,
+        Some(2),
+        "200 000 bytes need a shift of 2"
+    );
     assert_eq!(sa.window, 65535, "SYN windows are not scaled");
     h.iss = sa.seq;
     let mut ack = h.seg(Flags::ACK, IRS + 1, h.our(1));
@@ -140,7 +174,11 @@ fn window_scale_is_negotiated_and_applied_both_ways() {
 
 #[test]
 fn without_the_peers_window_scale_option_nothing_is_scaled() {
-    let cfg = Config { window_scale: true, rx_buffer: 200_000, ..plain() };
+    let cfg = Config {
+        window_scale: true,
+        rx_buffer: 200_000,
+        ..plain()
+    };
     let mut h = Harness::listening(cfg, 4);
     h.send(h.seg(Flags::SYN, IRS, 0));
     let sa = h.one();
@@ -155,26 +193,42 @@ fn without_the_peers_window_scale_option_nothing_is_scaled() {
 
 #[test]
 fn retransmission_backs_off_exponentially_and_the_retry_limit_ends_the_connection() {
-    let mut h = Harness::established(Config { max_retries: 3, ..plain() });
+    let mut h = Harness::established(Config {
+        max_retries: 3,
+        ..plain()
+    });
     let sock = h.sock.unwrap();
     h.stack.send(sock, b"data").unwrap();
     let first = h.one();
     for wait in [1u64, 2, 4] {
         h.advance(Duration::from_millis(wait * 1000 - 1));
         let early = h.recv();
-        assert!(early.is_empty(), "before {wait} s: {:?}", early.iter().map(|s| (s.flags, s.seq.wrapping_sub(h.iss), s.payload.len())).collect::<Vec<_>>());
+        assert!(
+            early.is_empty(),
+            "before {wait} s: {:?}",
+            early
+                .iter()
+                .map(|s| (s.flags, s.seq.wrapping_sub(h.iss), s.payload.len()))
+                .collect::<Vec<_>>()
+        );
         h.advance(Duration::from_millis(1));
         assert_eq!(h.one(), first, "same bytes again after {wait} s");
     }
     h.advance(Duration::from_secs(8));
     h.recv();
     assert_eq!(h.state(), State::Closed);
-    assert!(h.stack.events().contains(&(sock, Event::Error(Error::TimedOut))));
+    assert!(h
+        .stack
+        .events()
+        .contains(&(sock, Event::Error(Error::TimedOut))));
 }
 
 #[test]
 fn rto_follows_the_measured_round_trip() {
-    let cfg = Config { min_rto: Duration::from_millis(10), ..plain() };
+    let cfg = Config {
+        min_rto: Duration::from_millis(10),
+        ..plain()
+    };
     let mut h = Harness::syn_sent(cfg);
     h.advance(Duration::from_millis(100));
     h.send(h.seg(Flags::SYN | Flags::ACK, IRS, h.our(1)));
@@ -192,7 +246,10 @@ fn rto_follows_the_measured_round_trip() {
 
 #[test]
 fn karn_no_rtt_sample_from_a_retransmitted_segment() {
-    let cfg = Config { min_rto: Duration::from_millis(10), ..plain() };
+    let cfg = Config {
+        min_rto: Duration::from_millis(10),
+        ..plain()
+    };
     let mut h = Harness::syn_sent(cfg);
     h.advance(Duration::from_millis(100));
     h.send(h.seg(Flags::SYN | Flags::ACK, IRS, h.our(1)));
@@ -205,7 +262,11 @@ fn karn_no_rtt_sample_from_a_retransmitted_segment() {
     h.advance(Duration::from_millis(500));
     h.send(h.seg(Flags::ACK, IRS + 1, h.our(2)));
     let srtt = h.stack.connection(sock).unwrap().smoothed_rtt();
-    assert_eq!(srtt, Some(Duration::from_millis(100)), "the ambiguous 800 ms was not sampled");
+    assert_eq!(
+        srtt,
+        Some(Duration::from_millis(100)),
+        "the ambiguous 800 ms was not sampled"
+    );
     // A segment sent once is sampled.
     h.stack.send(sock, b"y").unwrap();
     h.recv();
@@ -217,7 +278,10 @@ fn karn_no_rtt_sample_from_a_retransmitted_segment() {
 
 #[test]
 fn three_duplicate_acks_fast_retransmit_and_partial_ack_retransmits_the_next_hole() {
-    let mut h = Harness::established(Config { tx_buffer: 64 * 1024, ..plain() });
+    let mut h = Harness::established(Config {
+        tx_buffer: 64 * 1024,
+        ..plain()
+    });
     let sock = h.sock.unwrap();
     h.stack.send(sock, &[5u8; 3 * 1460]).unwrap();
     let segs = h.recv();
@@ -228,13 +292,20 @@ fn three_duplicate_acks_fast_retransmit_and_partial_ack_retransmits_the_next_hol
     h.expect_nothing();
     h.send(dup);
     let re = h.one();
-    assert_eq!((re.seq, re.payload.len()), (h.our(1), 1460), "fast retransmit of the first segment");
+    assert_eq!(
+        (re.seq, re.payload.len()),
+        (h.our(1), 1460),
+        "fast retransmit of the first segment"
+    );
     // Partial ACK (NewReno): the next hole goes at once, without waiting for more dup ACKs.
     h.send(h.seg(Flags::ACK, IRS + 1, h.our(1 + 1460)));
     let re2 = h.recv();
     assert_eq!((re2[0].seq, re2[0].payload.len()), (h.our(1 + 1460), 1460));
     let conn = h.stack.connection(sock).unwrap();
-    assert!(conn.congestion_window() < 3 * 1460 + 3 * 1460, "cwnd was reduced");
+    assert!(
+        conn.congestion_window() < 3 * 1460 + 3 * 1460,
+        "cwnd was reduced"
+    );
 }
 
 // ---- many connections --------------------------------------------------------------
@@ -251,7 +322,11 @@ fn seventy_connections_at_once_each_get_their_own_bytes() {
         isn.push(h.one().seq);
     }
     for i in 0..n {
-        let mut ack = h.seg(Flags::ACK | Flags::PSH, IRS + i as u32 + 1, isn[i as usize].wrapping_add(1));
+        let mut ack = h.seg(
+            Flags::ACK | Flags::PSH,
+            IRS + i as u32 + 1,
+            isn[i as usize].wrapping_add(1),
+        );
         ack.src_port = 30000 + i;
         ack.payload = format!("connection {i}").into_bytes();
         h.send(ack);
@@ -292,8 +367,20 @@ fn events_report_state_changes_readable_writable_and_peer_close() {
     assert_eq!(
         h.stack.events(),
         vec![
-            (sock, StateChanged { from: State::Closed, to: State::SynSent }),
-            (sock, StateChanged { from: State::SynSent, to: State::Established }),
+            (
+                sock,
+                StateChanged {
+                    from: State::Closed,
+                    to: State::SynSent
+                }
+            ),
+            (
+                sock,
+                StateChanged {
+                    from: State::SynSent,
+                    to: State::Established
+                }
+            ),
         ]
     );
     h.stack.send(sock, b"abc").unwrap();
@@ -305,7 +392,16 @@ fn events_report_state_changes_readable_writable_and_peer_close() {
     h.send(h.seg(Flags::FIN | Flags::ACK, IRS + 4, h.our(4)));
     assert_eq!(
         h.stack.events(),
-        vec![(sock, PeerClosed), (sock, StateChanged { from: State::Established, to: State::CloseWait })]
+        vec![
+            (sock, PeerClosed),
+            (
+                sock,
+                StateChanged {
+                    from: State::Established,
+                    to: State::CloseWait
+                }
+            )
+        ]
     );
 }
 
@@ -322,8 +418,16 @@ fn listener_becomes_readable_when_a_connection_is_ready_to_accept() {
 
 #[test]
 fn sack_scoreboard_retransmits_the_second_hole_without_waiting_for_a_partial_ack() {
-    let cfg = Config { sack: true, tx_buffer: 64 * 1024, ..plain() };
-    let opts = TcpOptions { mss: Some(1460), sack_permitted: true, ..TcpOptions::default() };
+    let cfg = Config {
+        sack: true,
+        tx_buffer: 64 * 1024,
+        ..plain()
+    };
+    let opts = TcpOptions {
+        mss: Some(1460),
+        sack_permitted: true,
+        ..TcpOptions::default()
+    };
     let mut h = Harness::established_opts(cfg, opts);
     let sock = h.sock.unwrap();
     // Grow cwnd to six segments: three segments acknowledged one by one.
@@ -352,10 +456,18 @@ fn sack_scoreboard_retransmits_the_second_hole_without_waiting_for_a_partial_ack
     h.expect_nothing();
     h.send(dup(&h, vec![(s(4), s(6)), (s(2), s(3))]));
     let fr = h.one();
-    assert_eq!((fr.seq, fr.payload.len()), (s(1), 1460), "fast retransmit of the first hole");
+    assert_eq!(
+        (fr.seq, fr.payload.len()),
+        (s(1), 1460),
+        "fast retransmit of the first hole"
+    );
     h.send(dup(&h, vec![(s(4), s(7)), (s(2), s(3))]));
     let hole = h.one();
-    assert_eq!((hole.seq, hole.payload.len()), (s(3), 1460), "second hole, from the scoreboard");
+    assert_eq!(
+        (hole.seq, hole.payload.len()),
+        (s(3), 1460),
+        "second hole, from the scoreboard"
+    );
     // A further duplicate ACK finds no hole left to resend.
     h.send(dup(&h, vec![(s(4), s(7)), (s(2), s(3))]));
     h.expect_nothing();
@@ -379,7 +491,11 @@ fn a_retransmission_carrying_newly_queued_bytes_counts_them_as_sent() {
         h.send(ack(&h, 1));
     }
     let re = h.one();
-    assert_eq!((re.seq, re.payload.len()), (h.our(1), 101), "resent with the queued byte");
+    assert_eq!(
+        (re.seq, re.payload.len()),
+        (h.our(1), 101),
+        "resent with the queued byte"
+    );
     // The peer acknowledges all 101 bytes: that is not an ACK of unsent data.
     h.send(ack(&h, 102));
     h.expect_nothing();

@@ -43,7 +43,14 @@ struct Outcome {
 
 /// `slow_readers`: both applications read at most 4 KiB every 20 ms, so both
 /// receive windows close and each side must probe the other's zero window.
-fn run(seed: u64, we_connect: bool, ours_len: usize, smol_len: usize, loss: f64, reorder: f64) -> (Outcome, Vec<u8>, Vec<u8>) {
+fn run(
+    seed: u64,
+    we_connect: bool,
+    ours_len: usize,
+    smol_len: usize,
+    loss: f64,
+    reorder: f64,
+) -> (Outcome, Vec<u8>, Vec<u8>) {
     run_with(seed, we_connect, ours_len, smol_len, loss, reorder, false)
 }
 
@@ -100,7 +107,15 @@ fn run_with(
                     zero_windows.1 += 1;
                 }
                 if std::env::var("TCP_INTEROP_TRACE").is_ok() {
-                    eprintln!("{now} smol->us {:?} seq {} ack {} len {} win {} {:?}", s.flags, s.seq, s.ack, s.payload.len(), s.window, s.options);
+                    eprintln!(
+                        "{now} smol->us {:?} seq {} ack {} len {} win {} {:?}",
+                        s.flags,
+                        s.seq,
+                        s.ack,
+                        s.payload.len(),
+                        s.window,
+                        s.options
+                    );
                 }
                 us.receive(&s, now);
             }
@@ -127,8 +142,14 @@ fn run_with(
             }
         }
         for (_, e) in us.events() {
-            if e == (Event::StateChanged { from: State::FinWait2, to: State::TimeWait })
-                || e == (Event::StateChanged { from: State::Closing, to: State::TimeWait })
+            if e == (Event::StateChanged {
+                from: State::FinWait2,
+                to: State::TimeWait,
+            }) || e
+                == (Event::StateChanged {
+                    from: State::Closing,
+                    to: State::TimeWait,
+                })
             {
                 our_time_wait = true;
             }
@@ -160,7 +181,15 @@ fn run_with(
                 zero_windows.0 += 1;
             }
             if std::env::var("TCP_INTEROP_TRACE").is_ok() {
-                eprintln!("{now} us->smol {:?} seq {} ack {} len {} win {} {:?}", s.flags, s.seq, s.ack, s.payload.len(), s.window, s.options);
+                eprintln!(
+                    "{now} us->smol {:?} seq {} ack {} len {} win {} {:?}",
+                    s.flags,
+                    s.seq,
+                    s.ack,
+                    s.payload.len(),
+                    s.window,
+                    s.options
+                );
             }
             wire.send(now, true, s.emit_ipv4());
         }
@@ -174,7 +203,10 @@ fn run_with(
             matches!(o, State::Closed | State::TimeWait)
                 && matches!(s, smol_tcp::State::Closed | smol_tcp::State::TimeWait)
         };
-        if ours_got.len() == smol_len && smol_got.len() == ours_len && settled(our_state, smol_state) {
+        if ours_got.len() == smol_len
+            && smol_got.len() == ours_len
+            && settled(our_state, smol_state)
+        {
             let o = Outcome {
                 ours_got,
                 smol_got,
@@ -188,11 +220,24 @@ fn run_with(
             };
             return (o, our_data, smol_data);
         }
-        assert!(now < Time::from_millis(3_600_000), "seed {seed}: no progress after an hour of simulated time: \
-            ours {our_state} got {} of {smol_len}, smoltcp {smol_state} got {} of {ours_len}", ours_got.len(), smol_got.len());
+        assert!(
+            now < Time::from_millis(3_600_000),
+            "seed {seed}: no progress after an hour of simulated time: \
+            ours {our_state} got {} of {smol_len}, smoltcp {smol_state} got {} of {ours_len}",
+            ours_got.len(),
+            smol_got.len()
+        );
 
         let reader_wakeup = slow_readers.then(|| last_read + Duration::from_millis(20));
-        let next = [wire.next_at(), us.poll_at(), smol.poll_at(now), reader_wakeup].into_iter().flatten().min();
+        let next = [
+            wire.next_at(),
+            us.poll_at(),
+            smol.poll_at(now),
+            reader_wakeup,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         // Nothing scheduled: the applications may still have work (the last poll may
         // have opened a window), so go round again, but not forever.
         idle_rounds = if next.is_none() { idle_rounds + 1 } else { 0 };
@@ -214,8 +259,14 @@ fn run_with(
 
 fn check(seed: u64, we_connect: bool, loss: f64, reorder: f64) -> Outcome {
     let (o, our_data, smol_data) = run(seed, we_connect, MIB, MIB, loss, reorder);
-    assert!(o.smol_got == our_data, "seed {seed}: smoltcp received corrupted data");
-    assert!(o.ours_got == smol_data, "seed {seed}: we received corrupted data");
+    assert!(
+        o.smol_got == our_data,
+        "seed {seed}: smoltcp received corrupted data"
+    );
+    assert!(
+        o.ours_got == smol_data,
+        "seed {seed}: we received corrupted data"
+    );
     // RFC 9293: the side whose FIN went first waits in TIME-WAIT; the other side
     // reaches CLOSED from LAST-ACK, or also TIME-WAIT when the FINs crossed.
     let smol_tw = o.smol_state == smol_tcp::State::TimeWait;
@@ -247,14 +298,20 @@ fn one_mib_each_way_with_5_percent_loss_and_reordering_many_seeds() {
         assert!(o.elapsed > Time::ZERO);
     }
     // The faults really happened.
-    assert!(lost > 2000 && reordered > 2000, "lost {lost}, reordered {reordered}");
+    assert!(
+        lost > 2000 && reordered > 2000,
+        "lost {lost}, reordered {reordered}"
+    );
 }
 
 #[test]
 fn heavy_loss_still_delivers_exactly() {
     for seed in 200..203u64 {
         let (o, our_data, smol_data) = run(seed, seed % 2 == 0, 200 * 1024, 200 * 1024, 0.15, 0.10);
-        assert!(o.smol_got == our_data && o.ours_got == smol_data, "seed {seed}");
+        assert!(
+            o.smol_got == our_data && o.ours_got == smol_data,
+            "seed {seed}"
+        );
     }
 }
 
@@ -262,10 +319,24 @@ fn heavy_loss_still_delivers_exactly() {
 fn slow_readers_on_both_sides_close_the_windows_and_probing_recovers() {
     let mut zero = (0, 0);
     for seed in 300..304u64 {
-        let (o, our_data, smol_data) = run_with(seed, seed % 2 == 0, 300 * 1024, 300 * 1024, 0.02, 0.02, true);
-        assert!(o.smol_got == our_data && o.ours_got == smol_data, "seed {seed}");
+        let (o, our_data, smol_data) = run_with(
+            seed,
+            seed % 2 == 0,
+            300 * 1024,
+            300 * 1024,
+            0.02,
+            0.02,
+            true,
+        );
+        assert!(
+            o.smol_got == our_data && o.ours_got == smol_data,
+            "seed {seed}"
+        );
         zero = (zero.0 + o.zero_windows.0, zero.1 + o.zero_windows.1);
     }
     // Both implementations really did close their windows at some point.
-    assert!(zero.0 > 0 && zero.1 > 0, "zero windows advertised (ours, smoltcp): {zero:?}");
+    assert!(
+        zero.0 > 0 && zero.1 > 0,
+        "zero windows advertised (ours, smoltcp): {zero:?}"
+    );
 }

@@ -39,13 +39,15 @@ fn options() -> impl Strategy<Value = TcpOptions> {
         proptest::option::of(any::<(u32, u32)>()),
         proptest::collection::vec(any::<(u32, u32)>(), 0..4),
     )
-        .prop_map(|(mss, window_scale, sack_permitted, timestamps, sack_blocks)| TcpOptions {
-            mss,
-            window_scale,
-            sack_permitted,
-            timestamps,
-            sack_blocks,
-        })
+        .prop_map(
+            |(mss, window_scale, sack_permitted, timestamps, sack_blocks)| TcpOptions {
+                mss,
+                window_scale,
+                sack_permitted,
+                timestamps,
+                sack_blocks,
+            },
+        )
 }
 
 fn near_or_any() -> impl Strategy<Value = u32> {
@@ -78,14 +80,23 @@ fn run(cfg: Config, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let mut delivered: Vec<u8> = Vec::new();
     for st in steps {
         match st {
-            Step::Segment { flags, seq_off, ack_off, window, options, len } => {
+            Step::Segment {
+                flags,
+                seq_off,
+                ack_off,
+                window,
+                options,
+                len,
+            } => {
                 let seq = IRS.wrapping_add(1).wrapping_add(seq_off);
                 let mut s = h.seg(Flags(flags), seq, h.our(1).wrapping_add(ack_off));
                 s.window = window;
                 s.options = options;
                 // A SYN occupies the first sequence number; its data starts after it.
                 let first = seq_off.wrapping_add(Flags(flags).syn() as u32);
-                s.payload = (0..len as u32).map(|i| stream_byte(first.wrapping_add(i))).collect();
+                s.payload = (0..len as u32)
+                    .map(|i| stream_byte(first.wrapping_add(i)))
+                    .collect();
                 h.send(s);
             }
             Step::Wait(ms) => h.advance(Duration::from_millis(ms)),
@@ -111,7 +122,10 @@ fn run(cfg: Config, steps: Vec<Step>) -> Result<(), TestCaseError> {
         delivered.extend(v);
     }
     let honest: Vec<u8> = (0..delivered.len() as u32).map(stream_byte).collect();
-    prop_assert!(delivered == honest, "delivered bytes are not a prefix of the peer's stream");
+    prop_assert!(
+        delivered == honest,
+        "delivered bytes are not a prefix of the peer's stream"
+    );
     Ok(())
 }
 
@@ -217,14 +231,23 @@ fn lossy_pair(seed: u64, loss: u32, a_len: usize, b_len: usize) -> Result<(), Te
                 b_closed = true;
             }
             b_got.extend(p.b.recv_all(b).unwrap_or_default());
-            if a_closed && b_closed && p.a.state(a) == State::Closed && p.b.state(b) == State::Closed {
+            if a_closed
+                && b_closed
+                && p.a.state(a) == State::Closed
+                && p.b.state(b) == State::Closed
+            {
                 prop_assert!(a_got == b_data, "A got {} of {} bytes", a_got.len(), b_len);
                 prop_assert!(b_got == a_data, "B got {} of {} bytes", b_got.len(), a_len);
                 return Ok(());
             }
         }
     }
-    prop_assert!(false, "did not finish: A {} B {:?}", p.a.state(a), b.map(|b| p.b.state(b)));
+    prop_assert!(
+        false,
+        "did not finish: A {} B {:?}",
+        p.a.state(a),
+        b.map(|b| p.b.state(b))
+    );
     Ok(())
 }
 
@@ -238,5 +261,3 @@ proptest! {
         lossy_pair(seed, loss, a_len, b_len)?;
     }
 }
-
-

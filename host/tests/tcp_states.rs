@@ -9,7 +9,10 @@ use tcp_harness::*;
 use tcpip_host::tcp::{Config, Error, Event, Flags, State, TcpOptions};
 
 fn mss_only() -> TcpOptions {
-    TcpOptions { mss: Some(1460), ..TcpOptions::default() }
+    TcpOptions {
+        mss: Some(1460),
+        ..TcpOptions::default()
+    }
 }
 
 /// The state of the connection still sitting in the listen backlog.
@@ -98,7 +101,10 @@ fn isn_differs_per_connection_and_is_not_a_counter() {
     }
     for w in isns.windows(2) {
         let gap = w[1].wrapping_sub(w[0]);
-        assert!(gap > 1000 && gap < u32::MAX - 1000, "ISNs {isns:?} look sequential");
+        assert!(
+            gap > 1000 && gap < u32::MAX - 1000,
+            "ISNs {isns:?} look sequential"
+        );
     }
 }
 
@@ -115,7 +121,10 @@ fn syn_sent_syn_ack_establishes_and_acks() {
     // The peer's MSS bounds our segments.
     h.stack.send(h.sock.unwrap(), &[7u8; 1500]).unwrap();
     let segs = h.recv();
-    assert_eq!(segs.iter().map(|s| s.payload.len()).collect::<Vec<_>>(), vec![1000, 500]);
+    assert_eq!(
+        segs.iter().map(|s| s.payload.len()).collect::<Vec<_>>(),
+        vec![1000, 500]
+    );
 }
 
 #[test]
@@ -139,7 +148,10 @@ fn syn_sent_rst_with_acceptable_ack_refuses_the_connection() {
     h.expect_nothing();
     assert_eq!(h.state(), State::Closed);
     let sock = h.sock.unwrap();
-    assert!(h.stack.events().contains(&(sock, Event::Error(Error::Refused))));
+    assert!(h
+        .stack
+        .events()
+        .contains(&(sock, Event::Error(Error::Refused))));
     let mut buf = [0u8; 4];
     assert_eq!(h.stack.recv(sock, &mut buf), Err(Error::Refused.into()));
 }
@@ -171,7 +183,10 @@ fn simultaneous_open_goes_through_syn_received() {
 
 #[test]
 fn syn_is_retransmitted_with_back_off_and_gives_up_after_the_retry_limit() {
-    let mut h = Harness::syn_sent(Config { max_retries: 2, ..plain() });
+    let mut h = Harness::syn_sent(Config {
+        max_retries: 2,
+        ..plain()
+    });
     let mut syn = h.ours(Flags::SYN, h.our(0), 0, 8192);
     syn.options = mss_only();
     h.advance(Duration::from_millis(999));
@@ -186,7 +201,10 @@ fn syn_is_retransmitted_with_back_off_and_gives_up_after_the_retry_limit() {
     h.expect_nothing();
     assert_eq!(h.state(), State::Closed);
     let sock = h.sock.unwrap();
-    assert!(h.stack.events().contains(&(sock, Event::Error(Error::TimedOut))));
+    assert!(h
+        .stack
+        .events()
+        .contains(&(sock, Event::Error(Error::TimedOut))));
 }
 
 // ---- SYN-RECEIVED ------------------------------------------------------------------
@@ -244,7 +262,10 @@ fn syn_received_retransmits_syn_ack_on_timeout() {
     let (mut h, iss) = syn_received();
     h.advance(Duration::from_secs(1));
     let s = h.one();
-    assert_eq!((s.flags, s.seq, s.ack), (Flags::SYN | Flags::ACK, iss, IRS + 1));
+    assert_eq!(
+        (s.flags, s.seq, s.ack),
+        (Flags::SYN | Flags::ACK, iss, IRS + 1)
+    );
 }
 
 // ---- ESTABLISHED -------------------------------------------------------------------
@@ -277,7 +298,10 @@ fn established_exact_rst_resets() {
     h.send(h.seg(Flags::RST, IRS + 1, 0));
     h.expect_nothing();
     assert_eq!(h.state(), State::Closed);
-    assert!(h.stack.events().contains(&(h.sock.unwrap(), Event::Error(Error::Reset))));
+    assert!(h
+        .stack
+        .events()
+        .contains(&(h.sock.unwrap(), Event::Error(Error::Reset))));
 }
 
 #[test]
@@ -445,7 +469,10 @@ fn last_ack_retransmits_fin_and_closes_on_its_ack() {
 
 #[test]
 fn time_wait_acks_a_retransmitted_fin_and_lasts_two_msl() {
-    let cfg = Config { msl: Duration::from_secs(5), ..plain() };
+    let cfg = Config {
+        msl: Duration::from_secs(5),
+        ..plain()
+    };
     let mut h = Harness::established(cfg);
     h.stack.shutdown(h.sock.unwrap()).unwrap();
     h.recv();
@@ -497,8 +524,17 @@ fn state_names_are_printed_as_rfc_9293_writes_them() {
     assert_eq!(
         names,
         [
-            "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
-            "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"
+            "CLOSED",
+            "LISTEN",
+            "SYN-SENT",
+            "SYN-RECEIVED",
+            "ESTABLISHED",
+            "FIN-WAIT-1",
+            "FIN-WAIT-2",
+            "CLOSE-WAIT",
+            "CLOSING",
+            "LAST-ACK",
+            "TIME-WAIT"
         ]
     );
 }
@@ -584,8 +620,15 @@ fn exact_rst_closes_every_synchronized_state_with_the_rfc_error() {
         let err = h.stack.connection(h.sock.unwrap()).and_then(|c| c.error());
         // RFC 9293 §3.10.7.4: the user is told of a reset in ESTABLISHED, FIN-WAIT-1,
         // FIN-WAIT-2 and CLOSE-WAIT; CLOSING, LAST-ACK and TIME-WAIT just close.
-        let told = matches!(st, State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait);
-        assert_eq!(err, if told { Some(Error::Reset) } else { None }, "error after RST in {st}");
+        let told = matches!(
+            st,
+            State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait
+        );
+        assert_eq!(
+            err,
+            if told { Some(Error::Reset) } else { None },
+            "error after RST in {st}"
+        );
     }
 }
 
@@ -595,10 +638,18 @@ fn in_window_rst_and_any_syn_get_a_challenge_ack_in_every_synchronized_state() {
         let (mut h, rcv_nxt) = in_state(st);
         h.send(h.seg(Flags::RST, rcv_nxt + 10, 0));
         let ack = h.one();
-        assert_eq!((ack.flags, ack.ack), (Flags::ACK, rcv_nxt), "challenge ACK for RST in {st}");
+        assert_eq!(
+            (ack.flags, ack.ack),
+            (Flags::ACK, rcv_nxt),
+            "challenge ACK for RST in {st}"
+        );
         h.send(h.seg(Flags::SYN, rcv_nxt + 10, 0));
         let ack = h.one();
-        assert_eq!((ack.flags, ack.ack), (Flags::ACK, rcv_nxt), "challenge ACK for SYN in {st}");
+        assert_eq!(
+            (ack.flags, ack.ack),
+            (Flags::ACK, rcv_nxt),
+            "challenge ACK for SYN in {st}"
+        );
         assert_eq!(h.state(), st, "{st} unchanged");
     }
 }
@@ -611,7 +662,10 @@ fn challenge_acks_are_rate_limited_rfc5961_section_7() {
         h.send(h.seg(Flags::RST, IRS + 100 + i, 0));
         answered += h.recv().len();
     }
-    assert_eq!(answered, tcpip_host::tcp::connection::CHALLENGE_ACK_LIMIT as usize);
+    assert_eq!(
+        answered,
+        tcpip_host::tcp::connection::CHALLENGE_ACK_LIMIT as usize
+    );
     // A second later the budget is back.
     h.advance(Duration::from_secs(1));
     h.send(h.seg(Flags::SYN, IRS + 7, 0));

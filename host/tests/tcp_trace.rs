@@ -59,7 +59,10 @@ fn simultaneous_open() {
     let b = p.b.connect_from(6000, (A_ADDR, 5000), p.now).unwrap();
     p.mark("both connect");
     p.run(None);
-    assert_eq!((p.a.state(a), p.b.state(b)), (State::Established, State::Established));
+    assert_eq!(
+        (p.a.state(a), p.b.state(b)),
+        (State::Established, State::Established)
+    );
     insta::assert_snapshot!(p.trace_text());
 }
 
@@ -74,7 +77,10 @@ fn simultaneous_close() {
     p.b.close(b).unwrap();
     p.mark("both close");
     p.run_for(Duration::from_millis(50));
-    assert_eq!((p.a.state(a), p.b.state(b)), (State::TimeWait, State::TimeWait));
+    assert_eq!(
+        (p.a.state(a), p.b.state(b)),
+        (State::TimeWait, State::TimeWait)
+    );
     p.run(None);
     p.mark("2 MSL over");
     insta::assert_snapshot!(p.trace_text());
@@ -90,7 +96,10 @@ fn half_close_peer_keeps_sending_from_close_wait() {
     p.a.shutdown(a).unwrap();
     p.mark("A shutdown(write)");
     p.run_for(Duration::from_millis(50));
-    assert_eq!((p.a.state(a), p.b.state(b)), (State::FinWait2, State::CloseWait));
+    assert_eq!(
+        (p.a.state(a), p.b.state(b)),
+        (State::FinWait2, State::CloseWait)
+    );
     p.b.send(b, &[b'x'; 2500]).unwrap();
     p.mark("B sends 2500 bytes");
     p.run_for(Duration::from_millis(50));
@@ -182,13 +191,19 @@ fn fast_retransmit_after_three_duplicate_acks() {
     p.run(None);
     assert_eq!(p.b.recv_all(b).unwrap().len(), 6000);
     let t = p.trace_text();
-    assert!(!t.contains("1010.000"), "recovered without waiting for the RTO");
+    assert!(
+        !t.contains("1010.000"),
+        "recovered without waiting for the RTO"
+    );
     insta::assert_snapshot!(t);
 }
 
 #[test]
 fn zero_window_then_probe_then_window_update() {
-    let small = Config { rx_buffer: 2000, ..cfg() };
+    let small = Config {
+        rx_buffer: 2000,
+        ..cfg()
+    };
     let mut p = Pair::new(cfg(), small);
     let l = p.b.listen(80, 4).unwrap();
     let a = p.a.connect_from(50000, (B_ADDR, 80), p.now).unwrap();

@@ -36,7 +36,13 @@ impl NewReno {
         NewReno {
             mss,
             // RFC 5681 §3.1 initial window.
-            cwnd: if mss > 2190 { 2 * mss } else if mss > 1095 { 3 * mss } else { 4 * mss },
+            cwnd: if mss > 2190 {
+                2 * mss
+            } else if mss > 1095 {
+                3 * mss
+            } else {
+                4 * mss
+            },
             ssthresh: u32::MAX,
             ack_credit: 0,
             dup_acks: 0,
@@ -46,7 +52,10 @@ impl NewReno {
     }
 
     pub fn set_mss(&mut self, mss: u32) {
-        *self = NewReno { ssthresh: self.ssthresh, ..NewReno::new(mss) };
+        *self = NewReno {
+            ssthresh: self.ssthresh,
+            ..NewReno::new(mss)
+        };
     }
 
     pub fn cwnd(&self) -> u32 {
@@ -159,7 +168,10 @@ mod tests {
         let mut c = NewReno::new(1000);
         assert_eq!(c.on_dup_ack(100, 10_100, 10_000), AckAction::Nothing);
         assert_eq!(c.on_dup_ack(100, 10_100, 10_000), AckAction::Nothing);
-        assert_eq!(c.on_dup_ack(100, 10_100, 10_000), AckAction::RetransmitFirst);
+        assert_eq!(
+            c.on_dup_ack(100, 10_100, 10_000),
+            AckAction::RetransmitFirst
+        );
         assert!(c.in_recovery());
         assert_eq!((c.ssthresh(), c.cwnd()), (5000, 8000));
         c.on_dup_ack(100, 10_100, 10_000);

@@ -81,7 +81,10 @@ impl Default for Config {
 /// What happened to a connection, for the application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
-    StateChanged { from: State, to: State },
+    StateChanged {
+        from: State,
+        to: State,
+    },
     /// New bytes can be read.
     Readable,
     /// Send buffer space was freed.
@@ -202,7 +205,13 @@ fn shift_for(buffer: usize) -> u8 {
 }
 
 impl Connection {
-    fn blank(cfg: Config, local: Endpoint, remote: Endpoint, iss: u32, passive: bool) -> Connection {
+    fn blank(
+        cfg: Config,
+        local: Endpoint,
+        remote: Endpoint,
+        iss: u32,
+        passive: bool,
+    ) -> Connection {
         Connection {
             cfg,
             state: State::Closed,
@@ -360,7 +369,9 @@ impl Connection {
         if !open || self.tx_closed {
             return Err(Error::InvalidState);
         }
-        let n = data.len().min(self.cfg.tx_buffer.saturating_sub(self.tx.len()));
+        let n = data
+            .len()
+            .min(self.cfg.tx_buffer.saturating_sub(self.tx.len()));
         self.tx.extend(&data[..n]);
         self.writable_signalled = false;
         Ok(n)
@@ -402,7 +413,9 @@ impl Connection {
             return;
         }
         let free = self.rx_free();
-        let edge = self.rcv_nxt.wrapping_add(((free >> self.rcv_shift) << self.rcv_shift) as u32);
+        let edge = self
+            .rcv_nxt
+            .wrapping_add(((free >> self.rcv_shift) << self.rcv_shift) as u32);
         let gain = edge.wrapping_sub(self.rcv_adv);
         if seq_gt(edge, self.rcv_adv)
             && gain as usize >= (self.cfg.rx_buffer / 2).min(2 * self.cfg.mss as usize)
@@ -516,7 +529,10 @@ impl Connection {
     }
 
     fn syn_options(&self, answering: Option<&TcpOptions>) -> TcpOptions {
-        let mut o = TcpOptions { mss: Some(self.cfg.mss), ..TcpOptions::default() };
+        let mut o = TcpOptions {
+            mss: Some(self.cfg.mss),
+            ..TcpOptions::default()
+        };
         // On a SYN,ACK only echo what the peer offered (RFC 7323 §1.3, RFC 2018 §2).
         let peer_ws = answering.map(|p| p.window_scale.is_some()).unwrap_or(true);
         let peer_sack = answering.map(|p| p.sack_permitted).unwrap_or(true);
@@ -628,7 +644,11 @@ impl Connection {
             let s = self.data_segment(self.snd_una, self.send_mss, now);
             if s.seq_len() > 0 {
                 // Karn's rule: a sample must not come from a retransmitted segment.
-                if self.timing.map(|(t, _)| seq_le(t, s.seq.wrapping_add(s.seq_len()))).unwrap_or(false) {
+                if self
+                    .timing
+                    .map(|(t, _)| seq_le(t, s.seq.wrapping_add(s.seq_len())))
+                    .unwrap_or(false)
+                {
                     self.timing = None;
                 }
                 let end = s.seq.wrapping_add(s.seq_len());
@@ -697,7 +717,11 @@ impl Connection {
     /// The first stretch below the highest SACKed byte that the peer lacks and we have
     /// not yet retransmitted in this recovery: (sequence, length up to one MSS).
     fn next_hole(&self) -> Option<(u32, u32)> {
-        let mut start = if seq_gt(self.rexmit_high, self.snd_una) { self.rexmit_high } else { self.snd_una };
+        let mut start = if seq_gt(self.rexmit_high, self.snd_una) {
+            self.rexmit_high
+        } else {
+            self.snd_una
+        };
         for &(l, r) in &self.sacked {
             if seq_lt(start, l) {
                 return Some((start, l.wrapping_sub(start).min(self.send_mss)));
@@ -716,7 +740,11 @@ impl Connection {
             if !seq_lt(l, r) || !seq_gt(r, self.snd_una) || seq_gt(r, self.snd_max) {
                 continue;
             }
-            let l = if seq_lt(l, self.snd_una) { self.snd_una } else { l };
+            let l = if seq_lt(l, self.snd_una) {
+                self.snd_una
+            } else {
+                l
+            };
             self.sacked.push((l, r));
         }
         let base = self.snd_una;
@@ -813,22 +841,33 @@ impl Connection {
     /// When `poll` next has something to do: `Some(Time::ZERO)` means now.
     pub fn poll_at(&self) -> Option<Time> {
         if self.state == State::Closed {
-            return if self.outbox.is_empty() { None } else { Some(Time::ZERO) };
+            return if self.outbox.is_empty() {
+                None
+            } else {
+                Some(Time::ZERO)
+            };
         }
-        if self.ack_now || self.retransmit_first || self.retransmit_hole || !self.outbox.is_empty() {
+        if self.ack_now || self.retransmit_first || self.retransmit_hole || !self.outbox.is_empty()
+        {
             return Some(Time::ZERO);
         }
         if matches!(self.state, State::SynSent | State::SynReceived) && self.snd_nxt == self.iss {
             return Some(Time::ZERO);
         }
-        if self.state.is_synchronized() && self.state != State::TimeWait && self.next_send().is_some() {
+        if self.state.is_synchronized()
+            && self.state != State::TimeWait
+            && self.next_send().is_some()
+        {
             return Some(Time::ZERO);
         }
         if self.persist_at.is_none() && self.window_stalled() {
             // `poll` arms the persist timer.
             return Some(Time::ZERO);
         }
-        [self.rto_at, self.persist_at, self.time_wait_at].into_iter().flatten().min()
+        [self.rto_at, self.persist_at, self.time_wait_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     // ---- segments in -------------------------------------------------------------
@@ -1056,7 +1095,8 @@ impl Connection {
         // Step 7: segment text. (The FIN's stream offset is taken before the data
         // moves RCV.NXT.)
         if fin && self.state.can_receive_data() {
-            let fin_off = self.rx_off + seq.wrapping_sub(self.rcv_nxt) as u64 + payload.len() as u64;
+            let fin_off =
+                self.rx_off + seq.wrapping_sub(self.rcv_nxt) as u64 + payload.len() as u64;
             self.rx_fin = Some(fin_off);
             self.ack_now = true;
         }
@@ -1113,7 +1153,11 @@ impl Connection {
         let seq = seg.seq;
         let wnd = (seg.window as u32) << self.snd_shift;
         if self.sack_ok && !seg.options.sack_blocks.is_empty() && seq_le(ack, self.snd_max) {
-            let una = if seq_gt(ack, self.snd_una) { ack } else { self.snd_una };
+            let una = if seq_gt(ack, self.snd_una) {
+                ack
+            } else {
+                self.snd_una
+            };
             let saved = self.snd_una;
             self.snd_una = una;
             self.take_sack(&seg.options.sack_blocks);
@@ -1138,7 +1182,11 @@ impl Connection {
             self.retries = 0;
             self.persist_backoff = 0;
             // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart.
-            self.rto_at = if ack == self.snd_max { None } else { Some(now + self.rtt.rto()) };
+            self.rto_at = if ack == self.snd_max {
+                None
+            } else {
+                Some(now + self.rtt.rto())
+            };
             self.sacked.retain(|&(_, r)| seq_gt(r, ack));
             if let Some(first) = self.sacked.first_mut() {
                 if seq_lt(first.0, ack) {
@@ -1187,7 +1235,11 @@ impl Connection {
         {
             // The window reopened without taking our probe byte: it was dropped, so
             // send it again now rather than after a retransmission timeout.
-            if self.snd_wnd == 0 && wnd > 0 && self.snd_nxt.wrapping_sub(self.snd_una) == 1 && ack == self.snd_una {
+            if self.snd_wnd == 0
+                && wnd > 0
+                && self.snd_nxt.wrapping_sub(self.snd_una) == 1
+                && ack == self.snd_una
+            {
                 self.snd_nxt = self.snd_una;
                 self.timing = None;
             }

@@ -19,12 +19,7 @@ impl IsnGenerator {
         IsnGenerator { secret }
     }
 
-    pub fn isn(
-        &self,
-        local: ([u8; 4], u16),
-        remote: ([u8; 4], u16),
-        now: Time,
-    ) -> u32 {
+    pub fn isn(&self, local: ([u8; 4], u16), remote: ([u8; 4], u16), now: Time) -> u32 {
         let mut h = SipHasher24::new_with_key(&self.secret);
         h.write(&local.0);
         h.write(&local.1.to_be_bytes());

@@ -49,7 +49,10 @@ impl Reassembly {
         }
         let end = at + data.len() as u64;
         if self.ranges.len() >= MAX_RANGES
-            && !self.ranges.iter().any(|(s, d)| *s <= end && at <= *s + d.len() as u64)
+            && !self
+                .ranges
+                .iter()
+                .any(|(s, d)| *s <= end && at <= *s + d.len() as u64)
         {
             return false;
         }
@@ -65,7 +68,10 @@ impl Reassembly {
                 break;
             }
             if *s > cursor {
-                pieces.push((cursor, data[(cursor - at) as usize..(*s - at) as usize].to_vec()));
+                pieces.push((
+                    cursor,
+                    data[(cursor - at) as usize..(*s - at) as usize].to_vec(),
+                ));
             }
             cursor = cursor.max(e);
         }

@@ -78,7 +78,11 @@ mod tests {
     use super::*;
 
     fn est() -> RttEstimator {
-        RttEstimator::new(Duration::from_secs(1), Duration::from_millis(200), Duration::from_secs(60))
+        RttEstimator::new(
+            Duration::from_secs(1),
+            Duration::from_millis(200),
+            Duration::from_secs(60),
+        )
     }
 
     #[test]
@@ -107,12 +111,20 @@ mod tests {
         e.sample(Duration::from_millis(10));
         assert_eq!(e.rto(), Duration::from_millis(200), "clamped to min_rto");
         e.back_off();
-        assert_eq!(e.rto(), Duration::from_millis(400), "doubling starts from the clamped value");
+        assert_eq!(
+            e.rto(),
+            Duration::from_millis(400),
+            "doubling starts from the clamped value"
+        );
         for _ in 0..20 {
             e.back_off();
         }
         assert_eq!(e.rto(), Duration::from_secs(60));
         e.sample(Duration::from_millis(100));
-        assert_eq!(e.rto(), Duration::from_millis(200), "a new sample ends the back-off");
+        assert_eq!(
+            e.rto(),
+            Duration::from_millis(200),
+            "a new sample ends the back-off"
+        );
     }
 }

@@ -65,8 +65,16 @@ impl fmt::Display for Flags {
             (Flags::CWR, "CWR"),
             (Flags::ACK, "ACK"),
         ];
-        let names: Vec<&str> = ORDER.iter().filter(|(b, _)| self.contains(*b)).map(|(_, n)| *n).collect();
-        let s = if names.is_empty() { "-".to_string() } else { names.join(",") };
+        let names: Vec<&str> = ORDER
+            .iter()
+            .filter(|(b, _)| self.contains(*b))
+            .map(|(_, n)| *n)
+            .collect();
+        let s = if names.is_empty() {
+            "-".to_string()
+        } else {
+            names.join(",")
+        };
         f.pad(&s)
     }
 }
@@ -174,7 +182,10 @@ fn pseudo_header_sum(src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> u32 {
 
 /// The Internet checksum of a TCP or UDP datagram with its IPv4 pseudo-header.
 pub fn transport_checksum(src: [u8; 4], dst: [u8; 4], proto: u8, bytes: &[u8]) -> u16 {
-    !fold(sum16(pseudo_header_sum(src, dst, proto, bytes.len()), bytes))
+    !fold(sum16(
+        pseudo_header_sum(src, dst, proto, bytes.len()),
+        bytes,
+    ))
 }
 
 impl Segment {
@@ -430,7 +441,10 @@ mod tests {
     #[test]
     fn emit_then_parse_round_trips_through_tcp_and_ipv4() {
         let s = sample();
-        assert_eq!(Segment::parse_tcp(s.src_addr, s.dst_addr, &s.emit_tcp()), Ok(s.clone()));
+        assert_eq!(
+            Segment::parse_tcp(s.src_addr, s.dst_addr, &s.emit_tcp()),
+            Ok(s.clone())
+        );
         assert_eq!(Segment::parse_ipv4(&s.emit_ipv4()), Ok(s));
     }
 
@@ -439,7 +453,10 @@ mod tests {
         let s = sample();
         let mut b = s.emit_tcp();
         b[25] ^= 0x10;
-        assert_eq!(Segment::parse_tcp(s.src_addr, s.dst_addr, &b), Err(ParseError::BadChecksum));
+        assert_eq!(
+            Segment::parse_tcp(s.src_addr, s.dst_addr, &b),
+            Err(ParseError::BadChecksum)
+        );
     }
 
     #[test]
@@ -459,7 +476,10 @@ mod tests {
     #[test]
     fn flags_print_in_conventional_order() {
         assert_eq!((Flags::ACK | Flags::SYN).to_string(), "SYN,ACK");
-        assert_eq!((Flags::FIN | Flags::ACK | Flags::PSH).to_string(), "FIN,PSH,ACK");
+        assert_eq!(
+            (Flags::FIN | Flags::ACK | Flags::PSH).to_string(),
+            "FIN,PSH,ACK"
+        );
         assert_eq!(Flags::NONE.to_string(), "-");
     }
 }

@@ -68,7 +68,10 @@ struct Listener {
 enum Socket {
     Listener(Listener),
     /// `from` is the listener whose backlog holds it, until accepted.
-    Conn { conn: Box<Connection>, from: Option<SocketId> },
+    Conn {
+        conn: Box<Connection>,
+        from: Option<SocketId>,
+    },
 }
 
 #[derive(Debug)]
@@ -132,10 +135,19 @@ impl Stack {
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             slot.socket = Some(socket);
-            SocketId { index, generation: slot.generation }
+            SocketId {
+                index,
+                generation: slot.generation,
+            }
         } else {
-            self.slots.push(Slot { generation: 0, socket: Some(socket) });
-            SocketId { index: self.slots.len() as u32 - 1, generation: 0 }
+            self.slots.push(Slot {
+                generation: 0,
+                socket: Some(socket),
+            });
+            SocketId {
+                index: self.slots.len() as u32 - 1,
+                generation: 0,
+            }
         }
     }
 
@@ -196,7 +208,10 @@ impl Stack {
             .iter()
             .enumerate()
             .filter(|(_, s)| s.socket.is_some())
-            .map(|(i, s)| SocketId { index: i as u32, generation: s.generation })
+            .map(|(i, s)| SocketId {
+                index: i as u32,
+                generation: s.generation,
+            })
             .collect()
     }
 
@@ -215,7 +230,10 @@ impl Stack {
         if self.listeners.contains_key(&port) {
             return Err(StackError::PortInUse);
         }
-        let id = self.alloc(Socket::Listener(Listener { port, backlog: backlog.max(1) }));
+        let id = self.alloc(Socket::Listener(Listener {
+            port,
+            backlog: backlog.max(1),
+        }));
         self.listeners.insert(port, id);
         Ok(id)
     }
@@ -230,9 +248,16 @@ impl Stack {
         // Oldest first: the lowest index is not necessarily the oldest, so look at all.
         let mut found = None;
         for (i, slot) in self.slots.iter().enumerate() {
-            if let Some(Socket::Conn { conn, from: Some(l) }) = &slot.socket {
+            if let Some(Socket::Conn {
+                conn,
+                from: Some(l),
+            }) = &slot.socket
+            {
                 if *l == listener && conn.state() != State::SynReceived {
-                    found = Some(SocketId { index: i as u32, generation: slot.generation });
+                    found = Some(SocketId {
+                        index: i as u32,
+                        generation: slot.generation,
+                    });
                     break;
                 }
             }
@@ -249,8 +274,14 @@ impl Stack {
     pub fn connect(&mut self, remote: Endpoint, now: Time) -> Result<SocketId, StackError> {
         for _ in EPHEMERAL {
             let port = self.next_port;
-            self.next_port = if port == *EPHEMERAL.end() { *EPHEMERAL.start() } else { port + 1 };
-            if !self.conns.contains_key(&(port, remote.0, remote.1)) && !self.listeners.contains_key(&port) {
+            self.next_port = if port == *EPHEMERAL.end() {
+                *EPHEMERAL.start()
+            } else {
+                port + 1
+            };
+            if !self.conns.contains_key(&(port, remote.0, remote.1))
+                && !self.listeners.contains_key(&port)
+            {
                 return self.connect_from(port, remote, now);
             }
         }
@@ -258,7 +289,12 @@ impl Stack {
     }
 
     /// Active open from a chosen local port (simultaneous open needs both ports known).
-    pub fn connect_from(&mut self, local_port: u16, remote: Endpoint, now: Time) -> Result<SocketId, StackError> {
+    pub fn connect_from(
+        &mut self,
+        local_port: u16,
+        remote: Endpoint,
+        now: Time,
+    ) -> Result<SocketId, StackError> {
         let tuple = (local_port, remote.0, remote.1);
         if self.conns.contains_key(&tuple) {
             return Err(StackError::PortInUse);
@@ -328,9 +364,10 @@ impl Stack {
             .iter()
             .enumerate()
             .filter_map(|(i, s)| match &s.socket {
-                Some(Socket::Conn { from: Some(l), .. }) if *l == listener => {
-                    Some(SocketId { index: i as u32, generation: s.generation })
-                }
+                Some(Socket::Conn { from: Some(l), .. }) if *l == listener => Some(SocketId {
+                    index: i as u32,
+                    generation: s.generation,
+                }),
                 _ => None,
             })
             .collect()
@@ -364,13 +401,22 @@ impl Stack {
                 } else if f.ack() {
                     self.outbox.push(reset_for(seg));
                 } else if f.syn() {
-                    let Some(Socket::Listener(l)) = self.socket(listener) else { return };
+                    let Some(Socket::Listener(l)) = self.socket(listener) else {
+                        return;
+                    };
                     if self.backlog_of(listener).len() >= l.backlog {
                         return;
                     }
-                    let iss = self.isn.isn((seg.dst_addr, seg.dst_port), (seg.src_addr, seg.src_port), now);
+                    let iss = self.isn.isn(
+                        (seg.dst_addr, seg.dst_port),
+                        (seg.src_addr, seg.src_port),
+                        now,
+                    );
                     let conn = Box::new(Connection::accept_syn(self.cfg, seg, iss));
-                    let id = self.alloc(Socket::Conn { conn, from: Some(listener) });
+                    let id = self.alloc(Socket::Conn {
+                        conn,
+                        from: Some(listener),
+                    });
                     self.conns.insert(tuple, id);
                     self.collect(id);
                 }
@@ -397,7 +443,15 @@ impl Stack {
                 done = conn.is_released() || from.is_some();
             }
             if let Some(l) = from {
-                if scratch.iter().any(|e| matches!(e, Event::StateChanged { from: State::SynReceived, .. })) {
+                if scratch.iter().any(|e| {
+                    matches!(
+                        e,
+                        Event::StateChanged {
+                            from: State::SynReceived,
+                            ..
+                        }
+                    )
+                }) {
                     established_in_backlog = Some(*l);
                 }
             }
@@ -436,7 +490,10 @@ impl Stack {
         out.append(&mut self.outbox);
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];
-            let id = SocketId { index: i as u32, generation: slot.generation };
+            let id = SocketId {
+                index: i as u32,
+                generation: slot.generation,
+            };
             if let Some(Socket::Conn { conn, .. }) = &mut slot.socket {
                 let due = conn.poll_at().map(|t| t <= now).unwrap_or(false);
                 if due {

@@ -37,7 +37,10 @@ impl State {
 
     /// States in which both sequence spaces are known (RFC 9293 "synchronized states").
     pub fn is_synchronized(self) -> bool {
-        !matches!(self, State::Closed | State::Listen | State::SynSent | State::SynReceived)
+        !matches!(
+            self,
+            State::Closed | State::Listen | State::SynSent | State::SynReceived
+        )
     }
 
     /// States in which the peer may still send us data.

@@ -109,14 +109,26 @@ impl Tracer {
             (Direction::BtoA, false) => format!("◀{body}{}", "─".repeat(pad)),
             (Direction::BtoA, true) => format!("✗{body}{}", "─".repeat(pad)),
         };
-        format!("{:>11}  {:<12} {}  {}", now.to_string(), state_a.name(), arrow, state_b.name())
+        format!(
+            "{:>11}  {:<12} {}  {}",
+            now.to_string(),
+            state_a.name(),
+            arrow,
+            state_b.name()
+        )
     }
 
     /// A line without a segment (an application call, a timer), centred in the arrow
     /// column between the two states.
     pub fn note(&self, now: Time, state_a: State, state_b: State, what: &str) -> String {
         let label = format!("({what})");
-        let line = format!("{:>11}  {:<12} {:^ARROW$}  {}", now.to_string(), state_a.name(), label, state_b.name());
+        let line = format!(
+            "{:>11}  {:<12} {:^ARROW$}  {}",
+            now.to_string(),
+            state_a.name(),
+            label,
+            state_b.name()
+        );
         line.trim_end().to_string()
     }
 }

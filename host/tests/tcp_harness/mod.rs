@@ -8,7 +8,9 @@
 pub mod smol;
 
 use std::time::Duration;
-use tcpip_host::tcp::{Config, Direction, Flags, Segment, SocketId, Stack, State, TcpOptions, Time, Tracer};
+use tcpip_host::tcp::{
+    Config, Direction, Flags, Segment, SocketId, Stack, State, TcpOptions, Time, Tracer,
+};
 
 pub const US: [u8; 4] = [10, 0, 0, 1];
 pub const PEER: [u8; 4] = [10, 0, 0, 2];
@@ -20,7 +22,13 @@ pub const SECRET: [u8; 16] = *b"tcpip-fpga tests";
 
 /// Plain options: no window scaling or SACK, so expected segments stay short.
 pub fn plain() -> Config {
-    Config { window_scale: false, sack: false, rx_buffer: 8192, tx_buffer: 8192, ..Config::default() }
+    Config {
+        window_scale: false,
+        sack: false,
+        rx_buffer: 8192,
+        tx_buffer: 8192,
+        ..Config::default()
+    }
 }
 
 pub struct Harness {
@@ -34,7 +42,13 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(cfg: Config) -> Harness {
-        Harness { stack: Stack::new(US, SECRET, cfg), now: Time::from_millis(1), iss: 0, sock: None, listener: None }
+        Harness {
+            stack: Stack::new(US, SECRET, cfg),
+            now: Time::from_millis(1),
+            iss: 0,
+            sock: None,
+            listener: None,
+        }
     }
 
     /// A segment from the peer: `seq` and `ack` are absolute.
@@ -90,12 +104,17 @@ impl Harness {
     }
 
     pub fn state(&self) -> State {
-        self.sock.map(|s| self.stack.state(s)).unwrap_or(State::Closed)
+        self.sock
+            .map(|s| self.stack.state(s))
+            .unwrap_or(State::Closed)
     }
 
     /// LISTEN on port 80 and complete a passive open with the scripted peer.
     pub fn established(cfg: Config) -> Harness {
-        let opts = TcpOptions { mss: Some(1460), ..TcpOptions::default() };
+        let opts = TcpOptions {
+            mss: Some(1460),
+            ..TcpOptions::default()
+        };
         Harness::established_opts(cfg, opts)
     }
 
@@ -126,7 +145,10 @@ impl Harness {
     /// Active open towards the peer; returns after the SYN went out.
     pub fn syn_sent(cfg: Config) -> Harness {
         let mut h = Harness::new(cfg);
-        let s = h.stack.connect_from(US_PORT, (PEER, PEER_PORT), h.now).unwrap();
+        let s = h
+            .stack
+            .connect_from(US_PORT, (PEER, PEER_PORT), h.now)
+            .unwrap();
         h.sock = Some(s);
         let syn = h.one();
         assert_eq!(syn.flags, Flags::SYN);
@@ -190,7 +212,12 @@ impl Pair {
     fn side_state(stack: &Stack) -> State {
         let socks = stack.sockets();
         let states: Vec<State> = socks.iter().map(|s| stack.state(*s)).collect();
-        states.iter().copied().find(|s| *s != State::Listen).or(states.first().copied()).unwrap_or(State::Closed)
+        states
+            .iter()
+            .copied()
+            .find(|s| *s != State::Listen)
+            .or(states.first().copied())
+            .unwrap_or(State::Closed)
     }
 
     fn states(&self) -> (State, State) {
@@ -198,7 +225,10 @@ impl Pair {
     }
 
     fn send_out(&mut self) {
-        for (dir, segs) in [(Direction::AtoB, self.a.poll(self.now)), (Direction::BtoA, self.b.poll(self.now))] {
+        for (dir, segs) in [
+            (Direction::AtoB, self.a.poll(self.now)),
+            (Direction::BtoA, self.b.poll(self.now)),
+        ] {
             for s in segs {
                 self.sent += 1;
                 if (self.drop)(dir, &s) {
@@ -208,7 +238,8 @@ impl Pair {
                     continue;
                 }
                 let extra = (self.hold)(dir, &s);
-                self.in_flight.push((self.now + self.delay + extra, self.sent, dir, s));
+                self.in_flight
+                    .push((self.now + self.delay + extra, self.sent, dir, s));
             }
         }
     }
@@ -218,7 +249,10 @@ impl Pair {
         for _ in 0..100_000 {
             self.send_out();
             let next_wire = self.in_flight.iter().map(|(t, n, ..)| (*t, *n)).min();
-            let next_timer = [self.a.poll_at(), self.b.poll_at()].into_iter().flatten().min();
+            let next_timer = [self.a.poll_at(), self.b.poll_at()]
+                .into_iter()
+                .flatten()
+                .min();
             let next = match (next_wire.map(|w| w.0), next_timer) {
                 (Some(w), Some(t)) => w.min(t),
                 (Some(w), None) => w,
@@ -235,7 +269,11 @@ impl Pair {
             self.now = next;
             if let Some((t, n)) = next_wire {
                 if t <= self.now {
-                    let i = self.in_flight.iter().position(|(_, m, ..)| *m == n).unwrap();
+                    let i = self
+                        .in_flight
+                        .iter()
+                        .position(|(_, m, ..)| *m == n)
+                        .unwrap();
                     let (_, _, dir, s) = self.in_flight.remove(i);
                     match dir {
                         Direction::AtoB => self.b.receive(&s, self.now),

@@ -39,8 +39,14 @@ impl TxToken for Tx<'_> {
 }
 
 impl Device for QueueDevice {
-    type RxToken<'a> = Rx where Self: 'a;
-    type TxToken<'a> = Tx<'a> where Self: 'a;
+    type RxToken<'a>
+        = Rx
+    where
+        Self: 'a;
+    type TxToken<'a>
+        = Tx<'a>
+    where
+        Self: 'a;
 
     fn receive(&mut self, _: Instant) -> Option<(Rx, Tx<'_>)> {
         let p = self.rx.pop_front()?;
@@ -78,14 +84,30 @@ pub struct SmolPeer {
 impl SmolPeer {
     pub fn new(addr: [u8; 4], buffer: usize) -> SmolPeer {
         let mut dev = QueueDevice::default();
-        let mut iface = Interface::new(IfaceConfig::new(HardwareAddress::Ip), &mut dev, Instant::from_micros(0));
+        let mut iface = Interface::new(
+            IfaceConfig::new(HardwareAddress::Ip),
+            &mut dev,
+            Instant::from_micros(0),
+        );
         iface.update_ip_addrs(|a| {
-            a.push(IpCidr::new(IpAddress::v4(addr[0], addr[1], addr[2], addr[3]), 24)).unwrap();
+            a.push(IpCidr::new(
+                IpAddress::v4(addr[0], addr[1], addr[2], addr[3]),
+                24,
+            ))
+            .unwrap();
         });
         let mut sockets = SocketSet::new(vec![]);
-        let sock = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; buffer]), tcp::SocketBuffer::new(vec![0; buffer]));
+        let sock = tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![0; buffer]),
+            tcp::SocketBuffer::new(vec![0; buffer]),
+        );
         let handle = sockets.add(sock);
-        SmolPeer { dev, iface, sockets, handle }
+        SmolPeer {
+            dev,
+            iface,
+            sockets,
+            handle,
+        }
     }
 
     pub fn socket(&mut self) -> &mut tcp::Socket<'static> {
@@ -97,13 +119,18 @@ impl SmolPeer {
         let cx = self.iface.context();
         self.sockets
             .get_mut::<tcp::Socket>(self.handle)
-            .connect(cx, (IpAddress::v4(r[0], r[1], r[2], r[3]), remote.1), local_port)
+            .connect(
+                cx,
+                (IpAddress::v4(r[0], r[1], r[2], r[3]), remote.1),
+                local_port,
+            )
             .unwrap();
     }
 
     /// Run the interface at `now`; returns the packets it transmitted.
     pub fn poll(&mut self, now: Time) -> Vec<Vec<u8>> {
-        self.iface.poll(instant(now), &mut self.dev, &mut self.sockets);
+        self.iface
+            .poll(instant(now), &mut self.dev, &mut self.sockets);
         std::mem::take(&mut self.dev.tx)
     }
 
@@ -146,7 +173,11 @@ impl LossyWire {
             self.lost += 1;
             return;
         }
-        let copies = if self.rng.gen_bool(self.duplicate) { 2 } else { 1 };
+        let copies = if self.rng.gen_bool(self.duplicate) {
+            2
+        } else {
+            1
+        };
         for _ in 0..copies {
             let mut at = now + self.delay;
             if self.rng.gen_bool(self.reorder) {
