@@ -44,9 +44,10 @@ pub struct ReplayArgs {
     /// Not available yet: the simulated board has no transmit path.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Which model of the hardware runs (only rust for now).
-    #[arg(long, value_enum, default_value_t = Backend::Rust)]
-    pub backend: Backend,
+    /// Which model of the hardware runs: the generated Verilog under Verilator (the
+    /// default when it was built), or rust-hdl's simulation of the Rust description.
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -59,7 +60,7 @@ pub enum FcsArg {
 pub enum Backend {
     /// The RustHDL simulation.
     Rust,
-    /// The generated Verilog under Verilator (not available yet).
+    /// The generated Verilog under Verilator.
     Verilator,
 }
 
@@ -120,12 +121,13 @@ pub fn config(args: &ReplayArgs) -> Result<RxConfig, ReplayError> {
 /// Runs the replay, writing one JSON line per frame to `out`.
 pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
     let config = config(args)?;
-    if let Backend::Verilator = args.backend {
-        return Err(ReplayError(
-            "--backend verilator is not available yet: there is no Verilator model of the whole receive pipeline; use --backend rust.".into(),
-        )
-        .into());
-    }
+    let backend = match args.backend {
+        Some(Backend::Rust) => tcpip_sim::backend::Backend::Rust,
+        Some(Backend::Verilator) => tcpip_sim::backend::Backend::Verilator,
+        None => {
+            tcpip_sim::backend::Backend::from_env().map_err(|e| ReplayError(format!("{e}.")))?
+        }
+    };
     if let Some(path) = &args.out {
         // Checked before the replay so that a long run does not end in this error.
         return Err(ReplayError(format!(
@@ -139,7 +141,7 @@ pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Box<dyn std::er
         FcsArg::Append => Fcs::Append, // the driver pads short frames before the FCS
         FcsArg::Present => Fcs::Present,
     };
-    let mut sim = RxSim::new(config);
+    let mut sim = RxSim::with_backend(config, backend).map_err(|e| ReplayError(e.to_string()))?;
     for frame in &frames {
         sim.push_frame(&frame.data, fcs);
     }
@@ -204,7 +206,7 @@ mod tests {
             promiscuous,
             fcs: FcsArg::Append,
             out: None,
-            backend: Backend::Rust,
+            backend: None,
         }
     }
 

@@ -97,18 +97,30 @@ fn bad_mac_and_ip_syntax() {
 }
 
 #[test]
-fn verilator_backend_is_refused_clearly() {
+fn both_backends_report_the_same() {
     let capture = fixture();
-    let line = fails_with_one_sentence(&[
-        "replay",
-        capture.to_str().unwrap(),
-        "--backend",
-        "verilator",
-    ]);
-    assert!(
-        line.starts_with("tcpip: --backend verilator is not available yet"),
-        "{line}"
-    );
+    let run = |backend: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tcpip"))
+            .args(["replay", capture.to_str().unwrap(), "--backend", backend])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let rust = run("rust");
+    assert_eq!(rust.0, Some(0), "{}", rust.2);
+    let verilator = run("verilator");
+    if tcpip_sim::backend::Backend::verilator_built() {
+        assert_eq!(verilator.0, Some(0), "{}", verilator.2);
+        assert_eq!(verilator.1, rust.1);
+    } else {
+        // Without the model, one sentence saying so, exit 2.
+        assert_eq!(verilator.0, Some(2));
+        assert_eq!(verilator.2.lines().count(), 1, "{}", verilator.2);
+    }
 }
 
 #[test]
