@@ -1,4 +1,4 @@
-//! Builds the Verilator model of the whole receive path (`tcpip_hdl::rx_monitor::RxMonitor`)
+//! Builds the Verilator model of the whole receive path (`tcpip_hdl::rx_pipeline::RxPipeline`)
 //! and links it in, with cfg `verilator_model`; without `verilator` on the PATH (or with
 //! TCPIP_VERILATOR=0) it warns and builds without it, and tcpip-sim runs the Rust model
 //! only (see `tcpip_sim::backend`).
@@ -11,7 +11,7 @@ use rust_hdl::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-use tcpip_hdl::rx_monitor::RxMonitor;
+use tcpip_hdl::rx_pipeline::RxPipeline;
 
 #[allow(dead_code)]
 mod ports {
@@ -36,7 +36,7 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("rx_model");
     std::fs::create_dir_all(&out).unwrap();
     let start = Instant::now();
-    std::fs::write(out.join("top.v"), rx_monitor_verilog()).unwrap();
+    std::fs::write(out.join("top.v"), rx_pipeline_verilog()).unwrap();
     verilate(&out);
     compile_shim(&out, &root);
     println!("cargo::rustc-link-search=native={}", out.display());
@@ -63,8 +63,8 @@ fn verilator_root() -> Option<PathBuf> {
     (out.status.success() && !root.is_empty()).then(|| PathBuf::from(root))
 }
 
-fn rx_monitor_verilog() -> String {
-    let mut uut = RxMonitor::default();
+fn rx_pipeline_verilog() -> String {
+    let mut uut = RxPipeline::default();
     // A top-level block's inputs are driven from outside: say so, or the check fails.
     uut.clock.connect();
     uut.phy_data.connect();
@@ -80,7 +80,7 @@ fn rx_monitor_verilog() -> String {
     uut.counter_index.connect();
     uut.connect_all();
     if let Err(e) = check_all(&uut) {
-        panic!("rust-hdl's check of RxMonitor failed: {e:?}");
+        panic!("rust-hdl's check of RxPipeline failed: {e:?}");
     }
     generate_verilog(&uut)
 }

@@ -11,7 +11,6 @@ pub mod board;
 pub mod internet;
 pub mod link;
 pub mod reason;
-pub mod rx_monitor;
 pub mod rx_pipeline;
 pub mod rx_verdict;
 pub mod transport;

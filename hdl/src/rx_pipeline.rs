@@ -7,6 +7,12 @@
 //! frame ends with one `report_valid` pulse carrying its final `report_reason` (0 =
 //! accepted) and class; the blocks' header registers hold that frame's fields in that
 //! clock, which is what the simulator reads as the hardware's report.
+//!
+//! The header registers the simulator reads for a frame's report are also brought out
+//! as `eth_*`, `arp_*`, `ipv4_*`, `icmp_*`, `tcp_*` and `udp_*` ports (the monitor), so
+//! that a Verilog model of the pipeline (Verilator, in tcpip-sim) reports frames exactly
+//! as the Rust simulation does: a Verilog module sees only its children's ports. On the
+//! board they drive nothing, and synthesis removes what only they use.
 
 use crate::board::rx_counters::RxCounters;
 use crate::board::rx_fifo::RxFifo;
@@ -47,6 +53,66 @@ pub struct RxPipeline {
     pub counter_index: Signal<In, Bits<5>>,
     pub counter_value: Signal<Out, Bits<32>>,
     pub counter_valid: Signal<Out, Bit>,
+    // Monitor: the header registers of the frame being reported.
+    pub eth_header_done: Signal<Out, Bit>,
+    pub eth_dst_hi: Signal<Out, Bits<16>>,
+    pub eth_dst_mid: Signal<Out, Bits<16>>,
+    pub eth_dst_lo: Signal<Out, Bits<16>>,
+    pub eth_src_hi: Signal<Out, Bits<16>>,
+    pub eth_src_mid: Signal<Out, Bits<16>>,
+    pub eth_src_lo: Signal<Out, Bits<16>>,
+    pub eth_ethertype: Signal<Out, Bits<16>>,
+    pub eth_tagged: Signal<Out, Bit>,
+    pub eth_vlan_id: Signal<Out, Bits<12>>,
+    pub eth_is_ipv4: Signal<Out, Bit>,
+    pub eth_is_arp: Signal<Out, Bit>,
+    pub arp_done: Signal<Out, Bit>,
+    pub arp_op: Signal<Out, Bits<16>>,
+    pub arp_sender_mac_hi: Signal<Out, Bits<16>>,
+    pub arp_sender_mac_mid: Signal<Out, Bits<16>>,
+    pub arp_sender_mac_lo: Signal<Out, Bits<16>>,
+    pub arp_sender_ip: Signal<Out, Bits<32>>,
+    pub arp_target_mac_hi: Signal<Out, Bits<16>>,
+    pub arp_target_mac_mid: Signal<Out, Bits<16>>,
+    pub arp_target_mac_lo: Signal<Out, Bits<16>>,
+    pub arp_target_ip: Signal<Out, Bits<32>>,
+    pub ipv4_header_done: Signal<Out, Bit>,
+    pub ipv4_src: Signal<Out, Bits<32>>,
+    pub ipv4_dst: Signal<Out, Bits<32>>,
+    pub ipv4_protocol: Signal<Out, Bits<8>>,
+    pub ipv4_ttl: Signal<Out, Bits<8>>,
+    pub ipv4_total_len: Signal<Out, Bits<16>>,
+    pub ipv4_id: Signal<Out, Bits<16>>,
+    pub ipv4_header_ok: Signal<Out, Bit>,
+    pub ipv4_l4_parse: Signal<Out, Bit>,
+    pub icmp_done: Signal<Out, Bit>,
+    pub icmp_type: Signal<Out, Bits<8>>,
+    pub icmp_code: Signal<Out, Bits<8>>,
+    pub icmp_checksum_ok: Signal<Out, Bit>,
+    pub tcp_done: Signal<Out, Bit>,
+    pub tcp_src_port: Signal<Out, Bits<16>>,
+    pub tcp_dst_port: Signal<Out, Bits<16>>,
+    pub tcp_seq: Signal<Out, Bits<32>>,
+    pub tcp_ack: Signal<Out, Bits<32>>,
+    pub tcp_flags: Signal<Out, Bits<9>>,
+    pub tcp_window: Signal<Out, Bits<16>>,
+    pub tcp_urgent: Signal<Out, Bits<16>>,
+    pub tcp_header_len: Signal<Out, Bits<8>>,
+    pub tcp_payload_len: Signal<Out, Bits<16>>,
+    pub tcp_checksum_ok: Signal<Out, Bit>,
+    pub tcp_mss: Signal<Out, Bits<16>>,
+    pub tcp_mss_present: Signal<Out, Bit>,
+    pub tcp_window_scale: Signal<Out, Bits<8>>,
+    pub tcp_window_scale_present: Signal<Out, Bit>,
+    pub tcp_sack_permitted: Signal<Out, Bit>,
+    pub tcp_ts_val: Signal<Out, Bits<32>>,
+    pub tcp_ts_ecr: Signal<Out, Bits<32>>,
+    pub tcp_timestamps_present: Signal<Out, Bit>,
+    pub udp_done: Signal<Out, Bit>,
+    pub udp_src_port: Signal<Out, Bits<16>>,
+    pub udp_dst_port: Signal<Out, Bits<16>>,
+    pub udp_length: Signal<Out, Bits<16>>,
+    pub udp_checksum_ok: Signal<Out, Bit>,
     pub mac: MacRx,
     pub eth: EthRx,
     pub arp: ArpRx,
@@ -261,5 +327,65 @@ impl Logic for RxPipeline {
         self.body_empty.next = self.fifo.body_empty.val();
         self.desc_data.next = self.fifo.desc_data.val();
         self.desc_empty.next = self.fifo.desc_empty.val();
+        // Monitor.
+        self.eth_header_done.next = self.eth.header_done.val();
+        self.eth_dst_hi.next = self.eth.dst_hi.val();
+        self.eth_dst_mid.next = self.eth.dst_mid.val();
+        self.eth_dst_lo.next = self.eth.dst_lo.val();
+        self.eth_src_hi.next = self.eth.src_hi.val();
+        self.eth_src_mid.next = self.eth.src_mid.val();
+        self.eth_src_lo.next = self.eth.src_lo.val();
+        self.eth_ethertype.next = self.eth.ethertype.val();
+        self.eth_tagged.next = self.eth.tagged.val();
+        self.eth_vlan_id.next = self.eth.vlan_id.val();
+        self.eth_is_ipv4.next = self.eth.is_ipv4.val();
+        self.eth_is_arp.next = self.eth.is_arp.val();
+        self.arp_done.next = self.arp.done.val();
+        self.arp_op.next = self.arp.op.val();
+        self.arp_sender_mac_hi.next = self.arp.sender_mac_hi.val();
+        self.arp_sender_mac_mid.next = self.arp.sender_mac_mid.val();
+        self.arp_sender_mac_lo.next = self.arp.sender_mac_lo.val();
+        self.arp_sender_ip.next = self.arp.sender_ip.val();
+        self.arp_target_mac_hi.next = self.arp.target_mac_hi.val();
+        self.arp_target_mac_mid.next = self.arp.target_mac_mid.val();
+        self.arp_target_mac_lo.next = self.arp.target_mac_lo.val();
+        self.arp_target_ip.next = self.arp.target_ip.val();
+        self.ipv4_header_done.next = self.ipv4.header_done.val();
+        self.ipv4_src.next = self.ipv4.src.val();
+        self.ipv4_dst.next = self.ipv4.dst.val();
+        self.ipv4_protocol.next = self.ipv4.protocol.val();
+        self.ipv4_ttl.next = self.ipv4.ttl.val();
+        self.ipv4_total_len.next = self.ipv4.total_len.val();
+        self.ipv4_id.next = self.ipv4.id.val();
+        self.ipv4_header_ok.next = self.ipv4.header_ok.val();
+        self.ipv4_l4_parse.next = self.ipv4.l4_parse.val();
+        self.icmp_done.next = self.icmp.done.val();
+        self.icmp_type.next = self.icmp.icmp_type.val();
+        self.icmp_code.next = self.icmp.code.val();
+        self.icmp_checksum_ok.next = self.icmp.checksum_ok.val();
+        self.tcp_done.next = self.tcp.done.val();
+        self.tcp_src_port.next = self.tcp.src_port.val();
+        self.tcp_dst_port.next = self.tcp.dst_port.val();
+        self.tcp_seq.next = self.tcp.seq.val();
+        self.tcp_ack.next = self.tcp.ack.val();
+        self.tcp_flags.next = self.tcp.flags.val();
+        self.tcp_window.next = self.tcp.window.val();
+        self.tcp_urgent.next = self.tcp.urgent.val();
+        self.tcp_header_len.next = self.tcp.header_len.val();
+        self.tcp_payload_len.next = self.tcp.payload_len.val();
+        self.tcp_checksum_ok.next = self.tcp.checksum_ok.val();
+        self.tcp_mss.next = self.tcp.mss.val();
+        self.tcp_mss_present.next = self.tcp.mss_present.val();
+        self.tcp_window_scale.next = self.tcp.window_scale.val();
+        self.tcp_window_scale_present.next = self.tcp.window_scale_present.val();
+        self.tcp_sack_permitted.next = self.tcp.sack_permitted.val();
+        self.tcp_ts_val.next = self.tcp.ts_val.val();
+        self.tcp_ts_ecr.next = self.tcp.ts_ecr.val();
+        self.tcp_timestamps_present.next = self.tcp.timestamps_present.val();
+        self.udp_done.next = self.udp.done.val();
+        self.udp_src_port.next = self.udp.src_port.val();
+        self.udp_dst_port.next = self.udp.dst_port.val();
+        self.udp_length.next = self.udp.length.val();
+        self.udp_checksum_ok.next = self.udp.checksum_ok.val();
     }
 }

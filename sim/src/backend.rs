@@ -1,7 +1,7 @@
 //! The two models of the receive hardware behind one interface, so the same vectors run
 //! on both: [`RustRx`], rust-hdl's simulation of `RxPipeline`, and [`VerilatorRx`], a
-//! Verilator model of the Verilog rust-hdl generates for the same pipeline (its
-//! `RxMonitor` twin, which brings the report registers out as ports). The Verilog is
+//! Verilator model of the Verilog rust-hdl generates for the same pipeline (whose
+//! monitor ports bring the report registers out). The Verilog is
 //! what synthesizes, and its model runs an order of magnitude faster.
 //!
 //! The Verilator model exists when `verilator` was installed when tcpip-sim was built

@@ -11,7 +11,6 @@ use tcpip_hdl::internet::ipv4_rx::Ipv4Rx;
 use tcpip_hdl::link::crc32::Crc32;
 use tcpip_hdl::link::eth_rx::EthRx;
 use tcpip_hdl::link::mac_rx::MacRx;
-use tcpip_hdl::rx_monitor::RxMonitor;
 use tcpip_hdl::rx_pipeline::{RxFifoDefault, RxPipeline};
 use tcpip_hdl::rx_verdict::RxVerdict;
 use tcpip_hdl::transport::tcp_rx::TcpRx;
@@ -178,33 +177,8 @@ cosim_ports!(RxCounters {
     inputs: [bump, index, read_index],
     outputs: [read_value, read_valid],
 });
+
 cosim_ports!(RxPipeline {
-    inputs: [
-        phy_data,
-        phy_valid,
-        phy_error,
-        mac_hi,
-        mac_mid,
-        mac_lo,
-        our_ip,
-        promiscuous,
-        body_read,
-        desc_read,
-        counter_index
-    ],
-    outputs: [
-        report_valid,
-        report_reason,
-        report_class,
-        body_data,
-        body_empty,
-        desc_data,
-        desc_empty,
-        counter_value,
-        counter_valid
-    ],
-});
-cosim_ports!(RxMonitor {
     inputs: [
         phy_data,
         phy_valid,

@@ -34,7 +34,7 @@ macro_rules! rx_ports {
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct RxOutputs { $(pub $o: u32),* }
         /// The header registers a frame's report is read from (the monitor ports of
-        /// `tcpip_hdl::rx_monitor::RxMonitor`), one `u32` per port.
+        /// `tcpip_hdl::rx_pipeline::RxPipeline`), one `u32` per port.
         #[repr(C)]
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct RxFields { $(pub $f: u32),* }

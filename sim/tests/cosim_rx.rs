@@ -15,7 +15,6 @@ use tcpip_hdl::internet::ipv4_rx::Ipv4Rx;
 use tcpip_hdl::link::crc32::Crc32;
 use tcpip_hdl::link::eth_rx::EthRx;
 use tcpip_hdl::link::mac_rx::MacRx;
-use tcpip_hdl::rx_monitor::RxMonitor;
 use tcpip_hdl::rx_pipeline::{RxFifoDefault, RxPipeline};
 use tcpip_hdl::rx_verdict::RxVerdict;
 use tcpip_hdl::transport::tcp_rx::TcpRx;
@@ -224,13 +223,9 @@ fn rx_fifo() {
 fn rx_counters() {
     check("rx_counters", RxCounters::default);
 }
+/// The whole pipeline, report registers (the monitor ports) included: the Verilog the
+/// Verilator back end runs.
 #[test]
 fn rx_pipeline_whole() {
     check("rx_pipeline", RxPipeline::default);
-}
-/// The pipeline with its report registers as ports, which the Verilator back end runs;
-/// its inputs are the pipeline's, in the same order.
-#[test]
-fn rx_monitor() {
-    check("rx_pipeline", RxMonitor::default);
 }
