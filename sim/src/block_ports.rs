@@ -3,6 +3,7 @@
 
 use crate::cosim_ports;
 use tcpip_hdl::board::cobs_encoder::CobsEncoder;
+use tcpip_hdl::board::crc_append::CrcAppend;
 use tcpip_hdl::board::rx_counters::RxCounters;
 use tcpip_hdl::internet::arp_rx::ArpRx;
 use tcpip_hdl::internet::checksum::OnesSum;
@@ -279,4 +280,8 @@ cosim_ports!(UartRx4M {
 cosim_ports!(CobsEncoder {
     inputs: [data, valid, last, out_ready],
     outputs: [ready, out_data, out_valid],
+});
+cosim_ports!(CrcAppend {
+    inputs: [data, valid, last, out_ready],
+    outputs: [ready, out_data, out_valid, out_last],
 });

@@ -3,6 +3,7 @@
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tcpip_hdl::board::cobs_encoder::CobsEncoder;
+use tcpip_hdl::board::crc_append::CrcAppend;
 use tcpip_sim::cosim::check_block;
 
 /// Messages of random lengths with zeros and long non-zero runs, each byte offered for
@@ -36,4 +37,28 @@ fn cobs_encoder() {
     }
     let report = check_block(CobsEncoder::default, &vectors).unwrap_or_else(|e| panic!("{e:#}"));
     println!("cobs_encoder: {report}");
+}
+
+/// Messages of random lengths offered with random gaps, read by an irregular consumer.
+#[test]
+fn crc_append() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let mut vectors = vec![];
+    for _ in 0..40 {
+        let len = rng.gen_range(1..300);
+        for i in 0..len {
+            let valid = rng.gen_bool(0.8) as u64;
+            vectors.push(vec![
+                rng.gen_range(0..256),
+                valid,
+                (i + 1 == len) as u64,
+                rng.gen_bool(0.7) as u64,
+            ]);
+        }
+        for _ in 0..8 {
+            vectors.push(vec![0, 0, 0, rng.gen_bool(0.7) as u64]);
+        }
+    }
+    let report = check_block(CrcAppend::default, &vectors).unwrap_or_else(|e| panic!("{e:#}"));
+    println!("crc_append: {report}");
 }
