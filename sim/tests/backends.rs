@@ -6,21 +6,13 @@
 //! Without the Verilator model (verilator missing when tcpip-sim was built) these tests
 //! fail under CI (env CI set) and otherwise pass with a loud message on stderr.
 
-use etherparse::PacketBuilder;
+mod support;
+
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use support::{good_frame, CONFIG};
+use tcpip_hdl::link::crc32::crc32_ieee;
 use tcpip_sim::backend::{self, Backend};
 use tcpip_sim::rx::{Fcs, RxConfig, RxSim, MIN_FRAME};
-
-const OUR_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
-const PEER_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
-const OUR_IP: [u8; 4] = [10, 0, 0, 2];
-const PEER_IP: [u8; 4] = [10, 0, 0, 1];
-
-const CONFIG: RxConfig = RxConfig {
-    mac: OUR_MAC,
-    ip: OUR_IP,
-    promiscuous: false,
-};
 
 /// True when the Verilator model is built; otherwise fails under CI, or says loudly
 /// that nothing was compared.
@@ -37,86 +29,6 @@ fn verilator_or_explain() -> bool {
         format!("\n!!!! NOT COMPARED: {} !!!!\n\n", backend::NOT_BUILT).as_bytes(),
     );
     false
-}
-
-/// One good frame of kind `i % 7`, random fields and payload.
-fn good_frame(rng: &mut StdRng, i: usize) -> Vec<u8> {
-    let payload: Vec<u8> = (0..rng.gen_range(0..400)).map(|_| rng.gen()).collect();
-    let dst = match i % 11 {
-        0 => [0xFF; 6],
-        5 => [0x02, 0, 0, 0, 0, 9], // not ours: filtered unless promiscuous
-        _ => OUR_MAC,
-    };
-    let dst_ip = if i % 13 == 4 { [10, 0, 0, 77] } else { OUR_IP };
-    let eth = PacketBuilder::ethernet2(PEER_MAC, dst);
-    let mut f = vec![];
-    match i % 7 {
-        0 => eth
-            .ipv4(PEER_IP, dst_ip, rng.gen())
-            .udp(rng.gen(), rng.gen())
-            .write(&mut f, &payload)
-            .unwrap(),
-        1 => eth
-            .ipv4(PEER_IP, dst_ip, 64)
-            .tcp(rng.gen(), rng.gen(), rng.gen(), rng.gen())
-            .syn()
-            .ack(rng.gen())
-            .options(&[
-                etherparse::TcpOptionElement::MaximumSegmentSize(rng.gen()),
-                etherparse::TcpOptionElement::Noop,
-                etherparse::TcpOptionElement::WindowScale(rng.gen_range(0..15)),
-                etherparse::TcpOptionElement::SelectiveAcknowledgementPermitted,
-                etherparse::TcpOptionElement::Timestamp(rng.gen(), rng.gen()),
-            ])
-            .unwrap()
-            .write(&mut f, &payload)
-            .unwrap(),
-        2 => eth
-            .ipv4(PEER_IP, dst_ip, 64)
-            .icmpv4_echo_request(rng.gen(), rng.gen())
-            .write(&mut f, &payload)
-            .unwrap(),
-        3 => eth
-            .single_vlan(rng.gen_range(0..4095).try_into().unwrap())
-            .ipv4(PEER_IP, dst_ip, 64)
-            .tcp(rng.gen(), rng.gen(), rng.gen(), rng.gen())
-            .psh()
-            .ack(rng.gen())
-            .write(&mut f, &payload)
-            .unwrap(),
-        4 => eth
-            .arp(
-                etherparse::ArpPacket::new(
-                    etherparse::ArpHardwareId::ETHERNET,
-                    etherparse::EtherType::IPV4,
-                    if rng.gen() {
-                        etherparse::ArpOperation::REQUEST
-                    } else {
-                        etherparse::ArpOperation::REPLY
-                    },
-                    &PEER_MAC,
-                    &PEER_IP,
-                    &[0; 6],
-                    &OUR_IP,
-                )
-                .unwrap(),
-            )
-            .write(&mut f)
-            .unwrap(),
-        5 => eth
-            .ipv6([1; 16], [2; 16], 64)
-            .udp(1, 2)
-            .write(&mut f, &payload)
-            .unwrap(),
-        _ => eth
-            .ipv4(PEER_IP, dst_ip, 64)
-            .tcp(rng.gen(), rng.gen(), rng.gen(), rng.gen())
-            .fin()
-            .ack(rng.gen())
-            .write(&mut f, &payload[..payload.len().min(1400)])
-            .unwrap(),
-    }
-    f
 }
 
 /// Good frames and bad ones: flipped bits, truncations (runts), garbage bytes, a wrong
@@ -138,7 +50,7 @@ fn frames(seed: u64, count: usize) -> Vec<(Vec<u8>, Fcs)> {
                 // A flipped bit with the FCS of the good frame: an FCS error.
                 let mut with_fcs = f.clone();
                 with_fcs.resize(f.len().max(MIN_FRAME), 0);
-                let fcs = crc32(&with_fcs);
+                let fcs = crc32_ieee(&with_fcs);
                 with_fcs.extend_from_slice(&fcs.to_le_bytes());
                 let bit = rng.gen_range(0..with_fcs.len() * 8);
                 with_fcs[bit / 8] ^= 1 << (bit % 8);
@@ -164,22 +76,6 @@ fn frames(seed: u64, count: usize) -> Vec<(Vec<u8>, Fcs)> {
         }
     }
     out
-}
-
-/// IEEE 802.3 CRC-32, as the FCS.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 #[test]

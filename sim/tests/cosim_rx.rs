@@ -2,11 +2,13 @@
 //! outputs, clock for clock, as the Rust simulation — on the very inputs the block sees
 //! inside the whole pipeline while it receives a mix of good and bad frames.
 
-use etherparse::PacketBuilder;
+mod support;
+
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::OnceLock;
+use support::{good_frame, CONFIG};
 use tcpip_hdl::board::rx_counters::RxCounters;
 use tcpip_hdl::internet::arp_rx::ArpRx;
 use tcpip_hdl::internet::checksum::OnesSum;
@@ -21,76 +23,15 @@ use tcpip_hdl::transport::tcp_rx::TcpRx;
 use tcpip_hdl::transport::udp_rx::UdpRx;
 use tcpip_sim::backend::Backend;
 use tcpip_sim::cosim::{check_block, Ports};
-use tcpip_sim::rx::{Fcs, RxConfig, RxSim};
-
-const OUR_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
-const PEER_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
-const OUR_IP: [u8; 4] = [10, 0, 0, 2];
-const PEER_IP: [u8; 4] = [10, 0, 0, 1];
+use tcpip_sim::rx::{Fcs, RxSim};
 
 /// A mix of frames that takes every block through its states: each protocol, options,
-/// VLAN, padding, and a corrupted copy of most of them.
+/// VLAN, padding, other addresses, and a corrupted copy of most of them.
 fn frames() -> Vec<Vec<u8>> {
     let mut rng = StdRng::seed_from_u64(7);
     let mut frames = vec![];
     for i in 0..24 {
-        let payload: Vec<u8> = (0..rng.gen_range(0..300)).map(|_| rng.gen()).collect();
-        let eth = PacketBuilder::ethernet2(PEER_MAC, if i % 5 == 0 { [0xFF; 6] } else { OUR_MAC });
-        let mut f = vec![];
-        match i % 6 {
-            0 => eth
-                .ipv4(PEER_IP, OUR_IP, 64)
-                .udp(rng.gen(), rng.gen())
-                .write(&mut f, &payload)
-                .unwrap(),
-            1 => eth
-                .ipv4(PEER_IP, OUR_IP, 64)
-                .tcp(rng.gen(), rng.gen(), rng.gen(), rng.gen())
-                .syn()
-                .ack(rng.gen())
-                .options(&[
-                    etherparse::TcpOptionElement::MaximumSegmentSize(rng.gen()),
-                    etherparse::TcpOptionElement::Noop,
-                    etherparse::TcpOptionElement::WindowScale(rng.gen_range(0..15)),
-                    etherparse::TcpOptionElement::SelectiveAcknowledgementPermitted,
-                    etherparse::TcpOptionElement::Timestamp(rng.gen(), rng.gen()),
-                ])
-                .unwrap()
-                .write(&mut f, &payload)
-                .unwrap(),
-            2 => eth
-                .ipv4(PEER_IP, OUR_IP, 64)
-                .icmpv4_echo_request(rng.gen(), rng.gen())
-                .write(&mut f, &payload)
-                .unwrap(),
-            3 => eth
-                .single_vlan(rng.gen_range(0..4095).try_into().unwrap())
-                .ipv4(PEER_IP, OUR_IP, 64)
-                .tcp(rng.gen(), rng.gen(), rng.gen(), rng.gen())
-                .psh()
-                .write(&mut f, &payload)
-                .unwrap(),
-            4 => eth
-                .arp(
-                    etherparse::ArpPacket::new(
-                        etherparse::ArpHardwareId::ETHERNET,
-                        etherparse::EtherType::IPV4,
-                        etherparse::ArpOperation::REQUEST,
-                        &PEER_MAC,
-                        &PEER_IP,
-                        &[0; 6],
-                        &OUR_IP,
-                    )
-                    .unwrap(),
-                )
-                .write(&mut f)
-                .unwrap(),
-            _ => eth
-                .ipv6([1; 16], [2; 16], 64)
-                .udp(1, 2)
-                .write(&mut f, &payload)
-                .unwrap(),
-        }
+        let mut f = good_frame(&mut rng, i);
         frames.push(f.clone());
         if i % 3 != 2 {
             let bit = rng.gen_range(0..f.len() * 8);
@@ -119,12 +60,7 @@ fn recorded() -> &'static Recorded {
         let rec = Rc::new(RefCell::new(Vec::<(&'static str, Vec<Vec<u64>>)>::new()));
         let probe_rec = rec.clone();
         // The probe sees the Rust model's internals, so this runs on the Rust back end.
-        let config = RxConfig {
-            mac: OUR_MAC,
-            ip: OUR_IP,
-            promiscuous: false,
-        };
-        let mut sim = RxSim::with_backend(config, Backend::Rust).unwrap();
+        let mut sim = RxSim::with_backend(CONFIG, Backend::Rust).unwrap();
         sim.set_probe(Box::new(move |p: &RxPipeline| {
             let cycle: [(&'static str, Vec<u64>); 14] = [
                 ("crc32", p.mac.crc.get_inputs()),
