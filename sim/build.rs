@@ -1,16 +1,18 @@
-//! Builds the Verilator model of the whole receive path (`tcpip_hdl::rx_pipeline::RxPipeline`)
-//! and links it in, with cfg `verilator_model`; without `verilator` on the PATH (or with
+//! Builds the Verilator models of the receive path (`tcpip_hdl::rx_pipeline::RxPipeline`)
+//! and of the whole board core (`tcpip_hdl::board::board_core::BoardCore`) and links them
+//! in, with cfg `verilator_model`; without `verilator` on the PATH (or with
 //! TCPIP_VERILATOR=0) it warns and builds without it, and tcpip-sim runs the Rust model
 //! only (see `tcpip_sim::backend`).
 //!
 //! Steps: generate the Verilog with rust-hdl, `verilator --cc --build` it into static
 //! archives, compile a small extern "C" shim (generated here from `src/rx_ports.rs`, so
-//! its port order is the Rust structs' order) and link the three.
+//! its port order is the Rust structs' order) and link them.
 
 use rust_hdl::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+use tcpip_hdl::board::board_core::BoardCore;
 use tcpip_hdl::rx_pipeline::RxPipeline;
 
 #[allow(dead_code)]
@@ -18,10 +20,47 @@ mod ports {
     include!("src/rx_ports.rs");
 }
 
+#[allow(dead_code)]
+mod board_ports {
+    include!("src/board_ports.rs");
+}
+
+/// One Verilator model: its Verilog, its C++ class prefix, the prefix of its shim's C
+/// symbols, and its ports in the Rust structs' order.
+struct Model {
+    dir: &'static str,
+    class: &'static str,
+    symbols: &'static str,
+    inputs: &'static [&'static str],
+    outputs: &'static [&'static str],
+    fields: &'static [&'static str],
+}
+
+const MODELS: [Model; 2] = [
+    Model {
+        dir: "rx_model",
+        class: "Vtop",
+        symbols: "tcpip_rxm",
+        inputs: ports::INPUT_NAMES,
+        outputs: ports::OUTPUT_NAMES,
+        fields: ports::FIELD_NAMES,
+    },
+    Model {
+        dir: "board_model",
+        class: "Vboard",
+        symbols: "tcpip_bdm",
+        inputs: board_ports::BOARD_INPUT_NAMES,
+        outputs: board_ports::BOARD_OUTPUT_NAMES,
+        fields: &[],
+    },
+];
+
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(verilator_model)");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/rx_ports.rs");
+    println!("cargo::rerun-if-changed=src/board_ports.rs");
+    println!("cargo::rerun-if-changed=src/port_value.rs");
     println!("cargo::rerun-if-changed=../hdl/src");
     println!("cargo::rerun-if-env-changed=TCPIP_VERILATOR");
     println!("cargo::rerun-if-env-changed=PATH");
@@ -33,21 +72,27 @@ fn main() {
         println!("cargo::warning=`verilator` is not installed: tcpip-sim is built without the Verilator model (Rust back end only); run `apt-get install -y verilator` and rebuild");
         return;
     };
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("rx_model");
-    std::fs::create_dir_all(&out).unwrap();
     let start = Instant::now();
-    std::fs::write(out.join("top.v"), rx_pipeline_verilog()).unwrap();
-    verilate(&out);
-    compile_shim(&out, &root);
-    println!("cargo::rustc-link-search=native={}", out.display());
-    println!("cargo::rustc-link-lib=static=tcpip_rx_shim");
-    println!("cargo::rustc-link-lib=static=tcpip_rx_model");
+    for model in &MODELS {
+        let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join(model.dir);
+        std::fs::create_dir_all(&out).unwrap();
+        let verilog = match model.dir {
+            "rx_model" => rx_pipeline_verilog(),
+            _ => board_core_verilog(),
+        };
+        std::fs::write(out.join("top.v"), verilog).unwrap();
+        verilate(&out, model);
+        compile_shim(&out, &root, model);
+        println!("cargo::rustc-link-search=native={}", out.display());
+        println!("cargo::rustc-link-lib=static={}_shim", model.symbols);
+        println!("cargo::rustc-link-lib=static={}_model", model.symbols);
+    }
     println!("cargo::rustc-link-lib=static=verilated");
     println!("cargo::rustc-link-lib=dylib=stdc++");
     println!("cargo::rustc-cfg=verilator_model");
     // Not a warning: shown with `cargo build -vv`, and kept in the build's output file.
     println!(
-        "verilator model built in {:.1}s",
+        "verilator models built in {:.1}s",
         start.elapsed().as_secs_f64()
     );
 }
@@ -78,9 +123,28 @@ fn rx_pipeline_verilog() -> String {
     uut.body_read.connect();
     uut.desc_read.connect();
     uut.counter_index.connect();
+    uut.event_bump.connect();
+    uut.event_index.connect();
     uut.connect_all();
     if let Err(e) = check_all(&uut) {
         panic!("rust-hdl's check of RxPipeline failed: {e:?}");
+    }
+    generate_verilog(&uut)
+}
+
+fn board_core_verilog() -> String {
+    let mut uut = BoardCore::default();
+    uut.clock.connect();
+    uut.phy_rx_data.connect();
+    uut.phy_rx_valid.connect();
+    uut.phy_rx_error.connect();
+    uut.phy_tx_ready.connect();
+    uut.link_in_data.connect();
+    uut.link_in_valid.connect();
+    uut.link_out_ready.connect();
+    uut.connect_all();
+    if let Err(e) = check_all(&uut) {
+        panic!("rust-hdl's check of BoardCore failed: {e:?}");
     }
     generate_verilog(&uut)
 }
@@ -104,10 +168,10 @@ fn run(what: &str, cmd: &mut Command) {
     }
 }
 
-fn verilate(out: &Path) {
+fn verilate(out: &Path, model: &Model) {
     let _ = std::fs::remove_dir_all(out.join("obj"));
     run(
-        "verilator (building the receive model)",
+        &format!("verilator (building {})", model.dir),
         Command::new("verilator").current_dir(out).args([
             "--cc",
             "--build",
@@ -132,7 +196,7 @@ fn verilate(out: &Path) {
             "--top-module",
             "top",
             "--prefix",
-            "Vtop",
+            model.class,
             "-Mdir",
             "obj",
             "-MAKEFLAGS",
@@ -143,15 +207,18 @@ fn verilate(out: &Path) {
         ]),
     );
     // Archives named lib*.a, so rustc can link them by name.
-    std::fs::copy(out.join("obj/Vtop__ALL.a"), out.join("libtcpip_rx_model.a"))
-        .expect("verilator built no Vtop__ALL.a");
-    runtime_library(out);
+    std::fs::copy(
+        out.join(format!("obj/{}__ALL.a", model.class)),
+        out.join(format!("lib{}_model.a", model.symbols)),
+    )
+    .expect("verilator built no model archive");
+    runtime_library(out, model);
 }
 
 /// Verilator's runtime (verilated.cpp, verilated_threads.cpp) as `libverilated.a` in
 /// `out`. It is the same for every model built with these flags, so it is cached per
 /// Verilator version beside the co-simulation's cache in the temp dir (saves ~5 s).
-fn runtime_library(out: &Path) {
+fn runtime_library(out: &Path, model: &Model) {
     let lib = out.join("libverilated.a");
     let cache = verilator_version().map(|v| {
         std::env::temp_dir()
@@ -168,7 +235,7 @@ fn runtime_library(out: &Path) {
         "make (compiling Verilator's runtime)",
         Command::new("make")
             .current_dir(out.join("obj"))
-            .args(["-s", "-f", "Vtop.mk", "OPT_GLOBAL=-O2"])
+            .args(["-s", "-f", &format!("{}.mk", model.class), "OPT_GLOBAL=-O2"])
             .args(objects),
     );
     let _ = std::fs::remove_file(&lib);
@@ -203,39 +270,36 @@ fn verilator_version() -> Option<String> {
 }
 
 /// The extern "C" shim: new, free, one clock with inputs in and outputs out, and reads
-/// of the outputs and report fields, each as an array of u32 in `rx_ports.rs` order.
-fn shim_source(fast_edge: bool) -> String {
+/// of the outputs and report fields, each as an array of u32 in the ports file's order.
+/// `{sym}` and `{cls}` in the template become the model's symbol prefix and class.
+fn shim_source(model: &Model, fast_edge: bool) -> String {
     let mut s = String::from(
-        "// Generated by tcpip-sim's build.rs from src/rx_ports.rs.\n\
-         #include <cstdint>\n#include \"Vtop.h\"\n#include \"Vtop___024root.h\"\n#include \"verilated.h\"\n\n\
-         namespace {\nstruct Model {\n  VerilatedContext ctx;\n  Vtop* top;\n};\n}\n\n\
+        "// Generated by tcpip-sim's build.rs from src/rx_ports.rs / src/board_ports.rs.\n\
+         #include <cstdint>\n#include \"{cls}.h\"\n#include \"{cls}___024root.h\"\n#include \"verilated.h\"\n\n\
+         namespace {\nstruct Model {\n  VerilatedContext ctx;\n  {cls}* top;\n};\n}\n\n\
          extern \"C\" {\n",
     );
-    let (ni, no, nf) = (
-        ports::INPUT_NAMES.len(),
-        ports::OUTPUT_NAMES.len(),
-        ports::FIELD_NAMES.len(),
-    );
+    let (ni, no, nf) = (model.inputs.len(), model.outputs.len(), model.fields.len());
     s += &format!(
-        "uint32_t tcpip_rxm_layout() {{ return {}; }}\n\n",
+        "uint32_t {{sym}}_layout() {{ return {}; }}\n\n",
         ni * 10000 + no * 100 + nf
     );
-    s += "void* tcpip_rxm_new() {\n  Model* m = new Model;\n  m->ctx.randReset(0);\n  \
-          m->top = new Vtop{&m->ctx, \"top\"};\n  m->top->clock = 0;\n  m->top->eval();\n  return m;\n}\n\n";
-    s += "void tcpip_rxm_free(void* p) {\n  Model* m = static_cast<Model*>(p);\n  \
+    s += "void* {sym}_new() {\n  Model* m = new Model;\n  m->ctx.randReset(0);\n  \
+          m->top = new {cls}{&m->ctx, \"top\"};\n  m->top->clock = 0;\n  m->top->eval();\n  return m;\n}\n\n";
+    s += "void {sym}_free(void* p) {\n  Model* m = static_cast<Model*>(p);\n  \
           m->top->final();\n  delete m->top;\n  delete m;\n}\n\n";
-    s += "static void outputs(Vtop* t, uint32_t* out) {\n";
-    for (k, n) in ports::OUTPUT_NAMES.iter().enumerate() {
+    s += "static void outputs({cls}* t, uint32_t* out) {\n";
+    for (k, n) in model.outputs.iter().enumerate() {
         s += &format!("  out[{k}] = t->{n};\n");
     }
-    s += "}\n\nvoid tcpip_rxm_outputs(void* p, uint32_t* out) {\n  outputs(static_cast<Model*>(p)->top, out);\n}\n\n";
-    s += "void tcpip_rxm_fields(void* p, uint32_t* out) {\n  Vtop* t = static_cast<Model*>(p)->top;\n";
-    for (k, n) in ports::FIELD_NAMES.iter().enumerate() {
+    s += "}\n\nvoid {sym}_outputs(void* p, uint32_t* out) {\n  outputs(static_cast<Model*>(p)->top, out);\n}\n\n";
+    s += "void {sym}_fields(void* p, uint32_t* out) {\n  {cls}* t = static_cast<Model*>(p)->top;\n";
+    for (k, n) in model.fields.iter().enumerate() {
         s += &format!("  out[{k}] = t->{n};\n");
     }
-    s += "}\n\nvoid tcpip_rxm_cycle(void* p, const uint32_t* in, uint32_t* out) {\n  \
-          Vtop* t = static_cast<Model*>(p)->top;\n";
-    for (k, n) in ports::INPUT_NAMES.iter().enumerate() {
+    s += "}\n\nvoid {sym}_cycle(void* p, const uint32_t* in, uint32_t* out) {\n  \
+          {cls}* t = static_cast<Model*>(p)->top;\n";
+    for (k, n) in model.inputs.iter().enumerate() {
         s += &format!("  t->{n} = in[{k}];\n");
     }
     if fast_edge {
@@ -249,14 +313,15 @@ fn shim_source(fast_edge: bool) -> String {
         s += "  t->clock = 0;\n  t->eval();\n  t->clock = 1;\n  t->eval();\n";
     }
     s += "  outputs(t, out);\n}\n}\n";
-    s
+    s.replace("{sym}", model.symbols).replace("{cls}", model.class)
 }
 
 /// Whether the model's only clock trigger is the rising edge of the top `clock`, under
 /// the name this Verilator version gives its previous value (checked, since it is an
 /// internal name); otherwise the shim evaluates both edges.
-fn fast_edge(out: &Path) -> bool {
-    let root = std::fs::read_to_string(out.join("obj/Vtop___024root.h")).unwrap_or_default();
+fn fast_edge(out: &Path, model: &Model) -> bool {
+    let root = std::fs::read_to_string(out.join(format!("obj/{}___024root.h", model.class)))
+        .unwrap_or_default();
     let verilog = std::fs::read_to_string(out.join("top.v")).unwrap_or_default();
     let triggers: Vec<&str> = root
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -264,13 +329,13 @@ fn fast_edge(out: &Path) -> bool {
         .collect();
     let fast = triggers == ["__Vtrigrprev__TOP__clock"] && !verilog.contains("negedge");
     if !fast {
-        println!("cargo::warning=the Verilator model evaluates both clock edges (no single rising-edge trigger found): it runs ~10% slower");
+        println!("cargo::warning=the Verilator model {} evaluates both clock edges (no single rising-edge trigger found): it runs ~10% slower", model.dir);
     }
     fast
 }
 
-fn compile_shim(out: &Path, root: &Path) {
-    std::fs::write(out.join("shim.cpp"), shim_source(fast_edge(out))).unwrap();
+fn compile_shim(out: &Path, root: &Path, model: &Model) {
+    std::fs::write(out.join("shim.cpp"), shim_source(model, fast_edge(out, model))).unwrap();
     let include = root.join("include");
     run(
         "g++ (compiling the Verilator shim)",
@@ -286,11 +351,12 @@ fn compile_shim(out: &Path, root: &Path) {
             format!("-I{}", include.join("vltstd").display()),
         ]),
     );
-    let _ = std::fs::remove_file(out.join("libtcpip_rx_shim.a"));
+    let archive = format!("lib{}_shim.a", model.symbols);
+    let _ = std::fs::remove_file(out.join(&archive));
     run(
         "ar (archiving the Verilator shim)",
         Command::new("ar")
             .current_dir(out)
-            .args(["rcs", "libtcpip_rx_shim.a", "shim.o"]),
+            .args(["rcs", &archive, "shim.o"]),
     );
 }

@@ -33,3 +33,17 @@ pub const ACCEPTED_ARP: u8 = 24;
 pub const ACCEPTED_ICMP: u8 = 25;
 pub const ACCEPTED_TCP: u8 = 26;
 pub const ACCEPTED_UDP: u8 = 27;
+
+// The board's own events, counted in the slots the receive path leaves free.
+/// A host frame with a bad CRC or bad COBS.
+pub const LINK_BAD_FRAME: u8 = 22;
+/// A host frame of an unknown type or a wrong length.
+pub const LINK_BAD_MESSAGE: u8 = 23;
+/// A host segment (TxTcp/TxUdp) sent on the wire.
+pub const TX_SENT: u8 = 28;
+/// A host segment refused: both transmit buffers were full.
+pub const TX_BUSY: u8 = 29;
+/// ARP and echo replies the board sent on its own.
+pub const REPLIES_SENT: u8 = 30;
+/// ARP or echo requests left unanswered: no buffer free.
+pub const REPLIES_DROPPED: u8 = 31;

@@ -51,6 +51,11 @@ pub struct RxPipeline {
     pub desc_data: Signal<Out, Bits<16>>,
     pub desc_empty: Signal<Out, Bit>,
     pub counter_index: Signal<In, Bits<5>>,
+    /// Counts one event of the board's own (link, transmit) in counter `event_index`;
+    /// taken only while `event_ready` (a frame's report is not being counted).
+    pub event_bump: Signal<In, Bit>,
+    pub event_index: Signal<In, Bits<5>>,
+    pub event_ready: Signal<Out, Bit>,
     pub counter_value: Signal<Out, Bits<32>>,
     pub counter_valid: Signal<Out, Bit>,
     // Monitor: the header registers of the frame being reported.
@@ -225,6 +230,11 @@ impl Logic for RxPipeline {
         self.counters.index.next = self.report_reason_r.q.val();
         if self.report_reason_r.q.val() == 0 {
             self.counters.index.next = bit_cast::<5, 2>(self.report_class_r.q.val()) + 24;
+        }
+        self.event_ready.next = !self.report_valid_r.q.val();
+        if !self.report_valid_r.q.val() & self.event_bump.val() {
+            self.counters.bump.next = true;
+            self.counters.index.next = self.event_index.val();
         }
         self.counters.read_index.next = self.counter_index.val();
         self.counter_value.next = self.counters.read_value.val();

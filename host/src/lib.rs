@@ -1,4 +1,4 @@
 pub mod link;
-
+pub mod peer;
 pub mod tcp;
 pub mod udp;

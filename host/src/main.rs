@@ -2,7 +2,10 @@
 //! ARCHITECTURE.md, "Command line"). Errors are one sentence on stderr; bad input exits 2,
 //! any other failure 1.
 
+mod board_cmd;
+mod demo;
 mod replay;
+mod stats_cmd;
 
 use std::process::ExitCode;
 
@@ -21,9 +24,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The whole story through the simulated board, as a ladder diagram: ARP, ping,
+    /// the 3-way handshake, segments delivered 1, 3, 2, data both ways, a half-close
+    /// and the 4-way close through TIME-WAIT.
+    Demo(demo::DemoArgs),
     /// Push every frame of a capture through the simulated receive pipeline and print
     /// what the hardware reported, one JSON object per frame.
     Replay(replay::ReplayArgs),
+    /// Serve the virtual board on a serial device (one end of a PTY pair), so the host's
+    /// serial code path runs without hardware.
+    Board(board_cmd::BoardArgs),
+    /// Print the board's counters: every drop under its reason, and what it accepted.
+    Stats(stats_cmd::StatsArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +47,9 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args, &mut stdout.lock()),
+        Command::Board(args) => board_cmd::run(args),
+        Command::Demo(args) => demo::run(args, &mut stdout.lock()),
+        Command::Stats(args) => stats_cmd::run(args, &mut stdout.lock()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,8 @@
 pub mod backend;
 pub mod block_ports;
+pub mod board;
+mod board_ports;
+pub mod board_vcd;
 pub mod cosim;
 pub mod pcap;
 pub mod report;

@@ -360,6 +360,12 @@ pub fn counter_names() -> Vec<(u8, &'static str)> {
         (tcpip_hdl::reason::ACCEPTED_ICMP, "accepted_icmp"),
         (tcpip_hdl::reason::ACCEPTED_TCP, "accepted_tcp"),
         (tcpip_hdl::reason::ACCEPTED_UDP, "accepted_udp"),
+        (tcpip_hdl::reason::LINK_BAD_FRAME, "link_bad_frames"),
+        (tcpip_hdl::reason::LINK_BAD_MESSAGE, "link_bad_messages"),
+        (tcpip_hdl::reason::TX_SENT, "tx_sent"),
+        (tcpip_hdl::reason::TX_BUSY, "tx_busy"),
+        (tcpip_hdl::reason::REPLIES_SENT, "replies_sent"),
+        (tcpip_hdl::reason::REPLIES_DROPPED, "replies_dropped"),
     ]);
     names
 }

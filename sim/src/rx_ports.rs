@@ -3,20 +3,7 @@
 // same order): the structs are `repr(C)` runs of `u32`, so the shim reads and writes
 // them as arrays.
 
-/// A port value from a plain integer (`Bit` ports are `bool`).
-trait FromU32 {
-    fn from_u32(v: u32) -> Self;
-}
-impl FromU32 for bool {
-    fn from_u32(v: u32) -> Self {
-        v != 0
-    }
-}
-impl<const N: usize> FromU32 for rust_hdl::prelude::Bits<N> {
-    fn from_u32(v: u32) -> Self {
-        (v as u64).into()
-    }
-}
+include!("port_value.rs");
 
 /// Defines `RxInputs`, `RxOutputs`, `RxFields` and their port names, in one order.
 macro_rules! rx_ports {

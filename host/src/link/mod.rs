@@ -4,6 +4,7 @@
 //! - [`message`]: every message and its byte layout (the contract with the hardware).
 //! - [`codec`]: a streaming decoder that survives corruption.
 //! - [`serial`]: [`Link`] over a real serial port.
+//! - [`sim`]: [`Link`] to the virtual board (the board design simulated in-process).
 //!
 //! Links are meant to be wrapped (fault injection, tracing, capture) the way smoltcp's
 //! `phy/` wraps devices, so the trait stays small.
@@ -13,10 +14,14 @@ pub mod codec;
 pub mod crc;
 pub mod message;
 pub mod serial;
+pub mod sim;
+pub mod spec;
 
 pub use codec::{DecodeStats, Decoder};
 pub use message::{DecodeError, FrameError, Message};
 pub use serial::SerialLink;
+pub use sim::SimLink;
+pub use spec::LinkSpec;
 
 use std::time::Duration;
 

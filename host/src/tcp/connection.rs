@@ -289,6 +289,10 @@ impl Connection {
 
     // ---- accessors ---------------------------------------------------------------
 
+    /// The initial send sequence number this side chose.
+    pub fn iss(&self) -> u32 {
+        self.iss
+    }
     pub fn state(&self) -> State {
         self.state
     }

@@ -101,6 +101,18 @@ impl Tracer {
         lost: bool,
     ) -> String {
         let label = self.describe(dir, seg);
+        Self::arrow(now, dir, &label, state_a, state_b, lost)
+    }
+
+    /// One ladder line for any message on the wire (ARP, ICMP), labelled `label`.
+    pub fn arrow(
+        now: Time,
+        dir: Direction,
+        label: &str,
+        state_a: State,
+        state_b: State,
+        lost: bool,
+    ) -> String {
         let body = format!("──{label}──");
         let pad = ARROW.saturating_sub(body.chars().count() + 1);
         let arrow = match (dir, lost) {

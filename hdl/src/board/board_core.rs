@@ -1,0 +1,331 @@
+//! The whole board design between the PHY's byte streams and the UART's byte streams:
+//! everything the Alchitry Cu runs except the pin adapters (RMII, UART bit timing,
+//! LEDs), which the top level adds. The virtual board simulates exactly this block.
+//!
+//! ```text
+//! PHY rx ─► RxPipeline ─┬─ FIFO ─► LinkTx ─► CrcAppend ─► CobsEncoder ─► link out
+//!                       └─ ARP / ICMP taps ─► TxPipeline ─► PHY tx
+//! link in ─► HostRx ─┬─ Config ─► config registers ─► everything
+//!                    ├─ GetCounters, Error ─► LinkTx
+//!                    └─ TxTcp / TxUdp, ArpRequest ─► TxPipeline ─┬─ TxDone, ArpReply ─► LinkTx
+//! ```
+//!
+//! Configuration lives in registers that start as [`DEFAULT_MAC`] / [`DEFAULT_IP`] so
+//! the board answers ARP and ping before any host has spoken to it. The registers hold
+//! the configured value XOR the default: an FPGA's registers power up at zero, and the
+//! XOR with a constant costs no logic (it folds into the LUTs that read them).
+//!
+//! A Hello goes to the host after power-up and after every Config, so a host that
+//! connects (or reconfigures) learns what the board is.
+
+use crate::board::cobs_encoder::CobsEncoder;
+use crate::board::crc_append::CrcAppend;
+use crate::board::host_rx::HostRx;
+use crate::board::link_tx::LinkTx;
+use crate::rx_pipeline::RxPipeline;
+use crate::tx_pipeline::TxPipeline;
+use rust_hdl::prelude::*;
+
+/// The board's MAC address until a host configures another: locally administered.
+pub const DEFAULT_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
+/// The board's IPv4 address until a host configures another (TEST-NET-1).
+pub const DEFAULT_IP: [u8; 4] = [192, 0, 2, 2];
+/// Hello.build_id: the link layout and board design revision this Verilog implements.
+pub const BUILD_ID: u32 = 0x2026_1125;
+
+#[derive(LogicBlock)]
+pub struct BoardCore {
+    pub clock: Signal<In, Clock>,
+    // PHY side, GMII-like: one byte per clock, valid from preamble to FCS.
+    pub phy_rx_data: Signal<In, Bits<8>>,
+    pub phy_rx_valid: Signal<In, Bit>,
+    pub phy_rx_error: Signal<In, Bit>,
+    pub phy_tx_data: Signal<Out, Bits<8>>,
+    pub phy_tx_valid: Signal<Out, Bit>,
+    /// The PHY takes a byte this clock (high when it can take one every clock).
+    pub phy_tx_ready: Signal<In, Bit>,
+    // Link side: bytes of COBS frames to and from the host's UART.
+    pub link_in_data: Signal<In, Bits<8>>,
+    pub link_in_valid: Signal<In, Bit>,
+    pub link_out_data: Signal<Out, Bits<8>>,
+    pub link_out_valid: Signal<Out, Bit>,
+    pub link_out_ready: Signal<In, Bit>,
+    // Status pulses, for LEDs.
+    pub rx_frame: Signal<Out, Bit>,
+    pub rx_drop: Signal<Out, Bit>,
+    pub tx_frame: Signal<Out, Bit>,
+    pub link_error: Signal<Out, Bit>,
+    pub rx: RxPipeline,
+    pub link_tx: LinkTx,
+    pub crc_out: CrcAppend,
+    pub cobs_out: CobsEncoder,
+    pub host_rx: HostRx,
+    pub tx: TxPipeline,
+    // Configuration, stored XOR the defaults.
+    mac_hi_x: DFF<Bits<16>>,
+    mac_mid_x: DFF<Bits<16>>,
+    mac_lo_x: DFF<Bits<16>>,
+    ip_x: DFF<Bits<32>>,
+    promiscuous: DFF<Bit>,
+    /// Set once the power-up Hello has been asked for.
+    started: DFF<Bit>,
+    // Board events waiting for the counter RAM (one bump every other clock at most).
+    pend_bad_frame: DFF<Bit>,
+    pend_bad_message: DFF<Bit>,
+    pend_tx_sent: DFF<Bit>,
+    pend_tx_busy: DFF<Bit>,
+    pend_reply_sent: DFF<Bit>,
+    pend_reply_dropped: DFF<Bit>,
+    bumped: DFF<Bit>,
+    event_free: Signal<Local, Bit>,
+    mac_hi: Signal<Local, Bits<16>>,
+    mac_mid: Signal<Local, Bits<16>>,
+    mac_lo: Signal<Local, Bits<16>>,
+    our_ip: Signal<Local, Bits<32>>,
+    default_mac_hi: Constant<Bits<16>>,
+    default_mac_mid: Constant<Bits<16>>,
+    default_mac_lo: Constant<Bits<16>>,
+    default_ip: Constant<Bits<32>>,
+    build_id: Constant<Bits<32>>,
+}
+
+impl Default for BoardCore {
+    fn default() -> Self {
+        let m = DEFAULT_MAC;
+        let word = |a: u8, b: u8| Bits::<16>::from((a as u64) << 8 | b as u64);
+        Self {
+            clock: Default::default(),
+            phy_rx_data: Default::default(),
+            phy_rx_valid: Default::default(),
+            phy_rx_error: Default::default(),
+            phy_tx_data: Default::default(),
+            phy_tx_valid: Default::default(),
+            phy_tx_ready: Default::default(),
+            link_in_data: Default::default(),
+            link_in_valid: Default::default(),
+            link_out_data: Default::default(),
+            link_out_valid: Default::default(),
+            link_out_ready: Default::default(),
+            rx_frame: Default::default(),
+            rx_drop: Default::default(),
+            tx_frame: Default::default(),
+            link_error: Default::default(),
+            rx: Default::default(),
+            link_tx: Default::default(),
+            crc_out: Default::default(),
+            cobs_out: Default::default(),
+            host_rx: Default::default(),
+            tx: Default::default(),
+            mac_hi_x: Default::default(),
+            mac_mid_x: Default::default(),
+            mac_lo_x: Default::default(),
+            ip_x: Default::default(),
+            promiscuous: Default::default(),
+            started: Default::default(),
+            event_free: Default::default(),
+            bumped: Default::default(),
+            pend_reply_dropped: Default::default(),
+            pend_reply_sent: Default::default(),
+            pend_tx_busy: Default::default(),
+            pend_tx_sent: Default::default(),
+            pend_bad_message: Default::default(),
+            pend_bad_frame: Default::default(),
+            mac_hi: Default::default(),
+            mac_mid: Default::default(),
+            mac_lo: Default::default(),
+            our_ip: Default::default(),
+            default_mac_hi: Constant::new(word(m[0], m[1])),
+            default_mac_mid: Constant::new(word(m[2], m[3])),
+            default_mac_lo: Constant::new(word(m[4], m[5])),
+            default_ip: Constant::new((u32::from_be_bytes(DEFAULT_IP) as u64).into()),
+            build_id: Constant::new((BUILD_ID as u64).into()),
+        }
+    }
+}
+
+impl Logic for BoardCore {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            mac_hi_x,
+            mac_mid_x,
+            mac_lo_x,
+            ip_x,
+            promiscuous,
+            started,
+            pend_bad_frame,
+            pend_bad_message,
+            pend_tx_sent,
+            pend_tx_busy,
+            pend_reply_sent,
+            pend_reply_dropped,
+            bumped
+        );
+        self.rx.clock.next = self.clock.val();
+        self.link_tx.clock.next = self.clock.val();
+        self.crc_out.clock.next = self.clock.val();
+        self.cobs_out.clock.next = self.clock.val();
+        self.host_rx.clock.next = self.clock.val();
+        self.tx.clock.next = self.clock.val();
+
+        // Configuration: applied only from a Config frame that passed its CRC.
+        self.mac_hi.next = self.mac_hi_x.q.val() ^ self.default_mac_hi.val();
+        self.mac_mid.next = self.mac_mid_x.q.val() ^ self.default_mac_mid.val();
+        self.mac_lo.next = self.mac_lo_x.q.val() ^ self.default_mac_lo.val();
+        self.our_ip.next = self.ip_x.q.val() ^ self.default_ip.val();
+        if self.host_rx.config_valid.val() {
+            self.mac_hi_x.d.next = self.host_rx.config_mac_hi.val() ^ self.default_mac_hi.val();
+            self.mac_mid_x.d.next = self.host_rx.config_mac_mid.val() ^ self.default_mac_mid.val();
+            self.mac_lo_x.d.next = self.host_rx.config_mac_lo.val() ^ self.default_mac_lo.val();
+            self.ip_x.d.next = self.host_rx.config_ip.val() ^ self.default_ip.val();
+            self.promiscuous.d.next = self.host_rx.config_promiscuous.val();
+        }
+        self.started.d.next = true;
+
+        // Receive: PHY → pipeline → FIFO and counters.
+        self.rx.phy_data.next = self.phy_rx_data.val();
+        self.rx.phy_valid.next = self.phy_rx_valid.val();
+        self.rx.phy_error.next = self.phy_rx_error.val();
+        self.rx.mac_hi.next = self.mac_hi.val();
+        self.rx.mac_mid.next = self.mac_mid.val();
+        self.rx.mac_lo.next = self.mac_lo.val();
+        self.rx.our_ip.next = self.our_ip.val();
+        self.rx.promiscuous.next = self.promiscuous.q.val();
+
+        // Board → host: messages, CRC, COBS.
+        self.link_tx.mac_hi.next = self.mac_hi.val();
+        self.link_tx.mac_mid.next = self.mac_mid.val();
+        self.link_tx.mac_lo.next = self.mac_lo.val();
+        self.link_tx.our_ip.next = self.our_ip.val();
+        self.link_tx.build_id.next = self.build_id.val();
+        // The config registers take the new address at this edge; Hello reads them a
+        // clock later at the earliest, so it reports the new configuration.
+        self.link_tx.hello.next = !self.started.q.val() | self.host_rx.config_valid.val();
+        self.link_tx.desc_data.next = self.rx.desc_data.val();
+        self.link_tx.desc_empty.next = self.rx.desc_empty.val();
+        self.rx.desc_read.next = self.link_tx.desc_read.val();
+        self.link_tx.body_data.next = self.rx.body_data.val();
+        self.link_tx.body_empty.next = self.rx.body_empty.val();
+        self.rx.body_read.next = self.link_tx.body_read.val();
+        self.link_tx.get_counters.next = self.host_rx.get_counters.val();
+        self.rx.counter_index.next = self.link_tx.counter_index.val();
+        self.link_tx.counter_value.next = self.rx.counter_value.val();
+        self.link_tx.counter_valid.next = self.rx.counter_valid.val();
+        self.link_tx.tx_done.next = self.tx.tx_done.val();
+        self.link_tx.tx_done_tag.next = self.tx.tx_done_tag.val();
+        self.link_tx.error.next = self.host_rx.error.val();
+        self.link_tx.error_code.next = self.host_rx.error_code.val();
+        self.link_tx.arp_learned.next = self.tx.arp_learned.val();
+        self.link_tx.arp_learned_ip.next = self.tx.arp_learned_ip.val();
+        self.link_tx.arp_learned_mac_hi.next = self.tx.arp_learned_mac_hi.val();
+        self.link_tx.arp_learned_mac_mid.next = self.tx.arp_learned_mac_mid.val();
+        self.link_tx.arp_learned_mac_lo.next = self.tx.arp_learned_mac_lo.val();
+        self.crc_out.data.next = self.link_tx.out_data.val();
+        self.crc_out.valid.next = self.link_tx.out_valid.val();
+        self.crc_out.last.next = self.link_tx.out_last.val();
+        self.link_tx.out_ready.next = self.crc_out.ready.val();
+        self.cobs_out.data.next = self.crc_out.out_data.val();
+        self.cobs_out.valid.next = self.crc_out.out_valid.val();
+        self.cobs_out.last.next = self.crc_out.out_last.val();
+        self.crc_out.out_ready.next = self.cobs_out.ready.val();
+        self.link_out_data.next = self.cobs_out.out_data.val();
+        self.link_out_valid.next = self.cobs_out.out_valid.val();
+        self.cobs_out.out_ready.next = self.link_out_ready.val();
+
+        // Host → board: frames decoded, checked and dispatched.
+        self.host_rx.link_data.next = self.link_in_data.val();
+        self.host_rx.link_valid.next = self.link_in_valid.val();
+        self.host_rx.tx_busy.next = self.tx.tx_busy.val();
+
+        // Transmit: host requests, ARP and echo replies → PHY.
+        self.tx.mac_hi.next = self.mac_hi.val();
+        self.tx.mac_mid.next = self.mac_mid.val();
+        self.tx.mac_lo.next = self.mac_lo.val();
+        self.tx.our_ip.next = self.our_ip.val();
+        self.tx.tx_write.next = self.host_rx.tx_write.val();
+        self.tx.tx_data.next = self.host_rx.tx_data.val();
+        self.tx.tx_finish.next = self.host_rx.tx_finish.val();
+        self.tx.tx_keep.next = self.host_rx.tx_keep.val();
+        self.tx.tx_is_udp.next = self.host_rx.tx_is_udp.val();
+        self.tx.tx_tag.next = self.host_rx.tx_tag.val();
+        self.tx.tx_dst_mac_hi.next = self.host_rx.tx_dst_mac_hi.val();
+        self.tx.tx_dst_mac_mid.next = self.host_rx.tx_dst_mac_mid.val();
+        self.tx.tx_dst_mac_lo.next = self.host_rx.tx_dst_mac_lo.val();
+        self.tx.tx_dst_ip.next = self.host_rx.tx_dst_ip.val();
+        self.tx.tx_src_port.next = self.host_rx.tx_src_port.val();
+        self.tx.tx_dst_port.next = self.host_rx.tx_dst_port.val();
+        self.tx.tx_seq.next = self.host_rx.tx_seq.val();
+        self.tx.tx_ack.next = self.host_rx.tx_ack.val();
+        self.tx.tx_flags.next = self.host_rx.tx_flags.val();
+        self.tx.tx_window.next = self.host_rx.tx_window.val();
+        self.tx.tx_options_len.next = self.host_rx.tx_options_len.val();
+        self.tx.arp_request.next = self.host_rx.arp_request.val();
+        self.tx.arp_request_ip.next = self.host_rx.arp_request_ip.val();
+        self.tx.phy_ready.next = self.phy_tx_ready.val();
+        self.phy_tx_data.next = self.tx.phy_tx_data.val();
+        self.phy_tx_valid.next = self.tx.phy_tx_valid.val();
+        // RX_TAPS (wired once TxPipeline's taps land)
+
+        // The board's own events, counted beside the receive path's verdicts: each waits
+        // in a pending bit until the counter RAM is free (a read-modify-write takes two
+        // clocks, so one bump every other clock).
+        self.event_free.next = self.rx.event_ready.val() & !self.bumped.q.val();
+        self.rx.event_bump.next = false;
+        self.rx.event_index.next = 0.into();
+        self.bumped.d.next = false;
+        if self.event_free.val() {
+            if self.pend_bad_frame.q.val() {
+                self.rx.event_index.next = 22.into(); // reason::LINK_BAD_FRAME
+                self.pend_bad_frame.d.next = false;
+                self.rx.event_bump.next = true;
+            } else if self.pend_bad_message.q.val() {
+                self.rx.event_index.next = 23.into(); // reason::LINK_BAD_MESSAGE
+                self.pend_bad_message.d.next = false;
+                self.rx.event_bump.next = true;
+            } else if self.pend_tx_sent.q.val() {
+                self.rx.event_index.next = 28.into(); // reason::TX_SENT
+                self.pend_tx_sent.d.next = false;
+                self.rx.event_bump.next = true;
+            } else if self.pend_tx_busy.q.val() {
+                self.rx.event_index.next = 29.into(); // reason::TX_BUSY
+                self.pend_tx_busy.d.next = false;
+                self.rx.event_bump.next = true;
+            } else if self.pend_reply_sent.q.val() {
+                self.rx.event_index.next = 30.into(); // reason::REPLIES_SENT
+                self.pend_reply_sent.d.next = false;
+                self.rx.event_bump.next = true;
+            } else if self.pend_reply_dropped.q.val() {
+                self.rx.event_index.next = 31.into(); // reason::REPLIES_DROPPED
+                self.pend_reply_dropped.d.next = false;
+                self.rx.event_bump.next = true;
+            }
+            self.bumped.d.next = self.rx.event_bump.val();
+        }
+        if self.host_rx.error.val() {
+            if self.host_rx.error_code.val() <= 2 {
+                self.pend_bad_frame.d.next = true;
+            } else if self.host_rx.error_code.val() <= 4 {
+                self.pend_bad_message.d.next = true;
+            } else {
+                self.pend_tx_busy.d.next = true;
+            }
+        }
+        if self.tx.tx_done.val() {
+            self.pend_tx_sent.d.next = true;
+        }
+        if self.tx.reply_sent.val() {
+            self.pend_reply_sent.d.next = true;
+        }
+        if self.tx.reply_dropped.val() {
+            self.pend_reply_dropped.d.next = true;
+        }
+
+        // Status.
+        self.rx_frame.next = self.rx.report_valid.val() & (self.rx.report_reason.val() == 0);
+        self.rx_drop.next = self.rx.report_valid.val() & (self.rx.report_reason.val() != 0);
+        self.tx_frame.next = self.tx.tx_done.val();
+        self.link_error.next = self.host_rx.error.val();
+    }
+}

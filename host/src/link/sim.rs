@@ -1,0 +1,89 @@
+//! [`Link`] to the virtual board: the whole board design simulated in this process
+//! (tcpip-sim's [`VirtualBoard`]), reached through the same frames a UART would carry.
+//! The board's Ethernet side is open to the caller ([`SimLink::board`]): push frames
+//! in as the wire would, take the frames it transmits.
+
+use super::codec::{DecodeStats, Decoder};
+use super::message::{encode_frame_into, Message};
+use super::Link;
+use anyhow::Context;
+use std::collections::VecDeque;
+use std::time::Duration;
+use tcpip_sim::backend::Backend;
+use tcpip_sim::board::VirtualBoard;
+
+/// Clocks simulated per step while waiting for a message.
+const STEP_CLOCKS: u64 = 2_000;
+
+pub struct SimLink {
+    board: VirtualBoard,
+    decoder: Decoder,
+    ready: VecDeque<Message>,
+    frame: Vec<u8>,
+}
+
+impl SimLink {
+    /// A powered-up virtual board on `backend`.
+    pub fn new(backend: Backend) -> anyhow::Result<SimLink> {
+        Ok(SimLink {
+            board: VirtualBoard::new(backend)?,
+            decoder: Decoder::new(),
+            ready: VecDeque::new(),
+            frame: vec![],
+        })
+    }
+
+    /// The board itself: its Ethernet side, clock count and statistics.
+    pub fn board(&mut self) -> &mut VirtualBoard {
+        &mut self.board
+    }
+
+    /// Frames from the board dropped by the host's decoder, by reason.
+    pub fn stats(&self) -> DecodeStats {
+        self.decoder.stats()
+    }
+
+    /// Decodes whatever link bytes the board has produced.
+    fn drain(&mut self) {
+        let bytes = self.board.read_link();
+        if !bytes.is_empty() {
+            let msgs = self.decoder.feed(&bytes);
+            self.ready.extend(msgs);
+        }
+    }
+
+    /// Runs the board until it is idle, collecting what it sends.
+    pub fn settle(&mut self) {
+        while self.board.busy() {
+            self.board.run(STEP_CLOCKS);
+            self.drain();
+        }
+        self.drain();
+    }
+}
+
+impl Link for SimLink {
+    fn send(&mut self, msg: &Message) -> anyhow::Result<()> {
+        self.frame.clear();
+        encode_frame_into(msg, &mut self.frame)
+            .with_context(|| format!("cannot encode a message of type 0x{:02x}", msg.kind()))?;
+        self.board.write_link(&self.frame);
+        Ok(())
+    }
+
+    /// Simulates until a message arrives or the board has nothing left to do; the
+    /// timeout is not wall time here: a simulated board that is idle sends nothing.
+    fn recv(&mut self, _timeout: Duration) -> anyhow::Result<Option<Message>> {
+        loop {
+            if let Some(m) = self.ready.pop_front() {
+                return Ok(Some(m));
+            }
+            if !self.board.busy() {
+                self.drain();
+                return Ok(self.ready.pop_front());
+            }
+            self.board.run_until_link_output(STEP_CLOCKS);
+            self.drain();
+        }
+    }
+}

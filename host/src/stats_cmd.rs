@@ -1,0 +1,78 @@
+//! `tcpip stats`: the board's counters (every drop under its named reason, and what it
+//! accepted), read over the link with GetCounters.
+
+use crate::replay::ReplayError;
+use clap::Args;
+use std::io::Write;
+use std::time::Duration;
+use tcpip_host::link::message::named_counters;
+use tcpip_host::link::{Link, LinkSpec, Message};
+use tcpip_sim::backend::Backend;
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// The board: `sim` (the virtual board) or `serial:PATH[@BAUD]`.
+    #[arg(long, default_value = "sim", value_parser = parse_link)]
+    pub link: LinkSpec,
+    /// Print JSON ({"name": value, ...}) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also list counters that are zero.
+    #[arg(long)]
+    pub all: bool,
+    /// Which model of the hardware runs for `--link sim` (default: verilator when built).
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::replay::Backend>,
+}
+
+pub fn parse_link(s: &str) -> Result<LinkSpec, String> {
+    s.parse()
+}
+
+pub fn backend_of(arg: Option<crate::replay::Backend>) -> Backend {
+    match arg {
+        Some(crate::replay::Backend::Rust) => Backend::Rust,
+        Some(crate::replay::Backend::Verilator) => Backend::Verilator,
+        None => Backend::preferred(),
+    }
+}
+
+/// How long a board has to answer GetCounters.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub fn run(args: &StatsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let backend = backend_of(args.backend);
+    let mut link = args
+        .link
+        .open(backend)
+        .map_err(|e| ReplayError(format!("{e:#}")))?;
+    let values = read_counters(link.as_mut())?;
+    let named = named_counters(&values);
+    if args.json {
+        let map: serde_json::Map<String, serde_json::Value> = named
+            .iter()
+            .map(|(n, v)| (n.to_string(), (*v).into()))
+            .collect();
+        writeln!(out, "{}", serde_json::Value::Object(map))?;
+    } else {
+        for (name, value) in named.iter().filter(|(_, v)| args.all || *v != 0) {
+            writeln!(out, "{name:<24} {value:>10}")?;
+        }
+        if !args.all && named.iter().all(|(_, v)| *v == 0) {
+            writeln!(out, "all counters are zero (--all lists them)")?;
+        }
+    }
+    Ok(())
+}
+
+/// Asks for the counters and waits for them, skipping whatever else the board sends.
+pub fn read_counters(link: &mut dyn Link) -> anyhow::Result<[u32; 32]> {
+    link.send(&Message::GetCounters)?;
+    let deadline = std::time::Instant::now() + ANSWER_TIMEOUT;
+    while std::time::Instant::now() < deadline {
+        if let Some(Message::Counters(values)) = link.recv(Duration::from_millis(100))? {
+            return Ok(values);
+        }
+    }
+    Err(ReplayError("the board did not answer GetCounters within 2 s.".into()).into())
+}

@@ -1,0 +1,107 @@
+//! Whole-board figures, on each back end in one run:
+//! - simulated clocks per second of the whole board core (BoardCore: receive and
+//!   transmit pipelines, link framing both ways), full-size TCP segments flowing from
+//!   the wire to the link;
+//! - link efficiency: payload bytes per link byte for full-size segments, measured on
+//!   the bytes the hardware framer produced (goal ≥ 0.97);
+//! - echo replies at line rate: clocks per echo exchange when the board answers
+//!   back-to-back pings on its own.
+//!
+//! `cargo bench -p tcpip-sim --bench board [-- rust|verilator]`. Prints figures; asserts
+//! nothing about time.
+
+use etherparse::PacketBuilder;
+use std::time::Instant;
+use tcpip_sim::backend::Backend;
+use tcpip_sim::board::{VirtualBoard, DEFAULT_IP, DEFAULT_MAC};
+
+const PEER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 1];
+const PEER_IP: [u8; 4] = [192, 0, 2, 1];
+
+fn tcp_frame(payload_len: usize, seq: u32) -> Vec<u8> {
+    let mut f = vec![];
+    PacketBuilder::ethernet2(PEER_MAC, DEFAULT_MAC)
+        .ipv4(PEER_IP, DEFAULT_IP, 64)
+        .tcp(40000, 7, seq, 65535)
+        .ack(1)
+        .write(&mut f, &vec![0x5A; payload_len])
+        .unwrap();
+    f
+}
+
+fn ping_frame(payload_len: usize, seq: u16) -> Vec<u8> {
+    let mut f = vec![];
+    PacketBuilder::ethernet2(PEER_MAC, DEFAULT_MAC)
+        .ipv4(PEER_IP, DEFAULT_IP, 64)
+        .icmpv4_echo_request(0x1234, seq)
+        .write(&mut f, &vec![0xC3; payload_len])
+        .unwrap();
+    f
+}
+
+/// Segments wire → link at the UART's pace is too slow to measure the simulator, so
+/// the link runs unpaced here: the figure is the simulator's, not the UART's.
+fn segments_to_link(backend: Backend, count: usize) -> (f64, f64) {
+    let mut board = VirtualBoard::new(backend).unwrap();
+    board.run_until_idle(100_000);
+    board.read_link();
+    let start = Instant::now();
+    for k in 0..count {
+        board.push_frame(&tcp_frame(1460, 1 + 1460 * k as u32));
+        board.run_until_idle(1_000_000);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let link = board.read_link();
+    let payload = 1460 * count;
+    let rate = board.cycles() as f64 / elapsed;
+    let efficiency = payload as f64 / link.len() as f64;
+    println!(
+        "[{backend}] {count} full-size segments wire → link: {} link bytes for {payload} payload bytes \
+         ({efficiency:.4} payload per link byte); simulation {:.2} M clocks/s",
+        link.len(),
+        rate / 1e6
+    );
+    (rate, efficiency)
+}
+
+fn echo_line_rate(backend: Backend, payload_len: usize, count: usize) {
+    let mut board = VirtualBoard::new(backend).unwrap();
+    board.run_until_idle(100_000);
+    let start = board.cycles();
+    for k in 0..count {
+        board.push_frame(&ping_frame(payload_len, k as u16));
+    }
+    board.run_until_idle(10_000_000);
+    let replies = board.take_frames();
+    let clocks = board.cycles() - start;
+    let wire = 8 + (14 + 20 + 8 + payload_len).max(60) + 4 + 12;
+    println!(
+        "[{backend}] {count} back-to-back pings of {payload_len} bytes: {} replies, {:.1} clocks per request \
+         ({wire} wire bytes each way); tx: {:?}",
+        replies.len(),
+        clocks as f64 / count as f64,
+        board.tx_stats()
+    );
+}
+
+fn main() {
+    let only: Option<Backend> = std::env::args().skip(1).find_map(|a| a.parse().ok());
+    let mut backends = vec![Backend::Rust];
+    if Backend::verilator_built() {
+        backends.push(Backend::Verilator);
+    } else {
+        println!("!!!! the Verilator back end is not built: only the Rust model is measured !!!!");
+    }
+    backends.retain(|b| only.is_none_or(|o| o == *b));
+    let mut summary = vec![];
+    for &backend in &backends {
+        let scale = if backend == Backend::Verilator { 50 } else { 1 };
+        summary.push((backend, segments_to_link(backend, 20 * scale)));
+        echo_line_rate(backend, 1472, 10 * scale);
+        echo_line_rate(backend, 18, 10 * scale);
+    }
+    println!("whole board core, simulated clocks per second:");
+    for (backend, (rate, efficiency)) in summary {
+        println!("  {backend:>9}: {:.2} M/s; link efficiency {efficiency:.4}", rate / 1e6);
+    }
+}

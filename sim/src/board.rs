@@ -1,0 +1,412 @@
+//! The virtual board: the whole board core ([`BoardCore`]) simulated clock by clock,
+//! with its two byte streams brought out: the PHY side (Ethernet frames) and the link
+//! side (the host's COBS frames). It skips only the pins: no RMII dibits, no UART bit
+//! timing; bytes go straight into the link framer, one per clock.
+//!
+//! Two models, as for the receive pipeline ([`crate::backend`]): rust-hdl's simulation
+//! of the Rust description, and the Verilator model of the Verilog it generates (the
+//! default when built; two orders of magnitude faster).
+
+use crate::backend::{Backend, NOT_BUILT};
+use crate::rx::{INTER_FRAME_GAP, MIN_FRAME};
+use crate::board_vcd::PortTrace;
+use anyhow::{bail, Context, Result};
+use rust_hdl::prelude::*;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+use tcpip_hdl::board::board_core::BoardCore;
+use tcpip_hdl::link::crc32::crc32_ieee;
+use tcpip_hdl::link::mac_rx::phy_bytes;
+
+pub use crate::board_ports::{BoardInputs, BoardOutputs, BOARD_INPUT_NAMES, BOARD_OUTPUT_NAMES};
+pub use tcpip_hdl::board::board_core::{DEFAULT_IP, DEFAULT_MAC};
+
+/// Clocks with nothing going in or out after which the board counts as idle: longer
+/// than anything the core does between an input and its first output byte.
+const QUIET_CLOCKS: u64 = 600;
+
+/// One model of the board core, driven a clock at a time with plain integers.
+pub trait BoardModel {
+    fn backend(&self) -> Backend;
+    /// Applies `inputs`, clocks once, and returns the outputs after the rising edge.
+    fn cycle(&mut self, inputs: &BoardInputs) -> BoardOutputs;
+    /// The outputs now.
+    fn outputs(&self) -> BoardOutputs;
+}
+
+/// Opens a fresh board model; errors when `backend` is not built.
+pub fn open_board(backend: Backend) -> Result<Box<dyn BoardModel>> {
+    Ok(match backend {
+        Backend::Rust => Box::new(RustBoard::new()),
+        Backend::Verilator => Box::new(VerilatorBoard::new()?),
+    })
+}
+
+/// rust-hdl's simulation of [`BoardCore`], driven directly.
+pub struct RustBoard {
+    uut: Box<BoardCore>,
+}
+
+impl RustBoard {
+    pub fn new() -> Self {
+        let mut uut = Box::new(BoardCore::default());
+        uut.connect_all();
+        assert!(simulate(&mut *uut, 200), "board core did not settle");
+        RustBoard { uut }
+    }
+
+    /// The design itself, for a waveform dump.
+    pub fn core(&self) -> &BoardCore {
+        &self.uut
+    }
+}
+
+impl Default for RustBoard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BoardModel for RustBoard {
+    fn backend(&self) -> Backend {
+        Backend::Rust
+    }
+
+    fn cycle(&mut self, inputs: &BoardInputs) -> BoardOutputs {
+        let uut = &mut self.uut;
+        inputs.apply(uut);
+        uut.clock.next = false.into();
+        assert!(simulate(&mut **uut, 200), "board core did not settle");
+        uut.clock.next = true.into();
+        assert!(simulate(&mut **uut, 200), "board core did not settle");
+        BoardOutputs::of_board(uut)
+    }
+
+    fn outputs(&self) -> BoardOutputs {
+        BoardOutputs::of_board(&self.uut)
+    }
+}
+
+#[cfg(verilator_model)]
+mod ffi {
+    use std::ffi::c_void;
+    extern "C" {
+        pub fn tcpip_bdm_layout() -> u32;
+        pub fn tcpip_bdm_new() -> *mut c_void;
+        pub fn tcpip_bdm_free(model: *mut c_void);
+        pub fn tcpip_bdm_cycle(model: *mut c_void, inputs: *const u32, outputs: *mut u32);
+        pub fn tcpip_bdm_outputs(model: *mut c_void, outputs: *mut u32);
+    }
+}
+
+/// The Verilator model of the board core's generated Verilog.
+pub struct VerilatorBoard {
+    #[cfg(verilator_model)]
+    model: std::ptr::NonNull<std::ffi::c_void>,
+}
+
+impl VerilatorBoard {
+    #[cfg(verilator_model)]
+    pub fn new() -> Result<Self> {
+        use std::mem::size_of;
+        let (i, o) = (BOARD_INPUT_NAMES.len(), BOARD_OUTPUT_NAMES.len());
+        assert_eq!(size_of::<BoardInputs>(), 4 * i);
+        assert_eq!(size_of::<BoardOutputs>(), 4 * o);
+        let layout = unsafe { ffi::tcpip_bdm_layout() } as usize;
+        if layout != i * 10000 + o * 100 {
+            bail!("the board model's shim has {layout} as port layout, the Rust side {}: rebuild tcpip-sim", i * 10000 + o * 100);
+        }
+        let model = unsafe { ffi::tcpip_bdm_new() };
+        let model = std::ptr::NonNull::new(model).expect("tcpip_bdm_new returned null");
+        Ok(VerilatorBoard { model })
+    }
+
+    #[cfg(not(verilator_model))]
+    pub fn new() -> Result<Self> {
+        bail!("{NOT_BUILT}")
+    }
+}
+
+#[cfg(verilator_model)]
+impl Drop for VerilatorBoard {
+    fn drop(&mut self) {
+        unsafe { ffi::tcpip_bdm_free(self.model.as_ptr()) }
+    }
+}
+
+// Safety: the model is owned by this value alone and Verilator keeps no thread-local
+// state between calls; it may move to another thread (the serial board runs in one).
+#[cfg(verilator_model)]
+unsafe impl Send for VerilatorBoard {}
+
+impl BoardModel for VerilatorBoard {
+    fn backend(&self) -> Backend {
+        Backend::Verilator
+    }
+
+    #[cfg(verilator_model)]
+    fn cycle(&mut self, inputs: &BoardInputs) -> BoardOutputs {
+        let mut out = BoardOutputs::default();
+        // Safety: repr(C) runs of u32 of the lengths the shim uses (checked in `new`).
+        unsafe {
+            ffi::tcpip_bdm_cycle(
+                self.model.as_ptr(),
+                inputs as *const BoardInputs as *const u32,
+                &mut out as *mut BoardOutputs as *mut u32,
+            )
+        };
+        out
+    }
+
+    #[cfg(verilator_model)]
+    fn outputs(&self) -> BoardOutputs {
+        let mut out = BoardOutputs::default();
+        unsafe {
+            ffi::tcpip_bdm_outputs(self.model.as_ptr(), &mut out as *mut BoardOutputs as *mut u32)
+        };
+        out
+    }
+
+    #[cfg(not(verilator_model))]
+    fn cycle(&mut self, _inputs: &BoardInputs) -> BoardOutputs {
+        unreachable!("{NOT_BUILT}")
+    }
+
+    #[cfg(not(verilator_model))]
+    fn outputs(&self) -> BoardOutputs {
+        unreachable!("{NOT_BUILT}")
+    }
+}
+
+/// What the board sent on its PHY side that was not a well-formed frame.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TxStats {
+    pub frames: u64,
+    /// Bursts without 7 × 0x55 + 0xD5 in front.
+    pub bad_preamble: u64,
+    /// Frames whose FCS does not match.
+    pub bad_fcs: u64,
+    /// Frames that followed the previous one with less than the 12-byte gap.
+    pub short_gap: u64,
+}
+
+/// The simulated board: [`BoardCore`] on either model, with queues on both sides.
+pub struct VirtualBoard {
+    model: Box<dyn BoardModel>,
+    out: BoardOutputs,
+    cycles: u64,
+    /// PHY bytes to send, `None` for an idle clock.
+    phy_in: VecDeque<Option<u8>>,
+    link_in: VecDeque<u8>,
+    link_out: Vec<u8>,
+    /// The burst the board is transmitting on its PHY side.
+    tx_burst: Vec<u8>,
+    tx_idle: u64,
+    frames_out: Vec<Vec<u8>>,
+    tx_stats: TxStats,
+    /// Clocks since the last byte went in or came out.
+    quiet: u64,
+    trace: Option<PortTrace<BufWriter<File>>>,
+    /// Clocks per link byte each way (1 = as fast as the core; 250 = 4 Mbaud 8N1).
+    link_clocks_per_byte: u64,
+    link_in_wait: u64,
+    link_out_wait: u64,
+}
+
+impl VirtualBoard {
+    /// A freshly configured (powered-up) board on `backend`: MAC [`DEFAULT_MAC`], IP
+    /// [`DEFAULT_IP`] until a host sends Config.
+    pub fn new(backend: Backend) -> Result<VirtualBoard> {
+        let model = open_board(backend)?;
+        let out = model.outputs();
+        Ok(VirtualBoard {
+            model,
+            out,
+            cycles: 0,
+            phy_in: VecDeque::new(),
+            link_in: VecDeque::new(),
+            link_out: vec![],
+            tx_burst: vec![],
+            tx_idle: u64::MAX,
+            frames_out: vec![],
+            tx_stats: TxStats::default(),
+            quiet: 0,
+            trace: None,
+            link_clocks_per_byte: 1,
+            link_in_wait: 0,
+            link_out_wait: 0,
+        })
+    }
+
+    /// Records every clock's ports from now on as a VCD waveform in `path`.
+    pub fn trace_to(&mut self, path: &Path) -> Result<()> {
+        let file = File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        self.trace = Some(PortTrace::new(BufWriter::new(file))?);
+        Ok(())
+    }
+
+    /// Ends the waveform (the file is flushed and closed).
+    pub fn end_trace(&mut self) {
+        self.trace = None;
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.model.backend()
+    }
+
+    /// Paces the link as a UART would: one byte each way every `clocks` clocks (250
+    /// is the board's 4 Mbaud at 100 MHz). The default, 1, skips the UART's pace.
+    pub fn set_link_pace(&mut self, clocks: u64) {
+        self.link_clocks_per_byte = clocks.max(1);
+    }
+
+    /// Host → board link bytes (COBS frames), fed one per clock.
+    pub fn write_link(&mut self, bytes: &[u8]) {
+        self.link_in.extend(bytes);
+    }
+
+    /// Board → host link bytes produced since the last call.
+    pub fn read_link(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.link_out)
+    }
+
+    /// An Ethernet frame (destination MAC to the end of the payload, no FCS) arriving
+    /// at the PHY: padded to 60 bytes, with preamble, SFD and FCS, then the 12-byte gap.
+    pub fn push_frame(&mut self, frame: &[u8]) {
+        let mut f = frame.to_vec();
+        if f.len() < MIN_FRAME {
+            f.resize(MIN_FRAME, 0);
+        }
+        self.push_phy_bytes(&phy_bytes(&f, true));
+    }
+
+    /// Raw PHY bytes (preamble to FCS, as they are), then the 12-byte gap: for frames
+    /// with a deliberately wrong FCS or preamble.
+    pub fn push_phy_bytes(&mut self, bytes: &[u8]) {
+        self.phy_in.extend(bytes.iter().map(|&b| Some(b)));
+        self.phy_in.extend(std::iter::repeat_n(None, INTER_FRAME_GAP));
+    }
+
+    /// Frames the board transmitted (destination MAC to the end of the payload,
+    /// padding included), each with a good preamble and FCS, which are stripped.
+    pub fn take_frames(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.frames_out)
+    }
+
+    /// What went out on the PHY side, good and bad.
+    pub fn tx_stats(&self) -> &TxStats {
+        &self.tx_stats
+    }
+
+    pub fn cycles(&self) -> u64 {
+        self.cycles
+    }
+
+    /// Whether input is still queued or the board has been busy lately.
+    pub fn busy(&self) -> bool {
+        !self.phy_in.is_empty() || !self.link_in.is_empty() || self.quiet < QUIET_CLOCKS
+    }
+
+    /// Runs `clocks` clocks.
+    pub fn run(&mut self, clocks: u64) {
+        for _ in 0..clocks {
+            self.cycle();
+        }
+    }
+
+    /// Runs until every queued input has gone in and nothing has moved for a while
+    /// (or `max_clocks`); returns the clocks run.
+    pub fn run_until_idle(&mut self, max_clocks: u64) -> u64 {
+        let start = self.cycles;
+        while self.busy() && self.cycles - start < max_clocks {
+            self.cycle();
+        }
+        self.cycles - start
+    }
+
+    /// Runs until some link bytes have come out, the board is idle, or `max_clocks`.
+    pub fn run_until_link_output(&mut self, max_clocks: u64) -> u64 {
+        let start = self.cycles;
+        while self.link_out.is_empty() && self.busy() && self.cycles - start < max_clocks {
+            self.cycle();
+        }
+        self.cycles - start
+    }
+
+    fn cycle(&mut self) {
+        let phy = self.phy_in.pop_front().flatten();
+        // The UART's pace: a byte each way at most every link_clocks_per_byte clocks.
+        self.link_in_wait = self.link_in_wait.saturating_sub(1);
+        self.link_out_wait = self.link_out_wait.saturating_sub(1);
+        let link = if self.link_in_wait == 0 {
+            self.link_in.pop_front()
+        } else {
+            None
+        };
+        if link.is_some() {
+            self.link_in_wait = self.link_clocks_per_byte;
+        }
+        let out_ready = self.link_out_wait == 0;
+        let inputs = BoardInputs {
+            phy_rx_data: phy.unwrap_or(0) as u32,
+            phy_rx_valid: phy.is_some() as u32,
+            phy_rx_error: 0,
+            phy_tx_ready: 1,
+            link_in_data: link.unwrap_or(0) as u32,
+            link_in_valid: link.is_some() as u32,
+            link_out_ready: out_ready as u32,
+        };
+        let moved_in = phy.is_some() || link.is_some();
+        // The link byte on offer before this edge (the framer's outputs are registered)
+        // is taken at this edge if the UART is ready for it.
+        let taken = (self.out.link_out_valid != 0 && out_ready).then_some(self.out.link_out_data as u8);
+        self.out = self.model.cycle(&inputs);
+        if let Some(trace) = &mut self.trace {
+            if trace.sample(self.cycles, &inputs, &self.out).is_err() {
+                // A full disk ends the waveform, not the simulation.
+                self.trace = None;
+            }
+        }
+        self.cycles += 1;
+        // A byte is taken in the clock where valid and ready are both high.
+        let moved_out = self.out.link_out_valid != 0 || self.out.phy_tx_valid != 0;
+        if let Some(b) = taken {
+            self.link_out.push(b);
+            self.link_out_wait = self.link_clocks_per_byte;
+        }
+        self.watch_phy_tx();
+        self.quiet = if moved_in || moved_out { 0 } else { self.quiet + 1 };
+    }
+
+    /// Collects the PHY-side bursts into frames and checks each as a receiver would.
+    fn watch_phy_tx(&mut self) {
+        if self.out.phy_tx_valid != 0 {
+            if self.tx_burst.is_empty() && self.tx_idle < INTER_FRAME_GAP as u64 {
+                self.tx_stats.short_gap += 1;
+            }
+            self.tx_burst.push(self.out.phy_tx_data as u8);
+            self.tx_idle = 0;
+            return;
+        }
+        self.tx_idle = self.tx_idle.saturating_add(1);
+        if self.tx_burst.is_empty() {
+            return;
+        }
+        let burst = std::mem::take(&mut self.tx_burst);
+        let preamble = [0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xD5];
+        if burst.len() < 8 + 4 || burst[..8] != preamble {
+            self.tx_stats.bad_preamble += 1;
+            return;
+        }
+        let (frame, fcs) = burst[8..].split_at(burst.len() - 12);
+        if crc32_ieee(frame).to_le_bytes() != fcs {
+            self.tx_stats.bad_fcs += 1;
+            return;
+        }
+        self.tx_stats.frames += 1;
+        self.frames_out.push(frame.to_vec());
+    }
+}
