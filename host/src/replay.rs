@@ -5,7 +5,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use tcpip_sim::pcap::read_frames;
+use std::time::Duration;
+use tcpip_host::link::message::{encode_frame, Config as LinkConfig, Message};
+use tcpip_sim::board::{phy_bytes, VirtualBoard};
+use tcpip_sim::pcap::{read_frames, write_frames, CapturedFrame};
 use tcpip_sim::rx::{Fcs, RxConfig, RxSim};
 
 /// The board's identity when none is given (a locally administered MAC, TEST-NET-1 IP).
@@ -128,14 +131,6 @@ pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Box<dyn std::er
             tcpip_sim::backend::Backend::from_env().map_err(|e| ReplayError(format!("{e}.")))?
         }
     };
-    if let Some(path) = &args.out {
-        // Checked before the replay so that a long run does not end in this error.
-        return Err(ReplayError(format!(
-            "--out {} cannot be written yet: the simulated board has no transmit path to answer ARP or ping.",
-            path.display()
-        ))
-        .into());
-    }
     let frames = read_frames(&args.file).map_err(|e| ReplayError(e.to_string()))?;
     let fcs = match args.fcs {
         FcsArg::Append => Fcs::Append, // the driver pads short frames before the FCS
@@ -159,7 +154,47 @@ pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Box<dyn std::er
         writeln!(out, "{}", serde_json::to_string(report)?)?;
     }
     out.flush()?;
+    if let Some(path) = &args.out {
+        let replies = answers(config, backend, &frames, fcs)?;
+        write_frames(path, &replies).map_err(|e| ReplayError(e.to_string()))?;
+    }
     Ok(())
+}
+
+/// What the whole board (the virtual board: receive and transmit pipelines) sends in
+/// answer to the capture: ARP and echo replies, each stamped with its request's time
+/// plus the board's latency.
+fn answers(
+    config: RxConfig,
+    backend: tcpip_sim::backend::Backend,
+    frames: &[CapturedFrame],
+    fcs: Fcs,
+) -> Result<Vec<CapturedFrame>, Box<dyn std::error::Error>> {
+    let mut board = VirtualBoard::new(backend).map_err(|e| ReplayError(e.to_string()))?;
+    let configure = Message::Config(LinkConfig {
+        mac: config.mac,
+        ip: config.ip,
+        netmask: [255, 255, 255, 0],
+        promiscuous: config.promiscuous,
+    });
+    board.write_link(&encode_frame(&configure)?);
+    board.run_until_idle(100_000);
+    let mut replies = vec![];
+    for frame in frames {
+        let start = board.cycles();
+        match fcs {
+            Fcs::Append => board.push_frame(&frame.data),
+            Fcs::Present => board.push_phy_bytes(&phy_bytes(&frame.data, false)),
+        }
+        board.run_until_idle(1_000_000);
+        // What the board tells the host is not part of the wire.
+        board.read_link();
+        for data in board.take_frames() {
+            let latency = Duration::from_nanos((board.cycles() - start) * 10);
+            replies.push(CapturedFrame { timestamp: frame.timestamp + latency, data });
+        }
+    }
+    Ok(replies)
 }
 
 /// Whether an error is the reader of our output going away (`tcpip replay ... | head`).

@@ -18,10 +18,11 @@ use std::io::BufWriter;
 use std::path::Path;
 use tcpip_hdl::board::board_core::BoardCore;
 use tcpip_hdl::link::crc32::crc32_ieee;
-use tcpip_hdl::link::mac_rx::phy_bytes;
 
 pub use crate::board_ports::{BoardInputs, BoardOutputs, BOARD_INPUT_NAMES, BOARD_OUTPUT_NAMES};
 pub use tcpip_hdl::board::board_core::{DEFAULT_IP, DEFAULT_MAC};
+/// Preamble, SFD, the frame and (optionally) its FCS, as a PHY sends them.
+pub use tcpip_hdl::link::mac_rx::phy_bytes;
 
 /// Clocks with nothing going in or out after which the board counts as idle: longer
 /// than anything the core does between an input and its first output byte.
