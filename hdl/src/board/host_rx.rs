@@ -121,8 +121,8 @@ pub struct HostRx {
     byte: Signal<Local, Bits<8>>,
     strobe: Signal<Local, Bit>,
     low: Signal<Local, Bits<5>>,
-    /// offset < 32: `low` is the whole offset.
-    small: Signal<Local, Bit>,
+    /// offset < 32 (every fixed field is there): `low` is the whole offset.
+    in_header: Signal<Local, Bit>,
     is_tx: Signal<Local, Bit>,
     is_fixed: Signal<Local, Bit>,
     /// Length of the type's fixed part, type byte included.
@@ -192,7 +192,7 @@ impl Logic for HostRx {
         self.byte.next = self.check.out_data.val();
         self.strobe.next = self.check.out_valid.val();
         self.low.next = self.offset.q.val().get_bits::<5>(0);
-        self.small.next = self.offset.q.val().get_bits::<6>(5) == 0;
+        self.in_header.next = self.offset.q.val().get_bits::<6>(5) == 0;
         self.is_tx.next = self.is_tcp.q.val() | self.is_udp.q.val();
         self.is_fixed.next =
             self.is_config.q.val() | self.is_get_counters.q.val() | self.is_arp_request.q.val();
@@ -209,7 +209,7 @@ impl Logic for HostRx {
         if self.is_udp.q.val() {
             self.fixed_len.next = 17.into();
         }
-        self.at_fixed_end.next = self.small.val() & (self.low.val() == self.fixed_len.val());
+        self.at_fixed_end.next = self.in_header.val() & (self.low.val() == self.fixed_len.val());
         // 1 + 29 + 1480 and 1 + 16 + 1472: the longest TxTcp and TxUdp messages.
         self.at_limit.next = (self.is_tcp.q.val() & (self.offset.q.val() == 1510))
             | (self.is_udp.q.val() & (self.offset.q.val() == 1489));
@@ -247,15 +247,15 @@ impl Logic for HostRx {
                 self.options_left.d.next = self.options_left.q.val() - 1;
             }
             if (self.is_tx.val()
-                & self.small.val()
+                & self.in_header.val()
                 & (self.low.val() >= 3)
                 & (self.low.val() <= 12))
                 | (self.is_config.q.val()
-                    & self.small.val()
+                    & self.in_header.val()
                     & (self.low.val() >= 1)
                     & (self.low.val() <= 10))
                 | (self.is_arp_request.q.val()
-                    & self.small.val()
+                    & self.in_header.val()
                     & (self.low.val() >= 1)
                     & (self.low.val() <= 4))
             {
@@ -268,11 +268,18 @@ impl Logic for HostRx {
                 self.mac_hi.d.next = (self.mac_hi.q.val() << 8)
                     | bit_cast::<16, 8>(self.mac_mid.q.val().get_bits::<8>(8));
             }
-            if self.is_tx.val() & self.small.val() & (self.low.val() >= 1) & (self.low.val() <= 2) {
+            if self.is_tx.val()
+                & self.in_header.val()
+                & (self.low.val() >= 1)
+                & (self.low.val() <= 2)
+            {
                 self.tag.d.next =
                     (self.tag.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
             }
-            if self.is_tx.val() & self.small.val() & (self.low.val() >= 13) & (self.low.val() <= 16)
+            if self.is_tx.val()
+                & self.in_header.val()
+                & (self.low.val() >= 13)
+                & (self.low.val() <= 16)
             {
                 self.dst_port.d.next =
                     (self.dst_port.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
@@ -280,11 +287,11 @@ impl Logic for HostRx {
                     | (bit_cast::<16, 8>(self.dst_port.q.val().get_bits::<8>(0)) << 8);
             }
             if (self.is_tcp.q.val()
-                & self.small.val()
+                & self.in_header.val()
                 & (self.low.val() >= 17)
                 & (self.low.val() <= 28))
                 | (self.is_config.q.val()
-                    & self.small.val()
+                    & self.in_header.val()
                     & (self.low.val() >= 11)
                     & (self.low.val() <= 14))
             {
@@ -297,10 +304,10 @@ impl Logic for HostRx {
                 self.seq.d.next = (self.seq.q.val() >> 8)
                     | (bit_cast::<32, 8>(self.ack.q.val().get_bits::<8>(0)) << 24);
             }
-            if self.is_config.q.val() & self.small.val() & (self.low.val() == 15) {
+            if self.is_config.q.val() & self.in_header.val() & (self.low.val() == 15) {
                 self.promiscuous.d.next = self.byte.val().get_bit(0);
             }
-            if self.is_tcp.q.val() & self.small.val() & (self.low.val() == 29) {
+            if self.is_tcp.q.val() & self.in_header.val() & (self.low.val() == 29) {
                 self.options_len.d.next = self.byte.val().get_bits::<6>(0);
                 self.options_left.d.next = self.byte.val().get_bits::<6>(0);
                 self.options_bad.d.next = ((self.byte.val() & 3) != 0) | (self.byte.val() > 40);
