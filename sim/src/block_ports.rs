@@ -285,3 +285,46 @@ cosim_ports!(CrcAppend {
     inputs: [data, valid, last, out_ready],
     outputs: [ready, out_data, out_valid, out_last],
 });
+
+cosim_ports!(tcpip_hdl::board::cobs_decoder::CobsDecoder {
+    inputs: [data, valid],
+    outputs: [out_data, out_valid, frame_end, cobs_error],
+});
+cosim_ports!(tcpip_hdl::board::crc_check::CrcCheck {
+    inputs: [data, valid, frame_end],
+    outputs: [out_data, out_valid, out_end, crc_ok],
+});
+cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
+    inputs: [link_data, link_valid, tx_busy],
+    outputs: [
+        config_valid,
+        config_mac_hi,
+        config_mac_mid,
+        config_mac_lo,
+        config_ip,
+        config_netmask,
+        config_promiscuous,
+        get_counters,
+        arp_request,
+        arp_request_ip,
+        error,
+        error_code,
+        tx_write,
+        tx_data,
+        tx_finish,
+        tx_keep,
+        tx_is_udp,
+        tx_tag,
+        tx_dst_mac_hi,
+        tx_dst_mac_mid,
+        tx_dst_mac_lo,
+        tx_dst_ip,
+        tx_src_port,
+        tx_dst_port,
+        tx_seq,
+        tx_ack,
+        tx_flags,
+        tx_window,
+        tx_options_len
+    ],
+});

@@ -1,0 +1,137 @@
+//! Checks the CRC-32 that ends each host link frame (`type | body | crc32 LE`) and
+//! removes it from the stream, without buffering the frame and without stalling.
+//!
+//! Which four bytes are the CRC is only known when the frame ends, so the stream is
+//! delayed by four bytes: a byte comes out (in the same clock) when the fourth byte
+//! after it arrives, and the four still held when `frame_end` comes are the CRC. The
+//! CRC-32 register runs over every byte, CRC included, and the frame is good when it
+//! ends at the CRC's fixed residue. `out_end` repeats `frame_end` with `crc_ok` beside
+//! it; a frame of fewer than five bytes (no room for a type byte and a CRC) is never ok.
+
+use crate::link::crc32::Crc32;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock, Default)]
+pub struct CrcCheck {
+    pub clock: Signal<In, Clock>,
+    pub data: Signal<In, Bits<8>>,
+    pub valid: Signal<In, Bit>,
+    /// The frame is over (never in a clock with `valid`).
+    pub frame_end: Signal<In, Bit>,
+    pub out_data: Signal<Out, Bits<8>>,
+    pub out_valid: Signal<Out, Bit>,
+    pub out_end: Signal<Out, Bit>,
+    /// With `out_end`: at least five bytes and the CRC matched.
+    pub crc_ok: Signal<Out, Bit>,
+    crc: Crc32,
+    /// The last four bytes, the newest in bits 7..0.
+    held: DFF<Bits<32>>,
+    /// Bytes of this frame so far, stopping at 5.
+    count: DFF<Bits<3>>,
+}
+
+impl Logic for CrcCheck {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, held, count);
+        self.crc.clock.next = self.clock.val();
+        self.crc.data.next = self.data.val();
+        self.crc.enable.next = self.valid.val();
+        self.crc.init.next = self.count.q.val() == 0;
+        self.out_data.next = self.held.q.val().get_bits::<8>(24);
+        // Four bytes held: the oldest leaves as each new one arrives.
+        self.out_valid.next = self.valid.val() & self.count.q.val().get_bit(2);
+        self.out_end.next = self.frame_end.val();
+        self.crc_ok.next = (self.count.q.val() == 5) & self.crc.residue_ok.val();
+        if self.valid.val() {
+            self.held.d.next = (self.held.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
+            if self.count.q.val() != 5 {
+                self.count.d.next = self.count.q.val() + 1;
+            }
+        }
+        if self.frame_end.val() {
+            self.count.d.next = 0.into();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::crc32::crc32_ieee;
+
+    /// Frames (raw bytes, CRC included) in, one byte per clock with a clock between
+    /// frames; out: each frame's passed bytes and its verdict.
+    fn check(frames: &[Vec<u8>]) -> Vec<(Vec<u8>, bool)> {
+        let mut uut = CrcCheck::default();
+        uut.connect_all();
+        assert!(simulate(&mut uut, 100));
+        let mut stimulus: Vec<(Option<u8>, bool)> = vec![];
+        for f in frames {
+            stimulus.extend(f.iter().map(|&b| (Some(b), false)));
+            stimulus.push((None, true));
+            stimulus.push((None, false));
+        }
+        let (mut got, mut bytes) = (vec![], vec![]);
+        for (byte, end) in stimulus {
+            uut.valid.next = byte.is_some();
+            uut.data.next = (byte.unwrap_or(0) as u64).into();
+            uut.frame_end.next = end;
+            assert!(simulate(&mut uut, 100));
+            if uut.out_valid.val() {
+                bytes.push(uut.out_data.val().index() as u8);
+            }
+            if uut.out_end.val() {
+                got.push((std::mem::take(&mut bytes), uut.crc_ok.val()));
+            }
+            crate::tick!(uut);
+        }
+        got
+    }
+
+    fn framed(message: &[u8]) -> Vec<u8> {
+        let mut f = message.to_vec();
+        f.extend(crc32_ieee(message).to_le_bytes());
+        f
+    }
+
+    #[test]
+    fn passes_the_message_and_drops_the_crc() {
+        let messages: Vec<Vec<u8>> = vec![
+            b"123456789".to_vec(),
+            vec![0x85],
+            vec![0x00],
+            (0..1500).map(|i| (i * 31) as u8).collect(),
+        ];
+        let frames: Vec<Vec<u8>> = messages.iter().map(|m| framed(m)).collect();
+        let want: Vec<(Vec<u8>, bool)> = messages.iter().map(|m| (m.clone(), true)).collect();
+        assert_eq!(check(&frames), want);
+    }
+
+    #[test]
+    fn any_flipped_bit_and_short_frames_fail() {
+        let message = b"\x81abcdefghijklmno".to_vec();
+        let good = framed(&message);
+        for at in 0..good.len() {
+            for bit in 0..8 {
+                let mut bad = good.clone();
+                bad[at] ^= 1 << bit;
+                let got = check(&[bad, good.clone()]);
+                assert!(!got[0].1, "flip at {at} bit {bit} passed");
+                assert_eq!(got[1], (message.clone(), true), "the next frame is intact");
+            }
+        }
+        // Four bytes that are the CRC of nothing: the residue matches, the length does not.
+        let empty = framed(&[]);
+        let got = check(&[vec![], vec![0x42], empty, framed(&[0x85])]);
+        assert_eq!(
+            got,
+            vec![
+                (vec![], false),
+                (vec![], false),
+                (vec![], false),
+                (vec![0x85], true)
+            ]
+        );
+    }
+}

@@ -1,0 +1,876 @@
+//! The host → board half of the link: UART bytes in; COBS decoding ([`CobsDecoder`]),
+//! the CRC-32 check ([`CrcCheck`]) and the dispatch of each message out, never stalling.
+//!
+//! Messages (layouts in host/src/link/message.rs) are taken apart by byte offset as
+//! they arrive, type byte at offset 0. Nothing happens until the frame is over: Config,
+//! GetCounters and ArpRequest act (one pulse) only at the end of a frame whose COBS and
+//! CRC are good and whose length is exactly right for its type; otherwise `error`
+//! pulses with the first failing check's `error_code` (2 bad COBS, 1 bad CRC or a frame
+//! too short to hold one, 3 unknown type, 4 bad length, including a TxTcp options
+//! length that is not a multiple of 4 up to 40, then 5 transmit busy). A Config is
+//! staged and reaches `config_*` with `config_valid`, so the outputs only ever hold a
+//! proven configuration.
+//!
+//! TxTcp / TxUdp stream their options and payload on `tx_write`/`tx_data` as the bytes
+//! arrive (four bytes behind the link, the CRC check's delay); `tx_finish` closes every
+//! frame whose type byte said TxTcp/TxUdp, with `tx_keep` set only when the whole frame
+//! proved good, so the transmitter rolls back anything else. The `tx_*` header fields
+//! are valid in the `tx_finish` clock. When `tx_busy` is high as the type byte arrives
+//! the message gets no `tx_write` at all, and finishes with `tx_keep` low and error 5.
+//! No more than the longest legal message is ever written.
+//!
+//! Empty frames are ignored; garbage, truncated and overlong frames cost one error and
+//! leave nothing behind: every frame starts from a clean state.
+//!
+//! The staging registers are shared: a Config's MAC and IP shift through the same
+//! registers as a TxTcp's destination MAC and IP (the network-order chain), its netmask
+//! through the window/flags end of the little-endian chain. `arp_request_ip` is valid
+//! with `arp_request` and holds until the next message's bytes reach it.
+
+use crate::board::cobs_decoder::CobsDecoder;
+use crate::board::crc_check::CrcCheck;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock, Default)]
+pub struct HostRx {
+    pub clock: Signal<In, Clock>,
+    pub link_data: Signal<In, Bits<8>>,
+    pub link_valid: Signal<In, Bit>,
+    pub tx_busy: Signal<In, Bit>,
+    pub config_valid: Signal<Out, Bit>,
+    pub config_mac_hi: Signal<Out, Bits<16>>,
+    pub config_mac_mid: Signal<Out, Bits<16>>,
+    pub config_mac_lo: Signal<Out, Bits<16>>,
+    pub config_ip: Signal<Out, Bits<32>>,
+    pub config_netmask: Signal<Out, Bits<32>>,
+    pub config_promiscuous: Signal<Out, Bit>,
+    pub get_counters: Signal<Out, Bit>,
+    pub arp_request: Signal<Out, Bit>,
+    pub arp_request_ip: Signal<Out, Bits<32>>,
+    pub error: Signal<Out, Bit>,
+    pub error_code: Signal<Out, Bits<8>>,
+    pub tx_write: Signal<Out, Bit>,
+    pub tx_data: Signal<Out, Bits<8>>,
+    pub tx_finish: Signal<Out, Bit>,
+    pub tx_keep: Signal<Out, Bit>,
+    pub tx_is_udp: Signal<Out, Bit>,
+    pub tx_tag: Signal<Out, Bits<16>>,
+    pub tx_dst_mac_hi: Signal<Out, Bits<16>>,
+    pub tx_dst_mac_mid: Signal<Out, Bits<16>>,
+    pub tx_dst_mac_lo: Signal<Out, Bits<16>>,
+    pub tx_dst_ip: Signal<Out, Bits<32>>,
+    pub tx_src_port: Signal<Out, Bits<16>>,
+    pub tx_dst_port: Signal<Out, Bits<16>>,
+    pub tx_seq: Signal<Out, Bits<32>>,
+    pub tx_ack: Signal<Out, Bits<32>>,
+    pub tx_flags: Signal<Out, Bits<9>>,
+    pub tx_window: Signal<Out, Bits<16>>,
+    pub tx_options_len: Signal<Out, Bits<6>>,
+    decoder: CobsDecoder,
+    check: CrcCheck,
+    /// Message bytes so far (the type byte is offset 0); stops at 2047.
+    offset: DFF<Bits<11>>,
+    // The type byte, decoded; all low before it arrives.
+    is_config: DFF<Bit>,
+    is_get_counters: DFF<Bit>,
+    is_arp_request: DFF<Bit>,
+    is_tcp: DFF<Bit>,
+    is_udp: DFF<Bit>,
+    /// A TxTcp/TxUdp that found the transmitter busy: written nowhere.
+    busy_at_start: DFF<Bit>,
+    /// A byte arrived past the type's fixed part.
+    beyond_fixed: DFF<Bit>,
+    /// A TxTcp/TxUdp byte arrived past the longest legal message.
+    too_long: DFF<Bit>,
+    options_len: DFF<Bits<6>>,
+    /// Option bytes still due after the fixed part.
+    options_left: DFF<Bits<6>>,
+    options_bad: DFF<Bit>,
+    // Staging, network order: shifts in at dst_ip, out of mac_hi.
+    mac_hi: DFF<Bits<16>>,
+    mac_mid: DFF<Bits<16>>,
+    mac_lo: DFF<Bits<16>>,
+    dst_ip: DFF<Bits<32>>,
+    // Staging, little-endian: each shifts in at its top byte.
+    tag: DFF<Bits<16>>,
+    dst_port: DFF<Bits<16>>,
+    src_port: DFF<Bits<16>>,
+    window: DFF<Bits<16>>,
+    flags: DFF<Bits<16>>,
+    ack: DFF<Bits<32>>,
+    seq: DFF<Bits<32>>,
+    promiscuous: DFF<Bit>,
+    // The applied configuration.
+    cfg_mac_hi: DFF<Bits<16>>,
+    cfg_mac_mid: DFF<Bits<16>>,
+    cfg_mac_lo: DFF<Bits<16>>,
+    cfg_ip: DFF<Bits<32>>,
+    cfg_netmask: DFF<Bits<32>>,
+    cfg_promiscuous: DFF<Bit>,
+    // Registered outputs.
+    config_valid_r: DFF<Bit>,
+    get_counters_r: DFF<Bit>,
+    arp_request_r: DFF<Bit>,
+    error_r: DFF<Bit>,
+    error_code_r: DFF<Bits<8>>,
+    tx_write_r: DFF<Bit>,
+    tx_data_r: DFF<Bits<8>>,
+    tx_finish_r: DFF<Bit>,
+    tx_keep_r: DFF<Bit>,
+    tx_is_udp_r: DFF<Bit>,
+    byte: Signal<Local, Bits<8>>,
+    strobe: Signal<Local, Bit>,
+    low: Signal<Local, Bits<5>>,
+    /// offset < 32 (every fixed field is there): `low` is the whole offset.
+    in_header: Signal<Local, Bit>,
+    is_tx: Signal<Local, Bit>,
+    is_fixed: Signal<Local, Bit>,
+    /// Length of the type's fixed part, type byte included.
+    fixed_len: Signal<Local, Bits<5>>,
+    at_fixed_end: Signal<Local, Bit>,
+    at_limit: Signal<Local, Bit>,
+    length_ok: Signal<Local, Bit>,
+    code: Signal<Local, Bits<8>>,
+    staged_netmask: Signal<Local, Bits<32>>,
+}
+
+impl Logic for HostRx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            offset,
+            is_config,
+            is_get_counters,
+            is_arp_request,
+            is_tcp,
+            is_udp,
+            busy_at_start,
+            beyond_fixed,
+            too_long,
+            options_len,
+            options_left,
+            options_bad,
+            mac_hi,
+            mac_mid,
+            mac_lo,
+            dst_ip,
+            tag,
+            dst_port,
+            src_port,
+            window,
+            flags,
+            ack,
+            seq,
+            promiscuous,
+            cfg_mac_hi,
+            cfg_mac_mid,
+            cfg_mac_lo,
+            cfg_ip,
+            cfg_netmask,
+            cfg_promiscuous,
+            config_valid_r,
+            get_counters_r,
+            arp_request_r,
+            error_r,
+            error_code_r,
+            tx_write_r,
+            tx_data_r,
+            tx_finish_r,
+            tx_keep_r,
+            tx_is_udp_r
+        );
+        self.decoder.clock.next = self.clock.val();
+        self.decoder.data.next = self.link_data.val();
+        self.decoder.valid.next = self.link_valid.val();
+        self.check.clock.next = self.clock.val();
+        self.check.data.next = self.decoder.out_data.val();
+        self.check.valid.next = self.decoder.out_valid.val();
+        self.check.frame_end.next = self.decoder.frame_end.val();
+
+        self.byte.next = self.check.out_data.val();
+        self.strobe.next = self.check.out_valid.val();
+        self.low.next = self.offset.q.val().get_bits::<5>(0);
+        self.in_header.next = self.offset.q.val().get_bits::<6>(5) == 0;
+        self.is_tx.next = self.is_tcp.q.val() | self.is_udp.q.val();
+        self.is_fixed.next =
+            self.is_config.q.val() | self.is_get_counters.q.val() | self.is_arp_request.q.val();
+        self.fixed_len.next = 1.into();
+        if self.is_config.q.val() {
+            self.fixed_len.next = 16.into();
+        }
+        if self.is_arp_request.q.val() {
+            self.fixed_len.next = 5.into();
+        }
+        if self.is_tcp.q.val() {
+            self.fixed_len.next = 30.into();
+        }
+        if self.is_udp.q.val() {
+            self.fixed_len.next = 17.into();
+        }
+        self.at_fixed_end.next = self.in_header.val() & (self.low.val() == self.fixed_len.val());
+        // 1 + 29 + 1480 and 1 + 16 + 1472: the longest TxTcp and TxUdp messages.
+        self.at_limit.next = (self.is_tcp.q.val() & (self.offset.q.val() == 1510))
+            | (self.is_udp.q.val() & (self.offset.q.val() == 1489));
+
+        self.tx_write_r.d.next = false;
+        self.tx_data_r.d.next = self.byte.val();
+        if self.strobe.val() {
+            if self.offset.q.val() != 2047 {
+                self.offset.d.next = self.offset.q.val() + 1;
+            }
+            if self.offset.q.val() == 0 {
+                self.is_config.d.next = self.byte.val() == 0x81;
+                self.is_tcp.d.next = self.byte.val() == 0x82;
+                self.is_udp.d.next = self.byte.val() == 0x83;
+                self.is_arp_request.d.next = self.byte.val() == 0x84;
+                self.is_get_counters.d.next = self.byte.val() == 0x85;
+                self.busy_at_start.d.next =
+                    self.tx_busy.val() & ((self.byte.val() == 0x82) | (self.byte.val() == 0x83));
+                self.options_len.d.next = 0.into();
+            }
+            if self.at_fixed_end.val() {
+                self.beyond_fixed.d.next = true;
+            }
+            if self.at_limit.val() {
+                self.too_long.d.next = true;
+            }
+            self.tx_write_r.d.next = self.is_tx.val()
+                & (self.at_fixed_end.val() | self.beyond_fixed.q.val())
+                & !self.at_limit.val()
+                & !self.too_long.q.val()
+                & !self.busy_at_start.q.val();
+            if (self.at_fixed_end.val() | self.beyond_fixed.q.val())
+                & (self.options_left.q.val() != 0)
+            {
+                self.options_left.d.next = self.options_left.q.val() - 1;
+            }
+            if (self.is_tx.val()
+                & self.in_header.val()
+                & (self.low.val() >= 3)
+                & (self.low.val() <= 12))
+                | (self.is_config.q.val()
+                    & self.in_header.val()
+                    & (self.low.val() >= 1)
+                    & (self.low.val() <= 10))
+                | (self.is_arp_request.q.val()
+                    & self.in_header.val()
+                    & (self.low.val() >= 1)
+                    & (self.low.val() <= 4))
+            {
+                self.dst_ip.d.next =
+                    (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.byte.val());
+                self.mac_lo.d.next = (self.mac_lo.q.val() << 8)
+                    | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
+                self.mac_mid.d.next = (self.mac_mid.q.val() << 8)
+                    | bit_cast::<16, 8>(self.mac_lo.q.val().get_bits::<8>(8));
+                self.mac_hi.d.next = (self.mac_hi.q.val() << 8)
+                    | bit_cast::<16, 8>(self.mac_mid.q.val().get_bits::<8>(8));
+            }
+            if self.is_tx.val()
+                & self.in_header.val()
+                & (self.low.val() >= 1)
+                & (self.low.val() <= 2)
+            {
+                self.tag.d.next =
+                    (self.tag.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
+            }
+            if self.is_tx.val()
+                & self.in_header.val()
+                & (self.low.val() >= 13)
+                & (self.low.val() <= 16)
+            {
+                self.dst_port.d.next =
+                    (self.dst_port.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
+                self.src_port.d.next = (self.src_port.q.val() >> 8)
+                    | (bit_cast::<16, 8>(self.dst_port.q.val().get_bits::<8>(0)) << 8);
+            }
+            if (self.is_tcp.q.val()
+                & self.in_header.val()
+                & (self.low.val() >= 17)
+                & (self.low.val() <= 28))
+                | (self.is_config.q.val()
+                    & self.in_header.val()
+                    & (self.low.val() >= 11)
+                    & (self.low.val() <= 14))
+            {
+                self.window.d.next =
+                    (self.window.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
+                self.flags.d.next = (self.flags.q.val() >> 8)
+                    | (bit_cast::<16, 8>(self.window.q.val().get_bits::<8>(0)) << 8);
+                self.ack.d.next = (self.ack.q.val() >> 8)
+                    | (bit_cast::<32, 8>(self.flags.q.val().get_bits::<8>(0)) << 24);
+                self.seq.d.next = (self.seq.q.val() >> 8)
+                    | (bit_cast::<32, 8>(self.ack.q.val().get_bits::<8>(0)) << 24);
+            }
+            if self.is_config.q.val() & self.in_header.val() & (self.low.val() == 15) {
+                self.promiscuous.d.next = self.byte.val().get_bit(0);
+            }
+            if self.is_tcp.q.val() & self.in_header.val() & (self.low.val() == 29) {
+                self.options_len.d.next = self.byte.val().get_bits::<6>(0);
+                self.options_left.d.next = self.byte.val().get_bits::<6>(0);
+                self.options_bad.d.next = ((self.byte.val() & 3) != 0) | (self.byte.val() > 40);
+            }
+        }
+
+        // The frame's verdict, on its last clock (never one with a byte).
+        self.length_ok.next =
+            (self.is_fixed.val() & self.at_fixed_end.val() & !self.beyond_fixed.q.val())
+                | (self.is_tx.val()
+                    & (self.at_fixed_end.val() | self.beyond_fixed.q.val())
+                    & !self.too_long.q.val()
+                    & (self.options_left.q.val() == 0)
+                    & !self.options_bad.q.val());
+        self.code.next = 0.into();
+        if self.decoder.cobs_error.val() {
+            self.code.next = 2.into();
+        } else if !self.check.crc_ok.val() {
+            self.code.next = 1.into();
+        } else if !(self.is_fixed.val() | self.is_tx.val()) {
+            self.code.next = 3.into();
+        } else if !self.length_ok.val() {
+            self.code.next = 4.into();
+        } else if self.busy_at_start.q.val() {
+            self.code.next = 5.into();
+        }
+        // Network order: the first netmask byte went furthest, into flags' low byte.
+        self.staged_netmask.next = (bit_cast::<32, 8>(self.flags.q.val().get_bits::<8>(0)) << 24)
+            | (bit_cast::<32, 8>(self.flags.q.val().get_bits::<8>(8)) << 16)
+            | (bit_cast::<32, 8>(self.window.q.val().get_bits::<8>(0)) << 8)
+            | bit_cast::<32, 8>(self.window.q.val().get_bits::<8>(8));
+        self.config_valid_r.d.next = false;
+        self.get_counters_r.d.next = false;
+        self.arp_request_r.d.next = false;
+        self.error_r.d.next = false;
+        self.tx_finish_r.d.next = false;
+        if self.check.out_end.val() {
+            self.error_r.d.next = self.code.val() != 0;
+            if self.code.val() != 0 {
+                self.error_code_r.d.next = self.code.val();
+            }
+            if self.code.val() == 0 {
+                self.config_valid_r.d.next = self.is_config.q.val();
+                self.get_counters_r.d.next = self.is_get_counters.q.val();
+                self.arp_request_r.d.next = self.is_arp_request.q.val();
+                if self.is_config.q.val() {
+                    self.cfg_mac_hi.d.next = self.mac_hi.q.val();
+                    self.cfg_mac_mid.d.next = self.mac_mid.q.val();
+                    self.cfg_mac_lo.d.next = self.mac_lo.q.val();
+                    self.cfg_ip.d.next = self.dst_ip.q.val();
+                    self.cfg_netmask.d.next = self.staged_netmask.val();
+                    self.cfg_promiscuous.d.next = self.promiscuous.q.val();
+                }
+            }
+            self.tx_finish_r.d.next = self.is_tx.val();
+            self.tx_keep_r.d.next = self.is_tx.val() & (self.code.val() == 0);
+            self.tx_is_udp_r.d.next = self.is_udp.q.val();
+            // Every frame starts clean.
+            self.offset.d.next = 0.into();
+            self.is_config.d.next = false;
+            self.is_get_counters.d.next = false;
+            self.is_arp_request.d.next = false;
+            self.is_tcp.d.next = false;
+            self.is_udp.d.next = false;
+            self.busy_at_start.d.next = false;
+            self.beyond_fixed.d.next = false;
+            self.too_long.d.next = false;
+            self.options_left.d.next = 0.into();
+            self.options_bad.d.next = false;
+        }
+
+        self.config_valid.next = self.config_valid_r.q.val();
+        self.config_mac_hi.next = self.cfg_mac_hi.q.val();
+        self.config_mac_mid.next = self.cfg_mac_mid.q.val();
+        self.config_mac_lo.next = self.cfg_mac_lo.q.val();
+        self.config_ip.next = self.cfg_ip.q.val();
+        self.config_netmask.next = self.cfg_netmask.q.val();
+        self.config_promiscuous.next = self.cfg_promiscuous.q.val();
+        self.get_counters.next = self.get_counters_r.q.val();
+        self.arp_request.next = self.arp_request_r.q.val();
+        self.arp_request_ip.next = self.dst_ip.q.val();
+        self.error.next = self.error_r.q.val();
+        self.error_code.next = self.error_code_r.q.val();
+        self.tx_write.next = self.tx_write_r.q.val();
+        self.tx_data.next = self.tx_data_r.q.val();
+        self.tx_finish.next = self.tx_finish_r.q.val();
+        self.tx_keep.next = self.tx_keep_r.q.val();
+        self.tx_is_udp.next = self.tx_is_udp_r.q.val();
+        self.tx_tag.next = self.tag.q.val();
+        self.tx_dst_mac_hi.next = self.mac_hi.q.val();
+        self.tx_dst_mac_mid.next = self.mac_mid.q.val();
+        self.tx_dst_mac_lo.next = self.mac_lo.q.val();
+        self.tx_dst_ip.next = self.dst_ip.q.val();
+        self.tx_src_port.next = self.src_port.q.val();
+        self.tx_dst_port.next = self.dst_port.q.val();
+        self.tx_seq.next = self.seq.q.val();
+        self.tx_ack.next = self.ack.q.val();
+        self.tx_flags.next = self.flags.q.val().get_bits::<9>(0);
+        self.tx_window.next = self.window.q.val();
+        self.tx_options_len.next = self.options_len.q.val();
+    }
+}
+
+/// What [`HostRx`] said, one entry per pulse (tests, the virtual board).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostRxEvent {
+    Config {
+        mac: [u8; 6],
+        ip: [u8; 4],
+        netmask: [u8; 4],
+        promiscuous: bool,
+    },
+    GetCounters,
+    ArpRequest {
+        ip: [u8; 4],
+    },
+    Error {
+        code: u8,
+    },
+    /// A `tx_finish`, with the bytes `tx_write` gave since the previous one.
+    Tx(TxRequest),
+}
+
+/// A transmit request as `HostRx` hands it over at `tx_finish`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxRequest {
+    pub keep: bool,
+    pub is_udp: bool,
+    pub tag: u16,
+    pub dst_mac: [u8; 6],
+    pub dst_ip: [u8; 4],
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: u16,
+    pub window: u16,
+    pub options_len: u8,
+    /// Options then payload.
+    pub data: Vec<u8>,
+}
+
+fn mac_of(hi: Bits<16>, mid: Bits<16>, lo: Bits<16>) -> [u8; 6] {
+    let word = (hi.to_u64() << 32) | (mid.to_u64() << 16) | lo.to_u64();
+    let b = word.to_be_bytes();
+    [b[2], b[3], b[4], b[5], b[6], b[7]]
+}
+
+fn ip_of(ip: Bits<32>) -> [u8; 4] {
+    (ip.to_u64() as u32).to_be_bytes()
+}
+
+/// Drives a fresh [`HostRx`] directly: `link[i]` is offered on the clock `at(i)` (strictly
+/// increasing), `busy(clock)` is `tx_busy`; runs 40 clocks past the last byte and returns
+/// every event in order (a `Tx` before an `Error` of the same clock). Panics if the
+/// `config_*` outputs ever change without `config_valid`, if a pulse is longer than a
+/// clock, or if `tx_write` bytes are left without a `tx_finish`.
+pub fn receive(
+    link: &[u8],
+    at: impl Fn(usize) -> usize,
+    busy: impl Fn(usize) -> bool,
+) -> Vec<HostRxEvent> {
+    let mut uut = HostRx::default();
+    uut.connect_all();
+    assert!(simulate(&mut uut, 200));
+    let mut events = vec![];
+    let mut data = vec![];
+    let mut next = 0;
+    let end = if link.is_empty() {
+        0
+    } else {
+        at(link.len() - 1)
+    } + 40;
+    let config = |uut: &HostRx| {
+        (
+            uut.config_mac_hi.val(),
+            uut.config_mac_mid.val(),
+            uut.config_mac_lo.val(),
+            uut.config_ip.val(),
+            uut.config_netmask.val(),
+            uut.config_promiscuous.val(),
+        )
+    };
+    let mut held = config(&uut);
+    let mut last_pulses = 0u8;
+    for clock in 0..=end {
+        let offer = next < link.len() && at(next) == clock;
+        uut.link_valid.next = offer;
+        uut.link_data.next = (link.get(next).copied().unwrap_or(0) as u64).into();
+        uut.tx_busy.next = busy(clock);
+        assert!(simulate(&mut uut, 200));
+        let pulses = uut.config_valid.val() as u8
+            | (uut.get_counters.val() as u8) << 1
+            | (uut.arp_request.val() as u8) << 2
+            | (uut.error.val() as u8) << 3
+            | (uut.tx_finish.val() as u8) << 4;
+        assert_eq!(
+            pulses & last_pulses,
+            0,
+            "a pulse longer than a clock at {clock}"
+        );
+        last_pulses = pulses;
+        if uut.config_valid.val() {
+            held = config(&uut);
+            events.push(HostRxEvent::Config {
+                mac: mac_of(
+                    uut.config_mac_hi.val(),
+                    uut.config_mac_mid.val(),
+                    uut.config_mac_lo.val(),
+                ),
+                ip: ip_of(uut.config_ip.val()),
+                netmask: ip_of(uut.config_netmask.val()),
+                promiscuous: uut.config_promiscuous.val(),
+            });
+        }
+        assert!(
+            held == config(&uut),
+            "config changed without config_valid at {clock}"
+        );
+        if uut.get_counters.val() {
+            events.push(HostRxEvent::GetCounters);
+        }
+        if uut.arp_request.val() {
+            events.push(HostRxEvent::ArpRequest {
+                ip: ip_of(uut.arp_request_ip.val()),
+            });
+        }
+        if uut.tx_write.val() {
+            data.push(uut.tx_data.val().to_u64() as u8);
+        }
+        if uut.tx_finish.val() {
+            events.push(HostRxEvent::Tx(TxRequest {
+                keep: uut.tx_keep.val(),
+                is_udp: uut.tx_is_udp.val(),
+                tag: uut.tx_tag.val().to_u64() as u16,
+                dst_mac: mac_of(
+                    uut.tx_dst_mac_hi.val(),
+                    uut.tx_dst_mac_mid.val(),
+                    uut.tx_dst_mac_lo.val(),
+                ),
+                dst_ip: ip_of(uut.tx_dst_ip.val()),
+                src_port: uut.tx_src_port.val().to_u64() as u16,
+                dst_port: uut.tx_dst_port.val().to_u64() as u16,
+                seq: uut.tx_seq.val().to_u64() as u32,
+                ack: uut.tx_ack.val().to_u64() as u32,
+                flags: uut.tx_flags.val().to_u64() as u16,
+                window: uut.tx_window.val().to_u64() as u16,
+                options_len: uut.tx_options_len.val().to_u64() as u8,
+                data: std::mem::take(&mut data),
+            }));
+        }
+        if uut.error.val() {
+            events.push(HostRxEvent::Error {
+                code: uut.error_code.val().to_u64() as u8,
+            });
+        }
+        crate::tick!(uut);
+        next += offer as usize;
+    }
+    assert!(
+        data.is_empty(),
+        "tx_write bytes without a tx_finish: {data:?}"
+    );
+    events
+}
+
+/// [`receive`] with a byte every clock and the transmitter never busy.
+pub fn receive_at_line_rate(link: &[u8]) -> Vec<HostRxEvent> {
+    receive(link, |i| i, |_| false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::board::cobs_encoder::cobs_frame;
+    use crate::link::crc32::crc32_ieee;
+
+    /// The link bytes of a message (type | body): COBS(message | CRC LE) and 0x00.
+    fn frame(message: &[u8]) -> Vec<u8> {
+        let mut m = message.to_vec();
+        m.extend(crc32_ieee(message).to_le_bytes());
+        cobs_frame(&m)
+    }
+
+    const MAC: [u8; 6] = [0x02, 0x00, 0x5E, 0x10, 0x20, 0x30];
+
+    fn config_message(mac: [u8; 6], ip: [u8; 4], netmask: [u8; 4], promiscuous: u8) -> Vec<u8> {
+        let mut m = vec![0x81];
+        m.extend(mac);
+        m.extend(ip);
+        m.extend(netmask);
+        m.push(promiscuous);
+        m
+    }
+
+    fn tx_tcp_message(options: &[u8], payload: &[u8]) -> Vec<u8> {
+        let mut m = vec![0x82];
+        m.extend(0xBEEFu16.to_le_bytes());
+        m.extend(MAC);
+        m.extend([192, 0, 2, 9]);
+        m.extend(49152u16.to_le_bytes());
+        m.extend(80u16.to_le_bytes());
+        m.extend(0x1122_3344u32.to_le_bytes());
+        m.extend(0xA5A5_0001u32.to_le_bytes());
+        m.extend(0x0118u16.to_le_bytes());
+        m.extend(0xFFF0u16.to_le_bytes());
+        m.push(options.len() as u8);
+        m.extend(options);
+        m.extend(payload);
+        m
+    }
+
+    fn tx_udp_message(payload: &[u8]) -> Vec<u8> {
+        let mut m = vec![0x83];
+        m.extend(7u16.to_le_bytes());
+        m.extend(MAC);
+        m.extend([10, 0, 0, 1]);
+        m.extend(5353u16.to_le_bytes());
+        m.extend(53u16.to_le_bytes());
+        m.extend(payload);
+        m
+    }
+
+    fn tcp_request(keep: bool, options: &[u8], payload: &[u8]) -> HostRxEvent {
+        HostRxEvent::Tx(TxRequest {
+            keep,
+            is_udp: false,
+            tag: 0xBEEF,
+            dst_mac: MAC,
+            dst_ip: [192, 0, 2, 9],
+            src_port: 49152,
+            dst_port: 80,
+            seq: 0x1122_3344,
+            ack: 0xA5A5_0001,
+            flags: 0x0118,
+            window: 0xFFF0,
+            options_len: options.len() as u8,
+            data: [options, payload].concat(),
+        })
+    }
+
+    fn error(code: u8) -> HostRxEvent {
+        HostRxEvent::Error { code }
+    }
+
+    #[test]
+    fn config_get_counters_and_arp_request_act_once_each() {
+        let mut link = frame(&config_message(MAC, [192, 0, 2, 2], [255, 255, 255, 0], 1));
+        link.extend(frame(&[0x85]));
+        link.extend(frame(&[0x84, 192, 0, 2, 1]));
+        link.extend(frame(&config_message([0xFF; 6], [0; 4], [0; 4], 0)));
+        assert_eq!(
+            receive_at_line_rate(&link),
+            vec![
+                HostRxEvent::Config {
+                    mac: MAC,
+                    ip: [192, 0, 2, 2],
+                    netmask: [255, 255, 255, 0],
+                    promiscuous: true
+                },
+                HostRxEvent::GetCounters,
+                HostRxEvent::ArpRequest { ip: [192, 0, 2, 1] },
+                HostRxEvent::Config {
+                    mac: [0xFF; 6],
+                    ip: [0; 4],
+                    netmask: [0; 4],
+                    promiscuous: false
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn tx_requests_stream_options_and_payload() {
+        let options = [2, 4, 0x05, 0xB4, 1, 1, 4, 2];
+        let payload: Vec<u8> = (0..1472).map(|i| (i * 7) as u8).collect();
+        let mut link = frame(&tx_tcp_message(&options, b"hello"));
+        link.extend(frame(&tx_tcp_message(&[], &[])));
+        link.extend(frame(&tx_tcp_message(&[1; 40], &payload[..1440])));
+        link.extend(frame(&tx_udp_message(&payload)));
+        link.extend(frame(&tx_udp_message(&[])));
+        let udp = |payload: &[u8]| {
+            HostRxEvent::Tx(TxRequest {
+                keep: true,
+                is_udp: true,
+                tag: 7,
+                dst_mac: MAC,
+                dst_ip: [10, 0, 0, 1],
+                src_port: 5353,
+                dst_port: 53,
+                // A UDP message leaves the TCP-only fields as the last TCP one set them.
+                seq: 0x1122_3344,
+                ack: 0xA5A5_0001,
+                flags: 0x0118,
+                window: 0xFFF0,
+                options_len: 0,
+                data: payload.to_vec(),
+            })
+        };
+        let want = vec![
+            tcp_request(true, &options, b"hello"),
+            tcp_request(true, &[], &[]),
+            tcp_request(true, &[1; 40], &payload[..1440]),
+            udp(&payload),
+            udp(&[]),
+        ];
+        assert_eq!(receive_at_line_rate(&link), want);
+        // A byte every tenth clock (the UART's pace) changes nothing.
+        assert_eq!(receive(&link, |i| 10 * i + 3, |_| false), want);
+    }
+
+    #[test]
+    fn each_failure_has_its_code_and_the_next_frame_works() {
+        let get = frame(&[0x85]);
+        let mut bad_crc = frame(&[0x84, 1, 2, 3, 4]);
+        bad_crc[3] ^= 0x40;
+        let cases: Vec<(Vec<u8>, Vec<HostRxEvent>)> = vec![
+            (bad_crc, vec![error(1)]),
+            // A delimiter inside a block.
+            (vec![0x05, 0x85, 0x00], vec![error(2)]),
+            // Too short to hold a CRC, even a CRC that matches.
+            (cobs_frame(&[0x85, 0x01]), vec![error(1)]),
+            (cobs_frame(&crc32_ieee(&[]).to_le_bytes()), vec![error(1)]),
+            (vec![0x01, 0x00], vec![error(1)]),
+            (frame(&[0x86]), vec![error(3)]),
+            (frame(&[0x01, 1, 0, 0]), vec![error(3)]),
+            (frame(&[0x85, 0x00]), vec![error(4)]),
+            (frame(&[0x84, 1, 2, 3]), vec![error(4)]),
+            (frame(&[0x84, 1, 2, 3, 4, 5]), vec![error(4)]),
+            (
+                frame(&config_message(MAC, [1; 4], [2; 4], 1)[..15]),
+                vec![error(4)],
+            ),
+            (
+                frame(&[config_message(MAC, [1; 4], [2; 4], 1), vec![0]].concat()),
+                vec![error(4)],
+            ),
+            (
+                frame(&tx_tcp_message(&[], &[])[..29]),
+                vec![
+                    HostRxEvent::Tx(TxRequest {
+                        keep: false,
+                        options_len: 0,
+                        data: vec![],
+                        ..tcp_fields()
+                    }),
+                    error(4),
+                ],
+            ),
+            // Options promised but missing, or of a length TCP cannot have.
+            (
+                frame(&tx_tcp_message(&[0; 8], &[])[..34]),
+                vec![tcp_request(false, &[0; 4], &[]), error(4)]
+                    .into_iter()
+                    .map(|e| with_options_len(e, 8))
+                    .collect(),
+            ),
+            (
+                frame(&tx_tcp_message(&[0; 6], &[])),
+                vec![tcp_request(false, &[0; 6], &[]), error(4)],
+            ),
+            (
+                frame(&tx_tcp_message(&[0; 44], &[])),
+                vec![tcp_request(false, &[0; 44], &[]), error(4)],
+            ),
+        ];
+        for (bad, want) in cases {
+            let mut link = vec![0x00, 0x00];
+            link.extend(&bad);
+            link.extend(&get);
+            let mut want = want.clone();
+            want.push(HostRxEvent::GetCounters);
+            assert_eq!(receive_at_line_rate(&link), want, "frame {bad:02x?}");
+        }
+    }
+
+    /// The fields of `tx_tcp_message`, with nothing kept.
+    fn tcp_fields() -> TxRequest {
+        match tcp_request(false, &[], &[]) {
+            HostRxEvent::Tx(t) => t,
+            _ => unreachable!(),
+        }
+    }
+
+    fn with_options_len(e: HostRxEvent, n: u8) -> HostRxEvent {
+        match e {
+            HostRxEvent::Tx(t) => HostRxEvent::Tx(TxRequest {
+                options_len: n,
+                ..t
+            }),
+            e => e,
+        }
+    }
+
+    #[test]
+    fn overlong_requests_write_no_more_than_the_longest_legal_message() {
+        let longest: Vec<u8> = (0..1480).map(|i| i as u8).collect();
+        let mut link = frame(&tx_tcp_message(&[], &longest));
+        link.extend(frame(&tx_tcp_message(
+            &[],
+            &[longest.clone(), vec![9; 300]].concat(),
+        )));
+        link.extend(frame(&tx_udp_message(&longest[..1473])));
+        link.extend(frame(&[0x85; 3000]));
+        link.extend(frame(&[0x85]));
+        let got = receive_at_line_rate(&link);
+        assert_eq!(got[0], tcp_request(true, &[], &longest));
+        assert_eq!(got[1], tcp_request(false, &[], &longest));
+        assert_eq!(got[2], error(4));
+        match &got[3] {
+            HostRxEvent::Tx(t) => {
+                assert!(!t.keep && t.is_udp);
+                assert_eq!(t.data, &longest[..1472]);
+            }
+            e => panic!("{e:?}"),
+        }
+        assert_eq!(got[4..], [error(4), error(4), HostRxEvent::GetCounters]);
+    }
+
+    #[test]
+    fn busy_transmitter_gets_nothing_and_error_5() {
+        let mut link = frame(&tx_tcp_message(&[], b"abc"));
+        let second = link.len();
+        link.extend(frame(&tx_udp_message(b"xyz")));
+        link.extend(frame(&[0x85]));
+        // Busy while the first request starts (its type byte arrives about 2 + 4 clocks
+        // after its first link byte), free from the second one on.
+        let got = receive(&link, |i| i, |c| c < second);
+        assert_eq!(
+            got[..2],
+            [
+                HostRxEvent::Tx(TxRequest {
+                    keep: false,
+                    data: vec![],
+                    ..tcp_fields()
+                }),
+                error(5)
+            ]
+        );
+        match &got[2] {
+            HostRxEvent::Tx(t) => assert!(t.keep && t.is_udp && t.data == b"xyz"),
+            e => panic!("{e:?}"),
+        }
+        assert_eq!(got[3], HostRxEvent::GetCounters);
+    }
+
+    #[test]
+    fn garbage_and_empty_frames_do_not_wedge_it() {
+        let mut link = vec![0x00; 5];
+        link.extend([0x17, 0x99, 0xFF, 0x42, 0x00]); // garbage, then a delimiter
+        link.extend(frame(&[0x84, 1, 2, 3, 4]));
+        link.extend([0x00; 3]);
+        link.extend(frame(&config_message(MAC, [1; 4], [2; 4], 0)));
+        let got = receive_at_line_rate(&link);
+        assert_eq!(got.len(), 3);
+        assert!(matches!(got[0], HostRxEvent::Error { code: 1 | 2 }));
+        assert_eq!(got[1], HostRxEvent::ArpRequest { ip: [1, 2, 3, 4] });
+        assert!(matches!(
+            got[2],
+            HostRxEvent::Config {
+                promiscuous: false,
+                ..
+            }
+        ));
+    }
+}
