@@ -70,6 +70,9 @@ pub struct HostRx {
     check: CrcCheck,
     /// Message bytes so far (the type byte is offset 0); stops at 2047.
     offset: DFF<Bits<11>>,
+    /// One-hot `offset` for offsets 1 to 31 (all the fixed fields), all zero otherwise:
+    /// field selects are then an OR of a few flip-flops, not comparators.
+    position: DFF<Bits<32>>,
     // The type byte, decoded; all low before it arrives.
     is_config: DFF<Bit>,
     is_get_counters: DFF<Bit>,
@@ -120,13 +123,9 @@ pub struct HostRx {
     tx_is_udp_r: DFF<Bit>,
     byte: Signal<Local, Bits<8>>,
     strobe: Signal<Local, Bit>,
-    low: Signal<Local, Bits<5>>,
-    /// offset < 32 (every fixed field is there): `low` is the whole offset.
-    in_header: Signal<Local, Bit>,
     is_tx: Signal<Local, Bit>,
     is_fixed: Signal<Local, Bit>,
-    /// Length of the type's fixed part, type byte included.
-    fixed_len: Signal<Local, Bits<5>>,
+    /// The offset is the length of the type's fixed part (type byte included).
     at_fixed_end: Signal<Local, Bit>,
     at_limit: Signal<Local, Bit>,
     length_ok: Signal<Local, Bit>,
@@ -141,6 +140,7 @@ impl Logic for HostRx {
             self,
             clock,
             offset,
+            position,
             is_config,
             is_get_counters,
             is_arp_request,
@@ -191,25 +191,14 @@ impl Logic for HostRx {
 
         self.byte.next = self.check.out_data.val();
         self.strobe.next = self.check.out_valid.val();
-        self.low.next = self.offset.q.val().get_bits::<5>(0);
-        self.in_header.next = self.offset.q.val().get_bits::<6>(5) == 0;
         self.is_tx.next = self.is_tcp.q.val() | self.is_udp.q.val();
         self.is_fixed.next =
             self.is_config.q.val() | self.is_get_counters.q.val() | self.is_arp_request.q.val();
-        self.fixed_len.next = 1.into();
-        if self.is_config.q.val() {
-            self.fixed_len.next = 16.into();
-        }
-        if self.is_arp_request.q.val() {
-            self.fixed_len.next = 5.into();
-        }
-        if self.is_tcp.q.val() {
-            self.fixed_len.next = 30.into();
-        }
-        if self.is_udp.q.val() {
-            self.fixed_len.next = 17.into();
-        }
-        self.at_fixed_end.next = self.in_header.val() & (self.low.val() == self.fixed_len.val());
+        self.at_fixed_end.next = (self.is_config.q.val() & self.position.q.val().get_bit(16))
+            | (self.is_get_counters.q.val() & self.position.q.val().get_bit(1))
+            | (self.is_arp_request.q.val() & self.position.q.val().get_bit(5))
+            | (self.is_tcp.q.val() & self.position.q.val().get_bit(30))
+            | (self.is_udp.q.val() & self.position.q.val().get_bit(17));
         // 1 + 29 + 1480 and 1 + 16 + 1472: the longest TxTcp and TxUdp messages.
         self.at_limit.next = (self.is_tcp.q.val() & (self.offset.q.val() == 1510))
             | (self.is_udp.q.val() & (self.offset.q.val() == 1489));
@@ -220,7 +209,9 @@ impl Logic for HostRx {
             if self.offset.q.val() != 2047 {
                 self.offset.d.next = self.offset.q.val() + 1;
             }
+            self.position.d.next = self.position.q.val() << 1;
             if self.offset.q.val() == 0 {
+                self.position.d.next = 2.into();
                 self.is_config.d.next = self.byte.val() == 0x81;
                 self.is_tcp.d.next = self.byte.val() == 0x82;
                 self.is_udp.d.next = self.byte.val() == 0x83;
@@ -246,18 +237,9 @@ impl Logic for HostRx {
             {
                 self.options_left.d.next = self.options_left.q.val() - 1;
             }
-            if (self.is_tx.val()
-                & self.in_header.val()
-                & (self.low.val() >= 3)
-                & (self.low.val() <= 12))
-                | (self.is_config.q.val()
-                    & self.in_header.val()
-                    & (self.low.val() >= 1)
-                    & (self.low.val() <= 10))
-                | (self.is_arp_request.q.val()
-                    & self.in_header.val()
-                    & (self.low.val() >= 1)
-                    & (self.low.val() <= 4))
+            if (self.is_tx.val() & ((self.position.q.val() & 0x1FF8) != 0))
+                | (self.is_config.q.val() & ((self.position.q.val() & 0x7FE) != 0))
+                | (self.is_arp_request.q.val() & ((self.position.q.val() & 0x1E) != 0))
             {
                 self.dst_ip.d.next =
                     (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.byte.val());
@@ -268,32 +250,18 @@ impl Logic for HostRx {
                 self.mac_hi.d.next = (self.mac_hi.q.val() << 8)
                     | bit_cast::<16, 8>(self.mac_mid.q.val().get_bits::<8>(8));
             }
-            if self.is_tx.val()
-                & self.in_header.val()
-                & (self.low.val() >= 1)
-                & (self.low.val() <= 2)
-            {
+            if self.is_tx.val() & ((self.position.q.val() & 0x6) != 0) {
                 self.tag.d.next =
                     (self.tag.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
             }
-            if self.is_tx.val()
-                & self.in_header.val()
-                & (self.low.val() >= 13)
-                & (self.low.val() <= 16)
-            {
+            if self.is_tx.val() & ((self.position.q.val() & 0x1E000) != 0) {
                 self.dst_port.d.next =
                     (self.dst_port.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
                 self.src_port.d.next = (self.src_port.q.val() >> 8)
                     | (bit_cast::<16, 8>(self.dst_port.q.val().get_bits::<8>(0)) << 8);
             }
-            if (self.is_tcp.q.val()
-                & self.in_header.val()
-                & (self.low.val() >= 17)
-                & (self.low.val() <= 28))
-                | (self.is_config.q.val()
-                    & self.in_header.val()
-                    & (self.low.val() >= 11)
-                    & (self.low.val() <= 14))
+            if (self.is_tcp.q.val() & ((self.position.q.val() & 0x1FFE0000) != 0))
+                | (self.is_config.q.val() & ((self.position.q.val() & 0x7800) != 0))
             {
                 self.window.d.next =
                     (self.window.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
@@ -304,10 +272,10 @@ impl Logic for HostRx {
                 self.seq.d.next = (self.seq.q.val() >> 8)
                     | (bit_cast::<32, 8>(self.ack.q.val().get_bits::<8>(0)) << 24);
             }
-            if self.is_config.q.val() & self.in_header.val() & (self.low.val() == 15) {
+            if self.is_config.q.val() & self.position.q.val().get_bit(15) {
                 self.promiscuous.d.next = self.byte.val().get_bit(0);
             }
-            if self.is_tcp.q.val() & self.in_header.val() & (self.low.val() == 29) {
+            if self.is_tcp.q.val() & self.position.q.val().get_bit(29) {
                 self.options_len.d.next = self.byte.val().get_bits::<6>(0);
                 self.options_left.d.next = self.byte.val().get_bits::<6>(0);
                 self.options_bad.d.next = ((self.byte.val() & 3) != 0) | (self.byte.val() > 40);
@@ -367,6 +335,7 @@ impl Logic for HostRx {
             self.tx_is_udp_r.d.next = self.is_udp.q.val();
             // Every frame starts clean.
             self.offset.d.next = 0.into();
+            self.position.d.next = 0.into();
             self.is_config.d.next = false;
             self.is_get_counters.d.next = false;
             self.is_arp_request.d.next = false;
