@@ -1,6 +1,7 @@
 //! Board level: the receive FIFO toward the host, counters, (later) UART, link framing, top.
 pub mod cobs_encoder;
 pub mod crc_append;
+pub mod link_tx;
 pub mod rx_counters;
 pub mod rx_fifo;
 pub mod uart_rx;
