@@ -4,6 +4,7 @@
 use crate::cosim_ports;
 use tcpip_hdl::board::cobs_encoder::CobsEncoder;
 use tcpip_hdl::board::crc_append::CrcAppend;
+use tcpip_hdl::board::link_tx::LinkTx;
 use tcpip_hdl::board::rx_counters::RxCounters;
 use tcpip_hdl::internet::arp_rx::ArpRx;
 use tcpip_hdl::internet::checksum::OnesSum;
@@ -326,5 +327,41 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
         tx_flags,
         tx_window,
         tx_options_len
+    ],
+});
+
+cosim_ports!(LinkTx {
+    inputs: [
+        mac_hi,
+        mac_mid,
+        mac_lo,
+        our_ip,
+        build_id,
+        hello,
+        desc_data,
+        desc_empty,
+        body_data,
+        body_empty,
+        get_counters,
+        counter_value,
+        counter_valid,
+        tx_done,
+        tx_done_tag,
+        error,
+        error_code,
+        arp_learned,
+        arp_learned_ip,
+        arp_learned_mac_hi,
+        arp_learned_mac_mid,
+        arp_learned_mac_lo,
+        out_ready
+    ],
+    outputs: [
+        desc_read,
+        body_read,
+        counter_index,
+        out_data,
+        out_valid,
+        out_last
     ],
 });

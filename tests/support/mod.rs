@@ -916,7 +916,7 @@ impl FrameGen {
         options
     }
 
-    fn tcp_header(&mut self) -> TcpHeader {
+    pub fn tcp_header(&mut self) -> TcpHeader {
         let mut tcp = TcpHeader::new(
             self.rng.gen(),
             self.rng.gen(),

@@ -4,6 +4,7 @@ pub mod cobs_encoder;
 pub mod crc_append;
 pub mod crc_check;
 pub mod host_rx;
+pub mod link_tx;
 pub mod rx_counters;
 pub mod rx_fifo;
 pub mod uart_rx;

@@ -1,0 +1,875 @@
+//! Builds the board → host link messages (`type | body`, no CRC: [`CrcAppend`] adds it
+//! downstream, then the COBS encoder frames it), one byte per clock at most, on a
+//! data/valid/last/ready stream. Layouts: host/src/link/message.rs (integers
+//! little-endian, MAC and IPv4 addresses in network order).
+//!
+//! - RxTcp (0x02) and RxUdp (0x03) from the receive FIFO: its descriptor words are
+//!   popped in order (first-word-fall-through) and turned into the message's fixed
+//!   part on the fly; where little-endian order needs a later word first (seq, ack,
+//!   and the MSS, whose presence bit comes in the next word) the earlier word is held
+//!   in one register, not the whole descriptor. Then the body bytes. Every word and
+//!   every body byte of a segment is popped, forwarded or not (another protocol is
+//!   popped silently), so the FIFO stays aligned.
+//! - Hello (0x01) on `hello`, Counters (0x04) on `get_counters`, TxDone (0x05) on
+//!   `tx_done`, Error (0x06) on `error`, ArpReply (0x07) on `arp_learned`.
+//!
+//! Guarantees: a message once started is finished, byte for byte (`out_ready` low only
+//! pauses it). A pulse is latched as pending, with its value, and its message goes out
+//! as soon as the message in flight ends, before any further segment, so a flood of
+//! segments cannot starve it. One slot per kind: a second event of the same kind before
+//! the first is sent replaces it (Hello and Counters carry the values current when they
+//! are sent anyway). TxDone and Error copy their value when they start, so a new event
+//! during their sending is kept for the next message; an ArpReply reads its latch while
+//! it is sent (ARP answers are far apart). Each counter is copied once before its four
+//! bytes go out, so a count bumped meanwhile is never torn.
+//!
+//! The outputs come from a register, filled only when empty, so no path runs from
+//! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
+//! one clock; the cost is a byte every other clock at most, far above the UART's rate.
+//! About 470 iCE40 LUTs and 180 flip-flops (yosys `synth_ice40` of this block alone);
+//! Hello's and ArpReply's byte selection and the ArpReply latch are most of it.
+//!
+//! [`CrcAppend`]: super::crc_append::CrcAppend
+
+use rust_hdl::prelude::*;
+
+/// The link protocol version Hello announces.
+pub const LINK_VERSION: u8 = 1;
+
+#[derive(LogicBlock, Default)]
+pub struct LinkTx {
+    pub clock: Signal<In, Clock>,
+    pub mac_hi: Signal<In, Bits<16>>,
+    pub mac_mid: Signal<In, Bits<16>>,
+    pub mac_lo: Signal<In, Bits<16>>,
+    pub our_ip: Signal<In, Bits<32>>,
+    pub build_id: Signal<In, Bits<32>>,
+    pub hello: Signal<In, Bit>,
+    pub desc_data: Signal<In, Bits<16>>,
+    pub desc_empty: Signal<In, Bit>,
+    pub body_data: Signal<In, Bits<8>>,
+    pub body_empty: Signal<In, Bit>,
+    pub get_counters: Signal<In, Bit>,
+    pub counter_value: Signal<In, Bits<32>>,
+    pub counter_valid: Signal<In, Bit>,
+    pub tx_done: Signal<In, Bit>,
+    pub tx_done_tag: Signal<In, Bits<16>>,
+    pub error: Signal<In, Bit>,
+    pub error_code: Signal<In, Bits<8>>,
+    pub arp_learned: Signal<In, Bit>,
+    pub arp_learned_ip: Signal<In, Bits<32>>,
+    pub arp_learned_mac_hi: Signal<In, Bits<16>>,
+    pub arp_learned_mac_mid: Signal<In, Bits<16>>,
+    pub arp_learned_mac_lo: Signal<In, Bits<16>>,
+    pub out_ready: Signal<In, Bit>,
+    pub desc_read: Signal<Out, Bit>,
+    pub body_read: Signal<Out, Bit>,
+    pub counter_index: Signal<Out, Bits<5>>,
+    pub out_data: Signal<Out, Bits<8>>,
+    pub out_valid: Signal<Out, Bit>,
+    pub out_last: Signal<Out, Bit>,
+    /// The message in flight, by its type byte (0: none). A segment of another
+    /// protocol is popped as 3 with `discard` set.
+    /// The output register: a byte is handed on from here, so that neither the
+    /// consumer's `out_ready` nor the byte's selection logic reaches the other side in
+    /// the same clock (a byte every other clock at most; the UART is far slower).
+    out_data_r: DFF<Bits<8>>,
+    out_valid_r: DFF<Bit>,
+    out_last_r: DFF<Bit>,
+    msg: DFF<Bits<3>>,
+    /// The type byte is next.
+    head: DFF<Bit>,
+    /// Small messages: the body byte. Segments: descriptor word (6..2) and the byte
+    /// within what that word gives (1..0). Counters: counter (6..2) and byte (1..0).
+    pos: DFF<Bits<7>>,
+    in_body: DFF<Bit>,
+    discard: DFF<Bit>,
+    /// Body bytes of the segment still to pop.
+    remaining: DFF<Bits<12>>,
+    /// Counters: the counter being sent. TxDone, Error: the value. Segments: bits 31..16
+    /// hold the last descriptor word skipped (seq and ack high halves, the MSS).
+    snap: DFF<Bits<32>>,
+    /// Counters: `snap` holds the current counter / its index has been presented for a
+    /// clock, so the read port answers it.
+    loaded: DFF<Bit>,
+    primed: DFF<Bit>,
+    hello_pending: DFF<Bit>,
+    counters_pending: DFF<Bit>,
+    tx_done_pending: DFF<Bit>,
+    error_pending: DFF<Bit>,
+    arp_pending: DFF<Bit>,
+    tag: DFF<Bits<16>>,
+    code: DFF<Bits<8>>,
+    arp_ip: DFF<Bits<32>>,
+    arp_mac_hi: DFF<Bits<16>>,
+    arp_mac_mid: DFF<Bits<16>>,
+    arp_mac_lo: DFF<Bits<16>>,
+    byte: Signal<Local, Bits<8>>,
+    byte_valid: Signal<Local, Bit>,
+    byte_last: Signal<Local, Bit>,
+    /// The output register is free: the next byte may be chosen.
+    room: Signal<Local, Bit>,
+    word: Signal<Local, Bits<5>>,
+    phase: Signal<Local, Bits<2>>,
+    is_segment: Signal<Local, Bit>,
+    /// What the current descriptor word gives: two bytes big-endian (addresses), two
+    /// little-endian, four (two little-endian, then the held word's two), or the
+    /// option word (MSS, window scale, option flags); none of these: skipped.
+    be2: Signal<Local, Bit>,
+    le2: Signal<Local, Bit>,
+    le4: Signal<Local, Bit>,
+    options: Signal<Local, Bit>,
+    emits: Signal<Local, Bit>,
+    word_end: Signal<Local, Bit>,
+    snap_byte: Signal<Local, Bits<8>>,
+    group: Signal<Local, Bits<32>>,
+    mac_hi_swapped: Signal<Local, Bits<16>>,
+    mac_mid_swapped: Signal<Local, Bits<16>>,
+    mac_lo_swapped: Signal<Local, Bits<16>>,
+    arp_mac_hi_swapped: Signal<Local, Bits<16>>,
+    arp_mac_mid_swapped: Signal<Local, Bits<16>>,
+    arp_mac_lo_swapped: Signal<Local, Bits<16>>,
+    our_ip_swapped: Signal<Local, Bits<32>>,
+    arp_ip_swapped: Signal<Local, Bits<32>>,
+    take: Signal<Local, Bit>,
+    /// The segment's fixed part ends on this byte (TCP: option flags; UDP: dst_port).
+    fixed_end: Signal<Local, Bit>,
+    no_body: Signal<Local, Bit>,
+    body_last: Signal<Local, Bit>,
+    ends_small: Signal<Local, Bit>,
+    small_valid: Signal<Local, Bit>,
+}
+
+impl Logic for LinkTx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            out_data_r,
+            out_valid_r,
+            out_last_r,
+            msg,
+            head,
+            pos,
+            in_body,
+            discard,
+            remaining,
+            snap,
+            loaded,
+            primed,
+            hello_pending,
+            counters_pending,
+            tx_done_pending,
+            error_pending,
+            arp_pending,
+            tag,
+            code,
+            arp_ip,
+            arp_mac_hi,
+            arp_mac_mid,
+            arp_mac_lo
+        );
+        self.word.next = self.pos.q.val().get_bits::<5>(2);
+        self.phase.next = self.pos.q.val().get_bits::<2>(0);
+        self.counter_index.next = self.pos.q.val().get_bits::<5>(2);
+        self.desc_read.next = false;
+        self.body_read.next = false;
+        self.byte_valid.next = false;
+        self.byte_last.next = false;
+        self.byte.next = 0.into();
+        self.take.next = false;
+        self.room.next = !self.out_valid_r.q.val();
+        self.no_body.next = self.remaining.q.val() == 0;
+        self.body_last.next = self.remaining.q.val() == 1;
+        // Network order to the order bytes leave in (wiring only).
+        self.mac_hi_swapped.next = (self.mac_hi.val() << 8) | (self.mac_hi.val() >> 8);
+        self.mac_mid_swapped.next = (self.mac_mid.val() << 8) | (self.mac_mid.val() >> 8);
+        self.mac_lo_swapped.next = (self.mac_lo.val() << 8) | (self.mac_lo.val() >> 8);
+        self.arp_mac_hi_swapped.next =
+            (self.arp_mac_hi.q.val() << 8) | (self.arp_mac_hi.q.val() >> 8);
+        self.arp_mac_mid_swapped.next =
+            (self.arp_mac_mid.q.val() << 8) | (self.arp_mac_mid.q.val() >> 8);
+        self.arp_mac_lo_swapped.next =
+            (self.arp_mac_lo.q.val() << 8) | (self.arp_mac_lo.q.val() >> 8);
+        self.our_ip_swapped.next = (self.our_ip.val() << 24)
+            | ((self.our_ip.val() & 0xFF00) << 8)
+            | ((self.our_ip.val() >> 8) & 0xFF00)
+            | (self.our_ip.val() >> 24);
+        self.arp_ip_swapped.next = (self.arp_ip.q.val() << 24)
+            | ((self.arp_ip.q.val() & 0xFF00) << 8)
+            | ((self.arp_ip.q.val() >> 8) & 0xFF00)
+            | (self.arp_ip.q.val() >> 24);
+        // Four message bytes at a time, byte `pos` mod 4 picked out below: the copy in
+        // `snap`, or for Hello (whose bytes, type included, fill four such groups) and
+        // ArpReply a group of their fields, so one 4:1 byte select serves every message.
+        self.group.next = self.snap.q.val();
+        if self.msg.q.val() == 1 {
+            if self.pos.q.val().get_bits::<2>(2) == 0 {
+                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0100;
+            }
+            if self.pos.q.val().get_bits::<2>(2) == 1 {
+                self.group.next = (bit_cast::<32, 16>(self.mac_lo_swapped.val()) << 16)
+                    | bit_cast::<32, 16>(self.mac_mid_swapped.val());
+            }
+            if self.pos.q.val().get_bits::<2>(2) == 2 {
+                self.group.next = self.our_ip_swapped.val();
+            }
+            if self.pos.q.val().get_bits::<2>(2) == 3 {
+                self.group.next = self.build_id.val();
+            }
+        }
+        if self.msg.q.val() == 7 {
+            if self.pos.q.val().get_bits::<2>(2) == 0 {
+                self.group.next = self.arp_ip_swapped.val();
+            }
+            if self.pos.q.val().get_bits::<2>(2) == 1 {
+                self.group.next = (bit_cast::<32, 16>(self.arp_mac_mid_swapped.val()) << 16)
+                    | bit_cast::<32, 16>(self.arp_mac_hi_swapped.val());
+            }
+            if self.pos.q.val().get_bits::<2>(2) == 2 {
+                self.group.next = bit_cast::<32, 16>(self.arp_mac_lo_swapped.val());
+            }
+        }
+        self.snap_byte.next = self.group.val().get_bits::<8>(0);
+        if self.phase.val() == 1 {
+            self.snap_byte.next = self.group.val().get_bits::<8>(8);
+        }
+        if self.phase.val() == 2 {
+            self.snap_byte.next = self.group.val().get_bits::<8>(16);
+        }
+        if self.phase.val() == 3 {
+            self.snap_byte.next = self.group.val().get_bits::<8>(24);
+        }
+
+        // Events: latch each as pending, with its value.
+        if self.hello.val() {
+            self.hello_pending.d.next = true;
+        }
+        if self.get_counters.val() {
+            self.counters_pending.d.next = true;
+        }
+        if self.tx_done.val() {
+            self.tx_done_pending.d.next = true;
+            self.tag.d.next = self.tx_done_tag.val();
+        }
+        if self.error.val() {
+            self.error_pending.d.next = true;
+            self.code.d.next = self.error_code.val();
+        }
+        if self.arp_learned.val() {
+            self.arp_pending.d.next = true;
+            self.arp_ip.d.next = self.arp_learned_ip.val();
+            self.arp_mac_hi.d.next = self.arp_learned_mac_hi.val();
+            self.arp_mac_mid.d.next = self.arp_learned_mac_mid.val();
+            self.arp_mac_lo.d.next = self.arp_learned_mac_lo.val();
+        }
+
+        // What the current descriptor word gives (see `RxPipeline` for the layout).
+        self.is_segment.next = (self.msg.q.val() == 2) | (self.msg.q.val() == 3);
+        self.be2.next = false;
+        self.le2.next = false;
+        self.le4.next = false;
+        self.options.next = false;
+        if (self.msg.q.val() == 2) & !self.discard.q.val() {
+            // w0 protocol|header_len, w2-4 src_mac, w5-6 src_ip; w9 w10 ports, w15
+            // flags, w16 window; w12 w14 low halves of seq and ack, w11 w13 held.
+            if (self.word.val() == 0) | ((self.word.val() >= 2) & (self.word.val() <= 6)) {
+                self.be2.next = true;
+            }
+            if (self.word.val() == 9)
+                | (self.word.val() == 10)
+                | (self.word.val() == 15)
+                | (self.word.val() == 16)
+            {
+                self.le2.next = true;
+            }
+            if (self.word.val() == 12) | (self.word.val() == 14) {
+                self.le4.next = true;
+            }
+            if self.word.val() == 19 {
+                self.options.next = true;
+            }
+        }
+        if (self.msg.q.val() == 3) & !self.discard.q.val() {
+            // w2-4 src_mac, w5-6 src_ip, w7-8 dst_ip; w9 w10 ports.
+            if (self.word.val() >= 2) & (self.word.val() <= 8) {
+                self.be2.next = true;
+            }
+            if (self.word.val() == 9) | (self.word.val() == 10) {
+                self.le2.next = true;
+            }
+        }
+        self.emits.next = self.be2.val() | self.le2.val() | self.le4.val() | self.options.val();
+        self.word_end.next = self.phase.val() == 1;
+        if self.le4.val() | self.options.val() {
+            self.word_end.next = self.phase.val() == 3;
+        }
+        self.fixed_end.next = (self.options.val() & (self.phase.val() == 3))
+            | ((self.msg.q.val() == 3) & (self.word.val() == 10) & (self.phase.val() == 1));
+
+        self.ends_small.next = false;
+        self.small_valid.next = false;
+        if self.msg.q.val() == 0 {
+            // Between messages: small ones first, then the next segment.
+            self.pos.d.next = 0.into();
+            self.in_body.d.next = false;
+            self.discard.d.next = false;
+            self.loaded.d.next = false;
+            self.primed.d.next = false;
+            self.head.d.next = true;
+            if self.hello_pending.q.val() {
+                self.msg.d.next = 1.into();
+                self.pos.d.next = 1.into(); // Hello's groups count the type byte
+                self.hello_pending.d.next = self.hello.val();
+            } else if self.error_pending.q.val() {
+                self.msg.d.next = 6.into();
+                self.snap.d.next = bit_cast::<32, 8>(self.code.q.val());
+                self.error_pending.d.next = self.error.val();
+            } else if self.tx_done_pending.q.val() {
+                self.msg.d.next = 5.into();
+                self.snap.d.next = bit_cast::<32, 16>(self.tag.q.val());
+                self.tx_done_pending.d.next = self.tx_done.val();
+            } else if self.arp_pending.q.val() {
+                self.msg.d.next = 7.into();
+                self.arp_pending.d.next = self.arp_learned.val();
+            } else if self.counters_pending.q.val() {
+                self.msg.d.next = 4.into();
+                self.counters_pending.d.next = self.get_counters.val();
+            } else if !self.desc_empty.val() {
+                if self.desc_data.val().get_bits::<8>(8) == 6 {
+                    self.msg.d.next = 2.into();
+                } else {
+                    self.msg.d.next = 3.into();
+                    if self.desc_data.val().get_bits::<8>(8) != 17 {
+                        self.discard.d.next = true;
+                        self.head.d.next = false;
+                    }
+                }
+            }
+        } else if self.head.q.val() {
+            self.byte_valid.next = true;
+            self.byte.next = bit_cast::<8, 3>(self.msg.q.val());
+            if self.room.val() {
+                self.head.d.next = false;
+            }
+        } else if self.is_segment.val() & self.in_body.q.val() {
+            self.byte_valid.next = !self.discard.q.val() & !self.body_empty.val();
+            self.byte.next = self.body_data.val();
+            self.byte_last.next = self.body_last.val();
+            self.take.next = !self.body_empty.val() & (self.room.val() | self.discard.q.val());
+            if self.take.val() {
+                self.body_read.next = true;
+                self.remaining.d.next = self.remaining.q.val() - 1;
+                if self.body_last.val() {
+                    self.msg.d.next = 0.into();
+                }
+            }
+        } else if self.is_segment.val() & self.emits.val() {
+            self.byte_valid.next = !self.desc_empty.val();
+            self.byte_last.next = self.fixed_end.val() & self.no_body.val();
+            // Phases 0 and 1: the word's two bytes, high first for addresses.
+            self.byte.next = self.desc_data.val().get_bits::<8>(0);
+            if self.phase.val().get_bit(0) ^ self.be2.val() {
+                self.byte.next = self.desc_data.val().get_bits::<8>(8);
+            }
+            // Phases 2 and 3 (seq, ack): the held word, low byte first.
+            if self.le4.val() & self.phase.val().get_bit(1) {
+                self.byte.next = self.snap_byte.val();
+            }
+            if self.options.val() {
+                // The held w18 is the MSS; w19 says what is present.
+                self.byte.next = 0.into();
+                if self.phase.val() == 0 {
+                    if self.desc_data.val().get_bit(8) {
+                        self.byte.next = self.snap.q.val().get_bits::<8>(16);
+                    }
+                }
+                if self.phase.val() == 1 {
+                    if self.desc_data.val().get_bit(8) {
+                        self.byte.next = self.snap.q.val().get_bits::<8>(24);
+                    }
+                }
+                if self.phase.val() == 2 {
+                    self.byte.next = 0xFF.into();
+                    if self.desc_data.val().get_bit(9) {
+                        self.byte.next = self.desc_data.val().get_bits::<8>(0);
+                    }
+                }
+                if self.phase.val() == 3 {
+                    self.byte.next = bit_cast::<8, 2>(self.desc_data.val().get_bits::<2>(10));
+                }
+            }
+            self.take.next = !self.desc_empty.val() & self.room.val();
+            if self.take.val() {
+                self.pos.d.next = self.pos.q.val() + 1;
+                if self.word_end.val() {
+                    self.desc_read.next = true;
+                    self.pos.d.next = (self.pos.q.val() | 3) + 1;
+                }
+            }
+        } else if self.is_segment.val() {
+            // A word that gives no bytes: pop it, keeping it in case the next needs it.
+            if !self.desc_empty.val() {
+                self.desc_read.next = true;
+                self.pos.d.next = (self.pos.q.val() | 3) + 1;
+                self.snap.d.next = (bit_cast::<32, 16>(self.desc_data.val()) << 16)
+                    | bit_cast::<32, 16>(self.snap.q.val().get_bits::<16>(0));
+                if self.word.val() == 1 {
+                    self.remaining.d.next = self.desc_data.val().get_bits::<12>(0);
+                }
+                if self.word.val() == 23 {
+                    self.in_body.d.next = true;
+                    if self.no_body.val() {
+                        self.msg.d.next = 0.into();
+                    }
+                }
+            }
+        } else {
+            // Hello, Counters, TxDone, Error, ArpReply: body byte `pos`.
+            self.small_valid.next = true;
+            self.byte.next = self.snap_byte.val();
+            if self.msg.q.val() == 1 {
+                self.ends_small.next = self.pos.q.val() == 15;
+            }
+            if self.msg.q.val() == 7 {
+                self.ends_small.next = self.pos.q.val() == 9;
+            }
+            if self.msg.q.val() == 5 {
+                self.ends_small.next = self.pos.q.val() == 1;
+            }
+            if self.msg.q.val() == 6 {
+                self.ends_small.next = self.pos.q.val() == 0;
+            }
+            if self.msg.q.val() == 4 {
+                self.ends_small.next = self.pos.q.val() == 127;
+                // Each counter is copied once its index has been on the read port for a
+                // clock and no bump took the port; its four bytes come from the copy.
+                if !self.loaded.q.val() {
+                    self.small_valid.next = false;
+                    self.primed.d.next = true;
+                    if self.primed.q.val() & self.counter_valid.val() {
+                        self.snap.d.next = self.counter_value.val();
+                        self.loaded.d.next = true;
+                    }
+                }
+            }
+            self.byte_valid.next = self.small_valid.val();
+            self.byte_last.next = self.ends_small.val();
+            self.take.next = self.small_valid.val() & self.room.val();
+            if self.take.val() {
+                self.pos.d.next = self.pos.q.val() + 1;
+                if self.phase.val() == 3 {
+                    self.loaded.d.next = false;
+                    self.primed.d.next = false;
+                }
+                if self.ends_small.val() {
+                    self.msg.d.next = 0.into();
+                }
+            }
+        }
+        // The output register: emptied when the consumer takes its byte, filled only
+        // when empty.
+        if self.out_ready.val() {
+            self.out_valid_r.d.next = false;
+        }
+        if self.byte_valid.val() & self.room.val() {
+            self.out_valid_r.d.next = true;
+            self.out_data_r.d.next = self.byte.val();
+            self.out_last_r.d.next = self.byte_last.val();
+        }
+        self.out_data.next = self.out_data_r.q.val();
+        self.out_valid.next = self.out_valid_r.q.val();
+        self.out_last.next = self.out_last_r.q.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A segment as the receive FIFO holds it (fields as `RxPipeline` writes them).
+    #[derive(Clone)]
+    struct Segment {
+        protocol: u8,
+        header_len: u8,
+        src_mac: [u8; 6],
+        src_ip: [u8; 4],
+        dst_ip: [u8; 4],
+        src_port: u16,
+        dst_port: u16,
+        seq: u32,
+        ack: u32,
+        flags: u16,
+        window: u16,
+        urgent: u16,
+        mss: Option<u16>,
+        window_scale: Option<u8>,
+        sack_permitted: bool,
+        timestamps: Option<(u32, u32)>,
+        body: Vec<u8>,
+    }
+
+    impl Segment {
+        /// The 24 descriptor words (layout: `RxPipeline`, decoded by tcpip-sim's
+        /// `RxSegment::from_descriptor`).
+        fn descriptor(&self) -> Vec<u16> {
+            let be = |b: &[u8]| u16::from_be_bytes([b[0], b[1]]);
+            let present = self.mss.is_some() as u16
+                | (self.window_scale.is_some() as u16) << 1
+                | (self.sack_permitted as u16) << 2
+                | (self.timestamps.is_some() as u16) << 3;
+            let (tsval, tsecr) = self.timestamps.unwrap_or((0, 0));
+            let tcp = self.protocol == 6;
+            let mut w = vec![
+                (self.protocol as u16) << 8 | self.header_len as u16,
+                self.body.len() as u16,
+                be(&self.src_mac[0..]),
+                be(&self.src_mac[2..]),
+                be(&self.src_mac[4..]),
+                be(&self.src_ip[0..]),
+                be(&self.src_ip[2..]),
+                be(&self.dst_ip[0..]),
+                be(&self.dst_ip[2..]),
+                self.src_port,
+                self.dst_port,
+                (self.seq >> 16) as u16,
+                self.seq as u16,
+                (self.ack >> 16) as u16,
+                self.ack as u16,
+                self.flags,
+                self.window,
+                self.urgent,
+                self.mss.unwrap_or(0x5A5A),
+                present << 8 | self.window_scale.unwrap_or(0xA5) as u16,
+                (tsval >> 16) as u16,
+                tsval as u16,
+                (tsecr >> 16) as u16,
+                tsecr as u16,
+            ];
+            if !tcp {
+                // UDP: w11 is the UDP length, the TCP words are zero.
+                w[11] = 8 + self.body.len() as u16;
+                for x in &mut w[12..] {
+                    *x = 0;
+                }
+            }
+            w
+        }
+
+        /// The link message (type and body) the host expects, from the layout table
+        /// in host/src/link/message.rs; None for a protocol not forwarded.
+        fn message(&self) -> Option<Vec<u8>> {
+            let mut m = vec![];
+            match self.protocol {
+                6 => {
+                    m.extend([0x02, 6, self.header_len]);
+                    m.extend(self.src_mac);
+                    m.extend(self.src_ip);
+                    m.extend(self.src_port.to_le_bytes());
+                    m.extend(self.dst_port.to_le_bytes());
+                    m.extend(self.seq.to_le_bytes());
+                    m.extend(self.ack.to_le_bytes());
+                    m.extend(self.flags.to_le_bytes());
+                    m.extend(self.window.to_le_bytes());
+                    m.extend(self.mss.unwrap_or(0).to_le_bytes());
+                    m.push(self.window_scale.unwrap_or(0xFF));
+                    m.push(self.sack_permitted as u8 | (self.timestamps.is_some() as u8) << 1);
+                }
+                17 => {
+                    m.push(0x03);
+                    m.extend(self.src_mac);
+                    m.extend(self.src_ip);
+                    m.extend(self.dst_ip);
+                    m.extend(self.src_port.to_le_bytes());
+                    m.extend(self.dst_port.to_le_bytes());
+                }
+                _ => return None,
+            }
+            m.extend(&self.body);
+            Some(m)
+        }
+    }
+
+    /// xorshift64: the hdl crate has no rand.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        fn chance(&mut self, percent: u64) -> bool {
+            self.below(100) < percent
+        }
+        fn bytes<const N: usize>(&mut self) -> [u8; N] {
+            std::array::from_fn(|_| self.next() as u8)
+        }
+    }
+
+    fn random_segment(rng: &mut Rng, protocol: u8) -> Segment {
+        let options = 4 * rng.below(11) as usize;
+        let len = match rng.below(4) {
+            0 => 0,
+            1 => rng.below(8) as usize,
+            _ => rng.below(1461) as usize,
+        };
+        // Zeros, long non-zero runs, and anything.
+        let style = rng.below(3);
+        let body = (0..options + len)
+            .map(|_| match style {
+                0 => (rng.below(255) + 1) as u8,
+                1 => [0, 0, 0, 7][rng.below(4) as usize],
+                _ => rng.next() as u8,
+            })
+            .collect();
+        Segment {
+            protocol,
+            header_len: if protocol == 6 { 20 + options as u8 } else { 8 },
+            src_mac: rng.bytes(),
+            src_ip: rng.bytes(),
+            dst_ip: rng.bytes(),
+            src_port: rng.next() as u16,
+            dst_port: rng.next() as u16,
+            seq: rng.next() as u32,
+            ack: rng.next() as u32,
+            flags: rng.below(0x200) as u16,
+            window: rng.next() as u16,
+            urgent: rng.next() as u16,
+            mss: rng.chance(50).then(|| rng.next() as u16),
+            window_scale: rng.chance(50).then(|| rng.below(15) as u8),
+            sack_permitted: rng.chance(50),
+            timestamps: rng
+                .chance(50)
+                .then(|| (rng.next() as u32, rng.next() as u32)),
+            body,
+        }
+    }
+
+    /// The counter read port's contents (as the RAM would hold them).
+    fn counter(i: u64) -> u32 {
+        (0x0101_0101u32.wrapping_mul(i as u32 + 1)) ^ 0x00FF_0000
+    }
+
+    /// LinkTx with a first-word-fall-through FIFO model, a counter port with one clock
+    /// of latency that is sometimes busy, and a consumer ready `ready` percent of clocks.
+    struct Bench {
+        uut: LinkTx,
+        desc: VecDeque<u16>,
+        body: VecDeque<u8>,
+        rng: Rng,
+        ready: u64,
+        index: u64,
+        bytes: Vec<u8>,
+        messages: Vec<Vec<u8>>,
+        clocks: usize,
+    }
+
+    impl Bench {
+        fn new(seed: u64, ready: u64) -> Bench {
+            let mut uut = LinkTx::default();
+            uut.connect_all();
+            let mut bench = Bench {
+                uut,
+                desc: VecDeque::new(),
+                body: VecDeque::new(),
+                rng: Rng(seed),
+                ready,
+                index: 0,
+                bytes: vec![],
+                messages: vec![],
+                clocks: 0,
+            };
+            bench.uut.mac_hi.next = 0x0200.into();
+            bench.uut.mac_mid.next = 0x5e10.into();
+            bench.uut.mac_lo.next = 0x00ff.into();
+            bench.uut.our_ip.next = 0x0a00_0002u64.into();
+            bench.uut.build_id.next = 0x1234_5678u64.into();
+            bench
+        }
+
+        fn push(&mut self, s: &Segment) {
+            self.desc.extend(s.descriptor());
+            self.body.extend(&s.body);
+        }
+
+        /// One clock; `pulse` sets event inputs for this clock only.
+        fn clock(&mut self, pulse: impl FnOnce(&mut LinkTx)) {
+            let u = &mut self.uut;
+            u.hello.next = false;
+            u.get_counters.next = false;
+            u.tx_done.next = false;
+            u.error.next = false;
+            u.arp_learned.next = false;
+            pulse(u);
+            u.desc_empty.next = self.desc.is_empty();
+            u.desc_data.next = (*self.desc.front().unwrap_or(&0xDEAD) as u64).into();
+            u.body_empty.next = self.body.is_empty();
+            u.body_data.next = (*self.body.front().unwrap_or(&0xEE) as u64).into();
+            let valid = self.rng.chance(85);
+            u.counter_valid.next = valid;
+            u.counter_value.next = if valid {
+                (counter(self.index) as u64).into()
+            } else {
+                0xBAD0_BAD0u64.into()
+            };
+            let ready = self.rng.chance(self.ready);
+            u.out_ready.next = ready;
+            u.clock.next = false.into();
+            assert!(simulate(u, 200));
+            if u.desc_read.val() {
+                assert!(
+                    self.desc.pop_front().is_some(),
+                    "read of an empty descriptor FIFO"
+                );
+            }
+            if u.body_read.val() {
+                assert!(
+                    self.body.pop_front().is_some(),
+                    "read of an empty body FIFO"
+                );
+            }
+            if u.out_valid.val() && ready {
+                self.bytes.push(u.out_data.val().index() as u8);
+                if u.out_last.val() {
+                    self.messages.push(std::mem::take(&mut self.bytes));
+                }
+            }
+            self.index = u.counter_index.val().index() as u64;
+            u.clock.next = true.into();
+            assert!(simulate(u, 200));
+            self.clocks += 1;
+        }
+
+        fn run(&mut self, clocks: usize) {
+            for _ in 0..clocks {
+                self.clock(|_| {});
+            }
+        }
+
+        /// Until the FIFO is drained and nothing has come out for a while.
+        fn drain(&mut self) {
+            let mut quiet = 0;
+            while quiet < 300 {
+                let before = (self.messages.len(), self.bytes.len());
+                self.clock(|_| {});
+                let busy = !self.desc.is_empty() || !self.body.is_empty();
+                quiet = if busy || before != (self.messages.len(), self.bytes.len()) {
+                    0
+                } else {
+                    quiet + 1
+                };
+                assert!(self.clocks < 5_000_000);
+            }
+            assert!(self.bytes.is_empty(), "a message without last");
+        }
+    }
+
+    #[test]
+    fn segments_become_rx_tcp_and_rx_udp_messages() {
+        let mut bench = Bench::new(0x1234_5678_9abc, 60);
+        let mut rng = Rng(99);
+        let mut want = vec![];
+        for i in 0..60 {
+            let protocol = match i % 5 {
+                0 | 1 | 2 => 6,
+                3 => 17,
+                _ => [1, 17, 6, 0x2F][rng.below(4) as usize],
+            };
+            let s = random_segment(&mut rng, protocol);
+            bench.push(&s);
+            want.extend(s.message());
+        }
+        bench.drain();
+        assert_eq!(bench.messages.len(), want.len());
+        for (i, (got, want)) in bench.messages.iter().zip(&want).enumerate() {
+            assert_eq!(got, want, "message {i}");
+        }
+    }
+
+    #[test]
+    fn small_messages_carry_their_values() {
+        let mut bench = Bench::new(7, 50);
+        bench.run(3);
+        bench.clock(|u| u.hello.next = true);
+        bench.clock(|u| {
+            u.tx_done.next = true;
+            u.tx_done_tag.next = 0xBEEF.into();
+        });
+        bench.clock(|u| {
+            u.error.next = true;
+            u.error_code.next = 4.into();
+            u.tx_done_tag.next = 0x1111.into();
+        });
+        bench.clock(|u| {
+            u.arp_learned.next = true;
+            u.arp_learned_ip.next = 0xC0A8_0101u64.into();
+            u.arp_learned_mac_hi.next = 0x0011.into();
+            u.arp_learned_mac_mid.next = 0x2233.into();
+            u.arp_learned_mac_lo.next = 0x4455.into();
+            u.error_code.next = 9.into();
+        });
+        bench.clock(|u| {
+            u.get_counters.next = true;
+            u.arp_learned_ip.next = 0.into();
+            u.arp_learned_mac_lo.next = 0.into();
+        });
+        bench.drain();
+        let mut counters = vec![0x04];
+        for i in 0..32 {
+            counters.extend(counter(i).to_le_bytes());
+        }
+        let want: Vec<Vec<u8>> = vec![
+            vec![
+                0x01, 1, 0x02, 0x00, 0x5e, 0x10, 0x00, 0xff, 10, 0, 0, 2, 0x78, 0x56, 0x34, 0x12,
+            ],
+            vec![0x06, 4],
+            vec![0x05, 0xEF, 0xBE],
+            vec![0x07, 192, 168, 1, 1, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55],
+            counters,
+        ];
+        assert_eq!(bench.messages, want);
+    }
+
+    /// Events during a flood of segments go out right after the message in flight, and
+    /// a second TxDone while the first is being sent is not lost.
+    #[test]
+    fn small_messages_overtake_waiting_segments() {
+        let mut bench = Bench::new(3, 70);
+        let mut rng = Rng(5);
+        let mut segments = vec![];
+        for _ in 0..6 {
+            let s = random_segment(&mut rng, 6);
+            bench.push(&s);
+            segments.push(s.message().unwrap());
+        }
+        // Into the first segment's body.
+        bench.run(60);
+        assert_eq!(bench.messages.len(), 0);
+        bench.clock(|u| {
+            u.tx_done.next = true;
+            u.tx_done_tag.next = 0x0102.into();
+        });
+        bench.clock(|u| u.get_counters.next = true);
+        // Until TxDone has started, then a second one.
+        while !(bench.messages.len() == 1 && bench.bytes.len() == 2) {
+            bench.clock(|_| {});
+        }
+        bench.clock(|u| {
+            u.tx_done.next = true;
+            u.tx_done_tag.next = 0x0304.into();
+        });
+        bench.drain();
+        let kinds: Vec<u8> = bench.messages.iter().map(|m| m[0]).collect();
+        assert_eq!(kinds, vec![2, 5, 5, 4, 2, 2, 2, 2, 2]);
+        assert_eq!(bench.messages[1], vec![0x05, 0x02, 0x01]);
+        assert_eq!(bench.messages[2], vec![0x05, 0x04, 0x03]);
+        let got_segments: Vec<&Vec<u8>> = bench.messages.iter().filter(|m| m[0] == 2).collect();
+        assert_eq!(got_segments, segments.iter().collect::<Vec<_>>());
+    }
+}
