@@ -5,3 +5,4 @@ pub mod pcap;
 pub mod report;
 pub mod rx;
 mod rx_ports;
+pub mod tx;

@@ -3,5 +3,6 @@ pub mod cobs_encoder;
 pub mod crc_append;
 pub mod rx_counters;
 pub mod rx_fifo;
+pub mod tx_arbiter;
 pub mod uart_rx;
 pub mod uart_tx;
