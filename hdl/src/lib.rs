@@ -14,6 +14,7 @@ pub mod reason;
 pub mod rx_pipeline;
 pub mod rx_verdict;
 pub mod transport;
+pub mod tx_pipeline;
 
 /// One clock cycle for a block driven directly (no threads): a falling then a rising
 /// edge, each settled. Inputs set before the call are seen at the rising edge.

@@ -8,3 +8,4 @@ pub mod pcap;
 pub mod report;
 pub mod rx;
 mod rx_ports;
+pub mod tx;

@@ -7,5 +7,6 @@ pub mod host_rx;
 pub mod link_tx;
 pub mod rx_counters;
 pub mod rx_fifo;
+pub mod tx_arbiter;
 pub mod uart_rx;
 pub mod uart_tx;

@@ -3,3 +3,5 @@ pub mod arp_rx;
 pub mod checksum;
 pub mod icmp_rx;
 pub mod ipv4_rx;
+pub mod ipv4_tx;
+pub mod word_sum;

@@ -2,3 +2,4 @@
 pub mod crc32;
 pub mod eth_rx;
 pub mod mac_rx;
+pub mod mac_tx;

@@ -1,0 +1,146 @@
+//! Round-robin arbiter among the three frame sources of the transmit path: host
+//! segments (`host_*`, from `TcpTx`/`UdpTx`), ICMP echo replies (`echo_*`) and ARP
+//! (`arp_*`), toward `Ipv4Tx`.
+//!
+//! Each source offers a stream (`data`, `valid`, `last`, `ready`) and the frame's
+//! descriptor (`dst_mac_*`, `ethertype`, `wrap_ip`, `dst_ip`, `protocol`, `l4_len`),
+//! held from its first `valid` until its last byte is taken. When no frame is in
+//! progress the arbiter grants the first valid source after the one it granted last
+//! (one clock), and passes that source through until its `last` is taken: a source
+//! never waits more than two frames.
+
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock, Default)]
+pub struct TxArbiter {
+    pub clock: Signal<In, Clock>,
+    pub host_data: Signal<In, Bits<8>>,
+    pub host_valid: Signal<In, Bit>,
+    pub host_last: Signal<In, Bit>,
+    pub host_dst_mac_hi: Signal<In, Bits<16>>,
+    pub host_dst_mac_mid: Signal<In, Bits<16>>,
+    pub host_dst_mac_lo: Signal<In, Bits<16>>,
+    pub host_ethertype: Signal<In, Bits<16>>,
+    pub host_wrap_ip: Signal<In, Bit>,
+    pub host_dst_ip: Signal<In, Bits<32>>,
+    pub host_protocol: Signal<In, Bits<8>>,
+    pub host_l4_len: Signal<In, Bits<16>>,
+    pub host_ready: Signal<Out, Bit>,
+    pub echo_data: Signal<In, Bits<8>>,
+    pub echo_valid: Signal<In, Bit>,
+    pub echo_last: Signal<In, Bit>,
+    pub echo_dst_mac_hi: Signal<In, Bits<16>>,
+    pub echo_dst_mac_mid: Signal<In, Bits<16>>,
+    pub echo_dst_mac_lo: Signal<In, Bits<16>>,
+    pub echo_ethertype: Signal<In, Bits<16>>,
+    pub echo_wrap_ip: Signal<In, Bit>,
+    pub echo_dst_ip: Signal<In, Bits<32>>,
+    pub echo_protocol: Signal<In, Bits<8>>,
+    pub echo_l4_len: Signal<In, Bits<16>>,
+    pub echo_ready: Signal<Out, Bit>,
+    pub arp_data: Signal<In, Bits<8>>,
+    pub arp_valid: Signal<In, Bit>,
+    pub arp_last: Signal<In, Bit>,
+    pub arp_dst_mac_hi: Signal<In, Bits<16>>,
+    pub arp_dst_mac_mid: Signal<In, Bits<16>>,
+    pub arp_dst_mac_lo: Signal<In, Bits<16>>,
+    pub arp_ethertype: Signal<In, Bits<16>>,
+    pub arp_wrap_ip: Signal<In, Bit>,
+    pub arp_dst_ip: Signal<In, Bits<32>>,
+    pub arp_protocol: Signal<In, Bits<8>>,
+    pub arp_l4_len: Signal<In, Bits<16>>,
+    pub arp_ready: Signal<Out, Bit>,
+    pub out_data: Signal<Out, Bits<8>>,
+    pub out_valid: Signal<Out, Bit>,
+    pub out_last: Signal<Out, Bit>,
+    pub out_dst_mac_hi: Signal<Out, Bits<16>>,
+    pub out_dst_mac_mid: Signal<Out, Bits<16>>,
+    pub out_dst_mac_lo: Signal<Out, Bits<16>>,
+    pub out_ethertype: Signal<Out, Bits<16>>,
+    pub out_wrap_ip: Signal<Out, Bit>,
+    pub out_dst_ip: Signal<Out, Bits<32>>,
+    pub out_protocol: Signal<Out, Bits<8>>,
+    pub out_l4_len: Signal<Out, Bits<16>>,
+    pub out_ready: Signal<In, Bit>,
+    /// The granted source: 0 host, 1 echo, 2 ARP.
+    grant: DFF<Bits<2>>,
+    /// A granted frame is in progress.
+    locked: DFF<Bit>,
+}
+
+impl Logic for TxArbiter {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, grant, locked);
+        self.host_ready.next = false;
+        self.echo_ready.next = false;
+        self.arp_ready.next = false;
+        if self.grant.q.val() == 0 {
+            self.out_data.next = self.host_data.val();
+            self.out_valid.next = self.host_valid.val();
+            self.out_last.next = self.host_last.val();
+            self.out_dst_mac_hi.next = self.host_dst_mac_hi.val();
+            self.out_dst_mac_mid.next = self.host_dst_mac_mid.val();
+            self.out_dst_mac_lo.next = self.host_dst_mac_lo.val();
+            self.out_ethertype.next = self.host_ethertype.val();
+            self.out_wrap_ip.next = self.host_wrap_ip.val();
+            self.out_dst_ip.next = self.host_dst_ip.val();
+            self.out_protocol.next = self.host_protocol.val();
+            self.out_l4_len.next = self.host_l4_len.val();
+            self.host_ready.next = self.locked.q.val() & self.out_ready.val();
+        } else if self.grant.q.val() == 1 {
+            self.out_data.next = self.echo_data.val();
+            self.out_valid.next = self.echo_valid.val();
+            self.out_last.next = self.echo_last.val();
+            self.out_dst_mac_hi.next = self.echo_dst_mac_hi.val();
+            self.out_dst_mac_mid.next = self.echo_dst_mac_mid.val();
+            self.out_dst_mac_lo.next = self.echo_dst_mac_lo.val();
+            self.out_ethertype.next = self.echo_ethertype.val();
+            self.out_wrap_ip.next = self.echo_wrap_ip.val();
+            self.out_dst_ip.next = self.echo_dst_ip.val();
+            self.out_protocol.next = self.echo_protocol.val();
+            self.out_l4_len.next = self.echo_l4_len.val();
+            self.echo_ready.next = self.locked.q.val() & self.out_ready.val();
+        } else {
+            self.out_data.next = self.arp_data.val();
+            self.out_valid.next = self.arp_valid.val();
+            self.out_last.next = self.arp_last.val();
+            self.out_dst_mac_hi.next = self.arp_dst_mac_hi.val();
+            self.out_dst_mac_mid.next = self.arp_dst_mac_mid.val();
+            self.out_dst_mac_lo.next = self.arp_dst_mac_lo.val();
+            self.out_ethertype.next = self.arp_ethertype.val();
+            self.out_wrap_ip.next = self.arp_wrap_ip.val();
+            self.out_dst_ip.next = self.arp_dst_ip.val();
+            self.out_protocol.next = self.arp_protocol.val();
+            self.out_l4_len.next = self.arp_l4_len.val();
+            self.arp_ready.next = self.locked.q.val() & self.out_ready.val();
+        }
+        if !self.locked.q.val() {
+            self.out_valid.next = false;
+            // Round robin: look at the sources after the last granted one first.
+            if self.grant.q.val() == 0 {
+                if self.echo_valid.val() {
+                    self.grant.d.next = 1.into();
+                } else if self.arp_valid.val() {
+                    self.grant.d.next = 2.into();
+                }
+            } else if self.grant.q.val() == 1 {
+                if self.arp_valid.val() {
+                    self.grant.d.next = 2.into();
+                } else if self.host_valid.val() {
+                    self.grant.d.next = 0.into();
+                }
+            } else {
+                if self.host_valid.val() {
+                    self.grant.d.next = 0.into();
+                } else if self.echo_valid.val() {
+                    self.grant.d.next = 1.into();
+                }
+            }
+            self.locked.d.next =
+                self.host_valid.val() | self.echo_valid.val() | self.arp_valid.val();
+        } else if self.out_valid.val() & self.out_ready.val() & self.out_last.val() {
+            self.locked.d.next = false;
+        }
+    }
+}

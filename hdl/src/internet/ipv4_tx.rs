@@ -1,0 +1,136 @@
+//! IPv4 transmit (RFC 791): wraps a frame source's stream in a 20-byte IPv4 header
+//! when its `wrap_ip` says so; other streams (ARP) pass through untouched.
+//!
+//! Header: version/IHL 0x45, TOS 0, total length = `l4_len` + 20, identification from
+//! a counter that moves on with every wrapped packet, DF set, TTL 64, `protocol`,
+//! header checksum, source `our_ip`, destination `dst_ip`. The checksum is summed one
+//! word per clock ([`OnesWordSum`], 9 clocks) while the first header bytes go out;
+//! byte 10 waits for it, which never stalls behind `MacTx`: it asks for the first L3
+//! byte 22 clocks after a frame's start.
+//!
+//! A frame starts one clock after `valid` rises (the descriptor is latched then); the
+//! descriptor toward `MacTx` (`out_dst_mac_*`, `out_ethertype`) is the source's, which
+//! it holds until its last byte is taken.
+
+use crate::internet::word_sum::OnesWordSum;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock, Default)]
+pub struct Ipv4Tx {
+    pub clock: Signal<In, Clock>,
+    pub our_ip: Signal<In, Bits<32>>,
+    pub data: Signal<In, Bits<8>>,
+    pub valid: Signal<In, Bit>,
+    pub last: Signal<In, Bit>,
+    pub ready: Signal<Out, Bit>,
+    pub dst_mac_hi: Signal<In, Bits<16>>,
+    pub dst_mac_mid: Signal<In, Bits<16>>,
+    pub dst_mac_lo: Signal<In, Bits<16>>,
+    pub ethertype: Signal<In, Bits<16>>,
+    pub wrap_ip: Signal<In, Bit>,
+    pub dst_ip: Signal<In, Bits<32>>,
+    pub protocol: Signal<In, Bits<8>>,
+    pub l4_len: Signal<In, Bits<16>>,
+    pub out_data: Signal<Out, Bits<8>>,
+    pub out_valid: Signal<Out, Bit>,
+    pub out_last: Signal<Out, Bit>,
+    pub out_ready: Signal<In, Bit>,
+    pub out_dst_mac_hi: Signal<Out, Bits<16>>,
+    pub out_dst_mac_mid: Signal<Out, Bits<16>>,
+    pub out_dst_mac_lo: Signal<Out, Bits<16>>,
+    pub out_ethertype: Signal<Out, Bits<16>>,
+    sum: OnesWordSum,
+    /// Sending the header (byte `index`).
+    in_header: DFF<Bit>,
+    /// Passing the source's bytes through.
+    in_body: DFF<Bit>,
+    index: DFF<Bits<5>>,
+    step: DFF<Bits<4>>,
+    total_len: DFF<Bits<16>>,
+    id: DFF<Bits<16>>,
+    checksum: Signal<Local, Bits<16>>,
+    header_byte: Signal<Local, Bits<8>>,
+}
+
+impl Logic for Ipv4Tx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, in_header, in_body, index, step, total_len, id);
+        self.out_dst_mac_hi.next = self.dst_mac_hi.val();
+        self.out_dst_mac_mid.next = self.dst_mac_mid.val();
+        self.out_dst_mac_lo.next = self.dst_mac_lo.val();
+        self.out_ethertype.next = self.ethertype.val();
+        // Header checksum, a word per clock from the frame's start.
+        self.sum.clock.next = self.clock.val();
+        self.sum.clear.next = self.step.q.val() == 0;
+        self.sum.add.next = self.in_header.q.val() & (self.step.q.val() < 9);
+        if self.in_header.q.val() & (self.step.q.val() < 9) {
+            self.step.d.next = self.step.q.val() + 1;
+        }
+        self.sum.word.next = 0.into();
+        match self.step.q.val().index() {
+            // 0x4500 + 0x4000 (DF) + TTL 64 << 8 + protocol.
+            0 => self.sum.word.next = bit_cast::<16, 8>(self.protocol.val()) + 0xC500,
+            1 => self.sum.word.next = self.total_len.q.val(),
+            2 => self.sum.word.next = self.id.q.val(),
+            3 => self.sum.word.next = self.our_ip.val().get_bits::<16>(16),
+            4 => self.sum.word.next = self.our_ip.val().get_bits::<16>(0),
+            5 => self.sum.word.next = self.dst_ip.val().get_bits::<16>(16),
+            6 => self.sum.word.next = self.dst_ip.val().get_bits::<16>(0),
+            _ => {}
+        }
+        self.checksum.next = !self.sum.sum.val();
+        self.header_byte.next = 0.into();
+        match self.index.q.val().index() {
+            0 => self.header_byte.next = 0x45.into(),
+            2 => self.header_byte.next = self.total_len.q.val().get_bits::<8>(8),
+            3 => self.header_byte.next = self.total_len.q.val().get_bits::<8>(0),
+            4 => self.header_byte.next = self.id.q.val().get_bits::<8>(8),
+            5 => self.header_byte.next = self.id.q.val().get_bits::<8>(0),
+            6 => self.header_byte.next = 0x40.into(),
+            8 => self.header_byte.next = 64.into(),
+            9 => self.header_byte.next = self.protocol.val(),
+            10 => self.header_byte.next = self.checksum.val().get_bits::<8>(8),
+            11 => self.header_byte.next = self.checksum.val().get_bits::<8>(0),
+            12 => self.header_byte.next = self.our_ip.val().get_bits::<8>(24),
+            13 => self.header_byte.next = self.our_ip.val().get_bits::<8>(16),
+            14 => self.header_byte.next = self.our_ip.val().get_bits::<8>(8),
+            15 => self.header_byte.next = self.our_ip.val().get_bits::<8>(0),
+            16 => self.header_byte.next = self.dst_ip.val().get_bits::<8>(24),
+            17 => self.header_byte.next = self.dst_ip.val().get_bits::<8>(16),
+            18 => self.header_byte.next = self.dst_ip.val().get_bits::<8>(8),
+            19 => self.header_byte.next = self.dst_ip.val().get_bits::<8>(0),
+            _ => {}
+        }
+        self.out_data.next = self.data.val();
+        self.out_valid.next = false;
+        self.out_last.next = false;
+        self.ready.next = false;
+        if self.in_header.q.val() {
+            self.out_data.next = self.header_byte.val();
+            self.out_valid.next = (self.index.q.val() < 10) | (self.step.q.val() == 9);
+            if self.out_valid.val() & self.out_ready.val() {
+                self.index.d.next = self.index.q.val() + 1;
+                if self.index.q.val() == 19 {
+                    self.in_header.d.next = false;
+                    self.in_body.d.next = true;
+                    self.id.d.next = self.id.q.val() + 1;
+                }
+            }
+        } else if self.in_body.q.val() {
+            self.out_valid.next = self.valid.val();
+            self.out_last.next = self.last.val();
+            self.ready.next = self.out_ready.val();
+            if self.valid.val() & self.out_ready.val() & self.last.val() {
+                self.in_body.d.next = false;
+            }
+        } else if self.valid.val() {
+            // A new frame: wrap it, or pass it through.
+            self.total_len.d.next = self.l4_len.val() + 20;
+            self.index.d.next = 0.into();
+            self.step.d.next = 0.into();
+            self.in_header.d.next = self.wrap_ip.val();
+            self.in_body.d.next = !self.wrap_ip.val();
+        }
+    }
+}

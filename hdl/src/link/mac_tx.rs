@@ -1,0 +1,191 @@
+//! Ethernet transmit MAC: from an L3 stream and its destination to PHY bytes.
+//!
+//! Each frame goes out as preamble (7 × 0x55), SFD (0xD5), destination MAC, source MAC
+//! (ours, `mac_*`), ethertype, the L3 bytes, zero padding up to 60 bytes, the FCS
+//! (CRC-32, least significant byte first), then at least 12 idle clocks: exactly 12 when
+//! the next frame is already waiting. `phy_tx_valid` is high from the first preamble
+//! byte to the last FCS byte, one byte per clock.
+//!
+//! The L3 bytes are taken (`ready`) one per clock once the header is out: the source must
+//! offer one every clock until `last` (`valid` low there would put a hole in the frame).
+//! A byte is chosen one clock and leaves the next, when the CRC absorbs it: the CRC's
+//! logic does not sit behind the source's. `sent` pulses with the last FCS byte.
+
+use crate::link::crc32::Crc32;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock, Default)]
+pub struct MacTx {
+    pub clock: Signal<In, Clock>,
+    pub mac_hi: Signal<In, Bits<16>>,
+    pub mac_mid: Signal<In, Bits<16>>,
+    pub mac_lo: Signal<In, Bits<16>>,
+    pub data: Signal<In, Bits<8>>,
+    pub valid: Signal<In, Bit>,
+    pub last: Signal<In, Bit>,
+    pub ready: Signal<Out, Bit>,
+    pub dst_mac_hi: Signal<In, Bits<16>>,
+    pub dst_mac_mid: Signal<In, Bits<16>>,
+    pub dst_mac_lo: Signal<In, Bits<16>>,
+    pub ethertype: Signal<In, Bits<16>>,
+    pub phy_tx_data: Signal<Out, Bits<8>>,
+    pub phy_tx_valid: Signal<Out, Bit>,
+    pub sent: Signal<Out, Bit>,
+    pub crc: Crc32,
+    /// 0 idle, 1 preamble, 2 header, 3 payload, 4 padding, 5 FCS, 6 gap.
+    state: DFF<Bits<3>>,
+    index: DFF<Bits<4>>,
+    /// Frame bytes so far (MAC header on), counted up to 60.
+    fill: DFF<Bits<6>>,
+    // The byte chosen for the next clock, and what it is.
+    cur: DFF<Bits<8>>,
+    cur_valid: DFF<Bit>,
+    cur_crc: DFF<Bit>,
+    cur_first: DFF<Bit>,
+    cur_fcs: DFF<Bit>,
+    cur_fcs_index: DFF<Bits<2>>,
+    out_data: DFF<Bits<8>>,
+    out_valid: DFF<Bit>,
+    out_sent: DFF<Bit>,
+    header_byte: Signal<Local, Bits<8>>,
+    fcs: Signal<Local, Bits<32>>,
+}
+
+impl Logic for MacTx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            state,
+            index,
+            fill,
+            cur,
+            cur_valid,
+            cur_crc,
+            cur_first,
+            cur_fcs,
+            cur_fcs_index,
+            out_data,
+            out_valid,
+            out_sent
+        );
+        self.header_byte.next = self.ethertype.val().get_bits::<8>(0);
+        match self.index.q.val().index() {
+            0 => self.header_byte.next = self.dst_mac_hi.val().get_bits::<8>(8),
+            1 => self.header_byte.next = self.dst_mac_hi.val().get_bits::<8>(0),
+            2 => self.header_byte.next = self.dst_mac_mid.val().get_bits::<8>(8),
+            3 => self.header_byte.next = self.dst_mac_mid.val().get_bits::<8>(0),
+            4 => self.header_byte.next = self.dst_mac_lo.val().get_bits::<8>(8),
+            5 => self.header_byte.next = self.dst_mac_lo.val().get_bits::<8>(0),
+            6 => self.header_byte.next = self.mac_hi.val().get_bits::<8>(8),
+            7 => self.header_byte.next = self.mac_hi.val().get_bits::<8>(0),
+            8 => self.header_byte.next = self.mac_mid.val().get_bits::<8>(8),
+            9 => self.header_byte.next = self.mac_mid.val().get_bits::<8>(0),
+            10 => self.header_byte.next = self.mac_lo.val().get_bits::<8>(8),
+            11 => self.header_byte.next = self.mac_lo.val().get_bits::<8>(0),
+            12 => self.header_byte.next = self.ethertype.val().get_bits::<8>(8),
+            _ => {}
+        }
+        // Choose the next byte.
+        self.cur_valid.d.next = false;
+        self.cur_crc.d.next = false;
+        self.cur_first.d.next = false;
+        self.cur_fcs.d.next = false;
+        self.cur.d.next = 0.into();
+        self.ready.next = false;
+        match self.state.q.val().index() {
+            0 => {
+                if self.valid.val() {
+                    self.cur.d.next = 0x55.into();
+                    self.cur_valid.d.next = true;
+                    self.state.d.next = 1.into();
+                    self.index.d.next = 1.into();
+                }
+            }
+            1 => {
+                self.cur.d.next = 0x55.into();
+                self.cur_valid.d.next = true;
+                self.index.d.next = self.index.q.val() + 1;
+                if self.index.q.val() == 7 {
+                    self.cur.d.next = 0xD5.into();
+                    self.state.d.next = 2.into();
+                    self.index.d.next = 0.into();
+                }
+            }
+            2 => {
+                self.cur.d.next = self.header_byte.val();
+                self.cur_valid.d.next = true;
+                self.cur_crc.d.next = true;
+                self.cur_first.d.next = self.index.q.val() == 0;
+                self.index.d.next = self.index.q.val() + 1;
+                self.fill.d.next = bit_cast::<6, 4>(self.index.q.val()) + 1;
+                if self.index.q.val() == 13 {
+                    self.state.d.next = 3.into();
+                }
+            }
+            3 => {
+                self.ready.next = true;
+                self.cur.d.next = self.data.val();
+                self.cur_valid.d.next = self.valid.val();
+                self.cur_crc.d.next = self.valid.val();
+                if self.valid.val() {
+                    if self.fill.q.val() != 60 {
+                        self.fill.d.next = self.fill.q.val() + 1;
+                    }
+                    if self.last.val() {
+                        self.index.d.next = 0.into();
+                        self.state.d.next = 4.into();
+                        if self.fill.q.val() >= 59 {
+                            self.state.d.next = 5.into();
+                        }
+                    }
+                }
+            }
+            4 => {
+                self.cur_valid.d.next = true;
+                self.cur_crc.d.next = true;
+                self.fill.d.next = self.fill.q.val() + 1;
+                if self.fill.q.val() == 59 {
+                    self.state.d.next = 5.into();
+                }
+            }
+            5 => {
+                self.cur_valid.d.next = true;
+                self.cur_fcs.d.next = true;
+                self.cur_fcs_index.d.next = self.index.q.val().get_bits::<2>(0);
+                self.index.d.next = self.index.q.val() + 1;
+                if self.index.q.val() == 3 {
+                    self.state.d.next = 6.into();
+                    self.index.d.next = 0.into();
+                }
+            }
+            _ => {
+                self.index.d.next = self.index.q.val() + 1;
+                if self.index.q.val() == 11 {
+                    self.state.d.next = 0.into();
+                }
+            }
+        }
+        // Send it, through the CRC.
+        self.crc.clock.next = self.clock.val();
+        self.crc.data.next = self.cur.q.val();
+        self.crc.enable.next = self.cur_crc.q.val();
+        self.crc.init.next = self.cur_first.q.val();
+        self.fcs.next = !self.crc.crc.val();
+        self.out_data.d.next = self.cur.q.val();
+        if self.cur_fcs.q.val() {
+            match self.cur_fcs_index.q.val().index() {
+                0 => self.out_data.d.next = self.fcs.val().get_bits::<8>(0),
+                1 => self.out_data.d.next = self.fcs.val().get_bits::<8>(8),
+                2 => self.out_data.d.next = self.fcs.val().get_bits::<8>(16),
+                _ => self.out_data.d.next = self.fcs.val().get_bits::<8>(24),
+            }
+        }
+        self.out_valid.d.next = self.cur_valid.q.val();
+        self.out_sent.d.next = self.cur_fcs.q.val() & (self.cur_fcs_index.q.val() == 3);
+        self.phy_tx_data.next = self.out_data.q.val();
+        self.phy_tx_valid.next = self.out_valid.q.val();
+        self.sent.next = self.out_sent.q.val();
+    }
+}

@@ -1,0 +1,218 @@
+//! TCP transmit (RFC 9293 §3.1): wraps a staged request's options+payload in a TCP
+//! header and offers the segment as a frame source (ethertype 0x0800, wrapped in IPv4,
+//! protocol 6).
+//!
+//! Checksum: while [`TxStage`](super::tx_stage::TxStage) writes a request's descriptor,
+//! one word per clock on its `sum_*` bus, this block adds to the payload sum what
+//! remains: the pseudo-header (our IP, destination IP, protocol, TCP length) and the
+//! header words (ports, seq, ack, data offset and flags, window; the urgent pointer is
+//! zero). One 16-bit add per clock ([`OnesWordSum`]); `checksum` is final when the bus
+//! reaches index 18, where the stage stores it in the descriptor.
+//!
+//! Sending: `valid` rises a clock after `req_valid`, with the descriptor (`dst_*`,
+//! `l4_len` = 20 + options + payload); then 20 header bytes (data offset from
+//! `req_options_len`, flags NS..FIN from `req_flags`), then the staged bytes, one per
+//! clock as `ready` allows. Header words come from the stage's descriptor port; `release`
+//! pulses as the last byte is taken.
+
+use crate::internet::word_sum::OnesWordSum;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct TcpTx {
+    pub clock: Signal<In, Clock>,
+    pub our_ip: Signal<In, Bits<32>>,
+    pub sum_step: Signal<In, Bit>,
+    pub sum_index: Signal<In, Bits<5>>,
+    pub sum_word: Signal<In, Bits<16>>,
+    pub checksum: Signal<Out, Bits<16>>,
+    pub req_valid: Signal<In, Bit>,
+    pub req_dst_mac_hi: Signal<In, Bits<16>>,
+    pub req_dst_mac_mid: Signal<In, Bits<16>>,
+    pub req_dst_mac_lo: Signal<In, Bits<16>>,
+    pub req_dst_ip: Signal<In, Bits<32>>,
+    pub req_length: Signal<In, Bits<11>>,
+    pub req_options_len: Signal<In, Bits<6>>,
+    pub req_flags: Signal<In, Bits<9>>,
+    pub word_index: Signal<Out, Bits<4>>,
+    pub word: Signal<In, Bits<16>>,
+    pub body_data: Signal<In, Bits<8>>,
+    pub body_last: Signal<In, Bit>,
+    pub body_ready: Signal<Out, Bit>,
+    pub release: Signal<Out, Bit>,
+    pub data: Signal<Out, Bits<8>>,
+    pub valid: Signal<Out, Bit>,
+    pub last: Signal<Out, Bit>,
+    pub ready: Signal<In, Bit>,
+    pub dst_mac_hi: Signal<Out, Bits<16>>,
+    pub dst_mac_mid: Signal<Out, Bits<16>>,
+    pub dst_mac_lo: Signal<Out, Bits<16>>,
+    pub ethertype: Signal<Out, Bits<16>>,
+    pub wrap_ip: Signal<Out, Bit>,
+    pub dst_ip: Signal<Out, Bits<32>>,
+    pub protocol: Signal<Out, Bits<8>>,
+    pub l4_len: Signal<Out, Bits<16>>,
+    sum: OnesWordSum,
+    armed: DFF<Bit>,
+    l4_len_r: DFF<Bits<16>>,
+    /// Header byte 0..19; then the body.
+    index: DFF<Bits<5>>,
+    in_body: DFF<Bit>,
+    addend: Signal<Local, Bits<16>>,
+    data_offset: Signal<Local, Bits<4>>,
+    take: Signal<Local, Bit>,
+    index_next: Signal<Local, Bits<5>>,
+    header_word: Signal<Local, Bits<4>>,
+    empty: Signal<Local, Bit>,
+    ipv4: Constant<Bits<16>>,
+}
+
+impl Default for TcpTx {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            our_ip: Default::default(),
+            sum_step: Default::default(),
+            sum_index: Default::default(),
+            sum_word: Default::default(),
+            checksum: Default::default(),
+            req_valid: Default::default(),
+            req_dst_mac_hi: Default::default(),
+            req_dst_mac_mid: Default::default(),
+            req_dst_mac_lo: Default::default(),
+            req_dst_ip: Default::default(),
+            req_length: Default::default(),
+            req_options_len: Default::default(),
+            req_flags: Default::default(),
+            word_index: Default::default(),
+            word: Default::default(),
+            body_data: Default::default(),
+            body_last: Default::default(),
+            body_ready: Default::default(),
+            release: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            last: Default::default(),
+            ready: Default::default(),
+            dst_mac_hi: Default::default(),
+            dst_mac_mid: Default::default(),
+            dst_mac_lo: Default::default(),
+            ethertype: Default::default(),
+            wrap_ip: Default::default(),
+            dst_ip: Default::default(),
+            protocol: Default::default(),
+            l4_len: Default::default(),
+            sum: Default::default(),
+            armed: Default::default(),
+            l4_len_r: Default::default(),
+            index: Default::default(),
+            in_body: Default::default(),
+            addend: Default::default(),
+            data_offset: Default::default(),
+            take: Default::default(),
+            index_next: Default::default(),
+            header_word: Default::default(),
+            empty: Default::default(),
+            ipv4: Constant::new(0x0800.into()),
+        }
+    }
+}
+
+impl Logic for TcpTx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, armed, l4_len_r, index, in_body);
+        // Checksum: the stage's words, with the pseudo-header in the slots it does not sum.
+        self.sum.clock.next = self.clock.val();
+        self.sum.add.next = self.sum_step.val();
+        self.sum.clear.next = self.sum_index.val() == 0;
+        self.sum.word.next = self.sum_word.val();
+        self.addend.next = self.sum_word.val();
+        match self.sum_index.val().index() {
+            0 => self.addend.next = self.our_ip.val().get_bits::<16>(16),
+            1 => self.addend.next = self.our_ip.val().get_bits::<16>(0),
+            2 => self.addend.next = 6.into(),
+            6 => self.addend.next = 20.into(), // TCP length = 20 + word 5
+            7 => {
+                // Data offset and flags, from {is_udp, options_len, flags}.
+                self.addend.next = ((bit_cast::<16, 4>(self.sum_word.val().get_bits::<4>(11)) + 5)
+                    << 12)
+                    | bit_cast::<16, 9>(self.sum_word.val().get_bits::<9>(0));
+            }
+            16 => self.addend.next = 0.into(),
+            17 => self.addend.next = 0.into(),
+            _ => {}
+        }
+        self.sum.word.next = self.addend.val();
+        self.checksum.next = !self.sum.sum.val();
+        // Sending.
+        self.armed.d.next = self.req_valid.val() & !self.release.val();
+        self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 20;
+        self.valid.next = self.req_valid.val() & self.armed.q.val();
+        self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
+        self.empty.next = self.req_length.val() == 0;
+        self.data_offset.next = bit_cast::<4, 4>(self.req_options_len.val().get_bits::<4>(2)) + 5;
+        self.release.next = false;
+        self.body_ready.next = false;
+        self.index_next.next = self.index.q.val();
+        if self.in_body.q.val() {
+            self.data.next = self.body_data.val();
+            self.last.next = self.body_last.val();
+            self.body_ready.next = self.take.val();
+            if self.take.val() & self.body_last.val() {
+                self.release.next = true;
+            }
+        } else {
+            // Header word index/2 from the descriptor (one clock ahead), or made here.
+            self.data.next = self.word.val().get_bits::<8>(8);
+            if self.index.q.val().get_bit(0) {
+                self.data.next = self.word.val().get_bits::<8>(0);
+            }
+            if self.index.q.val() == 12 {
+                self.data.next = (bit_cast::<8, 4>(self.data_offset.val()) << 4)
+                    | bit_cast::<8, 1>(self.req_flags.val().get_bit(8).into());
+            }
+            if self.index.q.val() == 13 {
+                self.data.next = self.req_flags.val().get_bits::<8>(0);
+            }
+            if self.index.q.val() >= 18 {
+                self.data.next = 0.into(); // urgent pointer
+            }
+            self.last.next = (self.index.q.val() == 19) & self.empty.val();
+            if self.take.val() {
+                self.index_next.next = self.index.q.val() + 1;
+                if self.index.q.val() == 19 {
+                    self.in_body.d.next = true;
+                    if self.empty.val() {
+                        self.release.next = true;
+                    }
+                }
+            }
+        }
+        self.index.d.next = self.index_next.val();
+        if self.release.val() {
+            self.index.d.next = 0.into();
+            self.in_body.d.next = false;
+        }
+        // Descriptor words 8-13 are ports, seq, ack; 14 the window, 15 the checksum.
+        self.header_word.next = bit_cast::<4, 4>(self.index_next.val().get_bits::<4>(1)) + 8;
+        if self.index_next.val().get_bits::<4>(1) == 7 {
+            self.header_word.next = 14.into();
+        }
+        if self.index_next.val().get_bits::<4>(1) == 8 {
+            self.header_word.next = 15.into();
+        }
+        self.word_index.next = self.header_word.val();
+        if self.release.val() {
+            self.word_index.next = 8.into();
+        }
+        self.dst_mac_hi.next = self.req_dst_mac_hi.val();
+        self.dst_mac_mid.next = self.req_dst_mac_mid.val();
+        self.dst_mac_lo.next = self.req_dst_mac_lo.val();
+        self.ethertype.next = self.ipv4.val();
+        self.wrap_ip.next = true;
+        self.dst_ip.next = self.req_dst_ip.val();
+        self.protocol.next = 6.into();
+        self.l4_len.next = self.l4_len_r.q.val();
+    }
+}

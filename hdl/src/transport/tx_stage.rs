@@ -1,0 +1,469 @@
+//! The transmit stage: the host's TxTcp/TxUdp requests held in block RAM until they go
+//! on the wire, so that one request can arrive (slowly, over the UART) while the
+//! previous one is being sent.
+//!
+//! Write side. The options+payload bytes (`tx_write`/`tx_data`) go into one of two
+//! 2 KiB buffers (ping-pong) and their ones'-complement sum is kept as they arrive
+//! (byte k of the segment is the high lane when k is even: the TCP header is 20 bytes
+//! and options a multiple of 4, so options+payload start on an even offset, as the UDP
+//! payload does). At `tx_finish` with `tx_keep` the request's header fields are latched
+//! into a shift register and written, one 16-bit word per clock, into the buffer's
+//! 16-word descriptor; a request not kept rolls its bytes back. While the words go by
+//! they are offered on the `sum_*` bus to [`TcpTx`](super::tcp_tx::TcpTx) and
+//! [`UdpTx`](super::udp_tx::UdpTx), which add the pseudo-header and header to the
+//! payload sum; their checksum is written as the descriptor's last word, 19 clocks
+//! after `tx_finish`. `tx_busy` is high while both buffers are taken (and during those
+//! 19 clocks, which no request over the UART can notice).
+//!
+//! Descriptor words: 0-2 dst MAC, 3-4 dst IP, 5 length of options+payload, 6 tag,
+//! 7 {is_udp, options_len (6), flags (9)}, 8 src port, 9 dst port, 10-11 seq,
+//! 12-13 ack, 14 window, 15 the L4 checksum. On the `sum_*` bus, index 15 carries the
+//! payload sum instead, and indices 16 and 17 a zero word (the carry folds).
+//!
+//! Read side. The oldest staged request becomes the current one: its descriptor's
+//! words 0-7 are loaded into the `req_*` registers (9 clocks), then `req_valid` rises.
+//! The sender reads the other words through `word_index`/`word` (one clock of latency;
+//! `word` already holds word `word_index` of the previous clock) and the bytes as a
+//! first-word-fall-through stream (`body_data`, `body_last`, taken by `body_ready`;
+//! a byte every clock). `release` hands the buffer back and loads the next request.
+//!
+//! Cost: the two buffers are 4 KiB, 8 of the iCE40's 4 Kbit block RAMs; the
+//! descriptors 32 words of 16 bits, one more.
+
+use crate::internet::checksum::OnesSum;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct TxStage {
+    pub clock: Signal<In, Clock>,
+    pub tx_write: Signal<In, Bit>,
+    pub tx_data: Signal<In, Bits<8>>,
+    pub tx_finish: Signal<In, Bit>,
+    pub tx_keep: Signal<In, Bit>,
+    pub tx_is_udp: Signal<In, Bit>,
+    pub tx_tag: Signal<In, Bits<16>>,
+    pub tx_dst_mac_hi: Signal<In, Bits<16>>,
+    pub tx_dst_mac_mid: Signal<In, Bits<16>>,
+    pub tx_dst_mac_lo: Signal<In, Bits<16>>,
+    pub tx_dst_ip: Signal<In, Bits<32>>,
+    pub tx_src_port: Signal<In, Bits<16>>,
+    pub tx_dst_port: Signal<In, Bits<16>>,
+    pub tx_seq: Signal<In, Bits<32>>,
+    pub tx_ack: Signal<In, Bits<32>>,
+    pub tx_flags: Signal<In, Bits<9>>,
+    pub tx_window: Signal<In, Bits<16>>,
+    pub tx_options_len: Signal<In, Bits<6>>,
+    pub tx_busy: Signal<Out, Bit>,
+    /// The descriptor words as they are written, for the checksum units.
+    pub sum_step: Signal<Out, Bit>,
+    pub sum_index: Signal<Out, Bits<5>>,
+    pub sum_word: Signal<Out, Bits<16>>,
+    pub tcp_checksum: Signal<In, Bits<16>>,
+    pub udp_checksum: Signal<In, Bits<16>>,
+    /// The current request (fields hold until `release`).
+    pub req_valid: Signal<Out, Bit>,
+    pub req_is_udp: Signal<Out, Bit>,
+    pub req_tag: Signal<Out, Bits<16>>,
+    pub req_dst_mac_hi: Signal<Out, Bits<16>>,
+    pub req_dst_mac_mid: Signal<Out, Bits<16>>,
+    pub req_dst_mac_lo: Signal<Out, Bits<16>>,
+    pub req_dst_ip: Signal<Out, Bits<32>>,
+    /// Bytes of options+payload.
+    pub req_length: Signal<Out, Bits<11>>,
+    pub req_options_len: Signal<Out, Bits<6>>,
+    pub req_flags: Signal<Out, Bits<9>>,
+    pub word_index: Signal<In, Bits<4>>,
+    pub word: Signal<Out, Bits<16>>,
+    pub body_data: Signal<Out, Bits<8>>,
+    pub body_last: Signal<Out, Bit>,
+    pub body_ready: Signal<In, Bit>,
+    pub release: Signal<In, Bit>,
+    payload: RAM<Bits<8>, 12>,
+    desc: RAM<Bits<16>, 5>,
+    payload_sum: OnesSum,
+    wr_buf: DFF<Bit>,
+    wr_count: DFF<Bits<11>>,
+    overflow: DFF<Bit>,
+    /// Buffers committed and not yet released (0, 1 or 2).
+    held: DFF<Bits<2>>,
+    serializing: DFF<Bit>,
+    ser_index: DFF<Bits<5>>,
+    ser_buf: DFF<Bit>,
+    ser_udp: DFF<Bit>,
+    /// No bytes: the payload sum is zero (the sum unit still holds the previous one).
+    ser_empty: DFF<Bit>,
+    // The latched request, shifted out a word per clock (s0 first).
+    s0: DFF<Bits<16>>,
+    s1: DFF<Bits<16>>,
+    s2: DFF<Bits<16>>,
+    s3: DFF<Bits<16>>,
+    s4: DFF<Bits<16>>,
+    s5: DFF<Bits<16>>,
+    s6: DFF<Bits<16>>,
+    s7: DFF<Bits<16>>,
+    s8: DFF<Bits<16>>,
+    s9: DFF<Bits<16>>,
+    s10: DFF<Bits<16>>,
+    s11: DFF<Bits<16>>,
+    s12: DFF<Bits<16>>,
+    s13: DFF<Bits<16>>,
+    s14: DFF<Bits<16>>,
+    rd_buf: DFF<Bit>,
+    loading: DFF<Bit>,
+    load_index: DFF<Bits<4>>,
+    current: DFF<Bit>,
+    rd_ptr: DFF<Bits<11>>,
+    last_at: DFF<Bits<11>>,
+    udp_r: DFF<Bit>,
+    tag_r: DFF<Bits<16>>,
+    mac_hi_r: DFF<Bits<16>>,
+    mac_mid_r: DFF<Bits<16>>,
+    mac_lo_r: DFF<Bits<16>>,
+    ip_hi_r: DFF<Bits<16>>,
+    ip_lo_r: DFF<Bits<16>>,
+    length_r: DFF<Bits<11>>,
+    options_len_r: DFF<Bits<6>>,
+    flags_r: DFF<Bits<9>>,
+    commit: Signal<Local, Bit>,
+    available: Signal<Local, Bit>,
+    take: Signal<Local, Bit>,
+    rd_next: Signal<Local, Bits<11>>,
+    ser_slot: Signal<Local, Bits<4>>,
+}
+
+impl Default for TxStage {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            tx_write: Default::default(),
+            tx_data: Default::default(),
+            tx_finish: Default::default(),
+            tx_keep: Default::default(),
+            tx_is_udp: Default::default(),
+            tx_tag: Default::default(),
+            tx_dst_mac_hi: Default::default(),
+            tx_dst_mac_mid: Default::default(),
+            tx_dst_mac_lo: Default::default(),
+            tx_dst_ip: Default::default(),
+            tx_src_port: Default::default(),
+            tx_dst_port: Default::default(),
+            tx_seq: Default::default(),
+            tx_ack: Default::default(),
+            tx_flags: Default::default(),
+            tx_window: Default::default(),
+            tx_options_len: Default::default(),
+            tx_busy: Default::default(),
+            sum_step: Default::default(),
+            sum_index: Default::default(),
+            sum_word: Default::default(),
+            tcp_checksum: Default::default(),
+            udp_checksum: Default::default(),
+            req_valid: Default::default(),
+            req_is_udp: Default::default(),
+            req_tag: Default::default(),
+            req_dst_mac_hi: Default::default(),
+            req_dst_mac_mid: Default::default(),
+            req_dst_mac_lo: Default::default(),
+            req_dst_ip: Default::default(),
+            req_length: Default::default(),
+            req_options_len: Default::default(),
+            req_flags: Default::default(),
+            word_index: Default::default(),
+            word: Default::default(),
+            body_data: Default::default(),
+            body_last: Default::default(),
+            body_ready: Default::default(),
+            release: Default::default(),
+            // Zeroed, so the Verilog and Rust models read the same before the first write.
+            payload: RAM::new(
+                (0..1u64 << 12)
+                    .map(|i| (Bits::<12>::from(i), Bits::<8>::default()))
+                    .collect(),
+            ),
+            desc: RAM::new(
+                (0..1u64 << 5)
+                    .map(|i| (Bits::<5>::from(i), Bits::<16>::default()))
+                    .collect(),
+            ),
+            payload_sum: Default::default(),
+            wr_buf: Default::default(),
+            wr_count: Default::default(),
+            overflow: Default::default(),
+            held: Default::default(),
+            serializing: Default::default(),
+            ser_index: Default::default(),
+            ser_buf: Default::default(),
+            ser_udp: Default::default(),
+            ser_empty: Default::default(),
+            s0: Default::default(),
+            s1: Default::default(),
+            s2: Default::default(),
+            s3: Default::default(),
+            s4: Default::default(),
+            s5: Default::default(),
+            s6: Default::default(),
+            s7: Default::default(),
+            s8: Default::default(),
+            s9: Default::default(),
+            s10: Default::default(),
+            s11: Default::default(),
+            s12: Default::default(),
+            s13: Default::default(),
+            s14: Default::default(),
+            rd_buf: Default::default(),
+            loading: Default::default(),
+            load_index: Default::default(),
+            current: Default::default(),
+            rd_ptr: Default::default(),
+            last_at: Default::default(),
+            udp_r: Default::default(),
+            tag_r: Default::default(),
+            mac_hi_r: Default::default(),
+            mac_mid_r: Default::default(),
+            mac_lo_r: Default::default(),
+            ip_hi_r: Default::default(),
+            ip_lo_r: Default::default(),
+            length_r: Default::default(),
+            options_len_r: Default::default(),
+            flags_r: Default::default(),
+            commit: Default::default(),
+            available: Default::default(),
+            take: Default::default(),
+            rd_next: Default::default(),
+            ser_slot: Default::default(),
+        }
+    }
+}
+
+impl Logic for TxStage {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            wr_buf,
+            wr_count,
+            overflow,
+            held,
+            serializing,
+            ser_index,
+            ser_buf,
+            ser_udp,
+            ser_empty,
+            s0,
+            s1,
+            s2,
+            s3,
+            s4,
+            s5,
+            s6,
+            s7,
+            s8,
+            s9,
+            s10,
+            s11,
+            s12,
+            s13,
+            s14,
+            rd_buf,
+            loading,
+            load_index,
+            current,
+            rd_ptr,
+            last_at,
+            udp_r,
+            tag_r,
+            mac_hi_r,
+            mac_mid_r,
+            mac_lo_r,
+            ip_hi_r,
+            ip_lo_r,
+            length_r,
+            options_len_r,
+            flags_r
+        );
+        self.payload.read_clock.next = self.clock.val();
+        self.payload.write_clock.next = self.clock.val();
+        self.desc.read_clock.next = self.clock.val();
+        self.desc.write_clock.next = self.clock.val();
+        self.payload_sum.clock.next = self.clock.val();
+        self.tx_busy.next = (self.held.q.val() == 2) | self.serializing.q.val();
+        // Staging the bytes, and their sum.
+        self.payload.write_address.next = (bit_cast::<12, 1>(self.wr_buf.q.val().into()) << 11)
+            | bit_cast::<12, 11>(self.wr_count.q.val());
+        self.payload.write_data.next = self.tx_data.val();
+        self.payload.write_enable.next = false;
+        self.payload_sum.data.next = self.tx_data.val();
+        self.payload_sum.high.next = !self.wr_count.q.val().get_bit(0);
+        // Cleared by a request's first byte (not while idle: the sum of the request
+        // being written to the descriptor must hold).
+        self.payload_sum.clear.next = self.tx_write.val() & (self.wr_count.q.val() == 0);
+        self.payload_sum.init.next = 0.into();
+        self.payload_sum.enable.next = false;
+        if self.tx_write.val() {
+            if self.wr_count.q.val() == 0x7FF {
+                self.overflow.d.next = true;
+            } else {
+                self.payload.write_enable.next = true;
+                self.payload_sum.enable.next = true;
+                self.wr_count.d.next = self.wr_count.q.val() + 1;
+            }
+        }
+        self.commit.next = self.tx_finish.val()
+            & self.tx_keep.val()
+            & !self.overflow.q.val()
+            & (self.held.q.val() != 2)
+            & !self.serializing.q.val();
+        if self.tx_finish.val() {
+            self.wr_count.d.next = 0.into();
+            self.overflow.d.next = false;
+        }
+        // The header fields: latched at the commit, then written word by word.
+        if self.commit.val() {
+            self.s0.d.next = self.tx_dst_mac_hi.val();
+            self.s1.d.next = self.tx_dst_mac_mid.val();
+            self.s2.d.next = self.tx_dst_mac_lo.val();
+            self.s3.d.next = self.tx_dst_ip.val().get_bits::<16>(16);
+            self.s4.d.next = self.tx_dst_ip.val().get_bits::<16>(0);
+            self.s5.d.next = bit_cast::<16, 11>(self.wr_count.q.val());
+            self.s6.d.next = self.tx_tag.val();
+            self.s7.d.next = (bit_cast::<16, 1>(self.tx_is_udp.val().into()) << 15)
+                | (bit_cast::<16, 6>(self.tx_options_len.val()) << 9)
+                | bit_cast::<16, 9>(self.tx_flags.val());
+            self.s8.d.next = self.tx_src_port.val();
+            self.s9.d.next = self.tx_dst_port.val();
+            self.s10.d.next = self.tx_seq.val().get_bits::<16>(16);
+            self.s11.d.next = self.tx_seq.val().get_bits::<16>(0);
+            self.s12.d.next = self.tx_ack.val().get_bits::<16>(16);
+            self.s13.d.next = self.tx_ack.val().get_bits::<16>(0);
+            self.s14.d.next = self.tx_window.val();
+            self.serializing.d.next = true;
+            self.ser_index.d.next = 0.into();
+            self.ser_buf.d.next = self.wr_buf.q.val();
+            self.ser_udp.d.next = self.tx_is_udp.val();
+            self.ser_empty.d.next = self.wr_count.q.val() == 0;
+            self.wr_buf.d.next = !self.wr_buf.q.val();
+        } else if self.serializing.q.val() {
+            self.s0.d.next = self.s1.q.val();
+            self.s1.d.next = self.s2.q.val();
+            self.s2.d.next = self.s3.q.val();
+            self.s3.d.next = self.s4.q.val();
+            self.s4.d.next = self.s5.q.val();
+            self.s5.d.next = self.s6.q.val();
+            self.s6.d.next = self.s7.q.val();
+            self.s7.d.next = self.s8.q.val();
+            self.s8.d.next = self.s9.q.val();
+            self.s9.d.next = self.s10.q.val();
+            self.s10.d.next = self.s11.q.val();
+            self.s11.d.next = self.s12.q.val();
+            self.s12.d.next = self.s13.q.val();
+            self.s13.d.next = self.s14.q.val();
+            self.s14.d.next = 0.into();
+            self.ser_index.d.next = self.ser_index.q.val() + 1;
+            if self.ser_index.q.val() == 18 {
+                self.serializing.d.next = false;
+            }
+        }
+        self.sum_step.next = self.serializing.q.val() & (self.ser_index.q.val() < 18);
+        self.sum_index.next = self.ser_index.q.val();
+        self.sum_word.next = self.s0.q.val();
+        if self.ser_index.q.val() == 15 {
+            self.sum_word.next = self.payload_sum.sum.val();
+            if self.ser_empty.q.val() {
+                self.sum_word.next = 0.into();
+            }
+        }
+        self.ser_slot.next = self.ser_index.q.val().get_bits::<4>(0);
+        self.desc.write_data.next = self.s0.q.val();
+        if self.ser_index.q.val() == 18 {
+            self.ser_slot.next = 15.into();
+            self.desc.write_data.next = self.tcp_checksum.val();
+            if self.ser_udp.q.val() {
+                self.desc.write_data.next = self.udp_checksum.val();
+            }
+        }
+        self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4)
+            | bit_cast::<5, 4>(self.ser_slot.val());
+        self.desc.write_enable.next = self.serializing.q.val()
+            & ((self.ser_index.q.val() < 15) | (self.ser_index.q.val() == 18));
+        // Read side: the oldest fully written request becomes current.
+        self.available.next =
+            (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());
+        if !self.current.q.val() & !self.loading.q.val() & self.available.val() {
+            self.loading.d.next = true;
+            self.load_index.d.next = 0.into();
+        }
+        self.desc.read_address.next = (bit_cast::<5, 1>(self.rd_buf.q.val().into()) << 4)
+            | bit_cast::<5, 4>(self.word_index.val());
+        if self.loading.q.val() {
+            self.load_index.d.next = self.load_index.q.val() + 1;
+            if self.load_index.q.val() != 8 {
+                self.desc.read_address.next = (bit_cast::<5, 1>(self.rd_buf.q.val().into()) << 4)
+                    | bit_cast::<5, 4>(self.load_index.q.val());
+            }
+            if self.load_index.q.val() == 1 {
+                self.mac_hi_r.d.next = self.desc.read_data.val();
+            }
+            if self.load_index.q.val() == 2 {
+                self.mac_mid_r.d.next = self.desc.read_data.val();
+            }
+            if self.load_index.q.val() == 3 {
+                self.mac_lo_r.d.next = self.desc.read_data.val();
+            }
+            if self.load_index.q.val() == 4 {
+                self.ip_hi_r.d.next = self.desc.read_data.val();
+            }
+            if self.load_index.q.val() == 5 {
+                self.ip_lo_r.d.next = self.desc.read_data.val();
+            }
+            if self.load_index.q.val() == 6 {
+                self.length_r.d.next = self.desc.read_data.val().get_bits::<11>(0);
+                self.last_at.d.next = self.desc.read_data.val().get_bits::<11>(0) - 1;
+            }
+            if self.load_index.q.val() == 7 {
+                self.tag_r.d.next = self.desc.read_data.val();
+            }
+            if self.load_index.q.val() == 8 {
+                self.udp_r.d.next = self.desc.read_data.val().get_bit(15);
+                self.options_len_r.d.next = self.desc.read_data.val().get_bits::<6>(9);
+                self.flags_r.d.next = self.desc.read_data.val().get_bits::<9>(0);
+                self.loading.d.next = false;
+                self.current.d.next = true;
+            }
+        }
+        self.word.next = self.desc.read_data.val();
+        // The bytes, first word fall through.
+        self.take.next = self.current.q.val() & self.body_ready.val();
+        self.rd_next.next = self.rd_ptr.q.val();
+        if self.take.val() {
+            self.rd_next.next = self.rd_ptr.q.val() + 1;
+        }
+        self.rd_ptr.d.next = self.rd_next.val();
+        self.payload.read_address.next = (bit_cast::<12, 1>(self.rd_buf.q.val().into()) << 11)
+            | bit_cast::<12, 11>(self.rd_next.val());
+        self.body_data.next = self.payload.read_data.val();
+        self.body_last.next = self.rd_ptr.q.val() == self.last_at.q.val();
+        // Buffers in use: one more at a commit, one fewer at a release.
+        if self.release.val() & self.current.q.val() {
+            self.current.d.next = false;
+            self.rd_ptr.d.next = 0.into();
+            self.rd_buf.d.next = !self.rd_buf.q.val();
+            if !self.commit.val() {
+                self.held.d.next = self.held.q.val() - 1;
+            }
+        } else if self.commit.val() {
+            self.held.d.next = self.held.q.val() + 1;
+        }
+        self.req_valid.next = self.current.q.val();
+        self.req_is_udp.next = self.udp_r.q.val();
+        self.req_tag.next = self.tag_r.q.val();
+        self.req_dst_mac_hi.next = self.mac_hi_r.q.val();
+        self.req_dst_mac_mid.next = self.mac_mid_r.q.val();
+        self.req_dst_mac_lo.next = self.mac_lo_r.q.val();
+        self.req_dst_ip.next = (bit_cast::<32, 16>(self.ip_hi_r.q.val()) << 16)
+            | bit_cast::<32, 16>(self.ip_lo_r.q.val());
+        self.req_length.next = self.length_r.q.val();
+        self.req_options_len.next = self.options_len_r.q.val();
+        self.req_flags.next = self.flags_r.q.val();
+    }
+}

@@ -1,0 +1,202 @@
+//! UDP transmit (RFC 768): wraps a staged request's payload in a UDP header and offers
+//! the datagram as a frame source (ethertype 0x0800, wrapped in IPv4, protocol 17).
+//!
+//! Checksum: as in [`TcpTx`](super::tcp_tx::TcpTx), added one word per clock while the
+//! stage writes the descriptor: the pseudo-header (our IP, destination IP, 17, UDP
+//! length), the header (ports, length) and the payload sum. A computed zero is sent as
+//! 0xFFFF (zero means "no checksum").
+//!
+//! Sending: `valid` a clock after `req_valid`; 8 header bytes (ports from descriptor
+//! words 8-9, length, checksum from word 15), then the payload; `release` as the last
+//! byte is taken.
+
+use crate::internet::word_sum::OnesWordSum;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct UdpTx {
+    pub clock: Signal<In, Clock>,
+    pub our_ip: Signal<In, Bits<32>>,
+    pub sum_step: Signal<In, Bit>,
+    pub sum_index: Signal<In, Bits<5>>,
+    pub sum_word: Signal<In, Bits<16>>,
+    pub checksum: Signal<Out, Bits<16>>,
+    pub req_valid: Signal<In, Bit>,
+    pub req_dst_mac_hi: Signal<In, Bits<16>>,
+    pub req_dst_mac_mid: Signal<In, Bits<16>>,
+    pub req_dst_mac_lo: Signal<In, Bits<16>>,
+    pub req_dst_ip: Signal<In, Bits<32>>,
+    pub req_length: Signal<In, Bits<11>>,
+    pub word_index: Signal<Out, Bits<4>>,
+    pub word: Signal<In, Bits<16>>,
+    pub body_data: Signal<In, Bits<8>>,
+    pub body_last: Signal<In, Bit>,
+    pub body_ready: Signal<Out, Bit>,
+    pub release: Signal<Out, Bit>,
+    pub data: Signal<Out, Bits<8>>,
+    pub valid: Signal<Out, Bit>,
+    pub last: Signal<Out, Bit>,
+    pub ready: Signal<In, Bit>,
+    pub dst_mac_hi: Signal<Out, Bits<16>>,
+    pub dst_mac_mid: Signal<Out, Bits<16>>,
+    pub dst_mac_lo: Signal<Out, Bits<16>>,
+    pub ethertype: Signal<Out, Bits<16>>,
+    pub wrap_ip: Signal<Out, Bit>,
+    pub dst_ip: Signal<Out, Bits<32>>,
+    pub protocol: Signal<Out, Bits<8>>,
+    pub l4_len: Signal<Out, Bits<16>>,
+    sum: OnesWordSum,
+    /// The payload length (descriptor word 5), summed a second time as the header's.
+    length_word: DFF<Bits<16>>,
+    armed: DFF<Bit>,
+    l4_len_r: DFF<Bits<16>>,
+    /// Header byte 0..7; then the body.
+    index: DFF<Bits<3>>,
+    in_body: DFF<Bit>,
+    addend: Signal<Local, Bits<16>>,
+    take: Signal<Local, Bit>,
+    index_next: Signal<Local, Bits<3>>,
+    empty: Signal<Local, Bit>,
+    ipv4: Constant<Bits<16>>,
+}
+
+impl Default for UdpTx {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            our_ip: Default::default(),
+            sum_step: Default::default(),
+            sum_index: Default::default(),
+            sum_word: Default::default(),
+            checksum: Default::default(),
+            req_valid: Default::default(),
+            req_dst_mac_hi: Default::default(),
+            req_dst_mac_mid: Default::default(),
+            req_dst_mac_lo: Default::default(),
+            req_dst_ip: Default::default(),
+            req_length: Default::default(),
+            word_index: Default::default(),
+            word: Default::default(),
+            body_data: Default::default(),
+            body_last: Default::default(),
+            body_ready: Default::default(),
+            release: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            last: Default::default(),
+            ready: Default::default(),
+            dst_mac_hi: Default::default(),
+            dst_mac_mid: Default::default(),
+            dst_mac_lo: Default::default(),
+            ethertype: Default::default(),
+            wrap_ip: Default::default(),
+            dst_ip: Default::default(),
+            protocol: Default::default(),
+            l4_len: Default::default(),
+            sum: Default::default(),
+            length_word: Default::default(),
+            armed: Default::default(),
+            l4_len_r: Default::default(),
+            index: Default::default(),
+            in_body: Default::default(),
+            addend: Default::default(),
+            take: Default::default(),
+            index_next: Default::default(),
+            empty: Default::default(),
+            ipv4: Constant::new(0x0800.into()),
+        }
+    }
+}
+
+impl Logic for UdpTx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, length_word, armed, l4_len_r, index, in_body);
+        // Checksum: ports and payload sum from the stage; pseudo-header and length here.
+        self.sum.clock.next = self.clock.val();
+        self.sum.add.next = self.sum_step.val();
+        self.sum.clear.next = self.sum_index.val() == 0;
+        self.addend.next = 0.into();
+        match self.sum_index.val().index() {
+            0 => self.addend.next = self.our_ip.val().get_bits::<16>(16),
+            1 => self.addend.next = self.our_ip.val().get_bits::<16>(0),
+            2 => self.addend.next = 17.into(),
+            3 => self.addend.next = self.sum_word.val(),
+            4 => self.addend.next = self.sum_word.val(),
+            5 => self.addend.next = self.sum_word.val(),
+            6 => self.addend.next = 16.into(), // twice the 8-byte header
+            7 => self.addend.next = self.length_word.q.val(),
+            8 => self.addend.next = self.sum_word.val(),
+            9 => self.addend.next = self.sum_word.val(),
+            15 => self.addend.next = self.sum_word.val(),
+            _ => {}
+        }
+        if self.sum_index.val() == 5 {
+            self.length_word.d.next = self.sum_word.val();
+        }
+        self.sum.word.next = self.addend.val();
+        self.checksum.next = !self.sum.sum.val();
+        if self.sum.sum.val() == 0xFFFF {
+            self.checksum.next = 0xFFFF.into();
+        }
+        // Sending.
+        self.armed.d.next = self.req_valid.val() & !self.release.val();
+        self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 8;
+        self.valid.next = self.req_valid.val() & self.armed.q.val();
+        self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
+        self.empty.next = self.req_length.val() == 0;
+        self.release.next = false;
+        self.body_ready.next = false;
+        self.index_next.next = self.index.q.val();
+        if self.in_body.q.val() {
+            self.data.next = self.body_data.val();
+            self.last.next = self.body_last.val();
+            self.body_ready.next = self.take.val();
+            if self.take.val() & self.body_last.val() {
+                self.release.next = true;
+            }
+        } else {
+            self.data.next = self.word.val().get_bits::<8>(8);
+            if self.index.q.val().get_bit(0) {
+                self.data.next = self.word.val().get_bits::<8>(0);
+            }
+            if self.index.q.val() == 4 {
+                self.data.next = self.l4_len_r.q.val().get_bits::<8>(8);
+            }
+            if self.index.q.val() == 5 {
+                self.data.next = self.l4_len_r.q.val().get_bits::<8>(0);
+            }
+            self.last.next = (self.index.q.val() == 7) & self.empty.val();
+            if self.take.val() {
+                self.index_next.next = self.index.q.val() + 1;
+                if self.index.q.val() == 7 {
+                    self.in_body.d.next = true;
+                    if self.empty.val() {
+                        self.release.next = true;
+                    }
+                }
+            }
+        }
+        self.index.d.next = self.index_next.val();
+        if self.release.val() {
+            self.index.d.next = 0.into();
+            self.in_body.d.next = false;
+        }
+        // Descriptor word 8 + header word (ports), 15 for the checksum (header word 3).
+        self.word_index.next = bit_cast::<4, 2>(self.index_next.val().get_bits::<2>(1)) + 8;
+        if self.index_next.val().get_bits::<2>(1) == 3 {
+            self.word_index.next = 15.into();
+        }
+        if self.release.val() {
+            self.word_index.next = 8.into();
+        }
+        self.dst_mac_hi.next = self.req_dst_mac_hi.val();
+        self.dst_mac_mid.next = self.req_dst_mac_mid.val();
+        self.dst_mac_lo.next = self.req_dst_mac_lo.val();
+        self.ethertype.next = self.ipv4.val();
+        self.wrap_ip.next = true;
+        self.dst_ip.next = self.req_dst_ip.val();
+        self.protocol.next = 17.into();
+        self.l4_len.next = self.l4_len_r.q.val();
+    }
+}
