@@ -13,6 +13,12 @@
 //! that a Verilog model of the pipeline (Verilator, in tcpip-sim) reports frames exactly
 //! as the Rust simulation does: a Verilog module sees only its children's ports. On the
 //! board they drive nothing, and synthesis removes what only they use.
+//!
+//! Some of them are also the taps the transmit side answers from (see the board core
+//! contract): the `arp_*` registers (ARP replies), and for ICMP echo `icmp_data` /
+//! `icmp_valid`, the bytes of the ICMP message as they stream past (before the verdict:
+//! the echo responder stages them and commits on `report_*`), with `eth_src_*`,
+//! `ipv4_src`, `ipv4_dst`, `icmp_type`, `icmp_code` and `eth_tagged`.
 
 use crate::board::rx_counters::RxCounters;
 use crate::board::rx_fifo::RxFifo;
@@ -94,6 +100,10 @@ pub struct RxPipeline {
     pub icmp_type: Signal<Out, Bits<8>>,
     pub icmp_code: Signal<Out, Bits<8>>,
     pub icmp_checksum_ok: Signal<Out, Bit>,
+    /// A byte of the ICMP message (an IPv4 payload byte, protocol 1, parsable
+    /// datagram; not Ethernet padding), one per `icmp_valid`.
+    pub icmp_data: Signal<Out, Bits<8>>,
+    pub icmp_valid: Signal<Out, Bit>,
     pub tcp_done: Signal<Out, Bit>,
     pub tcp_src_port: Signal<Out, Bits<16>>,
     pub tcp_dst_port: Signal<Out, Bits<16>>,
@@ -373,6 +383,11 @@ impl Logic for RxPipeline {
         self.icmp_type.next = self.icmp.icmp_type.val();
         self.icmp_code.next = self.icmp.code.val();
         self.icmp_checksum_ok.next = self.icmp.checksum_ok.val();
+        self.icmp_data.next = self.ipv4.out_data.val();
+        self.icmp_valid.next = self.ipv4.out_valid.val()
+            & self.ipv4.l4.val()
+            & self.ipv4.l4_parse.val()
+            & (self.ipv4.protocol.val() == 1);
         self.tcp_done.next = self.tcp.done.val();
         self.tcp_src_port.next = self.tcp.src_port.val();
         self.tcp_dst_port.next = self.tcp.dst_port.val();

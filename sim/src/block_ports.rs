@@ -239,6 +239,8 @@ cosim_ports!(RxPipeline {
         icmp_type,
         icmp_code,
         icmp_checksum_ok,
+        icmp_data,
+        icmp_valid,
         tcp_done,
         tcp_src_port,
         tcp_dst_port,
@@ -363,5 +365,82 @@ cosim_ports!(LinkTx {
         out_data,
         out_valid,
         out_last
+    ],
+});
+
+use tcpip_hdl::internet::arp_tx::ArpTx;
+use tcpip_hdl::internet::icmp_echo::IcmpEcho;
+cosim_ports!(ArpTx {
+    inputs: [
+        mac_hi,
+        mac_mid,
+        mac_lo,
+        our_ip,
+        arp_request,
+        arp_request_ip,
+        report_valid,
+        report_reason,
+        report_class,
+        eth_tagged,
+        arp_op,
+        arp_sender_mac_hi,
+        arp_sender_mac_mid,
+        arp_sender_mac_lo,
+        arp_sender_ip,
+        arp_target_ip,
+        ready
+    ],
+    outputs: [
+        data,
+        valid,
+        last,
+        dst_mac_hi,
+        dst_mac_mid,
+        dst_mac_lo,
+        ethertype,
+        wrap_ip,
+        dst_ip,
+        protocol,
+        l4_len,
+        arp_learned,
+        arp_learned_ip,
+        arp_learned_mac_hi,
+        arp_learned_mac_mid,
+        arp_learned_mac_lo,
+        reply_dropped,
+        request_dropped
+    ],
+});
+cosim_ports!(IcmpEcho {
+    inputs: [
+        our_ip,
+        icmp_data,
+        icmp_valid,
+        icmp_type,
+        icmp_code,
+        ipv4_src,
+        ipv4_dst,
+        eth_src_hi,
+        eth_src_mid,
+        eth_src_lo,
+        eth_tagged,
+        report_valid,
+        report_reason,
+        report_class,
+        ready
+    ],
+    outputs: [
+        data,
+        valid,
+        last,
+        dst_mac_hi,
+        dst_mac_mid,
+        dst_mac_lo,
+        ethertype,
+        wrap_ip,
+        dst_ip,
+        protocol,
+        l4_len,
+        dropped
     ],
 });

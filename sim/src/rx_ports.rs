@@ -71,6 +71,8 @@ rx_ports! {
         desc_empty,
         counter_value,
         counter_valid,
+        icmp_data,
+        icmp_valid,
     ],
     fields: [
         eth_header_done = eth.header_done,
