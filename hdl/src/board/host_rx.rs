@@ -12,7 +12,7 @@
 //! proven configuration.
 //!
 //! TxTcp / TxUdp stream their options and payload on `tx_write`/`tx_data` as the bytes
-//! arrive (four bytes behind the link, the CRC check's delay); `tx_finish` closes every
+//! arrive (four bytes behind the link: the CRC check holds four); `tx_finish` closes every
 //! frame whose type byte said TxTcp/TxUdp, with `tx_keep` set only when the whole frame
 //! proved good, so the transmitter rolls back anything else. The `tx_*` header fields
 //! are valid in the `tx_finish` clock. When `tx_busy` is high as the type byte arrives
