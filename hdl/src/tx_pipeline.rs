@@ -11,11 +11,14 @@
 //! has left `MacTx`. Frames go out back to back with the 12-byte gap when requests are
 //! staged ahead.
 //!
-//! The echo and ARP sources (the echoarp blocks, fed from the receive taps) are not here
-//! yet: their arbiter inputs are tied off in one marked place in `update`, to be driven
-//! by those blocks' frame source outputs.
+//! The board's own frames share the arbiter with the host's: [`IcmpEcho`] (echo replies)
+//! and [`ArpTx`] (ARP replies and the host's who-has), both fed from the receive
+//! pipeline's taps (`rx_*`): the header registers of the frame being reported, its
+//! verdict, and the ICMP bytes as they stream past.
 
 use crate::board::tx_arbiter::TxArbiter;
+use crate::internet::arp_tx::ArpTx;
+use crate::internet::icmp_echo::IcmpEcho;
 use crate::internet::ipv4_tx::Ipv4Tx;
 use crate::link::mac_tx::MacTx;
 use crate::transport::tcp_tx::TcpTx;
@@ -52,9 +55,43 @@ pub struct TxPipeline {
     pub tx_done_tag: Signal<Out, Bits<16>>,
     pub phy_tx_data: Signal<Out, Bits<8>>,
     pub phy_tx_valid: Signal<Out, Bit>,
+    // ARP and echo: who-has for the host, and what the board learns for it.
+    pub arp_request: Signal<In, Bit>,
+    pub arp_request_ip: Signal<In, Bits<32>>,
+    pub arp_learned: Signal<Out, Bit>,
+    pub arp_learned_ip: Signal<Out, Bits<32>>,
+    pub arp_learned_mac_hi: Signal<Out, Bits<16>>,
+    pub arp_learned_mac_mid: Signal<Out, Bits<16>>,
+    pub arp_learned_mac_lo: Signal<Out, Bits<16>>,
+    /// An ARP or echo frame of the board's own has left (for the counters).
+    pub reply_sent: Signal<Out, Bit>,
+    /// An ARP or echo request went unanswered for lack of a free buffer.
+    pub reply_dropped: Signal<Out, Bit>,
+    // Taps from the receive pipeline: the frame being reported and its header registers.
+    pub rx_report_valid: Signal<In, Bit>,
+    pub rx_report_reason: Signal<In, Bits<5>>,
+    pub rx_report_class: Signal<In, Bits<2>>,
+    pub rx_eth_tagged: Signal<In, Bit>,
+    pub rx_eth_src_hi: Signal<In, Bits<16>>,
+    pub rx_eth_src_mid: Signal<In, Bits<16>>,
+    pub rx_eth_src_lo: Signal<In, Bits<16>>,
+    pub rx_arp_op: Signal<In, Bits<16>>,
+    pub rx_arp_sender_mac_hi: Signal<In, Bits<16>>,
+    pub rx_arp_sender_mac_mid: Signal<In, Bits<16>>,
+    pub rx_arp_sender_mac_lo: Signal<In, Bits<16>>,
+    pub rx_arp_sender_ip: Signal<In, Bits<32>>,
+    pub rx_arp_target_ip: Signal<In, Bits<32>>,
+    pub rx_ipv4_src: Signal<In, Bits<32>>,
+    pub rx_ipv4_dst: Signal<In, Bits<32>>,
+    pub rx_icmp_data: Signal<In, Bits<8>>,
+    pub rx_icmp_valid: Signal<In, Bit>,
+    pub rx_icmp_type: Signal<In, Bits<8>>,
+    pub rx_icmp_code: Signal<In, Bits<8>>,
     pub stage: TxStage,
     pub tcp: TcpTx,
     pub udp: UdpTx,
+    pub echo: IcmpEcho,
+    pub arp: ArpTx,
     pub arbiter: TxArbiter,
     pub ipv4: Ipv4Tx,
     pub mac: MacTx,
@@ -72,6 +109,8 @@ impl Logic for TxPipeline {
         self.tcp.clock.next = self.clock.val();
         self.udp.clock.next = self.clock.val();
         self.arbiter.clock.next = self.clock.val();
+        self.echo.clock.next = self.clock.val();
+        self.arp.clock.next = self.clock.val();
         self.ipv4.clock.next = self.clock.val();
         self.mac.clock.next = self.clock.val();
         // Staging the host's requests.
@@ -157,31 +196,71 @@ impl Logic for TxPipeline {
             self.arbiter.host_protocol.next = self.udp.protocol.val();
             self.arbiter.host_l4_len.next = self.udp.l4_len.val();
         }
-        // ---- Echo and ARP sources (echoarp helper): replace these tie-offs with the
-        // ---- icmp_echo and arp_tx frame source outputs, and feed back echo_ready/arp_ready.
-        self.arbiter.echo_data.next = 0.into();
-        self.arbiter.echo_valid.next = false;
-        self.arbiter.echo_last.next = false;
-        self.arbiter.echo_dst_mac_hi.next = 0.into();
-        self.arbiter.echo_dst_mac_mid.next = 0.into();
-        self.arbiter.echo_dst_mac_lo.next = 0.into();
-        self.arbiter.echo_ethertype.next = 0.into();
-        self.arbiter.echo_wrap_ip.next = false;
-        self.arbiter.echo_dst_ip.next = 0.into();
-        self.arbiter.echo_protocol.next = 0.into();
-        self.arbiter.echo_l4_len.next = 0.into();
-        self.arbiter.arp_data.next = 0.into();
-        self.arbiter.arp_valid.next = false;
-        self.arbiter.arp_last.next = false;
-        self.arbiter.arp_dst_mac_hi.next = 0.into();
-        self.arbiter.arp_dst_mac_mid.next = 0.into();
-        self.arbiter.arp_dst_mac_lo.next = 0.into();
-        self.arbiter.arp_ethertype.next = 0.into();
-        self.arbiter.arp_wrap_ip.next = false;
-        self.arbiter.arp_dst_ip.next = 0.into();
-        self.arbiter.arp_protocol.next = 0.into();
-        self.arbiter.arp_l4_len.next = 0.into();
-        // ---- end of the echo and ARP tie-offs.
+        // Echo replies: staged from the receive taps, committed at the report.
+        self.echo.our_ip.next = self.our_ip.val();
+        self.echo.icmp_data.next = self.rx_icmp_data.val();
+        self.echo.icmp_valid.next = self.rx_icmp_valid.val();
+        self.echo.icmp_type.next = self.rx_icmp_type.val();
+        self.echo.icmp_code.next = self.rx_icmp_code.val();
+        self.echo.ipv4_src.next = self.rx_ipv4_src.val();
+        self.echo.ipv4_dst.next = self.rx_ipv4_dst.val();
+        self.echo.eth_src_hi.next = self.rx_eth_src_hi.val();
+        self.echo.eth_src_mid.next = self.rx_eth_src_mid.val();
+        self.echo.eth_src_lo.next = self.rx_eth_src_lo.val();
+        self.echo.eth_tagged.next = self.rx_eth_tagged.val();
+        self.echo.report_valid.next = self.rx_report_valid.val();
+        self.echo.report_reason.next = self.rx_report_reason.val();
+        self.echo.report_class.next = self.rx_report_class.val();
+        self.arbiter.echo_data.next = self.echo.data.val();
+        self.arbiter.echo_valid.next = self.echo.valid.val();
+        self.arbiter.echo_last.next = self.echo.last.val();
+        self.arbiter.echo_dst_mac_hi.next = self.echo.dst_mac_hi.val();
+        self.arbiter.echo_dst_mac_mid.next = self.echo.dst_mac_mid.val();
+        self.arbiter.echo_dst_mac_lo.next = self.echo.dst_mac_lo.val();
+        self.arbiter.echo_ethertype.next = self.echo.ethertype.val();
+        self.arbiter.echo_wrap_ip.next = self.echo.wrap_ip.val();
+        self.arbiter.echo_dst_ip.next = self.echo.dst_ip.val();
+        self.arbiter.echo_protocol.next = self.echo.protocol.val();
+        self.arbiter.echo_l4_len.next = self.echo.l4_len.val();
+        self.echo.ready.next = self.arbiter.echo_ready.val();
+        // ARP: replies to who-has for us, who-has for the host, and what we learn.
+        self.arp.mac_hi.next = self.mac_hi.val();
+        self.arp.mac_mid.next = self.mac_mid.val();
+        self.arp.mac_lo.next = self.mac_lo.val();
+        self.arp.our_ip.next = self.our_ip.val();
+        self.arp.arp_request.next = self.arp_request.val();
+        self.arp.arp_request_ip.next = self.arp_request_ip.val();
+        self.arp.report_valid.next = self.rx_report_valid.val();
+        self.arp.report_reason.next = self.rx_report_reason.val();
+        self.arp.report_class.next = self.rx_report_class.val();
+        self.arp.eth_tagged.next = self.rx_eth_tagged.val();
+        self.arp.arp_op.next = self.rx_arp_op.val();
+        self.arp.arp_sender_mac_hi.next = self.rx_arp_sender_mac_hi.val();
+        self.arp.arp_sender_mac_mid.next = self.rx_arp_sender_mac_mid.val();
+        self.arp.arp_sender_mac_lo.next = self.rx_arp_sender_mac_lo.val();
+        self.arp.arp_sender_ip.next = self.rx_arp_sender_ip.val();
+        self.arp.arp_target_ip.next = self.rx_arp_target_ip.val();
+        self.arbiter.arp_data.next = self.arp.data.val();
+        self.arbiter.arp_valid.next = self.arp.valid.val();
+        self.arbiter.arp_last.next = self.arp.last.val();
+        self.arbiter.arp_dst_mac_hi.next = self.arp.dst_mac_hi.val();
+        self.arbiter.arp_dst_mac_mid.next = self.arp.dst_mac_mid.val();
+        self.arbiter.arp_dst_mac_lo.next = self.arp.dst_mac_lo.val();
+        self.arbiter.arp_ethertype.next = self.arp.ethertype.val();
+        self.arbiter.arp_wrap_ip.next = self.arp.wrap_ip.val();
+        self.arbiter.arp_dst_ip.next = self.arp.dst_ip.val();
+        self.arbiter.arp_protocol.next = self.arp.protocol.val();
+        self.arbiter.arp_l4_len.next = self.arp.l4_len.val();
+        self.arp.ready.next = self.arbiter.arp_ready.val();
+        self.arp_learned.next = self.arp.arp_learned.val();
+        self.arp_learned_ip.next = self.arp.arp_learned_ip.val();
+        self.arp_learned_mac_hi.next = self.arp.arp_learned_mac_hi.val();
+        self.arp_learned_mac_mid.next = self.arp.arp_learned_mac_mid.val();
+        self.arp_learned_mac_lo.next = self.arp.arp_learned_mac_lo.val();
+        self.reply_sent.next = (self.echo.valid.val() & self.echo.last.val() & self.arbiter.echo_ready.val())
+            | (self.arp.valid.val() & self.arp.last.val() & self.arbiter.arp_ready.val());
+        self.reply_dropped.next =
+            self.echo.dropped.val() | self.arp.reply_dropped.val() | self.arp.request_dropped.val();
         // Internet layer.
         self.ipv4.our_ip.next = self.our_ip.val();
         self.ipv4.data.next = self.arbiter.out_data.val();

@@ -10,10 +10,10 @@
 //!                    └─ TxTcp / TxUdp, ArpRequest ─► TxPipeline ─┬─ TxDone, ArpReply ─► LinkTx
 //! ```
 //!
-//! Configuration lives in registers that start as [`DEFAULT_MAC`] / [`DEFAULT_IP`] so
-//! the board answers ARP and ping before any host has spoken to it. The registers hold
-//! the configured value XOR the default: an FPGA's registers power up at zero, and the
-//! XOR with a constant costs no logic (it folds into the LUTs that read them).
+//! The configuration is HostRx's: its `config_*` registers hold the last good Config.
+//! Until one arrives the board is [`DEFAULT_MAC`] / [`DEFAULT_IP`], so it answers ARP
+//! and ping before any host has spoken to it (an FPGA's registers power up at zero;
+//! a `configured` bit picks between the two, which folds into the LUTs that read them).
 //!
 //! A Hello goes to the host after power-up and after every Config, so a host that
 //! connects (or reconfigures) learns what the board is.
@@ -61,12 +61,9 @@ pub struct BoardCore {
     pub cobs_out: CobsEncoder,
     pub host_rx: HostRx,
     pub tx: TxPipeline,
-    // Configuration, stored XOR the defaults.
-    mac_hi_x: DFF<Bits<16>>,
-    mac_mid_x: DFF<Bits<16>>,
-    mac_lo_x: DFF<Bits<16>>,
-    ip_x: DFF<Bits<32>>,
-    promiscuous: DFF<Bit>,
+    /// A Config has been applied (HostRx holds it).
+    configured: DFF<Bit>,
+    promiscuous: Signal<Local, Bit>,
     /// Set once the power-up Hello has been asked for.
     started: DFF<Bit>,
     // Board events waiting for the counter RAM (one bump every other clock at most).
@@ -116,10 +113,7 @@ impl Default for BoardCore {
             cobs_out: Default::default(),
             host_rx: Default::default(),
             tx: Default::default(),
-            mac_hi_x: Default::default(),
-            mac_mid_x: Default::default(),
-            mac_lo_x: Default::default(),
-            ip_x: Default::default(),
+            configured: Default::default(),
             promiscuous: Default::default(),
             started: Default::default(),
             event_free: Default::default(),
@@ -149,11 +143,7 @@ impl Logic for BoardCore {
         dff_setup!(
             self,
             clock,
-            mac_hi_x,
-            mac_mid_x,
-            mac_lo_x,
-            ip_x,
-            promiscuous,
+            configured,
             started,
             pend_bad_frame,
             pend_bad_message,
@@ -170,17 +160,21 @@ impl Logic for BoardCore {
         self.host_rx.clock.next = self.clock.val();
         self.tx.clock.next = self.clock.val();
 
-        // Configuration: applied only from a Config frame that passed its CRC.
-        self.mac_hi.next = self.mac_hi_x.q.val() ^ self.default_mac_hi.val();
-        self.mac_mid.next = self.mac_mid_x.q.val() ^ self.default_mac_mid.val();
-        self.mac_lo.next = self.mac_lo_x.q.val() ^ self.default_mac_lo.val();
-        self.our_ip.next = self.ip_x.q.val() ^ self.default_ip.val();
+        // Configuration: HostRx applies a Config only once its frame passed the CRC.
+        self.mac_hi.next = self.default_mac_hi.val();
+        self.mac_mid.next = self.default_mac_mid.val();
+        self.mac_lo.next = self.default_mac_lo.val();
+        self.our_ip.next = self.default_ip.val();
+        self.promiscuous.next = false;
+        if self.configured.q.val() {
+            self.mac_hi.next = self.host_rx.config_mac_hi.val();
+            self.mac_mid.next = self.host_rx.config_mac_mid.val();
+            self.mac_lo.next = self.host_rx.config_mac_lo.val();
+            self.our_ip.next = self.host_rx.config_ip.val();
+            self.promiscuous.next = self.host_rx.config_promiscuous.val();
+        }
         if self.host_rx.config_valid.val() {
-            self.mac_hi_x.d.next = self.host_rx.config_mac_hi.val() ^ self.default_mac_hi.val();
-            self.mac_mid_x.d.next = self.host_rx.config_mac_mid.val() ^ self.default_mac_mid.val();
-            self.mac_lo_x.d.next = self.host_rx.config_mac_lo.val() ^ self.default_mac_lo.val();
-            self.ip_x.d.next = self.host_rx.config_ip.val() ^ self.default_ip.val();
-            self.promiscuous.d.next = self.host_rx.config_promiscuous.val();
+            self.configured.d.next = true;
         }
         self.started.d.next = true;
 
@@ -192,7 +186,7 @@ impl Logic for BoardCore {
         self.rx.mac_mid.next = self.mac_mid.val();
         self.rx.mac_lo.next = self.mac_lo.val();
         self.rx.our_ip.next = self.our_ip.val();
-        self.rx.promiscuous.next = self.promiscuous.q.val();
+        self.rx.promiscuous.next = self.promiscuous.val();
 
         // Board → host: messages, CRC, COBS.
         self.link_tx.mac_hi.next = self.mac_hi.val();
@@ -200,8 +194,8 @@ impl Logic for BoardCore {
         self.link_tx.mac_lo.next = self.mac_lo.val();
         self.link_tx.our_ip.next = self.our_ip.val();
         self.link_tx.build_id.next = self.build_id.val();
-        // The config registers take the new address at this edge; Hello reads them a
-        // clock later at the earliest, so it reports the new configuration.
+        // HostRx's config registers take the new address at this edge; Hello reads them
+        // a clock later at the earliest, so it reports the new configuration.
         self.link_tx.hello.next = !self.started.q.val() | self.host_rx.config_valid.val();
         self.link_tx.desc_data.next = self.rx.desc_data.val();
         self.link_tx.desc_empty.next = self.rx.desc_empty.val();
@@ -263,10 +257,29 @@ impl Logic for BoardCore {
         self.tx.tx_options_len.next = self.host_rx.tx_options_len.val();
         self.tx.arp_request.next = self.host_rx.arp_request.val();
         self.tx.arp_request_ip.next = self.host_rx.arp_request_ip.val();
-        self.tx.phy_ready.next = self.phy_tx_ready.val();
+        // PHY_READY: self.tx.phy_ready.next = self.phy_tx_ready.val();
         self.phy_tx_data.next = self.tx.phy_tx_data.val();
         self.phy_tx_valid.next = self.tx.phy_tx_valid.val();
-        // RX_TAPS (wired once TxPipeline's taps land)
+        // The receive pipeline's taps: ARP and echo are answered from them.
+        self.tx.rx_report_valid.next = self.rx.report_valid.val();
+        self.tx.rx_report_reason.next = self.rx.report_reason.val();
+        self.tx.rx_report_class.next = self.rx.report_class.val();
+        self.tx.rx_eth_tagged.next = self.rx.eth_tagged.val();
+        self.tx.rx_eth_src_hi.next = self.rx.eth_src_hi.val();
+        self.tx.rx_eth_src_mid.next = self.rx.eth_src_mid.val();
+        self.tx.rx_eth_src_lo.next = self.rx.eth_src_lo.val();
+        self.tx.rx_arp_op.next = self.rx.arp_op.val();
+        self.tx.rx_arp_sender_mac_hi.next = self.rx.arp_sender_mac_hi.val();
+        self.tx.rx_arp_sender_mac_mid.next = self.rx.arp_sender_mac_mid.val();
+        self.tx.rx_arp_sender_mac_lo.next = self.rx.arp_sender_mac_lo.val();
+        self.tx.rx_arp_sender_ip.next = self.rx.arp_sender_ip.val();
+        self.tx.rx_arp_target_ip.next = self.rx.arp_target_ip.val();
+        self.tx.rx_ipv4_src.next = self.rx.ipv4_src.val();
+        self.tx.rx_ipv4_dst.next = self.rx.ipv4_dst.val();
+        self.tx.rx_icmp_data.next = self.rx.icmp_data.val();
+        self.tx.rx_icmp_valid.next = self.rx.icmp_valid.val();
+        self.tx.rx_icmp_type.next = self.rx.icmp_type.val();
+        self.tx.rx_icmp_code.next = self.rx.icmp_code.val();
 
         // The board's own events, counted beside the receive path's verdicts: each waits
         // in a pending bit until the counter RAM is free (a read-modify-write takes two

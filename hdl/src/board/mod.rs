@@ -1,4 +1,5 @@
 //! Board level: the receive FIFO toward the host, counters, (later) UART, link framing, top.
+pub mod board_core;
 pub mod cobs_decoder;
 pub mod cobs_encoder;
 pub mod crc_append;
