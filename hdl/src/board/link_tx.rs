@@ -380,15 +380,11 @@ impl Logic for LinkTx {
             if self.options.val() {
                 // The held w18 is the MSS; w19 says what is present.
                 self.byte.next = 0.into();
-                if self.phase.val() == 0 {
-                    if self.desc_data.val().get_bit(8) {
-                        self.byte.next = self.snap.q.val().get_bits::<8>(16);
-                    }
+                if (self.phase.val() == 0) & self.desc_data.val().get_bit(8) {
+                    self.byte.next = self.snap.q.val().get_bits::<8>(16);
                 }
-                if self.phase.val() == 1 {
-                    if self.desc_data.val().get_bit(8) {
-                        self.byte.next = self.snap.q.val().get_bits::<8>(24);
-                    }
+                if (self.phase.val() == 1) & self.desc_data.val().get_bit(8) {
+                    self.byte.next = self.snap.q.val().get_bits::<8>(24);
                 }
                 if self.phase.val() == 2 {
                     self.byte.next = 0xFF.into();
@@ -777,7 +773,7 @@ mod tests {
         let mut want = vec![];
         for i in 0..60 {
             let protocol = match i % 5 {
-                0 | 1 | 2 => 6,
+                0..=2 => 6,
                 3 => 17,
                 _ => [1, 17, 6, 0x2F][rng.below(4) as usize],
             };
