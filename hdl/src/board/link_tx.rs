@@ -1,6 +1,6 @@
 //! Builds the board → host link messages (`type | body`, no CRC: [`CrcAppend`] adds it
-//! downstream, then the COBS encoder frames it), one byte per clock at most, on a
-//! data/valid/last/ready stream. Layouts: host/src/link/message.rs (integers
+//! downstream, then the COBS encoder frames it), one byte every other clock at most, on
+//! a data/valid/last/ready stream. Layouts: host/src/link/message.rs (integers
 //! little-endian, MAC and IPv4 addresses in network order).
 //!
 //! - RxTcp (0x02) and RxUdp (0x03) from the receive FIFO: its descriptor words are
@@ -16,8 +16,9 @@
 //! Guarantees: a message once started is finished, byte for byte (`out_ready` low only
 //! pauses it). A pulse is latched as pending, with its value, and its message goes out
 //! as soon as the message in flight ends, before any further segment, so a flood of
-//! segments cannot starve it. One slot per kind: a second event of the same kind before
-//! the first is sent replaces it (Hello and Counters carry the values current when they
+//! segments cannot starve it (between messages the order is Hello, Error, TxDone,
+//! ArpReply, Counters, then the next segment). One slot per kind: a second event of the
+//! same kind before the first is sent replaces it (Hello and Counters carry the values current when they
 //! are sent anyway). TxDone and Error copy their value when they start, so a new event
 //! during their sending is kept for the next message; an ArpReply reads its latch while
 //! it is sent (ARP answers are far apart). Each counter is copied once before its four
@@ -27,7 +28,8 @@
 //! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
 //! one clock; the cost is a byte every other clock at most, far above the UART's rate.
 //! About 470 iCE40 LUTs and 180 flip-flops (yosys `synth_ice40` of this block alone);
-//! Hello's and ArpReply's byte selection and the ArpReply latch are most of it.
+//! the largest parts are the byte selection of Hello and ArpReply and the ArpReply latch
+//! (80 flip-flops, which could go if its producer held the values until the next pulse).
 //!
 //! [`CrcAppend`]: super::crc_append::CrcAppend
 
