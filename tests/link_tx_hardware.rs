@@ -269,7 +269,7 @@ fn record() -> Run {
         } else {
             rng.gen_range(12..6000)
         };
-        phy.extend(std::iter::repeat(None).take(gap));
+        phy.extend(std::iter::repeat_n(None, gap));
     }
 
     let mut uut = LinkPath::default();

@@ -1,6 +1,6 @@
 //! Builds the board → host link messages (`type | body`, no CRC: [`CrcAppend`] adds it
-//! downstream, then the COBS encoder frames it), one byte per clock at most, on a
-//! data/valid/last/ready stream. Layouts: host/src/link/message.rs (integers
+//! downstream, then the COBS encoder frames it), one byte every other clock at most, on
+//! a data/valid/last/ready stream. Layouts: host/src/link/message.rs (integers
 //! little-endian, MAC and IPv4 addresses in network order).
 //!
 //! - RxTcp (0x02) and RxUdp (0x03) from the receive FIFO: its descriptor words are
@@ -16,8 +16,9 @@
 //! Guarantees: a message once started is finished, byte for byte (`out_ready` low only
 //! pauses it). A pulse is latched as pending, with its value, and its message goes out
 //! as soon as the message in flight ends, before any further segment, so a flood of
-//! segments cannot starve it. One slot per kind: a second event of the same kind before
-//! the first is sent replaces it (Hello and Counters carry the values current when they
+//! segments cannot starve it (between messages the order is Hello, Error, TxDone,
+//! ArpReply, Counters, then the next segment). One slot per kind: a second event of the
+//! same kind before the first is sent replaces it (Hello and Counters carry the values current when they
 //! are sent anyway). TxDone and Error copy their value when they start, so a new event
 //! during their sending is kept for the next message; an ArpReply reads its latch while
 //! it is sent (ARP answers are far apart). Each counter is copied once before its four
@@ -26,8 +27,10 @@
 //! The outputs come from a register, filled only when empty, so no path runs from
 //! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
 //! one clock; the cost is a byte every other clock at most, far above the UART's rate.
-//! About 470 iCE40 LUTs and 180 flip-flops (yosys `synth_ice40` of this block alone);
-//! Hello's and ArpReply's byte selection and the ArpReply latch are most of it.
+//! About 455 iCE40 LUTs and 180 flip-flops (yosys `synth_ice40` of this block alone;
+//! about 515 logic cells and 83-95 MHz placed by nextpnr behind registered inputs);
+//! the largest parts are the byte selection of Hello and ArpReply and the ArpReply latch
+//! (80 flip-flops, which could go if its producer held the values until the next pulse).
 //!
 //! [`CrcAppend`]: super::crc_append::CrcAppend
 
@@ -274,7 +277,11 @@ impl Logic for LinkTx {
         if (self.msg.q.val() == 2) & !self.discard.q.val() {
             // w0 protocol|header_len, w2-4 src_mac, w5-6 src_ip; w9 w10 ports, w15
             // flags, w16 window; w12 w14 low halves of seq and ack, w11 w13 held.
-            if (self.word.val() == 0) | ((self.word.val() >= 2) & (self.word.val() <= 6)) {
+            // Words 0 and 2..=6, as bit tests: a range compare takes a carry chain.
+            if (self.word.val().get_bits::<2>(3) == 0)
+                & (self.word.val().get_bits::<3>(0) != 1)
+                & (self.word.val().get_bits::<3>(0) != 7)
+            {
                 self.be2.next = true;
             }
             if (self.word.val() == 9)
@@ -293,7 +300,10 @@ impl Logic for LinkTx {
         }
         if (self.msg.q.val() == 3) & !self.discard.q.val() {
             // w2-4 src_mac, w5-6 src_ip, w7-8 dst_ip; w9 w10 ports.
-            if (self.word.val() >= 2) & (self.word.val() <= 8) {
+            // Words 2..=8.
+            if ((self.word.val().get_bits::<2>(3) == 0) & (self.word.val().get_bits::<2>(1) != 0))
+                | (self.word.val() == 8)
+            {
                 self.be2.next = true;
             }
             if (self.word.val() == 9) | (self.word.val() == 10) {
@@ -318,17 +328,21 @@ impl Logic for LinkTx {
             self.loaded.d.next = false;
             self.primed.d.next = false;
             self.head.d.next = true;
+            // The value of the TxDone or Error that may start now (unused otherwise):
+            // loaded on every idle clock, so the register's enable stays simple.
+            self.snap.d.next = bit_cast::<32, 16>(self.tag.q.val());
+            if self.error_pending.q.val() {
+                self.snap.d.next = bit_cast::<32, 8>(self.code.q.val());
+            }
             if self.hello_pending.q.val() {
                 self.msg.d.next = 1.into();
                 self.pos.d.next = 1.into(); // Hello's groups count the type byte
                 self.hello_pending.d.next = self.hello.val();
             } else if self.error_pending.q.val() {
                 self.msg.d.next = 6.into();
-                self.snap.d.next = bit_cast::<32, 8>(self.code.q.val());
                 self.error_pending.d.next = self.error.val();
             } else if self.tx_done_pending.q.val() {
                 self.msg.d.next = 5.into();
-                self.snap.d.next = bit_cast::<32, 16>(self.tag.q.val());
                 self.tx_done_pending.d.next = self.tx_done.val();
             } else if self.arp_pending.q.val() {
                 self.msg.d.next = 7.into();
@@ -380,15 +394,11 @@ impl Logic for LinkTx {
             if self.options.val() {
                 // The held w18 is the MSS; w19 says what is present.
                 self.byte.next = 0.into();
-                if self.phase.val() == 0 {
-                    if self.desc_data.val().get_bit(8) {
-                        self.byte.next = self.snap.q.val().get_bits::<8>(16);
-                    }
+                if (self.phase.val() == 0) & self.desc_data.val().get_bit(8) {
+                    self.byte.next = self.snap.q.val().get_bits::<8>(16);
                 }
-                if self.phase.val() == 1 {
-                    if self.desc_data.val().get_bit(8) {
-                        self.byte.next = self.snap.q.val().get_bits::<8>(24);
-                    }
+                if (self.phase.val() == 1) & self.desc_data.val().get_bit(8) {
+                    self.byte.next = self.snap.q.val().get_bits::<8>(24);
                 }
                 if self.phase.val() == 2 {
                     self.byte.next = 0xFF.into();
@@ -777,7 +787,7 @@ mod tests {
         let mut want = vec![];
         for i in 0..60 {
             let protocol = match i % 5 {
-                0 | 1 | 2 => 6,
+                0..=2 => 6,
                 3 => 17,
                 _ => [1, 17, 6, 0x2F][rng.below(4) as usize],
             };
