@@ -68,6 +68,11 @@ impl Consumer {
     }
     fn sample(&mut self, clock: usize, valid: bool, last: bool, data: u8, desc: Sent) {
         if !valid {
+            // mac_tx cannot stall mid-frame: once started, a byte on every clock.
+            assert!(
+                self.current.is_none(),
+                "valid dropped mid-frame on clock {clock}"
+            );
             return;
         }
         let ready = self.ready(clock);

@@ -95,7 +95,6 @@ pub struct ArpTx {
     who_has: Signal<Local, Bit>,
     free: Signal<Local, Bit>,
     byte: Signal<Local, Bits<8>>,
-    tha: Signal<Local, Bits<16>>,
 }
 
 impl Logic for ArpTx {
@@ -157,83 +156,92 @@ impl Logic for ArpTx {
             }
         }
         // The message, byte by byte: htype 1, ptype 0x0800, hlen 6, plen 4, op,
-        // sender MAC/IP (ours), target MAC/IP (the peer's; MAC zero in a request).
-        self.tha.next = self.peer_mac_hi.q.val();
+        // sender MAC/IP (ours), target MAC/IP (the peer's; MAC zero in a request). A
+        // `case` on one selector maps to a mux tree (an `if` chain to a priority chain).
         self.byte.next = 0.into();
-        if self.index.q.val() == 1 {
-            self.byte.next = 0x01.into();
-        }
-        if self.index.q.val() == 2 {
-            self.byte.next = 0x08.into();
-        }
-        if self.index.q.val() == 4 {
-            self.byte.next = 0x06.into();
-        }
-        if self.index.q.val() == 5 {
-            self.byte.next = 0x04.into();
-        }
-        if self.index.q.val() == 7 {
-            self.byte.next = 0x02.into();
-            if self.is_request.q.val() {
+        match self.index.q.val().index() {
+            1 => {
                 self.byte.next = 0x01.into();
             }
-        }
-        if self.index.q.val() == 8 {
-            self.byte.next = self.mac_hi.val().get_bits::<8>(8);
-        }
-        if self.index.q.val() == 9 {
-            self.byte.next = self.mac_hi.val().get_bits::<8>(0);
-        }
-        if self.index.q.val() == 10 {
-            self.byte.next = self.mac_mid.val().get_bits::<8>(8);
-        }
-        if self.index.q.val() == 11 {
-            self.byte.next = self.mac_mid.val().get_bits::<8>(0);
-        }
-        if self.index.q.val() == 12 {
-            self.byte.next = self.mac_lo.val().get_bits::<8>(8);
-        }
-        if self.index.q.val() == 13 {
-            self.byte.next = self.mac_lo.val().get_bits::<8>(0);
-        }
-        if self.index.q.val() == 14 {
-            self.byte.next = self.our_ip.val().get_bits::<8>(24);
-        }
-        if self.index.q.val() == 15 {
-            self.byte.next = self.our_ip.val().get_bits::<8>(16);
-        }
-        if self.index.q.val() == 16 {
-            self.byte.next = self.our_ip.val().get_bits::<8>(8);
-        }
-        if self.index.q.val() == 17 {
-            self.byte.next = self.our_ip.val().get_bits::<8>(0);
-        }
-        if (self.index.q.val() == 18) | (self.index.q.val() == 19) {
-            self.tha.next = self.peer_mac_hi.q.val();
-        }
-        if (self.index.q.val() == 20) | (self.index.q.val() == 21) {
-            self.tha.next = self.peer_mac_mid.q.val();
-        }
-        if (self.index.q.val() == 22) | (self.index.q.val() == 23) {
-            self.tha.next = self.peer_mac_lo.q.val();
-        }
-        if (self.index.q.val() >= 18) & (self.index.q.val() < 24) & !self.is_request.q.val() {
-            self.byte.next = self.tha.val().get_bits::<8>(0);
-            if !self.index.q.val().get_bit(0) {
-                self.byte.next = self.tha.val().get_bits::<8>(8);
+            2 => {
+                self.byte.next = 0x08.into();
             }
+            4 => {
+                self.byte.next = 0x06.into();
+            }
+            5 => {
+                self.byte.next = 0x04.into();
+            }
+            7 => {
+                self.byte.next = 0x02.into();
+                if self.is_request.q.val() {
+                    self.byte.next = 0x01.into();
+                }
+            }
+            8 => {
+                self.byte.next = self.mac_hi.val().get_bits::<8>(8);
+            }
+            9 => {
+                self.byte.next = self.mac_hi.val().get_bits::<8>(0);
+            }
+            10 => {
+                self.byte.next = self.mac_mid.val().get_bits::<8>(8);
+            }
+            11 => {
+                self.byte.next = self.mac_mid.val().get_bits::<8>(0);
+            }
+            12 => {
+                self.byte.next = self.mac_lo.val().get_bits::<8>(8);
+            }
+            13 => {
+                self.byte.next = self.mac_lo.val().get_bits::<8>(0);
+            }
+            14 => {
+                self.byte.next = self.our_ip.val().get_bits::<8>(24);
+            }
+            15 => {
+                self.byte.next = self.our_ip.val().get_bits::<8>(16);
+            }
+            16 => {
+                self.byte.next = self.our_ip.val().get_bits::<8>(8);
+            }
+            17 => {
+                self.byte.next = self.our_ip.val().get_bits::<8>(0);
+            }
+            18 => {
+                self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8);
+            }
+            19 => {
+                self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0);
+            }
+            20 => {
+                self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8);
+            }
+            21 => {
+                self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0);
+            }
+            22 => {
+                self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8);
+            }
+            23 => {
+                self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
+            }
+            24 => {
+                self.byte.next = self.peer_ip.q.val().get_bits::<8>(24);
+            }
+            25 => {
+                self.byte.next = self.peer_ip.q.val().get_bits::<8>(16);
+            }
+            26 => {
+                self.byte.next = self.peer_ip.q.val().get_bits::<8>(8);
+            }
+            27 => {
+                self.byte.next = self.peer_ip.q.val().get_bits::<8>(0);
+            }
+            _ => {}
         }
-        if self.index.q.val() == 24 {
-            self.byte.next = self.peer_ip.q.val().get_bits::<8>(24);
-        }
-        if self.index.q.val() == 25 {
-            self.byte.next = self.peer_ip.q.val().get_bits::<8>(16);
-        }
-        if self.index.q.val() == 26 {
-            self.byte.next = self.peer_ip.q.val().get_bits::<8>(8);
-        }
-        if self.index.q.val() == 27 {
-            self.byte.next = self.peer_ip.q.val().get_bits::<8>(0);
+        if self.is_request.q.val() & (self.index.q.val() >= 18) & (self.index.q.val() < 24) {
+            self.byte.next = 0.into();
         }
         self.data.next = self.byte.val();
         self.valid.next = self.pending.q.val();

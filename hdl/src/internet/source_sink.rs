@@ -1,6 +1,7 @@
 //! Test support: a consumer for a transmit frame source (the board core contract's
 //! data/valid/last/ready stream and its descriptor), which collects each frame and
-//! checks that the descriptor holds still from its first byte to its last.
+//! checks that the descriptor holds still and `valid` stays high from its first byte to
+//! its last.
 
 /// The descriptor of a frame, as it was on the frame's first byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +53,8 @@ pub struct Sink {
 impl Sink {
     pub fn sample(&mut self, valid: bool, ready: bool, last: bool, data: u8, desc: Descriptor) {
         if !valid {
+            // mac_tx cannot stall mid-frame: once started, a byte on every clock.
+            assert!(self.current.is_none(), "valid dropped mid-frame");
             return;
         }
         let cur = self.current.get_or_insert(Frame {
