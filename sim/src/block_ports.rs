@@ -285,3 +285,257 @@ cosim_ports!(CrcAppend {
     inputs: [data, valid, last, out_ready],
     outputs: [ready, out_data, out_valid, out_last],
 });
+
+// The transmit path.
+use tcpip_hdl::board::tx_arbiter::TxArbiter;
+use tcpip_hdl::internet::ipv4_tx::Ipv4Tx;
+use tcpip_hdl::internet::word_sum::OnesWordSum;
+use tcpip_hdl::link::mac_tx::MacTx;
+use tcpip_hdl::transport::tcp_tx::TcpTx;
+use tcpip_hdl::transport::tx_stage::TxStage;
+use tcpip_hdl::transport::udp_tx::UdpTx;
+use tcpip_hdl::tx_pipeline::TxPipeline;
+
+cosim_ports!(OnesWordSum {
+    inputs: [word, add, clear],
+    outputs: [sum]
+});
+cosim_ports!(TxStage {
+    inputs: [
+        tx_write,
+        tx_data,
+        tx_finish,
+        tx_keep,
+        tx_is_udp,
+        tx_tag,
+        tx_dst_mac_hi,
+        tx_dst_mac_mid,
+        tx_dst_mac_lo,
+        tx_dst_ip,
+        tx_src_port,
+        tx_dst_port,
+        tx_seq,
+        tx_ack,
+        tx_flags,
+        tx_window,
+        tx_options_len,
+        tcp_checksum,
+        udp_checksum,
+        word_index,
+        body_ready,
+        req_done
+    ],
+    outputs: [
+        tx_busy,
+        sum_step,
+        sum_index,
+        sum_word,
+        req_valid,
+        req_is_udp,
+        req_tag,
+        req_dst_mac_hi,
+        req_dst_mac_mid,
+        req_dst_mac_lo,
+        req_dst_ip,
+        req_length,
+        req_options_len,
+        req_flags,
+        word,
+        body_data,
+        body_last
+    ],
+});
+cosim_ports!(TcpTx {
+    inputs: [
+        our_ip,
+        sum_step,
+        sum_index,
+        sum_word,
+        req_valid,
+        req_dst_mac_hi,
+        req_dst_mac_mid,
+        req_dst_mac_lo,
+        req_dst_ip,
+        req_length,
+        req_options_len,
+        req_flags,
+        word,
+        body_data,
+        body_last,
+        ready
+    ],
+    outputs: [
+        checksum,
+        word_index,
+        body_ready,
+        req_done,
+        data,
+        valid,
+        last,
+        dst_mac_hi,
+        dst_mac_mid,
+        dst_mac_lo,
+        ethertype,
+        wrap_ip,
+        dst_ip,
+        protocol,
+        l4_len
+    ],
+});
+cosim_ports!(UdpTx {
+    inputs: [
+        our_ip,
+        sum_step,
+        sum_index,
+        sum_word,
+        req_valid,
+        req_dst_mac_hi,
+        req_dst_mac_mid,
+        req_dst_mac_lo,
+        req_dst_ip,
+        req_length,
+        word,
+        body_data,
+        body_last,
+        ready
+    ],
+    outputs: [
+        checksum,
+        word_index,
+        body_ready,
+        req_done,
+        data,
+        valid,
+        last,
+        dst_mac_hi,
+        dst_mac_mid,
+        dst_mac_lo,
+        ethertype,
+        wrap_ip,
+        dst_ip,
+        protocol,
+        l4_len
+    ],
+});
+cosim_ports!(TxArbiter {
+    inputs: [
+        host_data,
+        host_valid,
+        host_last,
+        host_dst_mac_hi,
+        host_dst_mac_mid,
+        host_dst_mac_lo,
+        host_ethertype,
+        host_wrap_ip,
+        host_dst_ip,
+        host_protocol,
+        host_l4_len,
+        echo_data,
+        echo_valid,
+        echo_last,
+        echo_dst_mac_hi,
+        echo_dst_mac_mid,
+        echo_dst_mac_lo,
+        echo_ethertype,
+        echo_wrap_ip,
+        echo_dst_ip,
+        echo_protocol,
+        echo_l4_len,
+        arp_data,
+        arp_valid,
+        arp_last,
+        arp_dst_mac_hi,
+        arp_dst_mac_mid,
+        arp_dst_mac_lo,
+        arp_ethertype,
+        arp_wrap_ip,
+        arp_dst_ip,
+        arp_protocol,
+        arp_l4_len,
+        out_ready
+    ],
+    outputs: [
+        host_ready,
+        echo_ready,
+        arp_ready,
+        out_data,
+        out_valid,
+        out_last,
+        out_dst_mac_hi,
+        out_dst_mac_mid,
+        out_dst_mac_lo,
+        out_ethertype,
+        out_wrap_ip,
+        out_dst_ip,
+        out_protocol,
+        out_l4_len
+    ],
+});
+cosim_ports!(Ipv4Tx {
+    inputs: [
+        our_ip,
+        data,
+        valid,
+        last,
+        dst_mac_hi,
+        dst_mac_mid,
+        dst_mac_lo,
+        ethertype,
+        wrap_ip,
+        dst_ip,
+        protocol,
+        l4_len,
+        out_ready
+    ],
+    outputs: [
+        ready,
+        out_data,
+        out_valid,
+        out_last,
+        out_dst_mac_hi,
+        out_dst_mac_mid,
+        out_dst_mac_lo,
+        out_ethertype
+    ],
+});
+cosim_ports!(MacTx {
+    inputs: [
+        mac_hi,
+        mac_mid,
+        mac_lo,
+        data,
+        valid,
+        last,
+        dst_mac_hi,
+        dst_mac_mid,
+        dst_mac_lo,
+        ethertype
+    ],
+    outputs: [ready, phy_tx_data, phy_tx_valid, sent],
+});
+cosim_ports!(TxPipeline {
+    inputs: [
+        mac_hi,
+        mac_mid,
+        mac_lo,
+        our_ip,
+        tx_write,
+        tx_data,
+        tx_finish,
+        tx_keep,
+        tx_is_udp,
+        tx_tag,
+        tx_dst_mac_hi,
+        tx_dst_mac_mid,
+        tx_dst_mac_lo,
+        tx_dst_ip,
+        tx_src_port,
+        tx_dst_port,
+        tx_seq,
+        tx_ack,
+        tx_flags,
+        tx_window,
+        tx_options_len
+    ],
+    outputs: [tx_busy, tx_done, tx_done_tag, phy_tx_data, phy_tx_valid],
+});

@@ -12,7 +12,7 @@
 //! Sending: `valid` rises a clock after `req_valid`, with the descriptor (`dst_*`,
 //! `l4_len` = 20 + options + payload); then 20 header bytes (data offset from
 //! `req_options_len`, flags NS..FIN from `req_flags`), then the staged bytes, one per
-//! clock as `ready` allows. Header words come from the stage's descriptor port; `release`
+//! clock as `ready` allows. Header words come from the stage's descriptor port; `req_done`
 //! pulses as the last byte is taken.
 
 use crate::internet::word_sum::OnesWordSum;
@@ -39,7 +39,7 @@ pub struct TcpTx {
     pub body_data: Signal<In, Bits<8>>,
     pub body_last: Signal<In, Bit>,
     pub body_ready: Signal<Out, Bit>,
-    pub release: Signal<Out, Bit>,
+    pub req_done: Signal<Out, Bit>,
     pub data: Signal<Out, Bits<8>>,
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
@@ -89,7 +89,7 @@ impl Default for TcpTx {
             body_data: Default::default(),
             body_last: Default::default(),
             body_ready: Default::default(),
-            release: Default::default(),
+            req_done: Default::default(),
             data: Default::default(),
             valid: Default::default(),
             last: Default::default(),
@@ -146,13 +146,12 @@ impl Logic for TcpTx {
         self.sum.word.next = self.addend.val();
         self.checksum.next = !self.sum.sum.val();
         // Sending.
-        self.armed.d.next = self.req_valid.val() & !self.release.val();
         self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 20;
         self.valid.next = self.req_valid.val() & self.armed.q.val();
         self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
         self.empty.next = self.req_length.val() == 0;
         self.data_offset.next = bit_cast::<4, 4>(self.req_options_len.val().get_bits::<4>(2)) + 5;
-        self.release.next = false;
+        self.req_done.next = false;
         self.body_ready.next = false;
         self.index_next.next = self.index.q.val();
         if self.in_body.q.val() {
@@ -160,7 +159,7 @@ impl Logic for TcpTx {
             self.last.next = self.body_last.val();
             self.body_ready.next = self.take.val();
             if self.take.val() & self.body_last.val() {
-                self.release.next = true;
+                self.req_done.next = true;
             }
         } else {
             // Header word index/2 from the descriptor (one clock ahead), or made here.
@@ -184,13 +183,13 @@ impl Logic for TcpTx {
                 if self.index.q.val() == 19 {
                     self.in_body.d.next = true;
                     if self.empty.val() {
-                        self.release.next = true;
+                        self.req_done.next = true;
                     }
                 }
             }
         }
         self.index.d.next = self.index_next.val();
-        if self.release.val() {
+        if self.req_done.val() {
             self.index.d.next = 0.into();
             self.in_body.d.next = false;
         }
@@ -203,7 +202,7 @@ impl Logic for TcpTx {
             self.header_word.next = 15.into();
         }
         self.word_index.next = self.header_word.val();
-        if self.release.val() {
+        if self.req_done.val() {
             self.word_index.next = 8.into();
         }
         self.dst_mac_hi.next = self.req_dst_mac_hi.val();
@@ -214,5 +213,6 @@ impl Logic for TcpTx {
         self.dst_ip.next = self.req_dst_ip.val();
         self.protocol.next = 6.into();
         self.l4_len.next = self.l4_len_r.q.val();
+        self.armed.d.next = self.req_valid.val() & !self.req_done.val();
     }
 }

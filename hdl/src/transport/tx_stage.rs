@@ -25,7 +25,7 @@
 //! The sender reads the other words through `word_index`/`word` (one clock of latency;
 //! `word` already holds word `word_index` of the previous clock) and the bytes as a
 //! first-word-fall-through stream (`body_data`, `body_last`, taken by `body_ready`;
-//! a byte every clock). `release` hands the buffer back and loads the next request.
+//! a byte every clock). `req_done` hands the buffer back and loads the next request.
 //!
 //! Cost: the two buffers are 4 KiB, 8 of the iCE40's 4 Kbit block RAMs; the
 //! descriptors 32 words of 16 bits, one more.
@@ -60,7 +60,7 @@ pub struct TxStage {
     pub sum_word: Signal<Out, Bits<16>>,
     pub tcp_checksum: Signal<In, Bits<16>>,
     pub udp_checksum: Signal<In, Bits<16>>,
-    /// The current request (fields hold until `release`).
+    /// The current request (fields hold until `req_done`).
     pub req_valid: Signal<Out, Bit>,
     pub req_is_udp: Signal<Out, Bit>,
     pub req_tag: Signal<Out, Bits<16>>,
@@ -77,7 +77,7 @@ pub struct TxStage {
     pub body_data: Signal<Out, Bits<8>>,
     pub body_last: Signal<Out, Bit>,
     pub body_ready: Signal<In, Bit>,
-    pub release: Signal<In, Bit>,
+    pub req_done: Signal<In, Bit>,
     payload: RAM<Bits<8>, 12>,
     desc: RAM<Bits<16>, 5>,
     payload_sum: OnesSum,
@@ -173,7 +173,7 @@ impl Default for TxStage {
             body_data: Default::default(),
             body_last: Default::default(),
             body_ready: Default::default(),
-            release: Default::default(),
+            req_done: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
             payload: RAM::new(
                 (0..1u64 << 12)
@@ -444,7 +444,7 @@ impl Logic for TxStage {
         self.body_data.next = self.payload.read_data.val();
         self.body_last.next = self.rd_ptr.q.val() == self.last_at.q.val();
         // Buffers in use: one more at a commit, one fewer at a release.
-        if self.release.val() & self.current.q.val() {
+        if self.req_done.val() & self.current.q.val() {
             self.current.d.next = false;
             self.rd_ptr.d.next = 0.into();
             self.rd_buf.d.next = !self.rd_buf.q.val();

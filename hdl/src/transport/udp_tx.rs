@@ -7,7 +7,7 @@
 //! 0xFFFF (zero means "no checksum").
 //!
 //! Sending: `valid` a clock after `req_valid`; 8 header bytes (ports from descriptor
-//! words 8-9, length, checksum from word 15), then the payload; `release` as the last
+//! words 8-9, length, checksum from word 15), then the payload; `req_done` as the last
 //! byte is taken.
 
 use crate::internet::word_sum::OnesWordSum;
@@ -32,7 +32,7 @@ pub struct UdpTx {
     pub body_data: Signal<In, Bits<8>>,
     pub body_last: Signal<In, Bit>,
     pub body_ready: Signal<Out, Bit>,
-    pub release: Signal<Out, Bit>,
+    pub req_done: Signal<Out, Bit>,
     pub data: Signal<Out, Bits<8>>,
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
@@ -80,7 +80,7 @@ impl Default for UdpTx {
             body_data: Default::default(),
             body_last: Default::default(),
             body_ready: Default::default(),
-            release: Default::default(),
+            req_done: Default::default(),
             data: Default::default(),
             valid: Default::default(),
             last: Default::default(),
@@ -140,12 +140,11 @@ impl Logic for UdpTx {
             self.checksum.next = 0xFFFF.into();
         }
         // Sending.
-        self.armed.d.next = self.req_valid.val() & !self.release.val();
         self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 8;
         self.valid.next = self.req_valid.val() & self.armed.q.val();
         self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
         self.empty.next = self.req_length.val() == 0;
-        self.release.next = false;
+        self.req_done.next = false;
         self.body_ready.next = false;
         self.index_next.next = self.index.q.val();
         if self.in_body.q.val() {
@@ -153,7 +152,7 @@ impl Logic for UdpTx {
             self.last.next = self.body_last.val();
             self.body_ready.next = self.take.val();
             if self.take.val() & self.body_last.val() {
-                self.release.next = true;
+                self.req_done.next = true;
             }
         } else {
             self.data.next = self.word.val().get_bits::<8>(8);
@@ -172,13 +171,13 @@ impl Logic for UdpTx {
                 if self.index.q.val() == 7 {
                     self.in_body.d.next = true;
                     if self.empty.val() {
-                        self.release.next = true;
+                        self.req_done.next = true;
                     }
                 }
             }
         }
         self.index.d.next = self.index_next.val();
-        if self.release.val() {
+        if self.req_done.val() {
             self.index.d.next = 0.into();
             self.in_body.d.next = false;
         }
@@ -187,7 +186,7 @@ impl Logic for UdpTx {
         if self.index_next.val().get_bits::<2>(1) == 3 {
             self.word_index.next = 15.into();
         }
-        if self.release.val() {
+        if self.req_done.val() {
             self.word_index.next = 8.into();
         }
         self.dst_mac_hi.next = self.req_dst_mac_hi.val();
@@ -198,5 +197,6 @@ impl Logic for UdpTx {
         self.dst_ip.next = self.req_dst_ip.val();
         self.protocol.next = 17.into();
         self.l4_len.next = self.l4_len_r.q.val();
+        self.armed.d.next = self.req_valid.val() & !self.req_done.val();
     }
 }
