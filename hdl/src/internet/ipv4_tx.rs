@@ -134,3 +134,63 @@ impl Logic for Ipv4Tx {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::internet::checksum::ones_sum;
+
+    /// Offers `l4` as one stream with `wrap_ip`, the consumer ready on the clocks `ready`
+    /// says; returns what came out and whether `last` marked its final byte.
+    fn run(uut: &mut Ipv4Tx, l4: &[u8], wrap: bool, ready: impl Fn(usize) -> bool) -> Vec<u8> {
+        uut.wrap_ip.next = wrap;
+        uut.protocol.next = 17.into();
+        uut.l4_len.next = (l4.len() as u64).into();
+        uut.dst_ip.next = 0x0A00_0001.into();
+        uut.our_ip.next = 0x0A00_0002.into();
+        uut.ethertype.next = 0x0800.into();
+        let (mut pos, mut out) = (0, vec![]);
+        for clock in 0..l4.len() * 3 + 100 {
+            uut.valid.next = pos < l4.len();
+            uut.data.next = (l4.get(pos).copied().unwrap_or(0) as u64).into();
+            uut.last.next = pos + 1 == l4.len();
+            uut.out_ready.next = ready(clock);
+            uut.clock.next = false.into();
+            assert!(simulate(uut, 200));
+            if uut.out_valid.val() && ready(clock) {
+                out.push(uut.out_data.val().index() as u8);
+                assert_eq!(uut.out_last.val(), pos + 1 == l4.len() && uut.ready.val());
+            }
+            if uut.valid.val() && uut.ready.val() {
+                pos += 1;
+            }
+            crate::tick!(*uut);
+        }
+        assert_eq!(pos, l4.len());
+        out
+    }
+
+    #[test]
+    fn wraps_in_a_checked_header_and_passes_arp_through() {
+        let mut uut = Ipv4Tx::default();
+        uut.connect_all();
+        let l4: Vec<u8> = (0..37).map(|i| i * 3).collect();
+        let mut ids = vec![];
+        for (k, ready) in [|_: usize| true, |c: usize| c % 3 != 1]
+            .into_iter()
+            .enumerate()
+        {
+            let out = run(&mut uut, &l4, true, ready);
+            let (hdr, body) = out.split_at(20);
+            assert_eq!(body, &l4[..], "pass {k}");
+            assert_eq!(ones_sum(hdr), 0xFFFF, "header checksum");
+            assert_eq!(hdr[..4], [0x45, 0, 0, 57]);
+            assert_eq!(hdr[6..10], [0x40, 0, 64, 17]);
+            assert_eq!(hdr[12..20], [10, 0, 0, 2, 10, 0, 0, 1]);
+            ids.push(u16::from_be_bytes([hdr[4], hdr[5]]));
+        }
+        assert_eq!(ids[1], ids[0] + 1);
+        // Not wrapped: the bytes as they are.
+        assert_eq!(run(&mut uut, &l4, false, |_| true), l4);
+    }
+}
