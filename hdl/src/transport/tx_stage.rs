@@ -92,6 +92,7 @@ pub struct TxStage {
     ser_udp: DFF<Bit>,
     /// No bytes: the payload sum is zero (the sum unit still holds the previous one).
     ser_empty: DFF<Bit>,
+    payload_sum_r: DFF<Bits<16>>,
     // The latched request, shifted out a word per clock (s0 first).
     s0: DFF<Bits<16>>,
     s1: DFF<Bits<16>>,
@@ -195,6 +196,7 @@ impl Default for TxStage {
             ser_buf: Default::default(),
             ser_udp: Default::default(),
             ser_empty: Default::default(),
+            payload_sum_r: Default::default(),
             s0: Default::default(),
             s1: Default::default(),
             s2: Default::default(),
@@ -250,6 +252,7 @@ impl Logic for TxStage {
             ser_buf,
             ser_udp,
             ser_empty,
+            payload_sum_r,
             s0,
             s1,
             s2,
@@ -364,11 +367,13 @@ impl Logic for TxStage {
                 self.serializing.d.next = false;
             }
         }
+        // Registered: the sum's last fold and the checksum units' add are not one path.
+        self.payload_sum_r.d.next = self.payload_sum.sum.val();
         self.sum_step.next = self.serializing.q.val() & (self.ser_index.q.val() < 18);
         self.sum_index.next = self.ser_index.q.val();
         self.sum_word.next = self.s0.q.val();
         if self.ser_index.q.val() == 15 {
-            self.sum_word.next = self.payload_sum.sum.val();
+            self.sum_word.next = self.payload_sum_r.q.val();
             if self.ser_empty.q.val() {
                 self.sum_word.next = 0.into();
             }
