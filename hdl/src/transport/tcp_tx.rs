@@ -7,7 +7,7 @@
 //! remains: the pseudo-header (our IP, destination IP, protocol, TCP length) and the
 //! header words (ports, seq, ack, data offset and flags, window; the urgent pointer is
 //! zero). One 16-bit add per clock ([`OnesWordSum`]); `checksum` is final when the bus
-//! reaches index 18, where the stage stores it in the descriptor.
+//! reaches index 19, where the stage stores it in the descriptor.
 //!
 //! Sending: `valid` rises a clock after `req_valid`, with the descriptor (`dst_*`,
 //! `l4_len` = 20 + options + payload); then 20 header bytes (data offset from
@@ -59,6 +59,9 @@ pub struct TcpTx {
     index: DFF<Bits<5>>,
     in_body: DFF<Bit>,
     addend: Signal<Local, Bits<16>>,
+    addend_r: DFF<Bits<16>>,
+    step_r: DFF<Bit>,
+    clear_r: DFF<Bit>,
     data_offset: Signal<Local, Bits<4>>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<5>>,
@@ -108,6 +111,9 @@ impl Default for TcpTx {
             index: Default::default(),
             in_body: Default::default(),
             addend: Default::default(),
+            addend_r: Default::default(),
+            step_r: Default::default(),
+            clear_r: Default::default(),
             data_offset: Default::default(),
             take: Default::default(),
             index_next: Default::default(),
@@ -121,12 +127,15 @@ impl Default for TcpTx {
 impl Logic for TcpTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, armed, l4_len_r, index, in_body);
+        dff_setup!(self, clock, armed, l4_len_r, index, in_body, addend_r, step_r, clear_r);
         // Checksum: the stage's words, with the pseudo-header in the slots it does not sum.
         self.sum.clock.next = self.clock.val();
-        self.sum.add.next = self.sum_step.val();
-        self.sum.clear.next = self.sum_index.val() == 0;
-        self.sum.word.next = self.sum_word.val();
+        // The addend is chosen one clock and added the next: the index decode and the
+        // 16-bit add are not one path.
+        self.step_r.d.next = self.sum_step.val();
+        self.clear_r.d.next = self.sum_index.val() == 0;
+        self.sum.add.next = self.step_r.q.val();
+        self.sum.clear.next = self.clear_r.q.val();
         self.addend.next = self.sum_word.val();
         match self.sum_index.val().index() {
             0 => self.addend.next = self.our_ip.val().get_bits::<16>(16),
@@ -143,7 +152,8 @@ impl Logic for TcpTx {
             17 => self.addend.next = 0.into(),
             _ => {}
         }
-        self.sum.word.next = self.addend.val();
+        self.addend_r.d.next = self.addend.val();
+        self.sum.word.next = self.addend_r.q.val();
         self.checksum.next = !self.sum.sum.val();
         // Sending.
         self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 20;
@@ -262,6 +272,8 @@ mod tests {
             uut.sum_word.next = (w as u64).into();
             crate::tick!(uut);
         }
+        uut.sum_step.next = false;
+        crate::tick!(uut);
         let len = 20 + body.len() as u16;
         let mut seg = vec![10, 0, 0, 2, 10, 0, 0, 1, 0, 6];
         seg.extend(len.to_be_bytes());

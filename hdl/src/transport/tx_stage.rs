@@ -11,9 +11,9 @@
 //! 16-word descriptor; a request not kept rolls its bytes back. While the words go by
 //! they are offered on the `sum_*` bus to [`TcpTx`](super::tcp_tx::TcpTx) and
 //! [`UdpTx`](super::udp_tx::UdpTx), which add the pseudo-header and header to the
-//! payload sum; their checksum is written as the descriptor's last word, 19 clocks
+//! payload sum; their checksum is written as the descriptor's last word, 20 clocks
 //! after `tx_finish`. `tx_busy` is high while both buffers are taken (and during those
-//! 19 clocks, which no request over the UART can notice).
+//! 20 clocks, which no request over the UART can notice).
 //!
 //! Descriptor words: 0-2 dst MAC, 3-4 dst IP, 5 length of options+payload, 6 tag,
 //! 7 {is_udp, options_len (6), flags (9)}, 8 src port, 9 dst port, 10-11 seq,
@@ -363,7 +363,7 @@ impl Logic for TxStage {
             self.s13.d.next = self.s14.q.val();
             self.s14.d.next = 0.into();
             self.ser_index.d.next = self.ser_index.q.val() + 1;
-            if self.ser_index.q.val() == 18 {
+            if self.ser_index.q.val() == 19 {
                 self.serializing.d.next = false;
             }
         }
@@ -380,7 +380,7 @@ impl Logic for TxStage {
         }
         self.ser_slot.next = self.ser_index.q.val().get_bits::<4>(0);
         self.desc.write_data.next = self.s0.q.val();
-        if self.ser_index.q.val() == 18 {
+        if self.ser_index.q.val() == 19 {
             self.ser_slot.next = 15.into();
             self.desc.write_data.next = self.tcp_checksum.val();
             if self.ser_udp.q.val() {
@@ -390,7 +390,7 @@ impl Logic for TxStage {
         self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4)
             | bit_cast::<5, 4>(self.ser_slot.val());
         self.desc.write_enable.next = self.serializing.q.val()
-            & ((self.ser_index.q.val() < 15) | (self.ser_index.q.val() == 18));
+            & ((self.ser_index.q.val() < 15) | (self.ser_index.q.val() == 19));
         // Read side: the oldest fully written request becomes current.
         self.available.next =
             (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());

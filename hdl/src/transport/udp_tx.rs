@@ -54,6 +54,9 @@ pub struct UdpTx {
     index: DFF<Bits<3>>,
     in_body: DFF<Bit>,
     addend: Signal<Local, Bits<16>>,
+    addend_r: DFF<Bits<16>>,
+    step_r: DFF<Bit>,
+    clear_r: DFF<Bit>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<3>>,
     empty: Signal<Local, Bit>,
@@ -100,6 +103,9 @@ impl Default for UdpTx {
             index: Default::default(),
             in_body: Default::default(),
             addend: Default::default(),
+            addend_r: Default::default(),
+            step_r: Default::default(),
+            clear_r: Default::default(),
             take: Default::default(),
             index_next: Default::default(),
             empty: Default::default(),
@@ -111,11 +117,26 @@ impl Default for UdpTx {
 impl Logic for UdpTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, length_word, armed, l4_len_r, index, in_body);
+        dff_setup!(
+            self,
+            clock,
+            length_word,
+            armed,
+            l4_len_r,
+            index,
+            in_body,
+            addend_r,
+            step_r,
+            clear_r
+        );
         // Checksum: ports and payload sum from the stage; pseudo-header and length here.
         self.sum.clock.next = self.clock.val();
-        self.sum.add.next = self.sum_step.val();
-        self.sum.clear.next = self.sum_index.val() == 0;
+        // The addend is chosen one clock and added the next: the index decode and the
+        // 16-bit add are not one path.
+        self.step_r.d.next = self.sum_step.val();
+        self.clear_r.d.next = self.sum_index.val() == 0;
+        self.sum.add.next = self.step_r.q.val();
+        self.sum.clear.next = self.clear_r.q.val();
         self.addend.next = 0.into();
         match self.sum_index.val().index() {
             0 => self.addend.next = self.our_ip.val().get_bits::<16>(16),
@@ -134,7 +155,8 @@ impl Logic for UdpTx {
         if self.sum_index.val() == 5 {
             self.length_word.d.next = self.sum_word.val();
         }
-        self.sum.word.next = self.addend.val();
+        self.addend_r.d.next = self.addend.val();
+        self.sum.word.next = self.addend_r.q.val();
         self.checksum.next = !self.sum.sum.val();
         if self.sum.sum.val() == 0xFFFF {
             self.checksum.next = 0xFFFF.into();
@@ -239,6 +261,8 @@ mod tests {
             uut.sum_word.next = (w as u64).into();
             crate::tick!(uut);
         }
+        uut.sum_step.next = false;
+        crate::tick!(uut);
         uut.checksum.val().index() as u16
     }
 
