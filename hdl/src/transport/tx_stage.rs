@@ -93,6 +93,8 @@ pub struct TxStage {
     /// No bytes: the payload sum is zero (the sum unit still holds the previous one).
     ser_empty: DFF<Bit>,
     payload_sum_r: DFF<Bits<16>>,
+    /// A byte of the request being written has arrived (the next is not its first).
+    started: DFF<Bit>,
     // The latched request, shifted out a word per clock (s0 first).
     s0: DFF<Bits<16>>,
     s1: DFF<Bits<16>>,
@@ -197,6 +199,7 @@ impl Default for TxStage {
             ser_udp: Default::default(),
             ser_empty: Default::default(),
             payload_sum_r: Default::default(),
+            started: Default::default(),
             s0: Default::default(),
             s1: Default::default(),
             s2: Default::default(),
@@ -253,6 +256,7 @@ impl Logic for TxStage {
             ser_udp,
             ser_empty,
             payload_sum_r,
+            started,
             s0,
             s1,
             s2,
@@ -300,15 +304,17 @@ impl Logic for TxStage {
         self.payload_sum.high.next = !self.wr_count.q.val().get_bit(0);
         // Cleared by a request's first byte (not while idle: the sum of the request
         // being written to the descriptor must hold).
-        self.payload_sum.clear.next = self.tx_write.val() & (self.wr_count.q.val() == 0);
+        self.payload_sum.clear.next = self.tx_write.val() & !self.started.q.val();
         self.payload_sum.init.next = 0.into();
-        self.payload_sum.enable.next = false;
+        // Summed unconditionally (an overflowing request is dropped anyway): the length
+        // compare stays off the adder's path.
+        self.payload_sum.enable.next = self.tx_write.val();
         if self.tx_write.val() {
+            self.started.d.next = true;
             if self.wr_count.q.val() == 0x7FF {
                 self.overflow.d.next = true;
             } else {
                 self.payload.write_enable.next = true;
-                self.payload_sum.enable.next = true;
                 self.wr_count.d.next = self.wr_count.q.val() + 1;
             }
         }
@@ -318,6 +324,7 @@ impl Logic for TxStage {
             & (self.held.q.val() != 2)
             & !self.serializing.q.val();
         if self.tx_finish.val() {
+            self.started.d.next = false;
             self.wr_count.d.next = 0.into();
             self.overflow.d.next = false;
         }
@@ -344,7 +351,7 @@ impl Logic for TxStage {
             self.ser_index.d.next = 0.into();
             self.ser_buf.d.next = self.wr_buf.q.val();
             self.ser_udp.d.next = self.tx_is_udp.val();
-            self.ser_empty.d.next = self.wr_count.q.val() == 0;
+            self.ser_empty.d.next = !self.started.q.val();
             self.wr_buf.d.next = !self.wr_buf.q.val();
         } else if self.serializing.q.val() {
             self.s0.d.next = self.s1.q.val();
