@@ -66,7 +66,7 @@ pub struct TcpTx {
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<5>>,
     header_word: Signal<Local, Bits<4>>,
-    empty: Signal<Local, Bit>,
+    empty: DFF<Bit>,
     ipv4: Constant<Bits<16>>,
 }
 
@@ -127,7 +127,7 @@ impl Default for TcpTx {
 impl Logic for TcpTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, armed, l4_len_r, index, in_body, addend_r, step_r, clear_r);
+        dff_setup!(self, clock, armed, l4_len_r, index, in_body, addend_r, step_r, clear_r, empty);
         // Checksum: the stage's words, with the pseudo-header in the slots it does not sum.
         self.sum.clock.next = self.clock.val();
         // The addend is chosen one clock and added the next: the index decode and the
@@ -159,7 +159,9 @@ impl Logic for TcpTx {
         self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 20;
         self.valid.next = self.req_valid.val() & self.armed.q.val();
         self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
-        self.empty.next = self.req_length.val() == 0;
+        // Registered (settled by the time `valid` rises): keeps the length compare off
+        // the `last` path into the arbiter and MacTx.
+        self.empty.d.next = self.req_length.val() == 0;
         self.data_offset.next = bit_cast::<4, 4>(self.req_options_len.val().get_bits::<4>(2)) + 5;
         self.req_done.next = false;
         self.body_ready.next = false;
@@ -187,12 +189,12 @@ impl Logic for TcpTx {
             if self.index.q.val() >= 18 {
                 self.data.next = 0.into(); // urgent pointer
             }
-            self.last.next = (self.index.q.val() == 19) & self.empty.val();
+            self.last.next = (self.index.q.val() == 19) & self.empty.q.val();
             if self.take.val() {
                 self.index_next.next = self.index.q.val() + 1;
                 if self.index.q.val() == 19 {
                     self.in_body.d.next = true;
-                    if self.empty.val() {
+                    if self.empty.q.val() {
                         self.req_done.next = true;
                     }
                 }

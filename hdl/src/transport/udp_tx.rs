@@ -59,7 +59,7 @@ pub struct UdpTx {
     clear_r: DFF<Bit>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<3>>,
-    empty: Signal<Local, Bit>,
+    empty: DFF<Bit>,
     ipv4: Constant<Bits<16>>,
 }
 
@@ -127,7 +127,8 @@ impl Logic for UdpTx {
             in_body,
             addend_r,
             step_r,
-            clear_r
+            clear_r,
+            empty
         );
         // Checksum: ports and payload sum from the stage; pseudo-header and length here.
         self.sum.clock.next = self.clock.val();
@@ -165,7 +166,9 @@ impl Logic for UdpTx {
         self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 8;
         self.valid.next = self.req_valid.val() & self.armed.q.val();
         self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
-        self.empty.next = self.req_length.val() == 0;
+        // Registered (settled by the time `valid` rises): keeps the length compare off
+        // the `last` path into the arbiter and MacTx.
+        self.empty.d.next = self.req_length.val() == 0;
         self.req_done.next = false;
         self.body_ready.next = false;
         self.index_next.next = self.index.q.val();
@@ -187,12 +190,12 @@ impl Logic for UdpTx {
             if self.index.q.val() == 5 {
                 self.data.next = self.l4_len_r.q.val().get_bits::<8>(0);
             }
-            self.last.next = (self.index.q.val() == 7) & self.empty.val();
+            self.last.next = (self.index.q.val() == 7) & self.empty.q.val();
             if self.take.val() {
                 self.index_next.next = self.index.q.val() + 1;
                 if self.index.q.val() == 7 {
                     self.in_body.d.next = true;
-                    if self.empty.val() {
+                    if self.empty.q.val() {
                         self.req_done.next = true;
                     }
                 }
