@@ -4,7 +4,7 @@
 //! Header: version/IHL 0x45, TOS 0, total length = `l4_len` + 20, identification from
 //! a counter that moves on with every wrapped packet, DF set, TTL 64, `protocol`,
 //! header checksum, source `our_ip`, destination `dst_ip`. The checksum is summed one
-//! word per clock ([`OnesWordSum`], 9 clocks) while the first header bytes go out;
+//! word per clock ([`OnesWordSum`], 11 clocks) while the first header bytes go out;
 //! byte 10 waits for it, which never stalls behind `MacTx`: it asks for the first L3
 //! byte 22 clocks after a frame's start.
 //!
@@ -48,6 +48,9 @@ pub struct Ipv4Tx {
     step: DFF<Bits<4>>,
     total_len: DFF<Bits<16>>,
     id: DFF<Bits<16>>,
+    word_r: DFF<Bits<16>>,
+    add_r: DFF<Bit>,
+    clear_r: DFF<Bit>,
     checksum: Signal<Local, Bits<16>>,
     header_byte: Signal<Local, Bits<8>>,
 }
@@ -55,28 +58,35 @@ pub struct Ipv4Tx {
 impl Logic for Ipv4Tx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, in_header, in_body, index, step, total_len, id);
+        dff_setup!(
+            self, clock, in_header, in_body, index, step, total_len, id, word_r, add_r, clear_r
+        );
         self.out_dst_mac_hi.next = self.dst_mac_hi.val();
         self.out_dst_mac_mid.next = self.dst_mac_mid.val();
         self.out_dst_mac_lo.next = self.dst_mac_lo.val();
         self.out_ethertype.next = self.ethertype.val();
         // Header checksum, a word per clock from the frame's start.
         self.sum.clock.next = self.clock.val();
-        self.sum.clear.next = self.step.q.val() == 0;
-        self.sum.add.next = self.in_header.q.val() & (self.step.q.val() < 9);
-        if self.in_header.q.val() & (self.step.q.val() < 9) {
+        // The word is chosen one clock and added the next (decode and add are not one
+        // path): the sum is final at step 10.
+        self.clear_r.d.next = self.step.q.val() == 0;
+        self.add_r.d.next = self.in_header.q.val() & (self.step.q.val() < 9);
+        self.sum.clear.next = self.clear_r.q.val();
+        self.sum.add.next = self.add_r.q.val();
+        self.sum.word.next = self.word_r.q.val();
+        if self.in_header.q.val() & (self.step.q.val() < 10) {
             self.step.d.next = self.step.q.val() + 1;
         }
-        self.sum.word.next = 0.into();
+        self.word_r.d.next = 0.into();
         match self.step.q.val().index() {
             // 0x4500 + 0x4000 (DF) + TTL 64 << 8 + protocol.
-            0 => self.sum.word.next = bit_cast::<16, 8>(self.protocol.val()) + 0xC500,
-            1 => self.sum.word.next = self.total_len.q.val(),
-            2 => self.sum.word.next = self.id.q.val(),
-            3 => self.sum.word.next = self.our_ip.val().get_bits::<16>(16),
-            4 => self.sum.word.next = self.our_ip.val().get_bits::<16>(0),
-            5 => self.sum.word.next = self.dst_ip.val().get_bits::<16>(16),
-            6 => self.sum.word.next = self.dst_ip.val().get_bits::<16>(0),
+            0 => self.word_r.d.next = bit_cast::<16, 8>(self.protocol.val()) + 0xC500,
+            1 => self.word_r.d.next = self.total_len.q.val(),
+            2 => self.word_r.d.next = self.id.q.val(),
+            3 => self.word_r.d.next = self.our_ip.val().get_bits::<16>(16),
+            4 => self.word_r.d.next = self.our_ip.val().get_bits::<16>(0),
+            5 => self.word_r.d.next = self.dst_ip.val().get_bits::<16>(16),
+            6 => self.word_r.d.next = self.dst_ip.val().get_bits::<16>(0),
             _ => {}
         }
         self.checksum.next = !self.sum.sum.val();
@@ -108,7 +118,7 @@ impl Logic for Ipv4Tx {
         self.ready.next = false;
         if self.in_header.q.val() {
             self.out_data.next = self.header_byte.val();
-            self.out_valid.next = (self.index.q.val() < 10) | (self.step.q.val() == 9);
+            self.out_valid.next = (self.index.q.val() < 10) | (self.step.q.val() == 10);
             if self.out_valid.val() & self.out_ready.val() {
                 self.index.d.next = self.index.q.val() + 1;
                 if self.index.q.val() == 19 {
