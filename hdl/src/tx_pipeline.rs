@@ -164,7 +164,7 @@ impl Logic for TxPipeline {
         self.udp.word.next = self.stage.word.val();
         self.udp.body_data.next = self.stage.body_data.val();
         self.udp.body_last.next = self.stage.body_last.val();
-        self.stage.release.next = self.tcp.release.val() | self.udp.release.val();
+        self.stage.req_done.next = self.tcp.req_done.val() | self.udp.req_done.val();
         self.stage.word_index.next = self.tcp.word_index.val();
         self.stage.body_ready.next = self.tcp.body_ready.val();
         self.tcp.ready.next = self.arbiter.host_ready.val() & !self.is_udp.val();
@@ -290,7 +290,7 @@ impl Logic for TxPipeline {
         self.phy_tx_data.next = self.mac.phy_tx_data.val();
         self.phy_tx_valid.next = self.mac.phy_tx_valid.val();
         // TxDone: the host frame whose last byte MacTx took is the next one it sends.
-        if self.stage.release.val() {
+        if self.stage.req_done.val() {
             self.done_pending.d.next = true;
             self.done_tag.d.next = self.stage.req_tag.val();
         }

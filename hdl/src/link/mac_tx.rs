@@ -189,3 +189,99 @@ impl Logic for MacTx {
         self.sent.next = self.out_sent.q.val();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::crc32::crc32_ieee;
+    use crate::link::mac_rx::phy_bytes;
+
+    const OURS: [u8; 6] = [0x02, 0x00, 0x00, 0x12, 0x34, 0x56];
+    const PEER: [u8; 6] = [0x02, 0x00, 0x00, 0xAB, 0xCD, 0xEF];
+
+    fn words(mac: [u8; 6]) -> [u64; 3] {
+        [0, 2, 4].map(|i| (mac[i] as u64) << 8 | mac[i + 1] as u64)
+    }
+
+    /// Offers the payloads back to back, each byte as soon as the MAC takes one; returns
+    /// the PHY bytes with their clocks, and the clocks `sent` was up.
+    fn run(payloads: &[Vec<u8>]) -> (Vec<(usize, u8)>, Vec<usize>) {
+        let mut uut = MacTx::default();
+        uut.connect_all();
+        let [h, m, l] = words(OURS);
+        uut.mac_hi.next = h.into();
+        uut.mac_mid.next = m.into();
+        uut.mac_lo.next = l.into();
+        let [h, m, l] = words(PEER);
+        uut.dst_mac_hi.next = h.into();
+        uut.dst_mac_mid.next = m.into();
+        uut.dst_mac_lo.next = l.into();
+        uut.ethertype.next = 0x0800.into();
+        let (mut frame, mut pos) = (0, 0);
+        let (mut out, mut sent) = (vec![], vec![]);
+        let clocks: usize = payloads.iter().map(|p| p.len().max(46) + 40).sum::<usize>() + 20;
+        for clock in 0..clocks {
+            let p = payloads.get(frame).cloned().unwrap_or_default();
+            let offer = frame < payloads.len();
+            uut.valid.next = offer;
+            uut.data.next = (p.get(pos).copied().unwrap_or(0) as u64).into();
+            uut.last.next = pos + 1 == p.len();
+            uut.clock.next = false.into();
+            assert!(simulate(&mut uut, 200));
+            if uut.phy_tx_valid.val() {
+                out.push((clock, uut.phy_tx_data.val().index() as u8));
+            }
+            if uut.sent.val() {
+                sent.push(clock);
+            }
+            if offer && uut.ready.val() {
+                pos += 1;
+                if pos == p.len() {
+                    frame += 1;
+                    pos = 0;
+                }
+            }
+            crate::tick!(uut);
+        }
+        assert_eq!(frame, payloads.len(), "not every payload was taken");
+        (out, sent)
+    }
+
+    /// The wire bytes of one frame as the standard has them.
+    fn expected(payload: &[u8]) -> Vec<u8> {
+        let mut f = [PEER, OURS].concat();
+        f.extend([0x08, 0x00]);
+        f.extend(payload);
+        f.resize(f.len().max(60), 0);
+        phy_bytes(&f, true)
+    }
+
+    #[test]
+    fn frames_are_framed_padded_and_checked() {
+        let payloads: Vec<Vec<u8>> = [1usize, 2, 45, 46, 47, 300]
+            .iter()
+            .map(|&n| (0..n).map(|i| (i * 7 + n) as u8).collect())
+            .collect();
+        let (out, sent) = run(&payloads);
+        let want: Vec<u8> = payloads.iter().flat_map(|p| expected(p)).collect();
+        assert_eq!(out.iter().map(|o| o.1).collect::<Vec<_>>(), want);
+        // Back to back: exactly 12 idle clocks between frames, `sent` on each last byte.
+        let mut starts = vec![0];
+        for w in out.windows(2) {
+            if w[1].0 != w[0].0 + 1 {
+                assert_eq!(w[1].0 - w[0].0 - 1, 12, "inter-frame gap");
+                starts.push(out.iter().position(|o| o.0 == w[1].0).unwrap());
+            }
+        }
+        assert_eq!(starts.len(), payloads.len());
+        let ends: Vec<usize> = starts[1..]
+            .iter()
+            .map(|&s| out[s - 1].0)
+            .chain([out.last().unwrap().0])
+            .collect();
+        assert_eq!(sent, ends);
+        // The FCS is over the frame as sent (padding included).
+        let first = &want[8..8 + 60];
+        assert_eq!(want[68..72], crc32_ieee(first).to_le_bytes());
+    }
+}

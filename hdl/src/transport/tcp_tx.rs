@@ -7,12 +7,12 @@
 //! remains: the pseudo-header (our IP, destination IP, protocol, TCP length) and the
 //! header words (ports, seq, ack, data offset and flags, window; the urgent pointer is
 //! zero). One 16-bit add per clock ([`OnesWordSum`]); `checksum` is final when the bus
-//! reaches index 18, where the stage stores it in the descriptor.
+//! reaches index 19, where the stage stores it in the descriptor.
 //!
 //! Sending: `valid` rises a clock after `req_valid`, with the descriptor (`dst_*`,
 //! `l4_len` = 20 + options + payload); then 20 header bytes (data offset from
 //! `req_options_len`, flags NS..FIN from `req_flags`), then the staged bytes, one per
-//! clock as `ready` allows. Header words come from the stage's descriptor port; `release`
+//! clock as `ready` allows. Header words come from the stage's descriptor port; `req_done`
 //! pulses as the last byte is taken.
 
 use crate::internet::word_sum::OnesWordSum;
@@ -39,7 +39,7 @@ pub struct TcpTx {
     pub body_data: Signal<In, Bits<8>>,
     pub body_last: Signal<In, Bit>,
     pub body_ready: Signal<Out, Bit>,
-    pub release: Signal<Out, Bit>,
+    pub req_done: Signal<Out, Bit>,
     pub data: Signal<Out, Bits<8>>,
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
@@ -59,11 +59,14 @@ pub struct TcpTx {
     index: DFF<Bits<5>>,
     in_body: DFF<Bit>,
     addend: Signal<Local, Bits<16>>,
+    addend_r: DFF<Bits<16>>,
+    step_r: DFF<Bit>,
+    clear_r: DFF<Bit>,
     data_offset: Signal<Local, Bits<4>>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<5>>,
     header_word: Signal<Local, Bits<4>>,
-    empty: Signal<Local, Bit>,
+    empty: DFF<Bit>,
     ipv4: Constant<Bits<16>>,
 }
 
@@ -89,7 +92,7 @@ impl Default for TcpTx {
             body_data: Default::default(),
             body_last: Default::default(),
             body_ready: Default::default(),
-            release: Default::default(),
+            req_done: Default::default(),
             data: Default::default(),
             valid: Default::default(),
             last: Default::default(),
@@ -108,6 +111,9 @@ impl Default for TcpTx {
             index: Default::default(),
             in_body: Default::default(),
             addend: Default::default(),
+            addend_r: Default::default(),
+            step_r: Default::default(),
+            clear_r: Default::default(),
             data_offset: Default::default(),
             take: Default::default(),
             index_next: Default::default(),
@@ -121,12 +127,15 @@ impl Default for TcpTx {
 impl Logic for TcpTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, armed, l4_len_r, index, in_body);
+        dff_setup!(self, clock, armed, l4_len_r, index, in_body, addend_r, step_r, clear_r, empty);
         // Checksum: the stage's words, with the pseudo-header in the slots it does not sum.
         self.sum.clock.next = self.clock.val();
-        self.sum.add.next = self.sum_step.val();
-        self.sum.clear.next = self.sum_index.val() == 0;
-        self.sum.word.next = self.sum_word.val();
+        // The addend is chosen one clock and added the next: the index decode and the
+        // 16-bit add are not one path.
+        self.step_r.d.next = self.sum_step.val();
+        self.clear_r.d.next = self.sum_index.val() == 0;
+        self.sum.add.next = self.step_r.q.val();
+        self.sum.clear.next = self.clear_r.q.val();
         self.addend.next = self.sum_word.val();
         match self.sum_index.val().index() {
             0 => self.addend.next = self.our_ip.val().get_bits::<16>(16),
@@ -143,16 +152,18 @@ impl Logic for TcpTx {
             17 => self.addend.next = 0.into(),
             _ => {}
         }
-        self.sum.word.next = self.addend.val();
+        self.addend_r.d.next = self.addend.val();
+        self.sum.word.next = self.addend_r.q.val();
         self.checksum.next = !self.sum.sum.val();
         // Sending.
-        self.armed.d.next = self.req_valid.val() & !self.release.val();
         self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 20;
         self.valid.next = self.req_valid.val() & self.armed.q.val();
         self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
-        self.empty.next = self.req_length.val() == 0;
+        // Registered (settled by the time `valid` rises): keeps the length compare off
+        // the `last` path into the arbiter and MacTx.
+        self.empty.d.next = self.req_length.val() == 0;
         self.data_offset.next = bit_cast::<4, 4>(self.req_options_len.val().get_bits::<4>(2)) + 5;
-        self.release.next = false;
+        self.req_done.next = false;
         self.body_ready.next = false;
         self.index_next.next = self.index.q.val();
         if self.in_body.q.val() {
@@ -160,7 +171,7 @@ impl Logic for TcpTx {
             self.last.next = self.body_last.val();
             self.body_ready.next = self.take.val();
             if self.take.val() & self.body_last.val() {
-                self.release.next = true;
+                self.req_done.next = true;
             }
         } else {
             // Header word index/2 from the descriptor (one clock ahead), or made here.
@@ -178,19 +189,19 @@ impl Logic for TcpTx {
             if self.index.q.val() >= 18 {
                 self.data.next = 0.into(); // urgent pointer
             }
-            self.last.next = (self.index.q.val() == 19) & self.empty.val();
+            self.last.next = (self.index.q.val() == 19) & self.empty.q.val();
             if self.take.val() {
                 self.index_next.next = self.index.q.val() + 1;
                 if self.index.q.val() == 19 {
                     self.in_body.d.next = true;
-                    if self.empty.val() {
-                        self.release.next = true;
+                    if self.empty.q.val() {
+                        self.req_done.next = true;
                     }
                 }
             }
         }
         self.index.d.next = self.index_next.val();
-        if self.release.val() {
+        if self.req_done.val() {
             self.index.d.next = 0.into();
             self.in_body.d.next = false;
         }
@@ -203,7 +214,7 @@ impl Logic for TcpTx {
             self.header_word.next = 15.into();
         }
         self.word_index.next = self.header_word.val();
-        if self.release.val() {
+        if self.req_done.val() {
             self.word_index.next = 8.into();
         }
         self.dst_mac_hi.next = self.req_dst_mac_hi.val();
@@ -214,5 +225,69 @@ impl Logic for TcpTx {
         self.dst_ip.next = self.req_dst_ip.val();
         self.protocol.next = 6.into();
         self.l4_len.next = self.l4_len_r.q.val();
+        self.armed.d.next = self.req_valid.val() & !self.req_done.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::internet::checksum::ones_sum;
+
+    /// The checksum over the stage's sum bus equals RFC 1071's over the pseudo-header
+    /// and the segment as it will be sent.
+    #[test]
+    fn checksum_covers_pseudo_header_header_and_payload() {
+        let mut uut = TcpTx::default();
+        uut.connect_all();
+        uut.our_ip.next = 0x0A00_0002.into();
+        let options = [2u8, 4, 5, 0xB4, 1, 1, 4, 2];
+        let payload = [0xFFu8, 0xFE, 0x01, 0x80, 0x7F];
+        let body: Vec<u8> = options.iter().chain(&payload).copied().collect();
+        let flags = 0x1D3u16;
+        // Descriptor words as TxStage writes them, the payload sum at 15, zeros after.
+        let mut bus: Vec<u16> = vec![
+            0x0200,
+            0x0000,
+            0x0001,
+            0x0A00,
+            0x0001,
+            body.len() as u16,
+            0x7A01,
+        ];
+        bus.push((options.len() as u16) << 9 | flags);
+        bus.extend([
+            443,
+            51000,
+            0x1234,
+            0x5678,
+            0x9ABC,
+            0xDEF0,
+            0x7210,
+            ones_sum(&body),
+            0,
+            0,
+        ]);
+        for (i, &w) in bus.iter().enumerate() {
+            uut.sum_step.next = true;
+            uut.sum_index.next = (i as u64).into();
+            uut.sum_word.next = (w as u64).into();
+            crate::tick!(uut);
+        }
+        uut.sum_step.next = false;
+        crate::tick!(uut);
+        let len = 20 + body.len() as u16;
+        let mut seg = vec![10, 0, 0, 2, 10, 0, 0, 1, 0, 6];
+        seg.extend(len.to_be_bytes());
+        seg.extend([
+            0x01, 0xBB, 0xC7, 0x38, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0,
+        ]);
+        seg.extend([
+            ((5 + options.len() / 4) << 4) as u8 | (flags >> 8) as u8,
+            flags as u8,
+        ]);
+        seg.extend([0x72, 0x10, 0, 0, 0, 0]);
+        seg.extend(&body);
+        assert_eq!(uut.checksum.val().index() as u16, !ones_sum(&seg));
     }
 }

@@ -11,9 +11,9 @@
 //! 16-word descriptor; a request not kept rolls its bytes back. While the words go by
 //! they are offered on the `sum_*` bus to [`TcpTx`](super::tcp_tx::TcpTx) and
 //! [`UdpTx`](super::udp_tx::UdpTx), which add the pseudo-header and header to the
-//! payload sum; their checksum is written as the descriptor's last word, 19 clocks
+//! payload sum; their checksum is written as the descriptor's last word, 20 clocks
 //! after `tx_finish`. `tx_busy` is high while both buffers are taken (and during those
-//! 19 clocks, which no request over the UART can notice).
+//! 20 clocks, which no request over the UART can notice).
 //!
 //! Descriptor words: 0-2 dst MAC, 3-4 dst IP, 5 length of options+payload, 6 tag,
 //! 7 {is_udp, options_len (6), flags (9)}, 8 src port, 9 dst port, 10-11 seq,
@@ -25,7 +25,7 @@
 //! The sender reads the other words through `word_index`/`word` (one clock of latency;
 //! `word` already holds word `word_index` of the previous clock) and the bytes as a
 //! first-word-fall-through stream (`body_data`, `body_last`, taken by `body_ready`;
-//! a byte every clock). `release` hands the buffer back and loads the next request.
+//! a byte every clock). `req_done` hands the buffer back and loads the next request.
 //!
 //! Cost: the two buffers are 4 KiB, 8 of the iCE40's 4 Kbit block RAMs; the
 //! descriptors 32 words of 16 bits, one more.
@@ -60,7 +60,7 @@ pub struct TxStage {
     pub sum_word: Signal<Out, Bits<16>>,
     pub tcp_checksum: Signal<In, Bits<16>>,
     pub udp_checksum: Signal<In, Bits<16>>,
-    /// The current request (fields hold until `release`).
+    /// The current request (fields hold until `req_done`).
     pub req_valid: Signal<Out, Bit>,
     pub req_is_udp: Signal<Out, Bit>,
     pub req_tag: Signal<Out, Bits<16>>,
@@ -77,7 +77,7 @@ pub struct TxStage {
     pub body_data: Signal<Out, Bits<8>>,
     pub body_last: Signal<Out, Bit>,
     pub body_ready: Signal<In, Bit>,
-    pub release: Signal<In, Bit>,
+    pub req_done: Signal<In, Bit>,
     payload: RAM<Bits<8>, 12>,
     desc: RAM<Bits<16>, 5>,
     payload_sum: OnesSum,
@@ -92,6 +92,9 @@ pub struct TxStage {
     ser_udp: DFF<Bit>,
     /// No bytes: the payload sum is zero (the sum unit still holds the previous one).
     ser_empty: DFF<Bit>,
+    payload_sum_r: DFF<Bits<16>>,
+    /// A byte of the request being written has arrived (the next is not its first).
+    started: DFF<Bit>,
     // The latched request, shifted out a word per clock (s0 first).
     s0: DFF<Bits<16>>,
     s1: DFF<Bits<16>>,
@@ -173,7 +176,7 @@ impl Default for TxStage {
             body_data: Default::default(),
             body_last: Default::default(),
             body_ready: Default::default(),
-            release: Default::default(),
+            req_done: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
             payload: RAM::new(
                 (0..1u64 << 12)
@@ -195,6 +198,8 @@ impl Default for TxStage {
             ser_buf: Default::default(),
             ser_udp: Default::default(),
             ser_empty: Default::default(),
+            payload_sum_r: Default::default(),
+            started: Default::default(),
             s0: Default::default(),
             s1: Default::default(),
             s2: Default::default(),
@@ -250,6 +255,8 @@ impl Logic for TxStage {
             ser_buf,
             ser_udp,
             ser_empty,
+            payload_sum_r,
+            started,
             s0,
             s1,
             s2,
@@ -297,15 +304,17 @@ impl Logic for TxStage {
         self.payload_sum.high.next = !self.wr_count.q.val().get_bit(0);
         // Cleared by a request's first byte (not while idle: the sum of the request
         // being written to the descriptor must hold).
-        self.payload_sum.clear.next = self.tx_write.val() & (self.wr_count.q.val() == 0);
+        self.payload_sum.clear.next = self.tx_write.val() & !self.started.q.val();
         self.payload_sum.init.next = 0.into();
-        self.payload_sum.enable.next = false;
+        // Summed unconditionally (an overflowing request is dropped anyway): the length
+        // compare stays off the adder's path.
+        self.payload_sum.enable.next = self.tx_write.val();
         if self.tx_write.val() {
+            self.started.d.next = true;
             if self.wr_count.q.val() == 0x7FF {
                 self.overflow.d.next = true;
             } else {
                 self.payload.write_enable.next = true;
-                self.payload_sum.enable.next = true;
                 self.wr_count.d.next = self.wr_count.q.val() + 1;
             }
         }
@@ -315,6 +324,7 @@ impl Logic for TxStage {
             & (self.held.q.val() != 2)
             & !self.serializing.q.val();
         if self.tx_finish.val() {
+            self.started.d.next = false;
             self.wr_count.d.next = 0.into();
             self.overflow.d.next = false;
         }
@@ -341,7 +351,7 @@ impl Logic for TxStage {
             self.ser_index.d.next = 0.into();
             self.ser_buf.d.next = self.wr_buf.q.val();
             self.ser_udp.d.next = self.tx_is_udp.val();
-            self.ser_empty.d.next = self.wr_count.q.val() == 0;
+            self.ser_empty.d.next = !self.started.q.val();
             self.wr_buf.d.next = !self.wr_buf.q.val();
         } else if self.serializing.q.val() {
             self.s0.d.next = self.s1.q.val();
@@ -360,22 +370,24 @@ impl Logic for TxStage {
             self.s13.d.next = self.s14.q.val();
             self.s14.d.next = 0.into();
             self.ser_index.d.next = self.ser_index.q.val() + 1;
-            if self.ser_index.q.val() == 18 {
+            if self.ser_index.q.val() == 19 {
                 self.serializing.d.next = false;
             }
         }
+        // Registered: the sum's last fold and the checksum units' add are not one path.
+        self.payload_sum_r.d.next = self.payload_sum.sum.val();
         self.sum_step.next = self.serializing.q.val() & (self.ser_index.q.val() < 18);
         self.sum_index.next = self.ser_index.q.val();
         self.sum_word.next = self.s0.q.val();
         if self.ser_index.q.val() == 15 {
-            self.sum_word.next = self.payload_sum.sum.val();
+            self.sum_word.next = self.payload_sum_r.q.val();
             if self.ser_empty.q.val() {
                 self.sum_word.next = 0.into();
             }
         }
         self.ser_slot.next = self.ser_index.q.val().get_bits::<4>(0);
         self.desc.write_data.next = self.s0.q.val();
-        if self.ser_index.q.val() == 18 {
+        if self.ser_index.q.val() == 19 {
             self.ser_slot.next = 15.into();
             self.desc.write_data.next = self.tcp_checksum.val();
             if self.ser_udp.q.val() {
@@ -385,7 +397,7 @@ impl Logic for TxStage {
         self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4)
             | bit_cast::<5, 4>(self.ser_slot.val());
         self.desc.write_enable.next = self.serializing.q.val()
-            & ((self.ser_index.q.val() < 15) | (self.ser_index.q.val() == 18));
+            & ((self.ser_index.q.val() < 15) | (self.ser_index.q.val() == 19));
         // Read side: the oldest fully written request becomes current.
         self.available.next =
             (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());
@@ -444,7 +456,7 @@ impl Logic for TxStage {
         self.body_data.next = self.payload.read_data.val();
         self.body_last.next = self.rd_ptr.q.val() == self.last_at.q.val();
         // Buffers in use: one more at a commit, one fewer at a release.
-        if self.release.val() & self.current.q.val() {
+        if self.req_done.val() & self.current.q.val() {
             self.current.d.next = false;
             self.rd_ptr.d.next = 0.into();
             self.rd_buf.d.next = !self.rd_buf.q.val();
@@ -465,5 +477,113 @@ impl Logic for TxStage {
         self.req_length.next = self.length_r.q.val();
         self.req_options_len.next = self.options_len_r.q.val();
         self.req_flags.next = self.flags_r.q.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::internet::checksum::ones_sum;
+
+    /// Stages `bytes` with a request whose fields derive from `k`; returns the payload
+    /// sum seen on the sum bus at index 15. The checksum units answer 0xC000 + k.
+    fn stage(uut: &mut TxStage, bytes: &[u8], k: u64, keep: bool) -> Option<u64> {
+        for &b in bytes {
+            uut.tx_write.next = true;
+            uut.tx_data.next = (b as u64).into();
+            crate::tick!(*uut);
+        }
+        uut.tx_write.next = false;
+        crate::tick!(*uut);
+        uut.tx_finish.next = true;
+        uut.tx_keep.next = keep;
+        uut.tx_is_udp.next = k % 2 == 1;
+        uut.tx_tag.next = (0x7A00 + k).into();
+        uut.tx_dst_mac_hi.next = (0x0200 + k).into();
+        uut.tx_dst_mac_mid.next = 0x1111.into();
+        uut.tx_dst_mac_lo.next = 0x2222.into();
+        uut.tx_dst_ip.next = (0x0A00_0000 + k).into();
+        uut.tx_src_port.next = (1000 + k).into();
+        uut.tx_dst_port.next = (2000 + k).into();
+        uut.tx_seq.next = 0x1234_5678.into();
+        uut.tx_ack.next = 0x9ABC_DEF0.into();
+        uut.tx_flags.next = 0x1FF.into();
+        uut.tx_window.next = (3000 + k).into();
+        uut.tx_options_len.next = 0.into();
+        uut.tcp_checksum.next = (0xC000 + k).into();
+        uut.udp_checksum.next = (0xC000 + k).into();
+        crate::tick!(*uut);
+        uut.tx_finish.next = false;
+        let mut sum = None;
+        for _ in 0..25 {
+            if uut.sum_step.val() && uut.sum_index.val().index() == 15 {
+                sum = Some(uut.sum_word.val().index() as u64);
+            }
+            crate::tick!(*uut);
+        }
+        sum
+    }
+
+    /// Reads the current request: descriptor words 8-15 and the bytes; then `req_done`.
+    fn take(uut: &mut TxStage) -> (u64, Vec<u64>, Vec<u8>) {
+        for _ in 0..20 {
+            if uut.req_valid.val() {
+                break;
+            }
+            crate::tick!(*uut);
+        }
+        assert!(uut.req_valid.val());
+        let tag = uut.req_tag.val().index() as u64;
+        let mut words = vec![];
+        for i in 8..16u64 {
+            uut.word_index.next = i.into();
+            crate::tick!(*uut);
+            words.push(uut.word.val().index() as u64);
+        }
+        let mut bytes = vec![];
+        let n = uut.req_length.val().index();
+        for i in 0..n {
+            bytes.push(uut.body_data.val().index() as u8);
+            assert_eq!(uut.body_last.val(), i + 1 == n);
+            uut.body_ready.next = true;
+            crate::tick!(*uut);
+        }
+        uut.body_ready.next = false;
+        uut.req_done.next = true;
+        crate::tick!(*uut);
+        uut.req_done.next = false;
+        (tag, words, bytes)
+    }
+
+    #[test]
+    fn ping_pong_stages_two_and_rolls_back_the_rest() {
+        let mut uut = TxStage::default();
+        uut.connect_all();
+        crate::tick!(uut);
+        let a: Vec<u8> = (0..9).map(|i| i * 17 + 1).collect();
+        let c: Vec<u8> = vec![0xEE; 4];
+        assert!(!uut.tx_busy.val());
+        assert_eq!(stage(&mut uut, &a, 0, true), Some(ones_sum(&a) as u64));
+        assert!(!uut.tx_busy.val(), "one buffer still free");
+        // A rolled-back request in between leaves nothing.
+        stage(&mut uut, &c, 5, false);
+        assert_eq!(stage(&mut uut, &[], 1, true), Some(0));
+        assert!(uut.tx_busy.val(), "both buffers taken");
+        let (tag, words, bytes) = take(&mut uut);
+        assert_eq!(tag, 0x7A00);
+        assert_eq!(
+            words,
+            vec![1000, 2000, 0x1234, 0x5678, 0x9ABC, 0xDEF0, 3000, 0xC000]
+        );
+        assert_eq!(bytes, a);
+        assert!(!uut.tx_busy.val(), "a buffer is free again");
+        let (tag, words, bytes) = take(&mut uut);
+        assert_eq!(tag, 0x7A01);
+        assert_eq!(words[7], 0xC001);
+        assert!(bytes.is_empty());
+        for _ in 0..20 {
+            crate::tick!(uut);
+        }
+        assert!(!uut.req_valid.val(), "nothing else staged");
     }
 }

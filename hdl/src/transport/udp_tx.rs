@@ -7,7 +7,7 @@
 //! 0xFFFF (zero means "no checksum").
 //!
 //! Sending: `valid` a clock after `req_valid`; 8 header bytes (ports from descriptor
-//! words 8-9, length, checksum from word 15), then the payload; `release` as the last
+//! words 8-9, length, checksum from word 15), then the payload; `req_done` as the last
 //! byte is taken.
 
 use crate::internet::word_sum::OnesWordSum;
@@ -32,7 +32,7 @@ pub struct UdpTx {
     pub body_data: Signal<In, Bits<8>>,
     pub body_last: Signal<In, Bit>,
     pub body_ready: Signal<Out, Bit>,
-    pub release: Signal<Out, Bit>,
+    pub req_done: Signal<Out, Bit>,
     pub data: Signal<Out, Bits<8>>,
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
@@ -54,9 +54,12 @@ pub struct UdpTx {
     index: DFF<Bits<3>>,
     in_body: DFF<Bit>,
     addend: Signal<Local, Bits<16>>,
+    addend_r: DFF<Bits<16>>,
+    step_r: DFF<Bit>,
+    clear_r: DFF<Bit>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<3>>,
-    empty: Signal<Local, Bit>,
+    empty: DFF<Bit>,
     ipv4: Constant<Bits<16>>,
 }
 
@@ -80,7 +83,7 @@ impl Default for UdpTx {
             body_data: Default::default(),
             body_last: Default::default(),
             body_ready: Default::default(),
-            release: Default::default(),
+            req_done: Default::default(),
             data: Default::default(),
             valid: Default::default(),
             last: Default::default(),
@@ -100,6 +103,9 @@ impl Default for UdpTx {
             index: Default::default(),
             in_body: Default::default(),
             addend: Default::default(),
+            addend_r: Default::default(),
+            step_r: Default::default(),
+            clear_r: Default::default(),
             take: Default::default(),
             index_next: Default::default(),
             empty: Default::default(),
@@ -111,11 +117,27 @@ impl Default for UdpTx {
 impl Logic for UdpTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, length_word, armed, l4_len_r, index, in_body);
+        dff_setup!(
+            self,
+            clock,
+            length_word,
+            armed,
+            l4_len_r,
+            index,
+            in_body,
+            addend_r,
+            step_r,
+            clear_r,
+            empty
+        );
         // Checksum: ports and payload sum from the stage; pseudo-header and length here.
         self.sum.clock.next = self.clock.val();
-        self.sum.add.next = self.sum_step.val();
-        self.sum.clear.next = self.sum_index.val() == 0;
+        // The addend is chosen one clock and added the next: the index decode and the
+        // 16-bit add are not one path.
+        self.step_r.d.next = self.sum_step.val();
+        self.clear_r.d.next = self.sum_index.val() == 0;
+        self.sum.add.next = self.step_r.q.val();
+        self.sum.clear.next = self.clear_r.q.val();
         self.addend.next = 0.into();
         match self.sum_index.val().index() {
             0 => self.addend.next = self.our_ip.val().get_bits::<16>(16),
@@ -134,18 +156,20 @@ impl Logic for UdpTx {
         if self.sum_index.val() == 5 {
             self.length_word.d.next = self.sum_word.val();
         }
-        self.sum.word.next = self.addend.val();
+        self.addend_r.d.next = self.addend.val();
+        self.sum.word.next = self.addend_r.q.val();
         self.checksum.next = !self.sum.sum.val();
         if self.sum.sum.val() == 0xFFFF {
             self.checksum.next = 0xFFFF.into();
         }
         // Sending.
-        self.armed.d.next = self.req_valid.val() & !self.release.val();
         self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 8;
         self.valid.next = self.req_valid.val() & self.armed.q.val();
         self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
-        self.empty.next = self.req_length.val() == 0;
-        self.release.next = false;
+        // Registered (settled by the time `valid` rises): keeps the length compare off
+        // the `last` path into the arbiter and MacTx.
+        self.empty.d.next = self.req_length.val() == 0;
+        self.req_done.next = false;
         self.body_ready.next = false;
         self.index_next.next = self.index.q.val();
         if self.in_body.q.val() {
@@ -153,7 +177,7 @@ impl Logic for UdpTx {
             self.last.next = self.body_last.val();
             self.body_ready.next = self.take.val();
             if self.take.val() & self.body_last.val() {
-                self.release.next = true;
+                self.req_done.next = true;
             }
         } else {
             self.data.next = self.word.val().get_bits::<8>(8);
@@ -166,19 +190,19 @@ impl Logic for UdpTx {
             if self.index.q.val() == 5 {
                 self.data.next = self.l4_len_r.q.val().get_bits::<8>(0);
             }
-            self.last.next = (self.index.q.val() == 7) & self.empty.val();
+            self.last.next = (self.index.q.val() == 7) & self.empty.q.val();
             if self.take.val() {
                 self.index_next.next = self.index.q.val() + 1;
                 if self.index.q.val() == 7 {
                     self.in_body.d.next = true;
-                    if self.empty.val() {
-                        self.release.next = true;
+                    if self.empty.q.val() {
+                        self.req_done.next = true;
                     }
                 }
             }
         }
         self.index.d.next = self.index_next.val();
-        if self.release.val() {
+        if self.req_done.val() {
             self.index.d.next = 0.into();
             self.in_body.d.next = false;
         }
@@ -187,7 +211,7 @@ impl Logic for UdpTx {
         if self.index_next.val().get_bits::<2>(1) == 3 {
             self.word_index.next = 15.into();
         }
-        if self.release.val() {
+        if self.req_done.val() {
             self.word_index.next = 8.into();
         }
         self.dst_mac_hi.next = self.req_dst_mac_hi.val();
@@ -198,5 +222,74 @@ impl Logic for UdpTx {
         self.dst_ip.next = self.req_dst_ip.val();
         self.protocol.next = 17.into();
         self.l4_len.next = self.l4_len_r.q.val();
+        self.armed.d.next = self.req_valid.val() & !self.req_done.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::internet::checksum::ones_sum;
+
+    fn checksum(payload: &[u8]) -> u16 {
+        let mut uut = UdpTx::default();
+        uut.connect_all();
+        uut.our_ip.next = 0x0A00_0002.into();
+        // Descriptor words as TxStage writes them (seq, ack, window are not UDP's: junk).
+        let mut bus: Vec<u16> = vec![
+            0x0200,
+            0,
+            1,
+            0x0A00,
+            0x0001,
+            payload.len() as u16,
+            0x7A01,
+            0x8000,
+        ];
+        bus.extend([
+            53,
+            5353,
+            0xDEAD,
+            0xBEEF,
+            0xDEAD,
+            0xBEEF,
+            0x5555,
+            ones_sum(payload),
+            0,
+            0,
+        ]);
+        for (i, &w) in bus.iter().enumerate() {
+            uut.sum_step.next = true;
+            uut.sum_index.next = (i as u64).into();
+            uut.sum_word.next = (w as u64).into();
+            crate::tick!(uut);
+        }
+        uut.sum_step.next = false;
+        crate::tick!(uut);
+        uut.checksum.val().index() as u16
+    }
+
+    fn expected(payload: &[u8], csum: u16) -> Vec<u8> {
+        let len = (8 + payload.len()) as u16;
+        let mut seg = vec![10, 0, 0, 2, 10, 0, 0, 1, 0, 17];
+        seg.extend(len.to_be_bytes());
+        seg.extend([0, 53, 0x14, 0xE9]);
+        seg.extend(len.to_be_bytes());
+        seg.extend(csum.to_be_bytes());
+        seg.extend(payload);
+        seg
+    }
+
+    #[test]
+    fn checksum_covers_pseudo_header_header_and_payload_and_is_never_zero() {
+        let payload = [1u8, 2, 3, 4, 5];
+        let c = checksum(&payload);
+        assert_eq!(ones_sum(&expected(&payload, c)), 0xFFFF);
+        // Two payload bytes chosen so the checksum computes to zero: sent as 0xFFFF.
+        let mut p = vec![1u8, 2, 3, 4, 0, 0];
+        let fill = !ones_sum(&expected(&p, 0));
+        p[4..6].copy_from_slice(&fill.to_be_bytes());
+        assert_eq!(ones_sum(&expected(&p, 0)), 0xFFFF);
+        assert_eq!(checksum(&p), 0xFFFF);
     }
 }

@@ -1,0 +1,204 @@
+//! Every transmit block's generated Verilog passes yosys's check and computes the same
+//! outputs, clock for clock, as the Rust simulation, on the very inputs the block sees
+//! inside the whole transmit pipeline while it sends a mix of TCP and UDP requests
+//! (empty, padded, options, a rolled-back one, back to back).
+
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::OnceLock;
+use tcpip_hdl::board::tx_arbiter::TxArbiter;
+use tcpip_hdl::internet::ipv4_tx::Ipv4Tx;
+use tcpip_hdl::internet::word_sum::OnesWordSum;
+use tcpip_hdl::link::crc32::Crc32;
+use tcpip_hdl::link::mac_tx::MacTx;
+use tcpip_hdl::transport::tcp_tx::TcpTx;
+use tcpip_hdl::transport::tx_stage::TxStage;
+use tcpip_hdl::transport::udp_tx::UdpTx;
+use tcpip_hdl::tx_pipeline::TxPipeline;
+use tcpip_sim::cosim::{check_block, Ports};
+use tcpip_sim::tx::{TxRequest, TxSim};
+
+type Recorded = Vec<(&'static str, Vec<Vec<u64>>)>;
+
+fn recorded() -> &'static Recorded {
+    static RECORDED: OnceLock<Recorded> = OnceLock::new();
+    RECORDED.get_or_init(|| {
+        let rec = Rc::new(RefCell::new(Recorded::new()));
+        let probe_rec = rec.clone();
+        let mut sim = TxSim::new([2, 0, 0, 0x12, 0x34, 0x56], [10, 0, 0, 2]);
+        sim.set_probe(Box::new(move |p: &TxPipeline| {
+            let cycle: [(&'static str, Vec<u64>); 8] = [
+                ("tx_stage", p.stage.get_inputs()),
+                ("tcp_tx", p.tcp.get_inputs()),
+                ("udp_tx", p.udp.get_inputs()),
+                ("tx_arbiter", p.arbiter.get_inputs()),
+                ("ipv4_tx", p.ipv4.get_inputs()),
+                ("mac_tx", p.mac.get_inputs()),
+                ("crc32", p.mac.crc.get_inputs()),
+                ("tx_pipeline", p.get_inputs()),
+            ];
+            let mut rec = probe_rec.borrow_mut();
+            if rec.is_empty() {
+                rec.extend(cycle.iter().map(|(n, _)| (*n, vec![])));
+            }
+            for (slot, (_, inputs)) in rec.iter_mut().zip(cycle) {
+                slot.1.push(inputs);
+            }
+        }));
+        let mut rng = StdRng::seed_from_u64(11);
+        let sizes = [
+            (false, 0),
+            (true, 0),
+            (false, 6),
+            (true, 18),
+            (false, 57),
+            (true, 130),
+            (false, 300),
+            (true, 5),
+            (false, 44),
+        ];
+        for (i, &(udp, len)) in sizes.iter().enumerate() {
+            let options_len = if udp { 0 } else { (len / 4 * 4).min(12) };
+            let req = TxRequest {
+                is_udp: udp,
+                tag: i as u16,
+                dst_mac: [2, 0, 0, 0xAB, 0xCD, i as u8],
+                dst_ip: [10, 0, 1, i as u8],
+                src_port: rng.gen(),
+                dst_port: rng.gen(),
+                seq: rng.gen(),
+                ack: rng.gen(),
+                flags: rng.gen_range(0..512),
+                window: rng.gen(),
+                options: (0..options_len).map(|_| rng.gen()).collect(),
+                payload: (0..len - options_len).map(|_| rng.gen()).collect(),
+            };
+            sim.submit(&req, i != 3);
+        }
+        sim.run_idle(40);
+        assert_eq!(sim.take_frames().len(), sizes.len() - 1);
+        drop(sim);
+        Rc::try_unwrap(rec).unwrap().into_inner()
+    })
+}
+
+fn vectors(name: &str) -> &'static [Vec<u64>] {
+    &recorded().iter().find(|b| b.0 == name).unwrap().1
+}
+
+fn check<B: Ports>(name: &str, make: impl Fn() -> B, vectors: &[Vec<u64>]) {
+    match check_block(make, vectors) {
+        Ok(report) => println!("{name}: {report}"),
+        Err(e) => panic!("{name}: {e:#}"),
+    }
+}
+
+#[test]
+fn tx_stage() {
+    check("tx_stage", TxStage::default, vectors("tx_stage"));
+}
+#[test]
+fn tcp_tx() {
+    check("tcp_tx", TcpTx::default, vectors("tcp_tx"));
+}
+#[test]
+fn udp_tx() {
+    check("udp_tx", UdpTx::default, vectors("udp_tx"));
+}
+#[test]
+fn tx_arbiter() {
+    check("tx_arbiter", TxArbiter::default, vectors("tx_arbiter"));
+}
+/// The arbiter with all three sources busy (random frames, random readiness): inside the
+/// pipeline only the host source is wired yet.
+#[test]
+fn tx_arbiter_three_sources() {
+    let mut rng = StdRng::seed_from_u64(12);
+    let mut vectors = vec![];
+    for _ in 0..2000 {
+        let mut v = vec![];
+        for _ in 0..3 {
+            v.extend([
+                rng.gen_range(0..256),
+                rng.gen_bool(0.7) as u64,
+                rng.gen_bool(0.1) as u64,
+                rng.gen_range(0..65536),
+                rng.gen_range(0..65536),
+                rng.gen_range(0..65536),
+                rng.gen_range(0..65536),
+                rng.gen_bool(0.5) as u64,
+                rng.gen_range(0..u32::MAX as u64),
+                rng.gen_range(0..256),
+                rng.gen_range(0..65536),
+            ]);
+        }
+        v.push(rng.gen_bool(0.8) as u64);
+        vectors.push(v);
+    }
+    check("tx_arbiter (three sources)", TxArbiter::default, &vectors);
+}
+#[test]
+fn ipv4_tx() {
+    check("ipv4_tx", Ipv4Tx::default, vectors("ipv4_tx"));
+}
+#[test]
+fn mac_tx() {
+    check("mac_tx", MacTx::default, vectors("mac_tx"));
+}
+#[test]
+fn crc32_in_mac_tx() {
+    check("crc32", Crc32::default, vectors("crc32"));
+}
+#[test]
+fn ones_word_sum() {
+    let mut rng = StdRng::seed_from_u64(13);
+    let vectors: Vec<Vec<u64>> = (0..3000)
+        .map(|_| {
+            vec![
+                rng.gen_range(0..65536),
+                rng.gen_bool(0.8) as u64,
+                rng.gen_bool(0.05) as u64,
+            ]
+        })
+        .collect();
+    check("word_sum", OnesWordSum::default, &vectors);
+}
+/// The whole pipeline: yosys's check, then Rust against Verilator. Icarus does not
+/// settle on this design (a zero-delay loop between the pipeline's and its children's
+/// `always @(*)` blocks, false at the bit level: Verilator reports UNOPTFLAT and iterates
+/// to the fixed point), so it is left out here; every block inside passes both above.
+#[test]
+fn tx_pipeline_whole() {
+    use tcpip_sim::cosim::{checked_verilog, connect, run_rust, run_verilog, Simulator};
+    let vectors = vectors("tx_pipeline");
+    let mut uut = TxPipeline::default();
+    connect(&mut uut).unwrap();
+    let verilog = checked_verilog(&uut).unwrap_or_else(|e| panic!("{e:#}"));
+    let expected = run_rust(&mut TxPipeline::default(), vectors).unwrap();
+    let got = run_verilog(
+        Simulator::Verilator,
+        &verilog,
+        &TxPipeline::inputs(),
+        &TxPipeline::outputs(),
+        vectors,
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(got.len(), expected.len());
+    let names = TxPipeline::outputs();
+    for (cycle, (e, g)) in expected.iter().zip(&got).enumerate() {
+        for k in 0..e.len() {
+            assert!(
+                g[k].matches(e[k]),
+                "cycle {cycle}: `{}` is {:#x} in Rust, {} in Verilator",
+                names[k].0,
+                e[k],
+                g[k]
+            );
+        }
+    }
+    println!(
+        "tx_pipeline: {} cycles identical in Rust and Verilator",
+        vectors.len()
+    );
+}
