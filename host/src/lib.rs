@@ -1,4 +1,6 @@
 pub mod link;
 
+pub mod apps;
+pub mod netstack;
 pub mod tcp;
 pub mod udp;
