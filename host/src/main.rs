@@ -3,6 +3,8 @@
 //! any other failure 1.
 
 mod replay;
+mod serve;
+mod soft_board;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,13 @@ enum Command {
     /// Push every frame of a capture through the simulated receive pipeline and print
     /// what the hardware reported, one JSON object per frame.
     Replay(replay::ReplayArgs),
+    /// Run the host stack with an application (echo, discard, http) on the simulated
+    /// board, whose Ethernet port can be a Linux TAP device, or on a real board.
+    /// Prints one line when ready; runs until interrupted.
+    Serve(serve::ServeArgs),
+    /// Connect to HOST:PORT through the board: standard input goes to the peer, what
+    /// the peer sends goes to standard output (like nc).
+    Connect(serve::ConnectArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,13 +44,16 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args, &mut stdout.lock()),
+        Command::Serve(args) => serve::serve(args).map_err(serve::boxed),
+        Command::Connect(args) => serve::connect(args).map_err(serve::boxed),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if replay::is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tcpip: {e}");
-            ExitCode::from(if e.is::<replay::ReplayError>() { 2 } else { 1 })
+            let bad_input = e.is::<replay::ReplayError>() || serve::is_bad_input(e.as_ref());
+            ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
 }
