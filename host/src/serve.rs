@@ -74,7 +74,7 @@ impl EthernetBoard for tcpip_host::link::sim::SimLink {
 
 #[cfg(feature = "simlink")]
 fn simulated_board(backend: tcpip_sim::backend::Backend) -> anyhow::Result<Box<dyn EthernetBoard>> {
-    Ok(Box::new(tcpip_host::link::sim::SimLink::new(backend)))
+    Ok(Box::new(tcpip_host::link::sim::SimLink::new(backend)?))
 }
 
 #[cfg(not(feature = "simlink"))]

@@ -378,3 +378,112 @@ fn sim_http_page() {
 fn sim_many_connections_at_once() {
     many_at_once("sim");
 }
+
+/// `tcpip connect` as the client and `nc -l` on Linux as the server, on a TAP that
+/// exists before tcpip opens it (the persistent kind `ip tuntap add` makes).
+fn connect_both_ways(link: &str) {
+    if !can_make_namespaces() {
+        return;
+    }
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let ns = format!("tcpip-test-{}-{n}", std::process::id());
+    assert!(sh(&["ip", "netns", "add", &ns]).status.success());
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            sh(&["ip", "netns", "del", &self.0]);
+        }
+    }
+    let _cleanup = Cleanup(ns.clone());
+    let exec = |args: &[&str]| {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &ns])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    exec(&["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"]);
+    exec(&["ip", "addr", "add", &format!("{LINUX}/24"), "dev", "tap0"]);
+    exec(&["ip", "link", "set", "tap0", "up"]);
+    let greeting = random_bytes(20_000, 3);
+    let upload = random_bytes(100_000, 4);
+    let dir = std::env::temp_dir().join(&ns);
+    std::fs::create_dir_all(&dir).unwrap();
+    let greeting_file = dir.join("greeting");
+    std::fs::write(&greeting_file, &greeting).unwrap();
+    let secs = timeout_for(link).as_secs().to_string();
+    // Without -N, nc sends its file and keeps reading until tcpip's FIN, then closes.
+    let server = Command::new("ip")
+        .args([
+            "netns", "exec", &ns, "timeout", &secs, "nc", "-l", LINUX, "5000",
+        ])
+        .stdin(std::fs::File::open(&greeting_file).unwrap())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Connect only once nc listens (an early SYN would be refused).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !String::from_utf8_lossy(
+        &Command::new("ip")
+            .args(["netns", "exec", &ns, "ss", "-ltnH"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .contains(":5000")
+    {
+        assert!(Instant::now() < deadline, "nc -l never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut client = Command::new("ip")
+        .args(["netns", "exec", &ns, "timeout", &secs])
+        .arg(env!("CARGO_BIN_EXE_tcpip"))
+        .args(["connect", "--link", link, "--tap", "tap0", "--ip"])
+        .arg(format!("{BOARD}/24"))
+        .arg(format!("{LINUX}:5000"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = client.stdin.take().unwrap();
+    let up = upload.clone();
+    let writer = std::thread::spawn(move || stdin.write_all(&up).unwrap());
+    // Both outputs are read as they come: a full pipe would stall the transfer.
+    let server = std::thread::spawn(move || server.wait_with_output().unwrap());
+    let client_out = client.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let server_out = server.join().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        client_out.status.success(),
+        "tcpip connect: {}",
+        client_out.status
+    );
+    assert!(server_out.status.success(), "nc -l: {}", server_out.status);
+    assert!(
+        server_out.stdout == upload,
+        "upload: {} bytes arrived",
+        server_out.stdout.len()
+    );
+    assert!(
+        client_out.stdout == greeting,
+        "download: {} bytes arrived",
+        client_out.stdout.len()
+    );
+}
+
+#[test]
+fn model_connect_both_ways() {
+    connect_both_ways("model");
+}
+
+#[test]
+#[ignore = "needs SimLink (integrator)"]
+fn sim_connect_both_ways() {
+    connect_both_ways("sim");
+}
