@@ -331,7 +331,8 @@ fn catch_signals() {
     }
 }
 
-/// Where the session's link goes.
+/// Where the session's link goes. One per process, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Wire {
     Board {
         board: Box<dyn EthernetBoard>,
@@ -339,14 +340,14 @@ enum Wire {
         inbound: FaultyWire,
         outbound: FaultyWire,
     },
-    Serial(Box<SerialLink>),
+    Serial(SerialLink),
 }
 
 impl Wire {
     fn link(&mut self) -> &mut dyn Link {
         match self {
             Wire::Board { board, .. } => board.link(),
-            Wire::Serial(s) => &mut **s,
+            Wire::Serial(s) => s,
         }
     }
 }
@@ -388,7 +389,7 @@ impl Runtime {
                         bad(e.to_string())
                     }
                 })?;
-                (Wire::Serial(Box::new(link)), format!("serial:{path}"))
+                (Wire::Serial(link), format!("serial:{path}"))
             }
             choice => {
                 let backend = match args.backend {
@@ -512,7 +513,7 @@ impl Runtime {
             Wire::Board { tap: Some(tap), .. } => tap.wait(timeout),
             Wire::Board { tap: None, .. } => std::thread::sleep(timeout),
             Wire::Serial(s) => {
-                self.session.wait(&mut **s, timeout, now)?;
+                self.session.wait(s, timeout, now)?;
             }
         }
         Ok(())
