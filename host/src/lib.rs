@@ -1,4 +1,6 @@
+pub mod apps;
 pub mod link;
+pub mod netstack;
 pub mod peer;
 pub mod tcp;
 pub mod udp;

@@ -6,6 +6,8 @@ mod board_cmd;
 mod demo;
 mod replay;
 mod stats_cmd;
+mod serve;
+mod soft_board;
 
 use std::process::ExitCode;
 
@@ -36,6 +38,13 @@ enum Command {
     Board(board_cmd::BoardArgs),
     /// Print the board's counters: every drop under its reason, and what it accepted.
     Stats(stats_cmd::StatsArgs),
+    /// Run the host stack with an application (echo, discard, http) on the simulated
+    /// board, whose Ethernet port can be a Linux TAP device, or on a real board.
+    /// Prints one line when ready; runs until interrupted.
+    Serve(serve::ServeArgs),
+    /// Connect to HOST:PORT through the board: standard input goes to the peer, what
+    /// the peer sends goes to standard output (like nc).
+    Connect(serve::ConnectArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,16 +56,27 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args, &mut stdout.lock()),
-        Command::Board(args) => board_cmd::run(args),
-        Command::Demo(args) => demo::run(args, &mut stdout.lock()),
-        Command::Stats(args) => stats_cmd::run(args, &mut stdout.lock()),
+        Command::Board(args) => board_cmd::run(args).map_err(boxed),
+        Command::Demo(args) => demo::run(args, &mut stdout.lock()).map_err(boxed),
+        Command::Stats(args) => stats_cmd::run(args, &mut stdout.lock()).map_err(boxed),
+        Command::Serve(args) => serve::serve(args).map_err(serve::boxed),
+        Command::Connect(args) => serve::connect(args).map_err(serve::boxed),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if replay::is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tcpip: {e}");
-            ExitCode::from(if e.is::<replay::ReplayError>() { 2 } else { 1 })
+            let bad_input = e.is::<replay::ReplayError>() || serve::is_bad_input(e.as_ref());
+            ExitCode::from(if bad_input { 2 } else { 1 })
         }
+    }
+}
+
+/// An anyhow error as `main` reports it, with the bad-input kinds kept recognisable.
+fn boxed(e: anyhow::Error) -> Box<dyn std::error::Error> {
+    match e.downcast::<replay::ReplayError>() {
+        Ok(r) => Box::new(r),
+        Err(e) => serve::boxed(e),
     }
 }

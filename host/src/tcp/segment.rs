@@ -211,7 +211,8 @@ impl Segment {
         self.payload.len() as u32 + self.flags.syn() as u32 + self.flags.fin() as u32
     }
 
-    fn options_bytes(&self) -> Vec<u8> {
+    /// The option bytes `emit_tcp` writes, padded to a multiple of 4 (what a `TxTcp` carries).
+    pub fn options_bytes(&self) -> Vec<u8> {
         let o = &self.options;
         let mut b = Vec::new();
         if let Some(mss) = o.mss {

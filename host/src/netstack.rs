@@ -1,0 +1,944 @@
+//! The host side of a board session: the TCP and UDP engines driven over any [`Link`].
+//!
+//! The board does Ethernet, IPv4, checksums, ARP answers and ping; this module does
+//! the rest, sans-IO in time like the engine itself: every call takes `now`, so the
+//! same code runs on wall time (`tcpip serve`) and on simulated time (`tcpip demo`).
+//!
+//! What a [`Session`] guarantees:
+//!
+//! - **Start.** [`Session::start`] sends `Config` and waits for the board's `Hello`,
+//!   failing with one sentence if none comes in time or it speaks another link version.
+//! - **Receive.** `RxTcp` becomes a [`Segment`] for [`Stack::receive`] (options from the
+//!   hardware's parsed fields, SACK blocks from the raw option bytes); `RxUdp` goes to
+//!   the UDP sockets.
+//! - **Transmit.** What the engines emit becomes `TxTcp`/`TxUdp` addressed to the peer's
+//!   MAC from a neighbour cache (filled by `ArpReply`, and by the source MAC of on-link
+//!   senders). A segment for an unknown MAC waits while `ArpRequest` is retried
+//!   [`SessionConfig::arp_tries`] times, then is dropped and counted.
+//! - **Flow to the board.** At most [`TX_WINDOW`] requests are outstanding until their
+//!   `TxDone` (the board stages two). `Error` 5 (transmit busy) sends the newest
+//!   outstanding request again later; a request whose `TxDone` never comes (the frame
+//!   was corrupted on the link) frees its place after [`SessionConfig::tx_done_timeout`],
+//!   and TCP retransmits whatever it carried.
+//!
+//! Loop: [`Session::receive`] (link → engines), run the application on
+//! [`Session::stack`], [`Session::transmit`] (engines → link), then wait no later
+//! than [`Session::poll_at`]. [`Session::poll`] does receive and transmit in one call.
+
+use crate::link::message::{
+    option_flags, Config as LinkConfig, ErrorCode, Hello, RxTcp, RxUdp, TxTcp, TxUdp, LINK_VERSION,
+    MAX_TCP_SEGMENT,
+};
+use crate::link::{Link, Message};
+use crate::tcp::segment::parse_options;
+use crate::tcp::{Config as TcpConfig, Flags, Segment, Stack, Time};
+use crate::udp::{Datagram, UdpSockets};
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// Requests the board can hold at once (its transmit stage is a ping-pong pair).
+pub const TX_WINDOW: usize = 2;
+/// Segments held per unresolved neighbour; older ones are dropped beyond this.
+const ARP_HOLD: usize = 64;
+
+/// Everything a session needs to know before it starts.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    pub mac: [u8; 6],
+    pub ip: [u8; 4],
+    pub prefix_len: u8,
+    pub tcp: TcpConfig,
+    /// Keys the ISN hash (RFC 6528): random in production, fixed in tests.
+    pub isn_secret: [u8; 16],
+    /// ARP requests sent for one address before its held segments are dropped.
+    pub arp_tries: u32,
+    pub arp_interval: Duration,
+    /// How long to wait after `Error` 5 before sending again.
+    pub busy_backoff: Duration,
+    pub tx_done_timeout: Duration,
+    pub udp_queue: usize,
+}
+
+impl SessionConfig {
+    pub fn new(mac: [u8; 6], ip: [u8; 4], prefix_len: u8) -> SessionConfig {
+        SessionConfig {
+            mac,
+            ip,
+            prefix_len,
+            tcp: TcpConfig {
+                // Options (up to 40 bytes with SACK blocks) and payload share the
+                // link's 1480-byte segment limit.
+                mss: (MAX_TCP_SEGMENT - 40) as u16,
+                ..TcpConfig::default()
+            },
+            isn_secret: [0; 16],
+            arp_tries: 3,
+            arp_interval: Duration::from_secs(1),
+            busy_backoff: Duration::from_millis(1),
+            tx_done_timeout: Duration::from_millis(500),
+            udp_queue: 64,
+        }
+    }
+
+    pub fn netmask(&self) -> [u8; 4] {
+        let bits = u32::MAX
+            .checked_shl(32 - self.prefix_len.min(32) as u32)
+            .unwrap_or(0);
+        bits.to_be_bytes()
+    }
+
+    fn on_link(&self, ip: [u8; 4]) -> bool {
+        let m = u32::from_be_bytes(self.netmask());
+        u32::from_be_bytes(ip) & m == u32::from_be_bytes(self.ip) & m
+    }
+}
+
+/// Why a session could not start.
+#[derive(Debug)]
+pub enum StartError {
+    NoHello(Duration),
+    Version(u8),
+    Link(anyhow::Error),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::NoHello(t) => write!(
+                f,
+                "the board did not answer Config with Hello within {} ms; is it programmed and connected?",
+                t.as_millis()
+            ),
+            StartError::Version(v) => write!(
+                f,
+                "the board speaks link version {v} and this host speaks {LINK_VERSION}; rebuild one of them."
+            ),
+            StartError::Link(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// What the host side counts (the board's own counters come from `GetCounters`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostCounters {
+    pub rx_tcp: u64,
+    pub rx_udp: u64,
+    pub tx_tcp: u64,
+    pub tx_udp: u64,
+    pub tx_done: u64,
+    pub arp_requests: u64,
+    /// Segments and datagrams dropped because their neighbour never answered ARP.
+    pub arp_drops: u64,
+    /// Requests sent again after `Error` 5.
+    pub busy_resends: u64,
+    /// Requests whose `TxDone` never came.
+    pub tx_done_timeouts: u64,
+    /// `Error` messages other than 5 (the board refused a corrupt frame of ours).
+    pub link_errors: u64,
+    /// Segments too large for one `TxTcp` (a bug if ever non-zero).
+    pub oversize: u64,
+}
+
+impl HostCounters {
+    pub fn named(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("host_rx_tcp", self.rx_tcp),
+            ("host_rx_udp", self.rx_udp),
+            ("host_tx_tcp", self.tx_tcp),
+            ("host_tx_udp", self.tx_udp),
+            ("host_tx_done", self.tx_done),
+            ("host_arp_requests", self.arp_requests),
+            ("host_arp_drops", self.arp_drops),
+            ("host_busy_resends", self.busy_resends),
+            ("host_tx_done_timeouts", self.tx_done_timeouts),
+            ("host_link_errors", self.link_errors),
+            ("host_oversize", self.oversize),
+        ]
+    }
+}
+
+/// Something the engines want sent, not yet addressed to a MAC.
+#[derive(Clone, Debug)]
+enum Outgoing {
+    Tcp(Segment),
+    Udp(Datagram),
+}
+
+impl Outgoing {
+    fn dst(&self) -> [u8; 4] {
+        match self {
+            Outgoing::Tcp(s) => s.dst_addr,
+            Outgoing::Udp(d) => d.dst_addr,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ArpWait {
+    held: VecDeque<Outgoing>,
+    tries: u32,
+    next_try: Time,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    tag: u16,
+    msg: Message,
+    sent: Time,
+}
+
+/// A board session: the engines, the neighbour cache and the transmit window.
+pub struct Session {
+    cfg: SessionConfig,
+    stack: Stack,
+    udp: UdpSockets,
+    hello: Option<Hello>,
+    neighbours: HashMap<[u8; 4], [u8; 6]>,
+    arp: HashMap<[u8; 4], ArpWait>,
+    /// Addressed requests waiting for a place in the window.
+    ready: VecDeque<Message>,
+    in_flight: VecDeque<InFlight>,
+    /// No sending before this (set by `Error` 5).
+    hold_until: Time,
+    next_tag: u16,
+    counters: HostCounters,
+    board_counters: Option<[u32; 32]>,
+    scratch: Vec<Segment>,
+}
+
+/// `RxTcp` as the engine's segment. The hardware's parsed MSS, window scale and
+/// SACK-permitted win; SACK blocks (and anything the hardware does not parse) come
+/// from the raw option bytes.
+pub fn segment_from_rx(rx: &RxTcp, our_ip: [u8; 4]) -> Segment {
+    let mut options = parse_options(&rx.options);
+    options.mss = rx.mss_option().or(options.mss);
+    options.window_scale = rx.window_scale_option().or(options.window_scale);
+    options.sack_permitted |= rx.option_flags & option_flags::SACK_PERMITTED != 0;
+    Segment {
+        src_addr: rx.src_ip,
+        dst_addr: our_ip,
+        src_port: rx.src_port,
+        dst_port: rx.dst_port,
+        seq: rx.seq,
+        ack: rx.ack,
+        // Bits 0..7 are the wire's flag byte; NS (bit 8) the engine does not use.
+        flags: Flags((rx.flags & 0xff) as u8),
+        window: rx.window,
+        urgent: 0,
+        options,
+        payload: rx.payload.clone(),
+    }
+}
+
+/// The engine's segment as a `TxTcp` to `dst_mac` (the urgent pointer is not carried).
+pub fn tx_from_segment(seg: &Segment, dst_mac: [u8; 6], tag: u16) -> TxTcp {
+    TxTcp {
+        tag,
+        dst_mac,
+        dst_ip: seg.dst_addr,
+        src_port: seg.src_port,
+        dst_port: seg.dst_port,
+        seq: seg.seq,
+        ack: seg.ack,
+        flags: seg.flags.0 as u16,
+        window: seg.window,
+        options: seg.options_bytes(),
+        payload: seg.payload.clone(),
+    }
+}
+
+fn datagram_from_rx(rx: RxUdp) -> Datagram {
+    Datagram {
+        src_addr: rx.src_ip,
+        dst_addr: rx.dst_ip,
+        src_port: rx.src_port,
+        dst_port: rx.dst_port,
+        payload: rx.payload,
+    }
+}
+
+impl Session {
+    /// A session that has not talked to the board yet (tests drive it message by message).
+    pub fn new(cfg: SessionConfig) -> Session {
+        Session {
+            stack: Stack::new(cfg.ip, cfg.isn_secret, cfg.tcp),
+            udp: UdpSockets::new(cfg.ip, cfg.udp_queue),
+            cfg,
+            hello: None,
+            neighbours: HashMap::new(),
+            arp: HashMap::new(),
+            ready: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            hold_until: Time::ZERO,
+            next_tag: 1,
+            counters: HostCounters::default(),
+            board_counters: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Configures the board and waits (wall time) up to `timeout` for its `Hello`.
+    /// Messages before the `Hello` are handled as usual.
+    pub fn start(
+        cfg: SessionConfig,
+        link: &mut dyn Link,
+        timeout: Duration,
+        now: Time,
+    ) -> Result<Session, StartError> {
+        let mut s = Session::new(cfg);
+        link.send(&Message::Config(s.link_config()))
+            .map_err(StartError::Link)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(StartError::NoHello(timeout));
+            }
+            if let Some(msg) = link.recv(left).map_err(StartError::Link)? {
+                s.handle(msg, now);
+            }
+            if let Some(h) = &s.hello {
+                if h.version != LINK_VERSION {
+                    return Err(StartError::Version(h.version));
+                }
+                return Ok(s);
+            }
+        }
+    }
+
+    pub fn link_config(&self) -> LinkConfig {
+        LinkConfig {
+            mac: self.cfg.mac,
+            ip: self.cfg.ip,
+            netmask: self.cfg.netmask(),
+            promiscuous: false,
+        }
+    }
+
+    pub fn config(&self) -> &SessionConfig {
+        &self.cfg
+    }
+    pub fn hello(&self) -> Option<&Hello> {
+        self.hello.as_ref()
+    }
+    pub fn stack(&mut self) -> &mut Stack {
+        &mut self.stack
+    }
+    pub fn udp(&mut self) -> &mut UdpSockets {
+        &mut self.udp
+    }
+    pub fn host_counters(&self) -> HostCounters {
+        self.counters
+    }
+    pub fn neighbour(&self, ip: [u8; 4]) -> Option<[u8; 6]> {
+        self.neighbours.get(&ip).copied()
+    }
+    /// Requests sent and not yet confirmed by `TxDone`.
+    pub fn outstanding(&self) -> usize {
+        self.in_flight.len()
+    }
+    /// Whether anything waits to go to the board (addressed, or waiting on ARP).
+    pub fn has_pending(&self) -> bool {
+        !self.ready.is_empty() || !self.in_flight.is_empty() || !self.arp.is_empty()
+    }
+
+    /// One message from the board.
+    pub fn handle(&mut self, msg: Message, now: Time) {
+        match msg {
+            Message::Hello(h) => self.hello = Some(h),
+            Message::RxTcp(rx) => {
+                self.counters.rx_tcp += 1;
+                self.learn_from(rx.src_ip, rx.src_mac);
+                let seg = segment_from_rx(&rx, self.cfg.ip);
+                self.stack.receive(&seg, now);
+            }
+            Message::RxUdp(rx) => {
+                self.counters.rx_udp += 1;
+                self.learn_from(rx.src_ip, rx.src_mac);
+                self.udp.receive(datagram_from_rx(rx));
+            }
+            Message::Counters(values) => self.board_counters = Some(values),
+            Message::TxDone { tag } => {
+                self.counters.tx_done += 1;
+                self.in_flight.retain(|f| f.tag != tag);
+            }
+            Message::Error {
+                code: ErrorCode::TransmitBusy,
+            } => {
+                // The board refused the request that arrived while both stages were
+                // full: with the window at two, the newest outstanding one.
+                if let Some(f) = self.in_flight.pop_back() {
+                    self.counters.busy_resends += 1;
+                    self.ready.push_front(f.msg);
+                }
+                self.hold_until = now + self.cfg.busy_backoff;
+            }
+            Message::Error { .. } => self.counters.link_errors += 1,
+            Message::ArpReply { ip, mac } => self.resolved(ip, mac),
+            // Host → board messages never come this way; a confused link is ignored.
+            _ => {}
+        }
+    }
+
+    /// A sender on our subnet: its source MAC is where replies go.
+    fn learn_from(&mut self, ip: [u8; 4], mac: [u8; 6]) {
+        if self.cfg.on_link(ip) && !self.neighbours.contains_key(&ip) {
+            self.resolved(ip, mac);
+        }
+    }
+
+    fn resolved(&mut self, ip: [u8; 4], mac: [u8; 6]) {
+        self.neighbours.insert(ip, mac);
+        if let Some(wait) = self.arp.remove(&ip) {
+            for out in wait.held {
+                self.address(out, mac);
+            }
+        }
+    }
+
+    fn address(&mut self, out: Outgoing, mac: [u8; 6]) {
+        // Tags are placeholders here; the real one is given when the request is sent.
+        let msg = match out {
+            Outgoing::Tcp(seg) => Message::TxTcp(tx_from_segment(&seg, mac, 0)),
+            Outgoing::Udp(d) => Message::TxUdp(TxUdp {
+                tag: 0,
+                dst_mac: mac,
+                dst_ip: d.dst_addr,
+                src_port: d.src_port,
+                dst_port: d.dst_port,
+                payload: d.payload,
+            }),
+        };
+        if msg.check().is_err() {
+            self.counters.oversize += 1;
+            return;
+        }
+        self.ready.push_back(msg);
+    }
+
+    fn route(&mut self, out: Outgoing, link: &mut dyn Link, now: Time) -> anyhow::Result<()> {
+        let ip = out.dst();
+        if let Some(mac) = self.neighbours.get(&ip).copied() {
+            self.address(out, mac);
+            return Ok(());
+        }
+        let wait = self.arp.entry(ip).or_insert(ArpWait {
+            held: VecDeque::new(),
+            tries: 0,
+            next_try: now,
+        });
+        if wait.held.len() >= ARP_HOLD {
+            wait.held.pop_front();
+            self.counters.arp_drops += 1;
+        }
+        wait.held.push_back(out);
+        self.arp_retries(link, now)
+    }
+
+    /// ARP requests that are due, and the give-ups.
+    fn arp_retries(&mut self, link: &mut dyn Link, now: Time) -> anyhow::Result<()> {
+        let mut gone = Vec::new();
+        for (ip, wait) in self.arp.iter_mut() {
+            if wait.next_try > now {
+                continue;
+            }
+            if wait.tries >= self.cfg.arp_tries {
+                gone.push(*ip);
+                continue;
+            }
+            link.send(&Message::ArpRequest { ip: *ip })?;
+            self.counters.arp_requests += 1;
+            wait.tries += 1;
+            wait.next_try = now + self.cfg.arp_interval;
+        }
+        for ip in gone {
+            if let Some(wait) = self.arp.remove(&ip) {
+                self.counters.arp_drops += wait.held.len() as u64;
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles every message the link has ready (without waiting), then lets the
+    /// engines see the time.
+    pub fn receive(&mut self, link: &mut dyn Link, now: Time) -> anyhow::Result<()> {
+        while let Some(msg) = link.recv(Duration::ZERO)? {
+            self.handle(msg, now);
+        }
+        Ok(())
+    }
+
+    /// Waits up to `timeout` for one message and handles it, then any others ready.
+    /// Returns whether anything arrived.
+    pub fn wait(
+        &mut self,
+        link: &mut dyn Link,
+        timeout: Duration,
+        now: Time,
+    ) -> anyhow::Result<bool> {
+        let Some(msg) = link.recv(timeout)? else {
+            return Ok(false);
+        };
+        self.handle(msg, now);
+        self.receive(link, now)?;
+        Ok(true)
+    }
+
+    /// Collects what the engines want to send and hands the board as much as the
+    /// window allows.
+    pub fn transmit(&mut self, link: &mut dyn Link, now: Time) -> anyhow::Result<()> {
+        let mut segs = std::mem::take(&mut self.scratch);
+        self.stack.poll_into(now, &mut segs);
+        for seg in segs.drain(..) {
+            self.route(Outgoing::Tcp(seg), link, now)?;
+        }
+        self.scratch = segs;
+        for d in self.udp.poll() {
+            self.route(Outgoing::Udp(d), link, now)?;
+        }
+        self.arp_retries(link, now)?;
+        // A TxDone lost with its frame must not close the window for good.
+        let timeout = self.cfg.tx_done_timeout;
+        let before = self.in_flight.len();
+        self.in_flight.retain(|f| now.since(f.sent) < timeout);
+        self.counters.tx_done_timeouts += (before - self.in_flight.len()) as u64;
+        if now < self.hold_until {
+            return Ok(());
+        }
+        while self.in_flight.len() < TX_WINDOW {
+            let Some(mut msg) = self.ready.pop_front() else {
+                break;
+            };
+            let tag = self.next_tag;
+            // Tag 0 is never used, so a stray TxDone{0} matches nothing.
+            self.next_tag = self.next_tag.checked_add(1).unwrap_or(1);
+            match &mut msg {
+                Message::TxTcp(m) => {
+                    m.tag = tag;
+                    self.counters.tx_tcp += 1;
+                }
+                Message::TxUdp(m) => {
+                    m.tag = tag;
+                    self.counters.tx_udp += 1;
+                }
+                _ => {}
+            }
+            link.send(&msg)?;
+            self.in_flight.push_back(InFlight {
+                tag,
+                msg,
+                sent: now,
+            });
+        }
+        Ok(())
+    }
+
+    /// [`Session::receive`] then [`Session::transmit`].
+    pub fn poll(&mut self, link: &mut dyn Link, now: Time) -> anyhow::Result<()> {
+        self.receive(link, now)?;
+        self.transmit(link, now)
+    }
+
+    /// The latest time the caller may wait before the next [`Session::poll`]
+    /// (`None`: only a message from the board can make work).
+    pub fn poll_at(&self) -> Option<Time> {
+        let mut at = self.stack.poll_at();
+        let mut earliest = |t: Time| at = Some(at.map_or(t, |a| a.min(t)));
+        for w in self.arp.values() {
+            earliest(w.next_try);
+        }
+        if !self.ready.is_empty() && self.in_flight.len() < TX_WINDOW {
+            earliest(self.hold_until);
+        }
+        if let Some(f) = self.in_flight.front() {
+            earliest(f.sent + self.cfg.tx_done_timeout);
+        }
+        at
+    }
+
+    /// The board's counters by name, then the host's. Waits (wall time) up to
+    /// `timeout` for the answer, handling other messages meanwhile.
+    pub fn counters(
+        &mut self,
+        link: &mut dyn Link,
+        timeout: Duration,
+        now: Time,
+    ) -> anyhow::Result<Vec<(String, u64)>> {
+        self.board_counters = None;
+        link.send(&Message::GetCounters)?;
+        let deadline = Instant::now() + timeout;
+        while self.board_counters.is_none() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                anyhow::bail!(
+                    "the board did not answer GetCounters within {} ms.",
+                    timeout.as_millis()
+                );
+            }
+            self.wait(link, left, now)?;
+        }
+        let board = self.board_counters.unwrap_or([0; 32]);
+        let mut all: Vec<(String, u64)> = crate::link::message::named_counters(&board)
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v as u64))
+            .collect();
+        all.extend(
+            self.counters
+                .named()
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v)),
+        );
+        Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::message::tcp_flags;
+    use crate::tcp::{State, TcpOptions};
+
+    const OUR_MAC: [u8; 6] = [2, 0, 0, 0, 0, 2];
+    const OUR_IP: [u8; 4] = [192, 0, 2, 2];
+    const PEER_MAC: [u8; 6] = [2, 0, 0, 0, 0, 9];
+    const PEER_IP: [u8; 4] = [192, 0, 2, 9];
+
+    /// A link whose far end is the test: messages to deliver, messages sent.
+    #[derive(Default)]
+    struct MockLink {
+        inbox: VecDeque<Message>,
+        sent: Vec<Message>,
+    }
+
+    impl Link for MockLink {
+        fn send(&mut self, msg: &Message) -> anyhow::Result<()> {
+            msg.check()?;
+            self.sent.push(msg.clone());
+            Ok(())
+        }
+        fn recv(&mut self, _: Duration) -> anyhow::Result<Option<Message>> {
+            Ok(self.inbox.pop_front())
+        }
+    }
+
+    impl MockLink {
+        fn take(&mut self) -> Vec<Message> {
+            std::mem::take(&mut self.sent)
+        }
+    }
+
+    fn session() -> Session {
+        Session::new(SessionConfig::new(OUR_MAC, OUR_IP, 24))
+    }
+
+    fn syn_from_peer(port: u16) -> RxTcp {
+        RxTcp {
+            src_mac: PEER_MAC,
+            src_ip: PEER_IP,
+            src_port: port,
+            dst_port: 7,
+            seq: 1000,
+            ack: 0,
+            flags: tcp_flags::SYN,
+            window: 65535,
+            mss: 1460,
+            window_scale: 7,
+            option_flags: option_flags::SACK_PERMITTED,
+            options: vec![2, 4, 5, 0xb4, 1, 3, 3, 7, 1, 1, 4, 2],
+            payload: vec![],
+        }
+    }
+
+    fn tx_tcps(msgs: &[Message]) -> Vec<&TxTcp> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                Message::TxTcp(t) => Some(t),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn start_sends_config_and_waits_for_hello() {
+        let mut link = MockLink::default();
+        link.inbox.push_back(Message::Hello(Hello {
+            version: LINK_VERSION,
+            mac: OUR_MAC,
+            ip: OUR_IP,
+            build_id: 7,
+        }));
+        let cfg = SessionConfig::new(OUR_MAC, OUR_IP, 24);
+        let s = Session::start(
+            cfg.clone(),
+            &mut link,
+            Duration::from_millis(50),
+            Time::ZERO,
+        )
+        .unwrap();
+        assert_eq!(s.hello().unwrap().build_id, 7);
+        assert_eq!(
+            link.sent,
+            vec![Message::Config(LinkConfig {
+                mac: OUR_MAC,
+                ip: OUR_IP,
+                netmask: [255, 255, 255, 0],
+                promiscuous: false
+            })]
+        );
+
+        let mut silent = MockLink::default();
+        let e = Session::start(
+            cfg.clone(),
+            &mut silent,
+            Duration::from_millis(20),
+            Time::ZERO,
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(e, StartError::NoHello(_)), "{e}");
+
+        let mut old = MockLink::default();
+        old.inbox.push_back(Message::Hello(Hello {
+            version: 9,
+            mac: OUR_MAC,
+            ip: OUR_IP,
+            build_id: 0,
+        }));
+        let e = Session::start(cfg, &mut old, Duration::from_millis(20), Time::ZERO)
+            .err()
+            .unwrap();
+        assert!(matches!(e, StartError::Version(9)), "{e}");
+    }
+
+    #[test]
+    fn rx_tcp_options_reach_the_engine() {
+        let mut rx = syn_from_peer(40000);
+        // SACK blocks come only from the raw bytes: two NOPs then a one-block SACK.
+        rx.options = vec![1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 0];
+        let seg = segment_from_rx(&rx, OUR_IP);
+        assert_eq!(
+            seg.options,
+            TcpOptions {
+                mss: Some(1460),
+                window_scale: Some(7),
+                sack_permitted: true,
+                timestamps: None,
+                sack_blocks: vec![(1, 9)],
+            }
+        );
+        assert_eq!((seg.src_addr, seg.dst_addr), (PEER_IP, OUR_IP));
+        assert_eq!(seg.flags, Flags::SYN);
+        // NS is not a flag the engine knows; it must not leak into other bits.
+        rx.flags = tcp_flags::NS | tcp_flags::ACK;
+        assert_eq!(segment_from_rx(&rx, OUR_IP).flags, Flags::ACK);
+    }
+
+    #[test]
+    fn syn_is_answered_to_the_senders_mac_without_arp() {
+        let mut s = session();
+        let l = s.stack().listen(7, 8).unwrap();
+        let mut link = MockLink::default();
+        link.inbox.push_back(Message::RxTcp(syn_from_peer(40000)));
+        s.poll(&mut link, Time::ZERO).unwrap();
+        let sent = link.take();
+        let tx = tx_tcps(&sent);
+        assert_eq!(tx.len(), 1, "{sent:?}");
+        assert_eq!(tx[0].dst_mac, PEER_MAC);
+        assert_eq!(tx[0].flags, tcp_flags::SYN | tcp_flags::ACK);
+        assert_eq!(tx[0].ack, 1001);
+        assert_ne!(tx[0].tag, 0);
+        assert!(s.stack().accept(l).unwrap().is_none()); // SYN-RECEIVED, not yet accepted
+    }
+
+    #[test]
+    fn unknown_mac_holds_segments_retries_arp_then_drops() {
+        let mut s = session();
+        let mut link = MockLink::default();
+        let id = s.stack().connect((PEER_IP, 80), Time::ZERO).unwrap();
+        s.poll(&mut link, Time::ZERO).unwrap();
+        assert_eq!(link.take(), vec![Message::ArpRequest { ip: PEER_IP }]);
+        // Not due yet: nothing more.
+        s.poll(&mut link, Time::from_millis(500)).unwrap();
+        assert_eq!(link.take(), vec![]);
+        assert_eq!(s.poll_at(), Some(Time::from_millis(1000)));
+        s.poll(&mut link, Time::from_millis(1000)).unwrap();
+        // The SYN's own retransmission (RTO 1 s) joins the held queue.
+        assert_eq!(link.take(), vec![Message::ArpRequest { ip: PEER_IP }]);
+        s.poll(&mut link, Time::from_millis(2000)).unwrap();
+        assert_eq!(link.take(), vec![Message::ArpRequest { ip: PEER_IP }]);
+        s.poll(&mut link, Time::from_millis(2999)).unwrap();
+        assert_eq!(link.take(), vec![]);
+        // Third try unanswered: held segments go, counted.
+        s.poll(&mut link, Time::from_millis(3000)).unwrap();
+        let c = s.host_counters();
+        assert_eq!(c.arp_requests, 3);
+        assert!(c.arp_drops >= 2, "{c:?}");
+        assert!(!s.has_pending());
+        // A later segment starts ARP again, and a reply releases it at once.
+        s.stack().abort(id).ok();
+        let id = s
+            .stack()
+            .connect((PEER_IP, 81), Time::from_millis(3000))
+            .unwrap();
+        s.poll(&mut link, Time::from_millis(3000)).unwrap();
+        assert_eq!(link.take(), vec![Message::ArpRequest { ip: PEER_IP }]);
+        link.inbox.push_back(Message::ArpReply {
+            ip: PEER_IP,
+            mac: PEER_MAC,
+        });
+        s.poll(&mut link, Time::from_millis(3001)).unwrap();
+        let sent = link.take();
+        let tx: Vec<&TxTcp> = tx_tcps(&sent)
+            .into_iter()
+            .filter(|t| t.dst_port == 81)
+            .collect();
+        assert_eq!(tx.len(), 1, "{sent:?}");
+        assert_eq!(tx[0].dst_mac, PEER_MAC);
+        assert_eq!(tx[0].flags, tcp_flags::SYN);
+        assert_eq!(s.stack().state(id), State::SynSent);
+    }
+
+    /// Establishes a connection to port 9 from the peer; returns the accepted socket
+    /// and the peer's next sequence number, with the link's sent list cleared.
+    fn established(s: &mut Session, link: &mut MockLink) -> (crate::tcp::SocketId, u32, u32) {
+        let l = s.stack().listen(9, 8).unwrap();
+        let mut syn = syn_from_peer(40001);
+        syn.dst_port = 9;
+        link.inbox.push_back(Message::RxTcp(syn));
+        s.poll(link, Time::ZERO).unwrap();
+        let synack = tx_tcps(&link.sent)[0].clone();
+        link.inbox.push_back(Message::TxDone { tag: synack.tag });
+        link.inbox.push_back(Message::RxTcp(RxTcp {
+            seq: 1001,
+            ack: synack.seq.wrapping_add(1),
+            flags: tcp_flags::ACK,
+            mss: 0,
+            window_scale: 0xff,
+            option_flags: 0,
+            options: vec![],
+            dst_port: 9,
+            ..syn_from_peer(40001)
+        }));
+        s.poll(link, Time::ZERO).unwrap();
+        link.take();
+        let id = s.stack().accept(l).unwrap().unwrap();
+        (id, 1001, synack.seq.wrapping_add(1))
+    }
+
+    #[test]
+    fn at_most_two_requests_outstanding_until_tx_done() {
+        let mut s = session();
+        let mut link = MockLink::default();
+        let (id, _, _) = established(&mut s, &mut link);
+        // Three segments: what the initial congestion window allows.
+        let data = vec![7u8; 3 * 1440];
+        assert_eq!(s.stack().send(id, &data).unwrap(), data.len());
+        s.poll(&mut link, Time::ZERO).unwrap();
+        let first = link.take();
+        assert_eq!(tx_tcps(&first).len(), 2, "window of two");
+        assert_eq!(s.outstanding(), 2);
+        s.poll(&mut link, Time::ZERO).unwrap();
+        assert!(link.take().is_empty(), "nothing more until TxDone");
+        // One TxDone frees one place.
+        let t0 = tx_tcps(&first)[0].tag;
+        link.inbox.push_back(Message::TxDone { tag: t0 });
+        s.poll(&mut link, Time::ZERO).unwrap();
+        let next = link.take();
+        assert_eq!(tx_tcps(&next).len(), 1);
+        // Payload goes out in order, byte-exact.
+        let seqs: Vec<u32> = tx_tcps(&first)
+            .iter()
+            .chain(tx_tcps(&next).iter())
+            .map(|t| t.seq)
+            .collect();
+        assert!(
+            seqs.windows(2).all(|w| w[1] == w[0].wrapping_add(1440)),
+            "{seqs:?}"
+        );
+        // A TxDone that never comes frees its place after the timeout.
+        s.poll(&mut link, Time::from_millis(499)).unwrap();
+        assert_eq!(s.outstanding(), 2);
+        s.poll(&mut link, Time::from_millis(500)).unwrap();
+        assert_eq!(s.outstanding(), 0);
+        assert_eq!(s.host_counters().tx_done_timeouts, 2);
+    }
+
+    #[test]
+    fn transmit_busy_resends_the_refused_request_later() {
+        let mut s = session();
+        let mut link = MockLink::default();
+        let (id, _, _) = established(&mut s, &mut link);
+        s.stack().send(id, &[1u8; 2 * 1440]).unwrap();
+        s.poll(&mut link, Time::ZERO).unwrap();
+        let sent = link.take();
+        let refused = tx_tcps(&sent)[1].clone();
+        link.inbox.push_back(Message::Error {
+            code: ErrorCode::TransmitBusy,
+        });
+        s.poll(&mut link, Time::ZERO).unwrap();
+        assert!(link.take().is_empty(), "backs off");
+        assert_eq!(s.outstanding(), 1);
+        s.poll(&mut link, Time(1000)).unwrap();
+        let again = link.take();
+        let again = tx_tcps(&again);
+        assert_eq!(again.len(), 1);
+        assert_eq!(
+            (again[0].seq, &again[0].payload),
+            (refused.seq, &refused.payload)
+        );
+        assert_ne!(again[0].tag, refused.tag);
+        assert_eq!(s.host_counters().busy_resends, 1);
+    }
+
+    #[test]
+    fn udp_both_ways() {
+        let mut s = session();
+        let mut link = MockLink::default();
+        let sock = s.udp().bind(53).unwrap();
+        link.inbox.push_back(Message::RxUdp(RxUdp {
+            src_mac: PEER_MAC,
+            src_ip: PEER_IP,
+            dst_ip: OUR_IP,
+            src_port: 5353,
+            dst_port: 53,
+            payload: b"q".to_vec(),
+        }));
+        s.poll(&mut link, Time::ZERO).unwrap();
+        let (from, p) = s.udp().recv_from(sock).unwrap().unwrap();
+        assert_eq!((from, p.as_slice()), ((PEER_IP, 5353), &b"q"[..]));
+        s.udp().send_to(sock, from, b"a").unwrap();
+        s.poll(&mut link, Time::ZERO).unwrap();
+        match link.take().as_slice() {
+            [Message::TxUdp(u)] => {
+                assert_eq!(
+                    (u.dst_mac, u.dst_port, u.payload.as_slice()),
+                    (PEER_MAC, 5353, &b"a"[..])
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn counters_are_named() {
+        let mut s = session();
+        let mut link = MockLink::default();
+        let mut values = [0u32; 32];
+        let (slot, name) = tcpip_sim::rx::counter_names()[0];
+        values[slot as usize] = 42;
+        link.inbox.push_back(Message::Counters(values));
+        let c = s
+            .counters(&mut link, Duration::from_millis(50), Time::ZERO)
+            .unwrap();
+        assert_eq!(link.sent, vec![Message::GetCounters]);
+        assert!(c.iter().any(|(n, v)| n == "host_rx_tcp" && *v == 0));
+        assert!(c.iter().any(|(n, v)| n == name && *v == 42), "{c:?}");
+        let mut silent = MockLink::default();
+        assert!(s
+            .counters(&mut silent, Duration::from_millis(10), Time::ZERO)
+            .is_err());
+    }
+}
