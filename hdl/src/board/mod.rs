@@ -5,3 +5,4 @@ pub mod rx_counters;
 pub mod rx_fifo;
 pub mod uart_rx;
 pub mod uart_tx;
+pub mod rx_frame_buffer;
