@@ -3,6 +3,7 @@
 //! any other failure 1.
 
 mod replay;
+mod synth;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,11 @@ enum Command {
     /// Push every frame of a capture through the simulated receive pipeline and print
     /// what the hardware reported, one JSON object per frame.
     Replay(replay::ReplayArgs),
+    /// Build the Alchitry Cu bitstream (yosys, nextpnr-ice40, icepack); print
+    /// utilisation and Fmax per clock; fail when a clock misses its target.
+    Synth(synth::SynthArgs),
+    /// Program the Alchitry Cu with the bitstream (iceprog).
+    Flash(synth::FlashArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +41,8 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args, &mut stdout.lock()),
+        Command::Synth(args) => synth::run(args, &mut stdout.lock()).map_err(Into::into),
+        Command::Flash(args) => synth::flash(args).map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,3 +6,7 @@ pub mod rx_fifo;
 pub mod uart_rx;
 pub mod uart_tx;
 pub mod rx_frame_buffer;
+pub mod alchitry_cu;
+pub mod board_core;
+pub mod led_stretch;
+pub mod tx_phy_fifo;

@@ -38,7 +38,7 @@ pub struct RxFrameBuffer {
     pub data: Signal<In, Bits<8>>,
     pub valid: Signal<In, Bit>,
     pub start: Signal<In, Bit>,
-    pub end: Signal<In, Bit>,
+    pub frame_end: Signal<In, Bit>,
     pub error: Signal<In, Bit>,
     pub overrun: Signal<Out, Bit>,
     // Read side, core clock domain.
@@ -64,6 +64,8 @@ pub struct RxFrameBuffer {
     rd_seen: DFF<Bits<12>>,
     overrun_r: DFF<Bit>,
     used: Signal<Local, Bits<12>>,
+    head_1: Signal<Local, Bits<12>>,
+    wr_2: Signal<Local, Bits<12>>,
     // Read side.
     commit_s1: DFF<Bit>,
     commit_s2: DFF<Bit>,
@@ -91,7 +93,7 @@ impl Default for RxFrameBuffer {
             data: Default::default(),
             valid: Default::default(),
             start: Default::default(),
-            end: Default::default(),
+            frame_end: Default::default(),
             error: Default::default(),
             overrun: Default::default(),
             clock: Default::default(),
@@ -118,6 +120,8 @@ impl Default for RxFrameBuffer {
             rd_seen: Default::default(),
             overrun_r: Default::default(),
             used: Default::default(),
+            head_1: Default::default(),
+            wr_2: Default::default(),
             commit_s1: Default::default(),
             commit_s2: Default::default(),
             commit_s3: Default::default(),
@@ -160,6 +164,9 @@ impl Logic for RxFrameBuffer {
             self.rd_seen.d.next = self.freed.q.val();
         }
         self.used.next = self.wr.q.val() - self.rd_seen.q.val();
+        // Named, because Verilog cannot take bits of an expression.
+        self.head_1.next = self.head.q.val() + 1;
+        self.wr_2.next = self.wr.q.val() + 2;
         self.overrun_r.d.next = false;
         self.ram.write_enable.next = false;
         self.ram.write_address.next = self.wr.q.val().get_bits::<11>(0);
@@ -171,7 +178,7 @@ impl Logic for RxFrameBuffer {
             self.header.d.next = 2.into();
         } else if self.header.q.val() == 2 {
             self.ram.write_enable.next = true;
-            self.ram.write_address.next = (self.head.q.val() + 1).get_bits::<11>(0);
+            self.ram.write_address.next = self.head_1.val().get_bits::<11>(0);
             self.ram.write_data.next = (bit_cast::<8, 1>(self.err.q.val().into()) << 7)
                 | (bit_cast::<8, 1>(self.trunc.q.val().into()) << 6)
                 | bit_cast::<8, 3>(self.len.q.val().get_bits::<3>(8));
@@ -184,7 +191,7 @@ impl Logic for RxFrameBuffer {
                 self.in_frame.d.next = true;
                 self.head.d.next = self.wr.q.val();
                 self.ram.write_enable.next = true;
-                self.ram.write_address.next = (self.wr.q.val() + 2).get_bits::<11>(0);
+                self.ram.write_address.next = self.wr_2.val().get_bits::<11>(0);
                 self.wr.d.next = self.wr.q.val() + 3;
                 self.len.d.next = 1.into();
                 self.err.d.next = false;
@@ -201,7 +208,7 @@ impl Logic for RxFrameBuffer {
                 self.wr.d.next = self.wr.q.val() + 1;
                 self.len.d.next = self.len.q.val() + 1;
             }
-        } else if self.end.val() & self.in_frame.q.val() {
+        } else if self.frame_end.val() & self.in_frame.q.val() {
             self.in_frame.d.next = false;
             self.err.d.next = self.error.val();
             self.header.d.next = 1.into();
@@ -304,7 +311,7 @@ mod tests {
                     _ => 0,
                 }
                 .into();
-                uut.end.next = matches!(e, W::End(_));
+                uut.frame_end.next = matches!(e, W::End(_));
                 uut.error.next = matches!(e, W::End(true));
             }
             uut.ref_clock.next = r.into();

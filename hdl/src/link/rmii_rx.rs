@@ -38,7 +38,7 @@ pub struct RmiiRx {
     /// With the SFD byte, the first of a frame.
     pub start: Signal<Out, Bit>,
     /// One clock after the frame's last byte (never in the same clock as `valid`).
-    pub end: Signal<Out, Bit>,
+    pub frame_end: Signal<Out, Bit>,
     /// With `end`.
     pub error: Signal<Out, Bit>,
     pub speed_10: Signal<Out, Bit>,
@@ -131,7 +131,7 @@ impl Logic for RmiiRx {
         self.data.next = self.out_data.q.val();
         self.valid.next = self.out_valid.q.val();
         self.start.next = self.out_start.q.val();
-        self.end.next = self.out_end.q.val();
+        self.frame_end.next = self.out_end.q.val();
         self.error.next = self.out_error.q.val();
         self.speed_10.next = self.ten.q.val();
     }
@@ -203,7 +203,7 @@ pub fn receive_rmii(pins: &[RmiiPins]) -> Vec<RmiiRxFrame> {
         if uut.valid.val() {
             frames.last_mut().expect("a byte before start").bytes.push(uut.data.val().index() as u8);
         }
-        if uut.end.val() {
+        if uut.frame_end.val() {
             let f = frames.last_mut().expect("end before start");
             f.error = uut.error.val();
             f.speed_10 = uut.speed_10.val();

@@ -34,7 +34,7 @@ pub struct RmiiTx {
     cur: DFF<Bits<8>>,
     phase: DFF<Bits<2>>,
     div: DFF<Bits<4>>,
-    wait: DFF<Bits<5>>,
+    hold_off: DFF<Bits<5>>,
     underrun_r: DFF<Bit>,
     /// The current dibit's last clock.
     step: Signal<Local, Bit>,
@@ -43,17 +43,17 @@ pub struct RmiiTx {
 impl Logic for RmiiTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, active, ten, cur, phase, div, wait, underrun_r);
+        dff_setup!(self, clock, active, ten, cur, phase, div, hold_off, underrun_r);
         self.read.next = false;
         self.underrun_r.d.next = false;
         self.step.next = !self.ten.q.val() | (self.div.q.val() == 9);
         if !self.active.q.val() {
-            self.wait.d.next = 0.into();
+            self.hold_off.d.next = 0.into();
             if !self.empty.val() {
                 if self.data.val().get_bit(8) {
                     // An end marker with no frame before it (an aborted frame): skip it.
                     self.read.next = true;
-                } else if self.wait.q.val() == 16 {
+                } else if self.hold_off.q.val() == 16 {
                     self.read.next = true;
                     self.active.d.next = true;
                     self.ten.d.next = self.speed_10.val();
@@ -61,7 +61,7 @@ impl Logic for RmiiTx {
                     self.phase.d.next = 0.into();
                     self.div.d.next = 0.into();
                 } else {
-                    self.wait.d.next = self.wait.q.val() + 1;
+                    self.hold_off.d.next = self.hold_off.q.val() + 1;
                 }
             }
         } else {
