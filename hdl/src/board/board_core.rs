@@ -37,12 +37,21 @@ pub struct BoardCore {
     word: DFF<Bits<5>>,
     low_half: DFF<Bit>,
     remaining: DFF<Bits<16>>,
+    // One register stage before CrcAppend: the FIFO's RAM output would otherwise run
+    // combinationally through CrcAppend into CobsEncoder (73 MHz).
+    hold_valid: DFF<Bit>,
+    hold_data: DFF<Bits<8>>,
+    hold_last: DFF<Bit>,
+    take: Signal<Local, Bit>,
+    e_valid: Signal<Local, Bit>,
+    e_data: Signal<Local, Bits<8>>,
+    e_last: Signal<Local, Bit>,
 }
 
 impl Logic for BoardCore {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, word, low_half, remaining);
+        dff_setup!(self, clock, state, word, low_half, remaining, hold_valid, hold_data, hold_last);
         self.rx.clock.next = self.clock.val();
         self.crc.clock.next = self.clock.val();
         self.cobs.clock.next = self.clock.val();
@@ -57,9 +66,10 @@ impl Logic for BoardCore {
         self.rx.counter_index.next = 0.into();
         self.rx.desc_read.next = false;
         self.rx.body_read.next = false;
-        self.crc.data.next = 0.into();
-        self.crc.valid.next = false;
-        self.crc.last.next = false;
+        self.take.next = !self.hold_valid.q.val() | self.crc.ready.val();
+        self.e_data.next = 0.into();
+        self.e_valid.next = false;
+        self.e_last.next = false;
         if self.state.q.val() == 0 {
             if !self.rx.desc_empty.val() {
                 self.state.d.next = 1.into();
@@ -67,9 +77,9 @@ impl Logic for BoardCore {
                 self.low_half.d.next = false;
             }
         } else if self.state.q.val() == 1 {
-            self.crc.data.next = 0x03.into();
-            self.crc.valid.next = true;
-            if self.crc.ready.val() {
+            self.e_data.next = 0x03.into();
+            self.e_valid.next = true;
+            if self.take.val() {
                 self.state.d.next = 2.into();
             }
         } else if self.state.q.val() == 2 {
@@ -84,16 +94,16 @@ impl Logic for BoardCore {
                 self.rx.desc_read.next = true;
                 self.word.d.next = 2.into();
             } else {
-                self.crc.valid.next = true;
+                self.e_valid.next = true;
                 // Addresses in network order; the ports (words 9, 10) little-endian.
                 if self.low_half.q.val() ^ (self.word.q.val() >= 9) {
-                    self.crc.data.next = self.rx.desc_data.val().get_bits::<8>(0);
+                    self.e_data.next = self.rx.desc_data.val().get_bits::<8>(0);
                 } else {
-                    self.crc.data.next = self.rx.desc_data.val().get_bits::<8>(8);
+                    self.e_data.next = self.rx.desc_data.val().get_bits::<8>(8);
                 }
-                self.crc.last.next =
+                self.e_last.next =
                     (self.word.q.val() == 10) & self.low_half.q.val() & (self.remaining.q.val() == 0);
-                if self.crc.ready.val() {
+                if self.take.val() {
                     self.low_half.d.next = !self.low_half.q.val();
                     if self.low_half.q.val() {
                         self.rx.desc_read.next = true;
@@ -105,15 +115,23 @@ impl Logic for BoardCore {
             if self.remaining.q.val() == 0 {
                 self.state.d.next = 0.into();
             } else {
-                self.crc.data.next = self.rx.body_data.val();
-                self.crc.valid.next = true;
-                self.crc.last.next = self.remaining.q.val() == 1;
-                if self.crc.ready.val() {
+                self.e_data.next = self.rx.body_data.val();
+                self.e_valid.next = true;
+                self.e_last.next = self.remaining.q.val() == 1;
+                if self.take.val() {
                     self.rx.body_read.next = true;
                     self.remaining.d.next = self.remaining.q.val() - 1;
                 }
             }
         }
+        if self.take.val() {
+            self.hold_valid.d.next = self.e_valid.val();
+            self.hold_data.d.next = self.e_data.val();
+            self.hold_last.d.next = self.e_last.val();
+        }
+        self.crc.data.next = self.hold_data.q.val();
+        self.crc.valid.next = self.hold_valid.q.val();
+        self.crc.last.next = self.hold_last.q.val();
         self.cobs.data.next = self.crc.out_data.val();
         self.cobs.valid.next = self.crc.out_valid.val();
         self.cobs.last.next = self.crc.out_last.val();
