@@ -54,6 +54,10 @@ pub struct TcpRx {
     /// `offset` is not 0: a flip-flop, so the checksum's clear is not a compare
     /// in front of its adder (the receive path's longest at 100 MHz).
     past_start: DFF<Bit>,
+    /// `offset` is inside the options (20 up to the header length), kept in a
+    /// flip-flop for the same reason: the option walker is on the longest path.
+    in_opts: DFF<Bit>,
+    off_1: Signal<Local, Bits<11>>,
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
     src_r: DFF<Bits<16>>,
@@ -101,6 +105,7 @@ impl Logic for TcpRx {
             clock,
             offset,
             past_start,
+            in_opts,
             mid_frame,
             prev,
             src_r,
@@ -138,8 +143,8 @@ impl Logic for TcpRx {
         self.off.next = self.offset.q.val();
         self.word.next =
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
-        self.in_options.next = (self.off.val() >= 20)
-            & (self.off.val() < bit_cast::<11, 8>(self.header_len_r.q.val()));
+        self.in_options.next = self.in_opts.q.val();
+        self.off_1.next = self.off.val() + 1;
         self.sum.clock.next = self.clock.val();
         self.sum.data.next = self.data.val();
         self.sum.high.next = !self.off.val().get_bit(0);
@@ -156,6 +161,7 @@ impl Logic for TcpRx {
         if self.valid.val() & !self.mid_frame.q.val() {
             self.offset.d.next = 0.into();
             self.past_start.d.next = false;
+            self.in_opts.d.next = false;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
         }
@@ -164,6 +170,10 @@ impl Logic for TcpRx {
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off.val() + 1;
                 self.past_start.d.next = true;
+                // What (offset >= 20) & (offset < header length) will be. The header
+                // length is known from offset 13 on, long before offset 20.
+                self.in_opts.d.next = (self.off.val() >= 19)
+                    & (self.off_1.val() < bit_cast::<11, 8>(self.header_len_r.q.val()));
             }
             // Option results are cleared where the segment starts, not where the frame
             // starts: the FIFO copies them into the descriptor up to 32 clocks after the
