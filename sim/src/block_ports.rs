@@ -301,3 +301,8 @@ cosim_ports!(LedStretch {
     inputs: [pulses, levels],
     outputs: [leds],
 });
+use tcpip_hdl::board::stream_register::StreamRegister;
+cosim_ports!(StreamRegister {
+    inputs: [data, valid, last, out_ready],
+    outputs: [ready, out_data, out_valid, out_last],
+});

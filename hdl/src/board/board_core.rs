@@ -8,6 +8,7 @@
 
 use crate::board::cobs_encoder::CobsEncoder;
 use crate::board::crc_append::CrcAppend;
+use crate::board::stream_register::StreamRegister;
 use crate::rx_pipeline::RxPipeline;
 use rust_hdl::prelude::*;
 
@@ -31,6 +32,8 @@ pub struct BoardCore {
     pub link_error: Signal<Out, Bit>,
     rx: RxPipeline,
     crc: CrcAppend,
+    /// Cuts CrcAppend's output mux from CobsEncoder's input logic (91 MHz without).
+    slice: StreamRegister,
     cobs: CobsEncoder,
     // 0 idle, 1 type byte, 2 descriptor words, 3 body.
     state: DFF<Bits<2>>,
@@ -54,6 +57,7 @@ impl Logic for BoardCore {
         dff_setup!(self, clock, state, word, low_half, remaining, hold_valid, hold_data, hold_last);
         self.rx.clock.next = self.clock.val();
         self.crc.clock.next = self.clock.val();
+        self.slice.clock.next = self.clock.val();
         self.cobs.clock.next = self.clock.val();
         self.rx.phy_data.next = self.phy_rx_data.val();
         self.rx.phy_valid.next = self.phy_rx_valid.val();
@@ -132,10 +136,14 @@ impl Logic for BoardCore {
         self.crc.data.next = self.hold_data.q.val();
         self.crc.valid.next = self.hold_valid.q.val();
         self.crc.last.next = self.hold_last.q.val();
-        self.cobs.data.next = self.crc.out_data.val();
-        self.cobs.valid.next = self.crc.out_valid.val();
-        self.cobs.last.next = self.crc.out_last.val();
-        self.crc.out_ready.next = self.cobs.ready.val();
+        self.slice.data.next = self.crc.out_data.val();
+        self.slice.valid.next = self.crc.out_valid.val();
+        self.slice.last.next = self.crc.out_last.val();
+        self.crc.out_ready.next = self.slice.ready.val();
+        self.cobs.data.next = self.slice.out_data.val();
+        self.cobs.valid.next = self.slice.out_valid.val();
+        self.cobs.last.next = self.slice.out_last.val();
+        self.slice.out_ready.next = self.cobs.ready.val();
         self.cobs.out_ready.next = self.link_out_ready.val();
         self.link_out_data.next = self.cobs.out_data.val();
         self.link_out_valid.next = self.cobs.out_valid.val();

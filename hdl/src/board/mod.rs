@@ -10,3 +10,4 @@ pub mod alchitry_cu;
 pub mod board_core;
 pub mod led_stretch;
 pub mod tx_phy_fifo;
+pub mod stream_register;

@@ -1,4 +1,4 @@
-//! The RMII adapters' generated Verilog passes yosys's check and matches the Rust
+//! The board blocks' generated Verilog (RMII adapters, LED stretcher, stream register) passes yosys's check and matches the Rust
 //! simulation clock for clock: the receiver fed PHY waveforms at 100 and 10 Mbit with
 //! CRS_DV toggling, RX_ER and false carrier; the transmitter fed a FIFO that runs
 //! frames, end markers and an underrun. (RxFrameBuffer and TxPhyFifo have two clocks,
@@ -6,6 +6,7 @@
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tcpip_hdl::board::led_stretch::LedStretch;
+use tcpip_hdl::board::stream_register::StreamRegister;
 use tcpip_hdl::link::mac_rx::phy_bytes;
 use tcpip_hdl::link::rmii_rx::{rmii_waveform, RmiiRx};
 use tcpip_hdl::link::rmii_tx::RmiiTx;
@@ -70,4 +71,21 @@ fn led_stretch() {
         .collect();
     let report = check_block(LedStretch::default, &vectors).unwrap_or_else(|e| panic!("{e:#}"));
     println!("led_stretch: {report}");
+}
+
+#[test]
+fn stream_register() {
+    let mut rng = StdRng::seed_from_u64(14);
+    let vectors: Vec<Vec<u64>> = (0..5000)
+        .map(|_| {
+            vec![
+                rng.gen_range(0..256),
+                rng.gen_bool(0.7) as u64,
+                rng.gen_bool(0.05) as u64,
+                rng.gen_bool(0.6) as u64,
+            ]
+        })
+        .collect();
+    let report = check_block(StreamRegister::default, &vectors).unwrap_or_else(|e| panic!("{e:#}"));
+    println!("stream_register: {report}");
 }
