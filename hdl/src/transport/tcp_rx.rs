@@ -57,7 +57,9 @@ pub struct TcpRx {
     /// `offset` is inside the options (20 up to the header length), kept in a
     /// flip-flop for the same reason: the option walker is on the longest path.
     in_opts: DFF<Bit>,
-    off_1: Signal<Local, Bits<11>>,
+    /// Header length − 1 (0 for a data offset of 0): one compare, no increment, for
+    /// `in_opts`.
+    header_len_m1: DFF<Bits<8>>,
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
     src_r: DFF<Bits<16>>,
@@ -106,6 +108,7 @@ impl Logic for TcpRx {
             offset,
             past_start,
             in_opts,
+            header_len_m1,
             mid_frame,
             prev,
             src_r,
@@ -144,7 +147,6 @@ impl Logic for TcpRx {
         self.word.next =
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
         self.in_options.next = self.in_opts.q.val();
-        self.off_1.next = self.off.val() + 1;
         self.sum.clock.next = self.clock.val();
         self.sum.data.next = self.data.val();
         self.sum.high.next = !self.off.val().get_bit(0);
@@ -170,10 +172,11 @@ impl Logic for TcpRx {
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off.val() + 1;
                 self.past_start.d.next = true;
-                // What (offset >= 20) & (offset < header length) will be. The header
-                // length is known from offset 13 on, long before offset 20.
+                // What (offset >= 20) & (offset < header length) will be, i.e.
+                // offset + 1 < header length. The header length is known from offset
+                // 13 on, long before offset 20.
                 self.in_opts.d.next = (self.off.val() >= 19)
-                    & (self.off_1.val() < bit_cast::<11, 8>(self.header_len_r.q.val()));
+                    & (self.off.val() < bit_cast::<11, 8>(self.header_len_m1.q.val()));
             }
             // Option results are cleared where the segment starts, not where the frame
             // starts: the FIFO copies them into the descriptor up to 32 clocks after the
@@ -199,6 +202,11 @@ impl Logic for TcpRx {
             }
             if self.off.val() == 12 {
                 self.header_len_r.d.next = bit_cast::<8, 4>(self.data.val().get_bits::<4>(4)) << 2;
+                self.header_len_m1.d.next = 0.into();
+                if self.data.val().get_bits::<4>(4) != 0 {
+                    self.header_len_m1.d.next =
+                        (bit_cast::<8, 4>(self.data.val().get_bits::<4>(4)) << 2) - 1;
+                }
             }
             if self.off.val() == 13 {
                 self.flags_r.d.next = bit_cast::<9, 16>(self.word.val());
