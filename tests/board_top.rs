@@ -47,7 +47,11 @@ fn run_top(pins: &[RmiiPins], core_clocks: usize) -> Vec<bool> {
         let ref_phase = step % 4;
         if ref_phase == 2 {
             // REF_CLK falls: the PHY drives the next dibit.
-            let p = pins.get(next_pin).copied().unwrap_or(RmiiPins { crs_dv: false, rxd: 0, rx_er: false });
+            let p = pins.get(next_pin).copied().unwrap_or(RmiiPins {
+                crs_dv: false,
+                rxd: 0,
+                rx_er: false,
+            });
             next_pin += 1;
             top.rmii_crs_dv.next = p.crs_dv;
             top.rmii_rxd.next = (p.rxd as u64).into();

@@ -18,11 +18,24 @@ fn tcpip() -> Command {
     static EXE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     let exe = EXE.get_or_init(|| {
         let out = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "tcpip-host", "--bin", "tcpip", "--message-format=json", "--manifest-path"])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "tcpip-host",
+                "--bin",
+                "tcpip",
+                "--message-format=json",
+                "--manifest-path",
+            ])
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
             .output()
             .expect("cargo runs");
-        assert!(out.status.success(), "cargo build of tcpip failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "cargo build of tcpip failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -64,7 +77,10 @@ fn synth_builds_a_bitstream_that_meets_timing() {
     assert_eq!(v["device"], "iCE40HX8K-CB132");
     let clocks = v["clocks"].as_array().expect("clocks");
     let names: Vec<&str> = clocks.iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"clock") && names.contains(&"rmii_ref_clk"), "{names:?}");
+    assert!(
+        names.contains(&"clock") && names.contains(&"rmii_ref_clk"),
+        "{names:?}"
+    );
     for c in clocks {
         assert!(c["fmax_mhz"].as_f64().unwrap() > 0.0);
         assert!(c["target_mhz"].as_f64().unwrap() > 0.0);
@@ -80,7 +96,10 @@ fn synth_builds_a_bitstream_that_meets_timing() {
     assert_eq!(v["utilization"]["lc"]["available"], 7680);
     assert_eq!(v["utilization"]["ram"]["available"], 32);
     let bitstream = Path::new(v["bitstream"].as_str().unwrap());
-    assert_eq!(std::fs::metadata(bitstream).unwrap().len(), HX8K_BITSTREAM_BYTES);
+    assert_eq!(
+        std::fs::metadata(bitstream).unwrap().len(),
+        HX8K_BITSTREAM_BYTES
+    );
     assert_eq!(v["bitstream_bytes"].as_u64(), Some(HX8K_BITSTREAM_BYTES));
 
     // Timing: every clock at its target, and the exit code says the same.
@@ -89,11 +108,18 @@ fn synth_builds_a_bitstream_that_meets_timing() {
         .filter(|c| c["pass"] != true)
         .map(|c| format!("{} {} MHz of {}", c["name"], c["fmax_mhz"], c["target_mhz"]))
         .collect();
-    assert_eq!(out.status.success(), failed.is_empty(), "exit status agrees with timing: {stderr}");
+    assert_eq!(
+        out.status.success(),
+        failed.is_empty(),
+        "exit status agrees with timing: {stderr}"
+    );
     assert!(failed.is_empty(), "timing failed: {}", failed.join(", "));
     // The whole design within 60% of the HX8K's logic cells.
     let lc = v["utilization"]["lc"]["used"].as_u64().unwrap();
-    assert!(lc * 100 <= 60 * 7680, "{lc} logic cells is over 60% of 7680");
+    assert!(
+        lc * 100 <= 60 * 7680,
+        "{lc} logic cells is over 60% of 7680"
+    );
 }
 
 /// One line on stderr, non-zero exit.

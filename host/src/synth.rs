@@ -82,7 +82,11 @@ fn run_tool(dir: &Path, tool: &str, args: &[&str], log: &str) -> Result<()> {
         bail!(
             "{tool} failed ({}){}; its log is {}",
             out.status,
-            if last.is_empty() { String::new() } else { format!(": {last}") },
+            if last.is_empty() {
+                String::new()
+            } else {
+                format!(": {last}")
+            },
             log_path.display()
         );
     }
@@ -124,30 +128,54 @@ pub fn build(args: &SynthArgs) -> Result<SynthReport> {
         );
     }
     if !(args.freq > 0.0 && args.freq < 1000.0) {
-        bail!("--freq must be a clock rate in MHz between 0 and 1000, not {}", args.freq);
+        bail!(
+            "--freq must be a clock rate in MHz between 0 and 1000, not {}",
+            args.freq
+        );
     }
     let dir = &args.out;
     std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
-    std::fs::write(dir.join("top.v"), tcpip_hdl::board::alchitry_cu::top_verilog())?;
+    std::fs::write(
+        dir.join("top.v"),
+        tcpip_hdl::board::alchitry_cu::top_verilog(),
+    )?;
     std::fs::write(dir.join("top.pcf"), constraints(args.freq))?;
     for stale in ["top.json", "top.asc", "top.bin", "report.json"] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
-    run_tool(dir, "yosys", &["-q", "-p", "synth_ice40 -top top -json top.json", "top.v"], "yosys.log")?;
+    run_tool(
+        dir,
+        "yosys",
+        &["-q", "-p", "synth_ice40 -top top -json top.json", "top.v"],
+        "yosys.log",
+    )?;
     let seed = args.seed.to_string();
     run_tool(
         dir,
         "nextpnr-ice40",
         &[
-            "--hx8k", "--package", "cb132", "--json", "top.json", "--pcf", "top.pcf", "--asc",
-            "top.asc", "--report", "report.json", "--seed", &seed, "--timing-allow-fail",
+            "--hx8k",
+            "--package",
+            "cb132",
+            "--json",
+            "top.json",
+            "--pcf",
+            "top.pcf",
+            "--asc",
+            "top.asc",
+            "--report",
+            "report.json",
+            "--seed",
+            &seed,
+            "--timing-allow-fail",
         ],
         "nextpnr.log",
     )?;
     run_tool(dir, "icepack", &["top.asc", "top.bin"], "icepack.log")?;
 
     let report: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("report.json")).context("nextpnr wrote no report.json")?,
+        &std::fs::read_to_string(dir.join("report.json"))
+            .context("nextpnr wrote no report.json")?,
     )
     .context("nextpnr's report.json is not JSON")?;
     let mut clocks = vec![];
@@ -170,7 +198,9 @@ pub fn build(args: &SynthArgs) -> Result<SynthReport> {
         bail!("nextpnr's report names no clock, so timing cannot be judged");
     }
     let bitstream = dir.join("top.bin");
-    let bytes = std::fs::metadata(&bitstream).context("icepack wrote no top.bin")?.len();
+    let bytes = std::fs::metadata(&bitstream)
+        .context("icepack wrote no top.bin")?
+        .len();
     let value = json!({
         "device": DEVICE,
         "seed": args.seed,
@@ -205,13 +235,20 @@ pub fn run(args: &SynthArgs, out: &mut impl Write) -> Result<()> {
         writeln!(out, "device   {}", v["device"].as_str().unwrap_or(""))?;
         for k in ["lc", "ram", "io"] {
             let u = &v["utilization"][k];
-            let (used, avail) = (u["used"].as_u64().unwrap_or(0), u["available"].as_u64().unwrap_or(1));
+            let (used, avail) = (
+                u["used"].as_u64().unwrap_or(0),
+                u["available"].as_u64().unwrap_or(1),
+            );
             let label = match k {
                 "lc" => "logic cells",
                 "ram" => "block RAM",
                 _ => "I/O",
             };
-            writeln!(out, "{label:<12} {used:>5} / {avail:<5} ({:.1}%)", 100.0 * used as f64 / avail as f64)?;
+            writeln!(
+                out,
+                "{label:<12} {used:>5} / {avail:<5} ({:.1}%)",
+                100.0 * used as f64 / avail as f64
+            )?;
         }
         for c in v["clocks"].as_array().into_iter().flatten() {
             writeln!(
@@ -220,10 +257,19 @@ pub fn run(args: &SynthArgs, out: &mut impl Write) -> Result<()> {
                 c["name"].as_str().unwrap_or(""),
                 c["fmax_mhz"].as_f64().unwrap_or(0.0),
                 c["target_mhz"].as_f64().unwrap_or(0.0),
-                if c["pass"].as_bool() == Some(true) { "pass" } else { "FAIL" }
+                if c["pass"].as_bool() == Some(true) {
+                    "pass"
+                } else {
+                    "FAIL"
+                }
             )?;
         }
-        writeln!(out, "bitstream {} ({} bytes)", v["bitstream"].as_str().unwrap_or(""), v["bitstream_bytes"])?;
+        writeln!(
+            out,
+            "bitstream {} ({} bytes)",
+            v["bitstream"].as_str().unwrap_or(""),
+            v["bitstream_bytes"]
+        )?;
     }
     if !r.timing_ok {
         let failed: Vec<String> = v["clocks"]
@@ -231,7 +277,14 @@ pub fn run(args: &SynthArgs, out: &mut impl Write) -> Result<()> {
             .into_iter()
             .flatten()
             .filter(|c| c["pass"].as_bool() != Some(true))
-            .map(|c| format!("{} reached {} MHz of {} MHz", c["name"].as_str().unwrap_or("?"), c["fmax_mhz"], c["target_mhz"]))
+            .map(|c| {
+                format!(
+                    "{} reached {} MHz of {} MHz",
+                    c["name"].as_str().unwrap_or("?"),
+                    c["fmax_mhz"],
+                    c["target_mhz"]
+                )
+            })
             .collect();
         return Err(TimingFailed(failed.join(", ")).into());
     }
@@ -244,7 +297,10 @@ pub fn flash(args: &FlashArgs) -> Result<()> {
         bail!("iceprog is not on PATH, so the board cannot be flashed (Debian: apt-get install fpga-icestorm)");
     }
     if !args.bitstream.is_file() {
-        bail!("there is no bitstream at {}: run `tcpip synth` first", args.bitstream.display());
+        bail!(
+            "there is no bitstream at {}: run `tcpip synth` first",
+            args.bitstream.display()
+        );
     }
     let out = Command::new("iceprog")
         .arg(&args.bitstream)

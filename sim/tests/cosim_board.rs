@@ -23,7 +23,10 @@ fn rmii_rx() {
         if i == 2 {
             pins[300].rx_er = true;
         }
-        vectors.extend(pins.iter().map(|p| vec![p.crs_dv as u64, p.rxd as u64, p.rx_er as u64]));
+        vectors.extend(
+            pins.iter()
+                .map(|p| vec![p.crs_dv as u64, p.rxd as u64, p.rx_er as u64]),
+        );
         // False carrier.
         vectors.extend((0..20).map(|_| vec![1, 2, 1]));
         vectors.extend((0..20).map(|_| vec![0, 0, 0]));
@@ -65,7 +68,11 @@ fn led_stretch() {
     let mut rng = StdRng::seed_from_u64(13);
     let vectors: Vec<Vec<u64>> = (0..5000)
         .map(|_| {
-            let pulses = if rng.gen_bool(0.01) { rng.gen_range(0..256) } else { 0 };
+            let pulses = if rng.gen_bool(0.01) {
+                rng.gen_range(0..256)
+            } else {
+                0
+            };
             vec![pulses, rng.gen_range(0..256)]
         })
         .collect();

@@ -123,7 +123,10 @@ impl Default for AlchitryCuTop {
         top.reset_n.add_location(0, "P8");
         top.uart_rx.add_location(0, "P14");
         top.uart_tx.add_location(0, "M9");
-        for (i, pad) in ["J11", "K11", "K12", "K14", "L12", "L14", "M12", "N14"].iter().enumerate() {
+        for (i, pad) in ["J11", "K11", "K12", "K14", "L12", "L14", "M12", "N14"]
+            .iter()
+            .enumerate()
+        {
             top.leds.add_location(i, pad);
         }
         top.rmii_ref_clk.add_location(0, "G1");
@@ -142,10 +145,24 @@ impl Logic for AlchitryCuTop {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, reset_s1, reset_s2, trouble_s1, trouble_s2, trouble_s3, ten_s1, ten_s2,
+            self,
+            clock,
+            reset_s1,
+            reset_s2,
+            trouble_s1,
+            trouble_s2,
+            trouble_s3,
+            ten_s1,
+            ten_s2,
             rx_valid_prev
         );
-        dff_setup!(self, rmii_ref_clk, ref_reset_s1, ref_reset_s2, trouble_toggle);
+        dff_setup!(
+            self,
+            rmii_ref_clk,
+            ref_reset_s1,
+            ref_reset_s2,
+            trouble_toggle
+        );
         self.core.clock.next = self.clock.val();
         self.link_rx.clock.next = self.clock.val();
         self.link_tx.clock.next = self.clock.val();
@@ -207,9 +224,17 @@ impl Logic for AlchitryCuTop {
         self.led_drive.pulses.next = bit_cast::<8, 1>(self.core.rx_frame.val().into())
             | (bit_cast::<8, 1>(self.core.rx_drop.val().into()) << 1)
             | (bit_cast::<8, 1>(self.core.tx_frame.val().into()) << 2)
-            | (bit_cast::<8, 1>((self.core.link_error.val() | self.link_rx.framing_error.val()).into()) << 3)
-            | (bit_cast::<8, 1>((self.link_rx.valid.val() | (self.core.link_out_valid.val() & self.link_tx.ready.val())).into()) << 4)
-            | (bit_cast::<8, 1>((self.rx_buffer.phy_valid.val() & !self.rx_valid_prev.q.val()).into()) << 5)
+            | (bit_cast::<8, 1>(
+                (self.core.link_error.val() | self.link_rx.framing_error.val()).into(),
+            ) << 3)
+            | (bit_cast::<8, 1>(
+                (self.link_rx.valid.val()
+                    | (self.core.link_out_valid.val() & self.link_tx.ready.val()))
+                .into(),
+            ) << 4)
+            | (bit_cast::<8, 1>(
+                (self.rx_buffer.phy_valid.val() & !self.rx_valid_prev.q.val()).into(),
+            ) << 5)
             | (bit_cast::<8, 1>((self.trouble_s2.q.val() != self.trouble_s3.q.val()).into()) << 7);
         self.led_drive.levels.next = (bit_cast::<8, 1>(self.ten_s2.q.val().into()) << 6)
             | (bit_cast::<8, 1>(self.reset_s2.q.val().into()) << 7);
@@ -238,7 +263,12 @@ mod tests {
                 .lines()
                 .map(|l| l.split('#').next().unwrap().trim().to_string())
                 .filter(|l| l.starts_with("set_io"))
-                .map(|l| l.split_whitespace().filter(|w| !w.starts_with('-') && *w != "yes" && *w != "no").collect::<Vec<_>>().join(" "))
+                .map(|l| {
+                    l.split_whitespace()
+                        .filter(|w| !w.starts_with('-') && *w != "yes" && *w != "no")
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
                 .collect();
             v.sort();
             v

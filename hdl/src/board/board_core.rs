@@ -105,8 +105,9 @@ impl Logic for BoardCore {
                 } else {
                     self.e_data.next = self.rx.desc_data.val().get_bits::<8>(8);
                 }
-                self.e_last.next =
-                    (self.word.q.val() == 10) & self.low_half.q.val() & (self.remaining.q.val() == 0);
+                self.e_last.next = (self.word.q.val() == 10)
+                    & self.low_half.q.val()
+                    & (self.remaining.q.val() == 0);
                 if self.take.val() {
                     self.low_half.d.next = !self.low_half.q.val();
                     if self.low_half.q.val() {

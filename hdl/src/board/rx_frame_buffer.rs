@@ -146,12 +146,41 @@ impl Logic for RxFrameBuffer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, ref_clock, wr, head, len, in_frame, err, trunc, header, committed,
-            commit_toggle, freed_s1, freed_s2, freed_s3, rd_seen, overrun_r
+            self,
+            ref_clock,
+            wr,
+            head,
+            len,
+            in_frame,
+            err,
+            trunc,
+            header,
+            committed,
+            commit_toggle,
+            freed_s1,
+            freed_s2,
+            freed_s3,
+            rd_seen,
+            overrun_r
         );
         dff_setup!(
-            self, clock, commit_s1, commit_s2, commit_s3, avail, rd, ra, state, count, flag,
-            gap, freed, freed_toggle, out_data, out_valid, out_error
+            self,
+            clock,
+            commit_s1,
+            commit_s2,
+            commit_s3,
+            avail,
+            rd,
+            ra,
+            state,
+            count,
+            flag,
+            gap,
+            freed,
+            freed_toggle,
+            out_data,
+            out_valid,
+            out_error
         );
         self.ram.write_clock.next = self.ref_clock.val();
         self.ram.read_clock.next = self.clock.val();
@@ -342,7 +371,11 @@ mod tests {
             core_high = c;
         }
         assert!(errors_agree, "phy_error changed within a frame");
-        Released { frames, min_gap, overruns }
+        Released {
+            frames,
+            min_gap,
+            overruns,
+        }
     }
 
     /// Write events for a frame as RmiiRx delivers them at 100 Mbit (a byte every 4
@@ -359,7 +392,9 @@ mod tests {
     }
 
     fn body(len: usize, seed: u8) -> Vec<u8> {
-        (0..len).map(|i| (i as u8).wrapping_mul(13) ^ seed).collect()
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(13) ^ seed)
+            .collect()
     }
 
     fn with_sfd(b: &[u8]) -> Vec<u8> {
@@ -372,7 +407,13 @@ mod tests {
     fn frames_come_out_whole_on_consecutive_core_clocks() {
         // Back to back at 100 Mbit (12-byte gap = 48 REF_CLKs, plus the preamble), a
         // full-size frame among minimum ones, an errored frame; core at 100 and 125 MHz.
-        let sizes = [(68usize, false), (1522, false), (68, true), (68, false), (700, false)];
+        let sizes = [
+            (68usize, false),
+            (1522, false),
+            (68, true),
+            (68, false),
+            (700, false),
+        ];
         for core_ns in [10, 8] {
             for every in [4, 40] {
                 let mut events = vec![];
@@ -384,7 +425,11 @@ mod tests {
                 }
                 let got = run(&events, 20, core_ns, 50_000);
                 assert_eq!(got.overruns, 0);
-                assert_eq!(got.frames.len(), want.len(), "core {core_ns} ns, every {every}");
+                assert_eq!(
+                    got.frames.len(),
+                    want.len(),
+                    "core {core_ns} ns, every {every}"
+                );
                 for (g, w) in got.frames.iter().zip(&want) {
                     assert_eq!(g, w, "core {core_ns} ns, byte every {every} REF_CLKs");
                 }

@@ -48,7 +48,9 @@ mod tests {
     fn passes_every_byte_once_in_order_whatever_the_consumer_does() {
         let mut uut = StreamRegister::default();
         uut.connect_all();
-        let bytes: Vec<(u8, bool)> = (0..500u32).map(|i| ((i * 37) as u8, i % 50 == 49)).collect();
+        let bytes: Vec<(u8, bool)> = (0..500u32)
+            .map(|i| ((i * 37) as u8, i % 50 == 49))
+            .collect();
         let (mut next, mut out) = (0, vec![]);
         for clock in 0..3000usize {
             let ready = clock % 3 != 1 && clock % 7 != 2;

@@ -160,8 +160,7 @@ impl Logic for Ipv4Rx {
         self.pseudo.init.next = 0.into();
         self.pseudo.data.next = self.data.val();
         self.pseudo.high.next = !self.off.val().get_bit(0);
-        self.pseudo.enable.next = self.beat.val()
-            & (self.at_9.q.val() | self.at_addr.q.val());
+        self.pseudo.enable.next = self.beat.val() & (self.at_9.q.val() | self.at_addr.q.val());
         if self.at_10.q.val() {
             self.pseudo.data.next = self.l4_len_r.q.val().get_bits::<8>(8);
             self.pseudo.high.next = true;

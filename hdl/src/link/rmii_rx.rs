@@ -69,8 +69,8 @@ impl Logic for RmiiRx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, crs_q, rxd_q, er_q, state, run, ten, div, phase, shift, er_seen,
-            out_data, out_valid, out_start, out_end, out_error
+            self, clock, crs_q, rxd_q, er_q, state, run, ten, div, phase, shift, er_seen, out_data,
+            out_valid, out_start, out_end, out_error
         );
         self.crs_q.d.next = self.crs_dv.val();
         self.rxd_q.d.next = self.rxd.val();
@@ -122,8 +122,8 @@ impl Logic for RmiiRx {
                     self.out_end.d.next = true;
                     self.out_error.d.next = self.er_seen.q.val();
                 } else if self.phase.q.val() == 3 {
-                    self.out_data.d.next =
-                        (bit_cast::<8, 2>(self.rxd_q.q.val()) << 6) | bit_cast::<8, 6>(self.shift.q.val());
+                    self.out_data.d.next = (bit_cast::<8, 2>(self.rxd_q.q.val()) << 6)
+                        | bit_cast::<8, 6>(self.shift.q.val());
                     self.out_valid.d.next = true;
                 }
             }
@@ -159,7 +159,11 @@ pub fn rmii_waveform(
     let hold = if ten { 10 } else { 1 };
     let mut pins = vec![];
     for _ in 0..lead * hold {
-        pins.push(RmiiPins { crs_dv: true, rxd: 0, rx_er: false });
+        pins.push(RmiiPins {
+            crs_dv: true,
+            rxd: 0,
+            rx_er: false,
+        });
     }
     let dibits: Vec<u8> = wire
         .iter()
@@ -170,11 +174,19 @@ pub fn rmii_waveform(
         // Past the carrier's loss: low on a nibble's first dibit, high on its second.
         let crs_dv = i < toggle_from || i % 2 == 1;
         for _ in 0..hold {
-            pins.push(RmiiPins { crs_dv, rxd: d, rx_er: false });
+            pins.push(RmiiPins {
+                crs_dv,
+                rxd: d,
+                rx_er: false,
+            });
         }
     }
     for _ in 0..idle {
-        pins.push(RmiiPins { crs_dv: false, rxd: 0, rx_er: false });
+        pins.push(RmiiPins {
+            crs_dv: false,
+            rxd: 0,
+            rx_er: false,
+        });
     }
     pins
 }
@@ -201,7 +213,11 @@ pub fn receive_rmii(pins: &[RmiiPins]) -> Vec<RmiiRxFrame> {
             frames.push(RmiiRxFrame::default());
         }
         if uut.valid.val() {
-            frames.last_mut().expect("a byte before start").bytes.push(uut.data.val().index() as u8);
+            frames
+                .last_mut()
+                .expect("a byte before start")
+                .bytes
+                .push(uut.data.val().index() as u8);
         }
         if uut.frame_end.val() {
             let f = frames.last_mut().expect("end before start");
@@ -218,7 +234,9 @@ mod tests {
     use crate::link::mac_rx::phy_bytes;
 
     fn frame(len: usize, seed: u8) -> Vec<u8> {
-        (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
     }
 
     /// The bytes from the SFD on, as the block should report them.
@@ -236,10 +254,21 @@ mod tests {
                 pins.extend(rmii_waveform(&b, ten, 0, early, 30));
                 let got = receive_rmii(&pins);
                 let want = vec![
-                    RmiiRxFrame { bytes: from_sfd(&a), error: false, speed_10: ten },
-                    RmiiRxFrame { bytes: from_sfd(&b), error: false, speed_10: ten },
+                    RmiiRxFrame {
+                        bytes: from_sfd(&a),
+                        error: false,
+                        speed_10: ten,
+                    },
+                    RmiiRxFrame {
+                        bytes: from_sfd(&b),
+                        error: false,
+                        speed_10: ten,
+                    },
                 ];
-                assert_eq!(got, want, "10 Mbit {ten}, carrier lost {early} nibbles early");
+                assert_eq!(
+                    got, want,
+                    "10 Mbit {ten}, carrier lost {early} nibbles early"
+                );
             }
         }
     }
@@ -274,13 +303,49 @@ mod tests {
         let a = phy_bytes(&frame(66, 4), true);
         let mut pins = rmii_waveform(&a, false, 0, 0, 0);
         // Two extra dibits (a nibble) of garbage after the FCS.
-        pins.push(RmiiPins { crs_dv: true, rxd: 2, rx_er: false });
-        pins.push(RmiiPins { crs_dv: true, rxd: 1, rx_er: false });
-        pins.extend(vec![RmiiPins { crs_dv: false, rxd: 0, rx_er: false }; 10]);
+        pins.push(RmiiPins {
+            crs_dv: true,
+            rxd: 2,
+            rx_er: false,
+        });
+        pins.push(RmiiPins {
+            crs_dv: true,
+            rxd: 1,
+            rx_er: false,
+        });
+        pins.extend(vec![
+            RmiiPins {
+                crs_dv: false,
+                rxd: 0,
+                rx_er: false
+            };
+            10
+        ]);
         // False carrier: CRS_DV with RXD = 10, no preamble.
-        pins.extend(vec![RmiiPins { crs_dv: true, rxd: 2, rx_er: true }; 12]);
-        pins.extend(vec![RmiiPins { crs_dv: false, rxd: 0, rx_er: false }; 10]);
+        pins.extend(vec![
+            RmiiPins {
+                crs_dv: true,
+                rxd: 2,
+                rx_er: true
+            };
+            12
+        ]);
+        pins.extend(vec![
+            RmiiPins {
+                crs_dv: false,
+                rxd: 0,
+                rx_er: false
+            };
+            10
+        ]);
         let got = receive_rmii(&pins);
-        assert_eq!(got, vec![RmiiRxFrame { bytes: from_sfd(&a), error: false, speed_10: false }]);
+        assert_eq!(
+            got,
+            vec![RmiiRxFrame {
+                bytes: from_sfd(&a),
+                error: false,
+                speed_10: false
+            }]
+        );
     }
 }

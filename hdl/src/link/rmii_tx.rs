@@ -153,7 +153,11 @@ mod tests {
             let got = receive_rmii(&pins);
             let want: Vec<RmiiRxFrame> = [&a, &b]
                 .iter()
-                .map(|f| RmiiRxFrame { bytes: f[7..].to_vec(), error: false, speed_10: ten })
+                .map(|f| RmiiRxFrame {
+                    bytes: f[7..].to_vec(),
+                    error: false,
+                    speed_10: ten,
+                })
                 .collect();
             assert_eq!(got, want, "10 Mbit {ten}");
         }
