@@ -74,8 +74,8 @@ fn run_tool(dir: &Path, tool: &str, args: &[&str], log: &str) -> Result<()> {
         let last = String::from_utf8_lossy(&out.stderr)
             .lines()
             .chain(String::from_utf8_lossy(&out.stdout).lines())
-            .filter(|l| l.contains("ERROR") || l.contains("rror"))
-            .last()
+            .filter(|l| l.contains("rror"))
+            .next_back()
             .unwrap_or("")
             .trim()
             .to_string();
@@ -311,7 +311,7 @@ pub fn flash(args: &FlashArgs) -> Result<()> {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
-            .last()
+            .next_back()
             .unwrap_or("no message")
             .to_string();
         bail!("iceprog could not program the board (is the Alchitry Cu plugged in?): {why}");
