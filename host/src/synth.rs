@@ -74,8 +74,7 @@ fn run_tool(dir: &Path, tool: &str, args: &[&str], log: &str) -> Result<()> {
         let last = String::from_utf8_lossy(&out.stderr)
             .lines()
             .chain(String::from_utf8_lossy(&out.stdout).lines())
-            .filter(|l| l.contains("rror"))
-            .next_back()
+            .rfind(|l| l.contains("rror"))
             .unwrap_or("")
             .trim()
             .to_string();
@@ -310,8 +309,7 @@ pub fn flash(args: &FlashArgs) -> Result<()> {
         let why = String::from_utf8_lossy(&out.stderr)
             .lines()
             .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .next_back()
+            .rfind(|l| !l.is_empty())
             .unwrap_or("no message")
             .to_string();
         bail!("iceprog could not program the board (is the Alchitry Cu plugged in?): {why}");
