@@ -8,6 +8,7 @@ mod replay;
 mod stats_cmd;
 mod serve;
 mod soft_board;
+mod synth;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,11 @@ enum Command {
     /// Connect to HOST:PORT through the board: standard input goes to the peer, what
     /// the peer sends goes to standard output (like nc).
     Connect(serve::ConnectArgs),
+    /// Build the Alchitry Cu bitstream (yosys, nextpnr-ice40, icepack); print
+    /// utilisation and Fmax per clock; fail when a clock misses its target.
+    Synth(synth::SynthArgs),
+    /// Program the Alchitry Cu with the bitstream (iceprog).
+    Flash(synth::FlashArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +67,8 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats_cmd::run(args, &mut stdout.lock()).map_err(boxed),
         Command::Serve(args) => serve::serve(args).map_err(serve::boxed),
         Command::Connect(args) => serve::connect(args).map_err(serve::boxed),
+        Command::Synth(args) => synth::run(args, &mut stdout.lock()).map_err(Into::into),
+        Command::Flash(args) => synth::flash(args).map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

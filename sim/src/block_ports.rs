@@ -732,3 +732,24 @@ cosim_ports!(TxPipeline {
         reply_dropped
     ],
 });
+
+use tcpip_hdl::board::led_stretch::LedStretch;
+use tcpip_hdl::link::rmii_rx::RmiiRx;
+use tcpip_hdl::link::rmii_tx::RmiiTx;
+cosim_ports!(RmiiRx {
+    inputs: [crs_dv, rxd, rx_er],
+    outputs: [data, valid, start, frame_end, error, speed_10],
+});
+cosim_ports!(RmiiTx {
+    inputs: [data, empty, speed_10],
+    outputs: [read, tx_en, txd, underrun],
+});
+cosim_ports!(LedStretch {
+    inputs: [pulses, levels],
+    outputs: [leds],
+});
+use tcpip_hdl::board::stream_register::StreamRegister;
+cosim_ports!(StreamRegister {
+    inputs: [data, valid, last, out_ready],
+    outputs: [ready, out_data, out_valid, out_last],
+});

@@ -49,6 +49,7 @@ pub struct RxFifo<const B: usize, const BP1: usize, const D: usize, const DP1: u
     writing_desc: DFF<Bit>,
     word_index: DFF<Bits<5>>,
     body_len: DFF<Bits<16>>,
+    room_r: DFF<Bit>,
     body_used: Signal<Local, Bits<BP1>>,
     frame_len: Signal<Local, Bits<BP1>>,
     desc_used: Signal<Local, Bits<DP1>>,
@@ -102,6 +103,7 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Default
             writing_desc: Default::default(),
             word_index: Default::default(),
             body_len: Default::default(),
+            room_r: Default::default(),
             body_used: Default::default(),
             frame_len: Default::default(),
             desc_used: Default::default(),
@@ -131,7 +133,8 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
             desc_rd,
             writing_desc,
             word_index,
-            body_len
+            body_len,
+            room_r
         );
         self.body_ram.read_clock.next = self.clock.val();
         self.body_ram.write_clock.next = self.clock.val();
@@ -142,7 +145,15 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
         // Wraps at BP1 bits: computed into a BP1-bit signal, or the Verilog subtracts at
         // 16 bits and the length gets high bits once the pointers wrap (RUSTHDL.md trap 2).
         self.frame_len.next = self.body_wr.q.val() - self.body_committed.q.val();
-        self.room.next = !self.overflow.q.val() & (self.desc_used.val() <= self.desc_limit.val());
+        // Registered: the subtract-and-compare is the receive path's longest at 100 MHz.
+        // One clock late is safe: the caller reads it at `finish`, at least four clocks
+        // after the frame's last body byte (so a body overflow has shown), and the
+        // descriptor pointer cannot have moved toward full in that clock (descriptors
+        // are written only in the 24 clocks after a kept frame, and no kept frame ends
+        // within them).
+        self.room_r.d.next =
+            !self.overflow.q.val() & (self.desc_used.val() <= self.desc_limit.val());
+        self.room.next = self.room_r.q.val();
         // Body bytes go in tentatively.
         self.body_ram.write_address.next = bit_cast::<B, BP1>(self.body_wr.q.val());
         self.body_ram.write_data.next = self.data.val();
@@ -238,6 +249,11 @@ mod tests {
             crate::tick!(*uut);
         }
         uut.write.next = false;
+        // The verdict comes at least four clocks after the last body byte, and `room`
+        // is registered: wait as the pipeline does.
+        for _ in 0..3 {
+            crate::tick!(*uut);
+        }
         let room = uut.room.val();
         uut.finish.next = true;
         uut.keep.next = keep;
@@ -457,6 +473,7 @@ mod tests {
             crate::tick!(uut);
             uut.desc_read.next = false;
         }
+        crate::tick!(uut); // `room` is registered: it follows a clock later.
         assert!(uut.room.val());
         assert!(frame(&mut uut, &[3], true));
         assert!(!uut.room.val());

@@ -52,6 +52,14 @@ pub struct Ipv4Rx {
     pub header_sum: OnesSum,
     pseudo: OnesSum,
     offset: DFF<Bits<11>>,
+    // Decodes of `offset` kept in flip-flops, updated with it, so that the two checksum
+    // adders' controls are not 11-bit compares in front of them (100 MHz): offset is
+    // not 0; is 9; 10; 11; in 12..19.
+    at_nz: DFF<Bit>,
+    at_9: DFF<Bit>,
+    at_10: DFF<Bit>,
+    at_11: DFF<Bit>,
+    at_addr: DFF<Bit>,
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
     version_r: DFF<Bits<4>>,
@@ -90,6 +98,11 @@ impl Logic for Ipv4Rx {
             self,
             clock,
             offset,
+            at_nz,
+            at_9,
+            at_10,
+            at_11,
+            at_addr,
             mid_frame,
             prev,
             version_r,
@@ -136,25 +149,24 @@ impl Logic for Ipv4Rx {
         // Header checksum: every header byte, words aligned on even offsets.
         self.header_sum.data.next = self.data.val();
         self.header_sum.high.next = !self.off.val().get_bit(0);
-        self.header_sum.clear.next = self.off.val() == 0;
+        self.header_sum.clear.next = !self.at_nz.q.val();
         self.header_sum.init.next = 0.into();
         self.header_sum.enable.next = self.beat.val()
             & ((self.off.val() == 0)
                 | (bit_cast::<11, 8>(self.header_len.q.val()) > self.off.val()));
         // Pseudo-header: addresses (12..19), protocol (9, low byte) and the transport
         // length, added as two bytes at offsets 10 and 11 once it is known.
-        self.pseudo.clear.next = self.off.val() == 0;
+        self.pseudo.clear.next = !self.at_nz.q.val();
         self.pseudo.init.next = 0.into();
         self.pseudo.data.next = self.data.val();
         self.pseudo.high.next = !self.off.val().get_bit(0);
-        self.pseudo.enable.next = self.beat.val()
-            & ((self.off.val() == 9) | ((self.off.val() >= 12) & (self.off.val() < 20)));
-        if self.off.val() == 10 {
+        self.pseudo.enable.next = self.beat.val() & (self.at_9.q.val() | self.at_addr.q.val());
+        if self.at_10.q.val() {
             self.pseudo.data.next = self.l4_len_r.q.val().get_bits::<8>(8);
             self.pseudo.high.next = true;
             self.pseudo.enable.next = self.beat.val();
         }
-        if self.off.val() == 11 {
+        if self.at_11.q.val() {
             self.pseudo.data.next = self.l4_len_r.q.val().get_bits::<8>(0);
             self.pseudo.high.next = false;
             self.pseudo.enable.next = self.beat.val();
@@ -169,6 +181,11 @@ impl Logic for Ipv4Rx {
         // A frame's first beat is never IP: reset here, count IP bytes from zero.
         if self.valid.val() & !self.mid_frame.q.val() {
             self.offset.d.next = 0.into();
+            self.at_nz.d.next = false;
+            self.at_9.d.next = false;
+            self.at_10.d.next = false;
+            self.at_11.d.next = false;
+            self.at_addr.d.next = false;
             self.covered.d.next = false;
             self.dst_ours.d.next = true;
             self.dst_broadcast.d.next = true;
@@ -179,6 +196,11 @@ impl Logic for Ipv4Rx {
             self.prev.d.next = self.data.val();
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off.val() + 1;
+                self.at_nz.d.next = true;
+                self.at_9.d.next = self.off.val() == 8;
+                self.at_10.d.next = self.off.val() == 9;
+                self.at_11.d.next = self.off.val() == 10;
+                self.at_addr.d.next = (self.off.val() >= 11) & (self.off.val() < 19);
             } else {
                 self.offset.d.next = self.off.val();
             }

@@ -3,3 +3,5 @@ pub mod crc32;
 pub mod eth_rx;
 pub mod mac_rx;
 pub mod mac_tx;
+pub mod rmii_rx;
+pub mod rmii_tx;

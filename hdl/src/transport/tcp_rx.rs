@@ -51,6 +51,15 @@ pub struct TcpRx {
     pub reason: Signal<Out, Bits<5>>,
     pub sum: OnesSum,
     offset: DFF<Bits<11>>,
+    /// `offset` is not 0: a flip-flop, so the checksum's clear is not a compare
+    /// in front of its adder (the receive path's longest at 100 MHz).
+    past_start: DFF<Bit>,
+    /// `offset` is inside the options (20 up to the header length), kept in a
+    /// flip-flop for the same reason: the option walker is on the longest path.
+    in_opts: DFF<Bit>,
+    /// Header length − 1 (0 for a data offset of 0): one compare, no increment, for
+    /// `in_opts`.
+    header_len_m1: DFF<Bits<8>>,
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
     src_r: DFF<Bits<16>>,
@@ -97,6 +106,9 @@ impl Logic for TcpRx {
             self,
             clock,
             offset,
+            past_start,
+            in_opts,
+            header_len_m1,
             mid_frame,
             prev,
             src_r,
@@ -134,12 +146,11 @@ impl Logic for TcpRx {
         self.off.next = self.offset.q.val();
         self.word.next =
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
-        self.in_options.next = (self.off.val() >= 20)
-            & (self.off.val() < bit_cast::<11, 8>(self.header_len_r.q.val()));
+        self.in_options.next = self.in_opts.q.val();
         self.sum.clock.next = self.clock.val();
         self.sum.data.next = self.data.val();
         self.sum.high.next = !self.off.val().get_bit(0);
-        self.sum.clear.next = self.off.val() == 0;
+        self.sum.clear.next = !self.past_start.q.val();
         self.sum.init.next = self.pseudo_sum.val();
         self.sum.enable.next = self.valid.val() & self.l4.val();
         self.out_data_r.d.next = self.data.val();
@@ -151,6 +162,8 @@ impl Logic for TcpRx {
         }
         if self.valid.val() & !self.mid_frame.q.val() {
             self.offset.d.next = 0.into();
+            self.past_start.d.next = false;
+            self.in_opts.d.next = false;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
         }
@@ -158,6 +171,12 @@ impl Logic for TcpRx {
             self.prev.d.next = self.data.val();
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off.val() + 1;
+                self.past_start.d.next = true;
+                // What (offset >= 20) & (offset < header length) will be, i.e.
+                // offset + 1 < header length. The header length is known from offset
+                // 13 on, long before offset 20.
+                self.in_opts.d.next = (self.off.val() >= 19)
+                    & (self.off.val() < bit_cast::<11, 8>(self.header_len_m1.q.val()));
             }
             // Option results are cleared where the segment starts, not where the frame
             // starts: the FIFO copies them into the descriptor up to 32 clocks after the
@@ -183,6 +202,11 @@ impl Logic for TcpRx {
             }
             if self.off.val() == 12 {
                 self.header_len_r.d.next = bit_cast::<8, 4>(self.data.val().get_bits::<4>(4)) << 2;
+                self.header_len_m1.d.next = 0.into();
+                if self.data.val().get_bits::<4>(4) != 0 {
+                    self.header_len_m1.d.next =
+                        (bit_cast::<8, 4>(self.data.val().get_bits::<4>(4)) << 2) - 1;
+                }
             }
             if self.off.val() == 13 {
                 self.flags_r.d.next = bit_cast::<9, 16>(self.word.val());

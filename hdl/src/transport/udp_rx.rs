@@ -32,6 +32,9 @@ pub struct UdpRx {
     pub reason: Signal<Out, Bits<5>>,
     sum: OnesSum,
     offset: DFF<Bits<11>>,
+    /// `offset` is not 0: a flip-flop, so the checksum's clear is not a compare
+    /// in front of its adder (the receive path's longest at 100 MHz).
+    past_start: DFF<Bit>,
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
     src_r: DFF<Bits<16>>,
@@ -58,6 +61,7 @@ impl Logic for UdpRx {
             self,
             clock,
             offset,
+            past_start,
             mid_frame,
             prev,
             src_r,
@@ -80,7 +84,7 @@ impl Logic for UdpRx {
         self.sum.clock.next = self.clock.val();
         self.sum.data.next = self.data.val();
         self.sum.high.next = !self.off.val().get_bit(0);
-        self.sum.clear.next = self.off.val() == 0;
+        self.sum.clear.next = !self.past_start.q.val();
         self.sum.init.next = self.pseudo_sum.val();
         self.sum.enable.next = self.valid.val() & self.l4.val();
         self.out_data_r.d.next = self.data.val();
@@ -92,6 +96,7 @@ impl Logic for UdpRx {
         }
         if self.valid.val() & !self.mid_frame.q.val() {
             self.offset.d.next = 0.into();
+            self.past_start.d.next = false;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
         }
@@ -99,6 +104,7 @@ impl Logic for UdpRx {
             self.prev.d.next = self.data.val();
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off.val() + 1;
+                self.past_start.d.next = true;
             }
             if self.off.val() == 1 {
                 self.src_r.d.next = self.word.val();

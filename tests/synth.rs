@@ -1,0 +1,178 @@
+//! `tcpip synth` builds the Alchitry Cu bitstream and meets timing; `tcpip flash`
+//! fails in one sentence without iceprog or a board.
+//!
+//! The synthesis test needs yosys, nextpnr-ice40 and icepack (CI installs them through
+//! .ci/run). Without them it fails, saying so: a missing tool must not pass for a
+//! design that meets timing.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+/// Every iCE40 HX8K bitstream from icepack has this size (the CRAM of the whole die).
+const HX8K_BITSTREAM_BYTES: u64 = 135_100;
+
+/// The `tcpip` command. It belongs to tcpip-host, so the root package has no
+/// CARGO_BIN_EXE for it: cargo builds it (if needed) and says where it is.
+fn tcpip() -> Command {
+    static EXE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let exe = EXE.get_or_init(|| {
+        let out = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "tcpip-host",
+                "--bin",
+                "tcpip",
+                "--message-format=json",
+                "--manifest-path",
+            ])
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .output()
+            .expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "cargo build of tcpip failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|v| v["executable"].as_str().map(std::path::PathBuf::from))
+            .last()
+            .expect("cargo names the tcpip executable")
+    });
+    Command::new(exe)
+}
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false)
+}
+
+#[test]
+fn synth_builds_a_bitstream_that_meets_timing() {
+    let missing: Vec<&str> = ["yosys", "nextpnr-ice40", "icepack"]
+        .into_iter()
+        .filter(|t| !on_path(t))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the synthesis test needs {} on PATH (Debian: apt-get install yosys nextpnr-ice40 fpga-icestorm, or run .ci/run)",
+        missing.join(", ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = tcpip()
+        .args(["synth", "--json", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let v: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("tcpip synth --json printed no JSON ({e}): {stdout}{stderr}"));
+
+    assert_eq!(v["device"], "iCE40HX8K-CB132");
+    let clocks = v["clocks"].as_array().expect("clocks");
+    let names: Vec<&str> = clocks.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert!(
+        names.contains(&"clock") && names.contains(&"rmii_ref_clk"),
+        "{names:?}"
+    );
+    for c in clocks {
+        assert!(c["fmax_mhz"].as_f64().unwrap() > 0.0);
+        assert!(c["target_mhz"].as_f64().unwrap() > 0.0);
+        assert!(c["pass"].is_boolean());
+    }
+    let core = clocks.iter().find(|c| c["name"] == "clock").unwrap();
+    assert_eq!(core["target_mhz"].as_f64(), Some(100.0));
+    for k in ["lc", "ram", "io"] {
+        let u = &v["utilization"][k];
+        assert!(u["used"].as_u64().unwrap() > 0, "{k} used");
+        assert!(u["used"].as_u64() <= u["available"].as_u64(), "{k}");
+    }
+    assert_eq!(v["utilization"]["lc"]["available"], 7680);
+    assert_eq!(v["utilization"]["ram"]["available"], 32);
+    let bitstream = Path::new(v["bitstream"].as_str().unwrap());
+    assert_eq!(
+        std::fs::metadata(bitstream).unwrap().len(),
+        HX8K_BITSTREAM_BYTES
+    );
+    assert_eq!(v["bitstream_bytes"].as_u64(), Some(HX8K_BITSTREAM_BYTES));
+
+    // Timing: every clock at its target, and the exit code says the same.
+    let failed: Vec<String> = clocks
+        .iter()
+        .filter(|c| c["pass"] != true)
+        .map(|c| format!("{} {} MHz of {}", c["name"], c["fmax_mhz"], c["target_mhz"]))
+        .collect();
+    assert_eq!(
+        out.status.success(),
+        failed.is_empty(),
+        "exit status agrees with timing: {stderr}"
+    );
+    assert!(failed.is_empty(), "timing failed: {}", failed.join(", "));
+    // The whole design within 60% of the HX8K's logic cells.
+    let lc = v["utilization"]["lc"]["used"].as_u64().unwrap();
+    assert!(
+        lc * 100 <= 60 * 7680,
+        "{lc} logic cells is over 60% of 7680"
+    );
+}
+
+/// One line on stderr, non-zero exit.
+fn one_sentence_failure(out: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert!(!out.status.success(), "exit status {}", out.status);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("tcpip: ") && stderr.ends_with(|c: char| c != '\n'));
+    stderr
+}
+
+#[test]
+fn flash_without_iceprog_says_so_in_one_sentence() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = tcpip()
+        .args(["flash", "--bitstream", "/nonexistent/top.bin"])
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    let msg = one_sentence_failure(&out);
+    assert!(msg.contains("iceprog"), "{msg}");
+}
+
+#[test]
+fn flash_without_a_bitstream_or_a_board_says_so_in_one_sentence() {
+    // A stand-in iceprog that fails the way the real one does with no board attached,
+    // so that this runs the same with or without a board on the machine.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("iceprog");
+    std::fs::write(&fake, "#!/bin/sh\necho 'init..'\necho \"Can't find iCE FTDI USB device (vendor_id 0x0403, device_id 0x6010 or 0x6014).\" >&2\nexit 2\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = std::env::join_paths([dir.path()]).unwrap();
+    let out = tcpip()
+        .args(["flash", "--bitstream"])
+        .arg(dir.path().join("missing.bin"))
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let msg = one_sentence_failure(&out);
+    assert!(msg.contains("tcpip synth"), "{msg}");
+
+    let bin = dir.path().join("top.bin");
+    std::fs::write(&bin, [0u8; 16]).unwrap();
+    let out = tcpip()
+        .args(["flash", "--bitstream"])
+        .arg(&bin)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let msg = one_sentence_failure(&out);
+    assert!(msg.contains("could not program the board"), "{msg}");
+}
