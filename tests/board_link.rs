@@ -69,7 +69,6 @@ fn message_for(seg: &ExpectedSegment) -> Message {
     if seg.protocol == 6 {
         let options_len = seg.header_len as usize - 20;
         Message::RxTcp(RxTcp {
-            header_len: seg.header_len,
             src_mac: seg.src_mac,
             src_ip: seg.src_ip,
             src_port: seg.src_port,
@@ -80,8 +79,7 @@ fn message_for(seg: &ExpectedSegment) -> Message {
             window: seg.window,
             mss: seg.mss.unwrap_or(0),
             window_scale: seg.window_scale.unwrap_or(0xFF),
-            sack_permitted: seg.sack_permitted,
-            timestamps: seg.timestamps.is_some(),
+            option_flags: seg.sack_permitted as u8 | (seg.timestamps.is_some() as u8) << 1,
             options: seg.body[..options_len].to_vec(),
             payload: seg.body[options_len..].to_vec(),
         })
@@ -199,7 +197,7 @@ fn flipped_bytes_toward_the_board_are_caught_and_the_next_message_is_intact() {
         // Not applied: no Hello with the new address; an Error instead (bad CRC or COBS).
         assert!(hello_of(&msgs).is_empty(), "byte {k}: a damaged Config was applied");
         assert!(
-            msgs.iter().any(|m| matches!(m, Message::Error(_))),
+            msgs.iter().any(|m| matches!(m, Message::Error { .. })),
             "byte {k}: no Error for a damaged frame: {msgs:?}"
         );
     }

@@ -55,6 +55,8 @@ pub struct TxPipeline {
     pub tx_done_tag: Signal<Out, Bits<16>>,
     pub phy_tx_data: Signal<Out, Bits<8>>,
     pub phy_tx_valid: Signal<Out, Bit>,
+    /// The PHY cannot take a byte this clock (see [`MacTx`]).
+    pub phy_stall: Signal<In, Bit>,
     // ARP and echo: who-has for the host, and what the board learns for it.
     pub arp_request: Signal<In, Bit>,
     pub arp_request_ip: Signal<In, Bits<32>>,
@@ -276,6 +278,7 @@ impl Logic for TxPipeline {
         self.ipv4.l4_len.next = self.arbiter.out_l4_len.val();
         self.arbiter.out_ready.next = self.ipv4.ready.val();
         // Link layer.
+        self.mac.phy_stall.next = self.phy_stall.val();
         self.mac.mac_hi.next = self.mac_hi.val();
         self.mac.mac_mid.next = self.mac_mid.val();
         self.mac.mac_lo.next = self.mac_lo.val();

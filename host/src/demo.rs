@@ -17,7 +17,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
-use tcpip_host::link::{Link, SimLink};
+use tcpip_host::link::SimLink;
 use tcpip_host::netstack::{Session, SessionConfig};
 use tcpip_host::peer::{self, Received};
 use tcpip_host::tcp::{Config as TcpConfig, Direction, SocketId, Stack, State, Time, Tracer};

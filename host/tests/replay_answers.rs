@@ -40,7 +40,7 @@ fn requests(frames: &[Vec<u8>], mac: [u8; 6], ip: [u8; 4]) -> Vec<Ask> {
             etherparse::LinkHeader::Ethernet2(e) => e,
             _ => continue,
         };
-        if !p.vlan.is_none() {
+        if p.vlan().is_some() {
             continue; // the board is not on a VLAN
         }
         if eth.ether_type == etherparse::EtherType::ARP {

@@ -668,7 +668,8 @@ cosim_ports!(MacTx {
         dst_mac_hi,
         dst_mac_mid,
         dst_mac_lo,
-        ethertype
+        ethertype,
+        phy_stall
     ],
     outputs: [ready, phy_tx_data, phy_tx_valid, sent],
 });
@@ -695,6 +696,7 @@ cosim_ports!(TxPipeline {
         tx_flags,
         tx_window,
         tx_options_len,
+        phy_stall,
         arp_request,
         arp_request_ip,
         rx_report_valid,

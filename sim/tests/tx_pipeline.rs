@@ -116,7 +116,7 @@ fn check_frame(f: &WireFrame, req: &TxRequest) -> Vec<u8> {
         .fold(0u16, |acc, &f| acc << 1 | f as u16);
         assert_eq!(flags, req.flags);
         assert_eq!((tcp.window_size, tcp.urgent_pointer), (req.window, 0));
-        assert_eq!(tcp.options(), &req.options[..]);
+        assert_eq!(tcp.options.as_slice(), &req.options[..]);
         assert_eq!(tcp.checksum, tcp.calc_checksum_ipv4(&ip, data).unwrap());
         assert_eq!(data, &req.payload[..]);
     }

@@ -257,7 +257,7 @@ impl Logic for BoardCore {
         self.tx.tx_options_len.next = self.host_rx.tx_options_len.val();
         self.tx.arp_request.next = self.host_rx.arp_request.val();
         self.tx.arp_request_ip.next = self.host_rx.arp_request_ip.val();
-        // PHY_READY: self.tx.phy_ready.next = self.phy_tx_ready.val();
+        self.tx.phy_stall.next = !self.phy_tx_ready.val();
         self.phy_tx_data.next = self.tx.phy_tx_data.val();
         self.phy_tx_valid.next = self.tx.phy_tx_valid.val();
         // The receive pipeline's taps: ARP and echo are answered from them.

@@ -31,6 +31,9 @@ pub struct MacTx {
     pub phy_tx_data: Signal<Out, Bits<8>>,
     pub phy_tx_valid: Signal<Out, Bit>,
     pub sent: Signal<Out, Bit>,
+    /// The PHY cannot take a byte this clock (a clock-domain FIFO toward a slower PHY
+    /// is full): everything holds, and the byte on `phy_tx_data` waits to be taken.
+    pub phy_stall: Signal<In, Bit>,
     pub crc: Crc32,
     /// 0 idle, 1 preamble, 2 header, 3 payload, 4 padding, 5 FCS, 6 gap.
     state: DFF<Bits<3>>,
@@ -186,7 +189,26 @@ impl Logic for MacTx {
         self.out_sent.d.next = self.cur_fcs.q.val() & (self.cur_fcs_index.q.val() == 3);
         self.phy_tx_data.next = self.out_data.q.val();
         self.phy_tx_valid.next = self.out_valid.q.val();
-        self.sent.next = self.out_sent.q.val();
+        self.sent.next = self.out_sent.q.val() & !self.phy_stall.val();
+        // A stall freezes the whole block (a clock enable): no byte taken, none chosen,
+        // none absorbed by the CRC.
+        if self.phy_stall.val() {
+            self.ready.next = false;
+            self.crc.enable.next = false;
+            self.crc.init.next = false;
+            self.state.d.next = self.state.q.val();
+            self.index.d.next = self.index.q.val();
+            self.fill.d.next = self.fill.q.val();
+            self.cur.d.next = self.cur.q.val();
+            self.cur_valid.d.next = self.cur_valid.q.val();
+            self.cur_crc.d.next = self.cur_crc.q.val();
+            self.cur_first.d.next = self.cur_first.q.val();
+            self.cur_fcs.d.next = self.cur_fcs.q.val();
+            self.cur_fcs_index.d.next = self.cur_fcs_index.q.val();
+            self.out_data.d.next = self.out_data.q.val();
+            self.out_valid.d.next = self.out_valid.q.val();
+            self.out_sent.d.next = self.out_sent.q.val();
+        }
     }
 }
 
@@ -206,6 +228,12 @@ mod tests {
     /// Offers the payloads back to back, each byte as soon as the MAC takes one; returns
     /// the PHY bytes with their clocks, and the clocks `sent` was up.
     fn run(payloads: &[Vec<u8>]) -> (Vec<(usize, u8)>, Vec<usize>) {
+        run_stalled(payloads, |_| false)
+    }
+
+    /// As [`run`], with the PHY stalling on the clocks `stall` picks; the clocks of the
+    /// bytes taken are counted in clocks the PHY was ready.
+    fn run_stalled(payloads: &[Vec<u8>], mut stall: impl FnMut(usize) -> bool) -> (Vec<(usize, u8)>, Vec<usize>) {
         let mut uut = MacTx::default();
         uut.connect_all();
         let [h, m, l] = words(OURS);
@@ -220,7 +248,12 @@ mod tests {
         let (mut frame, mut pos) = (0, 0);
         let (mut out, mut sent) = (vec![], vec![]);
         let clocks: usize = payloads.iter().map(|p| p.len().max(46) + 40).sum::<usize>() + 20;
-        for clock in 0..clocks {
+        let mut clock = 0;
+        let mut raw = 0;
+        while clock < clocks {
+            raw += 1;
+            let stalled = stall(raw);
+            uut.phy_stall.next = stalled;
             let p = payloads.get(frame).cloned().unwrap_or_default();
             let offer = frame < payloads.len();
             uut.valid.next = offer;
@@ -228,6 +261,10 @@ mod tests {
             uut.last.next = pos + 1 == p.len();
             uut.clock.next = false.into();
             assert!(simulate(&mut uut, 200));
+            if stalled {
+                crate::tick!(uut);
+                continue;
+            }
             if uut.phy_tx_valid.val() {
                 out.push((clock, uut.phy_tx_data.val().index() as u8));
             }
@@ -242,6 +279,7 @@ mod tests {
                 }
             }
             crate::tick!(uut);
+            clock += 1;
         }
         assert_eq!(frame, payloads.len(), "not every payload was taken");
         (out, sent)
@@ -283,5 +321,18 @@ mod tests {
         // The FCS is over the frame as sent (padding included).
         let first = &want[8..8 + 60];
         assert_eq!(want[68..72], crc32_ieee(first).to_le_bytes());
+    }
+
+    /// A PHY that stalls at random gets the very same bytes, at the same ready clocks.
+    #[test]
+    fn stalls_change_nothing_but_time() {
+        let payloads: Vec<Vec<u8>> = [0usize, 30, 46, 47, 200].iter().map(|&n| (0..n).map(|i| (i * 7 + 3) as u8).collect()).collect();
+        let plain = run(&payloads);
+        let mut x = 12345u32;
+        let stalled = run_stalled(&payloads, |_| {
+            x = x.wrapping_mul(1103515245).wrapping_add(12345);
+            (x >> 16) % 3 == 0
+        });
+        assert_eq!(plain, stalled);
     }
 }
