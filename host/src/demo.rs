@@ -93,9 +93,15 @@ impl World<'_> {
 
     fn states(&mut self) -> (State, State) {
         let a = self.client_conn.map_or(State::Closed, |c| self.client.state(c));
+        // Before accept, the connection the listener is building (SYN-RECEIVED).
+        let listener = self.board_listener;
         let b = match self.board_conn {
             Some(c) => self.board.stack().state(c),
-            None => self.board.stack().state(self.board_listener),
+            None => {
+                let stack = self.board.stack();
+                let pending = stack.sockets().into_iter().find(|&s| s != listener && stack.state(s) != State::Listen);
+                stack.state(pending.unwrap_or(listener))
+            }
         };
         (a, b)
     }
