@@ -7,7 +7,6 @@ mod demo;
 mod replay;
 mod stats_cmd;
 mod serve;
-mod soft_board;
 mod synth;
 
 use std::process::ExitCode;

@@ -85,12 +85,11 @@ pub enum BackendArg {
 #[derive(Args, Debug)]
 pub struct LinkArgs {
     /// sim: the simulated board; serial:PATH[@BAUD]: a real board on a serial port
-    /// (4000000 baud, the board's UART rate, unless given); model: a software
-    /// stand-in for the board.
+    /// (4000000 baud, the board's UART rate, unless given).
     #[arg(
         long,
         default_value = "sim",
-        value_name = "sim|serial:PATH[@BAUD]|model"
+        value_name = "sim|serial:PATH[@BAUD]"
     )]
     pub link: String,
     /// Bridge the simulated board's Ethernet port to this TAP device (created if missing).
@@ -155,19 +154,17 @@ pub fn parse_cidr(text: &str) -> Result<([u8; 4], u8), BadInput> {
 
 enum LinkChoice {
     Sim,
-    Model,
     Serial(String, u32),
 }
 
 fn parse_link(text: &str) -> Result<LinkChoice, BadInput> {
     match text {
         "sim" => return Ok(LinkChoice::Sim),
-        "model" => return Ok(LinkChoice::Model),
         _ => {}
     }
     let Some(rest) = text.strip_prefix("serial:") else {
         return Err(BadInput(format!(
-            "--link {text} is not a link (write sim, model, or serial:/dev/ttyUSB1@4000000)."
+            "--link {text} is not a link (write sim or serial:/dev/ttyUSB1@4000000)."
         )));
     };
     let (path, baud) = match rest.rsplit_once('@') {
@@ -382,7 +379,7 @@ impl Runtime {
                 })?;
                 (Wire::Serial(link), format!("serial:{path}"))
             }
-            choice => {
+            LinkChoice::Sim => {
                 let backend = match args.backend {
                     Some(BackendArg::Rust) => tcpip_sim::backend::Backend::Rust,
                     Some(BackendArg::Verilator) => tcpip_sim::backend::Backend::Verilator,
@@ -391,10 +388,7 @@ impl Runtime {
                 };
                 // The TAP first: a bad name is bad input, found before any slow start.
                 let tap = args.tap.as_deref().map(Tap::open).transpose()?;
-                let board: Box<dyn EthernetBoard> = match choice {
-                    LinkChoice::Model => Box::new(crate::soft_board::SoftBoard::default()),
-                    _ => simulated_board(backend)?,
-                };
+                let board: Box<dyn EthernetBoard> = simulated_board(backend)?;
                 let description = match &tap {
                     Some(t) => t.iface.name().to_string(),
                     None => "the simulated board (no Ethernet peer)".to_string(),

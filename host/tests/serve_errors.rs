@@ -36,7 +36,7 @@ fn serve(extra: &[&str]) -> Vec<String> {
         .collect();
     v.extend(extra.iter().map(|s| s.to_string()));
     if !extra.contains(&"--link") {
-        v.extend(["--link".to_string(), "model".to_string()]);
+        v.extend(["--link".to_string(), "sim".to_string()]);
     }
     v
 }
@@ -56,7 +56,7 @@ fn bad_address() {
     let line = bad_input(&[
         "connect",
         "--link",
-        "model",
+        "sim",
         "--ip",
         "192.0.2.2/24",
         "192.0.2.1",

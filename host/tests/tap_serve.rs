@@ -5,8 +5,8 @@
 //! `nc` and `curl` there. No traffic leaves the namespace. Without root the tests say
 //! so loudly and pass, except under CI=true where they fail.
 //!
-//! Every scenario runs on the software stand-in for the board (`--link model`) and on
-//! the simulated board (`--link sim`).
+//! Every scenario runs on the simulated board (`--link sim`: the whole board design,
+//! on the Verilator model when it is built).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -211,8 +211,9 @@ fn resets(pcap: &std::path::Path) -> usize {
         .count()
 }
 
-fn timeout_for(link: &str) -> Duration {
-    Duration::from_secs(if link == "model" { 30 } else { 600 })
+/// Generous: the Rust model (TCPIP_BACKEND=rust) is two orders of magnitude slower.
+fn timeout_for(_link: &str) -> Duration {
+    Duration::from_secs(600)
 }
 
 fn echo_256k(link: &str, extra: &[&str]) {
@@ -336,26 +337,6 @@ fn many_at_once(link: &str) {
 const FAULTS: &[&str] = &["--loss", "0.02", "--reorder", "0.02", "--seed", "1"];
 
 #[test]
-fn model_echo_256k_fin_both_ways() {
-    echo_256k("model", &[]);
-}
-
-#[test]
-fn model_echo_256k_with_loss_and_reordering() {
-    echo_256k("model", FAULTS);
-}
-
-#[test]
-fn model_http_page() {
-    http_page("model");
-}
-
-#[test]
-fn model_many_connections_at_once() {
-    many_at_once("model");
-}
-
-#[test]
 fn sim_echo_256k_fin_both_ways() {
     echo_256k("sim", &[]);
 }
@@ -471,11 +452,6 @@ fn connect_both_ways(link: &str) {
         "download: {} bytes arrived",
         client_out.stdout.len()
     );
-}
-
-#[test]
-fn model_connect_both_ways() {
-    connect_both_ways("model");
 }
 
 #[test]

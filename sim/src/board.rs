@@ -7,7 +7,9 @@
 //! of the Rust description, and the Verilator model of the Verilog it generates (the
 //! default when built; two orders of magnitude faster).
 
-use crate::backend::{Backend, NOT_BUILT};
+use crate::backend::Backend;
+#[cfg(not(verilator_model))]
+use crate::backend::NOT_BUILT;
 use crate::rx::{INTER_FRAME_GAP, MIN_FRAME};
 use crate::board_vcd::PortTrace;
 use anyhow::{bail, Context, Result};
