@@ -32,9 +32,10 @@ use crate::transport::tcp_rx::TcpRx;
 use crate::transport::udp_rx::UdpRx;
 use rust_hdl::prelude::*;
 
-/// Receive FIFO of 4 KiB of segment bodies (8 block RAMs) and 512 descriptor words
-/// (2 block RAMs, 21 descriptors).
-pub type RxFifoDefault = RxFifo<12, 13, 9, 10>;
+/// Receive FIFO of 2 KiB of segment bodies (4 block RAMs: one full-size segment and
+/// room for small ones; 4 KiB pushed the whole board past the HX8K's 32 block RAMs) and
+/// 512 descriptor words (2 block RAMs, 21 descriptors).
+pub type RxFifoDefault = RxFifo<11, 12, 9, 10>;
 
 #[derive(LogicBlock, Default)]
 pub struct RxPipeline {

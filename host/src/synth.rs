@@ -59,6 +59,26 @@ fn find_tool(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// From nextpnr's "Device utilisation" lines, the resources used beyond 100%, as
+/// "7946 of 7680 logic cells (103%)"; None when everything fits.
+fn over_capacity(log: &str) -> Option<String> {
+    let names = [("ICESTORM_LC:", "logic cells"), ("ICESTORM_RAM:", "block RAMs"), ("SB_IO:", "I/O cells")];
+    let mut over = vec![];
+    for line in log.lines() {
+        for (key, name) in names {
+            let Some(rest) = line.split(key).nth(1) else { continue };
+            let nums: Vec<&str> = rest.split(|c: char| c == '/' || c.is_whitespace()).filter(|w| !w.is_empty()).collect();
+            if let [used, avail, pct, ..] = nums[..] {
+                let (Ok(u), Ok(a)) = (used.parse::<u32>(), avail.parse::<u32>()) else { continue };
+                if u > a {
+                    over.push(format!("{u} of {a} {name} ({pct})"));
+                }
+            }
+        }
+    }
+    (!over.is_empty()).then(|| over.join(" and "))
+}
+
 /// Runs a tool in `dir`, its output into `dir/<log>`; fails with one sentence.
 fn run_tool(dir: &Path, tool: &str, args: &[&str], log: &str) -> Result<()> {
     let out = Command::new(tool)
@@ -71,6 +91,13 @@ fn run_tool(dir: &Path, tool: &str, args: &[&str], log: &str) -> Result<()> {
     f.write_all(&out.stdout)?;
     f.write_all(&out.stderr)?;
     if !out.status.success() {
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        if let Some(over) = over_capacity(&text) {
+            bail!(
+                "the design does not fit the HX8K: it needs {over}; nextpnr's log is {}",
+                log_path.display()
+            );
+        }
         let last = String::from_utf8_lossy(&out.stderr)
             .lines()
             .chain(String::from_utf8_lossy(&out.stdout).lines())
@@ -315,4 +342,19 @@ pub fn flash(args: &FlashArgs) -> Result<()> {
         bail!("iceprog could not program the board (is the Alchitry Cu plugged in?): {why}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod capacity_tests {
+    use super::over_capacity;
+
+    #[test]
+    fn names_what_overflows() {
+        let log = "Info: \t         ICESTORM_LC:  7946/ 7680   103%\nInfo: \t        ICESTORM_RAM:    35/   32   109%\nInfo: \t               SB_IO:    20/  256     7%\n";
+        assert_eq!(
+            over_capacity(log).as_deref(),
+            Some("7946 of 7680 logic cells (103%) and 35 of 32 block RAMs (109%)")
+        );
+        assert_eq!(over_capacity("Info: ICESTORM_LC:  3710/ 7680    48%"), None);
+    }
 }
