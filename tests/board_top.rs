@@ -13,12 +13,14 @@ use tcpip_fpga::hdl::link::rmii_rx::{rmii_waveform, RmiiPins};
 use tcpip_fpga::host::link::message::{decode_frame, Message, RxUdp};
 
 const SRC_MAC: [u8; 6] = [0x02, 0x11, 0x22, 0x33, 0x44, 0x55];
-const DST_MAC: [u8; 6] = [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee];
+/// The board's own address until a host configures another (BoardCore's defaults).
+const DST_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
+const DST_IP: [u8; 4] = [192, 0, 2, 2];
 
 fn udp_frame(payload: &[u8]) -> Vec<u8> {
     let mut frame = vec![];
     PacketBuilder::ethernet2(SRC_MAC, DST_MAC)
-        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .ipv4([10, 0, 0, 1], DST_IP, 64)
         .udp(40000, 7)
         .write(&mut frame, payload)
         .unwrap();
@@ -105,16 +107,20 @@ fn a_udp_frame_on_the_rmii_pins_comes_out_of_the_uart_as_a_link_frame() {
     let want = Message::RxUdp(RxUdp {
         src_mac: SRC_MAC,
         src_ip: [10, 0, 0, 1],
-        dst_ip: [10, 0, 0, 2],
+        dst_ip: DST_IP,
         src_port: 40000,
         dst_port: 7,
         payload: payload.clone(),
     });
     for ten in [false, true] {
         let pins = rmii_waveform(&wire, ten, 2, 3, 100);
-        // Wire time (REF_CLK = 2 core clocks), then the message at 250 clocks a byte.
-        let clocks = pins.len() * 2 + 90 * 250;
-        let got = link_messages(&uart_bytes(&run_top(&pins, clocks)));
+        // Wire time (REF_CLK = 2 core clocks), then the power-up Hello and the message
+        // at 250 clocks a byte.
+        let clocks = pins.len() * 2 + 120 * 250;
+        let got: Vec<Message> = link_messages(&uart_bytes(&run_top(&pins, clocks)))
+            .into_iter()
+            .filter(|m| !matches!(m, Message::Hello(_)))
+            .collect();
         assert_eq!(got, vec![want.clone()], "10 Mbit: {ten}");
     }
 }

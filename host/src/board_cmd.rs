@@ -82,8 +82,12 @@ pub fn run(args: &BoardArgs) -> anyhow::Result<()> {
         }
         if host_frame_seen {
             if let Some(frames) = pending_inject.take() {
+                // One at a time, as a wire paced by the link would deliver them: the
+                // receive FIFO holds 2 KiB, and a capture pushed at line rate would
+                // overflow it (whole segments dropped, counted as fifo_full).
                 for f in &frames {
                     board.push_frame(&f.data);
+                    board.run_until_idle(200_000);
                 }
             }
         }

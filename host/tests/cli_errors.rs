@@ -124,14 +124,6 @@ fn both_backends_report_the_same() {
 }
 
 #[test]
-fn out_is_refused_until_the_board_can_answer() {
-    let capture = fixture();
-    let line =
-        fails_with_one_sentence(&["replay", capture.to_str().unwrap(), "--out", "/tmp/r.pcap"]);
-    assert!(line.contains("no transmit path"), "{line}");
-}
-
-#[test]
 fn usage_errors_exit_2() {
     // clap's own messages (unknown flags, missing FILE) keep clap's format but exit 2.
     for args in [

@@ -192,9 +192,12 @@ cosim_ports!(RxPipeline {
         promiscuous,
         body_read,
         desc_read,
-        counter_index
+        counter_index,
+        event_bump,
+        event_index
     ],
     outputs: [
+        event_ready,
         report_valid,
         report_reason,
         report_class,

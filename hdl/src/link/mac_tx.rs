@@ -326,7 +326,7 @@ mod tests {
     /// A PHY that stalls at random gets the very same bytes, at the same ready clocks.
     #[test]
     fn stalls_change_nothing_but_time() {
-        let payloads: Vec<Vec<u8>> = [0usize, 30, 46, 47, 200].iter().map(|&n| (0..n).map(|i| (i * 7 + 3) as u8).collect()).collect();
+        let payloads: Vec<Vec<u8>> = [1usize, 30, 46, 47, 200].iter().map(|&n| (0..n).map(|i| (i * 7 + 3) as u8).collect()).collect();
         let plain = run(&payloads);
         let mut x = 12345u32;
         let stalled = run_stalled(&payloads, |_| {
