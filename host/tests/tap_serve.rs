@@ -30,13 +30,18 @@ fn sh(args: &[&str]) -> std::process::Output {
 }
 
 fn can_make_namespaces() -> bool {
-    let probe = format!("tcpip-probe-{}", std::process::id());
-    let ok = sh(&["ip", "netns", "add", &probe]).status.success();
-    if ok {
+    // One probe name per call: the tests run in parallel threads of one process.
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let probe = format!("tcpip-probe-{}-{n}", std::process::id());
+    let out = sh(&["ip", "netns", "add", &probe]);
+    if out.status.success() {
         sh(&["ip", "netns", "del", &probe]);
         return true;
     }
-    let msg = "!!! NOT RUN: tap_serve needs root to create network namespaces and TAP devices !!!";
+    let msg = format!(
+        "!!! NOT RUN: tap_serve needs root to create network namespaces and TAP devices ({}) !!!",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{msg} (CI=true: this must run)");
     }
