@@ -10,7 +10,6 @@ use std::io::{ErrorKind, Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 use tcpip_host::link::spec::DEFAULT_BAUD;
-use tcpip_sim::backend::Backend;
 use tcpip_sim::board::VirtualBoard;
 use tcpip_sim::pcap::{read_frames, write_frames, CapturedFrame};
 
@@ -38,11 +37,7 @@ pub struct BoardArgs {
 }
 
 pub fn run(args: &BoardArgs) -> anyhow::Result<()> {
-    let backend = match args.backend {
-        Some(crate::replay::Backend::Rust) => Backend::Rust,
-        Some(crate::replay::Backend::Verilator) => Backend::Verilator,
-        None => Backend::preferred(),
-    };
+    let backend = crate::stats_cmd::backend_of(args.backend);
     let inject = match &args.inject {
         Some(path) => read_frames(path)
             .map_err(|e| ReplayError(format!("cannot read {}: {e}", path.display())))?,

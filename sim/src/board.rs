@@ -195,6 +195,19 @@ pub struct TxStats {
     pub short_gap: u64,
 }
 
+/// One clock's inputs with the PHY taking every byte; `link_out_ready` as the UART allows.
+fn board_inputs(phy: Option<u8>, link: Option<u8>, link_out_ready: bool) -> BoardInputs {
+    BoardInputs {
+        phy_rx_data: phy.unwrap_or(0) as u32,
+        phy_rx_valid: phy.is_some() as u32,
+        phy_rx_error: 0,
+        phy_tx_ready: 1,
+        link_in_data: link.unwrap_or(0) as u32,
+        link_in_valid: link.is_some() as u32,
+        link_out_ready: link_out_ready as u32,
+    }
+}
+
 /// The simulated board: [`BoardCore`] on either model, with queues on both sides.
 pub struct VirtualBoard {
     model: Box<dyn BoardModel>,
@@ -353,15 +366,7 @@ impl VirtualBoard {
             self.link_in_wait = self.link_clocks_per_byte;
         }
         let out_ready = self.link_out_wait == 0;
-        let inputs = BoardInputs {
-            phy_rx_data: phy.unwrap_or(0) as u32,
-            phy_rx_valid: phy.is_some() as u32,
-            phy_rx_error: 0,
-            phy_tx_ready: 1,
-            link_in_data: link.unwrap_or(0) as u32,
-            link_in_valid: link.is_some() as u32,
-            link_out_ready: out_ready as u32,
-        };
+        let inputs = board_inputs(phy, link, out_ready);
         let moved_in = phy.is_some() || link.is_some();
         // The link byte on offer before this edge (the framer's outputs are registered)
         // is taken at this edge if the UART is ready for it.
@@ -431,15 +436,7 @@ pub fn board_lock_step(steps: &[BoardStep]) -> Result<u64> {
         bail!("the outputs differ before the first clock");
     }
     for (cycle, step) in steps.iter().enumerate() {
-        let inputs = BoardInputs {
-            phy_rx_data: step.phy.unwrap_or(0) as u32,
-            phy_rx_valid: step.phy.is_some() as u32,
-            phy_rx_error: 0,
-            phy_tx_ready: 1,
-            link_in_data: step.link.unwrap_or(0) as u32,
-            link_in_valid: step.link.is_some() as u32,
-            link_out_ready: 1,
-        };
+        let inputs = board_inputs(step.phy, step.link, true);
         let (a, b) = (rust.cycle(&inputs), veri.cycle(&inputs));
         if a != b {
             let (wa, wb) = (a.words(), b.words());
