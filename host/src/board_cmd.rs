@@ -3,7 +3,7 @@
 //! reaches it through a real serial port exactly as it would reach the Alchitry Cu.
 //! With a PTY pair (`socat -d -d pty,raw,echo=0 pty,raw,echo=0`) no hardware is needed.
 
-use crate::replay::ReplayError;
+use crate::cli::{BackendArg, BadInput};
 use anyhow::Context;
 use clap::Args;
 use std::io::{ErrorKind, Read, Write};
@@ -33,24 +33,24 @@ pub struct BoardArgs {
     pub capture: Option<PathBuf>,
     /// Which model of the hardware runs (default: verilator when built).
     #[arg(long, value_enum)]
-    pub backend: Option<crate::replay::Backend>,
+    pub backend: Option<crate::cli::BackendArg>,
 }
 
 pub fn run(args: &BoardArgs) -> anyhow::Result<()> {
-    let backend = crate::stats_cmd::backend_of(args.backend);
+    let backend = BackendArg::resolve(args.backend)?;
     let inject = match &args.inject {
         Some(path) => read_frames(path)
-            .map_err(|e| ReplayError(format!("cannot read {}: {e}", path.display())))?,
+            .map_err(|e| BadInput(format!("cannot read {}: {e}", path.display())))?,
         None => vec![],
     };
     if cfg!(unix) && !std::path::Path::new(&args.serial).exists() {
-        return Err(ReplayError(format!("serial device {} does not exist.", args.serial)).into());
+        return Err(BadInput(format!("serial device {} does not exist.", args.serial)).into());
     }
     let mut port = serialport::new(&args.serial, args.baud)
         .timeout(Duration::from_millis(5))
         .open()
-        .map_err(|e| ReplayError(format!("cannot open serial device {}: {e}", args.serial)))?;
-    let mut board = VirtualBoard::new(backend).map_err(|e| ReplayError(format!("{e}")))?;
+        .map_err(|e| BadInput(format!("cannot open serial device {}: {e}", args.serial)))?;
+    let mut board = VirtualBoard::new(backend).map_err(|e| BadInput(format!("{e}")))?;
     eprintln!(
         "tcpip board: virtual board ({backend} model) on {}, MAC 02:00:00:00:00:02, IP 192.0.2.2",
         args.serial

@@ -10,8 +10,7 @@
 //! back, half-closes (the board keeps sending from CLOSE-WAIT), and both sides finish
 //! the 4-way close, the client through TIME-WAIT. Time is the board's own clock.
 
-use crate::replay::ReplayError;
-use crate::stats_cmd::backend_of;
+use crate::cli::{BackendArg, BadInput};
 use anyhow::Context;
 use clap::Args;
 use std::io::Write;
@@ -37,7 +36,7 @@ pub struct DemoArgs {
     pub seed: u64,
     /// Which model of the hardware runs (default: verilator when built).
     #[arg(long, value_enum)]
-    pub backend: Option<crate::replay::Backend>,
+    pub backend: Option<crate::cli::BackendArg>,
 }
 
 const CLIENT_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
@@ -245,10 +244,10 @@ impl World<'_> {
 }
 
 pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let backend = backend_of(args.backend);
-    let mut link = SimLink::new(backend).map_err(|e| ReplayError(format!("{e:#}")))?;
+    let backend = BackendArg::resolve(args.backend)?;
+    let mut link = SimLink::new(backend).map_err(|e| BadInput(format!("{e:#}")))?;
     if let Some(path) = &args.vcd {
-        link.board().trace_to(path).map_err(|e| ReplayError(format!("{e:#}")))?;
+        link.board().trace_to(path).map_err(|e| BadInput(format!("{e:#}")))?;
     }
     let mut cfg = SessionConfig::new(DEFAULT_MAC, DEFAULT_IP, 24);
     cfg.isn_secret = secret(args.seed, 2);
@@ -361,7 +360,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         shown.join(" ")
     )?;
     if let Some(path) = &args.pcap {
-        write_frames(path, &w.wire).map_err(|e| ReplayError(e.to_string()))?;
+        write_frames(path, &w.wire).map_err(|e| BadInput(e.to_string()))?;
         writeln!(w.out, "wire written to {}", path.display())?;
     }
     if let Some(path) = &args.vcd {

@@ -3,6 +3,7 @@
 //! any other failure 1.
 
 mod board_cmd;
+mod cli;
 mod demo;
 mod replay;
 mod stats_cmd;
@@ -12,6 +13,7 @@ mod synth;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use cli::boxed;
 
 #[derive(Parser)]
 #[command(
@@ -64,8 +66,8 @@ fn main() -> ExitCode {
         Command::Board(args) => board_cmd::run(args).map_err(boxed),
         Command::Demo(args) => demo::run(args, &mut stdout.lock()).map_err(boxed),
         Command::Stats(args) => stats_cmd::run(args, &mut stdout.lock()).map_err(boxed),
-        Command::Serve(args) => serve::serve(args).map_err(serve::boxed),
-        Command::Connect(args) => serve::connect(args).map_err(serve::boxed),
+        Command::Serve(args) => serve::serve(args).map_err(boxed),
+        Command::Connect(args) => serve::connect(args).map_err(boxed),
         Command::Synth(args) => synth::run(args, &mut stdout.lock()).map_err(Into::into),
         Command::Flash(args) => synth::flash(args).map_err(Into::into),
     };
@@ -74,16 +76,9 @@ fn main() -> ExitCode {
         Err(e) if replay::is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tcpip: {e}");
-            let bad_input = e.is::<replay::ReplayError>() || serve::is_bad_input(e.as_ref());
+            let bad_input = e.is::<cli::BadInput>();
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
 }
 
-/// An anyhow error as `main` reports it, with the bad-input kinds kept recognisable.
-fn boxed(e: anyhow::Error) -> Box<dyn std::error::Error> {
-    match e.downcast::<replay::ReplayError>() {
-        Ok(r) => Box::new(r),
-        Err(e) => serve::boxed(e),
-    }
-}

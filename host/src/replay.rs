@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use crate::cli::{BackendArg, BadInput};
 use clap::{Args, ValueEnum};
 use std::time::Duration;
 use tcpip_host::link::message::{encode_frame, Config as LinkConfig, Message};
@@ -44,13 +45,12 @@ pub struct ReplayArgs {
     #[arg(long, value_enum, default_value_t = FcsArg::Append)]
     pub fcs: FcsArg,
     /// Write the frames the board transmitted in answer (ARP and echo replies) as a pcap.
-    /// Not available yet: the simulated board has no transmit path.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Which model of the hardware runs: the generated Verilog under Verilator (the
     /// default when it was built), or rust-hdl's simulation of the Rust description.
     #[arg(long, value_enum)]
-    pub backend: Option<Backend>,
+    pub backend: Option<BackendArg>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -59,29 +59,10 @@ pub enum FcsArg {
     Present,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Backend {
-    /// The RustHDL simulation.
-    Rust,
-    /// The generated Verilog under Verilator.
-    Verilator,
-}
 
-/// A failure the user can act on, printed as the one sentence it holds.
-#[derive(Debug)]
-pub struct ReplayError(pub String);
-
-impl std::fmt::Display for ReplayError {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ReplayError {}
-
-pub fn parse_mac(text: &str) -> Result<[u8; 6], ReplayError> {
+pub fn parse_mac(text: &str) -> Result<[u8; 6], BadInput> {
     let bad = || {
-        ReplayError(format!(
+        BadInput(format!(
             "--mac {text} is not a MAC address (write it as 02:00:00:00:00:02)."
         ))
     };
@@ -99,18 +80,18 @@ pub fn parse_mac(text: &str) -> Result<[u8; 6], ReplayError> {
     Ok(mac)
 }
 
-pub fn parse_ip(text: &str) -> Result<[u8; 4], ReplayError> {
+pub fn parse_ip(text: &str) -> Result<[u8; 4], BadInput> {
     text.parse::<std::net::Ipv4Addr>()
         .map(|ip| ip.octets())
         .map_err(|_| {
-            ReplayError(format!(
+            BadInput(format!(
                 "--ip {text} is not an IPv4 address (write it as 192.0.2.2)."
             ))
         })
 }
 
 /// The receive configuration the arguments ask for (see the help text for the rules).
-pub fn config(args: &ReplayArgs) -> Result<RxConfig, ReplayError> {
+pub fn config(args: &ReplayArgs) -> Result<RxConfig, BadInput> {
     let mac = args.mac.as_deref().map(parse_mac).transpose()?;
     let ip = args.ip.as_deref().map(parse_ip).transpose()?;
     let promiscuous = args.promiscuous || (mac.is_none() && ip.is_none());
@@ -124,19 +105,13 @@ pub fn config(args: &ReplayArgs) -> Result<RxConfig, ReplayError> {
 /// Runs the replay, writing one JSON line per frame to `out`.
 pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
     let config = config(args)?;
-    let backend = match args.backend {
-        Some(Backend::Rust) => tcpip_sim::backend::Backend::Rust,
-        Some(Backend::Verilator) => tcpip_sim::backend::Backend::Verilator,
-        None => {
-            tcpip_sim::backend::Backend::from_env().map_err(|e| ReplayError(format!("{e}.")))?
-        }
-    };
-    let frames = read_frames(&args.file).map_err(|e| ReplayError(e.to_string()))?;
+    let backend = BackendArg::resolve(args.backend)?;
+    let frames = read_frames(&args.file).map_err(|e| BadInput(e.to_string()))?;
     let fcs = match args.fcs {
         FcsArg::Append => Fcs::Append, // the driver pads short frames before the FCS
         FcsArg::Present => Fcs::Present,
     };
-    let mut sim = RxSim::with_backend(config, backend).map_err(|e| ReplayError(e.to_string()))?;
+    let mut sim = RxSim::with_backend(config, backend).map_err(|e| BadInput(e.to_string()))?;
     for frame in &frames {
         sim.push_frame(&frame.data, fcs);
     }
@@ -156,7 +131,7 @@ pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Box<dyn std::er
     out.flush()?;
     if let Some(path) = &args.out {
         let replies = answers(config, backend, &frames, fcs)?;
-        write_frames(path, &replies).map_err(|e| ReplayError(e.to_string()))?;
+        write_frames(path, &replies).map_err(|e| BadInput(e.to_string()))?;
     }
     Ok(())
 }
@@ -170,7 +145,7 @@ fn answers(
     frames: &[CapturedFrame],
     fcs: Fcs,
 ) -> Result<Vec<CapturedFrame>, Box<dyn std::error::Error>> {
-    let mut board = VirtualBoard::new(backend).map_err(|e| ReplayError(e.to_string()))?;
+    let mut board = VirtualBoard::new(backend).map_err(|e| BadInput(e.to_string()))?;
     let configure = Message::Config(LinkConfig {
         mac: config.mac,
         ip: config.ip,

@@ -7,7 +7,8 @@
 //! the session hands the board what to send, and the board's frames go out to the TAP.
 //! Between turns it sleeps until the TAP has a frame or the engine's next deadline.
 
-use clap::{Args, ValueEnum};
+use crate::cli::{bad, BackendArg, BadInput};
+use clap::Args;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::io::{Read, Write};
@@ -16,38 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use tcpip_host::apps::{AppKind, Pipe, Server};
-use tcpip_host::link::{Link, SerialLink};
+use tcpip_host::link::{Link, LinkSpec, SerialLink};
 use tcpip_host::netstack::{Session, SessionConfig};
 use tcpip_host::tcp::Time;
-
-/// Input the user can fix, printed as the one sentence it holds (exit status 2).
-#[derive(Debug)]
-pub struct BadInput(pub String);
-
-impl std::fmt::Display for BadInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BadInput {}
-
-/// Whether a boxed error from [`boxed`] is the user's to fix.
-pub fn is_bad_input(e: &(dyn std::error::Error + 'static)) -> bool {
-    e.downcast_ref::<BadInput>().is_some()
-}
-
-/// The error as `main` reports it, [`BadInput`] kept recognisable.
-pub fn boxed(e: anyhow::Error) -> Box<dyn std::error::Error> {
-    match e.downcast::<BadInput>() {
-        Ok(b) => Box::new(b),
-        Err(e) => e.into(),
-    }
-}
-
-fn bad<T>(msg: String) -> anyhow::Result<T> {
-    Err(BadInput(msg).into())
-}
 
 /// A board whose Ethernet port this program drives: the simulated board, or the
 /// software stand-in. Its link is the host's usual [`Link`].
@@ -73,12 +45,6 @@ impl EthernetBoard for tcpip_host::link::sim::SimLink {
 
 fn simulated_board(backend: tcpip_sim::backend::Backend) -> anyhow::Result<Box<dyn EthernetBoard>> {
     Ok(Box::new(tcpip_host::link::sim::SimLink::new(backend)?))
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum BackendArg {
-    Rust,
-    Verilator,
 }
 
 /// How to reach the board, and the wire to its Ethernet port.
@@ -150,39 +116,6 @@ pub fn parse_cidr(text: &str) -> Result<([u8; 4], u8), BadInput> {
         return Err(bad());
     }
     Ok((ip.octets(), len))
-}
-
-enum LinkChoice {
-    Sim,
-    Serial(String, u32),
-}
-
-fn parse_link(text: &str) -> Result<LinkChoice, BadInput> {
-    match text {
-        "sim" => return Ok(LinkChoice::Sim),
-        _ => {}
-    }
-    let Some(rest) = text.strip_prefix("serial:") else {
-        return Err(BadInput(format!(
-            "--link {text} is not a link (write sim or serial:/dev/ttyUSB1@4000000)."
-        )));
-    };
-    let (path, baud) = match rest.rsplit_once('@') {
-        Some((p, b)) => (
-            p,
-            b.parse::<u32>().ok().filter(|b| *b > 0).ok_or_else(|| {
-                BadInput(format!(
-                    "--link {text} has a bad baud rate (write serial:PATH@4000000)."
-                ))
-            })?,
-        ),
-        // The board's UART: 4 Mbaud, 25 clocks a bit at 100 MHz.
-        None => (rest, 4_000_000),
-    };
-    if path.is_empty() {
-        return Err(BadInput(format!("--link {text} names no serial port.")));
-    }
-    Ok(LinkChoice::Serial(path.to_string(), baud))
 }
 
 /// Drops and reorders frames on one direction of the wire, from a seeded generator.
@@ -352,18 +285,21 @@ struct Runtime {
 impl Runtime {
     fn open(args: &LinkArgs) -> anyhow::Result<Runtime> {
         let (ip, prefix_len) = parse_cidr(&args.ip)?;
-        let mac = crate::replay::parse_mac(&args.mac).map_err(|e| BadInput(e.0))?;
+        let mac = crate::replay::parse_mac(&args.mac)?;
         for (name, p) in [("--loss", args.loss), ("--reorder", args.reorder)] {
             if !(0.0..=1.0).contains(&p) {
                 return bad(format!("{name} {p} is not a probability between 0 and 1."));
             }
         }
-        let choice = parse_link(&args.link)?;
+        let choice: LinkSpec = args
+            .link
+            .parse()
+            .map_err(|e| BadInput(format!("--link {e}.")))?;
         let seed = args.seed.unwrap_or_else(|| rand::thread_rng().gen());
         let mut cfg = SessionConfig::new(mac, ip, prefix_len);
         StdRng::seed_from_u64(seed ^ 0x5eed).fill(&mut cfg.isn_secret);
         let (wire, description) = match choice {
-            LinkChoice::Serial(path, baud) => {
+            LinkSpec::Serial { path, baud } => {
                 if args.tap.is_some() {
                     return bad(
                         "--tap bridges the simulated board's Ethernet port; a real board has its own (use --link sim)."
@@ -379,13 +315,8 @@ impl Runtime {
                 })?;
                 (Wire::Serial(link), format!("serial:{path}"))
             }
-            LinkChoice::Sim => {
-                let backend = match args.backend {
-                    Some(BackendArg::Rust) => tcpip_sim::backend::Backend::Rust,
-                    Some(BackendArg::Verilator) => tcpip_sim::backend::Backend::Verilator,
-                    None => tcpip_sim::backend::Backend::from_env()
-                        .map_err(|e| BadInput(format!("{e}.")))?,
-                };
+            LinkSpec::Sim => {
+                let backend = BackendArg::resolve(args.backend)?;
                 // The TAP first: a bad name is bad input, found before any slow start.
                 let tap = args.tap.as_deref().map(Tap::open).transpose()?;
                 let board: Box<dyn EthernetBoard> = simulated_board(backend)?;
@@ -605,7 +536,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses_and_links() {
+    fn addresses() {
         assert_eq!(parse_cidr("192.0.2.2/24").unwrap(), ([192, 0, 2, 2], 24));
         for b in [
             "192.0.2.2",
@@ -615,18 +546,6 @@ mod tests {
             "192.0.2.2/a",
         ] {
             assert!(parse_cidr(b).is_err(), "{b}");
-        }
-        assert!(matches!(parse_link("sim"), Ok(LinkChoice::Sim)));
-        assert!(matches!(
-            parse_link("serial:/dev/ttyUSB1@9600"),
-            Ok(LinkChoice::Serial(p, 9600)) if p == "/dev/ttyUSB1"
-        ));
-        assert!(matches!(
-            parse_link("serial:/dev/ttyUSB1"),
-            Ok(LinkChoice::Serial(_, 4_000_000))
-        ));
-        for b in ["usb", "serial:", "serial:/dev/x@fast", "serial:/dev/x@0"] {
-            assert!(parse_link(b).is_err(), "{b}");
         }
     }
 

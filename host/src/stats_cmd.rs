@@ -1,13 +1,12 @@
 //! `tcpip stats`: the board's counters (every drop under its named reason, and what it
 //! accepted), read over the link with GetCounters.
 
-use crate::replay::ReplayError;
+use crate::cli::{BackendArg, BadInput};
 use clap::Args;
 use std::io::Write;
 use std::time::Duration;
 use tcpip_host::link::message::named_counters;
 use tcpip_host::link::{Link, LinkSpec, Message};
-use tcpip_sim::backend::Backend;
 
 #[derive(Args, Debug)]
 pub struct StatsArgs {
@@ -22,30 +21,22 @@ pub struct StatsArgs {
     pub all: bool,
     /// Which model of the hardware runs for `--link sim` (default: verilator when built).
     #[arg(long, value_enum)]
-    pub backend: Option<crate::replay::Backend>,
+    pub backend: Option<BackendArg>,
 }
 
 pub fn parse_link(s: &str) -> Result<LinkSpec, String> {
     s.parse()
 }
 
-pub fn backend_of(arg: Option<crate::replay::Backend>) -> Backend {
-    match arg {
-        Some(crate::replay::Backend::Rust) => Backend::Rust,
-        Some(crate::replay::Backend::Verilator) => Backend::Verilator,
-        None => Backend::preferred(),
-    }
-}
-
 /// How long a board has to answer GetCounters.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn run(args: &StatsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let backend = backend_of(args.backend);
+    let backend = BackendArg::resolve(args.backend)?;
     let mut link = args
         .link
         .open(backend)
-        .map_err(|e| ReplayError(format!("{e:#}")))?;
+        .map_err(|e| BadInput(format!("{e:#}")))?;
     let values = read_counters(link.as_mut())?;
     let named = named_counters(&values);
     if args.json {
@@ -74,5 +65,5 @@ pub fn read_counters(link: &mut dyn Link) -> anyhow::Result<[u32; 32]> {
             return Ok(values);
         }
     }
-    Err(ReplayError("the board did not answer GetCounters within 2 s.".into()).into())
+    Err(BadInput("the board did not answer GetCounters within 2 s.".into()).into())
 }

@@ -24,18 +24,18 @@ impl FromStr for LinkSpec {
         }
         let Some(rest) = s.strip_prefix("serial:") else {
             return Err(format!(
-                "`{s}` is not a link: expected `sim` or `serial:PATH[@BAUD]`"
+                "{s} is not a link (write sim or serial:/dev/ttyUSB1@4000000)"
             ));
         };
         let (path, baud) = match rest.rsplit_once('@') {
             Some((path, baud)) => match baud.parse::<u32>() {
                 Ok(b) if b > 0 => (path, b),
-                _ => return Err(format!("`{baud}` is not a baud rate")),
+                _ => return Err(format!("{s} has a bad baud rate (write serial:PATH@4000000)")),
             },
             None => (rest, DEFAULT_BAUD),
         };
         if path.is_empty() {
-            return Err(format!("`{s}` names no serial device"));
+            return Err(format!("{s} names no serial port"));
         }
         Ok(LinkSpec::Serial {
             path: path.to_string(),
@@ -78,5 +78,6 @@ mod tests {
         assert!("usb".parse::<LinkSpec>().is_err());
         assert!("serial:".parse::<LinkSpec>().is_err());
         assert!("serial:/dev/x@fast".parse::<LinkSpec>().is_err());
+        assert!("serial:/dev/x@0".parse::<LinkSpec>().is_err());
     }
 }
