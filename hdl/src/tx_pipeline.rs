@@ -5,8 +5,9 @@
 //! FCS, inter-frame gap) → PHY bytes.
 //!
 //! Requests come from HostRx's `tx_*` outputs (see the board core contract): bytes by
-//! `tx_write`, committed or rolled back at `tx_finish` by `tx_keep`, header fields
-//! latched in the `tx_finish` clock. `tx_busy` is high while no request can be taken.
+//! `tx_write`, committed or rolled back at `tx_finish` by `tx_keep`, header fields as
+//! descriptor words (`tx_word_*`) while they arrive, flags and options length with
+//! `tx_finish`. `tx_busy` is high while no request can be taken.
 //! `tx_done` pulses, with the request's `tx_done_tag`, once its frame's last FCS byte
 //! has left `MacTx`. Frames go out back to back with the 12-byte gap when requests are
 //! staged ahead.
@@ -38,17 +39,10 @@ pub struct TxPipeline {
     pub tx_finish: Signal<In, Bit>,
     pub tx_keep: Signal<In, Bit>,
     pub tx_is_udp: Signal<In, Bit>,
-    pub tx_tag: Signal<In, Bits<16>>,
-    pub tx_dst_mac_hi: Signal<In, Bits<16>>,
-    pub tx_dst_mac_mid: Signal<In, Bits<16>>,
-    pub tx_dst_mac_lo: Signal<In, Bits<16>>,
-    pub tx_dst_ip: Signal<In, Bits<32>>,
-    pub tx_src_port: Signal<In, Bits<16>>,
-    pub tx_dst_port: Signal<In, Bits<16>>,
-    pub tx_seq: Signal<In, Bits<32>>,
-    pub tx_ack: Signal<In, Bits<32>>,
+    pub tx_word_write: Signal<In, Bit>,
+    pub tx_word_index: Signal<In, Bits<4>>,
+    pub tx_word: Signal<In, Bits<16>>,
     pub tx_flags: Signal<In, Bits<9>>,
-    pub tx_window: Signal<In, Bits<16>>,
     pub tx_options_len: Signal<In, Bits<6>>,
     pub tx_busy: Signal<Out, Bit>,
     pub tx_done: Signal<Out, Bit>,
@@ -121,25 +115,20 @@ impl Logic for TxPipeline {
         self.stage.tx_finish.next = self.tx_finish.val();
         self.stage.tx_keep.next = self.tx_keep.val();
         self.stage.tx_is_udp.next = self.tx_is_udp.val();
-        self.stage.tx_tag.next = self.tx_tag.val();
-        self.stage.tx_dst_mac_hi.next = self.tx_dst_mac_hi.val();
-        self.stage.tx_dst_mac_mid.next = self.tx_dst_mac_mid.val();
-        self.stage.tx_dst_mac_lo.next = self.tx_dst_mac_lo.val();
-        self.stage.tx_dst_ip.next = self.tx_dst_ip.val();
-        self.stage.tx_src_port.next = self.tx_src_port.val();
-        self.stage.tx_dst_port.next = self.tx_dst_port.val();
-        self.stage.tx_seq.next = self.tx_seq.val();
-        self.stage.tx_ack.next = self.tx_ack.val();
+        self.stage.tx_word_write.next = self.tx_word_write.val();
+        self.stage.tx_word_index.next = self.tx_word_index.val();
+        self.stage.tx_word.next = self.tx_word.val();
         self.stage.tx_flags.next = self.tx_flags.val();
-        self.stage.tx_window.next = self.tx_window.val();
         self.stage.tx_options_len.next = self.tx_options_len.val();
         self.tx_busy.next = self.stage.tx_busy.val();
         // Transport: both checksum units listen to the stage; the request's own is kept.
         self.tcp.our_ip.next = self.our_ip.val();
         self.udp.our_ip.next = self.our_ip.val();
+        self.tcp.sum_first.next = self.stage.sum_first.val();
         self.tcp.sum_step.next = self.stage.sum_step.val();
         self.tcp.sum_index.next = self.stage.sum_index.val();
         self.tcp.sum_word.next = self.stage.sum_word.val();
+        self.udp.sum_first.next = self.stage.sum_first.val();
         self.udp.sum_step.next = self.stage.sum_step.val();
         self.udp.sum_index.next = self.stage.sum_index.val();
         self.udp.sum_word.next = self.stage.sum_word.val();

@@ -45,6 +45,33 @@ pub struct TxSim {
     probe: Option<TxProbe>,
 }
 
+/// The header words HostRx writes for `req`, (descriptor index, word), in message order:
+/// tag, destination MAC and IP, ports, and for TCP seq, ack (low word first, as the
+/// little-endian message brings them) and window.
+pub fn header_words(req: &TxRequest) -> Vec<(usize, u16)> {
+    let be = |b: &[u8]| u16::from_be_bytes([b[0], b[1]]);
+    let mut words = vec![
+        (6, req.tag),
+        (0, be(&req.dst_mac[0..])),
+        (1, be(&req.dst_mac[2..])),
+        (2, be(&req.dst_mac[4..])),
+        (3, be(&req.dst_ip[0..])),
+        (4, be(&req.dst_ip[2..])),
+        (8, req.src_port),
+        (9, req.dst_port),
+    ];
+    if !req.is_udp {
+        words.extend([
+            (11, req.seq as u16),
+            (10, (req.seq >> 16) as u16),
+            (13, req.ack as u16),
+            (12, (req.ack >> 16) as u16),
+            (14, req.window),
+        ]);
+    }
+    words
+}
+
 fn mac_words(mac: [u8; 6]) -> [u64; 3] {
     [0, 2, 4].map(|i| (mac[i] as u64) << 8 | mac[i + 1] as u64)
 }
@@ -110,12 +137,21 @@ impl TxSim {
         self.clock += 1;
     }
 
-    /// Waits for `tx_busy` to fall, then hands the request over a byte per clock and
-    /// finishes it with `keep` (false: HostRx rolls it back, as after a bad CRC).
+    /// Waits for `tx_busy` to fall, then hands the request over as HostRx does: its
+    /// header words (TxStage's descriptor layout) in the order the message brings them,
+    /// a byte per clock, and `tx_finish` with `keep` (false: HostRx rolls it back, as
+    /// after a bad CRC).
     pub fn submit(&mut self, req: &TxRequest, keep: bool) {
         while self.busy() {
             self.cycle();
         }
+        for (index, word) in header_words(req) {
+            self.uut.tx_word_write.next = true;
+            self.uut.tx_word_index.next = (index as u64).into();
+            self.uut.tx_word.next = (word as u64).into();
+            self.cycle();
+        }
+        self.uut.tx_word_write.next = false;
         for &b in req.options.iter().chain(&req.payload) {
             self.uut.tx_write.next = true;
             self.uut.tx_data.next = (b as u64).into();
@@ -124,30 +160,19 @@ impl TxSim {
         self.uut.tx_write.next = false;
         self.cycle();
         let u = &mut *self.uut;
-        let [hi, mid, lo] = mac_words(req.dst_mac);
         u.tx_finish.next = true;
         u.tx_keep.next = keep;
         u.tx_is_udp.next = req.is_udp;
-        u.tx_tag.next = (req.tag as u64).into();
-        u.tx_dst_mac_hi.next = hi.into();
-        u.tx_dst_mac_mid.next = mid.into();
-        u.tx_dst_mac_lo.next = lo.into();
-        u.tx_dst_ip.next = (u32::from_be_bytes(req.dst_ip) as u64).into();
-        u.tx_src_port.next = (req.src_port as u64).into();
-        u.tx_dst_port.next = (req.dst_port as u64).into();
-        u.tx_seq.next = (req.seq as u64).into();
-        u.tx_ack.next = (req.ack as u64).into();
         u.tx_flags.next = (req.flags as u64).into();
-        u.tx_window.next = (req.window as u64).into();
         u.tx_options_len.next = (req.options.len() as u64).into();
         self.cycle();
-        // The fields are only valid in the tx_finish clock: scramble them after it.
-        let u = &mut *self.uut;
-        u.tx_finish.next = false;
-        u.tx_keep.next = false;
-        u.tx_seq.next = 0xDEAD_BEEFu64.into();
-        u.tx_dst_mac_lo.next = 0xEEEEu64.into();
-        u.tx_src_port.next = 0u64.into();
+        self.uut.tx_finish.next = false;
+        self.uut.tx_keep.next = false;
+        self.cycle();
+        // Flags and options length are only valid with tx_finish and the clock after:
+        // scramble them.
+        self.uut.tx_flags.next = 0x1A5u64.into();
+        self.uut.tx_options_len.next = 0x3Fu64.into();
     }
 
     /// Runs until the wire has been idle for `idle` clocks with nothing staged.

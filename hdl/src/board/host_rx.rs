@@ -14,18 +14,22 @@
 //! TxTcp / TxUdp stream their options and payload on `tx_write`/`tx_data` as the bytes
 //! arrive (four bytes behind the link: the CRC check holds four); `tx_finish` closes every
 //! frame whose type byte said TxTcp/TxUdp, with `tx_keep` set only when the whole frame
-//! proved good, so the transmitter rolls back anything else. The `tx_*` header fields
-//! are valid in the `tx_finish` clock. When `tx_busy` is high as the type byte arrives
-//! the message gets no `tx_write` at all, and finishes with `tx_keep` low and error 5.
-//! No more than the longest legal message is ever written.
+//! proved good, so the transmitter rolls back anything else. Their header fields are
+//! not kept here: each goes out as a 16-bit word of the transmitter's descriptor
+//! (`tx_word_write`, `tx_word_index`, `tx_word`; TxStage's layout) as its second byte
+//! arrives, the tag first, so the transmitter's block RAM is the only copy of a
+//! request. `tx_flags` and `tx_options_len` are valid with `tx_finish` and hold until
+//! the next message's bytes reach them. When `tx_busy` is high as the type byte arrives
+//! the message gets no `tx_write` and no word at all, and finishes with `tx_keep` low
+//! and error 5. No more than the longest legal message is ever written.
 //!
 //! Empty frames are ignored; garbage, truncated and overlong frames cost one error and
 //! leave nothing behind: every frame starts from a clean state.
 //!
-//! The staging registers are shared: a Config's MAC and IP shift through the same
-//! registers as a TxTcp's destination MAC and IP (the network-order chain), its netmask
-//! through the window/flags end of the little-endian chain. `arp_request_ip` is valid
-//! with `arp_request` and holds until the next message's bytes reach it.
+//! The staging registers are a Config's and an ArpRequest's: MAC and IP through the
+//! network-order chain, netmask (and a TxTcp's flags) through the little-endian one.
+//! `arp_request_ip` is valid with `arp_request` and holds until the next message's
+//! bytes reach it.
 
 use crate::board::cobs_decoder::CobsDecoder;
 use crate::board::crc_check::CrcCheck;
@@ -54,17 +58,12 @@ pub struct HostRx {
     pub tx_finish: Signal<Out, Bit>,
     pub tx_keep: Signal<Out, Bit>,
     pub tx_is_udp: Signal<Out, Bit>,
-    pub tx_tag: Signal<Out, Bits<16>>,
-    pub tx_dst_mac_hi: Signal<Out, Bits<16>>,
-    pub tx_dst_mac_mid: Signal<Out, Bits<16>>,
-    pub tx_dst_mac_lo: Signal<Out, Bits<16>>,
-    pub tx_dst_ip: Signal<Out, Bits<32>>,
-    pub tx_src_port: Signal<Out, Bits<16>>,
-    pub tx_dst_port: Signal<Out, Bits<16>>,
-    pub tx_seq: Signal<Out, Bits<32>>,
-    pub tx_ack: Signal<Out, Bits<32>>,
+    /// A TxTcp/TxUdp header field word for the transmitter's descriptor: word
+    /// `tx_word_index` (TxStage's layout) is `tx_word`, written as its second byte arrives.
+    pub tx_word_write: Signal<Out, Bit>,
+    pub tx_word_index: Signal<Out, Bits<4>>,
+    pub tx_word: Signal<Out, Bits<16>>,
     pub tx_flags: Signal<Out, Bits<9>>,
-    pub tx_window: Signal<Out, Bits<16>>,
     pub tx_options_len: Signal<Out, Bits<6>>,
     decoder: CobsDecoder,
     check: CrcCheck,
@@ -94,14 +93,12 @@ pub struct HostRx {
     mac_mid: DFF<Bits<16>>,
     mac_lo: DFF<Bits<16>>,
     dst_ip: DFF<Bits<32>>,
-    // Staging, little-endian: each shifts in at its top byte.
-    tag: DFF<Bits<16>>,
-    dst_port: DFF<Bits<16>>,
-    src_port: DFF<Bits<16>>,
+    // Staging, little-endian: each shifts in at its top byte (a Config's netmask, a
+    // TxTcp's flags; a request's other fields go straight to the transmitter's words).
     window: DFF<Bits<16>>,
     flags: DFF<Bits<16>>,
-    ack: DFF<Bits<32>>,
-    seq: DFF<Bits<32>>,
+    /// The message's previous byte: the first half of a field word.
+    prev: DFF<Bits<8>>,
     promiscuous: DFF<Bit>,
     // The applied configuration.
     cfg_mac_hi: DFF<Bits<16>>,
@@ -121,6 +118,13 @@ pub struct HostRx {
     tx_finish_r: DFF<Bit>,
     tx_keep_r: DFF<Bit>,
     tx_is_udp_r: DFF<Bit>,
+    tx_word_write_r: DFF<Bit>,
+    tx_word_index_r: DFF<Bits<4>>,
+    tx_word_r: DFF<Bits<16>>,
+    /// The byte at this offset ends a field word of a TxTcp / TxUdp.
+    word_end: Signal<Local, Bit>,
+    /// ... of a little-endian field.
+    word_le: Signal<Local, Bit>,
     byte: Signal<Local, Bits<8>>,
     strobe: Signal<Local, Bit>,
     is_tx: Signal<Local, Bit>,
@@ -156,13 +160,9 @@ impl Logic for HostRx {
             mac_mid,
             mac_lo,
             dst_ip,
-            tag,
-            dst_port,
-            src_port,
             window,
             flags,
-            ack,
-            seq,
+            prev,
             promiscuous,
             cfg_mac_hi,
             cfg_mac_mid,
@@ -179,7 +179,10 @@ impl Logic for HostRx {
             tx_data_r,
             tx_finish_r,
             tx_keep_r,
-            tx_is_udp_r
+            tx_is_udp_r,
+            tx_word_write_r,
+            tx_word_index_r,
+            tx_word_r
         );
         self.decoder.clock.next = self.clock.val();
         self.decoder.data.next = self.link_data.val();
@@ -203,6 +206,18 @@ impl Logic for HostRx {
         self.at_limit.next = (self.is_tcp.q.val() & (self.offset.q.val() == 1510))
             | (self.is_udp.q.val() & (self.offset.q.val() == 1489));
 
+        // Descriptor word of the field ending at this offset (2 tag -> 6, 4-12 MAC and
+        // IP -> 0-4, 14 16 ports -> 8 9, 18 20 seq -> 11 10, 22 24 ack -> 13 12, 28
+        // window -> 14): each index bit is an OR of the one-hot position's bits.
+        self.word_end.next = (self.is_tcp.q.val() & ((self.position.q.val() & 0x11555554) != 0))
+            | (self.is_udp.q.val() & ((self.position.q.val() & 0x15554) != 0));
+        self.word_le.next = (self.position.q.val() & 0x11554004) != 0;
+        self.tx_word_index_r.d.next = (bit_cast::<4, 1>(
+            ((self.position.q.val() & 0x450440) != 0).into(),
+        )) | (bit_cast::<4, 1>(((self.position.q.val() & 0x10140504) != 0).into()) << 1)
+            | (bit_cast::<4, 1>(((self.position.q.val() & 0x11401004) != 0).into()) << 2)
+            | (bit_cast::<4, 1>(((self.position.q.val() & 0x11554000) != 0).into()) << 3);
+        self.tx_word_write_r.d.next = false;
         self.tx_write_r.d.next = false;
         self.tx_data_r.d.next = self.byte.val();
         if self.strobe.val() {
@@ -237,8 +252,7 @@ impl Logic for HostRx {
             {
                 self.options_left.d.next = self.options_left.q.val() - 1;
             }
-            if (self.is_tx.val() & ((self.position.q.val() & 0x1FF8) != 0))
-                | (self.is_config.q.val() & ((self.position.q.val() & 0x7FE) != 0))
+            if (self.is_config.q.val() & ((self.position.q.val() & 0x7FE) != 0))
                 | (self.is_arp_request.q.val() & ((self.position.q.val() & 0x1E) != 0))
             {
                 self.dst_ip.d.next =
@@ -250,27 +264,24 @@ impl Logic for HostRx {
                 self.mac_hi.d.next = (self.mac_hi.q.val() << 8)
                     | bit_cast::<16, 8>(self.mac_mid.q.val().get_bits::<8>(8));
             }
-            if self.is_tx.val() & ((self.position.q.val() & 0x6) != 0) {
-                self.tag.d.next =
-                    (self.tag.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
-            }
-            if self.is_tx.val() & ((self.position.q.val() & 0x1E000) != 0) {
-                self.dst_port.d.next =
-                    (self.dst_port.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
-                self.src_port.d.next = (self.src_port.q.val() >> 8)
-                    | (bit_cast::<16, 8>(self.dst_port.q.val().get_bits::<8>(0)) << 8);
-            }
-            if (self.is_tcp.q.val() & ((self.position.q.val() & 0x1FFE0000) != 0))
+            // A TxTcp's flags (offsets 25-26) and a Config's netmask (11-14).
+            if (self.is_tcp.q.val() & ((self.position.q.val() & 0x6000000) != 0))
                 | (self.is_config.q.val() & ((self.position.q.val() & 0x7800) != 0))
             {
                 self.window.d.next =
                     (self.window.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
                 self.flags.d.next = (self.flags.q.val() >> 8)
                     | (bit_cast::<16, 8>(self.window.q.val().get_bits::<8>(0)) << 8);
-                self.ack.d.next = (self.ack.q.val() >> 8)
-                    | (bit_cast::<32, 8>(self.flags.q.val().get_bits::<8>(0)) << 24);
-                self.seq.d.next = (self.seq.q.val() >> 8)
-                    | (bit_cast::<32, 8>(self.ack.q.val().get_bits::<8>(0)) << 24);
+            }
+            // The other fields, a word as its second byte arrives (offsets 2, 4, ..., 24
+            // and 28 of a TxTcp, 2 to 16 of a TxUdp), for the transmitter's descriptor.
+            self.prev.d.next = self.byte.val();
+            self.tx_word_write_r.d.next = self.word_end.val() & !self.busy_at_start.q.val();
+            self.tx_word_r.d.next =
+                (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.byte.val());
+            if self.word_le.val() {
+                self.tx_word_r.d.next = (bit_cast::<16, 8>(self.byte.val()) << 8)
+                    | bit_cast::<16, 8>(self.prev.q.val());
             }
             if self.is_config.q.val() & self.position.q.val().get_bit(15) {
                 self.promiscuous.d.next = self.byte.val().get_bit(0);
@@ -365,17 +376,11 @@ impl Logic for HostRx {
         self.tx_finish.next = self.tx_finish_r.q.val();
         self.tx_keep.next = self.tx_keep_r.q.val();
         self.tx_is_udp.next = self.tx_is_udp_r.q.val();
-        self.tx_tag.next = self.tag.q.val();
-        self.tx_dst_mac_hi.next = self.mac_hi.q.val();
-        self.tx_dst_mac_mid.next = self.mac_mid.q.val();
-        self.tx_dst_mac_lo.next = self.mac_lo.q.val();
-        self.tx_dst_ip.next = self.dst_ip.q.val();
-        self.tx_src_port.next = self.src_port.q.val();
-        self.tx_dst_port.next = self.dst_port.q.val();
-        self.tx_seq.next = self.seq.q.val();
-        self.tx_ack.next = self.ack.q.val();
-        self.tx_flags.next = self.flags.q.val().get_bits::<9>(0);
-        self.tx_window.next = self.window.q.val();
+        self.tx_word_write.next = self.tx_word_write_r.q.val();
+        self.tx_word_index.next = self.tx_word_index_r.q.val();
+        self.tx_word.next = self.tx_word_r.q.val();
+        // A TxTcp's two flag bytes end in `window` (little-endian, as they came).
+        self.tx_flags.next = self.window.q.val().get_bits::<9>(0);
         self.tx_options_len.next = self.options_len.q.val();
     }
 }
@@ -462,6 +467,8 @@ pub fn receive(
     };
     let mut held = config(&uut);
     let mut last_pulses = 0u8;
+    // The request's descriptor words, as tx_word_write gave them since the last finish.
+    let mut words: [Option<u16>; 16] = [None; 16];
     for clock in 0..=end {
         let offer = next < link.len() && at(next) == clock;
         uut.link_valid.next = offer;
@@ -507,26 +514,30 @@ pub fn receive(
         if uut.tx_write.val() {
             data.push(uut.tx_data.val().to_u64() as u8);
         }
+        if uut.tx_word_write.val() {
+            let i = uut.tx_word_index.val().index();
+            assert!(words[i].is_none(), "word {i} written twice at {clock}");
+            words[i] = Some(uut.tx_word.val().to_u64() as u16);
+        }
         if uut.tx_finish.val() {
+            let w = |i: usize| words[i].unwrap_or(0);
+            let be = |i: usize| w(i).to_be_bytes();
             events.push(HostRxEvent::Tx(TxRequest {
                 keep: uut.tx_keep.val(),
                 is_udp: uut.tx_is_udp.val(),
-                tag: uut.tx_tag.val().to_u64() as u16,
-                dst_mac: mac_of(
-                    uut.tx_dst_mac_hi.val(),
-                    uut.tx_dst_mac_mid.val(),
-                    uut.tx_dst_mac_lo.val(),
-                ),
-                dst_ip: ip_of(uut.tx_dst_ip.val()),
-                src_port: uut.tx_src_port.val().to_u64() as u16,
-                dst_port: uut.tx_dst_port.val().to_u64() as u16,
-                seq: uut.tx_seq.val().to_u64() as u32,
-                ack: uut.tx_ack.val().to_u64() as u32,
+                tag: w(6),
+                dst_mac: [be(0), be(1), be(2)].concat().try_into().unwrap(),
+                dst_ip: [be(3), be(4)].concat().try_into().unwrap(),
+                src_port: w(8),
+                dst_port: w(9),
+                seq: (w(10) as u32) << 16 | w(11) as u32,
+                ack: (w(12) as u32) << 16 | w(13) as u32,
                 flags: uut.tx_flags.val().to_u64() as u16,
-                window: uut.tx_window.val().to_u64() as u16,
+                window: w(14),
                 options_len: uut.tx_options_len.val().to_u64() as u8,
                 data: std::mem::take(&mut data),
             }));
+            words = [None; 16];
         }
         if uut.error.val() {
             events.push(HostRxEvent::Error {
@@ -667,11 +678,12 @@ mod tests {
                 dst_ip: [10, 0, 0, 1],
                 src_port: 5353,
                 dst_port: 53,
-                // A UDP message leaves the TCP-only fields as the last TCP one set them.
-                seq: 0x1122_3344,
-                ack: 0xA5A5_0001,
+                // A UDP message writes no TCP-only word (its flags output is the last
+                // TCP message's, which the transmitter ignores for UDP).
+                seq: 0,
+                ack: 0,
                 flags: 0x0118,
-                window: 0xFFF0,
+                window: 0,
                 options_len: 0,
                 data: payload.to_vec(),
             })
@@ -805,17 +817,23 @@ mod tests {
         // Busy while the first request starts (its type byte arrives about 2 + 4 clocks
         // after its first link byte), free from the second one on.
         let got = receive(&link, |i| i, |c| c < second);
-        assert_eq!(
-            got[..2],
-            [
-                HostRxEvent::Tx(TxRequest {
-                    keep: false,
-                    data: vec![],
-                    ..tcp_fields()
-                }),
-                error(5)
-            ]
-        );
+        // Not a byte and not a header word reaches the transmitter: both its buffers
+        // are taken, and a word would land in one of them.
+        let nothing = TxRequest {
+            keep: false,
+            is_udp: false,
+            tag: 0,
+            dst_mac: [0; 6],
+            dst_ip: [0; 4],
+            src_port: 0,
+            dst_port: 0,
+            seq: 0,
+            ack: 0,
+            window: 0,
+            data: vec![],
+            ..tcp_fields()
+        };
+        assert_eq!(got[..2], [HostRxEvent::Tx(nothing), error(5)]);
         match &got[2] {
             HostRxEvent::Tx(t) => assert!(t.keep && t.is_udp && t.data == b"xyz"),
             e => panic!("{e:?}"),

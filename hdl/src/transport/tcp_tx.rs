@@ -2,12 +2,13 @@
 //! header and offers the segment as a frame source (ethertype 0x0800, wrapped in IPv4,
 //! protocol 6).
 //!
-//! Checksum: while [`TxStage`](super::tx_stage::TxStage) writes a request's descriptor,
-//! one word per clock on its `sum_*` bus, this block adds to the payload sum what
-//! remains: the pseudo-header (our IP, destination IP, protocol, TCP length) and the
-//! header words (ports, seq, ack, data offset and flags, window; the urgent pointer is
-//! zero). One 16-bit add per clock ([`OnesWordSum`]); `checksum` is final when the bus
-//! reaches index 19, where the stage stores it in the descriptor.
+//! Checksum: as [`TxStage`](super::tx_stage::TxStage) writes a request's descriptor
+//! words, in whatever order they come, on its `sum_*` bus, this block adds to the
+//! payload sum what remains: the pseudo-header (our IP, destination IP, protocol, TCP
+//! length) and the header words (ports, seq, ack, data offset and flags, window; the
+//! urgent pointer is zero). One 16-bit add per clock ([`OnesWordSum`]), restarted by
+//! `sum_first`; `checksum` is final two clocks after the last word, where the stage
+//! stores it in the descriptor.
 //!
 //! Sending: `valid` rises a clock after `req_valid`, with the descriptor (`dst_*`,
 //! `l4_len` = 20 + options + payload); then 20 header bytes (data offset from
@@ -22,6 +23,8 @@ use rust_hdl::prelude::*;
 pub struct TcpTx {
     pub clock: Signal<In, Clock>,
     pub our_ip: Signal<In, Bits<32>>,
+    /// The request's first word: its sum starts afresh.
+    pub sum_first: Signal<In, Bit>,
     pub sum_step: Signal<In, Bit>,
     pub sum_index: Signal<In, Bits<5>>,
     pub sum_word: Signal<In, Bits<16>>,
@@ -75,6 +78,7 @@ impl Default for TcpTx {
         Self {
             clock: Default::default(),
             our_ip: Default::default(),
+            sum_first: Default::default(),
             sum_step: Default::default(),
             sum_index: Default::default(),
             sum_word: Default::default(),
@@ -133,7 +137,7 @@ impl Logic for TcpTx {
         // The addend is chosen one clock and added the next: the index decode and the
         // 16-bit add are not one path.
         self.step_r.d.next = self.sum_step.val();
-        self.clear_r.d.next = self.sum_index.val() == 0;
+        self.clear_r.d.next = self.sum_first.val();
         self.sum.add.next = self.step_r.q.val();
         self.sum.clear.next = self.clear_r.q.val();
         self.addend.next = self.sum_word.val();
@@ -268,12 +272,17 @@ mod tests {
             0,
             0,
         ]);
-        for (i, &w) in bus.iter().enumerate() {
+        // In the order TxStage offers them: the header words as the host's message
+        // brings them (the tag first), then length, word 7, payload sum, two zeros.
+        let order = [6, 0, 1, 2, 3, 4, 8, 9, 11, 10, 13, 12, 14, 5, 7, 15, 16, 17];
+        for (k, &i) in order.iter().enumerate() {
+            uut.sum_first.next = k == 0;
             uut.sum_step.next = true;
             uut.sum_index.next = (i as u64).into();
-            uut.sum_word.next = (w as u64).into();
+            uut.sum_word.next = (bus.get(i).copied().unwrap_or(0) as u64).into();
             crate::tick!(uut);
         }
+        uut.sum_first.next = false;
         uut.sum_step.next = false;
         crate::tick!(uut);
         let len = 20 + body.len() as u16;

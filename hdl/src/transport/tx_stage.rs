@@ -6,14 +6,18 @@
 //! 2 KiB buffers (ping-pong) and their ones'-complement sum is kept as they arrive
 //! (byte k of the segment is the high lane when k is even: the TCP header is 20 bytes
 //! and options a multiple of 4, so options+payload start on an even offset, as the UDP
-//! payload does). At `tx_finish` with `tx_keep` the request's header fields are latched
-//! into a shift register and written, one 16-bit word per clock, into the buffer's
-//! 16-word descriptor; a request not kept rolls its bytes back. While the words go by
-//! they are offered on the `sum_*` bus to [`TcpTx`](super::tcp_tx::TcpTx) and
-//! [`UdpTx`](super::udp_tx::UdpTx), which add the pseudo-header and header to the
-//! payload sum; their checksum is written as the descriptor's last word, 20 clocks
-//! after `tx_finish`. `tx_busy` is high while both buffers are taken (and during those
-//! 20 clocks, which no request over the UART can notice).
+//! payload does). The header fields come as words (`tx_word_write`, from HostRx as
+//! each field's second byte arrives) and go straight into the free buffer's 16-word
+//! descriptor: no copy of a request is held in registers. At `tx_finish` with
+//! `tx_keep` the stage adds the length (word 5) and, a clock later, {is_udp,
+//! options_len, flags} (word 7); a request not kept rolls its bytes back and its words
+//! are overwritten by the next. Every word is also offered on the `sum_*` bus to
+//! [`TcpTx`](super::tcp_tx::TcpTx) and [`UdpTx`](super::udp_tx::UdpTx), in any order
+//! (`sum_first` with the tag, always a request's first word, restarts their sums),
+//! which add the pseudo-header and header to the payload sum; their checksum is
+//! written as the descriptor's last word, 6 clocks after `tx_finish`. `tx_busy` is high
+//! while both buffers are taken and during those 6 clocks (a request that starts then
+//! is refused whole, so no word of it lands in a taken buffer or on the bus).
 //!
 //! Descriptor words: 0-2 dst MAC, 3-4 dst IP, 5 length of options+payload, 6 tag,
 //! 7 {is_udp, options_len (6), flags (9)}, 8 src port, 9 dst port, 10-11 seq,
@@ -41,20 +45,17 @@ pub struct TxStage {
     pub tx_finish: Signal<In, Bit>,
     pub tx_keep: Signal<In, Bit>,
     pub tx_is_udp: Signal<In, Bit>,
-    pub tx_tag: Signal<In, Bits<16>>,
-    pub tx_dst_mac_hi: Signal<In, Bits<16>>,
-    pub tx_dst_mac_mid: Signal<In, Bits<16>>,
-    pub tx_dst_mac_lo: Signal<In, Bits<16>>,
-    pub tx_dst_ip: Signal<In, Bits<32>>,
-    pub tx_src_port: Signal<In, Bits<16>>,
-    pub tx_dst_port: Signal<In, Bits<16>>,
-    pub tx_seq: Signal<In, Bits<32>>,
-    pub tx_ack: Signal<In, Bits<32>>,
+    /// A header word of the request being written: descriptor word `tx_word_index`.
+    pub tx_word_write: Signal<In, Bit>,
+    pub tx_word_index: Signal<In, Bits<4>>,
+    pub tx_word: Signal<In, Bits<16>>,
+    /// Valid with `tx_finish` and the clock after.
     pub tx_flags: Signal<In, Bits<9>>,
-    pub tx_window: Signal<In, Bits<16>>,
     pub tx_options_len: Signal<In, Bits<6>>,
     pub tx_busy: Signal<Out, Bit>,
-    /// The descriptor words as they are written, for the checksum units.
+    /// The descriptor words as they are written, for the checksum units; `sum_first`
+    /// marks a request's first word (the tag, word 6), which restarts their sums.
+    pub sum_first: Signal<Out, Bit>,
     pub sum_step: Signal<Out, Bit>,
     pub sum_index: Signal<Out, Bits<5>>,
     pub sum_word: Signal<Out, Bits<16>>,
@@ -95,22 +96,6 @@ pub struct TxStage {
     payload_sum_r: DFF<Bits<16>>,
     /// A byte of the request being written has arrived (the next is not its first).
     started: DFF<Bit>,
-    // The latched request, shifted out a word per clock (s0 first).
-    s0: DFF<Bits<16>>,
-    s1: DFF<Bits<16>>,
-    s2: DFF<Bits<16>>,
-    s3: DFF<Bits<16>>,
-    s4: DFF<Bits<16>>,
-    s5: DFF<Bits<16>>,
-    s6: DFF<Bits<16>>,
-    s7: DFF<Bits<16>>,
-    s8: DFF<Bits<16>>,
-    s9: DFF<Bits<16>>,
-    s10: DFF<Bits<16>>,
-    s11: DFF<Bits<16>>,
-    s12: DFF<Bits<16>>,
-    s13: DFF<Bits<16>>,
-    s14: DFF<Bits<16>>,
     rd_buf: DFF<Bit>,
     loading: DFF<Bit>,
     load_index: DFF<Bits<4>>,
@@ -131,7 +116,8 @@ pub struct TxStage {
     available: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     rd_next: Signal<Local, Bits<11>>,
-    ser_slot: Signal<Local, Bits<4>>,
+    /// Descriptor word 7: {is_udp, options_len, flags}.
+    word7: Signal<Local, Bits<16>>,
 }
 
 impl Default for TxStage {
@@ -143,18 +129,12 @@ impl Default for TxStage {
             tx_finish: Default::default(),
             tx_keep: Default::default(),
             tx_is_udp: Default::default(),
-            tx_tag: Default::default(),
-            tx_dst_mac_hi: Default::default(),
-            tx_dst_mac_mid: Default::default(),
-            tx_dst_mac_lo: Default::default(),
-            tx_dst_ip: Default::default(),
-            tx_src_port: Default::default(),
-            tx_dst_port: Default::default(),
-            tx_seq: Default::default(),
-            tx_ack: Default::default(),
             tx_flags: Default::default(),
-            tx_window: Default::default(),
             tx_options_len: Default::default(),
+            tx_word_write: Default::default(),
+            tx_word_index: Default::default(),
+            tx_word: Default::default(),
+            sum_first: Default::default(),
             tx_busy: Default::default(),
             sum_step: Default::default(),
             sum_index: Default::default(),
@@ -200,21 +180,6 @@ impl Default for TxStage {
             ser_empty: Default::default(),
             payload_sum_r: Default::default(),
             started: Default::default(),
-            s0: Default::default(),
-            s1: Default::default(),
-            s2: Default::default(),
-            s3: Default::default(),
-            s4: Default::default(),
-            s5: Default::default(),
-            s6: Default::default(),
-            s7: Default::default(),
-            s8: Default::default(),
-            s9: Default::default(),
-            s10: Default::default(),
-            s11: Default::default(),
-            s12: Default::default(),
-            s13: Default::default(),
-            s14: Default::default(),
             rd_buf: Default::default(),
             loading: Default::default(),
             load_index: Default::default(),
@@ -235,7 +200,7 @@ impl Default for TxStage {
             available: Default::default(),
             take: Default::default(),
             rd_next: Default::default(),
-            ser_slot: Default::default(),
+            word7: Default::default(),
         }
     }
 }
@@ -257,21 +222,6 @@ impl Logic for TxStage {
             ser_empty,
             payload_sum_r,
             started,
-            s0,
-            s1,
-            s2,
-            s3,
-            s4,
-            s5,
-            s6,
-            s7,
-            s8,
-            s9,
-            s10,
-            s11,
-            s12,
-            s13,
-            s14,
             rd_buf,
             loading,
             load_index,
@@ -328,25 +278,30 @@ impl Logic for TxStage {
             self.wr_count.d.next = 0.into();
             self.overflow.d.next = false;
         }
-        // The header fields: latched at the commit, then written word by word.
+        // The header fields: HostRx's words go into the free buffer's descriptor as they
+        // arrive (a request that finds both buffers taken writes none); at the commit
+        // the stage adds word 5 (the length), the next clock word 7 ({is_udp,
+        // options_len, flags}), and the checksum units get the payload sum and two zero
+        // words to fold their carries; the checksum goes in as word 15 five clocks later.
+        self.word7.next = (bit_cast::<16, 1>(self.ser_udp.q.val().into()) << 15)
+            | (bit_cast::<16, 6>(self.tx_options_len.val()) << 9)
+            | bit_cast::<16, 9>(self.tx_flags.val());
+        self.desc.write_address.next = (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4)
+            | bit_cast::<5, 4>(self.tx_word_index.val());
+        self.desc.write_data.next = self.tx_word.val();
+        self.desc.write_enable.next = self.tx_word_write.val();
+        self.sum_first.next = self.tx_word_write.val() & (self.tx_word_index.val() == 6);
+        self.sum_step.next = self.tx_word_write.val();
+        self.sum_index.next = bit_cast::<5, 4>(self.tx_word_index.val());
+        self.sum_word.next = self.tx_word.val();
         if self.commit.val() {
-            self.s0.d.next = self.tx_dst_mac_hi.val();
-            self.s1.d.next = self.tx_dst_mac_mid.val();
-            self.s2.d.next = self.tx_dst_mac_lo.val();
-            self.s3.d.next = self.tx_dst_ip.val().get_bits::<16>(16);
-            self.s4.d.next = self.tx_dst_ip.val().get_bits::<16>(0);
-            self.s5.d.next = bit_cast::<16, 11>(self.wr_count.q.val());
-            self.s6.d.next = self.tx_tag.val();
-            self.s7.d.next = (bit_cast::<16, 1>(self.tx_is_udp.val().into()) << 15)
-                | (bit_cast::<16, 6>(self.tx_options_len.val()) << 9)
-                | bit_cast::<16, 9>(self.tx_flags.val());
-            self.s8.d.next = self.tx_src_port.val();
-            self.s9.d.next = self.tx_dst_port.val();
-            self.s10.d.next = self.tx_seq.val().get_bits::<16>(16);
-            self.s11.d.next = self.tx_seq.val().get_bits::<16>(0);
-            self.s12.d.next = self.tx_ack.val().get_bits::<16>(16);
-            self.s13.d.next = self.tx_ack.val().get_bits::<16>(0);
-            self.s14.d.next = self.tx_window.val();
+            self.desc.write_address.next =
+                (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4) | 5;
+            self.desc.write_data.next = bit_cast::<16, 11>(self.wr_count.q.val());
+            self.desc.write_enable.next = true;
+            self.sum_step.next = true;
+            self.sum_index.next = 5.into();
+            self.sum_word.next = bit_cast::<16, 11>(self.wr_count.q.val());
             self.serializing.d.next = true;
             self.ser_index.d.next = 0.into();
             self.ser_buf.d.next = self.wr_buf.q.val();
@@ -354,50 +309,40 @@ impl Logic for TxStage {
             self.ser_empty.d.next = !self.started.q.val();
             self.wr_buf.d.next = !self.wr_buf.q.val();
         } else if self.serializing.q.val() {
-            self.s0.d.next = self.s1.q.val();
-            self.s1.d.next = self.s2.q.val();
-            self.s2.d.next = self.s3.q.val();
-            self.s3.d.next = self.s4.q.val();
-            self.s4.d.next = self.s5.q.val();
-            self.s5.d.next = self.s6.q.val();
-            self.s6.d.next = self.s7.q.val();
-            self.s7.d.next = self.s8.q.val();
-            self.s8.d.next = self.s9.q.val();
-            self.s9.d.next = self.s10.q.val();
-            self.s10.d.next = self.s11.q.val();
-            self.s11.d.next = self.s12.q.val();
-            self.s12.d.next = self.s13.q.val();
-            self.s13.d.next = self.s14.q.val();
-            self.s14.d.next = 0.into();
             self.ser_index.d.next = self.ser_index.q.val() + 1;
-            if self.ser_index.q.val() == 19 {
+            if self.ser_index.q.val() == 5 {
                 self.serializing.d.next = false;
+            }
+            self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4)
+                | 7;
+            self.desc.write_data.next = self.word7.val();
+            self.desc.write_enable.next = self.ser_index.q.val() == 0;
+            self.sum_step.next = self.ser_index.q.val() < 4;
+            self.sum_index.next = 7.into();
+            self.sum_word.next = self.word7.val();
+            if self.ser_index.q.val() == 1 {
+                self.sum_index.next = 15.into();
+                self.sum_word.next = self.payload_sum_r.q.val();
+                if self.ser_empty.q.val() {
+                    self.sum_word.next = 0.into();
+                }
+            }
+            if self.ser_index.q.val() >= 2 {
+                self.sum_index.next = self.ser_index.q.val() + 14; // 16, 17
+                self.sum_word.next = 0.into();
+            }
+            if self.ser_index.q.val() == 5 {
+                self.desc.write_address.next =
+                    (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4) | 15;
+                self.desc.write_data.next = self.tcp_checksum.val();
+                if self.ser_udp.q.val() {
+                    self.desc.write_data.next = self.udp_checksum.val();
+                }
+                self.desc.write_enable.next = true;
             }
         }
         // Registered: the sum's last fold and the checksum units' add are not one path.
         self.payload_sum_r.d.next = self.payload_sum.sum.val();
-        self.sum_step.next = self.serializing.q.val() & (self.ser_index.q.val() < 18);
-        self.sum_index.next = self.ser_index.q.val();
-        self.sum_word.next = self.s0.q.val();
-        if self.ser_index.q.val() == 15 {
-            self.sum_word.next = self.payload_sum_r.q.val();
-            if self.ser_empty.q.val() {
-                self.sum_word.next = 0.into();
-            }
-        }
-        self.ser_slot.next = self.ser_index.q.val().get_bits::<4>(0);
-        self.desc.write_data.next = self.s0.q.val();
-        if self.ser_index.q.val() == 19 {
-            self.ser_slot.next = 15.into();
-            self.desc.write_data.next = self.tcp_checksum.val();
-            if self.ser_udp.q.val() {
-                self.desc.write_data.next = self.udp_checksum.val();
-            }
-        }
-        self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4)
-            | bit_cast::<5, 4>(self.ser_slot.val());
-        self.desc.write_enable.next = self.serializing.q.val()
-            & ((self.ser_index.q.val() < 15) | (self.ser_index.q.val() == 19));
         // Read side: the oldest fully written request becomes current.
         self.available.next =
             (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());
@@ -488,6 +433,29 @@ mod tests {
     /// Stages `bytes` with a request whose fields derive from `k`; returns the payload
     /// sum seen on the sum bus at index 15. The checksum units answer 0xC000 + k.
     fn stage(uut: &mut TxStage, bytes: &[u8], k: u64, keep: bool) -> Option<u64> {
+        // The header words in the order HostRx gives them (the tag first).
+        let words = [
+            (6, 0x7A00 + k),
+            (0, 0x0200 + k),
+            (1, 0x1111),
+            (2, 0x2222),
+            (3, 0x0A00),
+            (4, k),
+            (8, 1000 + k),
+            (9, 2000 + k),
+            (11, 0x5678),
+            (10, 0x1234),
+            (13, 0xDEF0),
+            (12, 0x9ABC),
+            (14, 3000 + k),
+        ];
+        for (i, w) in words {
+            uut.tx_word_write.next = true;
+            uut.tx_word_index.next = i.into();
+            uut.tx_word.next = w.into();
+            crate::tick!(*uut);
+        }
+        uut.tx_word_write.next = false;
         for &b in bytes {
             uut.tx_write.next = true;
             uut.tx_data.next = (b as u64).into();
@@ -498,17 +466,7 @@ mod tests {
         uut.tx_finish.next = true;
         uut.tx_keep.next = keep;
         uut.tx_is_udp.next = k % 2 == 1;
-        uut.tx_tag.next = (0x7A00 + k).into();
-        uut.tx_dst_mac_hi.next = (0x0200 + k).into();
-        uut.tx_dst_mac_mid.next = 0x1111.into();
-        uut.tx_dst_mac_lo.next = 0x2222.into();
-        uut.tx_dst_ip.next = (0x0A00_0000 + k).into();
-        uut.tx_src_port.next = (1000 + k).into();
-        uut.tx_dst_port.next = (2000 + k).into();
-        uut.tx_seq.next = 0x1234_5678.into();
-        uut.tx_ack.next = 0x9ABC_DEF0.into();
         uut.tx_flags.next = 0x1FF.into();
-        uut.tx_window.next = (3000 + k).into();
         uut.tx_options_len.next = 0.into();
         uut.tcp_checksum.next = (0xC000 + k).into();
         uut.udp_checksum.next = (0xC000 + k).into();

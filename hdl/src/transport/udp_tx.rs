@@ -17,6 +17,8 @@ use rust_hdl::prelude::*;
 pub struct UdpTx {
     pub clock: Signal<In, Clock>,
     pub our_ip: Signal<In, Bits<32>>,
+    /// The request's first word: its sum starts afresh.
+    pub sum_first: Signal<In, Bit>,
     pub sum_step: Signal<In, Bit>,
     pub sum_index: Signal<In, Bits<5>>,
     pub sum_word: Signal<In, Bits<16>>,
@@ -68,6 +70,7 @@ impl Default for UdpTx {
         Self {
             clock: Default::default(),
             our_ip: Default::default(),
+            sum_first: Default::default(),
             sum_step: Default::default(),
             sum_index: Default::default(),
             sum_word: Default::default(),
@@ -135,7 +138,7 @@ impl Logic for UdpTx {
         // The addend is chosen one clock and added the next: the index decode and the
         // 16-bit add are not one path.
         self.step_r.d.next = self.sum_step.val();
-        self.clear_r.d.next = self.sum_index.val() == 0;
+        self.clear_r.d.next = self.sum_first.val();
         self.sum.add.next = self.step_r.q.val();
         self.sum.clear.next = self.clear_r.q.val();
         self.addend.next = 0.into();
@@ -258,12 +261,17 @@ mod tests {
             0,
             0,
         ]);
-        for (i, &w) in bus.iter().enumerate() {
+        // In the order TxStage offers them: the header words as the host's message
+        // brings them (the tag first), then length, word 7, payload sum, two zeros.
+        let order = [6, 0, 1, 2, 3, 4, 8, 9, 11, 10, 13, 12, 14, 5, 7, 15, 16, 17];
+        for (k, &i) in order.iter().enumerate() {
+            uut.sum_first.next = k == 0;
             uut.sum_step.next = true;
             uut.sum_index.next = (i as u64).into();
-            uut.sum_word.next = (w as u64).into();
+            uut.sum_word.next = (bus.get(i).copied().unwrap_or(0) as u64).into();
             crate::tick!(uut);
         }
+        uut.sum_first.next = false;
         uut.sum_step.next = false;
         crate::tick!(uut);
         uut.checksum.val().index() as u16
