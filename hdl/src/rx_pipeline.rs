@@ -307,17 +307,14 @@ impl Logic for RxPipeline {
             8 => {
                 self.word.next = self.ipv4.dst.val().get_bits::<16>(0);
             }
+            // Both protocols: TcpRx and UdpRx see the same beats and take the ports
+            // at the same offsets, so TcpRx's registers hold UdpRx's values too (and
+            // UdpRx's ports feed only the monitor).
             9 => {
-                self.word.next = self.udp.src_port.val();
-                if self.is_tcp.val() {
-                    self.word.next = self.tcp.src_port.val();
-                }
+                self.word.next = self.tcp.src_port.val();
             }
             10 => {
-                self.word.next = self.udp.dst_port.val();
-                if self.is_tcp.val() {
-                    self.word.next = self.tcp.dst_port.val();
-                }
+                self.word.next = self.tcp.dst_port.val();
             }
             11 => {
                 self.word.next = self.udp.length.val();
