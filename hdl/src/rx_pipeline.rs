@@ -19,6 +19,27 @@
 //! `icmp_valid`, the bytes of the ICMP message as they stream past (before the verdict:
 //! the echo responder stages them and commits on `report_*`), with `eth_src_*`,
 //! `ipv4_src`, `ipv4_dst`, `icmp_type`, `icmp_code` and `eth_tagged`.
+//!
+//! The descriptor a kept segment gets in the receive FIFO ([`RxFifo`], 24 words of 16
+//! bits; read by LinkTx and decoded by tcpip-sim's `RxSegment::from_descriptor`):
+//!
+//! | word | TCP | UDP |
+//! |---|---|---|
+//! | 0 | protocol << 8 \| header length | protocol << 8 \| 8 |
+//! | 1 | body length (option bytes and payload), filled by the FIFO | payload length |
+//! | 2..=4 | source MAC, big-endian words | same |
+//! | 5..=6, 7..=8 | source IP, destination IP | same |
+//! | 9, 10 | source port, destination port | same |
+//! | 11, 12 | seq, high then low half | 11: UDP length; 12: 0 |
+//! | 13, 14 | ack, high then low half | 0 |
+//! | 15, 16 | flags (9 bits), window | 0 |
+//! | 17 | 0 (the urgent pointer is not stored) | 0 |
+//! | 18 | MSS | 0 |
+//! | 19 | present bits 8 MSS, 9 window scale, 10 SACK-permitted, 11 timestamps \| window scale | 0 |
+//! | 20..=23 | 0 (the timestamp values are not stored) | 0 |
+//!
+//! Words 17 and 20..=23 stay in the layout, so that the FIFO's capacity and every
+//! segment's timing are as before; LinkTx pops them unread.
 
 use crate::board::rx_counters::RxCounters;
 use crate::board::rx_fifo::RxFifo;
@@ -250,96 +271,98 @@ impl Logic for RxPipeline {
         self.counters.read_index.next = self.counter_index.val();
         self.counter_value.next = self.counters.read_value.val();
         self.counter_valid.next = self.counters.read_valid.val();
-        // The descriptor, word by word (see `RxFifo`; word 1 is filled by the FIFO).
+        // The descriptor, word by word (see `RxFifo`; word 1 is filled by the FIFO):
+        // one `case` on the index (a balanced mux; an `if` chain is a priority chain).
+        // Words 17 and 20..=23 are zero: the urgent pointer and the timestamp values
+        // are not stored (LinkTx sends neither; word 19 still says whether timestamps
+        // were present, and the monitor ports still carry all three).
         self.is_tcp.next = self.ipv4.protocol.val() == 6;
         self.word.next = 0.into();
-        if self.fifo.desc_index.val() == 0 {
-            self.word.next = (bit_cast::<16, 8>(self.ipv4.protocol.val()) << 8)
-                | bit_cast::<16, 8>(self.tcp.header_len.val());
-            if !self.is_tcp.val() {
+        match self.fifo.desc_index.val().index() {
+            0 => {
                 self.word.next = (bit_cast::<16, 8>(self.ipv4.protocol.val()) << 8) | 8;
+                if self.is_tcp.val() {
+                    self.word.next = (bit_cast::<16, 8>(self.ipv4.protocol.val()) << 8)
+                        | bit_cast::<16, 8>(self.tcp.header_len.val());
+                }
             }
-        }
-        if self.fifo.desc_index.val() == 2 {
-            self.word.next = self.eth.src_hi.val();
-        }
-        if self.fifo.desc_index.val() == 3 {
-            self.word.next = self.eth.src_mid.val();
-        }
-        if self.fifo.desc_index.val() == 4 {
-            self.word.next = self.eth.src_lo.val();
-        }
-        if self.fifo.desc_index.val() == 5 {
-            self.word.next = self.ipv4.src.val().get_bits::<16>(16);
-        }
-        if self.fifo.desc_index.val() == 6 {
-            self.word.next = self.ipv4.src.val().get_bits::<16>(0);
-        }
-        if self.fifo.desc_index.val() == 7 {
-            self.word.next = self.ipv4.dst.val().get_bits::<16>(16);
-        }
-        if self.fifo.desc_index.val() == 8 {
-            self.word.next = self.ipv4.dst.val().get_bits::<16>(0);
-        }
-        if self.fifo.desc_index.val() == 9 {
-            self.word.next = self.udp.src_port.val();
-            if self.is_tcp.val() {
+            2 => {
+                self.word.next = self.eth.src_hi.val();
+            }
+            3 => {
+                self.word.next = self.eth.src_mid.val();
+            }
+            4 => {
+                self.word.next = self.eth.src_lo.val();
+            }
+            5 => {
+                self.word.next = self.ipv4.src.val().get_bits::<16>(16);
+            }
+            6 => {
+                self.word.next = self.ipv4.src.val().get_bits::<16>(0);
+            }
+            7 => {
+                self.word.next = self.ipv4.dst.val().get_bits::<16>(16);
+            }
+            8 => {
+                self.word.next = self.ipv4.dst.val().get_bits::<16>(0);
+            }
+            // Both protocols: TcpRx and UdpRx see the same beats and take the ports
+            // at the same offsets, so TcpRx's registers hold UdpRx's values too (and
+            // UdpRx's ports feed only the monitor).
+            9 => {
                 self.word.next = self.tcp.src_port.val();
             }
-        }
-        if self.fifo.desc_index.val() == 10 {
-            self.word.next = self.udp.dst_port.val();
-            if self.is_tcp.val() {
+            10 => {
                 self.word.next = self.tcp.dst_port.val();
             }
-        }
-        if self.fifo.desc_index.val() == 11 {
-            self.word.next = self.udp.length.val();
-            if self.is_tcp.val() {
-                self.word.next = self.tcp.seq.val().get_bits::<16>(16);
+            11 => {
+                self.word.next = self.udp.length.val();
+                if self.is_tcp.val() {
+                    self.word.next = self.tcp.seq.val().get_bits::<16>(16);
+                }
             }
-        }
-        if self.is_tcp.val() {
-            if self.fifo.desc_index.val() == 12 {
-                self.word.next = self.tcp.seq.val().get_bits::<16>(0);
+            12 => {
+                if self.is_tcp.val() {
+                    self.word.next = self.tcp.seq.val().get_bits::<16>(0);
+                }
             }
-            if self.fifo.desc_index.val() == 13 {
-                self.word.next = self.tcp.ack.val().get_bits::<16>(16);
+            13 => {
+                if self.is_tcp.val() {
+                    self.word.next = self.tcp.ack.val().get_bits::<16>(16);
+                }
             }
-            if self.fifo.desc_index.val() == 14 {
-                self.word.next = self.tcp.ack.val().get_bits::<16>(0);
+            14 => {
+                if self.is_tcp.val() {
+                    self.word.next = self.tcp.ack.val().get_bits::<16>(0);
+                }
             }
-            if self.fifo.desc_index.val() == 15 {
-                self.word.next = bit_cast::<16, 9>(self.tcp.flags.val());
+            15 => {
+                if self.is_tcp.val() {
+                    self.word.next = bit_cast::<16, 9>(self.tcp.flags.val());
+                }
             }
-            if self.fifo.desc_index.val() == 16 {
-                self.word.next = self.tcp.window.val();
+            16 => {
+                if self.is_tcp.val() {
+                    self.word.next = self.tcp.window.val();
+                }
             }
-            if self.fifo.desc_index.val() == 17 {
-                self.word.next = self.tcp.urgent.val();
+            18 => {
+                if self.is_tcp.val() {
+                    self.word.next = self.tcp.mss.val();
+                }
             }
-            if self.fifo.desc_index.val() == 18 {
-                self.word.next = self.tcp.mss.val();
+            19 => {
+                if self.is_tcp.val() {
+                    self.word.next = (bit_cast::<16, 1>(self.tcp.mss_present.val().into())
+                        << 8)
+                        | (bit_cast::<16, 1>(self.tcp.window_scale_present.val().into()) << 9)
+                        | (bit_cast::<16, 1>(self.tcp.sack_permitted.val().into()) << 10)
+                        | (bit_cast::<16, 1>(self.tcp.timestamps_present.val().into()) << 11)
+                        | bit_cast::<16, 8>(self.tcp.window_scale.val());
+                }
             }
-            if self.fifo.desc_index.val() == 19 {
-                self.word.next = (bit_cast::<16, 1>(self.tcp.mss_present.val().into()) << 8)
-                    | (bit_cast::<16, 1>(self.tcp.window_scale_present.val().into()) << 9)
-                    | (bit_cast::<16, 1>(self.tcp.sack_permitted.val().into()) << 10)
-                    | (bit_cast::<16, 1>(self.tcp.timestamps_present.val().into()) << 11)
-                    | bit_cast::<16, 8>(self.tcp.window_scale.val());
-            }
-            if self.fifo.desc_index.val() == 20 {
-                self.word.next = self.tcp.ts_val.val().get_bits::<16>(16);
-            }
-            if self.fifo.desc_index.val() == 21 {
-                self.word.next = self.tcp.ts_val.val().get_bits::<16>(0);
-            }
-            if self.fifo.desc_index.val() == 22 {
-                self.word.next = self.tcp.ts_ecr.val().get_bits::<16>(16);
-            }
-            if self.fifo.desc_index.val() == 23 {
-                self.word.next = self.tcp.ts_ecr.val().get_bits::<16>(0);
-            }
+            _ => {}
         }
         self.fifo.desc_word.next = self.word.val();
         self.fifo.body_read.next = self.body_read.val();

@@ -51,19 +51,22 @@ pub struct RxSegment {
     pub ack: u32,
     pub flags: u16,
     pub window: u16,
-    pub urgent: u16,
     /// TCP header length in bytes; 8 for UDP.
     pub header_len: u8,
     pub mss: Option<u16>,
     pub window_scale: Option<u8>,
     pub sack_permitted: bool,
-    pub timestamps: Option<(u32, u32)>,
+    /// The segment carried a timestamps option. The FIFO keeps only this bit, as the
+    /// link message does (the values, like the urgent pointer, are in the frame's
+    /// report, read from the monitor ports, and in the option bytes of `body`).
+    pub timestamps_present: bool,
     /// TCP: the option bytes then the payload; UDP: the payload.
     pub body: Vec<u8>,
 }
 
 impl RxSegment {
-    /// Decodes the FIFO's descriptor words (layout in `tcpip_hdl::rx_pipeline`).
+    /// Decodes the FIFO's descriptor words (layout in `tcpip_hdl::rx_pipeline`; words 17
+    /// and 20..=23 are zero).
     pub fn from_descriptor(w: &[u16], body: Vec<u8>) -> Self {
         let word32 = |i: usize| (w[i] as u32) << 16 | w[i + 1] as u32;
         let mac = [
@@ -88,12 +91,11 @@ impl RxSegment {
             ack: word32(13),
             flags: w[15],
             window: w[16],
-            urgent: w[17],
             header_len: w[0] as u8,
             mss: (present & 1 != 0).then_some(w[18]),
             window_scale: (present & 2 != 0).then_some(w[19] as u8),
             sack_permitted: present & 4 != 0,
-            timestamps: (present & 8 != 0).then(|| (word32(20), word32(22))),
+            timestamps_present: present & 8 != 0,
             body,
         }
     }

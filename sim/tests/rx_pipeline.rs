@@ -88,7 +88,8 @@ fn a_tcp_segment_is_parsed_and_committed() {
     assert_eq!((s.src_ip, s.dst_ip), (PEER_IP, OUR_IP));
     assert_eq!(s.header_len as usize, 20 + s.body.len() - 12);
     assert!(s.body.ends_with(b"hello, board"));
-    assert_eq!(s.timestamps, Some((111, 222)));
+    // The FIFO keeps only the presence bit; the values are in the report (above).
+    assert!(s.timestamps_present);
 }
 
 #[test]

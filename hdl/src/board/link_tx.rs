@@ -523,7 +523,9 @@ mod tests {
 
     impl Segment {
         /// The 24 descriptor words (layout: `RxPipeline`, decoded by tcpip-sim's
-        /// `RxSegment::from_descriptor`).
+        /// `RxSegment::from_descriptor`). The pipeline writes zero in words 17 and
+        /// 20..=23; here they carry the urgent pointer and the timestamps, so that the
+        /// tests show LinkTx pops them unread.
         fn descriptor(&self) -> Vec<u16> {
             let be = |b: &[u8]| u16::from_be_bytes([b[0], b[1]]);
             let present = self.mss.is_some() as u16
