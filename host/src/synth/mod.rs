@@ -7,7 +7,10 @@
 //! here (nextpnr runs with `--timing-allow-fail` so that a miss still reports): a
 //! clock below its target makes the command fail after printing the figures.
 //! This replaces rust_hdl_bsp_alchitry_cu's generate_bitstream, which deletes its
-//! folder, ignores exit codes and sets no clock target.
+//! folder, ignores exit codes and sets no clock target. `--breakdown` adds the cost
+//! of each part and block ([`breakdown`]), from a second yosys run beside nextpnr.
+
+pub mod breakdown;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -17,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The board's pins; the set_frequency lines are replaced by the targets below.
-const PCF: &str = include_str!("../../constraints/alchitry_cu.pcf");
+const PCF: &str = include_str!("../../../constraints/alchitry_cu.pcf");
 /// The PHY module's REF_CLK.
 const RMII_MHZ: f64 = 50.0;
 const DEVICE: &str = "iCE40HX8K-CB132";
@@ -37,6 +40,10 @@ pub struct SynthArgs {
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Also print LUT4s, flip-flops, carry cells and block RAMs per part of the design
+    /// and per block (yosys without flattening), whether or not timing is met.
+    #[arg(long)]
+    pub breakdown: bool,
 }
 
 #[derive(Args, Debug)]
@@ -50,6 +57,19 @@ pub struct FlashArgs {
 pub struct SynthReport {
     pub value: Value,
     pub timing_ok: bool,
+}
+
+/// Synthesizes `top.v` in `dir` without flattening and reads each block's cost.
+fn run_breakdown(dir: &Path, verilog: &str) -> Result<Value> {
+    run_tool(
+        dir,
+        "yosys",
+        &["-q", "-p", "synth_ice40 -noflatten -top top; tee -q -o breakdown.txt stat", "top.v"],
+        "yosys-breakdown.log",
+    )?;
+    let stat = std::fs::read_to_string(dir.join("breakdown.txt"))
+        .context("yosys wrote no breakdown.txt")?;
+    Ok(breakdown::breakdown(&stat, verilog, "top"))
 }
 
 fn find_tool(name: &str) -> Option<PathBuf> {
@@ -142,7 +162,7 @@ fn utilization(report: &Value, cell: &str) -> Value {
 }
 
 /// Builds the bitstream into `args.out` and reads nextpnr's report.
-pub fn build(args: &SynthArgs) -> Result<SynthReport> {
+pub fn build(args: &SynthArgs) -> Result<Built> {
     let missing: Vec<&str> = ["yosys", "nextpnr-ice40", "icepack"]
         .into_iter()
         .filter(|t| find_tool(t).is_none())
@@ -161,14 +181,30 @@ pub fn build(args: &SynthArgs) -> Result<SynthReport> {
     }
     let dir = &args.out;
     std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
-    std::fs::write(
-        dir.join("top.v"),
-        tcpip_hdl::board::alchitry_cu::top_verilog(),
-    )?;
+    let verilog = tcpip_hdl::board::alchitry_cu::top_verilog();
+    std::fs::write(dir.join("top.v"), &verilog)?;
     std::fs::write(dir.join("top.pcf"), constraints(args.freq))?;
-    for stale in ["top.json", "top.asc", "top.bin", "report.json"] {
+    for stale in ["top.json", "top.asc", "top.bin", "report.json", "breakdown.txt"] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
+    // The breakdown's yosys runs on the second core while the bitstream is built.
+    std::thread::scope(|s| {
+        let breakdown = args.breakdown.then(|| s.spawn(|| run_breakdown(dir, &verilog)));
+        let placed = place_and_route(args, dir);
+        let breakdown = breakdown.map(|h| h.join().expect("the breakdown thread does not panic"));
+        Ok(Built { breakdown: breakdown.transpose()?, placed })
+    })
+}
+
+/// What a build gives: the breakdown when asked for, made even when the design does
+/// not fit or place (that is when it is needed most), and the placed design's report.
+pub struct Built {
+    pub breakdown: Option<Value>,
+    pub placed: Result<SynthReport>,
+}
+
+/// yosys (flattened, as the bitstream is built), nextpnr and icepack; the report.
+fn place_and_route(args: &SynthArgs, dir: &Path) -> Result<SynthReport> {
     run_tool(
         dir,
         "yosys",
@@ -253,7 +289,14 @@ impl std::fmt::Display for TimingFailed {
 impl std::error::Error for TimingFailed {}
 
 pub fn run(args: &SynthArgs, out: &mut impl Write) -> Result<()> {
-    let r = build(args)?;
+    let built = build(args)?;
+    if let (Some(b), false) = (&built.breakdown, args.json) {
+        write!(out, "{}", breakdown::table(b))?;
+    }
+    let mut r = built.placed?;
+    if let Some(b) = built.breakdown {
+        r.value["breakdown"] = b;
+    }
     let v = &r.value;
     if args.json {
         writeln!(out, "{v}")?;
