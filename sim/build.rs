@@ -120,8 +120,7 @@ fn rx_pipeline_verilog() -> String {
     uut.mac_lo.connect();
     uut.our_ip.connect();
     uut.promiscuous.connect();
-    uut.body_read.connect();
-    uut.desc_read.connect();
+    uut.fifo_read.connect();
     uut.counter_index.connect();
     uut.event_bump.connect();
     uut.event_index.connect();

@@ -72,8 +72,7 @@ impl Logic for LinkPath {
         self.rx.mac_lo.next = lo.into();
         self.rx.our_ip.next = ip.into();
         self.rx.promiscuous.next = false;
-        self.rx.desc_read.next = self.tx.desc_read.val();
-        self.rx.body_read.next = self.tx.body_read.val();
+        self.rx.fifo_read.next = self.tx.fifo_read.val();
         self.rx.counter_index.next = self.tx.counter_index.val();
         self.tx.mac_hi.next = hi.into();
         self.tx.mac_mid.next = mid.into();
@@ -81,10 +80,8 @@ impl Logic for LinkPath {
         self.tx.our_ip.next = ip.into();
         self.tx.build_id.next = (BUILD_ID as u64).into();
         self.tx.hello.next = self.hello.val();
-        self.tx.desc_data.next = self.rx.desc_data.val();
-        self.tx.desc_empty.next = self.rx.desc_empty.val();
-        self.tx.body_data.next = self.rx.body_data.val();
-        self.tx.body_empty.next = self.rx.body_empty.val();
+        self.tx.fifo_data.next = self.rx.fifo_data.val();
+        self.tx.fifo_empty.next = self.rx.fifo_empty.val();
         self.tx.get_counters.next = self.get_counters.val();
         self.tx.counter_value.next = self.rx.counter_value.val();
         self.tx.counter_valid.next = self.rx.counter_valid.val();

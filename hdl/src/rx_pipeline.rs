@@ -20,29 +20,13 @@
 //! the echo responder stages them and commits on `report_*`), with `eth_src_*`,
 //! `ipv4_src`, `ipv4_dst`, `icmp_type`, `icmp_code` and `eth_tagged`.
 //!
-//! The descriptor a kept segment gets in the receive FIFO ([`RxFifo`], 24 words of 16
-//! bits; read by LinkTx and decoded by tcpip-sim's `RxSegment::from_descriptor`):
-//!
-//! | word | TCP | UDP |
-//! |---|---|---|
-//! | 0 | protocol << 8 \| header length | protocol << 8 \| 8 |
-//! | 1 | body length (option bytes and payload), filled by the FIFO | payload length |
-//! | 2..=4 | source MAC, big-endian words | same |
-//! | 5..=6, 7..=8 | source IP, destination IP | same |
-//! | 9, 10 | source port, destination port | same |
-//! | 11, 12 | seq, high then low half | 11: UDP length; 12: 0 |
-//! | 13, 14 | ack, high then low half | 0 |
-//! | 15, 16 | flags (9 bits), window | 0 |
-//! | 17 | 0 (the urgent pointer is not stored) | 0 |
-//! | 18 | MSS | 0 |
-//! | 19 | present bits 8 MSS, 9 window scale, 10 SACK-permitted, 11 timestamps \| window scale | 0 |
-//! | 20..=23 | 0 (the timestamp values are not stored) | 0 |
-//!
-//! Words 17 and 20..=23 stay in the layout, so that the FIFO's capacity and every
-//! segment's timing are as before; LinkTx pops them unread.
+//! A kept segment goes to the receive FIFO ([`RxFifo`]) as the link message the host
+//! gets (RxTcp or RxUdp), written there byte by byte as the frame streams past by
+//! [`RxMessage`]; LinkTx sends it as it is.
 
 use crate::board::rx_counters::RxCounters;
 use crate::board::rx_fifo::RxFifo;
+use crate::board::rx_message::RxMessage;
 use crate::internet::arp_rx::ArpRx;
 use crate::internet::icmp_rx::IcmpRx;
 use crate::internet::ipv4_rx::Ipv4Rx;
@@ -53,10 +37,9 @@ use crate::transport::tcp_rx::TcpRx;
 use crate::transport::udp_rx::UdpRx;
 use rust_hdl::prelude::*;
 
-/// Receive FIFO of 2 KiB of segment bodies (4 block RAMs: one full-size segment and
-/// room for small ones; 4 KiB pushed the whole board past the HX8K's 32 block RAMs) and
-/// 512 descriptor words (2 block RAMs, 21 descriptors).
-pub type RxFifoDefault = RxFifo<11, 12, 9, 10>;
+/// Receive FIFO of 2 KiB of messages (4 block RAMs: one full-size segment, 1,515
+/// bytes with its record header, and room for small ones).
+pub type RxFifoDefault = RxFifo<11, 12>;
 
 #[derive(LogicBlock, Default)]
 pub struct RxPipeline {
@@ -72,12 +55,10 @@ pub struct RxPipeline {
     pub report_valid: Signal<Out, Bit>,
     pub report_reason: Signal<Out, Bits<5>>,
     pub report_class: Signal<Out, Bits<2>>,
-    pub body_read: Signal<In, Bit>,
-    pub body_data: Signal<Out, Bits<8>>,
-    pub body_empty: Signal<Out, Bit>,
-    pub desc_read: Signal<In, Bit>,
-    pub desc_data: Signal<Out, Bits<16>>,
-    pub desc_empty: Signal<Out, Bit>,
+    /// The receive FIFO's read port: records of link messages (see [`RxFifo`]).
+    pub fifo_read: Signal<In, Bit>,
+    pub fifo_data: Signal<Out, Bits<8>>,
+    pub fifo_empty: Signal<Out, Bit>,
     pub counter_index: Signal<In, Bits<5>>,
     /// Counts one event of the board's own (link, transmit) in counter `event_index`;
     /// taken only while `event_ready` (a frame's report is not being counted).
@@ -158,14 +139,13 @@ pub struct RxPipeline {
     pub tcp: TcpRx,
     pub udp: UdpRx,
     pub verdict: RxVerdict,
+    pub message: RxMessage,
     pub fifo: RxFifoDefault,
     pub counters: RxCounters,
     report_valid_r: DFF<Bit>,
     report_reason_r: DFF<Bits<5>>,
     report_class_r: DFF<Bits<2>>,
     final_reason: Signal<Local, Bits<5>>,
-    word: Signal<Local, Bits<16>>,
-    is_tcp: Signal<Local, Bit>,
 }
 
 impl Logic for RxPipeline {
@@ -180,6 +160,7 @@ impl Logic for RxPipeline {
         self.tcp.clock.next = self.clock.val();
         self.udp.clock.next = self.clock.val();
         self.verdict.clock.next = self.clock.val();
+        self.message.clock.next = self.clock.val();
         self.fifo.clock.next = self.clock.val();
         self.counters.clock.next = self.clock.val();
         // Link layer.
@@ -240,7 +221,33 @@ impl Logic for RxPipeline {
         self.verdict.tcp_reason.next = self.tcp.reason.val();
         self.verdict.is_arp.next = self.eth.is_arp.val();
         self.verdict.protocol.next = self.ipv4.protocol.val();
-        // Receive FIFO: bodies of TCP and UDP segments, kept when the verdict says so.
+        // Receive FIFO: the message of a TCP or UDP segment, header fields from the
+        // message writer, body bytes from the transport blocks, kept when the verdict
+        // says so.
+        self.message.link_data.next = self.mac.data.val();
+        self.message.link_valid.next = self.mac.valid.val();
+        self.message.link_last.next = self.mac.last.val();
+        self.message.l3_data.next = self.eth.out_data.val();
+        self.message.l3_valid.next = self.eth.out_valid.val();
+        self.message.l3.next = self.eth.l3.val();
+        self.message.l4_data.next = self.ipv4.out_data.val();
+        self.message.l4_valid.next = self.ipv4.out_valid.val();
+        self.message.l4.next = self.ipv4.l4.val();
+        self.message.protocol.next = self.ipv4.protocol.val();
+        self.message.header_len.next = self.tcp.header_len.val();
+        self.message.flags.next = self.tcp.flags.val();
+        self.message.mss.next = self.tcp.mss.val();
+        self.message.mss_present.next = self.tcp.mss_present.val();
+        self.message.window_scale.next = self.tcp.window_scale.val();
+        self.message.window_scale_present.next = self.tcp.window_scale_present.val();
+        self.message.sack_permitted.next = self.tcp.sack_permitted.val();
+        self.message.timestamps_present.next = self.tcp.timestamps_present.val();
+        self.message.sealing.next = self.fifo.sealing.val();
+        self.message.seal_index.next = self.fifo.seal_index.val();
+        self.fifo.field_write.next = self.message.field_write.val();
+        self.fifo.field_offset.next = self.message.field_offset.val();
+        self.fifo.field_data.next = self.message.field_data.val();
+        self.fifo.udp.next = self.message.udp.val();
         self.fifo.data.next = self.tcp.out_data.val();
         self.fifo.write.next = self.tcp.body.val() | self.udp.body.val();
         self.fifo.finish.next = self.verdict.done.val();
@@ -271,106 +278,9 @@ impl Logic for RxPipeline {
         self.counters.read_index.next = self.counter_index.val();
         self.counter_value.next = self.counters.read_value.val();
         self.counter_valid.next = self.counters.read_valid.val();
-        // The descriptor, word by word (see `RxFifo`; word 1 is filled by the FIFO):
-        // one `case` on the index (a balanced mux; an `if` chain is a priority chain).
-        // Words 17 and 20..=23 are zero: the urgent pointer and the timestamp values
-        // are not stored (LinkTx sends neither; word 19 still says whether timestamps
-        // were present, and the monitor ports still carry all three).
-        self.is_tcp.next = self.ipv4.protocol.val() == 6;
-        self.word.next = 0.into();
-        match self.fifo.desc_index.val().index() {
-            0 => {
-                self.word.next = (bit_cast::<16, 8>(self.ipv4.protocol.val()) << 8) | 8;
-                if self.is_tcp.val() {
-                    self.word.next = (bit_cast::<16, 8>(self.ipv4.protocol.val()) << 8)
-                        | bit_cast::<16, 8>(self.tcp.header_len.val());
-                }
-            }
-            2 => {
-                self.word.next = self.eth.src_hi.val();
-            }
-            3 => {
-                self.word.next = self.eth.src_mid.val();
-            }
-            4 => {
-                self.word.next = self.eth.src_lo.val();
-            }
-            5 => {
-                self.word.next = self.ipv4.src.val().get_bits::<16>(16);
-            }
-            6 => {
-                self.word.next = self.ipv4.src.val().get_bits::<16>(0);
-            }
-            7 => {
-                self.word.next = self.ipv4.dst.val().get_bits::<16>(16);
-            }
-            8 => {
-                self.word.next = self.ipv4.dst.val().get_bits::<16>(0);
-            }
-            // Both protocols: TcpRx and UdpRx see the same beats and take the ports
-            // at the same offsets, so TcpRx's registers hold UdpRx's values too (and
-            // UdpRx's ports feed only the monitor).
-            9 => {
-                self.word.next = self.tcp.src_port.val();
-            }
-            10 => {
-                self.word.next = self.tcp.dst_port.val();
-            }
-            11 => {
-                self.word.next = self.udp.length.val();
-                if self.is_tcp.val() {
-                    self.word.next = self.tcp.seq.val().get_bits::<16>(16);
-                }
-            }
-            12 => {
-                if self.is_tcp.val() {
-                    self.word.next = self.tcp.seq.val().get_bits::<16>(0);
-                }
-            }
-            13 => {
-                if self.is_tcp.val() {
-                    self.word.next = self.tcp.ack.val().get_bits::<16>(16);
-                }
-            }
-            14 => {
-                if self.is_tcp.val() {
-                    self.word.next = self.tcp.ack.val().get_bits::<16>(0);
-                }
-            }
-            15 => {
-                if self.is_tcp.val() {
-                    self.word.next = bit_cast::<16, 9>(self.tcp.flags.val());
-                }
-            }
-            16 => {
-                if self.is_tcp.val() {
-                    self.word.next = self.tcp.window.val();
-                }
-            }
-            18 => {
-                if self.is_tcp.val() {
-                    self.word.next = self.tcp.mss.val();
-                }
-            }
-            19 => {
-                if self.is_tcp.val() {
-                    self.word.next = (bit_cast::<16, 1>(self.tcp.mss_present.val().into())
-                        << 8)
-                        | (bit_cast::<16, 1>(self.tcp.window_scale_present.val().into()) << 9)
-                        | (bit_cast::<16, 1>(self.tcp.sack_permitted.val().into()) << 10)
-                        | (bit_cast::<16, 1>(self.tcp.timestamps_present.val().into()) << 11)
-                        | bit_cast::<16, 8>(self.tcp.window_scale.val());
-                }
-            }
-            _ => {}
-        }
-        self.fifo.desc_word.next = self.word.val();
-        self.fifo.body_read.next = self.body_read.val();
-        self.fifo.desc_read.next = self.desc_read.val();
-        self.body_data.next = self.fifo.body_data.val();
-        self.body_empty.next = self.fifo.body_empty.val();
-        self.desc_data.next = self.fifo.desc_data.val();
-        self.desc_empty.next = self.fifo.desc_empty.val();
+        self.fifo.read.next = self.fifo_read.val();
+        self.fifo_data.next = self.fifo.read_data.val();
+        self.fifo_empty.next = self.fifo.empty.val();
         // Monitor.
         self.eth_header_done.next = self.eth.header_done.val();
         self.eth_dst_hi.next = self.eth.dst_hi.val();

@@ -220,8 +220,7 @@ pub fn lock_step(config: RxConfig, frames: &[(Vec<u8>, Fcs)]) -> Result<u64> {
     for (cycle, phy) in stream.iter().enumerate() {
         inputs.phy_valid = phy.is_some() as u32;
         inputs.phy_data = phy.unwrap_or(0) as u32;
-        inputs.desc_read = (out.desc_empty == 0) as u32;
-        inputs.body_read = (out.body_empty == 0) as u32;
+        inputs.fifo_read = (out.fifo_empty == 0) as u32;
         // Cycle through the counters, so the counter read port is compared too.
         inputs.counter_index = (cycle / 3 % 32) as u32;
         out = rust.cycle(&inputs);

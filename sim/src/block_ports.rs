@@ -6,6 +6,7 @@ use tcpip_hdl::board::cobs_encoder::CobsEncoder;
 use tcpip_hdl::board::crc_append::CrcAppend;
 use tcpip_hdl::board::link_tx::LinkTx;
 use tcpip_hdl::board::rx_counters::RxCounters;
+use tcpip_hdl::board::rx_message::RxMessage;
 use tcpip_hdl::internet::arp_rx::ArpRx;
 use tcpip_hdl::internet::checksum::OnesSum;
 use tcpip_hdl::internet::icmp_rx::IcmpRx;
@@ -172,8 +173,33 @@ cosim_ports!(RxVerdict {
     outputs: [done, reason, class, to_fifo],
 });
 cosim_ports!(RxFifoDefault {
-    inputs: [data, write, finish, keep, desc_word, body_read, desc_read],
-    outputs: [room, desc_index, body_data, body_empty, desc_data, desc_empty],
+    inputs: [field_write, field_offset, field_data, udp, write, data, finish, keep, read],
+    outputs: [room, sealing, seal_index, read_data, empty],
+});
+cosim_ports!(RxMessage {
+    inputs: [
+        link_data,
+        link_valid,
+        link_last,
+        l3_data,
+        l3_valid,
+        l3,
+        l4_data,
+        l4_valid,
+        l4,
+        protocol,
+        header_len,
+        flags,
+        mss,
+        mss_present,
+        window_scale,
+        window_scale_present,
+        sack_permitted,
+        timestamps_present,
+        sealing,
+        seal_index
+    ],
+    outputs: [field_write, field_offset, field_data, udp],
 });
 cosim_ports!(RxCounters {
     inputs: [bump, index, read_index],
@@ -190,8 +216,7 @@ cosim_ports!(RxPipeline {
         mac_lo,
         our_ip,
         promiscuous,
-        body_read,
-        desc_read,
+        fifo_read,
         counter_index,
         event_bump,
         event_index
@@ -201,10 +226,8 @@ cosim_ports!(RxPipeline {
         report_valid,
         report_reason,
         report_class,
-        body_data,
-        body_empty,
-        desc_data,
-        desc_empty,
+        fifo_data,
+        fifo_empty,
         counter_value,
         counter_valid,
         eth_header_done,
@@ -336,10 +359,8 @@ cosim_ports!(LinkTx {
         our_ip,
         build_id,
         hello,
-        desc_data,
-        desc_empty,
-        body_data,
-        body_empty,
+        fifo_data,
+        fifo_empty,
         get_counters,
         counter_value,
         counter_valid,
@@ -355,8 +376,7 @@ cosim_ports!(LinkTx {
         out_ready
     ],
     outputs: [
-        desc_read,
-        body_read,
+        fifo_read,
         counter_index,
         out_data,
         out_valid,

@@ -9,7 +9,6 @@
 use crate::backend::{self, Backend, RxBackend, RxFields, RxInputs, RxOutputs};
 use crate::report::*;
 use anyhow::Result;
-use tcpip_hdl::board::rx_fifo::DESCRIPTOR_WORDS;
 use tcpip_hdl::link::mac_rx::phy_bytes;
 use tcpip_hdl::rx_pipeline::RxPipeline;
 
@@ -36,17 +35,19 @@ pub const MIN_FRAME: usize = 60;
 /// The minimum inter-frame gap, in byte times.
 pub const INTER_FRAME_GAP: usize = 12;
 
-/// A segment as the hardware committed it to the receive FIFO.
+/// A segment as the hardware committed it to the receive FIFO: the RxTcp or RxUdp link
+/// message there, decoded (layouts in host/src/link/message.rs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RxSegment {
     /// 6 (TCP) or 17 (UDP).
     pub protocol: u8,
     pub src_mac: [u8; 6],
     pub src_ip: [u8; 4],
-    pub dst_ip: [u8; 4],
+    /// UDP only: RxTcp carries no destination address.
+    pub dst_ip: Option<[u8; 4]>,
     pub src_port: u16,
     pub dst_port: u16,
-    /// UDP: the UDP length field.
+    /// TCP only (0 for UDP), as are the fields down to `timestamps_present`.
     pub seq: u32,
     pub ack: u32,
     pub flags: u16,
@@ -56,47 +57,64 @@ pub struct RxSegment {
     pub mss: Option<u16>,
     pub window_scale: Option<u8>,
     pub sack_permitted: bool,
-    /// The segment carried a timestamps option. The FIFO keeps only this bit, as the
-    /// link message does (the values, like the urgent pointer, are in the frame's
-    /// report, read from the monitor ports, and in the option bytes of `body`).
+    /// The segment carried a timestamps option. The message keeps only this bit (the
+    /// values, like the urgent pointer, are in the frame's report, read from the
+    /// monitor ports, and in the option bytes of `body`).
     pub timestamps_present: bool,
     /// TCP: the option bytes then the payload; UDP: the payload.
     pub body: Vec<u8>,
 }
 
 impl RxSegment {
-    /// Decodes the FIFO's descriptor words (layout in `tcpip_hdl::rx_pipeline`; words 17
-    /// and 20..=23 are zero).
-    pub fn from_descriptor(w: &[u16], body: Vec<u8>) -> Self {
-        let word32 = |i: usize| (w[i] as u32) << 16 | w[i + 1] as u32;
-        let mac = [
-            (w[2] >> 8) as u8,
-            w[2] as u8,
-            (w[3] >> 8) as u8,
-            w[3] as u8,
-            (w[4] >> 8) as u8,
-            w[4] as u8,
-        ];
-        let protocol = (w[0] >> 8) as u8;
-        let tcp = protocol == 6;
-        let present = w[19] >> 8;
-        RxSegment {
-            protocol,
-            src_mac: mac,
-            src_ip: word32(5).to_be_bytes(),
-            dst_ip: word32(7).to_be_bytes(),
-            src_port: w[9],
-            dst_port: w[10],
-            seq: if tcp { word32(11) } else { w[11] as u32 },
-            ack: word32(13),
-            flags: w[15],
-            window: w[16],
-            header_len: w[0] as u8,
-            mss: (present & 1 != 0).then_some(w[18]),
-            window_scale: (present & 2 != 0).then_some(w[19] as u8),
-            sack_permitted: present & 4 != 0,
-            timestamps_present: present & 8 != 0,
-            body,
+    /// Decodes a message as the FIFO holds it, type byte first; None if it is neither
+    /// RxTcp nor RxUdp or is too short.
+    pub fn from_message(m: &[u8]) -> Option<Self> {
+        let u16_at = |i: usize| u16::from_le_bytes([m[i], m[i + 1]]);
+        let u32_at = |i: usize| u32::from_le_bytes(m[i..i + 4].try_into().unwrap());
+        match m.first() {
+            Some(0x02) if m.len() >= 33 => {
+                let f = &m[1..];
+                Some(RxSegment {
+                    protocol: f[0],
+                    header_len: f[1],
+                    src_mac: f[2..8].try_into().unwrap(),
+                    src_ip: f[8..12].try_into().unwrap(),
+                    dst_ip: None,
+                    src_port: u16_at(13),
+                    dst_port: u16_at(15),
+                    seq: u32_at(17),
+                    ack: u32_at(21),
+                    flags: u16_at(25),
+                    window: u16_at(27),
+                    mss: Some(u16_at(29)).filter(|&v| v != 0),
+                    window_scale: Some(f[30]).filter(|&v| v != 0xFF),
+                    sack_permitted: f[31] & 1 != 0,
+                    timestamps_present: f[31] & 2 != 0,
+                    body: m[33..].to_vec(),
+                })
+            }
+            Some(0x03) if m.len() >= 19 => {
+                let f = &m[1..];
+                Some(RxSegment {
+                    protocol: 17,
+                    header_len: 8,
+                    src_mac: f[0..6].try_into().unwrap(),
+                    src_ip: f[6..10].try_into().unwrap(),
+                    dst_ip: Some(f[10..14].try_into().unwrap()),
+                    src_port: u16_at(15),
+                    dst_port: u16_at(17),
+                    seq: 0,
+                    ack: 0,
+                    flags: 0,
+                    window: 0,
+                    mss: None,
+                    window_scale: None,
+                    sack_permitted: false,
+                    timestamps_present: false,
+                    body: m[19..].to_vec(),
+                })
+            }
+            _ => None,
         }
     }
 }
@@ -115,8 +133,8 @@ pub struct RxSim {
     frames_reported: usize,
     reports: Vec<FrameReport>,
     segments: Vec<RxSegment>,
-    desc_words: Vec<u16>,
-    body: Vec<u8>,
+    /// FIFO bytes read and not yet a whole record.
+    fifo_bytes: Vec<u8>,
 }
 
 /// Called on every clock with the pipeline settled just before the rising edge: what
@@ -148,8 +166,7 @@ impl RxSim {
             frames_reported: 0,
             reports: vec![],
             segments: vec![],
-            desc_words: vec![],
-            body: vec![],
+            fifo_bytes: vec![],
         })
     }
 
@@ -193,7 +210,7 @@ impl RxSim {
     pub fn flush(&mut self) {
         let mut idle = 0;
         while self.frames_reported < self.frames_pushed || idle < 64 {
-            let busy = self.out.desc_empty == 0 || self.out.body_empty == 0;
+            let busy = self.out.fifo_empty == 0;
             self.cycle(None);
             idle = if busy { 0 } else { idle + 1 };
             assert!(idle < 100_000, "receive pipeline never reported a frame");
@@ -225,30 +242,22 @@ impl RxSim {
         out
     }
 
-    /// One clock: a PHY byte (or idle) in; FIFO words taken out as fast as they come.
+    /// One clock: a PHY byte (or idle) in; FIFO bytes taken out as fast as they come.
     fn cycle(&mut self, phy: Option<u8>) {
         let out = self.out;
         self.inputs.phy_valid = phy.is_some() as u32;
         self.inputs.phy_data = phy.unwrap_or(0) as u32;
-        let take_desc = out.desc_empty == 0;
-        if take_desc {
-            self.desc_words.push(out.desc_data as u16);
+        let take = out.fifo_empty == 0;
+        if take {
+            self.fifo_bytes.push(out.fifo_data as u8);
         }
-        let take_body = out.body_empty == 0;
-        if take_body {
-            self.body.push(out.body_data as u8);
-        }
-        self.inputs.desc_read = take_desc as u32;
-        self.inputs.body_read = take_body as u32;
+        self.inputs.fifo_read = take as u32;
         self.out = self.model.cycle(&self.inputs);
         self.cycles += 1;
-        if self.desc_words.len() >= DESCRIPTOR_WORDS {
-            let body_len = self.desc_words[1] as usize;
-            if self.body.len() >= body_len {
-                let words: Vec<u16> = self.desc_words.drain(..DESCRIPTOR_WORDS).collect();
-                let body = self.body.drain(..body_len).collect();
-                self.segments.push(RxSegment::from_descriptor(&words, body));
-            }
+        if let Some(record) = take_record(&mut self.fifo_bytes) {
+            let segment = RxSegment::from_message(&record)
+                .unwrap_or_else(|| panic!("the receive FIFO holds a bad record: {record:02x?}"));
+            self.segments.push(segment);
         }
         if self.out.report_valid != 0 {
             self.frames_reported += 1;
@@ -257,6 +266,18 @@ impl RxSim {
             self.reports.push(report);
         }
     }
+}
+
+/// A whole record off the front of `bytes` (layout: `RxFifo`), as its message.
+fn take_record(bytes: &mut Vec<u8>) -> Option<Vec<u8>> {
+    let (&lo, &hi) = (bytes.first()?, bytes.get(1)?);
+    let len = (hi as usize & 7) << 8 | lo as usize;
+    let skip = if hi & 0x80 != 0 { 4 } else { 2 };
+    if bytes.len() < skip + len {
+        return None;
+    }
+    let record: Vec<u8> = bytes.drain(..skip + len).collect();
+    Some(record[skip..].to_vec())
 }
 
 fn mac3(hi: u32, mid: u32, lo: u32) -> String {

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 use support::{good_frame, CONFIG};
 use tcpip_hdl::board::rx_counters::RxCounters;
+use tcpip_hdl::board::rx_message::RxMessage;
 use tcpip_hdl::internet::arp_rx::ArpRx;
 use tcpip_hdl::internet::checksum::OnesSum;
 use tcpip_hdl::internet::icmp_rx::IcmpRx;
@@ -62,7 +63,7 @@ fn recorded() -> &'static Recorded {
         // The probe sees the Rust model's internals, so this runs on the Rust back end.
         let mut sim = RxSim::with_backend(CONFIG, Backend::Rust).unwrap();
         sim.set_probe(Box::new(move |p: &RxPipeline| {
-            let cycle: [(&'static str, Vec<u64>); 14] = [
+            let cycle: [(&'static str, Vec<u64>); 15] = [
                 ("crc32", p.mac.crc.get_inputs()),
                 ("ones_sum", p.ipv4.header_sum.get_inputs()),
                 ("tcp_sum", p.tcp.sum.get_inputs()),
@@ -74,6 +75,7 @@ fn recorded() -> &'static Recorded {
                 ("tcp_rx", p.tcp.get_inputs()),
                 ("udp_rx", p.udp.get_inputs()),
                 ("rx_verdict", p.verdict.get_inputs()),
+                ("rx_message", p.message.get_inputs()),
                 ("rx_fifo", p.fifo.get_inputs()),
                 ("rx_counters", p.counters.get_inputs()),
                 ("rx_pipeline", p.get_inputs()),
@@ -150,6 +152,10 @@ fn udp_rx() {
 #[test]
 fn rx_verdict() {
     check("rx_verdict", RxVerdict::default);
+}
+#[test]
+fn rx_message() {
+    check("rx_message", RxMessage::default);
 }
 #[test]
 fn rx_fifo() {

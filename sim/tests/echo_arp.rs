@@ -185,8 +185,7 @@ impl Board {
         rx.phy_valid.next = phy.is_some();
         rx.phy_data.next = (phy.unwrap_or(0) as u64).into();
         // Drain the host FIFO, as LinkTx would.
-        rx.body_read.next = !rx.body_empty.val();
-        rx.desc_read.next = !rx.desc_empty.val();
+        rx.fifo_read.next = !rx.fifo_empty.val();
         rx.clock.next = false.into();
         assert!(simulate(&mut **rx, 200));
         // The taps, same names on both sides.

@@ -197,12 +197,9 @@ impl Logic for BoardCore {
         // HostRx's config registers take the new address at this edge; Hello reads them
         // a clock later at the earliest, so it reports the new configuration.
         self.link_tx.hello.next = !self.started.q.val() | self.host_rx.config_valid.val();
-        self.link_tx.desc_data.next = self.rx.desc_data.val();
-        self.link_tx.desc_empty.next = self.rx.desc_empty.val();
-        self.rx.desc_read.next = self.link_tx.desc_read.val();
-        self.link_tx.body_data.next = self.rx.body_data.val();
-        self.link_tx.body_empty.next = self.rx.body_empty.val();
-        self.rx.body_read.next = self.link_tx.body_read.val();
+        self.link_tx.fifo_data.next = self.rx.fifo_data.val();
+        self.link_tx.fifo_empty.next = self.rx.fifo_empty.val();
+        self.rx.fifo_read.next = self.link_tx.fifo_read.val();
         self.link_tx.get_counters.next = self.host_rx.get_counters.val();
         self.rx.counter_index.next = self.link_tx.counter_index.val();
         self.link_tx.counter_value.next = self.rx.counter_value.val();

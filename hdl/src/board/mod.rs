@@ -12,6 +12,7 @@ pub mod link_tx;
 pub mod rx_counters;
 pub mod rx_fifo;
 pub mod rx_frame_buffer;
+pub mod rx_message;
 pub mod stream_register;
 pub mod tx_arbiter;
 pub mod tx_phy_fifo;

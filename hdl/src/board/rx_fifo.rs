@@ -1,219 +1,241 @@
-//! The receive FIFO toward the host: segment bodies and their descriptors in block RAM,
-//! committed whole or not at all.
+//! The receive FIFO toward the host: every kept TCP or UDP segment as the very link
+//! message LinkTx sends (RxTcp or RxUdp, type byte included), in one block RAM array of
+//! bytes, committed whole or not at all.
 //!
-//! Body bytes are written as they stream past, before anyone knows whether the frame is
-//! good. At `finish` the frame is either kept (its body commits at once, its descriptor
-//! follows over the next 24 clocks and commits with its last word) or rolled back (the
-//! body write pointer returns to the last commit). The reader takes a descriptor first
-//! and then its body, and sees only committed data, so a bad or truncated frame never
-//! shows half a segment. A kept frame is at least 84 clocks long on the wire, so a
-//! second descriptor never starts before the first is written; a runt may end sooner,
-//! and only rolls back. `room` says whether the frame in progress fits: the body did
-//! not overflow and a descriptor fits; the caller keeps a frame only with room, and
-//! counts the rest as `fifo_full`.
+//! The message is written where it will be read, byte by byte as the frame streams
+//! past: header fields at fixed offsets from the record's start (`field_*`, from
+//! [`RxMessage`], already in the message's byte order), body bytes in order after the
+//! fixed part (`write`, `data`). Nobody knows yet whether the frame is good, so none of
+//! it is visible. At `finish` the frame is either kept or rolled back. Kept, the FIFO
+//! *seals* the record: for [`TRAILER_BYTES`] clocks it asks (`sealing`, `seal_index`)
+//! for the fields only known at the end (type, header length, options), which the writer
+//! answers on the field port; then it writes the record header and commits. Rolled
+//! back, the next frame simply writes over it. The reader sees only committed records,
+//! so a bad or truncated frame never shows half a segment.
 //!
-//! Sizes: `B` address bits of body bytes (`BP1` = B + 1), `D` address bits of 16-bit
-//! descriptor words (`DP1` = D + 1). A descriptor is [`DESCRIPTOR_WORDS`] words, taken
-//! from `desc_word` while `desc_index` counts through them (word 1 is replaced by the
-//! body length, which the FIFO knows best). Both read ports are first-word-fall-through.
+//! A record at byte `P`: `P+0` length of the message bits 7..0, `P+1` bit 7 "two filler
+//! bytes follow" (UDP), bits 2..0 length bits 10..8; TCP: the message from `P+2` (type,
+//! 32-byte fixed part, then option bytes and payload from [`TCP_BODY_START`]); UDP: two
+//! filler bytes, the message from `P+4` (type, 18-byte fixed part, payload from
+//! [`UDP_BODY_START`]). The filler puts the source MAC and IP, which stream past before
+//! anyone knows the protocol, at the same offsets in both (see [`RxMessage`]).
+//!
+//! A kept frame is at least 84 clocks long on the wire and the next one's first field
+//! comes 26 clocks after its end, so sealing (10 clocks) is over before anything else
+//! is written. `room` says whether the frame in progress fits: its record's header part
+//! fitted when it started and its body did not overflow; the caller keeps a frame only
+//! with room, and counts the rest as `fifo_full`. A write that would not fit is not
+//! made, so unread records are never touched.
+//!
+//! Size: `B` address bits (`BP1` = B + 1, the pointers carry a wrap bit). The read port
+//! is first-word-fall-through.
+//!
+//! [`RxMessage`]: super::rx_message::RxMessage
 
 use rust_hdl::prelude::*;
 
-pub const DESCRIPTOR_WORDS: usize = 24;
+/// A TCP record's body offset: 2 header bytes, the type byte, the 32-byte fixed part.
+pub const TCP_BODY_START: u64 = 35;
+/// A UDP record's: 2 header bytes, 2 filler bytes, the type byte, the 18-byte fixed part.
+pub const UDP_BODY_START: u64 = 23;
+/// Clocks of `sealing` in which the writer gives end-of-frame fields.
+pub const TRAILER_BYTES: u64 = 8;
 
 #[derive(LogicBlock)]
-pub struct RxFifo<const B: usize, const BP1: usize, const D: usize, const DP1: usize> {
+pub struct RxFifo<const B: usize, const BP1: usize> {
     pub clock: Signal<In, Clock>,
-    pub data: Signal<In, Bits<8>>,
+    /// A message byte at offset `field_offset` of the record being written.
+    pub field_write: Signal<In, Bit>,
+    pub field_offset: Signal<In, Bits<6>>,
+    pub field_data: Signal<In, Bits<8>>,
+    /// The frame is UDP (valid before its first body byte and until it is sealed).
+    pub udp: Signal<In, Bit>,
+    /// A body byte, in order.
     pub write: Signal<In, Bit>,
+    pub data: Signal<In, Bits<8>>,
     pub finish: Signal<In, Bit>,
     pub keep: Signal<In, Bit>,
     pub room: Signal<Out, Bit>,
-    pub desc_index: Signal<Out, Bits<5>>,
-    pub desc_word: Signal<In, Bits<16>>,
-    pub body_read: Signal<In, Bit>,
-    pub body_data: Signal<Out, Bits<8>>,
-    pub body_empty: Signal<Out, Bit>,
-    pub desc_read: Signal<In, Bit>,
-    pub desc_data: Signal<Out, Bits<16>>,
-    pub desc_empty: Signal<Out, Bit>,
-    body_ram: RAM<Bits<8>, B>,
-    desc_ram: RAM<Bits<16>, D>,
-    body_wr: DFF<Bits<BP1>>,
-    body_committed: DFF<Bits<BP1>>,
-    body_rd: DFF<Bits<BP1>>,
+    /// The writer must answer trailer byte `seal_index` on the field port.
+    pub sealing: Signal<Out, Bit>,
+    pub seal_index: Signal<Out, Bits<3>>,
+    pub read: Signal<In, Bit>,
+    pub read_data: Signal<Out, Bits<8>>,
+    pub empty: Signal<Out, Bit>,
+    ram: RAM<Bits<8>, B>,
+    /// Start of the record being written; everything before it is committed.
+    base: DFF<Bits<BP1>>,
+    /// Next body byte.
+    wr: DFF<Bits<BP1>>,
+    rd: DFF<Bits<BP1>>,
+    in_body: DFF<Bit>,
     overflow: DFF<Bit>,
-    desc_wr: DFF<Bits<DP1>>,
-    desc_committed: DFF<Bits<DP1>>,
-    desc_rd: DFF<Bits<DP1>>,
-    writing_desc: DFF<Bit>,
-    word_index: DFF<Bits<5>>,
-    body_len: DFF<Bits<16>>,
+    /// The next record's header part would not fit (set, not clear, at power-up).
+    header_full: DFF<Bit>,
     room_r: DFF<Bit>,
-    body_used: Signal<Local, Bits<BP1>>,
-    frame_len: Signal<Local, Bits<BP1>>,
-    desc_used: Signal<Local, Bits<DP1>>,
-    body_rd_next: Signal<Local, Bits<BP1>>,
-    desc_rd_next: Signal<Local, Bits<DP1>>,
-    body_size: Constant<Bits<BP1>>,
-    desc_limit: Constant<Bits<DP1>>,
-    last_word: Constant<Bits<5>>,
+    seal: DFF<Bit>,
+    step: DFF<Bits<4>>,
+    used: Signal<Local, Bits<BP1>>,
+    body_start: Signal<Local, Bits<BP1>>,
+    len: Signal<Local, Bits<BP1>>,
+    offset: Signal<Local, Bits<BP1>>,
+    rd_next: Signal<Local, Bits<BP1>>,
+    size: Constant<Bits<BP1>>,
+    header_limit: Constant<Bits<BP1>>,
+    tcp_start: Constant<Bits<BP1>>,
+    udp_start: Constant<Bits<BP1>>,
 }
 
-impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Default
-    for RxFifo<B, BP1, D, DP1>
-{
+impl<const B: usize, const BP1: usize> Default for RxFifo<B, BP1> {
     fn default() -> Self {
         assert_eq!(B + 1, BP1);
-        assert_eq!(D + 1, DP1);
-        assert!((1usize << D) >= 2 * DESCRIPTOR_WORDS);
+        assert!((1u64 << B) > 2 * TCP_BODY_START);
         Self {
             clock: Default::default(),
-            data: Default::default(),
+            field_write: Default::default(),
+            field_offset: Default::default(),
+            field_data: Default::default(),
+            udp: Default::default(),
             write: Default::default(),
+            data: Default::default(),
             finish: Default::default(),
             keep: Default::default(),
             room: Default::default(),
-            desc_index: Default::default(),
-            desc_word: Default::default(),
-            body_read: Default::default(),
-            body_data: Default::default(),
-            body_empty: Default::default(),
-            desc_read: Default::default(),
-            desc_data: Default::default(),
-            desc_empty: Default::default(),
+            sealing: Default::default(),
+            seal_index: Default::default(),
+            read: Default::default(),
+            read_data: Default::default(),
+            empty: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
-            body_ram: RAM::new(
+            ram: RAM::new(
                 (0..1u64 << B)
                     .map(|i| (Bits::<B>::from(i), Bits::<8>::default()))
                     .collect(),
             ),
-            desc_ram: RAM::new(
-                (0..1u64 << D)
-                    .map(|i| (Bits::<D>::from(i), Bits::<16>::default()))
-                    .collect(),
-            ),
-            body_wr: Default::default(),
-            body_committed: Default::default(),
-            body_rd: Default::default(),
+            base: Default::default(),
+            wr: Default::default(),
+            rd: Default::default(),
+            in_body: Default::default(),
             overflow: Default::default(),
-            desc_wr: Default::default(),
-            desc_committed: Default::default(),
-            desc_rd: Default::default(),
-            writing_desc: Default::default(),
-            word_index: Default::default(),
-            body_len: Default::default(),
+            header_full: Default::default(),
             room_r: Default::default(),
-            body_used: Default::default(),
-            frame_len: Default::default(),
-            desc_used: Default::default(),
-            body_rd_next: Default::default(),
-            desc_rd_next: Default::default(),
-            body_size: Constant::new((1u64 << B).into()),
-            desc_limit: Constant::new(((1u64 << D) - DESCRIPTOR_WORDS as u64).into()),
-            last_word: Constant::new((DESCRIPTOR_WORDS as u64 - 1).into()),
+            seal: Default::default(),
+            step: Default::default(),
+            used: Default::default(),
+            body_start: Default::default(),
+            len: Default::default(),
+            offset: Default::default(),
+            rd_next: Default::default(),
+            size: Constant::new((1u64 << B).into()),
+            header_limit: Constant::new(((1u64 << B) - TCP_BODY_START).into()),
+            tcp_start: Constant::new(TCP_BODY_START.into()),
+            udp_start: Constant::new(UDP_BODY_START.into()),
         }
     }
 }
 
-impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
-    for RxFifo<B, BP1, D, DP1>
-{
+impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
             self,
             clock,
-            body_wr,
-            body_committed,
-            body_rd,
+            base,
+            wr,
+            rd,
+            in_body,
             overflow,
-            desc_wr,
-            desc_committed,
-            desc_rd,
-            writing_desc,
-            word_index,
-            body_len,
-            room_r
+            header_full,
+            room_r,
+            seal,
+            step
         );
-        self.body_ram.read_clock.next = self.clock.val();
-        self.body_ram.write_clock.next = self.clock.val();
-        self.desc_ram.read_clock.next = self.clock.val();
-        self.desc_ram.write_clock.next = self.clock.val();
-        self.body_used.next = self.body_wr.q.val() - self.body_rd.q.val();
-        self.desc_used.next = self.desc_wr.q.val() - self.desc_rd.q.val();
-        // Wraps at BP1 bits: computed into a BP1-bit signal, or the Verilog subtracts at
-        // 16 bits and the length gets high bits once the pointers wrap (RUSTHDL.md trap 2).
-        self.frame_len.next = self.body_wr.q.val() - self.body_committed.q.val();
-        // Registered: the subtract-and-compare is the receive path's longest at 100 MHz.
-        // One clock late is safe: the caller reads it at `finish`, at least four clocks
-        // after the frame's last body byte (so a body overflow has shown), and the
-        // descriptor pointer cannot have moved toward full in that clock (descriptors
-        // are written only in the 24 clocks after a kept frame, and no kept frame ends
-        // within them).
-        self.room_r.d.next =
-            !self.overflow.q.val() & (self.desc_used.val() <= self.desc_limit.val());
+        self.ram.read_clock.next = self.clock.val();
+        self.ram.write_clock.next = self.clock.val();
+        // Computed into BP1-bit signals, or the Verilog subtracts at 32 bits and the
+        // differences get high bits once the pointers wrap (RUSTHDL.md trap 2).
+        self.used.next = self.wr.q.val() - self.rd.q.val();
+        self.body_start.next = self.tcp_start.val();
+        if self.udp.val() {
+            self.body_start.next = self.udp_start.val();
+        }
+        self.len.next = self.wr.q.val() - self.base.q.val() - 2;
+        if self.udp.val() {
+            self.len.next = self.wr.q.val() - self.base.q.val() - 4;
+        }
+        // Registered, off the write path. A clock late is safe: `rd` only moves toward
+        // more room, and `base` moves only when sealing ends, 26 clocks or more before
+        // the next frame's first field.
+        self.header_full.d.next =
+            (self.base.q.val() - self.rd.q.val()) > self.header_limit.val();
+        self.room_r.d.next = !self.overflow.q.val() & !self.header_full.q.val();
         self.room.next = self.room_r.q.val();
-        // Body bytes go in tentatively.
-        self.body_ram.write_address.next = bit_cast::<B, BP1>(self.body_wr.q.val());
-        self.body_ram.write_data.next = self.data.val();
-        self.body_ram.write_enable.next = false;
+        // Until its first body byte, a record's body starts right after its fixed part.
+        if !self.in_body.q.val() & !self.seal.q.val() {
+            self.wr.d.next = self.base.q.val() + self.body_start.val();
+        }
+        // One write port: a body byte, or a field byte at its offset (the writer's, or
+        // the record header's in the last two clocks of sealing).
+        self.offset.next = bit_cast::<BP1, 6>(self.field_offset.val());
+        if self.step.q.val().get_bit(3) {
+            self.offset.next = bit_cast::<BP1, 1>(self.step.q.val().get_bit(0).into());
+        }
+        self.ram.write_address.next = bit_cast::<B, BP1>(self.base.q.val() + self.offset.val());
+        self.ram.write_data.next = self.field_data.val();
+        self.ram.write_enable.next = false;
         if self.write.val() {
-            if self.body_used.val() == self.body_size.val() {
+            self.in_body.d.next = true;
+            if (self.used.val() == self.size.val()) | self.header_full.q.val() {
                 self.overflow.d.next = true;
             } else {
-                self.body_ram.write_enable.next = true;
-                self.body_wr.d.next = self.body_wr.q.val() + 1;
+                self.ram.write_address.next = bit_cast::<B, BP1>(self.wr.q.val());
+                self.ram.write_data.next = self.data.val();
+                self.ram.write_enable.next = true;
+                self.wr.d.next = self.wr.q.val() + 1;
+            }
+        } else if self.field_write.val() {
+            if !self.header_full.q.val() | self.seal.q.val() {
+                self.ram.write_enable.next = true;
+            } else {
+                self.overflow.d.next = true;
             }
         }
-        // At the end of a frame: write its descriptor, or roll the body back.
         if self.finish.val() {
             self.overflow.d.next = false;
+            self.in_body.d.next = false;
             if self.keep.val() & self.room.val() {
-                // The body is complete: commit it now, so that a frame ending while the
-                // descriptor is written (a runt can be that short) rolls back to here.
-                self.body_committed.d.next = self.body_wr.q.val();
-                self.writing_desc.d.next = true;
-                self.word_index.d.next = 0.into();
-                self.body_len.d.next = bit_cast::<16, BP1>(self.frame_len.val());
-            } else {
-                self.body_wr.d.next = self.body_committed.q.val();
+                self.seal.d.next = true;
+                self.step.d.next = 0.into();
             }
         }
-        self.desc_index.next = self.word_index.q.val();
-        self.desc_ram.write_address.next = bit_cast::<D, DP1>(self.desc_wr.q.val());
-        self.desc_ram.write_data.next = self.desc_word.val();
-        if self.word_index.q.val() == 1 {
-            self.desc_ram.write_data.next = self.body_len.q.val();
-        }
-        self.desc_ram.write_enable.next = self.writing_desc.q.val();
-        if self.writing_desc.q.val() {
-            self.desc_wr.d.next = self.desc_wr.q.val() + 1;
-            self.word_index.d.next = self.word_index.q.val() + 1;
-            // The descriptor is visible once its last word is written.
-            if self.word_index.q.val() == self.last_word.val() {
-                self.writing_desc.d.next = false;
-                self.desc_committed.d.next = self.desc_wr.q.val() + 1;
+        // Sealing: the trailer from the writer, then the record header, then commit.
+        self.sealing.next = self.seal.q.val() & !self.step.q.val().get_bit(3);
+        self.seal_index.next = self.step.q.val().get_bits::<3>(0);
+        if self.seal.q.val() {
+            self.step.d.next = self.step.q.val() + 1;
+            if self.step.q.val() == 8 {
+                self.ram.write_enable.next = true;
+                self.ram.write_data.next = self.len.val().get_bits::<8>(0);
+            }
+            if self.step.q.val() == 9 {
+                self.ram.write_enable.next = true;
+                self.ram.write_data.next = (bit_cast::<8, 1>(self.udp.val().into()) << 7)
+                    | bit_cast::<8, 3>(self.len.val().get_bits::<3>(8));
+                self.seal.d.next = false;
+                self.step.d.next = 0.into();
+                self.base.d.next = self.wr.q.val();
             }
         }
         // First-word-fall-through reads: the RAM is always reading the head, or the next
-        // one when the head is being taken.
-        self.body_empty.next = self.body_rd.q.val() == self.body_committed.q.val();
-        self.body_rd_next.next = self.body_rd.q.val();
-        if self.body_read.val() & (self.body_rd.q.val() != self.body_committed.q.val()) {
-            self.body_rd_next.next = self.body_rd.q.val() + 1;
+        // byte when the head is being taken.
+        self.empty.next = self.rd.q.val() == self.base.q.val();
+        self.rd_next.next = self.rd.q.val();
+        if self.read.val() & (self.rd.q.val() != self.base.q.val()) {
+            self.rd_next.next = self.rd.q.val() + 1;
         }
-        self.body_rd.d.next = self.body_rd_next.val();
-        self.body_ram.read_address.next = bit_cast::<B, BP1>(self.body_rd_next.val());
-        self.body_data.next = self.body_ram.read_data.val();
-        self.desc_empty.next = self.desc_rd.q.val() == self.desc_committed.q.val();
-        self.desc_rd_next.next = self.desc_rd.q.val();
-        if self.desc_read.val() & (self.desc_rd.q.val() != self.desc_committed.q.val()) {
-            self.desc_rd_next.next = self.desc_rd.q.val() + 1;
-        }
-        self.desc_rd.d.next = self.desc_rd_next.val();
-        self.desc_ram.read_address.next = bit_cast::<D, DP1>(self.desc_rd_next.val());
-        self.desc_data.next = self.desc_ram.read_data.val();
+        self.rd.d.next = self.rd_next.val();
+        self.ram.read_address.next = bit_cast::<B, BP1>(self.rd_next.val());
+        self.read_data.next = self.ram.read_data.val();
     }
 }
 
@@ -221,8 +243,8 @@ impl<const B: usize, const BP1: usize, const D: usize, const DP1: usize> Logic
 mod tests {
     use super::*;
 
-    /// 16 body bytes, 64 descriptor words (room for two descriptors, then no room).
-    type Fifo = RxFifo<4, 5, 6, 7>;
+    /// 128 bytes: room for two small records, not three.
+    type Fifo = RxFifo<7, 8>;
 
     fn new() -> Fifo {
         let mut uut = Fifo::default();
@@ -230,258 +252,204 @@ mod tests {
         uut
     }
 
-    fn idle(uut: &mut Fifo) {
-        uut.write.next = false;
-        uut.finish.next = false;
-        uut.body_read.next = false;
-        uut.desc_read.next = false;
-        // The descriptor source answers the index the FIFO asks for.
-        let i = uut.desc_index.val().index() as u64;
-        uut.desc_word.next = (0xD000 | i).into();
-        crate::tick!(*uut);
+    /// What the writer answers while sealing: trailer byte i at offset 9 + i (inside
+    /// either fixed part, as the real writer's are).
+    fn trailer(i: u64) -> (u64, u64) {
+        (9 + i, 0x70 + i)
     }
 
-    /// Stream `body`, then finish with `keep`; returns `room` as seen at the finish.
-    fn frame(uut: &mut Fifo, body: &[u8], keep: bool) -> bool {
-        for &b in body {
-            uut.write.next = true;
-            uut.data.next = (b as u64).into();
-            crate::tick!(*uut);
+    /// One clock; the writer's side answers the trailer while the FIFO seals.
+    fn step(uut: &mut Fifo, field: Option<(u64, u64)>, body: Option<u8>) {
+        let field = if uut.sealing.val() {
+            Some(trailer(uut.seal_index.val().index() as u64))
+        } else {
+            field
+        };
+        uut.field_write.next = field.is_some();
+        let (offset, data) = field.unwrap_or((0, 0));
+        uut.field_offset.next = offset.into();
+        uut.field_data.next = data.into();
+        uut.write.next = body.is_some();
+        uut.data.next = (body.unwrap_or(0) as u64).into();
+        crate::tick!(*uut);
+        uut.finish.next = false;
+        uut.keep.next = false;
+    }
+
+    /// A frame: fields 5..=8 (at offsets 5..=8, data 0x50 + offset), then `body`, then
+    /// finish with `keep` four clocks later; returns `room` as seen at the finish.
+    fn frame(uut: &mut Fifo, udp: bool, body: &[u8], keep: bool) -> bool {
+        uut.udp.next = udp;
+        for o in 5..=8 {
+            step(uut, Some((o, 0x50 + o)), None);
         }
-        uut.write.next = false;
-        // The verdict comes at least four clocks after the last body byte, and `room`
-        // is registered: wait as the pipeline does.
+        for &b in body {
+            step(uut, None, Some(b));
+        }
         for _ in 0..3 {
-            crate::tick!(*uut);
+            step(uut, None, None);
         }
         let room = uut.room.val();
         uut.finish.next = true;
         uut.keep.next = keep;
-        crate::tick!(*uut);
-        uut.finish.next = false;
-        uut.keep.next = false;
-        for _ in 0..30 {
-            idle(uut);
+        step(uut, None, None);
+        for _ in 0..26 {
+            step(uut, None, None);
         }
         room
     }
 
-    fn read_body(uut: &mut Fifo) -> Vec<u8> {
+    /// The record a kept frame leaves: header, fields, trailer, body (the RAM starts
+    /// zeroed, and these tests write no other bytes below a body).
+    fn record(udp: bool, body: &[u8]) -> Vec<u8> {
+        let start = if udp { UDP_BODY_START } else { TCP_BODY_START } as usize;
+        let len = start + body.len() - if udp { 4 } else { 2 };
+        let mut r = vec![0u8; start];
+        r[0] = len as u8;
+        r[1] = (udp as u8) << 7 | (len >> 8) as u8;
+        for o in 5..=8 {
+            r[o] = 0x50 + o as u8;
+        }
+        r.extend(body);
+        for i in 0..TRAILER_BYTES {
+            let (o, d) = trailer(i);
+            r[o as usize] = d as u8;
+        }
+        r
+    }
+
+    fn read_all(uut: &mut Fifo) -> Vec<u8> {
         let mut out = vec![];
-        while !uut.body_empty.val() {
-            out.push(uut.body_data.val().index() as u8);
-            uut.body_read.next = true;
-            crate::tick!(*uut);
-            uut.body_read.next = false;
+        while !uut.empty.val() {
+            out.push(uut.read_data.val().index() as u8);
+            uut.read.next = true;
+            step(uut, None, None);
+            uut.read.next = false;
         }
         out
     }
 
-    fn read_desc(uut: &mut Fifo) -> Vec<u16> {
-        let mut out = vec![];
-        while !uut.desc_empty.val() {
-            out.push(uut.desc_data.val().index() as u16);
-            uut.desc_read.next = true;
-            crate::tick!(*uut);
-            uut.desc_read.next = false;
-        }
-        out
-    }
-
-    fn descriptor(len: u16) -> Vec<u16> {
-        (0..DESCRIPTOR_WORDS as u16)
-            .map(|i| if i == 1 { len } else { 0xD000 | i })
-            .collect()
+    fn body(n: usize, first: u8) -> Vec<u8> {
+        (0..n).map(|i| first.wrapping_add(i as u8)).collect()
     }
 
     #[test]
-    fn commit_keeps_body_and_descriptor() {
+    fn a_kept_frame_becomes_one_record() {
         let mut uut = new();
-        idle(&mut uut);
-        assert!(uut.body_empty.val() && uut.desc_empty.val() && uut.room.val());
-        assert!(frame(&mut uut, &[1, 2, 3, 4, 5], true));
-        assert!(!uut.body_empty.val() && !uut.desc_empty.val());
+        step(&mut uut, None, None);
+        assert!(uut.empty.val());
+        assert!(frame(&mut uut, false, &body(20, 1), true));
+        assert!(!uut.empty.val());
         // First word fall through: the head is there before any read.
-        assert_eq!(uut.body_data.val().index(), 1);
-        assert_eq!(uut.desc_data.val().index(), 0xD000);
-        assert_eq!(read_desc(&mut uut), descriptor(5));
-        assert_eq!(read_body(&mut uut), vec![1, 2, 3, 4, 5]);
-        assert!(uut.body_empty.val() && uut.desc_empty.val());
+        assert_eq!(uut.read_data.val().index(), TCP_BODY_START as usize + 18);
+        assert_eq!(read_all(&mut uut), record(false, &body(20, 1)));
+        assert!(uut.empty.val());
     }
 
     #[test]
-    fn nothing_shows_before_the_commit() {
+    fn udp_records_say_so_and_start_their_body_earlier() {
         let mut uut = new();
-        for b in [7, 8, 9] {
-            uut.write.next = true;
-            uut.data.next = (b as u64).into();
-            crate::tick!(uut);
-            assert!(uut.body_empty.val(), "body before the frame is kept");
+        assert!(frame(&mut uut, true, &body(30, 0x90), true));
+        assert_eq!(read_all(&mut uut), record(true, &body(30, 0x90)));
+    }
+
+    #[test]
+    fn nothing_shows_before_the_seal() {
+        let mut uut = new();
+        for o in 5..=8 {
+            step(&mut uut, Some((o, 1)), None);
+            assert!(uut.empty.val());
         }
-        uut.write.next = false;
+        step(&mut uut, None, Some(7));
         uut.finish.next = true;
         uut.keep.next = true;
-        crate::tick!(uut);
-        uut.finish.next = false;
-        uut.keep.next = false;
-        // The body commits at `finish`; its descriptor only with its last word.
-        assert!(!uut.body_empty.val());
+        step(&mut uut, None, None);
         let mut clocks = 0;
-        while uut.desc_empty.val() {
-            idle(&mut uut);
+        while uut.empty.val() {
+            step(&mut uut, None, None);
             clocks += 1;
-            assert!(clocks < 40);
+            assert!(clocks < 20);
         }
-        assert!(clocks >= DESCRIPTOR_WORDS - 1);
-        assert_eq!(read_body(&mut uut), vec![7, 8, 9]);
-        assert_eq!(read_desc(&mut uut), descriptor(3));
-    }
-
-    /// A runt can end while the previous frame's descriptor is still being written: its
-    /// rollback must not take the kept body with it.
-    #[test]
-    fn rollback_during_a_descriptor_write_keeps_the_committed_body() {
-        let mut uut = new();
-        // One clock with the descriptor source answering, as `idle` does.
-        let step = |uut: &mut Fifo, write: Option<u8>, finish: bool, keep: bool| {
-            uut.write.next = write.is_some();
-            uut.data.next = (write.unwrap_or(0) as u64).into();
-            uut.finish.next = finish;
-            uut.keep.next = keep;
-            let i = uut.desc_index.val().index() as u64;
-            uut.desc_word.next = (0xD000 | i).into();
-            crate::tick!(*uut);
-        };
-        for b in [1, 2, 3] {
-            step(&mut uut, Some(b), false, false);
-        }
-        step(&mut uut, None, true, true);
-        for _ in 0..5 {
-            step(&mut uut, None, false, false);
-        }
-        // A one-byte runt ends ten clocks into the descriptor write, and rolls back.
-        step(&mut uut, Some(0xEE), false, false);
-        step(&mut uut, None, true, false);
-        for _ in 0..30 {
-            step(&mut uut, None, false, false);
-        }
-        assert!(frame(&mut uut, &[4, 5], true));
-        let mut want = descriptor(3);
-        want.extend(descriptor(2));
-        assert_eq!(read_desc(&mut uut), want);
-        assert_eq!(read_body(&mut uut), vec![1, 2, 3, 4, 5]);
+        assert_eq!(clocks, TRAILER_BYTES as usize + 2);
     }
 
     #[test]
-    fn rollback_discards() {
+    fn rollback_discards_and_the_next_frame_writes_over_it() {
         let mut uut = new();
-        assert!(frame(&mut uut, &[0xA1, 0xA2, 0xA3], false));
-        assert!(uut.body_empty.val() && uut.desc_empty.val());
-        assert!(frame(&mut uut, &[0xB1, 0xB2, 0xB3, 0xB4], true));
-        assert!(frame(&mut uut, &[0xC1], false));
-        assert!(frame(&mut uut, &[0xD1, 0xD2], true));
-        let mut want = descriptor(4);
-        want.extend(descriptor(2));
-        assert_eq!(read_desc(&mut uut), want);
-        assert_eq!(
-            read_body(&mut uut),
-            vec![0xB1, 0xB2, 0xB3, 0xB4, 0xD1, 0xD2]
-        );
+        assert!(frame(&mut uut, false, &body(9, 0xA0), false));
+        assert!(uut.empty.val());
+        assert!(frame(&mut uut, true, &body(4, 0xB0), true));
+        assert!(frame(&mut uut, false, &body(2, 0xC0), false));
+        // The rolled-back TCP frame's body went to 35..44, past the UDP record.
+        assert_eq!(read_all(&mut uut), record(true, &body(4, 0xB0)));
+        assert!(frame(&mut uut, false, &body(3, 0xD0), true));
+        let got = read_all(&mut uut);
+        assert_eq!(got.len(), TCP_BODY_START as usize + 3);
+        assert_eq!(got[TCP_BODY_START as usize..], body(3, 0xD0)[..]);
     }
 
     #[test]
-    fn body_overflow_takes_room_away() {
+    fn a_full_fifo_drops_the_frame_and_keeps_what_it_holds() {
         let mut uut = new();
-        let full: Vec<u8> = (0..16).map(|i| 0x40 + i).collect();
-        let mut over = full.clone();
-        over.push(0x50);
-        // 17 bytes in 16: no room, and keeping it anyway rolls it back.
-        assert!(!frame(&mut uut, &over, true));
+        // 35 + 50 = 85 of 128 bytes.
+        assert!(frame(&mut uut, false, &body(50, 0), true));
+        // The next header part fits (85 + 35 <= 128) but 9 body bytes do not.
+        assert!(!frame(&mut uut, false, &body(9, 0x40), true));
         assert!(uut.room.val(), "room returns with the next frame");
-        assert!(uut.body_empty.val() && uut.desc_empty.val());
-        // Exactly 16 fit.
-        assert!(frame(&mut uut, &full, true));
-        // Now full: one more byte overflows while the first frame is unread.
-        assert!(!frame(&mut uut, &[0x99], true));
-        assert_eq!(read_desc(&mut uut), descriptor(16));
-        assert_eq!(read_body(&mut uut), full);
+        // 8 bytes do.
+        assert!(frame(&mut uut, false, &body(8, 0x40), true));
+        let full = read_all(&mut uut);
+        let first = record(false, &body(50, 0));
+        assert_eq!(full[..first.len()], first[..]);
+        assert_eq!(full.len(), 128);
+        assert_eq!(full[first.len() + TCP_BODY_START as usize..], body(8, 0x40)[..]);
         // Reading made room, and the pointers wrapped.
-        assert!(frame(&mut uut, &[1, 2, 3], true));
-        assert_eq!(read_body(&mut uut), vec![1, 2, 3]);
-        assert_eq!(read_desc(&mut uut), descriptor(3));
+        assert!(frame(&mut uut, true, &body(60, 0x20), true));
+        let got = read_all(&mut uut);
+        assert_eq!(got[..2], record(true, &body(60, 0x20))[..2]);
+        assert_eq!(got[UDP_BODY_START as usize..], body(60, 0x20)[..]);
+    }
+
+    #[test]
+    fn no_room_for_a_header_part_writes_nothing() {
+        let mut uut = new();
+        // 35 + 60 = 95: 33 bytes left, less than a header part.
+        assert!(frame(&mut uut, false, &body(60, 0), true));
+        assert!(!uut.room.val());
+        assert!(!frame(&mut uut, false, &[], true));
+        assert_eq!(
+            read_all(&mut uut),
+            record(false, &body(60, 0)),
+            "the unread record is untouched"
+        );
+        step(&mut uut, None, None); // `room` is registered twice over
+        step(&mut uut, None, None);
+        assert!(uut.room.val());
     }
 
     #[test]
     fn reads_run_alongside_writes_and_rollbacks() {
         let mut uut = new();
-        assert!(frame(&mut uut, &[0x10, 0x11, 0x12, 0x13, 0x14, 0x15], true));
-        // While frame B streams in (and is then rolled back), read A's body.
+        assert!(frame(&mut uut, true, &body(6, 0x10), true));
+        let want = record(true, &body(6, 0x10));
+        // While the next frame streams in (and is then rolled back), read the first.
         let mut got = vec![];
-        for b in [0xB0u8, 0xB1, 0xB2, 0xB3] {
-            got.push(uut.body_data.val().index() as u8);
-            uut.body_read.next = true;
-            uut.write.next = true;
-            uut.data.next = (b as u64).into();
-            crate::tick!(uut);
+        for b in body(12, 0xE0) {
+            got.push(uut.read_data.val().index() as u8);
+            uut.read.next = true;
+            step(&mut uut, None, Some(b));
         }
-        uut.write.next = false;
-        uut.body_read.next = false;
+        uut.read.next = false;
         uut.finish.next = true;
-        uut.keep.next = false;
-        crate::tick!(uut);
-        uut.finish.next = false;
-        for _ in 0..30 {
-            idle(&mut uut);
-        }
-        got.extend(read_body(&mut uut));
-        assert_eq!(got, vec![0x10, 0x11, 0x12, 0x13, 0x14, 0x15]);
-        assert_eq!(read_desc(&mut uut), descriptor(6));
+        step(&mut uut, None, None);
+        got.extend(read_all(&mut uut));
+        assert_eq!(got, want);
         // A read strobe on an empty FIFO moves nothing.
-        uut.body_read.next = true;
-        uut.desc_read.next = true;
-        crate::tick!(uut);
-        assert!(uut.body_empty.val() && uut.desc_empty.val());
-        idle(&mut uut);
-        assert!(frame(&mut uut, &[0xC0, 0xC1], true));
-        assert_eq!(read_body(&mut uut), vec![0xC0, 0xC1]);
-        assert_eq!(read_desc(&mut uut), descriptor(2));
-    }
-
-    #[test]
-    fn descriptor_space_takes_room_away() {
-        let mut uut = new();
-        assert!(frame(&mut uut, &[1], true));
-        assert!(frame(&mut uut, &[2], true));
-        // 48 of 64 words used: a third descriptor does not fit.
-        assert!(!uut.room.val());
-        assert!(!frame(&mut uut, &[3], true));
-        let d = read_desc(&mut uut);
-        assert_eq!(d.len(), 2 * DESCRIPTOR_WORDS);
-        assert_eq!(read_body(&mut uut), vec![1, 2]);
-        assert!(uut.room.val());
-    }
-
-    #[test]
-    fn room_returns_when_a_whole_descriptor_fits() {
-        let mut uut = new();
-        assert!(frame(&mut uut, &[1], true));
-        assert!(frame(&mut uut, &[2], true));
-        // 48 words used of 64: room comes back at 40 used, after the 8th word is read.
-        for read in 1..=8 {
-            assert!(!uut.room.val(), "{read} words read");
-            uut.desc_read.next = true;
-            crate::tick!(uut);
-            uut.desc_read.next = false;
-        }
-        crate::tick!(uut); // `room` is registered: it follows a clock later.
-        assert!(uut.room.val());
-        assert!(frame(&mut uut, &[3], true));
-        assert!(!uut.room.val());
-        let d = read_desc(&mut uut);
-        assert_eq!(d.len(), 40 + DESCRIPTOR_WORDS);
-        assert_eq!(d[..16], descriptor(1)[8..]);
-        assert_eq!(d[16..40], descriptor(1)[..]);
-        assert_eq!(d[40..], descriptor(1)[..]);
-        assert_eq!(read_body(&mut uut), vec![1, 2, 3]);
+        uut.read.next = true;
+        step(&mut uut, None, None);
+        uut.read.next = false;
+        assert!(uut.empty.val());
+        assert!(frame(&mut uut, true, &body(2, 0xC0), true));
+        assert_eq!(read_all(&mut uut)[UDP_BODY_START as usize..], [0xC0, 0xC1]);
     }
 }

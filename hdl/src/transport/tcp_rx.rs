@@ -179,8 +179,8 @@ impl Logic for TcpRx {
                     & (self.off.val() < bit_cast::<11, 8>(self.header_len_m1.q.val()));
             }
             // Option results are cleared where the segment starts, not where the frame
-            // starts: the FIFO copies them into the descriptor up to 32 clocks after the
-            // frame ends, when the next frame may already have begun.
+            // starts: the FIFO reads them while it seals the message, up to 15 clocks
+            // after the frame ends, when the next frame may already have begun.
             if self.off.val() == 0 {
                 self.opt_state.d.next = 0.into();
                 self.mss_p.d.next = false;
