@@ -40,7 +40,7 @@ pub mod trace;
 
 pub use connection::{Config, Connection, Endpoint, Error, Event};
 pub use segment::{Flags, ParseError, Segment, TcpOptions};
-pub use stack::{SocketId, Stack, StackError};
+pub use stack::{is_group_address, SocketId, Stack, StackCounters, StackError};
 pub use state::State;
 pub use time::Time;
 pub use trace::{Direction, Tracer};
