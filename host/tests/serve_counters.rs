@@ -20,7 +20,10 @@ fn serve_until(signal: libc::c_int) -> (Option<i32>, String, String) {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut ready = String::new();
     stdout.read_line(&mut ready).unwrap();
-    assert!(ready.starts_with("serving echo on 192.0.2.2:7"), "{ready:?}");
+    assert!(
+        ready.starts_with("serving echo on 192.0.2.2:7"),
+        "{ready:?}"
+    );
     // SAFETY: a signal to the child we started, by its pid.
     unsafe {
         libc::kill(child.id() as libc::pid_t, signal);
@@ -39,7 +42,12 @@ fn serve_until(signal: libc::c_int) -> (Option<i32>, String, String) {
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     (status.code(), rest, err)
 }
 
