@@ -263,8 +263,10 @@ fn datagram_from_rx(rx: RxUdp) -> Datagram {
 impl Session {
     /// A session that has not talked to the board yet (tests drive it message by message).
     pub fn new(cfg: SessionConfig) -> Session {
+        let mut stack = Stack::new(cfg.ip, cfg.isn_secret, cfg.tcp);
+        stack.set_netmask(cfg.netmask());
         Session {
-            stack: Stack::new(cfg.ip, cfg.isn_secret, cfg.tcp),
+            stack,
             udp: UdpSockets::new(cfg.ip, cfg.udp_queue),
             cfg,
             hello: None,
@@ -350,6 +352,9 @@ impl Session {
         match msg {
             Message::Hello(h) => self.hello = Some(h),
             Message::RxTcp(rx) => {
+                // RxTcp (link version 1) carries neither destination address nor
+                // destination MAC, so the segment goes to the engine as addressed to
+                // us; the engine discards what it knows to be for a group.
                 self.counters.rx_tcp += 1;
                 self.learn_from(rx.src_ip, rx.src_mac);
                 let seg = segment_from_rx(&rx, self.cfg.ip);
@@ -585,13 +590,19 @@ impl Session {
             .into_iter()
             .map(|(n, v)| (n.to_string(), v as u64))
             .collect();
-        all.extend(
-            self.counters
-                .named()
-                .into_iter()
-                .map(|(n, v)| (n.to_string(), v)),
-        );
+        all.extend(self.host_named_counters());
         Ok(all)
+    }
+
+    /// The host's own counters by name: the session's, then the TCP engine's.
+    pub fn host_named_counters(&self) -> Vec<(String, u64)> {
+        let stack = self.stack.counters();
+        self.counters
+            .named()
+            .into_iter()
+            .chain(stack.named())
+            .map(|(n, v)| (n.to_string(), v))
+            .collect()
     }
 }
 
@@ -935,6 +946,7 @@ mod tests {
             .unwrap();
         assert_eq!(link.sent, vec![Message::GetCounters]);
         assert!(c.iter().any(|(n, v)| n == "host_rx_tcp" && *v == 0));
+        assert!(c.iter().any(|(n, v)| n == "tcp_half_open_evicted" && *v == 0));
         assert!(c.iter().any(|(n, v)| n == name && *v == 42), "{c:?}");
         let mut silent = MockLink::default();
         assert!(s

@@ -434,9 +434,29 @@ impl Runtime {
         }
         Ok(())
     }
+
+    /// Prints every counter, the board's and the host's, zeros included, so that what
+    /// was lost shows. A board that does not answer still leaves the host's.
+    fn print_counters(&mut self) -> anyhow::Result<()> {
+        let now = self.now();
+        let Runtime { session, wire, .. } = self;
+        let rows = match session.counters(wire.link(), Duration::from_secs(2), now) {
+            Ok(rows) => rows,
+            Err(e) => {
+                eprintln!("tcpip: no board counters: {e}");
+                session.host_named_counters()
+            }
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "counters:")?;
+        crate::stats_cmd::write_table(&mut out, &rows, true)?;
+        out.flush()?;
+        Ok(())
+    }
 }
 
-/// `tcpip serve`: runs until SIGINT or SIGTERM.
+/// `tcpip serve`: runs until SIGINT or SIGTERM, then prints the counters (also when
+/// the loop fails: the counters say what was lost before).
 pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     catch_signals();
     let mut rt = Runtime::open(&args.wire)?;
@@ -450,13 +470,18 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         rt.description
     );
     std::io::stdout().flush()?;
-    while !STOP.load(Ordering::SeqCst) {
-        rt.receive()?;
-        server.run(rt.session.stack());
-        rt.transmit()?;
-        rt.wait(Duration::from_millis(50))?;
-    }
-    Ok(())
+    let mut run = || -> anyhow::Result<()> {
+        while !STOP.load(Ordering::SeqCst) {
+            rt.receive()?;
+            server.run(rt.session.stack());
+            rt.transmit()?;
+            rt.wait(Duration::from_millis(50))?;
+        }
+        Ok(())
+    };
+    let result = run();
+    let printed = rt.print_counters();
+    result.and(printed)
 }
 
 /// `tcpip connect`: standard input to the peer, the peer to standard output.

@@ -46,12 +46,22 @@ pub fn run(args: &StatsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             .collect();
         writeln!(out, "{}", serde_json::Value::Object(map))?;
     } else {
-        for (name, value) in named.iter().filter(|(_, v)| args.all || *v != 0) {
-            writeln!(out, "{name:<24} {value:>10}")?;
-        }
+        let rows: Vec<(String, u64)> = named
+            .iter()
+            .map(|(n, v)| (n.to_string(), *v as u64))
+            .collect();
+        write_table(out, &rows, args.all)?;
         if !args.all && named.iter().all(|(_, v)| *v == 0) {
             writeln!(out, "all counters are zero (--all lists them)")?;
         }
+    }
+    Ok(())
+}
+
+/// Counters as `name value` lines; zeros only with `all`.
+pub fn write_table(out: &mut dyn Write, rows: &[(String, u64)], all: bool) -> std::io::Result<()> {
+    for (name, value) in rows.iter().filter(|(_, v)| all || *v != 0) {
+        writeln!(out, "{name:<24} {value:>10}")?;
     }
     Ok(())
 }

@@ -79,14 +79,20 @@ fn listen_resets_an_ack_and_ignores_a_rst() {
 
 #[test]
 fn listen_backlog_full_drops_further_syns() {
+    // The backlog bounds connections waiting for accept(), not handshakes under way
+    // (those have their own bound, max_half_open): a SYN flood must not fill it.
     let mut h = Harness::listening(plain(), 1);
     h.send(h.seg(Flags::SYN, IRS, 0));
-    assert_eq!(h.one().flags, Flags::SYN | Flags::ACK);
+    let synack = h.one();
+    assert_eq!(synack.flags, Flags::SYN | Flags::ACK);
+    h.send(h.seg(Flags::ACK, IRS.wrapping_add(1), synack.seq.wrapping_add(1)));
+    h.expect_nothing();
     let mut other = h.seg(Flags::SYN, IRS, 0);
     other.src_port = PEER_PORT + 1;
     h.send(other);
     h.expect_nothing();
     assert_eq!(h.stack.connection_count(), 1);
+    assert_eq!(h.stack.counters().syn_dropped, 1);
 }
 
 #[test]

@@ -59,6 +59,9 @@ pub struct Config {
     pub max_rto: Duration,
     /// Retransmissions of one segment before the connection is given up.
     pub max_retries: u32,
+    /// Connections in SYN-RECEIVED a stack holds at most; a SYN beyond this evicts
+    /// the oldest (stack.rs, `open_passive`, says why eviction and not SYN cookies).
+    pub max_half_open: usize,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             min_rto: Duration::from_secs(1),
             max_rto: Duration::from_secs(60),
             max_retries: 8,
+            max_half_open: 256,
         }
     }
 }
@@ -188,6 +192,8 @@ pub struct Connection {
     /// Start and count of the current challenge-ACK second (RFC 5961 §7).
     challenge_since: Time,
     challenge_count: u32,
+    /// Segments sent again (sequence space already sent once): SYN, SYN,ACK, data, FIN.
+    retransmitted: u64,
     /// Control segments decided during input processing (RST answers).
     outbox: Vec<Segment>,
     events: Vec<Event>,
@@ -259,6 +265,7 @@ impl Connection {
             retransmit_hole: false,
             challenge_since: Time::ZERO,
             challenge_count: 0,
+            retransmitted: 0,
             outbox: Vec::new(),
             events: Vec::new(),
             readable_signalled: false,
@@ -328,6 +335,10 @@ impl Connection {
     }
     pub fn smoothed_rtt(&self) -> Option<Duration> {
         self.rtt.srtt()
+    }
+    /// Segments sent again so far (timeouts, fast retransmit, SACK holes).
+    pub fn retransmitted(&self) -> u64 {
+        self.retransmitted
     }
     pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
@@ -620,6 +631,9 @@ impl Connection {
                     };
                     s.options = self.syn_options(peer.as_ref());
                     self.stamp_window(&mut s);
+                    if self.snd_max != self.iss {
+                        self.retransmitted += 1;
+                    }
                     self.snd_nxt = self.iss.wrapping_add(1);
                     if seq_gt(self.snd_nxt, self.snd_max) || self.snd_max == self.iss {
                         self.snd_max = self.snd_nxt;
@@ -660,6 +674,7 @@ impl Connection {
                 if seq_gt(end, self.rexmit_high) {
                     self.rexmit_high = end;
                 }
+                self.retransmitted += 1;
                 out.push(s);
             }
         }
@@ -674,6 +689,7 @@ impl Connection {
                 }
                 self.note_sent(end);
                 self.rexmit_high = end;
+                self.retransmitted += 1;
                 out.push(s);
             }
         }
@@ -685,8 +701,12 @@ impl Connection {
                 break;
             }
             let end = self.snd_nxt.wrapping_add(seq_len);
-            if seq_ge(self.snd_nxt, self.snd_max) && self.timing.is_none() {
-                self.timing = Some((end, now));
+            if seq_ge(self.snd_nxt, self.snd_max) {
+                if self.timing.is_none() {
+                    self.timing = Some((end, now));
+                }
+            } else {
+                self.retransmitted += 1;
             }
             self.snd_nxt = end;
             if seq_gt(end, self.snd_max) {

@@ -15,6 +15,9 @@
 //!   retransmission per RFC 6298; NewReno per RFC 5681/6582; window scaling and MSS;
 //!   zero-window probing; RFC 5961 checks against blind RST, SYN and data injection,
 //!   with challenge ACKs rate-limited.
+//! - **Floods.** Handshakes under way are bounded (`Config::max_half_open`); under a
+//!   SYN flood the oldest is evicted, so a real client still gets through. Segments to
+//!   broadcast or multicast addresses are discarded unanswered (RFC 1122 §4.2.3.10).
 //! - **Any input is safe.** No segment, however malformed, panics the engine or
 //!   changes bytes already delivered to the application: data is delivered in
 //!   order, exactly once, and only from inside the receive window.
@@ -40,7 +43,7 @@ pub mod trace;
 
 pub use connection::{Config, Connection, Endpoint, Error, Event};
 pub use segment::{Flags, ParseError, Segment, TcpOptions};
-pub use stack::{SocketId, Stack, StackError};
+pub use stack::{is_group_address, SocketId, Stack, StackCounters, StackError};
 pub use state::State;
 pub use time::Time;
 pub use trace::{Direction, Tracer};

@@ -5,8 +5,13 @@
 //! while a stale copy could be confused with a new socket: each carries a generation.
 //! Connections accepted from a listener stay in its backlog until [`Stack::accept`];
 //! a SYN arriving while the backlog is full is dropped (the peer retries), as Linux
-//! does. A connection is freed once it is CLOSED and the application has let go of
-//! it (closed, aborted, or never accepted).
+//! does. Handshakes not yet complete (SYN-RECEIVED) are bounded separately, by
+//! [`Config::max_half_open`] for the whole stack: a SYN beyond it evicts the oldest,
+//! so a SYN flood cannot lock real clients out. A connection is freed once it is
+//! CLOSED and the application has let go of it (closed, aborted, or never accepted).
+//!
+//! Segments to a broadcast or multicast address are discarded without an answer
+//! (RFC 1122 §4.2.3.10), and counted.
 
 use super::connection::{reset_for, Config, Connection, Endpoint, Error, Event};
 use super::isn::IsnGenerator;
@@ -67,11 +72,50 @@ struct Listener {
 #[derive(Debug)]
 enum Socket {
     Listener(Listener),
-    /// `from` is the listener whose backlog holds it, until accepted.
+    /// `from` is the listener whose backlog holds it, until accepted; `born` is when
+    /// its SYN arrived (the oldest half-open connection is evicted first).
     Conn {
         conn: Box<Connection>,
         from: Option<SocketId>,
+        born: Time,
     },
+}
+
+/// What the stack counts beyond single connections.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StackCounters {
+    /// SYNs dropped unanswered because the listener's accept backlog was full.
+    pub syn_dropped: u64,
+    /// Half-open (SYN-RECEIVED) connections evicted to make room for a newer SYN.
+    pub half_open_evicted: u64,
+    /// Segments to a broadcast or multicast destination, discarded unanswered.
+    pub non_unicast: u64,
+    /// Segments sent again by any connection (timeouts, fast retransmit, SACK holes).
+    pub retransmitted: u64,
+}
+
+impl StackCounters {
+    pub fn named(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("tcp_syn_dropped", self.syn_dropped),
+            ("tcp_half_open_evicted", self.half_open_evicted),
+            ("tcp_non_unicast", self.non_unicast),
+            ("tcp_retransmitted", self.retransmitted),
+        ]
+    }
+}
+
+/// Whether `ip` names a group rather than one host: the limited broadcast, a
+/// multicast group (224.0.0.0/4), the reserved 240.0.0.0/4, or the broadcast address
+/// of the subnet `netmask` gives `ours` (none for /31 and /32, RFC 3021).
+pub fn is_group_address(ip: [u8; 4], ours: [u8; 4], netmask: [u8; 4]) -> bool {
+    let (ip, ours, mask) = (
+        u32::from_be_bytes(ip),
+        u32::from_be_bytes(ours),
+        u32::from_be_bytes(netmask),
+    );
+    let subnet_broadcast = mask.count_zeros() >= 2 && ip == (ours & mask) | !mask;
+    ip >> 28 >= 0xe || subnet_broadcast
 }
 
 #[derive(Debug)]
@@ -101,6 +145,9 @@ pub struct Stack {
     scratch: Vec<Event>,
     /// The tuple looked up last: bulk traffic hits it almost always.
     last: Option<(Tuple, SocketId)>,
+    /// Our subnet, for its broadcast address; /32 (none known) until set.
+    netmask: [u8; 4],
+    counters: StackCounters,
 }
 
 impl Stack {
@@ -120,7 +167,28 @@ impl Stack {
             events: Vec::new(),
             scratch: Vec::new(),
             last: None,
+            netmask: [255; 4],
+            counters: StackCounters::default(),
         }
+    }
+
+    /// Our subnet's mask: segments to its broadcast address are discarded.
+    pub fn set_netmask(&mut self, netmask: [u8; 4]) {
+        self.netmask = netmask;
+    }
+
+    pub fn counters(&self) -> StackCounters {
+        self.counters
+    }
+
+    /// Connections in SYN-RECEIVED now.
+    pub fn half_open_count(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|s| {
+                matches!(&s.socket, Some(Socket::Conn { conn, .. }) if conn.state() == State::SynReceived)
+            })
+            .count()
     }
 
     pub fn addr(&self) -> [u8; 4] {
@@ -251,6 +319,7 @@ impl Stack {
             if let Some(Socket::Conn {
                 conn,
                 from: Some(l),
+                ..
             }) = &slot.socket
             {
                 if *l == listener && conn.state() != State::SynReceived {
@@ -302,7 +371,11 @@ impl Stack {
         let local = (self.addr, local_port);
         let iss = self.isn.isn(local, remote, now);
         let conn = Box::new(Connection::connect(self.cfg, local, remote, iss));
-        let id = self.alloc(Socket::Conn { conn, from: None });
+        let id = self.alloc(Socket::Conn {
+            conn,
+            from: None,
+            born: now,
+        });
         self.conns.insert(tuple, id);
         self.collect(id);
         Ok(id)
@@ -377,6 +450,12 @@ impl Stack {
 
     /// Process one received segment.
     pub fn receive(&mut self, seg: &Segment, now: Time) {
+        // RFC 1122 §4.2.3.10: a segment to a group is discarded, never answered (a
+        // SYN,ACK or RST from every host on the subnet would be a storm).
+        if is_group_address(seg.dst_addr, self.addr, self.netmask) {
+            self.counters.non_unicast += 1;
+            return;
+        }
         if seg.dst_addr != self.addr {
             return;
         }
@@ -401,24 +480,7 @@ impl Stack {
                 } else if f.ack() {
                     self.outbox.push(reset_for(seg));
                 } else if f.syn() {
-                    let Some(Socket::Listener(l)) = self.socket(listener) else {
-                        return;
-                    };
-                    if self.backlog_of(listener).len() >= l.backlog {
-                        return;
-                    }
-                    let iss = self.isn.isn(
-                        (seg.dst_addr, seg.dst_port),
-                        (seg.src_addr, seg.src_port),
-                        now,
-                    );
-                    let conn = Box::new(Connection::accept_syn(self.cfg, seg, iss));
-                    let id = self.alloc(Socket::Conn {
-                        conn,
-                        from: Some(listener),
-                    });
-                    self.conns.insert(tuple, id);
-                    self.collect(id);
+                    self.open_passive(listener, seg, now);
                 }
             }
             // CLOSED: everything but a RST gets a RST.
@@ -430,13 +492,88 @@ impl Stack {
         }
     }
 
+    /// A SYN on a listener: a new connection in SYN-RECEIVED, room permitting.
+    ///
+    /// Under a SYN flood the half-open connections are bounded by evicting the oldest
+    /// (RFC 4987 §3.4), not by SYN cookies (§3.6). Eviction keeps every connection's
+    /// negotiated options (a cookie has no room for window scaling and SACK without
+    /// timestamps, which this engine does not do) and needs no second code path for
+    /// the handshake. It fails only when the flood replaces the whole queue within
+    /// one round trip of a real client, and the board's link caps the flood: a SYN
+    /// costs about 60 bytes on the 4 Mbaud UART, so at most ~6,700 reach us a second,
+    /// and 256 entries then last ≥ 38 ms, well above a LAN round trip. The memory
+    /// bound is the same either way: `max_half_open` connections without buffers.
+    fn open_passive(&mut self, listener: SocketId, seg: &Segment, now: Time) {
+        let Some(Socket::Listener(l)) = self.socket(listener) else {
+            return;
+        };
+        let backlog = l.backlog;
+        // The accept queue full: the application is not keeping up, and a new
+        // connection would only wait; the peer retries (as Linux does).
+        let queued = self
+            .backlog_of(listener)
+            .into_iter()
+            .filter(|&id| self.state(id) != State::SynReceived)
+            .count();
+        if queued >= backlog {
+            self.counters.syn_dropped += 1;
+            return;
+        }
+        if self.half_open_count() >= self.cfg.max_half_open.max(1) {
+            self.evict_oldest_half_open();
+        }
+        let iss = self.isn.isn(
+            (seg.dst_addr, seg.dst_port),
+            (seg.src_addr, seg.src_port),
+            now,
+        );
+        let conn = Box::new(Connection::accept_syn(self.cfg, seg, iss));
+        let id = self.alloc(Socket::Conn {
+            conn,
+            from: Some(listener),
+            born: now,
+        });
+        self.conns
+            .insert((seg.dst_port, seg.src_addr, seg.src_port), id);
+        self.collect(id);
+    }
+
+    /// Forgets the half-open connection whose SYN came first, without a RST (its
+    /// source is most likely forged: a RST would only add to the flood).
+    fn evict_oldest_half_open(&mut self) {
+        let oldest = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match &s.socket {
+                Some(Socket::Conn { conn, born, .. }) if conn.state() == State::SynReceived => {
+                    Some((*born, i, s.generation, conn.local().1, conn.remote()))
+                }
+                _ => None,
+            })
+            .min();
+        let Some((_, index, generation, port, (addr, rport))) = oldest else {
+            return;
+        };
+        let tuple = (port, addr, rport);
+        self.conns.remove(&tuple);
+        if self.last.map(|(t, _)| t) == Some(tuple) {
+            self.last = None;
+        }
+        self.release(SocketId {
+            index: index as u32,
+            generation,
+        });
+        self.counters.half_open_evicted += 1;
+    }
+
     /// Move a connection's events to the stack queue, and free it if it is done.
     fn collect(&mut self, id: SocketId) {
         let mut scratch = std::mem::take(&mut self.scratch);
         let mut established_in_backlog = None;
         let mut done = false;
         let mut tuple = None;
-        if let Some(Socket::Conn { conn, from }) = self.socket_mut(id) {
+        if let Some(Socket::Conn { conn, from, .. }) = self.socket_mut(id) {
             conn.drain_events_into(&mut scratch);
             if conn.state() == State::Closed {
                 tuple = Some((conn.local().1, conn.remote().0, conn.remote().1));
@@ -497,7 +634,9 @@ impl Stack {
             if let Some(Socket::Conn { conn, .. }) = &mut slot.socket {
                 let due = conn.poll_at().map(|t| t <= now).unwrap_or(false);
                 if due {
+                    let before = conn.retransmitted();
                     conn.poll(now, out);
+                    self.counters.retransmitted += conn.retransmitted() - before;
                     self.collect(id);
                 }
             }
@@ -529,5 +668,172 @@ impl Stack {
     /// Events since the last call, oldest first.
     pub fn events(&mut self) -> Vec<(SocketId, Event)> {
         std::mem::take(&mut self.events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcp::Flags;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use std::time::Duration;
+
+    const US: [u8; 4] = [192, 0, 2, 2];
+    const CLIENT: ([u8; 4], u16) = ([192, 0, 2, 9], 40000);
+
+    fn stack() -> Stack {
+        let mut s = Stack::new(US, [7; 16], Config::default());
+        s.set_netmask([255, 255, 255, 0]);
+        s
+    }
+
+    fn syn(from: ([u8; 4], u16), to: [u8; 4], port: u16) -> Segment {
+        let mut s = Segment::new(from, (to, port));
+        s.seq = 1000;
+        s.flags = Flags::SYN;
+        s.window = 65535;
+        s
+    }
+
+    /// The SYN,ACK among `out` for `to`, if any.
+    fn syn_ack_to(out: &[Segment], to: ([u8; 4], u16)) -> Option<Segment> {
+        out.iter()
+            .find(|s| (s.dst_addr, s.dst_port) == to && s.flags == Flags::SYN | Flags::ACK)
+            .cloned()
+    }
+
+    #[test]
+    fn a_client_gets_through_a_flood_of_1000_syns_a_second() {
+        let mut s = stack();
+        let listener = s.listen(80, 64).unwrap();
+        let limit = s.config().max_half_open;
+        let mut rng = StdRng::seed_from_u64(20);
+        let rtt = Duration::from_millis(10);
+        let client_syn_at = Time::from_millis(1000);
+        let mut synack: Option<(Segment, Time)> = None;
+        let mut established_at = None;
+        let mut flood = 0u64;
+        let mut most_half_open = 0;
+        // One forged SYN every millisecond for 2 s, from random addresses and ports
+        // (never completed); the client's SYN after the first 1,000 of them.
+        for ms in 0..2000u64 {
+            let now = Time::from_millis(ms);
+            let forged = (
+                [10, rng.gen(), rng.gen(), rng.gen()],
+                rng.gen_range(1024..=65535),
+            );
+            s.receive(&syn(forged, US, 80), now);
+            flood += 1;
+            if now == client_syn_at {
+                s.receive(&syn(CLIENT, US, 80), now);
+            }
+            let out = s.poll(now);
+            if let Some(sa) = syn_ack_to(&out, CLIENT) {
+                synack.get_or_insert((sa, now));
+            }
+            // The client's ACK arrives one round trip after the SYN,ACK left.
+            if let Some((sa, sent)) = &synack {
+                if established_at.is_none() && now.since(*sent) >= rtt {
+                    let mut ack = Segment::new(CLIENT, (US, 80));
+                    ack.seq = 1001;
+                    ack.ack = sa.seq.wrapping_add(1);
+                    ack.flags = Flags::ACK;
+                    ack.window = 65535;
+                    s.receive(&ack, now);
+                    if let Some(id) = s.accept(listener).unwrap() {
+                        assert_eq!(s.state(id), State::Established);
+                        established_at = Some(now);
+                    }
+                }
+            }
+            most_half_open = most_half_open.max(s.half_open_count());
+            assert!(s.connection_count() <= limit + 1, "memory stays bounded");
+        }
+        let took = established_at.expect("the client's handshake completed") - client_syn_at;
+        assert!(took <= Duration::from_secs(1), "{took:?}");
+        assert_eq!(took, rtt, "no delay beyond the round trip");
+        assert_eq!(most_half_open, limit);
+        let c = s.counters();
+        // Every forged SYN made a half-open connection; all but those still held
+        // were evicted, none dropped, and the client's own never was.
+        assert_eq!(c.half_open_evicted, flood - s.half_open_count() as u64);
+        assert_eq!(c.syn_dropped, 0);
+        assert_eq!(c.non_unicast, 0);
+    }
+
+    #[test]
+    fn a_full_accept_backlog_drops_syns_and_counts_them() {
+        let mut s = stack();
+        let listener = s.listen(80, 1).unwrap();
+        s.receive(&syn(CLIENT, US, 80), Time::ZERO);
+        let sa = syn_ack_to(&s.poll(Time::ZERO), CLIENT).unwrap();
+        let mut ack = Segment::new(CLIENT, (US, 80));
+        ack.seq = 1001;
+        ack.ack = sa.seq.wrapping_add(1);
+        ack.flags = Flags::ACK;
+        s.receive(&ack, Time::ZERO);
+        // Established, not accepted: the backlog of one is full.
+        let other = ([192, 0, 2, 10], 40001);
+        s.receive(&syn(other, US, 80), Time::ZERO);
+        assert_eq!(syn_ack_to(&s.poll(Time::ZERO), other), None);
+        assert_eq!(s.counters().syn_dropped, 1);
+        // Accepting makes room again.
+        assert!(s.accept(listener).unwrap().is_some());
+        s.receive(&syn(other, US, 80), Time::ZERO);
+        assert!(syn_ack_to(&s.poll(Time::ZERO), other).is_some());
+        assert_eq!(s.counters().syn_dropped, 1);
+    }
+
+    #[test]
+    fn segments_to_groups_are_discarded_unanswered() {
+        let mut s = stack();
+        s.listen(80, 8).unwrap();
+        let groups = [
+            [255, 255, 255, 255],
+            [192, 0, 2, 255],
+            [224, 0, 0, 1],
+            [239, 255, 255, 250],
+        ];
+        for g in groups {
+            // To the listening port (would be a SYN,ACK) and a closed one (a RST).
+            s.receive(&syn(CLIENT, g, 80), Time::ZERO);
+            s.receive(&syn(CLIENT, g, 81), Time::ZERO);
+        }
+        assert_eq!(s.poll(Time::ZERO), vec![]);
+        assert_eq!(s.connection_count(), 0);
+        assert_eq!(s.counters().non_unicast, 8);
+        // Our own address still answers.
+        s.receive(&syn(CLIENT, US, 80), Time::ZERO);
+        assert!(syn_ack_to(&s.poll(Time::ZERO), CLIENT).is_some());
+    }
+
+    #[test]
+    fn group_addresses() {
+        let m24 = [255, 255, 255, 0];
+        assert!(is_group_address([192, 0, 2, 255], US, m24));
+        assert!(
+            !is_group_address([192, 0, 3, 255], US, m24),
+            "another subnet"
+        );
+        assert!(!is_group_address([192, 0, 2, 1], US, m24));
+        assert!(is_group_address([224, 0, 0, 0], US, m24));
+        assert!(!is_group_address([223, 255, 255, 255], US, m24));
+        // /31 and /32 have no broadcast address of their own.
+        assert!(!is_group_address([192, 0, 2, 3], US, [255, 255, 255, 254]));
+        assert!(!is_group_address([192, 0, 2, 2], US, [255; 4]));
+        assert!(is_group_address([255; 4], US, [255; 4]));
+    }
+
+    #[test]
+    fn retransmissions_are_counted() {
+        let mut s = stack();
+        s.connect(CLIENT, Time::ZERO).unwrap();
+        assert_eq!(s.poll(Time::ZERO).len(), 1);
+        assert_eq!(s.counters().retransmitted, 0);
+        // RTO 1 s, then 2 s: two more SYNs.
+        assert_eq!(s.poll(Time::from_millis(1000)).len(), 1);
+        assert_eq!(s.poll(Time::from_millis(3000)).len(), 1);
+        assert_eq!(s.counters().retransmitted, 2);
     }
 }
