@@ -119,6 +119,7 @@ fn rx_pipeline_verilog() -> String {
     uut.mac_mid.connect();
     uut.mac_lo.connect();
     uut.our_ip.connect();
+    uut.netmask.connect();
     uut.promiscuous.connect();
     uut.fifo_read.connect();
     uut.counter_index.connect();

@@ -154,7 +154,7 @@ fn injected_frames_arrive_as_rx_messages_with_their_fields() {
 fn flipped_bytes_toward_the_host_are_caught_and_the_next_message_is_intact() {
     let mut link = board();
     drain(&mut link);
-    let mut gen = FrameGen::new(9, Config { mac: DEFAULT_MAC, ip: DEFAULT_IP, promiscuous: false });
+    let mut gen = FrameGen::new(9, Config { mac: DEFAULT_MAC, ip: DEFAULT_IP, netmask: [255, 255, 255, 0], promiscuous: false });
     let mut decoder = tcpip_fpga::host::link::Decoder::new();
     let mut delivered = 0;
     for round in 0..20 {
@@ -218,7 +218,7 @@ fn a_slow_link_drops_whole_segments_and_never_wedges() {
     drain(&mut link);
     // The UART's pace: 4 Mbaud 8N1 at 100 MHz, ten times slower than the wire.
     link.board().set_link_pace(250);
-    let config = Config { mac: DEFAULT_MAC, ip: DEFAULT_IP, promiscuous: false };
+    let config = Config { mac: DEFAULT_MAC, ip: DEFAULT_IP, netmask: [255, 255, 255, 0], promiscuous: false };
     let mut gen = FrameGen::new(3, config);
     let mut payloads = vec![];
     for n in 0..60 {

@@ -103,3 +103,43 @@ fn bad_frames_report_the_same_fields_as_the_oracle() {
         &disagreements(&run, &expected, &frames),
     );
 }
+
+/// RFC 1122 4.2.3.10: TCP to a broadcast or multicast destination is dropped as
+/// tcp_not_unicast and counted; UDP to the same destination passes, and so does TCP to a
+/// unicast neighbour (promiscuous, so the IP filter lets every destination through).
+#[test]
+fn tcp_to_broadcast_or_multicast_is_dropped_udp_passes() {
+    let config = Config { promiscuous: true, ..BOARD };
+    let mut gen = FrameGen::new(0xb0ad, config);
+    let multicast_mac = [0x01, 0x00, 0x5e, 0x00, 0x00, 0x01];
+    let destinations: [([u8; 6], [u8; 4], bool); 6] = [
+        (BROADCAST_MAC, BROADCAST_IP, true),
+        (multicast_mac, [224, 0, 0, 1], true),
+        (BROADCAST_MAC, [10, 0, 0, 255], true), // BOARD's subnet is 10.0.0.0/24
+        (BOARD.mac, [10, 0, 0, 255], true),
+        (BROADCAST_MAC, BOARD.ip, true),
+        ([0x02, 0, 0, 0, 0, 7], [10, 0, 0, 7], false),
+    ];
+    let mut frames = vec![];
+    for (mac, ip, _) in destinations {
+        frames.push((pad(gen.tcp_to(mac, ip, None).bytes), FcsMode::Append));
+        frames.push((pad(gen.udp_to(mac, ip, 40).bytes), FcsMode::Append));
+    }
+    let expected = expectations(&config, &frames, 1);
+    let mut sim = RxSim::new(rx_config(&config));
+    let got = run(&mut sim, &frames);
+    for (i, (mac, ip, group)) in destinations.iter().enumerate() {
+        let (tcp, udp) = (&got.reports[2 * i], &got.reports[2 * i + 1]);
+        let want_tcp = group.then_some(tcpip_sim::report::DropReason::TcpNotUnicast);
+        assert_eq!(tcp.drop_reason, want_tcp, "TCP to {mac:02x?} {ip:?}");
+        assert_eq!(udp.drop_reason, None, "UDP to {mac:02x?} {ip:?}");
+    }
+    // The oracle agrees field for field, and only the passing frames reach the FIFO.
+    assert_agree("broadcast destinations", &disagreements(&got, &expected, &frames));
+    assert_eq!(got.segments.len(), destinations.len() + 1, "every UDP and one TCP");
+    let counters = sim.counters();
+    let count = |name: &str| counters.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+    assert_eq!(count("tcp_not_unicast"), Some(5));
+    assert_eq!(count("accepted_udp"), Some(6));
+    assert_eq!(count("accepted_tcp"), Some(1));
+}

@@ -27,6 +27,8 @@ pub const UDP_CHECKSUM: u8 = 18;
 pub const ICMP_LENGTH: u8 = 19;
 pub const ICMP_CHECKSUM: u8 = 20;
 pub const FIFO_FULL: u8 = 21;
+/// TCP to a broadcast or multicast IP or MAC (RFC 1122 4.2.3.10).
+pub const TCP_NOT_UNICAST: u8 = 22;
 
 /// Counter slots after the drop reasons: frames accepted, per protocol.
 pub const ACCEPTED_ARP: u8 = 24;
@@ -35,8 +37,8 @@ pub const ACCEPTED_TCP: u8 = 26;
 pub const ACCEPTED_UDP: u8 = 27;
 
 // The board's own events, counted in the slots the receive path leaves free.
-/// A host frame with a bad CRC or bad COBS.
-pub const LINK_BAD_FRAME: u8 = 22;
+/// A host frame with a bad CRC or bad COBS (slot 0: no drop reason is 0).
+pub const LINK_BAD_FRAME: u8 = 0;
 /// A host frame of an unknown type or a wrong length.
 pub const LINK_BAD_MESSAGE: u8 = 23;
 /// A host segment (TxTcp/TxUdp) sent on the wire.

@@ -51,6 +51,8 @@ pub struct RxPipeline {
     pub mac_mid: Signal<In, Bits<16>>,
     pub mac_lo: Signal<In, Bits<16>>,
     pub our_ip: Signal<In, Bits<32>>,
+    /// Our subnet's mask: its broadcast address is not unicast.
+    pub netmask: Signal<In, Bits<32>>,
     pub promiscuous: Signal<In, Bit>,
     pub report_valid: Signal<Out, Bit>,
     pub report_reason: Signal<Out, Bits<5>>,
@@ -186,6 +188,7 @@ impl Logic for RxPipeline {
         self.ipv4.l3.next = self.eth.l3.val();
         self.ipv4.is_ipv4.next = self.eth.is_ipv4.val();
         self.ipv4.our_ip.next = self.our_ip.val();
+        self.ipv4.netmask.next = self.netmask.val();
         self.ipv4.promiscuous.next = self.promiscuous.val();
         // Transport layer (and ICMP, which rides on IP like one).
         self.icmp.data.next = self.ipv4.out_data.val();
@@ -221,6 +224,9 @@ impl Logic for RxPipeline {
         self.verdict.tcp_reason.next = self.tcp.reason.val();
         self.verdict.is_arp.next = self.eth.is_arp.val();
         self.verdict.protocol.next = self.ipv4.protocol.val();
+        // A group MAC has the first byte's low bit set.
+        self.verdict.not_unicast.next =
+            self.ipv4.dst_not_unicast.val() | self.eth.dst_hi.val().get_bit(8);
         // Receive FIFO: the message of a TCP or UDP segment, header fields from the
         // message writer, body bytes from the transport blocks, kept when the verdict
         // says so.

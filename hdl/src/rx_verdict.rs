@@ -3,7 +3,10 @@
 //! Each receive block's `reason` is final within two clocks after the frame's last beat
 //! left it; the verdict waits three clocks after the last beat leaves the transport
 //! blocks, then takes the first non-zero reason from the link layer up, and pulses
-//! `done`. Frames are at least 84 clocks apart on the wire, so no block has started on
+//! `done`. Below every block's own reason: TCP to a broadcast or multicast destination
+//! (`not_unicast`: IP or MAC) is dropped as tcp_not_unicast, since RFC 1122 4.2.3.10
+//! says a SYN to one must be silently discarded; UDP to one passes. Frames are at least
+//! 84 clocks apart on the wire, so no block has started on
 //! the next frame by then.
 
 use rust_hdl::prelude::*;
@@ -22,6 +25,8 @@ pub struct RxVerdict {
     pub tcp_reason: Signal<In, Bits<5>>,
     pub is_arp: Signal<In, Bit>,
     pub protocol: Signal<In, Bits<8>>,
+    /// The destination IP or MAC is a broadcast or multicast address.
+    pub not_unicast: Signal<In, Bit>,
     pub done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
     /// 0 ARP, 1 ICMP, 2 TCP, 3 UDP (meaningful for accepted frames).
@@ -45,7 +50,13 @@ impl Logic for RxVerdict {
         self.wait1.d.next = self.last.val();
         self.wait2.d.next = self.wait1.q.val();
         self.wait3.d.next = self.wait2.q.val();
-        self.first.next = self.tcp_reason.val();
+        self.first.next = 0.into();
+        if self.not_unicast.val() & (self.protocol.val() == 6) & !self.is_arp.val() {
+            self.first.next = 22.into(); // tcp_not_unicast
+        }
+        if self.tcp_reason.val() != 0 {
+            self.first.next = self.tcp_reason.val();
+        }
         if self.udp_reason.val() != 0 {
             self.first.next = self.udp_reason.val();
         }
@@ -167,6 +178,21 @@ mod tests {
             verdict(&mut uut, [5, 0, 0, 0, 0, 0, 0], false, 17),
             (5, 3, false)
         );
+    }
+
+    #[test]
+    fn tcp_to_a_broadcast_or_multicast_destination_is_dropped_udp_is_not() {
+        let mut uut = new();
+        uut.not_unicast.next = true;
+        assert_eq!(verdict(&mut uut, [0; 7], false, 6), (22, 2, false));
+        assert_eq!(verdict(&mut uut, [0; 7], false, 17), (0, 3, true));
+        assert_eq!(verdict(&mut uut, [0; 7], false, 1), (0, 1, false));
+        assert_eq!(verdict(&mut uut, [0; 7], true, 6), (0, 0, false));
+        // A block's own reason comes first.
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 0, 0, 16], false, 6).0, 16);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 13, 0, 0, 0], false, 6).0, 13);
+        uut.not_unicast.next = false;
+        assert_eq!(verdict(&mut uut, [0; 7], false, 6), (0, 2, true));
     }
 
     #[test]

@@ -98,6 +98,9 @@ pub fn config(args: &ReplayArgs) -> Result<RxConfig, BadInput> {
     Ok(RxConfig {
         mac: mac.unwrap_or(DEFAULT_MAC),
         ip: ip.unwrap_or(DEFAULT_IP),
+        // A capture has no subnet: a /32, so only 255.255.255.255 and multicast are
+        // broadcast destinations.
+        netmask: [255; 4],
         promiscuous,
     })
 }

@@ -448,10 +448,14 @@ impl Runtime {
             }
         };
         let mut out = std::io::stdout().lock();
-        writeln!(out, "counters:")?;
-        crate::stats_cmd::write_table(&mut out, &rows, true)?;
-        out.flush()?;
-        Ok(())
+        let printed = writeln!(out, "counters:")
+            .and_then(|()| crate::stats_cmd::write_table(&mut out, &rows, true))
+            .and_then(|()| out.flush());
+        match printed {
+            // Nobody reads stdout any more (`tcpip serve | head -1`): nothing was lost.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => Ok(r?),
+        }
     }
 }
 

@@ -48,6 +48,7 @@ fn run(backend: Backend, name: &str, frame: &[u8], count: usize) -> (f64, f64) {
     let config = RxConfig {
         mac: OUR_MAC,
         ip: OUR_IP,
+        netmask: [255, 255, 255, 0],
         promiscuous: false,
     };
     let mut sim = RxSim::with_backend(config, backend).unwrap();

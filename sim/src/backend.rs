@@ -183,6 +183,7 @@ impl RxInputs {
             mac_mid: (m[2] as u32) << 8 | m[3] as u32,
             mac_lo: (m[4] as u32) << 8 | m[5] as u32,
             our_ip: u32::from_be_bytes(config.ip),
+            netmask: u32::from_be_bytes(config.netmask),
             promiscuous: config.promiscuous as u32,
             ..Default::default()
         }

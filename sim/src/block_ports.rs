@@ -78,7 +78,7 @@ cosim_ports!(ArpRx {
     ],
 });
 cosim_ports!(Ipv4Rx {
-    inputs: [data, valid, last, l3, is_ipv4, our_ip, promiscuous],
+    inputs: [data, valid, last, l3, is_ipv4, our_ip, netmask, promiscuous],
     outputs: [
         out_data,
         out_valid,
@@ -98,6 +98,7 @@ cosim_ports!(Ipv4Rx {
         pseudo_sum,
         l4_parse,
         header_done,
+        dst_not_unicast,
         reason
     ],
 });
@@ -168,7 +169,8 @@ cosim_ports!(RxVerdict {
         udp_reason,
         tcp_reason,
         is_arp,
-        protocol
+        protocol,
+        not_unicast
     ],
     outputs: [done, reason, class, to_fifo],
 });
@@ -215,6 +217,7 @@ cosim_ports!(RxPipeline {
         mac_mid,
         mac_lo,
         our_ip,
+        netmask,
         promiscuous,
         fifo_read,
         counter_index,

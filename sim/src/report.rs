@@ -54,6 +54,8 @@ pub enum DropReason {
     IcmpChecksum = 20,
     /// The receive FIFO had no room for the whole segment.
     FifoFull = 21,
+    /// TCP to a broadcast or multicast IP or MAC (RFC 1122 4.2.3.10: discarded).
+    TcpNotUnicast = 22,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -157,7 +159,7 @@ pub fn ip_string(ip: [u8; 4]) -> String {
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 21] = [
+    pub const ALL: [DropReason; 22] = [
         DropReason::Fcs,
         DropReason::Runt,
         DropReason::Giant,
@@ -179,6 +181,7 @@ impl DropReason {
         DropReason::IcmpLength,
         DropReason::IcmpChecksum,
         DropReason::FifoFull,
+        DropReason::TcpNotUnicast,
     ];
 
     /// The reason for a hardware code; `None` for 0 (accepted).
@@ -210,6 +213,7 @@ impl DropReason {
             DropReason::IcmpLength => "icmp_length",
             DropReason::IcmpChecksum => "icmp_checksum",
             DropReason::FifoFull => "fifo_full",
+            DropReason::TcpNotUnicast => "tcp_not_unicast",
         }
     }
 }

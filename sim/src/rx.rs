@@ -17,6 +17,8 @@ use tcpip_hdl::rx_pipeline::RxPipeline;
 pub struct RxConfig {
     pub mac: [u8; 6],
     pub ip: [u8; 4],
+    /// Our subnet's mask (its broadcast address is not unicast).
+    pub netmask: [u8; 4],
     pub promiscuous: bool,
 }
 

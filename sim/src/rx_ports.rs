@@ -56,6 +56,7 @@ rx_ports! {
         mac_mid,
         mac_lo,
         our_ip,
+        netmask,
         promiscuous,
         fifo_read,
         counter_index,

@@ -14,6 +14,7 @@ fn sim() -> RxSim {
     RxSim::new(RxConfig {
         mac: OUR_MAC,
         ip: OUR_IP,
+        netmask: [255, 255, 255, 0],
         promiscuous: false,
     })
 }

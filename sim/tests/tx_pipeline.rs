@@ -268,6 +268,7 @@ fn the_receive_pipeline_accepts_what_is_sent() {
     let mut rx = RxSim::new(RxConfig {
         mac: OUR_MAC,
         ip: OUR_IP,
+        netmask: [255, 255, 255, 0],
         promiscuous: false,
     });
     for f in &frames {

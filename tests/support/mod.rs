@@ -14,7 +14,9 @@
 //!    promiscuous), ethertype (IPv4 or ARP after at most one 802.1Q tag), ARP shape,
 //!    IPv4 version, IHL, header checksum, total length (bigger than the bytes after the
 //!    Ethernet header, padding included, or smaller than the header), fragment, IP
-//!    filter, protocol, then the transport checks.
+//!    filter, protocol, then the transport checks, then: TCP to a broadcast or
+//!    multicast destination (255.255.255.255, 224.0.0.0/4, our subnet's broadcast
+//!    unless the mask is /31 or /32, or a group MAC) is `tcp_not_unicast`.
 //!
 //! Which layers a report carries: the parsers work on the structure of the frame and do
 //! not stop at a failed check (the drop reason records the first one). A layer is
@@ -62,6 +64,7 @@ pub const BROADCAST_IP: [u8; 4] = [255; 4];
 pub struct Config {
     pub mac: [u8; 6],
     pub ip: [u8; 4],
+    pub netmask: [u8; 4],
     pub promiscuous: bool,
 }
 
@@ -69,6 +72,7 @@ pub struct Config {
 pub const BOARD: Config = Config {
     mac: [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01],
     ip: [10, 0, 0, 2],
+    netmask: [255, 255, 255, 0],
     promiscuous: false,
 };
 
@@ -213,7 +217,7 @@ fn parse_layers(
     }
     match ethertype {
         0x0806 => parse_arp(rest, report, &mut first),
-        0x0800 => parse_ipv4(rest, eth.source, config, report, segment, &mut first),
+        0x0800 => parse_ipv4(rest, eth.source, eth.destination, config, report, segment, &mut first),
         _ => fail(&mut first, DropReason::Ethertype), // IPv6, a second VLAN tag, ...
     }
     first
@@ -239,9 +243,20 @@ fn parse_arp(bytes: &[u8], report: &mut FrameReport, first: &mut Option<DropReas
     }
 }
 
+/// Broadcast or multicast, as RFC 1122 4.2.3.10 means it.
+fn not_unicast(dst_ip: [u8; 4], dst_mac: [u8; 6], config: &Config) -> bool {
+    let (ip, mask) = (u32::from_be_bytes(dst_ip), u32::from_be_bytes(config.netmask));
+    let subnet_broadcast = mask < 0xffff_fffe
+        && ip & mask == u32::from_be_bytes(config.ip) & mask
+        && ip | mask == u32::MAX;
+    dst_mac[0] & 1 == 1 || ip == u32::MAX || dst_ip[0] >> 4 == 0xe || subnet_broadcast
+}
+
+#[allow(clippy::too_many_arguments)]
 fn parse_ipv4(
     bytes: &[u8],
     src_mac: [u8; 6],
+    dst_mac: [u8; 6],
     config: &Config,
     report: &mut FrameReport,
     segment: &mut Option<ExpectedSegment>,
@@ -310,6 +325,9 @@ fn parse_ipv4(
         17 => parse_udp(&l4, src_mac, src, dst, report, segment, first),
         1 => parse_icmp(&l4, report, first),
         _ => {}
+    }
+    if ip.protocol().0 == 6 && not_unicast(dst, dst_mac, config) {
+        fail(first, DropReason::TcpNotUnicast);
     }
 }
 
@@ -592,8 +610,10 @@ pub fn etherparse_accepts(frame: &[u8], config: &Config) -> bool {
     }
     match &packet.transport {
         Some(TransportSlice::Tcp(tcp)) => {
+            // RFC 1122 4.2.3.10: TCP to a group is discarded.
+            let to_group = not_unicast(dst, dst_mac.try_into().unwrap(), config);
             let want = tcp.to_header().calc_checksum_ipv4(&header, tcp.payload());
-            want.is_ok_and(|c| c == tcp.checksum())
+            !to_group && want.is_ok_and(|c| c == tcp.checksum())
         }
         Some(TransportSlice::Udp(udp)) => {
             let want = udp.to_header().calc_checksum_ipv4(&header, udp.payload());
@@ -942,8 +962,14 @@ impl FrameGen {
 
     /// A TCP segment to us (our MAC and IP) with random fields, options and payload.
     pub fn tcp_to_us(&mut self, payload_len: Option<usize>) -> Built {
+        let (mac, ip) = (self.config.mac, self.config.ip);
+        self.tcp_to(mac, ip, payload_len)
+    }
+
+    /// A TCP segment to `dst_mac` and `dst_ip` with random fields, options and payload.
+    pub fn tcp_to(&mut self, dst_mac: [u8; 6], dst_ip: [u8; 4], payload_len: Option<usize>) -> Built {
         let ip = Ipv4Spec {
-            dst: self.config.ip,
+            dst: dst_ip,
             options: Vec::new(),
             ..self.ipv4_spec()
         };
@@ -954,20 +980,19 @@ impl FrameGen {
             .unwrap_or_else(|| self.payload_len(max));
         let payload = self.bytes(len);
         let src = self.mac();
-        ipv4_frame(
-            src,
-            self.config.mac,
-            None,
-            &ip,
-            Transport::Tcp(tcp),
-            &payload,
-        )
+        ipv4_frame(src, dst_mac, None, &ip, Transport::Tcp(tcp), &payload)
     }
 
     /// A UDP datagram to us with a checksum.
     pub fn udp_to_us(&mut self, payload_len: usize) -> Built {
+        let (mac, ip) = (self.config.mac, self.config.ip);
+        self.udp_to(mac, ip, payload_len)
+    }
+
+    /// A UDP datagram to `dst_mac` and `dst_ip` with a checksum.
+    pub fn udp_to(&mut self, dst_mac: [u8; 6], dst_ip: [u8; 4], payload_len: usize) -> Built {
         let ip = Ipv4Spec {
-            dst: self.config.ip,
+            dst: dst_ip,
             options: Vec::new(),
             ..self.ipv4_spec()
         };
@@ -978,7 +1003,7 @@ impl FrameGen {
             checksum: true,
         };
         let src = self.mac();
-        ipv4_frame(src, self.config.mac, None, &ip, udp, &payload)
+        ipv4_frame(src, dst_mac, None, &ip, udp, &payload)
     }
 
     /// An ICMP echo request to us.
@@ -1529,6 +1554,14 @@ impl FrameGen {
             FcsMode::Append,
             DropReason::IcmpLength,
         );
+
+        // TCP to a broadcast destination (RFC 1122 4.2.3.10: a SYN to one is discarded),
+        // by IP and by MAC (rx_bad_input also sends UDP to the same: it passes).
+        let to_broadcast = pad(self.tcp_to(BROADCAST_MAC, BROADCAST_IP, None).bytes);
+        add("TCP to 255.255.255.255", to_broadcast, FcsMode::Append, DropReason::TcpNotUnicast);
+        let ip = self.config.ip;
+        let broadcast_mac = pad(self.tcp_to(BROADCAST_MAC, ip, None).bytes);
+        add("TCP to our IP, broadcast MAC", broadcast_mac, FcsMode::Append, DropReason::TcpNotUnicast);
 
         bad
     }

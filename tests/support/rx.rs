@@ -13,6 +13,7 @@ pub fn rx_config(config: &Config) -> RxConfig {
     RxConfig {
         mac: config.mac,
         ip: config.ip,
+        netmask: config.netmask,
         promiscuous: config.promiscuous,
     }
 }

@@ -79,6 +79,7 @@ pub struct BoardCore {
     mac_mid: Signal<Local, Bits<16>>,
     mac_lo: Signal<Local, Bits<16>>,
     our_ip: Signal<Local, Bits<32>>,
+    netmask: Signal<Local, Bits<32>>,
     default_mac_hi: Constant<Bits<16>>,
     default_mac_mid: Constant<Bits<16>>,
     default_mac_lo: Constant<Bits<16>>,
@@ -128,6 +129,7 @@ impl Default for BoardCore {
             mac_mid: Default::default(),
             mac_lo: Default::default(),
             our_ip: Default::default(),
+            netmask: Default::default(),
             default_mac_hi: Constant::new(word(m[0], m[1])),
             default_mac_mid: Constant::new(word(m[2], m[3])),
             default_mac_lo: Constant::new(word(m[4], m[5])),
@@ -165,12 +167,15 @@ impl Logic for BoardCore {
         self.mac_mid.next = self.default_mac_mid.val();
         self.mac_lo.next = self.default_mac_lo.val();
         self.our_ip.next = self.default_ip.val();
+        // Until configured, a /32: no subnet, no subnet broadcast.
+        self.netmask.next = 0xFFFF_FFFF_u64.into();
         self.promiscuous.next = false;
         if self.configured.q.val() {
             self.mac_hi.next = self.host_rx.config_mac_hi.val();
             self.mac_mid.next = self.host_rx.config_mac_mid.val();
             self.mac_lo.next = self.host_rx.config_mac_lo.val();
             self.our_ip.next = self.host_rx.config_ip.val();
+            self.netmask.next = self.host_rx.config_netmask.val();
             self.promiscuous.next = self.host_rx.config_promiscuous.val();
         }
         if self.host_rx.config_valid.val() {
@@ -186,6 +191,7 @@ impl Logic for BoardCore {
         self.rx.mac_mid.next = self.mac_mid.val();
         self.rx.mac_lo.next = self.mac_lo.val();
         self.rx.our_ip.next = self.our_ip.val();
+        self.rx.netmask.next = self.netmask.val();
         self.rx.promiscuous.next = self.promiscuous.val();
 
         // Board → host: messages, CRC, COBS.
@@ -280,7 +286,7 @@ impl Logic for BoardCore {
         self.bumped.d.next = false;
         if self.event_free.val() {
             if self.pend_bad_frame.q.val() {
-                self.rx.event_index.next = 22.into(); // reason::LINK_BAD_FRAME
+                self.rx.event_index.next = 0.into(); // reason::LINK_BAD_FRAME
                 self.pend_bad_frame.d.next = false;
                 self.rx.event_bump.next = true;
             } else if self.pend_bad_message.q.val() {

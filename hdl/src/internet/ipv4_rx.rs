@@ -10,6 +10,11 @@
 //! ipv4_checksum (10) > ipv4_length (11: total length beyond the frame or below the
 //! header) > fragment (12) > ip_filter (13: not our address, not 255.255.255.255, not
 //! promiscuous) > ip_protocol (14: not ICMP, TCP or UDP).
+//!
+//! `dst_not_unicast` says the destination is a broadcast or multicast address
+//! (255.255.255.255, 224.0.0.0/4, or the broadcast address of our subnet, from
+//! `netmask`), compared a byte at a time as the address streams past; the verdict
+//! drops TCP to such a destination (RFC 1122 4.2.3.10), UDP may pass.
 
 use crate::internet::checksum::OnesSum;
 use rust_hdl::prelude::*;
@@ -23,6 +28,7 @@ pub struct Ipv4Rx {
     pub l3: Signal<In, Bit>,
     pub is_ipv4: Signal<In, Bit>,
     pub our_ip: Signal<In, Bits<32>>,
+    pub netmask: Signal<In, Bits<32>>,
     pub promiscuous: Signal<In, Bit>,
     pub out_data: Signal<Out, Bits<8>>,
     pub out_valid: Signal<Out, Bit>,
@@ -48,6 +54,8 @@ pub struct Ipv4Rx {
     pub l4_parse: Signal<Out, Bit>,
     /// The 20-byte fixed header arrived: the frame reports an IPv4 layer.
     pub header_done: Signal<Out, Bit>,
+    /// Broadcast or multicast destination (final with `header_done`).
+    pub dst_not_unicast: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
     pub header_sum: OnesSum,
     pseudo: OnesSum,
@@ -77,6 +85,9 @@ pub struct Ipv4Rx {
     covered: DFF<Bit>,
     dst_ours: DFF<Bit>,
     dst_broadcast: DFF<Bit>,
+    dst_multicast: DFF<Bit>,
+    /// Every host bit of the destination is one, and its network bits are ours.
+    dst_host_ones: DFF<Bit>,
     done_r: DFF<Bit>,
     last_d1: DFF<Bit>,
     last_d2: DFF<Bit>,
@@ -88,6 +99,7 @@ pub struct Ipv4Rx {
     off: Signal<Local, Bits<11>>,
     word: Signal<Local, Bits<16>>,
     our_byte: Signal<Local, Bits<8>>,
+    mask_byte: Signal<Local, Bits<8>>,
     beat: Signal<Local, Bit>,
 }
 
@@ -120,6 +132,8 @@ impl Logic for Ipv4Rx {
             covered,
             dst_ours,
             dst_broadcast,
+            dst_multicast,
+            dst_host_ones,
             done_r,
             last_d1,
             last_d2,
@@ -135,16 +149,20 @@ impl Logic for Ipv4Rx {
         self.off.next = self.offset.q.val();
         self.word.next =
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
-        // Byte of our address compared at offsets 16..19.
+        // Byte of our address and of the netmask compared at offsets 16..19.
         self.our_byte.next = self.our_ip.val().get_bits::<8>(0);
+        self.mask_byte.next = self.netmask.val().get_bits::<8>(0);
         if self.off.val() == 16 {
             self.our_byte.next = self.our_ip.val().get_bits::<8>(24);
+            self.mask_byte.next = self.netmask.val().get_bits::<8>(24);
         }
         if self.off.val() == 17 {
             self.our_byte.next = self.our_ip.val().get_bits::<8>(16);
+            self.mask_byte.next = self.netmask.val().get_bits::<8>(16);
         }
         if self.off.val() == 18 {
             self.our_byte.next = self.our_ip.val().get_bits::<8>(8);
+            self.mask_byte.next = self.netmask.val().get_bits::<8>(8);
         }
         // Header checksum: every header byte, words aligned on even offsets.
         self.header_sum.data.next = self.data.val();
@@ -189,6 +207,8 @@ impl Logic for Ipv4Rx {
             self.covered.d.next = false;
             self.dst_ours.d.next = true;
             self.dst_broadcast.d.next = true;
+            self.dst_multicast.d.next = false;
+            self.dst_host_ones.d.next = true;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
         }
@@ -240,6 +260,16 @@ impl Logic for Ipv4Rx {
                 if self.data.val() != 0xFF {
                     self.dst_broadcast.d.next = false;
                 }
+                // Host bits all ones: with the network bits set too, the byte is 0xFF.
+                if ((self.data.val() | self.mask_byte.val()) != 0xFF)
+                    | ((self.data.val() & self.mask_byte.val())
+                        != (self.our_byte.val() & self.mask_byte.val()))
+                {
+                    self.dst_host_ones.d.next = false;
+                }
+            }
+            if (self.off.val() == 16) & (self.data.val().get_bits::<4>(4) == 0xE) {
+                self.dst_multicast.d.next = true;
             }
             if self.off.val() == 19 {
                 self.done_r.d.next = true;
@@ -303,6 +333,12 @@ impl Logic for Ipv4Rx {
             & (self.frag_r.q.val().get_bits::<14>(0) == 0)
             & (self.total_len_r.q.val() >= bit_cast::<16, 8>(self.header_len.q.val()));
         self.header_done.next = self.done_r.q.val();
+        // A /31 or /32 has no broadcast address (RFC 3021): its host bits are ones for
+        // an ordinary address.
+        self.dst_not_unicast.next = self.done_r.q.val()
+            & (self.dst_broadcast.q.val()
+                | self.dst_multicast.q.val()
+                | (self.dst_host_ones.q.val() & (self.netmask.val().get_bits::<7>(1) != 0x7F)));
         self.reason.next = self.reason_r.q.val();
     }
 }
@@ -681,6 +717,33 @@ mod tests {
         assert_eq!(r.uut.reason.val().index(), 0);
         assert!(r.uut.l4_parse.val());
         assert_eq!(r.l4, (20..50).collect::<Vec<_>>());
+    }
+
+    /// Broadcast, multicast and our subnet's broadcast are not unicast; our address, a
+    /// peer's, and the host-ones address of a /31, /32 or another subnet are. The flag
+    /// is the frame's own: a unicast frame after a broadcast one clears it.
+    #[test]
+    fn broadcast_and_multicast_destinations_are_flagged() {
+        let cases: [([u8; 4], [u8; 4], bool); 10] = [
+            ([255, 255, 255, 255], [255, 255, 255, 0], true),
+            ([224, 0, 0, 1], [255, 255, 255, 0], true),
+            ([239, 255, 255, 250], [255, 255, 255, 0], true),
+            ([192, 168, 1, 255], [255, 255, 255, 0], true),
+            ([192, 168, 255, 255], [255, 255, 0, 0], true),
+            (OUR_IP, [255, 255, 255, 0], false),
+            ([192, 168, 1, 7], [255, 255, 255, 0], false),
+            ([10, 0, 0, 255], [255, 255, 255, 0], false),
+            ([192, 168, 1, 11], [255, 255, 255, 254], false),
+            (OUR_IP, [255, 255, 255, 255], false),
+        ];
+        let mut uut = Ipv4Rx::default();
+        uut.connect_all();
+        for (dst, mask, flagged) in cases {
+            uut.netmask.next = (u32::from_be_bytes(mask) as u64).into();
+            let r = receive_into(uut, &datagram(&Dgram { dst, ..Default::default() }), true);
+            assert_eq!(r.uut.dst_not_unicast.val(), flagged, "{dst:?} under {mask:?}");
+            uut = r.uut;
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub const PEER_IP: [u8; 4] = [10, 0, 0, 1];
 pub const CONFIG: RxConfig = RxConfig {
     mac: OUR_MAC,
     ip: OUR_IP,
+    netmask: [255, 255, 255, 0],
     promiscuous: false,
 };
 
