@@ -224,32 +224,34 @@ fn verilate(out: &Path, model: &Model) {
     isolate_false_loops(out);
     run(
         &format!("verilator (building {})", model.dir),
-        Command::new("verilator").current_dir(out).args([
-            "--cc",
-            "--build",
-            "-j",
-            "2",
-            "-O3",
-            // No X in a 2-state model: X assignments become 0, and registers and
-            // memories without an `initial` start at 0, as in the Rust simulation and on
-            // the iCE40 after configuration. Zero as a constant, not `unique` (a reset
-            // value read at run time from whichever context the thread last used: models
-            // built in parallel test threads started from garbage).
-            "--x-assign",
-            "0",
-            "--x-initial",
-            "0",
-            "--noassert",
-            "--prefix",
-            model.class,
-            "-Mdir",
-            "obj",
-            "-MAKEFLAGS",
-            "OPT_FAST=-O2",
-            "-MAKEFLAGS",
-            "OPT_SLOW=-O1",
-        ])
-        .args(VERILATOR_FLAGS),
+        Command::new("verilator")
+            .current_dir(out)
+            .args([
+                "--cc",
+                "--build",
+                "-j",
+                "2",
+                "-O3",
+                // No X in a 2-state model: X assignments become 0, and registers and
+                // memories without an `initial` start at 0, as in the Rust simulation and on
+                // the iCE40 after configuration. Zero as a constant, not `unique` (a reset
+                // value read at run time from whichever context the thread last used: models
+                // built in parallel test threads started from garbage).
+                "--x-assign",
+                "0",
+                "--x-initial",
+                "0",
+                "--noassert",
+                "--prefix",
+                model.class,
+                "-Mdir",
+                "obj",
+                "-MAKEFLAGS",
+                "OPT_FAST=-O2",
+                "-MAKEFLAGS",
+                "OPT_SLOW=-O1",
+            ])
+            .args(VERILATOR_FLAGS),
     );
     // Archives named lib*.a, so rustc can link them by name.
     std::fs::copy(
@@ -405,7 +407,8 @@ fn shim_source(model: &Model, fast_edge: bool) -> String {
          if (look && memcmp(state.data(), m->top->rootp, state.size()) == 0) break;\n  }}\n  \
          memcpy(out, before, sizeof before);\n  return max;\n}}\n}}\n"
     );
-    s.replace("{sym}", model.symbols).replace("{cls}", model.class)
+    s.replace("{sym}", model.symbols)
+        .replace("{cls}", model.class)
 }
 
 /// Whether the model's only clock trigger is the rising edge of the top `clock`, under
@@ -424,7 +427,8 @@ fn fast_edge(out: &Path, model: &Model) -> bool {
     let scheduler = ["__VactContinue", "__VactTriggered", "__VnbaTriggered"]
         .iter()
         .all(|m| root.contains(m));
-    let fast = triggers == ["__Vtrigrprev__TOP__clock"] && !verilog.contains("negedge") && scheduler;
+    let fast =
+        triggers == ["__Vtrigrprev__TOP__clock"] && !verilog.contains("negedge") && scheduler;
     if !fast {
         println!("cargo::warning=the Verilator model {} evaluates both clock edges and every input each clock (no single rising-edge trigger, or not Verilator 5's scheduler): it runs ~30% slower", model.dir);
     }
@@ -432,7 +436,11 @@ fn fast_edge(out: &Path, model: &Model) -> bool {
 }
 
 fn compile_shim(out: &Path, root: &Path, model: &Model) {
-    std::fs::write(out.join("shim.cpp"), shim_source(model, fast_edge(out, model))).unwrap();
+    std::fs::write(
+        out.join("shim.cpp"),
+        shim_source(model, fast_edge(out, model)),
+    )
+    .unwrap();
     let include = root.join("include");
     run(
         "g++ (compiling the Verilator shim)",

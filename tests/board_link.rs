@@ -8,13 +8,15 @@
 
 mod support;
 
+use std::time::Duration;
 use support::*;
-use tcpip_fpga::host::link::message::{named_counters, Config as LinkConfig, Message, RxTcp, RxUdp};
+use tcpip_fpga::host::link::message::{
+    named_counters, Config as LinkConfig, Message, RxTcp, RxUdp,
+};
 use tcpip_fpga::host::link::{Link, SimLink};
 use tcpip_fpga::sim::backend::Backend;
-use tcpip_fpga::sim::report::DropReason;
 use tcpip_fpga::sim::board::{DEFAULT_IP, DEFAULT_MAC};
-use std::time::Duration;
+use tcpip_fpga::sim::report::DropReason;
 
 fn board() -> SimLink {
     let backend = Backend::from_env().expect("TCPIP_BACKEND");
@@ -62,7 +64,11 @@ fn counters(link: &mut SimLink) -> Vec<(&'static str, u32)> {
 }
 
 fn counter(named: &[(&'static str, u32)], name: &str) -> u32 {
-    named.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).unwrap_or_else(|| panic!("no counter {name}"))
+    named
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+        .unwrap_or_else(|| panic!("no counter {name}"))
 }
 
 /// The RxTcp / RxUdp message the host should get for an accepted segment.
@@ -129,14 +135,20 @@ fn injected_frames_arrive_as_rx_messages_with_their_fields() {
         .into_iter()
         .filter(|m| matches!(m, Message::RxTcp(_) | Message::RxUdp(_)))
         .collect();
-    assert!(want.len() > 100, "the generator made too few segments to mean much");
+    assert!(
+        want.len() > 100,
+        "the generator made too few segments to mean much"
+    );
     assert_eq!(got.len(), want.len(), "segments delivered");
     for (k, (g, w)) in got.iter().zip(&want).enumerate() {
         assert_eq!(g, w, "segment {k}");
     }
     // The counters agree with the oracle's verdicts.
     let named = counters(&mut link);
-    let tcp = want.iter().filter(|m| matches!(m, Message::RxTcp(_))).count() as u32;
+    let tcp = want
+        .iter()
+        .filter(|m| matches!(m, Message::RxTcp(_)))
+        .count() as u32;
     let udp = want.len() as u32 - tcp;
     assert_eq!(counter(&named, "accepted_tcp"), tcp);
     assert_eq!(counter(&named, "accepted_udp"), udp);
@@ -154,7 +166,15 @@ fn injected_frames_arrive_as_rx_messages_with_their_fields() {
 fn flipped_bytes_toward_the_host_are_caught_and_the_next_message_is_intact() {
     let mut link = board();
     drain(&mut link);
-    let mut gen = FrameGen::new(9, Config { mac: DEFAULT_MAC, ip: DEFAULT_IP, netmask: [255, 255, 255, 0], promiscuous: false });
+    let mut gen = FrameGen::new(
+        9,
+        Config {
+            mac: DEFAULT_MAC,
+            ip: DEFAULT_IP,
+            netmask: [255, 255, 255, 0],
+            promiscuous: false,
+        },
+    );
     let mut decoder = tcpip_fpga::host::link::Decoder::new();
     let mut delivered = 0;
     for round in 0..20 {
@@ -172,7 +192,11 @@ fn flipped_bytes_toward_the_host_are_caught_and_the_next_message_is_intact() {
         }
         bytes[at] ^= 1 << (round % 8);
         let msgs = decoder.feed(&bytes);
-        assert_eq!(msgs.len(), 1, "round {round}: the damaged frame is dropped, the next one kept");
+        assert_eq!(
+            msgs.len(),
+            1,
+            "round {round}: the damaged frame is dropped, the next one kept"
+        );
         assert!(matches!(&msgs[0], Message::RxTcp(m) if m.payload.len() == 50));
         delivered += 1;
     }
@@ -200,7 +224,10 @@ fn flipped_bytes_toward_the_board_are_caught_and_the_next_message_is_intact() {
         link.board().write_link(&bad);
         let msgs = drain(&mut link);
         // Not applied: no Hello with the new address; an Error instead (bad CRC or COBS).
-        assert!(hello_of(&msgs).is_empty(), "byte {k}: a damaged Config was applied");
+        assert!(
+            hello_of(&msgs).is_empty(),
+            "byte {k}: a damaged Config was applied"
+        );
         assert!(
             msgs.iter().any(|m| matches!(m, Message::Error { .. })),
             "byte {k}: no Error for a damaged frame: {msgs:?}"
@@ -218,12 +245,19 @@ fn a_slow_link_drops_whole_segments_and_never_wedges() {
     drain(&mut link);
     // The UART's pace: 4 Mbaud 8N1 at 100 MHz, ten times slower than the wire.
     link.board().set_link_pace(250);
-    let config = Config { mac: DEFAULT_MAC, ip: DEFAULT_IP, netmask: [255, 255, 255, 0], promiscuous: false };
+    let config = Config {
+        mac: DEFAULT_MAC,
+        ip: DEFAULT_IP,
+        netmask: [255, 255, 255, 0],
+        promiscuous: false,
+    };
     let mut gen = FrameGen::new(3, config);
     let mut payloads = vec![];
     for n in 0..60 {
         let built = gen.tcp_to_us(Some(1000));
-        let seg = expect(n + 1, &built.bytes, &config, true).segment.expect("a segment to us");
+        let seg = expect(n + 1, &built.bytes, &config, true)
+            .segment
+            .expect("a segment to us");
         payloads.push(seg.body[seg.header_len as usize - 20..].to_vec());
         link.board().push_frame(&built.bytes);
     }
@@ -236,12 +270,22 @@ fn a_slow_link_drops_whole_segments_and_never_wedges() {
         .collect();
     let named = counters(&mut link);
     let dropped = counter(&named, "fifo_full");
-    assert!(dropped > 0, "a line-rate burst into a 4 Mbaud link must overflow the FIFO");
-    assert_eq!(got.len() as u32 + dropped, 60, "every segment delivered or counted");
+    assert!(
+        dropped > 0,
+        "a line-rate burst into a 4 Mbaud link must overflow the FIFO"
+    );
+    assert_eq!(
+        got.len() as u32 + dropped,
+        60,
+        "every segment delivered or counted"
+    );
     // Whatever arrived is whole, in order, from the frames sent.
     let mut next = 0;
     for m in &got {
-        let k = payloads[next..].iter().position(|p| *p == m.payload).expect("a segment that was not sent, or out of order");
+        let k = payloads[next..]
+            .iter()
+            .position(|p| *p == m.payload)
+            .expect("a segment that was not sent, or out of order");
         next += k + 1;
     }
     // And the link still works.

@@ -19,13 +19,26 @@ fn phy(frame: &[u8], append_fcs: bool) -> Vec<BoardStep> {
     if append_fcs && f.len() < 60 {
         f.resize(60, 0);
     }
-    let mut steps: Vec<BoardStep> = phy_bytes(&f, append_fcs).into_iter().map(|b| BoardStep { phy: Some(b), link: None }).collect();
+    let mut steps: Vec<BoardStep> = phy_bytes(&f, append_fcs)
+        .into_iter()
+        .map(|b| BoardStep {
+            phy: Some(b),
+            link: None,
+        })
+        .collect();
     steps.extend(std::iter::repeat_n(BoardStep::default(), 12));
     steps
 }
 
 fn link(msg: &Message) -> Vec<BoardStep> {
-    encode_frame(msg).unwrap().into_iter().map(|b| BoardStep { phy: None, link: Some(b) }).collect()
+    encode_frame(msg)
+        .unwrap()
+        .into_iter()
+        .map(|b| BoardStep {
+            phy: None,
+            link: Some(b),
+        })
+        .collect()
 }
 
 fn idle(n: usize) -> Vec<BoardStep> {
@@ -38,7 +51,12 @@ fn board_core_rust_and_verilator_agree_clock_for_clock() {
         panic!("the Verilator model is not built (install verilator and rebuild): the lock-step test needs both models");
     }
     let mut steps = vec![];
-    steps.extend(link(&Message::Config(LinkConfig { mac: BOARD.mac, ip: BOARD.ip, netmask: [255, 255, 255, 0], promiscuous: false })));
+    steps.extend(link(&Message::Config(LinkConfig {
+        mac: BOARD.mac,
+        ip: BOARD.ip,
+        netmask: [255, 255, 255, 0],
+        promiscuous: false,
+    })));
     steps.extend(idle(300));
     let mut gen = FrameGen::new(0xB0A2D, BOARD);
     for n in 0..120 {
@@ -63,7 +81,11 @@ fn board_core_rust_and_verilator_agree_clock_for_clock() {
             ack: 77,
             flags: 0x18,
             window: 4096,
-            options: if k % 2 == 0 { vec![] } else { vec![2, 4, 5, 0xb4] },
+            options: if k % 2 == 0 {
+                vec![]
+            } else {
+                vec![2, 4, 5, 0xb4]
+            },
             payload: (0..(k * 97 % 700) as usize).map(|i| i as u8).collect(),
         })));
         steps.extend(idle(1600));
@@ -78,7 +100,10 @@ fn board_core_rust_and_verilator_agree_clock_for_clock() {
     })));
     let mut damaged = encode_frame(&Message::GetCounters).unwrap();
     damaged[1] ^= 0x20;
-    steps.extend(damaged.into_iter().map(|b| BoardStep { phy: None, link: Some(b) }));
+    steps.extend(damaged.into_iter().map(|b| BoardStep {
+        phy: None,
+        link: Some(b),
+    }));
     steps.extend(link(&Message::GetCounters));
     steps.extend(idle(4000));
     let clocks = board_lock_step(&steps).unwrap_or_else(|e| panic!("{e}"));
@@ -93,11 +118,25 @@ fn virtual_board_run(backend: Backend) -> Vec<String> {
     board.set_link_pace(250);
     let mut seen = vec![];
     let mut look = |board: &mut VirtualBoard, what: &str| {
-        seen.push(format!("{what}: {} clocks, link {:?}, frames {:?}, {:?}", board.cycles(), board.read_link(), board.take_frames(), board.tx_stats()));
+        seen.push(format!(
+            "{what}: {} clocks, link {:?}, frames {:?}, {:?}",
+            board.cycles(),
+            board.read_link(),
+            board.take_frames(),
+            board.tx_stats()
+        ));
     };
     board.run_until_idle(100_000);
     look(&mut board, "start");
-    board.write_link(&encode_frame(&Message::Config(LinkConfig { mac: BOARD.mac, ip: BOARD.ip, netmask: [255, 255, 255, 0], promiscuous: false })).unwrap());
+    board.write_link(
+        &encode_frame(&Message::Config(LinkConfig {
+            mac: BOARD.mac,
+            ip: BOARD.ip,
+            netmask: [255, 255, 255, 0],
+            promiscuous: false,
+        }))
+        .unwrap(),
+    );
     board.run_until_idle(100_000);
     look(&mut board, "config");
     let mut gen = FrameGen::new(0x1D1E, BOARD);
@@ -118,7 +157,10 @@ fn virtual_board_gives_the_same_on_both_models() {
     if !Backend::verilator_built() {
         panic!("the Verilator model is not built (install verilator and rebuild): this test needs both models");
     }
-    let (rust, veri) = (virtual_board_run(Backend::Rust), virtual_board_run(Backend::Verilator));
+    let (rust, veri) = (
+        virtual_board_run(Backend::Rust),
+        virtual_board_run(Backend::Verilator),
+    );
     for (r, v) in rust.iter().zip(&veri) {
         assert_eq!(r, v, "Rust model, then Verilator model");
     }

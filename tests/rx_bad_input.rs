@@ -109,7 +109,10 @@ fn bad_frames_report_the_same_fields_as_the_oracle() {
 /// unicast neighbour (promiscuous, so the IP filter lets every destination through).
 #[test]
 fn tcp_to_broadcast_or_multicast_is_dropped_udp_passes() {
-    let config = Config { promiscuous: true, ..BOARD };
+    let config = Config {
+        promiscuous: true,
+        ..BOARD
+    };
     let mut gen = FrameGen::new(0xb0ad, config);
     let multicast_mac = [0x01, 0x00, 0x5e, 0x00, 0x00, 0x01];
     let destinations: [([u8; 6], [u8; 4], bool); 6] = [
@@ -135,8 +138,15 @@ fn tcp_to_broadcast_or_multicast_is_dropped_udp_passes() {
         assert_eq!(udp.drop_reason, None, "UDP to {mac:02x?} {ip:?}");
     }
     // The oracle agrees field for field, and only the passing frames reach the FIFO.
-    assert_agree("broadcast destinations", &disagreements(&got, &expected, &frames));
-    assert_eq!(got.segments.len(), destinations.len() + 1, "every UDP and one TCP");
+    assert_agree(
+        "broadcast destinations",
+        &disagreements(&got, &expected, &frames),
+    );
+    assert_eq!(
+        got.segments.len(),
+        destinations.len() + 1,
+        "every UDP and one TCP"
+    );
     let counters = sim.counters();
     let count = |name: &str| counters.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
     assert_eq!(count("tcp_not_unicast"), Some(5));

@@ -80,7 +80,10 @@ fn synth_runs_the_whole_flow_and_reports_the_truth() {
     eprintln!("tcpip synth: {}{}", stdout.trim(), stderr.trim());
     if stderr.contains("does not fit the HX8K") {
         one_sentence_failure(&out);
-        assert!(stdout.trim().is_empty(), "no JSON for a design that was not placed: {stdout}");
+        assert!(
+            stdout.trim().is_empty(),
+            "no JSON for a design that was not placed: {stdout}"
+        );
         return;
     }
     let v: Value = serde_json::from_str(stdout.trim())
@@ -113,7 +116,10 @@ fn synth_runs_the_whole_flow_and_reports_the_truth() {
         HX8K_BITSTREAM_BYTES
     );
     assert_eq!(v["bitstream_bytes"].as_u64(), Some(HX8K_BITSTREAM_BYTES));
-    check_breakdown(&v["breakdown"], v["utilization"]["ram"]["used"].as_u64().unwrap());
+    check_breakdown(
+        &v["breakdown"],
+        v["utilization"]["ram"]["used"].as_u64().unwrap(),
+    );
     // The exit status says what the timing figures say.
     let failed: Vec<String> = clocks
         .iter()
@@ -134,23 +140,44 @@ fn synth_runs_the_whole_flow_and_reports_the_truth() {
 /// blocks, the receive and transmit pipelines are split into their blocks, and the
 /// block RAMs add up to what nextpnr placed (the one count flattening cannot change).
 fn check_breakdown(b: &Value, placed_ram: u64) {
-    let parts = ["receive", "transmit", "host_link_out", "host_link_in", "board"];
+    let parts = [
+        "receive",
+        "transmit",
+        "host_link_out",
+        "host_link_in",
+        "board",
+    ];
     assert_eq!(b.as_object().map(|o| o.len()), Some(parts.len()), "{b}");
     let mut ram = 0;
     for part in parts {
         let p = &b[part];
-        let blocks = p["blocks"].as_object().unwrap_or_else(|| panic!("{part} has blocks: {b}"));
+        let blocks = p["blocks"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{part} has blocks: {b}"));
         for k in ["lut", "ff", "carry", "ram"] {
             let sum: u64 = blocks.values().map(|v| v[k].as_u64().unwrap()).sum();
-            assert_eq!(p[k].as_u64(), Some(sum), "{part}.{k} is the sum of its blocks");
+            assert_eq!(
+                p[k].as_u64(),
+                Some(sum),
+                "{part}.{k} is the sum of its blocks"
+            );
         }
-        assert!(p["lut"].as_u64().unwrap() > 0 && p["ff"].as_u64().unwrap() > 0, "{part}: {p}");
+        assert!(
+            p["lut"].as_u64().unwrap() > 0 && p["ff"].as_u64().unwrap() > 0,
+            "{part}: {p}"
+        );
         ram += p["ram"].as_u64().unwrap();
     }
     for part in ["receive", "transmit"] {
-        assert!(b[part]["blocks"].as_object().unwrap().len() >= 4, "{part} by block: {b}");
+        assert!(
+            b[part]["blocks"].as_object().unwrap().len() >= 4,
+            "{part} by block: {b}"
+        );
     }
-    assert_eq!(ram, placed_ram, "block RAMs in the breakdown and in nextpnr's placement");
+    assert_eq!(
+        ram, placed_ram,
+        "block RAMs in the breakdown and in nextpnr's placement"
+    );
 }
 
 /// One line on stderr, non-zero exit.

@@ -1,7 +1,7 @@
 //! The whole receive path, unwrapping a frame layer by layer:
 //! PHY bytes → [`MacRx`] (link: preamble, FCS, MAC filter) → [`EthRx`] (ethertype) →
-//! [`ArpRx`] | [`Ipv4Rx`] (internet) → [`IcmpRx`] | [`TcpRx`] | [`UdpRx`] (transport) →
-//! [`RxVerdict`] → [`RxFifo`] (committed segments for the host) and [`RxCounters`].
+//! [`ArpRx`] | [`Ipv4Rx`] (internet) → [`TransportRx`] (TCP, UDP, and ICMP's header
+//! of the same shape) → [`RxVerdict`] → [`RxFifo`] (committed segments for the host) and [`RxCounters`].
 //!
 //! One byte per clock in, never a stall: nothing here can push back on the PHY. Each
 //! frame ends with one `report_valid` pulse carrying its final `report_reason` (0 =
@@ -28,13 +28,11 @@ use crate::board::rx_counters::RxCounters;
 use crate::board::rx_fifo::RxFifo;
 use crate::board::rx_message::RxMessage;
 use crate::internet::arp_rx::ArpRx;
-use crate::internet::icmp_rx::IcmpRx;
 use crate::internet::ipv4_rx::Ipv4Rx;
 use crate::link::eth_rx::EthRx;
 use crate::link::mac_rx::MacRx;
 use crate::rx_verdict::RxVerdict;
-use crate::transport::tcp_rx::TcpRx;
-use crate::transport::udp_rx::UdpRx;
+use crate::transport::transport_rx::TransportRx;
 use rust_hdl::prelude::*;
 
 /// Receive FIFO of 2 KiB of messages (4 block RAMs: one full-size segment, 1,515
@@ -137,9 +135,7 @@ pub struct RxPipeline {
     pub eth: EthRx,
     pub arp: ArpRx,
     pub ipv4: Ipv4Rx,
-    pub icmp: IcmpRx,
-    pub tcp: TcpRx,
-    pub udp: UdpRx,
+    pub transport: TransportRx,
     pub verdict: RxVerdict,
     pub message: RxMessage,
     pub fifo: RxFifoDefault,
@@ -158,9 +154,7 @@ impl Logic for RxPipeline {
         self.eth.clock.next = self.clock.val();
         self.arp.clock.next = self.clock.val();
         self.ipv4.clock.next = self.clock.val();
-        self.icmp.clock.next = self.clock.val();
-        self.tcp.clock.next = self.clock.val();
-        self.udp.clock.next = self.clock.val();
+        self.transport.clock.next = self.clock.val();
         self.verdict.clock.next = self.clock.val();
         self.message.clock.next = self.clock.val();
         self.fifo.clock.next = self.clock.val();
@@ -191,44 +185,28 @@ impl Logic for RxPipeline {
         self.ipv4.netmask.next = self.netmask.val();
         self.ipv4.promiscuous.next = self.promiscuous.val();
         // Transport layer (and ICMP, which rides on IP like one).
-        self.icmp.data.next = self.ipv4.out_data.val();
-        self.icmp.valid.next = self.ipv4.out_valid.val();
-        self.icmp.last.next = self.ipv4.out_last.val();
-        self.icmp.l4.next = self.ipv4.l4.val();
-        self.icmp.l4_parse.next = self.ipv4.l4_parse.val();
-        self.icmp.protocol.next = self.ipv4.protocol.val();
-        self.tcp.data.next = self.ipv4.out_data.val();
-        self.tcp.valid.next = self.ipv4.out_valid.val();
-        self.tcp.last.next = self.ipv4.out_last.val();
-        self.tcp.l4.next = self.ipv4.l4.val();
-        self.tcp.l4_parse.next = self.ipv4.l4_parse.val();
-        self.tcp.protocol.next = self.ipv4.protocol.val();
-        self.tcp.l4_len.next = self.ipv4.l4_len.val();
-        self.tcp.pseudo_sum.next = self.ipv4.pseudo_sum.val();
-        self.udp.data.next = self.ipv4.out_data.val();
-        self.udp.valid.next = self.ipv4.out_valid.val();
-        self.udp.last.next = self.ipv4.out_last.val();
-        self.udp.l4.next = self.ipv4.l4.val();
-        self.udp.l4_parse.next = self.ipv4.l4_parse.val();
-        self.udp.protocol.next = self.ipv4.protocol.val();
-        self.udp.l4_len.next = self.ipv4.l4_len.val();
-        self.udp.pseudo_sum.next = self.ipv4.pseudo_sum.val();
+        self.transport.data.next = self.ipv4.out_data.val();
+        self.transport.valid.next = self.ipv4.out_valid.val();
+        self.transport.last.next = self.ipv4.out_last.val();
+        self.transport.l4.next = self.ipv4.l4.val();
+        self.transport.l4_parse.next = self.ipv4.l4_parse.val();
+        self.transport.protocol.next = self.ipv4.protocol.val();
+        self.transport.l4_len.next = self.ipv4.l4_len.val();
+        self.transport.pseudo_sum.next = self.ipv4.pseudo_sum.val();
         // Verdict.
-        self.verdict.last.next = self.tcp.out_last.val();
+        self.verdict.last.next = self.transport.out_last.val();
         self.verdict.mac_reason.next = self.mac.reason.val();
         self.verdict.eth_reason.next = self.eth.reason.val();
         self.verdict.arp_reason.next = self.arp.reason.val();
         self.verdict.ipv4_reason.next = self.ipv4.reason.val();
-        self.verdict.icmp_reason.next = self.icmp.reason.val();
-        self.verdict.udp_reason.next = self.udp.reason.val();
-        self.verdict.tcp_reason.next = self.tcp.reason.val();
+        self.verdict.transport_reason.next = self.transport.reason.val();
         self.verdict.is_arp.next = self.eth.is_arp.val();
         self.verdict.protocol.next = self.ipv4.protocol.val();
         // A group MAC has the first byte's low bit set.
         self.verdict.not_unicast.next =
             self.ipv4.dst_not_unicast.val() | self.eth.dst_hi.val().get_bit(8);
         // Receive FIFO: the message of a TCP or UDP segment, header fields from the
-        // message writer, body bytes from the transport blocks, kept when the verdict
+        // message writer, body bytes from the transport block, kept when the verdict
         // says so.
         self.message.link_data.next = self.mac.data.val();
         self.message.link_valid.next = self.mac.valid.val();
@@ -240,22 +218,22 @@ impl Logic for RxPipeline {
         self.message.l4_valid.next = self.ipv4.out_valid.val();
         self.message.l4.next = self.ipv4.l4.val();
         self.message.protocol.next = self.ipv4.protocol.val();
-        self.message.header_len.next = self.tcp.header_len.val();
-        self.message.flags.next = self.tcp.flags.val();
-        self.message.mss.next = self.tcp.mss.val();
-        self.message.mss_present.next = self.tcp.mss_present.val();
-        self.message.window_scale.next = self.tcp.window_scale.val();
-        self.message.window_scale_present.next = self.tcp.window_scale_present.val();
-        self.message.sack_permitted.next = self.tcp.sack_permitted.val();
-        self.message.timestamps_present.next = self.tcp.timestamps_present.val();
+        self.message.header_len.next = self.transport.header_len.val();
+        self.message.flags.next = self.transport.flags.val();
+        self.message.mss.next = self.transport.mss.val();
+        self.message.mss_present.next = self.transport.mss_present.val();
+        self.message.window_scale.next = self.transport.window_scale.val();
+        self.message.window_scale_present.next = self.transport.window_scale_present.val();
+        self.message.sack_permitted.next = self.transport.sack_permitted.val();
+        self.message.timestamps_present.next = self.transport.timestamps_present.val();
         self.message.sealing.next = self.fifo.sealing.val();
         self.message.seal_index.next = self.fifo.seal_index.val();
         self.fifo.field_write.next = self.message.field_write.val();
         self.fifo.field_offset.next = self.message.field_offset.val();
         self.fifo.field_data.next = self.message.field_data.val();
         self.fifo.udp.next = self.message.udp.val();
-        self.fifo.data.next = self.tcp.out_data.val();
-        self.fifo.write.next = self.tcp.body.val() | self.udp.body.val();
+        self.fifo.data.next = self.transport.out_data.val();
+        self.fifo.write.next = self.transport.body.val();
         self.fifo.finish.next = self.verdict.done.val();
         self.fifo.keep.next = self.verdict.to_fifo.val();
         self.final_reason.next = self.verdict.reason.val();
@@ -319,38 +297,38 @@ impl Logic for RxPipeline {
         self.ipv4_id.next = self.ipv4.id.val();
         self.ipv4_header_ok.next = self.ipv4.header_ok.val();
         self.ipv4_l4_parse.next = self.ipv4.l4_parse.val();
-        self.icmp_done.next = self.icmp.done.val();
-        self.icmp_type.next = self.icmp.icmp_type.val();
-        self.icmp_code.next = self.icmp.code.val();
-        self.icmp_checksum_ok.next = self.icmp.checksum_ok.val();
+        self.icmp_done.next = self.transport.done.val();
+        self.icmp_type.next = self.transport.icmp_type.val();
+        self.icmp_code.next = self.transport.icmp_code.val();
+        self.icmp_checksum_ok.next = self.transport.checksum_ok.val();
         self.icmp_data.next = self.ipv4.out_data.val();
         self.icmp_valid.next = self.ipv4.out_valid.val()
             & self.ipv4.l4.val()
             & self.ipv4.l4_parse.val()
             & (self.ipv4.protocol.val() == 1);
-        self.tcp_done.next = self.tcp.done.val();
-        self.tcp_src_port.next = self.tcp.src_port.val();
-        self.tcp_dst_port.next = self.tcp.dst_port.val();
-        self.tcp_seq.next = self.tcp.seq.val();
-        self.tcp_ack.next = self.tcp.ack.val();
-        self.tcp_flags.next = self.tcp.flags.val();
-        self.tcp_window.next = self.tcp.window.val();
-        self.tcp_urgent.next = self.tcp.urgent.val();
-        self.tcp_header_len.next = self.tcp.header_len.val();
-        self.tcp_payload_len.next = self.tcp.payload_len.val();
-        self.tcp_checksum_ok.next = self.tcp.checksum_ok.val();
-        self.tcp_mss.next = self.tcp.mss.val();
-        self.tcp_mss_present.next = self.tcp.mss_present.val();
-        self.tcp_window_scale.next = self.tcp.window_scale.val();
-        self.tcp_window_scale_present.next = self.tcp.window_scale_present.val();
-        self.tcp_sack_permitted.next = self.tcp.sack_permitted.val();
-        self.tcp_ts_val.next = self.tcp.ts_val.val();
-        self.tcp_ts_ecr.next = self.tcp.ts_ecr.val();
-        self.tcp_timestamps_present.next = self.tcp.timestamps_present.val();
-        self.udp_done.next = self.udp.done.val();
-        self.udp_src_port.next = self.udp.src_port.val();
-        self.udp_dst_port.next = self.udp.dst_port.val();
-        self.udp_length.next = self.udp.length.val();
-        self.udp_checksum_ok.next = self.udp.checksum_ok.val();
+        self.tcp_done.next = self.transport.done.val();
+        self.tcp_src_port.next = self.transport.src_port.val();
+        self.tcp_dst_port.next = self.transport.dst_port.val();
+        self.tcp_seq.next = self.transport.seq.val();
+        self.tcp_ack.next = self.transport.ack.val();
+        self.tcp_flags.next = self.transport.flags.val();
+        self.tcp_window.next = self.transport.window.val();
+        self.tcp_urgent.next = self.transport.urgent.val();
+        self.tcp_header_len.next = self.transport.header_len.val();
+        self.tcp_payload_len.next = self.transport.payload_len.val();
+        self.tcp_checksum_ok.next = self.transport.checksum_ok.val();
+        self.tcp_mss.next = self.transport.mss.val();
+        self.tcp_mss_present.next = self.transport.mss_present.val();
+        self.tcp_window_scale.next = self.transport.window_scale.val();
+        self.tcp_window_scale_present.next = self.transport.window_scale_present.val();
+        self.tcp_sack_permitted.next = self.transport.sack_permitted.val();
+        self.tcp_ts_val.next = self.transport.ts_val.val();
+        self.tcp_ts_ecr.next = self.transport.ts_ecr.val();
+        self.tcp_timestamps_present.next = self.transport.timestamps_present.val();
+        self.udp_done.next = self.transport.done.val();
+        self.udp_src_port.next = self.transport.src_port.val();
+        self.udp_dst_port.next = self.transport.dst_port.val();
+        self.udp_length.next = self.transport.udp_length.val();
+        self.udp_checksum_ok.next = self.transport.checksum_ok.val();
     }
 }

@@ -20,9 +20,8 @@ pub struct RxVerdict {
     pub eth_reason: Signal<In, Bits<5>>,
     pub arp_reason: Signal<In, Bits<5>>,
     pub ipv4_reason: Signal<In, Bits<5>>,
-    pub icmp_reason: Signal<In, Bits<5>>,
-    pub udp_reason: Signal<In, Bits<5>>,
-    pub tcp_reason: Signal<In, Bits<5>>,
+    /// TransportRx's: TCP's, UDP's or ICMP's, by the protocol.
+    pub transport_reason: Signal<In, Bits<5>>,
     pub is_arp: Signal<In, Bit>,
     pub protocol: Signal<In, Bits<8>>,
     /// The destination IP or MAC is a broadcast or multicast address.
@@ -54,14 +53,8 @@ impl Logic for RxVerdict {
         if self.not_unicast.val() & (self.protocol.val() == 6) & !self.is_arp.val() {
             self.first.next = 22.into(); // tcp_not_unicast
         }
-        if self.tcp_reason.val() != 0 {
-            self.first.next = self.tcp_reason.val();
-        }
-        if self.udp_reason.val() != 0 {
-            self.first.next = self.udp_reason.val();
-        }
-        if self.icmp_reason.val() != 0 {
-            self.first.next = self.icmp_reason.val();
+        if self.transport_reason.val() != 0 {
+            self.first.next = self.transport_reason.val();
         }
         if self.ipv4_reason.val() != 0 {
             self.first.next = self.ipv4_reason.val();
@@ -103,10 +96,10 @@ impl Logic for RxVerdict {
 mod tests {
     use super::*;
 
-    /// Reasons in layer order: mac, eth, arp, ipv4, icmp, udp, tcp.
+    /// Reasons in layer order: mac, eth, arp, ipv4, transport.
     fn verdict(
         uut: &mut RxVerdict,
-        reasons: [u8; 7],
+        reasons: [u8; 5],
         is_arp: bool,
         protocol: u8,
     ) -> (u64, u64, bool) {
@@ -114,9 +107,7 @@ mod tests {
         uut.eth_reason.next = (reasons[1] as u64).into();
         uut.arp_reason.next = (reasons[2] as u64).into();
         uut.ipv4_reason.next = (reasons[3] as u64).into();
-        uut.icmp_reason.next = (reasons[4] as u64).into();
-        uut.udp_reason.next = (reasons[5] as u64).into();
-        uut.tcp_reason.next = (reasons[6] as u64).into();
+        uut.transport_reason.next = (reasons[4] as u64).into();
         uut.is_arp.next = is_arp;
         uut.protocol.next = (protocol as u64).into();
         uut.last.next = true;
@@ -147,52 +138,49 @@ mod tests {
     #[test]
     fn first_reason_in_layer_order() {
         let mut uut = new();
-        assert_eq!(verdict(&mut uut, [1, 6, 7, 10, 20, 18, 16], false, 6).0, 1);
-        assert_eq!(verdict(&mut uut, [0, 6, 7, 10, 20, 18, 16], false, 6).0, 6);
-        assert_eq!(verdict(&mut uut, [0, 0, 7, 10, 20, 18, 16], false, 6).0, 7);
-        assert_eq!(verdict(&mut uut, [0, 0, 0, 10, 20, 18, 16], false, 6).0, 10);
-        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 20, 18, 16], false, 6).0, 20);
-        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 0, 18, 16], false, 6).0, 18);
-        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 0, 0, 16], false, 6).0, 16);
-        assert_eq!(verdict(&mut uut, [0; 7], false, 6).0, 0);
-        assert_eq!(verdict(&mut uut, [0, 0, 0, 13, 0, 0, 15], false, 6).0, 13);
+        assert_eq!(verdict(&mut uut, [1, 6, 7, 10, 16], false, 6).0, 1);
+        assert_eq!(verdict(&mut uut, [0, 6, 7, 10, 16], false, 6).0, 6);
+        assert_eq!(verdict(&mut uut, [0, 0, 7, 10, 16], false, 6).0, 7);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 10, 20], false, 1).0, 10);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 20], false, 1).0, 20);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 18], false, 17).0, 18);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 16], false, 6).0, 16);
+        assert_eq!(verdict(&mut uut, [0; 5], false, 6).0, 0);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 13, 15], false, 6).0, 13);
     }
 
     #[test]
     fn class_and_to_fifo() {
         let mut uut = new();
-        assert_eq!(verdict(&mut uut, [0; 7], true, 6), (0, 0, false));
-        assert_eq!(verdict(&mut uut, [0; 7], false, 1), (0, 1, false));
-        assert_eq!(verdict(&mut uut, [0; 7], false, 6), (0, 2, true));
-        assert_eq!(verdict(&mut uut, [0; 7], false, 17), (0, 3, true));
+        assert_eq!(verdict(&mut uut, [0; 5], true, 6), (0, 0, false));
+        assert_eq!(verdict(&mut uut, [0; 5], false, 1), (0, 1, false));
+        assert_eq!(verdict(&mut uut, [0; 5], false, 6), (0, 2, true));
+        assert_eq!(verdict(&mut uut, [0; 5], false, 17), (0, 3, true));
         // Dropped segments do not go to the FIFO.
         assert_eq!(
-            verdict(&mut uut, [0, 0, 0, 0, 0, 0, 16], false, 6),
+            verdict(&mut uut, [0, 0, 0, 0, 16], false, 6),
             (16, 2, false)
         );
         assert_eq!(
-            verdict(&mut uut, [0, 0, 0, 0, 0, 17, 0], false, 17),
+            verdict(&mut uut, [0, 0, 0, 0, 17], false, 17),
             (17, 3, false)
         );
-        assert_eq!(
-            verdict(&mut uut, [5, 0, 0, 0, 0, 0, 0], false, 17),
-            (5, 3, false)
-        );
+        assert_eq!(verdict(&mut uut, [5, 0, 0, 0, 0], false, 17), (5, 3, false));
     }
 
     #[test]
     fn tcp_to_a_broadcast_or_multicast_destination_is_dropped_udp_is_not() {
         let mut uut = new();
         uut.not_unicast.next = true;
-        assert_eq!(verdict(&mut uut, [0; 7], false, 6), (22, 2, false));
-        assert_eq!(verdict(&mut uut, [0; 7], false, 17), (0, 3, true));
-        assert_eq!(verdict(&mut uut, [0; 7], false, 1), (0, 1, false));
-        assert_eq!(verdict(&mut uut, [0; 7], true, 6), (0, 0, false));
+        assert_eq!(verdict(&mut uut, [0; 5], false, 6), (22, 2, false));
+        assert_eq!(verdict(&mut uut, [0; 5], false, 17), (0, 3, true));
+        assert_eq!(verdict(&mut uut, [0; 5], false, 1), (0, 1, false));
+        assert_eq!(verdict(&mut uut, [0; 5], true, 6), (0, 0, false));
         // A block's own reason comes first.
-        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 0, 0, 16], false, 6).0, 16);
-        assert_eq!(verdict(&mut uut, [0, 0, 0, 13, 0, 0, 0], false, 6).0, 13);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 0, 16], false, 6).0, 16);
+        assert_eq!(verdict(&mut uut, [0, 0, 0, 13, 0], false, 6).0, 13);
         uut.not_unicast.next = false;
-        assert_eq!(verdict(&mut uut, [0; 7], false, 6), (0, 2, true));
+        assert_eq!(verdict(&mut uut, [0; 5], false, 6), (0, 2, true));
     }
 
     #[test]
@@ -204,7 +192,7 @@ mod tests {
         crate::tick!(uut);
         uut.last.next = false;
         crate::tick!(uut);
-        uut.udp_reason.next = 18u64.into();
+        uut.transport_reason.next = 18u64.into();
         crate::tick!(uut);
         assert!(!uut.done.val());
         crate::tick!(uut);
@@ -212,7 +200,7 @@ mod tests {
         assert_eq!(uut.reason.val().index(), 18);
         assert!(!uut.to_fifo.val());
         // And the verdict holds until the next frame's.
-        uut.udp_reason.next = 0u64.into();
+        uut.transport_reason.next = 0u64.into();
         for _ in 0..5 {
             crate::tick!(uut);
         }

@@ -248,8 +248,9 @@ impl Logic for TxPipeline {
         self.arp_learned_mac_hi.next = self.arp.arp_learned_mac_hi.val();
         self.arp_learned_mac_mid.next = self.arp.arp_learned_mac_mid.val();
         self.arp_learned_mac_lo.next = self.arp.arp_learned_mac_lo.val();
-        self.reply_sent.next = (self.echo.valid.val() & self.echo.last.val() & self.arbiter.echo_ready.val())
-            | (self.arp.valid.val() & self.arp.last.val() & self.arbiter.arp_ready.val());
+        self.reply_sent.next =
+            (self.echo.valid.val() & self.echo.last.val() & self.arbiter.echo_ready.val())
+                | (self.arp.valid.val() & self.arp.last.val() & self.arbiter.arp_ready.val());
         self.reply_dropped.next =
             self.echo.dropped.val() | self.arp.reply_dropped.val() | self.arp.request_dropped.val();
         // Internet layer.

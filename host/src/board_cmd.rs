@@ -98,7 +98,11 @@ pub fn run(args: &BoardArgs) -> anyhow::Result<()> {
             if !frames.is_empty() {
                 // Stamped with the board's own time: 10 ns a clock.
                 let timestamp = Duration::from_nanos(board.cycles() * 10);
-                sent.extend(frames.into_iter().map(|data| CapturedFrame { timestamp, data }));
+                sent.extend(
+                    frames
+                        .into_iter()
+                        .map(|data| CapturedFrame { timestamp, data }),
+                );
                 write_frames(path, &sent)
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }

@@ -51,7 +51,10 @@ fn ip(a: [u8; 4]) -> String {
 }
 
 fn mac(m: [u8; 6]) -> String {
-    m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// A 16-byte secret from the seed (splitmix64), for the RFC 6528 ISN hash.
@@ -91,14 +94,19 @@ impl World<'_> {
     }
 
     fn states(&mut self) -> (State, State) {
-        let a = self.client_conn.map_or(State::Closed, |c| self.client.state(c));
+        let a = self
+            .client_conn
+            .map_or(State::Closed, |c| self.client.state(c));
         // Before accept, the connection the listener is building (SYN-RECEIVED).
         let listener = self.board_listener;
         let b = match self.board_conn {
             Some(c) => self.board.stack().state(c),
             None => {
                 let stack = self.board.stack();
-                let pending = stack.sockets().into_iter().find(|&s| s != listener && stack.state(s) != State::Listen);
+                let pending = stack
+                    .sockets()
+                    .into_iter()
+                    .find(|&s| s != listener && stack.state(s) != State::Listen);
                 stack.state(pending.unwrap_or(listener))
             }
         };
@@ -114,7 +122,10 @@ impl World<'_> {
 
     fn record(&mut self, frame: &[u8]) {
         let timestamp = Duration::from_nanos(self.link.board().cycles() * 10);
-        self.wire.push(CapturedFrame { timestamp, data: frame.to_vec() });
+        self.wire.push(CapturedFrame {
+            timestamp,
+            data: frame.to_vec(),
+        });
     }
 
     /// A client frame onto the wire and into the board's PHY.
@@ -132,7 +143,9 @@ impl World<'_> {
                 b,
                 false,
             ),
-            Received::Echo { id, seq, payload, .. } => Tracer::arrow(
+            Received::Echo {
+                id, seq, payload, ..
+            } => Tracer::arrow(
                 now,
                 Direction::AtoB,
                 &format!("ICMP echo request id={id} seq={seq} len={}", payload.len()),
@@ -203,7 +216,9 @@ impl World<'_> {
         self.accept();
         if let Received::Tcp { segment, .. } = peer::parse(&frame) {
             let (a, b) = self.states();
-            let line = self.tracer.line(now, Direction::AtoB, &segment, a, b, false);
+            let line = self
+                .tracer
+                .line(now, Direction::AtoB, &segment, a, b, false);
             writeln!(self.out, "{line}")?;
         }
         Ok(())
@@ -214,10 +229,22 @@ impl World<'_> {
         self.record(&frame);
         let now = self.now();
         let label = match peer::parse(&frame) {
-            Received::Arp { op: 2, sender_mac, sender_ip, .. } => {
+            Received::Arp {
+                op: 2,
+                sender_mac,
+                sender_ip,
+                ..
+            } => {
                 format!("ARP {} is-at {} [hardware]", ip(sender_ip), mac(sender_mac))
             }
-            Received::Echo { reply: true, id, seq, payload, checksum_ok, .. } => format!(
+            Received::Echo {
+                reply: true,
+                id,
+                seq,
+                payload,
+                checksum_ok,
+                ..
+            } => format!(
                 "ICMP echo reply id={id} seq={seq} len={}{} [hardware]",
                 payload.len(),
                 if checksum_ok { "" } else { " BAD CHECKSUM" }
@@ -225,20 +252,29 @@ impl World<'_> {
             Received::Tcp { segment, .. } => {
                 self.client.receive(&segment, now);
                 let (a, b) = self.states();
-                let line = self.tracer.line(now, Direction::BtoA, &segment, a, b, false);
+                let line = self
+                    .tracer
+                    .line(now, Direction::BtoA, &segment, a, b, false);
                 writeln!(self.out, "{line}")?;
                 return Ok(());
             }
             other => format!("{other:?}"),
         };
         let (a, b) = self.states();
-        writeln!(self.out, "{}", Tracer::arrow(now, Direction::BtoA, &label, a, b, false))?;
+        writeln!(
+            self.out,
+            "{}",
+            Tracer::arrow(now, Direction::BtoA, &label, a, b, false)
+        )?;
         Ok(())
     }
 
     fn board_sends(&mut self, data: &[u8]) -> anyhow::Result<()> {
         let c = self.board_conn.context("the board has no connection")?;
-        self.board.stack().send(c, data).map_err(|e| anyhow::anyhow!("board send: {e:?}"))?;
+        self.board
+            .stack()
+            .send(c, data)
+            .map_err(|e| anyhow::anyhow!("board send: {e:?}"))?;
         Ok(())
     }
 }
@@ -247,7 +283,9 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let backend = BackendArg::resolve(args.backend)?;
     let mut link = SimLink::new(backend).map_err(|e| BadInput(format!("{e:#}")))?;
     if let Some(path) = &args.vcd {
-        link.board().trace_to(path).map_err(|e| BadInput(format!("{e:#}")))?;
+        link.board()
+            .trace_to(path)
+            .map_err(|e| BadInput(format!("{e:#}")))?;
     }
     let mut cfg = SessionConfig::new(DEFAULT_MAC, DEFAULT_IP, 24);
     cfg.isn_secret = secret(args.seed, 2);
@@ -257,7 +295,10 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .stack()
         .listen(SERVER_PORT, 4)
         .map_err(|e| anyhow::anyhow!("listen: {e:?}"))?;
-    let client_cfg = TcpConfig { mss: CLIENT_MSS, ..TcpConfig::default() };
+    let client_cfg = TcpConfig {
+        mss: CLIENT_MSS,
+        ..TcpConfig::default()
+    };
     let client = Stack::new(CLIENT_IP, secret(args.seed, 1), client_cfg);
     let mut w = World {
         link,
@@ -286,7 +327,15 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     w.client_sends(peer::arp_request(CLIENT_MAC, CLIENT_IP, DEFAULT_IP))?;
     w.settle()?;
     w.note("internet: ping; the FPGA answers on its own")?;
-    w.client_sends(peer::echo_request(CLIENT_MAC, CLIENT_IP, DEFAULT_MAC, DEFAULT_IP, 1, 1, b"tcpip-fpga demo ping 0123456789"))?;
+    w.client_sends(peer::echo_request(
+        CLIENT_MAC,
+        CLIENT_IP,
+        DEFAULT_MAC,
+        DEFAULT_IP,
+        1,
+        1,
+        b"tcpip-fpga demo ping 0123456789",
+    ))?;
     w.settle()?;
 
     w.note("transport: 3-way handshake (SYN with a random ISN, SYN,ACK acks ISN+1, ACK)")?;
@@ -298,7 +347,9 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     w.client_conn = Some(conn);
     w.settle()?;
     let client_isn = w.client.connection(conn).map(|c| c.iss());
-    let board_isn = w.board_conn.and_then(|c| w.board.stack().connection(c).map(|c| c.iss()));
+    let board_isn = w
+        .board_conn
+        .and_then(|c| w.board.stack().connection(c).map(|c| c.iss()));
     if let (Some(a), Some(b)) = (client_isn, board_isn) {
         w.note(&format!(
             "ISNs: client {a}, board {b}; SYN,ACK carried ack={} = client ISN+1",
@@ -308,44 +359,78 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 
     w.note("client writes 48 bytes: three segments; the wire delivers 1, 3, 2")?;
     w.hold_data = true;
-    w.client.send(conn, b"segment one, ").map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    w.client.send(conn, b"segment two, ").map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    w.client.send(conn, b"segment three!\n").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    w.client
+        .send(conn, b"segment one, ")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    w.client
+        .send(conn, b"segment two, ")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    w.client
+        .send(conn, b"segment three!\n")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     w.settle()?;
     w.hold_data = false;
     let held = std::mem::take(&mut w.held);
-    let order: Vec<usize> = if held.len() == 3 { vec![0, 2, 1] } else { (0..held.len()).collect() };
+    let order: Vec<usize> = if held.len() == 3 {
+        vec![0, 2, 1]
+    } else {
+        (0..held.len()).collect()
+    };
     for k in order {
         w.deliver_to_board(held[k].clone())?;
         w.settle()?;
     }
-    let got = w.board_conn.map(|c| w.board.stack().recv_all(c).unwrap_or_default()).unwrap_or_default();
-    w.note(&format!("the board's host reads {} bytes, in order: {:?}", got.len(), String::from_utf8_lossy(&got).trim_end()))?;
+    let got = w
+        .board_conn
+        .map(|c| w.board.stack().recv_all(c).unwrap_or_default())
+        .unwrap_or_default();
+    w.note(&format!(
+        "the board's host reads {} bytes, in order: {:?}",
+        got.len(),
+        String::from_utf8_lossy(&got).trim_end()
+    ))?;
 
     w.note("the board answers")?;
     w.board_sends(b"hello, client\n")?;
     w.settle()?;
     let read = w.client.recv_all(conn).unwrap_or_default();
-    w.note(&format!("client reads {:?}", String::from_utf8_lossy(&read).trim_end()))?;
+    w.note(&format!(
+        "client reads {:?}",
+        String::from_utf8_lossy(&read).trim_end()
+    ))?;
 
     w.note("client half-closes: FIN; the board may still send (CLOSE-WAIT)")?;
-    w.client.shutdown(conn).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    w.client
+        .shutdown(conn)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     w.settle()?;
     w.board_sends(b"still sending\n")?;
     w.settle()?;
     let read = w.client.recv_all(conn).unwrap_or_default();
-    w.note(&format!("client reads {:?} in FIN-WAIT-2", String::from_utf8_lossy(&read).trim_end()))?;
+    w.note(&format!(
+        "client reads {:?} in FIN-WAIT-2",
+        String::from_utf8_lossy(&read).trim_end()
+    ))?;
     w.note("the board closes: FIN, ACK; the client waits in TIME-WAIT")?;
     let bc = w.board_conn.context("no board connection")?;
-    w.board.stack().close(bc).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    w.board
+        .stack()
+        .close(bc)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     w.settle()?;
     // TIME-WAIT lasts 2 MSL; jump the client's clock past it.
     let later = w.now() + Duration::from_secs(61);
     w.client.poll(later);
     let (a, b) = (w.client.state(conn), w.board.stack().state(bc));
-    writeln!(w.out, "{}", w.tracer.note(later, a, b, "2 MSL later: TIME-WAIT over"))?;
+    writeln!(
+        w.out,
+        "{}",
+        w.tracer.note(later, a, b, "2 MSL later: TIME-WAIT over")
+    )?;
 
-    let counters = w.board.counters(&mut w.link, Duration::from_secs(5), later)?;
+    let counters = w
+        .board
+        .counters(&mut w.link, Duration::from_secs(5), later)?;
     let shown: Vec<String> = counters
         .iter()
         .filter(|(n, v)| *v != 0 && !n.starts_with("host_"))

@@ -6,8 +6,8 @@ mod board_cmd;
 mod cli;
 mod demo;
 mod replay;
-mod stats_cmd;
 mod serve;
+mod stats_cmd;
 mod synth;
 
 use std::process::ExitCode;
@@ -81,4 +81,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

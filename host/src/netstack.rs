@@ -946,7 +946,9 @@ mod tests {
             .unwrap();
         assert_eq!(link.sent, vec![Message::GetCounters]);
         assert!(c.iter().any(|(n, v)| n == "host_rx_tcp" && *v == 0));
-        assert!(c.iter().any(|(n, v)| n == "tcp_half_open_evicted" && *v == 0));
+        assert!(c
+            .iter()
+            .any(|(n, v)| n == "tcp_half_open_evicted" && *v == 0));
         assert!(c.iter().any(|(n, v)| n == name && *v == 42), "{c:?}");
         let mut silent = MockLink::default();
         assert!(s

@@ -14,10 +14,25 @@ const IPPROTO_TCP: u8 = 6;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Received {
     /// An ARP packet: op 1 request, 2 reply.
-    Arp { op: u16, sender_mac: [u8; 6], sender_ip: [u8; 4], target_ip: [u8; 4] },
+    Arp {
+        op: u16,
+        sender_mac: [u8; 6],
+        sender_ip: [u8; 4],
+        target_ip: [u8; 4],
+    },
     /// An ICMP echo reply (type 0) or request (type 8); `checksum_ok` over the message.
-    Echo { reply: bool, src_ip: [u8; 4], id: u16, seq: u16, payload: Vec<u8>, checksum_ok: bool },
-    Tcp { src_mac: [u8; 6], segment: Segment },
+    Echo {
+        reply: bool,
+        src_ip: [u8; 4],
+        id: u16,
+        seq: u16,
+        payload: Vec<u8>,
+        checksum_ok: bool,
+    },
+    Tcp {
+        src_mac: [u8; 6],
+        segment: Segment,
+    },
     /// Anything else, with the reason it was not understood.
     Other(&'static str),
 }
@@ -125,9 +140,24 @@ mod tests {
 
     #[test]
     fn echo_request_parses_back_with_a_good_checksum() {
-        let f = echo_request([2, 0, 0, 0, 0, 1], [192, 0, 2, 1], [2; 6], [192, 0, 2, 2], 7, 9, b"abc");
+        let f = echo_request(
+            [2, 0, 0, 0, 0, 1],
+            [192, 0, 2, 1],
+            [2; 6],
+            [192, 0, 2, 2],
+            7,
+            9,
+            b"abc",
+        );
         match parse(&f) {
-            Received::Echo { reply, id, seq, payload, checksum_ok, .. } => {
+            Received::Echo {
+                reply,
+                id,
+                seq,
+                payload,
+                checksum_ok,
+                ..
+            } => {
                 assert!(!reply && checksum_ok);
                 assert_eq!((id, seq, payload.as_slice()), (7, 9, &b"abc"[..]));
             }
@@ -140,7 +170,12 @@ mod tests {
         let f = arp_request([2, 0, 0, 0, 0, 1], [192, 0, 2, 1], [192, 0, 2, 2]);
         assert_eq!(
             parse(&f),
-            Received::Arp { op: 1, sender_mac: [2, 0, 0, 0, 0, 1], sender_ip: [192, 0, 2, 1], target_ip: [192, 0, 2, 2] }
+            Received::Arp {
+                op: 1,
+                sender_mac: [2, 0, 0, 0, 0, 1],
+                sender_ip: [192, 0, 2, 1],
+                target_ip: [192, 0, 2, 2]
+            }
         );
     }
 }

@@ -59,7 +59,6 @@ pub enum FcsArg {
     Present,
 }
 
-
 pub fn parse_mac(text: &str) -> Result<[u8; 6], BadInput> {
     let bad = || {
         BadInput(format!(
@@ -169,7 +168,10 @@ fn answers(
         board.read_link();
         for data in board.take_frames() {
             let latency = Duration::from_nanos((board.cycles() - start) * 10);
-            replies.push(CapturedFrame { timestamp: frame.timestamp + latency, data });
+            replies.push(CapturedFrame {
+                timestamp: frame.timestamp + latency,
+                data,
+            });
         }
     }
     Ok(replies)

@@ -52,11 +52,7 @@ fn simulated_board(backend: tcpip_sim::backend::Backend) -> anyhow::Result<Box<d
 pub struct LinkArgs {
     /// sim: the simulated board; serial:PATH[@BAUD]: a real board on a serial port
     /// (4000000 baud, the board's UART rate, unless given).
-    #[arg(
-        long,
-        default_value = "sim",
-        value_name = "sim|serial:PATH[@BAUD]"
-    )]
+    #[arg(long, default_value = "sim", value_name = "sim|serial:PATH[@BAUD]")]
     pub link: String,
     /// Bridge the simulated board's Ethernet port to this TAP device (created if missing).
     #[arg(long, value_name = "IFNAME")]

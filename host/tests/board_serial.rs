@@ -26,7 +26,12 @@ fn fixture(name: &str) -> String {
 }
 
 /// Messages until `want` of them match `pred`, or the deadline.
-fn wait_for(link: &mut SerialLink, secs: u64, mut pred: impl FnMut(&Message) -> bool, want: usize) -> Vec<Message> {
+fn wait_for(
+    link: &mut SerialLink,
+    secs: u64,
+    mut pred: impl FnMut(&Message) -> bool,
+    want: usize,
+) -> Vec<Message> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut got = vec![];
     while got.iter().filter(|m| pred(m)).count() < want && Instant::now() < deadline {
@@ -42,7 +47,13 @@ fn hello_config_counters_and_segments_through_a_pty() {
     let Some(pair) = pty_pair() else { return };
     let board = BoardProcess(
         Command::new(env!("CARGO_BIN_EXE_tcpip"))
-            .args(["board", "--serial", &pair.paths[0], "--inject", &fixture("linux-session.pcap")])
+            .args([
+                "board",
+                "--serial",
+                &pair.paths[0],
+                "--inject",
+                &fixture("linux-session.pcap"),
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .spawn()
@@ -58,9 +69,15 @@ fn hello_config_counters_and_segments_through_a_pty() {
     .unwrap();
     // The Hello that answers Config, then the capture's segments (it was recorded with
     // the board at this address: a TCP session with the Linux peer).
-    let got = wait_for(&mut link, 60, |m| matches!(m, Message::RxTcp(_) | Message::RxUdp(_)), 6);
+    let got = wait_for(
+        &mut link,
+        60,
+        |m| matches!(m, Message::RxTcp(_) | Message::RxUdp(_)),
+        6,
+    );
     assert!(
-        got.iter().any(|m| matches!(m, Message::Hello(h) if h.ip == [192, 0, 2, 2])),
+        got.iter()
+            .any(|m| matches!(m, Message::Hello(h) if h.ip == [192, 0, 2, 2])),
         "no Hello: {got:?}"
     );
     let segments: Vec<_> = got
@@ -72,8 +89,17 @@ fn hello_config_counters_and_segments_through_a_pty() {
         .collect();
     // The capture holds five TCP segments and one UDP datagram for the board.
     assert_eq!(segments.len(), 5, "segments");
-    assert_eq!(got.iter().filter(|m| matches!(m, Message::RxUdp(_))).count(), 1, "datagrams");
-    assert!(segments[0].flags & 0x02 != 0, "the session starts with a SYN");
+    assert_eq!(
+        got.iter()
+            .filter(|m| matches!(m, Message::RxUdp(_)))
+            .count(),
+        1,
+        "datagrams"
+    );
+    assert!(
+        segments[0].flags & 0x02 != 0,
+        "the session starts with a SYN"
+    );
     assert!(segments.iter().all(|s| s.src_ip != [192, 0, 2, 2]));
 
     link.send(&Message::GetCounters).unwrap();
@@ -105,14 +131,28 @@ fn stats_reads_the_counters_over_a_serial_link() {
             .expect("tcpip board"),
     );
     let out = Command::new(env!("CARGO_BIN_EXE_tcpip"))
-        .args(["stats", "--all", "--json", "--link", &format!("serial:{}", pair.paths[1])])
+        .args([
+            "stats",
+            "--all",
+            "--json",
+            "--link",
+            &format!("serial:{}", pair.paths[1]),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["fcs"], 0);
     assert_eq!(json["accepted_tcp"], 0);
-    assert_eq!(json.as_object().unwrap().len(), 32, "every named counter (all 32 slots): {json}");
+    assert_eq!(
+        json.as_object().unwrap().len(),
+        32,
+        "every named counter (all 32 slots): {json}"
+    );
 }
 
 #[test]

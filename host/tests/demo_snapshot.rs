@@ -8,9 +8,18 @@ fn demo(backend: &str) -> String {
         .args(["demo", "--seed", "7", "--backend", backend])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The first line names the model; the rest must not depend on it.
-    String::from_utf8(out.stdout).unwrap().lines().skip(1).collect::<Vec<_>>().join("\n")
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]

@@ -9,9 +9,14 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn capture(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/pcaps").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/pcaps")
+        .join(name);
     if !path.exists() {
-        panic!("{} is missing: the shared captures are needed for this test", path.display());
+        panic!(
+            "{} is missing: the shared captures are needed for this test",
+            path.display()
+        );
     }
     path
 }
@@ -26,16 +31,29 @@ fn read_pcap(path: &std::path::Path) -> Vec<Vec<u8>> {
 
 #[derive(Debug, PartialEq, Eq)]
 enum Ask {
-    WhoHas { sender_mac: [u8; 6], sender_ip: [u8; 4] },
-    Echo { src_mac: [u8; 6], src_ip: [u8; 4], id: u16, seq: u16, payload: Vec<u8> },
+    WhoHas {
+        sender_mac: [u8; 6],
+        sender_ip: [u8; 4],
+    },
+    Echo {
+        src_mac: [u8; 6],
+        src_ip: [u8; 4],
+        id: u16,
+        seq: u16,
+        payload: Vec<u8>,
+    },
 }
 
 /// The requests in `frames` that a board at (`mac`, `ip`) must answer.
 fn requests(frames: &[Vec<u8>], mac: [u8; 6], ip: [u8; 4]) -> Vec<Ask> {
     let mut asks = vec![];
     for f in frames {
-        let Ok(p) = SlicedPacket::from_ethernet(f) else { continue };
-        let Some(eth) = p.link.as_ref().and_then(|l| l.to_header()) else { continue };
+        let Ok(p) = SlicedPacket::from_ethernet(f) else {
+            continue;
+        };
+        let Some(eth) = p.link.as_ref().and_then(|l| l.to_header()) else {
+            continue;
+        };
         let eth = match eth {
             etherparse::LinkHeader::Ethernet2(e) => e,
             _ => continue,
@@ -57,7 +75,11 @@ fn requests(frames: &[Vec<u8>], mac: [u8; 6], ip: [u8; 4]) -> Vec<Ask> {
         if eth.destination != mac {
             continue;
         }
-        let (Some(NetSlice::Ipv4(ipv4)), Some(TransportSlice::Icmpv4(icmp))) = (&p.net, &p.transport) else { continue };
+        let (Some(NetSlice::Ipv4(ipv4)), Some(TransportSlice::Icmpv4(icmp))) =
+            (&p.net, &p.transport)
+        else {
+            continue;
+        };
         if ipv4.header().destination() != ip {
             continue;
         }
@@ -83,7 +105,10 @@ fn check_reply(reply: &[u8], ask: &Ask, mac: [u8; 6], ip: [u8; 4]) {
     };
     assert_eq!(eth.source, mac, "reply source MAC");
     match ask {
-        Ask::WhoHas { sender_mac, sender_ip } => {
+        Ask::WhoHas {
+            sender_mac,
+            sender_ip,
+        } => {
             assert_eq!(eth.destination, *sender_mac);
             assert_eq!(eth.ether_type, etherparse::EtherType::ARP);
             let a = &reply[14..];
@@ -93,13 +118,27 @@ fn check_reply(reply: &[u8], ask: &Ask, mac: [u8; 6], ip: [u8; 4]) {
             assert_eq!(a[18..24], *sender_mac, "target MAC");
             assert_eq!(a[24..28], *sender_ip, "target IP");
         }
-        Ask::Echo { src_mac, src_ip, id, seq, payload } => {
+        Ask::Echo {
+            src_mac,
+            src_ip,
+            id,
+            seq,
+            payload,
+        } => {
             assert_eq!(eth.destination, *src_mac);
-            let Some(NetSlice::Ipv4(ipv4)) = &p.net else { panic!("not IPv4") };
+            let Some(NetSlice::Ipv4(ipv4)) = &p.net else {
+                panic!("not IPv4")
+            };
             let h = ipv4.header().to_header();
-            assert_eq!(h.calc_header_checksum(), h.header_checksum, "IPv4 header checksum");
+            assert_eq!(
+                h.calc_header_checksum(),
+                h.header_checksum,
+                "IPv4 header checksum"
+            );
             assert_eq!((h.source, h.destination), (ip, *src_ip));
-            let Some(TransportSlice::Icmpv4(icmp)) = &p.transport else { panic!("not ICMP") };
+            let Some(TransportSlice::Icmpv4(icmp)) = &p.transport else {
+                panic!("not ICMP")
+            };
             match icmp.icmp_type() {
                 Icmpv4Type::EchoReply(e) => assert_eq!((e.id, e.seq), (*id, *seq)),
                 other => panic!("not an echo reply: {other:?}"),
@@ -120,17 +159,35 @@ fn answered(name: &str, mac: &str, ip: [u8; 4]) {
     let out = std::env::temp_dir().join(format!("tcpip-replay-out-{}-{name}", std::process::id()));
     let ip_text = format!("{}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3]);
     let run = Command::new(env!("CARGO_BIN_EXE_tcpip"))
-        .args(["replay", input.to_str().unwrap(), "--mac", mac, "--ip", &ip_text, "--out"])
+        .args([
+            "replay",
+            input.to_str().unwrap(),
+            "--mac",
+            mac,
+            "--ip",
+            &ip_text,
+            "--out",
+        ])
         .arg(&out)
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let mac_bytes: Vec<u8> = mac.split(':').map(|h| u8::from_str_radix(h, 16).unwrap()).collect();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mac_bytes: Vec<u8> = mac
+        .split(':')
+        .map(|h| u8::from_str_radix(h, 16).unwrap())
+        .collect();
     let mac_bytes: [u8; 6] = mac_bytes.try_into().unwrap();
     let asks = requests(&read_pcap(&input), mac_bytes, ip);
     let replies = read_pcap(&out);
     let _ = std::fs::remove_file(&out);
-    assert!(!asks.is_empty(), "{name}: no request addressed to the board");
+    assert!(
+        !asks.is_empty(),
+        "{name}: no request addressed to the board"
+    );
     assert_eq!(replies.len(), asks.len(), "{name}: one reply per request");
     for (reply, ask) in replies.iter().zip(&asks) {
         check_reply(reply, ask, mac_bytes, ip);
@@ -145,10 +202,18 @@ fn arp_who_has_from_suricata_and_zeek() {
 
 #[test]
 fn five_pings_from_zeek() {
-    answered("zeek-icmp-5-pings.pcap", "a6:83:e7:0c:90:64", [172, 217, 11, 78]);
+    answered(
+        "zeek-icmp-5-pings.pcap",
+        "a6:83:e7:0c:90:64",
+        [172, 217, 11, 78],
+    );
 }
 
 #[test]
 fn ping_with_an_empty_payload() {
-    answered("zeek-chksums-ip4-icmp-good-chksum.pcap", "00:10:db:88:d2:ef", [192, 168, 1, 101]);
+    answered(
+        "zeek-chksums-ip4-icmp-good-chksum.pcap",
+        "00:10:db:88:d2:ef",
+        [192, 168, 1, 101],
+    );
 }

@@ -118,7 +118,12 @@ fn main() {
     }
     println!("whole board core, simulated clocks per second:");
     for (backend, (rate, cpu_rate, efficiency)) in summary {
-        let cpu = cpu_rate.map_or(String::new(), |r| format!(" ({:.2} M per CPU second)", r / 1e6));
-        println!("  {backend:>9}: {:.2} M/s{cpu}; link efficiency {efficiency:.4}", rate / 1e6);
+        let cpu = cpu_rate.map_or(String::new(), |r| {
+            format!(" ({:.2} M per CPU second)", r / 1e6)
+        });
+        println!(
+            "  {backend:>9}: {:.2} M/s{cpu}; link efficiency {efficiency:.4}",
+            rate / 1e6
+        );
     }
 }

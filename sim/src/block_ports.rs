@@ -9,15 +9,13 @@ use tcpip_hdl::board::rx_counters::RxCounters;
 use tcpip_hdl::board::rx_message::RxMessage;
 use tcpip_hdl::internet::arp_rx::ArpRx;
 use tcpip_hdl::internet::checksum::OnesSum;
-use tcpip_hdl::internet::icmp_rx::IcmpRx;
 use tcpip_hdl::internet::ipv4_rx::Ipv4Rx;
 use tcpip_hdl::link::crc32::Crc32;
 use tcpip_hdl::link::eth_rx::EthRx;
 use tcpip_hdl::link::mac_rx::MacRx;
 use tcpip_hdl::rx_pipeline::{RxFifoDefault, RxPipeline};
 use tcpip_hdl::rx_verdict::RxVerdict;
-use tcpip_hdl::transport::tcp_rx::TcpRx;
-use tcpip_hdl::transport::udp_rx::UdpRx;
+use tcpip_hdl::transport::transport_rx::TransportRx;
 
 cosim_ports!(Crc32 {
     inputs: [data, enable, init],
@@ -102,19 +100,7 @@ cosim_ports!(Ipv4Rx {
         reason
     ],
 });
-cosim_ports!(IcmpRx {
-    inputs: [data, valid, last, l4, l4_parse, protocol],
-    outputs: [
-        icmp_type,
-        code,
-        identifier,
-        sequence,
-        checksum_ok,
-        done,
-        reason
-    ],
-});
-cosim_ports!(TcpRx {
+cosim_ports!(TransportRx {
     inputs: [data, valid, last, l4, l4_parse, protocol, l4_len, pseudo_sum],
     outputs: [
         out_data,
@@ -139,21 +125,11 @@ cosim_ports!(TcpRx {
         ts_val,
         ts_ecr,
         timestamps_present,
-        done,
-        reason
-    ],
-});
-cosim_ports!(UdpRx {
-    inputs: [data, valid, last, l4, l4_parse, protocol, l4_len, pseudo_sum],
-    outputs: [
-        out_data,
-        out_valid,
-        out_last,
-        body,
-        src_port,
-        dst_port,
-        length,
-        checksum_ok,
+        udp_length,
+        icmp_type,
+        icmp_code,
+        icmp_identifier,
+        icmp_sequence,
         done,
         reason
     ],
@@ -165,9 +141,7 @@ cosim_ports!(RxVerdict {
         eth_reason,
         arp_reason,
         ipv4_reason,
-        icmp_reason,
-        udp_reason,
-        tcp_reason,
+        transport_reason,
         is_arp,
         protocol,
         not_unicast
@@ -175,7 +149,17 @@ cosim_ports!(RxVerdict {
     outputs: [done, reason, class, to_fifo],
 });
 cosim_ports!(RxFifoDefault {
-    inputs: [field_write, field_offset, field_data, udp, write, data, finish, keep, read],
+    inputs: [
+        field_write,
+        field_offset,
+        field_data,
+        udp,
+        write,
+        data,
+        finish,
+        keep,
+        read
+    ],
     outputs: [room, sealing, seal_index, read_data, empty],
 });
 cosim_ports!(RxMessage {
@@ -378,13 +362,7 @@ cosim_ports!(LinkTx {
         arp_learned_mac_lo,
         out_ready
     ],
-    outputs: [
-        fifo_read,
-        counter_index,
-        out_data,
-        out_valid,
-        out_last
-    ],
+    outputs: [fifo_read, counter_index, out_data, out_valid, out_last],
 });
 
 use tcpip_hdl::internet::arp_tx::ArpTx;

@@ -10,8 +10,8 @@
 use crate::backend::Backend;
 #[cfg(not(verilator_model))]
 use crate::backend::NOT_BUILT;
-use crate::rx::{INTER_FRAME_GAP, MIN_FRAME};
 use crate::board_vcd::PortTrace;
+use crate::rx::{INTER_FRAME_GAP, MIN_FRAME};
 use anyhow::{bail, Context, Result};
 use rust_hdl::prelude::*;
 use std::collections::VecDeque;
@@ -114,7 +114,12 @@ mod ffi {
         pub fn tcpip_bdm_free(model: *mut c_void);
         pub fn tcpip_bdm_cycle(model: *mut c_void, inputs: *const u32, outputs: *mut u32);
         pub fn tcpip_bdm_outputs(model: *mut c_void, outputs: *mut u32);
-        pub fn tcpip_bdm_run(model: *mut c_void, inputs: *const u32, max: u32, outputs: *mut u32) -> u32;
+        pub fn tcpip_bdm_run(
+            model: *mut c_void,
+            inputs: *const u32,
+            max: u32,
+            outputs: *mut u32,
+        ) -> u32;
     }
 }
 
@@ -181,7 +186,10 @@ impl BoardModel for VerilatorBoard {
     fn outputs(&self) -> BoardOutputs {
         let mut out = BoardOutputs::default();
         unsafe {
-            ffi::tcpip_bdm_outputs(self.model.as_ptr(), &mut out as *mut BoardOutputs as *mut u32)
+            ffi::tcpip_bdm_outputs(
+                self.model.as_ptr(),
+                &mut out as *mut BoardOutputs as *mut u32,
+            )
         };
         out
     }
@@ -289,8 +297,8 @@ impl VirtualBoard {
 
     /// Records every clock's ports from now on as a VCD waveform in `path`.
     pub fn trace_to(&mut self, path: &Path) -> Result<()> {
-        let file = File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
+        let file =
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         self.trace = Some(PortTrace::new(BufWriter::new(file))?);
         Ok(())
     }
@@ -334,7 +342,8 @@ impl VirtualBoard {
     /// with a deliberately wrong FCS or preamble.
     pub fn push_phy_bytes(&mut self, bytes: &[u8]) {
         self.phy_in.extend(bytes.iter().map(|&b| Some(b)));
-        self.phy_in.extend(std::iter::repeat_n(None, INTER_FRAME_GAP));
+        self.phy_in
+            .extend(std::iter::repeat_n(None, INTER_FRAME_GAP));
     }
 
     /// Frames the board transmitted (destination MAC to the end of the payload,
@@ -396,8 +405,16 @@ impl VirtualBoard {
     /// result is the same as clock by clock.
     fn step(&mut self, limit: u64) {
         let ready = self.link_out_wait <= 1;
-        let ready_changes = if ready { u64::MAX } else { self.link_out_wait - 1 };
-        let link_in_due = if self.link_in.is_empty() { u64::MAX } else { self.link_in_wait.saturating_sub(1) };
+        let ready_changes = if ready {
+            u64::MAX
+        } else {
+            self.link_out_wait - 1
+        };
+        let link_in_due = if self.link_in.is_empty() {
+            u64::MAX
+        } else {
+            self.link_in_wait.saturating_sub(1)
+        };
         let limit = limit.min(ready_changes).min(link_in_due);
         let same_inputs = self.trace.is_none()
             && self.phy_in.is_empty()
@@ -410,7 +427,11 @@ impl VirtualBoard {
         // The first n - 1 clocks kept the outputs as they were.
         let kept = n - 1;
         self.cycles += kept;
-        self.quiet = if self.out.link_out_valid != 0 { 0 } else { self.quiet + kept };
+        self.quiet = if self.out.link_out_valid != 0 {
+            0
+        } else {
+            self.quiet + kept
+        };
         self.tx_idle = self.tx_idle.saturating_add(kept);
         self.link_in_wait = self.link_in_wait.saturating_sub(n);
         self.link_out_wait = self.link_out_wait.saturating_sub(n);
@@ -435,7 +456,8 @@ impl VirtualBoard {
         let moved_in = phy.is_some() || link.is_some();
         // The link byte on offer before this edge (the framer's outputs are registered)
         // is taken at this edge if the UART is ready for it.
-        let taken = (self.out.link_out_valid != 0 && out_ready).then_some(self.out.link_out_data as u8);
+        let taken =
+            (self.out.link_out_valid != 0 && out_ready).then_some(self.out.link_out_data as u8);
         let out = self.model.cycle(&inputs);
         if let Some(trace) = &mut self.trace {
             if trace.sample(self.cycles, &inputs, &out).is_err() {
@@ -457,7 +479,11 @@ impl VirtualBoard {
             self.link_out_wait = self.link_clocks_per_byte;
         }
         self.watch_phy_tx();
-        self.quiet = if moved_in || moved_out { 0 } else { self.quiet + 1 };
+        self.quiet = if moved_in || moved_out {
+            0
+        } else {
+            self.quiet + 1
+        };
     }
 
     /// Collects the PHY-side bursts into frames and checks each as a receiver would.

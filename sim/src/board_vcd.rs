@@ -50,7 +50,12 @@ impl<W: Write> PortTrace<W> {
 
     /// Records clock `cycle`: the inputs applied before its rising edge and the outputs
     /// after it.
-    pub fn sample(&mut self, cycle: u64, inputs: &BoardInputs, outputs: &BoardOutputs) -> io::Result<()> {
+    pub fn sample(
+        &mut self,
+        cycle: u64,
+        inputs: &BoardInputs,
+        outputs: &BoardOutputs,
+    ) -> io::Result<()> {
         self.vcd.timestamp(cycle * 10)?;
         self.vcd.change_scalar(self.clock, Value::V1)?;
         let words = inputs.words().into_iter().chain(outputs.words());
@@ -64,7 +69,13 @@ impl<W: Write> PortTrace<W> {
             } else {
                 let bits: Vec<Value> = (0..self.widths[k])
                     .rev()
-                    .map(|b| if w >> b & 1 != 0 { Value::V1 } else { Value::V0 })
+                    .map(|b| {
+                        if w >> b & 1 != 0 {
+                            Value::V1
+                        } else {
+                            Value::V0
+                        }
+                    })
                     .collect();
                 self.vcd.change_vector(self.ids[k], &bits)?;
             }

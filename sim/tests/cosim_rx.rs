@@ -13,15 +13,13 @@ use tcpip_hdl::board::rx_counters::RxCounters;
 use tcpip_hdl::board::rx_message::RxMessage;
 use tcpip_hdl::internet::arp_rx::ArpRx;
 use tcpip_hdl::internet::checksum::OnesSum;
-use tcpip_hdl::internet::icmp_rx::IcmpRx;
 use tcpip_hdl::internet::ipv4_rx::Ipv4Rx;
 use tcpip_hdl::link::crc32::Crc32;
 use tcpip_hdl::link::eth_rx::EthRx;
 use tcpip_hdl::link::mac_rx::MacRx;
 use tcpip_hdl::rx_pipeline::{RxFifoDefault, RxPipeline};
 use tcpip_hdl::rx_verdict::RxVerdict;
-use tcpip_hdl::transport::tcp_rx::TcpRx;
-use tcpip_hdl::transport::udp_rx::UdpRx;
+use tcpip_hdl::transport::transport_rx::TransportRx;
 use tcpip_sim::backend::Backend;
 use tcpip_sim::cosim::{check_block, Ports};
 use tcpip_sim::rx::{Fcs, RxSim};
@@ -63,17 +61,15 @@ fn recorded() -> &'static Recorded {
         // The probe sees the Rust model's internals, so this runs on the Rust back end.
         let mut sim = RxSim::with_backend(CONFIG, Backend::Rust).unwrap();
         sim.set_probe(Box::new(move |p: &RxPipeline| {
-            let cycle: [(&'static str, Vec<u64>); 15] = [
+            let cycle: [(&'static str, Vec<u64>); 13] = [
                 ("crc32", p.mac.crc.get_inputs()),
                 ("ones_sum", p.ipv4.header_sum.get_inputs()),
-                ("tcp_sum", p.tcp.sum.get_inputs()),
+                ("transport_sum", p.transport.sum.get_inputs()),
                 ("mac_rx", p.mac.get_inputs()),
                 ("eth_rx", p.eth.get_inputs()),
                 ("arp_rx", p.arp.get_inputs()),
                 ("ipv4_rx", p.ipv4.get_inputs()),
-                ("icmp_rx", p.icmp.get_inputs()),
-                ("tcp_rx", p.tcp.get_inputs()),
-                ("udp_rx", p.udp.get_inputs()),
+                ("transport_rx", p.transport.get_inputs()),
                 ("rx_verdict", p.verdict.get_inputs()),
                 ("rx_message", p.message.get_inputs()),
                 ("rx_fifo", p.fifo.get_inputs()),
@@ -118,8 +114,8 @@ fn ones_sum_ipv4_header() {
     check("ones_sum", OnesSum::default);
 }
 #[test]
-fn ones_sum_tcp_segment() {
-    check("tcp_sum", OnesSum::default);
+fn ones_sum_transport_segment() {
+    check("transport_sum", OnesSum::default);
 }
 #[test]
 fn mac_rx() {
@@ -138,16 +134,8 @@ fn ipv4_rx() {
     check("ipv4_rx", Ipv4Rx::default);
 }
 #[test]
-fn icmp_rx() {
-    check("icmp_rx", IcmpRx::default);
-}
-#[test]
-fn tcp_rx() {
-    check("tcp_rx", TcpRx::default);
-}
-#[test]
-fn udp_rx() {
-    check("udp_rx", UdpRx::default);
+fn transport_rx() {
+    check("transport_rx", TransportRx::default);
 }
 #[test]
 fn rx_verdict() {

@@ -217,7 +217,15 @@ fn parse_layers(
     }
     match ethertype {
         0x0806 => parse_arp(rest, report, &mut first),
-        0x0800 => parse_ipv4(rest, eth.source, eth.destination, config, report, segment, &mut first),
+        0x0800 => parse_ipv4(
+            rest,
+            eth.source,
+            eth.destination,
+            config,
+            report,
+            segment,
+            &mut first,
+        ),
         _ => fail(&mut first, DropReason::Ethertype), // IPv6, a second VLAN tag, ...
     }
     first
@@ -245,7 +253,10 @@ fn parse_arp(bytes: &[u8], report: &mut FrameReport, first: &mut Option<DropReas
 
 /// Broadcast or multicast, as RFC 1122 4.2.3.10 means it.
 fn not_unicast(dst_ip: [u8; 4], dst_mac: [u8; 6], config: &Config) -> bool {
-    let (ip, mask) = (u32::from_be_bytes(dst_ip), u32::from_be_bytes(config.netmask));
+    let (ip, mask) = (
+        u32::from_be_bytes(dst_ip),
+        u32::from_be_bytes(config.netmask),
+    );
     let subnet_broadcast = mask < 0xffff_fffe
         && ip & mask == u32::from_be_bytes(config.ip) & mask
         && ip | mask == u32::MAX;
@@ -967,7 +978,12 @@ impl FrameGen {
     }
 
     /// A TCP segment to `dst_mac` and `dst_ip` with random fields, options and payload.
-    pub fn tcp_to(&mut self, dst_mac: [u8; 6], dst_ip: [u8; 4], payload_len: Option<usize>) -> Built {
+    pub fn tcp_to(
+        &mut self,
+        dst_mac: [u8; 6],
+        dst_ip: [u8; 4],
+        payload_len: Option<usize>,
+    ) -> Built {
         let ip = Ipv4Spec {
             dst: dst_ip,
             options: Vec::new(),
@@ -1558,10 +1574,20 @@ impl FrameGen {
         // TCP to a broadcast destination (RFC 1122 4.2.3.10: a SYN to one is discarded),
         // by IP and by MAC (rx_bad_input also sends UDP to the same: it passes).
         let to_broadcast = pad(self.tcp_to(BROADCAST_MAC, BROADCAST_IP, None).bytes);
-        add("TCP to 255.255.255.255", to_broadcast, FcsMode::Append, DropReason::TcpNotUnicast);
+        add(
+            "TCP to 255.255.255.255",
+            to_broadcast,
+            FcsMode::Append,
+            DropReason::TcpNotUnicast,
+        );
         let ip = self.config.ip;
         let broadcast_mac = pad(self.tcp_to(BROADCAST_MAC, ip, None).bytes);
-        add("TCP to our IP, broadcast MAC", broadcast_mac, FcsMode::Append, DropReason::TcpNotUnicast);
+        add(
+            "TCP to our IP, broadcast MAC",
+            broadcast_mac,
+            FcsMode::Append,
+            DropReason::TcpNotUnicast,
+        );
 
         bad
     }

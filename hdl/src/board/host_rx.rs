@@ -212,11 +212,11 @@ impl Logic for HostRx {
         self.word_end.next = (self.is_tcp.q.val() & ((self.position.q.val() & 0x11555554) != 0))
             | (self.is_udp.q.val() & ((self.position.q.val() & 0x15554) != 0));
         self.word_le.next = (self.position.q.val() & 0x11554004) != 0;
-        self.tx_word_index_r.d.next = (bit_cast::<4, 1>(
-            ((self.position.q.val() & 0x450440) != 0).into(),
-        )) | (bit_cast::<4, 1>(((self.position.q.val() & 0x10140504) != 0).into()) << 1)
-            | (bit_cast::<4, 1>(((self.position.q.val() & 0x11401004) != 0).into()) << 2)
-            | (bit_cast::<4, 1>(((self.position.q.val() & 0x11554000) != 0).into()) << 3);
+        self.tx_word_index_r.d.next =
+            (bit_cast::<4, 1>(((self.position.q.val() & 0x450440) != 0).into()))
+                | (bit_cast::<4, 1>(((self.position.q.val() & 0x10140504) != 0).into()) << 1)
+                | (bit_cast::<4, 1>(((self.position.q.val() & 0x11401004) != 0).into()) << 2)
+                | (bit_cast::<4, 1>(((self.position.q.val() & 0x11554000) != 0).into()) << 3);
         self.tx_word_write_r.d.next = false;
         self.tx_write_r.d.next = false;
         self.tx_data_r.d.next = self.byte.val();

@@ -306,9 +306,9 @@ impl Logic for LinkTx {
                     self.remaining.d.next = bit_cast::<12, 8>(self.fifo_data.val());
                 }
                 if self.pos.q.val() == 1 {
-                    self.remaining.d.next = (bit_cast::<12, 3>(self.fifo_data.val().get_bits::<3>(0))
-                        << 8)
-                        | self.remaining.q.val();
+                    self.remaining.d.next =
+                        (bit_cast::<12, 3>(self.fifo_data.val().get_bits::<3>(0)) << 8)
+                            | self.remaining.q.val();
                     if !self.fifo_data.val().get_bit(7) {
                         self.in_body.d.next = true;
                     }

@@ -166,8 +166,7 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
         // Registered, off the write path. A clock late is safe: `rd` only moves toward
         // more room, and `base` moves only when sealing ends, 26 clocks or more before
         // the next frame's first field.
-        self.header_full.d.next =
-            (self.base.q.val() - self.rd.q.val()) > self.header_limit.val();
+        self.header_full.d.next = (self.base.q.val() - self.rd.q.val()) > self.header_limit.val();
         self.room_r.d.next = !self.overflow.q.val() & !self.header_full.q.val();
         self.room.next = self.room_r.q.val();
         // Until its first body byte, a record's body starts right after its fixed part.
@@ -402,7 +401,10 @@ mod tests {
         let first = record(false, &body(50, 0));
         assert_eq!(full[..first.len()], first[..]);
         assert_eq!(full.len(), 128);
-        assert_eq!(full[first.len() + TCP_BODY_START as usize..], body(8, 0x40)[..]);
+        assert_eq!(
+            full[first.len() + TCP_BODY_START as usize..],
+            body(8, 0x40)[..]
+        );
         // Reading made room, and the pointers wrapped.
         assert!(frame(&mut uut, true, &body(60, 0x20), true));
         let got = read_all(&mut uut);

@@ -740,8 +740,19 @@ mod tests {
         uut.connect_all();
         for (dst, mask, flagged) in cases {
             uut.netmask.next = (u32::from_be_bytes(mask) as u64).into();
-            let r = receive_into(uut, &datagram(&Dgram { dst, ..Default::default() }), true);
-            assert_eq!(r.uut.dst_not_unicast.val(), flagged, "{dst:?} under {mask:?}");
+            let r = receive_into(
+                uut,
+                &datagram(&Dgram {
+                    dst,
+                    ..Default::default()
+                }),
+                true,
+            );
+            assert_eq!(
+                r.uut.dst_not_unicast.val(),
+                flagged,
+                "{dst:?} under {mask:?}"
+            );
             uut = r.uut;
         }
     }

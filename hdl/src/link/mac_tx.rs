@@ -233,7 +233,10 @@ mod tests {
 
     /// As [`run`], with the PHY stalling on the clocks `stall` picks; the clocks of the
     /// bytes taken are counted in clocks the PHY was ready.
-    fn run_stalled(payloads: &[Vec<u8>], mut stall: impl FnMut(usize) -> bool) -> (Vec<(usize, u8)>, Vec<usize>) {
+    fn run_stalled(
+        payloads: &[Vec<u8>],
+        mut stall: impl FnMut(usize) -> bool,
+    ) -> (Vec<(usize, u8)>, Vec<usize>) {
         let mut uut = MacTx::default();
         uut.connect_all();
         let [h, m, l] = words(OURS);
@@ -326,7 +329,10 @@ mod tests {
     /// A PHY that stalls at random gets the very same bytes, at the same ready clocks.
     #[test]
     fn stalls_change_nothing_but_time() {
-        let payloads: Vec<Vec<u8>> = [1usize, 30, 46, 47, 200].iter().map(|&n| (0..n).map(|i| (i * 7 + 3) as u8).collect()).collect();
+        let payloads: Vec<Vec<u8>> = [1usize, 30, 46, 47, 200]
+            .iter()
+            .map(|&n| (0..n).map(|i| (i * 7 + 3) as u8).collect())
+            .collect();
         let plain = run(&payloads);
         let mut x = 12345u32;
         let stalled = run_stalled(&payloads, |_| {

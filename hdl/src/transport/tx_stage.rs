@@ -295,8 +295,7 @@ impl Logic for TxStage {
         self.sum_index.next = bit_cast::<5, 4>(self.tx_word_index.val());
         self.sum_word.next = self.tx_word.val();
         if self.commit.val() {
-            self.desc.write_address.next =
-                (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4) | 5;
+            self.desc.write_address.next = (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4) | 5;
             self.desc.write_data.next = bit_cast::<16, 11>(self.wr_count.q.val());
             self.desc.write_enable.next = true;
             self.sum_step.next = true;
@@ -313,8 +312,7 @@ impl Logic for TxStage {
             if self.ser_index.q.val() == 5 {
                 self.serializing.d.next = false;
             }
-            self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4)
-                | 7;
+            self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4) | 7;
             self.desc.write_data.next = self.word7.val();
             self.desc.write_enable.next = self.ser_index.q.val() == 0;
             self.sum_step.next = self.ser_index.q.val() < 4;

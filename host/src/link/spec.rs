@@ -30,7 +30,11 @@ impl FromStr for LinkSpec {
         let (path, baud) = match rest.rsplit_once('@') {
             Some((path, baud)) => match baud.parse::<u32>() {
                 Ok(b) if b > 0 => (path, b),
-                _ => return Err(format!("{s} has a bad baud rate (write serial:PATH@4000000)")),
+                _ => {
+                    return Err(format!(
+                        "{s} has a bad baud rate (write serial:PATH@4000000)"
+                    ))
+                }
             },
             None => (rest, DEFAULT_BAUD),
         };

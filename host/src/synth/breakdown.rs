@@ -16,7 +16,13 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
 /// The parts, in the order they are printed.
-pub const PART_NAMES: [&str; 5] = ["receive", "transmit", "host_link_out", "host_link_in", "board"];
+pub const PART_NAMES: [&str; 5] = [
+    "receive",
+    "transmit",
+    "host_link_out",
+    "host_link_in",
+    "board",
+];
 
 /// Instance paths under the top (`$`-separated) and the part each belongs to. `own`
 /// names the block of the instance's own logic; with `split`, each child instance is a
@@ -30,14 +36,54 @@ struct PartRoot {
 }
 
 const PARTS: &[PartRoot] = &[
-    PartRoot { path: "core$rx", part: "receive", own: "glue", split: true },
-    PartRoot { path: "core$tx", part: "transmit", own: "glue", split: true },
-    PartRoot { path: "core$link_tx", part: "host_link_out", own: "link_tx", split: false },
-    PartRoot { path: "core$crc_out", part: "host_link_out", own: "crc_append", split: false },
-    PartRoot { path: "core$cobs_out", part: "host_link_out", own: "cobs_encoder", split: false },
-    PartRoot { path: "link_tx", part: "host_link_out", own: "uart_tx", split: false },
-    PartRoot { path: "link_rx", part: "host_link_in", own: "uart_rx", split: false },
-    PartRoot { path: "core$host_rx", part: "host_link_in", own: "host_rx", split: true },
+    PartRoot {
+        path: "core$rx",
+        part: "receive",
+        own: "glue",
+        split: true,
+    },
+    PartRoot {
+        path: "core$tx",
+        part: "transmit",
+        own: "glue",
+        split: true,
+    },
+    PartRoot {
+        path: "core$link_tx",
+        part: "host_link_out",
+        own: "link_tx",
+        split: false,
+    },
+    PartRoot {
+        path: "core$crc_out",
+        part: "host_link_out",
+        own: "crc_append",
+        split: false,
+    },
+    PartRoot {
+        path: "core$cobs_out",
+        part: "host_link_out",
+        own: "cobs_encoder",
+        split: false,
+    },
+    PartRoot {
+        path: "link_tx",
+        part: "host_link_out",
+        own: "uart_tx",
+        split: false,
+    },
+    PartRoot {
+        path: "link_rx",
+        part: "host_link_in",
+        own: "uart_rx",
+        split: false,
+    },
+    PartRoot {
+        path: "core$host_rx",
+        part: "host_link_in",
+        own: "host_rx",
+        split: true,
+    },
 ];
 
 /// LUT4s, flip-flops, carry cells, block RAMs.
@@ -76,9 +122,13 @@ pub fn parse_stat(text: &str) -> HashMap<String, Cost> {
             current = Some(name);
             continue;
         }
-        let Some(m) = current.as_ref().and_then(|c| modules.get_mut(c)) else { continue };
+        let Some(m) = current.as_ref().and_then(|c| modules.get_mut(c)) else {
+            continue;
+        };
         let mut words = t.split_whitespace();
-        let (Some(cell), Some(n), None) = (words.next(), words.next(), words.next()) else { continue };
+        let (Some(cell), Some(n), None) = (words.next(), words.next(), words.next()) else {
+            continue;
+        };
         let Ok(n) = n.parse::<u64>() else { continue };
         match cell {
             "SB_LUT4" => m.lut += n,
@@ -157,7 +207,12 @@ pub fn breakdown(stat_text: &str, verilog: &str, top: &str) -> Value {
             continue;
         };
         let (part, block) = place(path, &is_storage);
-        parts.entry(part).or_default().entry(block).or_default().add(cost);
+        parts
+            .entry(part)
+            .or_default()
+            .entry(block)
+            .or_default()
+            .add(cost);
     }
     let mut out = Map::new();
     for part in PART_NAMES {
@@ -187,13 +242,22 @@ pub fn table(breakdown: &Value) -> String {
             num(v, "ram")
         )
     };
-    let mut s = format!("{:<24} {:>6} {:>6} {:>6} {:>5}\n", "part / block", "LUT4", "FF", "carry", "BRAM");
+    let mut s = format!(
+        "{:<24} {:>6} {:>6} {:>6} {:>5}\n",
+        "part / block", "LUT4", "FF", "carry", "BRAM"
+    );
     let mut total = Cost::default();
     for part in PART_NAMES {
         let p = &breakdown[part];
-        total.add(&Cost { lut: num(p, "lut"), ff: num(p, "ff"), carry: num(p, "carry"), ram: num(p, "ram") });
+        total.add(&Cost {
+            lut: num(p, "lut"),
+            ff: num(p, "ff"),
+            carry: num(p, "carry"),
+            ram: num(p, "ram"),
+        });
         s += &row(part, p);
-        let mut blocks: Vec<(&String, &Value)> = p["blocks"].as_object().into_iter().flatten().collect();
+        let mut blocks: Vec<(&String, &Value)> =
+            p["blocks"].as_object().into_iter().flatten().collect();
         blocks.sort_by_key(|(n, v)| (std::cmp::Reverse(num(v, "lut")), n.to_string()));
         for (name, v) in blocks {
             s += &row(&format!("  {name}"), v);
@@ -230,7 +294,10 @@ module top$rx_buffer$ram(read_address,read_clock,read_data,write_address,write_c
             section("top$core$rx$mac$state", &[("SB_DFFE", 5)]),
             section("top$core$rx$valid_r", &[("SB_DFF", 1)]),
             section("top$core$host_rx", &[("SB_LUT4", 16)]),
-            section("top$core$host_rx$decoder", &[("SB_LUT4", 32), ("SB_DFFESR", 2)]),
+            section(
+                "top$core$host_rx$decoder",
+                &[("SB_LUT4", 32), ("SB_DFFESR", 2)],
+            ),
             section("top$core$host_rx$flags", &[("SB_DFFE", 9)]),
             section("top$core$link_tx", &[("SB_LUT4", 64)]),
             section("top$core$started", &[("SB_DFF", 1)]),
@@ -245,7 +312,15 @@ module top$rx_buffer$ram(read_address,read_clock,read_data,write_address,write_c
     #[test]
     fn counts_each_module_alone_and_stops_at_the_hierarchy() {
         let m = parse_stat(&stat());
-        assert_eq!(m["top$core$rx$mac"], Cost { lut: 8, ff: 0, carry: 3, ram: 0 });
+        assert_eq!(
+            m["top$core$rx$mac"],
+            Cost {
+                lut: 8,
+                ff: 0,
+                carry: 3,
+                ram: 0
+            }
+        );
         assert_eq!(m["top$core$host_rx$decoder"].ff, 2);
         assert_eq!(m["top"].lut, 1, "the hierarchy's totals are not a module");
         assert_eq!(m.len(), 14);
@@ -255,22 +330,56 @@ module top$rx_buffer$ram(read_address,read_clock,read_data,write_address,write_c
     fn every_module_lands_in_its_part_and_block() {
         let b = breakdown(&stat(), VERILOG, "top");
         let rx = &b["receive"];
-        assert_eq!(rx["blocks"]["mac"], json!({"lut": 8, "ff": 5, "carry": 3, "ram": 0}));
-        assert_eq!(rx["blocks"]["glue"], json!({"lut": 4, "ff": 1, "carry": 0, "ram": 2}));
-        assert_eq!((rx["lut"].as_u64(), rx["ff"].as_u64(), rx["ram"].as_u64()), (Some(12), Some(6), Some(2)));
+        assert_eq!(
+            rx["blocks"]["mac"],
+            json!({"lut": 8, "ff": 5, "carry": 3, "ram": 0})
+        );
+        assert_eq!(
+            rx["blocks"]["glue"],
+            json!({"lut": 4, "ff": 1, "carry": 0, "ram": 2})
+        );
+        assert_eq!(
+            (rx["lut"].as_u64(), rx["ff"].as_u64(), rx["ram"].as_u64()),
+            (Some(12), Some(6), Some(2))
+        );
         let link_in = &b["host_link_in"];
-        assert_eq!(link_in["blocks"]["host_rx"], json!({"lut": 16, "ff": 9, "carry": 0, "ram": 0}));
+        assert_eq!(
+            link_in["blocks"]["host_rx"],
+            json!({"lut": 16, "ff": 9, "carry": 0, "ram": 0})
+        );
         assert_eq!(link_in["blocks"]["decoder"]["lut"], 32);
         assert_eq!(b["host_link_out"]["blocks"]["link_tx"]["lut"], 64);
         let board = &b["board"];
-        assert_eq!(board["blocks"]["rx_buffer"], json!({"lut": 128, "ff": 0, "carry": 0, "ram": 4}));
-        assert_eq!(board["blocks"]["glue"], json!({"lut": 3, "ff": 2, "carry": 1, "ram": 0}));
-        assert_eq!(b["transmit"], json!({"lut": 0, "ff": 0, "carry": 0, "ram": 0, "blocks": {}}));
+        assert_eq!(
+            board["blocks"]["rx_buffer"],
+            json!({"lut": 128, "ff": 0, "carry": 0, "ram": 4})
+        );
+        assert_eq!(
+            board["blocks"]["glue"],
+            json!({"lut": 3, "ff": 2, "carry": 1, "ram": 0})
+        );
+        assert_eq!(
+            b["transmit"],
+            json!({"lut": 0, "ff": 0, "carry": 0, "ram": 0, "blocks": {}})
+        );
         // Nothing counted twice or lost: the parts add up to every module's cells.
-        let sum: u64 = PART_NAMES.iter().map(|p| b[p]["lut"].as_u64().unwrap()).sum();
-        assert_eq!(sum, parse_stat(&stat()).values().map(|c| c.lut).sum::<u64>());
+        let sum: u64 = PART_NAMES
+            .iter()
+            .map(|p| b[p]["lut"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            sum,
+            parse_stat(&stat()).values().map(|c| c.lut).sum::<u64>()
+        );
         let t = table(&b);
-        assert!(t.lines().any(|l| l.starts_with("receive") && l.contains(" 12 ")), "{t}");
-        assert!(t.lines().last().unwrap().starts_with("total (unflattened)"), "{t}");
+        assert!(
+            t.lines()
+                .any(|l| l.starts_with("receive") && l.contains(" 12 ")),
+            "{t}"
+        );
+        assert!(
+            t.lines().last().unwrap().starts_with("total (unflattened)"),
+            "{t}"
+        );
     }
 }

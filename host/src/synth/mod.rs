@@ -64,7 +64,12 @@ fn run_breakdown(dir: &Path, verilog: &str) -> Result<Value> {
     run_tool(
         dir,
         "yosys",
-        &["-q", "-p", "synth_ice40 -noflatten -top top; tee -q -o breakdown.txt stat", "top.v"],
+        &[
+            "-q",
+            "-p",
+            "synth_ice40 -noflatten -top top; tee -q -o breakdown.txt stat",
+            "top.v",
+        ],
         "yosys-breakdown.log",
     )?;
     let stat = std::fs::read_to_string(dir.join("breakdown.txt"))
@@ -82,14 +87,25 @@ fn find_tool(name: &str) -> Option<PathBuf> {
 /// From nextpnr's "Device utilisation" lines, the resources used beyond 100%, as
 /// "7946 of 7680 logic cells (103%)"; None when everything fits.
 fn over_capacity(log: &str) -> Option<String> {
-    let names = [("ICESTORM_LC:", "logic cells"), ("ICESTORM_RAM:", "block RAMs"), ("SB_IO:", "I/O cells")];
+    let names = [
+        ("ICESTORM_LC:", "logic cells"),
+        ("ICESTORM_RAM:", "block RAMs"),
+        ("SB_IO:", "I/O cells"),
+    ];
     let mut over = vec![];
     for line in log.lines() {
         for (key, name) in names {
-            let Some(rest) = line.split(key).nth(1) else { continue };
-            let nums: Vec<&str> = rest.split(|c: char| c == '/' || c.is_whitespace()).filter(|w| !w.is_empty()).collect();
+            let Some(rest) = line.split(key).nth(1) else {
+                continue;
+            };
+            let nums: Vec<&str> = rest
+                .split(|c: char| c == '/' || c.is_whitespace())
+                .filter(|w| !w.is_empty())
+                .collect();
             if let [used, avail, pct, ..] = nums[..] {
-                let (Ok(u), Ok(a)) = (used.parse::<u32>(), avail.parse::<u32>()) else { continue };
+                let (Ok(u), Ok(a)) = (used.parse::<u32>(), avail.parse::<u32>()) else {
+                    continue;
+                };
                 if u > a {
                     over.push(format!("{u} of {a} {name} ({pct})"));
                 }
@@ -111,7 +127,11 @@ fn run_tool(dir: &Path, tool: &str, args: &[&str], log: &str) -> Result<()> {
     f.write_all(&out.stdout)?;
     f.write_all(&out.stderr)?;
     if !out.status.success() {
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         if let Some(over) = over_capacity(&text) {
             bail!(
                 "the design does not fit the HX8K: it needs {over}; nextpnr's log is {}",
@@ -184,15 +204,26 @@ pub fn build(args: &SynthArgs) -> Result<Built> {
     let verilog = tcpip_hdl::board::alchitry_cu::top_verilog();
     std::fs::write(dir.join("top.v"), &verilog)?;
     std::fs::write(dir.join("top.pcf"), constraints(args.freq))?;
-    for stale in ["top.json", "top.asc", "top.bin", "report.json", "breakdown.txt"] {
+    for stale in [
+        "top.json",
+        "top.asc",
+        "top.bin",
+        "report.json",
+        "breakdown.txt",
+    ] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
     // The breakdown's yosys runs on the second core while the bitstream is built.
     std::thread::scope(|s| {
-        let breakdown = args.breakdown.then(|| s.spawn(|| run_breakdown(dir, &verilog)));
+        let breakdown = args
+            .breakdown
+            .then(|| s.spawn(|| run_breakdown(dir, &verilog)));
         let placed = place_and_route(args, dir);
         let breakdown = breakdown.map(|h| h.join().expect("the breakdown thread does not panic"));
-        Ok(Built { breakdown: breakdown.transpose()?, placed })
+        Ok(Built {
+            breakdown: breakdown.transpose()?,
+            placed,
+        })
     })
 }
 
