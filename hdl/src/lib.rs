@@ -2,7 +2,8 @@
 //!
 //! Every receive block follows one convention, so blocks compose without glue:
 //! a frame is a run of beats `data`/`valid` one byte per clock with `last` on its final
-//! byte; header fields come out beside the stream as registers; each block's drop
+//! byte; what decides comes out beside the stream as registers (header bytes only a
+//! report needs go to [`rx_header_store`] instead); each block's drop
 //! `reason` is a register that is final a few clocks after `last` (see
 //! [`rx_verdict`]) and is cleared when the next frame begins. The receive path never
 //! back-pressures: a PHY cannot be paused.
@@ -11,6 +12,7 @@ pub mod board;
 pub mod internet;
 pub mod link;
 pub mod reason;
+pub mod rx_header_store;
 pub mod rx_pipeline;
 pub mod rx_verdict;
 pub mod transport;

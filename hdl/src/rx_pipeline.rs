@@ -31,6 +31,7 @@ use crate::internet::arp_rx::ArpRx;
 use crate::internet::ipv4_rx::Ipv4Rx;
 use crate::link::eth_rx::EthRx;
 use crate::link::mac_rx::MacRx;
+use crate::rx_header_store::RxHeaderStore;
 use crate::rx_verdict::RxVerdict;
 use crate::transport::transport_rx::TransportRx;
 use rust_hdl::prelude::*;
@@ -67,17 +68,19 @@ pub struct RxPipeline {
     pub event_ready: Signal<Out, Bit>,
     pub counter_value: Signal<Out, Bits<32>>,
     pub counter_valid: Signal<Out, Bit>,
-    // Monitor: the header registers of the frame being reported.
+    /// The header store's read port (see [`RxHeaderStore`]): the header bytes of the
+    /// last four frames; `header_bank` is the bank of the frame last ended, the one a
+    /// `report_valid` pulse reports.
+    pub header_read: Signal<In, Bits<9>>,
+    pub header_data: Signal<Out, Bits<8>>,
+    pub header_bank: Signal<Out, Bits<2>>,
+    // Monitor: the header registers of the frame being reported (the rest of its
+    // header is in the header store, `header_read`).
     pub eth_header_done: Signal<Out, Bit>,
-    pub eth_dst_hi: Signal<Out, Bits<16>>,
-    pub eth_dst_mid: Signal<Out, Bits<16>>,
-    pub eth_dst_lo: Signal<Out, Bits<16>>,
     pub eth_src_hi: Signal<Out, Bits<16>>,
     pub eth_src_mid: Signal<Out, Bits<16>>,
     pub eth_src_lo: Signal<Out, Bits<16>>,
-    pub eth_ethertype: Signal<Out, Bits<16>>,
     pub eth_tagged: Signal<Out, Bit>,
-    pub eth_vlan_id: Signal<Out, Bits<12>>,
     pub eth_is_ipv4: Signal<Out, Bit>,
     pub eth_is_arp: Signal<Out, Bit>,
     pub arp_done: Signal<Out, Bit>,
@@ -86,17 +89,12 @@ pub struct RxPipeline {
     pub arp_sender_mac_mid: Signal<Out, Bits<16>>,
     pub arp_sender_mac_lo: Signal<Out, Bits<16>>,
     pub arp_sender_ip: Signal<Out, Bits<32>>,
-    pub arp_target_mac_hi: Signal<Out, Bits<16>>,
-    pub arp_target_mac_mid: Signal<Out, Bits<16>>,
-    pub arp_target_mac_lo: Signal<Out, Bits<16>>,
     pub arp_target_ip: Signal<Out, Bits<32>>,
     pub ipv4_header_done: Signal<Out, Bit>,
     pub ipv4_src: Signal<Out, Bits<32>>,
     pub ipv4_dst: Signal<Out, Bits<32>>,
     pub ipv4_protocol: Signal<Out, Bits<8>>,
-    pub ipv4_ttl: Signal<Out, Bits<8>>,
     pub ipv4_total_len: Signal<Out, Bits<16>>,
-    pub ipv4_id: Signal<Out, Bits<16>>,
     pub ipv4_header_ok: Signal<Out, Bit>,
     pub ipv4_l4_parse: Signal<Out, Bit>,
     pub icmp_done: Signal<Out, Bit>,
@@ -109,12 +107,6 @@ pub struct RxPipeline {
     pub icmp_valid: Signal<Out, Bit>,
     pub tcp_done: Signal<Out, Bit>,
     pub tcp_src_port: Signal<Out, Bits<16>>,
-    pub tcp_dst_port: Signal<Out, Bits<16>>,
-    pub tcp_seq: Signal<Out, Bits<32>>,
-    pub tcp_ack: Signal<Out, Bits<32>>,
-    pub tcp_flags: Signal<Out, Bits<9>>,
-    pub tcp_window: Signal<Out, Bits<16>>,
-    pub tcp_urgent: Signal<Out, Bits<16>>,
     pub tcp_header_len: Signal<Out, Bits<8>>,
     pub tcp_payload_len: Signal<Out, Bits<16>>,
     pub tcp_checksum_ok: Signal<Out, Bit>,
@@ -123,13 +115,9 @@ pub struct RxPipeline {
     pub tcp_window_scale: Signal<Out, Bits<8>>,
     pub tcp_window_scale_present: Signal<Out, Bit>,
     pub tcp_sack_permitted: Signal<Out, Bit>,
-    pub tcp_ts_val: Signal<Out, Bits<32>>,
-    pub tcp_ts_ecr: Signal<Out, Bits<32>>,
     pub tcp_timestamps_present: Signal<Out, Bit>,
     pub udp_done: Signal<Out, Bit>,
     pub udp_src_port: Signal<Out, Bits<16>>,
-    pub udp_dst_port: Signal<Out, Bits<16>>,
-    pub udp_length: Signal<Out, Bits<16>>,
     pub udp_checksum_ok: Signal<Out, Bit>,
     pub mac: MacRx,
     pub eth: EthRx,
@@ -137,6 +125,7 @@ pub struct RxPipeline {
     pub ipv4: Ipv4Rx,
     pub transport: TransportRx,
     pub verdict: RxVerdict,
+    pub header: RxHeaderStore,
     pub message: RxMessage,
     pub fifo: RxFifoDefault,
     pub counters: RxCounters,
@@ -156,6 +145,7 @@ impl Logic for RxPipeline {
         self.ipv4.clock.next = self.clock.val();
         self.transport.clock.next = self.clock.val();
         self.verdict.clock.next = self.clock.val();
+        self.header.clock.next = self.clock.val();
         self.message.clock.next = self.clock.val();
         self.fifo.clock.next = self.clock.val();
         self.counters.clock.next = self.clock.val();
@@ -202,15 +192,30 @@ impl Logic for RxPipeline {
         self.verdict.transport_reason.next = self.transport.reason.val();
         self.verdict.is_arp.next = self.eth.is_arp.val();
         self.verdict.protocol.next = self.ipv4.protocol.val();
-        // A group MAC has the first byte's low bit set.
-        self.verdict.not_unicast.next =
-            self.ipv4.dst_not_unicast.val() | self.eth.dst_hi.val().get_bit(8);
+        self.verdict.not_unicast.next = self.ipv4.dst_not_unicast.val() | self.eth.dst_group.val();
         // Receive FIFO: the message of a TCP or UDP segment, header fields from the
         // message writer, body bytes from the transport block, kept when the verdict
         // says so.
+        self.header.link_data.next = self.mac.data.val();
+        self.header.link_valid.next = self.mac.valid.val();
+        self.header.link_last.next = self.mac.last.val();
+        self.header.l3_data.next = self.eth.out_data.val();
+        self.header.l3_valid.next = self.eth.out_valid.val();
+        self.header.l3.next = self.eth.l3.val();
+        self.header.arp.next = self.eth.is_arp.val();
+        self.header.l4_data.next = self.ipv4.out_data.val();
+        self.header.l4_valid.next = self.ipv4.out_valid.val();
+        self.header.l4.next = self.ipv4.l4.val();
+        self.header.option_write.next = self.transport.option_write.val();
+        self.header.option_index.next = self.transport.option_index.val();
+        self.header.read_address.next = self.header_read.val();
+        self.header_data.next = self.header.read_data.val();
+        self.header_bank.next = self.header.bank.val();
         self.message.link_data.next = self.mac.data.val();
         self.message.link_valid.next = self.mac.valid.val();
-        self.message.link_last.next = self.mac.last.val();
+        self.message.link_pos.next = self.header.link_pos.val();
+        self.message.l3_pos.next = self.header.l3_pos.val();
+        self.message.l4_pos.next = self.header.l4_pos.val();
         self.message.l3_data.next = self.eth.out_data.val();
         self.message.l3_valid.next = self.eth.out_valid.val();
         self.message.l3.next = self.eth.l3.val();
@@ -219,7 +224,7 @@ impl Logic for RxPipeline {
         self.message.l4.next = self.ipv4.l4.val();
         self.message.protocol.next = self.ipv4.protocol.val();
         self.message.header_len.next = self.transport.header_len.val();
-        self.message.flags.next = self.transport.flags.val();
+        self.message.ns.next = self.transport.ns.val();
         self.message.mss.next = self.transport.mss.val();
         self.message.mss_present.next = self.transport.mss_present.val();
         self.message.window_scale.next = self.transport.window_scale.val();
@@ -267,15 +272,10 @@ impl Logic for RxPipeline {
         self.fifo_empty.next = self.fifo.empty.val();
         // Monitor.
         self.eth_header_done.next = self.eth.header_done.val();
-        self.eth_dst_hi.next = self.eth.dst_hi.val();
-        self.eth_dst_mid.next = self.eth.dst_mid.val();
-        self.eth_dst_lo.next = self.eth.dst_lo.val();
         self.eth_src_hi.next = self.eth.src_hi.val();
         self.eth_src_mid.next = self.eth.src_mid.val();
         self.eth_src_lo.next = self.eth.src_lo.val();
-        self.eth_ethertype.next = self.eth.ethertype.val();
         self.eth_tagged.next = self.eth.tagged.val();
-        self.eth_vlan_id.next = self.eth.vlan_id.val();
         self.eth_is_ipv4.next = self.eth.is_ipv4.val();
         self.eth_is_arp.next = self.eth.is_arp.val();
         self.arp_done.next = self.arp.done.val();
@@ -284,17 +284,12 @@ impl Logic for RxPipeline {
         self.arp_sender_mac_mid.next = self.arp.sender_mac_mid.val();
         self.arp_sender_mac_lo.next = self.arp.sender_mac_lo.val();
         self.arp_sender_ip.next = self.arp.sender_ip.val();
-        self.arp_target_mac_hi.next = self.arp.target_mac_hi.val();
-        self.arp_target_mac_mid.next = self.arp.target_mac_mid.val();
-        self.arp_target_mac_lo.next = self.arp.target_mac_lo.val();
         self.arp_target_ip.next = self.arp.target_ip.val();
         self.ipv4_header_done.next = self.ipv4.header_done.val();
         self.ipv4_src.next = self.ipv4.src.val();
         self.ipv4_dst.next = self.ipv4.dst.val();
         self.ipv4_protocol.next = self.ipv4.protocol.val();
-        self.ipv4_ttl.next = self.ipv4.ttl.val();
         self.ipv4_total_len.next = self.ipv4.total_len.val();
-        self.ipv4_id.next = self.ipv4.id.val();
         self.ipv4_header_ok.next = self.ipv4.header_ok.val();
         self.ipv4_l4_parse.next = self.ipv4.l4_parse.val();
         self.icmp_done.next = self.transport.done.val();
@@ -308,12 +303,6 @@ impl Logic for RxPipeline {
             & (self.ipv4.protocol.val() == 1);
         self.tcp_done.next = self.transport.done.val();
         self.tcp_src_port.next = self.transport.src_port.val();
-        self.tcp_dst_port.next = self.transport.dst_port.val();
-        self.tcp_seq.next = self.transport.seq.val();
-        self.tcp_ack.next = self.transport.ack.val();
-        self.tcp_flags.next = self.transport.flags.val();
-        self.tcp_window.next = self.transport.window.val();
-        self.tcp_urgent.next = self.transport.urgent.val();
         self.tcp_header_len.next = self.transport.header_len.val();
         self.tcp_payload_len.next = self.transport.payload_len.val();
         self.tcp_checksum_ok.next = self.transport.checksum_ok.val();
@@ -322,13 +311,9 @@ impl Logic for RxPipeline {
         self.tcp_window_scale.next = self.transport.window_scale.val();
         self.tcp_window_scale_present.next = self.transport.window_scale_present.val();
         self.tcp_sack_permitted.next = self.transport.sack_permitted.val();
-        self.tcp_ts_val.next = self.transport.ts_val.val();
-        self.tcp_ts_ecr.next = self.transport.ts_ecr.val();
         self.tcp_timestamps_present.next = self.transport.timestamps_present.val();
         self.udp_done.next = self.transport.done.val();
         self.udp_src_port.next = self.transport.src_port.val();
-        self.udp_dst_port.next = self.transport.dst_port.val();
-        self.udp_length.next = self.transport.udp_length.val();
         self.udp_checksum_ok.next = self.transport.checksum_ok.val();
     }
 }

@@ -13,6 +13,7 @@ use tcpip_hdl::internet::ipv4_rx::Ipv4Rx;
 use tcpip_hdl::link::crc32::Crc32;
 use tcpip_hdl::link::eth_rx::EthRx;
 use tcpip_hdl::link::mac_rx::MacRx;
+use tcpip_hdl::rx_header_store::RxHeaderStore;
 use tcpip_hdl::rx_pipeline::{RxFifoDefault, RxPipeline};
 use tcpip_hdl::rx_verdict::RxVerdict;
 use tcpip_hdl::transport::transport_rx::TransportRx;
@@ -40,19 +41,15 @@ cosim_ports!(MacRx {
 cosim_ports!(EthRx {
     inputs: [data, valid, last],
     outputs: [
+        dst_group,
         out_data,
         out_valid,
         out_last,
         l3,
-        dst_hi,
-        dst_mid,
-        dst_lo,
         src_hi,
         src_mid,
         src_lo,
-        ethertype,
         tagged,
-        vlan_id,
         is_ipv4,
         is_arp,
         header_done,
@@ -67,9 +64,6 @@ cosim_ports!(ArpRx {
         sender_mac_mid,
         sender_mac_lo,
         sender_ip,
-        target_mac_hi,
-        target_mac_mid,
-        target_mac_lo,
         target_ip,
         done,
         reason
@@ -85,9 +79,7 @@ cosim_ports!(Ipv4Rx {
         version,
         ihl,
         total_len,
-        id,
         flags_fragment,
-        ttl,
         protocol,
         src,
         dst,
@@ -103,18 +95,13 @@ cosim_ports!(Ipv4Rx {
 cosim_ports!(TransportRx {
     inputs: [data, valid, last, l4, l4_parse, protocol, l4_len, pseudo_sum],
     outputs: [
+        ns,
         out_data,
         out_valid,
         out_last,
         body,
         src_port,
-        dst_port,
-        seq,
-        ack,
         header_len,
-        flags,
-        window,
-        urgent,
         payload_len,
         checksum_ok,
         mss,
@@ -122,14 +109,11 @@ cosim_ports!(TransportRx {
         window_scale,
         window_scale_present,
         sack_permitted,
-        ts_val,
-        ts_ecr,
         timestamps_present,
-        udp_length,
+        option_write,
+        option_index,
         icmp_type,
         icmp_code,
-        icmp_identifier,
-        icmp_sequence,
         done,
         reason
     ],
@@ -162,7 +146,7 @@ cosim_ports!(RxFifoDefault {
     ],
     outputs: [room, sealing, seal_index, read_data, empty],
 });
-cosim_ports!(RxMessage {
+cosim_ports!(RxHeaderStore {
     inputs: [
         link_data,
         link_valid,
@@ -170,12 +154,32 @@ cosim_ports!(RxMessage {
         l3_data,
         l3_valid,
         l3,
+        arp,
+        l4_data,
+        l4_valid,
+        l4,
+        option_write,
+        option_index,
+        read_address
+    ],
+    outputs: [link_pos, l3_pos, l4_pos, bank, read_data],
+});
+cosim_ports!(RxMessage {
+    inputs: [
+        link_data,
+        link_valid,
+        l3_data,
+        l3_valid,
+        l3,
         l4_data,
         l4_valid,
         l4,
         protocol,
+        link_pos,
+        l3_pos,
+        l4_pos,
         header_len,
-        flags,
+        ns,
         mss,
         mss_present,
         window_scale,
@@ -194,6 +198,7 @@ cosim_ports!(RxCounters {
 
 cosim_ports!(RxPipeline {
     inputs: [
+        header_read,
         phy_data,
         phy_valid,
         phy_error,
@@ -209,6 +214,8 @@ cosim_ports!(RxPipeline {
         event_index
     ],
     outputs: [
+        header_data,
+        header_bank,
         event_ready,
         report_valid,
         report_reason,
@@ -218,15 +225,10 @@ cosim_ports!(RxPipeline {
         counter_value,
         counter_valid,
         eth_header_done,
-        eth_dst_hi,
-        eth_dst_mid,
-        eth_dst_lo,
         eth_src_hi,
         eth_src_mid,
         eth_src_lo,
-        eth_ethertype,
         eth_tagged,
-        eth_vlan_id,
         eth_is_ipv4,
         eth_is_arp,
         arp_done,
@@ -235,17 +237,12 @@ cosim_ports!(RxPipeline {
         arp_sender_mac_mid,
         arp_sender_mac_lo,
         arp_sender_ip,
-        arp_target_mac_hi,
-        arp_target_mac_mid,
-        arp_target_mac_lo,
         arp_target_ip,
         ipv4_header_done,
         ipv4_src,
         ipv4_dst,
         ipv4_protocol,
-        ipv4_ttl,
         ipv4_total_len,
-        ipv4_id,
         ipv4_header_ok,
         ipv4_l4_parse,
         icmp_done,
@@ -256,12 +253,6 @@ cosim_ports!(RxPipeline {
         icmp_valid,
         tcp_done,
         tcp_src_port,
-        tcp_dst_port,
-        tcp_seq,
-        tcp_ack,
-        tcp_flags,
-        tcp_window,
-        tcp_urgent,
         tcp_header_len,
         tcp_payload_len,
         tcp_checksum_ok,
@@ -270,13 +261,9 @@ cosim_ports!(RxPipeline {
         tcp_window_scale,
         tcp_window_scale_present,
         tcp_sack_permitted,
-        tcp_ts_val,
-        tcp_ts_ecr,
         tcp_timestamps_present,
         udp_done,
         udp_src_port,
-        udp_dst_port,
-        udp_length,
         udp_checksum_ok,
     ],
 });

@@ -1,15 +1,17 @@
 //! Drives the receive pipeline hardware ([`RxPipeline`]) cycle by cycle, as a PHY and a
 //! host would: PHY bytes in at one per clock, reports and committed segments out.
 //!
-//! Everything returned here is read off the hardware's own registers and FIFO ports; no
-//! software parser is involved. The hardware is either rust-hdl's simulation or the
+//! Everything returned here is read off the hardware's own registers, its header store
+//! and its FIFO ports; no software parser is involved. The hardware is either rust-hdl's simulation or the
 //! Verilator model of the generated Verilog (see [`crate::backend`]); both give the
 //! same results clock for clock.
 
 use crate::backend::{self, Backend, RxBackend, RxFields, RxInputs, RxOutputs};
 use crate::report::*;
 use anyhow::Result;
+use std::collections::VecDeque;
 use tcpip_hdl::link::mac_rx::phy_bytes;
+use tcpip_hdl::rx_header_store::{BANK_BYTES, L3_BASE, L4_BASE, LINK_BASE, TIMESTAMPS_BASE};
 use tcpip_hdl::rx_pipeline::RxPipeline;
 
 /// The board's identity as the receive path's filters see it.
@@ -61,7 +63,7 @@ pub struct RxSegment {
     pub sack_permitted: bool,
     /// The segment carried a timestamps option. The message keeps only this bit (the
     /// values, like the urgent pointer, are in the frame's report, read from the
-    /// monitor ports, and in the option bytes of `body`).
+    /// header store, and in the option bytes of `body`).
     pub timestamps_present: bool,
     /// TCP: the option bytes then the payload; UDP: the payload.
     pub body: Vec<u8>,
@@ -137,6 +139,55 @@ pub struct RxSim {
     segments: Vec<RxSegment>,
     /// FIFO bytes read and not yet a whole record.
     fifo_bytes: Vec<u8>,
+    /// Reported frames whose header bytes are still being read from the header store,
+    /// oldest first.
+    pending: VecDeque<PendingReport>,
+}
+
+/// What a report reads of its frame's bank in the header store (offsets from
+/// `RxHeaderStore`): the link header, the Ethernet payload's first 28 bytes, the IP
+/// payload's first 20 and the timestamps option's value.
+const STORE_READS: [(usize, usize); 3] = [
+    (LINK_BASE, 18),
+    (L3_BASE, 28),
+    (L4_BASE, TIMESTAMPS_BASE + 8 - L4_BASE),
+];
+
+/// A frame's report while its bytes come out of the header store, one per clock.
+struct PendingReport {
+    reason: u8,
+    fields: RxFields,
+    bank: usize,
+    frame: usize,
+    offsets: Vec<usize>,
+    bytes: [u8; BANK_BYTES],
+    next: usize,
+}
+
+impl PendingReport {
+    fn new(reason: u8, fields: RxFields, bank: usize, frame: usize) -> Self {
+        let offsets = STORE_READS.iter().flat_map(|&(at, n)| at..at + n).collect();
+        PendingReport {
+            reason,
+            fields,
+            bank,
+            frame,
+            offsets,
+            bytes: [0; BANK_BYTES],
+            next: 0,
+        }
+    }
+
+    fn address(&self) -> u32 {
+        (self.bank * BANK_BYTES + self.offsets[self.next]) as u32
+    }
+
+    /// The byte read at `address()` this clock; true when the last one is in.
+    fn take(&mut self, byte: u8) -> bool {
+        self.bytes[self.offsets[self.next]] = byte;
+        self.next += 1;
+        self.next == self.offsets.len()
+    }
 }
 
 /// Called on every clock with the pipeline settled just before the rising edge: what
@@ -169,6 +220,7 @@ impl RxSim {
             reports: vec![],
             segments: vec![],
             fifo_bytes: vec![],
+            pending: VecDeque::new(),
         })
     }
 
@@ -191,7 +243,17 @@ impl RxSim {
     /// first padded with zeros, as the sending MAC would (captures taken on the sending
     /// host hold frames before that padding); with [`Fcs::Present`] the bytes are sent as
     /// they are.
+    ///
+    /// The header store holds the last four frames: a frame is not started while the
+    /// report of the frame four before it is still being read (never, at line rate,
+    /// for frames of 60 bytes or more; only runts back to back wait).
     pub fn push_frame(&mut self, frame: &[u8], fcs: Fcs) {
+        let mut waited = 0;
+        while self.frames_reported + 3 < self.frames_pushed {
+            self.cycle(None);
+            waited += 1;
+            assert!(waited < 100_000, "receive pipeline never reported a frame");
+        }
         let mut padded;
         let mut frame = frame;
         if fcs == Fcs::Append && frame.len() < MIN_FRAME {
@@ -254,18 +316,32 @@ impl RxSim {
             self.fifo_bytes.push(out.fifo_data as u8);
         }
         self.inputs.fifo_read = take as u32;
+        let reading = self.pending.front().map(PendingReport::address);
+        self.inputs.header_read = reading.unwrap_or(0);
         self.out = self.model.cycle(&self.inputs);
         self.cycles += 1;
+        if reading.is_some() {
+            let p = self.pending.front_mut().unwrap();
+            if p.take(self.out.header_data as u8) {
+                let p = self.pending.pop_front().unwrap();
+                self.frames_reported += 1;
+                self.reports
+                    .push(read_report(p.reason, &p.fields, &p.bytes, p.frame));
+            }
+        }
         if let Some(record) = take_record(&mut self.fifo_bytes) {
             let segment = RxSegment::from_message(&record)
                 .unwrap_or_else(|| panic!("the receive FIFO holds a bad record: {record:02x?}"));
             self.segments.push(segment);
         }
         if self.out.report_valid != 0 {
-            self.frames_reported += 1;
-            let fields = self.model.fields();
-            let report = read_report(self.out.report_reason as u8, &fields, self.frames_reported);
-            self.reports.push(report);
+            let frame = self.frames_reported + self.pending.len() + 1;
+            self.pending.push_back(PendingReport::new(
+                self.out.report_reason as u8,
+                self.model.fields(),
+                self.out.header_bank as usize,
+                frame,
+            ));
         }
     }
 }
@@ -291,13 +367,19 @@ fn ip(bits: u32) -> String {
     ip_string(bits.to_be_bytes())
 }
 
-/// The report of the frame whose `report_valid` pulse is up, from the blocks' registers.
-fn read_report(reason: u8, p: &RxFields, frame: usize) -> FrameReport {
+/// The report of a frame: from the blocks' registers as its `report_valid` pulse was
+/// up, and from its bank `h` of the header store, where each layer's header bytes were
+/// put as they streamed past (offsets in `RxHeaderStore`).
+fn read_report(reason: u8, p: &RxFields, h: &[u8; BANK_BYTES], frame: usize) -> FrameReport {
+    let be16 = |at: usize| u16::from_be_bytes([h[at], h[at + 1]]);
+    let be32 = |at: usize| u32::from_be_bytes(h[at..at + 4].try_into().unwrap());
+    let mac_at = |at: usize| mac_string(h[at..at + 6].try_into().unwrap());
+    let tagged = p.eth_tagged != 0;
     let eth = (p.eth_header_done != 0).then(|| EthReport {
-        dst: mac3(p.eth_dst_hi, p.eth_dst_mid, p.eth_dst_lo),
+        dst: mac_at(LINK_BASE),
         src: mac3(p.eth_src_hi, p.eth_src_mid, p.eth_src_lo),
-        ethertype: p.eth_ethertype as u16,
-        vlan: (p.eth_tagged != 0).then_some(p.eth_vlan_id as u16),
+        ethertype: be16(LINK_BASE + if tagged { 16 } else { 12 }),
+        vlan: tagged.then(|| be16(LINK_BASE + 14) & 0x0FFF),
     });
     let arp = (p.eth_is_arp != 0 && p.arp_done != 0).then(|| ArpReport {
         op: p.arp_op as u16,
@@ -307,11 +389,7 @@ fn read_report(reason: u8, p: &RxFields, frame: usize) -> FrameReport {
             p.arp_sender_mac_lo,
         ),
         sender_ip: ip(p.arp_sender_ip),
-        target_mac: mac3(
-            p.arp_target_mac_hi,
-            p.arp_target_mac_mid,
-            p.arp_target_mac_lo,
-        ),
+        target_mac: mac_at(L3_BASE + 18),
         target_ip: ip(p.arp_target_ip),
     });
     let ipv4_present = p.eth_is_ipv4 != 0 && p.ipv4_header_done != 0;
@@ -319,9 +397,9 @@ fn read_report(reason: u8, p: &RxFields, frame: usize) -> FrameReport {
         src: ip(p.ipv4_src),
         dst: ip(p.ipv4_dst),
         protocol: p.ipv4_protocol as u8,
-        ttl: p.ipv4_ttl as u8,
+        ttl: h[L3_BASE + 8],
         total_len: p.ipv4_total_len as u16,
-        id: p.ipv4_id as u16,
+        id: be16(L3_BASE + 4),
         header_checksum_ok: p.ipv4_header_ok != 0,
     });
     let transport = ipv4_present && p.ipv4_l4_parse != 0;
@@ -333,24 +411,25 @@ fn read_report(reason: u8, p: &RxFields, frame: usize) -> FrameReport {
     });
     let tcp = (transport && protocol == 6 && p.tcp_done != 0).then(|| TcpReport {
         src_port: p.tcp_src_port as u16,
-        dst_port: p.tcp_dst_port as u16,
-        seq: p.tcp_seq,
-        ack: p.tcp_ack,
-        flags: flag_names(p.tcp_flags as u16),
-        window: p.tcp_window as u16,
-        urgent: p.tcp_urgent as u16,
+        dst_port: be16(L4_BASE + 2),
+        seq: be32(L4_BASE + 4),
+        ack: be32(L4_BASE + 8),
+        flags: flag_names(be16(L4_BASE + 12) & 0x1FF),
+        window: be16(L4_BASE + 14),
+        urgent: be16(L4_BASE + 18),
         header_len: p.tcp_header_len as u8,
         payload_len: p.tcp_payload_len as u16,
         checksum_ok: p.tcp_checksum_ok != 0,
         mss: (p.tcp_mss_present != 0).then_some(p.tcp_mss as u16),
         window_scale: (p.tcp_window_scale_present != 0).then_some(p.tcp_window_scale as u8),
         sack_permitted: p.tcp_sack_permitted != 0,
-        timestamps: (p.tcp_timestamps_present != 0).then_some((p.tcp_ts_val, p.tcp_ts_ecr)),
+        timestamps: (p.tcp_timestamps_present != 0)
+            .then(|| (be32(TIMESTAMPS_BASE), be32(TIMESTAMPS_BASE + 4))),
     });
-    let udp = (transport && protocol == 17 && p.udp_done != 0).then_some(UdpReport {
+    let udp = (transport && protocol == 17 && p.udp_done != 0).then(|| UdpReport {
         src_port: p.udp_src_port as u16,
-        dst_port: p.udp_dst_port as u16,
-        length: p.udp_length as u16,
+        dst_port: be16(L4_BASE + 2),
+        length: be16(L4_BASE + 4),
         checksum_ok: p.udp_checksum_ok != 0,
     });
     FrameReport {

@@ -17,6 +17,7 @@ use tcpip_hdl::internet::ipv4_rx::Ipv4Rx;
 use tcpip_hdl::link::crc32::Crc32;
 use tcpip_hdl::link::eth_rx::EthRx;
 use tcpip_hdl::link::mac_rx::MacRx;
+use tcpip_hdl::rx_header_store::RxHeaderStore;
 use tcpip_hdl::rx_pipeline::{RxFifoDefault, RxPipeline};
 use tcpip_hdl::rx_verdict::RxVerdict;
 use tcpip_hdl::transport::transport_rx::TransportRx;
@@ -61,7 +62,7 @@ fn recorded() -> &'static Recorded {
         // The probe sees the Rust model's internals, so this runs on the Rust back end.
         let mut sim = RxSim::with_backend(CONFIG, Backend::Rust).unwrap();
         sim.set_probe(Box::new(move |p: &RxPipeline| {
-            let cycle: [(&'static str, Vec<u64>); 13] = [
+            let cycle: [(&'static str, Vec<u64>); 14] = [
                 ("crc32", p.mac.crc.get_inputs()),
                 ("ones_sum", p.ipv4.header_sum.get_inputs()),
                 ("transport_sum", p.transport.sum.get_inputs()),
@@ -71,6 +72,7 @@ fn recorded() -> &'static Recorded {
                 ("ipv4_rx", p.ipv4.get_inputs()),
                 ("transport_rx", p.transport.get_inputs()),
                 ("rx_verdict", p.verdict.get_inputs()),
+                ("rx_header_store", p.header.get_inputs()),
                 ("rx_message", p.message.get_inputs()),
                 ("rx_fifo", p.fifo.get_inputs()),
                 ("rx_counters", p.counters.get_inputs()),
@@ -140,6 +142,10 @@ fn transport_rx() {
 #[test]
 fn rx_verdict() {
     check("rx_verdict", RxVerdict::default);
+}
+#[test]
+fn rx_header_store() {
+    check("rx_header_store", RxHeaderStore::default);
 }
 #[test]
 fn rx_message() {

@@ -208,6 +208,9 @@ impl Logic for BoardCore {
         self.rx.fifo_read.next = self.link_tx.fifo_read.val();
         self.link_tx.get_counters.next = self.host_rx.get_counters.val();
         self.rx.counter_index.next = self.link_tx.counter_index.val();
+        // The header store is read by a simulator's reports; nothing on the board reads
+        // it (synthesis removes it from the flattened design).
+        self.rx.header_read.next = 0.into();
         self.link_tx.counter_value.next = self.rx.counter_value.val();
         self.link_tx.counter_valid.next = self.rx.counter_valid.val();
         self.link_tx.tx_done.next = self.tx.tx_done.val();

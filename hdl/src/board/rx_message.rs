@@ -4,8 +4,9 @@
 //! nothing is copied later: the FIFO's bytes are the message LinkTx sends.
 //!
 //! It watches the three streams the parsers see: the frame (as EthRx gets it), the
-//! Ethernet payload (as Ipv4Rx gets it) and the IP payload (as TcpRx and UdpRx get it),
-//! and counts each stream's bytes itself. Offsets are from the record's start (see
+//! Ethernet payload (as Ipv4Rx gets it) and the IP payload (as TransportRx gets it),
+//! with each byte's position in its stream as the header store counts it
+//! ([`RxHeaderStore`]). Offsets are from the record's start (see
 //! [`RxFifo`]: the message starts at 2 for TCP, 4 for UDP, so the source MAC (frame
 //! bytes 6..=11, offsets 5..=10) and source IP (IP bytes 12..=15, offsets 11..=14) land
 //! right for either before the protocol is known). The message is little-endian, the
@@ -15,20 +16,22 @@
 //!
 //! Every field of a kept message is written during its frame, or while the FIFO seals
 //! it: the type and protocol bytes, TCP's header length, the NS flag and the parsed
-//! options (from TcpRx's registers, final by then) come from the trailer table below.
+//! options (from TransportRx's registers, final by then) come from the trailer table below.
 //! Frames that are not TCP or UDP write into the uncommitted record too, harmlessly.
 //!
 //! [`RxFifo`]: super::rx_fifo::RxFifo
+//! [`RxHeaderStore`]: crate::rx_header_store::RxHeaderStore
 
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
 pub struct RxMessage {
+    /// Unused: the block is combinational (the positions come counted), but every
+    /// block of the pipeline is clocked alike.
     pub clock: Signal<In, Clock>,
     /// The frame, from its destination MAC on (MacRx's output).
     pub link_data: Signal<In, Bits<8>>,
     pub link_valid: Signal<In, Bit>,
-    pub link_last: Signal<In, Bit>,
     /// EthRx's output, `l3` marking the Ethernet payload.
     pub l3_data: Signal<In, Bits<8>>,
     pub l3_valid: Signal<In, Bit>,
@@ -38,9 +41,14 @@ pub struct RxMessage {
     pub l4_valid: Signal<In, Bit>,
     pub l4: Signal<In, Bit>,
     pub protocol: Signal<In, Bits<8>>,
-    /// TcpRx's registers, read while sealing.
+    /// Position of the current byte in each stream (saturating at 31).
+    pub link_pos: Signal<In, Bits<5>>,
+    pub l3_pos: Signal<In, Bits<5>>,
+    pub l4_pos: Signal<In, Bits<5>>,
+    /// TransportRx's registers, read while sealing.
     pub header_len: Signal<In, Bits<8>>,
-    pub flags: Signal<In, Bits<9>>,
+    /// TCP's NS flag.
+    pub ns: Signal<In, Bit>,
     pub mss: Signal<In, Bits<16>>,
     pub mss_present: Signal<In, Bit>,
     pub window_scale: Signal<In, Bits<8>>,
@@ -54,10 +62,6 @@ pub struct RxMessage {
     pub field_offset: Signal<Out, Bits<6>>,
     pub field_data: Signal<Out, Bits<8>>,
     pub udp: Signal<Out, Bit>,
-    /// Position of the current byte in each stream (saturating).
-    link_pos: DFF<Bits<4>>,
-    l3_pos: DFF<Bits<5>>,
-    l4_pos: DFF<Bits<5>>,
     is_tcp: Signal<Local, Bit>,
     l4_write: Signal<Local, Bit>,
     l4_offset: Signal<Local, Bits<6>>,
@@ -66,36 +70,14 @@ pub struct RxMessage {
 impl Logic for RxMessage {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, link_pos, l3_pos, l4_pos);
         self.is_tcp.next = self.protocol.val() == 6;
         self.udp.next = self.protocol.val() == 17;
-        if self.link_valid.val() {
-            if self.link_last.val() {
-                self.link_pos.d.next = 0.into();
-            } else if self.link_pos.q.val() != 15 {
-                self.link_pos.d.next = self.link_pos.q.val() + 1;
-            }
-        }
-        if self.l3_valid.val() {
-            if !self.l3.val() {
-                self.l3_pos.d.next = 0.into();
-            } else if self.l3_pos.q.val() != 31 {
-                self.l3_pos.d.next = self.l3_pos.q.val() + 1;
-            }
-        }
-        if self.l4_valid.val() {
-            if !self.l4.val() {
-                self.l4_pos.d.next = 0.into();
-            } else if self.l4_pos.q.val() != 31 {
-                self.l4_pos.d.next = self.l4_pos.q.val() + 1;
-            }
-        }
         // Where a transport header byte goes: TCP bytes 0..=15 but 12 (data offset and
         // NS, from the trailer); UDP bytes 0..=3 (the ports). A balanced case on the
         // position, each arm a constant.
         self.l4_write.next = true;
         self.l4_offset.next = 0.into();
-        match self.l4_pos.q.val().get_bits::<4>(0).index() {
+        match self.l4_pos.val().get_bits::<4>(0).index() {
             0 => {
                 self.l4_offset.next = 16.into();
                 if self.udp.val() {
@@ -157,8 +139,8 @@ impl Logic for RxMessage {
                 self.l4_write.next = false;
             }
         }
-        if self.l4_pos.q.val().get_bit(4)
-            | (self.udp.val() & (self.l4_pos.q.val().get_bits::<2>(2) != 0))
+        if self.l4_pos.val().get_bit(4)
+            | (self.udp.val() & (self.l4_pos.val().get_bits::<2>(2) != 0))
         {
             self.l4_write.next = false;
         }
@@ -168,18 +150,18 @@ impl Logic for RxMessage {
         self.field_write.next = false;
         self.field_offset.next = 0.into();
         self.field_data.next = 0.into();
-        if self.link_valid.val() & (self.link_pos.q.val() >= 6) & (self.link_pos.q.val() <= 11) {
+        if self.link_valid.val() & (self.link_pos.val() >= 6) & (self.link_pos.val() <= 11) {
             self.field_write.next = true;
-            self.field_offset.next = bit_cast::<6, 4>(self.link_pos.q.val()) - 1;
+            self.field_offset.next = bit_cast::<6, 5>(self.link_pos.val()) - 1;
             self.field_data.next = self.link_data.val();
         }
         if self.l3_valid.val()
             & self.l3.val()
-            & (self.l3_pos.q.val() >= 12)
-            & (self.l3_pos.q.val() <= 19)
+            & (self.l3_pos.val() >= 12)
+            & (self.l3_pos.val() <= 19)
         {
             self.field_write.next = true;
-            self.field_offset.next = bit_cast::<6, 5>(self.l3_pos.q.val()) - 1;
+            self.field_offset.next = bit_cast::<6, 5>(self.l3_pos.val()) - 1;
             self.field_data.next = self.l3_data.val();
         }
         if self.l4_valid.val() & self.l4.val() & self.l4_write.val() {
@@ -208,7 +190,7 @@ impl Logic for RxMessage {
                     }
                     3 => {
                         self.field_offset.next = 28.into();
-                        self.field_data.next = bit_cast::<8, 1>(self.flags.val().get_bit(8).into());
+                        self.field_data.next = bit_cast::<8, 1>(self.ns.val().into());
                     }
                     4 => {
                         self.field_offset.next = 31.into();
@@ -239,5 +221,152 @@ impl Logic for RxMessage {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends a frame's three streams as the pipeline does (the Ethernet payload one
+    /// clock behind the frame, the IP payload one more), with each stream's positions
+    /// counted as the header store counts them, then the trailer; returns each record
+    /// offset written, with its last value.
+    fn message(
+        frame: &[u8],
+        protocol: u8,
+        l4_at: usize,
+        opts: (u16, u8, bool, bool),
+    ) -> [Option<u8>; 64] {
+        let mut uut = RxMessage::default();
+        uut.connect_all();
+        uut.protocol.next = (protocol as u64).into();
+        uut.header_len.next = 32u64.into();
+        uut.ns.next = true;
+        uut.mss.next = (opts.0 as u64).into();
+        uut.mss_present.next = opts.0 != 0;
+        uut.window_scale.next = (opts.1 as u64).into();
+        uut.window_scale_present.next = opts.1 != 0xFF;
+        uut.sack_permitted.next = opts.2;
+        uut.timestamps_present.next = opts.3;
+        let mut record = [None; 64];
+        let n = frame.len();
+        let pos = |k: usize, start: usize| (k.saturating_sub(start)).min(31) as u64;
+        let mut write = |uut: &mut RxMessage, record: &mut [Option<u8>; 64]| {
+            uut.clock.next = false.into();
+            assert!(simulate(&mut *uut, 200));
+            if uut.field_write.val() {
+                record[uut.field_offset.val().index()] = Some(uut.field_data.val().index() as u8);
+            }
+            crate::tick!(*uut);
+        };
+        for i in 0..n + 2 {
+            let link = frame.get(i);
+            uut.link_valid.next = link.is_some();
+            uut.link_data.next = (*link.unwrap_or(&0) as u64).into();
+            uut.link_pos.next = pos(i, 0).into();
+            let l3 = i.checked_sub(1).and_then(|k| frame.get(k).map(|b| (k, b)));
+            uut.l3_valid.next = l3.is_some();
+            uut.l3.next = l3.is_some_and(|(k, _)| k >= 14);
+            uut.l3_data.next = (*l3.map_or(&0, |l| l.1) as u64).into();
+            uut.l3_pos.next = l3.map_or(0, |(k, _)| pos(k, 14)).into();
+            let l4 = i.checked_sub(2).and_then(|k| frame.get(k).map(|b| (k, b)));
+            uut.l4_valid.next = l4.is_some();
+            uut.l4.next = l4.is_some_and(|(k, _)| k >= l4_at);
+            uut.l4_data.next = (*l4.map_or(&0, |l| l.1) as u64).into();
+            uut.l4_pos.next = l4.map_or(0, |(k, _)| pos(k, l4_at)).into();
+            write(&mut uut, &mut record);
+        }
+        uut.link_valid.next = false;
+        uut.l3_valid.next = false;
+        uut.l4_valid.next = false;
+        uut.sealing.next = true;
+        for k in 0..8u64 {
+            uut.seal_index.next = k.into();
+            write(&mut uut, &mut record);
+        }
+        record
+    }
+
+    /// An Ethernet + IPv4 (IHL 5) frame with `l4` as its payload.
+    fn frame(protocol: u8, l4: &[u8]) -> Vec<u8> {
+        let mut f = vec![
+            0x02, 0, 0, 0, 0, 1, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 8, 0,
+        ];
+        f.extend_from_slice(&[0x45, 0, 0, 0, 0, 0, 0, 0, 64, protocol, 0, 0]);
+        f.extend_from_slice(&[10, 0, 0, 7, 10, 0, 0, 2]);
+        f.extend_from_slice(l4);
+        f
+    }
+
+    #[test]
+    fn a_tcp_segment_becomes_an_rx_tcp_message_in_place() {
+        let mut tcp = vec![0x04, 0xD2, 0x1F, 0x90, 1, 2, 3, 4, 0xA, 0xB, 0xC, 0xD];
+        tcp.extend_from_slice(&[0x81, 0x12, 0xFA, 0xF0, 0x55, 0x55, 0, 0]);
+        tcp.extend_from_slice(&[0xEE; 12]);
+        let r = message(&frame(6, &tcp), 6, 34, (1460, 7, true, false));
+        let mut want = [None; 64];
+        // Type, protocol, header length; source MAC and IP as they were on the wire.
+        for (at, b) in [(2, 0x02), (3, 6), (4, 32)] {
+            want[at] = Some(b);
+        }
+        for (k, b) in [0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 10, 0, 0, 7]
+            .into_iter()
+            .enumerate()
+        {
+            want[5 + k] = Some(b);
+        }
+        // Ports, seq, ack, flags (NS from the trailer), window: little-endian.
+        let le: [(usize, &[u8]); 6] = [
+            (15, &[0xD2, 0x04]),
+            (17, &[0x90, 0x1F]),
+            (19, &[4, 3, 2, 1]),
+            (23, &[0xD, 0xC, 0xB, 0xA]),
+            (27, &[0x12, 1]),
+            (29, &[0xF0, 0xFA]),
+        ];
+        for (at, bytes) in le {
+            for (k, &b) in bytes.iter().enumerate() {
+                want[at + k] = Some(b);
+            }
+        }
+        // MSS (little-endian), window scale, SACK-permitted and timestamps bits.
+        for (at, b) in [(31, 0xB4), (32, 0x05), (33, 7), (34, 1)] {
+            want[at] = Some(b);
+        }
+        // The UDP destination IP's slots (15..=18) were written first and overwritten
+        // by the ports; nothing else is written.
+        assert_eq!(r, want);
+    }
+
+    #[test]
+    fn a_udp_datagram_becomes_an_rx_udp_message_in_place() {
+        let udp = [0x30, 0x39, 0x00, 0x35, 0, 12, 0xAB, 0xCD, 1, 2, 3, 4];
+        let r = message(&frame(17, &udp), 17, 34, (0, 0xFF, false, false));
+        let mut want = [None; 64];
+        want[4] = Some(0x03);
+        let fields = [0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 10, 0, 0, 7, 10, 0, 0, 2];
+        for (k, b) in fields.into_iter().enumerate() {
+            want[5 + k] = Some(b);
+        }
+        for (at, b) in [(19, 0x39), (20, 0x30), (21, 0x35), (22, 0x00)] {
+            want[at] = Some(b);
+        }
+        assert_eq!(r, want);
+    }
+
+    #[test]
+    fn other_protocols_write_only_the_shared_fields() {
+        let r = message(
+            &frame(1, &[8, 0, 0, 0, 0, 1, 0, 2]),
+            1,
+            34,
+            (0, 0xFF, false, false),
+        );
+        assert!(
+            r[15..].iter().take(4).all(|b| b.is_some()),
+            "destination IP slots"
+        );
+        assert!(r[19..].iter().all(Option::is_none), "{r:?}");
     }
 }

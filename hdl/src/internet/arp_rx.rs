@@ -2,7 +2,9 @@
 //!
 //! Only hardware type 1, protocol 0x0800, address lengths 6 and 4, in at least 28 bytes,
 //! are accepted; anything else is `arp_malformed` (7). Requests for any address are
-//! accepted here: deciding whom to answer is the responder's job.
+//! accepted here: deciding whom to answer is the responder's job. Registers hold what
+//! the responder answers from; the target MAC a report shows is read from the header
+//! store (`crate::rx_header_store`).
 
 use rust_hdl::prelude::*;
 
@@ -19,9 +21,6 @@ pub struct ArpRx {
     pub sender_mac_mid: Signal<Out, Bits<16>>,
     pub sender_mac_lo: Signal<Out, Bits<16>>,
     pub sender_ip: Signal<Out, Bits<32>>,
-    pub target_mac_hi: Signal<Out, Bits<16>>,
-    pub target_mac_mid: Signal<Out, Bits<16>>,
-    pub target_mac_lo: Signal<Out, Bits<16>>,
     pub target_ip: Signal<Out, Bits<32>>,
     /// All 28 bytes arrived: the frame reports an ARP layer.
     pub done: Signal<Out, Bit>,
@@ -35,9 +34,6 @@ pub struct ArpRx {
     sha_mid: DFF<Bits<16>>,
     sha_lo: DFF<Bits<16>>,
     spa: DFF<Bits<32>>,
-    tha_hi: DFF<Bits<16>>,
-    tha_mid: DFF<Bits<16>>,
-    tha_lo: DFF<Bits<16>>,
     tpa: DFF<Bits<32>>,
     done_r: DFF<Bit>,
     reason_r: DFF<Bits<5>>,
@@ -50,7 +46,7 @@ impl Logic for ArpRx {
     fn update(&mut self) {
         dff_setup!(
             self, clock, offset, mid_frame, prev, format_ok, op_r, sha_hi, sha_mid, sha_lo, spa,
-            tha_hi, tha_mid, tha_lo, tpa, done_r, reason_r
+            tpa, done_r, reason_r
         );
         self.off.next = self.offset.q.val();
         self.word.next =
@@ -93,15 +89,6 @@ impl Logic for ArpRx {
             if (self.off.val() >= 14) & (self.off.val() < 18) {
                 self.spa.d.next = (self.spa.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
             }
-            if self.off.val() == 19 {
-                self.tha_hi.d.next = self.word.val();
-            }
-            if self.off.val() == 21 {
-                self.tha_mid.d.next = self.word.val();
-            }
-            if self.off.val() == 23 {
-                self.tha_lo.d.next = self.word.val();
-            }
             if (self.off.val() >= 24) & (self.off.val() < 28) {
                 self.tpa.d.next = (self.tpa.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
             }
@@ -122,9 +109,6 @@ impl Logic for ArpRx {
         self.sender_mac_mid.next = self.sha_mid.q.val();
         self.sender_mac_lo.next = self.sha_lo.q.val();
         self.sender_ip.next = self.spa.q.val();
-        self.target_mac_hi.next = self.tha_hi.q.val();
-        self.target_mac_mid.next = self.tha_mid.q.val();
-        self.target_mac_lo.next = self.tha_lo.q.val();
         self.target_ip.next = self.tpa.q.val();
         self.done.next = self.done_r.q.val();
         self.reason.next = self.reason_r.q.val();
@@ -176,9 +160,6 @@ mod tests {
         assert_eq!(u.sender_mac_mid.val().index(), 0x2c3d);
         assert_eq!(u.sender_mac_lo.val().index(), 0x4e5f);
         assert_eq!(u.sender_ip.val().index(), 0x0a00_0007);
-        assert_eq!(u.target_mac_hi.val().index(), 0x1122);
-        assert_eq!(u.target_mac_mid.val().index(), 0x3344);
-        assert_eq!(u.target_mac_lo.val().index(), 0x5566);
         assert_eq!(u.target_ip.val().index(), 0xc0a8_010a);
         assert!(u.done.val());
         assert_eq!(u.reason.val().index(), 0);

@@ -4,7 +4,9 @@
 //! (IHL > 5) are skipped, not rejected. The datagram ends at its total length: Ethernet
 //! padding after it is not passed on (`l4` is low there). Besides the header fields it
 //! produces, for the transport checksums, the pseudo-header sum (addresses, protocol,
-//! transport length) and the transport length itself.
+//! transport length) and the transport length itself. The TTL and identification a
+//! report shows are read from the header store (`crate::rx_header_store`); nothing
+//! here decides on them.
 //!
 //! `reason`, final three clocks after `last`: ipv4_version (8) > ipv4_ihl (9) >
 //! ipv4_checksum (10) > ipv4_length (11: total length beyond the frame or below the
@@ -38,9 +40,7 @@ pub struct Ipv4Rx {
     pub version: Signal<Out, Bits<4>>,
     pub ihl: Signal<Out, Bits<4>>,
     pub total_len: Signal<Out, Bits<16>>,
-    pub id: Signal<Out, Bits<16>>,
     pub flags_fragment: Signal<Out, Bits<16>>,
-    pub ttl: Signal<Out, Bits<8>>,
     pub protocol: Signal<Out, Bits<8>>,
     pub src: Signal<Out, Bits<32>>,
     pub dst: Signal<Out, Bits<32>>,
@@ -75,9 +75,7 @@ pub struct Ipv4Rx {
     header_len: DFF<Bits<8>>,
     total_len_r: DFF<Bits<16>>,
     total_minus_1: DFF<Bits<16>>,
-    id_r: DFF<Bits<16>>,
     frag_r: DFF<Bits<16>>,
-    ttl_r: DFF<Bits<8>>,
     protocol_r: DFF<Bits<8>>,
     src_r: DFF<Bits<32>>,
     dst_r: DFF<Bits<32>>,
@@ -122,9 +120,7 @@ impl Logic for Ipv4Rx {
             header_len,
             total_len_r,
             total_minus_1,
-            id_r,
             frag_r,
-            ttl_r,
             protocol_r,
             src_r,
             dst_r,
@@ -237,14 +233,8 @@ impl Logic for Ipv4Rx {
                 self.l4_len_r.d.next =
                     self.total_len_r.q.val() - bit_cast::<16, 8>(self.header_len.q.val());
             }
-            if self.off.val() == 5 {
-                self.id_r.d.next = self.word.val();
-            }
             if self.off.val() == 7 {
                 self.frag_r.d.next = self.word.val();
-            }
-            if self.off.val() == 8 {
-                self.ttl_r.d.next = self.data.val();
             }
             if self.off.val() == 9 {
                 self.protocol_r.d.next = self.data.val();
@@ -317,9 +307,7 @@ impl Logic for Ipv4Rx {
         self.version.next = self.version_r.q.val();
         self.ihl.next = self.ihl_r.q.val();
         self.total_len.next = self.total_len_r.q.val();
-        self.id.next = self.id_r.q.val();
         self.flags_fragment.next = self.frag_r.q.val();
-        self.ttl.next = self.ttl_r.q.val();
         self.protocol.next = self.protocol_r.q.val();
         self.src.next = self.src_r.q.val();
         self.dst.next = self.dst_r.q.val();
@@ -485,9 +473,7 @@ mod tests {
         assert_eq!(u.version.val().index(), 4);
         assert_eq!(u.ihl.val().index(), 5);
         assert_eq!(u.total_len.val().index(), 50);
-        assert_eq!(u.id.val().index(), 0xBEEF);
         assert_eq!(u.flags_fragment.val().index(), 0x4000);
-        assert_eq!(u.ttl.val().index(), 63);
         assert_eq!(u.protocol.val().index(), 17);
         assert_eq!(u.src.val().index() as u32, u32::from_be_bytes(PEER));
         assert_eq!(u.dst.val().index() as u32, u32::from_be_bytes(OUR_IP));

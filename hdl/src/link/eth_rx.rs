@@ -4,6 +4,11 @@
 //! hears: filtering by VLAN is the switch's job); the ethertype after it decides. Only
 //! IPv4 and ARP go on; anything else (IPv6, a second tag, LLC) is dropped as `ethertype`
 //! (6). The stream leaves one clock later with `l3` marking the Ethernet payload.
+//!
+//! Registers hold what decides and what the board answers from: the source MAC (the
+//! echo and ARP replies' destination), the tag flag, whether the destination is a group
+//! address. The destination, ethertype and VLAN id a report shows are read from the
+//! header store (`crate::rx_header_store`).
 
 use rust_hdl::prelude::*;
 
@@ -18,15 +23,13 @@ pub struct EthRx {
     pub out_last: Signal<Out, Bit>,
     /// This beat is Ethernet payload (after the header and any tag).
     pub l3: Signal<Out, Bit>,
-    pub dst_hi: Signal<Out, Bits<16>>,
-    pub dst_mid: Signal<Out, Bits<16>>,
-    pub dst_lo: Signal<Out, Bits<16>>,
+    /// The destination is a group address (broadcast or multicast): its first byte's
+    /// low bit.
+    pub dst_group: Signal<Out, Bit>,
     pub src_hi: Signal<Out, Bits<16>>,
     pub src_mid: Signal<Out, Bits<16>>,
     pub src_lo: Signal<Out, Bits<16>>,
-    pub ethertype: Signal<Out, Bits<16>>,
     pub tagged: Signal<Out, Bit>,
-    pub vlan_id: Signal<Out, Bits<12>>,
     pub is_ipv4: Signal<Out, Bit>,
     pub is_arp: Signal<Out, Bit>,
     /// The whole header (with tag) arrived: the frame reports an Ethernet layer.
@@ -35,15 +38,11 @@ pub struct EthRx {
     offset: DFF<Bits<5>>,
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
-    dst_hi_r: DFF<Bits<16>>,
-    dst_mid_r: DFF<Bits<16>>,
-    dst_lo_r: DFF<Bits<16>>,
+    dst_group_r: DFF<Bit>,
     src_hi_r: DFF<Bits<16>>,
     src_mid_r: DFF<Bits<16>>,
     src_lo_r: DFF<Bits<16>>,
-    ethertype_r: DFF<Bits<16>>,
     tagged_r: DFF<Bit>,
-    vlan_r: DFF<Bits<12>>,
     ipv4_r: DFF<Bit>,
     arp_r: DFF<Bit>,
     done_r: DFF<Bit>,
@@ -65,15 +64,11 @@ impl Logic for EthRx {
             offset,
             mid_frame,
             prev,
-            dst_hi_r,
-            dst_mid_r,
-            dst_lo_r,
+            dst_group_r,
             src_hi_r,
             src_mid_r,
             src_lo_r,
-            ethertype_r,
             tagged_r,
-            vlan_r,
             ipv4_r,
             arp_r,
             done_r,
@@ -104,20 +99,11 @@ impl Logic for EthRx {
             }
             if self.off.val() == 0 {
                 self.tagged_r.d.next = false;
-                self.vlan_r.d.next = 0.into();
+                self.dst_group_r.d.next = self.data.val().get_bit(0);
                 self.ipv4_r.d.next = false;
                 self.arp_r.d.next = false;
                 self.done_r.d.next = false;
                 self.reason_r.d.next = 6.into(); // ethertype, until one we take is seen
-            }
-            if self.off.val() == 1 {
-                self.dst_hi_r.d.next = self.word.val();
-            }
-            if self.off.val() == 3 {
-                self.dst_mid_r.d.next = self.word.val();
-            }
-            if self.off.val() == 5 {
-                self.dst_lo_r.d.next = self.word.val();
             }
             if self.off.val() == 7 {
                 self.src_hi_r.d.next = self.word.val();
@@ -129,7 +115,6 @@ impl Logic for EthRx {
                 self.src_lo_r.d.next = self.word.val();
             }
             if self.off.val() == 13 {
-                self.ethertype_r.d.next = self.word.val();
                 if self.word.val() == 0x8100 {
                     self.tagged_r.d.next = true;
                 } else {
@@ -141,11 +126,7 @@ impl Logic for EthRx {
                     }
                 }
             }
-            if (self.off.val() == 15) & self.tagged_r.q.val() {
-                self.vlan_r.d.next = self.word.val().get_bits::<12>(0);
-            }
             if (self.off.val() == 17) & self.tagged_r.q.val() {
-                self.ethertype_r.d.next = self.word.val();
                 self.done_r.d.next = true;
                 self.ipv4_r.d.next = self.word.val() == 0x0800;
                 self.arp_r.d.next = self.word.val() == 0x0806;
@@ -160,15 +141,11 @@ impl Logic for EthRx {
         self.out_valid.next = self.out_valid_r.q.val();
         self.out_last.next = self.out_last_r.q.val();
         self.l3.next = self.l3_r.q.val();
-        self.dst_hi.next = self.dst_hi_r.q.val();
-        self.dst_mid.next = self.dst_mid_r.q.val();
-        self.dst_lo.next = self.dst_lo_r.q.val();
+        self.dst_group.next = self.dst_group_r.q.val();
         self.src_hi.next = self.src_hi_r.q.val();
         self.src_mid.next = self.src_mid_r.q.val();
         self.src_lo.next = self.src_lo_r.q.val();
-        self.ethertype.next = self.ethertype_r.q.val();
         self.tagged.next = self.tagged_r.q.val();
-        self.vlan_id.next = self.vlan_r.q.val();
         self.is_ipv4.next = self.ipv4_r.q.val();
         self.is_arp.next = self.arp_r.q.val();
         self.header_done.next = self.done_r.q.val();
@@ -249,15 +226,11 @@ mod tests {
         let lasts: Vec<usize> = (0..seen.beats.len()).filter(|&i| seen.beats[i].2).collect();
         assert_eq!(lasts, vec![f.len() - 1]);
         assert_eq!(l3_start(&seen), (14..f.len()).collect::<Vec<_>>());
-        assert_eq!(uut.dst_hi.val().index(), 0x0200);
-        assert_eq!(uut.dst_mid.val().index(), 0x0012);
-        assert_eq!(uut.dst_lo.val().index(), 0x3456);
+        assert!(!uut.dst_group.val());
         assert_eq!(uut.src_hi.val().index(), 0x0a1b);
         assert_eq!(uut.src_mid.val().index(), 0x2c3d);
         assert_eq!(uut.src_lo.val().index(), 0x4e5f);
-        assert_eq!(uut.ethertype.val().index(), 0x0800);
         assert!(uut.is_ipv4.val() && !uut.is_arp.val() && !uut.tagged.val());
-        assert_eq!(uut.vlan_id.val().index(), 0);
         assert!(uut.header_done.val());
         assert_eq!(uut.reason.val().index(), 0);
         // header_done rises as the ethertype's second byte leaves (beat 13).
@@ -265,10 +238,21 @@ mod tests {
     }
 
     #[test]
+    fn a_group_destination_is_flagged() {
+        // Broadcast, IPv4 multicast, IPv6 multicast; then a unicast address.
+        for (first, group) in [(0xFF, true), (0x01, true), (0x33, true), (0x02, false)] {
+            let mut uut = new();
+            let mut f = frame(0x0800, None, 46);
+            f[0] = first;
+            run(&mut uut, &f);
+            assert_eq!(uut.dst_group.val(), group, "{first:02x}");
+        }
+    }
+
+    #[test]
     fn arp_frame() {
         let mut uut = new();
         let seen = run(&mut uut, &frame(0x0806, None, 46));
-        assert_eq!(uut.ethertype.val().index(), 0x0806);
         assert!(uut.is_arp.val() && !uut.is_ipv4.val());
         assert_eq!(uut.reason.val().index(), 0);
         assert_eq!(l3_start(&seen)[0], 14);
@@ -281,8 +265,6 @@ mod tests {
         let f = frame(0x0800, Some(0xB000 | 0x0ABC), 46);
         let seen = run(&mut uut, &f);
         assert!(uut.tagged.val());
-        assert_eq!(uut.vlan_id.val().index(), 0xABC);
-        assert_eq!(uut.ethertype.val().index(), 0x0800);
         assert!(uut.is_ipv4.val());
         assert!(uut.header_done.val());
         assert_eq!(uut.reason.val().index(), 0);
@@ -292,7 +274,6 @@ mod tests {
         let mut uut = new();
         run(&mut uut, &frame(0x0806, Some(7), 46));
         assert!(uut.tagged.val() && uut.is_arp.val());
-        assert_eq!(uut.vlan_id.val().index(), 7);
         assert_eq!(uut.reason.val().index(), 0);
     }
 
@@ -324,7 +305,6 @@ mod tests {
         let seen = run(&mut uut, &frame(0x0800, None, 46));
         assert_eq!(uut.reason.val().index(), 0);
         assert!(!uut.tagged.val());
-        assert_eq!(uut.vlan_id.val().index(), 0);
         assert_eq!(l3_start(&seen)[0], 14);
         // Back to back, with no idle clock between frames.
         let mut uut = new();

@@ -6,6 +6,14 @@
 //! three; what differs is the header's length, the pseudo-header (none for ICMP) and
 //! the checks at the end.
 //!
+//! Registers hold only what decides or what the host's message and the board's echo
+//! replies need: the source port (ICMP's type and code), the header length, the NS
+//! flag, the options the message carries, the checksum, the UDP length compared with
+//! IP's as it streams past. The rest of the header a report shows (destination port,
+//! sequence and acknowledgment numbers, flags, window, urgent pointer, timestamp
+//! values) is read from the header store (`crate::rx_header_store`), which this block
+//! tells where the timestamp values are (`option_write`).
+//!
 //! TCP options parsed: MSS (2), window scale (3), SACK-permitted (4), timestamps (8);
 //! each counts only with its exact length. Unknown options are skipped by their
 //! length; an end-of-list or a length below 2 stops the parse (the bytes still reach
@@ -36,19 +44,12 @@ pub struct TransportRx {
     pub out_last: Signal<Out, Bit>,
     /// This beat goes to the host: TCP options or payload, UDP payload.
     pub body: Signal<Out, Bit>,
-    /// Bytes 0–1 and 2–3: the ports (ICMP: type and code, then the checksum).
+    /// Bytes 0–1: the source port (ICMP: type and code).
     pub src_port: Signal<Out, Bits<16>>,
-    pub dst_port: Signal<Out, Bits<16>>,
-    /// Bytes 4–7: TCP's sequence number; UDP's length and checksum; ICMP's identifier
-    /// and sequence.
-    pub seq: Signal<Out, Bits<32>>,
-    pub ack: Signal<Out, Bits<32>>,
     /// Header length in bytes (data offset × 4).
     pub header_len: Signal<Out, Bits<8>>,
-    /// NS, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN from bit 8 down to bit 0.
-    pub flags: Signal<Out, Bits<9>>,
-    pub window: Signal<Out, Bits<16>>,
-    pub urgent: Signal<Out, Bits<16>>,
+    /// TCP's NS flag (the one flag outside byte 13, for the host's message).
+    pub ns: Signal<Out, Bit>,
     pub payload_len: Signal<Out, Bits<16>>,
     pub checksum_ok: Signal<Out, Bit>,
     pub mss: Signal<Out, Bits<16>>,
@@ -56,15 +57,14 @@ pub struct TransportRx {
     pub window_scale: Signal<Out, Bits<8>>,
     pub window_scale_present: Signal<Out, Bit>,
     pub sack_permitted: Signal<Out, Bit>,
-    pub ts_val: Signal<Out, Bits<32>>,
-    pub ts_ecr: Signal<Out, Bits<32>>,
     pub timestamps_present: Signal<Out, Bit>,
-    /// The same registers under UDP's and ICMP's names.
-    pub udp_length: Signal<Out, Bits<16>>,
+    /// This beat is byte `option_index` of the timestamps option's value (for the
+    /// header store).
+    pub option_write: Signal<Out, Bit>,
+    pub option_index: Signal<Out, Bits<3>>,
+    /// The source port register under ICMP's names.
     pub icmp_type: Signal<Out, Bits<8>>,
     pub icmp_code: Signal<Out, Bits<8>>,
-    pub icmp_identifier: Signal<Out, Bits<16>>,
-    pub icmp_sequence: Signal<Out, Bits<16>>,
     /// The fixed header arrived (20 bytes for TCP, 8 for UDP and ICMP): the frame
     /// reports this layer.
     pub done: Signal<Out, Bit>,
@@ -83,16 +83,14 @@ pub struct TransportRx {
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
     src_r: DFF<Bits<16>>,
-    dst_r: DFF<Bits<16>>,
-    seq_r: DFF<Bits<32>>,
-    ack_r: DFF<Bits<32>>,
     header_len_r: DFF<Bits<8>>,
-    flags_r: DFF<Bits<9>>,
-    window_r: DFF<Bits<16>>,
-    urgent_r: DFF<Bits<16>>,
+    ns_r: DFF<Bit>,
     payload_len_r: DFF<Bits<16>>,
     /// UDP's checksum field is zero.
     no_checksum: DFF<Bit>,
+    /// UDP's length field equals IP's payload length: its high byte, then both.
+    udp_len_hi_ok: DFF<Bit>,
+    udp_len_ok: DFF<Bit>,
     // Option parser: 0 kind, 1 length, 2 data, 3 stopped.
     opt_state: DFF<Bits<2>>,
     opt_kind: DFF<Bits<8>>,
@@ -104,8 +102,6 @@ pub struct TransportRx {
     ws_r: DFF<Bits<8>>,
     ws_p: DFF<Bit>,
     sack_p: DFF<Bit>,
-    tsval_r: DFF<Bits<32>>,
-    tsecr_r: DFF<Bits<32>>,
     ts_p: DFF<Bit>,
     done_r: DFF<Bit>,
     last_d1: DFF<Bit>,
@@ -136,15 +132,12 @@ impl Logic for TransportRx {
             mid_frame,
             prev,
             src_r,
-            dst_r,
-            seq_r,
-            ack_r,
             header_len_r,
-            flags_r,
-            window_r,
-            urgent_r,
+            ns_r,
             payload_len_r,
             no_checksum,
+            udp_len_hi_ok,
+            udp_len_ok,
             opt_state,
             opt_kind,
             opt_left,
@@ -155,8 +148,6 @@ impl Logic for TransportRx {
             ws_r,
             ws_p,
             sack_p,
-            tsval_r,
-            tsecr_r,
             ts_p,
             done_r,
             last_d1,
@@ -188,6 +179,13 @@ impl Logic for TransportRx {
         self.out_valid_r.d.next = self.valid.val();
         self.out_last_r.d.next = self.valid.val() & self.last.val();
         self.body_r.d.next = false;
+        self.option_write.next = self.valid.val()
+            & self.l4.val()
+            & self.in_options.val()
+            & (self.opt_state.q.val() == 2)
+            & self.opt_len_ok.q.val()
+            & (self.opt_kind.q.val() == 8);
+        self.option_index.next = self.opt_index.q.val().get_bits::<3>(0);
         if self.valid.val() {
             self.mid_frame.d.next = !self.last.val();
         }
@@ -222,20 +220,18 @@ impl Logic for TransportRx {
             if self.off.val() == 1 {
                 self.src_r.d.next = self.word.val();
             }
-            if self.off.val() == 3 {
-                self.dst_r.d.next = self.word.val();
+            if self.off.val() == 4 {
+                self.udp_len_hi_ok.d.next = self.data.val() == self.l4_len.val().get_bits::<8>(8);
             }
-            if (self.off.val() >= 4) & (self.off.val() < 8) {
-                self.seq_r.d.next = (self.seq_r.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
+            if self.off.val() == 5 {
+                self.udp_len_ok.d.next = self.udp_len_hi_ok.q.val()
+                    & (self.data.val() == self.l4_len.val().get_bits::<8>(0));
             }
             if self.off.val() == 7 {
                 self.no_checksum.d.next = self.word.val() == 0;
                 if !self.is_tcp.val() {
                     self.done_r.d.next = true;
                 }
-            }
-            if (self.off.val() >= 8) & (self.off.val() < 12) {
-                self.ack_r.d.next = (self.ack_r.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
             }
             if self.off.val() == 12 {
                 self.header_len_r.d.next = bit_cast::<8, 4>(self.data.val().get_bits::<4>(4)) << 2;
@@ -246,15 +242,11 @@ impl Logic for TransportRx {
                 }
             }
             if self.off.val() == 13 {
-                self.flags_r.d.next = bit_cast::<9, 16>(self.word.val());
+                self.ns_r.d.next = self.prev.q.val().get_bit(0);
                 self.payload_len_r.d.next =
                     self.l4_len.val() - bit_cast::<16, 8>(self.header_len_r.q.val());
             }
-            if self.off.val() == 15 {
-                self.window_r.d.next = self.word.val();
-            }
             if self.off.val() == 19 {
-                self.urgent_r.d.next = self.word.val();
                 self.done_r.d.next = true;
             }
             if self.in_options.val() {
@@ -302,13 +294,6 @@ impl Logic for TransportRx {
                             self.ws_p.d.next = true;
                         }
                         if self.opt_kind.q.val() == 8 {
-                            if self.opt_index.q.val() < 4 {
-                                self.tsval_r.d.next = (self.tsval_r.q.val() << 8)
-                                    | bit_cast::<32, 8>(self.data.val());
-                            } else {
-                                self.tsecr_r.d.next = (self.tsecr_r.q.val() << 8)
-                                    | bit_cast::<32, 8>(self.data.val());
-                            }
                             if self.opt_index.q.val() == 7 {
                                 self.ts_p.d.next = true;
                             }
@@ -334,10 +319,8 @@ impl Logic for TransportRx {
                 }
             }
             if self.is_udp.val() {
-                if !self.done_r.q.val()
-                    | (self.seq_r.q.val().get_bits::<16>(16) < 8)
-                    | (self.seq_r.q.val().get_bits::<16>(16) != self.l4_len.val())
-                {
+                // Done means 8 bytes arrived, so a length equal to IP's is at least 8.
+                if !self.done_r.q.val() | !self.udp_len_ok.q.val() {
                     self.reason_r.d.next = 17.into(); // udp_length
                 } else if !self.sum.ok.val() & !self.no_checksum.q.val() {
                     self.reason_r.d.next = 18.into(); // udp_checksum
@@ -356,13 +339,8 @@ impl Logic for TransportRx {
         self.out_last.next = self.out_last_r.q.val();
         self.body.next = self.body_r.q.val();
         self.src_port.next = self.src_r.q.val();
-        self.dst_port.next = self.dst_r.q.val();
-        self.seq.next = self.seq_r.q.val();
-        self.ack.next = self.ack_r.q.val();
         self.header_len.next = self.header_len_r.q.val();
-        self.flags.next = self.flags_r.q.val();
-        self.window.next = self.window_r.q.val();
-        self.urgent.next = self.urgent_r.q.val();
+        self.ns.next = self.ns_r.q.val();
         self.payload_len.next = self.payload_len_r.q.val();
         self.checksum_ok.next = self.sum.ok.val() | (self.is_udp.val() & self.no_checksum.q.val());
         self.mss.next = self.mss_r.q.val();
@@ -370,14 +348,9 @@ impl Logic for TransportRx {
         self.window_scale.next = self.ws_r.q.val();
         self.window_scale_present.next = self.ws_p.q.val();
         self.sack_permitted.next = self.sack_p.q.val();
-        self.ts_val.next = self.tsval_r.q.val();
-        self.ts_ecr.next = self.tsecr_r.q.val();
         self.timestamps_present.next = self.ts_p.q.val();
-        self.udp_length.next = self.seq_r.q.val().get_bits::<16>(16);
         self.icmp_type.next = self.src_r.q.val().get_bits::<8>(8);
         self.icmp_code.next = self.src_r.q.val().get_bits::<8>(0);
-        self.icmp_identifier.next = self.seq_r.q.val().get_bits::<16>(16);
-        self.icmp_sequence.next = self.seq_r.q.val().get_bits::<16>(0);
         self.done.next = self.done_r.q.val();
         self.reason.next = self.reason_r.q.val();
     }
@@ -437,16 +410,11 @@ mod tests {
                     assert_eq!(body, 20 + 9);
                 }
                 1 | 4 => {
-                    assert_eq!(uut.udp_length.val().index(), 13);
-                    assert_eq!(
-                        (uut.src_port.val().index(), uut.dst_port.val().index()),
-                        (12345, 53)
-                    );
+                    assert_eq!(uut.src_port.val().index(), 12345);
                     assert_eq!(body, 5);
                 }
                 2 => {
                     assert_eq!(uut.icmp_type.val().index(), 8);
-                    assert_eq!(uut.icmp_identifier.val().index(), 0x1234);
                     assert_eq!(body, 0);
                 }
                 _ => {
@@ -464,6 +432,8 @@ mod tests {
         pub uut: TransportRx,
         /// Offsets (in the IP payload) of the beats marked `body`.
         pub body: Vec<usize>,
+        /// Offsets of the beats marked `option_write`, with their `option_index`.
+        pub timestamps: Vec<(usize, u8)>,
     }
 
     /// Runs an IP payload through a fresh block: 34 header beats (not l4), the payload
@@ -488,12 +458,19 @@ mod tests {
         beats.extend((0..pad).map(|_| (0xEE, false)));
         let n = beats.len();
         let mut body = vec![];
+        let mut timestamps = vec![];
         let mut k = 0;
         for i in 0..n + 4 {
             uut.valid.next = i < n;
             uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
             uut.l4.next = beats.get(i).is_some_and(|b| b.1);
             uut.last.next = i + 1 == n;
+            // Settle before the edge: `option_write` describes the beat going in.
+            uut.clock.next = false.into();
+            assert!(simulate(&mut uut, 200));
+            if uut.option_write.val() {
+                timestamps.push((i - 34, uut.option_index.val().index() as u8));
+            }
             crate::tick!(uut);
             if uut.out_valid.val() {
                 assert_eq!(uut.out_data.val().index() as u8, beats[k].0);
@@ -504,7 +481,11 @@ mod tests {
                 k += 1;
             }
         }
-        Run { uut, body }
+        Run {
+            uut,
+            body,
+            timestamps,
+        }
     }
 
     mod tcp {
@@ -569,13 +550,8 @@ mod tests {
             let r = receive(&segment(5, 0x018, &[], &payload));
             let u = &r.uut;
             assert_eq!(u.src_port.val().index(), 1234);
-            assert_eq!(u.dst_port.val().index(), 8080);
-            assert_eq!(u.seq.val().index(), 0x0102_0304);
-            assert_eq!(u.ack.val().index(), 0xA0B0_C0D0);
             assert_eq!(u.header_len.val().index(), 20);
-            assert_eq!(u.flags.val().index(), 0x018);
-            assert_eq!(u.window.val().index(), 0xFAF0);
-            assert_eq!(u.urgent.val().index(), 0x2A);
+            assert!(!u.ns.val());
             assert_eq!(u.payload_len.val().index(), 13);
             assert!(u.checksum_ok.val());
             assert!(u.done.val());
@@ -587,14 +563,16 @@ mod tests {
 
         #[test]
         fn each_flag_bit() {
-            // NS, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN from bit 8 down to bit 0.
+            // NS, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN from bit 8 down to bit 0: NS
+            // (in byte 12) is kept for the host's message, the others reach it in place.
             for bit in 0..9 {
                 let r = receive(&segment(5, 1 << bit, &[], &[]));
-                assert_eq!(r.uut.flags.val().index(), 1 << bit);
+                assert_eq!(r.uut.ns.val(), bit == 8);
                 assert_eq!(r.uut.reason.val().index(), 0);
+                assert_eq!(r.uut.header_len.val().index(), 20);
             }
             let r = receive(&segment(5, 0x1FF, &[], &[]));
-            assert_eq!(r.uut.flags.val().index(), 0x1FF);
+            assert!(r.uut.ns.val());
         }
 
         #[test]
@@ -610,11 +588,12 @@ mod tests {
             assert_eq!(u.window_scale.val().index(), 7);
             assert!(u.sack_permitted.val());
             assert!(u.timestamps_present.val());
-            assert_eq!(u.ts_val.val().index(), 0x1122_3344);
-            assert_eq!(u.ts_ecr.val().index(), 0x5566_7788);
             assert_eq!(u.reason.val().index(), 0);
             // Options and payload are body.
             assert_eq!(r.body, (20..45).collect::<Vec<_>>());
+            // The timestamps' value bytes (after MSS, NOP, window scale, SACK-permitted
+            // and the option's kind and length) are marked for the header store.
+            assert_eq!(r.timestamps, (32..40).zip(0..8).collect::<Vec<_>>());
         }
 
         #[test]
@@ -655,6 +634,7 @@ mod tests {
             assert!(!u.window_scale_present.val());
             assert!(!u.sack_permitted.val());
             assert!(!u.timestamps_present.val());
+            assert!(r.timestamps.is_empty());
             assert_eq!(u.reason.val().index(), 0);
         }
 
@@ -765,8 +745,6 @@ mod tests {
             let r = receive(&datagram(&payload));
             let u = &r.uut;
             assert_eq!(u.src_port.val().index(), 12345);
-            assert_eq!(u.dst_port.val().index(), 53);
-            assert_eq!(u.udp_length.val().index(), 19);
             assert!(u.checksum_ok.val());
             assert!(u.done.val());
             assert_eq!(u.reason.val().index(), 0);
@@ -883,8 +861,6 @@ mod tests {
             let u = receive(&echo(&payload));
             assert_eq!(u.icmp_type.val().index(), 8);
             assert_eq!(u.icmp_code.val().index(), 0);
-            assert_eq!(u.icmp_identifier.val().index(), 0x1234);
-            assert_eq!(u.icmp_sequence.val().index(), 7);
             assert!(u.checksum_ok.val());
             assert!(u.done.val());
             assert_eq!(u.reason.val().index(), 0);
