@@ -1,18 +1,22 @@
 //! The whole receive path, unwrapping a frame layer by layer:
 //! PHY bytes → [`MacRx`] (link: preamble, FCS, MAC filter) → [`EthRx`] (ethertype) →
 //! [`ArpRx`] | [`Ipv4Rx`] (internet) → [`TransportRx`] (TCP, UDP, and ICMP's header
-//! of the same shape) → [`RxVerdict`] → [`RxFifo`] (committed segments for the host) and [`RxCounters`].
+//! of the same shape) → [`RxVerdict`] → [`RxFifo`] (committed segments for the host)
+//! and [`RxCounters`].
 //!
 //! One byte per clock in, never a stall: nothing here can push back on the PHY. Each
 //! frame ends with one `report_valid` pulse carrying its final `report_reason` (0 =
-//! accepted) and class; the blocks' header registers hold that frame's fields in that
-//! clock, which is what the simulator reads as the hardware's report.
+//! accepted) and class; the blocks' registers hold that frame's flags and the fields
+//! they decide on in that clock, and the header store ([`RxHeaderStore`]) holds the
+//! rest of its header bytes: together what the simulator reads as the hardware's
+//! report.
 //!
-//! The header registers the simulator reads for a frame's report are also brought out
-//! as `eth_*`, `arp_*`, `ipv4_*`, `icmp_*`, `tcp_*` and `udp_*` ports (the monitor), so
-//! that a Verilog model of the pipeline (Verilator, in tcpip-sim) reports frames exactly
-//! as the Rust simulation does: a Verilog module sees only its children's ports. On the
-//! board they drive nothing, and synthesis removes what only they use.
+//! The registers are brought out as `eth_*`, `arp_*`, `ipv4_*`, `icmp_*`, `tcp_*` and
+//! `udp_*` ports (the monitor), and the store through `header_read` / `header_data`,
+//! so that a Verilog model of the pipeline (Verilator, in tcpip-sim) reports frames
+//! exactly as the Rust simulation does: a Verilog module sees only its children's
+//! ports. On the board they drive nothing, and synthesis removes what only they use
+//! (the store's block RAM among them).
 //!
 //! Some of them are also the taps the transmit side answers from (see the board core
 //! contract): the `arp_*` registers (ARP replies), and for ICMP echo `icmp_data` /
