@@ -252,7 +252,7 @@ mod tests {
         let mut record = [None; 64];
         let n = frame.len();
         let pos = |k: usize, start: usize| (k.saturating_sub(start)).min(31) as u64;
-        let mut write = |uut: &mut RxMessage, record: &mut [Option<u8>; 64]| {
+        let write = |uut: &mut RxMessage, record: &mut [Option<u8>; 64]| {
             uut.clock.next = false.into();
             assert!(simulate(&mut *uut, 200));
             if uut.field_write.val() {
