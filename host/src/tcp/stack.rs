@@ -14,6 +14,7 @@
 //! (RFC 1122 §4.2.3.10), and counted.
 
 use super::connection::{reset_for, Config, Connection, Endpoint, Error, Event};
+use super::fifo::RxFifo;
 use super::isn::IsnGenerator;
 use super::segment::Segment;
 use super::state::State;
@@ -175,6 +176,12 @@ impl Stack {
     /// Our subnet's mask: segments to its broadcast address are discarded.
     pub fn set_netmask(&mut self, netmask: [u8; 4]) {
         self.netmask = netmask;
+    }
+
+    /// The board's receive FIFO (from its Hello): from now on the windows of all
+    /// connections together fit it, and new connections announce an MSS sized to it.
+    pub fn set_rx_fifo(&mut self, fifo: RxFifo) {
+        self.cfg.rx_fifo = Some(fifo);
     }
 
     pub fn counters(&self) -> StackCounters {
@@ -622,9 +629,35 @@ impl Stack {
         }
     }
 
+    /// What the promises of the connections still receiving cost in the board's
+    /// receive FIFO, and how many such connections there are.
+    fn fifo_promised(&self, fifo: &RxFifo) -> (u32, usize) {
+        let mut cost = 0u32;
+        let mut receivers = 0;
+        for slot in &self.slots {
+            if let Some(Socket::Conn { conn, .. }) = &slot.socket {
+                if conn.receives() {
+                    receivers += 1;
+                    cost = cost.saturating_add(fifo.cost(conn.rcv_promise(), conn.rcv_mss()));
+                }
+            }
+        }
+        (cost, receivers)
+    }
+
     /// Segments to send now, appended to `out`.
+    ///
+    /// With the board's receive FIFO known, each connection's window limit is set
+    /// just before it is polled (the only time it advertises a window) from what the
+    /// others have been promised by then, so the promises never add up to more than
+    /// the FIFO holds (see [`super::fifo`]).
     pub fn poll_into(&mut self, now: Time, out: &mut Vec<Segment>) {
         out.append(&mut self.outbox);
+        let fifo = self.cfg.rx_fifo;
+        let (mut promised, receivers) = match &fifo {
+            Some(f) => self.fifo_promised(f),
+            None => (0, 0),
+        };
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];
             let id = SocketId {
@@ -632,11 +665,24 @@ impl Stack {
                 generation: slot.generation,
             };
             if let Some(Socket::Conn { conn, .. }) = &mut slot.socket {
+                let own = |c: &Connection| match &fifo {
+                    Some(f) => f.cost(c.rcv_promise(), c.rcv_mss()),
+                    None => 0,
+                };
+                let before_cost = own(conn);
+                if let (Some(f), true) = (&fifo, conn.receives()) {
+                    let others = promised.saturating_sub(before_cost);
+                    let mss = conn.rcv_mss();
+                    conn.set_window_limit(f.window_for(f.budget(receivers, others, mss), mss));
+                }
                 let due = conn.poll_at().map(|t| t <= now).unwrap_or(false);
                 if due {
                     let before = conn.retransmitted();
                     conn.poll(now, out);
                     self.counters.retransmitted += conn.retransmitted() - before;
+                    promised = promised
+                        .saturating_sub(before_cost)
+                        .saturating_add(own(conn));
                     self.collect(id);
                 }
             }
