@@ -512,9 +512,25 @@ impl Connection {
         }
     }
 
+    /// Data bytes received in order so far (delivered, or discarded after `close`).
+    pub fn bytes_received(&self) -> u64 {
+        self.rx_off
+    }
+
     /// The largest segment the peer sends us (for the FIFO's record count).
     pub fn rcv_mss(&self) -> u32 {
         self.rcv_mss
+    }
+
+    /// Option bytes the peer's segments may carry (for the FIFO's records): SACK
+    /// blocks, about data we sent, once we send any (we never offer timestamps).
+    pub fn rcv_options(&self) -> u32 {
+        let sending = seq_gt(self.snd_max, self.iss.wrapping_add(1)) || !self.tx.is_empty();
+        if self.sack_ok && sending {
+            super::fifo::MAX_OPTION_BYTES
+        } else {
+            0
+        }
     }
 
     /// No more data will be sent: a FIN follows what is queued (RFC 9293 CLOSE call).
