@@ -105,7 +105,15 @@ fn message_for(seg: &ExpectedSegment) -> Message {
 #[test]
 fn hello_at_power_up_and_after_config() {
     let mut link = board();
-    assert_eq!(hello_of(&drain(&mut link)), vec![(DEFAULT_MAC, DEFAULT_IP)]);
+    let first = drain(&mut link);
+    assert_eq!(hello_of(&first), vec![(DEFAULT_MAC, DEFAULT_IP)]);
+    // Link version 2: the receive FIFO the board really has, for the host's windows.
+    let Some(Message::Hello(h)) = first.iter().find(|m| matches!(m, Message::Hello(_))) else {
+        unreachable!()
+    };
+    assert_eq!(h.version, tcpip_fpga::host::link::message::LINK_VERSION);
+    assert_eq!(h.rx_fifo_bytes, 2048);
+    assert_eq!(h.rx_record_overhead, 35);
     configure(&mut link, &BOARD);
     assert_eq!(hello_of(&drain(&mut link)), vec![(BOARD.mac, BOARD.ip)]);
 }

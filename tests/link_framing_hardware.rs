@@ -73,10 +73,12 @@ fn frames(wire: &[u8]) -> Vec<&[u8]> {
 fn host_decodes_every_message_the_board_frames() {
     let mut rng = StdRng::seed_from_u64(5);
     let mut messages = vec![Message::Hello(Hello {
-        version: 1,
+        version: 2,
         mac: [0x02, 0, 0, 0, 0, 0x02],
         ip: [192, 0, 2, 2],
         build_id: 0x0000_1200,
+        rx_fifo_bytes: 2048,
+        rx_record_overhead: 35,
     })];
     let mut counters = [0u32; 32];
     counters[1] = 7;

@@ -15,9 +15,10 @@ use rand::{Rng, SeedableRng};
 use rust_hdl::prelude::*;
 use std::sync::OnceLock;
 use support::{expect, ipv4_frame, pad, ExpectedSegment, FrameGen, Ipv4Spec, Transport, BOARD};
+use tcpip_fpga::hdl::board::board_core::{RX_FIFO_BYTES, RX_RECORD_OVERHEAD};
 use tcpip_fpga::hdl::board::cobs_encoder::CobsEncoder;
 use tcpip_fpga::hdl::board::crc_append::CrcAppend;
-use tcpip_fpga::hdl::board::link_tx::LinkTx;
+use tcpip_fpga::hdl::board::link_tx::{LinkTx, LINK_VERSION};
 use tcpip_fpga::hdl::link::mac_rx::phy_bytes;
 use tcpip_fpga::hdl::rx_pipeline::RxPipeline;
 use tcpip_fpga::host::link::message::{decode_frame, ErrorCode, Hello, Message, RxTcp, RxUdp};
@@ -79,6 +80,8 @@ impl Logic for LinkPath {
         self.tx.mac_lo.next = lo.into();
         self.tx.our_ip.next = ip.into();
         self.tx.build_id.next = (BUILD_ID as u64).into();
+        self.tx.rx_fifo_bytes.next = (RX_FIFO_BYTES as u64).into();
+        self.tx.rx_record_overhead.next = (RX_RECORD_OVERHEAD as u64).into();
         self.tx.hello.next = self.hello.val();
         self.tx.fifo_data.next = self.rx.fifo_data.val();
         self.tx.fifo_empty.next = self.rx.fifo_empty.val();
@@ -314,10 +317,12 @@ fn record() -> Run {
             hello_sent = true;
             uut.hello.next = true;
             event = Some(Message::Hello(Hello {
-                version: 1,
+                version: LINK_VERSION,
                 mac: BOARD.mac,
                 ip: BOARD.ip,
                 build_id: BUILD_ID,
+                rx_fifo_bytes: RX_FIFO_BYTES,
+                rx_record_overhead: RX_RECORD_OVERHEAD,
             }));
         } else if clock < phy.len() && rng.gen_bool(1.0 / 2500.0) {
             // One event of a kind at a time, so none is replaced before it is sent.

@@ -8,6 +8,8 @@
 //!
 //! - **Start.** [`Session::start`] sends `Config` and waits for the board's `Hello`,
 //!   failing with one sentence if none comes in time or it speaks another link version.
+//!   The Hello's receive FIFO size bounds every window the engine advertises from
+//!   then on (`tcp::fifo`), so a peer never sends more than the board can hold.
 //! - **Receive.** `RxTcp` becomes a [`Segment`] for [`Stack::receive`] (options from the
 //!   hardware's parsed fields, SACK blocks from the raw option bytes); `RxUdp` goes to
 //!   the UDP sockets.
@@ -31,7 +33,7 @@ use crate::link::message::{
 };
 use crate::link::{Link, Message};
 use crate::tcp::segment::parse_options;
-use crate::tcp::{Config as TcpConfig, Flags, Segment, Stack, Time};
+use crate::tcp::{Config as TcpConfig, Flags, RxFifo, Segment, Stack, Time};
 use crate::udp::{Datagram, UdpSockets};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -350,7 +352,16 @@ impl Session {
     /// One message from the board.
     pub fn handle(&mut self, msg: Message, now: Time) {
         match msg {
-            Message::Hello(h) => self.hello = Some(h),
+            Message::Hello(h) => {
+                // The receive FIFO bounds the windows we may advertise (tcp::fifo).
+                if h.version == LINK_VERSION && h.rx_fifo_bytes > 0 {
+                    self.stack.set_rx_fifo(RxFifo {
+                        bytes: h.rx_fifo_bytes as u32,
+                        record_overhead: h.rx_record_overhead as u32,
+                    });
+                }
+                self.hello = Some(h);
+            }
             Message::RxTcp(rx) => {
                 // RxTcp (link version 1) carries neither destination address nor
                 // destination MAC, so the segment goes to the engine as addressed to
@@ -680,6 +691,8 @@ mod tests {
             mac: OUR_MAC,
             ip: OUR_IP,
             build_id: 7,
+            rx_fifo_bytes: 2048,
+            rx_record_overhead: 35,
         }));
         let cfg = SessionConfig::new(OUR_MAC, OUR_IP, 24);
         let s = Session::start(
@@ -717,6 +730,8 @@ mod tests {
             mac: OUR_MAC,
             ip: OUR_IP,
             build_id: 0,
+            rx_fifo_bytes: 0,
+            rx_record_overhead: 0,
         }));
         let e = Session::start(cfg, &mut old, Duration::from_millis(20), Time::ZERO)
             .err()

@@ -43,16 +43,26 @@ impl EthernetBoard for tcpip_host::link::sim::SimLink {
     }
 }
 
-fn simulated_board(backend: tcpip_sim::backend::Backend) -> anyhow::Result<Box<dyn EthernetBoard>> {
-    Ok(Box::new(tcpip_host::link::sim::SimLink::new(backend)?))
+fn simulated_board(
+    backend: tcpip_sim::backend::Backend,
+    baud: Option<u32>,
+) -> anyhow::Result<Box<dyn EthernetBoard>> {
+    Ok(Box::new(tcpip_host::link::sim::SimLink::paced(
+        backend, baud,
+    )?))
 }
 
 /// How to reach the board, and the wire to its Ethernet port.
 #[derive(Args, Debug)]
 pub struct LinkArgs {
-    /// sim: the simulated board; serial:PATH[@BAUD]: a real board on a serial port
-    /// (4000000 baud, the board's UART rate, unless given).
-    #[arg(long, default_value = "sim", value_name = "sim|serial:PATH[@BAUD]")]
+    /// sim[@BAUD]: the simulated board (with a rate, its link paced as that UART's
+    /// would be: sim@4000000 is the board's); serial:PATH[@BAUD]: a real board on a
+    /// serial port (4000000 baud, the board's UART rate, unless given).
+    #[arg(
+        long,
+        default_value = "sim",
+        value_name = "sim[@BAUD]|serial:PATH[@BAUD]"
+    )]
     pub link: String,
     /// Bridge the simulated board's Ethernet port to this TAP device (created if missing).
     #[arg(long, value_name = "IFNAME")]
@@ -311,11 +321,11 @@ impl Runtime {
                 })?;
                 (Wire::Serial(link), format!("serial:{path}"))
             }
-            LinkSpec::Sim => {
+            LinkSpec::Sim { baud } => {
                 let backend = BackendArg::resolve(args.backend)?;
                 // The TAP first: a bad name is bad input, found before any slow start.
                 let tap = args.tap.as_deref().map(Tap::open).transpose()?;
-                let board: Box<dyn EthernetBoard> = simulated_board(backend)?;
+                let board: Box<dyn EthernetBoard> = simulated_board(backend, baud)?;
                 let description = match &tap {
                     Some(t) => t.iface.name().to_string(),
                     None => "the simulated board (no Ethernet peer)".to_string(),

@@ -117,14 +117,24 @@ fn board_to_host() -> impl Strategy<Value = Message> {
             any::<u8>(),
             any::<[u8; 6]>(),
             any::<[u8; 4]>(),
-            any::<u32>()
+            any::<u32>(),
+            any::<u16>(),
+            any::<u8>()
         )
-            .prop_map(|(version, mac, ip, build_id)| Message::Hello(Hello {
-                version,
-                mac,
-                ip,
-                build_id
-            })),
+            .prop_map(
+                |(version, mac, ip, build_id, rx_fifo_bytes, rx_record_overhead)| {
+                    // A version 1 Hello has no FIFO fields.
+                    let v1 = version == 1;
+                    Message::Hello(Hello {
+                        version,
+                        mac,
+                        ip,
+                        build_id,
+                        rx_fifo_bytes: if v1 { 0 } else { rx_fifo_bytes },
+                        rx_record_overhead: if v1 { 0 } else { rx_record_overhead },
+                    })
+                }
+            ),
         rx_tcp(),
         (
             (any::<[u8; 6]>(), any::<[u8; 4]>(), any::<[u8; 4]>()),
@@ -341,16 +351,40 @@ fn raw_frame(content: &[u8]) -> Vec<u8> {
 #[test]
 fn layouts_match_the_contract() {
     let hello = Message::Hello(Hello {
-        version: 1,
+        version: 2,
         mac: [0x02, 0, 0, 0, 0, 0x01],
         ip: [192, 168, 1, 2],
         build_id: 0x1234_5678,
+        rx_fifo_bytes: 2048,
+        rx_record_overhead: 35,
     });
     let want = [
-        0x01, 1, 0x02, 0, 0, 0, 0, 0x01, 192, 168, 1, 2, 0x78, 0x56, 0x34, 0x12,
+        0x01, 2, 0x02, 0, 0, 0, 0, 0x01, 192, 168, 1, 2, 0x78, 0x56, 0x34, 0x12, 0x00, 0x08, 35,
     ];
     assert_eq!(hello.encode().unwrap(), want);
     assert_eq!(encode_frame(&hello).unwrap(), raw_frame(&want));
+    // A version 1 board's Hello (no FIFO fields) still decodes, so the host can name
+    // the version it speaks; version 2's length is refused for it and vice versa.
+    let v1 = [
+        0x01, 1, 0x02, 0, 0, 0, 0, 0x01, 192, 168, 1, 2, 0x78, 0x56, 0x34, 0x12,
+    ];
+    let old = Message::decode(&v1).unwrap();
+    assert_eq!(
+        old,
+        Message::Hello(Hello {
+            version: 1,
+            mac: [0x02, 0, 0, 0, 0, 0x01],
+            ip: [192, 168, 1, 2],
+            build_id: 0x1234_5678,
+            rx_fifo_bytes: 0,
+            rx_record_overhead: 0,
+        })
+    );
+    assert_eq!(old.encode().unwrap(), v1);
+    assert!(Message::decode(&want[..16]).is_err());
+    let mut v1_long = v1.to_vec();
+    v1_long.extend([0, 8, 35]);
+    assert!(Message::decode(&v1_long).is_err());
 
     let rx = Message::RxTcp(RxTcp {
         src_mac: [0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF],

@@ -19,6 +19,8 @@ fn samples() -> Vec<Message> {
             mac: [2, 0, 0, 0, 0, 1],
             ip: [10, 0, 0, 2],
             build_id: 0xC0FFEE,
+            rx_fifo_bytes: 2048,
+            rx_record_overhead: 35,
         }),
         Message::Counters(counters),
         Message::RxTcp(RxTcp {

@@ -22,6 +22,8 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 struct Served {
     ns: String,
     serve: Child,
+    /// What serve prints after its ready line (the counters, when it ends).
+    out: BufReader<std::process::ChildStdout>,
     dir: std::path::PathBuf,
 }
 
@@ -87,10 +89,14 @@ impl Served {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(serve.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let served = Served { ns, serve, dir };
+        let mut out = BufReader::new(serve.stdout.take().unwrap());
+        out.read_line(&mut line).unwrap();
+        let served = Served {
+            ns,
+            serve,
+            out,
+            dir,
+        };
         assert_eq!(
             line.trim_end(),
             format!("serving {app} on {BOARD}:{port} via tap0")
@@ -173,8 +179,9 @@ impl Served {
         out
     }
 
-    /// Stops `tcpip serve` the way a user does; it must exit cleanly.
-    fn stop(mut self) {
+    /// Stops `tcpip serve` the way a user does; it must exit cleanly. Returns what
+    /// it printed after its ready line (the counters).
+    fn stop(mut self) -> String {
         let pid = self.serve.id().to_string();
         // `ip netns exec` execs tcpip, so the child is tcpip itself.
         assert!(sh(&["kill", "-TERM", &pid]).status.success());
@@ -182,7 +189,9 @@ impl Served {
         loop {
             if let Some(status) = self.serve.try_wait().unwrap() {
                 assert_eq!(status.code(), Some(0), "tcpip serve on SIGTERM: {status}");
-                return;
+                let mut rest = String::new();
+                self.out.read_to_string(&mut rest).unwrap();
+                return rest;
             }
             assert!(Instant::now() < deadline, "tcpip serve ignored SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
@@ -339,7 +348,144 @@ fn many_at_once(link: &str) {
     s.stop();
 }
 
+/// Data segments sent more than once, as a capture shows them: the same source port
+/// and sequence range seen again.
+fn duplicate_segments(pcap: &std::path::Path) -> usize {
+    let out = sh(&["tcpdump", "-r", pcap.to_str().unwrap(), "-n", "-S", "tcp"]);
+    let mut seen = std::collections::HashSet::new();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let src = l.split_whitespace().nth(2)?;
+            let range = l.split(", seq ").nth(1)?.split(',').next()?;
+            range
+                .contains(':')
+                .then(|| (src.to_string(), range.to_string()))
+        })
+        .filter(|k| !seen.insert(k.clone()))
+        .count()
+}
+
+/// The value of a counter in what serve printed when it ended.
+fn counter(out: &str, name: &str) -> Option<u64> {
+    out.lines().find_map(|l| {
+        let mut w = l.split_whitespace();
+        (w.next() == Some(name)).then(|| w.next()?.parse().ok())?
+    })
+}
+
+/// Bulk transfers from Linux's TCP (`nc -N`, `conns` of them at once, `bytes` each) to
+/// the discard server, with no loss injected: every byte arrives (the engine counts
+/// each once), the board drops nothing for lack of FIFO room, and Linux never
+/// retransmits a lost segment. Linux may still send a tail-loss probe (RFC 8985 §7)
+/// when an ACK is late (the simulated board stalls when the machine is busy): a probe
+/// repeats data that was not lost, so probes are allowed, and only probes.
+fn bulk_discard(link: &str, conns: usize, bytes: usize) {
+    let Some(s) = Served::start(link, "discard", 9, &[]) else {
+        return;
+    };
+    let (mut tcpdump, pcap) = s.capture();
+    let s = std::sync::Arc::new(s);
+    let t = Instant::now();
+    let senders: Vec<_> = (0..conns)
+        .map(|i| {
+            let s = s.clone();
+            let link = link.to_string();
+            std::thread::spawn(move || {
+                let data = random_bytes(bytes, 900 + i as u64);
+                let back = s.nc(9, &data, timeout_for(&link));
+                assert!(back.is_empty(), "discard answered {} bytes", back.len());
+            })
+        })
+        .collect();
+    for h in senders {
+        h.join().unwrap();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let s = std::sync::Arc::into_inner(s).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    sh(&["kill", "-INT", &tcpdump.id().to_string()]);
+    let _ = tcpdump.wait();
+    let nstat = s.exec_ok(&[
+        "nstat",
+        "-asz",
+        "TcpRetransSegs",
+        "TcpExtTCPLossProbes",
+        "TcpExtTCPTimeouts",
+        "TcpExtTCPLostRetransmit",
+    ]);
+    let linux = |name: &str| -> u64 {
+        nstat
+            .lines()
+            .find_map(|l| {
+                let mut w = l.split_whitespace();
+                (w.next() == Some(name)).then(|| w.next()?.parse().ok())?
+            })
+            .unwrap_or_else(|| panic!("{name} missing from {nstat}"))
+    };
+    let duplicates = duplicate_segments(&pcap);
+    let out = s.stop();
+    let board = |name: &str| counter(&out, name).unwrap_or_else(|| panic!("{name} in {out}"));
+    let total = (conns * bytes) as u64;
+    eprintln!(
+        "discard {conns} × {} KiB via --link {link}: {:.0} KiB/s, {} retransmissions ({} loss probes), {} duplicates captured, fifo_full {}",
+        bytes / 1024,
+        total as f64 / 1024.0 / secs,
+        linux("TcpRetransSegs"),
+        linux("TcpExtTCPLossProbes"),
+        duplicates,
+        board("fifo_full"),
+    );
+    assert_eq!(board("tcp_bytes_received"), total, "bytes received");
+    assert_eq!(
+        board("fifo_full"),
+        0,
+        "segments dropped for lack of FIFO room"
+    );
+    assert_eq!(
+        board("host_rx_tcp"),
+        board("accepted_tcp"),
+        "kept but lost on the link"
+    );
+    assert_eq!(board("tcp_retransmitted"), 0, "the host sent nothing again");
+    assert_eq!(linux("TcpExtTCPTimeouts"), 0, "Linux timed out");
+    assert_eq!(linux("TcpExtTCPLostRetransmit"), 0);
+    assert_eq!(
+        linux("TcpRetransSegs"),
+        linux("TcpExtTCPLossProbes"),
+        "Linux retransmitted more than probes"
+    );
+    // The capture can miss frames on a busy machine, never invent them.
+    assert!(
+        duplicates as u64 <= linux("TcpRetransSegs"),
+        "{duplicates} duplicates"
+    );
+}
+
 const FAULTS: &[&str] = &["--loss", "0.02", "--reorder", "0.02", "--seed", "1"];
+
+/// The board's UART rate, as the simulated link's pace.
+const PACED: &str = "sim@4000000";
+
+#[test]
+fn sim_bulk_discard_one_connection_no_fifo_full() {
+    bulk_discard("sim", 1, 1024 * 1024);
+}
+
+#[test]
+fn sim_bulk_discard_four_connections_no_fifo_full() {
+    bulk_discard("sim", 4, 256 * 1024);
+}
+
+#[test]
+fn paced_bulk_discard_one_connection_no_fifo_full() {
+    bulk_discard(PACED, 1, 256 * 1024);
+}
+
+#[test]
+fn paced_bulk_discard_four_connections_no_fifo_full() {
+    bulk_discard(PACED, 4, 32 * 1024);
+}
 
 #[test]
 fn sim_echo_256k_fin_both_ways() {

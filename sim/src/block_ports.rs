@@ -332,6 +332,8 @@ cosim_ports!(LinkTx {
         mac_lo,
         our_ip,
         build_id,
+        rx_fifo_bytes,
+        rx_record_overhead,
         hello,
         fifo_data,
         fifo_empty,

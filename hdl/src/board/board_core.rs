@@ -16,13 +16,16 @@
 //! a `configured` bit picks between the two, which folds into the LUTs that read them).
 //!
 //! A Hello goes to the host after power-up and after every Config, so a host that
-//! connects (or reconfigures) learns what the board is.
+//! connects (or reconfigures) learns what the board is, and how much its receive FIFO
+//! holds ([`RX_FIFO_BYTES`], [`RX_RECORD_OVERHEAD`]): the host sizes the windows it
+//! advertises from that, so what a peer may send fits between the wire and the link.
 
 use crate::board::cobs_encoder::CobsEncoder;
 use crate::board::crc_append::CrcAppend;
 use crate::board::host_rx::HostRx;
 use crate::board::link_tx::LinkTx;
-use crate::rx_pipeline::RxPipeline;
+use crate::board::rx_fifo::{RxFifo, TCP_BODY_START};
+use crate::rx_pipeline::{RxFifoDefault, RxPipeline};
 use crate::tx_pipeline::TxPipeline;
 use rust_hdl::prelude::*;
 
@@ -32,6 +35,18 @@ pub const DEFAULT_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
 pub const DEFAULT_IP: [u8; 4] = [192, 0, 2, 2];
 /// Hello.build_id: the link layout and board design revision this Verilog implements.
 pub const BUILD_ID: u32 = 0x2026_1125;
+/// Hello.rx_fifo_bytes: the receive FIFO's size, read off the FIFO the pipeline has.
+pub const RX_FIFO_BYTES: u16 = fifo_bytes(std::marker::PhantomData::<RxFifoDefault>);
+/// Hello.rx_record_overhead: what a TCP segment's record takes in that FIFO beyond its
+/// option and payload bytes (the record header, the type byte, the fixed part).
+pub const RX_RECORD_OVERHEAD: u8 = TCP_BODY_START as u8;
+
+const fn fifo_bytes<const B: usize, const BP1: usize>(
+    _: std::marker::PhantomData<RxFifo<B, BP1>>,
+) -> u16 {
+    assert!(B <= 15, "Hello carries the FIFO's size in 16 bits");
+    1 << B
+}
 
 #[derive(LogicBlock)]
 pub struct BoardCore {
@@ -85,6 +100,8 @@ pub struct BoardCore {
     default_mac_lo: Constant<Bits<16>>,
     default_ip: Constant<Bits<32>>,
     build_id: Constant<Bits<32>>,
+    rx_fifo_bytes: Constant<Bits<16>>,
+    rx_record_overhead: Constant<Bits<8>>,
 }
 
 impl Default for BoardCore {
@@ -135,6 +152,8 @@ impl Default for BoardCore {
             default_mac_lo: Constant::new(word(m[4], m[5])),
             default_ip: Constant::new((u32::from_be_bytes(DEFAULT_IP) as u64).into()),
             build_id: Constant::new((BUILD_ID as u64).into()),
+            rx_fifo_bytes: Constant::new((RX_FIFO_BYTES as u64).into()),
+            rx_record_overhead: Constant::new((RX_RECORD_OVERHEAD as u64).into()),
         }
     }
 }
@@ -200,6 +219,8 @@ impl Logic for BoardCore {
         self.link_tx.mac_lo.next = self.mac_lo.val();
         self.link_tx.our_ip.next = self.our_ip.val();
         self.link_tx.build_id.next = self.build_id.val();
+        self.link_tx.rx_fifo_bytes.next = self.rx_fifo_bytes.val();
+        self.link_tx.rx_record_overhead.next = self.rx_record_overhead.val();
         // HostRx's config registers take the new address at this edge; Hello reads them
         // a clock later at the earliest, so it reports the new configuration.
         self.link_tx.hello.next = !self.started.q.val() | self.host_rx.config_valid.val();

@@ -7,8 +7,10 @@
 //!   its whole message, type byte included (see `RxFifo`): the record header gives the
 //!   length (and says whether two filler bytes follow), then the message's bytes are
 //!   handed on as they are.
-//! - Hello (0x01) on `hello`, Counters (0x04) on `get_counters`, TxDone (0x05) on
-//!   `tx_done`, Error (0x06) on `error`, ArpReply (0x07) on `arp_learned`.
+//! - Hello (0x01) on `hello`: version [`LINK_VERSION`], the board's address, its build,
+//!   and the receive FIFO's size and per-record overhead. Counters (0x04) on
+//!   `get_counters`, TxDone (0x05) on `tx_done`, Error (0x06) on `error`, ArpReply
+//!   (0x07) on `arp_learned`.
 //!
 //! Guarantees: a message once started is finished, byte for byte (`out_ready` low only
 //! pauses it). A pulse is latched as pending, with its value, and its message goes out
@@ -33,8 +35,9 @@
 
 use rust_hdl::prelude::*;
 
-/// The link protocol version Hello announces.
-pub const LINK_VERSION: u8 = 1;
+/// The link protocol version Hello announces (its second byte, a literal in the group
+/// below). Version 2 added the receive FIFO's capacity and record overhead to Hello.
+pub const LINK_VERSION: u8 = 2;
 
 #[derive(LogicBlock, Default)]
 pub struct LinkTx {
@@ -44,6 +47,10 @@ pub struct LinkTx {
     pub mac_lo: Signal<In, Bits<16>>,
     pub our_ip: Signal<In, Bits<32>>,
     pub build_id: Signal<In, Bits<32>>,
+    /// Hello: the receive FIFO's size in bytes, and the bytes each TCP record takes
+    /// in it beyond its option and payload bytes, so the host can size its windows.
+    pub rx_fifo_bytes: Signal<In, Bits<16>>,
+    pub rx_record_overhead: Signal<In, Bits<8>>,
     pub hello: Signal<In, Bit>,
     /// The receive FIFO's read port (first-word-fall-through).
     pub fifo_data: Signal<In, Bits<8>>,
@@ -179,22 +186,28 @@ impl Logic for LinkTx {
             | ((self.arp_ip.q.val() >> 8) & 0xFF00)
             | (self.arp_ip.q.val() >> 24);
         // Four message bytes at a time, byte `pos` mod 4 picked out below: the copy in
-        // `snap`, or for Hello (whose bytes, type included, fill four such groups) and
-        // ArpReply a group of their fields, so one 4:1 byte select serves every message.
+        // `snap`, or for Hello (whose bytes, type included, fill five such groups, the
+        // last one three bytes long) and ArpReply a group of their fields, so one 4:1
+        // byte select serves every message.
         self.group.next = self.snap.q.val();
         if self.msg.q.val() == 1 {
-            if self.pos.q.val().get_bits::<2>(2) == 0 {
-                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0100;
+            // Type 0x01, then the version (LINK_VERSION, 2).
+            if self.pos.q.val().get_bits::<3>(2) == 0 {
+                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0201;
             }
-            if self.pos.q.val().get_bits::<2>(2) == 1 {
+            if self.pos.q.val().get_bits::<3>(2) == 1 {
                 self.group.next = (bit_cast::<32, 16>(self.mac_lo_swapped.val()) << 16)
                     | bit_cast::<32, 16>(self.mac_mid_swapped.val());
             }
-            if self.pos.q.val().get_bits::<2>(2) == 2 {
+            if self.pos.q.val().get_bits::<3>(2) == 2 {
                 self.group.next = self.our_ip_swapped.val();
             }
-            if self.pos.q.val().get_bits::<2>(2) == 3 {
+            if self.pos.q.val().get_bits::<3>(2) == 3 {
                 self.group.next = self.build_id.val();
+            }
+            if self.pos.q.val().get_bits::<3>(2) == 4 {
+                self.group.next = (bit_cast::<32, 8>(self.rx_record_overhead.val()) << 16)
+                    | bit_cast::<32, 16>(self.rx_fifo_bytes.val());
             }
         }
         if self.msg.q.val() == 7 {
@@ -322,7 +335,7 @@ impl Logic for LinkTx {
             self.small_valid.next = true;
             self.byte.next = self.snap_byte.val();
             if self.msg.q.val() == 1 {
-                self.ends_small.next = self.pos.q.val() == 15;
+                self.ends_small.next = self.pos.q.val() == 18;
             }
             if self.msg.q.val() == 7 {
                 self.ends_small.next = self.pos.q.val() == 9;
@@ -545,6 +558,8 @@ mod tests {
             bench.uut.mac_lo.next = 0x00ff.into();
             bench.uut.our_ip.next = 0x0a00_0002u64.into();
             bench.uut.build_id.next = 0x1234_5678u64.into();
+            bench.uut.rx_fifo_bytes.next = 0x0800.into();
+            bench.uut.rx_record_overhead.next = 35.into();
             bench
         }
 
@@ -663,10 +678,25 @@ mod tests {
         for i in 0..32 {
             counters.extend(counter(i).to_le_bytes());
         }
+        let mut hello = vec![
+            0x01,
+            LINK_VERSION,
+            0x02,
+            0x00,
+            0x5e,
+            0x10,
+            0x00,
+            0xff,
+            10,
+            0,
+            0,
+            2,
+        ];
+        hello.extend(0x1234_5678u32.to_le_bytes());
+        hello.extend(2048u16.to_le_bytes()); // the receive FIFO's size
+        hello.push(35); // a TCP record's overhead in it
         let want: Vec<Vec<u8>> = vec![
-            vec![
-                0x01, 1, 0x02, 0x00, 0x5e, 0x10, 0x00, 0xff, 10, 0, 0, 2, 0x78, 0x56, 0x34, 0x12,
-            ],
+            hello,
             vec![0x06, 4],
             vec![0x05, 0xEF, 0xBE],
             vec![0x07, 192, 168, 1, 1, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55],

@@ -15,7 +15,7 @@
 //! | type | message | body |
 //! |---|---|---|
 //! | **board → host** | | |
-//! | 0x01 | Hello | 0 version u8 (=1), 1 mac \[6\], 7 ip \[4\], 11 build_id u32 — 15 bytes |
+//! | 0x01 | Hello | 0 version u8 (=2), 1 mac \[6\], 7 ip \[4\], 11 build_id u32, 15 rx_fifo_bytes u16 (the receive FIFO's size), 17 rx_record_overhead u8 (what one TCP segment's record takes in it beyond its option and payload bytes) — 18 bytes; a version 1 board's Hello is the first 15 |
 //! | 0x02 | RxTcp | 0 protocol u8 (=6), 1 header_len u8 (20..=60, multiple of 4), 2 src_mac \[6\], 8 src_ip \[4\], 12 src_port u16, 14 dst_port u16, 16 seq u32, 20 ack u32, 24 flags u16, 26 window u16 (unscaled), 28 mss u16 (0 = none), 30 window_scale u8 (0xFF = none), 31 option_flags u8 (bit 0 SACK-permitted, bit 1 timestamps) — 32 bytes, then header_len − 20 option bytes, then the payload to the end |
 //! | 0x03 | RxUdp | 0 src_mac \[6\], 6 src_ip \[4\], 10 dst_ip \[4\], 14 src_port u16, 16 dst_port u16 — 18 bytes, then the payload to the end |
 //! | 0x04 | Counters | 32 × u32, indexed by counter slot — 128 bytes |
@@ -47,10 +47,14 @@ pub const MAX_UDP_PAYLOAD: usize = 1472;
 pub const MAX_MESSAGE_LEN: usize = 1 + RX_TCP_FIXED + MAX_TCP_SEGMENT;
 /// Longest frame on the wire, COBS overhead and the 0x00 delimiter included.
 pub const MAX_FRAME_LEN: usize = cobs::max_encoded_len(MAX_MESSAGE_LEN + 4) + 1;
-/// The protocol version this code speaks (`Hello.version`).
-pub const LINK_VERSION: u8 = 1;
+/// The protocol version this code speaks (`Hello.version`). Version 2 added the
+/// receive FIFO's size and record overhead to Hello.
+pub const LINK_VERSION: u8 = 2;
 
-const HELLO_LEN: usize = 15;
+const HELLO_LEN: usize = 18;
+/// A version 1 board's Hello: no FIFO fields. Decoded (with them zero) so that the
+/// host can say which version the board speaks.
+const HELLO_V1_LEN: usize = 15;
 const RX_TCP_FIXED: usize = 32;
 const RX_UDP_FIXED: usize = 18;
 const COUNTERS_LEN: usize = 128;
@@ -102,6 +106,11 @@ pub struct Hello {
     pub mac: [u8; 6],
     pub ip: [u8; 4],
     pub build_id: u32,
+    /// The board's receive FIFO, in bytes (0 from a version 1 board).
+    pub rx_fifo_bytes: u16,
+    /// Bytes one TCP segment's record takes in that FIFO beyond its option and
+    /// payload bytes (0 from a version 1 board).
+    pub rx_record_overhead: u8,
 }
 
 /// A TCP segment the board received, checked and parsed.
@@ -419,6 +428,12 @@ impl Message {
     pub fn check(&self) -> Result<(), DecodeError> {
         let kind = self.kind();
         let bad = |field| Err(DecodeError::BadField { kind, field });
+        if let Message::Hello(h) = self {
+            // Version 1's layout has no FIFO fields to carry them in.
+            if h.version == 1 && (h.rx_fifo_bytes, h.rx_record_overhead) != (0, 0) {
+                return bad("rx_fifo_bytes");
+            }
+        }
         let (options, payload, max) = match self {
             Message::RxTcp(m) => (m.options.len(), m.payload.len(), MAX_TCP_SEGMENT),
             Message::TxTcp(m) => (m.options.len(), m.payload.len(), MAX_TCP_SEGMENT),
@@ -449,6 +464,10 @@ impl Message {
                 out.extend_from_slice(&m.mac);
                 out.extend_from_slice(&m.ip);
                 out.extend_from_slice(&m.build_id.to_le_bytes());
+                if m.version != 1 {
+                    out.extend_from_slice(&m.rx_fifo_bytes.to_le_bytes());
+                    out.push(m.rx_record_overhead);
+                }
             }
             Message::RxTcp(m) => {
                 out.push(IPPROTO_TCP);
@@ -538,12 +557,15 @@ impl Message {
         let bad = |field| DecodeError::BadField { kind, field };
         let msg = match kind {
             kind::HELLO => {
-                fixed_len(kind, body, HELLO_LEN)?;
+                let v1 = body.first() == Some(&1);
+                fixed_len(kind, body, if v1 { HELLO_V1_LEN } else { HELLO_LEN })?;
                 Message::Hello(Hello {
                     version: r.u8()?,
                     mac: r.array()?,
                     ip: r.array()?,
                     build_id: r.u32()?,
+                    rx_fifo_bytes: if v1 { 0 } else { r.u16()? },
+                    rx_record_overhead: if v1 { 0 } else { r.u8()? },
                 })
             }
             kind::RX_TCP => {

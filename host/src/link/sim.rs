@@ -33,6 +33,16 @@ impl SimLink {
         })
     }
 
+    /// A powered-up virtual board whose link runs at a UART's pace at `baud` (8N1),
+    /// or as fast as the simulation goes (`None`).
+    pub fn paced(backend: Backend, baud: Option<u32>) -> anyhow::Result<SimLink> {
+        let mut link = SimLink::new(backend)?;
+        if let Some(baud) = baud {
+            link.board.set_link_pace(super::spec::clocks_per_byte(baud));
+        }
+        Ok(link)
+    }
+
     /// The board itself: its Ethernet side, clock count and statistics.
     pub fn board(&mut self) -> &mut VirtualBoard {
         &mut self.board

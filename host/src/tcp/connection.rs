@@ -9,6 +9,7 @@
 //! Received bytes are stored by 64-bit stream offset, which cannot wrap.
 
 use super::congestion::{AckAction, NewReno};
+use super::fifo::RxFifo;
 use super::reassembly::Reassembly;
 use super::rtt::RttEstimator;
 use super::segment::{Flags, Segment, TcpOptions};
@@ -62,6 +63,19 @@ pub struct Config {
     /// Connections in SYN-RECEIVED a stack holds at most; a SYN beyond this evicts
     /// the oldest (stack.rs, `open_passive`, says why eviction and not SYN cookies).
     pub max_half_open: usize,
+    /// The board's receive FIFO, when known (from Hello): windows and the MSS we
+    /// announce are sized so that what peers may send fits it (see [`super::fifo`]).
+    pub rx_fifo: Option<RxFifo>,
+}
+
+impl Config {
+    /// The MSS our SYNs announce: what fits the link, and a window of it the FIFO.
+    pub fn announced_mss(&self) -> u16 {
+        match self.rx_fifo {
+            Some(f) => f.mss(self.mss),
+            None => self.mss,
+        }
+    }
 }
 
 impl Default for Config {
@@ -78,6 +92,7 @@ impl Default for Config {
             max_rto: Duration::from_secs(60),
             max_retries: 8,
             max_half_open: 256,
+            rx_fifo: None,
         }
     }
 }
@@ -158,6 +173,14 @@ pub struct Connection {
     /// Right edge of the window we last advertised; never moves left.
     rcv_adv: u32,
     rcv_shift: u8,
+    /// The window the last SYN we sent offered (its edge counts from the peer's ISN,
+    /// unknown until its SYN arrives).
+    syn_window: u32,
+    /// The largest segment the peer sends us: our announced MSS, or its own if smaller.
+    rcv_mss: u32,
+    /// The most this connection may advertise, set by the stack from its part of the
+    /// board's receive FIFO (`u32::MAX`: no limit but the socket buffer).
+    window_limit: u32,
     /// Stream offset of RCV.NXT (data bytes received in order so far).
     rx_off: u64,
     rx: VecDeque<u8>,
@@ -242,6 +265,9 @@ impl Connection {
             rcv_nxt: 0,
             rcv_adv: 0,
             rcv_shift: 0,
+            syn_window: 0,
+            rcv_mss: cfg.announced_mss() as u32,
+            window_limit: u32::MAX,
             rx_off: 0,
             rx: VecDeque::new(),
             reasm: Reassembly::new(),
@@ -427,15 +453,83 @@ impl Connection {
         if !self.state.is_synchronized() || self.rx_eof {
             return;
         }
-        let free = self.rx_free();
+        let free = self.rcv_avail();
         let edge = self
             .rcv_nxt
             .wrapping_add(((free >> self.rcv_shift) << self.rcv_shift) as u32);
         let gain = edge.wrapping_sub(self.rcv_adv);
+        // Worth it: half the buffer (the FIFO's part, when that is the smaller), or two
+        // segments.
+        let buffer = self.cfg.rx_buffer.min(self.window_limit as usize);
         if seq_gt(edge, self.rcv_adv)
-            && gain as usize >= (self.cfg.rx_buffer / 2).min(2 * self.cfg.mss as usize)
+            && gain as usize
+                >= (buffer / 2)
+                    .min(2 * self.cfg.announced_mss() as usize)
+                    .max(1)
         {
             self.ack_now = true;
+        }
+    }
+
+    /// Sets the most this connection may advertise (the stack's share of the board's
+    /// receive FIFO for it); a window update goes out if the window can open by enough.
+    pub fn set_window_limit(&mut self, limit: u32) {
+        if limit == self.window_limit {
+            return;
+        }
+        let grew = limit > self.window_limit;
+        self.window_limit = limit;
+        if grew {
+            self.maybe_window_update();
+        }
+    }
+
+    /// Whether the peer may still send us data (so its window takes part of the FIFO).
+    pub fn receives(&self) -> bool {
+        matches!(
+            self.state,
+            State::SynSent
+                | State::SynReceived
+                | State::Established
+                | State::FinWait1
+                | State::FinWait2
+        ) && self.rx_fin.is_none()
+    }
+
+    /// The sequence space we have promised the peer and not yet received: from
+    /// RCV.NXT to the right edge of the window we advertised.
+    pub fn rcv_promise(&self) -> u32 {
+        if !self.receives() {
+            return 0;
+        }
+        if self.state == State::SynSent {
+            return self.syn_window;
+        }
+        if seq_gt(self.rcv_adv, self.rcv_nxt) {
+            self.rcv_adv.wrapping_sub(self.rcv_nxt)
+        } else {
+            0
+        }
+    }
+
+    /// Data bytes received in order so far (delivered, or discarded after `close`).
+    pub fn bytes_received(&self) -> u64 {
+        self.rx_off
+    }
+
+    /// The largest segment the peer sends us (for the FIFO's record count).
+    pub fn rcv_mss(&self) -> u32 {
+        self.rcv_mss
+    }
+
+    /// Option bytes the peer's segments may carry (for the FIFO's records): SACK
+    /// blocks, about data we sent, once we send any (we never offer timestamps).
+    pub fn rcv_options(&self) -> u32 {
+        let sending = seq_gt(self.snd_max, self.iss.wrapping_add(1)) || !self.tx.is_empty();
+        if self.sack_ok && sending {
+            super::fifo::MAX_OPTION_BYTES
+        } else {
+            0
         }
     }
 
@@ -491,6 +585,15 @@ impl Connection {
         self.cfg.rx_buffer.saturating_sub(self.rx.len())
     }
 
+    /// What the next window may offer: the socket buffer's free space within the
+    /// FIFO's limit. A promise already made is not taken back (RFC 9293 §3.8.6: a
+    /// receiver should not shrink the window): it was counted in the FIFO when made.
+    fn rcv_avail(&self) -> usize {
+        let free = self.rx_free();
+        let promised = (self.rcv_promise() as usize).min(free);
+        free.min(self.window_limit as usize).max(promised)
+    }
+
     /// A segment from us with the current ACK and window.
     fn segment(&self, seq: u32, flags: Flags) -> Segment {
         let mut s = Segment::new(self.local, self.remote);
@@ -516,10 +619,11 @@ impl Connection {
 
     /// Fill in the window field and remember the edge it promises.
     fn stamp_window(&mut self, s: &mut Segment) {
-        let free = self.rx_free();
+        let free = self.rcv_avail();
         if s.flags.syn() {
             // Windows in SYN segments are never scaled (RFC 7323 §2.2).
             s.window = free.min(0xffff) as u16;
+            self.syn_window = self.syn_window.max(s.window as u32);
         } else {
             s.window = (free >> self.rcv_shift).min(0xffff) as u16;
         }
@@ -545,7 +649,7 @@ impl Connection {
 
     fn syn_options(&self, answering: Option<&TcpOptions>) -> TcpOptions {
         let mut o = TcpOptions {
-            mss: Some(self.cfg.mss),
+            mss: Some(self.cfg.announced_mss()),
             ..TcpOptions::default()
         };
         // On a SYN,ACK only echo what the peer offered (RFC 7323 §1.3, RFC 2018 §2).
@@ -900,11 +1004,15 @@ impl Connection {
     fn take_syn(&mut self, seg: &Segment) {
         self.irs = seg.seq;
         self.rcv_nxt = seg.seq.wrapping_add(1);
-        // Our SYN (sent or about to be) offers an unscaled window.
-        self.rcv_adv = self.rcv_nxt.wrapping_add(self.rx_free().min(0xffff) as u32);
+        // Our SYN, if sent, offered an unscaled window from here; a SYN,ACK not yet
+        // sent promises nothing until it is (`stamp_window`).
+        self.rcv_adv = self.rcv_nxt.wrapping_add(self.syn_window);
         self.peer_syn_options = seg.options.clone();
         let peer_mss = seg.options.mss.unwrap_or(536).max(64) as u32;
         self.send_mss = peer_mss.min(self.cfg.mss as u32);
+        // Its segments really are this small, however small: they fill the FIFO's records.
+        let peer_sends = seg.options.mss.unwrap_or(536).max(1) as u32;
+        self.rcv_mss = peer_sends.min(self.cfg.announced_mss() as u32);
         self.cc = NewReno::new(self.send_mss);
         // Scaling applies only if both SYNs carry the option; we know the peer's now,
         // and ours is sent iff configured (and, answering, iff the peer offered).

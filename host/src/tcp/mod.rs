@@ -29,9 +29,15 @@
 //! randomised ephemeral ports (RFC 6056).
 //! SACK is negotiated, reported to the peer and used during loss recovery, in a
 //! simplified form of RFC 6675 (one hole per incoming ACK, no pipe estimate).
+//!
+//! Windows: with the board's receive FIFO known ([`Config::rx_fifo`], from Hello),
+//! the window each connection advertises is the smaller of its socket buffer's free
+//! space and its part of the FIFO, so that what peers may send fits the FIFO
+//! ([`fifo`] gives the accounting); the MSS we announce is sized to it too.
 
 pub mod congestion;
 pub mod connection;
+pub mod fifo;
 pub mod isn;
 pub mod reassembly;
 pub mod rtt;
@@ -42,6 +48,7 @@ pub mod time;
 pub mod trace;
 
 pub use connection::{Config, Connection, Endpoint, Error, Event};
+pub use fifo::RxFifo;
 pub use segment::{Flags, ParseError, Segment, TcpOptions};
 pub use stack::{is_group_address, SocketId, Stack, StackCounters, StackError};
 pub use state::State;

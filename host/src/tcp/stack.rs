@@ -14,6 +14,7 @@
 //! (RFC 1122 §4.2.3.10), and counted.
 
 use super::connection::{reset_for, Config, Connection, Endpoint, Error, Event};
+use super::fifo::RxFifo;
 use super::isn::IsnGenerator;
 use super::segment::Segment;
 use super::state::State;
@@ -92,6 +93,9 @@ pub struct StackCounters {
     pub non_unicast: u64,
     /// Segments sent again by any connection (timeouts, fast retransmit, SACK holes).
     pub retransmitted: u64,
+    /// Data bytes received in order, over all connections (each byte once, however
+    /// often the peer sent it).
+    pub bytes_received: u64,
 }
 
 impl StackCounters {
@@ -101,6 +105,7 @@ impl StackCounters {
             ("tcp_half_open_evicted", self.half_open_evicted),
             ("tcp_non_unicast", self.non_unicast),
             ("tcp_retransmitted", self.retransmitted),
+            ("tcp_bytes_received", self.bytes_received),
         ]
     }
 }
@@ -175,6 +180,12 @@ impl Stack {
     /// Our subnet's mask: segments to its broadcast address are discarded.
     pub fn set_netmask(&mut self, netmask: [u8; 4]) {
         self.netmask = netmask;
+    }
+
+    /// The board's receive FIFO (from its Hello): from now on the windows of all
+    /// connections together fit it, and new connections announce an MSS sized to it.
+    pub fn set_rx_fifo(&mut self, fifo: RxFifo) {
+        self.cfg.rx_fifo = Some(fifo);
     }
 
     pub fn counters(&self) -> StackCounters {
@@ -467,7 +478,10 @@ impl Stack {
         if let Some(id) = found {
             self.last = Some((tuple, id));
             if let Ok(conn) = self.conn_mut(id) {
+                let before = conn.bytes_received();
                 conn.on_segment(seg, now);
+                let got = conn.bytes_received() - before;
+                self.counters.bytes_received += got;
                 self.collect(id);
                 return;
             }
@@ -622,9 +636,36 @@ impl Stack {
         }
     }
 
+    /// What the promises of the connections still receiving cost in the board's
+    /// receive FIFO, and how many such connections there are.
+    fn fifo_promised(&self, fifo: &RxFifo) -> (u32, usize) {
+        let mut cost = 0u32;
+        let mut receivers = 0;
+        for slot in &self.slots {
+            if let Some(Socket::Conn { conn, .. }) = &slot.socket {
+                if conn.receives() {
+                    receivers += 1;
+                    let c = fifo.cost(conn.rcv_promise(), conn.rcv_mss(), conn.rcv_options());
+                    cost = cost.saturating_add(c);
+                }
+            }
+        }
+        (cost, receivers)
+    }
+
     /// Segments to send now, appended to `out`.
+    ///
+    /// With the board's receive FIFO known, each connection's window limit is set
+    /// just before it is polled (the only time it advertises a window) from what the
+    /// others have been promised by then, so the promises never add up to more than
+    /// the FIFO holds (see [`super::fifo`]).
     pub fn poll_into(&mut self, now: Time, out: &mut Vec<Segment>) {
         out.append(&mut self.outbox);
+        let fifo = self.cfg.rx_fifo;
+        let (mut promised, receivers) = match &fifo {
+            Some(f) => self.fifo_promised(f),
+            None => (0, 0),
+        };
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];
             let id = SocketId {
@@ -632,11 +673,25 @@ impl Stack {
                 generation: slot.generation,
             };
             if let Some(Socket::Conn { conn, .. }) = &mut slot.socket {
+                let own = |c: &Connection| match &fifo {
+                    Some(f) => f.cost(c.rcv_promise(), c.rcv_mss(), c.rcv_options()),
+                    None => 0,
+                };
+                let before_cost = own(conn);
+                if let (Some(f), true) = (&fifo, conn.receives()) {
+                    let others = promised.saturating_sub(before_cost);
+                    let (mss, options) = (conn.rcv_mss(), conn.rcv_options());
+                    let budget = f.budget(receivers, others, mss, options);
+                    conn.set_window_limit(f.window_for(budget, mss, options));
+                }
                 let due = conn.poll_at().map(|t| t <= now).unwrap_or(false);
                 if due {
                     let before = conn.retransmitted();
                     conn.poll(now, out);
                     self.counters.retransmitted += conn.retransmitted() - before;
+                    promised = promised
+                        .saturating_sub(before_cost)
+                        .saturating_add(own(conn));
                     self.collect(id);
                 }
             }
@@ -677,6 +732,7 @@ mod tests {
     use crate::tcp::Flags;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
+    use std::collections::VecDeque;
     use std::time::Duration;
 
     const US: [u8; 4] = [192, 0, 2, 2];
@@ -823,6 +879,157 @@ mod tests {
         assert!(!is_group_address([192, 0, 2, 3], US, [255, 255, 255, 254]));
         assert!(!is_group_address([192, 0, 2, 2], US, [255; 4]));
         assert!(is_group_address([255; 4], US, [255; 4]));
+    }
+
+    /// A peer of the FIFO model below: sends as far as our window lets it.
+    struct Peer {
+        addr: ([u8; 4], u16),
+        seq: u32,
+        ack: u32,
+        /// Right edge of our window as it last heard it, and its scale.
+        edge: u32,
+        shift: u8,
+        mss: u32,
+        max_window: u32,
+        sent: u64,
+        /// Its last data segment, until a tail-loss probe repeats it.
+        last: Option<Segment>,
+    }
+
+    /// Four peers send as fast as the windows we advertise let them (and now and then
+    /// a tail-loss probe of their last segment), into a model of the board's receive
+    /// FIFO (records of 35 + options + payload bytes) that drains into the stack only
+    /// now and then. The FIFO never holds more than its 2 KiB, whatever the order;
+    /// every byte arrives; and the MSS we announce fits it.
+    #[test]
+    fn windows_never_promise_more_than_the_board_fifo_holds() {
+        let fifo = RxFifo {
+            bytes: 2048,
+            record_overhead: 35,
+        };
+        let mut rng = StdRng::seed_from_u64(19);
+        for round in 0..4 {
+            let mut s = stack();
+            s.set_rx_fifo(fifo);
+            let listener = s.listen(9, 8).unwrap();
+            let total: u64 = 40_000;
+            let mut peers: Vec<Peer> = (0..4)
+                .map(|i| Peer {
+                    addr: ([192, 0, 2, 10 + i], 40000 + i as u16),
+                    seq: 1000,
+                    ack: 0,
+                    edge: 0,
+                    shift: 0,
+                    mss: 1460,
+                    max_window: 0,
+                    sent: 0,
+                    last: None,
+                })
+                .collect();
+            // (record bytes, the segment) in the FIFO, oldest first.
+            let mut queue: VecDeque<(u32, Segment)> = VecDeque::new();
+            let mut accepted = vec![];
+            let mut now = Time::ZERO;
+            for p in &peers {
+                let mut syn = syn(p.addr, US, 9);
+                syn.options.mss = Some(1460);
+                syn.options.window_scale = Some(7);
+                s.receive(&syn, now);
+            }
+            for step in 0..200_000 {
+                now = Time::from_millis(step / 10);
+                // The stack answers; peers hear our windows.
+                for seg in s.poll(now) {
+                    let Some(p) = peers
+                        .iter_mut()
+                        .find(|p| p.addr == (seg.dst_addr, seg.dst_port))
+                    else {
+                        continue;
+                    };
+                    if seg.flags.syn() {
+                        let mss = seg.options.mss.unwrap() as u32;
+                        assert_eq!(mss, fifo.mss(1460) as u32, "round {round}");
+                        p.mss = mss;
+                        p.seq = 1001;
+                        p.ack = seg.seq.wrapping_add(1);
+                        p.shift = seg.options.window_scale.unwrap_or(0);
+                        p.edge = 1001 + seg.window as u32;
+                        p.max_window = seg.window as u32;
+                        // The handshake's ACK.
+                        let mut a = Segment::new(p.addr, (US, 9));
+                        a.seq = p.seq;
+                        a.ack = p.ack;
+                        a.flags = Flags::ACK;
+                        a.window = 65535;
+                        queue.push_back((35, a));
+                    } else if seg.flags.ack() {
+                        let w = (seg.window as u32) << p.shift;
+                        let edge = seg.ack.wrapping_add(w);
+                        if (edge.wrapping_sub(p.edge) as i32) > 0 {
+                            p.edge = edge;
+                        }
+                        p.max_window = p.max_window.max(w);
+                    }
+                }
+                while let Some(id) = s.accept(listener).unwrap() {
+                    accepted.push(id);
+                }
+                for id in &accepted {
+                    let _ = s.recv_all(*id);
+                }
+                // A random peer sends what its window allows: full segments, cut to half
+                // its largest window as Linux does in round 1 and 3.
+                let i = rng.gen_range(0..peers.len());
+                let p = &mut peers[i];
+                let room = p.edge.wrapping_sub(p.seq);
+                if p.ack != 0 && (room as i32) > 0 && p.sent < total {
+                    let mut size = p.mss;
+                    if round % 2 == 1 && p.max_window > 536 {
+                        size = size.min(p.max_window / 2);
+                    }
+                    let len = size.min(room).min((total - p.sent) as u32);
+                    let mut d = Segment::new(p.addr, (US, 9));
+                    d.seq = p.seq;
+                    d.ack = p.ack;
+                    d.flags = Flags::ACK;
+                    d.window = 65535;
+                    d.payload = vec![i as u8; len as usize];
+                    p.seq = p.seq.wrapping_add(len);
+                    p.sent += len as u64;
+                    p.last = Some(d.clone());
+                    queue.push_back((35 + len, d));
+                } else if rng.gen_bool(0.05) {
+                    // An ACK is late: a tail-loss probe sends the last segment again.
+                    if let Some(d) = p.last.take() {
+                        queue.push_back((35 + d.payload.len() as u32, d));
+                    }
+                }
+                let held: u32 = queue.iter().map(|(b, _)| b).sum();
+                assert!(
+                    held <= fifo.bytes,
+                    "round {round} step {step}: {held} bytes in the FIFO"
+                );
+                // The link drains a record now and then, in a burst at times.
+                let drain = match rng.gen_range(0..10) {
+                    0..=5 => 0,
+                    6..=8 => 1,
+                    _ => 4,
+                };
+                for _ in 0..drain {
+                    if let Some((_, seg)) = queue.pop_front() {
+                        s.receive(&seg, now);
+                    }
+                }
+                if peers.iter().all(|p| p.sent == total) && queue.is_empty() {
+                    break;
+                }
+            }
+            assert!(
+                peers.iter().all(|p| p.sent == total),
+                "round {round}: stalled"
+            );
+            assert_eq!(s.counters().bytes_received, 4 * total, "round {round}");
+        }
     }
 
     #[test]
