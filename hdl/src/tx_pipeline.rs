@@ -95,12 +95,15 @@ pub struct TxPipeline {
     done_pending: DFF<Bit>,
     done_tag: DFF<Bits<16>>,
     is_udp: Signal<Local, Bit>,
+    /// Whose skid buffer feeds the arbiter: it changes only while that one is empty, so
+    /// the tail of a segment is not cut off when the next request is of the other kind.
+    host_udp: DFF<Bit>,
 }
 
 impl Logic for TxPipeline {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, done_pending, done_tag);
+        dff_setup!(self, clock, done_pending, done_tag, host_udp);
         self.stage.clock.next = self.clock.val();
         self.tcp.clock.next = self.clock.val();
         self.udp.clock.next = self.clock.val();
@@ -158,9 +161,9 @@ impl Logic for TxPipeline {
         self.stage.req_done.next = self.tcp.req_done.val() | self.udp.req_done.val();
         self.stage.word_index.next = self.tcp.word_index.val();
         self.stage.body_ready.next = self.tcp.body_ready.val();
-        self.tcp.ready.next = self.arbiter.host_ready.val() & !self.is_udp.val();
-        self.udp.ready.next = self.arbiter.host_ready.val() & self.is_udp.val();
-        // The host source: whichever of TCP and UDP holds the current request.
+        self.tcp.ready.next = self.arbiter.host_ready.val() & !self.host_udp.q.val();
+        self.udp.ready.next = self.arbiter.host_ready.val() & self.host_udp.q.val();
+        // The host source: whichever of TCP and UDP the arbiter is being fed by.
         self.arbiter.host_data.next = self.tcp.data.val();
         self.arbiter.host_valid.next = self.tcp.valid.val();
         self.arbiter.host_last.next = self.tcp.last.val();
@@ -175,6 +178,8 @@ impl Logic for TxPipeline {
         if self.is_udp.val() {
             self.stage.word_index.next = self.udp.word_index.val();
             self.stage.body_ready.next = self.udp.body_ready.val();
+        }
+        if self.host_udp.q.val() {
             self.arbiter.host_data.next = self.udp.data.val();
             self.arbiter.host_valid.next = self.udp.valid.val();
             self.arbiter.host_last.next = self.udp.last.val();
@@ -186,6 +191,11 @@ impl Logic for TxPipeline {
             self.arbiter.host_dst_ip.next = self.udp.dst_ip.val();
             self.arbiter.host_protocol.next = self.udp.protocol.val();
             self.arbiter.host_l4_len.next = self.udp.l4_len.val();
+        }
+        if !(self.tcp.valid.val() & !self.host_udp.q.val())
+            & !(self.udp.valid.val() & self.host_udp.q.val())
+        {
+            self.host_udp.d.next = self.is_udp.val();
         }
         // Echo replies: staged from the receive taps, committed at the report.
         self.echo.our_ip.next = self.our_ip.val();

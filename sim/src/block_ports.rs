@@ -730,3 +730,8 @@ cosim_ports!(StreamRegister {
     inputs: [data, valid, last, out_ready],
     outputs: [ready, out_data, out_valid, out_last],
 });
+use tcpip_hdl::board::stream_skid::StreamSkid;
+cosim_ports!(StreamSkid {
+    inputs: [data, valid, last, out_ready],
+    outputs: [ready, out_data, out_valid, out_last],
+});

@@ -7,6 +7,7 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::OnceLock;
+use tcpip_hdl::board::stream_skid::StreamSkid;
 use tcpip_hdl::board::tx_arbiter::TxArbiter;
 use tcpip_hdl::internet::ipv4_tx::Ipv4Tx;
 use tcpip_hdl::internet::word_sum::OnesWordSum;
@@ -28,7 +29,7 @@ fn recorded() -> &'static Recorded {
         let probe_rec = rec.clone();
         let mut sim = TxSim::new([2, 0, 0, 0x12, 0x34, 0x56], [10, 0, 0, 2]);
         sim.set_probe(Box::new(move |p: &TxPipeline| {
-            let cycle: [(&'static str, Vec<u64>); 8] = [
+            let cycle: [(&'static str, Vec<u64>); 9] = [
                 ("tx_stage", p.stage.get_inputs()),
                 ("tcp_tx", p.tcp.get_inputs()),
                 ("udp_tx", p.udp.get_inputs()),
@@ -36,6 +37,7 @@ fn recorded() -> &'static Recorded {
                 ("ipv4_tx", p.ipv4.get_inputs()),
                 ("mac_tx", p.mac.get_inputs()),
                 ("crc32", p.mac.crc.get_inputs()),
+                ("mac_tx_skid", p.mac.inbuf.get_inputs()),
                 ("tx_pipeline", p.get_inputs()),
             ];
             let mut rec = probe_rec.borrow_mut();
@@ -201,4 +203,28 @@ fn tx_pipeline_whole() {
         "tx_pipeline: {} cycles identical in Rust and Verilator",
         vectors.len()
     );
+}
+#[test]
+fn stream_skid_in_mac_tx() {
+    check(
+        "stream_skid (in mac_tx)",
+        StreamSkid::default,
+        vectors("mac_tx_skid"),
+    );
+}
+/// The skid buffer with both sides stalling at random.
+#[test]
+fn stream_skid_random() {
+    let mut rng = StdRng::seed_from_u64(15);
+    let vectors: Vec<Vec<u64>> = (0..5000)
+        .map(|_| {
+            vec![
+                rng.gen_range(0..256),
+                rng.gen_bool(0.7) as u64,
+                rng.gen_bool(0.05) as u64,
+                rng.gen_bool(0.6) as u64,
+            ]
+        })
+        .collect();
+    check("stream_skid (random)", StreamSkid::default, &vectors);
 }

@@ -8,7 +8,13 @@
 //! progress the arbiter grants the first valid source after the one it granted last
 //! (one clock), and passes that source through until its `last` is taken: a source
 //! never waits more than two frames.
+//!
+//! Registered both ways: the stream leaves through a two-entry skid buffer
+//! ([`StreamSkid`]) and a source's `ready` is made of this block's registers only; the
+//! descriptor is copied into registers on the frame's first granted clock (so a source
+//! need hold it only until then) and held until the next frame's.
 
+use crate::board::stream_skid::StreamSkid;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -66,57 +72,99 @@ pub struct TxArbiter {
     grant: DFF<Bits<2>>,
     /// A granted frame is in progress.
     locked: DFF<Bit>,
+    /// The granted frame's descriptor is in the registers.
+    loaded: DFF<Bit>,
+    pub outbuf: StreamSkid,
+    dst_mac_hi: DFF<Bits<16>>,
+    dst_mac_mid: DFF<Bits<16>>,
+    dst_mac_lo: DFF<Bits<16>>,
+    ethertype: DFF<Bits<16>>,
+    wrap_ip: DFF<Bit>,
+    dst_ip: DFF<Bits<32>>,
+    protocol: DFF<Bits<8>>,
+    l4_len: DFF<Bits<16>>,
+    /// The granted source's stream.
+    in_data: Signal<Local, Bits<8>>,
+    in_valid: Signal<Local, Bit>,
+    in_last: Signal<Local, Bit>,
+    take: Signal<Local, Bit>,
 }
 
 impl Logic for TxArbiter {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, grant, locked);
+        dff_setup!(
+            self,
+            clock,
+            grant,
+            locked,
+            loaded,
+            dst_mac_hi,
+            dst_mac_mid,
+            dst_mac_lo,
+            ethertype,
+            wrap_ip,
+            dst_ip,
+            protocol,
+            l4_len
+        );
+        self.outbuf.clock.next = self.clock.val();
+        // Only this block's registers: the skid buffer's room, the grant, the lock.
+        self.take.next = self.locked.q.val() & self.outbuf.ready.val();
         self.host_ready.next = false;
         self.echo_ready.next = false;
         self.arp_ready.next = false;
         if self.grant.q.val() == 0 {
-            self.out_data.next = self.host_data.val();
-            self.out_valid.next = self.host_valid.val();
-            self.out_last.next = self.host_last.val();
-            self.out_dst_mac_hi.next = self.host_dst_mac_hi.val();
-            self.out_dst_mac_mid.next = self.host_dst_mac_mid.val();
-            self.out_dst_mac_lo.next = self.host_dst_mac_lo.val();
-            self.out_ethertype.next = self.host_ethertype.val();
-            self.out_wrap_ip.next = self.host_wrap_ip.val();
-            self.out_dst_ip.next = self.host_dst_ip.val();
-            self.out_protocol.next = self.host_protocol.val();
-            self.out_l4_len.next = self.host_l4_len.val();
-            self.host_ready.next = self.locked.q.val() & self.out_ready.val();
+            self.in_data.next = self.host_data.val();
+            self.in_valid.next = self.host_valid.val();
+            self.in_last.next = self.host_last.val();
+            self.host_ready.next = self.take.val();
         } else if self.grant.q.val() == 1 {
-            self.out_data.next = self.echo_data.val();
-            self.out_valid.next = self.echo_valid.val();
-            self.out_last.next = self.echo_last.val();
-            self.out_dst_mac_hi.next = self.echo_dst_mac_hi.val();
-            self.out_dst_mac_mid.next = self.echo_dst_mac_mid.val();
-            self.out_dst_mac_lo.next = self.echo_dst_mac_lo.val();
-            self.out_ethertype.next = self.echo_ethertype.val();
-            self.out_wrap_ip.next = self.echo_wrap_ip.val();
-            self.out_dst_ip.next = self.echo_dst_ip.val();
-            self.out_protocol.next = self.echo_protocol.val();
-            self.out_l4_len.next = self.echo_l4_len.val();
-            self.echo_ready.next = self.locked.q.val() & self.out_ready.val();
+            self.in_data.next = self.echo_data.val();
+            self.in_valid.next = self.echo_valid.val();
+            self.in_last.next = self.echo_last.val();
+            self.echo_ready.next = self.take.val();
         } else {
-            self.out_data.next = self.arp_data.val();
-            self.out_valid.next = self.arp_valid.val();
-            self.out_last.next = self.arp_last.val();
-            self.out_dst_mac_hi.next = self.arp_dst_mac_hi.val();
-            self.out_dst_mac_mid.next = self.arp_dst_mac_mid.val();
-            self.out_dst_mac_lo.next = self.arp_dst_mac_lo.val();
-            self.out_ethertype.next = self.arp_ethertype.val();
-            self.out_wrap_ip.next = self.arp_wrap_ip.val();
-            self.out_dst_ip.next = self.arp_dst_ip.val();
-            self.out_protocol.next = self.arp_protocol.val();
-            self.out_l4_len.next = self.arp_l4_len.val();
-            self.arp_ready.next = self.locked.q.val() & self.out_ready.val();
+            self.in_data.next = self.arp_data.val();
+            self.in_valid.next = self.arp_valid.val();
+            self.in_last.next = self.arp_last.val();
+            self.arp_ready.next = self.take.val();
         }
+        if self.locked.q.val() & !self.loaded.q.val() {
+            self.loaded.d.next = true;
+            if self.grant.q.val() == 0 {
+                self.dst_mac_hi.d.next = self.host_dst_mac_hi.val();
+                self.dst_mac_mid.d.next = self.host_dst_mac_mid.val();
+                self.dst_mac_lo.d.next = self.host_dst_mac_lo.val();
+                self.ethertype.d.next = self.host_ethertype.val();
+                self.wrap_ip.d.next = self.host_wrap_ip.val();
+                self.dst_ip.d.next = self.host_dst_ip.val();
+                self.protocol.d.next = self.host_protocol.val();
+                self.l4_len.d.next = self.host_l4_len.val();
+            } else if self.grant.q.val() == 1 {
+                self.dst_mac_hi.d.next = self.echo_dst_mac_hi.val();
+                self.dst_mac_mid.d.next = self.echo_dst_mac_mid.val();
+                self.dst_mac_lo.d.next = self.echo_dst_mac_lo.val();
+                self.ethertype.d.next = self.echo_ethertype.val();
+                self.wrap_ip.d.next = self.echo_wrap_ip.val();
+                self.dst_ip.d.next = self.echo_dst_ip.val();
+                self.protocol.d.next = self.echo_protocol.val();
+                self.l4_len.d.next = self.echo_l4_len.val();
+            } else {
+                self.dst_mac_hi.d.next = self.arp_dst_mac_hi.val();
+                self.dst_mac_mid.d.next = self.arp_dst_mac_mid.val();
+                self.dst_mac_lo.d.next = self.arp_dst_mac_lo.val();
+                self.ethertype.d.next = self.arp_ethertype.val();
+                self.wrap_ip.d.next = self.arp_wrap_ip.val();
+                self.dst_ip.d.next = self.arp_dst_ip.val();
+                self.protocol.d.next = self.arp_protocol.val();
+                self.l4_len.d.next = self.arp_l4_len.val();
+            }
+        }
+        self.outbuf.data.next = self.in_data.val();
+        self.outbuf.valid.next = self.take.val() & self.in_valid.val();
+        self.outbuf.last.next = self.in_last.val();
         if !self.locked.q.val() {
-            self.out_valid.next = false;
             // Round robin: look at the sources after the last granted one first.
             if self.grant.q.val() == 0 {
                 if self.echo_valid.val() {
@@ -139,9 +187,22 @@ impl Logic for TxArbiter {
             }
             self.locked.d.next =
                 self.host_valid.val() | self.echo_valid.val() | self.arp_valid.val();
-        } else if self.out_valid.val() & self.out_ready.val() & self.out_last.val() {
+        } else if self.take.val() & self.in_valid.val() & self.in_last.val() {
             self.locked.d.next = false;
+            self.loaded.d.next = false;
         }
+        self.out_data.next = self.outbuf.out_data.val();
+        self.out_valid.next = self.outbuf.out_valid.val();
+        self.out_last.next = self.outbuf.out_last.val();
+        self.outbuf.out_ready.next = self.out_ready.val();
+        self.out_dst_mac_hi.next = self.dst_mac_hi.q.val();
+        self.out_dst_mac_mid.next = self.dst_mac_mid.q.val();
+        self.out_dst_mac_lo.next = self.dst_mac_lo.q.val();
+        self.out_ethertype.next = self.ethertype.q.val();
+        self.out_wrap_ip.next = self.wrap_ip.q.val();
+        self.out_dst_ip.next = self.dst_ip.q.val();
+        self.out_protocol.next = self.protocol.q.val();
+        self.out_l4_len.next = self.l4_len.q.val();
     }
 }
 
@@ -150,7 +211,8 @@ mod tests {
     use super::*;
 
     /// Three sources each with frames waiting (source k's frames are k+1 bytes long and
-    /// carry k in every byte): the frames come out whole, in turn.
+    /// carry k in every byte): the frames come out whole, in turn, each with its source's
+    /// descriptor on its first byte.
     #[test]
     fn grants_in_turn_and_switches_only_after_last() {
         let mut uut = TxArbiter::default();
@@ -175,13 +237,34 @@ mod tests {
             uut.out_ready.next = clock % 4 != 3;
             uut.clock.next = false.into();
             assert!(simulate(&mut uut, 200));
+            // The arbiter's outputs and readies are registers: they do not follow
+            // `out_ready` or the sources within the clock.
+            let before = (
+                uut.host_ready.val(),
+                uut.echo_ready.val(),
+                uut.arp_ready.val(),
+                uut.out_valid.val(),
+            );
+            uut.out_ready.next = !uut.out_ready.val();
+            assert!(simulate(&mut uut, 200));
+            uut.out_ready.next = clock % 4 != 3;
+            assert!(simulate(&mut uut, 200));
+            let after = (
+                uut.host_ready.val(),
+                uut.echo_ready.val(),
+                uut.arp_ready.val(),
+                uut.out_valid.val(),
+            );
+            assert_eq!(before, after);
             if uut.out_valid.val() && uut.out_ready.val() {
                 let d = uut.out_data.val().index() as u8;
-                assert_eq!(
-                    uut.out_l4_len.val().index(),
-                    100 + d as usize,
-                    "descriptor follows the grant"
-                );
+                if out.last().map_or(true, |o: &(u8, bool)| o.1) {
+                    assert_eq!(
+                        uut.out_l4_len.val().index(),
+                        100 + d as usize,
+                        "descriptor follows the grant"
+                    );
+                }
                 out.push((d, uut.out_last.val()));
             }
             let readies = [

@@ -1,8 +1,9 @@
 //! The transmit crossing: mac_tx's bytes (core clock) into a small asynchronous FIFO
 //! that [`crate::link::rmii_tx::RmiiTx`] empties on REF_CLK.
 //!
-//! `phy_tx_ready` (the PHY takes a byte this clock) is "the FIFO is not full", so
-//! mac_tx runs at the wire's pace. Entries are 9 bits: a byte, or (bit 8) an end
+//! `phy_tx_ready` (the PHY takes a byte this clock) is "the FIFO had room for two a
+//! clock ago", from a flip-flop, so mac_tx runs at the wire's pace and its clock enable
+//! does not start in the FIFO's pointer compare. Entries are 9 bits: a byte, or (bit 8) an end
 //! marker, written when the frame is over, that is on the first clock `phy_tx_valid`
 //! is low while `phy_tx_ready` is high: mac_tx never pauses inside a frame on its own.
 //! 32 entries of 9 bits: one block RAM (256 × 16) at most.
@@ -29,16 +30,19 @@ pub struct TxPhyFifo {
     in_frame: DFF<Bit>,
     end_pending: DFF<Bit>,
     done_r: DFF<Bit>,
+    /// At most 30 entries were held a clock ago: one written now still finds room.
+    room: DFF<Bit>,
     ready: Signal<Local, Bit>,
 }
 
 impl Logic for TxPhyFifo {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, in_frame, end_pending, done_r);
+        dff_setup!(self, clock, in_frame, end_pending, done_r, room);
         self.fifo.write_clock.next = self.clock.val();
         self.fifo.read_clock.next = self.ref_clock.val();
-        self.ready.next = !self.fifo.full.val() & !self.end_pending.q.val();
+        self.room.d.next = !self.fifo.almost_full.val();
+        self.ready.next = self.room.q.val() & !self.end_pending.q.val();
         self.fifo.write.next = false;
         self.fifo.data_in.next = bit_cast::<9, 8>(self.phy_tx_data.val());
         self.done_r.d.next = false;

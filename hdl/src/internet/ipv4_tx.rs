@@ -8,10 +8,13 @@
 //! byte 10 waits for it, which never stalls behind `MacTx`: it asks for the first L3
 //! byte 22 clocks after a frame's start.
 //!
-//! A frame starts one clock after `valid` rises (the descriptor is latched then); the
+//! A frame starts one clock after `valid` rises (the length is latched then); the
 //! descriptor toward `MacTx` (`out_dst_mac_*`, `out_ethertype`) is the source's, which
-//! it holds until its last byte is taken.
+//! it holds until its last byte is taken. The output goes through a two-entry skid
+//! buffer ([`StreamSkid`]): `ready` and `out_*` are registers, so `MacTx`'s ready and
+//! the arbiter's data meet here, not in one path.
 
+use crate::board::stream_skid::StreamSkid;
 use crate::internet::word_sum::OnesWordSum;
 use rust_hdl::prelude::*;
 
@@ -40,6 +43,9 @@ pub struct Ipv4Tx {
     pub out_dst_mac_lo: Signal<Out, Bits<16>>,
     pub out_ethertype: Signal<Out, Bits<16>>,
     sum: OnesWordSum,
+    pub outbuf: StreamSkid,
+    /// Room in the output buffer.
+    room: Signal<Local, Bit>,
     /// Sending the header (byte `index`).
     in_header: DFF<Bit>,
     /// Passing the source's bytes through.
@@ -112,14 +118,16 @@ impl Logic for Ipv4Tx {
             19 => self.header_byte.next = self.dst_ip.val().get_bits::<8>(0),
             _ => {}
         }
-        self.out_data.next = self.data.val();
-        self.out_valid.next = false;
-        self.out_last.next = false;
+        self.outbuf.clock.next = self.clock.val();
+        self.room.next = self.outbuf.ready.val();
+        self.outbuf.data.next = self.data.val();
+        self.outbuf.valid.next = false;
+        self.outbuf.last.next = false;
         self.ready.next = false;
         if self.in_header.q.val() {
-            self.out_data.next = self.header_byte.val();
-            self.out_valid.next = (self.index.q.val() < 10) | (self.step.q.val() == 10);
-            if self.out_valid.val() & self.out_ready.val() {
+            self.outbuf.data.next = self.header_byte.val();
+            self.outbuf.valid.next = (self.index.q.val() < 10) | (self.step.q.val() == 10);
+            if self.outbuf.valid.val() & self.room.val() {
                 self.index.d.next = self.index.q.val() + 1;
                 if self.index.q.val() == 19 {
                     self.in_header.d.next = false;
@@ -128,10 +136,10 @@ impl Logic for Ipv4Tx {
                 }
             }
         } else if self.in_body.q.val() {
-            self.out_valid.next = self.valid.val();
-            self.out_last.next = self.last.val();
-            self.ready.next = self.out_ready.val();
-            if self.valid.val() & self.out_ready.val() & self.last.val() {
+            self.outbuf.valid.next = self.valid.val();
+            self.outbuf.last.next = self.last.val();
+            self.ready.next = self.room.val();
+            if self.valid.val() & self.room.val() & self.last.val() {
                 self.in_body.d.next = false;
             }
         } else if self.valid.val() {
@@ -142,6 +150,10 @@ impl Logic for Ipv4Tx {
             self.in_header.d.next = self.wrap_ip.val();
             self.in_body.d.next = !self.wrap_ip.val();
         }
+        self.out_data.next = self.outbuf.out_data.val();
+        self.out_valid.next = self.outbuf.out_valid.val();
+        self.out_last.next = self.outbuf.out_last.val();
+        self.outbuf.out_ready.next = self.out_ready.val();
     }
 }
 
@@ -159,7 +171,7 @@ mod tests {
         uut.dst_ip.next = 0x0A00_0001.into();
         uut.our_ip.next = 0x0A00_0002.into();
         uut.ethertype.next = 0x0800.into();
-        let (mut pos, mut out) = (0, vec![]);
+        let (mut pos, mut out, mut lasts) = (0, vec![], vec![]);
         for clock in 0..l4.len() * 3 + 100 {
             uut.valid.next = pos < l4.len();
             uut.data.next = (l4.get(pos).copied().unwrap_or(0) as u64).into();
@@ -169,7 +181,7 @@ mod tests {
             assert!(simulate(uut, 200));
             if uut.out_valid.val() && ready(clock) {
                 out.push(uut.out_data.val().index() as u8);
-                assert_eq!(uut.out_last.val(), pos + 1 == l4.len() && uut.ready.val());
+                lasts.push(uut.out_last.val());
             }
             if uut.valid.val() && uut.ready.val() {
                 pos += 1;
@@ -177,6 +189,11 @@ mod tests {
             crate::tick!(*uut);
         }
         assert_eq!(pos, l4.len());
+        assert_eq!(
+            lasts.iter().position(|&l| l),
+            Some(out.len() - 1),
+            "last on the final byte only"
+        );
         out
     }
 

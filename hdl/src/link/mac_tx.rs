@@ -6,11 +6,15 @@
 //! the next frame is already waiting. `phy_tx_valid` is high from the first preamble
 //! byte to the last FCS byte, one byte per clock.
 //!
-//! The L3 bytes are taken (`ready`) one per clock once the header is out: the source must
-//! offer one every clock until `last` (`valid` low there would put a hole in the frame).
-//! A byte is chosen one clock and leaves the next, when the CRC absorbs it: the CRC's
-//! logic does not sit behind the source's. `sent` pulses with the last FCS byte.
+//! The L3 bytes enter a two-entry skid buffer ([`StreamSkid`]): `ready` is its
+//! register, so neither the PHY's stall nor this block's state reaches the source in
+//! the same clock. The buffer is emptied one byte per clock once the header is out: the
+//! source must keep it fed until `last` (an empty buffer there would put a hole in the
+//! frame), which a source offering a byte every clock `ready` is high does. A byte is
+//! chosen one clock and leaves the next, when the CRC absorbs it: the CRC's logic does
+//! not sit behind the source's. `sent` pulses with the last FCS byte.
 
+use crate::board::stream_skid::StreamSkid;
 use crate::link::crc32::Crc32;
 use rust_hdl::prelude::*;
 
@@ -35,6 +39,8 @@ pub struct MacTx {
     /// is full): everything holds, and the byte on `phy_tx_data` waits to be taken.
     pub phy_stall: Signal<In, Bit>,
     pub crc: Crc32,
+    pub inbuf: StreamSkid,
+    in_ready: Signal<Local, Bit>,
     /// 0 idle, 1 preamble, 2 header, 3 payload, 4 padding, 5 FCS, 6 gap.
     state: DFF<Bits<3>>,
     index: DFF<Bits<4>>,
@@ -90,16 +96,21 @@ impl Logic for MacTx {
             12 => self.header_byte.next = self.ethertype.val().get_bits::<8>(8),
             _ => {}
         }
+        self.inbuf.clock.next = self.clock.val();
+        self.inbuf.data.next = self.data.val();
+        self.inbuf.valid.next = self.valid.val();
+        self.inbuf.last.next = self.last.val();
+        self.ready.next = self.inbuf.ready.val();
         // Choose the next byte.
         self.cur_valid.d.next = false;
         self.cur_crc.d.next = false;
         self.cur_first.d.next = false;
         self.cur_fcs.d.next = false;
         self.cur.d.next = 0.into();
-        self.ready.next = false;
+        self.in_ready.next = false;
         match self.state.q.val().index() {
             0 => {
-                if self.valid.val() {
+                if self.inbuf.out_valid.val() {
                     self.cur.d.next = 0x55.into();
                     self.cur_valid.d.next = true;
                     self.state.d.next = 1.into();
@@ -128,15 +139,15 @@ impl Logic for MacTx {
                 }
             }
             3 => {
-                self.ready.next = true;
-                self.cur.d.next = self.data.val();
-                self.cur_valid.d.next = self.valid.val();
-                self.cur_crc.d.next = self.valid.val();
-                if self.valid.val() {
+                self.in_ready.next = true;
+                self.cur.d.next = self.inbuf.out_data.val();
+                self.cur_valid.d.next = self.inbuf.out_valid.val();
+                self.cur_crc.d.next = self.inbuf.out_valid.val();
+                if self.inbuf.out_valid.val() {
                     if self.fill.q.val() != 60 {
                         self.fill.d.next = self.fill.q.val() + 1;
                     }
-                    if self.last.val() {
+                    if self.inbuf.out_last.val() {
                         self.index.d.next = 0.into();
                         self.state.d.next = 4.into();
                         if self.fill.q.val() >= 59 {
@@ -193,7 +204,7 @@ impl Logic for MacTx {
         // A stall freezes the whole block (a clock enable): no byte taken, none chosen,
         // none absorbed by the CRC.
         if self.phy_stall.val() {
-            self.ready.next = false;
+            self.in_ready.next = false;
             self.crc.enable.next = false;
             self.crc.init.next = false;
             self.state.d.next = self.state.q.val();
@@ -209,6 +220,7 @@ impl Logic for MacTx {
             self.out_valid.d.next = self.out_valid.q.val();
             self.out_sent.d.next = self.out_sent.q.val();
         }
+        self.inbuf.out_ready.next = self.in_ready.val();
     }
 }
 
@@ -263,7 +275,20 @@ mod tests {
             uut.data.next = (p.get(pos).copied().unwrap_or(0) as u64).into();
             uut.last.next = pos + 1 == p.len();
             uut.clock.next = false.into();
+            uut.phy_stall.next = !stalled;
             assert!(simulate(&mut uut, 200));
+            let other = uut.ready.val();
+            uut.phy_stall.next = stalled;
+            assert!(simulate(&mut uut, 200));
+            assert_eq!(uut.ready.val(), other, "ready follows the stall");
+            // The input buffer takes bytes whether the PHY stalls or not.
+            if offer && uut.ready.val() {
+                pos += 1;
+                if pos == p.len() {
+                    frame += 1;
+                    pos = 0;
+                }
+            }
             if stalled {
                 crate::tick!(uut);
                 continue;
@@ -273,13 +298,6 @@ mod tests {
             }
             if uut.sent.val() {
                 sent.push(clock);
-            }
-            if offer && uut.ready.val() {
-                pos += 1;
-                if pos == p.len() {
-                    frame += 1;
-                    pos = 0;
-                }
             }
             crate::tick!(uut);
             clock += 1;
@@ -326,7 +344,8 @@ mod tests {
         assert_eq!(want[68..72], crc32_ieee(first).to_le_bytes());
     }
 
-    /// A PHY that stalls at random gets the very same bytes, at the same ready clocks.
+    /// A PHY that stalls at random gets the very same bytes, at the same ready clocks, and
+    /// `ready` never follows the stall in the same clock.
     #[test]
     fn stalls_change_nothing_but_time() {
         let payloads: Vec<Vec<u8>> = [1usize, 30, 46, 47, 200]

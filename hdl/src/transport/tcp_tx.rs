@@ -10,12 +10,15 @@
 //! `sum_first`; `checksum` is final two clocks after the last word, where the stage
 //! stores it in the descriptor.
 //!
-//! Sending: `valid` rises a clock after `req_valid`, with the descriptor (`dst_*`,
+//! Sending: `valid` rises two clocks after `req_valid`, with the descriptor (`dst_*`,
 //! `l4_len` = 20 + options + payload); then 20 header bytes (data offset from
 //! `req_options_len`, flags NS..FIN from `req_flags`), then the staged bytes, one per
-//! clock as `ready` allows. Header words come from the stage's descriptor port; `req_done`
-//! pulses as the last byte is taken.
+//! clock as `ready` allows, through a two-entry skid buffer ([`StreamSkid`]: `ready`
+//! reaches no further than it). Header words come from the stage's descriptor port;
+//! `req_done` pulses as the last byte enters the buffer: the descriptor holds until the
+//! arbiter has taken the first byte, which a segment of at least 20 bytes ensures.
 
+use crate::board::stream_skid::StreamSkid;
 use crate::internet::word_sum::OnesWordSum;
 use rust_hdl::prelude::*;
 
@@ -56,6 +59,9 @@ pub struct TcpTx {
     pub protocol: Signal<Out, Bits<8>>,
     pub l4_len: Signal<Out, Bits<16>>,
     sum: OnesWordSum,
+    pub outbuf: StreamSkid,
+    byte: Signal<Local, Bits<8>>,
+    byte_last: Signal<Local, Bit>,
     armed: DFF<Bit>,
     l4_len_r: DFF<Bits<16>>,
     /// Header byte 0..19; then the body.
@@ -110,6 +116,9 @@ impl Default for TcpTx {
             protocol: Default::default(),
             l4_len: Default::default(),
             sum: Default::default(),
+            outbuf: Default::default(),
+            byte: Default::default(),
+            byte_last: Default::default(),
             armed: Default::default(),
             l4_len_r: Default::default(),
             index: Default::default(),
@@ -161,8 +170,11 @@ impl Logic for TcpTx {
         self.checksum.next = !self.sum.sum.val();
         // Sending.
         self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 20;
-        self.valid.next = self.req_valid.val() & self.armed.q.val();
-        self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
+        // The segment leaves through a skid buffer: `take` sees its register, not the
+        // arbiter's ready.
+        self.outbuf.clock.next = self.clock.val();
+        self.outbuf.valid.next = self.req_valid.val() & self.armed.q.val();
+        self.take.next = self.req_valid.val() & self.armed.q.val() & self.outbuf.ready.val();
         // Registered (settled by the time `valid` rises): keeps the length compare off
         // the `last` path into the arbiter and MacTx.
         self.empty.d.next = self.req_length.val() == 0;
@@ -171,29 +183,29 @@ impl Logic for TcpTx {
         self.body_ready.next = false;
         self.index_next.next = self.index.q.val();
         if self.in_body.q.val() {
-            self.data.next = self.body_data.val();
-            self.last.next = self.body_last.val();
+            self.byte.next = self.body_data.val();
+            self.byte_last.next = self.body_last.val();
             self.body_ready.next = self.take.val();
             if self.take.val() & self.body_last.val() {
                 self.req_done.next = true;
             }
         } else {
             // Header word index/2 from the descriptor (one clock ahead), or made here.
-            self.data.next = self.word.val().get_bits::<8>(8);
+            self.byte.next = self.word.val().get_bits::<8>(8);
             if self.index.q.val().get_bit(0) {
-                self.data.next = self.word.val().get_bits::<8>(0);
+                self.byte.next = self.word.val().get_bits::<8>(0);
             }
             if self.index.q.val() == 12 {
-                self.data.next = (bit_cast::<8, 4>(self.data_offset.val()) << 4)
+                self.byte.next = (bit_cast::<8, 4>(self.data_offset.val()) << 4)
                     | bit_cast::<8, 1>(self.req_flags.val().get_bit(8).into());
             }
             if self.index.q.val() == 13 {
-                self.data.next = self.req_flags.val().get_bits::<8>(0);
+                self.byte.next = self.req_flags.val().get_bits::<8>(0);
             }
             if self.index.q.val() >= 18 {
-                self.data.next = 0.into(); // urgent pointer
+                self.byte.next = 0.into(); // urgent pointer
             }
-            self.last.next = (self.index.q.val() == 19) & self.empty.q.val();
+            self.byte_last.next = (self.index.q.val() == 19) & self.empty.q.val();
             if self.take.val() {
                 self.index_next.next = self.index.q.val() + 1;
                 if self.index.q.val() == 19 {
@@ -221,6 +233,12 @@ impl Logic for TcpTx {
         if self.req_done.val() {
             self.word_index.next = 8.into();
         }
+        self.outbuf.data.next = self.byte.val();
+        self.outbuf.last.next = self.byte_last.val();
+        self.outbuf.out_ready.next = self.ready.val();
+        self.data.next = self.outbuf.out_data.val();
+        self.valid.next = self.outbuf.out_valid.val();
+        self.last.next = self.outbuf.out_last.val();
         self.dst_mac_hi.next = self.req_dst_mac_hi.val();
         self.dst_mac_mid.next = self.req_dst_mac_mid.val();
         self.dst_mac_lo.next = self.req_dst_mac_lo.val();

@@ -6,10 +6,11 @@
 //! length), the header (ports, length) and the payload sum. A computed zero is sent as
 //! 0xFFFF (zero means "no checksum").
 //!
-//! Sending: `valid` a clock after `req_valid`; 8 header bytes (ports from descriptor
-//! words 8-9, length, checksum from word 15), then the payload; `req_done` as the last
-//! byte is taken.
+//! Sending: `valid` two clocks after `req_valid`; 8 header bytes (ports from descriptor
+//! words 8-9, length, checksum from word 15), then the payload, through a two-entry
+//! skid buffer as in `TcpTx`; `req_done` as the last byte enters it.
 
+use crate::board::stream_skid::StreamSkid;
 use crate::internet::word_sum::OnesWordSum;
 use rust_hdl::prelude::*;
 
@@ -48,6 +49,9 @@ pub struct UdpTx {
     pub protocol: Signal<Out, Bits<8>>,
     pub l4_len: Signal<Out, Bits<16>>,
     sum: OnesWordSum,
+    pub outbuf: StreamSkid,
+    byte: Signal<Local, Bits<8>>,
+    byte_last: Signal<Local, Bit>,
     /// The payload length (descriptor word 5), summed a second time as the header's.
     length_word: DFF<Bits<16>>,
     armed: DFF<Bit>,
@@ -100,6 +104,9 @@ impl Default for UdpTx {
             protocol: Default::default(),
             l4_len: Default::default(),
             sum: Default::default(),
+            outbuf: Default::default(),
+            byte: Default::default(),
+            byte_last: Default::default(),
             length_word: Default::default(),
             armed: Default::default(),
             l4_len_r: Default::default(),
@@ -167,8 +174,11 @@ impl Logic for UdpTx {
         }
         // Sending.
         self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 8;
-        self.valid.next = self.req_valid.val() & self.armed.q.val();
-        self.take.next = self.req_valid.val() & self.armed.q.val() & self.ready.val();
+        // The segment leaves through a skid buffer: `take` sees its register, not the
+        // arbiter's ready.
+        self.outbuf.clock.next = self.clock.val();
+        self.outbuf.valid.next = self.req_valid.val() & self.armed.q.val();
+        self.take.next = self.req_valid.val() & self.armed.q.val() & self.outbuf.ready.val();
         // Registered (settled by the time `valid` rises): keeps the length compare off
         // the `last` path into the arbiter and MacTx.
         self.empty.d.next = self.req_length.val() == 0;
@@ -176,24 +186,24 @@ impl Logic for UdpTx {
         self.body_ready.next = false;
         self.index_next.next = self.index.q.val();
         if self.in_body.q.val() {
-            self.data.next = self.body_data.val();
-            self.last.next = self.body_last.val();
+            self.byte.next = self.body_data.val();
+            self.byte_last.next = self.body_last.val();
             self.body_ready.next = self.take.val();
             if self.take.val() & self.body_last.val() {
                 self.req_done.next = true;
             }
         } else {
-            self.data.next = self.word.val().get_bits::<8>(8);
+            self.byte.next = self.word.val().get_bits::<8>(8);
             if self.index.q.val().get_bit(0) {
-                self.data.next = self.word.val().get_bits::<8>(0);
+                self.byte.next = self.word.val().get_bits::<8>(0);
             }
             if self.index.q.val() == 4 {
-                self.data.next = self.l4_len_r.q.val().get_bits::<8>(8);
+                self.byte.next = self.l4_len_r.q.val().get_bits::<8>(8);
             }
             if self.index.q.val() == 5 {
-                self.data.next = self.l4_len_r.q.val().get_bits::<8>(0);
+                self.byte.next = self.l4_len_r.q.val().get_bits::<8>(0);
             }
-            self.last.next = (self.index.q.val() == 7) & self.empty.q.val();
+            self.byte_last.next = (self.index.q.val() == 7) & self.empty.q.val();
             if self.take.val() {
                 self.index_next.next = self.index.q.val() + 1;
                 if self.index.q.val() == 7 {
@@ -217,6 +227,12 @@ impl Logic for UdpTx {
         if self.req_done.val() {
             self.word_index.next = 8.into();
         }
+        self.outbuf.data.next = self.byte.val();
+        self.outbuf.last.next = self.byte_last.val();
+        self.outbuf.out_ready.next = self.ready.val();
+        self.data.next = self.outbuf.out_data.val();
+        self.valid.next = self.outbuf.out_valid.val();
+        self.last.next = self.outbuf.out_last.val();
         self.dst_mac_hi.next = self.req_dst_mac_hi.val();
         self.dst_mac_mid.next = self.req_dst_mac_mid.val();
         self.dst_mac_lo.next = self.req_dst_mac_lo.val();
