@@ -186,7 +186,10 @@ impl Logic for RxPipeline {
         self.transport.l4_parse.next = self.ipv4.l4_parse.val();
         self.transport.protocol.next = self.ipv4.protocol.val();
         self.transport.l4_len.next = self.ipv4.l4_len.val();
-        self.transport.pseudo_sum.next = self.ipv4.pseudo_sum.val();
+        self.transport.sum_data.next = self.ipv4.sum_data.val();
+        self.transport.sum_add.next = self.ipv4.sum_add.val();
+        self.transport.sum_high.next = self.ipv4.sum_high.val();
+        self.transport.sum_start.next = self.ipv4.sum_start.val();
         // Verdict.
         self.verdict.last.next = self.transport.out_last.val();
         self.verdict.mac_reason.next = self.mac.reason.val();

@@ -85,7 +85,10 @@ cosim_ports!(Ipv4Rx {
         dst,
         header_ok,
         l4_len,
-        pseudo_sum,
+        sum_data,
+        sum_add,
+        sum_high,
+        sum_start,
         l4_parse,
         header_done,
         dst_not_unicast,
@@ -93,7 +96,9 @@ cosim_ports!(Ipv4Rx {
     ],
 });
 cosim_ports!(TransportRx {
-    inputs: [data, valid, last, l4, l4_parse, protocol, l4_len, pseudo_sum],
+    inputs: [
+        data, valid, last, l4, l4_parse, protocol, l4_len, sum_data, sum_add, sum_high, sum_start
+    ],
     outputs: [
         ns,
         out_data,

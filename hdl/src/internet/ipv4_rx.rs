@@ -3,8 +3,8 @@
 //! Works on the Ethernet payload beats (`l3`) of frames whose ethertype is IPv4. Options
 //! (IHL > 5) are skipped, not rejected. The datagram ends at its total length: Ethernet
 //! padding after it is not passed on (`l4` is low there). Besides the header fields it
-//! produces, for the transport checksums, the pseudo-header sum (addresses, protocol,
-//! transport length) and the transport length itself. The TTL and identification a
+//! produces, for the transport checksums, the bytes they cover (below) and the transport
+//! length itself. The TTL and identification a
 //! report shows are read from the header store (`crate::rx_header_store`); nothing
 //! here decides on them.
 //!
@@ -12,6 +12,15 @@
 //! ipv4_checksum (10) > ipv4_length (11: total length beyond the frame or below the
 //! header) > fragment (12) > ip_filter (13: not our address, not 255.255.255.255, not
 //! promiscuous) > ip_protocol (14: not ICMP, TCP or UDP).
+//!
+//! The transport checksum is summed by the transport block's one adder, but what it
+//! covers is decided here, where the pseudo-header streams past: `sum_add` marks the
+//! bytes to add, in step with `out_data` — the protocol (offset 9), the transport
+//! length in place of the header checksum (offsets 10 and 11, `sum_data`), the
+//! addresses (12..19), then the whole IP payload. ICMP has no pseudo-header: for
+//! protocol 1 only the payload is marked. `sum_start` marks a datagram's first byte,
+//! where the sum starts from zero. One adder instead of a second one for the
+//! pseudo-header alone.
 //!
 //! `dst_not_unicast` says the destination is a broadcast or multicast address
 //! (255.255.255.255, 224.0.0.0/4, or the broadcast address of our subnet, from
@@ -47,8 +56,13 @@ pub struct Ipv4Rx {
     pub header_ok: Signal<Out, Bit>,
     /// Total length minus header length: the TCP/UDP/ICMP message length.
     pub l4_len: Signal<Out, Bits<16>>,
-    /// Pseudo-header sum (unfolded), final before the first transport byte.
-    pub pseudo_sum: Signal<Out, Bits<17>>,
+    /// The transport checksum's bytes, in step with `out_data`: add `sum_data` (the
+    /// high byte of its word when `sum_high`) when `sum_add`; start from zero at
+    /// `sum_start`.
+    pub sum_data: Signal<Out, Bits<8>>,
+    pub sum_add: Signal<Out, Bit>,
+    pub sum_high: Signal<Out, Bit>,
+    pub sum_start: Signal<Out, Bit>,
     /// Not a fragment, header sane, total length covers the header: the transport
     /// blocks may parse this datagram.
     pub l4_parse: Signal<Out, Bit>,
@@ -58,7 +72,6 @@ pub struct Ipv4Rx {
     pub dst_not_unicast: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
     pub header_sum: OnesSum,
-    pseudo: OnesSum,
     offset: DFF<Bits<11>>,
     // Decodes of `offset` kept in flip-flops, updated with it, so that the two checksum
     // adders' controls are not 11-bit compares in front of them (100 MHz): offset is
@@ -94,6 +107,13 @@ pub struct Ipv4Rx {
     out_valid_r: DFF<Bit>,
     out_last_r: DFF<Bit>,
     l4_r: DFF<Bit>,
+    sum_data_r: DFF<Bits<8>>,
+    sum_add_r: DFF<Bit>,
+    sum_high_r: DFF<Bit>,
+    sum_start_r: DFF<Bit>,
+    l4_next: Signal<Local, Bit>,
+    /// This beat is one of the pseudo-header's (offsets 9..19) and the protocol has one.
+    pseudo_next: Signal<Local, Bit>,
     off: Signal<Local, Bits<11>>,
     word: Signal<Local, Bits<16>>,
     our_byte: Signal<Local, Bits<8>>,
@@ -137,10 +157,13 @@ impl Logic for Ipv4Rx {
             out_data_r,
             out_valid_r,
             out_last_r,
-            l4_r
+            l4_r,
+            sum_data_r,
+            sum_add_r,
+            sum_high_r,
+            sum_start_r
         );
         self.header_sum.clock.next = self.clock.val();
-        self.pseudo.clock.next = self.clock.val();
         self.beat.next = self.valid.val() & self.l3.val();
         self.off.next = self.offset.q.val();
         self.word.next =
@@ -168,23 +191,25 @@ impl Logic for Ipv4Rx {
         self.header_sum.enable.next = self.beat.val()
             & ((self.off.val() == 0)
                 | (bit_cast::<11, 8>(self.header_len.q.val()) > self.off.val()));
-        // Pseudo-header: addresses (12..19), protocol (9, low byte) and the transport
-        // length, added as two bytes at offsets 10 and 11 once it is known.
-        self.pseudo.clear.next = !self.at_nz.q.val();
-        self.pseudo.init.next = 0.into();
-        self.pseudo.data.next = self.data.val();
-        self.pseudo.high.next = !self.off.val().get_bit(0);
-        self.pseudo.enable.next = self.beat.val() & (self.at_9.q.val() | self.at_addr.q.val());
+        // The transport checksum's bytes: the pseudo-header's as they pass (none for
+        // ICMP; at offset 9 the protocol is the byte itself), the transport length in
+        // the header checksum's place at 10 and 11, then the payload (`l4_next`).
+        self.pseudo_next.next = (self.at_9.q.val() & (self.data.val() != 1))
+            | ((self.at_10.q.val() | self.at_11.q.val() | self.at_addr.q.val())
+                & (self.protocol_r.q.val() != 1));
+        self.sum_data_r.d.next = self.data.val();
         if self.at_10.q.val() {
-            self.pseudo.data.next = self.l4_len_r.q.val().get_bits::<8>(8);
-            self.pseudo.high.next = true;
-            self.pseudo.enable.next = self.beat.val();
+            self.sum_data_r.d.next = self.l4_len_r.q.val().get_bits::<8>(8);
         }
         if self.at_11.q.val() {
-            self.pseudo.data.next = self.l4_len_r.q.val().get_bits::<8>(0);
-            self.pseudo.high.next = false;
-            self.pseudo.enable.next = self.beat.val();
+            self.sum_data_r.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
         }
+        self.sum_high_r.d.next = !self.off.val().get_bit(0);
+        self.l4_next.next = (self.off.val() >= bit_cast::<11, 8>(self.header_len.q.val()))
+            & !self.covered.q.val()
+            & (self.off.val() >= 4);
+        self.sum_add_r.d.next = self.beat.val() & (self.pseudo_next.val() | self.l4_next.val());
+        self.sum_start_r.d.next = self.beat.val() & !self.at_nz.q.val();
         self.out_data_r.d.next = self.data.val();
         self.out_valid_r.d.next = self.valid.val();
         self.out_last_r.d.next = self.valid.val() & self.last.val();
@@ -270,9 +295,7 @@ impl Logic for Ipv4Rx {
             {
                 self.covered.d.next = true;
             }
-            self.l4_r.d.next = (self.off.val() >= bit_cast::<11, 8>(self.header_len.q.val()))
-                & !self.covered.q.val()
-                & (self.off.val() >= 4);
+            self.l4_r.d.next = self.l4_next.val();
         }
         // The checksum fold needs two clocks after the last header byte.
         self.last_d1.d.next = self.valid.val() & self.last.val();
@@ -313,7 +336,10 @@ impl Logic for Ipv4Rx {
         self.dst.next = self.dst_r.q.val();
         self.header_ok.next = self.header_sum.ok.val();
         self.l4_len.next = self.l4_len_r.q.val();
-        self.pseudo_sum.next = self.pseudo.acc.val();
+        self.sum_data.next = self.sum_data_r.q.val();
+        self.sum_add.next = self.sum_add_r.q.val();
+        self.sum_high.next = self.sum_high_r.q.val();
+        self.sum_start.next = self.sum_start_r.q.val();
         // A total length below the header leaves no transport message to parse.
         self.l4_parse.next = self.is_ipv4.val()
             & (self.version_r.q.val() == 4)
@@ -403,8 +429,9 @@ mod tests {
         uut: Ipv4Rx,
         /// IP offsets of the beats marked `l4`.
         l4: Vec<usize>,
-        /// `pseudo_sum` when the first `l4` beat left.
-        pseudo_at_l4: Option<u64>,
+        /// The bytes marked for the transport checksum since `sum_start`, with
+        /// `sum_high`.
+        summed: Vec<(u8, bool)>,
     }
 
     /// An Ethernet frame: 14 header beats, then the datagram and padding to 46 as `l3`.
@@ -428,7 +455,7 @@ mod tests {
         let mut run = Run {
             uut,
             l4: vec![],
-            pseudo_at_l4: None,
+            summed: vec![],
         };
         let mut k = 0;
         for i in 0..n + 4 {
@@ -438,13 +465,17 @@ mod tests {
             uut.l3.next = beats.get(i).is_some_and(|b| b.1);
             uut.last.next = i + 1 == n;
             crate::tick!(*uut);
+            if uut.sum_start.val() {
+                run.summed.clear();
+            }
+            if uut.sum_add.val() {
+                let byte = uut.sum_data.val().index() as u8;
+                run.summed.push((byte, uut.sum_high.val()));
+            }
             if uut.out_valid.val() {
                 assert_eq!(uut.out_data.val().index() as u8, beats[k].0);
                 assert_eq!(uut.out_last.val(), k + 1 == n);
                 if uut.l4.val() {
-                    if run.pseudo_at_l4.is_none() {
-                        run.pseudo_at_l4 = Some(uut.pseudo_sum.val().index() as u64);
-                    }
                     run.l4.push(k - 14);
                 }
                 k += 1;
@@ -454,7 +485,12 @@ mod tests {
         run
     }
 
-    fn fold(mut v: u64) -> u16 {
+    /// The ones' complement sum of the marked bytes, each in its half of a word.
+    fn sum_of(summed: &[(u8, bool)]) -> u16 {
+        let mut v: u64 = summed
+            .iter()
+            .map(|&(b, high)| if high { (b as u64) << 8 } else { b as u64 })
+            .sum();
         while v > 0xFFFF {
             v = (v & 0xFFFF) + (v >> 16);
         }
@@ -466,7 +502,7 @@ mod tests {
     }
 
     #[test]
-    fn fields_pseudo_sum_and_l4() {
+    fn fields_checksum_bytes_and_l4() {
         let ip = datagram(&Dgram::default());
         let r = receive(&ip, false);
         let u = &r.uut;
@@ -483,13 +519,32 @@ mod tests {
         assert_eq!(u.l4_len.val().index(), 30);
         assert_eq!(u.reason.val().index(), 0);
         assert_eq!(r.l4, (20..50).collect::<Vec<_>>());
-        // Pseudo-header: src, dst, zero, protocol, transport length.
-        let mut pseudo = PEER.to_vec();
-        pseudo.extend_from_slice(&OUR_IP);
-        pseudo.extend_from_slice(&[0, 17, 0, 30]);
-        let want = ones_sum(&pseudo);
-        assert_eq!(fold(r.pseudo_at_l4.unwrap()), want);
-        assert_eq!(fold(u.pseudo_sum.val().index() as u64), want);
+        // The transport checksum covers the pseudo-header (src, dst, zero, protocol,
+        // transport length) and the payload, and no padding.
+        let mut covered = PEER.to_vec();
+        covered.extend_from_slice(&OUR_IP);
+        covered.extend_from_slice(&[0, 17, 0, 30]);
+        covered.extend_from_slice(&ip[20..]);
+        assert_eq!(sum_of(&r.summed), ones_sum(&covered));
+        // The pseudo-header's bytes but its zero (protocol and addresses as they pass,
+        // the length's two), then the payload's 30.
+        assert_eq!(r.summed.len(), 9 + 2 + 30);
+    }
+
+    #[test]
+    fn icmp_checksum_covers_the_message_alone() {
+        let ip = datagram(&Dgram {
+            protocol: 1,
+            payload: 12,
+            ..Default::default()
+        });
+        let r = receive(&ip, false);
+        let payload: Vec<(u8, bool)> = ip[20..]
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| (b, i % 2 == 0))
+            .collect();
+        assert_eq!(r.summed, payload);
     }
 
     #[test]

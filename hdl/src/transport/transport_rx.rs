@@ -3,8 +3,9 @@
 //! payload like the other two). Their headers have one shape — two 16-bit words, then
 //! a 32-bit one (TCP's sequence number, UDP's length and checksum, ICMP's identifier
 //! and sequence) — so one offset, one checksum sum and one set of registers serve all
-//! three; what differs is the header's length, the pseudo-header (none for ICMP) and
-//! the checks at the end.
+//! three; what differs is the header's length and the checks at the end. The checksum
+//! adder here sums what the IP block marks (`sum_*`): the pseudo-header as the IP
+//! header passes (none for ICMP), then the message.
 //!
 //! Registers hold only what decides or what the host's message and the board's echo
 //! replies need: the source port (ICMP's type and code), the header length, the NS
@@ -38,7 +39,12 @@ pub struct TransportRx {
     pub l4_parse: Signal<In, Bit>,
     pub protocol: Signal<In, Bits<8>>,
     pub l4_len: Signal<In, Bits<16>>,
-    pub pseudo_sum: Signal<In, Bits<17>>,
+    /// The checksum's bytes, decided by the IP block (`Ipv4Rx::sum_add`): the
+    /// pseudo-header's as the IP header passes (none for ICMP), then the payload's.
+    pub sum_data: Signal<In, Bits<8>>,
+    pub sum_add: Signal<In, Bit>,
+    pub sum_high: Signal<In, Bit>,
+    pub sum_start: Signal<In, Bit>,
     pub out_data: Signal<Out, Bits<8>>,
     pub out_valid: Signal<Out, Bit>,
     pub out_last: Signal<Out, Bit>,
@@ -73,7 +79,6 @@ pub struct TransportRx {
     offset: DFF<Bits<11>>,
     /// `offset` is not 0: a flip-flop, so the checksum's clear is not a compare
     /// in front of its adder (the receive path's longest at 100 MHz).
-    past_start: DFF<Bit>,
     /// `offset` is inside the TCP options (20 up to the header length), kept in a
     /// flip-flop for the same reason: the option walker is on the longest path.
     in_opts: DFF<Bit>,
@@ -126,7 +131,6 @@ impl Logic for TransportRx {
             self,
             clock,
             offset,
-            past_start,
             in_opts,
             header_len_m1,
             mid_frame,
@@ -166,15 +170,11 @@ impl Logic for TransportRx {
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
         self.in_options.next = self.in_opts.q.val() & self.is_tcp.val();
         self.sum.clock.next = self.clock.val();
-        self.sum.data.next = self.data.val();
-        self.sum.high.next = !self.off.val().get_bit(0);
-        self.sum.clear.next = !self.past_start.q.val();
-        // ICMP's checksum covers the message alone.
-        self.sum.init.next = self.pseudo_sum.val();
-        if self.is_icmp.val() {
-            self.sum.init.next = 0.into();
-        }
-        self.sum.enable.next = self.valid.val() & self.l4.val();
+        self.sum.data.next = self.sum_data.val();
+        self.sum.high.next = self.sum_high.val();
+        self.sum.clear.next = self.sum_start.val();
+        self.sum.init.next = 0.into();
+        self.sum.enable.next = self.sum_add.val();
         self.out_data_r.d.next = self.data.val();
         self.out_valid_r.d.next = self.valid.val();
         self.out_last_r.d.next = self.valid.val() & self.last.val();
@@ -191,7 +191,6 @@ impl Logic for TransportRx {
         }
         if self.valid.val() & !self.mid_frame.q.val() {
             self.offset.d.next = 0.into();
-            self.past_start.d.next = false;
             self.in_opts.d.next = false;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
@@ -200,7 +199,6 @@ impl Logic for TransportRx {
             self.prev.d.next = self.data.val();
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off.val() + 1;
-                self.past_start.d.next = true;
                 // What (offset >= 20) & (offset < header length) will be, i.e.
                 // offset + 1 < header length. The header length is known from offset
                 // 13 on, long before offset 20.
@@ -372,7 +370,7 @@ mod tests {
         let frames: [(u8, &[u8], u64); 5] = [
             (6, &tcp_opts, ones_sum(&tcp::pseudo(tcp_opts.len())) as u64),
             (17, &udp, ones_sum(&udp::pseudo(udp.len())) as u64),
-            (1, &icmp, 0x1_2345),
+            (1, &icmp, 0),
             (
                 6,
                 &tcp_plain,
@@ -386,7 +384,6 @@ mod tests {
         for (k, (protocol, l4, pseudo_sum)) in frames.iter().enumerate() {
             uut.protocol.next = (*protocol as u64).into();
             uut.l4_len.next = (l4.len() as u64).into();
-            uut.pseudo_sum.next = (*pseudo_sum).into();
             let n = 34 + l4.len();
             let mut body = 0;
             for i in 0..n + 4 {
@@ -399,6 +396,7 @@ mod tests {
                 .into();
                 uut.l4.next = (34..n).contains(&i);
                 uut.last.next = i + 1 == n;
+                drive_sum(&mut uut, i, *pseudo_sum, l4);
                 crate::tick!(uut);
                 body += uut.body.val() as usize;
             }
@@ -428,6 +426,29 @@ mod tests {
         }
     }
 
+    /// The checksum bus as the IP block drives it, for 34 header beats and then the
+    /// IP payload `l4` from beat 34: starting at beat 0, `pseudo` (the pseudo-header's
+    /// sum, 0 for ICMP; unfolded is fine) as one word at beats 1 and 2, then every
+    /// payload byte.
+    fn drive_sum(uut: &mut TransportRx, i: usize, pseudo: u64, l4: &[u8]) {
+        let mut folded = pseudo;
+        while folded > 0xFFFF {
+            folded = (folded & 0xFFFF) + (folded >> 16);
+        }
+        uut.sum_start.next = i == 0;
+        uut.sum_add.next = (i == 1) | (i == 2) | (34..34 + l4.len()).contains(&i);
+        uut.sum_high.next = i == 1 || (i >= 34 && (i - 34) % 2 == 0);
+        let byte = match i {
+            1 => folded >> 8,
+            2 => folded & 0xFF,
+            _ => i
+                .checked_sub(34)
+                .and_then(|k| l4.get(k))
+                .map_or(0, |&b| b as u64),
+        };
+        uut.sum_data.next = byte.into();
+    }
+
     pub(super) struct Run {
         pub uut: TransportRx,
         /// Offsets (in the IP payload) of the beats marked `body`.
@@ -452,7 +473,6 @@ mod tests {
         uut.l4_parse.next = l4_parse;
         uut.protocol.next = (protocol as u64).into();
         uut.l4_len.next = (l4_len as u64).into();
-        uut.pseudo_sum.next = pseudo_sum.into();
         let mut beats: Vec<(u8, bool)> = (0..34).map(|i| (i as u8, false)).collect();
         beats.extend(l4.iter().map(|&b| (b, true)));
         beats.extend((0..pad).map(|_| (0xEE, false)));
@@ -465,6 +485,7 @@ mod tests {
             uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
             uut.l4.next = beats.get(i).is_some_and(|b| b.1);
             uut.last.next = i + 1 == n;
+            drive_sum(&mut uut, i, pseudo_sum, l4);
             // Settle before the edge: `option_write` describes the beat going in.
             uut.clock.next = false.into();
             assert!(simulate(&mut uut, 200));
@@ -847,8 +868,8 @@ mod tests {
         }
 
         fn receive_with(m: &[u8], protocol: u8, l4_parse: bool, pad: usize) -> TransportRx {
-            // ICMP has no pseudo-header: what IP offers is ignored.
-            run(m, protocol, l4_parse, m.len(), 0x1_2345, pad).uut
+            // ICMP has no pseudo-header: the IP block marks none of it.
+            run(m, protocol, l4_parse, m.len(), 0, pad).uut
         }
 
         fn receive(m: &[u8]) -> TransportRx {
