@@ -1,6 +1,6 @@
 //! The whole transmit path, wrapping data layer by layer:
-//! host request bytes → [`TxStage`] (block RAM, ping-pong) → [`TcpTx`] | [`UdpTx`]
-//! (transport header and checksum) → [`TxArbiter`] (with the echo and ARP sources) →
+//! host request bytes → [`TxStage`] (block RAM, ping-pong) → [`TransportTx`]
+//! (TCP or UDP header and checksum) → [`TxArbiter`] (with the echo and ARP sources) →
 //! [`Ipv4Tx`] (internet header) → [`MacTx`] (link: preamble, MAC header, padding,
 //! FCS, inter-frame gap) → PHY bytes.
 //!
@@ -22,9 +22,8 @@ use crate::internet::arp_tx::ArpTx;
 use crate::internet::icmp_echo::IcmpEcho;
 use crate::internet::ipv4_tx::Ipv4Tx;
 use crate::link::mac_tx::MacTx;
-use crate::transport::tcp_tx::TcpTx;
+use crate::transport::transport_tx::TransportTx;
 use crate::transport::tx_stage::TxStage;
-use crate::transport::udp_tx::UdpTx;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -84,8 +83,7 @@ pub struct TxPipeline {
     pub rx_icmp_type: Signal<In, Bits<8>>,
     pub rx_icmp_code: Signal<In, Bits<8>>,
     pub stage: TxStage,
-    pub tcp: TcpTx,
-    pub udp: UdpTx,
+    pub transport: TransportTx,
     pub echo: IcmpEcho,
     pub arp: ArpTx,
     pub arbiter: TxArbiter,
@@ -94,19 +92,14 @@ pub struct TxPipeline {
     /// A host frame's last byte went into MacTx; its `sent` will be this request's.
     done_pending: DFF<Bit>,
     done_tag: DFF<Bits<16>>,
-    is_udp: Signal<Local, Bit>,
-    /// Whose skid buffer feeds the arbiter: it changes only while that one is empty, so
-    /// the tail of a segment is not cut off when the next request is of the other kind.
-    host_udp: DFF<Bit>,
 }
 
 impl Logic for TxPipeline {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, done_pending, done_tag, host_udp);
+        dff_setup!(self, clock, done_pending, done_tag);
         self.stage.clock.next = self.clock.val();
-        self.tcp.clock.next = self.clock.val();
-        self.udp.clock.next = self.clock.val();
+        self.transport.clock.next = self.clock.val();
         self.arbiter.clock.next = self.clock.val();
         self.echo.clock.next = self.clock.val();
         self.arp.clock.next = self.clock.val();
@@ -124,79 +117,41 @@ impl Logic for TxPipeline {
         self.stage.tx_flags.next = self.tx_flags.val();
         self.stage.tx_options_len.next = self.tx_options_len.val();
         self.tx_busy.next = self.stage.tx_busy.val();
-        // Transport: both checksum units listen to the stage; the request's own is kept.
-        self.tcp.our_ip.next = self.our_ip.val();
-        self.udp.our_ip.next = self.our_ip.val();
-        self.tcp.sum_first.next = self.stage.sum_first.val();
-        self.tcp.sum_step.next = self.stage.sum_step.val();
-        self.tcp.sum_index.next = self.stage.sum_index.val();
-        self.tcp.sum_word.next = self.stage.sum_word.val();
-        self.udp.sum_first.next = self.stage.sum_first.val();
-        self.udp.sum_step.next = self.stage.sum_step.val();
-        self.udp.sum_index.next = self.stage.sum_index.val();
-        self.udp.sum_word.next = self.stage.sum_word.val();
-        self.stage.tcp_checksum.next = self.tcp.checksum.val();
-        self.stage.udp_checksum.next = self.udp.checksum.val();
-        self.is_udp.next = self.stage.req_is_udp.val();
-        self.tcp.req_valid.next = self.stage.req_valid.val() & !self.is_udp.val();
-        self.tcp.req_dst_mac_hi.next = self.stage.req_dst_mac_hi.val();
-        self.tcp.req_dst_mac_mid.next = self.stage.req_dst_mac_mid.val();
-        self.tcp.req_dst_mac_lo.next = self.stage.req_dst_mac_lo.val();
-        self.tcp.req_dst_ip.next = self.stage.req_dst_ip.val();
-        self.tcp.req_length.next = self.stage.req_length.val();
-        self.tcp.req_options_len.next = self.stage.req_options_len.val();
-        self.tcp.req_flags.next = self.stage.req_flags.val();
-        self.tcp.word.next = self.stage.word.val();
-        self.tcp.body_data.next = self.stage.body_data.val();
-        self.tcp.body_last.next = self.stage.body_last.val();
-        self.udp.req_valid.next = self.stage.req_valid.val() & self.is_udp.val();
-        self.udp.req_dst_mac_hi.next = self.stage.req_dst_mac_hi.val();
-        self.udp.req_dst_mac_mid.next = self.stage.req_dst_mac_mid.val();
-        self.udp.req_dst_mac_lo.next = self.stage.req_dst_mac_lo.val();
-        self.udp.req_dst_ip.next = self.stage.req_dst_ip.val();
-        self.udp.req_length.next = self.stage.req_length.val();
-        self.udp.word.next = self.stage.word.val();
-        self.udp.body_data.next = self.stage.body_data.val();
-        self.udp.body_last.next = self.stage.body_last.val();
-        self.stage.req_done.next = self.tcp.req_done.val() | self.udp.req_done.val();
-        self.stage.word_index.next = self.tcp.word_index.val();
-        self.stage.body_ready.next = self.tcp.body_ready.val();
-        self.tcp.ready.next = self.arbiter.host_ready.val() & !self.host_udp.q.val();
-        self.udp.ready.next = self.arbiter.host_ready.val() & self.host_udp.q.val();
-        // The host source: whichever of TCP and UDP the arbiter is being fed by.
-        self.arbiter.host_data.next = self.tcp.data.val();
-        self.arbiter.host_valid.next = self.tcp.valid.val();
-        self.arbiter.host_last.next = self.tcp.last.val();
-        self.arbiter.host_dst_mac_hi.next = self.tcp.dst_mac_hi.val();
-        self.arbiter.host_dst_mac_mid.next = self.tcp.dst_mac_mid.val();
-        self.arbiter.host_dst_mac_lo.next = self.tcp.dst_mac_lo.val();
-        self.arbiter.host_ethertype.next = self.tcp.ethertype.val();
-        self.arbiter.host_wrap_ip.next = self.tcp.wrap_ip.val();
-        self.arbiter.host_dst_ip.next = self.tcp.dst_ip.val();
-        self.arbiter.host_protocol.next = self.tcp.protocol.val();
-        self.arbiter.host_l4_len.next = self.tcp.l4_len.val();
-        if self.is_udp.val() {
-            self.stage.word_index.next = self.udp.word_index.val();
-            self.stage.body_ready.next = self.udp.body_ready.val();
-        }
-        if self.host_udp.q.val() {
-            self.arbiter.host_data.next = self.udp.data.val();
-            self.arbiter.host_valid.next = self.udp.valid.val();
-            self.arbiter.host_last.next = self.udp.last.val();
-            self.arbiter.host_dst_mac_hi.next = self.udp.dst_mac_hi.val();
-            self.arbiter.host_dst_mac_mid.next = self.udp.dst_mac_mid.val();
-            self.arbiter.host_dst_mac_lo.next = self.udp.dst_mac_lo.val();
-            self.arbiter.host_ethertype.next = self.udp.ethertype.val();
-            self.arbiter.host_wrap_ip.next = self.udp.wrap_ip.val();
-            self.arbiter.host_dst_ip.next = self.udp.dst_ip.val();
-            self.arbiter.host_protocol.next = self.udp.protocol.val();
-            self.arbiter.host_l4_len.next = self.udp.l4_len.val();
-        }
-        if !(self.tcp.valid.val() & !self.host_udp.q.val())
-            & !(self.udp.valid.val() & self.host_udp.q.val())
-        {
-            self.host_udp.d.next = self.is_udp.val();
-        }
+        // Transport: one block for TCP and UDP listens to the stage's sum bus and sends
+        // its current request.
+        self.transport.our_ip.next = self.our_ip.val();
+        self.transport.sum_first.next = self.stage.sum_first.val();
+        self.transport.sum_step.next = self.stage.sum_step.val();
+        self.transport.sum_index.next = self.stage.sum_index.val();
+        self.transport.sum_word.next = self.stage.sum_word.val();
+        self.stage.checksum.next = self.transport.checksum.val();
+        self.transport.req_valid.next = self.stage.req_valid.val();
+        self.transport.req_is_udp.next = self.stage.req_is_udp.val();
+        self.transport.req_dst_mac_hi.next = self.stage.req_dst_mac_hi.val();
+        self.transport.req_dst_mac_mid.next = self.stage.req_dst_mac_mid.val();
+        self.transport.req_dst_mac_lo.next = self.stage.req_dst_mac_lo.val();
+        self.transport.req_dst_ip.next = self.stage.req_dst_ip.val();
+        self.transport.req_length.next = self.stage.req_length.val();
+        self.transport.req_options_len.next = self.stage.req_options_len.val();
+        self.transport.req_flags.next = self.stage.req_flags.val();
+        self.transport.word.next = self.stage.word.val();
+        self.transport.body_data.next = self.stage.body_data.val();
+        self.transport.body_last.next = self.stage.body_last.val();
+        self.stage.req_done.next = self.transport.req_done.val();
+        self.stage.word_index.next = self.transport.word_index.val();
+        self.stage.body_ready.next = self.transport.body_ready.val();
+        self.transport.ready.next = self.arbiter.host_ready.val();
+        self.arbiter.host_data.next = self.transport.data.val();
+        self.arbiter.host_valid.next = self.transport.valid.val();
+        self.arbiter.host_last.next = self.transport.last.val();
+        self.arbiter.host_dst_mac_hi.next = self.transport.dst_mac_hi.val();
+        self.arbiter.host_dst_mac_mid.next = self.transport.dst_mac_mid.val();
+        self.arbiter.host_dst_mac_lo.next = self.transport.dst_mac_lo.val();
+        self.arbiter.host_ethertype.next = self.transport.ethertype.val();
+        self.arbiter.host_wrap_ip.next = self.transport.wrap_ip.val();
+        self.arbiter.host_dst_ip.next = self.transport.dst_ip.val();
+        self.arbiter.host_protocol.next = self.transport.protocol.val();
+        self.arbiter.host_l4_len.next = self.transport.l4_len.val();
         // Echo replies: staged from the receive taps, committed at the report.
         self.echo.our_ip.next = self.our_ip.val();
         self.echo.icmp_data.next = self.rx_icmp_data.val();

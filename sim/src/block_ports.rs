@@ -441,9 +441,8 @@ use tcpip_hdl::board::tx_arbiter::TxArbiter;
 use tcpip_hdl::internet::ipv4_tx::Ipv4Tx;
 use tcpip_hdl::internet::word_sum::OnesWordSum;
 use tcpip_hdl::link::mac_tx::MacTx;
-use tcpip_hdl::transport::tcp_tx::TcpTx;
+use tcpip_hdl::transport::transport_tx::TransportTx;
 use tcpip_hdl::transport::tx_stage::TxStage;
-use tcpip_hdl::transport::udp_tx::UdpTx;
 use tcpip_hdl::tx_pipeline::TxPipeline;
 
 cosim_ports!(OnesWordSum {
@@ -462,8 +461,7 @@ cosim_ports!(TxStage {
         tx_word,
         tx_flags,
         tx_options_len,
-        tcp_checksum,
-        udp_checksum,
+        checksum,
         word_index,
         body_ready,
         req_done
@@ -489,7 +487,7 @@ cosim_ports!(TxStage {
         body_last
     ],
 });
-cosim_ports!(TcpTx {
+cosim_ports!(TransportTx {
     inputs: [
         our_ip,
         sum_first,
@@ -497,6 +495,7 @@ cosim_ports!(TcpTx {
         sum_index,
         sum_word,
         req_valid,
+        req_is_udp,
         req_dst_mac_hi,
         req_dst_mac_mid,
         req_dst_mac_lo,
@@ -504,42 +503,6 @@ cosim_ports!(TcpTx {
         req_length,
         req_options_len,
         req_flags,
-        word,
-        body_data,
-        body_last,
-        ready
-    ],
-    outputs: [
-        checksum,
-        word_index,
-        body_ready,
-        req_done,
-        data,
-        valid,
-        last,
-        dst_mac_hi,
-        dst_mac_mid,
-        dst_mac_lo,
-        ethertype,
-        wrap_ip,
-        dst_ip,
-        protocol,
-        l4_len
-    ],
-});
-cosim_ports!(UdpTx {
-    inputs: [
-        our_ip,
-        sum_first,
-        sum_step,
-        sum_index,
-        sum_word,
-        req_valid,
-        req_dst_mac_hi,
-        req_dst_mac_mid,
-        req_dst_mac_lo,
-        req_dst_ip,
-        req_length,
         word,
         body_data,
         body_last,

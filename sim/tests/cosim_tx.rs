@@ -13,9 +13,8 @@ use tcpip_hdl::internet::ipv4_tx::Ipv4Tx;
 use tcpip_hdl::internet::word_sum::OnesWordSum;
 use tcpip_hdl::link::crc32::Crc32;
 use tcpip_hdl::link::mac_tx::MacTx;
-use tcpip_hdl::transport::tcp_tx::TcpTx;
+use tcpip_hdl::transport::transport_tx::TransportTx;
 use tcpip_hdl::transport::tx_stage::TxStage;
-use tcpip_hdl::transport::udp_tx::UdpTx;
 use tcpip_hdl::tx_pipeline::TxPipeline;
 use tcpip_sim::cosim::{check_block, Ports};
 use tcpip_sim::tx::{TxRequest, TxSim};
@@ -29,10 +28,9 @@ fn recorded() -> &'static Recorded {
         let probe_rec = rec.clone();
         let mut sim = TxSim::new([2, 0, 0, 0x12, 0x34, 0x56], [10, 0, 0, 2]);
         sim.set_probe(Box::new(move |p: &TxPipeline| {
-            let cycle: [(&'static str, Vec<u64>); 9] = [
+            let cycle: [(&'static str, Vec<u64>); 8] = [
                 ("tx_stage", p.stage.get_inputs()),
-                ("tcp_tx", p.tcp.get_inputs()),
-                ("udp_tx", p.udp.get_inputs()),
+                ("transport_tx", p.transport.get_inputs()),
                 ("tx_arbiter", p.arbiter.get_inputs()),
                 ("ipv4_tx", p.ipv4.get_inputs()),
                 ("mac_tx", p.mac.get_inputs()),
@@ -101,12 +99,12 @@ fn tx_stage() {
     check("tx_stage", TxStage::default, vectors("tx_stage"));
 }
 #[test]
-fn tcp_tx() {
-    check("tcp_tx", TcpTx::default, vectors("tcp_tx"));
-}
-#[test]
-fn udp_tx() {
-    check("udp_tx", UdpTx::default, vectors("udp_tx"));
+fn transport_tx() {
+    check(
+        "transport_tx",
+        TransportTx::default,
+        vectors("transport_tx"),
+    );
 }
 #[test]
 fn tx_arbiter() {

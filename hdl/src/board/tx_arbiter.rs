@@ -1,5 +1,5 @@
 //! Round-robin arbiter among the three frame sources of the transmit path: host
-//! segments (`host_*`, from `TcpTx`/`UdpTx`), ICMP echo replies (`echo_*`) and ARP
+//! segments (`host_*`, from `TransportTx`), ICMP echo replies (`echo_*`) and ARP
 //! (`arp_*`), toward `Ipv4Tx`.
 //!
 //! Each source offers a stream (`data`, `valid`, `last`, `ready`) and the frame's

@@ -12,9 +12,9 @@
 //! `tx_keep` the stage adds the length (word 5) and, a clock later, {is_udp,
 //! options_len, flags} (word 7); a request not kept rolls its bytes back and its words
 //! are overwritten by the next. Every word is also offered on the `sum_*` bus to
-//! [`TcpTx`](super::tcp_tx::TcpTx) and [`UdpTx`](super::udp_tx::UdpTx), in any order
-//! (`sum_first` with the tag, always a request's first word, restarts their sums),
-//! which add the pseudo-header and header to the payload sum; their checksum is
+//! [`TransportTx`](super::transport_tx::TransportTx), in any order (`sum_first` with
+//! the tag, always a request's first word, restarts its sum), which adds the
+//! pseudo-header and header to the payload sum; its checksum is
 //! written as the descriptor's last word, 6 clocks after `tx_finish`. `tx_busy` is high
 //! while both buffers are taken and during those 6 clocks (a request that starts then
 //! is refused whole, so no word of it lands in a taken buffer or on the bus).
@@ -53,14 +53,14 @@ pub struct TxStage {
     pub tx_flags: Signal<In, Bits<9>>,
     pub tx_options_len: Signal<In, Bits<6>>,
     pub tx_busy: Signal<Out, Bit>,
-    /// The descriptor words as they are written, for the checksum units; `sum_first`
-    /// marks a request's first word (the tag, word 6), which restarts their sums.
+    /// The descriptor words as they are written, for the transport block's checksum; `sum_first`
+    /// marks a request's first word (the tag, word 6), which restarts its sum.
     pub sum_first: Signal<Out, Bit>,
     pub sum_step: Signal<Out, Bit>,
     pub sum_index: Signal<Out, Bits<5>>,
     pub sum_word: Signal<Out, Bits<16>>,
-    pub tcp_checksum: Signal<In, Bits<16>>,
-    pub udp_checksum: Signal<In, Bits<16>>,
+    /// The transport block's checksum of the request on the sum bus.
+    pub checksum: Signal<In, Bits<16>>,
     /// The current request (fields hold until `req_done`).
     pub req_valid: Signal<Out, Bit>,
     pub req_is_udp: Signal<Out, Bit>,
@@ -139,8 +139,7 @@ impl Default for TxStage {
             sum_step: Default::default(),
             sum_index: Default::default(),
             sum_word: Default::default(),
-            tcp_checksum: Default::default(),
-            udp_checksum: Default::default(),
+            checksum: Default::default(),
             req_valid: Default::default(),
             req_is_udp: Default::default(),
             req_tag: Default::default(),
@@ -281,7 +280,7 @@ impl Logic for TxStage {
         // The header fields: HostRx's words go into the free buffer's descriptor as they
         // arrive (a request that finds both buffers taken writes none); at the commit
         // the stage adds word 5 (the length), the next clock word 7 ({is_udp,
-        // options_len, flags}), and the checksum units get the payload sum and two zero
+        // options_len, flags}), and the transport block gets the payload sum and two zero
         // words to fold their carries; the checksum goes in as word 15 five clocks later.
         self.word7.next = (bit_cast::<16, 1>(self.ser_udp.q.val().into()) << 15)
             | (bit_cast::<16, 6>(self.tx_options_len.val()) << 9)
@@ -332,14 +331,11 @@ impl Logic for TxStage {
             if self.ser_index.q.val() == 5 {
                 self.desc.write_address.next =
                     (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4) | 15;
-                self.desc.write_data.next = self.tcp_checksum.val();
-                if self.ser_udp.q.val() {
-                    self.desc.write_data.next = self.udp_checksum.val();
-                }
+                self.desc.write_data.next = self.checksum.val();
                 self.desc.write_enable.next = true;
             }
         }
-        // Registered: the sum's last fold and the checksum units' add are not one path.
+        // Registered: the sum's last fold and the transport block's add are not one path.
         self.payload_sum_r.d.next = self.payload_sum.sum.val();
         // Read side: the oldest fully written request becomes current.
         self.available.next =
@@ -429,7 +425,7 @@ mod tests {
     use crate::internet::checksum::ones_sum;
 
     /// Stages `bytes` with a request whose fields derive from `k`; returns the payload
-    /// sum seen on the sum bus at index 15. The checksum units answer 0xC000 + k.
+    /// sum seen on the sum bus at index 15. The transport block answers 0xC000 + k.
     fn stage(uut: &mut TxStage, bytes: &[u8], k: u64, keep: bool) -> Option<u64> {
         // The header words in the order HostRx gives them (the tag first).
         let words = [
@@ -466,8 +462,7 @@ mod tests {
         uut.tx_is_udp.next = k % 2 == 1;
         uut.tx_flags.next = 0x1FF.into();
         uut.tx_options_len.next = 0.into();
-        uut.tcp_checksum.next = (0xC000 + k).into();
-        uut.udp_checksum.next = (0xC000 + k).into();
+        uut.checksum.next = (0xC000 + k).into();
         crate::tick!(*uut);
         uut.tx_finish.next = false;
         let mut sum = None;

@@ -1,0 +1,498 @@
+//! TCP and UDP transmit, two cases of one block: wraps a staged request's bytes in a
+//! TCP header (RFC 9293 §3.1; the bytes are options+payload) or a UDP header (RFC 768;
+//! the payload) and offers the segment as a frame source (ethertype 0x0800, wrapped in
+//! IPv4, protocol 6 or 17).
+//!
+//! Checksum: as [`TxStage`](super::tx_stage::TxStage) writes a request's descriptor
+//! words, in whatever order they come, on its `sum_*` bus, this block adds them to the
+//! payload sum, our IP in place of the first two (the destination MAC's words are not
+//! summed: the pseudo-header's source address is), and what only word 7 tells: whether
+//! the request is UDP. Ones'-complement addition does not care in which order, so
+//! everything that depends on the kind goes in at word 7, which comes once, after the
+//! length (word 5): for TCP the protocol, the 20 header bytes in the TCP length and the
+//! data offset and flags; for UDP the protocol, the 8 header bytes twice (pseudo-header
+//! and header length) and the length again. A UDP request writes no seq, ack or window
+//! words (10-14), so they are not summed; urgent pointer and UDP's checksum slot are
+//! zero. One 16-bit add per clock ([`OnesWordSum`]), restarted by `sum_first`;
+//! `checksum` is final two clocks after the last word, where the stage stores it in
+//! the descriptor. A UDP checksum that computes to zero is sent as 0xFFFF (zero means
+//! "no checksum").
+//!
+//! Sending: `valid` rises two clocks after `req_valid`, with the descriptor (`dst_*`,
+//! `l4_len` = header + staged bytes); then the header (TCP: 20 bytes, data offset from
+//! `req_options_len`, flags NS..FIN from `req_flags`; UDP: 8 bytes, the length made
+//! here), then the staged bytes, one per clock as `ready` allows, through a two-entry
+//! skid buffer ([`StreamSkid`]: `ready` reaches no further than it). Header words come
+//! from the stage's descriptor port: 8-9 ports, 10-13 seq and ack, 14 window, 15 the
+//! checksum. `req_done` pulses as the last byte enters the buffer: the descriptor holds
+//! until the arbiter has taken the first byte, which the two-entry buffer ensures for
+//! any segment of more than two bytes.
+
+use crate::board::stream_skid::StreamSkid;
+use crate::internet::word_sum::OnesWordSum;
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct TransportTx {
+    pub clock: Signal<In, Clock>,
+    pub our_ip: Signal<In, Bits<32>>,
+    /// The request's first word: its sum starts afresh.
+    pub sum_first: Signal<In, Bit>,
+    pub sum_step: Signal<In, Bit>,
+    pub sum_index: Signal<In, Bits<5>>,
+    pub sum_word: Signal<In, Bits<16>>,
+    pub checksum: Signal<Out, Bits<16>>,
+    pub req_valid: Signal<In, Bit>,
+    pub req_is_udp: Signal<In, Bit>,
+    pub req_dst_mac_hi: Signal<In, Bits<16>>,
+    pub req_dst_mac_mid: Signal<In, Bits<16>>,
+    pub req_dst_mac_lo: Signal<In, Bits<16>>,
+    pub req_dst_ip: Signal<In, Bits<32>>,
+    pub req_length: Signal<In, Bits<11>>,
+    pub req_options_len: Signal<In, Bits<6>>,
+    pub req_flags: Signal<In, Bits<9>>,
+    pub word_index: Signal<Out, Bits<4>>,
+    pub word: Signal<In, Bits<16>>,
+    pub body_data: Signal<In, Bits<8>>,
+    pub body_last: Signal<In, Bit>,
+    pub body_ready: Signal<Out, Bit>,
+    pub req_done: Signal<Out, Bit>,
+    pub data: Signal<Out, Bits<8>>,
+    pub valid: Signal<Out, Bit>,
+    pub last: Signal<Out, Bit>,
+    pub ready: Signal<In, Bit>,
+    pub dst_mac_hi: Signal<Out, Bits<16>>,
+    pub dst_mac_mid: Signal<Out, Bits<16>>,
+    pub dst_mac_lo: Signal<Out, Bits<16>>,
+    pub ethertype: Signal<Out, Bits<16>>,
+    pub wrap_ip: Signal<Out, Bit>,
+    pub dst_ip: Signal<Out, Bits<32>>,
+    pub protocol: Signal<Out, Bits<8>>,
+    pub l4_len: Signal<Out, Bits<16>>,
+    sum: OnesWordSum,
+    pub outbuf: StreamSkid,
+    byte: Signal<Local, Bits<8>>,
+    byte_last: Signal<Local, Bit>,
+    armed: DFF<Bit>,
+    l4_len_r: DFF<Bits<16>>,
+    /// The payload length (word 5), summed again at word 7 for UDP.
+    length_word: DFF<Bits<16>>,
+    /// Word 7 said UDP: a zero checksum goes out as 0xFFFF.
+    sum_udp: DFF<Bit>,
+    /// Header byte 0..19 (TCP) or 0..7 (UDP); then the body.
+    index: DFF<Bits<5>>,
+    in_body: DFF<Bit>,
+    addend: Signal<Local, Bits<16>>,
+    addend_r: DFF<Bits<16>>,
+    step_r: DFF<Bit>,
+    clear_r: DFF<Bit>,
+    data_offset: Signal<Local, Bits<4>>,
+    header_end: Signal<Local, Bit>,
+    take: Signal<Local, Bit>,
+    index_next: Signal<Local, Bits<5>>,
+    header_word: Signal<Local, Bits<4>>,
+    empty: DFF<Bit>,
+    ipv4: Constant<Bits<16>>,
+}
+
+impl Default for TransportTx {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            our_ip: Default::default(),
+            sum_first: Default::default(),
+            sum_step: Default::default(),
+            sum_index: Default::default(),
+            sum_word: Default::default(),
+            checksum: Default::default(),
+            req_valid: Default::default(),
+            req_is_udp: Default::default(),
+            req_dst_mac_hi: Default::default(),
+            req_dst_mac_mid: Default::default(),
+            req_dst_mac_lo: Default::default(),
+            req_dst_ip: Default::default(),
+            req_length: Default::default(),
+            req_options_len: Default::default(),
+            req_flags: Default::default(),
+            word_index: Default::default(),
+            word: Default::default(),
+            body_data: Default::default(),
+            body_last: Default::default(),
+            body_ready: Default::default(),
+            req_done: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            last: Default::default(),
+            ready: Default::default(),
+            dst_mac_hi: Default::default(),
+            dst_mac_mid: Default::default(),
+            dst_mac_lo: Default::default(),
+            ethertype: Default::default(),
+            wrap_ip: Default::default(),
+            dst_ip: Default::default(),
+            protocol: Default::default(),
+            l4_len: Default::default(),
+            sum: Default::default(),
+            outbuf: Default::default(),
+            byte: Default::default(),
+            byte_last: Default::default(),
+            armed: Default::default(),
+            l4_len_r: Default::default(),
+            length_word: Default::default(),
+            sum_udp: Default::default(),
+            index: Default::default(),
+            in_body: Default::default(),
+            addend: Default::default(),
+            addend_r: Default::default(),
+            step_r: Default::default(),
+            clear_r: Default::default(),
+            data_offset: Default::default(),
+            header_end: Default::default(),
+            take: Default::default(),
+            index_next: Default::default(),
+            header_word: Default::default(),
+            empty: Default::default(),
+            ipv4: Constant::new(0x0800.into()),
+        }
+    }
+}
+
+impl Logic for TransportTx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            armed,
+            l4_len_r,
+            length_word,
+            sum_udp,
+            index,
+            in_body,
+            addend_r,
+            step_r,
+            clear_r,
+            empty
+        );
+        // Checksum: the stage's words, our IP for the MAC's, the kind's part at word 7.
+        self.sum.clock.next = self.clock.val();
+        // The addend is chosen one clock and added the next: the index decode and the
+        // 16-bit add are not one path.
+        self.step_r.d.next = self.sum_step.val();
+        self.clear_r.d.next = self.sum_first.val();
+        self.sum.add.next = self.step_r.q.val();
+        self.sum.clear.next = self.clear_r.q.val();
+        self.addend.next = self.sum_word.val();
+        match self.sum_index.val().index() {
+            0 => self.addend.next = self.our_ip.val().get_bits::<16>(16),
+            1 => self.addend.next = self.our_ip.val().get_bits::<16>(0),
+            2 => self.addend.next = 0.into(),
+            6 => self.addend.next = 0.into(), // the tag
+            7 => {
+                // {is_udp, options_len, flags}. TCP: protocol 6 + 20 header bytes, and
+                // data offset | flags (at most 0x1FF + 26: no carry out of 12 bits).
+                self.addend.next = ((bit_cast::<16, 4>(self.sum_word.val().get_bits::<4>(11)) + 5)
+                    << 12)
+                    | (bit_cast::<16, 9>(self.sum_word.val().get_bits::<9>(0)) + 26);
+                if self.sum_word.val().get_bit(15) {
+                    // UDP: protocol 17 + 8 header bytes twice + the length again.
+                    self.addend.next = self.length_word.q.val() + 33;
+                }
+            }
+            _ => {}
+        }
+        if self.sum_step.val() & (self.sum_index.val() == 5) {
+            self.length_word.d.next = self.sum_word.val();
+        }
+        if self.sum_step.val() & (self.sum_index.val() == 7) {
+            self.sum_udp.d.next = self.sum_word.val().get_bit(15);
+        }
+        self.addend_r.d.next = self.addend.val();
+        self.sum.word.next = self.addend_r.q.val();
+        self.checksum.next = !self.sum.sum.val();
+        if self.sum_udp.q.val() & (self.sum.sum.val() == 0xFFFF) {
+            self.checksum.next = 0xFFFF.into();
+        }
+        // Sending.
+        self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 20;
+        if self.req_is_udp.val() {
+            self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 8;
+        }
+        // The segment leaves through a skid buffer: `take` sees its register, not the
+        // arbiter's ready.
+        self.outbuf.clock.next = self.clock.val();
+        self.outbuf.valid.next = self.req_valid.val() & self.armed.q.val();
+        self.take.next = self.req_valid.val() & self.armed.q.val() & self.outbuf.ready.val();
+        // Registered (settled by the time `valid` rises): keeps the length compare off
+        // the `last` path into the arbiter and MacTx.
+        self.empty.d.next = self.req_length.val() == 0;
+        self.data_offset.next = bit_cast::<4, 4>(self.req_options_len.val().get_bits::<4>(2)) + 5;
+        self.header_end.next = self.index.q.val() == 19;
+        if self.req_is_udp.val() {
+            self.header_end.next = self.index.q.val() == 7;
+        }
+        self.req_done.next = false;
+        self.body_ready.next = false;
+        self.index_next.next = self.index.q.val();
+        if self.in_body.q.val() {
+            self.byte.next = self.body_data.val();
+            self.byte_last.next = self.body_last.val();
+            self.body_ready.next = self.take.val();
+            if self.take.val() & self.body_last.val() {
+                self.req_done.next = true;
+            }
+        } else {
+            // Header word index/2 from the descriptor (one clock ahead), or made here.
+            self.byte.next = self.word.val().get_bits::<8>(8);
+            if self.index.q.val().get_bit(0) {
+                self.byte.next = self.word.val().get_bits::<8>(0);
+            }
+            if self.req_is_udp.val() {
+                if self.index.q.val() == 4 {
+                    self.byte.next = self.l4_len_r.q.val().get_bits::<8>(8);
+                }
+                if self.index.q.val() == 5 {
+                    self.byte.next = self.l4_len_r.q.val().get_bits::<8>(0);
+                }
+            } else {
+                if self.index.q.val() == 12 {
+                    self.byte.next = (bit_cast::<8, 4>(self.data_offset.val()) << 4)
+                        | bit_cast::<8, 1>(self.req_flags.val().get_bit(8).into());
+                }
+                if self.index.q.val() == 13 {
+                    self.byte.next = self.req_flags.val().get_bits::<8>(0);
+                }
+                if self.index.q.val() >= 18 {
+                    self.byte.next = 0.into(); // urgent pointer
+                }
+            }
+            self.byte_last.next = self.header_end.val() & self.empty.q.val();
+            if self.take.val() {
+                self.index_next.next = self.index.q.val() + 1;
+                if self.header_end.val() {
+                    self.in_body.d.next = true;
+                    if self.empty.q.val() {
+                        self.req_done.next = true;
+                    }
+                }
+            }
+        }
+        self.index.d.next = self.index_next.val();
+        if self.req_done.val() {
+            self.index.d.next = 0.into();
+            self.in_body.d.next = false;
+        }
+        // Header word w = index/2 is descriptor word 8 + w (ports, seq, ack), but TCP's
+        // window (w 7) is word 14, and the checksum (TCP w 8, UDP w 3) word 15.
+        self.header_word.next = bit_cast::<4, 4>(self.index_next.val().get_bits::<4>(1)) + 8;
+        if self.req_is_udp.val() {
+            if self.index_next.val().get_bits::<4>(1) == 3 {
+                self.header_word.next = 15.into();
+            }
+        } else {
+            if self.index_next.val().get_bits::<4>(1) == 7 {
+                self.header_word.next = 14.into();
+            }
+            if self.index_next.val().get_bits::<4>(1) == 8 {
+                self.header_word.next = 15.into();
+            }
+        }
+        self.word_index.next = self.header_word.val();
+        if self.req_done.val() {
+            self.word_index.next = 8.into();
+        }
+        self.outbuf.data.next = self.byte.val();
+        self.outbuf.last.next = self.byte_last.val();
+        self.outbuf.out_ready.next = self.ready.val();
+        self.data.next = self.outbuf.out_data.val();
+        self.valid.next = self.outbuf.out_valid.val();
+        self.last.next = self.outbuf.out_last.val();
+        self.dst_mac_hi.next = self.req_dst_mac_hi.val();
+        self.dst_mac_mid.next = self.req_dst_mac_mid.val();
+        self.dst_mac_lo.next = self.req_dst_mac_lo.val();
+        self.ethertype.next = self.ipv4.val();
+        self.wrap_ip.next = true;
+        self.dst_ip.next = self.req_dst_ip.val();
+        self.protocol.next = 6.into();
+        if self.req_is_udp.val() {
+            self.protocol.next = 17.into();
+        }
+        self.l4_len.next = self.l4_len_r.q.val();
+        self.armed.d.next = self.req_valid.val() & !self.req_done.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::internet::checksum::ones_sum;
+
+    /// Feeds descriptor words on the sum bus in the order TxStage offers them (the
+    /// header words as the host's message brings them, the tag first; then length,
+    /// word 7, payload sum, two zeros) and returns the checksum.
+    fn checksum(bus: &[(usize, u16)]) -> u16 {
+        let mut uut = TransportTx::default();
+        uut.connect_all();
+        uut.our_ip.next = 0x0A00_0002.into();
+        for (k, &(i, w)) in bus.iter().enumerate() {
+            uut.sum_first.next = k == 0;
+            uut.sum_step.next = true;
+            uut.sum_index.next = (i as u64).into();
+            uut.sum_word.next = (w as u64).into();
+            crate::tick!(uut);
+        }
+        uut.sum_first.next = false;
+        uut.sum_step.next = false;
+        crate::tick!(uut);
+        uut.checksum.val().index() as u16
+    }
+
+    /// The words a request's message writes, then the stage's own.
+    fn bus(header: &[(usize, u16)], length: usize, word7: u16, body: &[u8]) -> Vec<(usize, u16)> {
+        let mut bus = vec![
+            (6, 0x7A01),
+            (0, 0x0200),
+            (1, 0x0000),
+            (2, 0x0001),
+            (3, 0x0A00),
+        ];
+        bus.push((4, 0x0001));
+        bus.extend(header);
+        bus.extend([
+            (5, length as u16),
+            (7, word7),
+            (15, ones_sum(body)),
+            (16, 0),
+            (17, 0),
+        ]);
+        bus
+    }
+
+    /// TCP's checksum equals RFC 1071's over the pseudo-header and the segment as it
+    /// will be sent.
+    #[test]
+    fn tcp_checksum_covers_pseudo_header_header_and_payload() {
+        let options = [2u8, 4, 5, 0xB4, 1, 1, 4, 2];
+        let payload = [0xFFu8, 0xFE, 0x01, 0x80, 0x7F];
+        let body: Vec<u8> = options.iter().chain(&payload).copied().collect();
+        let flags = 0x1D3u16;
+        let header = [
+            (8, 443),
+            (9, 51000),
+            (11, 0x5678),
+            (10, 0x1234),
+            (13, 0xDEF0),
+            (12, 0x9ABC),
+            (14, 0x7210),
+        ];
+        let word7 = (options.len() as u16) << 9 | flags;
+        let c = checksum(&bus(&header, body.len(), word7, &body));
+        let len = 20 + body.len() as u16;
+        let mut seg = vec![10, 0, 0, 2, 10, 0, 0, 1, 0, 6];
+        seg.extend(len.to_be_bytes());
+        seg.extend([
+            0x01, 0xBB, 0xC7, 0x38, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0,
+        ]);
+        seg.extend([
+            ((5 + options.len() / 4) << 4) as u8 | (flags >> 8) as u8,
+            flags as u8,
+        ]);
+        seg.extend([0x72, 0x10, 0, 0, 0, 0]);
+        seg.extend(&body);
+        assert_eq!(c, !ones_sum(&seg));
+    }
+
+    fn udp_checksum(payload: &[u8]) -> u16 {
+        checksum(&bus(&[(8, 53), (9, 5353)], payload.len(), 0x8000, payload))
+    }
+
+    fn udp_datagram(payload: &[u8], csum: u16) -> Vec<u8> {
+        let len = (8 + payload.len()) as u16;
+        let mut seg = vec![10, 0, 0, 2, 10, 0, 0, 1, 0, 17];
+        seg.extend(len.to_be_bytes());
+        seg.extend([0, 53, 0x14, 0xE9]);
+        seg.extend(len.to_be_bytes());
+        seg.extend(csum.to_be_bytes());
+        seg.extend(payload);
+        seg
+    }
+
+    #[test]
+    fn udp_checksum_covers_pseudo_header_header_and_payload_and_is_never_zero() {
+        let payload = [1u8, 2, 3, 4, 5];
+        let c = udp_checksum(&payload);
+        assert_eq!(ones_sum(&udp_datagram(&payload, c)), 0xFFFF);
+        // Two payload bytes chosen so the checksum computes to zero: sent as 0xFFFF.
+        let mut p = vec![1u8, 2, 3, 4, 0, 0];
+        let fill = !ones_sum(&udp_datagram(&p, 0));
+        p[4..6].copy_from_slice(&fill.to_be_bytes());
+        assert_eq!(ones_sum(&udp_datagram(&p, 0)), 0xFFFF);
+        assert_eq!(udp_checksum(&p), 0xFFFF);
+    }
+
+    /// Sends one request as the stage would present it and returns the bytes, with the
+    /// descriptor words read on the way.
+    fn send(is_udp: bool, body: &[u8], options_len: u64, flags: u64) -> (Vec<u8>, u16, u8) {
+        let mut uut = TransportTx::default();
+        uut.connect_all();
+        // Descriptor words 8-15, as the stage's port gives them a clock later.
+        let words: [u64; 8] = [443, 51000, 0x1234, 0x5678, 0x9ABC, 0xDEF0, 0x7210, 0xC5C5];
+        uut.req_valid.next = true;
+        uut.req_is_udp.next = is_udp;
+        uut.req_length.next = (body.len() as u64).into();
+        uut.req_options_len.next = options_len.into();
+        uut.req_flags.next = flags.into();
+        uut.req_dst_ip.next = 0x0A00_0001.into();
+        let mut word_index = 8usize;
+        let mut pos = 0usize;
+        let mut out = vec![];
+        let (mut l4_len, mut protocol) = (0, 0);
+        for _ in 0..200 {
+            uut.word.next = (*words.get(word_index.wrapping_sub(8)).unwrap_or(&0)).into();
+            uut.body_data.next = (*body.get(pos).unwrap_or(&0) as u64).into();
+            uut.body_last.next = pos + 1 == body.len();
+            uut.ready.next = true;
+            assert!(
+                rust_hdl::prelude::simulate(&mut uut, 200),
+                "circuit did not settle"
+            );
+            let req_done = uut.req_done.val();
+            if uut.body_ready.val() {
+                pos += 1;
+            }
+            word_index = uut.word_index.val().index();
+            if uut.valid.val() {
+                out.push(uut.data.val().index() as u8);
+                l4_len = uut.l4_len.val().index() as u16;
+                protocol = uut.protocol.val().index() as u8;
+                if uut.last.val() {
+                    break;
+                }
+            }
+            crate::tick!(uut);
+            if req_done {
+                uut.req_valid.next = false;
+            }
+        }
+        assert_eq!(out.len() as u16, l4_len);
+        (out, l4_len, protocol)
+    }
+
+    #[test]
+    fn tcp_and_udp_headers_from_the_descriptor_and_the_request() {
+        let body = [0xAAu8, 0xBB, 0xCC, 0xDD, 1, 2, 3];
+        let (tcp, len, proto) = send(false, &body, 4, 0x112);
+        assert_eq!((len, proto), (27, 6));
+        let mut want = vec![0x01, 0xBB, 0xC7, 0x38, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC];
+        want.extend([0xDE, 0xF0, 0x61, 0x12, 0x72, 0x10, 0xC5, 0xC5, 0, 0]);
+        want.extend(body);
+        assert_eq!(tcp, want);
+        let (udp, len, proto) = send(true, &body, 0, 0);
+        assert_eq!((len, proto), (15, 17));
+        let mut want = vec![0x01, 0xBB, 0xC7, 0x38, 0, 15, 0xC5, 0xC5];
+        want.extend(body);
+        assert_eq!(udp, want);
+        let (empty, len, _) = send(true, &[], 0, 0);
+        assert_eq!((len, empty.len()), (8, 8));
+    }
+}
