@@ -9,7 +9,8 @@
 //! it is visible. At `finish` the frame is either kept or rolled back. Kept, the FIFO
 //! *seals* the record: for [`TRAILER_BYTES`] clocks it asks (`sealing`, `seal_index`)
 //! for the fields only known at the end (type, header length, options), which the writer
-//! answers on the field port; then it writes the record header and commits. Rolled
+//! answers on the field port a clock later (from its registers); then it writes the
+//! record header and commits. Rolled
 //! back, the next frame simply writes over it. The reader sees only committed records,
 //! so a bad or truncated frame never shows half a segment.
 //!
@@ -21,7 +22,7 @@
 //! anyone knows the protocol, at the same offsets in both (see [`RxMessage`]).
 //!
 //! A kept frame is at least 84 clocks long on the wire and the next one's first field
-//! comes 26 clocks after its end, so sealing (10 clocks) is over before anything else
+//! comes 26 clocks after its end, so sealing (11 clocks) is over before anything else
 //! is written. `room` says whether the frame in progress fits: its record's header part
 //! fitted when it started and its body did not overflow; the caller keeps a frame only
 //! with room, and counts the rest as `fifo_full`. A write that would not fit is not
@@ -75,7 +76,7 @@ pub struct RxFifo<const B: usize, const BP1: usize> {
     room_r: DFF<Bit>,
     seal: DFF<Bit>,
     step: DFF<Bits<4>>,
-    used: Signal<Local, Bits<BP1>>,
+    full: Signal<Local, Bit>,
     body_start: Signal<Local, Bits<BP1>>,
     len: Signal<Local, Bits<BP1>>,
     offset: Signal<Local, Bits<BP1>>,
@@ -121,7 +122,7 @@ impl<const B: usize, const BP1: usize> Default for RxFifo<B, BP1> {
             room_r: Default::default(),
             seal: Default::default(),
             step: Default::default(),
-            used: Default::default(),
+            full: Default::default(),
             body_start: Default::default(),
             len: Default::default(),
             offset: Default::default(),
@@ -152,9 +153,11 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
         );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
-        // Computed into BP1-bit signals, or the Verilog subtracts at 32 bits and the
-        // differences get high bits once the pointers wrap (RUSTHDL.md trap 2).
-        self.used.next = self.wr.q.val() - self.rd.q.val();
+        // Full: the pointers differ in their wrap bit only (the size is 2^B). An XOR and
+        // an equality, not a subtraction, in front of the write enable (100 MHz).
+        self.full.next = (self.wr.q.val() ^ self.rd.q.val()) == self.size.val();
+        // Differences are computed into BP1-bit signals, or the Verilog subtracts at 32
+        // bits and they get high bits once the pointers wrap (RUSTHDL.md trap 2).
         self.body_start.next = self.tcp_start.val();
         if self.udp.val() {
             self.body_start.next = self.udp_start.val();
@@ -174,17 +177,18 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
             self.wr.d.next = self.base.q.val() + self.body_start.val();
         }
         // One write port: a body byte, or a field byte at its offset (the writer's, or
-        // the record header's in the last two clocks of sealing).
+        // the record header's in the last two clocks of sealing, steps 9 and 10; the
+        // writer's last trailer answer comes at step 8).
         self.offset.next = bit_cast::<BP1, 6>(self.field_offset.val());
-        if self.step.q.val().get_bit(3) {
-            self.offset.next = bit_cast::<BP1, 1>(self.step.q.val().get_bit(0).into());
+        if self.step.q.val().get_bit(3) & (self.step.q.val().get_bits::<2>(0) != 0) {
+            self.offset.next = bit_cast::<BP1, 1>(self.step.q.val().get_bit(1).into());
         }
         self.ram.write_address.next = bit_cast::<B, BP1>(self.base.q.val() + self.offset.val());
         self.ram.write_data.next = self.field_data.val();
         self.ram.write_enable.next = false;
         if self.write.val() {
             self.in_body.d.next = true;
-            if (self.used.val() == self.size.val()) | self.header_full.q.val() {
+            if self.full.val() | self.header_full.q.val() {
                 self.overflow.d.next = true;
             } else {
                 self.ram.write_address.next = bit_cast::<B, BP1>(self.wr.q.val());
@@ -212,11 +216,11 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
         self.seal_index.next = self.step.q.val().get_bits::<3>(0);
         if self.seal.q.val() {
             self.step.d.next = self.step.q.val() + 1;
-            if self.step.q.val() == 8 {
+            if self.step.q.val() == 9 {
                 self.ram.write_enable.next = true;
                 self.ram.write_data.next = self.len.val().get_bits::<8>(0);
             }
-            if self.step.q.val() == 9 {
+            if self.step.q.val() == 10 {
                 self.ram.write_enable.next = true;
                 self.ram.write_data.next = (bit_cast::<8, 1>(self.udp.val().into()) << 7)
                     | bit_cast::<8, 3>(self.len.val().get_bits::<3>(8));
@@ -257,12 +261,21 @@ mod tests {
         (9 + i, 0x70 + i)
     }
 
-    /// One clock; the writer's side answers the trailer while the FIFO seals.
+    thread_local! {
+        /// The trailer byte asked for in the previous clock.
+        static ASKED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// One clock; the writer's side answers the trailer a clock after the FIFO asks, as
+    /// RxMessage's registered field port does.
     fn step(uut: &mut Fifo, field: Option<(u64, u64)>, body: Option<u8>) {
-        let field = if uut.sealing.val() {
-            Some(trailer(uut.seal_index.val().index() as u64))
-        } else {
-            field
+        let asked = uut
+            .sealing
+            .val()
+            .then(|| uut.seal_index.val().index() as u64);
+        let field = match ASKED.with(|a| a.replace(asked)) {
+            Some(i) => Some(trailer(i)),
+            None => field,
         };
         uut.field_write.next = field.is_some();
         let (offset, data) = field.unwrap_or((0, 0));
@@ -369,7 +382,7 @@ mod tests {
             clocks += 1;
             assert!(clocks < 20);
         }
-        assert_eq!(clocks, TRAILER_BYTES as usize + 2);
+        assert_eq!(clocks, TRAILER_BYTES as usize + 3);
     }
 
     #[test]

@@ -14,6 +14,9 @@
 //! destination IP (IP bytes 16..=19, offsets 15..=18) is written for TCP too, and TCP's
 //! ports, which stream past later, overwrite it.
 //!
+//! The field port comes from flip-flops: each byte is written a clock after it passed,
+//! and each trailer byte a clock after the FIFO asked for it (the FIFO expects that).
+//!
 //! Every field of a kept message is written during its frame, or while the FIFO seals
 //! it: the type and protocol bytes, TCP's header length, the NS flag and the parsed
 //! options (from TransportRx's registers, final by then) come from the trailer table below.
@@ -26,8 +29,6 @@ use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
 pub struct RxMessage {
-    /// Unused: the block is combinational (the positions come counted), but every
-    /// block of the pipeline is clocked alike.
     pub clock: Signal<In, Clock>,
     /// The frame, from its destination MAC on (MacRx's output).
     pub link_data: Signal<In, Bits<8>>,
@@ -62,6 +63,12 @@ pub struct RxMessage {
     pub field_offset: Signal<Out, Bits<6>>,
     pub field_data: Signal<Out, Bits<8>>,
     pub udp: Signal<Out, Bit>,
+    // The field port comes from flip-flops, a clock after the byte passed (and a clock
+    // after `seal_index` asked): the decode of the positions is then off the path into
+    // the FIFO's write address (100 MHz).
+    write_r: DFF<Bit>,
+    offset_r: DFF<Bits<6>>,
+    data_r: DFF<Bits<8>>,
     is_tcp: Signal<Local, Bit>,
     l4_write: Signal<Local, Bit>,
     l4_offset: Signal<Local, Bits<6>>,
@@ -70,6 +77,7 @@ pub struct RxMessage {
 impl Logic for RxMessage {
     #[hdl_gen]
     fn update(&mut self) {
+        dff_setup!(self, clock, write_r, offset_r, data_r);
         self.is_tcp.next = self.protocol.val() == 6;
         self.udp.next = self.protocol.val() == 17;
         // Where a transport header byte goes: TCP bytes 0..=15 but 12 (data offset and
@@ -147,80 +155,83 @@ impl Logic for RxMessage {
         if !(self.is_tcp.val() | self.udp.val()) {
             self.l4_write.next = false;
         }
-        self.field_write.next = false;
-        self.field_offset.next = 0.into();
-        self.field_data.next = 0.into();
+        self.write_r.d.next = false;
+        self.offset_r.d.next = 0.into();
+        self.data_r.d.next = 0.into();
         if self.link_valid.val() & (self.link_pos.val() >= 6) & (self.link_pos.val() <= 11) {
-            self.field_write.next = true;
-            self.field_offset.next = bit_cast::<6, 5>(self.link_pos.val()) - 1;
-            self.field_data.next = self.link_data.val();
+            self.write_r.d.next = true;
+            self.offset_r.d.next = bit_cast::<6, 5>(self.link_pos.val()) - 1;
+            self.data_r.d.next = self.link_data.val();
         }
         if self.l3_valid.val()
             & self.l3.val()
             & (self.l3_pos.val() >= 12)
             & (self.l3_pos.val() <= 19)
         {
-            self.field_write.next = true;
-            self.field_offset.next = bit_cast::<6, 5>(self.l3_pos.val()) - 1;
-            self.field_data.next = self.l3_data.val();
+            self.write_r.d.next = true;
+            self.offset_r.d.next = bit_cast::<6, 5>(self.l3_pos.val()) - 1;
+            self.data_r.d.next = self.l3_data.val();
         }
         if self.l4_valid.val() & self.l4.val() & self.l4_write.val() {
-            self.field_write.next = true;
-            self.field_offset.next = self.l4_offset.val();
-            self.field_data.next = self.l4_data.val();
+            self.write_r.d.next = true;
+            self.offset_r.d.next = self.l4_offset.val();
+            self.data_r.d.next = self.l4_data.val();
         }
         // The trailer: fields known only at the end (offsets as above; UDP has only its
         // type byte, written eight times).
         if self.sealing.val() {
-            self.field_write.next = true;
-            self.field_offset.next = 4.into();
-            self.field_data.next = 0x03.into();
+            self.write_r.d.next = true;
+            self.offset_r.d.next = 4.into();
+            self.data_r.d.next = 0x03.into();
             if self.is_tcp.val() {
                 match self.seal_index.val().index() {
                     0 => {
-                        self.field_offset.next = 2.into();
-                        self.field_data.next = 0x02.into();
+                        self.offset_r.d.next = 2.into();
+                        self.data_r.d.next = 0x02.into();
                     }
                     1 => {
-                        self.field_offset.next = 3.into();
-                        self.field_data.next = 6.into();
+                        self.offset_r.d.next = 3.into();
+                        self.data_r.d.next = 6.into();
                     }
                     2 => {
-                        self.field_data.next = self.header_len.val();
+                        self.data_r.d.next = self.header_len.val();
                     }
                     3 => {
-                        self.field_offset.next = 28.into();
-                        self.field_data.next = bit_cast::<8, 1>(self.ns.val().into());
+                        self.offset_r.d.next = 28.into();
+                        self.data_r.d.next = bit_cast::<8, 1>(self.ns.val().into());
                     }
                     4 => {
-                        self.field_offset.next = 31.into();
-                        self.field_data.next = 0.into();
+                        self.offset_r.d.next = 31.into();
+                        self.data_r.d.next = 0.into();
                         if self.mss_present.val() {
-                            self.field_data.next = self.mss.val().get_bits::<8>(0);
+                            self.data_r.d.next = self.mss.val().get_bits::<8>(0);
                         }
                     }
                     5 => {
-                        self.field_offset.next = 32.into();
-                        self.field_data.next = 0.into();
+                        self.offset_r.d.next = 32.into();
+                        self.data_r.d.next = 0.into();
                         if self.mss_present.val() {
-                            self.field_data.next = self.mss.val().get_bits::<8>(8);
+                            self.data_r.d.next = self.mss.val().get_bits::<8>(8);
                         }
                     }
                     6 => {
-                        self.field_offset.next = 33.into();
-                        self.field_data.next = 0xFF.into();
+                        self.offset_r.d.next = 33.into();
+                        self.data_r.d.next = 0xFF.into();
                         if self.window_scale_present.val() {
-                            self.field_data.next = self.window_scale.val();
+                            self.data_r.d.next = self.window_scale.val();
                         }
                     }
                     _ => {
-                        self.field_offset.next = 34.into();
-                        self.field_data.next = bit_cast::<8, 1>(self.sack_permitted.val().into())
+                        self.offset_r.d.next = 34.into();
+                        self.data_r.d.next = bit_cast::<8, 1>(self.sack_permitted.val().into())
                             | (bit_cast::<8, 1>(self.timestamps_present.val().into()) << 1);
                     }
                 }
             }
         }
+        self.field_write.next = self.write_r.q.val();
+        self.field_offset.next = self.offset_r.q.val();
+        self.field_data.next = self.data_r.q.val();
     }
 }
 
@@ -285,6 +296,9 @@ mod tests {
             uut.seal_index.next = k.into();
             write(&mut uut, &mut record);
         }
+        // The field port is registered: the last answer comes a clock later.
+        uut.sealing.next = false;
+        write(&mut uut, &mut record);
         record
     }
 

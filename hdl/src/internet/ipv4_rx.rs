@@ -111,6 +111,10 @@ pub struct Ipv4Rx {
     sum_add_r: DFF<Bit>,
     sum_high_r: DFF<Bit>,
     sum_start_r: DFF<Bit>,
+    /// `l4_parse`, registered: its compares are off the path into the transport block
+    /// and the echo responder (the fields it reads are final by offset 8, the first
+    /// transport byte comes at 20 or later).
+    l4_parse_r: DFF<Bit>,
     l4_next: Signal<Local, Bit>,
     /// This beat is one of the pseudo-header's (offsets 9..19) and the protocol has one.
     pseudo_next: Signal<Local, Bit>,
@@ -161,7 +165,8 @@ impl Logic for Ipv4Rx {
             sum_data_r,
             sum_add_r,
             sum_high_r,
-            sum_start_r
+            sum_start_r,
+            l4_parse_r
         );
         self.header_sum.clock.next = self.clock.val();
         self.beat.next = self.valid.val() & self.l3.val();
@@ -341,11 +346,12 @@ impl Logic for Ipv4Rx {
         self.sum_high.next = self.sum_high_r.q.val();
         self.sum_start.next = self.sum_start_r.q.val();
         // A total length below the header leaves no transport message to parse.
-        self.l4_parse.next = self.is_ipv4.val()
+        self.l4_parse_r.d.next = self.is_ipv4.val()
             & (self.version_r.q.val() == 4)
             & (self.ihl_r.q.val() >= 5)
             & (self.frag_r.q.val().get_bits::<14>(0) == 0)
             & (self.total_len_r.q.val() >= bit_cast::<16, 8>(self.header_len.q.val()));
+        self.l4_parse.next = self.l4_parse_r.q.val();
         self.header_done.next = self.done_r.q.val();
         // A /31 or /32 has no broadcast address (RFC 3021): its host bits are ones for
         // an ordinary address.
