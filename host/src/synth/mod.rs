@@ -1,7 +1,8 @@
 //! `tcpip synth` and `tcpip flash`: the board's bitstream from the RustHDL top level.
 //!
-//! synth: Verilog (rust-hdl), constraints (constraints/alchitry_cu.pcf with a frequency
-//! target per clock), yosys `synth_ice40`, nextpnr-ice40 (HX8K, cb132, `--report`),
+//! synth: Verilog (rust-hdl), constraints (generated from the top level's pin
+//! locations, which come from the board's support crate, with a frequency target per
+//! clock), yosys `synth_ice40`, nextpnr-ice40 (HX8K, cb132, `--report`),
 //! icepack. Every tool's exit code is checked and its log kept in the output folder;
 //! utilisation and Fmax per clock come from nextpnr's JSON report. Timing is judged
 //! here (nextpnr runs with `--timing-allow-fail` so that a miss still reports): a
@@ -19,8 +20,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The board's pins; the set_frequency lines are replaced by the targets below.
-const PCF: &str = include_str!("../../../constraints/alchitry_cu.pcf");
 /// The PHY module's REF_CLK.
 const RMII_MHZ: f64 = 50.0;
 const DEVICE: &str = "iCE40HX8K-CB132";
@@ -159,16 +158,9 @@ fn run_tool(dir: &Path, tool: &str, args: &[&str], log: &str) -> Result<()> {
     Ok(())
 }
 
-/// The constraints with one set_frequency line per clock.
+/// The constraints: every pin, and one set_frequency line per clock.
 pub fn constraints(core_mhz: f64) -> String {
-    let mut pcf: String = PCF
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("set_frequency"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    pcf.push_str(&format!("set_frequency clock {core_mhz}\n"));
-    pcf.push_str(&format!("set_frequency rmii_ref_clk {RMII_MHZ}\n"));
-    pcf
+    tcpip_hdl::board::alchitry_cu::pcf(core_mhz, RMII_MHZ)
 }
 
 /// A clock net's name as the top level calls it (`clock$SB_IO_IN` → `clock`).
