@@ -58,17 +58,17 @@ pub struct SynthReport {
     pub timing_ok: bool,
 }
 
-/// Synthesizes `top.v` in `dir` without flattening and reads each block's cost.
+/// Synthesizes `top.v` in `dir` with each block kept apart and reads each block's cost.
 fn run_breakdown(dir: &Path, verilog: &str) -> Result<Value> {
+    std::fs::write(
+        dir.join("breakdown.ys"),
+        breakdown::yosys_script(verilog, "top"),
+    )
+    .context("cannot write breakdown.ys")?;
     run_tool(
         dir,
         "yosys",
-        &[
-            "-q",
-            "-p",
-            "synth_ice40 -noflatten -top top; tee -q -o breakdown.txt stat",
-            "top.v",
-        ],
+        &["-q", "-s", "breakdown.ys"],
         "yosys-breakdown.log",
     )?;
     let stat = std::fs::read_to_string(dir.join("breakdown.txt"))
