@@ -168,6 +168,11 @@ fn check_breakdown(b: &Value, placed_ram: u64) {
             p["lut"].as_u64().unwrap() > 0 && p["ff"].as_u64().unwrap() > 0,
             "{part}: {p}"
         );
+        // The count the budgets were set on, from the second synthesis.
+        assert!(
+            p["lut_noflatten"].as_u64().is_some_and(|n| n > 0),
+            "{part}: {p}"
+        );
         ram += p["ram"].as_u64().unwrap();
     }
     for part in ["receive", "transmit"] {

@@ -14,7 +14,9 @@
 //! (7,497 LUT4s for the whole board that way, against 5,410 with storage flattened).
 //! The counts are before placement: nextpnr packs a LUT and a flip-flop into one
 //! logic cell, and nothing is shared across blocks here, so the sum of the parts is
-//! still a little above the flattened design's.
+//! still a little above the flattened design's. The part budgets of ../shared/AREA.md
+//! were set on the `-noflatten` count, so each part and block also carries that one
+//! (`lut_noflatten`, a second yosys run).
 //!
 //! The parts are fixed by the board's structure, not by block names, so they stay the
 //! same when blocks inside them are merged or renamed: everything under the receive
@@ -258,23 +260,45 @@ pub fn breakdown(stat_text: &str, verilog: &str, top: &str) -> Value {
     Value::Object(out)
 }
 
+/// Adds `lut_noflatten` to every part and block of `breakdown`: its LUT4s in `old`, the
+/// same Verilog synthesized by `synth_ice40 -noflatten`, which charges every held bit a
+/// LUT4. The part budgets of ../shared/AREA.md were set on that count.
+pub fn add_noflatten_luts(breakdown: &mut Value, old: &Value) {
+    for part in PART_NAMES {
+        let o = &old[part];
+        let p = &mut breakdown[part];
+        p["lut_noflatten"] = o["lut"].clone();
+        if let Some(blocks) = p["blocks"].as_object_mut() {
+            for (name, b) in blocks.iter_mut() {
+                b["lut_noflatten"] = o["blocks"][name]["lut"].clone();
+            }
+        }
+    }
+}
+
 /// The breakdown as a table: each part, then its blocks from the largest down.
 pub fn table(breakdown: &Value) -> String {
     let num = |v: &Value, k: &str| v[k].as_u64().unwrap_or(0);
+    let old = |v: &Value| match v["lut_noflatten"].as_u64() {
+        Some(n) => format!("{n:>10}"),
+        None => format!("{:>10}", "-"),
+    };
     let row = |name: &str, v: &Value| {
         format!(
-            "{name:<24} {:>6} {:>6} {:>6} {:>5}\n",
+            "{name:<24} {:>6} {:>6} {:>6} {:>5} {}\n",
             num(v, "lut"),
             num(v, "ff"),
             num(v, "carry"),
-            num(v, "ram")
+            num(v, "ram"),
+            old(v)
         )
     };
     let mut s = format!(
-        "{:<24} {:>6} {:>6} {:>6} {:>5}\n",
-        "part / block", "LUT4", "FF", "carry", "BRAM"
+        "{:<24} {:>6} {:>6} {:>6} {:>5} {:>10}\n",
+        "part / block", "LUT4", "FF", "carry", "BRAM", "-noflatten"
     );
     let mut total = Cost::default();
+    let mut total_old = 0;
     for part in PART_NAMES {
         let p = &breakdown[part];
         total.add(&Cost {
@@ -283,6 +307,7 @@ pub fn table(breakdown: &Value) -> String {
             carry: num(p, "carry"),
             ram: num(p, "ram"),
         });
+        total_old += num(p, "lut_noflatten");
         s += &row(part, p);
         let mut blocks: Vec<(&String, &Value)> =
             p["blocks"].as_object().into_iter().flatten().collect();
@@ -291,7 +316,9 @@ pub fn table(breakdown: &Value) -> String {
             s += &row(&format!("  {name}"), v);
         }
     }
-    s += &row("total (blocks apart)", &total.json());
+    let mut t = total.json();
+    t["lut_noflatten"] = json!(total_old);
+    s += &row("total (blocks apart)", &t);
     s
 }
 
@@ -436,5 +463,29 @@ module top$rx_buffer$ram(read_address,read_clock,read_data,write_address,write_c
         );
         assert!(script.contains("synth_ice40 -top top\n"), "{script}");
         assert!(!script.contains("-noflatten"), "{script}");
+    }
+
+    #[test]
+    fn the_noflatten_count_stands_beside_each_part_and_block() {
+        let mut b = breakdown(&stat(), VERILOG, "top");
+        let old_stat = stat().replace(
+            "     SB_LUT4                        8\n",
+            "     SB_LUT4                        20\n",
+        );
+        assert_ne!(old_stat, stat(), "the mac's count was changed");
+        add_noflatten_luts(&mut b, &breakdown(&old_stat, VERILOG, "top"));
+        assert_eq!(b["receive"]["lut"], 12);
+        assert_eq!(b["receive"]["lut_noflatten"], 24);
+        assert_eq!(b["receive"]["blocks"]["mac"]["lut_noflatten"], 20);
+        assert_eq!(b["board"]["lut_noflatten"], b["board"]["lut"]);
+        let t = table(&b);
+        let rx = t.lines().find(|l| l.starts_with("receive")).unwrap();
+        assert!(rx.trim_end().ends_with(" 24"), "{t}");
+        let total = t.lines().last().unwrap();
+        let sum: u64 = PART_NAMES
+            .iter()
+            .map(|p| b[p]["lut_noflatten"].as_u64().unwrap())
+            .sum();
+        assert!(total.trim_end().ends_with(&format!(" {sum}")), "{t}");
     }
 }

@@ -58,7 +58,8 @@ pub struct SynthReport {
     pub timing_ok: bool,
 }
 
-/// Synthesizes `top.v` in `dir` with each block kept apart and reads each block's cost.
+/// Synthesizes `top.v` in `dir` with each block kept apart and reads each block's cost;
+/// then once more without flattening, for each part's and block's `lut_noflatten`.
 fn run_breakdown(dir: &Path, verilog: &str) -> Result<Value> {
     std::fs::write(
         dir.join("breakdown.ys"),
@@ -73,7 +74,23 @@ fn run_breakdown(dir: &Path, verilog: &str) -> Result<Value> {
     )?;
     let stat = std::fs::read_to_string(dir.join("breakdown.txt"))
         .context("yosys wrote no breakdown.txt")?;
-    Ok(breakdown::breakdown(&stat, verilog, "top"))
+    // The count the part budgets were set on (../shared/AREA.md), beside it.
+    run_tool(
+        dir,
+        "yosys",
+        &[
+            "-q",
+            "-p",
+            "synth_ice40 -noflatten -top top; tee -q -o breakdown-noflatten.txt stat",
+            "top.v",
+        ],
+        "yosys-breakdown-noflatten.log",
+    )?;
+    let old = std::fs::read_to_string(dir.join("breakdown-noflatten.txt"))
+        .context("yosys wrote no breakdown-noflatten.txt")?;
+    let mut value = breakdown::breakdown(&stat, verilog, "top");
+    breakdown::add_noflatten_luts(&mut value, &breakdown::breakdown(&old, verilog, "top"));
+    Ok(value)
 }
 
 fn find_tool(name: &str) -> Option<PathBuf> {
