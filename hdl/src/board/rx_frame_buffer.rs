@@ -76,6 +76,13 @@ pub struct RxFrameBuffer {
     /// 0 idle, 1 header low byte on its way, 2 header high byte, 3 streaming.
     state: DFF<Bits<2>>,
     count: DFF<Bits<11>>,
+    /// `count` is 1: the byte on its way out is the frame's last. Registered (a clock
+    /// ahead, from `count` == 2) so the 11-bit compare is not in front of the state,
+    /// `ra` and `rd` enables.
+    last: DFF<Bit>,
+    /// A committed frame waits (`avail` != `rd`), a clock late: the gap after each
+    /// frame covers it.
+    waiting: DFF<Bit>,
     flag: DFF<Bit>,
     gap: DFF<Bits<5>>,
     freed: DFF<Bits<12>>,
@@ -130,6 +137,8 @@ impl Default for RxFrameBuffer {
             ra: Default::default(),
             state: Default::default(),
             count: Default::default(),
+            last: Default::default(),
+            waiting: Default::default(),
             flag: Default::default(),
             gap: Default::default(),
             freed: Default::default(),
@@ -174,6 +183,8 @@ impl Logic for RxFrameBuffer {
             ra,
             state,
             count,
+            last,
+            waiting,
             flag,
             gap,
             freed,
@@ -252,12 +263,14 @@ impl Logic for RxFrameBuffer {
             self.avail.d.next = self.committed.q.val();
         }
         self.ram.read_address.next = self.ra.q.val().get_bits::<11>(0);
+        self.waiting.d.next = self.avail.q.val() != self.rd.q.val();
+        self.last.d.next = self.count.q.val() == 2;
         self.out_valid.d.next = false;
         self.out_error.d.next = false;
         if self.state.q.val() == 0 {
             if self.gap.q.val() != 0 {
                 self.gap.d.next = self.gap.q.val() - 1;
-            } else if self.avail.q.val() != self.rd.q.val() {
+            } else if self.waiting.q.val() {
                 // The RAM is reading the header's low byte (ra = rd) this clock.
                 self.ra.d.next = self.rd.q.val() + 1;
                 self.state.d.next = 1.into();
@@ -269,6 +282,9 @@ impl Logic for RxFrameBuffer {
         } else if self.state.q.val() == 2 {
             self.count.d.next = self.count.q.val()
                 | (bit_cast::<11, 3>(self.ram.read_data.val().get_bits::<3>(0)) << 8);
+            // A frame of one byte (the SFD alone).
+            self.last.d.next =
+                (self.count.q.val() == 1) & (self.ram.read_data.val().get_bits::<3>(0) == 0);
             self.flag.d.next = self.ram.read_data.val().get_bits::<2>(6) != 0;
             self.ra.d.next = self.ra.q.val() + 1;
             self.state.d.next = 3.into();
@@ -278,7 +294,7 @@ impl Logic for RxFrameBuffer {
             self.out_error.d.next = self.flag.q.val();
             self.count.d.next = self.count.q.val() - 1;
             self.ra.d.next = self.ra.q.val() + 1;
-            if self.count.q.val() == 1 {
+            if self.last.q.val() {
                 // `ra` has just passed the frame's last byte: the next header is there.
                 self.ra.d.next = self.ra.q.val();
                 self.rd.d.next = self.ra.q.val();
