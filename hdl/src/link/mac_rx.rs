@@ -51,7 +51,12 @@ pub struct MacRx {
     out_valid: DFF<Bit>,
     out_last: DFF<Bit>,
     out_reason: DFF<Bits<5>>,
-    our_byte: Signal<Local, Bits<8>>,
+    /// The byte of our address the next destination byte must equal, and whether the
+    /// next byte is a destination byte: chosen a byte ahead, so that one compare is all
+    /// that stands in front of `dst_ours` and `dst_broadcast`.
+    our_byte: DFF<Bits<8>>,
+    in_dst: DFF<Bit>,
+    next_our_byte: Signal<Local, Bits<8>>,
 }
 
 impl Logic for MacRx {
@@ -79,7 +84,9 @@ impl Logic for MacRx {
             out_data,
             out_valid,
             out_last,
-            out_reason
+            out_reason,
+            our_byte,
+            in_dst
         );
         self.crc.clock.next = self.clock.val();
         self.crc.data.next = self.phy_data.val();
@@ -87,22 +94,19 @@ impl Logic for MacRx {
         self.crc.init.next = false;
         self.out_valid.d.next = false;
         self.out_last.d.next = false;
-        // Which byte of our address the destination byte at `count` must equal.
-        self.our_byte.next = self.mac_lo.val().get_bits::<8>(0);
+        // The byte of our address after the one at `count`.
+        self.next_our_byte.next = self.mac_lo.val().get_bits::<8>(0);
         if self.count.q.val() == 0 {
-            self.our_byte.next = self.mac_hi.val().get_bits::<8>(8);
+            self.next_our_byte.next = self.mac_hi.val().get_bits::<8>(0);
         }
         if self.count.q.val() == 1 {
-            self.our_byte.next = self.mac_hi.val().get_bits::<8>(0);
+            self.next_our_byte.next = self.mac_mid.val().get_bits::<8>(8);
         }
         if self.count.q.val() == 2 {
-            self.our_byte.next = self.mac_mid.val().get_bits::<8>(8);
+            self.next_our_byte.next = self.mac_mid.val().get_bits::<8>(0);
         }
         if self.count.q.val() == 3 {
-            self.our_byte.next = self.mac_mid.val().get_bits::<8>(0);
-        }
-        if self.count.q.val() == 4 {
-            self.our_byte.next = self.mac_lo.val().get_bits::<8>(8);
+            self.next_our_byte.next = self.mac_lo.val().get_bits::<8>(8);
         }
         if self.phy_valid.val() {
             if !self.in_frame.q.val() {
@@ -119,6 +123,8 @@ impl Logic for MacRx {
                     self.dst_ours.d.next = true;
                     self.dst_broadcast.d.next = true;
                     self.out_reason.d.next = 0.into();
+                    self.our_byte.d.next = self.mac_hi.val().get_bits::<8>(8);
+                    self.in_dst.d.next = true;
                 }
             } else {
                 self.crc.enable.next = true;
@@ -152,8 +158,10 @@ impl Logic for MacRx {
                 if self.count.q.val() == 13 {
                     self.tagged.d.next = self.tag_hi.q.val() & (self.phy_data.val() == 0x00);
                 }
-                if self.count.q.val() < 6 {
-                    if self.phy_data.val() != self.our_byte.val() {
+                self.our_byte.d.next = self.next_our_byte.val();
+                self.in_dst.d.next = self.count.q.val() < 5;
+                if self.in_dst.q.val() {
+                    if self.phy_data.val() != self.our_byte.q.val() {
                         self.dst_ours.d.next = false;
                     }
                     if self.phy_data.val() != 0xFF {
@@ -283,5 +291,23 @@ mod tests {
         // Four bytes after the SFD: still one `last`, counted as a bad frame.
         let tiny = receive(&[0x55, 0xD5, 1, 2, 3, 4], false);
         assert_eq!((tiny.lasts, tiny.reason), (1, 1));
+    }
+
+    #[test]
+    fn each_destination_byte_is_compared() {
+        for i in 0..6 {
+            let mut dst = OURS;
+            dst[i] ^= 0x01;
+            let got = receive(&phy_bytes(&frame(dst, 60), true), false).reason;
+            assert_eq!(got, 5, "destination byte {i} differs");
+            let mut almost_broadcast = [0xFF; 6];
+            almost_broadcast[i] = 0xFE;
+            let got = receive(&phy_bytes(&frame(almost_broadcast, 60), true), false).reason;
+            assert_eq!(got, 5, "broadcast but byte {i}");
+        }
+        // The byte after the destination (the source's first) is not compared.
+        let mut ours = frame(OURS, 60);
+        ours[6] = 0x00;
+        assert_eq!(receive(&phy_bytes(&ours, true), false).reason, 0);
     }
 }
