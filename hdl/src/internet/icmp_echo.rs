@@ -85,6 +85,10 @@ pub struct IcmpEcho {
     csum_hi: DFF<Bits<8>>,
     /// The reply's checksum, low byte, written the clock after the report.
     csum_lo: DFF<Bits<8>>,
+    /// The held high byte is above 0xF7, or is 0xF7: decoded as it is stored, so the
+    /// carry's compare is off the adders' path.
+    hi_above_f7: DFF<Bit>,
+    hi_is_f7: DFF<Bit>,
     lo_write: DFF<Bit>,
     /// A byte other than the type and the checksum is not zero.
     nonzero: DFF<Bit>,
@@ -164,6 +168,8 @@ impl Default for IcmpEcho {
             fill: Default::default(),
             csum_hi: Default::default(),
             csum_lo: Default::default(),
+            hi_above_f7: Default::default(),
+            hi_is_f7: Default::default(),
             lo_write: Default::default(),
             nonzero: Default::default(),
             dst_ours: Default::default(),
@@ -202,9 +208,36 @@ impl Logic for IcmpEcho {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, wcount, storing, fill, csum_hi, csum_lo, lo_write, nonzero, dst_ours,
-            s_pending, s_buf, s_mac_hi, s_mac_mid, s_mac_lo, s_ip, s_len, t_pending, t_buf,
-            t_mac_hi, t_mac_mid, t_mac_lo, t_ip, t_len, t_final, rd, warm, dropped_r
+            self,
+            clock,
+            wcount,
+            storing,
+            fill,
+            csum_hi,
+            csum_lo,
+            hi_above_f7,
+            hi_is_f7,
+            lo_write,
+            nonzero,
+            dst_ours,
+            s_pending,
+            s_buf,
+            s_mac_hi,
+            s_mac_mid,
+            s_mac_lo,
+            s_ip,
+            s_len,
+            t_pending,
+            t_buf,
+            t_mac_hi,
+            t_mac_mid,
+            t_mac_lo,
+            t_ip,
+            t_len,
+            t_final,
+            rd,
+            warm,
+            dropped_r
         );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
@@ -217,8 +250,8 @@ impl Logic for IcmpEcho {
             self.store.next = self.room.val();
         }
         // End-around carry of the checksum update: HC >= 0xF7FF (high byte held).
-        self.carry.next = (self.csum_hi.q.val() > 0xF7)
-            | ((self.csum_hi.q.val() == 0xF7) & (self.icmp_data.val() == 0xFF));
+        self.carry.next =
+            self.hi_above_f7.q.val() | (self.hi_is_f7.q.val() & (self.icmp_data.val() == 0xFF));
         self.ram.write_address.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
             | bit_cast::<12, 11>(self.wcount.q.val());
         self.ram.write_data.next = self.icmp_data.val();
@@ -231,6 +264,8 @@ impl Logic for IcmpEcho {
             }
             if self.wcount.q.val() == 2 {
                 self.csum_hi.d.next = self.icmp_data.val();
+                self.hi_above_f7.d.next = self.icmp_data.val() > 0xF7;
+                self.hi_is_f7.d.next = self.icmp_data.val() == 0xF7;
             }
             if (self.wcount.q.val() == 1) | (self.wcount.q.val() > 3) {
                 if self.icmp_data.val() != 0 {
