@@ -289,9 +289,13 @@ mod tests {
     #[test]
     fn the_generated_constraints_place_every_port_on_its_pad() {
         let pcf = pcf(100.0, 50.0);
-        let mut lines: Vec<&str> = pcf.lines().filter(|l| l.starts_with("set_")).collect();
+        let mut lines: Vec<String> = pcf
+            .lines()
+            .filter(|l| l.starts_with("set_"))
+            .map(String::from)
+            .collect();
         lines.sort();
-        let mut want = vec![
+        let mut want: Vec<String> = [
             "set_io clock P7",
             "set_io -pullup yes reset_n P8",
             "set_io uart_rx P14",
@@ -306,14 +310,14 @@ mod tests {
             "set_io rmii_txd[1] D1",
             "set_frequency clock 100",
             "set_frequency rmii_ref_clk 50",
-        ];
+        ]
+        .map(String::from)
+        .to_vec();
         for (i, pad) in ["J11", "K11", "K12", "K14", "L12", "L14", "M12", "N14"]
             .iter()
             .enumerate()
         {
-            want.push(Box::leak(
-                format!("set_io leds[{i}] {pad}").into_boxed_str(),
-            ));
+            want.push(format!("set_io leds[{i}] {pad}"));
         }
         want.sort();
         assert_eq!(lines, want);

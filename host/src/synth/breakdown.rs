@@ -11,7 +11,7 @@
 //! q.val()`) is a 2:1 mux in its parent, which yosys folds into the flip-flop's enable
 //! only when both are in one module, as in the bitstream's flattened synthesis. Kept
 //! apart (`synth_ice40 -noflatten`), every held bit costs a LUT4 the chip never spends
-//! (7,497 LUT4s for the whole board that way, against 5,410 with storage flattened).
+//! (the README's Figures give both counts for the whole board).
 //! The counts are before placement: nextpnr packs a LUT and a flip-flop into one
 //! logic cell, and nothing is shared across blocks here, so the sum of the parts is
 //! still a little above the flattened design's. The part budgets of ../shared/AREA.md
