@@ -95,7 +95,13 @@ pub struct LinkTx {
     /// Counters: `snap` holds the current counter / its index has been presented for a
     /// clock, so the read port answers it.
     loaded: DFF<Bit>,
+    /// `loaded` a clock later: `selected` has been chosen from the loaded copy.
+    loaded_d: DFF<Bit>,
     primed: DFF<Bit>,
+    /// Small messages: body byte `pos`, chosen a clock ahead (a byte goes out at most
+    /// every other clock, and `pos` moves only when one does), so the byte selection
+    /// ends in a register of its own, not in the output register's multiplexer.
+    selected: DFF<Bits<8>>,
     hello_pending: DFF<Bit>,
     counters_pending: DFF<Bit>,
     tx_done_pending: DFF<Bit>,
@@ -145,7 +151,9 @@ impl Logic for LinkTx {
             remaining,
             snap,
             loaded,
+            loaded_d,
             primed,
+            selected,
             hello_pending,
             counters_pending,
             tx_done_pending,
@@ -232,6 +240,8 @@ impl Logic for LinkTx {
         if self.phase.val() == 3 {
             self.snap_byte.next = self.group.val().get_bits::<8>(24);
         }
+        self.selected.d.next = self.snap_byte.val();
+        self.loaded_d.d.next = self.loaded.q.val();
 
         // Events: latch each as pending, with its value.
         if self.hello.val() {
@@ -333,7 +343,7 @@ impl Logic for LinkTx {
         } else {
             // Hello, Counters, TxDone, Error, ArpReply: body byte `pos`.
             self.small_valid.next = true;
-            self.byte.next = self.snap_byte.val();
+            self.byte.next = self.selected.q.val();
             if self.msg.q.val() == 1 {
                 self.ends_small.next = self.pos.q.val() == 18;
             }
@@ -350,8 +360,11 @@ impl Logic for LinkTx {
                 self.ends_small.next = self.pos.q.val() == 127;
                 // Each counter is copied once its index has been on the read port for a
                 // clock and no bump took the port; its four bytes come from the copy.
-                if !self.loaded.q.val() {
+                // (and `selected` holds a byte of the copy: a clock after it was loaded).
+                if !(self.loaded.q.val() & self.loaded_d.q.val()) {
                     self.small_valid.next = false;
+                }
+                if !self.loaded.q.val() {
                     self.primed.d.next = true;
                     if self.primed.q.val() & self.counter_valid.val() {
                         self.snap.d.next = self.counter_value.val();

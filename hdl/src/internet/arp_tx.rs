@@ -88,12 +88,20 @@ pub struct ArpTx {
     peer_mac_lo: DFF<Bits<16>>,
     peer_ip: DFF<Bits<32>>,
     index: DFF<Bits<5>>,
+    /// Byte `index` of the message, chosen a clock ahead from the index it will have,
+    /// so the arbiter's input multiplexer starts from a register, not from the
+    /// 28-way selection (that chain was the board's critical path).
+    data_r: DFF<Bits<8>>,
     learned_r: DFF<Bit>,
     reply_dropped_r: DFF<Bit>,
     request_dropped_r: DFF<Bit>,
     accepted: Signal<Local, Bit>,
     who_has: Signal<Local, Bit>,
     free: Signal<Local, Bit>,
+    /// `index` after this clock, unless a new message starts (then 0).
+    step_index: Signal<Local, Bits<5>>,
+    /// A new message is loaded into the slot this clock.
+    start: Signal<Local, Bit>,
     byte: Signal<Local, Bits<8>>,
 }
 
@@ -111,6 +119,7 @@ impl Logic for ArpTx {
             peer_mac_lo,
             peer_ip,
             index,
+            data_r,
             learned_r,
             reply_dropped_r,
             request_dropped_r
@@ -130,8 +139,10 @@ impl Logic for ArpTx {
         self.reply_dropped_r.d.next = self.who_has.val() & !self.free.val();
         self.request_dropped_r.d.next =
             self.arp_request.val() & (!self.free.val() | self.who_has.val());
+        self.start.next = false;
+        self.step_index.next = self.index.q.val();
         if self.pending.q.val() & self.ready.val() {
-            self.index.d.next = self.index.q.val() + 1;
+            self.step_index.next = self.index.q.val() + 1;
             if self.index.q.val() == 27 {
                 self.pending.d.next = false;
             }
@@ -140,7 +151,7 @@ impl Logic for ArpTx {
             if self.who_has.val() {
                 self.pending.d.next = true;
                 self.is_request.d.next = false;
-                self.index.d.next = 0.into();
+                self.start.next = true;
                 self.peer_mac_hi.d.next = self.arp_sender_mac_hi.val();
                 self.peer_mac_mid.d.next = self.arp_sender_mac_mid.val();
                 self.peer_mac_lo.d.next = self.arp_sender_mac_lo.val();
@@ -148,7 +159,7 @@ impl Logic for ArpTx {
             } else if self.arp_request.val() {
                 self.pending.d.next = true;
                 self.is_request.d.next = true;
-                self.index.d.next = 0.into();
+                self.start.next = true;
                 self.peer_mac_hi.d.next = 0xFFFF.into();
                 self.peer_mac_mid.d.next = 0xFFFF.into();
                 self.peer_mac_lo.d.next = 0xFFFF.into();
@@ -159,7 +170,13 @@ impl Logic for ArpTx {
         // sender MAC/IP (ours), target MAC/IP (the peer's; MAC zero in a request). A
         // `case` on one selector maps to a mux tree (an `if` chain to a priority chain).
         self.byte.next = 0.into();
-        match self.index.q.val().index() {
+        // Chosen from `step_index` (a new message's first byte, 0, is forced below), so
+        // the receive report's decision reaches `data_r` through one gate, not the mux.
+        self.index.d.next = self.step_index.val();
+        if self.start.val() {
+            self.index.d.next = 0.into();
+        }
+        match self.step_index.val().index() {
             1 => {
                 self.byte.next = 0x01.into();
             }
@@ -209,22 +226,34 @@ impl Logic for ArpTx {
                 self.byte.next = self.our_ip.val().get_bits::<8>(0);
             }
             18 => {
-                self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8);
+                if !self.is_request.q.val() {
+                    self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8);
+                }
             }
             19 => {
-                self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0);
+                if !self.is_request.q.val() {
+                    self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0);
+                }
             }
             20 => {
-                self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8);
+                if !self.is_request.q.val() {
+                    self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8);
+                }
             }
             21 => {
-                self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0);
+                if !self.is_request.q.val() {
+                    self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0);
+                }
             }
             22 => {
-                self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8);
+                if !self.is_request.q.val() {
+                    self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8);
+                }
             }
             23 => {
-                self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
+                if !self.is_request.q.val() {
+                    self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
+                }
             }
             24 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(24);
@@ -240,10 +269,11 @@ impl Logic for ArpTx {
             }
             _ => {}
         }
-        if self.is_request.q.val() & (self.index.q.val() >= 18) & (self.index.q.val() < 24) {
-            self.byte.next = 0.into();
+        self.data_r.d.next = self.byte.val();
+        if self.start.val() {
+            self.data_r.d.next = 0.into();
         }
-        self.data.next = self.byte.val();
+        self.data.next = self.data_r.q.val();
         self.valid.next = self.pending.q.val();
         self.last.next = self.index.q.val() == 27;
         self.dst_mac_hi.next = self.peer_mac_hi.q.val();
