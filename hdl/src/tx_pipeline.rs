@@ -12,6 +12,11 @@
 //! has left `MacTx`. Frames go out back to back with the 12-byte gap when requests are
 //! staged ahead.
 //!
+//! Between the frame sources and `Ipv4Tx` each frame is one stream that carries its
+//! destination in front of its message (see [`TxArbiter`]), so no descriptor travels
+//! beside it or is copied on the way; `Ipv4Tx` turns it into the frame from the
+//! destination MAC on, and `MacTx` adds our MAC.
+//!
 //! The board's own frames share the arbiter with the host's: [`IcmpEcho`] (echo replies)
 //! and [`ArpTx`] (ARP replies and the host's who-has), both fed from the receive
 //! pipeline's taps (`rx_*`): the header registers of the frame being reported, its
@@ -127,10 +132,6 @@ impl Logic for TxPipeline {
         self.stage.checksum.next = self.transport.checksum.val();
         self.transport.req_valid.next = self.stage.req_valid.val();
         self.transport.req_is_udp.next = self.stage.req_is_udp.val();
-        self.transport.req_dst_mac_hi.next = self.stage.req_dst_mac_hi.val();
-        self.transport.req_dst_mac_mid.next = self.stage.req_dst_mac_mid.val();
-        self.transport.req_dst_mac_lo.next = self.stage.req_dst_mac_lo.val();
-        self.transport.req_dst_ip.next = self.stage.req_dst_ip.val();
         self.transport.req_length.next = self.stage.req_length.val();
         self.transport.req_options_len.next = self.stage.req_options_len.val();
         self.transport.req_flags.next = self.stage.req_flags.val();
@@ -144,14 +145,6 @@ impl Logic for TxPipeline {
         self.arbiter.host_data.next = self.transport.data.val();
         self.arbiter.host_valid.next = self.transport.valid.val();
         self.arbiter.host_last.next = self.transport.last.val();
-        self.arbiter.host_dst_mac_hi.next = self.transport.dst_mac_hi.val();
-        self.arbiter.host_dst_mac_mid.next = self.transport.dst_mac_mid.val();
-        self.arbiter.host_dst_mac_lo.next = self.transport.dst_mac_lo.val();
-        self.arbiter.host_ethertype.next = self.transport.ethertype.val();
-        self.arbiter.host_wrap_ip.next = self.transport.wrap_ip.val();
-        self.arbiter.host_dst_ip.next = self.transport.dst_ip.val();
-        self.arbiter.host_protocol.next = self.transport.protocol.val();
-        self.arbiter.host_l4_len.next = self.transport.l4_len.val();
         // Echo replies: staged from the receive taps, committed at the report.
         self.echo.our_ip.next = self.our_ip.val();
         self.echo.icmp_data.next = self.rx_icmp_data.val();
@@ -170,14 +163,6 @@ impl Logic for TxPipeline {
         self.arbiter.echo_data.next = self.echo.data.val();
         self.arbiter.echo_valid.next = self.echo.valid.val();
         self.arbiter.echo_last.next = self.echo.last.val();
-        self.arbiter.echo_dst_mac_hi.next = self.echo.dst_mac_hi.val();
-        self.arbiter.echo_dst_mac_mid.next = self.echo.dst_mac_mid.val();
-        self.arbiter.echo_dst_mac_lo.next = self.echo.dst_mac_lo.val();
-        self.arbiter.echo_ethertype.next = self.echo.ethertype.val();
-        self.arbiter.echo_wrap_ip.next = self.echo.wrap_ip.val();
-        self.arbiter.echo_dst_ip.next = self.echo.dst_ip.val();
-        self.arbiter.echo_protocol.next = self.echo.protocol.val();
-        self.arbiter.echo_l4_len.next = self.echo.l4_len.val();
         self.echo.ready.next = self.arbiter.echo_ready.val();
         // ARP: replies to who-has for us, who-has for the host, and what we learn.
         self.arp.mac_hi.next = self.mac_hi.val();
@@ -199,14 +184,6 @@ impl Logic for TxPipeline {
         self.arbiter.arp_data.next = self.arp.data.val();
         self.arbiter.arp_valid.next = self.arp.valid.val();
         self.arbiter.arp_last.next = self.arp.last.val();
-        self.arbiter.arp_dst_mac_hi.next = self.arp.dst_mac_hi.val();
-        self.arbiter.arp_dst_mac_mid.next = self.arp.dst_mac_mid.val();
-        self.arbiter.arp_dst_mac_lo.next = self.arp.dst_mac_lo.val();
-        self.arbiter.arp_ethertype.next = self.arp.ethertype.val();
-        self.arbiter.arp_wrap_ip.next = self.arp.wrap_ip.val();
-        self.arbiter.arp_dst_ip.next = self.arp.dst_ip.val();
-        self.arbiter.arp_protocol.next = self.arp.protocol.val();
-        self.arbiter.arp_l4_len.next = self.arp.l4_len.val();
         self.arp.ready.next = self.arbiter.arp_ready.val();
         self.arp_learned.next = self.arp.arp_learned.val();
         self.arp_learned_ip.next = self.arp.arp_learned_ip.val();
@@ -223,14 +200,6 @@ impl Logic for TxPipeline {
         self.ipv4.data.next = self.arbiter.out_data.val();
         self.ipv4.valid.next = self.arbiter.out_valid.val();
         self.ipv4.last.next = self.arbiter.out_last.val();
-        self.ipv4.dst_mac_hi.next = self.arbiter.out_dst_mac_hi.val();
-        self.ipv4.dst_mac_mid.next = self.arbiter.out_dst_mac_mid.val();
-        self.ipv4.dst_mac_lo.next = self.arbiter.out_dst_mac_lo.val();
-        self.ipv4.ethertype.next = self.arbiter.out_ethertype.val();
-        self.ipv4.wrap_ip.next = self.arbiter.out_wrap_ip.val();
-        self.ipv4.dst_ip.next = self.arbiter.out_dst_ip.val();
-        self.ipv4.protocol.next = self.arbiter.out_protocol.val();
-        self.ipv4.l4_len.next = self.arbiter.out_l4_len.val();
         self.arbiter.out_ready.next = self.ipv4.ready.val();
         // Link layer.
         self.mac.phy_stall.next = self.phy_stall.val();
@@ -240,10 +209,6 @@ impl Logic for TxPipeline {
         self.mac.data.next = self.ipv4.out_data.val();
         self.mac.valid.next = self.ipv4.out_valid.val();
         self.mac.last.next = self.ipv4.out_last.val();
-        self.mac.dst_mac_hi.next = self.ipv4.out_dst_mac_hi.val();
-        self.mac.dst_mac_mid.next = self.ipv4.out_dst_mac_mid.val();
-        self.mac.dst_mac_lo.next = self.ipv4.out_dst_mac_lo.val();
-        self.mac.ethertype.next = self.ipv4.out_ethertype.val();
         self.ipv4.out_ready.next = self.mac.ready.val();
         self.phy_tx_data.next = self.mac.phy_tx_data.val();
         self.phy_tx_valid.next = self.mac.phy_tx_valid.val();

@@ -123,14 +123,6 @@ fn tx_arbiter_three_sources() {
                 rng.gen_range(0..256),
                 rng.gen_bool(0.7) as u64,
                 rng.gen_bool(0.1) as u64,
-                rng.gen_range(0..65536),
-                rng.gen_range(0..65536),
-                rng.gen_range(0..65536),
-                rng.gen_range(0..65536),
-                rng.gen_bool(0.5) as u64,
-                rng.gen_range(0..u32::MAX as u64),
-                rng.gen_range(0..256),
-                rng.gen_range(0..65536),
             ]);
         }
         v.push(rng.gen_bool(0.8) as u64);

@@ -11,6 +11,7 @@ use rust_hdl::prelude::*;
 use std::path::Path;
 use tcpip_hdl::internet::arp_tx::ArpTx;
 use tcpip_hdl::internet::icmp_echo::IcmpEcho;
+use tcpip_hdl::internet::source_sink::parse_source_frame;
 use tcpip_hdl::link::crc32::crc32_ieee;
 use tcpip_hdl::link::mac_rx::phy_bytes;
 use tcpip_hdl::rx_pipeline::RxPipeline;
@@ -29,7 +30,7 @@ fn mac_of(hi: u64, mid: u64, lo: u64) -> [u8; 6] {
     m
 }
 
-/// A frame a source sent, with its descriptor as on its first byte.
+/// A frame a source sent: the destination in front of its stream, and its message.
 #[derive(Debug, Clone, PartialEq)]
 struct Sent {
     dst_mac: [u8; 6],
@@ -46,10 +47,11 @@ struct Consumer {
     /// No byte taken before this clock (the arbiter busy with other sources).
     stalled_until: usize,
     /// Clocks without `ready` after each frame: what mac_tx and ipv4_tx add on the wire
-    /// around the stream (so a reply occupies the wire as long as its request did).
+    /// around the stream, less the stream's destination bytes (so a reply occupies the
+    /// wire as long as its request did).
     gap: usize,
     idle_until: usize,
-    current: Option<Sent>,
+    current: Option<Vec<u8>>,
     frames: Vec<Sent>,
 }
 
@@ -66,7 +68,7 @@ impl Consumer {
     fn ready(&self, clock: usize) -> bool {
         clock >= self.stalled_until && clock >= self.idle_until
     }
-    fn sample(&mut self, clock: usize, valid: bool, last: bool, data: u8, desc: Sent) {
+    fn sample(&mut self, clock: usize, valid: bool, last: bool, data: u8) {
         if !valid {
             // mac_tx cannot stall mid-frame: once started, a byte on every clock.
             assert!(
@@ -76,52 +78,24 @@ impl Consumer {
             return;
         }
         let ready = self.ready(clock);
-        let cur = self.current.get_or_insert(desc.clone());
-        assert_eq!(
-            (
-                cur.dst_mac,
-                cur.ethertype,
-                cur.wrap_ip,
-                cur.dst_ip,
-                cur.protocol,
-                cur.l4_len
-            ),
-            (
-                desc.dst_mac,
-                desc.ethertype,
-                desc.wrap_ip,
-                desc.dst_ip,
-                desc.protocol,
-                desc.l4_len
-            ),
-            "descriptor moved mid-frame"
-        );
+        let cur = self.current.get_or_insert_with(Vec::new);
         if ready {
-            cur.bytes.push(data);
+            cur.push(data);
             if last {
-                self.frames.push(self.current.take().unwrap());
+                let f = parse_source_frame(&self.current.take().unwrap());
+                self.frames.push(Sent {
+                    dst_mac: f.desc.dst_mac,
+                    ethertype: f.desc.ethertype,
+                    wrap_ip: f.desc.wrap_ip,
+                    dst_ip: f.desc.dst_ip,
+                    protocol: f.desc.protocol,
+                    l4_len: f.desc.l4_len,
+                    bytes: f.bytes,
+                });
                 self.idle_until = clock + 1 + self.gap;
             }
         }
     }
-}
-
-macro_rules! sent {
-    ($u:expr) => {
-        Sent {
-            dst_mac: mac_of(
-                $u.dst_mac_hi.val().index() as u64,
-                $u.dst_mac_mid.val().index() as u64,
-                $u.dst_mac_lo.val().index() as u64,
-            ),
-            ethertype: $u.ethertype.val().index() as u16,
-            wrap_ip: $u.wrap_ip.val(),
-            dst_ip: ($u.dst_ip.val().index() as u32).to_be_bytes(),
-            protocol: $u.protocol.val().index() as u8,
-            l4_len: $u.l4_len.val().index() as u16,
-            bytes: vec![],
-        }
-    };
 }
 
 /// The receive pipeline and the two responders, wired as the board core wires them.
@@ -166,10 +140,12 @@ impl Board {
             arp,
             echo,
             clock: 0,
-            // ARP: mac_tx adds 14 header, 18 padding, 4 FCS, 8 preamble, 12 idle.
-            arp_out: Consumer::new(56),
-            // ICMP: ipv4_tx adds 20, mac_tx 14 + 4 + 8 + 12.
-            echo_out: Consumer::new(58),
+            // ARP: mac_tx adds 14 header, 18 padding, 4 FCS, 8 preamble, 12 idle; the
+            // stream has 7 bytes of destination.
+            arp_out: Consumer::new(56 - 7),
+            // ICMP: ipv4_tx adds 20, mac_tx 14 + 4 + 8 + 12; the stream has 13 bytes of
+            // destination.
+            echo_out: Consumer::new(58 - 13),
             learned: vec![],
             echo_dropped: 0,
             arp_dropped: 0,
@@ -230,7 +206,6 @@ impl Board {
             a.valid.val(),
             a.last.val(),
             a.data.val().index() as u8,
-            sent!(a),
         );
         let e = &**echo;
         self.echo_out.sample(
@@ -238,7 +213,6 @@ impl Board {
             e.valid.val(),
             e.last.val(),
             e.data.val().index() as u8,
-            sent!(e),
         );
         if a.arp_learned.val() {
             let mac = mac_of(

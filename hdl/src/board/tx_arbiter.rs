@@ -2,17 +2,25 @@
 //! segments (`host_*`, from `TransportTx`), ICMP echo replies (`echo_*`) and ARP
 //! (`arp_*`), toward `Ipv4Tx`.
 //!
-//! Each source offers a stream (`data`, `valid`, `last`, `ready`) and the frame's
-//! descriptor (`dst_mac_*`, `ethertype`, `wrap_ip`, `dst_ip`, `protocol`, `l4_len`),
-//! held from its first `valid` until its last byte is taken. When no frame is in
-//! progress the arbiter grants the first valid source after the one it granted last
-//! (one clock), and passes that source through until its `last` is taken: a source
-//! never waits more than two frames.
+//! Each source offers one stream (`data`, `valid`, `last`, `ready`) that carries its
+//! frame's destination in front of the message, so nothing travels beside it and
+//! nothing is copied here (the transmit path's source contract):
 //!
-//! Registered both ways: the stream leaves through a two-entry skid buffer
-//! ([`StreamSkid`]) and a source's `ready` is made of this block's registers only; the
-//! descriptor is copied into registers on the frame's first granted clock (so a source
-//! need hold it only until then) and held until the next frame's.
+//! ```text
+//! IPv4: kind (the IP protocol: 1, 6, 17) | L4 length (2, big-endian) | destination IP (4)
+//!       | destination MAC (6) | the L4 message
+//! ARP:  kind 0 | destination MAC (6) | the 28-byte ARP message
+//! ```
+//!
+//! The length and address come first so that `Ipv4Tx` has its header's fields before
+//! the MAC header has left; the MAC then goes to the wire as it comes. Once a source
+//! raises `valid` it offers a byte on every clock `ready` is high, to its `last`.
+//!
+//! When no frame is in progress the arbiter grants the first valid source after the
+//! one it granted last (one clock), and passes that source through until its `last`
+//! is taken: a source never waits more than two frames. Registered both ways: the
+//! stream leaves through a two-entry skid buffer ([`StreamSkid`]) and a source's
+//! `ready` is made of this block's registers only.
 
 use crate::board::stream_skid::StreamSkid;
 use rust_hdl::prelude::*;
@@ -23,66 +31,24 @@ pub struct TxArbiter {
     pub host_data: Signal<In, Bits<8>>,
     pub host_valid: Signal<In, Bit>,
     pub host_last: Signal<In, Bit>,
-    pub host_dst_mac_hi: Signal<In, Bits<16>>,
-    pub host_dst_mac_mid: Signal<In, Bits<16>>,
-    pub host_dst_mac_lo: Signal<In, Bits<16>>,
-    pub host_ethertype: Signal<In, Bits<16>>,
-    pub host_wrap_ip: Signal<In, Bit>,
-    pub host_dst_ip: Signal<In, Bits<32>>,
-    pub host_protocol: Signal<In, Bits<8>>,
-    pub host_l4_len: Signal<In, Bits<16>>,
     pub host_ready: Signal<Out, Bit>,
     pub echo_data: Signal<In, Bits<8>>,
     pub echo_valid: Signal<In, Bit>,
     pub echo_last: Signal<In, Bit>,
-    pub echo_dst_mac_hi: Signal<In, Bits<16>>,
-    pub echo_dst_mac_mid: Signal<In, Bits<16>>,
-    pub echo_dst_mac_lo: Signal<In, Bits<16>>,
-    pub echo_ethertype: Signal<In, Bits<16>>,
-    pub echo_wrap_ip: Signal<In, Bit>,
-    pub echo_dst_ip: Signal<In, Bits<32>>,
-    pub echo_protocol: Signal<In, Bits<8>>,
-    pub echo_l4_len: Signal<In, Bits<16>>,
     pub echo_ready: Signal<Out, Bit>,
     pub arp_data: Signal<In, Bits<8>>,
     pub arp_valid: Signal<In, Bit>,
     pub arp_last: Signal<In, Bit>,
-    pub arp_dst_mac_hi: Signal<In, Bits<16>>,
-    pub arp_dst_mac_mid: Signal<In, Bits<16>>,
-    pub arp_dst_mac_lo: Signal<In, Bits<16>>,
-    pub arp_ethertype: Signal<In, Bits<16>>,
-    pub arp_wrap_ip: Signal<In, Bit>,
-    pub arp_dst_ip: Signal<In, Bits<32>>,
-    pub arp_protocol: Signal<In, Bits<8>>,
-    pub arp_l4_len: Signal<In, Bits<16>>,
     pub arp_ready: Signal<Out, Bit>,
     pub out_data: Signal<Out, Bits<8>>,
     pub out_valid: Signal<Out, Bit>,
     pub out_last: Signal<Out, Bit>,
-    pub out_dst_mac_hi: Signal<Out, Bits<16>>,
-    pub out_dst_mac_mid: Signal<Out, Bits<16>>,
-    pub out_dst_mac_lo: Signal<Out, Bits<16>>,
-    pub out_ethertype: Signal<Out, Bits<16>>,
-    pub out_wrap_ip: Signal<Out, Bit>,
-    pub out_dst_ip: Signal<Out, Bits<32>>,
-    pub out_protocol: Signal<Out, Bits<8>>,
-    pub out_l4_len: Signal<Out, Bits<16>>,
     pub out_ready: Signal<In, Bit>,
     /// The granted source: 0 host, 1 echo, 2 ARP.
     grant: DFF<Bits<2>>,
     /// A granted frame is in progress.
     locked: DFF<Bit>,
-    /// The granted frame's descriptor is in the registers.
-    loaded: DFF<Bit>,
     pub outbuf: StreamSkid,
-    dst_mac_hi: DFF<Bits<16>>,
-    dst_mac_mid: DFF<Bits<16>>,
-    dst_mac_lo: DFF<Bits<16>>,
-    ethertype: DFF<Bits<16>>,
-    wrap_ip: DFF<Bit>,
-    dst_ip: DFF<Bits<32>>,
-    protocol: DFF<Bits<8>>,
-    l4_len: DFF<Bits<16>>,
     /// The granted source's stream.
     in_data: Signal<Local, Bits<8>>,
     in_valid: Signal<Local, Bit>,
@@ -93,21 +59,7 @@ pub struct TxArbiter {
 impl Logic for TxArbiter {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self,
-            clock,
-            grant,
-            locked,
-            loaded,
-            dst_mac_hi,
-            dst_mac_mid,
-            dst_mac_lo,
-            ethertype,
-            wrap_ip,
-            dst_ip,
-            protocol,
-            l4_len
-        );
+        dff_setup!(self, clock, grant, locked);
         self.outbuf.clock.next = self.clock.val();
         // Only this block's registers: the skid buffer's room, the grant, the lock.
         self.take.next = self.locked.q.val() & self.outbuf.ready.val();
@@ -129,37 +81,6 @@ impl Logic for TxArbiter {
             self.in_valid.next = self.arp_valid.val();
             self.in_last.next = self.arp_last.val();
             self.arp_ready.next = self.take.val();
-        }
-        if self.locked.q.val() & !self.loaded.q.val() {
-            self.loaded.d.next = true;
-            if self.grant.q.val() == 0 {
-                self.dst_mac_hi.d.next = self.host_dst_mac_hi.val();
-                self.dst_mac_mid.d.next = self.host_dst_mac_mid.val();
-                self.dst_mac_lo.d.next = self.host_dst_mac_lo.val();
-                self.ethertype.d.next = self.host_ethertype.val();
-                self.wrap_ip.d.next = self.host_wrap_ip.val();
-                self.dst_ip.d.next = self.host_dst_ip.val();
-                self.protocol.d.next = self.host_protocol.val();
-                self.l4_len.d.next = self.host_l4_len.val();
-            } else if self.grant.q.val() == 1 {
-                self.dst_mac_hi.d.next = self.echo_dst_mac_hi.val();
-                self.dst_mac_mid.d.next = self.echo_dst_mac_mid.val();
-                self.dst_mac_lo.d.next = self.echo_dst_mac_lo.val();
-                self.ethertype.d.next = self.echo_ethertype.val();
-                self.wrap_ip.d.next = self.echo_wrap_ip.val();
-                self.dst_ip.d.next = self.echo_dst_ip.val();
-                self.protocol.d.next = self.echo_protocol.val();
-                self.l4_len.d.next = self.echo_l4_len.val();
-            } else {
-                self.dst_mac_hi.d.next = self.arp_dst_mac_hi.val();
-                self.dst_mac_mid.d.next = self.arp_dst_mac_mid.val();
-                self.dst_mac_lo.d.next = self.arp_dst_mac_lo.val();
-                self.ethertype.d.next = self.arp_ethertype.val();
-                self.wrap_ip.d.next = self.arp_wrap_ip.val();
-                self.dst_ip.d.next = self.arp_dst_ip.val();
-                self.protocol.d.next = self.arp_protocol.val();
-                self.l4_len.d.next = self.arp_l4_len.val();
-            }
         }
         self.outbuf.data.next = self.in_data.val();
         self.outbuf.valid.next = self.take.val() & self.in_valid.val();
@@ -189,20 +110,11 @@ impl Logic for TxArbiter {
                 self.host_valid.val() | self.echo_valid.val() | self.arp_valid.val();
         } else if self.take.val() & self.in_valid.val() & self.in_last.val() {
             self.locked.d.next = false;
-            self.loaded.d.next = false;
         }
         self.out_data.next = self.outbuf.out_data.val();
         self.out_valid.next = self.outbuf.out_valid.val();
         self.out_last.next = self.outbuf.out_last.val();
         self.outbuf.out_ready.next = self.out_ready.val();
-        self.out_dst_mac_hi.next = self.dst_mac_hi.q.val();
-        self.out_dst_mac_mid.next = self.dst_mac_mid.q.val();
-        self.out_dst_mac_lo.next = self.dst_mac_lo.q.val();
-        self.out_ethertype.next = self.ethertype.q.val();
-        self.out_wrap_ip.next = self.wrap_ip.q.val();
-        self.out_dst_ip.next = self.dst_ip.q.val();
-        self.out_protocol.next = self.protocol.q.val();
-        self.out_l4_len.next = self.l4_len.q.val();
     }
 }
 
@@ -211,8 +123,7 @@ mod tests {
     use super::*;
 
     /// Three sources each with frames waiting (source k's frames are k+1 bytes long and
-    /// carry k in every byte): the frames come out whole, in turn, each with its source's
-    /// descriptor on its first byte.
+    /// carry k in every byte): the frames come out whole, in turn.
     #[test]
     fn grants_in_turn_and_switches_only_after_last() {
         let mut uut = TxArbiter::default();
@@ -225,15 +136,12 @@ mod tests {
             uut.host_valid.next = frames_left[0] > 0;
             uut.host_data.next = 0.into();
             uut.host_last.next = pos[0] + 1 == len(0);
-            uut.host_l4_len.next = 100.into();
             uut.echo_valid.next = frames_left[1] > 0;
             uut.echo_data.next = 1.into();
             uut.echo_last.next = pos[1] + 1 == len(1);
-            uut.echo_l4_len.next = 101.into();
             uut.arp_valid.next = frames_left[2] > 0;
             uut.arp_data.next = 2.into();
             uut.arp_last.next = pos[2] + 1 == len(2);
-            uut.arp_l4_len.next = 102.into();
             uut.out_ready.next = clock % 4 != 3;
             uut.clock.next = false.into();
             assert!(simulate(&mut uut, 200));
@@ -257,15 +165,7 @@ mod tests {
             );
             assert_eq!(before, after);
             if uut.out_valid.val() && uut.out_ready.val() {
-                let d = uut.out_data.val().index() as u8;
-                if out.last().map_or(true, |o: &(u8, bool)| o.1) {
-                    assert_eq!(
-                        uut.out_l4_len.val().index(),
-                        100 + d as usize,
-                        "descriptor follows the grant"
-                    );
-                }
-                out.push((d, uut.out_last.val()));
+                out.push((uut.out_data.val().index() as u8, uut.out_last.val()));
             }
             let readies = [
                 uut.host_ready.val(),

@@ -1,9 +1,9 @@
 //! ARP transmit (RFC 826): answers who-has for our address, sends who-has for the host,
 //! and tells the host which peer holds which address.
 //!
-//! A frame source for the transmit arbiter (see the board core contract): the stream is
-//! the 28-byte Ethernet/IPv4 ARP message, `wrap_ip` = 0 (ipv4_tx passes it through,
-//! mac_tx adds the Ethernet header and pads it to 60 bytes).
+//! A frame source for the transmit arbiter (see [`TxArbiter`]): the stream is kind 0,
+//! the destination MAC, then the 28-byte Ethernet/IPv4 ARP message (ipv4_tx gives it
+//! its EtherType, mac_tx our MAC and the padding to 60 bytes).
 //!
 //! - A who-has for our address (op 1, target IP ours, accepted by the receive pipeline,
 //!   untagged) is answered with op 2 to the requester's MAC, sender = our MAC/IP,
@@ -17,7 +17,7 @@
 //!   latch them in the pulse's clock.
 //!
 //! One message slot: the peer's MAC and IP and the opcode, held still from the first
-//! byte until the last is taken (the descriptor must not move mid-frame). A who-has
+//! byte until the last is taken (the stream reads them throughout). A who-has
 //! arriving while the slot is still pending or sending is dropped, not queued:
 //! overwriting would corrupt a frame in flight, and the requester asks again (Linux
 //! retries every second). It pulses `reply_dropped` for the counters. A host request
@@ -29,7 +29,9 @@
 //! VLAN-tagged frames are neither answered nor learned from: mac_tx sends untagged
 //! frames, so an answer would go to the wrong VLAN.
 //!
-//! Cost: the slot (80 bits of peer address) and a 28-way byte multiplexer; no block RAM.
+//! Cost: the slot (80 bits of peer address) and a 35-way byte multiplexer; no block RAM.
+//!
+//! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
 use rust_hdl::prelude::*;
 
@@ -59,14 +61,6 @@ pub struct ArpTx {
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
     pub ready: Signal<In, Bit>,
-    pub dst_mac_hi: Signal<Out, Bits<16>>,
-    pub dst_mac_mid: Signal<Out, Bits<16>>,
-    pub dst_mac_lo: Signal<Out, Bits<16>>,
-    pub ethertype: Signal<Out, Bits<16>>,
-    pub wrap_ip: Signal<Out, Bit>,
-    pub dst_ip: Signal<Out, Bits<32>>,
-    pub protocol: Signal<Out, Bits<8>>,
-    pub l4_len: Signal<Out, Bits<16>>,
     // To the host (LinkTx ArpReply) and the counters.
     pub arp_learned: Signal<Out, Bit>,
     pub arp_learned_ip: Signal<Out, Bits<32>>,
@@ -87,7 +81,8 @@ pub struct ArpTx {
     peer_mac_mid: DFF<Bits<16>>,
     peer_mac_lo: DFF<Bits<16>>,
     peer_ip: DFF<Bits<32>>,
-    index: DFF<Bits<5>>,
+    /// Stream byte: 0 kind, 1-6 destination, 7-34 the message.
+    index: DFF<Bits<6>>,
     /// Byte `index` of the message, chosen a clock ahead from the index it will have,
     /// so the arbiter's input multiplexer starts from a register, not from the
     /// 28-way selection (that chain was the board's critical path).
@@ -99,7 +94,7 @@ pub struct ArpTx {
     who_has: Signal<Local, Bit>,
     free: Signal<Local, Bit>,
     /// `index` after this clock, unless a new message starts (then 0).
-    step_index: Signal<Local, Bits<5>>,
+    step_index: Signal<Local, Bits<6>>,
     /// A new message is loaded into the slot this clock.
     start: Signal<Local, Bit>,
     byte: Signal<Local, Bits<8>>,
@@ -135,7 +130,7 @@ impl Logic for ArpTx {
         self.learned_r.d.next =
             self.accepted.val() & ((self.arp_op.val() == 1) | (self.arp_op.val() == 2));
         // Free now, or free after this clock (the last byte is being taken).
-        self.free.next = !self.pending.q.val() | (self.ready.val() & (self.index.q.val() == 27));
+        self.free.next = !self.pending.q.val() | (self.ready.val() & (self.index.q.val() == 34));
         self.reply_dropped_r.d.next = self.who_has.val() & !self.free.val();
         self.request_dropped_r.d.next =
             self.arp_request.val() & (!self.free.val() | self.who_has.val());
@@ -143,7 +138,7 @@ impl Logic for ArpTx {
         self.step_index.next = self.index.q.val();
         if self.pending.q.val() & self.ready.val() {
             self.step_index.next = self.index.q.val() + 1;
-            if self.index.q.val() == 27 {
+            if self.index.q.val() == 34 {
                 self.pending.d.next = false;
             }
         }
@@ -166,105 +161,125 @@ impl Logic for ArpTx {
                 self.peer_ip.d.next = self.arp_request_ip.val();
             }
         }
-        // The message, byte by byte: htype 1, ptype 0x0800, hlen 6, plen 4, op,
+        // The frame source's stream (see TxArbiter): kind 0 (ARP), the destination MAC,
+        // then the message, byte by byte: htype 1, ptype 0x0800, hlen 6, plen 4, op,
         // sender MAC/IP (ours), target MAC/IP (the peer's; MAC zero in a request). A
         // `case` on one selector maps to a mux tree (an `if` chain to a priority chain).
         self.byte.next = 0.into();
-        // Chosen from `step_index` (a new message's first byte, 0, is forced below), so
+        // Chosen from `step_index` (a new stream's first byte, kind 0, is forced below), so
         // the receive report's decision reaches `data_r` through one gate, not the mux.
         self.index.d.next = self.step_index.val();
         if self.start.val() {
             self.index.d.next = 0.into();
         }
         match self.step_index.val().index() {
+            // The destination: the peer's MAC, all ones for a request.
             1 => {
-                self.byte.next = 0x01.into();
+                self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8);
             }
             2 => {
-                self.byte.next = 0x08.into();
+                self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0);
+            }
+            3 => {
+                self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8);
             }
             4 => {
-                self.byte.next = 0x06.into();
+                self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0);
             }
             5 => {
+                self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8);
+            }
+            6 => {
+                self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
+            }
+            8 => {
+                self.byte.next = 0x01.into();
+            }
+            9 => {
+                self.byte.next = 0x08.into();
+            }
+            11 => {
+                self.byte.next = 0x06.into();
+            }
+            12 => {
                 self.byte.next = 0x04.into();
             }
-            7 => {
+            14 => {
                 self.byte.next = 0x02.into();
                 if self.is_request.q.val() {
                     self.byte.next = 0x01.into();
                 }
             }
-            8 => {
+            15 => {
                 self.byte.next = self.mac_hi.val().get_bits::<8>(8);
             }
-            9 => {
+            16 => {
                 self.byte.next = self.mac_hi.val().get_bits::<8>(0);
             }
-            10 => {
+            17 => {
                 self.byte.next = self.mac_mid.val().get_bits::<8>(8);
             }
-            11 => {
+            18 => {
                 self.byte.next = self.mac_mid.val().get_bits::<8>(0);
             }
-            12 => {
+            19 => {
                 self.byte.next = self.mac_lo.val().get_bits::<8>(8);
             }
-            13 => {
+            20 => {
                 self.byte.next = self.mac_lo.val().get_bits::<8>(0);
             }
-            14 => {
+            21 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(24);
             }
-            15 => {
+            22 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(16);
             }
-            16 => {
+            23 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(8);
             }
-            17 => {
+            24 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(0);
             }
-            18 => {
+            25 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8);
                 }
             }
-            19 => {
+            26 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0);
                 }
             }
-            20 => {
+            27 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8);
                 }
             }
-            21 => {
+            28 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0);
                 }
             }
-            22 => {
+            29 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8);
                 }
             }
-            23 => {
+            30 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
                 }
             }
-            24 => {
+            31 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(24);
             }
-            25 => {
+            32 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(16);
             }
-            26 => {
+            33 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(8);
             }
-            27 => {
+            34 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(0);
             }
             _ => {}
@@ -275,15 +290,7 @@ impl Logic for ArpTx {
         }
         self.data.next = self.data_r.q.val();
         self.valid.next = self.pending.q.val();
-        self.last.next = self.index.q.val() == 27;
-        self.dst_mac_hi.next = self.peer_mac_hi.q.val();
-        self.dst_mac_mid.next = self.peer_mac_mid.q.val();
-        self.dst_mac_lo.next = self.peer_mac_lo.q.val();
-        self.ethertype.next = 0x0806.into();
-        self.wrap_ip.next = false;
-        self.dst_ip.next = self.peer_ip.q.val();
-        self.protocol.next = 0.into();
-        self.l4_len.next = 28.into();
+        self.last.next = self.index.q.val() == 34;
         self.arp_learned.next = self.learned_r.q.val();
         self.arp_learned_ip.next = self.arp_sender_ip.val();
         self.arp_learned_mac_hi.next = self.arp_sender_mac_hi.val();
@@ -362,10 +369,9 @@ mod tests {
         fn tick(&mut self) {
             simulate(&mut self.uut, 200);
             let u = &self.uut;
-            let desc = crate::source_descriptor!(u);
             let data = u.data.val().index() as u8;
             self.sink
-                .sample(u.valid.val(), u.ready.val(), u.last.val(), data, desc);
+                .sample(u.valid.val(), u.ready.val(), u.last.val(), data);
             if self.uut.arp_learned.val() {
                 let u = &self.uut;
                 let mut mac = [0u8; 6];
@@ -525,7 +531,7 @@ mod tests {
         assert_eq!((b.reply_dropped, b.request_dropped), (1, 1));
         assert_eq!(b.learned.len(), 2);
         // A consumer that takes a byte every third clock: the first reply goes out
-        // whole and the descriptor stays put throughout (checked in tick).
+        // whole, its destination in front (checked in tick).
         for i in 0..120 {
             b.uut.ready.next = i % 3 == 0;
             b.tick();

@@ -1,10 +1,10 @@
 //! ICMP echo (RFC 792): answers echo requests addressed to our IP, at line rate, without
 //! the host.
 //!
-//! A frame source for the transmit arbiter (see the board core contract): the stream is
-//! the ICMP echo reply message, `wrap_ip` = 1, protocol 1, `l4_len` its length; ipv4_tx
-//! adds the IP header (to the requester's IP) and mac_tx the Ethernet header (to the
-//! requester's MAC).
+//! A frame source for the transmit arbiter (see [`TxArbiter`]): the stream is kind 1
+//! (ICMP), the message's length, the requester's IP and MAC, then the ICMP echo reply
+//! message; ipv4_tx adds the IP header (to the requester's IP) and mac_tx the Ethernet
+//! header (to the requester's MAC).
 //!
 //! Staging: the request's ICMP bytes (`icmp_data`/`icmp_valid`, tapped from the receive
 //! pipeline) are written to block RAM as they stream past, already turned into the
@@ -34,9 +34,11 @@
 //! bit picks the buffer); the longest ICMP message in a 1518-byte frame is 1480 bytes.
 //! A reply can go out of one buffer while the next request fills the other. Replies
 //! leave in arrival order: a staged reply's addresses wait in `s_*` until the one being
-//! sent (`t_*`, the descriptor, still from the first byte to the last) is done. A
+//! sent (`t_*`, read for its stream's first bytes) is done. A
 //! request whose first ICMP byte finds both buffers holding replies is not staged;
 //! if it turns out to be an echo request for us, `dropped` pulses for the counters.
+//!
+//! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
 use rust_hdl::prelude::*;
 
@@ -64,14 +66,6 @@ pub struct IcmpEcho {
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
     pub ready: Signal<In, Bit>,
-    pub dst_mac_hi: Signal<Out, Bits<16>>,
-    pub dst_mac_mid: Signal<Out, Bits<16>>,
-    pub dst_mac_lo: Signal<Out, Bits<16>>,
-    pub ethertype: Signal<Out, Bits<16>>,
-    pub wrap_ip: Signal<Out, Bit>,
-    pub dst_ip: Signal<Out, Bits<32>>,
-    pub protocol: Signal<Out, Bits<8>>,
-    pub l4_len: Signal<Out, Bits<16>>,
     /// An echo request for us was not answered: both buffers were full.
     pub dropped: Signal<Out, Bit>,
     ram: RAM<Bits<8>, 12>,
@@ -112,6 +106,12 @@ pub struct IcmpEcho {
     t_len: DFF<Bits<11>>,
     t_final: DFF<Bits<11>>,
     rd: DFF<Bits<11>>,
+    /// The reply's stream byte before its message: 0 kind, 1-2 length, 3-6 IP, 7-12
+    /// MAC; 13 once in the message (byte `rd`).
+    pre: DFF<Bits<4>>,
+    /// Stream byte `pre`, chosen a clock ahead from the value `pre` will have, so the
+    /// arbiter's input multiplexer starts from a register.
+    pre_byte: DFF<Bits<8>>,
     /// The RAM's read register holds byte `rd`: one clock after the reply was loaded.
     warm: DFF<Bit>,
     dropped_r: DFF<Bit>,
@@ -123,6 +123,8 @@ pub struct IcmpEcho {
     taken: Signal<Local, Bit>,
     finish: Signal<Local, Bit>,
     rd_next: Signal<Local, Bits<11>>,
+    pre_next: Signal<Local, Bits<4>>,
+    in_msg: Signal<Local, Bit>,
     reply_len: Signal<Local, Bits<11>>,
 }
 
@@ -148,14 +150,6 @@ impl Default for IcmpEcho {
             valid: Default::default(),
             last: Default::default(),
             ready: Default::default(),
-            dst_mac_hi: Default::default(),
-            dst_mac_mid: Default::default(),
-            dst_mac_lo: Default::default(),
-            ethertype: Default::default(),
-            wrap_ip: Default::default(),
-            dst_ip: Default::default(),
-            protocol: Default::default(),
-            l4_len: Default::default(),
             dropped: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
             ram: RAM::new(
@@ -189,6 +183,8 @@ impl Default for IcmpEcho {
             t_len: Default::default(),
             t_final: Default::default(),
             rd: Default::default(),
+            pre: Default::default(),
+            pre_byte: Default::default(),
             warm: Default::default(),
             dropped_r: Default::default(),
             room: Default::default(),
@@ -199,6 +195,8 @@ impl Default for IcmpEcho {
             taken: Default::default(),
             finish: Default::default(),
             rd_next: Default::default(),
+            pre_next: Default::default(),
+            in_msg: Default::default(),
             reply_len: Default::default(),
         }
     }
@@ -236,6 +234,8 @@ impl Logic for IcmpEcho {
             t_len,
             t_final,
             rd,
+            pre,
+            pre_byte,
             warm,
             dropped_r
         );
@@ -322,9 +322,13 @@ impl Logic for IcmpEcho {
             self.s_ip.d.next = self.ipv4_src.val();
             self.s_len.d.next = self.wcount.q.val();
         }
-        // --- Sending: the staged reply moves on once the sender is free.
+        // --- Sending: the staged reply moves on once the sender is free. Its stream is
+        // the frame source's (see TxArbiter): kind 1, the ICMP length, the requester's
+        // IP and MAC, then the message from the buffer.
+        self.in_msg.next = self.pre.q.val() == 13;
         self.taken.next = self.warm.q.val() & self.ready.val();
-        self.finish.next = self.taken.val() & (self.rd.q.val() == self.t_final.q.val());
+        self.finish.next =
+            self.taken.val() & self.in_msg.val() & (self.rd.q.val() == self.t_final.q.val());
         self.s_pending.d.next =
             self.commit.val() | (self.s_pending.q.val() & self.t_pending.q.val());
         self.reply_len.next = self.s_len.q.val() - 1;
@@ -339,12 +343,36 @@ impl Logic for IcmpEcho {
             self.t_final.d.next = self.reply_len.val();
         }
         self.rd_next.next = self.rd.q.val();
+        self.pre_next.next = self.pre.q.val();
         if self.taken.val() {
-            self.rd_next.next = self.rd.q.val() + 1;
+            if self.in_msg.val() {
+                self.rd_next.next = self.rd.q.val() + 1;
+            } else {
+                self.pre_next.next = self.pre.q.val() + 1;
+            }
         }
         self.rd.d.next = self.rd_next.val();
+        self.pre.d.next = self.pre_next.val();
         if !self.t_pending.q.val() {
             self.rd.d.next = 0.into();
+            self.pre.d.next = 0.into();
+            self.pre_next.next = 0.into();
+        }
+        self.pre_byte.d.next = 1.into(); // ICMP
+        match self.pre_next.val().index() {
+            1 => self.pre_byte.d.next = bit_cast::<8, 3>(self.t_len.q.val().get_bits::<3>(8)),
+            2 => self.pre_byte.d.next = self.t_len.q.val().get_bits::<8>(0),
+            3 => self.pre_byte.d.next = self.t_ip.q.val().get_bits::<8>(24),
+            4 => self.pre_byte.d.next = self.t_ip.q.val().get_bits::<8>(16),
+            5 => self.pre_byte.d.next = self.t_ip.q.val().get_bits::<8>(8),
+            6 => self.pre_byte.d.next = self.t_ip.q.val().get_bits::<8>(0),
+            7 => self.pre_byte.d.next = self.t_mac_hi.q.val().get_bits::<8>(8),
+            8 => self.pre_byte.d.next = self.t_mac_hi.q.val().get_bits::<8>(0),
+            9 => self.pre_byte.d.next = self.t_mac_mid.q.val().get_bits::<8>(8),
+            10 => self.pre_byte.d.next = self.t_mac_mid.q.val().get_bits::<8>(0),
+            11 => self.pre_byte.d.next = self.t_mac_lo.q.val().get_bits::<8>(8),
+            12 => self.pre_byte.d.next = self.t_mac_lo.q.val().get_bits::<8>(0),
+            _ => {}
         }
         self.warm.d.next = self.t_pending.q.val() & !self.finish.val();
         if self.finish.val() {
@@ -353,17 +381,12 @@ impl Logic for IcmpEcho {
         // First-word-fall-through: the RAM reads the byte after the one being taken.
         self.ram.read_address.next = (bit_cast::<12, 1>(self.t_buf.q.val().into()) << 11)
             | bit_cast::<12, 11>(self.rd_next.val());
-        self.data.next = self.ram.read_data.val();
+        self.data.next = self.pre_byte.q.val();
+        if self.in_msg.val() {
+            self.data.next = self.ram.read_data.val();
+        }
         self.valid.next = self.warm.q.val();
-        self.last.next = self.rd.q.val() == self.t_final.q.val();
-        self.dst_mac_hi.next = self.t_mac_hi.q.val();
-        self.dst_mac_mid.next = self.t_mac_mid.q.val();
-        self.dst_mac_lo.next = self.t_mac_lo.q.val();
-        self.ethertype.next = 0x0800.into();
-        self.wrap_ip.next = true;
-        self.dst_ip.next = self.t_ip.q.val();
-        self.protocol.next = 1.into();
-        self.l4_len.next = bit_cast::<16, 11>(self.t_len.q.val());
+        self.last.next = self.in_msg.val() & (self.rd.q.val() == self.t_final.q.val());
         self.dropped.next = self.dropped_r.q.val();
     }
 }
@@ -434,10 +457,9 @@ mod tests {
             self.uut.ready.next = (self.ready)(self.clock);
             simulate(&mut self.uut, 200);
             let u = &self.uut;
-            let desc = crate::source_descriptor!(u);
             let data = u.data.val().index() as u8;
             self.sink
-                .sample(u.valid.val(), u.ready.val(), u.last.val(), data, desc);
+                .sample(u.valid.val(), u.ready.val(), u.last.val(), data);
             self.dropped += u.dropped.val() as usize;
             crate::tick!(self.uut);
             self.clock += 1;
@@ -546,7 +568,7 @@ mod tests {
                 .unwrap();
             let req = request(0, 0, &w.to_be_bytes());
             b.receive(&req, 1, 6, &GOOD);
-            b.idle(40);
+            b.idle(60); // a reply streams at half rate: 2 × (13 + its length) clocks
             reqs.push(req);
         }
         // All zero but the checksum, where eqn. 3 alone would give 0x0000 (+0); and
@@ -557,7 +579,7 @@ mod tests {
             request(0xFFFF, 0, &[]),
         ] {
             b.receive(&req, 1, 6, &GOOD);
-            b.idle(40);
+            b.idle(60); // a reply streams at half rate: 2 × (13 + its length) clocks
             reqs.push(req);
         }
         assert_eq!(b.sink.frames.len(), reqs.len());

@@ -6,6 +6,5 @@ pub mod checksum;
 pub mod icmp_echo;
 pub mod ipv4_rx;
 pub mod ipv4_tx;
-#[cfg(test)]
 pub mod source_sink;
 pub mod word_sum;

@@ -1,9 +1,9 @@
-//! Test support: a consumer for a transmit frame source (the board core contract's
-//! data/valid/last/ready stream and its descriptor), which collects each frame and
-//! checks that the descriptor holds still and `valid` stays high from its first byte to
-//! its last.
+//! Test support: a consumer for a transmit frame source (the stream of the transmit
+//! path's contract, see [`TxArbiter`](crate::board::tx_arbiter::TxArbiter)), which
+//! collects each frame, takes its destination apart from the stream's first bytes, and
+//! checks that `valid` stays high from its first byte to its last.
 
-/// The descriptor of a frame, as it was on the frame's first byte.
+/// A frame's destination, as the source put it in front of its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Descriptor {
     pub dst_mac: [u8; 6],
@@ -17,55 +17,61 @@ pub struct Descriptor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     pub desc: Descriptor,
+    /// The message after the destination: the L4 message, or ARP's.
     pub bytes: Vec<u8>,
 }
 
-/// Reads the descriptor ports of a frame source (any block with the contract's names).
-#[macro_export]
-macro_rules! source_descriptor {
-    ($u:expr) => {{
-        let mut dst_mac = [0u8; 6];
-        for (k, v) in [&$u.dst_mac_hi, &$u.dst_mac_mid, &$u.dst_mac_lo]
-            .iter()
-            .enumerate()
-        {
-            dst_mac[2 * k..2 * k + 2].copy_from_slice(&(v.val().index() as u16).to_be_bytes());
-        }
-        $crate::internet::source_sink::Descriptor {
+/// Splits a source's stream into its destination and its message: `kind` (the IP
+/// protocol, 0 for ARP), for IPv4 the L4 length and the destination IP, then the
+/// destination MAC.
+pub fn parse_source_frame(stream: &[u8]) -> Frame {
+    let kind = stream[0];
+    let wrap_ip = kind != 0;
+    let (l4_len, dst_ip, rest) = if wrap_ip {
+        let ip: [u8; 4] = stream[3..7].try_into().unwrap();
+        (u16::from_be_bytes([stream[1], stream[2]]), ip, &stream[7..])
+    } else {
+        (0, [0; 4], &stream[1..])
+    };
+    let dst_mac: [u8; 6] = rest[..6].try_into().unwrap();
+    let bytes = rest[6..].to_vec();
+    if wrap_ip {
+        assert_eq!(l4_len as usize, bytes.len(), "the L4 length is the message's");
+    }
+    Frame {
+        desc: Descriptor {
             dst_mac,
-            ethertype: $u.ethertype.val().index() as u16,
-            wrap_ip: $u.wrap_ip.val(),
-            dst_ip: ($u.dst_ip.val().index() as u32).to_be_bytes(),
-            protocol: $u.protocol.val().index() as u8,
-            l4_len: $u.l4_len.val().index() as u16,
-        }
-    }};
+            ethertype: if wrap_ip { 0x0800 } else { 0x0806 },
+            wrap_ip,
+            dst_ip,
+            protocol: kind,
+            l4_len: if wrap_ip { l4_len } else { bytes.len() as u16 },
+        },
+        bytes,
+    }
 }
 
 /// Samples a frame source once per clock, before the rising edge:
-/// `sink.sample(uut.valid.val(), uut.ready.val(), uut.last.val(), data, source_descriptor!(uut))`.
+/// `sink.sample(uut.valid.val(), uut.ready.val(), uut.last.val(), data)`.
 #[derive(Default)]
 pub struct Sink {
-    current: Option<Frame>,
+    current: Option<Vec<u8>>,
     pub frames: Vec<Frame>,
 }
 
 impl Sink {
-    pub fn sample(&mut self, valid: bool, ready: bool, last: bool, data: u8, desc: Descriptor) {
+    pub fn sample(&mut self, valid: bool, ready: bool, last: bool, data: u8) {
         if !valid {
             // mac_tx cannot stall mid-frame: once started, a byte on every clock.
             assert!(self.current.is_none(), "valid dropped mid-frame");
             return;
         }
-        let cur = self.current.get_or_insert(Frame {
-            desc: desc.clone(),
-            bytes: vec![],
-        });
-        assert_eq!(cur.desc, desc, "descriptor moved mid-frame");
+        let cur = self.current.get_or_insert_with(Vec::new);
         if ready {
-            cur.bytes.push(data);
+            cur.push(data);
             if last {
-                self.frames.push(self.current.take().unwrap());
+                let stream = self.current.take().unwrap();
+                self.frames.push(parse_source_frame(&stream));
             }
         }
     }

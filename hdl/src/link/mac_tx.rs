@@ -1,7 +1,9 @@
-//! Ethernet transmit MAC: from an L3 stream and its destination to PHY bytes.
+//! Ethernet transmit MAC: from a frame without its source address to PHY bytes.
 //!
-//! Each frame goes out as preamble (7 × 0x55), SFD (0xD5), destination MAC, source MAC
-//! (ours, `mac_*`), ethertype, the L3 bytes, zero padding up to 60 bytes, the FCS
+//! The stream in is the frame from its destination MAC on, as `Ipv4Tx` makes it:
+//! destination MAC, EtherType, the L3 bytes. Each frame goes out as preamble
+//! (7 × 0x55), SFD (0xD5), the destination MAC, our MAC (`mac_*`), the rest of the
+//! stream (EtherType and L3 bytes), zero padding up to 60 bytes, the FCS
 //! (CRC-32, least significant byte first), then at least 12 idle clocks: exactly 12 when
 //! the next frame is already waiting. `phy_tx_valid` is high from the first preamble
 //! byte to the last FCS byte, one byte per clock.
@@ -28,10 +30,6 @@ pub struct MacTx {
     pub valid: Signal<In, Bit>,
     pub last: Signal<In, Bit>,
     pub ready: Signal<Out, Bit>,
-    pub dst_mac_hi: Signal<In, Bits<16>>,
-    pub dst_mac_mid: Signal<In, Bits<16>>,
-    pub dst_mac_lo: Signal<In, Bits<16>>,
-    pub ethertype: Signal<In, Bits<16>>,
     pub phy_tx_data: Signal<Out, Bits<8>>,
     pub phy_tx_valid: Signal<Out, Bit>,
     pub sent: Signal<Out, Bit>,
@@ -41,6 +39,9 @@ pub struct MacTx {
     pub crc: Crc32,
     pub inbuf: StreamSkid,
     in_ready: Signal<Local, Bit>,
+    /// The header byte at `index` is there to be sent (ours always; the destination's
+    /// when the stream has it).
+    advance: Signal<Local, Bit>,
     /// 0 idle, 1 preamble, 2 header, 3 payload, 4 padding, 5 FCS, 6 gap.
     state: DFF<Bits<3>>,
     index: DFF<Bits<4>>,
@@ -79,21 +80,15 @@ impl Logic for MacTx {
             out_valid,
             out_sent
         );
-        self.header_byte.next = self.ethertype.val().get_bits::<8>(0);
+        // Our MAC, after the destination's six bytes.
+        self.header_byte.next = 0.into();
         match self.index.q.val().index() {
-            0 => self.header_byte.next = self.dst_mac_hi.val().get_bits::<8>(8),
-            1 => self.header_byte.next = self.dst_mac_hi.val().get_bits::<8>(0),
-            2 => self.header_byte.next = self.dst_mac_mid.val().get_bits::<8>(8),
-            3 => self.header_byte.next = self.dst_mac_mid.val().get_bits::<8>(0),
-            4 => self.header_byte.next = self.dst_mac_lo.val().get_bits::<8>(8),
-            5 => self.header_byte.next = self.dst_mac_lo.val().get_bits::<8>(0),
             6 => self.header_byte.next = self.mac_hi.val().get_bits::<8>(8),
             7 => self.header_byte.next = self.mac_hi.val().get_bits::<8>(0),
             8 => self.header_byte.next = self.mac_mid.val().get_bits::<8>(8),
             9 => self.header_byte.next = self.mac_mid.val().get_bits::<8>(0),
             10 => self.header_byte.next = self.mac_lo.val().get_bits::<8>(8),
             11 => self.header_byte.next = self.mac_lo.val().get_bits::<8>(0),
-            12 => self.header_byte.next = self.ethertype.val().get_bits::<8>(8),
             _ => {}
         }
         self.inbuf.clock.next = self.clock.val();
@@ -108,6 +103,7 @@ impl Logic for MacTx {
         self.cur_fcs.d.next = false;
         self.cur.d.next = 0.into();
         self.in_ready.next = false;
+        self.advance.next = false;
         match self.state.q.val().index() {
             0 => {
                 if self.inbuf.out_valid.val() {
@@ -128,14 +124,23 @@ impl Logic for MacTx {
                 }
             }
             2 => {
+                // Destination (the stream's first six bytes), then ours.
                 self.cur.d.next = self.header_byte.val();
-                self.cur_valid.d.next = true;
-                self.cur_crc.d.next = true;
-                self.cur_first.d.next = self.index.q.val() == 0;
-                self.index.d.next = self.index.q.val() + 1;
-                self.fill.d.next = bit_cast::<6, 4>(self.index.q.val()) + 1;
-                if self.index.q.val() == 13 {
-                    self.state.d.next = 3.into();
+                self.advance.next = true;
+                if self.index.q.val() < 6 {
+                    self.in_ready.next = true;
+                    self.cur.d.next = self.inbuf.out_data.val();
+                    self.advance.next = self.inbuf.out_valid.val();
+                }
+                self.cur_valid.d.next = self.advance.val();
+                self.cur_crc.d.next = self.advance.val();
+                self.cur_first.d.next = self.advance.val() & (self.index.q.val() == 0);
+                if self.advance.val() {
+                    self.index.d.next = self.index.q.val() + 1;
+                    self.fill.d.next = bit_cast::<6, 4>(self.index.q.val()) + 1;
+                    if self.index.q.val() == 11 {
+                        self.state.d.next = 3.into();
+                    }
                 }
             }
             3 => {
@@ -237,7 +242,8 @@ mod tests {
         [0, 2, 4].map(|i| (mac[i] as u64) << 8 | mac[i + 1] as u64)
     }
 
-    /// Offers the payloads back to back, each byte as soon as the MAC takes one; returns
+    /// Offers the payloads (L3 bytes) back to back, each byte as soon as the MAC takes
+    /// one, behind the destination and EtherType as `Ipv4Tx` gives them; returns
     /// the PHY bytes with their clocks, and the clocks `sent` was up.
     fn run(payloads: &[Vec<u8>]) -> (Vec<(usize, u8)>, Vec<usize>) {
         run_stalled(payloads, |_| false)
@@ -255,11 +261,11 @@ mod tests {
         uut.mac_hi.next = h.into();
         uut.mac_mid.next = m.into();
         uut.mac_lo.next = l.into();
-        let [h, m, l] = words(PEER);
-        uut.dst_mac_hi.next = h.into();
-        uut.dst_mac_mid.next = m.into();
-        uut.dst_mac_lo.next = l.into();
-        uut.ethertype.next = 0x0800.into();
+        // What Ipv4Tx hands on: the destination, the EtherType, the L3 bytes.
+        let payloads: Vec<Vec<u8>> = payloads
+            .iter()
+            .map(|p| [&PEER[..], &[0x08, 0x00], p].concat())
+            .collect();
         let (mut frame, mut pos) = (0, 0);
         let (mut out, mut sent) = (vec![], vec![]);
         let clocks: usize = payloads.iter().map(|p| p.len().max(46) + 40).sum::<usize>() + 20;

@@ -1,7 +1,6 @@
 //! TCP and UDP transmit, two cases of one block: wraps a staged request's bytes in a
 //! TCP header (RFC 9293 §3.1; the bytes are options+payload) or a UDP header (RFC 768;
-//! the payload) and offers the segment as a frame source (ethertype 0x0800, wrapped in
-//! IPv4, protocol 6 or 17).
+//! the payload) and offers the segment as a frame source for IPv4, protocol 6 or 17.
 //!
 //! Checksum: as [`TxStage`](super::tx_stage::TxStage) writes a request's descriptor
 //! words, in whatever order they come, on its `sum_*` bus, this block adds them to the
@@ -18,15 +17,19 @@
 //! the descriptor. A UDP checksum that computes to zero is sent as 0xFFFF (zero means
 //! "no checksum").
 //!
-//! Sending: `valid` rises two clocks after `req_valid`, with the descriptor (`dst_*`,
-//! `l4_len` = header + staged bytes); then the header (TCP: 20 bytes, data offset from
+//! Sending: `valid` rises two clocks after `req_valid`; the stream is the frame source's
+//! (see [`TxArbiter`]): the kind (6 or 17), the L4 length (header + staged bytes), the
+//! destination IP and MAC, then the header (TCP: 20 bytes, data offset from
 //! `req_options_len`, flags NS..FIN from `req_flags`; UDP: 8 bytes, the length made
 //! here), then the staged bytes, one per clock as `ready` allows, through a two-entry
-//! skid buffer ([`StreamSkid`]: `ready` reaches no further than it). Header words come
-//! from the stage's descriptor port: 8-9 ports, 10-13 seq and ack, 14 window, 15 the
-//! checksum. `req_done` pulses as the last byte enters the buffer: the descriptor holds
-//! until the arbiter has taken the first byte, which the two-entry buffer ensures for
-//! any segment of more than two bytes.
+//! skid buffer ([`StreamSkid`]: `ready` reaches no further than it). The addresses and
+//! header words come from the stage's descriptor port as they go out, not from
+//! registers: 3-4 the IP, 0-2 the MAC, 8-9 ports, 10-13 seq and ack, 14 window, 15 the
+//! checksum. Stream byte 13 + 2w is header word w's high byte, and every descriptor
+//! word starts on an odd stream byte. `req_done` pulses as the last byte enters the
+//! buffer.
+//!
+//! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
 use crate::board::stream_skid::StreamSkid;
 use crate::internet::word_sum::OnesWordSum;
@@ -44,10 +47,6 @@ pub struct TransportTx {
     pub checksum: Signal<Out, Bits<16>>,
     pub req_valid: Signal<In, Bit>,
     pub req_is_udp: Signal<In, Bit>,
-    pub req_dst_mac_hi: Signal<In, Bits<16>>,
-    pub req_dst_mac_mid: Signal<In, Bits<16>>,
-    pub req_dst_mac_lo: Signal<In, Bits<16>>,
-    pub req_dst_ip: Signal<In, Bits<32>>,
     pub req_length: Signal<In, Bits<11>>,
     pub req_options_len: Signal<In, Bits<6>>,
     pub req_flags: Signal<In, Bits<9>>,
@@ -61,14 +60,6 @@ pub struct TransportTx {
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
     pub ready: Signal<In, Bit>,
-    pub dst_mac_hi: Signal<Out, Bits<16>>,
-    pub dst_mac_mid: Signal<Out, Bits<16>>,
-    pub dst_mac_lo: Signal<Out, Bits<16>>,
-    pub ethertype: Signal<Out, Bits<16>>,
-    pub wrap_ip: Signal<Out, Bit>,
-    pub dst_ip: Signal<Out, Bits<32>>,
-    pub protocol: Signal<Out, Bits<8>>,
-    pub l4_len: Signal<Out, Bits<16>>,
     sum: OnesWordSum,
     pub outbuf: StreamSkid,
     byte: Signal<Local, Bits<8>>,
@@ -79,8 +70,9 @@ pub struct TransportTx {
     length_word: DFF<Bits<16>>,
     /// Word 7 said UDP: a zero checksum goes out as 0xFFFF.
     sum_udp: DFF<Bit>,
-    /// Header byte 0..19 (TCP) or 0..7 (UDP); then the body.
-    index: DFF<Bits<5>>,
+    /// Stream byte: 0..12 the destination, 13..32 (TCP) or 13..20 (UDP) the header;
+    /// then the body.
+    index: DFF<Bits<6>>,
     in_body: DFF<Bit>,
     addend: Signal<Local, Bits<16>>,
     addend_r: DFF<Bits<16>>,
@@ -89,10 +81,14 @@ pub struct TransportTx {
     data_offset: Signal<Local, Bits<4>>,
     header_end: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
-    index_next: Signal<Local, Bits<5>>,
+    index_next: Signal<Local, Bits<6>>,
+    /// (index_next + 3) / 2: the descriptor word of a header byte, past 8 for the
+    /// header's words.
+    half: Signal<Local, Bits<6>>,
+    /// `half` - 5: the MAC's words (0-2) for stream bytes 7-12.
+    mac_word: Signal<Local, Bits<6>>,
     header_word: Signal<Local, Bits<4>>,
     empty: DFF<Bit>,
-    ipv4: Constant<Bits<16>>,
 }
 
 impl Default for TransportTx {
@@ -107,10 +103,6 @@ impl Default for TransportTx {
             checksum: Default::default(),
             req_valid: Default::default(),
             req_is_udp: Default::default(),
-            req_dst_mac_hi: Default::default(),
-            req_dst_mac_mid: Default::default(),
-            req_dst_mac_lo: Default::default(),
-            req_dst_ip: Default::default(),
             req_length: Default::default(),
             req_options_len: Default::default(),
             req_flags: Default::default(),
@@ -124,14 +116,6 @@ impl Default for TransportTx {
             valid: Default::default(),
             last: Default::default(),
             ready: Default::default(),
-            dst_mac_hi: Default::default(),
-            dst_mac_mid: Default::default(),
-            dst_mac_lo: Default::default(),
-            ethertype: Default::default(),
-            wrap_ip: Default::default(),
-            dst_ip: Default::default(),
-            protocol: Default::default(),
-            l4_len: Default::default(),
             sum: Default::default(),
             outbuf: Default::default(),
             byte: Default::default(),
@@ -150,9 +134,10 @@ impl Default for TransportTx {
             header_end: Default::default(),
             take: Default::default(),
             index_next: Default::default(),
+            half: Default::default(),
+            mac_word: Default::default(),
             header_word: Default::default(),
             empty: Default::default(),
-            ipv4: Constant::new(0x0800.into()),
         }
     }
 }
@@ -227,9 +212,9 @@ impl Logic for TransportTx {
         // the `last` path into the arbiter and MacTx.
         self.empty.d.next = self.req_length.val() == 0;
         self.data_offset.next = bit_cast::<4, 4>(self.req_options_len.val().get_bits::<4>(2)) + 5;
-        self.header_end.next = self.index.q.val() == 19;
+        self.header_end.next = self.index.q.val() == 32;
         if self.req_is_udp.val() {
-            self.header_end.next = self.index.q.val() == 7;
+            self.header_end.next = self.index.q.val() == 20;
         }
         self.req_done.next = false;
         self.body_ready.next = false;
@@ -242,27 +227,40 @@ impl Logic for TransportTx {
                 self.req_done.next = true;
             }
         } else {
-            // Header word index/2 from the descriptor (one clock ahead), or made here.
-            self.byte.next = self.word.val().get_bits::<8>(8);
+            // A descriptor word's byte (read one clock ahead: odd bytes are high), or
+            // made here.
+            self.byte.next = self.word.val().get_bits::<8>(0);
             if self.index.q.val().get_bit(0) {
-                self.byte.next = self.word.val().get_bits::<8>(0);
+                self.byte.next = self.word.val().get_bits::<8>(8);
+            }
+            if self.index.q.val() == 0 {
+                self.byte.next = 6.into();
+                if self.req_is_udp.val() {
+                    self.byte.next = 17.into();
+                }
+            }
+            if self.index.q.val() == 1 {
+                self.byte.next = self.l4_len_r.q.val().get_bits::<8>(8);
+            }
+            if self.index.q.val() == 2 {
+                self.byte.next = self.l4_len_r.q.val().get_bits::<8>(0);
             }
             if self.req_is_udp.val() {
-                if self.index.q.val() == 4 {
+                if self.index.q.val() == 17 {
                     self.byte.next = self.l4_len_r.q.val().get_bits::<8>(8);
                 }
-                if self.index.q.val() == 5 {
+                if self.index.q.val() == 18 {
                     self.byte.next = self.l4_len_r.q.val().get_bits::<8>(0);
                 }
             } else {
-                if self.index.q.val() == 12 {
+                if self.index.q.val() == 25 {
                     self.byte.next = (bit_cast::<8, 4>(self.data_offset.val()) << 4)
                         | bit_cast::<8, 1>(self.req_flags.val().get_bit(8).into());
                 }
-                if self.index.q.val() == 13 {
+                if self.index.q.val() == 26 {
                     self.byte.next = self.req_flags.val().get_bits::<8>(0);
                 }
-                if self.index.q.val() >= 18 {
+                if self.index.q.val() >= 31 {
                     self.byte.next = 0.into(); // urgent pointer
                 }
             }
@@ -282,42 +280,34 @@ impl Logic for TransportTx {
             self.index.d.next = 0.into();
             self.in_body.d.next = false;
         }
-        // Header word w = index/2 is descriptor word 8 + w (ports, seq, ack), but TCP's
-        // window (w 7) is word 14, and the checksum (TCP w 8, UDP w 3) word 15.
-        self.header_word.next = bit_cast::<4, 4>(self.index_next.val().get_bits::<4>(1)) + 8;
+        // Stream bytes 3-6 are words 3-4 (the IP), 7-12 words 0-2 (the MAC), and header
+        // word w (bytes 13 + 2w on) is descriptor word 8 + w (ports, seq, ack), but
+        // TCP's window (w 7) is word 14, and the checksum (TCP w 8, UDP w 3) word 15.
+        self.half.next = (self.index_next.val() + 3) >> 1;
+        self.mac_word.next = self.half.val() - 5;
+        self.header_word.next = self.half.val().get_bits::<4>(0);
+        if (self.index_next.val() >= 7) & (self.index_next.val() < 13) {
+            self.header_word.next = self.mac_word.val().get_bits::<4>(0);
+        }
         if self.req_is_udp.val() {
-            if self.index_next.val().get_bits::<4>(1) == 3 {
+            if self.half.val() == 11 {
                 self.header_word.next = 15.into();
             }
         } else {
-            if self.index_next.val().get_bits::<4>(1) == 7 {
+            if self.half.val() == 15 {
                 self.header_word.next = 14.into();
             }
-            if self.index_next.val().get_bits::<4>(1) == 8 {
+            if self.half.val() == 16 {
                 self.header_word.next = 15.into();
             }
         }
         self.word_index.next = self.header_word.val();
-        if self.req_done.val() {
-            self.word_index.next = 8.into();
-        }
         self.outbuf.data.next = self.byte.val();
         self.outbuf.last.next = self.byte_last.val();
         self.outbuf.out_ready.next = self.ready.val();
         self.data.next = self.outbuf.out_data.val();
         self.valid.next = self.outbuf.out_valid.val();
         self.last.next = self.outbuf.out_last.val();
-        self.dst_mac_hi.next = self.req_dst_mac_hi.val();
-        self.dst_mac_mid.next = self.req_dst_mac_mid.val();
-        self.dst_mac_lo.next = self.req_dst_mac_lo.val();
-        self.ethertype.next = self.ipv4.val();
-        self.wrap_ip.next = true;
-        self.dst_ip.next = self.req_dst_ip.val();
-        self.protocol.next = 6.into();
-        if self.req_is_udp.val() {
-            self.protocol.next = 17.into();
-        }
-        self.l4_len.next = self.l4_len_r.q.val();
         self.armed.d.next = self.req_valid.val() & !self.req_done.val();
     }
 }
@@ -430,25 +420,27 @@ mod tests {
         assert_eq!(udp_checksum(&p), 0xFFFF);
     }
 
-    /// Sends one request as the stage would present it and returns the bytes, with the
-    /// descriptor words read on the way.
+    /// Sends one request as the stage would present it and returns the message after
+    /// its destination, with the L4 length and protocol the stream gave.
     fn send(is_udp: bool, body: &[u8], options_len: u64, flags: u64) -> (Vec<u8>, u16, u8) {
         let mut uut = TransportTx::default();
         uut.connect_all();
-        // Descriptor words 8-15, as the stage's port gives them a clock later.
-        let words: [u64; 8] = [443, 51000, 0x1234, 0x5678, 0x9ABC, 0xDEF0, 0x7210, 0xC5C5];
+        // Descriptor words 0-4 (MAC, IP) and 8-15, as the stage's port gives them a
+        // clock later.
+        let words: [u64; 16] = [
+            0x0200, 0x0000, 0x0001, 0x0A00, 0x0001, 0, 0, 0, 443, 51000, 0x1234, 0x5678,
+            0x9ABC, 0xDEF0, 0x7210, 0xC5C5,
+        ];
         uut.req_valid.next = true;
         uut.req_is_udp.next = is_udp;
         uut.req_length.next = (body.len() as u64).into();
         uut.req_options_len.next = options_len.into();
         uut.req_flags.next = flags.into();
-        uut.req_dst_ip.next = 0x0A00_0001.into();
-        let mut word_index = 8usize;
+        let mut word_index = 0usize;
         let mut pos = 0usize;
         let mut out = vec![];
-        let (mut l4_len, mut protocol) = (0, 0);
         for _ in 0..200 {
-            uut.word.next = (*words.get(word_index.wrapping_sub(8)).unwrap_or(&0)).into();
+            uut.word.next = words[word_index].into();
             uut.body_data.next = (*body.get(pos).unwrap_or(&0) as u64).into();
             uut.body_last.next = pos + 1 == body.len();
             uut.ready.next = true;
@@ -463,8 +455,6 @@ mod tests {
             word_index = uut.word_index.val().index();
             if uut.valid.val() {
                 out.push(uut.data.val().index() as u8);
-                l4_len = uut.l4_len.val().index() as u16;
-                protocol = uut.protocol.val().index() as u8;
                 if uut.last.val() {
                     break;
                 }
@@ -474,8 +464,10 @@ mod tests {
                 uut.req_valid.next = false;
             }
         }
-        assert_eq!(out.len() as u16, l4_len);
-        (out, l4_len, protocol)
+        let frame = crate::internet::source_sink::parse_source_frame(&out);
+        assert_eq!(frame.desc.dst_mac, [2, 0, 0, 0, 0, 1]);
+        assert_eq!(frame.desc.dst_ip, [10, 0, 0, 1]);
+        (frame.bytes, frame.desc.l4_len, frame.desc.protocol)
     }
 
     #[test]

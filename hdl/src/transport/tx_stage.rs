@@ -25,8 +25,9 @@
 //! payload sum instead, and indices 16 and 17 a zero word (the carry folds).
 //!
 //! Read side. The oldest staged request becomes the current one: its descriptor's
-//! words 0-7 are loaded into the `req_*` registers (9 clocks), then `req_valid` rises.
-//! The sender reads the other words through `word_index`/`word` (one clock of latency;
+//! words 5-7 are loaded into the `req_*` registers (4 clocks), then `req_valid` rises.
+//! The sender reads the others, the addresses too, through `word_index`/`word` as it
+//! sends them (one clock of latency;
 //! `word` already holds word `word_index` of the previous clock) and the bytes as a
 //! first-word-fall-through stream (`body_data`, `body_last`, taken by `body_ready`;
 //! a byte every clock). `req_done` hands the buffer back and loads the next request.
@@ -65,10 +66,6 @@ pub struct TxStage {
     pub req_valid: Signal<Out, Bit>,
     pub req_is_udp: Signal<Out, Bit>,
     pub req_tag: Signal<Out, Bits<16>>,
-    pub req_dst_mac_hi: Signal<Out, Bits<16>>,
-    pub req_dst_mac_mid: Signal<Out, Bits<16>>,
-    pub req_dst_mac_lo: Signal<Out, Bits<16>>,
-    pub req_dst_ip: Signal<Out, Bits<32>>,
     /// Bytes of options+payload.
     pub req_length: Signal<Out, Bits<11>>,
     pub req_options_len: Signal<Out, Bits<6>>,
@@ -104,11 +101,6 @@ pub struct TxStage {
     last_at: DFF<Bits<11>>,
     udp_r: DFF<Bit>,
     tag_r: DFF<Bits<16>>,
-    mac_hi_r: DFF<Bits<16>>,
-    mac_mid_r: DFF<Bits<16>>,
-    mac_lo_r: DFF<Bits<16>>,
-    ip_hi_r: DFF<Bits<16>>,
-    ip_lo_r: DFF<Bits<16>>,
     length_r: DFF<Bits<11>>,
     options_len_r: DFF<Bits<6>>,
     flags_r: DFF<Bits<9>>,
@@ -143,10 +135,6 @@ impl Default for TxStage {
             req_valid: Default::default(),
             req_is_udp: Default::default(),
             req_tag: Default::default(),
-            req_dst_mac_hi: Default::default(),
-            req_dst_mac_mid: Default::default(),
-            req_dst_mac_lo: Default::default(),
-            req_dst_ip: Default::default(),
             req_length: Default::default(),
             req_options_len: Default::default(),
             req_flags: Default::default(),
@@ -187,11 +175,6 @@ impl Default for TxStage {
             last_at: Default::default(),
             udp_r: Default::default(),
             tag_r: Default::default(),
-            mac_hi_r: Default::default(),
-            mac_mid_r: Default::default(),
-            mac_lo_r: Default::default(),
-            ip_hi_r: Default::default(),
-            ip_lo_r: Default::default(),
             length_r: Default::default(),
             options_len_r: Default::default(),
             flags_r: Default::default(),
@@ -229,11 +212,6 @@ impl Logic for TxStage {
             last_at,
             udp_r,
             tag_r,
-            mac_hi_r,
-            mac_mid_r,
-            mac_lo_r,
-            ip_hi_r,
-            ip_lo_r,
             length_r,
             options_len_r,
             flags_r
@@ -342,7 +320,7 @@ impl Logic for TxStage {
             (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());
         if !self.current.q.val() & !self.loading.q.val() & self.available.val() {
             self.loading.d.next = true;
-            self.load_index.d.next = 0.into();
+            self.load_index.d.next = 5.into(); // words 5-7: the addresses are read as they are sent
         }
         self.desc.read_address.next = (bit_cast::<5, 1>(self.rd_buf.q.val().into()) << 4)
             | bit_cast::<5, 4>(self.word_index.val());
@@ -351,21 +329,6 @@ impl Logic for TxStage {
             if self.load_index.q.val() != 8 {
                 self.desc.read_address.next = (bit_cast::<5, 1>(self.rd_buf.q.val().into()) << 4)
                     | bit_cast::<5, 4>(self.load_index.q.val());
-            }
-            if self.load_index.q.val() == 1 {
-                self.mac_hi_r.d.next = self.desc.read_data.val();
-            }
-            if self.load_index.q.val() == 2 {
-                self.mac_mid_r.d.next = self.desc.read_data.val();
-            }
-            if self.load_index.q.val() == 3 {
-                self.mac_lo_r.d.next = self.desc.read_data.val();
-            }
-            if self.load_index.q.val() == 4 {
-                self.ip_hi_r.d.next = self.desc.read_data.val();
-            }
-            if self.load_index.q.val() == 5 {
-                self.ip_lo_r.d.next = self.desc.read_data.val();
             }
             if self.load_index.q.val() == 6 {
                 self.length_r.d.next = self.desc.read_data.val().get_bits::<11>(0);
@@ -408,11 +371,6 @@ impl Logic for TxStage {
         self.req_valid.next = self.current.q.val();
         self.req_is_udp.next = self.udp_r.q.val();
         self.req_tag.next = self.tag_r.q.val();
-        self.req_dst_mac_hi.next = self.mac_hi_r.q.val();
-        self.req_dst_mac_mid.next = self.mac_mid_r.q.val();
-        self.req_dst_mac_lo.next = self.mac_lo_r.q.val();
-        self.req_dst_ip.next = (bit_cast::<32, 16>(self.ip_hi_r.q.val()) << 16)
-            | bit_cast::<32, 16>(self.ip_lo_r.q.val());
         self.req_length.next = self.length_r.q.val();
         self.req_options_len.next = self.options_len_r.q.val();
         self.req_flags.next = self.flags_r.q.val();
