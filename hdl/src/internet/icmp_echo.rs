@@ -22,6 +22,13 @@
 //! two checksum bytes are written after the message, at the report and the clock after
 //! (the write port is idle then), since they depend on bytes that follow them.
 //!
+//! Replies from what is stored: the reply's destination (the requester's MAC and IP,
+//! and the message's length) is written into the buffer's last 12 bytes in the 12
+//! clocks after that, from the receive pipeline's registers, which hold them until the
+//! next frame's bytes arrive; no copy is kept in registers. The stream then reads the
+//! buffer from its kind byte at 0x7F3 to the end and on, the address wrapping, through
+//! the message, so the whole stream comes out of block RAM.
+//!
 //! Commit: at the receive pipeline's report the reply is committed only if the frame
 //! was accepted (FCS, IPv4 header, ICMP checksum all good: `report_reason` 0, class 1
 //! ICMP), is an echo request (type 8, code 0), untagged (mac_tx sends untagged frames),
@@ -33,14 +40,18 @@
 //! Ping-pong: two 2 KiB buffers in 8 block RAMs (one `RAM<Bits<8>, 12>`, the top address
 //! bit picks the buffer); the longest ICMP message in a 1518-byte frame is 1480 bytes.
 //! A reply can go out of one buffer while the next request fills the other. Replies
-//! leave in arrival order: a staged reply's addresses wait in `s_*` until the one being
-//! sent (`t_*`, read for its stream's first bytes) is done. A
+//! leave in arrival order: a staged reply (`s_*`) waits until the one being sent (`t_*`)
+//! is done. A
 //! request whose first ICMP byte finds both buffers holding replies is not staged;
 //! if it turns out to be an echo request for us, `dropped` pulses for the counters.
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
 use rust_hdl::prelude::*;
+
+/// Where each buffer's stream starts: the kind byte, then the length, the IP and the
+/// MAC up to the buffer's end; the read address then wraps to the message at 0.
+const KIND_AT: usize = 0x7F3;
 
 #[derive(LogicBlock)]
 pub struct IcmpEcho {
@@ -91,27 +102,16 @@ pub struct IcmpEcho {
     // A committed reply waiting for the sender.
     s_pending: DFF<Bit>,
     s_buf: DFF<Bit>,
-    s_mac_hi: DFF<Bits<16>>,
-    s_mac_mid: DFF<Bits<16>>,
-    s_mac_lo: DFF<Bits<16>>,
-    s_ip: DFF<Bits<32>>,
     s_len: DFF<Bits<11>>,
     // The reply being sent.
     t_pending: DFF<Bit>,
     t_buf: DFF<Bit>,
-    t_mac_hi: DFF<Bits<16>>,
-    t_mac_mid: DFF<Bits<16>>,
-    t_mac_lo: DFF<Bits<16>>,
-    t_ip: DFF<Bits<32>>,
-    t_len: DFF<Bits<11>>,
     t_final: DFF<Bits<11>>,
     rd: DFF<Bits<11>>,
-    /// The reply's stream byte before its message: 0 kind, 1-2 length, 3-6 IP, 7-12
-    /// MAC; 13 once in the message (byte `rd`).
-    pre: DFF<Bits<4>>,
-    /// Stream byte `pre`, chosen a clock ahead from the value `pre` will have, so the
-    /// arbiter's input multiplexer starts from a register.
-    pre_byte: DFF<Bits<8>>,
+    /// Writing the committed reply's destination into its buffer: the byte at
+    /// 0x7F0 + `wlow`, from 15 down to 4.
+    writing: DFF<Bit>,
+    wlow: DFF<Bits<4>>,
     /// The RAM's read register holds byte `rd`: one clock after the reply was loaded.
     warm: DFF<Bit>,
     dropped_r: DFF<Bit>,
@@ -123,8 +123,8 @@ pub struct IcmpEcho {
     taken: Signal<Local, Bit>,
     finish: Signal<Local, Bit>,
     rd_next: Signal<Local, Bits<11>>,
-    pre_next: Signal<Local, Bits<4>>,
-    in_msg: Signal<Local, Bit>,
+    /// The committed buffer's destination is written: the reply is staged.
+    written: Signal<Local, Bit>,
     reply_len: Signal<Local, Bits<11>>,
 }
 
@@ -151,10 +151,14 @@ impl Default for IcmpEcho {
             last: Default::default(),
             ready: Default::default(),
             dropped: Default::default(),
-            // Zeroed, so the Verilog and Rust models read the same before the first write.
+            // Zeroed, so the Verilog and Rust models read the same before the first write,
+            // but for each buffer's kind byte (ICMP), which nothing writes.
             ram: RAM::new(
                 (0..1u64 << 12)
-                    .map(|i| (Bits::<12>::from(i), Bits::<8>::default()))
+                    .map(|i| {
+                        let kind = if i & 0x7FF == KIND_AT as u64 { 1u64 } else { 0 };
+                        (Bits::<12>::from(i), Bits::<8>::from(kind))
+                    })
                     .collect(),
             ),
             wcount: Default::default(),
@@ -169,22 +173,13 @@ impl Default for IcmpEcho {
             dst_ours: Default::default(),
             s_pending: Default::default(),
             s_buf: Default::default(),
-            s_mac_hi: Default::default(),
-            s_mac_mid: Default::default(),
-            s_mac_lo: Default::default(),
-            s_ip: Default::default(),
             s_len: Default::default(),
             t_pending: Default::default(),
             t_buf: Default::default(),
-            t_mac_hi: Default::default(),
-            t_mac_mid: Default::default(),
-            t_mac_lo: Default::default(),
-            t_ip: Default::default(),
-            t_len: Default::default(),
             t_final: Default::default(),
             rd: Default::default(),
-            pre: Default::default(),
-            pre_byte: Default::default(),
+            writing: Default::default(),
+            wlow: Default::default(),
             warm: Default::default(),
             dropped_r: Default::default(),
             room: Default::default(),
@@ -195,8 +190,7 @@ impl Default for IcmpEcho {
             taken: Default::default(),
             finish: Default::default(),
             rd_next: Default::default(),
-            pre_next: Default::default(),
-            in_msg: Default::default(),
+            written: Default::default(),
             reply_len: Default::default(),
         }
     }
@@ -220,30 +214,22 @@ impl Logic for IcmpEcho {
             dst_ours,
             s_pending,
             s_buf,
-            s_mac_hi,
-            s_mac_mid,
-            s_mac_lo,
-            s_ip,
             s_len,
             t_pending,
             t_buf,
-            t_mac_hi,
-            t_mac_mid,
-            t_mac_lo,
-            t_ip,
-            t_len,
             t_final,
             rd,
-            pre,
-            pre_byte,
+            writing,
+            wlow,
             warm,
             dropped_r
         );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.dst_ours.d.next = self.ipv4_dst.val() == self.our_ip.val();
-        // Replies held: one being sent and one staged fill both buffers.
-        self.room.next = !(self.s_pending.q.val() & self.t_pending.q.val());
+        // Replies held: one being sent and one staged (or being written) fill both buffers.
+        self.room.next = !((self.s_pending.q.val() | self.lo_write.q.val() | self.writing.q.val())
+            & self.t_pending.q.val());
         // --- Staging: each ICMP byte into buffer `fill`, as the reply's byte.
         self.store.next = self.storing.q.val();
         if self.wcount.q.val() == 0 {
@@ -291,20 +277,54 @@ impl Logic for IcmpEcho {
             & (self.icmp_code.val() == 0)
             & !self.eth_tagged.val()
             & self.dst_ours.q.val();
-        self.commit.next = self.echo.val() & self.storing.q.val();
-        self.dropped_r.d.next = self.echo.val() & !self.storing.q.val();
+        // One reply's destination is written at a time (the write port has one).
+        self.commit.next = self.echo.val()
+            & self.storing.q.val()
+            & !self.lo_write.q.val()
+            & !self.writing.q.val();
+        self.dropped_r.d.next = self.echo.val() & !self.commit.val();
         if self.report_valid.val() {
             self.wcount.d.next = 0.into();
             self.storing.d.next = false;
             self.nonzero.d.next = false;
         }
-        // The checksum, high byte now, low byte in the next clock (`fill` has moved on).
+        // The checksum, high byte now, low byte in the next clock (`fill` has moved on);
+        // then the destination from the receive pipeline's registers, the MAC first (the
+        // next frame's source MAC overwrites them soonest, 12 idle, 8 preamble and 6
+        // destination bytes after this one's end), down to the length.
         self.lo_write.d.next = self.commit.val();
         if self.lo_write.q.val() {
             self.ram.write_enable.next = true;
-            self.ram.write_address.next =
-                (bit_cast::<12, 1>((!self.fill.q.val()).into()) << 11) | 3;
+            self.ram.write_address.next = (bit_cast::<12, 1>(self.s_buf.q.val().into()) << 11) | 3;
             self.ram.write_data.next = self.csum_lo.q.val();
+            self.writing.d.next = true;
+            self.wlow.d.next = 15.into();
+        }
+        self.written.next = self.writing.q.val() & (self.wlow.q.val() == 4);
+        if self.writing.q.val() {
+            self.ram.write_enable.next = true;
+            self.ram.write_address.next = (bit_cast::<12, 1>(self.s_buf.q.val().into()) << 11)
+                | 0x7F0
+                | bit_cast::<12, 4>(self.wlow.q.val());
+            self.wlow.d.next = self.wlow.q.val() - 1;
+            if self.written.val() {
+                self.writing.d.next = false;
+            }
+            self.ram.write_data.next = bit_cast::<8, 3>(self.s_len.q.val().get_bits::<3>(8));
+            match self.wlow.q.val().index() {
+                15 => self.ram.write_data.next = self.eth_src_lo.val().get_bits::<8>(0),
+                14 => self.ram.write_data.next = self.eth_src_lo.val().get_bits::<8>(8),
+                13 => self.ram.write_data.next = self.eth_src_mid.val().get_bits::<8>(0),
+                12 => self.ram.write_data.next = self.eth_src_mid.val().get_bits::<8>(8),
+                11 => self.ram.write_data.next = self.eth_src_hi.val().get_bits::<8>(0),
+                10 => self.ram.write_data.next = self.eth_src_hi.val().get_bits::<8>(8),
+                9 => self.ram.write_data.next = self.ipv4_src.val().get_bits::<8>(0),
+                8 => self.ram.write_data.next = self.ipv4_src.val().get_bits::<8>(8),
+                7 => self.ram.write_data.next = self.ipv4_src.val().get_bits::<8>(16),
+                6 => self.ram.write_data.next = self.ipv4_src.val().get_bits::<8>(24),
+                5 => self.ram.write_data.next = self.s_len.q.val().get_bits::<8>(0),
+                _ => {}
+            }
         }
         if self.commit.val() {
             self.ram.write_enable.next = true;
@@ -316,63 +336,28 @@ impl Logic for IcmpEcho {
             }
             self.fill.d.next = !self.fill.q.val();
             self.s_buf.d.next = self.fill.q.val();
-            self.s_mac_hi.d.next = self.eth_src_hi.val();
-            self.s_mac_mid.d.next = self.eth_src_mid.val();
-            self.s_mac_lo.d.next = self.eth_src_lo.val();
-            self.s_ip.d.next = self.ipv4_src.val();
             self.s_len.d.next = self.wcount.q.val();
         }
-        // --- Sending: the staged reply moves on once the sender is free. Its stream is
-        // the frame source's (see TxArbiter): kind 1, the ICMP length, the requester's
-        // IP and MAC, then the message from the buffer.
-        self.in_msg.next = self.pre.q.val() == 13;
+        // --- Sending: the staged reply moves on once the sender is free. Its stream (see
+        // TxArbiter) is the buffer from the kind byte on, through the destination at its
+        // end and, the address wrapping, the message from 0.
         self.taken.next = self.warm.q.val() & self.ready.val();
-        self.finish.next =
-            self.taken.val() & self.in_msg.val() & (self.rd.q.val() == self.t_final.q.val());
+        self.finish.next = self.taken.val() & (self.rd.q.val() == self.t_final.q.val());
         self.s_pending.d.next =
-            self.commit.val() | (self.s_pending.q.val() & self.t_pending.q.val());
+            self.written.val() | (self.s_pending.q.val() & self.t_pending.q.val());
         self.reply_len.next = self.s_len.q.val() - 1;
         if self.s_pending.q.val() & !self.t_pending.q.val() {
             self.t_pending.d.next = true;
             self.t_buf.d.next = self.s_buf.q.val();
-            self.t_mac_hi.d.next = self.s_mac_hi.q.val();
-            self.t_mac_mid.d.next = self.s_mac_mid.q.val();
-            self.t_mac_lo.d.next = self.s_mac_lo.q.val();
-            self.t_ip.d.next = self.s_ip.q.val();
-            self.t_len.d.next = self.s_len.q.val();
             self.t_final.d.next = self.reply_len.val();
         }
         self.rd_next.next = self.rd.q.val();
-        self.pre_next.next = self.pre.q.val();
         if self.taken.val() {
-            if self.in_msg.val() {
-                self.rd_next.next = self.rd.q.val() + 1;
-            } else {
-                self.pre_next.next = self.pre.q.val() + 1;
-            }
+            self.rd_next.next = self.rd.q.val() + 1;
         }
         self.rd.d.next = self.rd_next.val();
-        self.pre.d.next = self.pre_next.val();
         if !self.t_pending.q.val() {
-            self.rd.d.next = 0.into();
-            self.pre.d.next = 0.into();
-            self.pre_next.next = 0.into();
-        }
-        self.pre_byte.d.next = 1.into(); // ICMP
-        match self.pre_next.val().index() {
-            1 => self.pre_byte.d.next = bit_cast::<8, 3>(self.t_len.q.val().get_bits::<3>(8)),
-            2 => self.pre_byte.d.next = self.t_len.q.val().get_bits::<8>(0),
-            3 => self.pre_byte.d.next = self.t_ip.q.val().get_bits::<8>(24),
-            4 => self.pre_byte.d.next = self.t_ip.q.val().get_bits::<8>(16),
-            5 => self.pre_byte.d.next = self.t_ip.q.val().get_bits::<8>(8),
-            6 => self.pre_byte.d.next = self.t_ip.q.val().get_bits::<8>(0),
-            7 => self.pre_byte.d.next = self.t_mac_hi.q.val().get_bits::<8>(8),
-            8 => self.pre_byte.d.next = self.t_mac_hi.q.val().get_bits::<8>(0),
-            9 => self.pre_byte.d.next = self.t_mac_mid.q.val().get_bits::<8>(8),
-            10 => self.pre_byte.d.next = self.t_mac_mid.q.val().get_bits::<8>(0),
-            11 => self.pre_byte.d.next = self.t_mac_lo.q.val().get_bits::<8>(8),
-            12 => self.pre_byte.d.next = self.t_mac_lo.q.val().get_bits::<8>(0),
-            _ => {}
+            self.rd.d.next = 0x7F3.into(); // KIND_AT (a named const is no Verilog)
         }
         self.warm.d.next = self.t_pending.q.val() & !self.finish.val();
         if self.finish.val() {
@@ -381,12 +366,9 @@ impl Logic for IcmpEcho {
         // First-word-fall-through: the RAM reads the byte after the one being taken.
         self.ram.read_address.next = (bit_cast::<12, 1>(self.t_buf.q.val().into()) << 11)
             | bit_cast::<12, 11>(self.rd_next.val());
-        self.data.next = self.pre_byte.q.val();
-        if self.in_msg.val() {
-            self.data.next = self.ram.read_data.val();
-        }
+        self.data.next = self.ram.read_data.val();
         self.valid.next = self.warm.q.val();
-        self.last.next = self.in_msg.val() & (self.rd.q.val() == self.t_final.q.val());
+        self.last.next = self.rd.q.val() == self.t_final.q.val();
         self.dropped.next = self.dropped_r.q.val();
     }
 }
