@@ -30,8 +30,10 @@ pub use tcpip_hdl::board::board_core::{DEFAULT_IP, DEFAULT_MAC};
 pub use tcpip_hdl::link::mac_rx::phy_bytes;
 
 /// Clocks with nothing going in or out after which the board counts as idle: longer
-/// than anything the core does between an input and its first output byte.
-const QUIET_CLOCKS: u64 = 600;
+/// than anything the core does between an input and its first output byte. The longest
+/// is the COBS encoder collecting a 254-byte block before its code byte, which CrcAppend
+/// passes at one byte every 8 clocks (2,032 clocks), plus the message builder's start.
+const QUIET_CLOCKS: u64 = 2_700;
 
 /// One model of the board core, driven a clock at a time with plain integers.
 pub trait BoardModel {
