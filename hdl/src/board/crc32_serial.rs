@@ -111,8 +111,8 @@ mod tests {
     use super::*;
     use crate::link::crc32::crc32_ieee;
 
-    /// Bytes in, one every `every` clocks (at least 8), each taken when `busy` is low;
-    /// returns the block after the last byte is absorbed.
+    /// Bytes in, one every `every` clocks (at least 8), each due when `busy` is low;
+    /// returns once the last is absorbed.
     fn absorb(uut: &mut Crc32Serial, bytes: &[u8], flush: bool, every: usize) {
         for &b in bytes {
             assert!(!uut.busy.val(), "busy when a byte is due");
