@@ -6,6 +6,7 @@
 //! arrives intact.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use tcpip_fpga::hdl::board::crc_check::MIN_CLOCKS_PER_BYTE;
 use tcpip_fpga::hdl::board::host_rx::{receive, receive_at_line_rate, HostRxEvent, TxRequest};
 use tcpip_fpga::host::link::message::{encode_frame, Config, Message, TxTcp, TxUdp};
 use tcpip_fpga::host::link::{cobs, crc::crc32};
@@ -138,8 +139,11 @@ fn every_message_the_host_encodes_arrives_with_every_field() {
         .iter()
         .flat_map(|m| encode_frame(m).unwrap())
         .collect();
-    // Bytes back to back, and at a UART's irregular pace (gaps of 0 to 12 clocks).
-    let gaps: Vec<usize> = (0..link.len()).map(|_| rng.gen_range(1..=13)).collect();
+    // Bytes as close as the CRC check takes them, and at an irregular pace (gaps of 0
+    // to 12 clocks more).
+    let gaps: Vec<usize> = (0..link.len())
+        .map(|_| MIN_CLOCKS_PER_BYTE + rng.gen_range(0..=12))
+        .collect();
     let at: Vec<usize> = gaps
         .iter()
         .scan(0, |t, g| {
@@ -273,16 +277,17 @@ fn a_busy_transmitter_gets_error_5_and_no_bytes() {
         }
     }
     // Busy through every even-numbered message's first bytes (its type byte reaches
-    // the dispatcher a few clocks after its first link byte), free otherwise.
+    // the dispatcher a few bytes after its first link byte), free otherwise.
+    let every = MIN_CLOCKS_PER_BYTE;
     let busy = |clock: usize| {
         starts
             .iter()
             .enumerate()
-            .any(|(k, &s)| k % 2 == 0 && clock >= s && clock < s + 12)
+            .any(|(k, &s)| k % 2 == 0 && clock >= s * every && clock < (s + 12) * every)
     };
     let events = receive_at_line_rate(&link);
     assert_eq!(events.len(), messages.len());
-    let events = receive(&link, |i| i, busy);
+    let events = receive(&link, |i| i * every, busy);
     let mut k = 0;
     for (n, msg) in messages.iter().enumerate() {
         if n % 2 == 0 {

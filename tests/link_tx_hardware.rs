@@ -263,11 +263,12 @@ fn record() -> Run {
     let mut phy: Vec<Option<u8>> = vec![None; 20];
     for f in &frames {
         phy.extend(phy_bytes(f, true).into_iter().map(Some));
-        // Sometimes back to back, sometimes long enough for the link to catch up.
+        // Sometimes back to back, sometimes long enough for the link (CrcAppend passes
+        // a byte every 8 clocks) to catch up.
         let gap = if rng.gen_bool(0.5) {
             12
         } else {
-            rng.gen_range(12..6000)
+            rng.gen_range(12..16_000)
         };
         phy.extend(std::iter::repeat_n(None, gap));
     }

@@ -289,6 +289,10 @@ cosim_ports!(CobsEncoder {
     inputs: [data, valid, last, out_ready],
     outputs: [ready, out_data, out_valid],
 });
+cosim_ports!(tcpip_hdl::board::crc32_serial::Crc32Serial {
+    inputs: [data, start, flush, clear],
+    outputs: [busy, fcs, residue_ok],
+});
 cosim_ports!(CrcAppend {
     inputs: [data, valid, last, out_ready],
     outputs: [ready, out_data, out_valid, out_last],

@@ -1,7 +1,9 @@
 //! The virtual board: the whole board core ([`BoardCore`]) simulated clock by clock,
 //! with its two byte streams brought out: the PHY side (Ethernet frames) and the link
 //! side (the host's COBS frames). It skips only the pins: no RMII dibits, no UART bit
-//! timing; bytes go straight into the link framer, one per clock.
+//! timing; bytes go straight into the link framer, host → board one every
+//! [`MIN_CLOCKS_PER_BYTE`] clocks (the bit-serial CRC check's pace, which any UART keeps),
+//! board → host one per clock.
 //!
 //! Two models, as for the receive pipeline ([`crate::backend`]): rust-hdl's simulation
 //! of the Rust description, and the Verilator model of the Verilog it generates (the
@@ -19,6 +21,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 use tcpip_hdl::board::board_core::BoardCore;
+use tcpip_hdl::board::crc_check::MIN_CLOCKS_PER_BYTE;
 use tcpip_hdl::link::crc32::crc32_ieee;
 
 pub use crate::board_ports::{BoardInputs, BoardOutputs, BOARD_INPUT_NAMES, BOARD_OUTPUT_NAMES};
@@ -27,8 +30,10 @@ pub use tcpip_hdl::board::board_core::{DEFAULT_IP, DEFAULT_MAC};
 pub use tcpip_hdl::link::mac_rx::phy_bytes;
 
 /// Clocks with nothing going in or out after which the board counts as idle: longer
-/// than anything the core does between an input and its first output byte.
-const QUIET_CLOCKS: u64 = 600;
+/// than anything the core does between an input and its first output byte. The longest
+/// is the COBS encoder collecting a 254-byte block before its code byte, which CrcAppend
+/// passes at one byte every 8 clocks (2,032 clocks), plus the message builder's start.
+const QUIET_CLOCKS: u64 = 2_700;
 
 /// One model of the board core, driven a clock at a time with plain integers.
 pub trait BoardModel {
@@ -313,12 +318,13 @@ impl VirtualBoard {
     }
 
     /// Paces the link as a UART would: one byte each way every `clocks` clocks (250
-    /// is the board's 4 Mbaud at 100 MHz). The default, 1, skips the UART's pace.
+    /// is the board's 4 Mbaud at 100 MHz). The default, 1, skips the UART's pace (host →
+    /// board bytes still come no closer than [`MIN_CLOCKS_PER_BYTE`]).
     pub fn set_link_pace(&mut self, clocks: u64) {
         self.link_clocks_per_byte = clocks.max(1);
     }
 
-    /// Host → board link bytes (COBS frames), fed one per clock.
+    /// Host → board link bytes (COBS frames), fed at the link's pace.
     pub fn write_link(&mut self, bytes: &[u8]) {
         self.link_in.extend(bytes);
     }
@@ -449,7 +455,7 @@ impl VirtualBoard {
             None
         };
         if link.is_some() {
-            self.link_in_wait = self.link_clocks_per_byte;
+            self.link_in_wait = self.link_clocks_per_byte.max(MIN_CLOCKS_PER_BYTE as u64);
         }
         let out_ready = self.link_out_wait == 0;
         let inputs = board_inputs(phy, link, out_ready);

@@ -4,7 +4,7 @@
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tcpip_hdl::board::cobs_decoder::CobsDecoder;
 use tcpip_hdl::board::cobs_encoder::cobs_frame;
-use tcpip_hdl::board::crc_check::CrcCheck;
+use tcpip_hdl::board::crc_check::{CrcCheck, MIN_CLOCKS_PER_BYTE};
 use tcpip_hdl::board::host_rx::HostRx;
 use tcpip_hdl::link::crc32::crc32_ieee;
 use tcpip_sim::cosim::check_block;
@@ -100,14 +100,14 @@ fn crc_check() {
         if rng.gen_bool(0.1) {
             m.truncate(rng.gen_range(0..6));
         }
+        // At the fastest pace the bit-serial CRC takes, or a little slower.
         for b in m {
             vectors.push(vec![b as u64, 1, 0]);
-            if rng.gen_bool(0.2) {
-                vectors.push(vec![0, 0, 0]);
-            }
+            let gap = MIN_CLOCKS_PER_BYTE - 1 + rng.gen_bool(0.2) as usize;
+            vectors.extend((0..gap).map(|_| vec![0, 0, 0]));
         }
         vectors.push(vec![0, 0, 1]);
-        vectors.push(vec![0, 0, 0]);
+        vectors.extend((0..MIN_CLOCKS_PER_BYTE - 1).map(|_| vec![0, 0, 0]));
     }
     let report = check_block(CrcCheck::default, &vectors).unwrap_or_else(|e| panic!("{e:#}"));
     println!("crc_check: {report}");
@@ -135,9 +135,10 @@ fn host_rx() {
             if rng.gen_bool(0.01) {
                 busy = !busy;
             }
-            let gap = rng.gen_bool(0.1);
+            // No closer than the CRC check takes them, as a UART's bytes are.
+            let gap = MIN_CLOCKS_PER_BYTE - 1 + rng.gen_bool(0.1) as usize;
             std::iter::once(vec![b as u64, 1, busy as u64])
-                .chain(gap.then(|| vec![0, 0, busy as u64]))
+                .chain((0..gap).map(move |_| vec![0, 0, busy as u64]))
         })
         .chain((0..40).map(|_| vec![0, 0, 0]))
         .collect();

@@ -2,9 +2,14 @@
 //! the host link's frames carry it: `type | body | crc32 (LE)`, before COBS encoding.
 //!
 //! The message passes through untouched, with the same handshake; its final byte loses
-//! `last`, which moves to the final CRC byte.
+//! `last`, which moves to the final CRC byte. The CRC is bit-serial
+//! ([`Crc32Serial`]), so a byte goes through at most every 8 clocks: `ready` and
+//! `out_valid` stay low while it is absorbed, and the four CRC bytes leave one every 8
+//! clocks too (each is shifted out of the register). That is ten times the rate of a
+//! 12 Mbaud UART (83 clocks a byte), and the COBS encoder and UART behind are slower.
+//! One idle clock follows each message.
 
-use crate::link::crc32::Crc32;
+use crate::board::crc32_serial::Crc32Serial;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -18,35 +23,32 @@ pub struct CrcAppend {
     pub out_valid: Signal<Out, Bit>,
     pub out_last: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
-    crc: Crc32,
-    /// Inside a message: the next byte is not its first.
-    mid: DFF<Bit>,
-    /// Sending the CRC: bytes 0 to 3.
+    /// Back at zero after the four CRC bytes are flushed out: no start-of-message reset.
+    crc: Crc32Serial,
+    /// Sending the CRC.
     appending: DFF<Bit>,
-    index: DFF<Bits<2>>,
-    fcs: Signal<Local, Bits<32>>,
+    /// CRC bytes sent; 4: waiting for the last to leave the register.
+    index: DFF<Bits<3>>,
 }
 
 impl Logic for CrcAppend {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, mid, appending, index);
+        dff_setup!(self, clock, appending, index);
         self.crc.clock.next = self.clock.val();
         self.crc.data.next = self.data.val();
-        self.crc.enable.next = false;
-        self.crc.init.next = false;
-        self.fcs.next = !self.crc.crc.val();
+        self.crc.start.next = false;
+        // Not while the message's last byte is still going in (index 0 and busy).
+        self.crc.flush.next = self.appending.q.val()
+            & ((self.index.q.val() != 0) | !self.crc.busy.val());
+        self.crc.clear.next = false;
         self.out_last.next = false;
         if !self.appending.q.val() {
             self.out_data.next = self.data.val();
-            self.out_valid.next = self.valid.val();
-            self.ready.next = self.out_ready.val();
-            if self.valid.val() & self.out_ready.val() {
-                // Start over on a message's first byte only: the CRC must hold still
-                // while its four bytes go out.
-                self.crc.enable.next = true;
-                self.crc.init.next = !self.mid.q.val();
-                self.mid.d.next = !self.last.val();
+            self.out_valid.next = self.valid.val() & !self.crc.busy.val();
+            self.ready.next = self.out_ready.val() & !self.crc.busy.val();
+            if self.valid.val() & self.out_ready.val() & !self.crc.busy.val() {
+                self.crc.start.next = true;
                 if self.last.val() {
                     self.appending.d.next = true;
                     self.index.d.next = 0.into();
@@ -54,23 +56,16 @@ impl Logic for CrcAppend {
             }
         } else {
             self.ready.next = false;
-            self.out_valid.next = true;
-            self.out_data.next = self.fcs.val().get_bits::<8>(24);
-            if self.index.q.val() == 0 {
-                self.out_data.next = self.fcs.val().get_bits::<8>(0);
-            }
-            if self.index.q.val() == 1 {
-                self.out_data.next = self.fcs.val().get_bits::<8>(8);
-            }
-            if self.index.q.val() == 2 {
-                self.out_data.next = self.fcs.val().get_bits::<8>(16);
-            }
+            // The FCS's low byte is the next to go: flushing it brings the next one down.
+            self.out_data.next = self.crc.fcs.val().get_bits::<8>(0);
+            self.out_valid.next = !self.crc.busy.val() & !self.index.q.val().get_bit(2);
             self.out_last.next = self.index.q.val() == 3;
-            if self.out_ready.val() {
+            if self.out_ready.val() & !self.crc.busy.val() & !self.index.q.val().get_bit(2) {
+                self.crc.start.next = true;
                 self.index.d.next = self.index.q.val() + 1;
-                if self.index.q.val() == 3 {
-                    self.appending.d.next = false;
-                }
+            }
+            if self.index.q.val().get_bit(2) & !self.crc.busy.val() {
+                self.appending.d.next = false;
             }
         }
     }
@@ -95,7 +90,7 @@ mod tests {
             })
             .collect();
         let (mut next, mut out) = (0, vec![]);
-        for clock in 0..bytes.len() * 3 + messages.len() * 12 + 50 {
+        for clock in 0..bytes.len() * 12 + messages.len() * 50 + 50 {
             let (b, last) = bytes.get(next).copied().unwrap_or((0, false));
             let offer = next < bytes.len();
             uut.valid.next = offer;

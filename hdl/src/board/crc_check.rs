@@ -7,9 +7,19 @@
 //! CRC-32 register runs over every byte, CRC included, and the frame is good when it
 //! ends at the CRC's fixed residue. `out_end` repeats `frame_end` with `crc_ok` beside
 //! it; a frame of fewer than five bytes (no room for a type byte and a CRC) is never ok.
+//!
+//! Rate: the CRC is bit-serial ([`Crc32Serial`]), so bytes, and `frame_end` after the
+//! last one, must come at least [`MIN_CLOCKS_PER_BYTE`] clocks apart; a byte sooner
+//! would be judged wrongly. The link never comes close: each byte is a UART byte (the
+//! COBS decoder passes them on a clock later, one out per byte in at most, and
+//! `frame_end` is the delimiter byte's), ten bit times of at least four clocks
+//! (`UartRx` needs four), 250 clocks at 4 Mbaud and 83 at 12 Mbaud.
 
-use crate::link::crc32::Crc32;
+use crate::board::crc32_serial::Crc32Serial;
 use rust_hdl::prelude::*;
+
+/// The closest two bytes (or the last byte and `frame_end`) may follow each other.
+pub const MIN_CLOCKS_PER_BYTE: usize = 8;
 
 #[derive(LogicBlock, Default)]
 pub struct CrcCheck {
@@ -23,7 +33,7 @@ pub struct CrcCheck {
     pub out_end: Signal<Out, Bit>,
     /// With `out_end`: at least five bytes and the CRC matched.
     pub crc_ok: Signal<Out, Bit>,
-    crc: Crc32,
+    crc: Crc32Serial,
     /// The last four bytes, the newest in bits 7..0.
     held: DFF<Bits<32>>,
     /// Bytes of this frame so far, stopping at 5.
@@ -36,8 +46,10 @@ impl Logic for CrcCheck {
         dff_setup!(self, clock, held, count);
         self.crc.clock.next = self.clock.val();
         self.crc.data.next = self.data.val();
-        self.crc.enable.next = self.valid.val();
-        self.crc.init.next = self.count.q.val() == 0;
+        self.crc.start.next = self.valid.val();
+        self.crc.flush.next = false;
+        // Each frame starts from a cleared register (zero at power-up too).
+        self.crc.clear.next = self.frame_end.val();
         self.out_data.next = self.held.q.val().get_bits::<8>(24);
         // Four bytes held: the oldest leaves as each new one arrives.
         self.out_valid.next = self.valid.val() & self.count.q.val().get_bit(2);
@@ -60,17 +72,22 @@ mod tests {
     use super::*;
     use crate::link::crc32::crc32_ieee;
 
-    /// Frames (raw bytes, CRC included) in, one byte per clock with a clock between
-    /// frames; out: each frame's passed bytes and its verdict.
+    /// Frames (raw bytes, CRC included) in, at the fastest rate allowed (a byte or the
+    /// frame's end every `MIN_CLOCKS_PER_BYTE` clocks); out: each frame's passed bytes
+    /// and its verdict.
     fn check(frames: &[Vec<u8>]) -> Vec<(Vec<u8>, bool)> {
         let mut uut = CrcCheck::default();
         uut.connect_all();
         assert!(simulate(&mut uut, 100));
         let mut stimulus: Vec<(Option<u8>, bool)> = vec![];
+        let gap = [(None, false); MIN_CLOCKS_PER_BYTE - 1];
         for f in frames {
-            stimulus.extend(f.iter().map(|&b| (Some(b), false)));
+            for &b in f {
+                stimulus.push((Some(b), false));
+                stimulus.extend(gap);
+            }
             stimulus.push((None, true));
-            stimulus.push((None, false));
+            stimulus.extend(gap);
         }
         let (mut got, mut bytes) = (vec![], vec![]);
         for (byte, end) in stimulus {

@@ -32,7 +32,7 @@
 //! bytes reach it.
 
 use crate::board::cobs_decoder::CobsDecoder;
-use crate::board::crc_check::CrcCheck;
+use crate::board::crc_check::{CrcCheck, MIN_CLOCKS_PER_BYTE};
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -434,8 +434,8 @@ fn ip_of(ip: Bits<32>) -> [u8; 4] {
     (ip.to_u64() as u32).to_be_bytes()
 }
 
-/// Drives a fresh [`HostRx`] directly: `link[i]` is offered on the clock `at(i)` (strictly
-/// increasing), `busy(clock)` is `tx_busy`; runs 40 clocks past the last byte and returns
+/// Drives a fresh [`HostRx`] directly: `link[i]` is offered on the clock `at(i)` (at least
+/// [`MIN_CLOCKS_PER_BYTE`] after `at(i - 1)`, as a UART's bytes are), `busy(clock)` is `tx_busy`; runs 40 clocks past the last byte and returns
 /// every event in order (a `Tx` before an `Error` of the same clock). Panics if the
 /// `config_*` outputs ever change without `config_valid`, if a pulse is longer than a
 /// clock, or if `tx_write` bytes are left without a `tx_finish`.
@@ -465,6 +465,14 @@ pub fn receive(
             uut.config_promiscuous.val(),
         )
     };
+    // The bit-serial CRC check's pace, which the UART in front always keeps.
+    for i in 1..link.len() {
+        assert!(
+            at(i) >= at(i - 1) + MIN_CLOCKS_PER_BYTE,
+            "link bytes {} and {i} closer than {MIN_CLOCKS_PER_BYTE} clocks",
+            i - 1
+        );
+    }
     let mut held = config(&uut);
     let mut last_pulses = 0u8;
     // The request's descriptor words, as tx_word_write gave them since the last finish.
@@ -554,9 +562,10 @@ pub fn receive(
     events
 }
 
-/// [`receive`] with a byte every clock and the transmitter never busy.
+/// [`receive`] with bytes as close as [`CrcCheck`] takes them (a UART is 5 to 30
+/// times slower) and the transmitter never busy.
 pub fn receive_at_line_rate(link: &[u8]) -> Vec<HostRxEvent> {
-    receive(link, |i| i, |_| false)
+    receive(link, |i| i * MIN_CLOCKS_PER_BYTE, |_| false)
 }
 
 #[cfg(test)]
@@ -814,9 +823,10 @@ mod tests {
         let second = link.len();
         link.extend(frame(&tx_udp_message(b"xyz")));
         link.extend(frame(&[0x85]));
-        // Busy while the first request starts (its type byte arrives about 2 + 4 clocks
+        // Busy while the first request starts (its type byte arrives about 2 + 4 bytes
         // after its first link byte), free from the second one on.
-        let got = receive(&link, |i| i, |c| c < second);
+        let every = MIN_CLOCKS_PER_BYTE;
+        let got = receive(&link, |i| i * every, |c| c < second * every);
         // Not a byte and not a header word reaches the transmitter: both its buffers
         // are taken, and a word would land in one of them.
         let nothing = TxRequest {
