@@ -56,7 +56,7 @@ mod tests {
         const PERIOD: usize = (1 << 23) - 1;
         let mut uut = LedStretch::default();
         uut.connect_all();
-        let mut clock = |uut: &mut LedStretch, pulses: u64| {
+        let clock = |uut: &mut LedStretch, pulses: u64| {
             uut.pulses.next = pulses.into();
             uut.clock.next = false.into();
             assert!(simulate(uut, 100));
