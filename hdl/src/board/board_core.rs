@@ -95,6 +95,9 @@ pub struct BoardCore {
     pend_reply_dropped: DFF<Bit>,
     bumped: DFF<Bit>,
     event_free: Signal<Local, Bit>,
+    /// `error_code` is 8 or more.
+    code_high: Signal<Local, Bit>,
+    code_low: Signal<Local, Bits<3>>,
     mac_hi: Signal<Local, Bits<16>>,
     mac_mid: Signal<Local, Bits<16>>,
     mac_lo: Signal<Local, Bits<16>>,
@@ -141,6 +144,8 @@ impl Default for BoardCore {
             unconfigured_ones: Default::default(),
             started: Default::default(),
             event_free: Default::default(),
+            code_high: Default::default(),
+            code_low: Default::default(),
             bumped: Default::default(),
             pend_reply_dropped: Default::default(),
             pend_reply_sent: Default::default(),
@@ -346,10 +351,20 @@ impl Logic for BoardCore {
             }
             self.bumped.d.next = self.rx.event_bump.val();
         }
+        // Codes 1..2 a bad frame, 3..4 a bad message, the rest busy: bit tests, not
+        // 8-bit compares on a carry chain.
+        self.code_high.next = self.host_rx.error_code.val().get_bits::<5>(3) != 0;
+        self.code_low.next = self.host_rx.error_code.val().get_bits::<3>(0);
         if self.host_rx.error.val() {
-            if self.host_rx.error_code.val() <= 2 {
+            if !self.code_high.val()
+                & ((self.code_low.val() == 0)
+                    | (self.code_low.val() == 1)
+                    | (self.code_low.val() == 2))
+            {
                 self.pend_bad_frame.d.next = true;
-            } else if self.host_rx.error_code.val() <= 4 {
+            } else if !self.code_high.val()
+                & ((self.code_low.val() == 3) | (self.code_low.val() == 4))
+            {
                 self.pend_bad_message.d.next = true;
             } else {
                 self.pend_tx_busy.d.next = true;

@@ -30,16 +30,15 @@ impl Logic for LedStretch {
         dff_setup!(self, clock, lfsr, tick, lit, hold);
         // Taps 23 and 18 (x^23 + x^18 + 1): period 2^23 - 1.
         self.feedback.next = !(self.lfsr.q.val().get_bit(22) ^ self.lfsr.q.val().get_bit(17));
-        self.lfsr.d.next =
-            (self.lfsr.q.val() << 1) | bit_cast::<23, 1>(self.feedback.val().into());
+        self.lfsr.d.next = (self.lfsr.q.val() << 1) | bit_cast::<23, 1>(self.feedback.val().into());
         self.tick.d.next = self.lfsr.q.val() == 0;
         self.ticks.next = 0.into();
         if self.tick.q.val() {
             self.ticks.next = 0xFF.into();
         }
         // A pulse sets both; a tick clears `hold` if set, else `lit`.
-        self.lit.d.next = self.pulses.val()
-            | (self.lit.q.val() & !(self.ticks.val() & !self.hold.q.val()));
+        self.lit.d.next =
+            self.pulses.val() | (self.lit.q.val() & !(self.ticks.val() & !self.hold.q.val()));
         self.hold.d.next = self.pulses.val() | (self.hold.q.val() & !self.ticks.val());
         self.leds.next = self.lit.q.val();
     }
@@ -94,11 +93,17 @@ mod tests {
         assert!(ticks.windows(2).all(|w| w[1] - w[0] == PERIOD), "{ticks:?}");
         // LED 0 alone, both, then LED 7 alone; each lit at least a period.
         let on_for = |mask: u64| -> usize {
-            lit.iter().filter(|(m, _)| m & mask != 0).map(|(_, d)| d).sum()
+            lit.iter()
+                .filter(|(m, _)| m & mask != 0)
+                .map(|(_, d)| d)
+                .sum()
         };
         for mask in [0x01, 0x80] {
             let d = on_for(mask);
-            assert!(d >= PERIOD && d < 2 * PERIOD + 2, "LED {mask:#x}: {d} clocks");
+            assert!(
+                d >= PERIOD && d < 2 * PERIOD + 2,
+                "LED {mask:#x}: {d} clocks"
+            );
         }
     }
 }

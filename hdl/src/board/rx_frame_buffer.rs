@@ -225,8 +225,7 @@ impl Logic for RxFrameBuffer {
         self.wr_1.next = self.wr.val() + 1;
         self.wr_next.next = self.wr.val();
         self.used.next = self.wr.val() - self.rd_seen.q.val();
-        self.full.next = self.used.val().get_bit(11)
-            | (self.used.val().get_bits::<10>(1) == 0x3FF);
+        self.full.next = self.used.val().get_bit(11) | (self.used.val().get_bits::<10>(1) == 0x3FF);
         self.overrun_r.d.next = false;
         self.ram.write_enable.next = false;
         self.ram.write_address.next = self.wr.val().get_bits::<11>(0);
@@ -518,6 +517,10 @@ mod tests {
             }
         }
         assert_eq!(got.frames.len() + got.overruns, sent.len());
-        assert!(got.frames.len() - cut >= 6, "{} whole frames", got.frames.len() - cut);
+        assert!(
+            got.frames.len() - cut >= 6,
+            "{} whole frames",
+            got.frames.len() - cut
+        );
     }
 }
