@@ -614,7 +614,7 @@ cosim_ports!(RmiiTx {
     outputs: [read, tx_en, txd, underrun],
 });
 cosim_ports!(LedStretch {
-    inputs: [pulses, levels],
+    inputs: [pulses],
     outputs: [leds],
 });
 use tcpip_hdl::board::stream_register::StreamRegister;

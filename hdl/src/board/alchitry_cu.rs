@@ -21,7 +21,7 @@
 //! from seeing carrier and the link input idle, so the board is quiet; frames already
 //! in flight finish. It also lights LED 7.
 //!
-//! LEDs (pulses stretched to ~0.15 s by [`LedStretch`]):
+//! LEDs (pulses stretched to 0.08–0.17 s by [`LedStretch`]; levels shown as they are):
 //! 0 frame accepted, 1 frame dropped (any reason), 2 frame transmitted,
 //! 3 host-link error (bad frame from the host, UART framing error),
 //! 4 UART activity (either direction), 5 Ethernet receive activity,
@@ -267,9 +267,9 @@ impl Logic for AlchitryCuTop {
                 (self.rx_buffer.phy_valid.val() & !self.rx_valid_prev.q.val()).into(),
             ) << 5)
             | (bit_cast::<8, 1>((self.trouble_s2.q.val() != self.trouble_s3.q.val()).into()) << 7);
-        self.led_drive.levels.next = (bit_cast::<8, 1>(self.ten_s2.q.val().into()) << 6)
+        self.leds.next = self.led_drive.leds.val()
+            | (bit_cast::<8, 1>(self.ten_s2.q.val().into()) << 6)
             | (bit_cast::<8, 1>(self.reset_s2.q.val().into()) << 7);
-        self.leds.next = self.led_drive.leds.val();
     }
 }
 

@@ -12,8 +12,9 @@
 //!
 //! The configuration is HostRx's: its `config_*` registers hold the last good Config.
 //! Until one arrives the board is [`DEFAULT_MAC`] / [`DEFAULT_IP`], so it answers ARP
-//! and ping before any host has spoken to it (an FPGA's registers power up at zero;
-//! a `configured` bit picks between the two, which folds into the LUTs that read them).
+//! and ping before any host has spoken to it. An FPGA's registers power up at zero, so
+//! only the defaults' one bits need forcing until the first Config (an OR each, no
+//! 2:1 choice over every bit).
 //!
 //! A Hello goes to the host after power-up and after every Config, so a host that
 //! connects (or reconfigures) learns what the board is, and how much its receive FIFO
@@ -78,7 +79,11 @@ pub struct BoardCore {
     pub tx: TxPipeline,
     /// A Config has been applied (HostRx holds it).
     configured: DFF<Bit>,
-    promiscuous: Signal<Local, Bit>,
+    /// HostRx holds a configuration this clock (`configured`, or it is taking one now).
+    configured_now: Signal<Local, Bit>,
+    /// All ones until configured: the defaults' one bits, forced over the zeros HostRx
+    /// powers up with.
+    unconfigured_ones: Signal<Local, Bits<32>>,
     /// Set once the power-up Hello has been asked for.
     started: DFF<Bit>,
     // Board events waiting for the counter RAM (one bump every other clock at most).
@@ -90,6 +95,9 @@ pub struct BoardCore {
     pend_reply_dropped: DFF<Bit>,
     bumped: DFF<Bit>,
     event_free: Signal<Local, Bit>,
+    /// `error_code` is 8 or more.
+    code_high: Signal<Local, Bit>,
+    code_low: Signal<Local, Bits<3>>,
     mac_hi: Signal<Local, Bits<16>>,
     mac_mid: Signal<Local, Bits<16>>,
     mac_lo: Signal<Local, Bits<16>>,
@@ -132,9 +140,12 @@ impl Default for BoardCore {
             host_rx: Default::default(),
             tx: Default::default(),
             configured: Default::default(),
-            promiscuous: Default::default(),
+            configured_now: Default::default(),
+            unconfigured_ones: Default::default(),
             started: Default::default(),
             event_free: Default::default(),
+            code_high: Default::default(),
+            code_low: Default::default(),
             bumped: Default::default(),
             pend_reply_dropped: Default::default(),
             pend_reply_sent: Default::default(),
@@ -182,21 +193,25 @@ impl Logic for BoardCore {
         self.tx.clock.next = self.clock.val();
 
         // Configuration: HostRx applies a Config only once its frame passed the CRC.
-        self.mac_hi.next = self.default_mac_hi.val();
-        self.mac_mid.next = self.default_mac_mid.val();
-        self.mac_lo.next = self.default_mac_lo.val();
-        self.our_ip.next = self.default_ip.val();
-        // Until configured, a /32: no subnet, no subnet broadcast.
-        self.netmask.next = 0xFFFF_FFFF_u64.into();
-        self.promiscuous.next = false;
-        if self.configured.q.val() {
-            self.mac_hi.next = self.host_rx.config_mac_hi.val();
-            self.mac_mid.next = self.host_rx.config_mac_mid.val();
-            self.mac_lo.next = self.host_rx.config_mac_lo.val();
-            self.our_ip.next = self.host_rx.config_ip.val();
-            self.netmask.next = self.host_rx.config_netmask.val();
-            self.promiscuous.next = self.host_rx.config_promiscuous.val();
+        // Its config registers power up at zero, so a bit whose default is zero needs no
+        // choice: it is the register. Only the default's one bits (six of the address,
+        // the /32 netmask, which keeps an unconfigured board free of subnet broadcasts)
+        // are forced until the first Config; `config_valid` counts as configured in the
+        // clock the registers take it, so all bits switch together.
+        self.configured_now.next = self.configured.q.val() | self.host_rx.config_valid.val();
+        self.unconfigured_ones.next = 0.into();
+        if !self.configured_now.val() {
+            self.unconfigured_ones.next = 0xFFFF_FFFF_u64.into();
         }
+        self.mac_hi.next = self.host_rx.config_mac_hi.val()
+            | (self.default_mac_hi.val() & self.unconfigured_ones.val().get_bits::<16>(0));
+        self.mac_mid.next = self.host_rx.config_mac_mid.val()
+            | (self.default_mac_mid.val() & self.unconfigured_ones.val().get_bits::<16>(0));
+        self.mac_lo.next = self.host_rx.config_mac_lo.val()
+            | (self.default_mac_lo.val() & self.unconfigured_ones.val().get_bits::<16>(0));
+        self.our_ip.next =
+            self.host_rx.config_ip.val() | (self.default_ip.val() & self.unconfigured_ones.val());
+        self.netmask.next = self.host_rx.config_netmask.val() | self.unconfigured_ones.val();
         if self.host_rx.config_valid.val() {
             self.configured.d.next = true;
         }
@@ -211,7 +226,7 @@ impl Logic for BoardCore {
         self.rx.mac_lo.next = self.mac_lo.val();
         self.rx.our_ip.next = self.our_ip.val();
         self.rx.netmask.next = self.netmask.val();
-        self.rx.promiscuous.next = self.promiscuous.val();
+        self.rx.promiscuous.next = self.host_rx.config_promiscuous.val();
 
         // Board → host: messages, CRC, COBS.
         self.link_tx.mac_hi.next = self.mac_hi.val();
@@ -336,10 +351,20 @@ impl Logic for BoardCore {
             }
             self.bumped.d.next = self.rx.event_bump.val();
         }
+        // Codes 1..2 a bad frame, 3..4 a bad message, the rest busy: bit tests, not
+        // 8-bit compares on a carry chain.
+        self.code_high.next = self.host_rx.error_code.val().get_bits::<5>(3) != 0;
+        self.code_low.next = self.host_rx.error_code.val().get_bits::<3>(0);
         if self.host_rx.error.val() {
-            if self.host_rx.error_code.val() <= 2 {
+            if !self.code_high.val()
+                & ((self.code_low.val() == 0)
+                    | (self.code_low.val() == 1)
+                    | (self.code_low.val() == 2))
+            {
                 self.pend_bad_frame.d.next = true;
-            } else if self.host_rx.error_code.val() <= 4 {
+            } else if !self.code_high.val()
+                & ((self.code_low.val() == 3) | (self.code_low.val() == 4))
+            {
                 self.pend_bad_message.d.next = true;
             } else {
                 self.pend_tx_busy.d.next = true;

@@ -15,15 +15,22 @@
 //! pointer changes in the same clock as its toggle and then holds for at least a frame
 //! (hundreds of clocks), so when the far side sees the toggle change through two
 //! synchronising flip-flops the pointer has long been stable: no Gray code needed.
+//! The commit pointer is the next frame's header slot, which the write side keeps
+//! anyway; the read side's own read address stands in for its position between
+//! frames, so neither side keeps a second copy of a pointer.
 //!
 //! Header: byte 0 = length bits 7..0, byte 1 = bit 7 PHY error (RX_ER), bit 6
 //! truncated, bits 2..0 = length bits 10..8. The length counts the SFD and every byte
-//! after it. A frame longer than 1536 bytes (the longest legal one, SFD included, is
-//! 1523), or one that finds the buffer full, has its tail cut and is released with
-//! `phy_error`, so the pipeline drops and counts it; one that finds no room even for
-//! its header is dropped here with an `overrun` pulse (REF_CLK domain). Since no frame
-//! takes more than 1538 of the 2048 bytes and the core drains 8 (100 Mbit) or 80
-//! (10 Mbit) times faster than the wire fills, neither happens to a legal frame.
+//! after it. The write side reserves the next frame's header slot as it commits a
+//! frame (at power-up, the first), so every address it writes is a pointer it holds or
+//! that pointer plus one: one incrementer, no adders in front of the RAM. A frame
+//! longer than 1536 bytes (the longest legal one, SFD included, is 1523), or one that
+//! finds the buffer full (room kept for the next header slot), has its tail cut and is
+//! released with `phy_error`, so the pipeline drops and counts it; one that finds no
+//! room even for its SFD is dropped here with an `overrun` pulse (REF_CLK domain).
+//! Since no frame takes more than 1538 of the 2048 bytes and the core drains 8
+//! (100 Mbit) or 80 (10 Mbit) times faster than the wire fills, neither happens to a
+//! legal frame.
 
 use rust_hdl::prelude::*;
 
@@ -48,15 +55,24 @@ pub struct RxFrameBuffer {
     pub phy_error: Signal<Out, Bit>,
     ram: RAM<Bits<8>, 11>,
     // Write side.
-    wr: DFF<Bits<12>>,
+    /// The next data address, held XOR 2: it powers up at 2, behind the first frame's
+    /// header slot (a register powers up at zero; the XOR folds into the LUTs).
+    wr_x: DFF<Bits<12>>,
+    wr: Signal<Local, Bits<12>>,
+    wr_1: Signal<Local, Bits<12>>,
+    wr_next: Signal<Local, Bits<12>>,
+    /// The current (or next) frame's header slot; also the commit pointer the read side
+    /// takes, as it holds from one commit to the next frame's end.
     head: DFF<Bits<12>>,
+    /// `head` + 1, its second byte, held XOR 1 (it powers up at 1).
+    head_hi_x: DFF<Bits<11>>,
     len: DFF<Bits<11>>,
     in_frame: DFF<Bit>,
     err: DFF<Bit>,
     trunc: DFF<Bit>,
-    /// 0 none, 1 writing the header's low byte, 2 its high byte and committing.
+    /// 0 none, 1 writing the header's low byte, 2 its high byte, committing and
+    /// reserving the next slot's first byte, 3 reserving its second.
     header: DFF<Bits<2>>,
-    committed: DFF<Bits<12>>,
     commit_toggle: DFF<Bit>,
     freed_s1: DFF<Bit>,
     freed_s2: DFF<Bit>,
@@ -64,33 +80,35 @@ pub struct RxFrameBuffer {
     rd_seen: DFF<Bits<12>>,
     overrun_r: DFF<Bit>,
     used: Signal<Local, Bits<12>>,
-    head_1: Signal<Local, Bits<12>>,
-    wr_2: Signal<Local, Bits<12>>,
+    /// No room for a data byte: at most two bytes left, kept for the next header slot.
+    full: Signal<Local, Bit>,
+    two: Constant<Bits<12>>,
+    one: Constant<Bits<11>>,
     // Read side.
     commit_s1: DFF<Bit>,
     commit_s2: DFF<Bit>,
     commit_s3: DFF<Bit>,
     avail: DFF<Bits<12>>,
-    rd: DFF<Bits<12>>,
+    /// The read address; between frames, the next frame's header.
     ra: DFF<Bits<12>>,
     /// 0 idle, 1 header low byte on its way, 2 header high byte, 3 streaming.
     state: DFF<Bits<2>>,
+    /// Bytes left of the frame while streaming; idle clocks left of the gap between.
     count: DFF<Bits<11>>,
     /// `count` is 1: the byte on its way out is the frame's last. Registered (a clock
-    /// ahead, from `count` == 2) so the 11-bit compare is not in front of the state,
-    /// `ra` and `rd` enables.
+    /// ahead, from `count` == 2) so the 11-bit compare is not in front of the state
+    /// and `ra` enables.
     last: DFF<Bit>,
-    /// A committed frame waits (`avail` != `rd`), a clock late: the gap after each
+    /// A committed frame waits (`avail` != `ra`), a clock late: the gap after each
     /// frame covers it.
     waiting: DFF<Bit>,
     flag: DFF<Bit>,
-    gap: DFF<Bits<5>>,
     freed: DFF<Bits<12>>,
     freed_toggle: DFF<Bit>,
     out_data: DFF<Bits<8>>,
     out_valid: DFF<Bit>,
     out_error: DFF<Bit>,
-    gap_clocks: Constant<Bits<5>>,
+    gap_clocks: Constant<Bits<11>>,
 }
 
 impl Default for RxFrameBuffer {
@@ -112,14 +130,17 @@ impl Default for RxFrameBuffer {
                     .map(|i| (Bits::<11>::from(i), Bits::<8>::default()))
                     .collect(),
             ),
+            wr_x: Default::default(),
             wr: Default::default(),
+            wr_1: Default::default(),
+            wr_next: Default::default(),
             head: Default::default(),
+            head_hi_x: Default::default(),
             len: Default::default(),
             in_frame: Default::default(),
             err: Default::default(),
             trunc: Default::default(),
             header: Default::default(),
-            committed: Default::default(),
             commit_toggle: Default::default(),
             freed_s1: Default::default(),
             freed_s2: Default::default(),
@@ -127,20 +148,19 @@ impl Default for RxFrameBuffer {
             rd_seen: Default::default(),
             overrun_r: Default::default(),
             used: Default::default(),
-            head_1: Default::default(),
-            wr_2: Default::default(),
+            full: Default::default(),
+            two: Constant::new(2.into()),
+            one: Constant::new(1.into()),
             commit_s1: Default::default(),
             commit_s2: Default::default(),
             commit_s3: Default::default(),
             avail: Default::default(),
-            rd: Default::default(),
             ra: Default::default(),
             state: Default::default(),
             count: Default::default(),
             last: Default::default(),
             waiting: Default::default(),
             flag: Default::default(),
-            gap: Default::default(),
             freed: Default::default(),
             freed_toggle: Default::default(),
             out_data: Default::default(),
@@ -157,14 +177,14 @@ impl Logic for RxFrameBuffer {
         dff_setup!(
             self,
             ref_clock,
-            wr,
+            wr_x,
             head,
+            head_hi_x,
             len,
             in_frame,
             err,
             trunc,
             header,
-            committed,
             commit_toggle,
             freed_s1,
             freed_s2,
@@ -179,14 +199,12 @@ impl Logic for RxFrameBuffer {
             commit_s2,
             commit_s3,
             avail,
-            rd,
             ra,
             state,
             count,
             last,
             waiting,
             flag,
-            gap,
             freed,
             freed_toggle,
             out_data,
@@ -203,13 +221,14 @@ impl Logic for RxFrameBuffer {
         if self.freed_s2.q.val() != self.freed_s3.q.val() {
             self.rd_seen.d.next = self.freed.q.val();
         }
-        self.used.next = self.wr.q.val() - self.rd_seen.q.val();
-        // Named, because Verilog cannot take bits of an expression.
-        self.head_1.next = self.head.q.val() + 1;
-        self.wr_2.next = self.wr.q.val() + 2;
+        self.wr.next = self.wr_x.q.val() ^ self.two.val();
+        self.wr_1.next = self.wr.val() + 1;
+        self.wr_next.next = self.wr.val();
+        self.used.next = self.wr.val() - self.rd_seen.q.val();
+        self.full.next = self.used.val().get_bit(11) | (self.used.val().get_bits::<10>(1) == 0x3FF);
         self.overrun_r.d.next = false;
         self.ram.write_enable.next = false;
-        self.ram.write_address.next = self.wr.q.val().get_bits::<11>(0);
+        self.ram.write_address.next = self.wr.val().get_bits::<11>(0);
         self.ram.write_data.next = self.data.val();
         if self.header.q.val() == 1 {
             self.ram.write_enable.next = true;
@@ -218,21 +237,24 @@ impl Logic for RxFrameBuffer {
             self.header.d.next = 2.into();
         } else if self.header.q.val() == 2 {
             self.ram.write_enable.next = true;
-            self.ram.write_address.next = self.head_1.val().get_bits::<11>(0);
+            self.ram.write_address.next = self.head_hi_x.q.val() ^ self.one.val();
             self.ram.write_data.next = (bit_cast::<8, 1>(self.err.q.val().into()) << 7)
                 | (bit_cast::<8, 1>(self.trunc.q.val().into()) << 6)
                 | bit_cast::<8, 3>(self.len.q.val().get_bits::<3>(8));
-            self.header.d.next = 0.into();
-            self.committed.d.next = self.wr.q.val();
+            self.head.d.next = self.wr.val();
+            self.wr_next.next = self.wr_1.val();
             self.commit_toggle.d.next = !self.commit_toggle.q.val();
+            self.header.d.next = 3.into();
+        } else if self.header.q.val() == 3 {
+            self.head_hi_x.d.next = self.wr.val().get_bits::<11>(0) ^ self.one.val();
+            self.wr_next.next = self.wr_1.val();
+            self.header.d.next = 0.into();
         } else if self.valid.val() & self.start.val() {
-            // Room for the header and the SFD, or the frame is not stored at all.
-            if self.used.val() < 2045 {
+            // Room for the SFD, or the frame is not stored at all.
+            if !self.full.val() {
                 self.in_frame.d.next = true;
-                self.head.d.next = self.wr.q.val();
                 self.ram.write_enable.next = true;
-                self.ram.write_address.next = self.wr_2.val().get_bits::<11>(0);
-                self.wr.d.next = self.wr.q.val() + 3;
+                self.wr_next.next = self.wr_1.val();
                 self.len.d.next = 1.into();
                 self.err.d.next = false;
                 self.trunc.d.next = false;
@@ -241,11 +263,11 @@ impl Logic for RxFrameBuffer {
                 self.overrun_r.d.next = true;
             }
         } else if self.valid.val() & self.in_frame.q.val() {
-            if (self.used.val() == 2048) | (self.len.q.val() == 1536) {
+            if self.full.val() | (self.len.q.val() == 1536) {
                 self.trunc.d.next = true;
             } else {
                 self.ram.write_enable.next = true;
-                self.wr.d.next = self.wr.q.val() + 1;
+                self.wr_next.next = self.wr_1.val();
                 self.len.d.next = self.len.q.val() + 1;
             }
         } else if self.frame_end.val() & self.in_frame.q.val() {
@@ -253,6 +275,7 @@ impl Logic for RxFrameBuffer {
             self.err.d.next = self.error.val();
             self.header.d.next = 1.into();
         }
+        self.wr_x.d.next = self.wr_next.val() ^ self.two.val();
         self.overrun.next = self.overrun_r.q.val();
 
         // ---- Read side (core clock) ----
@@ -260,19 +283,19 @@ impl Logic for RxFrameBuffer {
         self.commit_s2.d.next = self.commit_s1.q.val();
         self.commit_s3.d.next = self.commit_s2.q.val();
         if self.commit_s2.q.val() != self.commit_s3.q.val() {
-            self.avail.d.next = self.committed.q.val();
+            self.avail.d.next = self.head.q.val();
         }
         self.ram.read_address.next = self.ra.q.val().get_bits::<11>(0);
-        self.waiting.d.next = self.avail.q.val() != self.rd.q.val();
+        self.waiting.d.next = self.avail.q.val() != self.ra.q.val();
         self.last.d.next = self.count.q.val() == 2;
         self.out_valid.d.next = false;
         self.out_error.d.next = false;
         if self.state.q.val() == 0 {
-            if self.gap.q.val() != 0 {
-                self.gap.d.next = self.gap.q.val() - 1;
+            if self.count.q.val() != 0 {
+                self.count.d.next = self.count.q.val() - 1;
             } else if self.waiting.q.val() {
-                // The RAM is reading the header's low byte (ra = rd) this clock.
-                self.ra.d.next = self.rd.q.val() + 1;
+                // The RAM is reading the header's low byte (at `ra`) this clock.
+                self.ra.d.next = self.ra.q.val() + 1;
                 self.state.d.next = 1.into();
             }
         } else if self.state.q.val() == 1 {
@@ -297,10 +320,9 @@ impl Logic for RxFrameBuffer {
             if self.last.q.val() {
                 // `ra` has just passed the frame's last byte: the next header is there.
                 self.ra.d.next = self.ra.q.val();
-                self.rd.d.next = self.ra.q.val();
                 self.freed.d.next = self.ra.q.val();
                 self.freed_toggle.d.next = !self.freed_toggle.q.val();
-                self.gap.d.next = self.gap_clocks.val();
+                self.count.d.next = self.gap_clocks.val();
                 self.state.d.next = 0.into();
             }
         }
@@ -467,5 +489,38 @@ mod tests {
         assert_eq!(got.overruns, 0);
         assert_eq!(got.frames[0].0[..100], with_sfd(&long)[..100]);
         assert_eq!(got.frames[1], (with_sfd(&short), false));
+    }
+
+    #[test]
+    fn a_core_too_slow_to_keep_up_sees_whole_frames_cut_ones_marked_the_rest_counted() {
+        // The core clock at 200 ns drains a byte while the wire brings 2.5: the buffer
+        // fills, so frames are cut (marked) or dropped (counted), never mixed up.
+        let sent: Vec<Vec<u8>> = (0..12).map(|i| body(300, i as u8)).collect();
+        let mut events = vec![];
+        for b in &sent {
+            events.extend(frame_events(b, 4, false, 80));
+        }
+        let got = run(&events, 20, 200, 1_000_000);
+        assert!(got.overruns > 0, "the buffer never filled");
+        let mut cut = 0;
+        let mut next = sent.iter().map(|b| with_sfd(b));
+        for (bytes, error) in &got.frames {
+            let w = next
+                .by_ref()
+                .find(|w| w.starts_with(bytes))
+                .expect("a released frame that was not sent, or out of order");
+            if *error {
+                cut += 1;
+                assert!(bytes.len() < w.len(), "marked but whole");
+            } else {
+                assert_eq!(bytes, &w, "cut but not marked");
+            }
+        }
+        assert_eq!(got.frames.len() + got.overruns, sent.len());
+        assert!(
+            got.frames.len() - cut >= 6,
+            "{} whole frames",
+            got.frames.len() - cut
+        );
     }
 }

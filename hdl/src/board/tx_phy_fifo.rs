@@ -19,8 +19,6 @@ pub struct TxPhyFifo {
     pub phy_tx_data: Signal<In, Bits<8>>,
     pub phy_tx_valid: Signal<In, Bit>,
     pub phy_tx_ready: Signal<Out, Bit>,
-    /// Pulses once per frame handed to the PHY side (for the LED).
-    pub frame_done: Signal<Out, Bit>,
     /// REF_CLK, and the read side for RmiiTx.
     pub ref_clock: Signal<In, Clock>,
     pub data: Signal<Out, Bits<9>>,
@@ -29,7 +27,6 @@ pub struct TxPhyFifo {
     fifo: TxPhyCdc,
     in_frame: DFF<Bit>,
     end_pending: DFF<Bit>,
-    done_r: DFF<Bit>,
     /// At most 30 entries were held a clock ago: one written now still finds room.
     room: DFF<Bit>,
     ready: Signal<Local, Bit>,
@@ -38,20 +35,18 @@ pub struct TxPhyFifo {
 impl Logic for TxPhyFifo {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, in_frame, end_pending, done_r, room);
+        dff_setup!(self, clock, in_frame, end_pending, room);
         self.fifo.write_clock.next = self.clock.val();
         self.fifo.read_clock.next = self.ref_clock.val();
         self.room.d.next = !self.fifo.almost_full.val();
         self.ready.next = self.room.q.val() & !self.end_pending.q.val();
         self.fifo.write.next = false;
         self.fifo.data_in.next = bit_cast::<9, 8>(self.phy_tx_data.val());
-        self.done_r.d.next = false;
         if self.end_pending.q.val() {
             if !self.fifo.full.val() {
                 self.fifo.write.next = true;
                 self.fifo.data_in.next = 0x100.into();
                 self.end_pending.d.next = false;
-                self.done_r.d.next = true;
             }
         } else if self.ready.val() {
             if self.phy_tx_valid.val() {
@@ -63,7 +58,6 @@ impl Logic for TxPhyFifo {
             }
         }
         self.phy_tx_ready.next = self.ready.val();
-        self.frame_done.next = self.done_r.q.val();
         self.fifo.read.next = self.read.val();
         self.data.next = self.fifo.data_out.val();
         self.empty.next = self.fifo.empty.val();
