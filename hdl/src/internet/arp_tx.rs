@@ -166,125 +166,131 @@ impl Logic for ArpTx {
         // sender MAC/IP (ours), target MAC/IP (the peer's; MAC zero in a request). A
         // `case` on one selector maps to a mux tree (an `if` chain to a priority chain).
         self.byte.next = 0.into();
-        // Chosen from `step_index` (a new stream's first byte, kind 0, is forced below), so
-        // the receive report's decision reaches `data_r` through one gate, not the mux.
+        // Byte `index` + 1, the one after the byte in `data_r` (a new stream's first
+        // byte, kind 0, is forced below), so neither `ready` nor the receive report's
+        // decision runs through the selection.
         self.index.d.next = self.step_index.val();
         if self.start.val() {
             self.index.d.next = 0.into();
         }
-        match self.step_index.val().index() {
+        match self.index.q.val().index() {
             // The destination: the peer's MAC, all ones for a request.
-            1 => {
+            0 => {
                 self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8);
             }
-            2 => {
+            1 => {
                 self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0);
             }
-            3 => {
+            2 => {
                 self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8);
             }
-            4 => {
+            3 => {
                 self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0);
             }
-            5 => {
+            4 => {
                 self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8);
             }
-            6 => {
+            5 => {
                 self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
             }
-            8 => {
+            7 => {
                 self.byte.next = 0x01.into();
             }
-            9 => {
+            8 => {
                 self.byte.next = 0x08.into();
             }
-            11 => {
+            10 => {
                 self.byte.next = 0x06.into();
             }
-            12 => {
+            11 => {
                 self.byte.next = 0x04.into();
             }
-            14 => {
+            13 => {
                 self.byte.next = 0x02.into();
                 if self.is_request.q.val() {
                     self.byte.next = 0x01.into();
                 }
             }
-            15 => {
+            14 => {
                 self.byte.next = self.mac_hi.val().get_bits::<8>(8);
             }
-            16 => {
+            15 => {
                 self.byte.next = self.mac_hi.val().get_bits::<8>(0);
             }
-            17 => {
+            16 => {
                 self.byte.next = self.mac_mid.val().get_bits::<8>(8);
             }
-            18 => {
+            17 => {
                 self.byte.next = self.mac_mid.val().get_bits::<8>(0);
             }
-            19 => {
+            18 => {
                 self.byte.next = self.mac_lo.val().get_bits::<8>(8);
             }
-            20 => {
+            19 => {
                 self.byte.next = self.mac_lo.val().get_bits::<8>(0);
             }
-            21 => {
+            20 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(24);
             }
-            22 => {
+            21 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(16);
             }
-            23 => {
+            22 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(8);
             }
-            24 => {
+            23 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(0);
             }
-            25 => {
+            24 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8);
                 }
             }
-            26 => {
+            25 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0);
                 }
             }
-            27 => {
+            26 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8);
                 }
             }
-            28 => {
+            27 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0);
                 }
             }
-            29 => {
+            28 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8);
                 }
             }
-            30 => {
+            29 => {
                 if !self.is_request.q.val() {
                     self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
                 }
             }
-            31 => {
+            30 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(24);
             }
-            32 => {
+            31 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(16);
             }
-            33 => {
+            32 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(8);
             }
-            34 => {
+            33 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(0);
             }
             _ => {}
         }
-        self.data_r.d.next = self.byte.val();
+        // The next byte goes in when this one is taken: `ready` only enables the
+        // register, and the selection starts from `index`, a register.
+        self.data_r.d.next = self.data_r.q.val();
+        if self.pending.q.val() & self.ready.val() {
+            self.data_r.d.next = self.byte.val();
+        }
         if self.start.val() {
             self.data_r.d.next = 0.into();
         }

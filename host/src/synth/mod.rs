@@ -299,6 +299,7 @@ fn place_and_route(args: &SynthArgs, dir: &Path) -> Result<SynthReport> {
     if clocks.is_empty() {
         bail!("nextpnr's report names no clock, so timing cannot be judged");
     }
+    let packing = lc_use(&std::fs::read_to_string(dir.join("nextpnr.log")).unwrap_or_default());
     let bitstream = dir.join("top.bin");
     let bytes = std::fs::metadata(&bitstream)
         .context("icepack wrote no top.bin")?
@@ -312,10 +313,36 @@ fn place_and_route(args: &SynthArgs, dir: &Path) -> Result<SynthReport> {
             "ram": utilization(&report, "ICESTORM_RAM"),
             "io": utilization(&report, "SB_IO"),
         },
+        "lc_use": packing,
         "bitstream": bitstream.display().to_string(),
         "bitstream_bytes": bytes,
     });
     Ok(SynthReport { value, timing_ok })
+}
+
+/// What nextpnr packed into the logic cells, from its log: each cell is a LUT4 and a
+/// flip-flop, so a flip-flop with no LUT in front of it (a copy, a shift chain, a
+/// register loaded from block RAM) costs a whole cell, as a LUT does. Fields
+/// `lut_only`, `lut_and_ff`, `ff_only`, `carry_only`; null when the log has no count.
+fn lc_use(log: &str) -> Value {
+    let count = |what: &str| -> Value {
+        log.lines()
+            .find(|l| l.trim_end().ends_with(&format!("LCs used as {what}")))
+            .and_then(|l| {
+                l.trim_start_matches("Info:")
+                    .split_whitespace()
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map_or(Value::Null, Value::from)
+    };
+    json!({
+        "lut_only": count("LUT4 only"),
+        "lut_and_ff": count("LUT4 and DFF"),
+        "ff_only": count("DFF only"),
+        "carry_only": count("CARRY only"),
+    })
 }
 
 /// Raised when the design was built but a clock missed its target.
@@ -357,6 +384,14 @@ pub fn run(args: &SynthArgs, out: &mut impl Write) -> Result<()> {
                 out,
                 "{label:<12} {used:>5} / {avail:<5} ({:.1}%)",
                 100.0 * used as f64 / avail as f64
+            )?;
+        }
+        let u = &v["lc_use"];
+        if u["ff_only"].is_u64() {
+            writeln!(
+                out,
+                "  by use     {} LUT only, {} LUT and flip-flop, {} flip-flop only, {} carry only",
+                u["lut_only"], u["lut_and_ff"], u["ff_only"], u["carry_only"]
             )?;
         }
         for c in v["clocks"].as_array().into_iter().flatten() {
@@ -429,7 +464,21 @@ pub fn flash(args: &FlashArgs) -> Result<()> {
 
 #[cfg(test)]
 mod capacity_tests {
-    use super::over_capacity;
+    use super::{lc_use, over_capacity};
+    use serde_json::json;
+
+    #[test]
+    fn reads_how_the_cells_are_used() {
+        let log = "Info: Packing LUT-FFs..\nInfo:     3270 LCs used as LUT4 only\n\
+                   Info:     1202 LCs used as LUT4 and DFF\nInfo: Packing non-LUT FFs..\n\
+                   Info:     1599 LCs used as DFF only\nInfo:      275 LCs used as CARRY only\n";
+        let u = lc_use(log);
+        assert_eq!(
+            (&u["lut_only"], &u["lut_and_ff"], &u["ff_only"], &u["carry_only"]),
+            (&json!(3270), &json!(1202), &json!(1599), &json!(275))
+        );
+        assert!(lc_use("no packing here")["ff_only"].is_null());
+    }
 
     #[test]
     fn names_what_overflows() {
