@@ -82,12 +82,15 @@ pub struct TransportTx {
     header_end: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<6>>,
-    /// (index_next + 3) / 2: the descriptor word of a header byte, past 8 for the
+    /// (index + 3) / 2: the descriptor word of a header byte, past 8 for the
     /// header's words.
     half: Signal<Local, Bits<6>>,
-    /// `half` - 5: the MAC's words (0-2) for stream bytes 7-12.
-    mac_word: Signal<Local, Bits<6>>,
+    /// The same for the byte after `index`.
+    half_next: Signal<Local, Bits<6>>,
     header_word: Signal<Local, Bits<4>>,
+    next_word: Signal<Local, Bits<4>>,
+    mac_here: Signal<Local, Bits<2>>,
+    mac_next: Signal<Local, Bits<2>>,
     empty: DFF<Bit>,
 }
 
@@ -135,8 +138,11 @@ impl Default for TransportTx {
             take: Default::default(),
             index_next: Default::default(),
             half: Default::default(),
-            mac_word: Default::default(),
+            half_next: Default::default(),
             header_word: Default::default(),
+            next_word: Default::default(),
+            mac_here: Default::default(),
+            mac_next: Default::default(),
             empty: Default::default(),
         }
     }
@@ -283,15 +289,29 @@ impl Logic for TransportTx {
         // Stream bytes 3-6 are words 3-4 (the IP), 7-12 words 0-2 (the MAC), and header
         // word w (bytes 13 + 2w on) is descriptor word 8 + w (ports, seq, ack), but
         // TCP's window (w 7) is word 14, and the checksum (TCP w 8, UDP w 3) word 15.
-        self.half.next = (self.index_next.val() + 3) >> 1;
-        self.mac_word.next = self.half.val() - 5;
+        // Worked out for byte `index` and for the byte after it, both from the index
+        // register, and `take` picks one: `ready` reaches the stage's read address
+        // through one multiplexer, not through the arithmetic.
+        self.half.next = (self.index.q.val() + 3) >> 1;
+        self.half_next.next = (self.index.q.val() + 4) >> 1;
+        // The MAC's words: halves 5-7 are words 0-2 (two bits, wrapping: a Local of
+        // that width, so the Verilog wraps too).
+        self.mac_here.next = self.half.val().get_bits::<2>(0) + 3;
+        self.mac_next.next = self.half_next.val().get_bits::<2>(0) + 3;
         self.header_word.next = self.half.val().get_bits::<4>(0);
-        if (self.index_next.val() >= 7) & (self.index_next.val() < 13) {
-            self.header_word.next = self.mac_word.val().get_bits::<4>(0);
+        if (self.index.q.val() >= 7) & (self.index.q.val() < 13) {
+            self.header_word.next = bit_cast::<4, 2>(self.mac_here.val());
+        }
+        self.next_word.next = self.half_next.val().get_bits::<4>(0);
+        if (self.index.q.val() >= 6) & (self.index.q.val() < 12) {
+            self.next_word.next = bit_cast::<4, 2>(self.mac_next.val());
         }
         if self.req_is_udp.val() {
             if self.half.val() == 11 {
                 self.header_word.next = 15.into();
+            }
+            if self.half_next.val() == 11 {
+                self.next_word.next = 15.into();
             }
         } else {
             if self.half.val() == 15 {
@@ -300,8 +320,17 @@ impl Logic for TransportTx {
             if self.half.val() == 16 {
                 self.header_word.next = 15.into();
             }
+            if self.half_next.val() == 15 {
+                self.next_word.next = 14.into();
+            }
+            if self.half_next.val() == 16 {
+                self.next_word.next = 15.into();
+            }
         }
         self.word_index.next = self.header_word.val();
+        if self.take.val() & !self.in_body.q.val() {
+            self.word_index.next = self.next_word.val();
+        }
         self.outbuf.data.next = self.byte.val();
         self.outbuf.last.next = self.byte_last.val();
         self.outbuf.out_ready.next = self.ready.val();
