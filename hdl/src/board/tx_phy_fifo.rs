@@ -10,7 +10,10 @@
 
 use rust_hdl::prelude::*;
 
-declare_async_fifo!(TxPhyCdc, Bits<9>, 32, 1);
+// almost_full at 30, not 31: its fill level counts a write a clock late, so with `room`
+// registered on top, 31 let a write land on a full FIFO and be lost (the testbench below
+// caught it).
+declare_async_fifo!(TxPhyCdc, Bits<9>, 32, 2);
 
 #[derive(LogicBlock, Default)]
 pub struct TxPhyFifo {
@@ -61,5 +64,268 @@ impl Logic for TxPhyFifo {
         self.fifo.read.next = self.read.val();
         self.data.next = self.fifo.data_out.val();
         self.empty.next = self.fifo.empty.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// xorshift64*: the crate has no `rand`.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) % n
+        }
+    }
+
+    /// How the REF_CLK side empties the FIFO.
+    #[derive(Clone, Copy)]
+    enum Reader {
+        /// Reads when not empty with a probability (in sixteenths) that changes at
+        /// random, 0 (a long stall) among them.
+        Random,
+        /// RmiiTx's schedule: a frame starts after 16 clocks of data, then takes an
+        /// entry every `4 * n` clocks (n = 1 at 100 Mbit, 10 at 10 Mbit), which must
+        /// be there.
+        Wire(u32),
+    }
+
+    struct Run {
+        /// The frames as the read side got them, split at the end markers.
+        frames: Vec<Vec<u8>>,
+        /// Entries the wire wanted and did not find.
+        underruns: usize,
+    }
+
+    /// Sends `frames` from a MacTx-like source (a byte every clock `phy_tx_ready` is
+    /// high, frozen while it is low, `gaps[i % len]` ready clocks of idle before frame
+    /// i) through the FIFO to `reader`. Times in ps; the two clocks are independent,
+    /// each edge simulated where it falls, coinciding edges together. Checks on the
+    /// way that `phy_tx_ready` changes only at core clock edges and `empty` and the
+    /// head entry only at REF_CLK edges.
+    fn run(
+        frames: &[Vec<u8>],
+        gaps: &[u32],
+        core_ps: u64,
+        ref_ps: u64,
+        reader: Reader,
+        seed: u64,
+    ) -> Run {
+        let mut uut = TxPhyFifo::default();
+        uut.connect_all();
+        let mut rng = Rng(seed | 1);
+        let (mut t_core, mut t_ref) = (core_ps / 2, 1 + rng.below(ref_ps));
+        let (mut core_high, mut ref_high) = (false, false);
+        let (mut f, mut pos, mut idle) = (0usize, 0usize, gaps[0]);
+        let (mut p16, mut active, mut hold, mut div) = (16u64, false, 0u32, 0u32);
+        let mut got: Vec<Vec<u8>> = vec![vec![]];
+        let mut underruns = 0;
+        let bytes: u64 = frames.iter().map(|f| f.len() as u64 + 20).sum();
+        let end = bytes * ref_ps * 400 + 1_000_000;
+        let mut drained_at = None;
+        assert!(simulate(&mut uut, 100));
+        loop {
+            let t = t_core.min(t_ref);
+            if t > end || drained_at.is_some_and(|d| t > d + 100 * ref_ps) {
+                break;
+            }
+            let core_rise = t == t_core && !core_high;
+            let ref_rise = t == t_ref && !ref_high;
+            // What each rising edge commits, from the values settled before it.
+            if core_rise && uut.phy_tx_ready.val() {
+                if uut.phy_tx_valid.val() {
+                    pos += 1;
+                    if pos == frames[f].len() {
+                        f += 1;
+                        pos = 0;
+                        idle = gaps[f % gaps.len()];
+                    }
+                } else if idle > 0 {
+                    idle -= 1;
+                }
+            }
+            if ref_rise && uut.read.val() {
+                assert!(!uut.empty.val(), "read while empty");
+                let e = uut.data.val().index() as u64;
+                if e & 0x100 != 0 {
+                    assert!(
+                        !got.last().unwrap().is_empty(),
+                        "an end marker with no frame"
+                    );
+                    got.push(vec![]);
+                } else {
+                    got.last_mut().unwrap().push(e as u8);
+                }
+            }
+            if t == t_core {
+                core_high = !core_high;
+                t_core += core_ps / 2;
+            }
+            if t == t_ref {
+                ref_high = !ref_high;
+                t_ref += ref_ps / 2;
+            }
+            let (ready, empty, data) = (uut.phy_tx_ready.val(), uut.empty.val(), uut.data.val());
+            uut.clock.next = core_high.into();
+            uut.ref_clock.next = ref_high.into();
+            assert!(simulate(&mut uut, 100));
+            if !core_rise {
+                assert_eq!(
+                    ready,
+                    uut.phy_tx_ready.val(),
+                    "phy_tx_ready moved off a core edge"
+                );
+            }
+            if !ref_rise {
+                assert_eq!(empty, uut.empty.val(), "empty moved off a REF_CLK edge");
+                assert!(
+                    empty || data == uut.data.val(),
+                    "the head moved off a REF_CLK edge"
+                );
+            }
+            // The inputs for the next edge of each domain that just ticked.
+            if core_rise {
+                let valid = f < frames.len() && idle == 0;
+                uut.phy_tx_valid.next = valid;
+                uut.phy_tx_data.next = if valid {
+                    frames[f][pos] as u64
+                } else {
+                    rng.below(256)
+                }
+                .into();
+            }
+            if ref_rise {
+                let empty = uut.empty.val();
+                let head_marker = uut.data.val().get_bit(8);
+                uut.read.next = match reader {
+                    Reader::Random => {
+                        if rng.below(1000) == 0 {
+                            p16 = rng.below(17);
+                        }
+                        !empty && rng.below(16) < p16
+                    }
+                    Reader::Wire(n) => {
+                        let mut read = false;
+                        if !active {
+                            if empty {
+                                hold = 0;
+                            } else if head_marker {
+                                read = true;
+                            } else if hold == 16 {
+                                (read, active, hold, div) = (true, true, 0, 0);
+                            } else {
+                                hold += 1;
+                            }
+                        } else {
+                            div += 1;
+                            if div == 4 * n {
+                                div = 0;
+                                if empty {
+                                    underruns += 1;
+                                    active = false;
+                                } else {
+                                    read = true;
+                                    active = !head_marker;
+                                }
+                            }
+                        }
+                        read
+                    }
+                };
+                assert!(simulate(&mut uut, 100));
+            }
+            if drained_at.is_none() && f == frames.len() && uut.empty.val() && !active {
+                drained_at = Some(t);
+            } else if !uut.empty.val() {
+                drained_at = None;
+            }
+        }
+        assert_eq!(
+            f,
+            frames.len(),
+            "the source was not drained (ready stuck low?)"
+        );
+        assert!(
+            got.pop().unwrap().is_empty(),
+            "a frame without its end marker"
+        );
+        Run {
+            frames: got,
+            underruns,
+        }
+    }
+
+    /// Fails at the first frame that differs, without printing them all.
+    fn same_frames(got: &[Vec<u8>], sent: &[Vec<u8>], what: &str) {
+        for (i, (g, s)) in got.iter().zip(sent).enumerate() {
+            assert!(g == s, "{what}: frame {i}: got {g:02x?}, sent {s:02x?}");
+        }
+        assert_eq!(got.len(), sent.len(), "{what}: frames");
+    }
+
+    fn frames(rng: &mut Rng, n: usize, long: bool) -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|i| {
+                let len = match i % 9 {
+                    0 => 1,
+                    1 if long => 1526,
+                    2 => 2,
+                    _ => 1 + rng.below(if long { 300 } else { 40 }) as usize,
+                };
+                (0..len).map(|_| rng.below(256) as u8).collect()
+            })
+            .collect()
+    }
+
+    /// Random frames, idle gaps of 1 to 60 clocks and a reader that stalls at random:
+    /// every byte and every frame boundary arrives exactly once, in order, whichever
+    /// clock is faster and however their phases drift.
+    #[test]
+    fn random_frames_and_stalls_arrive_whole_and_in_order() {
+        // (core period, REF_CLK period) in ps: the board's 100 and ~50 MHz both ways
+        // of exact, a REF_CLK faster than the core clock, one much slower.
+        for (k, (core_ps, ref_ps)) in [
+            (10_000, 19_994),
+            (10_000, 20_006),
+            (10_000, 7_018),
+            (10_000, 61_234),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut rng = Rng(0x5EED + k as u64);
+            let sent = frames(&mut rng, 120, false);
+            let gaps: Vec<u32> = (0..37).map(|_| 1 + rng.below(60) as u32).collect();
+            let r = run(&sent, &gaps, core_ps, ref_ps, Reader::Random, 7 + k as u64);
+            same_frames(&r.frames, &sent, &format!("clocks {core_ps}/{ref_ps} ps"));
+        }
+    }
+
+    /// At the wire's pace, behind a source that only pauses between frames (12 idle
+    /// clocks, MacTx's gap, or 1), a frame never runs dry once RmiiTx has started it,
+    /// at 100 and at 10 Mbit, with REF_CLK a little fast or a little slow.
+    #[test]
+    fn the_wire_never_runs_dry_mid_frame() {
+        for (k, (ref_ps, n)) in [(19_990, 1), (20_010, 1), (19_990, 10)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut rng = Rng(0xFEED + k as u64);
+            let sent = frames(&mut rng, if n == 1 { 40 } else { 12 }, true);
+            let r = run(
+                &sent,
+                &[12, 1, 12],
+                10_000,
+                ref_ps,
+                Reader::Wire(n),
+                3 + k as u64,
+            );
+            assert_eq!(r.underruns, 0, "REF_CLK {ref_ps} ps, {n}");
+            same_frames(&r.frames, &sent, &format!("REF_CLK {ref_ps} ps, {n}"));
+        }
     }
 }
