@@ -1,21 +1,35 @@
-//! The transmit crossing: mac_tx's bytes (core clock) into a small asynchronous FIFO
+//! The transmit crossing: mac_tx's bytes (core clock) into a 16-entry dual-clock FIFO
 //! that [`crate::link::rmii_tx::RmiiTx`] empties on REF_CLK.
 //!
-//! `phy_tx_ready` (the PHY takes a byte this clock) is "the FIFO had room for two a
-//! clock ago", from a flip-flop, so mac_tx runs at the wire's pace and its clock enable
-//! does not start in the FIFO's pointer compare. Entries are 9 bits: a byte, or (bit 8) an end
-//! marker, written when the frame is over, that is on the first clock `phy_tx_valid`
-//! is low while `phy_tx_ready` is high: mac_tx never pauses inside a frame on its own.
-//! 32 entries of 9 bits: one block RAM (256 × 16) at most.
+//! Entries are 9 bits: a byte, or (bit 8) an end marker, written when the frame is
+//! over, that is on the first clock `phy_tx_valid` is low while `phy_tx_ready` is high
+//! (mac_tx never pauses inside a frame on its own). A marker's low 8 bits are whatever
+//! `phy_tx_data` held: RmiiTx looks only at bit 8 of it. The read side is first-word
+//! fall-through: `data` is the head entry whenever `empty` is low; `read` takes it.
+//!
+//! `phy_tx_ready` (the PHY takes a byte this clock) is a flip-flop: "at most 14 entries
+//! were held a clock ago", so whatever is written this clock (a byte or the marker)
+//! finds room, and mac_tx's clock enable does not start in the pointer compare. The
+//! fill the write side sees can only overstate the truth (the read pointer reaches it
+//! late), so nothing is ever written to a full FIFO; no byte is lost or duplicated.
+//!
+//! The classic dual-clock FIFO (Cummings): a block RAM with separate clocks, 5-bit
+//! pointers (4 address bits and a lap bit), each crossing as a Gray code from a
+//! flip-flop through two synchronising flip-flops, so a pointer caught mid-change is
+//! either its old or its new value, never a third. The read side sees a write only two
+//! REF_CLK edges after it, by when the RAM holds it: the head the RAM reads at that
+//! edge is the new entry.
+//!
+//! Depth: RmiiTx takes a byte every 4 REF_CLK clocks (8 core clocks; 80 at 10 Mbit),
+//! and a read reaches `phy_tx_ready` within about 5 core clocks (two synchronising
+//! flip-flops, the fill compare, the ready flip-flop), so the FIFO refills long before
+//! the wire's next byte: once RmiiTx has started a frame (16 REF_CLK clocks after the
+//! first byte, with the FIFO full) it cannot run dry while mac_tx keeps up. 16 × 9 bits
+//! fills one block RAM (256 × 16) as 32 entries did.
 
 use rust_hdl::prelude::*;
 
-// almost_full at 30, not 31: its fill level counts a write a clock late, so with `room`
-// registered on top, 31 let a write land on a full FIFO and be lost (the testbench below
-// caught it).
-declare_async_fifo!(TxPhyCdc, Bits<9>, 32, 2);
-
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct TxPhyFifo {
     /// Core clock.
     pub clock: Signal<In, Clock>,
@@ -27,43 +41,112 @@ pub struct TxPhyFifo {
     pub data: Signal<Out, Bits<9>>,
     pub empty: Signal<Out, Bit>,
     pub read: Signal<In, Bit>,
-    fifo: TxPhyCdc,
+    ram: RAM<Bits<9>, 4>,
+    // Write side (core clock).
+    wr: DFF<Bits<5>>,
+    wr_gray: DFF<Bits<5>>,
+    rd_gray_s1: DFF<Bits<5>>,
+    rd_gray_s2: DFF<Bits<5>>,
     in_frame: DFF<Bit>,
-    end_pending: DFF<Bit>,
-    /// At most 30 entries were held a clock ago: one written now still finds room.
     room: DFF<Bit>,
-    ready: Signal<Local, Bit>,
+    write: Signal<Local, Bit>,
+    wr_next: Signal<Local, Bits<5>>,
+    /// The read pointer as the write side last saw it, in binary.
+    rd_seen: Signal<Local, Bits<5>>,
+    fill: Signal<Local, Bits<5>>,
+    // Read side (REF_CLK).
+    rd: DFF<Bits<5>>,
+    rd_gray: DFF<Bits<5>>,
+    wr_gray_s1: DFF<Bits<5>>,
+    wr_gray_s2: DFF<Bits<5>>,
+    rd_next: Signal<Local, Bits<5>>,
+    is_empty: Signal<Local, Bit>,
+}
+
+impl Default for TxPhyFifo {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            phy_tx_data: Default::default(),
+            phy_tx_valid: Default::default(),
+            phy_tx_ready: Default::default(),
+            ref_clock: Default::default(),
+            data: Default::default(),
+            empty: Default::default(),
+            read: Default::default(),
+            // Zeroed, as the iCE40's configuration leaves it, so the generated Verilog
+            // shows the same head entry as the Rust model before the first write.
+            ram: RAM::new(
+                (0..16u64)
+                    .map(|i| (i.into(), Bits::<9>::default()))
+                    .collect(),
+            ),
+            wr: Default::default(),
+            wr_gray: Default::default(),
+            rd_gray_s1: Default::default(),
+            rd_gray_s2: Default::default(),
+            in_frame: Default::default(),
+            room: Default::default(),
+            write: Default::default(),
+            wr_next: Default::default(),
+            rd_seen: Default::default(),
+            fill: Default::default(),
+            rd: Default::default(),
+            rd_gray: Default::default(),
+            wr_gray_s1: Default::default(),
+            wr_gray_s2: Default::default(),
+            rd_next: Default::default(),
+            is_empty: Default::default(),
+        }
+    }
 }
 
 impl Logic for TxPhyFifo {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, in_frame, end_pending, room);
-        self.fifo.write_clock.next = self.clock.val();
-        self.fifo.read_clock.next = self.ref_clock.val();
-        self.room.d.next = !self.fifo.almost_full.val();
-        self.ready.next = self.room.q.val() & !self.end_pending.q.val();
-        self.fifo.write.next = false;
-        self.fifo.data_in.next = bit_cast::<9, 8>(self.phy_tx_data.val());
-        if self.end_pending.q.val() {
-            if !self.fifo.full.val() {
-                self.fifo.write.next = true;
-                self.fifo.data_in.next = 0x100.into();
-                self.end_pending.d.next = false;
-            }
-        } else if self.ready.val() {
-            if self.phy_tx_valid.val() {
-                self.fifo.write.next = true;
-                self.in_frame.d.next = true;
-            } else if self.in_frame.q.val() {
-                self.in_frame.d.next = false;
-                self.end_pending.d.next = true;
-            }
+        dff_setup!(self, clock, wr, wr_gray, rd_gray_s1, rd_gray_s2, in_frame, room);
+        dff_setup!(self, ref_clock, rd, rd_gray, wr_gray_s1, wr_gray_s2);
+        self.ram.write_clock.next = self.clock.val();
+        self.ram.read_clock.next = self.ref_clock.val();
+        // Write side.
+        self.rd_gray_s1.d.next = self.rd_gray.q.val();
+        self.rd_gray_s2.d.next = self.rd_gray_s1.q.val();
+        self.rd_seen.next = self.rd_gray_s2.q.val()
+            ^ (self.rd_gray_s2.q.val() >> 1)
+            ^ (self.rd_gray_s2.q.val() >> 2)
+            ^ (self.rd_gray_s2.q.val() >> 3)
+            ^ (self.rd_gray_s2.q.val() >> 4);
+        self.fill.next = self.wr.q.val() - self.rd_seen.val();
+        // At most 14: neither 15 nor 16 (bit 4 is set only at 16).
+        self.room.d.next = !self.fill.val().get_bit(4) & (self.fill.val().get_bits::<4>(0) != 15);
+        self.write.next = self.room.q.val() & (self.phy_tx_valid.val() | self.in_frame.q.val());
+        self.wr_next.next = self.wr.q.val() + 1;
+        if self.room.q.val() {
+            self.in_frame.d.next = self.phy_tx_valid.val();
         }
-        self.phy_tx_ready.next = self.ready.val();
-        self.fifo.read.next = self.read.val();
-        self.data.next = self.fifo.data_out.val();
-        self.empty.next = self.fifo.empty.val();
+        if self.write.val() {
+            self.wr.d.next = self.wr_next.val();
+            self.wr_gray.d.next = self.wr_next.val() ^ (self.wr_next.val() >> 1);
+        }
+        self.ram.write_enable.next = self.write.val();
+        self.ram.write_address.next = self.wr.q.val().get_bits::<4>(0);
+        self.ram.write_data.next = bit_cast::<9, 8>(self.phy_tx_data.val())
+            | (bit_cast::<9, 1>((!self.phy_tx_valid.val()).into()) << 8);
+        self.phy_tx_ready.next = self.room.q.val();
+        // Read side.
+        self.wr_gray_s1.d.next = self.wr_gray.q.val();
+        self.wr_gray_s2.d.next = self.wr_gray_s1.q.val();
+        self.is_empty.next = self.rd_gray.q.val() == self.wr_gray_s2.q.val();
+        self.rd_next.next = self.rd.q.val() + 1;
+        // The RAM reads the head-to-be, so `data` is the head after every edge.
+        self.ram.read_address.next = self.rd.q.val().get_bits::<4>(0);
+        if self.read.val() & !self.is_empty.val() {
+            self.rd.d.next = self.rd_next.val();
+            self.rd_gray.d.next = self.rd_next.val() ^ (self.rd_next.val() >> 1);
+            self.ram.read_address.next = self.rd_next.val().get_bits::<4>(0);
+        }
+        self.data.next = self.ram.read_data.val();
+        self.empty.next = self.is_empty.val();
     }
 }
 
