@@ -4,16 +4,17 @@
 //! frames, end markers and an underrun. RxFrameBuffer has two clocks, which this
 //! harness does not drive apart: it runs here with both on the one clock (its logic,
 //! RAM and crossings' flip-flops all compared; tests/board_top.rs and its own tests
-//! run it with two). TxPhyFifo is rust-hdl's asynchronous FIFO with a few flip-flops.
+//! run it with two). TxPhyFifo likewise: one clock here, two in its own tests.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use rust_hdl::prelude::*;
 use tcpip_hdl::board::led_stretch::LedStretch;
+use tcpip_hdl::board::rx_frame_buffer::RxFrameBuffer;
 use tcpip_hdl::board::stream_register::StreamRegister;
+use tcpip_hdl::board::tx_phy_fifo::TxPhyFifo;
 use tcpip_hdl::link::mac_rx::phy_bytes;
 use tcpip_hdl::link::rmii_rx::{rmii_waveform, RmiiRx};
 use tcpip_hdl::link::rmii_tx::RmiiTx;
-use rust_hdl::prelude::*;
-use tcpip_hdl::board::rx_frame_buffer::RxFrameBuffer;
 use tcpip_sim::cosim::check_block;
 
 /// RxFrameBuffer with REF_CLK and the core clock both on `clock`; its write-side inputs
@@ -80,6 +81,68 @@ fn rx_frame_buffer() {
     let report =
         check_block(RxFrameBufferOneClock::default, &vectors).unwrap_or_else(|e| panic!("{e:#}"));
     println!("rx_frame_buffer: {report}");
+}
+
+/// TxPhyFifo with REF_CLK and the core clock both on `clock`.
+#[derive(LogicBlock, Default)]
+struct TxPhyFifoOneClock {
+    clock: Signal<In, Clock>,
+    phy_tx_data: Signal<In, Bits<8>>,
+    phy_tx_valid: Signal<In, Bit>,
+    read: Signal<In, Bit>,
+    phy_tx_ready: Signal<Out, Bit>,
+    data: Signal<Out, Bits<9>>,
+    empty: Signal<Out, Bit>,
+    uut: TxPhyFifo,
+}
+
+impl Logic for TxPhyFifoOneClock {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.uut.clock.next = self.clock.val();
+        self.uut.ref_clock.next = self.clock.val();
+        self.uut.phy_tx_data.next = self.phy_tx_data.val();
+        self.uut.phy_tx_valid.next = self.phy_tx_valid.val();
+        self.uut.read.next = self.read.val();
+        self.phy_tx_ready.next = self.uut.phy_tx_ready.val();
+        self.data.next = self.uut.data.val();
+        self.empty.next = self.uut.empty.val();
+    }
+}
+
+tcpip_sim::cosim_ports!(TxPhyFifoOneClock {
+    inputs: [phy_tx_data, phy_tx_valid, read],
+    outputs: [phy_tx_ready, data, empty],
+});
+
+#[test]
+fn tx_phy_fifo() {
+    // Frames (runs of valid) with gaps, written faster than they are read so the FIFO
+    // fills and holds back, reads at rates from none to every clock (some while empty),
+    // every pointer lapping the RAM many times.
+    let mut rng = StdRng::seed_from_u64(16);
+    let mut vectors = vec![];
+    for _ in 0..300 {
+        let read_p = [0.0, 0.1, 0.25, 0.6, 1.0][rng.gen_range(0..5)];
+        for valid in [true, false] {
+            let n = if valid {
+                rng.gen_range(1..60)
+            } else {
+                rng.gen_range(1..20)
+            };
+            for _ in 0..n {
+                vectors.push(vec![
+                    rng.gen_range(0..256),
+                    valid as u64,
+                    rng.gen_bool(read_p) as u64,
+                ]);
+            }
+        }
+    }
+    vectors.extend((0..100).map(|_| vec![0, 0, 1]));
+    let report =
+        check_block(TxPhyFifoOneClock::default, &vectors).unwrap_or_else(|e| panic!("{e:#}"));
+    println!("tx_phy_fifo: {report}");
 }
 
 #[test]
