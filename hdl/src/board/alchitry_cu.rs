@@ -12,7 +12,7 @@
 //! oscillator), on a clock-capable header pin; only the RMII adapters run on it.
 //! The two meet in exactly two places, both with a documented crossing:
 //! receive, [`RxFrameBuffer`] (dual-clock block RAM, toggle-synchronised pointers);
-//! transmit, [`TxPhyFifo`] (rust-hdl's asynchronous FIFO). A few status bits also
+//! transmit, [`TxPhyFifo`] (a Gray-pointer dual-clock FIFO in one block RAM). A few status bits also
 //! cross, through two flip-flops each (levels) or a toggle (pulses).
 //!
 //! Reset: rust-hdl blocks have no reset input; the iCE40's configuration clears every
