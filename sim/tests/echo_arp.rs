@@ -11,7 +11,7 @@ use rust_hdl::prelude::*;
 use std::path::Path;
 use tcpip_hdl::internet::arp_tx::ArpTx;
 use tcpip_hdl::internet::icmp_echo::IcmpEcho;
-use tcpip_hdl::internet::source_sink::parse_source_frame;
+use tcpip_hdl::internet::source_sink::{Frame, Sink};
 use tcpip_hdl::link::crc32::crc32_ieee;
 use tcpip_hdl::link::mac_rx::phy_bytes;
 use tcpip_hdl::rx_pipeline::RxPipeline;
@@ -30,19 +30,7 @@ fn mac_of(hi: u64, mid: u64, lo: u64) -> [u8; 6] {
     m
 }
 
-/// A frame a source sent: the destination in front of its stream, and its message.
-#[derive(Debug, Clone, PartialEq)]
-struct Sent {
-    dst_mac: [u8; 6],
-    ethertype: u16,
-    wrap_ip: bool,
-    dst_ip: [u8; 4],
-    protocol: u8,
-    l4_len: u16,
-    bytes: Vec<u8>,
-}
-
-/// The arbiter's side of one source: `ready` per clock, frames collected.
+/// The arbiter's side of one source: `ready` per clock, frames collected by a [`Sink`].
 struct Consumer {
     /// No byte taken before this clock (the arbiter busy with other sources).
     stalled_until: usize,
@@ -51,8 +39,7 @@ struct Consumer {
     /// wire as long as its request did).
     gap: usize,
     idle_until: usize,
-    current: Option<Vec<u8>>,
-    frames: Vec<Sent>,
+    sink: Sink,
 }
 
 impl Consumer {
@@ -61,39 +48,21 @@ impl Consumer {
             stalled_until: 0,
             gap,
             idle_until: 0,
-            current: None,
-            frames: vec![],
+            sink: Sink::default(),
         }
     }
     fn ready(&self, clock: usize) -> bool {
         clock >= self.stalled_until && clock >= self.idle_until
     }
+    fn frames(&self) -> &[Frame] {
+        &self.sink.frames
+    }
     fn sample(&mut self, clock: usize, valid: bool, last: bool, data: u8) {
-        if !valid {
-            // mac_tx cannot stall mid-frame: once started, a byte on every clock.
-            assert!(
-                self.current.is_none(),
-                "valid dropped mid-frame on clock {clock}"
-            );
-            return;
-        }
         let ready = self.ready(clock);
-        let cur = self.current.get_or_insert_with(Vec::new);
-        if ready {
-            cur.push(data);
-            if last {
-                let f = parse_source_frame(&self.current.take().unwrap());
-                self.frames.push(Sent {
-                    dst_mac: f.desc.dst_mac,
-                    ethertype: f.desc.ethertype,
-                    wrap_ip: f.desc.wrap_ip,
-                    dst_ip: f.desc.dst_ip,
-                    protocol: f.desc.protocol,
-                    l4_len: f.desc.l4_len,
-                    bytes: f.bytes,
-                });
-                self.idle_until = clock + 1 + self.gap;
-            }
+        let done = self.sink.frames.len();
+        self.sink.sample(valid, ready, last, data);
+        if self.sink.frames.len() > done {
+            self.idle_until = clock + 1 + self.gap;
         }
     }
 }
@@ -296,7 +265,7 @@ fn who_has_frame(sender_mac: [u8; 6], sender_ip: [u8; 4], target_ip: [u8; 4]) ->
 /// The reply as it will leave the board (ipv4_tx and mac_tx add these headers), parsed
 /// by etherparse and checked against the request frame: an echo reply with the same
 /// identifier, sequence and payload, a correct checksum, to the requester.
-fn check_echo_reply(request: &[u8], reply: &Sent, our_mac: [u8; 6], our_ip: [u8; 4]) {
+fn check_echo_reply(request: &[u8], reply: &Frame, our_mac: [u8; 6], our_ip: [u8; 4]) {
     let q = SlicedPacket::from_ethernet(request).unwrap();
     let (req_src_mac, req_src_ip) = match (&q.link, &q.net) {
         (Some(etherparse::LinkSlice::Ethernet2(e)), Some(etherparse::NetSlice::Ipv4(ip))) => {
@@ -308,15 +277,19 @@ fn check_echo_reply(request: &[u8], reply: &Sent, our_mac: [u8; 6], our_ip: [u8;
         panic!("request is not ICMP")
     };
     assert_eq!(
-        (reply.ethertype, reply.wrap_ip, reply.protocol),
+        (
+            reply.desc.ethertype,
+            reply.desc.wrap_ip,
+            reply.desc.protocol
+        ),
         (0x0800, true, 1)
     );
-    assert_eq!(reply.l4_len as usize, reply.bytes.len());
-    assert_eq!(reply.dst_mac, req_src_mac, "to the requester's MAC");
-    assert_eq!(reply.dst_ip, req_src_ip, "to the requester's IP");
+    assert_eq!(reply.desc.l4_len as usize, reply.bytes.len());
+    assert_eq!(reply.desc.dst_mac, req_src_mac, "to the requester's MAC");
+    assert_eq!(reply.desc.dst_ip, req_src_ip, "to the requester's IP");
     let mut frame = vec![];
-    PacketBuilder::ethernet2(our_mac, reply.dst_mac)
-        .ipv4(our_ip, reply.dst_ip, 64)
+    PacketBuilder::ethernet2(our_mac, reply.desc.dst_mac)
+        .ipv4(our_ip, reply.desc.dst_ip, 64)
         .write(&mut frame, IpNumber::ICMP, &reply.bytes)
         .unwrap();
     let p = SlicedPacket::from_ethernet(&frame).expect("etherparse reads the reply frame");
@@ -386,17 +359,17 @@ fn capture_arp_and_ping_answered_as_the_real_host_did() {
     ) else {
         return;
     };
-    assert_eq!(b.arp_out.frames.len(), 1);
-    let arp = &b.arp_out.frames[0];
+    assert_eq!(b.arp_out.frames().len(), 1);
+    let arp = &b.arp_out.frames()[0];
     assert_eq!(
         arp.bytes,
         frames[1][14..42],
         "ARP reply as the real host sent it"
     );
-    assert_eq!(arp.dst_mac, frames[1][0..6]);
-    assert_eq!((arp.ethertype, arp.wrap_ip), (0x0806, false));
-    assert_eq!(b.echo_out.frames.len(), 1);
-    let echo = &b.echo_out.frames[0];
+    assert_eq!(arp.desc.dst_mac, frames[1][0..6]);
+    assert_eq!((arp.desc.ethertype, arp.desc.wrap_ip), (0x0806, false));
+    assert_eq!(b.echo_out.frames().len(), 1);
+    let echo = &b.echo_out.frames()[0];
     assert_eq!(
         echo.bytes,
         frames[3][34..],
@@ -424,8 +397,8 @@ fn capture_five_pings() {
     ) else {
         return;
     };
-    assert_eq!(b.echo_out.frames.len(), 5);
-    for (k, reply) in b.echo_out.frames.iter().enumerate() {
+    assert_eq!(b.echo_out.frames().len(), 5);
+    for (k, reply) in b.echo_out.frames().iter().enumerate() {
         assert_eq!(
             reply.bytes,
             frames[2 * k + 1][34..],
@@ -438,7 +411,7 @@ fn capture_five_pings() {
             [172, 217, 11, 78],
         );
     }
-    assert!(b.arp_out.frames.is_empty());
+    assert!(b.arp_out.frames().is_empty());
 }
 
 #[test]
@@ -450,9 +423,9 @@ fn capture_who_has() {
     ) else {
         return;
     };
-    assert_eq!(b.arp_out.frames.len(), 1);
-    assert_eq!(b.arp_out.frames[0].bytes, frames[1][14..42]);
-    assert_eq!(b.arp_out.frames[0].dst_mac, frames[1][0..6]);
+    assert_eq!(b.arp_out.frames().len(), 1);
+    assert_eq!(b.arp_out.frames()[0].bytes, frames[1][14..42]);
+    assert_eq!(b.arp_out.frames()[0].desc.dst_mac, frames[1][0..6]);
     assert_eq!(
         b.learned,
         vec![([0x78, 0x31, 0xc1, 0xc6, 0x3f, 0xc2], [10, 0, 0, 2])]
@@ -466,13 +439,13 @@ fn capture_checksums_and_vlan() {
     let Some((b, frames)) = replay("zeek-chksums-ip4-icmp-good-chksum.pcap", me.0, me.1) else {
         return;
     };
-    assert_eq!(b.echo_out.frames.len(), 1);
-    check_echo_reply(&frames[0], &b.echo_out.frames[0], me.0, me.1);
-    assert_eq!(b.echo_out.frames[0].bytes, [0, 0, 0xFF, 0xFF, 0, 0, 0, 0]);
+    assert_eq!(b.echo_out.frames().len(), 1);
+    check_echo_reply(&frames[0], &b.echo_out.frames()[0], me.0, me.1);
+    assert_eq!(b.echo_out.frames()[0].bytes, [0, 0, 0xFF, 0xFF, 0, 0, 0, 0]);
     // The same with a bad ICMP checksum: dropped by the pipeline, not answered.
     let (b, _) = replay("zeek-chksums-ip4-icmp-bad-chksum.pcap", me.0, me.1).unwrap();
     assert_eq!(b.reports, vec![(20, 1)]);
-    assert!(b.echo_out.frames.is_empty());
+    assert!(b.echo_out.frames().is_empty());
     assert_eq!(b.echo_dropped, 0);
     // Pings and who-has inside 802.1Q tags: not answered (mac_tx sends untagged).
     let (b, _) = replay(
@@ -485,7 +458,9 @@ fn capture_checksums_and_vlan() {
         b.reports.iter().any(|r| r.0 == 0),
         "tagged frames are accepted"
     );
-    assert!(b.echo_out.frames.is_empty() && b.arp_out.frames.is_empty() && b.learned.is_empty());
+    assert!(
+        b.echo_out.frames().is_empty() && b.arp_out.frames().is_empty() && b.learned.is_empty()
+    );
 }
 
 #[test]
@@ -513,11 +488,11 @@ fn built_echo_requests_of_every_size_and_the_ones_not_answered() {
     b.push(&f, false);
     b.idle(2000);
     assert_eq!(
-        b.echo_out.frames.len(),
+        b.echo_out.frames().len(),
         answered.len(),
         "one reply per request to us"
     );
-    for (req, reply) in answered.iter().zip(&b.echo_out.frames) {
+    for (req, reply) in answered.iter().zip(b.echo_out.frames()) {
         check_echo_reply(req, reply, OUR_MAC, OUR_IP);
     }
     assert_eq!(b.echo_dropped, 0);
@@ -540,8 +515,8 @@ fn echo_requests_back_to_back_at_line_rate() {
         b.push(r, false);
     }
     b.idle(600);
-    assert_eq!(b.echo_out.frames.len(), reqs.len());
-    for (req, reply) in reqs.iter().zip(&b.echo_out.frames) {
+    assert_eq!(b.echo_out.frames().len(), reqs.len());
+    for (req, reply) in reqs.iter().zip(b.echo_out.frames()) {
         check_echo_reply(req, reply, OUR_MAC, OUR_IP);
     }
     assert_eq!(b.echo_dropped, 0);
@@ -553,8 +528,8 @@ fn echo_requests_back_to_back_at_line_rate() {
         b.push(r, false);
     }
     b.idle(1600);
-    assert_eq!(b.echo_out.frames.len(), reqs.len() + big.len());
-    for (req, reply) in big.iter().zip(&b.echo_out.frames[reqs.len()..]) {
+    assert_eq!(b.echo_out.frames().len(), reqs.len() + big.len());
+    for (req, reply) in big.iter().zip(&b.echo_out.frames()[reqs.len()..]) {
         check_echo_reply(req, reply, OUR_MAC, OUR_IP);
     }
     assert_eq!(b.echo_dropped, 0);
@@ -567,12 +542,12 @@ fn echo_requests_back_to_back_at_line_rate() {
     }
     b.idle(20);
     assert_eq!(b.echo_dropped, reqs.len() - 2);
-    assert!(b.echo_out.frames.is_empty());
+    assert!(b.echo_out.frames().is_empty());
     b.echo_out.stalled_until = 0;
     b.idle(600);
-    assert_eq!(b.echo_out.frames.len(), 2);
-    check_echo_reply(&reqs[0], &b.echo_out.frames[0], OUR_MAC, OUR_IP);
-    check_echo_reply(&reqs[1], &b.echo_out.frames[1], OUR_MAC, OUR_IP);
+    assert_eq!(b.echo_out.frames().len(), 2);
+    check_echo_reply(&reqs[0], &b.echo_out.frames()[0], OUR_MAC, OUR_IP);
+    check_echo_reply(&reqs[1], &b.echo_out.frames()[1], OUR_MAC, OUR_IP);
     assert_eq!(
         b.reports.iter().filter(|r| **r == (0, 1)).count(),
         reqs.len()
@@ -592,8 +567,8 @@ fn who_has_back_to_back_at_line_rate() {
         b.push(&with_bad_fcs(&who_has_frame(*mac, *ip, OUR_IP)), true);
     }
     b.idle(200);
-    assert_eq!(b.arp_out.frames.len(), peers.len());
-    for ((mac, ip), reply) in peers.iter().zip(&b.arp_out.frames) {
+    assert_eq!(b.arp_out.frames().len(), peers.len());
+    for ((mac, ip), reply) in peers.iter().zip(b.arp_out.frames()) {
         let a = etherparse::ArpPacketSlice::from_slice(&reply.bytes).unwrap();
         assert_eq!(a.operation(), etherparse::ArpOperation::REPLY);
         assert_eq!(
@@ -604,7 +579,7 @@ fn who_has_back_to_back_at_line_rate() {
             (a.target_hw_addr(), a.target_protocol_addr()),
             (&mac[..], &ip[..])
         );
-        assert_eq!(reply.dst_mac, *mac);
+        assert_eq!(reply.desc.dst_mac, *mac);
     }
     assert_eq!(b.learned, peers);
     assert_eq!(b.arp_dropped, 0);
@@ -650,8 +625,8 @@ fn cosim_arp_tx_and_icmp_echo() {
         }
     }
     b.idle(2000);
-    assert!(b.echo_dropped > 0 && !b.echo_out.frames.is_empty());
-    assert!(!b.arp_out.frames.is_empty());
+    assert!(b.echo_dropped > 0 && !b.echo_out.frames().is_empty());
+    assert!(!b.arp_out.frames().is_empty());
     for (name, result) in [
         ("arp_tx", check_block(ArpTx::default, &b.arp_vectors)),
         ("icmp_echo", check_block(IcmpEcho::default, &b.echo_vectors)),

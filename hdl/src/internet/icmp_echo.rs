@@ -41,8 +41,7 @@
 //! bit picks the buffer); the longest ICMP message in a 1518-byte frame is 1480 bytes.
 //! A reply can go out of one buffer while the next request fills the other. Replies
 //! leave in arrival order: a staged reply (`s_*`) waits until the one being sent (`t_*`)
-//! is done. A
-//! request whose first ICMP byte finds both buffers holding replies is not staged;
+//! is done. A request whose first ICMP byte finds both buffers holding replies is not staged;
 //! if it turns out to be an echo request for us, `dropped` pulses for the counters.
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
@@ -310,6 +309,7 @@ impl Logic for IcmpEcho {
             if self.written.val() {
                 self.writing.d.next = false;
             }
+            // 4: the length's high bits.
             self.ram.write_data.next = bit_cast::<8, 3>(self.s_len.q.val().get_bits::<3>(8));
             match self.wlow.q.val().index() {
                 15 => self.ram.write_data.next = self.eth_src_lo.val().get_bits::<8>(0),
