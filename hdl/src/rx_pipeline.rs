@@ -22,7 +22,10 @@
 //! contract): the `arp_*` registers (ARP replies), and for ICMP echo `icmp_data` /
 //! `icmp_valid`, the bytes of the ICMP message as they stream past (before the verdict:
 //! the echo responder stages them and commits on `report_*`), with `eth_src_*`,
-//! `ipv4_src`, `ipv4_dst`, `icmp_type`, `icmp_code` and `eth_tagged`.
+//! `ipv4_src`, `ipv4_dst_ours`, `icmp_type`, `icmp_code` and `eth_tagged`. Addresses
+//! that are only compared (the ARP target IP, the IPv4 destination) are not kept: the
+//! blocks compare them with ours a byte at a time and keep a flag, and a report reads
+//! them from the header store.
 //!
 //! A kept segment goes to the receive FIFO ([`RxFifo`]) as the link message the host
 //! gets (RxTcp or RxUdp), written there byte by byte as the frame streams past by
@@ -88,15 +91,16 @@ pub struct RxPipeline {
     pub eth_is_ipv4: Signal<Out, Bit>,
     pub eth_is_arp: Signal<Out, Bit>,
     pub arp_done: Signal<Out, Bit>,
-    pub arp_op: Signal<Out, Bits<16>>,
+    pub arp_op_request: Signal<Out, Bit>,
+    pub arp_op_reply: Signal<Out, Bit>,
     pub arp_sender_mac_hi: Signal<Out, Bits<16>>,
     pub arp_sender_mac_mid: Signal<Out, Bits<16>>,
     pub arp_sender_mac_lo: Signal<Out, Bits<16>>,
     pub arp_sender_ip: Signal<Out, Bits<32>>,
-    pub arp_target_ip: Signal<Out, Bits<32>>,
+    pub arp_target_ours: Signal<Out, Bit>,
     pub ipv4_header_done: Signal<Out, Bit>,
     pub ipv4_src: Signal<Out, Bits<32>>,
-    pub ipv4_dst: Signal<Out, Bits<32>>,
+    pub ipv4_dst_ours: Signal<Out, Bit>,
     pub ipv4_protocol: Signal<Out, Bits<8>>,
     pub ipv4_total_len: Signal<Out, Bits<16>>,
     pub ipv4_header_ok: Signal<Out, Bit>,
@@ -170,6 +174,7 @@ impl Logic for RxPipeline {
         self.arp.last.next = self.eth.out_last.val();
         self.arp.l3.next = self.eth.l3.val();
         self.arp.is_arp.next = self.eth.is_arp.val();
+        self.arp.our_ip.next = self.our_ip.val();
         self.ipv4.data.next = self.eth.out_data.val();
         self.ipv4.valid.next = self.eth.out_valid.val();
         self.ipv4.last.next = self.eth.out_last.val();
@@ -286,15 +291,16 @@ impl Logic for RxPipeline {
         self.eth_is_ipv4.next = self.eth.is_ipv4.val();
         self.eth_is_arp.next = self.eth.is_arp.val();
         self.arp_done.next = self.arp.done.val();
-        self.arp_op.next = self.arp.op.val();
+        self.arp_op_request.next = self.arp.op_request.val();
+        self.arp_op_reply.next = self.arp.op_reply.val();
         self.arp_sender_mac_hi.next = self.arp.sender_mac_hi.val();
         self.arp_sender_mac_mid.next = self.arp.sender_mac_mid.val();
         self.arp_sender_mac_lo.next = self.arp.sender_mac_lo.val();
         self.arp_sender_ip.next = self.arp.sender_ip.val();
-        self.arp_target_ip.next = self.arp.target_ip.val();
+        self.arp_target_ours.next = self.arp.target_ours.val();
         self.ipv4_header_done.next = self.ipv4.header_done.val();
         self.ipv4_src.next = self.ipv4.src.val();
-        self.ipv4_dst.next = self.ipv4.dst.val();
+        self.ipv4_dst_ours.next = self.ipv4.dst_ours.val();
         self.ipv4_protocol.next = self.ipv4.protocol.val();
         self.ipv4_total_len.next = self.ipv4.total_len.val();
         self.ipv4_header_ok.next = self.ipv4.header_ok.val();

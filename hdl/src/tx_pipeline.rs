@@ -75,14 +75,15 @@ pub struct TxPipeline {
     pub rx_eth_src_hi: Signal<In, Bits<16>>,
     pub rx_eth_src_mid: Signal<In, Bits<16>>,
     pub rx_eth_src_lo: Signal<In, Bits<16>>,
-    pub rx_arp_op: Signal<In, Bits<16>>,
+    pub rx_arp_op_request: Signal<In, Bit>,
+    pub rx_arp_op_reply: Signal<In, Bit>,
     pub rx_arp_sender_mac_hi: Signal<In, Bits<16>>,
     pub rx_arp_sender_mac_mid: Signal<In, Bits<16>>,
     pub rx_arp_sender_mac_lo: Signal<In, Bits<16>>,
     pub rx_arp_sender_ip: Signal<In, Bits<32>>,
-    pub rx_arp_target_ip: Signal<In, Bits<32>>,
+    pub rx_arp_target_ours: Signal<In, Bit>,
     pub rx_ipv4_src: Signal<In, Bits<32>>,
-    pub rx_ipv4_dst: Signal<In, Bits<32>>,
+    pub rx_ipv4_dst_ours: Signal<In, Bit>,
     pub rx_icmp_data: Signal<In, Bits<8>>,
     pub rx_icmp_valid: Signal<In, Bit>,
     pub rx_icmp_type: Signal<In, Bits<8>>,
@@ -146,13 +147,12 @@ impl Logic for TxPipeline {
         self.arbiter.host_valid.next = self.transport.valid.val();
         self.arbiter.host_last.next = self.transport.last.val();
         // Echo replies: staged from the receive taps, committed at the report.
-        self.echo.our_ip.next = self.our_ip.val();
         self.echo.icmp_data.next = self.rx_icmp_data.val();
         self.echo.icmp_valid.next = self.rx_icmp_valid.val();
         self.echo.icmp_type.next = self.rx_icmp_type.val();
         self.echo.icmp_code.next = self.rx_icmp_code.val();
         self.echo.ipv4_src.next = self.rx_ipv4_src.val();
-        self.echo.ipv4_dst.next = self.rx_ipv4_dst.val();
+        self.echo.ipv4_dst_ours.next = self.rx_ipv4_dst_ours.val();
         self.echo.eth_src_hi.next = self.rx_eth_src_hi.val();
         self.echo.eth_src_mid.next = self.rx_eth_src_mid.val();
         self.echo.eth_src_lo.next = self.rx_eth_src_lo.val();
@@ -175,12 +175,13 @@ impl Logic for TxPipeline {
         self.arp.report_reason.next = self.rx_report_reason.val();
         self.arp.report_class.next = self.rx_report_class.val();
         self.arp.eth_tagged.next = self.rx_eth_tagged.val();
-        self.arp.arp_op.next = self.rx_arp_op.val();
+        self.arp.arp_op_request.next = self.rx_arp_op_request.val();
+        self.arp.arp_op_reply.next = self.rx_arp_op_reply.val();
         self.arp.arp_sender_mac_hi.next = self.rx_arp_sender_mac_hi.val();
         self.arp.arp_sender_mac_mid.next = self.rx_arp_sender_mac_mid.val();
         self.arp.arp_sender_mac_lo.next = self.rx_arp_sender_mac_lo.val();
         self.arp.arp_sender_ip.next = self.rx_arp_sender_ip.val();
-        self.arp.arp_target_ip.next = self.rx_arp_target_ip.val();
+        self.arp.arp_target_ours.next = self.rx_arp_target_ours.val();
         self.arbiter.arp_data.next = self.arp.data.val();
         self.arbiter.arp_valid.next = self.arp.valid.val();
         self.arbiter.arp_last.next = self.arp.last.val();

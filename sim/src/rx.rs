@@ -382,7 +382,7 @@ fn read_report(reason: u8, p: &RxFields, h: &[u8; BANK_BYTES], frame: usize) -> 
         vlan: tagged.then(|| be16(LINK_BASE + 14) & 0x0FFF),
     });
     let arp = (p.eth_is_arp != 0 && p.arp_done != 0).then(|| ArpReport {
-        op: p.arp_op as u16,
+        op: be16(L3_BASE + 6),
         sender_mac: mac3(
             p.arp_sender_mac_hi,
             p.arp_sender_mac_mid,
@@ -390,12 +390,12 @@ fn read_report(reason: u8, p: &RxFields, h: &[u8; BANK_BYTES], frame: usize) -> 
         ),
         sender_ip: ip(p.arp_sender_ip),
         target_mac: mac_at(L3_BASE + 18),
-        target_ip: ip(p.arp_target_ip),
+        target_ip: ip(be32(L3_BASE + 24)),
     });
     let ipv4_present = p.eth_is_ipv4 != 0 && p.ipv4_header_done != 0;
     let ipv4 = ipv4_present.then(|| Ipv4Report {
         src: ip(p.ipv4_src),
-        dst: ip(p.ipv4_dst),
+        dst: ip(be32(L3_BASE + 16)),
         protocol: p.ipv4_protocol as u8,
         ttl: h[L3_BASE + 8],
         total_len: p.ipv4_total_len as u16,

@@ -102,7 +102,6 @@ impl Board {
         arp.mac_mid.next = word(&mac[2..4]).into();
         arp.mac_lo.next = word(&mac[4..6]).into();
         arp.our_ip.next = word(&ip).into();
-        echo.our_ip.next = word(&ip).into();
         assert!(simulate(&mut *rx, 200));
         Board {
             rx,
@@ -138,19 +137,20 @@ impl Board {
         arp.report_reason.next = rx.report_reason.val();
         arp.report_class.next = rx.report_class.val();
         arp.eth_tagged.next = rx.eth_tagged.val();
-        arp.arp_op.next = rx.arp_op.val();
+        arp.arp_op_request.next = rx.arp_op_request.val();
+        arp.arp_op_reply.next = rx.arp_op_reply.val();
         arp.arp_sender_mac_hi.next = rx.arp_sender_mac_hi.val();
         arp.arp_sender_mac_mid.next = rx.arp_sender_mac_mid.val();
         arp.arp_sender_mac_lo.next = rx.arp_sender_mac_lo.val();
         arp.arp_sender_ip.next = rx.arp_sender_ip.val();
-        arp.arp_target_ip.next = rx.arp_target_ip.val();
+        arp.arp_target_ours.next = rx.arp_target_ours.val();
         arp.ready.next = self.arp_out.ready(self.clock);
         echo.icmp_data.next = rx.icmp_data.val();
         echo.icmp_valid.next = rx.icmp_valid.val();
         echo.icmp_type.next = rx.icmp_type.val();
         echo.icmp_code.next = rx.icmp_code.val();
         echo.ipv4_src.next = rx.ipv4_src.val();
-        echo.ipv4_dst.next = rx.ipv4_dst.val();
+        echo.ipv4_dst_ours.next = rx.ipv4_dst_ours.val();
         echo.eth_src_hi.next = rx.eth_src_hi.val();
         echo.eth_src_mid.next = rx.eth_src_mid.val();
         echo.eth_src_lo.next = rx.eth_src_lo.val();

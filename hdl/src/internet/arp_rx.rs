@@ -3,8 +3,10 @@
 //! Only hardware type 1, protocol 0x0800, address lengths 6 and 4, in at least 28 bytes,
 //! are accepted; anything else is `arp_malformed` (7). Requests for any address are
 //! accepted here: deciding whom to answer is the responder's job. Registers hold what
-//! the responder answers from; the target MAC a report shows is read from the header
-//! store (`crate::rx_header_store`).
+//! the responder answers from (the sender's MAC and IP); the opcode and the target IP
+//! are decided on as they pass, into flags (request, reply, target IP ours, compared a
+//! byte at a time), and a report reads them from the header store
+//! (`crate::rx_header_store`) like the target MAC.
 
 use rust_hdl::prelude::*;
 
@@ -16,12 +18,17 @@ pub struct ArpRx {
     pub last: Signal<In, Bit>,
     pub l3: Signal<In, Bit>,
     pub is_arp: Signal<In, Bit>,
-    pub op: Signal<Out, Bits<16>>,
+    pub our_ip: Signal<In, Bits<32>>,
+    /// The opcode is 1 (who-has).
+    pub op_request: Signal<Out, Bit>,
+    /// The opcode is 2 (is-at).
+    pub op_reply: Signal<Out, Bit>,
     pub sender_mac_hi: Signal<Out, Bits<16>>,
     pub sender_mac_mid: Signal<Out, Bits<16>>,
     pub sender_mac_lo: Signal<Out, Bits<16>>,
     pub sender_ip: Signal<Out, Bits<32>>,
-    pub target_ip: Signal<Out, Bits<32>>,
+    /// The target IP is `our_ip`.
+    pub target_ours: Signal<Out, Bit>,
     /// All 28 bytes arrived: the frame reports an ARP layer.
     pub done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
@@ -29,24 +36,40 @@ pub struct ArpRx {
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
     format_ok: DFF<Bit>,
-    op_r: DFF<Bits<16>>,
+    op_request_r: DFF<Bit>,
+    op_reply_r: DFF<Bit>,
     sha_hi: DFF<Bits<16>>,
     sha_mid: DFF<Bits<16>>,
     sha_lo: DFF<Bits<16>>,
     spa: DFF<Bits<32>>,
-    tpa: DFF<Bits<32>>,
+    target_ours_r: DFF<Bit>,
     done_r: DFF<Bit>,
     reason_r: DFF<Bits<5>>,
     word: Signal<Local, Bits<16>>,
     off: Signal<Local, Bits<5>>,
+    /// The byte of `our_ip` that target IP byte `off` is compared with.
+    our_byte: Signal<Local, Bits<8>>,
 }
 
 impl Logic for ArpRx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, offset, mid_frame, prev, format_ok, op_r, sha_hi, sha_mid, sha_lo, spa,
-            tpa, done_r, reason_r
+            self,
+            clock,
+            offset,
+            mid_frame,
+            prev,
+            format_ok,
+            op_request_r,
+            op_reply_r,
+            sha_hi,
+            sha_mid,
+            sha_lo,
+            spa,
+            target_ours_r,
+            done_r,
+            reason_r
         );
         self.off.next = self.offset.q.val();
         self.word.next =
@@ -59,6 +82,17 @@ impl Logic for ArpRx {
             self.format_ok.d.next = true;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
+        }
+        // Target IP bytes 24..27 are compared with our_ip's, high byte first.
+        self.our_byte.next = self.our_ip.val().get_bits::<8>(0);
+        if self.off.val() == 24 {
+            self.our_byte.next = self.our_ip.val().get_bits::<8>(24);
+        }
+        if self.off.val() == 25 {
+            self.our_byte.next = self.our_ip.val().get_bits::<8>(16);
+        }
+        if self.off.val() == 26 {
+            self.our_byte.next = self.our_ip.val().get_bits::<8>(8);
         }
         if self.valid.val() & self.l3.val() {
             self.prev.d.next = self.data.val();
@@ -75,7 +109,8 @@ impl Logic for ArpRx {
                 self.format_ok.d.next = false;
             }
             if self.off.val() == 7 {
-                self.op_r.d.next = self.word.val();
+                self.op_request_r.d.next = self.word.val() == 1;
+                self.op_reply_r.d.next = self.word.val() == 2;
             }
             if self.off.val() == 9 {
                 self.sha_hi.d.next = self.word.val();
@@ -89,8 +124,14 @@ impl Logic for ArpRx {
             if (self.off.val() >= 14) & (self.off.val() < 18) {
                 self.spa.d.next = (self.spa.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
             }
-            if (self.off.val() >= 24) & (self.off.val() < 28) {
-                self.tpa.d.next = (self.tpa.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
+            if self.off.val() == 24 {
+                self.target_ours_r.d.next = self.data.val() == self.our_byte.val();
+            }
+            if (self.off.val() > 24)
+                & (self.off.val() < 28)
+                & (self.data.val() != self.our_byte.val())
+            {
+                self.target_ours_r.d.next = false;
             }
             if self.off.val() == 27 {
                 self.done_r.d.next = true;
@@ -104,12 +145,13 @@ impl Logic for ArpRx {
                 self.reason_r.d.next = 7.into(); // arp_malformed
             }
         }
-        self.op.next = self.op_r.q.val();
+        self.op_request.next = self.op_request_r.q.val();
+        self.op_reply.next = self.op_reply_r.q.val();
         self.sender_mac_hi.next = self.sha_hi.q.val();
         self.sender_mac_mid.next = self.sha_mid.q.val();
         self.sender_mac_lo.next = self.sha_lo.q.val();
         self.sender_ip.next = self.spa.q.val();
-        self.target_ip.next = self.tpa.q.val();
+        self.target_ours.next = self.target_ours_r.q.val();
         self.done.next = self.done_r.q.val();
         self.reason.next = self.reason_r.q.val();
     }
@@ -147,6 +189,7 @@ mod tests {
 
     fn receive(m: &[u8], pad: usize) -> ArpRx {
         let mut uut = ArpRx::default();
+        uut.our_ip.next = 0xc0a8_010a_u64.into();
         uut.connect_all();
         receive_with(&mut uut, m, pad, true);
         uut
@@ -155,20 +198,30 @@ mod tests {
     #[test]
     fn request_fields() {
         let u = receive(&request(), 18);
-        assert_eq!(u.op.val().index(), 1);
+        assert!(u.op_request.val() & !u.op_reply.val());
         assert_eq!(u.sender_mac_hi.val().index(), 0x0a1b);
         assert_eq!(u.sender_mac_mid.val().index(), 0x2c3d);
         assert_eq!(u.sender_mac_lo.val().index(), 0x4e5f);
         assert_eq!(u.sender_ip.val().index(), 0x0a00_0007);
-        assert_eq!(u.target_ip.val().index(), 0xc0a8_010a);
+        assert!(u.target_ours.val());
         assert!(u.done.val());
         assert_eq!(u.reason.val().index(), 0);
         // A reply, with no padding (last on byte 28), is also complete.
         let mut reply = request();
         reply[7] = 2;
         let u = receive(&reply, 0);
-        assert_eq!(u.op.val().index(), 2);
+        assert!(u.op_reply.val() & !u.op_request.val());
         assert_eq!(u.reason.val().index(), 0);
+        // Neither opcode, and each byte of the target IP in turn not ours.
+        let mut other = request();
+        other[7] = 3;
+        let u = receive(&other, 18);
+        assert!(!u.op_request.val() & !u.op_reply.val());
+        for at in 24..28 {
+            let mut m = request();
+            m[at] ^= 0x10;
+            assert!(!receive(&m, 18).target_ours.val(), "byte {at}");
+        }
     }
 
     #[test]
@@ -197,6 +250,7 @@ mod tests {
     #[test]
     fn not_arp_is_left_alone_and_reason_clears() {
         let mut uut = ArpRx::default();
+        uut.our_ip.next = 0xc0a8_010a_u64.into();
         uut.connect_all();
         receive_with(&mut uut, &request()[..10], 0, false);
         assert_eq!(uut.reason.val().index(), 0);
@@ -204,6 +258,6 @@ mod tests {
         assert_eq!(uut.reason.val().index(), 7);
         receive_with(&mut uut, &request(), 18, true);
         assert_eq!(uut.reason.val().index(), 0);
-        assert_eq!(uut.target_ip.val().index(), 0xc0a8_010a);
+        assert!(uut.target_ours.val());
     }
 }

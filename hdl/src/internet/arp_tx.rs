@@ -29,7 +29,8 @@
 //! VLAN-tagged frames are neither answered nor learned from: mac_tx sends untagged
 //! frames, so an answer would go to the wrong VLAN.
 //!
-//! Cost: the slot (80 bits of peer address) and a 35-way byte multiplexer; no block RAM.
+//! Cost: the slot (80 bits of peer address) and a byte multiplexer (the destination and
+//! the target MAC share one 6-way selection of the peer's MAC); no block RAM.
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
@@ -50,12 +51,13 @@ pub struct ArpTx {
     pub report_reason: Signal<In, Bits<5>>,
     pub report_class: Signal<In, Bits<2>>,
     pub eth_tagged: Signal<In, Bit>,
-    pub arp_op: Signal<In, Bits<16>>,
+    pub arp_op_request: Signal<In, Bit>,
+    pub arp_op_reply: Signal<In, Bit>,
     pub arp_sender_mac_hi: Signal<In, Bits<16>>,
     pub arp_sender_mac_mid: Signal<In, Bits<16>>,
     pub arp_sender_mac_lo: Signal<In, Bits<16>>,
     pub arp_sender_ip: Signal<In, Bits<32>>,
-    pub arp_target_ip: Signal<In, Bits<32>>,
+    pub arp_target_ours: Signal<In, Bit>,
     // Frame source.
     pub data: Signal<Out, Bits<8>>,
     pub valid: Signal<Out, Bit>,
@@ -71,12 +73,10 @@ pub struct ArpTx {
     pub reply_dropped: Signal<Out, Bit>,
     /// A host `arp_request` was not sent: the slot was busy.
     pub request_dropped: Signal<Out, Bit>,
-    /// Registered so the 32-bit compare is off the report's path.
-    target_ours: DFF<Bit>,
     pending: DFF<Bit>,
     /// The slot holds a who-has of ours (broadcast, target MAC zero), not a reply.
     is_request: DFF<Bit>,
-    /// The target hardware address; all ones for a request (the broadcast destination).
+    /// The requester's MAC (a reply's destination and target hardware address).
     peer_mac_hi: DFF<Bits<16>>,
     peer_mac_mid: DFF<Bits<16>>,
     peer_mac_lo: DFF<Bits<16>>,
@@ -98,6 +98,9 @@ pub struct ArpTx {
     /// A new message is loaded into the slot this clock.
     start: Signal<Local, Bit>,
     byte: Signal<Local, Bits<8>>,
+    /// The peer MAC's byte for stream bytes 0-5 and 24-29: the same low three bits.
+    peer_mac_byte: Signal<Local, Bits<8>>,
+    index_low: Signal<Local, Bits<3>>,
 }
 
 impl Logic for ArpTx {
@@ -106,7 +109,6 @@ impl Logic for ArpTx {
         dff_setup!(
             self,
             clock,
-            target_ours,
             pending,
             is_request,
             peer_mac_hi,
@@ -119,16 +121,15 @@ impl Logic for ArpTx {
             reply_dropped_r,
             request_dropped_r
         );
-        self.target_ours.d.next = self.arp_target_ip.val() == self.our_ip.val();
         // Class 0 with no drop reason is an ARP frame that arp_rx found well formed.
         self.accepted.next = self.report_valid.val()
             & (self.report_reason.val() == 0)
             & (self.report_class.val() == 0)
             & !self.eth_tagged.val()
-            & self.target_ours.q.val();
-        self.who_has.next = self.accepted.val() & (self.arp_op.val() == 1);
+            & self.arp_target_ours.val();
+        self.who_has.next = self.accepted.val() & self.arp_op_request.val();
         self.learned_r.d.next =
-            self.accepted.val() & ((self.arp_op.val() == 1) | (self.arp_op.val() == 2));
+            self.accepted.val() & (self.arp_op_request.val() | self.arp_op_reply.val());
         // Free now, or free after this clock (the last byte is being taken).
         self.free.next = !self.pending.q.val() | (self.ready.val() & (self.index.q.val() == 34));
         self.reply_dropped_r.d.next = self.who_has.val() & !self.free.val();
@@ -155,9 +156,6 @@ impl Logic for ArpTx {
                 self.pending.d.next = true;
                 self.is_request.d.next = true;
                 self.start.next = true;
-                self.peer_mac_hi.d.next = 0xFFFF.into();
-                self.peer_mac_mid.d.next = 0xFFFF.into();
-                self.peer_mac_lo.d.next = 0xFFFF.into();
                 self.peer_ip.d.next = self.arp_request_ip.val();
             }
         }
@@ -173,26 +171,24 @@ impl Logic for ArpTx {
         if self.start.val() {
             self.index.d.next = 0.into();
         }
+        self.peer_mac_byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
+        self.index_low.next = self.index.q.val().get_bits::<3>(0);
+        match self.index_low.val().index() {
+            0 => self.peer_mac_byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8),
+            1 => self.peer_mac_byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0),
+            2 => self.peer_mac_byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8),
+            3 => self.peer_mac_byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0),
+            4 => self.peer_mac_byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8),
+            _ => {}
+        }
         match self.index.q.val().index() {
-            // The destination: the peer's MAC, all ones for a request.
-            0 => {
-                self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8);
-            }
-            1 => {
-                self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0);
-            }
-            2 => {
-                self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8);
-            }
-            3 => {
-                self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0);
-            }
-            4 => {
-                self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8);
-            }
-            5 => {
-                self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
-            }
+            // The destination: the peer's MAC, broadcast for a request.
+            0 => self.byte.next = self.peer_mac_byte.val(),
+            1 => self.byte.next = self.peer_mac_byte.val(),
+            2 => self.byte.next = self.peer_mac_byte.val(),
+            3 => self.byte.next = self.peer_mac_byte.val(),
+            4 => self.byte.next = self.peer_mac_byte.val(),
+            5 => self.byte.next = self.peer_mac_byte.val(),
             7 => {
                 self.byte.next = 0x01.into();
             }
@@ -241,36 +237,13 @@ impl Logic for ArpTx {
             23 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(0);
             }
-            24 => {
-                if !self.is_request.q.val() {
-                    self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8);
-                }
-            }
-            25 => {
-                if !self.is_request.q.val() {
-                    self.byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0);
-                }
-            }
-            26 => {
-                if !self.is_request.q.val() {
-                    self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8);
-                }
-            }
-            27 => {
-                if !self.is_request.q.val() {
-                    self.byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0);
-                }
-            }
-            28 => {
-                if !self.is_request.q.val() {
-                    self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8);
-                }
-            }
-            29 => {
-                if !self.is_request.q.val() {
-                    self.byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
-                }
-            }
+            // The target MAC: the peer's, zero in a request (below).
+            24 => self.byte.next = self.peer_mac_byte.val(),
+            25 => self.byte.next = self.peer_mac_byte.val(),
+            26 => self.byte.next = self.peer_mac_byte.val(),
+            27 => self.byte.next = self.peer_mac_byte.val(),
+            28 => self.byte.next = self.peer_mac_byte.val(),
+            29 => self.byte.next = self.peer_mac_byte.val(),
             30 => {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(24);
             }
@@ -284,6 +257,14 @@ impl Logic for ArpTx {
                 self.byte.next = self.peer_ip.q.val().get_bits::<8>(0);
             }
             _ => {}
+        }
+        if self.is_request.q.val() {
+            if self.index.q.val() < 6 {
+                self.byte.next = 0xFF.into();
+            }
+            if (self.index.q.val() >= 24) & (self.index.q.val() < 30) {
+                self.byte.next = 0.into();
+            }
         }
         // The next byte goes in when this one is taken: `ready` only enables the
         // register, and the selection starts from `index`, a register.
@@ -405,12 +386,13 @@ mod tests {
         /// fields stay (as the ARP registers do) for `after` clocks.
         fn report(&mut self, r: &Report, after: usize) {
             let u = &mut self.uut;
-            u.arp_op.next = (r.op as u64).into();
+            u.arp_op_request.next = r.op == 1;
+            u.arp_op_reply.next = r.op == 2;
             u.arp_sender_mac_hi.next = word(&r.sender_mac[0..2]).into();
             u.arp_sender_mac_mid.next = word(&r.sender_mac[2..4]).into();
             u.arp_sender_mac_lo.next = word(&r.sender_mac[4..6]).into();
             u.arp_sender_ip.next = word(&r.sender_ip).into();
-            u.arp_target_ip.next = word(&r.target_ip).into();
+            u.arp_target_ours.next = r.target_ip == OUR_IP;
             u.eth_tagged.next = r.tagged;
             u.report_reason.next = (r.reason as u64).into();
             u.report_class.next = 0.into();

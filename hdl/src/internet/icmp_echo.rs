@@ -55,7 +55,6 @@ const KIND_AT: usize = 0x7F3;
 #[derive(LogicBlock)]
 pub struct IcmpEcho {
     pub clock: Signal<In, Clock>,
-    pub our_ip: Signal<In, Bits<32>>,
     // Receive taps (RxPipeline ports of the same names).
     /// A byte of the ICMP message of the frame being received, with its strobe.
     pub icmp_data: Signal<In, Bits<8>>,
@@ -63,7 +62,8 @@ pub struct IcmpEcho {
     pub icmp_type: Signal<In, Bits<8>>,
     pub icmp_code: Signal<In, Bits<8>>,
     pub ipv4_src: Signal<In, Bits<32>>,
-    pub ipv4_dst: Signal<In, Bits<32>>,
+    /// The destination IP is ours (ipv4_rx compares it as it passes).
+    pub ipv4_dst_ours: Signal<In, Bit>,
     pub eth_src_hi: Signal<In, Bits<16>>,
     pub eth_src_mid: Signal<In, Bits<16>>,
     pub eth_src_lo: Signal<In, Bits<16>>,
@@ -96,8 +96,6 @@ pub struct IcmpEcho {
     lo_write: DFF<Bit>,
     /// A byte other than the type and the checksum is not zero.
     nonzero: DFF<Bit>,
-    /// Registered so the 32-bit compare is off the report's path.
-    dst_ours: DFF<Bit>,
     // A committed reply waiting for the sender.
     s_pending: DFF<Bit>,
     s_buf: DFF<Bit>,
@@ -131,13 +129,12 @@ impl Default for IcmpEcho {
     fn default() -> Self {
         Self {
             clock: Default::default(),
-            our_ip: Default::default(),
             icmp_data: Default::default(),
             icmp_valid: Default::default(),
             icmp_type: Default::default(),
             icmp_code: Default::default(),
             ipv4_src: Default::default(),
-            ipv4_dst: Default::default(),
+            ipv4_dst_ours: Default::default(),
             eth_src_hi: Default::default(),
             eth_src_mid: Default::default(),
             eth_src_lo: Default::default(),
@@ -169,7 +166,6 @@ impl Default for IcmpEcho {
             hi_is_f7: Default::default(),
             lo_write: Default::default(),
             nonzero: Default::default(),
-            dst_ours: Default::default(),
             s_pending: Default::default(),
             s_buf: Default::default(),
             s_len: Default::default(),
@@ -210,7 +206,6 @@ impl Logic for IcmpEcho {
             hi_is_f7,
             lo_write,
             nonzero,
-            dst_ours,
             s_pending,
             s_buf,
             s_len,
@@ -225,7 +220,6 @@ impl Logic for IcmpEcho {
         );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
-        self.dst_ours.d.next = self.ipv4_dst.val() == self.our_ip.val();
         // Replies held: one being sent and one staged (or being written) fill both buffers.
         self.room.next = !((self.s_pending.q.val() | self.lo_write.q.val() | self.writing.q.val())
             & self.t_pending.q.val());
@@ -275,7 +269,7 @@ impl Logic for IcmpEcho {
             & (self.icmp_type.val() == 8)
             & (self.icmp_code.val() == 0)
             & !self.eth_tagged.val()
-            & self.dst_ours.q.val();
+            & self.ipv4_dst_ours.val();
         // One reply's destination is written at a time (the write port has one).
         self.commit.next = self.echo.val()
             & self.storing.q.val()
@@ -425,7 +419,6 @@ mod tests {
         fn new() -> Bench {
             let mut uut = IcmpEcho::default();
             uut.connect_all();
-            uut.our_ip.next = word(&OUR_IP).into();
             Bench {
                 uut,
                 sink: Sink::default(),
@@ -461,7 +454,7 @@ mod tests {
             u.icmp_type.next = (m[0] as u64).into();
             u.icmp_code.next = (m[1] as u64).into();
             u.ipv4_src.next = word(&PEER_IP).into();
-            u.ipv4_dst.next = word(&r.dst_ip).into();
+            u.ipv4_dst_ours.next = r.dst_ip == OUR_IP;
             u.eth_src_hi.next = word(&PEER_MAC[0..2]).into();
             u.eth_src_mid.next = word(&PEER_MAC[2..4]).into();
             u.eth_src_lo.next = word(&PEER_MAC[4..6]).into();

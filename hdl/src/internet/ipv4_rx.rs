@@ -52,7 +52,9 @@ pub struct Ipv4Rx {
     pub flags_fragment: Signal<Out, Bits<16>>,
     pub protocol: Signal<Out, Bits<8>>,
     pub src: Signal<Out, Bits<32>>,
-    pub dst: Signal<Out, Bits<32>>,
+    /// The destination is `our_ip` (compared a byte at a time: the address itself is
+    /// not kept; a report reads it from the header store).
+    pub dst_ours: Signal<Out, Bit>,
     pub header_ok: Signal<Out, Bit>,
     /// Total length minus header length: the TCP/UDP/ICMP message length.
     pub l4_len: Signal<Out, Bits<16>>,
@@ -91,10 +93,9 @@ pub struct Ipv4Rx {
     frag_r: DFF<Bits<16>>,
     protocol_r: DFF<Bits<8>>,
     src_r: DFF<Bits<32>>,
-    dst_r: DFF<Bits<32>>,
     l4_len_r: DFF<Bits<16>>,
     covered: DFF<Bit>,
-    dst_ours: DFF<Bit>,
+    dst_ours_r: DFF<Bit>,
     dst_broadcast: DFF<Bit>,
     dst_multicast: DFF<Bit>,
     /// Every host bit of the destination is one, and its network bits are ours.
@@ -147,10 +148,9 @@ impl Logic for Ipv4Rx {
             frag_r,
             protocol_r,
             src_r,
-            dst_r,
             l4_len_r,
             covered,
-            dst_ours,
+            dst_ours_r,
             dst_broadcast,
             dst_multicast,
             dst_host_ones,
@@ -231,7 +231,7 @@ impl Logic for Ipv4Rx {
             self.at_11.d.next = false;
             self.at_addr.d.next = false;
             self.covered.d.next = false;
-            self.dst_ours.d.next = true;
+            self.dst_ours_r.d.next = true;
             self.dst_broadcast.d.next = true;
             self.dst_multicast.d.next = false;
             self.dst_host_ones.d.next = true;
@@ -273,9 +273,8 @@ impl Logic for Ipv4Rx {
                 self.src_r.d.next = (self.src_r.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
             }
             if (self.off.val() >= 16) & (self.off.val() < 20) {
-                self.dst_r.d.next = (self.dst_r.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
                 if self.data.val() != self.our_byte.val() {
-                    self.dst_ours.d.next = false;
+                    self.dst_ours_r.d.next = false;
                 }
                 if self.data.val() != 0xFF {
                     self.dst_broadcast.d.next = false;
@@ -318,7 +317,7 @@ impl Logic for Ipv4Rx {
                 self.reason_r.d.next = 11.into(); // ipv4_length
             } else if self.frag_r.q.val().get_bits::<14>(0) != 0 {
                 self.reason_r.d.next = 12.into(); // fragment
-            } else if !(self.promiscuous.val() | self.dst_ours.q.val() | self.dst_broadcast.q.val())
+            } else if !(self.promiscuous.val() | self.dst_ours_r.q.val() | self.dst_broadcast.q.val())
             {
                 self.reason_r.d.next = 13.into(); // ip_filter
             } else if (self.protocol_r.q.val() != 1)
@@ -338,7 +337,7 @@ impl Logic for Ipv4Rx {
         self.flags_fragment.next = self.frag_r.q.val();
         self.protocol.next = self.protocol_r.q.val();
         self.src.next = self.src_r.q.val();
-        self.dst.next = self.dst_r.q.val();
+        self.dst_ours.next = self.dst_ours_r.q.val();
         self.header_ok.next = self.header_sum.ok.val();
         self.l4_len.next = self.l4_len_r.q.val();
         self.sum_data.next = self.sum_data_r.q.val();
@@ -518,7 +517,7 @@ mod tests {
         assert_eq!(u.flags_fragment.val().index(), 0x4000);
         assert_eq!(u.protocol.val().index(), 17);
         assert_eq!(u.src.val().index() as u32, u32::from_be_bytes(PEER));
-        assert_eq!(u.dst.val().index() as u32, u32::from_be_bytes(OUR_IP));
+        assert!(u.dst_ours.val());
         assert!(u.header_ok.val());
         assert!(u.header_done.val());
         assert!(u.l4_parse.val());
