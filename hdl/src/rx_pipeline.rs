@@ -22,10 +22,12 @@
 //! contract): the `arp_*` registers (ARP replies), and for ICMP echo `icmp_data` /
 //! `icmp_valid`, the bytes of the ICMP message as they stream past (before the verdict:
 //! the echo responder stages them and commits on `report_*`), with `eth_src_*`,
-//! `ipv4_src`, `ipv4_dst_ours`, `icmp_type`, `icmp_code` and `eth_tagged`. Addresses
-//! that are only compared (the ARP target IP, the IPv4 destination) are not kept: the
-//! blocks compare them with ours a byte at a time and keep a flag, and a report reads
-//! them from the header store.
+//! `ipv4_dst_ours`, `icmp_type`, `icmp_code`, `eth_tagged`, and the header store's
+//! link and `l3` streams with their positions (`link_*`, `l3_*`), from which the
+//! responder writes the requester's addresses into its buffer as they pass. Addresses
+//! that are only compared (the ARP target IP, the IPv4 destination) or only answered
+//! to (the frame's source MAC and IP) are not kept: the blocks compare them with ours a
+//! byte at a time and keep a flag, and a report reads them from the header store.
 //!
 //! A kept segment goes to the receive FIFO ([`RxFifo`]) as the link message the host
 //! gets (RxTcp or RxUdp), written there byte by byte as the frame streams past by
@@ -84,9 +86,15 @@ pub struct RxPipeline {
     // Monitor: the header registers of the frame being reported (the rest of its
     // header is in the header store, `header_read`).
     pub eth_header_done: Signal<Out, Bit>,
-    pub eth_src_hi: Signal<Out, Bits<16>>,
-    pub eth_src_mid: Signal<Out, Bits<16>>,
-    pub eth_src_lo: Signal<Out, Bits<16>>,
+    /// The frame from its destination MAC, with each byte's position (saturating).
+    pub link_data: Signal<Out, Bits<8>>,
+    pub link_valid: Signal<Out, Bit>,
+    pub link_pos: Signal<Out, Bits<5>>,
+    /// The Ethernet payload (`l3`) stream, with each payload byte's position.
+    pub l3_data: Signal<Out, Bits<8>>,
+    pub l3_valid: Signal<Out, Bit>,
+    pub l3: Signal<Out, Bit>,
+    pub l3_pos: Signal<Out, Bits<5>>,
     pub eth_tagged: Signal<Out, Bit>,
     pub eth_is_ipv4: Signal<Out, Bit>,
     pub eth_is_arp: Signal<Out, Bit>,
@@ -99,7 +107,6 @@ pub struct RxPipeline {
     pub arp_sender_ip: Signal<Out, Bits<32>>,
     pub arp_target_ours: Signal<Out, Bit>,
     pub ipv4_header_done: Signal<Out, Bit>,
-    pub ipv4_src: Signal<Out, Bits<32>>,
     pub ipv4_dst_ours: Signal<Out, Bit>,
     pub ipv4_protocol: Signal<Out, Bits<8>>,
     pub ipv4_total_len: Signal<Out, Bits<16>>,
@@ -284,9 +291,13 @@ impl Logic for RxPipeline {
         self.fifo_empty.next = self.fifo.empty.val();
         // Monitor.
         self.eth_header_done.next = self.eth.header_done.val();
-        self.eth_src_hi.next = self.eth.src_hi.val();
-        self.eth_src_mid.next = self.eth.src_mid.val();
-        self.eth_src_lo.next = self.eth.src_lo.val();
+        self.link_data.next = self.mac.data.val();
+        self.link_valid.next = self.mac.valid.val();
+        self.link_pos.next = self.header.link_pos.val();
+        self.l3_data.next = self.eth.out_data.val();
+        self.l3_valid.next = self.eth.out_valid.val();
+        self.l3.next = self.eth.l3.val();
+        self.l3_pos.next = self.header.l3_pos.val();
         self.eth_tagged.next = self.eth.tagged.val();
         self.eth_is_ipv4.next = self.eth.is_ipv4.val();
         self.eth_is_arp.next = self.eth.is_arp.val();
@@ -299,7 +310,6 @@ impl Logic for RxPipeline {
         self.arp_sender_ip.next = self.arp.sender_ip.val();
         self.arp_target_ours.next = self.arp.target_ours.val();
         self.ipv4_header_done.next = self.ipv4.header_done.val();
-        self.ipv4_src.next = self.ipv4.src.val();
         self.ipv4_dst_ours.next = self.ipv4.dst_ours.val();
         self.ipv4_protocol.next = self.ipv4.protocol.val();
         self.ipv4_total_len.next = self.ipv4.total_len.val();

@@ -72,9 +72,13 @@ pub struct TxPipeline {
     pub rx_report_reason: Signal<In, Bits<5>>,
     pub rx_report_class: Signal<In, Bits<2>>,
     pub rx_eth_tagged: Signal<In, Bit>,
-    pub rx_eth_src_hi: Signal<In, Bits<16>>,
-    pub rx_eth_src_mid: Signal<In, Bits<16>>,
-    pub rx_eth_src_lo: Signal<In, Bits<16>>,
+    pub rx_link_data: Signal<In, Bits<8>>,
+    pub rx_link_valid: Signal<In, Bit>,
+    pub rx_link_pos: Signal<In, Bits<5>>,
+    pub rx_l3_data: Signal<In, Bits<8>>,
+    pub rx_l3_valid: Signal<In, Bit>,
+    pub rx_l3: Signal<In, Bit>,
+    pub rx_l3_pos: Signal<In, Bits<5>>,
     pub rx_arp_op_request: Signal<In, Bit>,
     pub rx_arp_op_reply: Signal<In, Bit>,
     pub rx_arp_sender_mac_hi: Signal<In, Bits<16>>,
@@ -82,7 +86,6 @@ pub struct TxPipeline {
     pub rx_arp_sender_mac_lo: Signal<In, Bits<16>>,
     pub rx_arp_sender_ip: Signal<In, Bits<32>>,
     pub rx_arp_target_ours: Signal<In, Bit>,
-    pub rx_ipv4_src: Signal<In, Bits<32>>,
     pub rx_ipv4_dst_ours: Signal<In, Bit>,
     pub rx_icmp_data: Signal<In, Bits<8>>,
     pub rx_icmp_valid: Signal<In, Bit>,
@@ -151,11 +154,14 @@ impl Logic for TxPipeline {
         self.echo.icmp_valid.next = self.rx_icmp_valid.val();
         self.echo.icmp_type.next = self.rx_icmp_type.val();
         self.echo.icmp_code.next = self.rx_icmp_code.val();
-        self.echo.ipv4_src.next = self.rx_ipv4_src.val();
+        self.echo.link_data.next = self.rx_link_data.val();
+        self.echo.link_valid.next = self.rx_link_valid.val();
+        self.echo.link_pos.next = self.rx_link_pos.val();
+        self.echo.l3_data.next = self.rx_l3_data.val();
+        self.echo.l3_valid.next = self.rx_l3_valid.val();
+        self.echo.l3.next = self.rx_l3.val();
+        self.echo.l3_pos.next = self.rx_l3_pos.val();
         self.echo.ipv4_dst_ours.next = self.rx_ipv4_dst_ours.val();
-        self.echo.eth_src_hi.next = self.rx_eth_src_hi.val();
-        self.echo.eth_src_mid.next = self.rx_eth_src_mid.val();
-        self.echo.eth_src_lo.next = self.rx_eth_src_lo.val();
         self.echo.eth_tagged.next = self.rx_eth_tagged.val();
         self.echo.report_valid.next = self.rx_report_valid.val();
         self.echo.report_reason.next = self.rx_report_reason.val();

@@ -377,7 +377,7 @@ fn read_report(reason: u8, p: &RxFields, h: &[u8; BANK_BYTES], frame: usize) -> 
     let tagged = p.eth_tagged != 0;
     let eth = (p.eth_header_done != 0).then(|| EthReport {
         dst: mac_at(LINK_BASE),
-        src: mac3(p.eth_src_hi, p.eth_src_mid, p.eth_src_lo),
+        src: mac_at(LINK_BASE + 6),
         ethertype: be16(LINK_BASE + if tagged { 16 } else { 12 }),
         vlan: tagged.then(|| be16(LINK_BASE + 14) & 0x0FFF),
     });
@@ -394,7 +394,7 @@ fn read_report(reason: u8, p: &RxFields, h: &[u8; BANK_BYTES], frame: usize) -> 
     });
     let ipv4_present = p.eth_is_ipv4 != 0 && p.ipv4_header_done != 0;
     let ipv4 = ipv4_present.then(|| Ipv4Report {
-        src: ip(p.ipv4_src),
+        src: ip(be32(L3_BASE + 12)),
         dst: ip(be32(L3_BASE + 16)),
         protocol: p.ipv4_protocol as u8,
         ttl: h[L3_BASE + 8],

@@ -77,9 +77,6 @@ rx_ports! {
     ],
     fields: [
         eth_header_done = eth.header_done,
-        eth_src_hi = eth.src_hi,
-        eth_src_mid = eth.src_mid,
-        eth_src_lo = eth.src_lo,
         eth_tagged = eth.tagged,
         eth_is_ipv4 = eth.is_ipv4,
         eth_is_arp = eth.is_arp,
@@ -89,7 +86,6 @@ rx_ports! {
         arp_sender_mac_lo = arp.sender_mac_lo,
         arp_sender_ip = arp.sender_ip,
         ipv4_header_done = ipv4.header_done,
-        ipv4_src = ipv4.src,
         ipv4_protocol = ipv4.protocol,
         ipv4_total_len = ipv4.total_len,
         ipv4_header_ok = ipv4.header_ok,

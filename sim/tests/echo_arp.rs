@@ -149,11 +149,14 @@ impl Board {
         echo.icmp_valid.next = rx.icmp_valid.val();
         echo.icmp_type.next = rx.icmp_type.val();
         echo.icmp_code.next = rx.icmp_code.val();
-        echo.ipv4_src.next = rx.ipv4_src.val();
+        echo.link_data.next = rx.link_data.val();
+        echo.link_valid.next = rx.link_valid.val();
+        echo.link_pos.next = rx.link_pos.val();
+        echo.l3_data.next = rx.l3_data.val();
+        echo.l3_valid.next = rx.l3_valid.val();
+        echo.l3.next = rx.l3.val();
+        echo.l3_pos.next = rx.l3_pos.val();
         echo.ipv4_dst_ours.next = rx.ipv4_dst_ours.val();
-        echo.eth_src_hi.next = rx.eth_src_hi.val();
-        echo.eth_src_mid.next = rx.eth_src_mid.val();
-        echo.eth_src_lo.next = rx.eth_src_lo.val();
         echo.eth_tagged.next = rx.eth_tagged.val();
         echo.report_valid.next = rx.report_valid.val();
         echo.report_reason.next = rx.report_reason.val();
@@ -210,6 +213,11 @@ impl Board {
     /// A frame on the wire: preamble, SFD, the frame (padded to 60), its FCS unless
     /// `fcs_present`, then the 12-byte inter-frame gap.
     fn push(&mut self, frame: &[u8], fcs_present: bool) {
+        self.push_then_idle(frame, fcs_present, 12);
+    }
+
+    /// The same, then `gap` idle clocks (1 is the least that ends a frame).
+    fn push_then_idle(&mut self, frame: &[u8], fcs_present: bool, gap: usize) {
         let f = if fcs_present {
             frame.to_vec()
         } else {
@@ -218,7 +226,7 @@ impl Board {
         for b in phy_bytes(&f, !fcs_present) {
             self.cycle(Some(b));
         }
-        self.idle(12);
+        self.idle(gap);
     }
 
     fn idle(&mut self, clocks: usize) {
@@ -242,9 +250,20 @@ const PEER_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
 const PEER_IP: [u8; 4] = [10, 0, 0, 1];
 
 fn echo_request_frame(dst_ip: [u8; 4], id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
+    echo_request_from(PEER_MAC, PEER_IP, dst_ip, id, seq, payload)
+}
+
+fn echo_request_from(
+    src_mac: [u8; 6],
+    src_ip: [u8; 4],
+    dst_ip: [u8; 4],
+    id: u16,
+    seq: u16,
+    payload: &[u8],
+) -> Vec<u8> {
     let mut f = vec![];
-    PacketBuilder::ethernet2(PEER_MAC, OUR_MAC)
-        .ipv4(PEER_IP, dst_ip, 64)
+    PacketBuilder::ethernet2(src_mac, OUR_MAC)
+        .ipv4(src_ip, dst_ip, 64)
         .icmpv4_echo_request(id, seq)
         .write(&mut f, payload)
         .unwrap();
@@ -501,6 +520,37 @@ fn built_echo_requests_of_every_size_and_the_ones_not_answered() {
     assert_eq!(count((1, 1)) + count((1, 0)), 6);
     assert_eq!(count((13, 1)), 6);
     assert_eq!(count((0, 1)), 13);
+}
+
+/// The responder writes each requester's addresses into its reply's buffer as they
+/// stream past, and commits a reply at its report: requests from different peers
+/// with the receive pipeline's least spacing (one idle clock, then the next preamble)
+/// each get their reply at their own requester, or are dropped and counted when both
+/// buffers hold replies; none is sent to another request's peer.
+#[test]
+fn echo_requests_from_many_peers_closest_together() {
+    let reqs: Vec<Vec<u8>> = (0..16u16)
+        .map(|i| {
+            let mut mac = PEER_MAC;
+            mac[5] ^= i as u8 + 1;
+            let mut ip = PEER_IP;
+            ip[3] = 100 + i as u8;
+            let payload = vec![i as u8; 18 + 5 * (i as usize % 3)];
+            echo_request_from(mac, ip, OUR_IP, 9, i, &payload)
+        })
+        .collect();
+    let mut b = Board::new(OUR_MAC, OUR_IP);
+    for r in &reqs {
+        b.push_then_idle(r, false, 1);
+    }
+    b.idle(1000);
+    let replies = b.echo_out.frames();
+    assert!(replies.len() >= 2, "{} replies", replies.len());
+    assert_eq!(replies.len() + b.echo_dropped, reqs.len());
+    for reply in replies {
+        let seq = u16::from_be_bytes([reply.bytes[6], reply.bytes[7]]);
+        check_echo_reply(&reqs[seq as usize], reply, OUR_MAC, OUR_IP);
+    }
 }
 
 #[test]

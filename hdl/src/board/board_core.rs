@@ -300,9 +300,13 @@ impl Logic for BoardCore {
         self.tx.rx_report_reason.next = self.rx.report_reason.val();
         self.tx.rx_report_class.next = self.rx.report_class.val();
         self.tx.rx_eth_tagged.next = self.rx.eth_tagged.val();
-        self.tx.rx_eth_src_hi.next = self.rx.eth_src_hi.val();
-        self.tx.rx_eth_src_mid.next = self.rx.eth_src_mid.val();
-        self.tx.rx_eth_src_lo.next = self.rx.eth_src_lo.val();
+        self.tx.rx_link_data.next = self.rx.link_data.val();
+        self.tx.rx_link_valid.next = self.rx.link_valid.val();
+        self.tx.rx_link_pos.next = self.rx.link_pos.val();
+        self.tx.rx_l3_data.next = self.rx.l3_data.val();
+        self.tx.rx_l3_valid.next = self.rx.l3_valid.val();
+        self.tx.rx_l3.next = self.rx.l3.val();
+        self.tx.rx_l3_pos.next = self.rx.l3_pos.val();
         self.tx.rx_arp_op_request.next = self.rx.arp_op_request.val();
         self.tx.rx_arp_op_reply.next = self.rx.arp_op_reply.val();
         self.tx.rx_arp_sender_mac_hi.next = self.rx.arp_sender_mac_hi.val();
@@ -310,7 +314,6 @@ impl Logic for BoardCore {
         self.tx.rx_arp_sender_mac_lo.next = self.rx.arp_sender_mac_lo.val();
         self.tx.rx_arp_sender_ip.next = self.rx.arp_sender_ip.val();
         self.tx.rx_arp_target_ours.next = self.rx.arp_target_ours.val();
-        self.tx.rx_ipv4_src.next = self.rx.ipv4_src.val();
         self.tx.rx_ipv4_dst_ours.next = self.rx.ipv4_dst_ours.val();
         self.tx.rx_icmp_data.next = self.rx.icmp_data.val();
         self.tx.rx_icmp_valid.next = self.rx.icmp_valid.val();

@@ -22,12 +22,14 @@
 //! two checksum bytes are written after the message, at the report and the clock after
 //! (the write port is idle then), since they depend on bytes that follow them.
 //!
-//! Replies from what is stored: the reply's destination (the requester's MAC and IP,
-//! and the message's length) is written into the buffer's last 12 bytes in the 12
-//! clocks after that, from the receive pipeline's registers, which hold them until the
-//! next frame's bytes arrive; no copy is kept in registers. The stream then reads the
-//! buffer from its kind byte at 0x7F3 to the end and on, the address wrapping, through
-//! the message, so the whole stream comes out of block RAM.
+//! Replies from what is stored: the reply's destination is written into the buffer's
+//! last 12 bytes, the requester's MAC and IP as they stream past (the source MAC at
+//! frame byte 6..11, `link_*`; the source IP at IPv4 header byte 12..15, `l3_*`; both
+//! counted by the header store's positions), the message's length in the two clocks
+//! after the low checksum byte. Nothing of the address is kept in registers, here or
+//! in the receive pipeline. The stream then reads the buffer from its kind byte at
+//! 0x7F3 to the end and on, the address wrapping, through the message, so the whole
+//! stream comes out of block RAM.
 //!
 //! Commit: at the receive pipeline's report the reply is committed only if the frame
 //! was accepted (FCS, IPv4 header, ICMP checksum all good: `report_reason` 0, class 1
@@ -41,8 +43,14 @@
 //! bit picks the buffer); the longest ICMP message in a 1518-byte frame is 1480 bytes.
 //! A reply can go out of one buffer while the next request fills the other. Replies
 //! leave in arrival order: a staged reply (`s_*`) waits until the one being sent (`t_*`)
-//! is done. A request whose first ICMP byte finds both buffers holding replies is not staged;
-//! if it turns out to be an echo request for us, `dropped` pulses for the counters.
+//! is done. Whether a frame is staged is decided at its last destination MAC byte,
+//! before its source MAC is written: a frame that then finds both buffers holding
+//! replies is not staged; if it turns out to be an echo request for us, `dropped`
+//! pulses for the counters. The previous frame's report, its commit and the four
+//! writes after it come before that byte: at the receive pipeline's least spacing (one
+//! idle clock, then the next preamble) the report comes 10 clocks after a frame's last
+//! byte and the next frame's byte 5 reaches the link stream 11 clocks after the report
+//! (`echo_requests_from_many_peers_closest_together` in `sim/tests/echo_arp.rs`).
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
@@ -61,12 +69,18 @@ pub struct IcmpEcho {
     pub icmp_valid: Signal<In, Bit>,
     pub icmp_type: Signal<In, Bits<8>>,
     pub icmp_code: Signal<In, Bits<8>>,
-    pub ipv4_src: Signal<In, Bits<32>>,
+    /// The frame from its destination MAC (the header store's link stream), with each
+    /// byte's position (saturating at 31).
+    pub link_data: Signal<In, Bits<8>>,
+    pub link_valid: Signal<In, Bit>,
+    pub link_pos: Signal<In, Bits<5>>,
+    /// The Ethernet payload (`l3`), with each byte's position in it.
+    pub l3_data: Signal<In, Bits<8>>,
+    pub l3_valid: Signal<In, Bit>,
+    pub l3: Signal<In, Bit>,
+    pub l3_pos: Signal<In, Bits<5>>,
     /// The destination IP is ours (ipv4_rx compares it as it passes).
     pub ipv4_dst_ours: Signal<In, Bit>,
-    pub eth_src_hi: Signal<In, Bits<16>>,
-    pub eth_src_mid: Signal<In, Bits<16>>,
-    pub eth_src_lo: Signal<In, Bits<16>>,
     pub eth_tagged: Signal<In, Bit>,
     pub report_valid: Signal<In, Bit>,
     pub report_reason: Signal<In, Bits<5>>,
@@ -82,7 +96,7 @@ pub struct IcmpEcho {
     // Staging the frame being received.
     /// Offset of the next ICMP byte in this frame.
     wcount: DFF<Bits<11>>,
-    /// This frame's bytes go to buffer `fill` (decided on its first ICMP byte).
+    /// This frame's bytes go to buffer `fill` (decided at its destination's last byte).
     storing: DFF<Bit>,
     fill: DFF<Bit>,
     /// The request's checksum, high byte; then the reply's, written at the report.
@@ -105,8 +119,8 @@ pub struct IcmpEcho {
     t_buf: DFF<Bit>,
     t_final: DFF<Bits<11>>,
     rd: DFF<Bits<11>>,
-    /// Writing the committed reply's destination into its buffer: the byte at
-    /// 0x7F0 + `wlow`, from 15 down to 4.
+    /// Writing the committed reply's length into its buffer: the byte at 0x7F0 +
+    /// `wlow`, 5 (low) then 4 (high).
     writing: DFF<Bit>,
     wlow: DFF<Bits<4>>,
     /// The RAM's read register holds byte `rd`: one clock after the reply was loaded.
@@ -123,6 +137,10 @@ pub struct IcmpEcho {
     /// The committed buffer's destination is written: the reply is staged.
     written: Signal<Local, Bit>,
     reply_len: Signal<Local, Bits<11>>,
+    /// Position + 0x7F4 (source MAC byte 0 at 0x7FA) and + 0x7EA (source IP byte 0 at
+    /// 0x7F6): 11-bit locals, so the Verilog wraps as Rust does.
+    mac_at: Signal<Local, Bits<11>>,
+    ip_at: Signal<Local, Bits<11>>,
 }
 
 impl Default for IcmpEcho {
@@ -133,11 +151,14 @@ impl Default for IcmpEcho {
             icmp_valid: Default::default(),
             icmp_type: Default::default(),
             icmp_code: Default::default(),
-            ipv4_src: Default::default(),
+            link_data: Default::default(),
+            link_valid: Default::default(),
+            link_pos: Default::default(),
+            l3_data: Default::default(),
+            l3_valid: Default::default(),
+            l3: Default::default(),
+            l3_pos: Default::default(),
             ipv4_dst_ours: Default::default(),
-            eth_src_hi: Default::default(),
-            eth_src_mid: Default::default(),
-            eth_src_lo: Default::default(),
             eth_tagged: Default::default(),
             report_valid: Default::default(),
             report_reason: Default::default(),
@@ -187,6 +208,8 @@ impl Default for IcmpEcho {
             rd_next: Default::default(),
             written: Default::default(),
             reply_len: Default::default(),
+            mac_at: Default::default(),
+            ip_at: Default::default(),
         }
     }
 }
@@ -223,11 +246,12 @@ impl Logic for IcmpEcho {
         // Replies held: one being sent and one staged (or being written) fill both buffers.
         self.room.next = !((self.s_pending.q.val() | self.lo_write.q.val() | self.writing.q.val())
             & self.t_pending.q.val());
-        // --- Staging: each ICMP byte into buffer `fill`, as the reply's byte.
-        self.store.next = self.storing.q.val();
-        if self.wcount.q.val() == 0 {
-            self.store.next = self.room.val();
+        // --- Staging: the requester's addresses and each ICMP byte into buffer `fill`,
+        // the ICMP bytes as the reply's.
+        if self.link_valid.val() & (self.link_pos.val() == 5) {
+            self.storing.d.next = self.room.val();
         }
+        self.store.next = self.storing.q.val();
         // End-around carry of the checksum update: HC >= 0xF7FF (high byte held).
         self.carry.next =
             self.hi_above_f7.q.val() | (self.hi_is_f7.q.val() & (self.icmp_data.val() == 0xFF));
@@ -235,10 +259,27 @@ impl Logic for IcmpEcho {
             | bit_cast::<12, 11>(self.wcount.q.val());
         self.ram.write_data.next = self.icmp_data.val();
         self.ram.write_enable.next = false;
+        self.mac_at.next = bit_cast::<11, 5>(self.link_pos.val()) + 0x7F4;
+        self.ip_at.next = bit_cast::<11, 5>(self.l3_pos.val()) + 0x7EA;
+        if self.link_valid.val() & (self.link_pos.val() >= 6) & (self.link_pos.val() < 12) {
+            self.ram.write_enable.next = self.store.val();
+            self.ram.write_address.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
+                | bit_cast::<12, 11>(self.mac_at.val());
+            self.ram.write_data.next = self.link_data.val();
+        }
+        if self.l3_valid.val()
+            & self.l3.val()
+            & (self.l3_pos.val() >= 12)
+            & (self.l3_pos.val() < 16)
+        {
+            self.ram.write_enable.next = self.store.val();
+            self.ram.write_address.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
+                | bit_cast::<12, 11>(self.ip_at.val());
+            self.ram.write_data.next = self.l3_data.val();
+        }
         if self.icmp_valid.val() {
             self.ram.write_enable.next = self.store.val();
             if self.wcount.q.val() == 0 {
-                self.storing.d.next = self.room.val();
                 self.ram.write_data.next = 0.into(); // echo reply
             }
             if self.wcount.q.val() == 2 {
@@ -282,16 +323,14 @@ impl Logic for IcmpEcho {
             self.nonzero.d.next = false;
         }
         // The checksum, high byte now, low byte in the next clock (`fill` has moved on);
-        // then the destination from the receive pipeline's registers, the MAC first (the
-        // next frame's source MAC overwrites them soonest, 12 idle, 8 preamble and 6
-        // destination bytes after this one's end), down to the length.
+        // then the length, low byte first.
         self.lo_write.d.next = self.commit.val();
         if self.lo_write.q.val() {
             self.ram.write_enable.next = true;
             self.ram.write_address.next = (bit_cast::<12, 1>(self.s_buf.q.val().into()) << 11) | 3;
             self.ram.write_data.next = self.csum_lo.q.val();
             self.writing.d.next = true;
-            self.wlow.d.next = 15.into();
+            self.wlow.d.next = 5.into();
         }
         self.written.next = self.writing.q.val() & (self.wlow.q.val() == 4);
         if self.writing.q.val() {
@@ -303,21 +342,10 @@ impl Logic for IcmpEcho {
             if self.written.val() {
                 self.writing.d.next = false;
             }
-            // 4: the length's high bits.
-            self.ram.write_data.next = bit_cast::<8, 3>(self.s_len.q.val().get_bits::<3>(8));
-            match self.wlow.q.val().index() {
-                15 => self.ram.write_data.next = self.eth_src_lo.val().get_bits::<8>(0),
-                14 => self.ram.write_data.next = self.eth_src_lo.val().get_bits::<8>(8),
-                13 => self.ram.write_data.next = self.eth_src_mid.val().get_bits::<8>(0),
-                12 => self.ram.write_data.next = self.eth_src_mid.val().get_bits::<8>(8),
-                11 => self.ram.write_data.next = self.eth_src_hi.val().get_bits::<8>(0),
-                10 => self.ram.write_data.next = self.eth_src_hi.val().get_bits::<8>(8),
-                9 => self.ram.write_data.next = self.ipv4_src.val().get_bits::<8>(0),
-                8 => self.ram.write_data.next = self.ipv4_src.val().get_bits::<8>(8),
-                7 => self.ram.write_data.next = self.ipv4_src.val().get_bits::<8>(16),
-                6 => self.ram.write_data.next = self.ipv4_src.val().get_bits::<8>(24),
-                5 => self.ram.write_data.next = self.s_len.q.val().get_bits::<8>(0),
-                _ => {}
+            // 5: the length's low byte, 4: its high bits.
+            self.ram.write_data.next = self.s_len.q.val().get_bits::<8>(0);
+            if !self.wlow.q.val().get_bit(0) {
+                self.ram.write_data.next = bit_cast::<8, 3>(self.s_len.q.val().get_bits::<3>(8));
             }
         }
         if self.commit.val() {
@@ -377,10 +405,6 @@ mod tests {
     const OUR_IP: [u8; 4] = [192, 168, 1, 10];
     const PEER_MAC: [u8; 6] = [0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f];
     const PEER_IP: [u8; 4] = [192, 168, 1, 77];
-
-    fn word(b: &[u8]) -> u64 {
-        b.iter().fold(0, |a, &x| a << 8 | x as u64)
-    }
 
     /// An echo request built by etherparse (checksum included).
     fn request(id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
@@ -446,18 +470,38 @@ mod tests {
             }
         }
 
-        /// A frame as the receive pipeline passes it: the ICMP message's bytes on
-        /// `icmp_valid` (a byte every `every` clocks), then its report `gap` clocks
-        /// later; the header registers hold throughout.
+        /// A frame as the receive pipeline passes it: the Ethernet header on the link
+        /// stream, the IPv4 header on the `l3` stream (the requester's addresses in
+        /// both), the ICMP message's bytes on `icmp_valid` (a byte every `every`
+        /// clocks), then its report `gap` clocks later; the header registers hold
+        /// throughout.
         fn receive(&mut self, m: &[u8], every: usize, gap: usize, r: &Report) {
+            let mut eth = vec![0x02, 0, 0, 0x12, 0x34, 0x56];
+            eth.extend_from_slice(&PEER_MAC);
+            eth.extend_from_slice(&[0x08, 0x00]);
+            for (pos, &b) in eth.iter().enumerate() {
+                self.uut.link_data.next = (b as u64).into();
+                self.uut.link_valid.next = true;
+                self.uut.link_pos.next = (pos as u64).into();
+                self.tick();
+            }
+            self.uut.link_valid.next = false;
+            let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 1, 0, 0];
+            ip.extend_from_slice(&PEER_IP);
+            ip.extend_from_slice(&r.dst_ip);
+            for (pos, &b) in ip.iter().enumerate() {
+                self.uut.l3_data.next = (b as u64).into();
+                self.uut.l3_valid.next = true;
+                self.uut.l3.next = true;
+                self.uut.l3_pos.next = (pos as u64).into();
+                self.tick();
+            }
+            self.uut.l3_valid.next = false;
+            self.uut.l3.next = false;
             let u = &mut self.uut;
             u.icmp_type.next = (m[0] as u64).into();
             u.icmp_code.next = (m[1] as u64).into();
-            u.ipv4_src.next = word(&PEER_IP).into();
             u.ipv4_dst_ours.next = r.dst_ip == OUR_IP;
-            u.eth_src_hi.next = word(&PEER_MAC[0..2]).into();
-            u.eth_src_mid.next = word(&PEER_MAC[2..4]).into();
-            u.eth_src_lo.next = word(&PEER_MAC[4..6]).into();
             u.eth_tagged.next = r.tagged;
             u.report_reason.next = (r.reason as u64).into();
             u.report_class.next = (r.class as u64).into();

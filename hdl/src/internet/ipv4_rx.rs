@@ -51,7 +51,6 @@ pub struct Ipv4Rx {
     pub total_len: Signal<Out, Bits<16>>,
     pub flags_fragment: Signal<Out, Bits<16>>,
     pub protocol: Signal<Out, Bits<8>>,
-    pub src: Signal<Out, Bits<32>>,
     /// The destination is `our_ip` (compared a byte at a time: the address itself is
     /// not kept; a report reads it from the header store).
     pub dst_ours: Signal<Out, Bit>,
@@ -92,7 +91,6 @@ pub struct Ipv4Rx {
     total_minus_1: DFF<Bits<16>>,
     frag_r: DFF<Bits<16>>,
     protocol_r: DFF<Bits<8>>,
-    src_r: DFF<Bits<32>>,
     l4_len_r: DFF<Bits<16>>,
     covered: DFF<Bit>,
     dst_ours_r: DFF<Bit>,
@@ -147,7 +145,6 @@ impl Logic for Ipv4Rx {
             total_minus_1,
             frag_r,
             protocol_r,
-            src_r,
             l4_len_r,
             covered,
             dst_ours_r,
@@ -269,9 +266,6 @@ impl Logic for Ipv4Rx {
             if self.off.val() == 9 {
                 self.protocol_r.d.next = self.data.val();
             }
-            if (self.off.val() >= 12) & (self.off.val() < 16) {
-                self.src_r.d.next = (self.src_r.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
-            }
             if (self.off.val() >= 16) & (self.off.val() < 20) {
                 if self.data.val() != self.our_byte.val() {
                     self.dst_ours_r.d.next = false;
@@ -336,7 +330,6 @@ impl Logic for Ipv4Rx {
         self.total_len.next = self.total_len_r.q.val();
         self.flags_fragment.next = self.frag_r.q.val();
         self.protocol.next = self.protocol_r.q.val();
-        self.src.next = self.src_r.q.val();
         self.dst_ours.next = self.dst_ours_r.q.val();
         self.header_ok.next = self.header_sum.ok.val();
         self.l4_len.next = self.l4_len_r.q.val();
@@ -516,7 +509,6 @@ mod tests {
         assert_eq!(u.total_len.val().index(), 50);
         assert_eq!(u.flags_fragment.val().index(), 0x4000);
         assert_eq!(u.protocol.val().index(), 17);
-        assert_eq!(u.src.val().index() as u32, u32::from_be_bytes(PEER));
         assert!(u.dst_ours.val());
         assert!(u.header_ok.val());
         assert!(u.header_done.val());

@@ -5,10 +5,10 @@
 //! IPv4 and ARP go on; anything else (IPv6, a second tag, LLC) is dropped as `ethertype`
 //! (6). The stream leaves one clock later with `l3` marking the Ethernet payload.
 //!
-//! Registers hold what decides and what the board answers from: the source MAC (the
-//! echo and ARP replies' destination), the tag flag, whether the destination is a group
-//! address. The destination, ethertype and VLAN id a report shows are read from the
-//! header store (`crate::rx_header_store`).
+//! Registers hold only what decides: the tag flag, the ethertype's verdict, whether the
+//! destination is a group address. The addresses, ethertype and VLAN id a report shows
+//! are read from the header store (`crate::rx_header_store`); the echo responder takes
+//! the source MAC from the stream as it passes.
 
 use rust_hdl::prelude::*;
 
@@ -26,9 +26,6 @@ pub struct EthRx {
     /// The destination is a group address (broadcast or multicast): its first byte's
     /// low bit.
     pub dst_group: Signal<Out, Bit>,
-    pub src_hi: Signal<Out, Bits<16>>,
-    pub src_mid: Signal<Out, Bits<16>>,
-    pub src_lo: Signal<Out, Bits<16>>,
     pub tagged: Signal<Out, Bit>,
     pub is_ipv4: Signal<Out, Bit>,
     pub is_arp: Signal<Out, Bit>,
@@ -39,9 +36,6 @@ pub struct EthRx {
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
     dst_group_r: DFF<Bit>,
-    src_hi_r: DFF<Bits<16>>,
-    src_mid_r: DFF<Bits<16>>,
-    src_lo_r: DFF<Bits<16>>,
     tagged_r: DFF<Bit>,
     ipv4_r: DFF<Bit>,
     arp_r: DFF<Bit>,
@@ -65,9 +59,6 @@ impl Logic for EthRx {
             mid_frame,
             prev,
             dst_group_r,
-            src_hi_r,
-            src_mid_r,
-            src_lo_r,
             tagged_r,
             ipv4_r,
             arp_r,
@@ -105,15 +96,6 @@ impl Logic for EthRx {
                 self.done_r.d.next = false;
                 self.reason_r.d.next = 6.into(); // ethertype, until one we take is seen
             }
-            if self.off.val() == 7 {
-                self.src_hi_r.d.next = self.word.val();
-            }
-            if self.off.val() == 9 {
-                self.src_mid_r.d.next = self.word.val();
-            }
-            if self.off.val() == 11 {
-                self.src_lo_r.d.next = self.word.val();
-            }
             if self.off.val() == 13 {
                 if self.word.val() == 0x8100 {
                     self.tagged_r.d.next = true;
@@ -142,9 +124,6 @@ impl Logic for EthRx {
         self.out_last.next = self.out_last_r.q.val();
         self.l3.next = self.l3_r.q.val();
         self.dst_group.next = self.dst_group_r.q.val();
-        self.src_hi.next = self.src_hi_r.q.val();
-        self.src_mid.next = self.src_mid_r.q.val();
-        self.src_lo.next = self.src_lo_r.q.val();
         self.tagged.next = self.tagged_r.q.val();
         self.is_ipv4.next = self.ipv4_r.q.val();
         self.is_arp.next = self.arp_r.q.val();
@@ -227,9 +206,6 @@ mod tests {
         assert_eq!(lasts, vec![f.len() - 1]);
         assert_eq!(l3_start(&seen), (14..f.len()).collect::<Vec<_>>());
         assert!(!uut.dst_group.val());
-        assert_eq!(uut.src_hi.val().index(), 0x0a1b);
-        assert_eq!(uut.src_mid.val().index(), 0x2c3d);
-        assert_eq!(uut.src_lo.val().index(), 0x4e5f);
         assert!(uut.is_ipv4.val() && !uut.is_arp.val() && !uut.tagged.val());
         assert!(uut.header_done.val());
         assert_eq!(uut.reason.val().index(), 0);
