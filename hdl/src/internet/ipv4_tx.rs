@@ -11,10 +11,13 @@
 //! a counter that moves on with every wrapped packet, DF set, TTL 64, protocol `kind`,
 //! header checksum, source `our_ip`, destination as the source gave it. The length and
 //! address come first in the stream, ahead of the MAC, so they are in registers before
-//! anything leaves: the checksum is summed one word per clock ([`OnesWordSum`], 11
-//! clocks) while the MAC header goes out, and is final long before header byte 10,
-//! which `MacTx` asks for 32 clocks after a frame's start (byte 10 waits for it all
-//! the same). The output goes through a two-entry skid buffer ([`StreamSkid`]):
+//! anything leaves. The checksum ([`OnesWordSum`], a word per clock) takes the
+//! protocol, the length's word and the address's two words as they stream in (each
+//! word when its low byte arrives, its high byte still in the register it was shifted
+//! into), then while the MAC goes out the identification, our address and the constant
+//! rest (0x4500 + 0x4000 + 64 << 8, and the 20 of the header in the total length); it
+//! is final 8 clocks into the MAC, long before header byte 10, which `MacTx` asks for
+//! 32 clocks after a frame's start (byte 10 waits for it all the same). The output goes through a two-entry skid buffer ([`StreamSkid`]):
 //! `ready` and `out_*` are registers, so `MacTx`'s ready and the arbiter's data meet
 //! here, not in one path.
 //!
@@ -55,6 +58,8 @@ pub struct Ipv4Tx {
     add_r: DFF<Bit>,
     clear_r: DFF<Bit>,
     checksum: Signal<Local, Bits<16>>,
+    /// The high byte of the word whose low byte is streaming in.
+    high_in: Signal<Local, Bits<8>>,
     header_byte: Signal<Local, Bits<8>>,
 }
 
@@ -65,30 +70,44 @@ impl Logic for Ipv4Tx {
             self, clock, phase, index, step, wrap, protocol, total_len, dst_ip, id, word_r,
             add_r, clear_r
         );
-        // Header checksum, a word per clock once the length and address are in.
+        // Header checksum. The word is chosen one clock and added the next (decode and
+        // add are not one path). Streaming in: the protocol (with `clear`), then the
+        // length's and the address's words as their low bytes arrive (index 1, 3, 5).
+        // From the MAC on, step 0-3: the identification, our address, the constants;
+        // 4-5 fold the carry; the sum is final at step 7.
         self.sum.clock.next = self.clock.val();
-        // The word is chosen one clock and added the next (decode and add are not one
-        // path): the sum is final at step 10.
-        self.clear_r.d.next = self.step.q.val() == 0;
-        self.add_r.d.next =
-            self.wrap.q.val() & (self.phase.q.val() >= 2) & (self.step.q.val() < 9);
+        self.clear_r.d.next = false;
+        self.add_r.d.next = false;
         self.sum.clear.next = self.clear_r.q.val();
         self.sum.add.next = self.add_r.q.val();
         self.sum.word.next = self.word_r.q.val();
-        if self.wrap.q.val() & (self.phase.q.val() >= 2) & (self.step.q.val() < 10) {
-            self.step.d.next = self.step.q.val() + 1;
+        self.high_in.next = self.dst_ip.q.val().get_bits::<8>(0);
+        if self.index.q.val() == 1 {
+            self.high_in.next = self.total_len.q.val().get_bits::<8>(8);
         }
         self.word_r.d.next = 0.into();
-        match self.step.q.val().index() {
-            // 0x4500 + 0x4000 (DF) + TTL 64 << 8 + protocol.
-            0 => self.word_r.d.next = bit_cast::<16, 8>(self.protocol.q.val()) + 0xC500,
-            1 => self.word_r.d.next = self.total_len.q.val(),
-            2 => self.word_r.d.next = self.id.q.val(),
-            3 => self.word_r.d.next = self.our_ip.val().get_bits::<16>(16),
-            4 => self.word_r.d.next = self.our_ip.val().get_bits::<16>(0),
-            5 => self.word_r.d.next = self.dst_ip.q.val().get_bits::<16>(16),
-            6 => self.word_r.d.next = self.dst_ip.q.val().get_bits::<16>(0),
-            _ => {}
+        if self.phase.q.val() == 0 {
+            self.word_r.d.next = bit_cast::<16, 8>(self.data.val());
+            self.clear_r.d.next = true;
+            self.add_r.d.next = self.valid.val();
+        } else if self.phase.q.val() == 1 {
+            self.word_r.d.next =
+                (bit_cast::<16, 8>(self.high_in.val()) << 8) | bit_cast::<16, 8>(self.data.val());
+            self.add_r.d.next = self.valid.val() & self.index.q.val().get_bit(0);
+        } else {
+            self.add_r.d.next = self.wrap.q.val() & (self.step.q.val() < 6);
+            match self.step.q.val().index() {
+                0 => self.word_r.d.next = self.id.q.val(),
+                1 => self.word_r.d.next = self.our_ip.val().get_bits::<16>(16),
+                2 => self.word_r.d.next = self.our_ip.val().get_bits::<16>(0),
+                // 0x4500 + 0x4000 (DF) + TTL 64 << 8, and the header's 20 bytes in the
+                // total length (the stream's length is the message's).
+                3 => self.word_r.d.next = 0xC514.into(),
+                _ => {}
+            }
+            if self.wrap.q.val() & (self.step.q.val() < 7) {
+                self.step.d.next = self.step.q.val() + 1;
+            }
         }
         self.checksum.next = !self.sum.sum.val();
         self.header_byte.next = 0.into();
@@ -191,7 +210,7 @@ impl Logic for Ipv4Tx {
             }
             4 => {
                 self.outbuf.data.next = self.header_byte.val();
-                self.outbuf.valid.next = (self.index.q.val() < 10) | (self.step.q.val() == 10);
+                self.outbuf.valid.next = (self.index.q.val() < 10) | (self.step.q.val() == 7);
                 if self.outbuf.valid.val() & self.room.val() {
                     self.index.d.next = self.index.q.val() + 1;
                     if self.index.q.val() == 19 {
