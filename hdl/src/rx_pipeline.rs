@@ -109,7 +109,6 @@ pub struct RxPipeline {
     pub ipv4_header_done: Signal<Out, Bit>,
     pub ipv4_dst_ours: Signal<Out, Bit>,
     pub ipv4_protocol: Signal<Out, Bits<8>>,
-    pub ipv4_total_len: Signal<Out, Bits<16>>,
     pub ipv4_header_ok: Signal<Out, Bit>,
     pub ipv4_l4_parse: Signal<Out, Bit>,
     pub icmp_done: Signal<Out, Bit>,
@@ -312,7 +311,6 @@ impl Logic for RxPipeline {
         self.ipv4_header_done.next = self.ipv4.header_done.val();
         self.ipv4_dst_ours.next = self.ipv4.dst_ours.val();
         self.ipv4_protocol.next = self.ipv4.protocol.val();
-        self.ipv4_total_len.next = self.ipv4.total_len.val();
         self.ipv4_header_ok.next = self.ipv4.header_ok.val();
         self.ipv4_l4_parse.next = self.ipv4.l4_parse.val();
         self.icmp_done.next = self.transport.done.val();

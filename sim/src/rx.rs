@@ -398,7 +398,7 @@ fn read_report(reason: u8, p: &RxFields, h: &[u8; BANK_BYTES], frame: usize) -> 
         dst: ip(be32(L3_BASE + 16)),
         protocol: p.ipv4_protocol as u8,
         ttl: h[L3_BASE + 8],
-        total_len: p.ipv4_total_len as u16,
+        total_len: be16(L3_BASE + 2),
         id: be16(L3_BASE + 4),
         header_checksum_ok: p.ipv4_header_ok != 0,
     });

@@ -87,7 +87,6 @@ rx_ports! {
         arp_sender_ip = arp.sender_ip,
         ipv4_header_done = ipv4.header_done,
         ipv4_protocol = ipv4.protocol,
-        ipv4_total_len = ipv4.total_len,
         ipv4_header_ok = ipv4.header_ok,
         ipv4_l4_parse = ipv4.l4_parse,
         icmp_done = transport.done,

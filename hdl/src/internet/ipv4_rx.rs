@@ -4,9 +4,10 @@
 //! (IHL > 5) are skipped, not rejected. The datagram ends at its total length: Ethernet
 //! padding after it is not passed on (`l4` is low there). Besides the header fields it
 //! produces, for the transport checksums, the bytes they cover (below) and the transport
-//! length itself. The TTL and identification a
-//! report shows are read from the header store (`crate::rx_header_store`); nothing
-//! here decides on them.
+//! length itself. Fields are kept only as what decides on them (version 4, IHL, a
+//! fragment, a total length below the header, the destination's flags, the protocol):
+//! the version, lengths, flags, TTL, identification and addresses a report shows are
+//! read from the header store (`crate::rx_header_store`).
 //!
 //! `reason`, final three clocks after `last`: ipv4_version (8) > ipv4_ihl (9) >
 //! ipv4_checksum (10) > ipv4_length (11: total length beyond the frame or below the
@@ -46,10 +47,6 @@ pub struct Ipv4Rx {
     pub out_last: Signal<Out, Bit>,
     /// This beat is transport (IP payload) data.
     pub l4: Signal<Out, Bit>,
-    pub version: Signal<Out, Bits<4>>,
-    pub ihl: Signal<Out, Bits<4>>,
-    pub total_len: Signal<Out, Bits<16>>,
-    pub flags_fragment: Signal<Out, Bits<16>>,
     pub protocol: Signal<Out, Bits<8>>,
     /// The destination is `our_ip` (compared a byte at a time: the address itself is
     /// not kept; a report reads it from the header store).
@@ -84,12 +81,14 @@ pub struct Ipv4Rx {
     at_addr: DFF<Bit>,
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
-    version_r: DFF<Bits<4>>,
+    // What decides, as flags: the fields themselves a report reads from the header store.
+    version_ok: DFF<Bit>,
     ihl_r: DFF<Bits<4>>,
-    header_len: DFF<Bits<8>>,
-    total_len_r: DFF<Bits<16>>,
     total_minus_1: DFF<Bits<16>>,
-    frag_r: DFF<Bits<16>>,
+    /// The total length is below the header length.
+    too_short: DFF<Bit>,
+    /// More fragments, or a fragment offset: a fragment.
+    fragmented: DFF<Bit>,
     protocol_r: DFF<Bits<8>>,
     l4_len_r: DFF<Bits<16>>,
     covered: DFF<Bit>,
@@ -122,6 +121,8 @@ pub struct Ipv4Rx {
     our_byte: Signal<Local, Bits<8>>,
     mask_byte: Signal<Local, Bits<8>>,
     beat: Signal<Local, Bit>,
+    /// IHL × 4.
+    header_len: Signal<Local, Bits<8>>,
 }
 
 impl Logic for Ipv4Rx {
@@ -138,12 +139,11 @@ impl Logic for Ipv4Rx {
             at_addr,
             mid_frame,
             prev,
-            version_r,
+            version_ok,
             ihl_r,
-            header_len,
-            total_len_r,
             total_minus_1,
-            frag_r,
+            too_short,
+            fragmented,
             protocol_r,
             l4_len_r,
             covered,
@@ -167,6 +167,7 @@ impl Logic for Ipv4Rx {
         );
         self.header_sum.clock.next = self.clock.val();
         self.beat.next = self.valid.val() & self.l3.val();
+        self.header_len.next = bit_cast::<8, 4>(self.ihl_r.q.val()) << 2;
         self.off.next = self.offset.q.val();
         self.word.next =
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
@@ -192,7 +193,7 @@ impl Logic for Ipv4Rx {
         self.header_sum.init.next = 0.into();
         self.header_sum.enable.next = self.beat.val()
             & ((self.off.val() == 0)
-                | (bit_cast::<11, 8>(self.header_len.q.val()) > self.off.val()));
+                | (bit_cast::<11, 8>(self.header_len.val()) > self.off.val()));
         // The transport checksum's bytes: the pseudo-header's as they pass (none for
         // ICMP; at offset 9 the protocol is the byte itself), the transport length in
         // the header checksum's place at 10 and 11, then the payload (`l4_next`).
@@ -207,7 +208,7 @@ impl Logic for Ipv4Rx {
             self.sum_data_r.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
         }
         self.sum_high_r.d.next = !self.off.val().get_bit(0);
-        self.l4_next.next = (self.off.val() >= bit_cast::<11, 8>(self.header_len.q.val()))
+        self.l4_next.next = (self.off.val() >= bit_cast::<11, 8>(self.header_len.val()))
             & !self.covered.q.val()
             & (self.off.val() >= 4);
         self.sum_add_r.d.next = self.beat.val() & (self.pseudo_next.val() | self.l4_next.val());
@@ -248,20 +249,18 @@ impl Logic for Ipv4Rx {
                 self.offset.d.next = self.off.val();
             }
             if self.off.val() == 0 {
-                self.version_r.d.next = self.data.val().get_bits::<4>(4);
+                self.version_ok.d.next = self.data.val().get_bits::<4>(4) == 4;
                 self.ihl_r.d.next = self.data.val().get_bits::<4>(0);
-                self.header_len.d.next = bit_cast::<8, 4>(self.data.val().get_bits::<4>(0)) << 2;
             }
+            // The total length (IHL is in since offset 0): what the datagram's end, the
+            // transport length and the length check need.
             if self.off.val() == 3 {
-                self.total_len_r.d.next = self.word.val();
                 self.total_minus_1.d.next = self.word.val() - 1;
-            }
-            if self.off.val() == 4 {
-                self.l4_len_r.d.next =
-                    self.total_len_r.q.val() - bit_cast::<16, 8>(self.header_len.q.val());
+                self.l4_len_r.d.next = self.word.val() - bit_cast::<16, 8>(self.header_len.val());
+                self.too_short.d.next = self.word.val() < bit_cast::<16, 8>(self.header_len.val());
             }
             if self.off.val() == 7 {
-                self.frag_r.d.next = self.word.val();
+                self.fragmented.d.next = self.word.val().get_bits::<14>(0) != 0;
             }
             if self.off.val() == 9 {
                 self.protocol_r.d.next = self.data.val();
@@ -299,17 +298,15 @@ impl Logic for Ipv4Rx {
         self.last_d1.d.next = self.valid.val() & self.last.val();
         self.last_d2.d.next = self.last_d1.q.val();
         if self.last_d2.q.val() & self.is_ipv4.val() {
-            if self.version_r.q.val() != 4 {
+            if !self.version_ok.q.val() {
                 self.reason_r.d.next = 8.into(); // ipv4_version
             } else if self.ihl_r.q.val() < 5 {
                 self.reason_r.d.next = 9.into(); // ipv4_ihl
             } else if !self.header_sum.ok.val() {
                 self.reason_r.d.next = 10.into(); // ipv4_checksum
-            } else if !self.covered.q.val()
-                | (self.total_len_r.q.val() < bit_cast::<16, 8>(self.header_len.q.val()))
-            {
+            } else if !self.covered.q.val() | self.too_short.q.val() {
                 self.reason_r.d.next = 11.into(); // ipv4_length
-            } else if self.frag_r.q.val().get_bits::<14>(0) != 0 {
+            } else if self.fragmented.q.val() {
                 self.reason_r.d.next = 12.into(); // fragment
             } else if !(self.promiscuous.val() | self.dst_ours_r.q.val() | self.dst_broadcast.q.val())
             {
@@ -325,10 +322,6 @@ impl Logic for Ipv4Rx {
         self.out_valid.next = self.out_valid_r.q.val();
         self.out_last.next = self.out_last_r.q.val();
         self.l4.next = self.l4_r.q.val();
-        self.version.next = self.version_r.q.val();
-        self.ihl.next = self.ihl_r.q.val();
-        self.total_len.next = self.total_len_r.q.val();
-        self.flags_fragment.next = self.frag_r.q.val();
         self.protocol.next = self.protocol_r.q.val();
         self.dst_ours.next = self.dst_ours_r.q.val();
         self.header_ok.next = self.header_sum.ok.val();
@@ -339,10 +332,10 @@ impl Logic for Ipv4Rx {
         self.sum_start.next = self.sum_start_r.q.val();
         // A total length below the header leaves no transport message to parse.
         self.l4_parse_r.d.next = self.is_ipv4.val()
-            & (self.version_r.q.val() == 4)
+            & self.version_ok.q.val()
             & (self.ihl_r.q.val() >= 5)
-            & (self.frag_r.q.val().get_bits::<14>(0) == 0)
-            & (self.total_len_r.q.val() >= bit_cast::<16, 8>(self.header_len.q.val()));
+            & !self.fragmented.q.val()
+            & !self.too_short.q.val();
         self.l4_parse.next = self.l4_parse_r.q.val();
         self.header_done.next = self.done_r.q.val();
         // A /31 or /32 has no broadcast address (RFC 3021): its host bits are ones for
@@ -504,10 +497,6 @@ mod tests {
         let ip = datagram(&Dgram::default());
         let r = receive(&ip, false);
         let u = &r.uut;
-        assert_eq!(u.version.val().index(), 4);
-        assert_eq!(u.ihl.val().index(), 5);
-        assert_eq!(u.total_len.val().index(), 50);
-        assert_eq!(u.flags_fragment.val().index(), 0x4000);
         assert_eq!(u.protocol.val().index(), 17);
         assert!(u.dst_ours.val());
         assert!(u.header_ok.val());
@@ -567,7 +556,6 @@ mod tests {
             ..Default::default()
         };
         let r = receive(&datagram(&d), false);
-        assert_eq!(r.uut.ihl.val().index(), 7);
         assert!(r.uut.header_ok.val());
         assert_eq!(r.uut.l4_len.val().index(), 12);
         assert_eq!(r.l4, (28..40).collect::<Vec<_>>());
