@@ -194,10 +194,12 @@ impl Logic for BoardCore {
 
         // Configuration: HostRx applies a Config only once its frame passed the CRC.
         // Its config registers power up at zero, so a bit whose default is zero needs no
-        // choice: it is the register. Only the default's one bits (six of the address,
-        // the /32 netmask, which keeps an unconfigured board free of subnet broadcasts)
+        // choice: it is the register. Only the default address's one bits (six of them)
         // are forced until the first Config; `config_valid` counts as configured in the
-        // clock the registers take it, so all bits switch together.
+        // clock the registers take it, so all bits switch together. The netmask needs
+        // no default: zero, as it powers up, has no subnet broadcast address other than
+        // 255.255.255.255 (every bit a host bit), which is broadcast anyway, so an
+        // unconfigured board drops the same TCP as with a /32.
         self.configured_now.next = self.configured.q.val() | self.host_rx.config_valid.val();
         self.unconfigured_ones.next = 0.into();
         if !self.configured_now.val() {
@@ -211,7 +213,7 @@ impl Logic for BoardCore {
             | (self.default_mac_lo.val() & self.unconfigured_ones.val().get_bits::<16>(0));
         self.our_ip.next =
             self.host_rx.config_ip.val() | (self.default_ip.val() & self.unconfigured_ones.val());
-        self.netmask.next = self.host_rx.config_netmask.val() | self.unconfigured_ones.val();
+        self.netmask.next = self.host_rx.config_netmask.val();
         if self.host_rx.config_valid.val() {
             self.configured.d.next = true;
         }
