@@ -39,8 +39,12 @@
 //! unreachables, ...) is staged the same way but never committed: no answer; the
 //! pipeline counts it among accepted ICMP frames.
 //!
-//! Ping-pong: two 2 KiB buffers in 8 block RAMs (one `RAM<Bits<8>, 12>`, the top address
-//! bit picks the buffer); the longest ICMP message in a 1518-byte frame is 1480 bytes.
+//! Ping-pong: two buffers, each addressed as 2 KiB (`{buffer, 11 bits}`), in 6 block RAMs:
+//! the longest ICMP message in a 1518-byte frame is 1480 bytes, so a buffer's bytes
+//! 0..1023 are in one RAM (`ram`, 2 KiB for both), and 1024 on in another (`tail`, 512
+//! bytes a buffer), where the top 512 bytes of the 2 KiB alias the 512 above 1024: the
+//! reply's destination at 0x7F3..0x7FF lands at 0x5F3..0x5FF, past any message we
+//! answer (a longer one is in a giant frame, dropped, and writes only its own buffer).
 //! A reply can go out of one buffer while the next request fills the other. Replies
 //! leave in arrival order: a staged reply (`s_*`) waits until the one being sent (`t_*`)
 //! is done. Whether a frame is staged is decided at its last destination MAC byte,
@@ -92,7 +96,15 @@ pub struct IcmpEcho {
     pub ready: Signal<In, Bit>,
     /// An echo request for us was not answered: both buffers were full.
     pub dropped: Signal<Out, Bit>,
-    ram: RAM<Bits<8>, 12>,
+    ram: RAM<Bits<8>, 11>,
+    tail: RAM<Bits<8>, 10>,
+    /// The byte being read is in `tail` (the read address's bit 10, a clock later).
+    tail_read: DFF<Bit>,
+    /// Write and read ports as one 4 KiB space (buffer, 11 bits), split below.
+    wa: Signal<Local, Bits<12>>,
+    wd: Signal<Local, Bits<8>>,
+    we: Signal<Local, Bit>,
+    ra: Signal<Local, Bits<12>>,
     // Staging the frame being received.
     /// Offset of the next ICMP byte in this frame.
     wcount: DFF<Bits<11>>,
@@ -171,13 +183,23 @@ impl Default for IcmpEcho {
             // Zeroed, so the Verilog and Rust models read the same before the first write,
             // but for each buffer's kind byte (ICMP), which nothing writes.
             ram: RAM::new(
-                (0..1u64 << 12)
+                (0..1u64 << 11)
+                    .map(|i| (Bits::<11>::from(i), Bits::<8>::default()))
+                    .collect(),
+            ),
+            tail: RAM::new(
+                (0..1u64 << 10)
                     .map(|i| {
-                        let kind = if i & 0x7FF == KIND_AT as u64 { 1u64 } else { 0 };
-                        (Bits::<12>::from(i), Bits::<8>::from(kind))
+                        let kind = if i & 0x1FF == (KIND_AT & 0x1FF) as u64 { 1u64 } else { 0 };
+                        (Bits::<10>::from(i), Bits::<8>::from(kind))
                     })
                     .collect(),
             ),
+            tail_read: Default::default(),
+            wa: Default::default(),
+            wd: Default::default(),
+            we: Default::default(),
+            ra: Default::default(),
             wcount: Default::default(),
             storing: Default::default(),
             fill: Default::default(),
@@ -238,11 +260,14 @@ impl Logic for IcmpEcho {
             rd,
             writing,
             wlow,
+            tail_read,
             warm,
             dropped_r
         );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
+        self.tail.read_clock.next = self.clock.val();
+        self.tail.write_clock.next = self.clock.val();
         // Replies held: one being sent and one staged (or being written) fill both buffers.
         self.room.next = !((self.s_pending.q.val() | self.lo_write.q.val() | self.writing.q.val())
             & self.t_pending.q.val());
@@ -255,32 +280,32 @@ impl Logic for IcmpEcho {
         // End-around carry of the checksum update: HC >= 0xF7FF (high byte held).
         self.carry.next =
             self.hi_above_f7.q.val() | (self.hi_is_f7.q.val() & (self.icmp_data.val() == 0xFF));
-        self.ram.write_address.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
+        self.wa.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
             | bit_cast::<12, 11>(self.wcount.q.val());
-        self.ram.write_data.next = self.icmp_data.val();
-        self.ram.write_enable.next = false;
+        self.wd.next = self.icmp_data.val();
+        self.we.next = false;
         self.mac_at.next = bit_cast::<11, 5>(self.link_pos.val()) + 0x7F4;
         self.ip_at.next = bit_cast::<11, 5>(self.l3_pos.val()) + 0x7EA;
         if self.link_valid.val() & (self.link_pos.val() >= 6) & (self.link_pos.val() < 12) {
-            self.ram.write_enable.next = self.store.val();
-            self.ram.write_address.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
+            self.we.next = self.store.val();
+            self.wa.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
                 | bit_cast::<12, 11>(self.mac_at.val());
-            self.ram.write_data.next = self.link_data.val();
+            self.wd.next = self.link_data.val();
         }
         if self.l3_valid.val()
             & self.l3.val()
             & (self.l3_pos.val() >= 12)
             & (self.l3_pos.val() < 16)
         {
-            self.ram.write_enable.next = self.store.val();
-            self.ram.write_address.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
+            self.we.next = self.store.val();
+            self.wa.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
                 | bit_cast::<12, 11>(self.ip_at.val());
-            self.ram.write_data.next = self.l3_data.val();
+            self.wd.next = self.l3_data.val();
         }
         if self.icmp_valid.val() {
-            self.ram.write_enable.next = self.store.val();
+            self.we.next = self.store.val();
             if self.wcount.q.val() == 0 {
-                self.ram.write_data.next = 0.into(); // echo reply
+                self.wd.next = 0.into(); // echo reply
             }
             if self.wcount.q.val() == 2 {
                 self.csum_hi.d.next = self.icmp_data.val();
@@ -326,16 +351,16 @@ impl Logic for IcmpEcho {
         // then the length, low byte first.
         self.lo_write.d.next = self.commit.val();
         if self.lo_write.q.val() {
-            self.ram.write_enable.next = true;
-            self.ram.write_address.next = (bit_cast::<12, 1>(self.s_buf.q.val().into()) << 11) | 3;
-            self.ram.write_data.next = self.csum_lo.q.val();
+            self.we.next = true;
+            self.wa.next = (bit_cast::<12, 1>(self.s_buf.q.val().into()) << 11) | 3;
+            self.wd.next = self.csum_lo.q.val();
             self.writing.d.next = true;
             self.wlow.d.next = 5.into();
         }
         self.written.next = self.writing.q.val() & (self.wlow.q.val() == 4);
         if self.writing.q.val() {
-            self.ram.write_enable.next = true;
-            self.ram.write_address.next = (bit_cast::<12, 1>(self.s_buf.q.val().into()) << 11)
+            self.we.next = true;
+            self.wa.next = (bit_cast::<12, 1>(self.s_buf.q.val().into()) << 11)
                 | 0x7F0
                 | bit_cast::<12, 4>(self.wlow.q.val());
             self.wlow.d.next = self.wlow.q.val() - 1;
@@ -343,17 +368,17 @@ impl Logic for IcmpEcho {
                 self.writing.d.next = false;
             }
             // 5: the length's low byte, 4: its high bits.
-            self.ram.write_data.next = self.s_len.q.val().get_bits::<8>(0);
+            self.wd.next = self.s_len.q.val().get_bits::<8>(0);
             if !self.wlow.q.val().get_bit(0) {
-                self.ram.write_data.next = bit_cast::<8, 3>(self.s_len.q.val().get_bits::<3>(8));
+                self.wd.next = bit_cast::<8, 3>(self.s_len.q.val().get_bits::<3>(8));
             }
         }
         if self.commit.val() {
-            self.ram.write_enable.next = true;
-            self.ram.write_address.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11) | 2;
-            self.ram.write_data.next = self.csum_hi.q.val();
+            self.we.next = true;
+            self.wa.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11) | 2;
+            self.wd.next = self.csum_hi.q.val();
             if !self.nonzero.q.val() {
-                self.ram.write_data.next = 0xFF.into();
+                self.wd.next = 0xFF.into();
                 self.csum_lo.d.next = 0xFF.into();
             }
             self.fill.d.next = !self.fill.q.val();
@@ -386,9 +411,26 @@ impl Logic for IcmpEcho {
             self.t_pending.d.next = false;
         }
         // First-word-fall-through: the RAM reads the byte after the one being taken.
-        self.ram.read_address.next = (bit_cast::<12, 1>(self.t_buf.q.val().into()) << 11)
+        self.ra.next = (bit_cast::<12, 1>(self.t_buf.q.val().into()) << 11)
             | bit_cast::<12, 11>(self.rd_next.val());
+        // The two RAMs: bits 0..9 address `ram`, 0..8 `tail`, the buffer bit on top.
+        self.ram.write_address.next = (bit_cast::<11, 1>(self.wa.val().get_bit(11).into()) << 10)
+            | bit_cast::<11, 10>(self.wa.val().get_bits::<10>(0));
+        self.tail.write_address.next = (bit_cast::<10, 1>(self.wa.val().get_bit(11).into()) << 9)
+            | bit_cast::<10, 9>(self.wa.val().get_bits::<9>(0));
+        self.ram.write_data.next = self.wd.val();
+        self.tail.write_data.next = self.wd.val();
+        self.ram.write_enable.next = self.we.val() & !self.wa.val().get_bit(10);
+        self.tail.write_enable.next = self.we.val() & self.wa.val().get_bit(10);
+        self.ram.read_address.next = (bit_cast::<11, 1>(self.ra.val().get_bit(11).into()) << 10)
+            | bit_cast::<11, 10>(self.ra.val().get_bits::<10>(0));
+        self.tail.read_address.next = (bit_cast::<10, 1>(self.ra.val().get_bit(11).into()) << 9)
+            | bit_cast::<10, 9>(self.ra.val().get_bits::<9>(0));
+        self.tail_read.d.next = self.ra.val().get_bit(10);
         self.data.next = self.ram.read_data.val();
+        if self.tail_read.q.val() {
+            self.data.next = self.tail.read_data.val();
+        }
         self.valid.next = self.warm.q.val();
         self.last.next = self.rd.q.val() == self.t_final.q.val();
         self.dropped.next = self.dropped_r.q.val();
