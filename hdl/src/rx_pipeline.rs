@@ -181,12 +181,14 @@ impl Logic for RxPipeline {
         self.arp.l3.next = self.eth.l3.val();
         self.arp.is_arp.next = self.eth.is_arp.val();
         self.arp.our_ip.next = self.our_ip.val();
+        self.arp.pos.next = self.header.l3_pos.val();
         self.ipv4.data.next = self.eth.out_data.val();
         self.ipv4.valid.next = self.eth.out_valid.val();
         self.ipv4.last.next = self.eth.out_last.val();
         self.ipv4.l3.next = self.eth.l3.val();
         self.ipv4.is_ipv4.next = self.eth.is_ipv4.val();
         self.ipv4.our_ip.next = self.our_ip.val();
+        self.ipv4.pos.next = self.header.l3_pos.val();
         self.ipv4.netmask.next = self.netmask.val();
         self.ipv4.promiscuous.next = self.promiscuous.val();
         // Transport layer (and ICMP, which rides on IP like one).

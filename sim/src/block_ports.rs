@@ -54,7 +54,7 @@ cosim_ports!(EthRx {
     ],
 });
 cosim_ports!(ArpRx {
-    inputs: [data, valid, last, l3, is_arp, our_ip],
+    inputs: [data, valid, last, l3, is_arp, pos, our_ip],
     outputs: [
         op_request,
         op_reply,
@@ -68,7 +68,7 @@ cosim_ports!(ArpRx {
     ],
 });
 cosim_ports!(Ipv4Rx {
-    inputs: [data, valid, last, l3, is_ipv4, our_ip, netmask, promiscuous],
+    inputs: [data, valid, last, l3, is_ipv4, pos, our_ip, netmask, promiscuous],
     outputs: [
         out_data,
         out_valid,

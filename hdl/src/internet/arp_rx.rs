@@ -18,6 +18,9 @@ pub struct ArpRx {
     pub last: Signal<In, Bit>,
     pub l3: Signal<In, Bit>,
     pub is_arp: Signal<In, Bit>,
+    /// The beat's position in the Ethernet payload (the header store's `l3_pos`, the
+    /// receive path's one count of where a byte is).
+    pub pos: Signal<In, Bits<5>>,
     pub our_ip: Signal<In, Bits<32>>,
     /// The opcode is 1 (who-has).
     pub op_request: Signal<Out, Bit>,
@@ -32,7 +35,6 @@ pub struct ArpRx {
     /// All 28 bytes arrived: the frame reports an ARP layer.
     pub done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
-    offset: DFF<Bits<5>>,
     mid_frame: DFF<Bit>,
     prev: DFF<Bits<8>>,
     format_ok: DFF<Bit>,
@@ -49,6 +51,7 @@ pub struct ArpRx {
     off: Signal<Local, Bits<5>>,
     /// The byte of `our_ip` that target IP byte `off` is compared with.
     our_byte: Signal<Local, Bits<8>>,
+    pos_low: Signal<Local, Bits<2>>,
 }
 
 impl Logic for ArpRx {
@@ -57,7 +60,6 @@ impl Logic for ArpRx {
         dff_setup!(
             self,
             clock,
-            offset,
             mid_frame,
             prev,
             format_ok,
@@ -71,34 +73,33 @@ impl Logic for ArpRx {
             done_r,
             reason_r
         );
-        self.off.next = self.offset.q.val();
+        self.off.next = self.pos.val();
         self.word.next =
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
         if self.valid.val() {
             self.mid_frame.d.next = !self.last.val();
         }
         if self.valid.val() & !self.mid_frame.q.val() {
-            self.offset.d.next = 0.into();
             self.format_ok.d.next = true;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
         }
-        // Target IP bytes 24..27 are compared with our_ip's, high byte first.
+        // Target IP bytes 24..27 are compared with our_ip's, high byte first: picked by
+        // the position's low two bits, as Ipv4Rx picks them for the destination at
+        // 16..19, so synthesis makes one selection for both.
+        self.pos_low.next = self.pos.val().get_bits::<2>(0);
         self.our_byte.next = self.our_ip.val().get_bits::<8>(0);
-        if self.off.val() == 24 {
+        if self.pos_low.val() == 0 {
             self.our_byte.next = self.our_ip.val().get_bits::<8>(24);
         }
-        if self.off.val() == 25 {
+        if self.pos_low.val() == 1 {
             self.our_byte.next = self.our_ip.val().get_bits::<8>(16);
         }
-        if self.off.val() == 26 {
+        if self.pos_low.val() == 2 {
             self.our_byte.next = self.our_ip.val().get_bits::<8>(8);
         }
         if self.valid.val() & self.l3.val() {
             self.prev.d.next = self.data.val();
-            if self.off.val() != 31 {
-                self.offset.d.next = self.off.val() + 1;
-            }
             if (self.off.val() == 1) & (self.word.val() != 0x0001) {
                 self.format_ok.d.next = false;
             }
@@ -178,11 +179,19 @@ mod tests {
         beats.extend(m.iter().map(|&b| (b, true)));
         beats.extend((0..pad).map(|_| (0, true)));
         let n = beats.len();
+        // The position as the header store counts it: from 0 at the payload's first
+        // byte, saturating at 31.
+        let mut pos = 0u64;
         for i in 0..n + 3 {
             uut.valid.next = i < n;
             uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
-            uut.l3.next = beats.get(i).is_some_and(|b| b.1);
+            let l3 = beats.get(i).is_some_and(|b| b.1);
+            uut.l3.next = l3;
             uut.last.next = i + 1 == n;
+            uut.pos.next = pos.into();
+            if i < n {
+                pos = if l3 { (pos + 1).min(31) } else { 0 };
+            }
             crate::tick!(*uut);
         }
     }

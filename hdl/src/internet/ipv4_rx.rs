@@ -39,6 +39,9 @@ pub struct Ipv4Rx {
     pub last: Signal<In, Bit>,
     pub l3: Signal<In, Bit>,
     pub is_ipv4: Signal<In, Bit>,
+    /// The beat's position in the Ethernet payload as the header store counts it
+    /// (saturating at 31): its low two bits pick the address bytes compared.
+    pub pos: Signal<In, Bits<5>>,
     pub our_ip: Signal<In, Bits<32>>,
     pub netmask: Signal<In, Bits<32>>,
     pub promiscuous: Signal<In, Bit>,
@@ -123,6 +126,7 @@ pub struct Ipv4Rx {
     beat: Signal<Local, Bit>,
     /// IHL × 4.
     header_len: Signal<Local, Bits<8>>,
+    pos_low: Signal<Local, Bits<2>>,
 }
 
 impl Logic for Ipv4Rx {
@@ -171,18 +175,21 @@ impl Logic for Ipv4Rx {
         self.off.next = self.offset.q.val();
         self.word.next =
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
-        // Byte of our address and of the netmask compared at offsets 16..19.
+        // Byte of our address and of the netmask compared at offsets 16..19, picked by
+        // the position's low two bits (ArpRx picks our address's bytes the same way, so
+        // synthesis makes one selection for both).
+        self.pos_low.next = self.pos.val().get_bits::<2>(0);
         self.our_byte.next = self.our_ip.val().get_bits::<8>(0);
         self.mask_byte.next = self.netmask.val().get_bits::<8>(0);
-        if self.off.val() == 16 {
+        if self.pos_low.val() == 0 {
             self.our_byte.next = self.our_ip.val().get_bits::<8>(24);
             self.mask_byte.next = self.netmask.val().get_bits::<8>(24);
         }
-        if self.off.val() == 17 {
+        if self.pos_low.val() == 1 {
             self.our_byte.next = self.our_ip.val().get_bits::<8>(16);
             self.mask_byte.next = self.netmask.val().get_bits::<8>(16);
         }
-        if self.off.val() == 18 {
+        if self.pos_low.val() == 2 {
             self.our_byte.next = self.our_ip.val().get_bits::<8>(8);
             self.mask_byte.next = self.netmask.val().get_bits::<8>(8);
         }
@@ -449,12 +456,20 @@ mod tests {
             summed: vec![],
         };
         let mut k = 0;
+        // The position as the header store counts it (0 on the payload's first byte,
+        // saturating at 31).
+        let mut pos = 0u64;
         for i in 0..n + 4 {
             let uut = &mut run.uut;
             uut.valid.next = i < n;
             uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
-            uut.l3.next = beats.get(i).is_some_and(|b| b.1);
+            let l3 = beats.get(i).is_some_and(|b| b.1);
+            uut.l3.next = l3;
             uut.last.next = i + 1 == n;
+            uut.pos.next = pos.into();
+            if i < n {
+                pos = if l3 { (pos + 1).min(31) } else { 0 };
+            }
             crate::tick!(*uut);
             if uut.sum_start.val() {
                 run.summed.clear();
