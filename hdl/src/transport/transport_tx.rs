@@ -24,11 +24,11 @@
 //! (see [`TxArbiter`]): the kind (6, 17 or 1), the L4 length (header + staged bytes), the
 //! destination IP and MAC, then the header (TCP: 20 bytes, data offset from
 //! `req_options_len`, flags NS..FIN from `req_flags`; UDP: 8 bytes, the length made
-//! here; ICMP: none), then the staged bytes, one per clock as `ready` allows, through a two-entry
-//! skid buffer ([`StreamSkid`]: `ready` reaches no further than it). The addresses and
-//! header words come from the stage's descriptor port as they go out, not from
-//! registers: 3-4 the IP, 0-2 the MAC, 8-9 ports, 10-13 seq and ack, 14 window, 15 the
-//! checksum. Stream byte 13 + 2w is header word w's high byte, and every descriptor
+//! here; ICMP: none), then the staged bytes, one per clock as `ready` allows, through
+//! a two-entry skid buffer ([`StreamSkid`]: `ready` reaches no further than it). The
+//! addresses and header words come from the stage's descriptor port as they go out,
+//! not from registers: 3-4 the IP, 0-2 the MAC, 8-9 ports, 10-13 seq and ack, 14
+//! window, 15 the checksum. Stream byte 13 + 2w is header word w's high byte, and every descriptor
 //! word starts on an odd stream byte. `req_done` pulses as the last byte enters the
 //! buffer.
 //!
@@ -84,6 +84,7 @@ pub struct TransportTx {
     step_r: DFF<Bit>,
     clear_r: DFF<Bit>,
     data_offset: Signal<Local, Bits<4>>,
+    header_len: Signal<Local, Bits<5>>,
     header_end: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<6>>,
@@ -140,6 +141,7 @@ impl Default for TransportTx {
             step_r: Default::default(),
             clear_r: Default::default(),
             data_offset: Default::default(),
+            header_len: Default::default(),
             header_end: Default::default(),
             take: Default::default(),
             index_next: Default::default(),
@@ -211,13 +213,16 @@ impl Logic for TransportTx {
             self.checksum.next = 0xFFFF.into();
         }
         // Sending.
-        self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 20;
+        // The header's length, then one adder (not one per kind and a choice).
+        self.header_len.next = 20.into();
         if self.req_is_udp.val() {
-            self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 8;
+            self.header_len.next = 8.into();
         }
         if self.req_is_icmp.val() {
-            self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val());
+            self.header_len.next = 0.into();
         }
+        self.l4_len_r.d.next =
+            bit_cast::<16, 11>(self.req_length.val()) + bit_cast::<16, 5>(self.header_len.val());
         // The segment leaves through a skid buffer: `take` sees its register, not the
         // arbiter's ready.
         self.outbuf.clock.next = self.clock.val();
