@@ -8,7 +8,7 @@
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tcpip_fpga::hdl::board::crc_check::MIN_CLOCKS_PER_BYTE;
 use tcpip_fpga::hdl::board::host_rx::{receive, receive_at_line_rate, HostRxEvent, TxRequest};
-use tcpip_fpga::host::link::message::{encode_frame, Config, Message, TxTcp, TxUdp};
+use tcpip_fpga::host::link::message::{encode_frame, Config, Message, TxIcmp, TxTcp, TxUdp};
 use tcpip_fpga::host::link::{cobs, crc::crc32};
 
 fn random_payload(rng: &mut StdRng, max: usize) -> Vec<u8> {
@@ -24,7 +24,7 @@ fn random_payload(rng: &mut StdRng, max: usize) -> Vec<u8> {
 }
 
 fn random_message(rng: &mut StdRng) -> Message {
-    match rng.gen_range(0..5) {
+    match rng.gen_range(0..6) {
         0 => Message::Config(Config {
             mac: rng.gen(),
             ip: rng.gen(),
@@ -51,6 +51,12 @@ fn random_message(rng: &mut StdRng) -> Message {
                 payload,
             })
         }
+        4 => Message::TxIcmp(TxIcmp {
+            tag: rng.gen(),
+            dst_mac: rng.gen(),
+            dst_ip: rng.gen(),
+            message: random_payload(rng, 1480),
+        }),
         _ => Message::TxUdp(TxUdp {
             tag: rng.gen(),
             dst_mac: rng.gen(),
@@ -83,7 +89,7 @@ fn assert_delivered(msg: &Message, events: &[HostRxEvent]) {
         (Message::GetCounters, HostRxEvent::GetCounters) => {}
         (Message::ArpRequest { ip }, HostRxEvent::ArpRequest { ip: got }) => assert_eq!(ip, got),
         (Message::TxTcp(m), HostRxEvent::Tx(t)) => {
-            assert!(t.keep && !t.is_udp);
+            assert!(t.keep && !t.is_udp && !t.is_icmp);
             assert_eq!(
                 (t.tag, t.dst_mac, t.dst_ip, t.src_port, t.dst_port),
                 (m.tag, m.dst_mac, m.dst_ip, m.src_port, m.dst_port)
@@ -96,13 +102,19 @@ fn assert_delivered(msg: &Message, events: &[HostRxEvent]) {
             assert_eq!(t.data, [&m.options[..], &m.payload[..]].concat());
         }
         (Message::TxUdp(m), HostRxEvent::Tx(t)) => {
-            assert!(t.keep && t.is_udp);
+            assert!(t.keep && t.is_udp && !t.is_icmp);
             assert_eq!(
                 (t.tag, t.dst_mac, t.dst_ip, t.src_port, t.dst_port),
                 (m.tag, m.dst_mac, m.dst_ip, m.src_port, m.dst_port)
             );
             assert_eq!(t.options_len, 0);
             assert_eq!(t.data, m.payload);
+        }
+        (Message::TxIcmp(m), HostRxEvent::Tx(t)) => {
+            assert!(t.keep && t.is_icmp && !t.is_udp);
+            assert_eq!((t.tag, t.dst_mac, t.dst_ip), (m.tag, m.dst_mac, m.dst_ip));
+            assert_eq!(t.options_len, 0);
+            assert_eq!(t.data, m.message);
         }
         _ => panic!("{msg:?} gave {event:?}"),
     }
@@ -220,6 +232,7 @@ fn wrong_lengths_and_unknown_types_with_good_crcs() {
         let (fixed, min, max) = match &msg {
             Message::TxTcp(m) => (30, 30 + m.options.len(), 1510),
             Message::TxUdp(_) => (17, 17, 1489),
+            Message::TxIcmp(_) => (13, 13, 1493),
             _ => (raw.len(), raw.len(), raw.len()),
         };
         let mut bad = raw.clone();
@@ -233,7 +246,7 @@ fn wrong_lengths_and_unknown_types_with_good_crcs() {
                 4
             }
             _ => {
-                let unknown: Vec<u8> = (0..=255u8).filter(|t| !(0x81..=0x85).contains(t)).collect();
+                let unknown: Vec<u8> = (0..=255u8).filter(|t| !(0x81..=0x86).contains(t)).collect();
                 bad[0] = unknown[rng.gen_range(0..unknown.len())];
                 3
             }
@@ -245,7 +258,11 @@ fn wrong_lengths_and_unknown_types_with_good_crcs() {
         let (last, before) = events.split_last().unwrap();
         let what = format!("{msg:?} made {} bytes long", bad.len());
         match (&msg, code, before) {
-            (Message::TxTcp(_) | Message::TxUdp(_), 4, [HostRxEvent::Tx(t), error]) => {
+            (
+                Message::TxTcp(_) | Message::TxUdp(_) | Message::TxIcmp(_),
+                4,
+                [HostRxEvent::Tx(t), error],
+            ) => {
                 assert!(!t.keep, "{what}");
                 // What came after the fixed part, never beyond the longest message.
                 assert_eq!(
@@ -255,7 +272,9 @@ fn wrong_lengths_and_unknown_types_with_good_crcs() {
                 );
                 assert_eq!(error, &HostRxEvent::Error { code: 4 }, "{what}");
             }
-            (Message::TxTcp(_) | Message::TxUdp(_), 4, _) => panic!("{what}: {before:?}"),
+            (Message::TxTcp(_) | Message::TxUdp(_) | Message::TxIcmp(_), 4, _) => {
+                panic!("{what}: {before:?}")
+            }
             _ => assert_eq!(before, [HostRxEvent::Error { code }], "{what}"),
         }
         assert_delivered(&next, std::slice::from_ref(last));
@@ -270,7 +289,10 @@ fn a_busy_transmitter_gets_error_5_and_no_bytes() {
     let mut messages = vec![];
     while messages.len() < 40 {
         let m = random_message(&mut rng);
-        if matches!(m, Message::TxTcp(_) | Message::TxUdp(_)) {
+        if matches!(
+            m,
+            Message::TxTcp(_) | Message::TxUdp(_) | Message::TxIcmp(_)
+        ) {
             starts.push(link.len());
             link.extend(encode_frame(&m).unwrap());
             messages.push(m);

@@ -41,7 +41,7 @@ pub const ACCEPTED_UDP: u8 = 27;
 pub const LINK_BAD_FRAME: u8 = 0;
 /// A host frame of an unknown type or a wrong length.
 pub const LINK_BAD_MESSAGE: u8 = 23;
-/// A host segment (TxTcp/TxUdp) sent on the wire.
+/// A host segment or message (TxTcp/TxUdp/TxIcmp) sent on the wire.
 pub const TX_SENT: u8 = 28;
 /// A host segment refused: both transmit buffers were full.
 pub const TX_BUSY: u8 = 29;

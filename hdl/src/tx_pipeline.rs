@@ -1,6 +1,6 @@
 //! The whole transmit path, wrapping data layer by layer:
 //! host request bytes → [`TxStage`] (block RAM, ping-pong) → [`TransportTx`]
-//! (TCP or UDP header and checksum) → [`TxArbiter`] (with the echo and ARP sources) →
+//! (TCP or UDP header and checksum; an ICMP message as it is) → [`TxArbiter`] (with the echo and ARP sources) →
 //! [`Ipv4Tx`] (internet header) → [`MacTx`] (link: preamble, MAC header, padding,
 //! FCS, inter-frame gap) → PHY bytes.
 //!
@@ -43,6 +43,7 @@ pub struct TxPipeline {
     pub tx_finish: Signal<In, Bit>,
     pub tx_keep: Signal<In, Bit>,
     pub tx_is_udp: Signal<In, Bit>,
+    pub tx_is_icmp: Signal<In, Bit>,
     pub tx_word_write: Signal<In, Bit>,
     pub tx_word_index: Signal<In, Bits<4>>,
     pub tx_word: Signal<In, Bits<16>>,
@@ -120,6 +121,7 @@ impl Logic for TxPipeline {
         self.stage.tx_finish.next = self.tx_finish.val();
         self.stage.tx_keep.next = self.tx_keep.val();
         self.stage.tx_is_udp.next = self.tx_is_udp.val();
+        self.stage.tx_is_icmp.next = self.tx_is_icmp.val();
         self.stage.tx_word_write.next = self.tx_word_write.val();
         self.stage.tx_word_index.next = self.tx_word_index.val();
         self.stage.tx_word.next = self.tx_word.val();
@@ -136,6 +138,7 @@ impl Logic for TxPipeline {
         self.stage.checksum.next = self.transport.checksum.val();
         self.transport.req_valid.next = self.stage.req_valid.val();
         self.transport.req_is_udp.next = self.stage.req_is_udp.val();
+        self.transport.req_is_icmp.next = self.stage.req_is_icmp.val();
         self.transport.req_length.next = self.stage.req_length.val();
         self.transport.req_options_len.next = self.stage.req_options_len.val();
         self.transport.req_flags.next = self.stage.req_flags.val();

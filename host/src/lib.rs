@@ -1,4 +1,5 @@
 pub mod apps;
+pub mod icmp;
 pub mod link;
 pub mod netstack;
 pub mod peer;

@@ -12,8 +12,9 @@
 //!   then on (`tcp::fifo`), so a peer never sends more than the board can hold.
 //! - **Receive.** `RxTcp` becomes a [`Segment`] for [`Stack::receive`] (options from the
 //!   hardware's parsed fields, SACK blocks from the raw option bytes); `RxUdp` goes to
-//!   the UDP sockets.
-//! - **Transmit.** What the engines emit becomes `TxTcp`/`TxUdp` addressed to the peer's
+//!   the UDP sockets, or, for a port nobody listens on, is answered with ICMP port
+//!   unreachable (`TxIcmp`; who is answered and how often: [`crate::icmp`]).
+//! - **Transmit.** What the engines emit becomes `TxTcp`/`TxUdp`/`TxIcmp` addressed to the peer's
 //!   MAC from a neighbour cache (filled by `ArpReply`, and by the source MAC of on-link
 //!   senders). A segment for an unknown MAC waits while `ArpRequest` is retried
 //!   [`SessionConfig::arp_tries`] times, then is dropped and counted.
@@ -27,9 +28,10 @@
 //! [`Session::stack`], [`Session::transmit`] (engines → link), then wait no later
 //! than [`Session::poll_at`]. [`Session::poll`] does receive and transmit in one call.
 
+use crate::icmp::{self, RateLimit, TokenBucket};
 use crate::link::message::{
-    option_flags, Config as LinkConfig, ErrorCode, Hello, RxTcp, RxUdp, TxTcp, TxUdp, LINK_VERSION,
-    MAX_TCP_SEGMENT,
+    option_flags, Config as LinkConfig, ErrorCode, Hello, RxTcp, RxUdp, TxIcmp, TxTcp, TxUdp,
+    LINK_VERSION, MAX_TCP_SEGMENT,
 };
 use crate::link::{Link, Message};
 use crate::tcp::segment::parse_options;
@@ -60,6 +62,8 @@ pub struct SessionConfig {
     pub busy_backoff: Duration,
     pub tx_done_timeout: Duration,
     pub udp_queue: usize,
+    /// How many ICMP port unreachables may go out (see [`RateLimit::DEFAULT`]).
+    pub icmp_limit: RateLimit,
 }
 
 impl SessionConfig {
@@ -80,6 +84,7 @@ impl SessionConfig {
             busy_backoff: Duration::from_millis(1),
             tx_done_timeout: Duration::from_millis(500),
             udp_queue: 64,
+            icmp_limit: RateLimit::DEFAULT,
         }
     }
 
@@ -130,6 +135,7 @@ pub struct HostCounters {
     pub rx_udp: u64,
     pub tx_tcp: u64,
     pub tx_udp: u64,
+    pub tx_icmp: u64,
     pub tx_done: u64,
     pub arp_requests: u64,
     /// Segments and datagrams dropped because their neighbour never answered ARP.
@@ -142,6 +148,10 @@ pub struct HostCounters {
     pub link_errors: u64,
     /// Segments too large for one `TxTcp` (a bug if ever non-zero).
     pub oversize: u64,
+    /// UDP datagrams to a closed port answered with ICMP port unreachable.
+    pub icmp_port_unreachable_sent: u64,
+    /// ... and the ones the rate limit left unanswered.
+    pub icmp_port_unreachable_rate_limited: u64,
 }
 
 impl HostCounters {
@@ -151,6 +161,7 @@ impl HostCounters {
             ("host_rx_udp", self.rx_udp),
             ("host_tx_tcp", self.tx_tcp),
             ("host_tx_udp", self.tx_udp),
+            ("host_tx_icmp", self.tx_icmp),
             ("host_tx_done", self.tx_done),
             ("host_arp_requests", self.arp_requests),
             ("host_arp_drops", self.arp_drops),
@@ -158,6 +169,14 @@ impl HostCounters {
             ("host_tx_done_timeouts", self.tx_done_timeouts),
             ("host_link_errors", self.link_errors),
             ("host_oversize", self.oversize),
+            (
+                "icmp_port_unreachable_sent",
+                self.icmp_port_unreachable_sent,
+            ),
+            (
+                "icmp_port_unreachable_rate_limited",
+                self.icmp_port_unreachable_rate_limited,
+            ),
         ]
     }
 }
@@ -167,6 +186,7 @@ impl HostCounters {
 enum Outgoing {
     Tcp(Segment),
     Udp(Datagram),
+    Icmp { dst: [u8; 4], message: Vec<u8> },
 }
 
 impl Outgoing {
@@ -174,6 +194,7 @@ impl Outgoing {
         match self {
             Outgoing::Tcp(s) => s.dst_addr,
             Outgoing::Udp(d) => d.dst_addr,
+            Outgoing::Icmp { dst, .. } => *dst,
         }
     }
 }
@@ -197,6 +218,9 @@ pub struct Session {
     cfg: SessionConfig,
     stack: Stack,
     udp: UdpSockets,
+    /// ICMP messages made since the last transmit.
+    icmp_out: Vec<Outgoing>,
+    icmp_bucket: TokenBucket,
     hello: Option<Hello>,
     neighbours: HashMap<[u8; 4], [u8; 6]>,
     arp: HashMap<[u8; 4], ArpWait>,
@@ -270,6 +294,8 @@ impl Session {
         Session {
             stack,
             udp: UdpSockets::new(cfg.ip, cfg.udp_queue),
+            icmp_out: Vec::new(),
+            icmp_bucket: TokenBucket::new(cfg.icmp_limit),
             cfg,
             hello: None,
             neighbours: HashMap::new(),
@@ -346,7 +372,10 @@ impl Session {
     }
     /// Whether anything waits to go to the board (addressed, or waiting on ARP).
     pub fn has_pending(&self) -> bool {
-        !self.ready.is_empty() || !self.in_flight.is_empty() || !self.arp.is_empty()
+        !self.ready.is_empty()
+            || !self.in_flight.is_empty()
+            || !self.arp.is_empty()
+            || !self.icmp_out.is_empty()
     }
 
     /// One message from the board.
@@ -374,7 +403,12 @@ impl Session {
             Message::RxUdp(rx) => {
                 self.counters.rx_udp += 1;
                 self.learn_from(rx.src_ip, rx.src_mac);
-                self.udp.receive(datagram_from_rx(rx));
+                let d = datagram_from_rx(rx);
+                if self.udp.is_bound(d.dst_port) {
+                    self.udp.receive(d);
+                } else {
+                    self.port_unreachable(&d, now);
+                }
             }
             Message::Counters(values) => self.board_counters = Some(values),
             Message::TxDone { tag } => {
@@ -397,6 +431,23 @@ impl Session {
             // Host → board messages never come this way; a confused link is ignored.
             _ => {}
         }
+    }
+
+    /// RFC 1122 §3.2.2.1: a datagram for a closed port is answered with ICMP port
+    /// unreachable, when [`icmp::may_answer`] and the rate limit allow.
+    fn port_unreachable(&mut self, d: &Datagram, now: Time) {
+        if !icmp::may_answer(d, self.cfg.ip, self.cfg.netmask()) {
+            return;
+        }
+        if !self.icmp_bucket.take(now) {
+            self.counters.icmp_port_unreachable_rate_limited += 1;
+            return;
+        }
+        self.counters.icmp_port_unreachable_sent += 1;
+        self.icmp_out.push(Outgoing::Icmp {
+            dst: d.src_addr,
+            message: icmp::port_unreachable(d),
+        });
     }
 
     /// A sender on our subnet: its source MAC is where replies go.
@@ -426,6 +477,12 @@ impl Session {
                 src_port: d.src_port,
                 dst_port: d.dst_port,
                 payload: d.payload,
+            }),
+            Outgoing::Icmp { dst, message } => Message::TxIcmp(TxIcmp {
+                tag: 0,
+                dst_mac: mac,
+                dst_ip: dst,
+                message,
             }),
         };
         if msg.check().is_err() {
@@ -515,6 +572,9 @@ impl Session {
         for d in self.udp.poll() {
             self.route(Outgoing::Udp(d), link, now)?;
         }
+        for out in std::mem::take(&mut self.icmp_out) {
+            self.route(out, link, now)?;
+        }
         self.arp_retries(link, now)?;
         // A TxDone lost with its frame must not close the window for good.
         let timeout = self.cfg.tx_done_timeout;
@@ -539,6 +599,10 @@ impl Session {
                 Message::TxUdp(m) => {
                     m.tag = tag;
                     self.counters.tx_udp += 1;
+                }
+                Message::TxIcmp(m) => {
+                    m.tag = tag;
+                    self.counters.tx_icmp += 1;
                 }
                 _ => {}
             }
@@ -565,6 +629,10 @@ impl Session {
         let mut earliest = |t: Time| at = Some(at.map_or(t, |a| a.min(t)));
         for w in self.arp.values() {
             earliest(w.next_try);
+        }
+        if !self.icmp_out.is_empty() {
+            // Made while receiving: due at once.
+            earliest(Time::ZERO);
         }
         if !self.ready.is_empty() && self.in_flight.len() < TX_WINDOW {
             earliest(self.hold_until);
@@ -724,19 +792,33 @@ mod tests {
         .unwrap();
         assert!(matches!(e, StartError::NoHello(_)), "{e}");
 
-        let mut old = MockLink::default();
-        old.inbox.push_back(Message::Hello(Hello {
-            version: 9,
-            mac: OUR_MAC,
-            ip: OUR_IP,
-            build_id: 0,
-            rx_fifo_bytes: 0,
-            rx_record_overhead: 0,
-        }));
-        let e = Session::start(cfg, &mut old, Duration::from_millis(20), Time::ZERO)
+        // A version 2 board (no TxIcmp) and one from the future are refused alike.
+        for version in [2, 9] {
+            let mut other = MockLink::default();
+            other.inbox.push_back(Message::Hello(Hello {
+                version,
+                mac: OUR_MAC,
+                ip: OUR_IP,
+                build_id: 0,
+                rx_fifo_bytes: 2048,
+                rx_record_overhead: 35,
+            }));
+            let e = Session::start(
+                cfg.clone(),
+                &mut other,
+                Duration::from_millis(20),
+                Time::ZERO,
+            )
             .err()
             .unwrap();
-        assert!(matches!(e, StartError::Version(9)), "{e}");
+            assert!(matches!(e, StartError::Version(v) if v == version), "{e}");
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "the board speaks link version {version} and this host speaks 3; rebuild one of them."
+                )
+            );
+        }
     }
 
     #[test]
@@ -946,6 +1028,103 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    fn udp_from(src_ip: [u8; 4], dst_ip: [u8; 4], dst_port: u16) -> Message {
+        Message::RxUdp(RxUdp {
+            src_mac: PEER_MAC,
+            src_ip,
+            dst_ip,
+            src_port: 5353,
+            dst_port,
+            payload: b"are you there".to_vec(),
+        })
+    }
+
+    fn tx_icmps(msgs: &[Message]) -> Vec<&TxIcmp> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                Message::TxIcmp(t) => Some(t),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn udp_to_a_closed_port_is_answered_with_port_unreachable() {
+        let mut s = session();
+        let mut link = MockLink::default();
+        s.udp().bind(53).unwrap();
+        link.inbox.push_back(udp_from(PEER_IP, OUR_IP, 53));
+        link.inbox.push_back(udp_from(PEER_IP, OUR_IP, 54));
+        // Not answered: to the subnet's and the limited broadcast, to a group, not to
+        // us, from no single host.
+        link.inbox
+            .push_back(udp_from(PEER_IP, [192, 0, 2, 255], 54));
+        link.inbox.push_back(udp_from(PEER_IP, [255; 4], 54));
+        link.inbox
+            .push_back(udp_from(PEER_IP, [224, 0, 0, 251], 54));
+        link.inbox.push_back(udp_from(PEER_IP, [192, 0, 2, 77], 54));
+        link.inbox.push_back(udp_from([0; 4], OUR_IP, 54));
+        s.poll(&mut link, Time::ZERO).unwrap();
+        let sent = link.take();
+        let icmp = tx_icmps(&sent);
+        assert_eq!(icmp.len(), 1, "{sent:?}");
+        assert_eq!((icmp[0].dst_ip, icmp[0].dst_mac), (PEER_IP, PEER_MAC));
+        assert_ne!(icmp[0].tag, 0);
+        let quoted = crate::udp::Datagram {
+            src_addr: PEER_IP,
+            dst_addr: OUR_IP,
+            src_port: 5353,
+            dst_port: 54,
+            payload: b"are you there".to_vec(),
+        };
+        assert_eq!(icmp[0].message, crate::icmp::port_unreachable(&quoted));
+        let c = s.host_counters();
+        assert_eq!((c.icmp_port_unreachable_sent, c.tx_icmp), (1, 1));
+        assert_eq!(c.icmp_port_unreachable_rate_limited, 0);
+        assert_eq!(c.rx_udp, 7);
+    }
+
+    #[test]
+    fn port_unreachables_are_rate_limited() {
+        let mut cfg = SessionConfig::new(OUR_MAC, OUR_IP, 24);
+        cfg.icmp_limit = RateLimit {
+            per_second: 10,
+            burst: 3,
+        };
+        let mut s = Session::new(cfg);
+        let mut link = MockLink::default();
+        // Handles what the link holds at `now` and confirms every TxIcmp sent (so the
+        // transmit window never holds one back); returns how many were sent.
+        let answers = |s: &mut Session, link: &mut MockLink, now: Time| {
+            let mut n = 0;
+            s.poll(link, now).unwrap();
+            loop {
+                let sent = link.take();
+                let icmp = tx_icmps(&sent);
+                if icmp.is_empty() {
+                    return n;
+                }
+                n += icmp.len();
+                for t in icmp {
+                    link.inbox.push_back(Message::TxDone { tag: t.tag });
+                }
+                s.poll(link, now).unwrap();
+            }
+        };
+        // Ten datagrams at once, then one 100 ms later (one token earned by then).
+        for _ in 0..10 {
+            link.inbox.push_back(udp_from(PEER_IP, OUR_IP, 9));
+        }
+        let mut answered = answers(&mut s, &mut link, Time::ZERO);
+        assert_eq!(answered, 3);
+        link.inbox.push_back(udp_from(PEER_IP, OUR_IP, 9));
+        answered += answers(&mut s, &mut link, Time::from_millis(100));
+        assert_eq!(answered, 4);
+        let c = s.host_counters();
+        assert_eq!(c.icmp_port_unreachable_sent, 4);
+        assert_eq!(c.icmp_port_unreachable_rate_limited, 7);
     }
 
     #[test]

@@ -57,17 +57,7 @@ pub fn arp_request(mac: [u8; 6], ip: [u8; 4], target_ip: [u8; 4]) -> Vec<u8> {
     ethernet([0xff; 6], mac, ETHERTYPE_ARP, &a)
 }
 
-/// The Internet checksum of `bytes`.
-pub fn internet_checksum(bytes: &[u8]) -> u16 {
-    let mut sum: u32 = bytes
-        .chunks(2)
-        .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]) as u32)
-        .sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
+pub use crate::tcp::segment::internet_checksum;
 
 /// An ICMP echo request from (`mac`, `ip`) to (`dst_mac`, `dst_ip`).
 pub fn echo_request(

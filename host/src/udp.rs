@@ -96,7 +96,8 @@ pub enum UdpError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delivery {
     Queued,
-    /// Nobody listens on that port (an ICMP port unreachable would be the answer).
+    /// Nobody listens on that port, or the datagram is not for our address (a board
+    /// session answers the first with ICMP port unreachable: see `crate::icmp`).
     NoSocket,
     /// The socket's queue is full.
     Dropped,
@@ -135,6 +136,11 @@ impl UdpSockets {
 
     pub fn unbind(&mut self, s: UdpSocket) {
         self.bound.remove(&s.0);
+    }
+
+    /// Whether a socket listens on `port`.
+    pub fn is_bound(&self, port: u16) -> bool {
+        self.bound.contains_key(&port)
     }
 
     pub fn send_to(&mut self, s: UdpSocket, to: Endpoint, payload: &[u8]) -> Result<(), UdpError> {

@@ -194,6 +194,18 @@ fn host_to_board() -> impl Strategy<Value = Message> {
             }),
         any::<[u8; 4]>().prop_map(|ip| Message::ArpRequest { ip }),
         Just(Message::GetCounters),
+        (
+            (any::<u16>(), any::<[u8; 6]>(), any::<[u8; 4]>()),
+            payload(MAX_ICMP_MESSAGE)
+        )
+            .prop_map(|((tag, dst_mac, dst_ip), message)| {
+                Message::TxIcmp(TxIcmp {
+                    tag,
+                    dst_mac,
+                    dst_ip,
+                    message,
+                })
+            }),
     ]
 }
 
@@ -253,7 +265,8 @@ proptest! {
     #[test]
     fn decode_accepts_only_what_reencodes_identically(
         kind in prop::sample::select(vec![0x00u8, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
-                                          0x08, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0xFF]),
+                                          0x08, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
+                                          0xFF]),
         body in prop_oneof![
             vec(any::<u8>(), 0..200),
             prop::sample::select(vec![0usize, 1, 2, 4, 10, 15, 16, 18, 29, 32, 33, 60, 128])
@@ -435,7 +448,7 @@ fn layouts_match_the_contract() {
     ];
     assert_eq!(tx.encode().unwrap(), want);
 
-    let small: [(Message, &[u8]); 8] = [
+    let small: [(Message, &[u8]); 9] = [
         (
             Message::RxUdp(RxUdp {
                 src_mac: [1; 6],
@@ -488,6 +501,15 @@ fn layouts_match_the_contract() {
             &[0x84, 10, 0, 0, 1],
         ),
         (Message::GetCounters, &[0x85]),
+        (
+            Message::TxIcmp(TxIcmp {
+                tag: 0x0403,
+                dst_mac: [7; 6],
+                dst_ip: [8; 4],
+                message: vec![3, 3, 0xAB, 0xCD],
+            }),
+            &[0x86, 3, 4, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 3, 3, 0xAB, 0xCD],
+        ),
     ];
     for (msg, want) in small {
         assert_eq!(msg.encode().unwrap(), want, "{msg:?}");
@@ -579,6 +601,28 @@ fn malformed_messages_get_typed_errors() {
     });
     assert!(too_big.encode().is_err());
     assert!(encode_frame(&too_big).is_err());
+    // An ICMP message longer than an IPv4 packet holds, both ways; the fixed part cut.
+    let mut big = vec![0x86];
+    big.extend(vec![0u8; 12 + MAX_ICMP_MESSAGE + 1]);
+    assert!(matches!(
+        Message::decode(&big),
+        Err(DecodeError::BadLength { kind: 0x86, .. })
+    ));
+    assert!(Message::decode(&big[..1 + 12 + MAX_ICMP_MESSAGE]).is_ok());
+    assert_eq!(
+        Message::decode(&big[..12]),
+        Err(DecodeError::BadLength {
+            kind: 0x86,
+            len: 11
+        })
+    );
+    let too_big = Message::TxIcmp(TxIcmp {
+        tag: 0,
+        dst_mac: [0; 6],
+        dst_ip: [0; 4],
+        message: vec![0; MAX_ICMP_MESSAGE + 1],
+    });
+    assert!(too_big.encode().is_err());
     // Config's promiscuous flag is 0 or 1.
     let mut cfg = vec![0x81];
     cfg.extend([0u8; 14]);

@@ -1,6 +1,7 @@
 //! `tcpip serve` prints every counter when it ends: the board's drop reasons
-//! (fifo_full among them), segments in and out, retransmissions, and the SYN-flood and
-//! non-unicast counters, so a user sees what was lost.
+//! (fifo_full among them), segments in and out, retransmissions, the SYN-flood and
+//! non-unicast counters, and the ICMP port unreachables sent and rate-limited, so a
+//! user sees what was lost.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -73,6 +74,9 @@ fn check(signal: libc::c_int) {
         "tcp_syn_dropped",
         "tcp_half_open_evicted",
         "tcp_non_unicast",
+        "host_tx_icmp",
+        "icmp_port_unreachable_sent",
+        "icmp_port_unreachable_rate_limited",
     ] {
         assert_eq!(counter(&out, name), Some(0), "{name} in {out}");
     }

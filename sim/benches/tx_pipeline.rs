@@ -11,6 +11,7 @@ use tcpip_sim::tx::{TxRequest, TxSim};
 fn request(len: usize, tag: u16) -> TxRequest {
     TxRequest {
         is_udp: false,
+        is_icmp: false,
         tag,
         dst_mac: [0x02, 0, 0, 0, 0, 2],
         dst_ip: [10, 0, 0, 1],

@@ -5,10 +5,13 @@
 use rust_hdl::prelude::*;
 use tcpip_hdl::tx_pipeline::TxPipeline;
 
-/// A TxTcp or TxUdp request as HostRx hands it over.
+/// A TxTcp, TxUdp or TxIcmp request as HostRx hands it over.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TxRequest {
     pub is_udp: bool,
+    /// A TxIcmp: `payload` is the whole ICMP message; ports, seq, ack, flags and
+    /// window are not sent.
+    pub is_icmp: bool,
     pub tag: u16,
     pub dst_mac: [u8; 6],
     pub dst_ip: [u8; 4],
@@ -46,8 +49,8 @@ pub struct TxSim {
 }
 
 /// The header words HostRx writes for `req`, (descriptor index, word), in message order:
-/// tag, destination MAC and IP, ports, and for TCP seq, ack (low word first, as the
-/// little-endian message brings them) and window.
+/// tag, destination MAC and IP, ports (not for ICMP), and for TCP seq, ack (low word
+/// first, as the little-endian message brings them) and window.
 pub fn header_words(req: &TxRequest) -> Vec<(usize, u16)> {
     let be = |b: &[u8]| u16::from_be_bytes([b[0], b[1]]);
     let mut words = vec![
@@ -57,9 +60,11 @@ pub fn header_words(req: &TxRequest) -> Vec<(usize, u16)> {
         (2, be(&req.dst_mac[4..])),
         (3, be(&req.dst_ip[0..])),
         (4, be(&req.dst_ip[2..])),
-        (8, req.src_port),
-        (9, req.dst_port),
     ];
+    if req.is_icmp {
+        return words;
+    }
+    words.extend([(8, req.src_port), (9, req.dst_port)]);
     if !req.is_udp {
         words.extend([
             (11, req.seq as u16),
@@ -163,6 +168,7 @@ impl TxSim {
         u.tx_finish.next = true;
         u.tx_keep.next = keep;
         u.tx_is_udp.next = req.is_udp;
+        u.tx_is_icmp.next = req.is_icmp;
         u.tx_flags.next = (req.flags as u64).into();
         u.tx_options_len.next = (req.options.len() as u64).into();
         self.cycle();

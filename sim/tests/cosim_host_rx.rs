@@ -24,12 +24,12 @@ fn frame(message: &[u8]) -> Vec<u8> {
     cobs_frame(&m)
 }
 
-/// Link traffic of every kind: good messages of each type, corrupted bytes, truncated
+/// Link traffic of every kind: good messages of each type (TxIcmp too), corrupted bytes, truncated
 /// and overlong messages, unknown types, garbage and empty frames.
 fn link_traffic(rng: &mut StdRng, frames: usize) -> Vec<u8> {
     let mut link = vec![];
     for _ in 0..frames {
-        let mut message = match rng.gen_range(0..7) {
+        let mut message = match rng.gen_range(0..8) {
             0 => [
                 vec![0x81],
                 random_bytes(rng, 0),
@@ -52,7 +52,13 @@ fn link_traffic(rng: &mut StdRng, frames: usize) -> Vec<u8> {
                 random_bytes(rng, 300),
             ]
             .concat(),
-            5 => [vec![rng.gen()], random_bytes(rng, 40)].concat(),
+            5 => [
+                vec![0x86],
+                (0..12).map(|_| rng.gen()).collect(),
+                random_bytes(rng, 300),
+            ]
+            .concat(),
+            6 => [vec![rng.gen()], random_bytes(rng, 40)].concat(),
             _ => random_bytes(rng, 8),
         };
         if rng.gen_bool(0.1) && !message.is_empty() {

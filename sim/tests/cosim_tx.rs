@@ -1,7 +1,7 @@
 //! Every transmit block's generated Verilog passes yosys's check and computes the same
 //! outputs, clock for clock, as the Rust simulation, on the very inputs the block sees
-//! inside the whole transmit pipeline while it sends a mix of TCP and UDP requests
-//! (empty, padded, options, a rolled-back one, back to back).
+//! inside the whole transmit pipeline while it sends a mix of TCP, UDP and ICMP
+//! requests (empty, padded, options, a rolled-back one, back to back).
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::cell::RefCell;
@@ -47,21 +47,30 @@ fn recorded() -> &'static Recorded {
             }
         }));
         let mut rng = StdRng::seed_from_u64(11);
+        // (IP protocol, bytes): TCP 6, UDP 17, ICMP 1.
         let sizes = [
-            (false, 0),
-            (true, 0),
-            (false, 6),
-            (true, 18),
-            (false, 57),
-            (true, 130),
-            (false, 300),
-            (true, 5),
-            (false, 44),
+            (6, 0),
+            (17, 0),
+            (6, 6),
+            (17, 18),
+            (1, 36),
+            (6, 57),
+            (17, 130),
+            (1, 8),
+            (6, 300),
+            (17, 5),
+            (6, 44),
+            (1, 400),
         ];
-        for (i, &(udp, len)) in sizes.iter().enumerate() {
-            let options_len = if udp { 0 } else { (len / 4 * 4).min(12) };
+        for (i, &(protocol, len)) in sizes.iter().enumerate() {
+            let options_len = if protocol == 6 {
+                (len / 4 * 4).min(12)
+            } else {
+                0
+            };
             let req = TxRequest {
-                is_udp: udp,
+                is_udp: protocol == 17,
+                is_icmp: protocol == 1,
                 tag: i as u16,
                 dst_mac: [2, 0, 0, 0xAB, 0xCD, i as u8],
                 dst_ip: [10, 0, 1, i as u8],

@@ -1,9 +1,9 @@
 //! The transmit pipeline as a whole, driven through `TxSim`: random TxTcp/TxUdp
-//! requests in, every frame on the wire checked by independent oracles (etherparse for
+//! requests (and TxIcmp messages) in, every frame on the wire checked by independent oracles (etherparse for
 //! the headers and checksums, crc32_ieee for the FCS), then fed back into the receive
 //! pipeline, which must accept each one.
 
-use etherparse::{Ethernet2Header, Ipv4Header, TcpHeader, UdpHeader};
+use etherparse::{Ethernet2Header, Icmpv4Slice, Icmpv4Type, Ipv4Header, TcpHeader, UdpHeader};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tcpip_hdl::internet::checksum::ones_sum;
 use tcpip_hdl::link::crc32::crc32_ieee;
@@ -28,6 +28,7 @@ fn request(rng: &mut StdRng, tag: u16, udp: bool, len: usize) -> TxRequest {
     let payload: Vec<u8> = (0..len - options_len).map(|_| rng.gen()).collect();
     TxRequest {
         is_udp: udp,
+        is_icmp: false,
         tag,
         dst_mac: PEER_MAC,
         dst_ip: PEER_IP,
@@ -73,7 +74,9 @@ fn check_frame(f: &WireFrame, req: &TxRequest) -> Vec<u8> {
     assert_eq!(ip.fragment_offset.value(), 0);
     assert_eq!(ip.dscp.value(), 0);
     let l4_len = ip.total_len as usize - 20;
-    let header_len = if req.is_udp {
+    let header_len = if req.is_icmp {
+        0
+    } else if req.is_udp {
         8
     } else {
         20 + req.options.len()
@@ -81,6 +84,18 @@ fn check_frame(f: &WireFrame, req: &TxRequest) -> Vec<u8> {
     assert_eq!(l4_len, header_len + req.payload.len());
     let segment = &rest[..l4_len];
     assert!(rest[l4_len..].iter().all(|&x| x == 0), "padding is zeros");
+    if req.is_icmp {
+        // The message as the host made it, its checksum the host's.
+        assert_eq!(ip.protocol.0, 1);
+        assert_eq!(segment, &req.payload[..]);
+        let icmp = Icmpv4Slice::from_slice(segment).unwrap();
+        assert_eq!(
+            icmp.checksum(),
+            icmp.icmp_type().calc_checksum(icmp.payload()),
+            "ICMP checksum"
+        );
+        return frame.to_vec();
+    }
     // The pseudo-header and segment sum to 0xFFFF (independently of etherparse).
     let mut pseudo = [OUR_IP, req.dst_ip].concat();
     pseudo.extend([0, if req.is_udp { 17 } else { 6 }]);
@@ -184,6 +199,53 @@ fn every_frame_is_well_formed_and_says_what_was_asked() {
             "tx_done with the last byte"
         );
     }
+}
+
+/// A TxIcmp request with a checksummed ICMP message (destination unreachable, port
+/// unreachable) quoting `quoted` bytes.
+fn icmp_request(tag: u16, quoted: &[u8]) -> TxRequest {
+    let kind = Icmpv4Type::DestinationUnreachable(etherparse::icmpv4::DestUnreachableHeader::Port);
+    let header = etherparse::Icmpv4Header::with_checksum(kind, quoted);
+    let mut payload = header.to_bytes().to_vec();
+    payload.extend(quoted);
+    TxRequest {
+        is_udp: false,
+        is_icmp: true,
+        tag,
+        dst_mac: PEER_MAC,
+        dst_ip: PEER_IP,
+        src_port: 0,
+        dst_port: 0,
+        seq: 0,
+        ack: 0,
+        flags: 0,
+        window: 0,
+        options: vec![],
+        payload,
+    }
+}
+
+/// ICMP messages among TCP and UDP requests go out as the host made them, with
+/// protocol 1 and their own length, each with its TxDone; the longest one (1,480 bytes)
+/// and one short enough to be padded included.
+#[test]
+fn icmp_messages_go_out_as_the_host_made_them() {
+    let mut rng = StdRng::seed_from_u64(6);
+    let quoted: Vec<u8> = (0..1472).map(|_| rng.gen()).collect();
+    let reqs = vec![
+        request(&mut rng, 1, false, 30),
+        icmp_request(2, &quoted[..28]),
+        request(&mut rng, 3, true, 10),
+        icmp_request(4, &[]),
+        icmp_request(5, &quoted),
+        request(&mut rng, 6, false, 0),
+    ];
+    let (sim, frames) = send(&reqs);
+    for (f, r) in frames.iter().zip(&reqs) {
+        check_frame(f, r);
+    }
+    let tags: Vec<u16> = sim.done.iter().map(|d| d.1).collect();
+    assert_eq!(tags, vec![1, 2, 3, 4, 5, 6]);
 }
 
 #[test]

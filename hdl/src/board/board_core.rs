@@ -7,7 +7,7 @@
 //!                       └─ ARP / ICMP taps ─► TxPipeline ─► PHY tx
 //! link in ─► HostRx ─┬─ Config ─► config registers ─► everything
 //!                    ├─ GetCounters, Error ─► LinkTx
-//!                    └─ TxTcp / TxUdp, ArpRequest ─► TxPipeline ─┬─ TxDone, ArpReply ─► LinkTx
+//!                    └─ TxTcp / TxUdp / TxIcmp, ArpRequest ─► TxPipeline ─┬─ TxDone, ArpReply ─► LinkTx
 //! ```
 //!
 //! The configuration is HostRx's: its `config_*` registers hold the last good Config.
@@ -287,6 +287,7 @@ impl Logic for BoardCore {
         self.tx.tx_finish.next = self.host_rx.tx_finish.val();
         self.tx.tx_keep.next = self.host_rx.tx_keep.val();
         self.tx.tx_is_udp.next = self.host_rx.tx_is_udp.val();
+        self.tx.tx_is_icmp.next = self.host_rx.tx_is_icmp.val();
         self.tx.tx_word_write.next = self.host_rx.tx_word_write.val();
         self.tx.tx_word_index.next = self.host_rx.tx_word_index.val();
         self.tx.tx_word.next = self.host_rx.tx_word.val();

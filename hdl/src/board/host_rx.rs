@@ -11,10 +11,12 @@
 //! staged and reaches `config_*` with `config_valid`, so the outputs only ever hold a
 //! proven configuration.
 //!
-//! TxTcp / TxUdp stream their options and payload on `tx_write`/`tx_data` as the bytes
-//! arrive (four bytes behind the link: the CRC check holds four); `tx_finish` closes every
-//! frame whose type byte said TxTcp/TxUdp, with `tx_keep` set only when the whole frame
-//! proved good, so the transmitter rolls back anything else. Their header fields are
+//! TxTcp / TxUdp / TxIcmp stream their options and payload (a TxIcmp's payload is the
+//! whole ICMP message) on `tx_write`/`tx_data` as the bytes arrive (four bytes behind the
+//! link: the CRC check holds four); `tx_finish` closes every frame whose type byte said
+//! TxTcp/TxUdp/TxIcmp, with `tx_keep` set only when the whole frame proved good, so the
+//! transmitter rolls back anything else. `tx_is_udp` and `tx_is_icmp` say which (both
+//! low: TCP) with `tx_finish`, and hold until the next request's finish. Their header fields are
 //! not kept here: each goes out as a 16-bit word of the transmitter's descriptor
 //! (`tx_word_write`, `tx_word_index`, `tx_word`; TxStage's layout) as its second byte
 //! arrives, the tag first, so the transmitter's block RAM is the only copy of a
@@ -58,7 +60,8 @@ pub struct HostRx {
     pub tx_finish: Signal<Out, Bit>,
     pub tx_keep: Signal<Out, Bit>,
     pub tx_is_udp: Signal<Out, Bit>,
-    /// A TxTcp/TxUdp header field word for the transmitter's descriptor: word
+    pub tx_is_icmp: Signal<Out, Bit>,
+    /// A TxTcp/TxUdp/TxIcmp header field word for the transmitter's descriptor: word
     /// `tx_word_index` (TxStage's layout) is `tx_word`, written as its second byte arrives.
     pub tx_word_write: Signal<Out, Bit>,
     pub tx_word_index: Signal<Out, Bits<4>>,
@@ -78,11 +81,12 @@ pub struct HostRx {
     is_arp_request: DFF<Bit>,
     is_tcp: DFF<Bit>,
     is_udp: DFF<Bit>,
-    /// A TxTcp/TxUdp that found the transmitter busy: written nowhere.
+    is_icmp: DFF<Bit>,
+    /// A TxTcp/TxUdp/TxIcmp that found the transmitter busy: written nowhere.
     busy_at_start: DFF<Bit>,
     /// A byte arrived past the type's fixed part.
     beyond_fixed: DFF<Bit>,
-    /// A TxTcp/TxUdp byte arrived past the longest legal message.
+    /// A TxTcp/TxUdp/TxIcmp byte arrived past the longest legal message.
     too_long: DFF<Bit>,
     options_len: DFF<Bits<6>>,
     /// Option bytes still due after the fixed part.
@@ -118,10 +122,11 @@ pub struct HostRx {
     tx_finish_r: DFF<Bit>,
     tx_keep_r: DFF<Bit>,
     tx_is_udp_r: DFF<Bit>,
+    tx_is_icmp_r: DFF<Bit>,
     tx_word_write_r: DFF<Bit>,
     tx_word_index_r: DFF<Bits<4>>,
     tx_word_r: DFF<Bits<16>>,
-    /// The byte at this offset ends a field word of a TxTcp / TxUdp.
+    /// The byte at this offset ends a field word of a TxTcp / TxUdp / TxIcmp.
     word_end: Signal<Local, Bit>,
     /// ... of a little-endian field.
     word_le: Signal<Local, Bit>,
@@ -150,6 +155,7 @@ impl Logic for HostRx {
             is_arp_request,
             is_tcp,
             is_udp,
+            is_icmp,
             busy_at_start,
             beyond_fixed,
             too_long,
@@ -180,6 +186,7 @@ impl Logic for HostRx {
             tx_finish_r,
             tx_keep_r,
             tx_is_udp_r,
+            tx_is_icmp_r,
             tx_word_write_r,
             tx_word_index_r,
             tx_word_r
@@ -194,23 +201,28 @@ impl Logic for HostRx {
 
         self.byte.next = self.check.out_data.val();
         self.strobe.next = self.check.out_valid.val();
-        self.is_tx.next = self.is_tcp.q.val() | self.is_udp.q.val();
+        self.is_tx.next = self.is_tcp.q.val() | self.is_udp.q.val() | self.is_icmp.q.val();
         self.is_fixed.next =
             self.is_config.q.val() | self.is_get_counters.q.val() | self.is_arp_request.q.val();
         self.at_fixed_end.next = (self.is_config.q.val() & self.position.q.val().get_bit(16))
             | (self.is_get_counters.q.val() & self.position.q.val().get_bit(1))
             | (self.is_arp_request.q.val() & self.position.q.val().get_bit(5))
             | (self.is_tcp.q.val() & self.position.q.val().get_bit(30))
-            | (self.is_udp.q.val() & self.position.q.val().get_bit(17));
-        // 1 + 29 + 1480 and 1 + 16 + 1472: the longest TxTcp and TxUdp messages.
+            | (self.is_udp.q.val() & self.position.q.val().get_bit(17))
+            | (self.is_icmp.q.val() & self.position.q.val().get_bit(13));
+        // 1 + 29 + 1480, 1 + 16 + 1472 and 1 + 12 + 1480: the longest TxTcp, TxUdp and
+        // TxIcmp messages.
         self.at_limit.next = (self.is_tcp.q.val() & (self.offset.q.val() == 1510))
-            | (self.is_udp.q.val() & (self.offset.q.val() == 1489));
+            | (self.is_udp.q.val() & (self.offset.q.val() == 1489))
+            | (self.is_icmp.q.val() & (self.offset.q.val() == 1493));
 
         // Descriptor word of the field ending at this offset (2 tag -> 6, 4-12 MAC and
         // IP -> 0-4, 14 16 ports -> 8 9, 18 20 seq -> 11 10, 22 24 ack -> 13 12, 28
-        // window -> 14): each index bit is an OR of the one-hot position's bits.
+        // window -> 14; a TxIcmp's fields end at 12): each index bit is an OR of the
+        // one-hot position's bits.
         self.word_end.next = (self.is_tcp.q.val() & ((self.position.q.val() & 0x11555554) != 0))
-            | (self.is_udp.q.val() & ((self.position.q.val() & 0x15554) != 0));
+            | (self.is_udp.q.val() & ((self.position.q.val() & 0x15554) != 0))
+            | (self.is_icmp.q.val() & ((self.position.q.val() & 0x1554) != 0));
         self.word_le.next = (self.position.q.val() & 0x11554004) != 0;
         self.tx_word_index_r.d.next =
             (bit_cast::<4, 1>(((self.position.q.val() & 0x450440) != 0).into()))
@@ -232,8 +244,11 @@ impl Logic for HostRx {
                 self.is_udp.d.next = self.byte.val() == 0x83;
                 self.is_arp_request.d.next = self.byte.val() == 0x84;
                 self.is_get_counters.d.next = self.byte.val() == 0x85;
-                self.busy_at_start.d.next =
-                    self.tx_busy.val() & ((self.byte.val() == 0x82) | (self.byte.val() == 0x83));
+                self.is_icmp.d.next = self.byte.val() == 0x86;
+                self.busy_at_start.d.next = self.tx_busy.val()
+                    & ((self.byte.val() == 0x82)
+                        | (self.byte.val() == 0x83)
+                        | (self.byte.val() == 0x86));
                 self.options_len.d.next = 0.into();
             }
             if self.at_fixed_end.val() {
@@ -274,7 +289,8 @@ impl Logic for HostRx {
                     | (bit_cast::<16, 8>(self.window.q.val().get_bits::<8>(0)) << 8);
             }
             // The other fields, a word as its second byte arrives (offsets 2, 4, ..., 24
-            // and 28 of a TxTcp, 2 to 16 of a TxUdp), for the transmitter's descriptor.
+            // and 28 of a TxTcp, 2 to 16 of a TxUdp, 2 to 12 of a TxIcmp), for the
+            // transmitter's descriptor.
             self.prev.d.next = self.byte.val();
             self.tx_word_write_r.d.next = self.word_end.val() & !self.busy_at_start.q.val();
             self.tx_word_r.d.next =
@@ -344,6 +360,7 @@ impl Logic for HostRx {
             self.tx_finish_r.d.next = self.is_tx.val();
             self.tx_keep_r.d.next = self.is_tx.val() & (self.code.val() == 0);
             self.tx_is_udp_r.d.next = self.is_udp.q.val();
+            self.tx_is_icmp_r.d.next = self.is_icmp.q.val();
             // Every frame starts clean.
             self.offset.d.next = 0.into();
             self.position.d.next = 0.into();
@@ -352,6 +369,7 @@ impl Logic for HostRx {
             self.is_arp_request.d.next = false;
             self.is_tcp.d.next = false;
             self.is_udp.d.next = false;
+            self.is_icmp.d.next = false;
             self.busy_at_start.d.next = false;
             self.beyond_fixed.d.next = false;
             self.too_long.d.next = false;
@@ -376,6 +394,7 @@ impl Logic for HostRx {
         self.tx_finish.next = self.tx_finish_r.q.val();
         self.tx_keep.next = self.tx_keep_r.q.val();
         self.tx_is_udp.next = self.tx_is_udp_r.q.val();
+        self.tx_is_icmp.next = self.tx_is_icmp_r.q.val();
         self.tx_word_write.next = self.tx_word_write_r.q.val();
         self.tx_word_index.next = self.tx_word_index_r.q.val();
         self.tx_word.next = self.tx_word_r.q.val();
@@ -410,6 +429,7 @@ pub enum HostRxEvent {
 pub struct TxRequest {
     pub keep: bool,
     pub is_udp: bool,
+    pub is_icmp: bool,
     pub tag: u16,
     pub dst_mac: [u8; 6],
     pub dst_ip: [u8; 4],
@@ -533,6 +553,7 @@ pub fn receive(
             events.push(HostRxEvent::Tx(TxRequest {
                 keep: uut.tx_keep.val(),
                 is_udp: uut.tx_is_udp.val(),
+                is_icmp: uut.tx_is_icmp.val(),
                 tag: w(6),
                 dst_mac: [be(0), be(1), be(2)].concat().try_into().unwrap(),
                 dst_ip: [be(3), be(4)].concat().try_into().unwrap(),
@@ -620,10 +641,20 @@ mod tests {
         m
     }
 
+    fn tx_icmp_message(tag: u16, message: &[u8]) -> Vec<u8> {
+        let mut m = vec![0x86];
+        m.extend(tag.to_le_bytes());
+        m.extend(MAC);
+        m.extend([198, 51, 100, 7]);
+        m.extend(message);
+        m
+    }
+
     fn tcp_request(keep: bool, options: &[u8], payload: &[u8]) -> HostRxEvent {
         HostRxEvent::Tx(TxRequest {
             keep,
             is_udp: false,
+            is_icmp: false,
             tag: 0xBEEF,
             dst_mac: MAC,
             dst_ip: [192, 0, 2, 9],
@@ -682,6 +713,7 @@ mod tests {
             HostRxEvent::Tx(TxRequest {
                 keep: true,
                 is_udp: true,
+                is_icmp: false,
                 tag: 7,
                 dst_mac: MAC,
                 dst_ip: [10, 0, 0, 1],
@@ -709,6 +741,81 @@ mod tests {
         assert_eq!(receive(&link, |i| 10 * i + 3, |_| false), want);
     }
 
+    /// A TxIcmp writes its tag, MAC and IP words and nothing else (no port, no TCP
+    /// word), streams the whole message, says ICMP, and is bounded like the others: the
+    /// longest legal message (1,480 bytes) is kept, one byte more is refused whole, as
+    /// is a message that ends inside the address, and one that finds the transmitter
+    /// busy. The requests around it keep their own kinds.
+    #[test]
+    fn tx_icmp_streams_its_message_with_its_kind() {
+        let unreachable: Vec<u8> = (0..36).map(|i| (i * 11 + 3) as u8).collect();
+        let longest: Vec<u8> = (0..1480).map(|i| (i * 3) as u8).collect();
+        let icmp = |keep: bool, tag: u16, data: &[u8]| {
+            HostRxEvent::Tx(TxRequest {
+                keep,
+                is_udp: false,
+                is_icmp: true,
+                tag,
+                dst_mac: MAC,
+                dst_ip: [198, 51, 100, 7],
+                src_port: 0,
+                dst_port: 0,
+                seq: 0,
+                ack: 0,
+                // The last TxTcp's flags, which the transmitter ignores for ICMP.
+                flags: 0x0118,
+                window: 0,
+                options_len: 0,
+                data: data.to_vec(),
+            })
+        };
+        let mut link = frame(&tx_tcp_message(&[], b"t"));
+        link.extend(frame(&tx_icmp_message(0x0103, &unreachable)));
+        link.extend(frame(&tx_udp_message(b"u")));
+        link.extend(frame(&tx_icmp_message(0xFFFE, &longest)));
+        link.extend(frame(&tx_icmp_message(
+            9,
+            &[longest.clone(), vec![1]].concat(),
+        )));
+        // Ends after the first half of the address: the IP's low word never comes.
+        link.extend(frame(&tx_icmp_message(9, &[])[..11]));
+        link.extend(frame(&tx_icmp_message(2, &[])));
+        let got = receive_at_line_rate(&link);
+        let udp = match &got[2] {
+            HostRxEvent::Tx(t) => t.clone(),
+            e => panic!("{e:?}"),
+        };
+        assert!(udp.keep && udp.is_udp && !udp.is_icmp && udp.data == b"u");
+        let mut truncated = match icmp(false, 9, &[]) {
+            HostRxEvent::Tx(t) => t,
+            _ => unreachable!(),
+        };
+        truncated.dst_ip = [198, 51, 0, 0];
+        assert_eq!(
+            got,
+            vec![
+                tcp_request(true, &[], b"t"),
+                icmp(true, 0x0103, &unreachable),
+                got[2].clone(),
+                icmp(true, 0xFFFE, &longest),
+                icmp(false, 9, &longest),
+                error(4),
+                HostRxEvent::Tx(truncated),
+                error(4),
+                icmp(true, 2, &[]),
+            ]
+        );
+        // Busy as its type byte arrives: nothing written, error 5.
+        let link = frame(&tx_icmp_message(5, &unreachable));
+        let got = receive(&link, |i| i * MIN_CLOCKS_PER_BYTE, |_| true);
+        let nothing = TxRequest {
+            is_icmp: true,
+            flags: 0,
+            ..refused()
+        };
+        assert_eq!(got, vec![HostRxEvent::Tx(nothing), error(5)]);
+    }
+
     #[test]
     fn each_failure_has_its_code_and_the_next_frame_works() {
         let get = frame(&[0x85]);
@@ -722,7 +829,7 @@ mod tests {
             (cobs_frame(&[0x85, 0x01]), vec![error(1)]),
             (cobs_frame(&crc32_ieee(&[]).to_le_bytes()), vec![error(1)]),
             (vec![0x01, 0x00], vec![error(1)]),
-            (frame(&[0x86]), vec![error(3)]),
+            (frame(&[0x87]), vec![error(3)]),
             (frame(&[0x01, 1, 0, 0]), vec![error(3)]),
             (frame(&[0x85, 0x00]), vec![error(4)]),
             (frame(&[0x84, 1, 2, 3]), vec![error(4)]),
@@ -782,6 +889,26 @@ mod tests {
         }
     }
 
+    /// A TCP request refused whole (the transmitter busy): no word, no byte; the flags
+    /// output still the last TxTcp's.
+    fn refused() -> TxRequest {
+        TxRequest {
+            keep: false,
+            is_udp: false,
+            is_icmp: false,
+            tag: 0,
+            dst_mac: [0; 6],
+            dst_ip: [0; 4],
+            src_port: 0,
+            dst_port: 0,
+            seq: 0,
+            ack: 0,
+            window: 0,
+            data: vec![],
+            ..tcp_fields()
+        }
+    }
+
     fn with_options_len(e: HostRxEvent, n: u8) -> HostRxEvent {
         match e {
             HostRxEvent::Tx(t) => HostRxEvent::Tx(TxRequest {
@@ -829,21 +956,7 @@ mod tests {
         let got = receive(&link, |i| i * every, |c| c < second * every);
         // Not a byte and not a header word reaches the transmitter: both its buffers
         // are taken, and a word would land in one of them.
-        let nothing = TxRequest {
-            keep: false,
-            is_udp: false,
-            tag: 0,
-            dst_mac: [0; 6],
-            dst_ip: [0; 4],
-            src_port: 0,
-            dst_port: 0,
-            seq: 0,
-            ack: 0,
-            window: 0,
-            data: vec![],
-            ..tcp_fields()
-        };
-        assert_eq!(got[..2], [HostRxEvent::Tx(nothing), error(5)]);
+        assert_eq!(got[..2], [HostRxEvent::Tx(refused()), error(5)]);
         match &got[2] {
             HostRxEvent::Tx(t) => assert!(t.keep && t.is_udp && t.data == b"xyz"),
             e => panic!("{e:?}"),

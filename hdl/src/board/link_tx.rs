@@ -36,8 +36,9 @@
 use rust_hdl::prelude::*;
 
 /// The link protocol version Hello announces (its second byte, a literal in the group
-/// below). Version 2 added the receive FIFO's capacity and record overhead to Hello.
-pub const LINK_VERSION: u8 = 2;
+/// below). Version 2 added the receive FIFO's capacity and record overhead to Hello,
+/// version 3 the host's TxIcmp.
+pub const LINK_VERSION: u8 = 3;
 
 #[derive(LogicBlock, Default)]
 pub struct LinkTx {
@@ -199,9 +200,9 @@ impl Logic for LinkTx {
         // byte select serves every message.
         self.group.next = self.snap.q.val();
         if self.msg.q.val() == 1 {
-            // Type 0x01, then the version (LINK_VERSION, 2).
+            // Type 0x01, then the version (LINK_VERSION, 3).
             if self.pos.q.val().get_bits::<3>(2) == 0 {
-                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0201;
+                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0301;
             }
             if self.pos.q.val().get_bits::<3>(2) == 1 {
                 self.group.next = (bit_cast::<32, 16>(self.mac_lo_swapped.val()) << 16)

@@ -1,6 +1,8 @@
 //! TCP and UDP transmit, two cases of one block: wraps a staged request's bytes in a
 //! TCP header (RFC 9293 §3.1; the bytes are options+payload) or a UDP header (RFC 768;
 //! the payload) and offers the segment as a frame source for IPv4, protocol 6 or 17.
+//! A third case adds nothing: an ICMP request's bytes are the whole message, checksum
+//! included (the host computes it: ICMP has no pseudo-header), sent as protocol 1.
 //!
 //! Checksum: as [`TxStage`](super::tx_stage::TxStage) writes a request's descriptor
 //! words, in whatever order they come, on its `sum_*` bus, this block adds them to the
@@ -15,17 +17,18 @@
 //! zero. One 16-bit add per clock ([`OnesWordSum`]), restarted by `sum_first`;
 //! `checksum` is final two clocks after the last word, where the stage stores it in
 //! the descriptor. A UDP checksum that computes to zero is sent as 0xFFFF (zero means
-//! "no checksum").
+//! "no checksum"). An ICMP request's words are summed as a TCP request's would be, and
+//! the checksum stored for it is never sent.
 //!
 //! Sending: `valid` rises two clocks after `req_valid`; the stream is the frame source's
-//! (see [`TxArbiter`]): the kind (6 or 17), the L4 length (header + staged bytes), the
+//! (see [`TxArbiter`]): the kind (6, 17 or 1), the L4 length (header + staged bytes), the
 //! destination IP and MAC, then the header (TCP: 20 bytes, data offset from
 //! `req_options_len`, flags NS..FIN from `req_flags`; UDP: 8 bytes, the length made
-//! here), then the staged bytes, one per clock as `ready` allows, through a two-entry
-//! skid buffer ([`StreamSkid`]: `ready` reaches no further than it). The addresses and
-//! header words come from the stage's descriptor port as they go out, not from
-//! registers: 3-4 the IP, 0-2 the MAC, 8-9 ports, 10-13 seq and ack, 14 window, 15 the
-//! checksum. Stream byte 13 + 2w is header word w's high byte, and every descriptor
+//! here; ICMP: none), then the staged bytes, one per clock as `ready` allows, through
+//! a two-entry skid buffer ([`StreamSkid`]: `ready` reaches no further than it). The
+//! addresses and header words come from the stage's descriptor port as they go out,
+//! not from registers: 3-4 the IP, 0-2 the MAC, 8-9 ports, 10-13 seq and ack, 14
+//! window, 15 the checksum. Stream byte 13 + 2w is header word w's high byte, and every descriptor
 //! word starts on an odd stream byte. `req_done` pulses as the last byte enters the
 //! buffer.
 //!
@@ -47,6 +50,8 @@ pub struct TransportTx {
     pub checksum: Signal<Out, Bits<16>>,
     pub req_valid: Signal<In, Bit>,
     pub req_is_udp: Signal<In, Bit>,
+    /// The bytes are a whole ICMP message: no header here (overrides `req_is_udp`).
+    pub req_is_icmp: Signal<In, Bit>,
     pub req_length: Signal<In, Bits<11>>,
     pub req_options_len: Signal<In, Bits<6>>,
     pub req_flags: Signal<In, Bits<9>>,
@@ -70,8 +75,8 @@ pub struct TransportTx {
     length_word: DFF<Bits<16>>,
     /// Word 7 said UDP: a zero checksum goes out as 0xFFFF.
     sum_udp: DFF<Bit>,
-    /// Stream byte: 0..12 the destination, 13..32 (TCP) or 13..20 (UDP) the header;
-    /// then the body.
+    /// Stream byte: 0..12 the destination, 13..32 (TCP) or 13..20 (UDP) the header
+    /// (ICMP: none); then the body.
     index: DFF<Bits<6>>,
     in_body: DFF<Bit>,
     addend: Signal<Local, Bits<16>>,
@@ -79,6 +84,7 @@ pub struct TransportTx {
     step_r: DFF<Bit>,
     clear_r: DFF<Bit>,
     data_offset: Signal<Local, Bits<4>>,
+    header_len: Signal<Local, Bits<5>>,
     header_end: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<6>>,
@@ -106,6 +112,7 @@ impl Default for TransportTx {
             checksum: Default::default(),
             req_valid: Default::default(),
             req_is_udp: Default::default(),
+            req_is_icmp: Default::default(),
             req_length: Default::default(),
             req_options_len: Default::default(),
             req_flags: Default::default(),
@@ -134,6 +141,7 @@ impl Default for TransportTx {
             step_r: Default::default(),
             clear_r: Default::default(),
             data_offset: Default::default(),
+            header_len: Default::default(),
             header_end: Default::default(),
             take: Default::default(),
             index_next: Default::default(),
@@ -205,10 +213,16 @@ impl Logic for TransportTx {
             self.checksum.next = 0xFFFF.into();
         }
         // Sending.
-        self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 20;
+        // The header's length, then one adder (not one per kind and a choice).
+        self.header_len.next = 20.into();
         if self.req_is_udp.val() {
-            self.l4_len_r.d.next = bit_cast::<16, 11>(self.req_length.val()) + 8;
+            self.header_len.next = 8.into();
         }
+        if self.req_is_icmp.val() {
+            self.header_len.next = 0.into();
+        }
+        self.l4_len_r.d.next =
+            bit_cast::<16, 11>(self.req_length.val()) + bit_cast::<16, 5>(self.header_len.val());
         // The segment leaves through a skid buffer: `take` sees its register, not the
         // arbiter's ready.
         self.outbuf.clock.next = self.clock.val();
@@ -221,6 +235,10 @@ impl Logic for TransportTx {
         self.header_end.next = self.index.q.val() == 32;
         if self.req_is_udp.val() {
             self.header_end.next = self.index.q.val() == 20;
+        }
+        // ICMP: the destination's last byte (the MAC's) ends the part made here.
+        if self.req_is_icmp.val() {
+            self.header_end.next = self.index.q.val() == 12;
         }
         self.req_done.next = false;
         self.body_ready.next = false;
@@ -243,6 +261,9 @@ impl Logic for TransportTx {
                 self.byte.next = 6.into();
                 if self.req_is_udp.val() {
                     self.byte.next = 17.into();
+                }
+                if self.req_is_icmp.val() {
+                    self.byte.next = 1.into();
                 }
             }
             if self.index.q.val() == 1 {
@@ -449,9 +470,10 @@ mod tests {
         assert_eq!(udp_checksum(&p), 0xFFFF);
     }
 
-    /// Sends one request as the stage would present it and returns the message after
-    /// its destination, with the L4 length and protocol the stream gave.
-    fn send(is_udp: bool, body: &[u8], options_len: u64, flags: u64) -> (Vec<u8>, u16, u8) {
+    /// Sends one request of `protocol` (6, 17 or 1) as the stage would present it and
+    /// returns the message after its destination, with the L4 length and protocol the
+    /// stream gave.
+    fn send(protocol: u8, body: &[u8], options_len: u64, flags: u64) -> (Vec<u8>, u16, u8) {
         let mut uut = TransportTx::default();
         uut.connect_all();
         // Descriptor words 0-4 (MAC, IP) and 8-15, as the stage's port gives them a
@@ -461,7 +483,8 @@ mod tests {
             0x9ABC, 0xDEF0, 0x7210, 0xC5C5,
         ];
         uut.req_valid.next = true;
-        uut.req_is_udp.next = is_udp;
+        uut.req_is_udp.next = protocol == 17;
+        uut.req_is_icmp.next = protocol == 1;
         uut.req_length.next = (body.len() as u64).into();
         uut.req_options_len.next = options_len.into();
         uut.req_flags.next = flags.into();
@@ -502,18 +525,28 @@ mod tests {
     #[test]
     fn tcp_and_udp_headers_from_the_descriptor_and_the_request() {
         let body = [0xAAu8, 0xBB, 0xCC, 0xDD, 1, 2, 3];
-        let (tcp, len, proto) = send(false, &body, 4, 0x112);
+        let (tcp, len, proto) = send(6, &body, 4, 0x112);
         assert_eq!((len, proto), (27, 6));
         let mut want = vec![0x01, 0xBB, 0xC7, 0x38, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC];
         want.extend([0xDE, 0xF0, 0x61, 0x12, 0x72, 0x10, 0xC5, 0xC5, 0, 0]);
         want.extend(body);
         assert_eq!(tcp, want);
-        let (udp, len, proto) = send(true, &body, 0, 0);
+        let (udp, len, proto) = send(17, &body, 0, 0);
         assert_eq!((len, proto), (15, 17));
         let mut want = vec![0x01, 0xBB, 0xC7, 0x38, 0, 15, 0xC5, 0xC5];
         want.extend(body);
         assert_eq!(udp, want);
-        let (empty, len, _) = send(true, &[], 0, 0);
+        let (empty, len, _) = send(17, &[], 0, 0);
         assert_eq!((len, empty.len()), (8, 8));
+    }
+
+    /// An ICMP request goes out as it was staged, after its destination: protocol 1,
+    /// the L4 length its own, no header and no checksum added.
+    #[test]
+    fn icmp_messages_go_out_as_staged() {
+        let message: Vec<u8> = (0..36).map(|i| (i * 13 + 5) as u8).collect();
+        assert_eq!(send(1, &message, 0, 0x1FF), (message.clone(), 36, 1));
+        assert_eq!(send(1, &message[..1], 0, 0), (message[..1].to_vec(), 1, 1));
+        assert_eq!(send(1, &[], 0, 0), (vec![], 0, 1));
     }
 }

@@ -1,4 +1,4 @@
-//! The transmit stage: the host's TxTcp/TxUdp requests held in block RAM until they go
+//! The transmit stage: the host's TxTcp/TxUdp/TxIcmp requests held in block RAM until they go
 //! on the wire, so that one request can arrive (slowly, over the UART) while the
 //! previous one is being sent.
 //!
@@ -6,11 +6,12 @@
 //! 2 KiB buffers (ping-pong) and their ones'-complement sum is kept as they arrive
 //! (byte k of the segment is the high lane when k is even: the TCP header is 20 bytes
 //! and options a multiple of 4, so options+payload start on an even offset, as the UDP
-//! payload does). The header fields come as words (`tx_word_write`, from HostRx as
+//! payload does; an ICMP request's bytes are its whole message, their sum unused). The
+//! header fields come as words (`tx_word_write`, from HostRx as
 //! each field's second byte arrives) and go straight into the free buffer's 16-word
 //! descriptor: no copy of a request is held in registers. At `tx_finish` with
 //! `tx_keep` the stage adds the length (word 5) and, a clock later, {is_udp,
-//! options_len, flags} (word 7); a request not kept rolls its bytes back and its words
+//! options_len, flags, is_icmp} (word 7); a request not kept rolls its bytes back and its words
 //! are overwritten by the next. Every word is also offered on the `sum_*` bus to
 //! [`TransportTx`](super::transport_tx::TransportTx), in any order (`sum_first` with
 //! the tag, always a request's first word, restarts its sum), which adds the
@@ -20,7 +21,9 @@
 //! is refused whole, so no word of it lands in a taken buffer or on the bus).
 //!
 //! Descriptor words: 0-2 dst MAC, 3-4 dst IP, 5 length of options+payload, 6 tag,
-//! 7 {is_udp, options_len (6), flags (9)}, 8 src port, 9 dst port, 10-11 seq,
+//! 7 {is_udp (bit 15), options_len (6, bits 14-9), flags (9)} with is_icmp in bit 9
+//! (a TCP request's options are whole 32-bit words, so the length's two low bits are
+//! free; an ICMP request has no options), 8 src port, 9 dst port, 10-11 seq,
 //! 12-13 ack, 14 window, 15 the L4 checksum. On the `sum_*` bus, index 15 carries the
 //! payload sum instead, and indices 16 and 17 a zero word (the carry folds).
 //!
@@ -46,6 +49,9 @@ pub struct TxStage {
     pub tx_finish: Signal<In, Bit>,
     pub tx_keep: Signal<In, Bit>,
     pub tx_is_udp: Signal<In, Bit>,
+    /// The request is an ICMP message: no transport header, no checksum of ours.
+    /// Valid with `tx_finish` and the clock after.
+    pub tx_is_icmp: Signal<In, Bit>,
     /// A header word of the request being written: descriptor word `tx_word_index`.
     pub tx_word_write: Signal<In, Bit>,
     pub tx_word_index: Signal<In, Bits<4>>,
@@ -65,6 +71,7 @@ pub struct TxStage {
     /// The current request (fields hold until `req_done`).
     pub req_valid: Signal<Out, Bit>,
     pub req_is_udp: Signal<Out, Bit>,
+    pub req_is_icmp: Signal<Out, Bit>,
     pub req_tag: Signal<Out, Bits<16>>,
     /// Bytes of options+payload.
     pub req_length: Signal<Out, Bits<11>>,
@@ -100,6 +107,7 @@ pub struct TxStage {
     rd_ptr: DFF<Bits<11>>,
     last_at: DFF<Bits<11>>,
     udp_r: DFF<Bit>,
+    icmp_r: DFF<Bit>,
     tag_r: DFF<Bits<16>>,
     length_r: DFF<Bits<11>>,
     options_len_r: DFF<Bits<6>>,
@@ -108,7 +116,7 @@ pub struct TxStage {
     available: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     rd_next: Signal<Local, Bits<11>>,
-    /// Descriptor word 7: {is_udp, options_len, flags}.
+    /// Descriptor word 7: {is_udp, options_len, flags}, is_icmp in bit 9.
     word7: Signal<Local, Bits<16>>,
 }
 
@@ -121,6 +129,7 @@ impl Default for TxStage {
             tx_finish: Default::default(),
             tx_keep: Default::default(),
             tx_is_udp: Default::default(),
+            tx_is_icmp: Default::default(),
             tx_flags: Default::default(),
             tx_options_len: Default::default(),
             tx_word_write: Default::default(),
@@ -134,6 +143,7 @@ impl Default for TxStage {
             checksum: Default::default(),
             req_valid: Default::default(),
             req_is_udp: Default::default(),
+            req_is_icmp: Default::default(),
             req_tag: Default::default(),
             req_length: Default::default(),
             req_options_len: Default::default(),
@@ -174,6 +184,7 @@ impl Default for TxStage {
             rd_ptr: Default::default(),
             last_at: Default::default(),
             udp_r: Default::default(),
+            icmp_r: Default::default(),
             tag_r: Default::default(),
             length_r: Default::default(),
             options_len_r: Default::default(),
@@ -211,6 +222,7 @@ impl Logic for TxStage {
             rd_ptr,
             last_at,
             udp_r,
+            icmp_r,
             tag_r,
             length_r,
             options_len_r,
@@ -258,10 +270,11 @@ impl Logic for TxStage {
         // The header fields: HostRx's words go into the free buffer's descriptor as they
         // arrive (a request that finds both buffers taken writes none); at the commit
         // the stage adds word 5 (the length), the next clock word 7 ({is_udp,
-        // options_len, flags}), and the transport block gets the payload sum and two zero
+        // options_len, flags}, is_icmp in bit 9), and the transport block gets the payload sum and two zero
         // words to fold their carries; the checksum goes in as word 15 five clocks later.
         self.word7.next = (bit_cast::<16, 1>(self.ser_udp.q.val().into()) << 15)
             | (bit_cast::<16, 6>(self.tx_options_len.val()) << 9)
+            | (bit_cast::<16, 1>(self.tx_is_icmp.val().into()) << 9)
             | bit_cast::<16, 9>(self.tx_flags.val());
         self.desc.write_address.next = (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4)
             | bit_cast::<5, 4>(self.tx_word_index.val());
@@ -339,7 +352,9 @@ impl Logic for TxStage {
             }
             if self.load_index.q.val() == 8 {
                 self.udp_r.d.next = self.desc.read_data.val().get_bit(15);
-                self.options_len_r.d.next = self.desc.read_data.val().get_bits::<6>(9);
+                self.icmp_r.d.next = self.desc.read_data.val().get_bit(9);
+                // Whole words: the low two bits are not the length's.
+                self.options_len_r.d.next = self.desc.read_data.val().get_bits::<6>(9) & 0x3C;
                 self.flags_r.d.next = self.desc.read_data.val().get_bits::<9>(0);
                 self.loading.d.next = false;
                 self.current.d.next = true;
@@ -370,6 +385,7 @@ impl Logic for TxStage {
         }
         self.req_valid.next = self.current.q.val();
         self.req_is_udp.next = self.udp_r.q.val();
+        self.req_is_icmp.next = self.icmp_r.q.val();
         self.req_tag.next = self.tag_r.q.val();
         self.req_length.next = self.length_r.q.val();
         self.req_options_len.next = self.options_len_r.q.val();
@@ -385,6 +401,17 @@ mod tests {
     /// Stages `bytes` with a request whose fields derive from `k`; returns the payload
     /// sum seen on the sum bus at index 15. The transport block answers 0xC000 + k.
     fn stage(uut: &mut TxStage, bytes: &[u8], k: u64, keep: bool) -> Option<u64> {
+        stage_with(uut, bytes, k, keep, 0)
+    }
+
+    /// [`stage`] with an options length (`tx_is_icmp` is left as the caller set it).
+    fn stage_with(
+        uut: &mut TxStage,
+        bytes: &[u8],
+        k: u64,
+        keep: bool,
+        options_len: u64,
+    ) -> Option<u64> {
         // The header words in the order HostRx gives them (the tag first).
         let words = [
             (6, 0x7A00 + k),
@@ -419,7 +446,7 @@ mod tests {
         uut.tx_keep.next = keep;
         uut.tx_is_udp.next = k % 2 == 1;
         uut.tx_flags.next = 0x1FF.into();
-        uut.tx_options_len.next = 0.into();
+        uut.tx_options_len.next = options_len.into();
         uut.checksum.next = (0xC000 + k).into();
         crate::tick!(*uut);
         uut.tx_finish.next = false;
@@ -433,8 +460,8 @@ mod tests {
         sum
     }
 
-    /// Reads the current request: descriptor words 8-15 and the bytes; then `req_done`.
-    fn take(uut: &mut TxStage) -> (u64, Vec<u64>, Vec<u8>) {
+    /// Runs until a request is current (at most 20 clocks).
+    fn wait_current(uut: &mut TxStage) {
         for _ in 0..20 {
             if uut.req_valid.val() {
                 break;
@@ -442,6 +469,11 @@ mod tests {
             crate::tick!(*uut);
         }
         assert!(uut.req_valid.val());
+    }
+
+    /// Reads the current request: descriptor words 8-15 and the bytes; then `req_done`.
+    fn take(uut: &mut TxStage) -> (u64, Vec<u64>, Vec<u8>) {
+        wait_current(uut);
         let tag = uut.req_tag.val().index() as u64;
         let mut words = vec![];
         for i in 8..16u64 {
@@ -494,5 +526,29 @@ mod tests {
             crate::tick!(uut);
         }
         assert!(!uut.req_valid.val(), "nothing else staged");
+    }
+
+    /// An ICMP request comes out as one, with no options, however word 7 carries it;
+    /// the TCP request after it is TCP again, its options length whole.
+    #[test]
+    fn icmp_requests_are_told_apart_from_tcp_and_udp() {
+        let mut uut = TxStage::default();
+        uut.connect_all();
+        crate::tick!(uut);
+        let message: Vec<u8> = (0..36).map(|i| i * 5 + 1).collect();
+        uut.tx_is_icmp.next = true;
+        stage_with(&mut uut, &message, 2, true, 0);
+        uut.tx_is_icmp.next = false;
+        stage_with(&mut uut, b"tcp!", 4, true, 4);
+        wait_current(&mut uut);
+        assert!(uut.req_is_icmp.val() && !uut.req_is_udp.val());
+        assert_eq!(uut.req_options_len.val().index(), 0);
+        let (tag, _, bytes) = take(&mut uut);
+        assert_eq!((tag, bytes), (0x7A02, message));
+        wait_current(&mut uut);
+        assert!(!uut.req_is_icmp.val() && !uut.req_is_udp.val());
+        assert_eq!(uut.req_options_len.val().index(), 4);
+        let (tag, _, bytes) = take(&mut uut);
+        assert_eq!((tag, bytes), (0x7A04, b"tcp!".to_vec()));
     }
 }

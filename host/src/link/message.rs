@@ -15,7 +15,7 @@
 //! | type | message | body |
 //! |---|---|---|
 //! | **board → host** | | |
-//! | 0x01 | Hello | 0 version u8 (=2), 1 mac \[6\], 7 ip \[4\], 11 build_id u32, 15 rx_fifo_bytes u16 (the receive FIFO's size), 17 rx_record_overhead u8 (what one TCP segment's record takes in it beyond its option and payload bytes) — 18 bytes; a version 1 board's Hello is the first 15 |
+//! | 0x01 | Hello | 0 version u8 (=3), 1 mac \[6\], 7 ip \[4\], 11 build_id u32, 15 rx_fifo_bytes u16 (the receive FIFO's size), 17 rx_record_overhead u8 (what one TCP segment's record takes in it beyond its option and payload bytes) — 18 bytes; a version 1 board's Hello is the first 15 |
 //! | 0x02 | RxTcp | 0 protocol u8 (=6), 1 header_len u8 (20..=60, multiple of 4), 2 src_mac \[6\], 8 src_ip \[4\], 12 src_port u16, 14 dst_port u16, 16 seq u32, 20 ack u32, 24 flags u16, 26 window u16 (unscaled), 28 mss u16 (0 = none), 30 window_scale u8 (0xFF = none), 31 option_flags u8 (bit 0 SACK-permitted, bit 1 timestamps) — 32 bytes, then header_len − 20 option bytes, then the payload to the end |
 //! | 0x03 | RxUdp | 0 src_mac \[6\], 6 src_ip \[4\], 10 dst_ip \[4\], 14 src_port u16, 16 dst_port u16 — 18 bytes, then the payload to the end |
 //! | 0x04 | Counters | 32 × u32, indexed by counter slot — 128 bytes |
@@ -28,13 +28,18 @@
 //! | 0x83 | TxUdp | 0 tag u16, 2 dst_mac \[6\], 8 dst_ip \[4\], 12 src_port u16, 14 dst_port u16 — 16 bytes, then the payload to the end |
 //! | 0x84 | ArpRequest | 0 ip \[4\] — 4 bytes |
 //! | 0x85 | GetCounters | empty |
+//! | 0x86 | TxIcmp | 0 tag u16, 2 dst_mac \[6\], 8 dst_ip \[4\] — 12 bytes, then the whole ICMP message to the end (at most [`MAX_ICMP_MESSAGE`] bytes, its checksum already computed: the board adds the IPv4 header, protocol 1, and nothing else) |
 //!
 //! TCP flags (u16): bit 0 FIN, 1 SYN, 2 RST, 3 PSH, 4 ACK, 5 URG, 6 ECE, 7 CWR, 8 NS.
 //! The urgent pointer is not carried: the host ignores URG.
 //!
 //! Sizes are bounded by a 1500-byte IPv4 MTU: TCP options plus payload at most
-//! [`MAX_TCP_SEGMENT`] bytes, a UDP payload at most [`MAX_UDP_PAYLOAD`]. Longer bodies
-//! are refused both ways, which bounds [`MAX_FRAME_LEN`].
+//! [`MAX_TCP_SEGMENT`] bytes, a UDP payload at most [`MAX_UDP_PAYLOAD`], an ICMP message
+//! at most [`MAX_ICMP_MESSAGE`]. Longer bodies are refused both ways, which bounds
+//! [`MAX_FRAME_LEN`].
+//!
+//! Versions (`Hello.version`): 2 added the receive FIFO's size and record overhead to
+//! Hello, 3 the TxIcmp message. A board of another version is refused by the host.
 
 use super::{cobs, crc::crc32};
 use std::fmt;
@@ -43,13 +48,15 @@ use std::fmt;
 pub const MAX_TCP_SEGMENT: usize = 1480;
 /// UDP payload in one datagram: 1500 − 20 (IPv4) − 8 (UDP header).
 pub const MAX_UDP_PAYLOAD: usize = 1472;
+/// ICMP message (header included) in one packet: 1500 − 20 (IPv4).
+pub const MAX_ICMP_MESSAGE: usize = 1480;
 /// Longest type + body of any message (RxTcp with a full segment).
 pub const MAX_MESSAGE_LEN: usize = 1 + RX_TCP_FIXED + MAX_TCP_SEGMENT;
 /// Longest frame on the wire, COBS overhead and the 0x00 delimiter included.
 pub const MAX_FRAME_LEN: usize = cobs::max_encoded_len(MAX_MESSAGE_LEN + 4) + 1;
 /// The protocol version this code speaks (`Hello.version`). Version 2 added the
-/// receive FIFO's size and record overhead to Hello.
-pub const LINK_VERSION: u8 = 2;
+/// receive FIFO's size and record overhead to Hello, version 3 TxIcmp.
+pub const LINK_VERSION: u8 = 3;
 
 const HELLO_LEN: usize = 18;
 /// A version 1 board's Hello: no FIFO fields. Decoded (with them zero) so that the
@@ -61,6 +68,7 @@ const COUNTERS_LEN: usize = 128;
 const CONFIG_LEN: usize = 15;
 const TX_TCP_FIXED: usize = 29;
 const TX_UDP_FIXED: usize = 16;
+const TX_ICMP_FIXED: usize = 12;
 const IPPROTO_TCP: u8 = 6;
 
 /// Message type bytes.
@@ -77,6 +85,7 @@ pub mod kind {
     pub const TX_UDP: u8 = 0x83;
     pub const ARP_REQUEST: u8 = 0x84;
     pub const GET_COUNTERS: u8 = 0x85;
+    pub const TX_ICMP: u8 = 0x86;
 }
 
 /// Bits of the 16-bit TCP flags field.
@@ -198,6 +207,18 @@ pub struct TxUdp {
     pub payload: Vec<u8>,
 }
 
+/// An ICMP message for the board to send in an IPv4 packet (protocol 1). The host
+/// computes the message's checksum (ICMP has no pseudo-header): the board adds only the
+/// IPv4 and Ethernet headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxIcmp {
+    pub tag: u16,
+    pub dst_mac: [u8; 6],
+    pub dst_ip: [u8; 4],
+    /// Type, code, checksum, the rest of the header and the data.
+    pub message: Vec<u8>,
+}
+
 /// What the board's `Error` message reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -260,6 +281,7 @@ pub enum Message {
         ip: [u8; 4],
     },
     GetCounters,
+    TxIcmp(TxIcmp),
 }
 
 /// Why bytes are not a message (or a message cannot be encoded).
@@ -420,6 +442,7 @@ impl Message {
             Message::TxUdp(_) => kind::TX_UDP,
             Message::ArpRequest { .. } => kind::ARP_REQUEST,
             Message::GetCounters => kind::GET_COUNTERS,
+            Message::TxIcmp(_) => kind::TX_ICMP,
         }
     }
 
@@ -439,6 +462,7 @@ impl Message {
             Message::TxTcp(m) => (m.options.len(), m.payload.len(), MAX_TCP_SEGMENT),
             Message::RxUdp(m) => (0, m.payload.len(), MAX_UDP_PAYLOAD),
             Message::TxUdp(m) => (0, m.payload.len(), MAX_UDP_PAYLOAD),
+            Message::TxIcmp(m) => (0, m.message.len(), MAX_ICMP_MESSAGE),
             _ => return Ok(()),
         };
         if !valid_options_len(options) {
@@ -535,6 +559,12 @@ impl Message {
             }
             Message::ArpRequest { ip } => out.extend_from_slice(ip),
             Message::GetCounters => {}
+            Message::TxIcmp(m) => {
+                out.extend_from_slice(&m.tag.to_le_bytes());
+                out.extend_from_slice(&m.dst_mac);
+                out.extend_from_slice(&m.dst_ip);
+                out.extend_from_slice(&m.message);
+            }
         }
         Ok(())
     }
@@ -688,6 +718,15 @@ impl Message {
             kind::GET_COUNTERS => {
                 fixed_len(kind, body, 0)?;
                 Message::GetCounters
+            }
+            kind::TX_ICMP => {
+                bounded_len(kind, body, TX_ICMP_FIXED, MAX_ICMP_MESSAGE)?;
+                Message::TxIcmp(TxIcmp {
+                    tag: r.u16()?,
+                    dst_mac: r.array()?,
+                    dst_ip: r.array()?,
+                    message: r.rest(),
+                })
             }
             other => return Err(DecodeError::UnknownType(other)),
         };

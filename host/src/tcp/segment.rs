@@ -180,6 +180,12 @@ fn pseudo_header_sum(src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> u32 {
     acc + proto as u32 + len as u32
 }
 
+/// The Internet checksum (RFC 1071) of `bytes` alone: an IPv4 header's, an ICMP
+/// message's.
+pub fn internet_checksum(bytes: &[u8]) -> u16 {
+    !fold(sum16(0, bytes))
+}
+
 /// The Internet checksum of a TCP or UDP datagram with its IPv4 pseudo-header.
 pub fn transport_checksum(src: [u8; 4], dst: [u8; 4], proto: u8, bytes: &[u8]) -> u16 {
     !fold(sum16(
@@ -337,7 +343,7 @@ fn write_ipv4_header(out: &mut Vec<u8>, src: [u8; 4], dst: [u8; 4], proto: u8, l
     out[start + 2..start + 4].copy_from_slice(&total.to_be_bytes());
     out.extend_from_slice(&src);
     out.extend_from_slice(&dst);
-    let c = !fold(sum16(0, &out[start..start + 20]));
+    let c = internet_checksum(&out[start..start + 20]);
     out[start + 10..start + 12].copy_from_slice(&c.to_be_bytes());
 }
 
