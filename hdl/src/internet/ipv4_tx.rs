@@ -113,10 +113,8 @@ impl Logic for Ipv4Tx {
         self.header_byte.next = 0.into();
         match self.index.q.val().index() {
             0 => self.header_byte.next = 0x45.into(),
-            // The length and the destination shift out high byte first (below), so each
-            // is one source here, not one per byte.
             2 => self.header_byte.next = self.total_len.q.val().get_bits::<8>(8),
-            3 => self.header_byte.next = self.total_len.q.val().get_bits::<8>(8),
+            3 => self.header_byte.next = self.total_len.q.val().get_bits::<8>(0),
             4 => self.header_byte.next = self.id.q.val().get_bits::<8>(8),
             5 => self.header_byte.next = self.id.q.val().get_bits::<8>(0),
             6 => self.header_byte.next = 0x40.into(),
@@ -128,6 +126,7 @@ impl Logic for Ipv4Tx {
             13 => self.header_byte.next = self.our_ip.val().get_bits::<8>(16),
             14 => self.header_byte.next = self.our_ip.val().get_bits::<8>(8),
             15 => self.header_byte.next = self.our_ip.val().get_bits::<8>(0),
+            // The destination shifts out high byte first (below): one source, not four.
             16 => self.header_byte.next = self.dst_ip.q.val().get_bits::<8>(24),
             17 => self.header_byte.next = self.dst_ip.q.val().get_bits::<8>(24),
             18 => self.header_byte.next = self.dst_ip.q.val().get_bits::<8>(24),
@@ -215,9 +214,6 @@ impl Logic for Ipv4Tx {
                 self.outbuf.valid.next = (self.index.q.val() < 10) | (self.step.q.val() == 7);
                 if self.outbuf.valid.val() & self.room.val() {
                     self.index.d.next = self.index.q.val() + 1;
-                    if self.index.q.val() == 2 {
-                        self.total_len.d.next = self.total_len.q.val() << 8;
-                    }
                     if self.index.q.val() >= 16 {
                         // The same shift as taking it in (what enters is never read),
                         // so the register's input is one expression.
