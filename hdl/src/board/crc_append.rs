@@ -39,8 +39,8 @@ impl Logic for CrcAppend {
         self.crc.data.next = self.data.val();
         self.crc.start.next = false;
         // Not while the message's last byte is still going in (index 0 and busy).
-        self.crc.flush.next = self.appending.q.val()
-            & ((self.index.q.val() != 0) | !self.crc.busy.val());
+        self.crc.flush.next =
+            self.appending.q.val() & ((self.index.q.val() != 0) | !self.crc.busy.val());
         self.crc.clear.next = false;
         self.out_last.next = false;
         if !self.appending.q.val() {

@@ -190,7 +190,11 @@ impl Default for IcmpEcho {
             tail: RAM::new(
                 (0..1u64 << 10)
                     .map(|i| {
-                        let kind = if i & 0x1FF == (KIND_AT & 0x1FF) as u64 { 1u64 } else { 0 };
+                        let kind = if i & 0x1FF == (KIND_AT & 0x1FF) as u64 {
+                            1u64
+                        } else {
+                            0
+                        };
                         (Bits::<10>::from(i), Bits::<8>::from(kind))
                     })
                     .collect(),
@@ -337,10 +341,8 @@ impl Logic for IcmpEcho {
             & !self.eth_tagged.val()
             & self.ipv4_dst_ours.val();
         // One reply's destination is written at a time (the write port has one).
-        self.commit.next = self.echo.val()
-            & self.storing.q.val()
-            & !self.lo_write.q.val()
-            & !self.writing.q.val();
+        self.commit.next =
+            self.echo.val() & self.storing.q.val() & !self.lo_write.q.val() & !self.writing.q.val();
         self.dropped_r.d.next = self.echo.val() & !self.commit.val();
         if self.report_valid.val() {
             self.wcount.d.next = 0.into();

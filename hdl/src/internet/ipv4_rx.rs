@@ -199,8 +199,7 @@ impl Logic for Ipv4Rx {
         self.header_sum.clear.next = !self.at_nz.q.val();
         self.header_sum.init.next = 0.into();
         self.header_sum.enable.next = self.beat.val()
-            & ((self.off.val() == 0)
-                | (bit_cast::<11, 8>(self.header_len.val()) > self.off.val()));
+            & ((self.off.val() == 0) | (bit_cast::<11, 8>(self.header_len.val()) > self.off.val()));
         // The transport checksum's bytes: the pseudo-header's as they pass (none for
         // ICMP; at offset 9 the protocol is the byte itself), the transport length in
         // the header checksum's place at 10 and 11, then the payload (`l4_next`).
@@ -315,7 +314,9 @@ impl Logic for Ipv4Rx {
                 self.reason_r.d.next = 11.into(); // ipv4_length
             } else if self.fragmented.q.val() {
                 self.reason_r.d.next = 12.into(); // fragment
-            } else if !(self.promiscuous.val() | self.dst_ours_r.q.val() | self.dst_broadcast.q.val())
+            } else if !(self.promiscuous.val()
+                | self.dst_ours_r.q.val()
+                | self.dst_broadcast.q.val())
             {
                 self.reason_r.d.next = 13.into(); // ip_filter
             } else if (self.protocol_r.q.val() != 1)

@@ -67,8 +67,8 @@ impl Logic for Ipv4Tx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, index, step, wrap, protocol, total_len, dst_ip, id, word_r,
-            add_r, clear_r
+            self, clock, phase, index, step, wrap, protocol, total_len, dst_ip, id, word_r, add_r,
+            clear_r
         );
         // Header checksum. The word is chosen one clock and added the next (decode and
         // add are not one path). Streaming in: the protocol (with `clear`), then the
@@ -163,9 +163,8 @@ impl Logic for Ipv4Tx {
                         self.total_len.d.next = bit_cast::<16, 8>(self.data.val()) << 8;
                     }
                     if self.index.q.val() == 1 {
-                        self.total_len.d.next = (self.total_len.q.val()
-                            | bit_cast::<16, 8>(self.data.val()))
-                            + 20;
+                        self.total_len.d.next =
+                            (self.total_len.q.val() | bit_cast::<16, 8>(self.data.val())) + 20;
                     }
                     if self.index.q.val() >= 2 {
                         self.dst_ip.d.next =

@@ -36,7 +36,11 @@ pub fn parse_source_frame(stream: &[u8]) -> Frame {
     let dst_mac: [u8; 6] = rest[..6].try_into().unwrap();
     let bytes = rest[6..].to_vec();
     if wrap_ip {
-        assert_eq!(l4_len as usize, bytes.len(), "the L4 length is the message's");
+        assert_eq!(
+            l4_len as usize,
+            bytes.len(),
+            "the L4 length is the message's"
+        );
     }
     Frame {
         desc: Descriptor {

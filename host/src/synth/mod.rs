@@ -474,7 +474,12 @@ mod capacity_tests {
                    Info:     1599 LCs used as DFF only\nInfo:      275 LCs used as CARRY only\n";
         let u = lc_use(log);
         assert_eq!(
-            (&u["lut_only"], &u["lut_and_ff"], &u["ff_only"], &u["carry_only"]),
+            (
+                &u["lut_only"],
+                &u["lut_and_ff"],
+                &u["ff_only"],
+                &u["carry_only"]
+            ),
             (&json!(3270), &json!(1202), &json!(1599), &json!(275))
         );
         assert!(lc_use("no packing here")["ff_only"].is_null());
