@@ -57,6 +57,7 @@ fn segments_to_link(backend: Backend, count: usize) -> (f64, Option<f64>, f64) {
     board.read_link();
     let (start, cpu_start) = (Instant::now(), cpu_seconds());
     let clocks_start = board.cycles();
+    let evaluated_start = board.evaluated();
     for k in 0..count {
         board.push_frame(&tcp_frame(1460, 1 + 1460 * k as u32));
         board.run_until_idle(1_000_000);
@@ -66,14 +67,19 @@ fn segments_to_link(backend: Backend, count: usize) -> (f64, Option<f64>, f64) {
     let link = board.read_link();
     let payload = 1460 * count;
     let clocks = (board.cycles() - clocks_start) as f64;
+    // Clocks the model evaluated: the rest it skipped as idle.
+    let evaluated = evaluated_start
+        .zip(board.evaluated())
+        .map(|(a, b)| format!(" ({:.0} evaluated, the rest skipped as idle)", (b - a) as f64 / count as f64));
     let rate = clocks / elapsed;
     let cpu_rate = cpu.map(|c| clocks / c);
     let efficiency = payload as f64 / link.len() as f64;
     println!(
         "[{backend}] {count} full-size segments wire → link: {} link bytes for {payload} payload bytes \
-         ({efficiency:.4} payload per link byte); {:.0} clocks per segment; simulation {:.2} M clocks/s{}",
+         ({efficiency:.4} payload per link byte); {:.0} clocks per segment{}; simulation {:.2} M clocks/s{}",
         link.len(),
         clocks / count as f64,
+        evaluated.unwrap_or_default(),
         rate / 1e6,
         cpu_rate.map_or(String::new(), |r| format!(" ({:.2} M per CPU second)", r / 1e6))
     );
