@@ -99,13 +99,17 @@ fn run(skip: bool, pace: u64) -> (Vec<String>, Vec<(u64, Seen)>, u64, u64) {
     let ran = board.run_until_idle(300_000);
     look(&mut board, "last ping, to idle", ran);
     let timeline = board.take_timeline();
-    let evaluated = board.evaluated().expect("the Verilator model counts its clocks");
+    let evaluated = board
+        .evaluated()
+        .expect("the Verilator model counts its clocks");
     (seen, timeline, evaluated, board.cycles())
 }
 
 fn same_with_and_without_skipping(pace: u64) {
     if !Backend::verilator_built() {
-        panic!("the Verilator model is not built (install verilator and rebuild): this test needs it");
+        panic!(
+            "the Verilator model is not built (install verilator and rebuild): this test needs it"
+        );
     }
     let (seen_on, timeline_on, evaluated_on, clocks) = run(true, pace);
     let (seen_off, timeline_off, evaluated_off, clocks_off) = run(false, pace);
@@ -124,12 +128,18 @@ fn same_with_and_without_skipping(pace: u64) {
     let count = |f: fn(&Seen) -> bool| timeline_on.iter().filter(|(_, s)| f(s)).count();
     assert!(count(|s| matches!(s, Seen::Link(_))) > 1000);
     assert!(count(|s| matches!(s, Seen::Phy(_))) > 1000);
-    assert!(count(|s| matches!(s, Seen::Events(e) if e & 8 != 0)) > 0, "a link error");
+    assert!(
+        count(|s| matches!(s, Seen::Events(e) if e & 8 != 0)) > 0,
+        "a link error"
+    );
     println!("link paced at {pace}: {clocks} clocks, {evaluated_on} evaluated with skipping");
     assert_eq!(clocks, clocks_off);
     // Without skipping every clock is evaluated; with it, most idle ones are not.
     assert_eq!(evaluated_off, clocks);
-    assert!(evaluated_on < clocks / 2, "{evaluated_on} of {clocks} evaluated");
+    assert!(
+        evaluated_on < clocks / 2,
+        "{evaluated_on} of {clocks} evaluated"
+    );
 }
 
 #[test]

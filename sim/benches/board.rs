@@ -71,9 +71,12 @@ fn segments_to_link(backend: Backend, count: usize, pace: u64) -> (f64, Option<f
     let payload = 1460 * count;
     let clocks = (board.cycles() - clocks_start) as f64;
     // Clocks the model evaluated: the rest it skipped as idle.
-    let evaluated = evaluated_start
-        .zip(board.evaluated())
-        .map(|(a, b)| format!(" ({:.0} evaluated, the rest skipped as idle)", (b - a) as f64 / count as f64));
+    let evaluated = evaluated_start.zip(board.evaluated()).map(|(a, b)| {
+        format!(
+            " ({:.0} evaluated, the rest skipped as idle)",
+            (b - a) as f64 / count as f64
+        )
+    });
     let rate = clocks / elapsed;
     let cpu_rate = cpu.map(|c| clocks / c);
     let efficiency = payload as f64 / link.len() as f64;

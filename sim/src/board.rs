@@ -369,7 +369,10 @@ impl VirtualBoard {
     /// What was recorded since the last call: (clock, what), in order. The clock is
     /// [`VirtualBoard::cycles`] once that clock has run.
     pub fn take_timeline(&mut self) -> Vec<(u64, Seen)> {
-        self.timeline.as_mut().map(std::mem::take).unwrap_or_default()
+        self.timeline
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Paces the link as a UART would: one byte each way every `clocks` clocks (250
