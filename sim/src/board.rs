@@ -55,6 +55,11 @@ pub trait BoardModel {
         }
         (max, before)
     }
+    /// Clocks the model has evaluated since it was opened, where it can skip clocks
+    /// (the Verilator model's `run`); None where every clock run is evaluated.
+    fn evaluated(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Opens a fresh board model; errors when `backend` is not built.
@@ -125,6 +130,7 @@ mod ffi {
             max: u32,
             outputs: *mut u32,
         ) -> u32;
+        pub fn tcpip_bdm_evaluated(model: *const c_void) -> u64;
     }
 }
 
@@ -216,6 +222,11 @@ impl BoardModel for VerilatorBoard {
         (n as u64, out)
     }
 
+    #[cfg(verilator_model)]
+    fn evaluated(&self) -> Option<u64> {
+        Some(unsafe { ffi::tcpip_bdm_evaluated(self.model.as_ptr()) })
+    }
+
     #[cfg(not(verilator_model))]
     fn cycle(&mut self, _inputs: &BoardInputs) -> BoardOutputs {
         unreachable!("{NOT_BUILT}")
@@ -237,6 +248,19 @@ pub struct TxStats {
     pub bad_fcs: u64,
     /// Frames that followed the previous one with less than the 12-byte gap.
     pub short_gap: u64,
+}
+
+/// What a [`VirtualBoard`] timeline records: everything the board puts out, each with
+/// the clock it came in (see [`VirtualBoard::record_timeline`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// A byte the host side took off the link.
+    Link(u8),
+    /// A byte on the PHY side (preamble, frame and FCS as sent).
+    Phy(u8),
+    /// The event outputs, on each clock where they change: rx_frame, rx_drop, tx_frame,
+    /// link_error as bits 0 to 3.
+    Events(u8),
 }
 
 /// One clock's inputs with the PHY taking every byte; `link_out_ready` as the UART allows.
@@ -273,6 +297,10 @@ pub struct VirtualBoard {
     link_clocks_per_byte: u64,
     link_in_wait: u64,
     link_out_wait: u64,
+    /// Whether runs of clocks on unchanged inputs go to the model in one call (which may
+    /// skip the clocks where its state stands still); off, every clock is a call.
+    skip_idle: bool,
+    timeline: Option<Vec<(u64, Seen)>>,
 }
 
 impl VirtualBoard {
@@ -297,6 +325,8 @@ impl VirtualBoard {
             link_clocks_per_byte: 1,
             link_in_wait: 0,
             link_out_wait: 0,
+            skip_idle: true,
+            timeline: None,
         })
     }
 
@@ -315,6 +345,34 @@ impl VirtualBoard {
 
     pub fn backend(&self) -> Backend {
         self.model.backend()
+    }
+
+    /// On (the default), runs of clocks whose inputs do not change go to the model in
+    /// one call, and the Verilator model skips those where its whole state stands
+    /// still; off, every clock is evaluated on its own. Nothing seen from outside
+    /// differs (tests/board_lock_step.rs holds the two to the same timeline).
+    pub fn set_skip_idle(&mut self, on: bool) {
+        self.skip_idle = on;
+    }
+
+    /// Clocks the model evaluated, where it skips (the Verilator model); None otherwise.
+    pub fn evaluated(&self) -> Option<u64> {
+        self.model.evaluated()
+    }
+
+    /// From now on, records every byte put out on the link and the PHY side and every
+    /// event pulse with its clock (see [`VirtualBoard::take_timeline`]).
+    pub fn record_timeline(&mut self) {
+        self.timeline.get_or_insert_with(Vec::new);
+    }
+
+    /// What was recorded since the last call: (clock, what), in order. The clock is
+    /// [`VirtualBoard::cycles`] once that clock has run.
+    pub fn take_timeline(&mut self) -> Vec<(u64, Seen)> {
+        self.timeline
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Paces the link as a UART would: one byte each way every `clocks` clocks (250
@@ -426,7 +484,7 @@ impl VirtualBoard {
             && self.phy_in.is_empty()
             && self.out.phy_tx_valid == 0
             && !(ready && self.out.link_out_valid != 0);
-        if !same_inputs || limit < 2 {
+        if !same_inputs || limit < 2 || !self.skip_idle {
             return self.cycle();
         }
         let (n, out) = self.model.run(&board_inputs(None, None, ready), limit);
@@ -476,13 +534,27 @@ impl VirtualBoard {
 
     /// Books a clock that gave `out`, took `taken` off the link, and had input if `moved_in`.
     fn clocked(&mut self, out: BoardOutputs, moved_in: bool, taken: Option<u8>) {
-        self.out = out;
+        let before = std::mem::replace(&mut self.out, out);
         self.cycles += 1;
         // A byte is taken in the clock where valid and ready are both high.
         let moved_out = self.out.link_out_valid != 0 || self.out.phy_tx_valid != 0;
         if let Some(b) = taken {
             self.link_out.push(b);
             self.link_out_wait = self.link_clocks_per_byte;
+        }
+        if let Some(timeline) = &mut self.timeline {
+            if let Some(b) = taken {
+                timeline.push((self.cycles, Seen::Link(b)));
+            }
+            if out.phy_tx_valid != 0 {
+                timeline.push((self.cycles, Seen::Phy(out.phy_tx_data as u8)));
+            }
+            let events = |o: &BoardOutputs| {
+                (o.rx_frame | o.rx_drop << 1 | o.tx_frame << 2 | o.link_error << 3) as u8
+            };
+            if events(&out) != events(&before) {
+                timeline.push((self.cycles, Seen::Events(events(&out))));
+            }
         }
         self.watch_phy_tx();
         self.quiet = if moved_in || moved_out {
