@@ -19,8 +19,8 @@
 //! each counts only with its exact length. Unknown options are skipped by their
 //! length; an end-of-list or a length below 2 stops the parse (the bytes still reach
 //! the host). `body` marks what the host receives: TCP's options and payload (so it can
-//! read options the hardware does not, SACK blocks), UDP's payload, ICMP's first 64
-//! bytes (header included: RxIcmp carries errors). A zero UDP checksum
+//! read options the hardware does not, SACK blocks), UDP's payload, ICMP's bytes
+//! 4..=63 (RxIcmp carries errors: the rest of the header and the quoted datagram). A zero UDP checksum
 //! means the sender computed none, and passes.
 //!
 //! `reason`: tcp_header (15: data offset below 5, or beyond the segment) > tcp_checksum
@@ -300,13 +300,16 @@ impl Logic for TransportRx {
                     }
                 }
             }
-            // ICMP: the message's first 64 bytes, its header included (an error's
-            // type, code and next-hop MTU, then the datagram it quotes); RxIcmp's
-            // record is bounded so that the host can keep one aside in the FIFO.
+            // ICMP: the message's bytes 4..=63 (an error's next-hop MTU, then the
+            // datagram it quotes; type, code and checksum go where UDP's ports do, as
+            // fields, which a body byte in the same clock would overwrite). Bounded so
+            // that the host can keep one RxIcmp record aside in the FIFO.
             self.body_r.d.next = self.l4_parse.val()
                 & ((self.is_tcp.val() & (self.off.val() >= 20))
                     | (self.is_udp.val() & (self.off.val() >= 8))
-                    | (self.is_icmp.val() & (self.off.val().get_bits::<5>(6) == 0)));
+                    | (self.is_icmp.val()
+                        & (self.off.val().get_bits::<5>(6) == 0)
+                        & (self.off.val().get_bits::<4>(2) != 0)));
         }
         self.last_d1.d.next = self.valid.val() & self.last.val();
         self.last_d2.d.next = self.last_d1.q.val();
@@ -420,13 +423,13 @@ mod tests {
                 }
                 2 => {
                     assert_eq!(uut.icmp_type.val().index(), 8);
-                    // The whole message, header included (RxIcmp's body).
-                    assert_eq!(body, 28);
+                    // The message after its first four bytes (RxIcmp's body).
+                    assert_eq!(body, 24);
                 }
                 5 => {
-                    // Bounded: the first 64 bytes of 108.
+                    // Bounded: bytes 4..=63 of 108.
                     assert_eq!(uut.icmp_type.val().index(), 8);
-                    assert_eq!(body, 64);
+                    assert_eq!(body, 60);
                 }
                 _ => {
                     assert_eq!(uut.header_len.val().index(), 20);

@@ -22,7 +22,7 @@
 //! | 0x05 | TxDone | 0 tag u16 — 2 bytes |
 //! | 0x06 | Error | 0 code u8 (1 bad CRC from host, 2 bad COBS, 3 unknown type, 4 bad length, 5 transmit busy) — 1 byte |
 //! | 0x07 | ArpReply | 0 ip \[4\], 4 mac \[6\] — 10 bytes |
-//! | 0x08 | RxIcmp | 0 src_mac \[6\], 6 src_ip \[4\], 10 dst_ip \[4\], 14 type_code u16 (type in the high byte, code in the low), 16 checksum u16 — 18 bytes (RxUdp's layout: the board writes ICMP's first four bytes where UDP's ports go), then the ICMP message from its type byte on, header included, at most its first [`MAX_RX_ICMP_MESSAGE`] bytes. Only errors with a good checksum come: destination unreachable (3), time exceeded (11), parameter problem (12) |
+//! | 0x08 | RxIcmp | 0 src_mac \[6\], 6 src_ip \[4\], 10 dst_ip \[4\], 14 type_code u16 (type in the high byte, code in the low), 16 checksum u16 — 18 bytes (RxUdp's layout: the board writes ICMP's first four bytes where UDP's ports go), then the ICMP message from its byte 4 on (the rest of its header, then the datagram it quotes), so that type, code, checksum and the rest make the message's first [`MAX_RX_ICMP_MESSAGE`] bytes at most. Only errors with a good checksum come: destination unreachable (3), time exceeded (11), parameter problem (12) |
 //! | **host → board** | | |
 //! | 0x81 | Config | 0 mac \[6\], 6 ip \[4\], 10 netmask \[4\], 14 promiscuous u8 (0/1) — 15 bytes |
 //! | 0x82 | TxTcp | 0 tag u16, 2 dst_mac \[6\], 8 dst_ip \[4\], 12 src_port u16, 14 dst_port u16, 16 seq u32, 20 ack u32, 24 flags u16, 26 window u16, 28 options_len u8 (multiple of 4, ≤ 40) — 29 bytes, then the options, then the payload to the end |
@@ -185,7 +185,9 @@ pub struct RxIcmp {
     pub src_mac: [u8; 6],
     pub src_ip: [u8; 4],
     pub dst_ip: [u8; 4],
-    /// The ICMP message from its type byte on, at most [`MAX_RX_ICMP_MESSAGE`] bytes.
+    /// The ICMP message from its type byte on, at least 4 and at most
+    /// [`MAX_RX_ICMP_MESSAGE`] bytes (the link carries its first four bytes in the
+    /// fixed part, the rest after it).
     pub message: Vec<u8>,
 }
 
@@ -492,6 +494,7 @@ impl Message {
             Message::RxTcp(m) => (m.options.len(), m.payload.len(), MAX_TCP_SEGMENT),
             Message::TxTcp(m) => (m.options.len(), m.payload.len(), MAX_TCP_SEGMENT),
             Message::RxUdp(m) => (0, m.payload.len(), MAX_UDP_PAYLOAD),
+            Message::RxIcmp(m) if m.message.len() < 4 => return bad("message length"),
             Message::RxIcmp(m) => (0, m.message.len(), MAX_RX_ICMP_MESSAGE),
             Message::TxUdp(m) => (0, m.payload.len(), MAX_UDP_PAYLOAD),
             Message::TxIcmp(m) => (0, m.message.len(), MAX_ICMP_MESSAGE),
@@ -555,7 +558,7 @@ impl Message {
                 out.extend_from_slice(&m.src_ip);
                 out.extend_from_slice(&m.dst_ip);
                 out.extend_from_slice(&m.header_words());
-                out.extend_from_slice(&m.message);
+                out.extend_from_slice(&m.message[4..]);
             }
             Message::Counters(values) => {
                 for v in values {
@@ -677,15 +680,17 @@ impl Message {
                 })
             }
             kind::RX_ICMP => {
-                bounded_len(kind, body, RX_UDP_FIXED, MAX_RX_ICMP_MESSAGE)?;
+                bounded_len(kind, body, RX_UDP_FIXED, MAX_RX_ICMP_MESSAGE - 4)?;
                 let (src_mac, src_ip, dst_ip) = (r.array()?, r.array()?, r.array()?);
-                // The header words repeat the message's first four bytes.
-                let _: [u8; 4] = r.array()?;
+                // The message's first two words, little-endian.
+                let [code, kind, sum_lo, sum_hi]: [u8; 4] = r.array()?;
+                let mut message = vec![kind, code, sum_hi, sum_lo];
+                message.extend(r.rest());
                 Message::RxIcmp(RxIcmp {
                     src_mac,
                     src_ip,
                     dst_ip,
-                    message: r.rest(),
+                    message,
                 })
             }
             kind::COUNTERS => {

@@ -63,10 +63,11 @@ pub const PROBE_RECORDS: u32 = 1;
 /// Records kept aside for segments no window covers (counted with full options).
 pub const RESERVED_RECORDS: u32 = 2;
 /// One RxIcmp record in the board's FIFO at its largest: 2 header bytes, 2 filler
-/// bytes, the type byte, RxUdp's 18-byte fixed part, and the ICMP message's first
+/// bytes, the type byte, RxUdp's 18-byte fixed part (which holds the ICMP message's
+/// first 4 bytes), and the rest of its first
 /// [`MAX_RX_ICMP_MESSAGE`](crate::link::message::MAX_RX_ICMP_MESSAGE) bytes.
 pub const ICMP_RECORD_BYTES: u32 =
-    2 + 2 + 1 + 18 + crate::link::message::MAX_RX_ICMP_MESSAGE as u32;
+    2 + 2 + 1 + 18 + crate::link::message::MAX_RX_ICMP_MESSAGE as u32 - 4;
 
 /// The board's receive FIFO, as its Hello describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,13 +224,13 @@ mod tests {
 
     #[test]
     fn the_board_fifo_gives_two_segments_to_one_connection() {
-        // 2048 − 2 reserved records of 75 − an ICMP record of 87 = 1811 shared; two
-        // segments, a probe of one, five records of 35: 3 × 545 + 175 = 1810.
+        // 2048 − 2 reserved records of 75 − an ICMP record of 83 = 1815 shared; two
+        // segments, a probe of one, five records of 35: 3 × 546 + 175 = 1813.
         assert_eq!(BOARD.record(MAX_OPTION_BYTES), 75);
-        assert_eq!(ICMP_RECORD_BYTES, 87);
-        assert_eq!(BOARD.shared(), 1811);
+        assert_eq!(ICMP_RECORD_BYTES, 83);
+        assert_eq!(BOARD.shared(), 1815);
         let mss = BOARD.mss(1440) as u32;
-        assert_eq!(mss, 545);
+        assert_eq!(mss, 546);
         assert_eq!(BOARD.window_for(BOARD.shared(), mss, 0), 2 * mss);
         // Counted with SACK blocks, one segment.
         assert_eq!(BOARD.window_for(BOARD.shared(), mss, 40), mss);
@@ -277,12 +278,12 @@ mod tests {
 
     #[test]
     fn the_equal_share_is_the_limit_when_nothing_is_promised() {
-        let mss = 545;
+        let mss = 546;
         let one = BOARD.window_for(BOARD.budget(1, 0, mss, 0), mss, 0);
         let four = BOARD.window_for(BOARD.budget(4, 0, mss, 0), mss, 0);
-        assert_eq!(one, 1090);
-        assert_eq!(BOARD.budget(4, 0, mss, 0), 1811 / 4);
-        assert_eq!(four, (1811 / 4 - 5 * 35) / 2);
+        assert_eq!(one, 1092);
+        assert_eq!(BOARD.budget(4, 0, mss, 0), 1815 / 4);
+        assert_eq!(four, (1815 / 4 - 5 * 35) / 2);
         // Everything promised elsewhere: nothing left.
         assert_eq!(BOARD.budget(2, BOARD.shared(), mss, 0), 0);
     }
