@@ -340,6 +340,13 @@ fn random_frames_agree_with_etherparse() {
                     (udp.source_port(), udp.destination_port())
                 );
             }
+            (Some(seg), Some(TransportSlice::Icmpv4(icmp))) => {
+                // An error: RxIcmp, the message's bytes 4..=63.
+                assert!(matches!(icmp.type_u8(), 3 | 11 | 12), "frame {n}");
+                let m = icmp.slice();
+                assert_eq!(seg.body, m[4..m.len().min(64)]);
+                assert_eq!(seg.src_port, u16::from_be_bytes([m[0], m[1]]));
+            }
             (Some(seg), other) => panic!("frame {n}: segment {seg:?} for {other:?}"),
             (None, _) => {}
         }

@@ -213,7 +213,9 @@ impl Logic for RxPipeline {
         self.verdict.is_arp.next = self.eth.is_arp.val();
         self.verdict.protocol.next = self.ipv4.protocol.val();
         self.verdict.not_unicast.next = self.ipv4.dst_not_unicast.val() | self.eth.dst_group.val();
-        // Receive FIFO: the message of a TCP or UDP segment, header fields from the
+        self.verdict.icmp_type.next = self.transport.icmp_type.val();
+        // Receive FIFO: the message of a TCP or UDP segment or an ICMP error (RxIcmp,
+        // UDP's layout), header fields from the
         // message writer, body bytes from the transport block, kept when the verdict
         // says so.
         self.header.link_data.next = self.mac.data.val();

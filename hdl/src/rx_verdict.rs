@@ -26,11 +26,14 @@ pub struct RxVerdict {
     pub protocol: Signal<In, Bits<8>>,
     /// The destination IP or MAC is a broadcast or multicast address.
     pub not_unicast: Signal<In, Bit>,
+    /// TransportRx's ICMP type (its source port register's high byte).
+    pub icmp_type: Signal<In, Bits<8>>,
     pub done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
     /// 0 ARP, 1 ICMP, 2 TCP, 3 UDP (meaningful for accepted frames).
     pub class: Signal<Out, Bits<2>>,
-    /// Accepted TCP or UDP: the segment belongs in the receive FIFO.
+    /// Accepted TCP or UDP, or an accepted ICMP error (destination unreachable 3, time
+    /// exceeded 11, parameter problem 12): it belongs in the receive FIFO.
     pub to_fifo: Signal<Out, Bit>,
     wait1: DFF<Bit>,
     wait2: DFF<Bit>,
@@ -40,6 +43,7 @@ pub struct RxVerdict {
     class_r: DFF<Bits<2>>,
     to_fifo_r: DFF<Bit>,
     first: Signal<Local, Bits<5>>,
+    icmp_error: Signal<Local, Bit>,
 }
 
 impl Logic for RxVerdict {
@@ -50,6 +54,10 @@ impl Logic for RxVerdict {
         self.wait2.d.next = self.wait1.q.val();
         self.wait3.d.next = self.wait2.q.val();
         self.first.next = 0.into();
+        // 3, 11 or 12: 0000_0011, 0000_1011, 0000_1100.
+        self.icmp_error.next = (self.icmp_type.val() == 3)
+            | (self.icmp_type.val() == 11)
+            | (self.icmp_type.val() == 12);
         if self.not_unicast.val() & (self.protocol.val() == 6) & !self.is_arp.val() {
             self.first.next = 22.into(); // tcp_not_unicast
         }
@@ -83,7 +91,9 @@ impl Logic for RxVerdict {
             }
             self.to_fifo_r.d.next = (self.first.val() == 0)
                 & !self.is_arp.val()
-                & ((self.protocol.val() == 6) | (self.protocol.val() == 17));
+                & ((self.protocol.val() == 6)
+                    | (self.protocol.val() == 17)
+                    | ((self.protocol.val() == 1) & self.icmp_error.val()));
         }
         self.done.next = self.done_r.q.val();
         self.reason.next = self.reason_r.q.val();
@@ -166,6 +176,22 @@ mod tests {
             (17, 3, false)
         );
         assert_eq!(verdict(&mut uut, [5, 0, 0, 0, 0], false, 17), (5, 3, false));
+        // ICMP errors go to the FIFO (RxIcmp); echo, its reply and the rest do not.
+        for (t, kept) in [(3, true), (11, true), (12, true), (8, false), (0, false)] {
+            uut.icmp_type.next = (t as u64).into();
+            assert_eq!(
+                verdict(&mut uut, [0; 5], false, 1),
+                (0, 1, kept),
+                "type {t}"
+            );
+            assert_eq!(
+                verdict(&mut uut, [0, 0, 0, 0, 20], false, 1),
+                (20, 1, false)
+            );
+        }
+        uut.icmp_type.next = 3u64.into();
+        assert_eq!(verdict(&mut uut, [0; 5], true, 1), (0, 0, false));
+        assert_eq!(verdict(&mut uut, [0; 5], false, 2), (0, 3, false));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! - At most [`RateLimit::DEFAULT`] answers: see there why.
 
 use crate::tcp::segment::internet_checksum;
-use crate::tcp::{is_group_address, Time};
+use crate::tcp::{is_group_address, Endpoint, IcmpError, Time};
 use crate::udp::Datagram;
 
 /// ICMP type 3, destination unreachable.
@@ -25,6 +25,56 @@ pub const PORT_UNREACHABLE: u8 = 3;
 /// What RFC 792 quotes of the original datagram: its internet header (20 bytes, as
 /// rebuilt here) and the first 64 bits of its data (the UDP header).
 const QUOTED: usize = 20 + 8;
+
+/// An ICMP error the board passed up (RxIcmp): what it says and the datagram it
+/// quotes, as far as the quote's first bytes tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReceivedError {
+    pub error: IcmpError,
+    /// The quoted datagram's protocol (6 TCP, 17 UDP, ...).
+    pub protocol: u8,
+    /// The quoted datagram's source and destination: address and port.
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    /// TCP: the quoted segment's sequence number.
+    pub seq: Option<u32>,
+}
+
+/// Reads an ICMP error message (type 3, 11 or 12; the board checked its checksum):
+/// `None` for another type, or a quote too short to name ports (RFC 792 quotes the
+/// IPv4 header and at least 8 bytes, which hold TCP's ports and sequence number).
+pub fn parse_error(message: &[u8]) -> Option<ReceivedError> {
+    let (&kind, &code) = (message.first()?, message.get(1)?);
+    let error = match (kind, code) {
+        (DEST_UNREACHABLE, 4) => IcmpError::FragmentationNeeded {
+            mtu: u16::from_be_bytes([*message.get(6)?, *message.get(7)?]),
+            quoted_len: u16::from_be_bytes([*message.get(10)?, *message.get(11)?]),
+        },
+        (DEST_UNREACHABLE, c) => IcmpError::Unreachable(c),
+        (11, _) => IcmpError::TimeExceeded,
+        (12, _) => IcmpError::ParameterProblem,
+        _ => return None,
+    };
+    let ip = message.get(8..)?;
+    if ip.first()? >> 4 != 4 {
+        return None;
+    }
+    let ihl = ((ip[0] & 0x0F) as usize) * 4;
+    let l4 = ip.get(ihl.max(20)..)?;
+    if l4.len() < 8 {
+        return None;
+    }
+    let addr = |at: usize| [ip[at], ip[at + 1], ip[at + 2], ip[at + 3]];
+    let port = |at: usize| u16::from_be_bytes([l4[at], l4[at + 1]]);
+    let protocol = ip[9];
+    Some(ReceivedError {
+        error,
+        protocol,
+        src: (addr(12), port(0)),
+        dst: (addr(16), port(2)),
+        seq: (protocol == 6).then(|| u32::from_be_bytes([l4[4], l4[5], l4[6], l4[7]])),
+    })
+}
 
 /// Whether a UDP datagram for a closed port may be answered with port unreachable
 /// (see the module doc): addressed to `ours` itself, from a single host.
@@ -203,5 +253,39 @@ mod tests {
         // A long quiet time refills it to the burst, no more.
         let later = t + std::time::Duration::from_secs(60);
         assert_eq!((0..8).filter(|_| b.take(later)).count(), 5);
+    }
+
+    #[test]
+    fn received_errors_name_the_datagram_they_quote() {
+        // Our own port unreachable reads back as what it quotes.
+        let d = datagram(PEER, US);
+        let e = parse_error(&port_unreachable(&d)).unwrap();
+        assert_eq!(e.error, IcmpError::Unreachable(3));
+        assert_eq!(e.protocol, 17);
+        assert_eq!(
+            (e.src, e.dst),
+            ((d.src_addr, d.src_port), (d.dst_addr, d.dst_port))
+        );
+        assert_eq!(e.seq, None);
+        // Fragmentation needed quoting TCP: MTU, quoted length, ports and sequence.
+        let mut m = vec![3, 4, 0, 0, 0, 0, 0x02, 0x40];
+        m.extend([0x45, 0, 0x05, 0xDC, 0, 0, 0x40, 0, 64, 6, 0, 0]);
+        m.extend(US);
+        m.extend(PEER);
+        m.extend([0xC0, 0x00, 0x00, 0x50, 1, 2, 3, 4]);
+        let e = parse_error(&m).unwrap();
+        assert_eq!(
+            e.error,
+            IcmpError::FragmentationNeeded {
+                mtu: 576,
+                quoted_len: 1500
+            }
+        );
+        assert_eq!((e.src, e.dst), ((US, 0xC000), (PEER, 80)));
+        assert_eq!(e.seq, Some(0x01020304));
+        // A quote too short for the ports, or another type, names nothing.
+        assert_eq!(parse_error(&m[..m.len() - 1]), None);
+        m[0] = 5;
+        assert_eq!(parse_error(&m), None);
     }
 }

@@ -152,6 +152,12 @@ pub struct HostCounters {
     pub icmp_port_unreachable_sent: u64,
     /// ... and the ones the rate limit left unanswered.
     pub icmp_port_unreachable_rate_limited: u64,
+    /// ICMP errors the board passed up (RxIcmp); what the TCP engine did with those
+    /// that quote TCP is in its `icmp_*` counters.
+    pub icmp_errors_received: u64,
+    /// ... of which quoted a UDP datagram of ours (port unreachable and others: UDP
+    /// sockets here are connectionless, so they are only counted).
+    pub icmp_errors_udp: u64,
 }
 
 impl HostCounters {
@@ -177,6 +183,8 @@ impl HostCounters {
                 "icmp_port_unreachable_rate_limited",
                 self.icmp_port_unreachable_rate_limited,
             ),
+            ("icmp_errors_received", self.icmp_errors_received),
+            ("icmp_errors_udp", self.icmp_errors_udp),
         ]
     }
 }
@@ -408,6 +416,17 @@ impl Session {
                     self.udp.receive(d);
                 } else {
                     self.port_unreachable(&d, now);
+                }
+            }
+            Message::RxIcmp(rx) => {
+                self.counters.icmp_errors_received += 1;
+                match icmp::parse_error(&rx.message) {
+                    Some(e) if e.protocol == 6 => {
+                        let seq = e.seq.unwrap_or_default();
+                        self.stack.icmp_error(e.error, e.src, e.dst, seq);
+                    }
+                    Some(e) if e.protocol == 17 => self.counters.icmp_errors_udp += 1,
+                    _ => {}
                 }
             }
             Message::Counters(values) => self.board_counters = Some(values),
@@ -792,8 +811,8 @@ mod tests {
         .unwrap();
         assert!(matches!(e, StartError::NoHello(_)), "{e}");
 
-        // A version 2 board (no TxIcmp) and one from the future are refused alike.
-        for version in [2, 9] {
+        // A version 3 board (no RxIcmp) and one from the future are refused alike.
+        for version in [3, 9] {
             let mut other = MockLink::default();
             other.inbox.push_back(Message::Hello(Hello {
                 version,
@@ -815,7 +834,7 @@ mod tests {
             assert_eq!(
                 e.to_string(),
                 format!(
-                    "the board speaks link version {version} and this host speaks 3; rebuild one of them."
+                    "the board speaks link version {version} and this host speaks 4; rebuild one of them."
                 )
             );
         }

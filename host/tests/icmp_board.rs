@@ -219,3 +219,192 @@ fn a_burst_beyond_the_rate_limit_is_answered_up_to_the_limit() {
         extra as u64
     );
 }
+
+// ---- ICMP errors received (issue 20, step 2) ----------------------------------------
+
+/// An ICMP error from the peer (a router on its way, as far as we can tell) quoting
+/// `quoted` (an IPv4 datagram of ours, from its header on): the first 28 bytes, as
+/// routers quote, or all of it when `all`.
+fn icmp_error_frame(kind: Icmpv4Type, quoted: &[u8], all: bool) -> Vec<u8> {
+    let quote = if all { quoted } else { &quoted[..28] };
+    let builder = PacketBuilder::ethernet2(PEER_MAC, MAC)
+        .ipv4(PEER, IP, PEER_TTL)
+        .icmpv4(kind);
+    let mut frame = Vec::with_capacity(builder.size(quote.len()));
+    builder.write(&mut frame, quote).unwrap();
+    frame
+}
+
+/// The TCP segments among the board's frames: (IPv4 datagram from its header on,
+/// TCP header, payload length).
+fn tcp_segments(frames: &[Vec<u8>]) -> Vec<(Vec<u8>, etherparse::TcpHeader, usize)> {
+    frames
+        .iter()
+        .filter_map(|f| {
+            let p = SlicedPacket::from_ethernet(f).ok()?;
+            let Some(TransportSlice::Tcp(t)) = &p.transport else {
+                return None;
+            };
+            Some((f[14..].to_vec(), t.to_header(), t.payload().len()))
+        })
+        .collect()
+}
+
+impl Bench {
+    /// The host learns the peer's MAC from a datagram (no ARP round on the wire).
+    fn learn_peer(&mut self) {
+        self.push(&[udp_frame(MAC, IP, 9, b"hello")], Time::ZERO);
+        self.link.board().take_frames();
+    }
+
+    /// Polls the session a few more times at `now` (the board answers in its own time).
+    fn settle(&mut self, now: Time) -> Vec<Vec<u8>> {
+        for _ in 0..20 {
+            self.session.poll(&mut self.link, now).unwrap();
+        }
+        self.link.board().take_frames()
+    }
+}
+
+/// Port unreachable answering our SYN aborts the connection (a hard error in SYN-SENT,
+/// RFC 1122 §4.2.3.9) and the application sees the error; the same error quoting a
+/// sequence number we never sent is ignored and counted (RFC 5927).
+#[test]
+fn a_syn_answered_with_port_unreachable_aborts_the_connection() {
+    use tcpip_host::tcp::{Error, State};
+    let mut b = Bench::new();
+    b.learn_peer();
+    let id = b.session.stack().connect((PEER, 80), Time::ZERO).unwrap();
+    let frames = b.settle(Time::ZERO);
+    let segs = tcp_segments(&frames);
+    assert_eq!(segs.len(), 1, "our SYN");
+    let (syn_ip, syn, _) = &segs[0];
+    assert!(syn.syn && !syn.ack);
+    let port = Icmpv4Type::DestinationUnreachable(DestUnreachableHeader::Port);
+    // A blind attacker's guess: the right ports, a sequence number off by 1,000.
+    let mut forged = syn_ip.clone();
+    let seq = (syn.sequence_number.wrapping_add(1000)).to_be_bytes();
+    forged[24..28].copy_from_slice(&seq);
+    b.push(
+        &[icmp_error_frame(port.clone(), &forged, false)],
+        Time::ZERO,
+    );
+    b.settle(Time::ZERO);
+    assert_eq!(b.session.host_counters().icmp_errors_received, 1);
+    assert_eq!(b.session.stack().state(id), State::SynSent);
+    assert_eq!(b.counter("icmp_ignored"), 1);
+    // The real one.
+    b.push(&[icmp_error_frame(port, syn_ip, false)], Time::ZERO);
+    b.settle(Time::ZERO);
+    assert_eq!(b.session.host_counters().icmp_errors_received, 2);
+    assert_eq!(b.session.stack().state(id), State::Closed);
+    assert_eq!(
+        b.session.stack().connection(id).unwrap().error(),
+        Some(Error::Unreachable)
+    );
+    assert_eq!(b.counter("icmp_aborted"), 1);
+    assert_eq!(b.counter("icmp_errors_received"), 2);
+    // No SYN goes again when the retransmission timer would have fired.
+    let later = b.settle(Time::from_millis(5000));
+    assert!(tcp_segments(&later).is_empty());
+}
+
+/// A router's fragmentation-needed with a next-hop MTU of 576, quoting our first
+/// full-size data segment, lowers the connection's MSS to 536, and what goes again
+/// fits the path: every retransmitted datagram is at most 576 bytes.
+#[test]
+fn fragmentation_needed_lowers_the_mss_and_the_retransmission_fits() {
+    use etherparse::TcpOptionElement;
+    let mut b = Bench::new();
+    b.learn_peer();
+    let id = b.session.stack().connect((PEER, 80), Time::ZERO).unwrap();
+    let segs = tcp_segments(&b.settle(Time::ZERO));
+    let syn = &segs[0].1;
+    let builder = PacketBuilder::ethernet2(PEER_MAC, MAC)
+        .ipv4(PEER, IP, PEER_TTL)
+        .tcp(80, syn.source_port, 70000, 65535)
+        .syn()
+        .ack(syn.sequence_number.wrapping_add(1))
+        .options(&[TcpOptionElement::MaximumSegmentSize(1460)])
+        .unwrap();
+    let mut syn_ack = Vec::new();
+    builder.write(&mut syn_ack, &[]).unwrap();
+    b.push(&[syn_ack], Time::from_millis(1));
+    b.settle(Time::from_millis(1));
+    let data: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+    b.session.stack().send(id, &data).unwrap();
+    let first = tcp_segments(&b.settle(Time::from_millis(2)));
+    let (big_ip, big, big_len) = first
+        .iter()
+        .find(|(_, _, n)| *n > 536)
+        .expect("a data segment larger than 536 bytes")
+        .clone();
+    assert!(big_ip.len() > 576);
+    let frag = Icmpv4Type::DestinationUnreachable(DestUnreachableHeader::FragmentationNeeded {
+        next_hop_mtu: 576,
+    });
+    b.push(
+        &[icmp_error_frame(frag, &big_ip, false)],
+        Time::from_millis(3),
+    );
+    let again = tcp_segments(&b.settle(Time::from_millis(3)));
+    assert_eq!(b.counter("icmp_mss_lowered"), 1);
+    assert_eq!(b.session.stack().connection(id).unwrap().send_mss(), 536);
+    assert!(!again.is_empty(), "the segment goes again");
+    assert_eq!(again[0].1.sequence_number, big.sequence_number);
+    for (ip, _, n) in &again {
+        assert!(ip.len() <= 576 && *n <= 536, "{} bytes", ip.len());
+    }
+    assert!(again.iter().map(|s| s.2).sum::<usize>() >= big_len.min(536));
+}
+
+/// What the board hands the host of an ICMP error is the message itself, byte for
+/// byte: RxIcmp's addresses, then the message from its type byte on, its first 64
+/// bytes when it is longer (here a router that quotes the whole datagram).
+#[test]
+fn the_board_passes_an_icmp_error_byte_exact() {
+    use tcpip_host::link::{Link, Message};
+    let mut link = SimLink::new(Backend::from_env().unwrap()).unwrap();
+    let cfg = SessionConfig::new(MAC, IP, 24);
+    let mut session = Session::start(cfg, &mut link, Duration::from_secs(5), Time::ZERO).unwrap();
+    let _ = &mut session;
+    // Some datagram of ours, 120 bytes from its IP header on.
+    let ours = {
+        let builder = PacketBuilder::ipv4(IP, PEER, 64).udp(5000, 53);
+        let mut d = Vec::new();
+        builder.write(&mut d, &[0x5A; 92]).unwrap();
+        d
+    };
+    let exceeded =
+        Icmpv4Type::TimeExceeded(etherparse::icmpv4::TimeExceededCode::TtlExceededInTransit);
+    let short = icmp_error_frame(exceeded.clone(), &ours, false);
+    let long = icmp_error_frame(exceeded, &ours, true);
+    // And an echo reply, which is no error and stays on the board.
+    let echo_reply = {
+        let builder = PacketBuilder::ethernet2(PEER_MAC, MAC)
+            .ipv4(PEER, IP, 64)
+            .icmpv4_echo_reply(1, 2);
+        let mut f = Vec::new();
+        builder.write(&mut f, b"pong").unwrap();
+        f
+    };
+    for f in [&short, &echo_reply, &long] {
+        link.board().push_frame(f);
+    }
+    let mut got = vec![];
+    for _ in 0..50 {
+        while let Some(m) = link.recv(Duration::from_millis(10)).unwrap() {
+            if let Message::RxIcmp(m) = m {
+                got.push(m);
+            }
+        }
+    }
+    assert_eq!(got.len(), 2, "two errors, no echo reply");
+    for (m, frame) in got.iter().zip([&short, &long]) {
+        assert_eq!((m.src_mac, m.src_ip, m.dst_ip), (PEER_MAC, PEER, IP));
+        let icmp = &frame[34..];
+        assert_eq!(m.message, icmp[..icmp.len().min(64)]);
+    }
+    assert_eq!(got[0].message.len(), 8 + 28);
+    assert_eq!(got[1].message.len(), 64);
+}

@@ -153,6 +153,20 @@ fn board_to_host() -> impl Strategy<Value = Message> {
                     })
                 }
             ),
+        (
+            (any::<[u8; 6]>(), any::<[u8; 4]>(), any::<[u8; 4]>()),
+            any::<[u8; 4]>(),
+            payload(MAX_RX_ICMP_MESSAGE - 4)
+        )
+            .prop_map(|((src_mac, src_ip, dst_ip), head, rest)| {
+                let message = [&head[..], &rest].concat();
+                Message::RxIcmp(RxIcmp {
+                    src_mac,
+                    src_ip,
+                    dst_ip,
+                    message,
+                })
+            }),
         any::<[u32; 32]>().prop_map(Message::Counters),
         any::<u16>().prop_map(|tag| Message::TxDone { tag }),
         any::<u8>().prop_map(|c| Message::Error {
@@ -448,7 +462,20 @@ fn layouts_match_the_contract() {
     ];
     assert_eq!(tx.encode().unwrap(), want);
 
-    let small: [(Message, &[u8]); 9] = [
+    let small: [(Message, &[u8]); 10] = [
+        (
+            // The type and code, then the checksum, as little-endian words (as the
+            // board writes them, where UDP's ports go), then the rest of the message.
+            Message::RxIcmp(RxIcmp {
+                src_mac: [1; 6],
+                src_ip: [2; 4],
+                dst_ip: [3; 4],
+                message: vec![3, 4, 0xAB, 0xCD, 0, 0, 2, 0x40],
+            }),
+            &[
+                0x08, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 3, 0xCD, 0xAB, 0, 0, 2, 0x40,
+            ],
+        ),
         (
             Message::RxUdp(RxUdp {
                 src_mac: [1; 6],

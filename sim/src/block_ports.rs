@@ -126,7 +126,8 @@ cosim_ports!(RxVerdict {
         transport_reason,
         is_arp,
         protocol,
-        not_unicast
+        not_unicast,
+        icmp_type
     ],
     outputs: [done, reason, class, to_fifo],
 });

@@ -39,11 +39,12 @@ pub const MIN_FRAME: usize = 60;
 /// The minimum inter-frame gap, in byte times.
 pub const INTER_FRAME_GAP: usize = 12;
 
-/// A segment as the hardware committed it to the receive FIFO: the RxTcp or RxUdp link
+/// A segment as the hardware committed it to the receive FIFO: the RxTcp, RxUdp or RxIcmp link
 /// message there, decoded (layouts in host/src/link/message.rs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RxSegment {
-    /// 6 (TCP) or 17 (UDP).
+    /// 6 (TCP), 17 (UDP) or 1 (an ICMP error, RxIcmp: `src_port` is its type and
+    /// code, `dst_port` its checksum, `body` the message from its byte 4 on).
     pub protocol: u8,
     pub src_mac: [u8; 6],
     pub src_ip: [u8; 4],
@@ -97,10 +98,13 @@ impl RxSegment {
                     body: m[33..].to_vec(),
                 })
             }
-            Some(0x03) if m.len() >= 19 => {
+            // RxIcmp (0x08) has RxUdp's layout: the ICMP type and code where the source
+            // port goes, the checksum where the destination port does, then the message
+            // from its byte 4 on.
+            Some(&kind @ (0x03 | 0x08)) if m.len() >= 19 => {
                 let f = &m[1..];
                 Some(RxSegment {
-                    protocol: 17,
+                    protocol: if kind == 0x03 { 17 } else { 1 },
                     header_len: 8,
                     src_mac: f[0..6].try_into().unwrap(),
                     src_ip: f[6..10].try_into().unwrap(),

@@ -97,7 +97,8 @@ pub struct ExpectedSegment {
     pub window_scale: Option<u8>,
     pub sack_permitted: bool,
     pub timestamps: Option<(u32, u32)>,
-    /// TCP: option bytes then payload; UDP: payload.
+    /// TCP: option bytes then payload; UDP: payload; ICMP errors: the message's bytes
+    /// 4..=63.
     pub body: Vec<u8>,
 }
 
@@ -334,7 +335,7 @@ fn parse_ipv4(
     match ip.protocol().0 {
         6 => parse_tcp(&l4, src_mac, src, dst, report, segment, first),
         17 => parse_udp(&l4, src_mac, src, dst, report, segment, first),
-        1 => parse_icmp(&l4, report, first),
+        1 => parse_icmp(&l4, src_mac, src, dst, report, segment, first),
         _ => {}
     }
     if ip.protocol().0 == 6 && not_unicast(dst, dst_mac, config) {
@@ -573,7 +574,15 @@ fn parse_udp(
     });
 }
 
-fn parse_icmp(l4: &L4, report: &mut FrameReport, first: &mut Option<DropReason>) {
+fn parse_icmp(
+    l4: &L4,
+    src_mac: [u8; 6],
+    src: [u8; 4],
+    dst: [u8; 4],
+    report: &mut FrameReport,
+    segment: &mut Option<ExpectedSegment>,
+    first: &mut Option<DropReason>,
+) {
     let Ok(icmp) = Icmpv4Slice::from_slice(l4.bytes) else {
         fail(first, DropReason::IcmpLength);
         return;
@@ -589,6 +598,30 @@ fn parse_icmp(l4: &L4, report: &mut FrameReport, first: &mut Option<DropReason>)
         fail(first, DropReason::IcmpLength);
     } else if !checksum_ok {
         fail(first, DropReason::IcmpChecksum);
+    }
+    // Errors go to the host (RxIcmp): type and code where UDP's source port goes, the
+    // checksum where its destination port does, the message's bytes 4..=63 as body.
+    if matches!(icmp.type_u8(), 3 | 11 | 12) {
+        let b = l4.bytes;
+        *segment = Some(ExpectedSegment {
+            protocol: 1,
+            src_mac,
+            src_ip: src,
+            dst_ip: dst,
+            src_port: u16::from_be_bytes([b[0], b[1]]),
+            dst_port: u16::from_be_bytes([b[2], b[3]]),
+            seq: 0,
+            ack: 0,
+            flags: 0,
+            window: 0,
+            urgent: 0,
+            header_len: 8,
+            mss: None,
+            window_scale: None,
+            sack_permitted: false,
+            timestamps: None,
+            body: b[4.min(b.len())..b.len().min(64)].to_vec(),
+        });
     }
 }
 

@@ -84,8 +84,8 @@ pub fn segment_differences(got: &RxSegment, want: &ExpectedSegment) -> Vec<Strin
         format!("{:?}", got.src_ip),
         format!("{:?}", want.src_ip),
     );
-    // RxTcp carries no destination address (the filter checked it); RxUdp does.
-    let want_dst = (want.protocol == 17).then_some(want.dst_ip);
+    // RxTcp carries no destination address (the filter checked it); RxUdp and RxIcmp do.
+    let want_dst = (want.protocol != 6).then_some(want.dst_ip);
     check(
         "dst_ip",
         format!("{:?}", got.dst_ip),

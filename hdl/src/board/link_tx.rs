@@ -3,7 +3,7 @@
 //! a data/valid/last/ready stream. Layouts: host/src/link/message.rs (integers
 //! little-endian, MAC and IPv4 addresses in network order).
 //!
-//! - RxTcp (0x02) and RxUdp (0x03) from the receive FIFO, which holds each segment as
+//! - RxTcp (0x02), RxUdp (0x03) and RxIcmp (0x08) from the receive FIFO, which holds each segment as
 //!   its whole message, type byte included (see `RxFifo`): the record header gives the
 //!   length (and says whether two filler bytes follow), then the message's bytes are
 //!   handed on as they are.
@@ -37,8 +37,8 @@ use rust_hdl::prelude::*;
 
 /// The link protocol version Hello announces (its second byte, a literal in the group
 /// below). Version 2 added the receive FIFO's capacity and record overhead to Hello,
-/// version 3 the host's TxIcmp.
-pub const LINK_VERSION: u8 = 3;
+/// version 3 the host's TxIcmp, version 4 RxIcmp.
+pub const LINK_VERSION: u8 = 4;
 
 #[derive(LogicBlock, Default)]
 pub struct LinkTx {
@@ -200,9 +200,9 @@ impl Logic for LinkTx {
         // byte select serves every message.
         self.group.next = self.snap.q.val();
         if self.msg.q.val() == 1 {
-            // Type 0x01, then the version (LINK_VERSION, 3).
+            // Type 0x01, then the version (LINK_VERSION, 4).
             if self.pos.q.val().get_bits::<3>(2) == 0 {
-                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0301;
+                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0401;
             }
             if self.pos.q.val().get_bits::<3>(2) == 1 {
                 self.group.next = (bit_cast::<32, 16>(self.mac_lo_swapped.val()) << 16)
@@ -434,7 +434,8 @@ mod tests {
         /// for UDP (0xEE here, which must not show), the message.
         fn record(&self) -> Vec<u8> {
             let m = self.message();
-            let udp = self.protocol == 17;
+            // ICMP's record is UDP's shape (RxIcmp).
+            let udp = self.protocol != 6;
             let mut r = vec![m.len() as u8, (udp as u8) << 7 | (m.len() >> 8) as u8];
             if udp {
                 r.extend([0xEE, 0xEE]);
@@ -462,15 +463,15 @@ mod tests {
                     m.push(self.window_scale.unwrap_or(0xFF));
                     m.push(self.sack_permitted as u8 | (self.timestamps.is_some() as u8) << 1);
                 }
-                17 => {
-                    m.push(0x03);
+                17 | 1 => {
+                    m.push(if self.protocol == 17 { 0x03 } else { 0x08 });
                     m.extend(self.src_mac);
                     m.extend(self.src_ip);
                     m.extend(self.dst_ip);
                     m.extend(self.src_port.to_le_bytes());
                     m.extend(self.dst_port.to_le_bytes());
                 }
-                _ => unreachable!("only TCP and UDP reach the FIFO"),
+                _ => unreachable!("only TCP, UDP and ICMP errors reach the FIFO"),
             }
             m.extend(&self.body);
             m
@@ -648,7 +649,13 @@ mod tests {
         let mut rng = Rng(99);
         let mut want = vec![];
         for i in 0..60 {
-            let protocol = if i % 4 == 3 || rng.chance(20) { 17 } else { 6 };
+            let protocol = if i % 4 == 3 || rng.chance(20) {
+                17
+            } else if i % 7 == 5 {
+                1
+            } else {
+                6
+            };
             let s = random_segment(&mut rng, protocol);
             bench.push(&s);
             want.push(s.message());

@@ -1,5 +1,5 @@
-//! The receive FIFO toward the host: every kept TCP or UDP segment as the very link
-//! message LinkTx sends (RxTcp or RxUdp, type byte included), in one block RAM array of
+//! The receive FIFO toward the host: every kept TCP or UDP segment and ICMP error as the
+//! very link message LinkTx sends (RxTcp, RxUdp or RxIcmp, type byte included), in one block RAM array of
 //! bytes, committed whole or not at all.
 //!
 //! The message is written where it will be read, byte by byte as the frame streams
@@ -18,7 +18,7 @@
 //! bytes follow" (UDP), bits 2..0 length bits 10..8; TCP: the message from `P+2` (type,
 //! 32-byte fixed part, then option bytes and payload from [`TCP_BODY_START`]); UDP: two
 //! filler bytes, the message from `P+4` (type, 18-byte fixed part, payload from
-//! [`UDP_BODY_START`]). The filler puts the source MAC and IP, which stream past before
+//! [`UDP_BODY_START`]; RxIcmp is laid out as RxUdp, `udp` high). The filler puts the source MAC and IP, which stream past before
 //! anyone knows the protocol, at the same offsets in both (see [`RxMessage`]).
 //!
 //! A kept frame is at least 84 clocks long on the wire and the next one's first field

@@ -1,5 +1,5 @@
-//! Writes the link message of the segment streaming past (RxTcp or RxUdp, layouts in
-//! host/src/link/message.rs) into the receive FIFO, each header byte straight to its
+//! Writes the link message of the segment streaming past (RxTcp, RxUdp or RxIcmp,
+//! layouts in host/src/link/message.rs) into the receive FIFO, each header byte straight to its
 //! place as it passes, so that no header field is held in a register for the host and
 //! nothing is copied later: the FIFO's bytes are the message LinkTx sends.
 //!
@@ -20,7 +20,9 @@
 //! Every field of a kept message is written during its frame, or while the FIFO seals
 //! it: the type and protocol bytes, TCP's header length, the NS flag and the parsed
 //! options (from TransportRx's registers, final by then) come from the trailer table below.
-//! Frames that are not TCP or UDP write into the uncommitted record too, harmlessly.
+//! ICMP is written as UDP is (RxIcmp has RxUdp's layout, type byte 0x08): its type and
+//! code land in the source port's slot, its checksum in the destination port's.
+//! Frames that are not TCP, UDP or ICMP write into the uncommitted record too, harmlessly.
 //!
 //! [`RxFifo`]: super::rx_fifo::RxFifo
 //! [`RxHeaderStore`]: crate::rx_header_store::RxHeaderStore
@@ -79,7 +81,9 @@ impl Logic for RxMessage {
     fn update(&mut self) {
         dff_setup!(self, clock, write_r, offset_r, data_r);
         self.is_tcp.next = self.protocol.val() == 6;
-        self.udp.next = self.protocol.val() == 17;
+        // ICMP's record is UDP's (RxIcmp has RxUdp's layout): its first four bytes,
+        // type, code and checksum, land in the ports' slots, byte-swapped alike.
+        self.udp.next = (self.protocol.val() == 17) | (self.protocol.val() == 1);
         // Where a transport header byte goes: TCP bytes 0..=15 but 12 (data offset and
         // NS, from the trailer); UDP bytes 0..=3 (the ports). A balanced case on the
         // position, each arm a constant.
@@ -183,6 +187,10 @@ impl Logic for RxMessage {
             self.write_r.d.next = true;
             self.offset_r.d.next = 4.into();
             self.data_r.d.next = 0x03.into();
+            // RxIcmp (0x08) where the protocol is 1, not 17 (its bit 4 clear).
+            if !self.protocol.val().get_bit(4) {
+                self.data_r.d.next = 0x08.into();
+            }
             if self.is_tcp.val() {
                 match self.seal_index.val().index() {
                     0 => {
@@ -370,10 +378,27 @@ mod tests {
     }
 
     #[test]
+    fn an_icmp_message_becomes_an_rx_icmp_message_in_place() {
+        let icmp = [3, 3, 0xAB, 0xCD, 0, 0, 0x02, 0x40, 0x45, 0];
+        let r = message(&frame(1, &icmp), 1, 34, (0, 0xFF, false, false));
+        let mut want = [None; 64];
+        want[4] = Some(0x08);
+        let fields = [0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 10, 0, 0, 7, 10, 0, 0, 2];
+        for (k, b) in fields.into_iter().enumerate() {
+            want[5 + k] = Some(b);
+        }
+        // Code, type, checksum as UDP's ports go: little-endian 16-bit words.
+        for (at, b) in [(19, 3), (20, 3), (21, 0xCD), (22, 0xAB)] {
+            want[at] = Some(b);
+        }
+        assert_eq!(r, want);
+    }
+
+    #[test]
     fn other_protocols_write_only_the_shared_fields() {
         let r = message(
-            &frame(1, &[8, 0, 0, 0, 0, 1, 0, 2]),
-            1,
+            &frame(2, &[0x11, 0, 0, 0, 0, 1, 0, 2]),
+            2,
             34,
             (0, 0xFF, false, false),
         );

@@ -19,7 +19,8 @@
 //! each counts only with its exact length. Unknown options are skipped by their
 //! length; an end-of-list or a length below 2 stops the parse (the bytes still reach
 //! the host). `body` marks what the host receives: TCP's options and payload (so it can
-//! read options the hardware does not, SACK blocks), UDP's payload. A zero UDP checksum
+//! read options the hardware does not, SACK blocks), UDP's payload, ICMP's bytes
+//! 4..=63 (RxIcmp carries errors: the rest of the header and the quoted datagram). A zero UDP checksum
 //! means the sender computed none, and passes.
 //!
 //! `reason`: tcp_header (15: data offset below 5, or beyond the segment) > tcp_checksum
@@ -299,9 +300,16 @@ impl Logic for TransportRx {
                     }
                 }
             }
+            // ICMP: the message's bytes 4..=63 (an error's next-hop MTU, then the
+            // datagram it quotes; type, code and checksum go where UDP's ports do, as
+            // fields, which a body byte in the same clock would overwrite). Bounded so
+            // that the host can keep one RxIcmp record aside in the FIFO.
             self.body_r.d.next = self.l4_parse.val()
                 & ((self.is_tcp.val() & (self.off.val() >= 20))
-                    | (self.is_udp.val() & (self.off.val() >= 8)));
+                    | (self.is_udp.val() & (self.off.val() >= 8))
+                    | (self.is_icmp.val()
+                        & (self.off.val().get_bits::<5>(6) == 0)
+                        & (self.off.val().get_bits::<4>(2) != 0)));
         }
         self.last_d1.d.next = self.valid.val() & self.last.val();
         self.last_d2.d.next = self.last_d1.q.val();
@@ -367,7 +375,8 @@ mod tests {
         let udp = udp::datagram(&[1, 2, 3, 4, 5]);
         let icmp = icmp::echo(&[9; 20]);
         let tcp_plain = tcp::segment(5, 0x010, &[], &[0x55; 30]);
-        let frames: [(u8, &[u8], u64); 5] = [
+        let icmp_long = icmp::echo(&[7; 100]);
+        let frames: [(u8, &[u8], u64); 6] = [
             (6, &tcp_opts, ones_sum(&tcp::pseudo(tcp_opts.len())) as u64),
             (17, &udp, ones_sum(&udp::pseudo(udp.len())) as u64),
             (1, &icmp, 0),
@@ -377,6 +386,7 @@ mod tests {
                 ones_sum(&tcp::pseudo(tcp_plain.len())) as u64,
             ),
             (17, &udp, ones_sum(&udp::pseudo(udp.len())) as u64),
+            (1, &icmp_long, 0),
         ];
         let mut uut = TransportRx::default();
         uut.connect_all();
@@ -413,7 +423,13 @@ mod tests {
                 }
                 2 => {
                     assert_eq!(uut.icmp_type.val().index(), 8);
-                    assert_eq!(body, 0);
+                    // The message after its first four bytes (RxIcmp's body).
+                    assert_eq!(body, 24);
+                }
+                5 => {
+                    // Bounded: bytes 4..=63 of 108.
+                    assert_eq!(uut.icmp_type.val().index(), 8);
+                    assert_eq!(body, 60);
                 }
                 _ => {
                     assert_eq!(uut.header_len.val().index(), 20);

@@ -15,13 +15,14 @@
 //! | type | message | body |
 //! |---|---|---|
 //! | **board → host** | | |
-//! | 0x01 | Hello | 0 version u8 (=3), 1 mac \[6\], 7 ip \[4\], 11 build_id u32, 15 rx_fifo_bytes u16 (the receive FIFO's size), 17 rx_record_overhead u8 (what one TCP segment's record takes in it beyond its option and payload bytes) — 18 bytes; a version 1 board's Hello is the first 15 |
+//! | 0x01 | Hello | 0 version u8 (=4), 1 mac \[6\], 7 ip \[4\], 11 build_id u32, 15 rx_fifo_bytes u16 (the receive FIFO's size), 17 rx_record_overhead u8 (what one TCP segment's record takes in it beyond its option and payload bytes) — 18 bytes; a version 1 board's Hello is the first 15 |
 //! | 0x02 | RxTcp | 0 protocol u8 (=6), 1 header_len u8 (20..=60, multiple of 4), 2 src_mac \[6\], 8 src_ip \[4\], 12 src_port u16, 14 dst_port u16, 16 seq u32, 20 ack u32, 24 flags u16, 26 window u16 (unscaled), 28 mss u16 (0 = none), 30 window_scale u8 (0xFF = none), 31 option_flags u8 (bit 0 SACK-permitted, bit 1 timestamps) — 32 bytes, then header_len − 20 option bytes, then the payload to the end |
 //! | 0x03 | RxUdp | 0 src_mac \[6\], 6 src_ip \[4\], 10 dst_ip \[4\], 14 src_port u16, 16 dst_port u16 — 18 bytes, then the payload to the end |
 //! | 0x04 | Counters | 32 × u32, indexed by counter slot — 128 bytes |
 //! | 0x05 | TxDone | 0 tag u16 — 2 bytes |
 //! | 0x06 | Error | 0 code u8 (1 bad CRC from host, 2 bad COBS, 3 unknown type, 4 bad length, 5 transmit busy) — 1 byte |
 //! | 0x07 | ArpReply | 0 ip \[4\], 4 mac \[6\] — 10 bytes |
+//! | 0x08 | RxIcmp | 0 src_mac \[6\], 6 src_ip \[4\], 10 dst_ip \[4\], 14 type_code u16 (type in the high byte, code in the low), 16 checksum u16 — 18 bytes (RxUdp's layout: the board writes ICMP's first four bytes where UDP's ports go), then the ICMP message from its byte 4 on (the rest of its header, then the datagram it quotes), so that type, code, checksum and the rest make the message's first [`MAX_RX_ICMP_MESSAGE`] bytes at most. Only errors with a good checksum come: destination unreachable (3), time exceeded (11), parameter problem (12) |
 //! | **host → board** | | |
 //! | 0x81 | Config | 0 mac \[6\], 6 ip \[4\], 10 netmask \[4\], 14 promiscuous u8 (0/1) — 15 bytes |
 //! | 0x82 | TxTcp | 0 tag u16, 2 dst_mac \[6\], 8 dst_ip \[4\], 12 src_port u16, 14 dst_port u16, 16 seq u32, 20 ack u32, 24 flags u16, 26 window u16, 28 options_len u8 (multiple of 4, ≤ 40) — 29 bytes, then the options, then the payload to the end |
@@ -39,7 +40,8 @@
 //! [`MAX_FRAME_LEN`].
 //!
 //! Versions (`Hello.version`): 2 added the receive FIFO's size and record overhead to
-//! Hello, 3 the TxIcmp message. A board of another version is refused by the host.
+//! Hello, 3 the TxIcmp message, 4 the RxIcmp message. A board of another version is
+//! refused by the host.
 
 use super::{cobs, crc::crc32};
 use std::fmt;
@@ -50,13 +52,19 @@ pub const MAX_TCP_SEGMENT: usize = 1480;
 pub const MAX_UDP_PAYLOAD: usize = 1472;
 /// ICMP message (header included) in one packet: 1500 − 20 (IPv4).
 pub const MAX_ICMP_MESSAGE: usize = 1480;
+/// What RxIcmp carries of an ICMP message at most: its first 64 bytes (the 8-byte
+/// header, then 56 of the datagram it quotes: an IPv4 header without options and 36
+/// bytes of its payload, TCP's or UDP's header included). Bounded so that the host can
+/// keep one record's worth of the board's receive FIFO aside for it.
+pub const MAX_RX_ICMP_MESSAGE: usize = 64;
 /// Longest type + body of any message (RxTcp with a full segment).
 pub const MAX_MESSAGE_LEN: usize = 1 + RX_TCP_FIXED + MAX_TCP_SEGMENT;
 /// Longest frame on the wire, COBS overhead and the 0x00 delimiter included.
 pub const MAX_FRAME_LEN: usize = cobs::max_encoded_len(MAX_MESSAGE_LEN + 4) + 1;
 /// The protocol version this code speaks (`Hello.version`). Version 2 added the
-/// receive FIFO's size and record overhead to Hello, version 3 TxIcmp.
-pub const LINK_VERSION: u8 = 3;
+/// receive FIFO's size and record overhead to Hello, version 3 TxIcmp, version 4
+/// RxIcmp.
+pub const LINK_VERSION: u8 = 4;
 
 const HELLO_LEN: usize = 18;
 /// A version 1 board's Hello: no FIFO fields. Decoded (with them zero) so that the
@@ -80,6 +88,7 @@ pub mod kind {
     pub const TX_DONE: u8 = 0x05;
     pub const ERROR: u8 = 0x06;
     pub const ARP_REPLY: u8 = 0x07;
+    pub const RX_ICMP: u8 = 0x08;
     pub const CONFIG: u8 = 0x81;
     pub const TX_TCP: u8 = 0x82;
     pub const TX_UDP: u8 = 0x83;
@@ -167,6 +176,28 @@ pub struct RxUdp {
     pub src_port: u16,
     pub dst_port: u16,
     pub payload: Vec<u8>,
+}
+
+/// An ICMP error the board received, its checksum checked: its first bytes, header
+/// included (the quoted datagram follows the 8-byte header).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RxIcmp {
+    pub src_mac: [u8; 6],
+    pub src_ip: [u8; 4],
+    pub dst_ip: [u8; 4],
+    /// The ICMP message from its type byte on, at least 4 and at most
+    /// [`MAX_RX_ICMP_MESSAGE`] bytes (the link carries its first four bytes in the
+    /// fixed part, the rest after it).
+    pub message: Vec<u8>,
+}
+
+impl RxIcmp {
+    /// The fixed part's last four bytes as the board writes them: the message's first
+    /// two 16-bit words, little-endian (type and code, then the checksum).
+    fn header_words(&self) -> [u8; 4] {
+        let b = |i: usize| self.message.get(i).copied().unwrap_or(0);
+        [b(1), b(0), b(3), b(2)]
+    }
 }
 
 /// The board's interface configuration.
@@ -261,6 +292,7 @@ pub enum Message {
     Hello(Hello),
     RxTcp(RxTcp),
     RxUdp(RxUdp),
+    RxIcmp(RxIcmp),
     /// Counter values by slot; see [`named_counters`].
     Counters([u32; 32]),
     TxDone {
@@ -433,6 +465,7 @@ impl Message {
             Message::Hello(_) => kind::HELLO,
             Message::RxTcp(_) => kind::RX_TCP,
             Message::RxUdp(_) => kind::RX_UDP,
+            Message::RxIcmp(_) => kind::RX_ICMP,
             Message::Counters(_) => kind::COUNTERS,
             Message::TxDone { .. } => kind::TX_DONE,
             Message::Error { .. } => kind::ERROR,
@@ -461,6 +494,8 @@ impl Message {
             Message::RxTcp(m) => (m.options.len(), m.payload.len(), MAX_TCP_SEGMENT),
             Message::TxTcp(m) => (m.options.len(), m.payload.len(), MAX_TCP_SEGMENT),
             Message::RxUdp(m) => (0, m.payload.len(), MAX_UDP_PAYLOAD),
+            Message::RxIcmp(m) if m.message.len() < 4 => return bad("message length"),
+            Message::RxIcmp(m) => (0, m.message.len(), MAX_RX_ICMP_MESSAGE),
             Message::TxUdp(m) => (0, m.payload.len(), MAX_UDP_PAYLOAD),
             Message::TxIcmp(m) => (0, m.message.len(), MAX_ICMP_MESSAGE),
             _ => return Ok(()),
@@ -517,6 +552,13 @@ impl Message {
                 out.extend_from_slice(&m.src_port.to_le_bytes());
                 out.extend_from_slice(&m.dst_port.to_le_bytes());
                 out.extend_from_slice(&m.payload);
+            }
+            Message::RxIcmp(m) => {
+                out.extend_from_slice(&m.src_mac);
+                out.extend_from_slice(&m.src_ip);
+                out.extend_from_slice(&m.dst_ip);
+                out.extend_from_slice(&m.header_words());
+                out.extend_from_slice(&m.message[4..]);
             }
             Message::Counters(values) => {
                 for v in values {
@@ -635,6 +677,20 @@ impl Message {
                     src_port: r.u16()?,
                     dst_port: r.u16()?,
                     payload: r.rest(),
+                })
+            }
+            kind::RX_ICMP => {
+                bounded_len(kind, body, RX_UDP_FIXED, MAX_RX_ICMP_MESSAGE - 4)?;
+                let (src_mac, src_ip, dst_ip) = (r.array()?, r.array()?, r.array()?);
+                // The message's first two words, little-endian.
+                let [code, kind, sum_lo, sum_hi]: [u8; 4] = r.array()?;
+                let mut message = vec![kind, code, sum_hi, sum_lo];
+                message.extend(r.rest());
+                Message::RxIcmp(RxIcmp {
+                    src_mac,
+                    src_ip,
+                    dst_ip,
+                    message,
                 })
             }
             kind::COUNTERS => {

@@ -124,7 +124,45 @@ pub enum Error {
     TimedOut,
     /// The call is not valid in the current state (e.g. send after shutdown).
     InvalidState,
+    /// An ICMP hard error (protocol or port unreachable) answered our SYN.
+    Unreachable,
 }
+
+/// An ICMP error quoting one of our segments (RFC 792, RFC 1122 §4.2.3.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IcmpError {
+    /// Destination unreachable (type 3) with its code, but code 4.
+    Unreachable(u8),
+    /// Destination unreachable, fragmentation needed and DF set (type 3 code 4): the
+    /// next-hop MTU (0 from a router older than RFC 1191) and the quoted datagram's
+    /// total length.
+    FragmentationNeeded { mtu: u16, quoted_len: u16 },
+    /// Time exceeded (type 11).
+    TimeExceeded,
+    /// Parameter problem (type 12).
+    ParameterProblem,
+}
+
+/// What an ICMP error did to the connection it quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IcmpOutcome {
+    /// The quoted sequence number is not one we have sent and not had acknowledged
+    /// (RFC 5927 §4.1.1), or the connection has nothing in flight: ignored.
+    OutOfWindow,
+    /// Recorded as the connection's soft error ([`Connection::soft_error`]).
+    Soft,
+    /// A hard error in SYN-SENT: the connection is aborted with [`Error::Unreachable`].
+    Aborted,
+    /// Fragmentation needed: the send MSS was lowered and the data in flight goes again.
+    MssLowered,
+    /// Fragmentation needed with an MTU that allows no smaller MSS than ours: nothing
+    /// to do.
+    MssUnchanged,
+}
+
+/// RFC 1191 §7's plateaus: a router that reports no next-hop MTU gets the largest
+/// below the quoted datagram's length.
+const MTU_PLATEAUS: [u16; 10] = [32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68];
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -133,6 +171,7 @@ impl std::fmt::Display for Error {
             Error::Reset => "connection reset",
             Error::TimedOut => "connection timed out",
             Error::InvalidState => "invalid in this connection state",
+            Error::Unreachable => "destination unreachable",
         })
     }
 }
@@ -160,6 +199,12 @@ pub struct Connection {
     snd_wl2: u32,
     snd_shift: u8,
     send_mss: u32,
+    /// The path's MSS as ICMP fragmentation-needed taught it (RFC 1191), u32::MAX
+    /// until one came: the send MSS never exceeds it.
+    path_mss: u32,
+    /// The last ICMP soft error about this connection (RFC 1122 §4.2.3.9: reported,
+    /// never fatal by itself).
+    soft_error: Option<IcmpError>,
     sack_ok: bool,
     /// Unacknowledged and unsent bytes; `tx[0]` is the byte at `tx_seq`.
     tx: VecDeque<u8>,
@@ -257,6 +302,8 @@ impl Connection {
             snd_wl2: 0,
             snd_shift: 0,
             send_mss: 536,
+            path_mss: u32::MAX,
+            soft_error: None,
             sack_ok: false,
             tx: VecDeque::new(),
             tx_seq: iss.wrapping_add(1),
@@ -340,6 +387,14 @@ impl Connection {
     }
     pub fn error(&self) -> Option<Error> {
         self.error
+    }
+    /// The last ICMP soft error about this connection, if any came.
+    pub fn soft_error(&self) -> Option<IcmpError> {
+        self.soft_error
+    }
+    /// The largest segment this connection sends.
+    pub fn send_mss(&self) -> u32 {
+        self.send_mss
     }
     pub fn is_released(&self) -> bool {
         self.released
@@ -998,6 +1053,72 @@ impl Connection {
             .min()
     }
 
+    // ---- ICMP errors in ------------------------------------------------------------
+
+    /// An ICMP error quoting a segment of ours with sequence number `quoted_seq`.
+    ///
+    /// RFC 5927 §4.1.1: only a sequence number we sent and have not seen acknowledged
+    /// (SND.UNA ≤ seq < SND.MAX) counts; anything else may be a blind attack and is
+    /// ignored. Then (RFC 1122 §4.2.3.9, RFC 5461):
+    ///
+    /// - Protocol and port unreachable (codes 2 and 3) are hard errors: in SYN-SENT
+    ///   the peer's host says nobody listens, so the connection is aborted and the
+    ///   application told ([`Error::Unreachable`]). In a synchronized state they are
+    ///   taken as soft, as RFC 5461 §4 advises (an attacker who guesses the window
+    ///   could otherwise reset a connection, and a real peer that lost the connection
+    ///   answers with an RST anyway).
+    /// - Net and host unreachable (0, 1) and every other code, time exceeded and
+    ///   parameter problem are soft: routing may recover, so the connection keeps
+    ///   retransmitting and the error is recorded ([`Connection::soft_error`]). RFC 1122
+    ///   lets a SYN-SENT connection be aborted when such errors persist; here the
+    ///   retransmission limit ends it as for silence.
+    /// - Fragmentation needed (code 4, RFC 1191): the send MSS drops to the next-hop
+    ///   MTU less 40 (20 IPv4 + 20 TCP), never below 68 − 40 = 28 (RFC 791's minimum
+    ///   MTU) and never up; everything in flight is sent again at the new size (it was
+    ///   dropped on the way), without counting it as congestion.
+    pub fn icmp_error(&mut self, e: IcmpError, quoted_seq: u32) -> IcmpOutcome {
+        let active = !matches!(self.state, State::Closed | State::Listen | State::TimeWait);
+        if !active || !(seq_le(self.snd_una, quoted_seq) && seq_lt(quoted_seq, self.snd_max)) {
+            return IcmpOutcome::OutOfWindow;
+        }
+        match e {
+            IcmpError::Unreachable(2 | 3) if self.state == State::SynSent => {
+                self.fail(Error::Unreachable);
+                IcmpOutcome::Aborted
+            }
+            IcmpError::FragmentationNeeded { mtu, quoted_len } => {
+                let mtu = if mtu == 0 {
+                    // The largest plateau below the datagram that did not pass.
+                    MTU_PLATEAUS
+                        .into_iter()
+                        .find(|&p| p < quoted_len)
+                        .unwrap_or(68)
+                } else {
+                    mtu
+                };
+                let mss = (mtu.max(68) - 40) as u32;
+                self.path_mss = self.path_mss.min(mss);
+                if mss >= self.send_mss {
+                    return IcmpOutcome::MssUnchanged;
+                }
+                self.send_mss = mss;
+                self.cc.set_mss(mss);
+                if self.state.is_synchronized() {
+                    // Go back to SND.UNA: every segment past it was too big.
+                    self.sacked.clear();
+                    self.rexmit_high = self.snd_una;
+                    self.snd_nxt = self.snd_una;
+                    self.timing = None;
+                }
+                IcmpOutcome::MssLowered
+            }
+            _ => {
+                self.soft_error = Some(e);
+                IcmpOutcome::Soft
+            }
+        }
+    }
+
     // ---- segments in -------------------------------------------------------------
 
     /// Record the peer's SYN: its ISN and options.
@@ -1009,7 +1130,7 @@ impl Connection {
         self.rcv_adv = self.rcv_nxt.wrapping_add(self.syn_window);
         self.peer_syn_options = seg.options.clone();
         let peer_mss = seg.options.mss.unwrap_or(536).max(64) as u32;
-        self.send_mss = peer_mss.min(self.cfg.mss as u32);
+        self.send_mss = peer_mss.min(self.cfg.mss as u32).min(self.path_mss);
         // Its segments really are this small, however small: they fill the FIFO's records.
         let peer_sends = seg.options.mss.unwrap_or(536).max(1) as u32;
         self.rcv_mss = peer_sends.min(self.cfg.announced_mss() as u32);

@@ -33,6 +33,12 @@
 //! - `cost(w) = w + min(mss, w) + (max(ceil(w / mss), 2) + EXTRA_RECORDS + 1) × record`.
 //! - Segments that no window covers (SYNs of new connections, zero-window probes, a
 //!   peer's ACKs of data we send) get [`RESERVED_RECORDS`] records kept aside.
+//! - ICMP errors (RxIcmp, link version 4) take FIFO space too, and no window covers
+//!   them: one record's worth, [`ICMP_RECORD_BYTES`], is kept aside as well, so one
+//!   error (a router's fragmentation-needed in the middle of a window, say) costs no
+//!   segment inside the window. The board bounds an RxIcmp record at that size (it
+//!   passes the message's first 64 bytes). More errors at once than that may take
+//!   segments' room; those segments are dropped as `fifo_full` and retransmitted.
 //!
 //! The shared part of the FIFO ([`RxFifo::shared`]) is split among the connections
 //! that may still send us data: each gets at most an equal share, and never more
@@ -56,6 +62,12 @@ pub const EXTRA_RECORDS: u32 = 2;
 pub const PROBE_RECORDS: u32 = 1;
 /// Records kept aside for segments no window covers (counted with full options).
 pub const RESERVED_RECORDS: u32 = 2;
+/// One RxIcmp record in the board's FIFO at its largest: 2 header bytes, 2 filler
+/// bytes, the type byte, RxUdp's 18-byte fixed part (which holds the ICMP message's
+/// first 4 bytes), and the rest of its first
+/// [`MAX_RX_ICMP_MESSAGE`](crate::link::message::MAX_RX_ICMP_MESSAGE) bytes.
+pub const ICMP_RECORD_BYTES: u32 =
+    2 + 2 + 1 + 18 + crate::link::message::MAX_RX_ICMP_MESSAGE as u32 - 4;
 
 /// The board's receive FIFO, as its Hello describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +87,7 @@ impl RxFifo {
     /// What the windows of all connections together may cost.
     pub fn shared(&self) -> u32 {
         self.bytes
-            .saturating_sub(RESERVED_RECORDS * self.record(MAX_OPTION_BYTES))
+            .saturating_sub(RESERVED_RECORDS * self.record(MAX_OPTION_BYTES) + ICMP_RECORD_BYTES)
     }
 
     /// Records a window of `segments` full segments may come in.
@@ -212,12 +224,13 @@ mod tests {
 
     #[test]
     fn the_board_fifo_gives_two_segments_to_one_connection() {
-        // 2048 − 2 reserved records of 75 = 1898 shared; two segments, a probe of
-        // one, five records of 35: 3 × 574 + 175 = 1897.
+        // 2048 − 2 reserved records of 75 − an ICMP record of 83 = 1815 shared; two
+        // segments, a probe of one, five records of 35: 3 × 546 + 175 = 1813.
         assert_eq!(BOARD.record(MAX_OPTION_BYTES), 75);
-        assert_eq!(BOARD.shared(), 1898);
+        assert_eq!(ICMP_RECORD_BYTES, 83);
+        assert_eq!(BOARD.shared(), 1815);
         let mss = BOARD.mss(1440) as u32;
-        assert_eq!(mss, 574);
+        assert_eq!(mss, 546);
         assert_eq!(BOARD.window_for(BOARD.shared(), mss, 0), 2 * mss);
         // Counted with SACK blocks, one segment.
         assert_eq!(BOARD.window_for(BOARD.shared(), mss, 40), mss);
@@ -265,12 +278,12 @@ mod tests {
 
     #[test]
     fn the_equal_share_is_the_limit_when_nothing_is_promised() {
-        let mss = 574;
+        let mss = 546;
         let one = BOARD.window_for(BOARD.budget(1, 0, mss, 0), mss, 0);
         let four = BOARD.window_for(BOARD.budget(4, 0, mss, 0), mss, 0);
-        assert_eq!(one, 1148);
-        assert_eq!(BOARD.budget(4, 0, mss, 0), 1898 / 4);
-        assert_eq!(four, (1898 / 4 - 5 * 35) / 2);
+        assert_eq!(one, 1092);
+        assert_eq!(BOARD.budget(4, 0, mss, 0), 1815 / 4);
+        assert_eq!(four, (1815 / 4 - 5 * 35) / 2);
         // Everything promised elsewhere: nothing left.
         assert_eq!(BOARD.budget(2, BOARD.shared(), mss, 0), 0);
     }

@@ -47,7 +47,7 @@ pub mod state;
 pub mod time;
 pub mod trace;
 
-pub use connection::{Config, Connection, Endpoint, Error, Event};
+pub use connection::{Config, Connection, Endpoint, Error, Event, IcmpError, IcmpOutcome};
 pub use fifo::RxFifo;
 pub use segment::{Flags, ParseError, Segment, TcpOptions};
 pub use stack::{is_group_address, SocketId, Stack, StackCounters, StackError};

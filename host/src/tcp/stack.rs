@@ -12,8 +12,13 @@
 //!
 //! Segments to a broadcast or multicast address are discarded without an answer
 //! (RFC 1122 §4.2.3.10), and counted.
+//!
+//! ICMP errors quoting one of our segments ([`Stack::icmp_error`]) go to the connection
+//! the quoted header names; what they do is [`Connection::icmp_error`]'s to decide.
 
-use super::connection::{reset_for, Config, Connection, Endpoint, Error, Event};
+use super::connection::{
+    reset_for, Config, Connection, Endpoint, Error, Event, IcmpError, IcmpOutcome,
+};
 use super::fifo::RxFifo;
 use super::isn::IsnGenerator;
 use super::segment::Segment;
@@ -96,6 +101,17 @@ pub struct StackCounters {
     /// Data bytes received in order, over all connections (each byte once, however
     /// often the peer sent it).
     pub bytes_received: u64,
+    /// ICMP errors recorded as a connection's soft error (RFC 1122 §4.2.3.9).
+    pub icmp_soft_errors: u64,
+    /// Connections in SYN-SENT aborted by an ICMP hard error (protocol or port
+    /// unreachable).
+    pub icmp_aborted: u64,
+    /// Fragmentation-needed errors that lowered a connection's MSS.
+    pub icmp_mss_lowered: u64,
+    /// ICMP errors ignored: no connection has the quoted addresses and ports, or the
+    /// quoted sequence number is not one in flight (RFC 5927), or fragmentation needed
+    /// with an MTU no smaller than the path's.
+    pub icmp_ignored: u64,
 }
 
 impl StackCounters {
@@ -106,6 +122,10 @@ impl StackCounters {
             ("tcp_non_unicast", self.non_unicast),
             ("tcp_retransmitted", self.retransmitted),
             ("tcp_bytes_received", self.bytes_received),
+            ("icmp_soft_errors", self.icmp_soft_errors),
+            ("icmp_aborted", self.icmp_aborted),
+            ("icmp_mss_lowered", self.icmp_mss_lowered),
+            ("icmp_ignored", self.icmp_ignored),
         ]
     }
 }
@@ -504,6 +524,38 @@ impl Stack {
                 }
             }
         }
+    }
+
+    /// An ICMP error quoting a TCP segment: `src`/`dst` and the ports are the quoted
+    /// datagram's (ours is the source), `seq` its sequence number. Given to the
+    /// connection with those addresses and ports, if any; counted either way.
+    pub fn icmp_error(
+        &mut self,
+        e: IcmpError,
+        src: Endpoint,
+        dst: Endpoint,
+        seq: u32,
+    ) -> IcmpOutcome {
+        let found = if src.0 == self.addr {
+            self.conns.get(&(src.1, dst.0, dst.1)).copied()
+        } else {
+            None
+        };
+        let outcome = match found.map(|id| (id, self.conn_mut(id))) {
+            Some((id, Ok(conn))) => {
+                let outcome = conn.icmp_error(e, seq);
+                self.collect(id);
+                outcome
+            }
+            _ => IcmpOutcome::OutOfWindow,
+        };
+        match outcome {
+            IcmpOutcome::Soft => self.counters.icmp_soft_errors += 1,
+            IcmpOutcome::Aborted => self.counters.icmp_aborted += 1,
+            IcmpOutcome::MssLowered => self.counters.icmp_mss_lowered += 1,
+            IcmpOutcome::OutOfWindow | IcmpOutcome::MssUnchanged => self.counters.icmp_ignored += 1,
+        }
+        outcome
     }
 
     /// A SYN on a listener: a new connection in SYN-RECEIVED, room permitting.
@@ -1042,5 +1094,115 @@ mod tests {
         assert_eq!(s.poll(Time::from_millis(1000)).len(), 1);
         assert_eq!(s.poll(Time::from_millis(3000)).len(), 1);
         assert_eq!(s.counters().retransmitted, 2);
+    }
+
+    /// A connection of ours to CLIENT, established (the peer offers MSS 1460 and a
+    /// large window), and the stack.
+    fn established() -> (Stack, SocketId, Segment) {
+        let mut s = stack();
+        let id = s.connect(CLIENT, Time::ZERO).unwrap();
+        let our_syn = s.poll(Time::ZERO).remove(0);
+        let mut syn_ack = Segment::new(CLIENT, (US, our_syn.src_port));
+        syn_ack.seq = 5000;
+        syn_ack.ack = our_syn.seq.wrapping_add(1);
+        syn_ack.flags = Flags::SYN | Flags::ACK;
+        syn_ack.window = 65535;
+        syn_ack.options.mss = Some(1460);
+        s.receive(&syn_ack, Time::from_millis(1));
+        s.poll(Time::from_millis(1));
+        assert_eq!(s.state(id), State::Established);
+        (s, id, our_syn)
+    }
+
+    #[test]
+    fn port_unreachable_for_our_syn_aborts_the_connection() {
+        let mut s = stack();
+        let id = s.connect(CLIENT, Time::ZERO).unwrap();
+        let syn = s.poll(Time::ZERO).remove(0);
+        let us = (US, syn.src_port);
+        // A sequence number we never sent, and another connection's ports: ignored.
+        for (seq, to) in [(syn.seq.wrapping_add(1), CLIENT), (syn.seq, (CLIENT.0, 1))] {
+            let o = s.icmp_error(IcmpError::Unreachable(3), us, to, seq);
+            assert_eq!(o, IcmpOutcome::OutOfWindow);
+        }
+        assert_eq!(s.state(id), State::SynSent);
+        assert_eq!(s.counters().icmp_ignored, 2);
+        // Net unreachable is soft: recorded, the SYN keeps being retransmitted.
+        let o = s.icmp_error(IcmpError::Unreachable(0), us, CLIENT, syn.seq);
+        assert_eq!(o, IcmpOutcome::Soft);
+        assert_eq!(s.state(id), State::SynSent);
+        assert_eq!(
+            s.connection(id).unwrap().soft_error(),
+            Some(IcmpError::Unreachable(0))
+        );
+        assert_eq!(s.counters().icmp_soft_errors, 1);
+        // Port unreachable is hard in SYN-SENT: aborted, and the application told.
+        let o = s.icmp_error(IcmpError::Unreachable(3), us, CLIENT, syn.seq);
+        assert_eq!(o, IcmpOutcome::Aborted);
+        assert_eq!(s.state(id), State::Closed);
+        assert!(s.events().contains(&(id, Event::Error(Error::Unreachable))));
+        assert_eq!(s.counters().icmp_aborted, 1);
+        assert!(
+            s.poll(Time::from_millis(5000)).is_empty(),
+            "no SYN after it"
+        );
+    }
+
+    #[test]
+    fn port_unreachable_on_an_established_connection_is_soft() {
+        let (mut s, id, syn) = established();
+        s.send(id, &[1; 100]).unwrap();
+        let data = s.poll(Time::from_millis(2)).remove(0);
+        let us = (US, syn.src_port);
+        let o = s.icmp_error(IcmpError::Unreachable(3), us, CLIENT, data.seq);
+        assert_eq!(o, IcmpOutcome::Soft);
+        assert_eq!(s.state(id), State::Established);
+        // Acknowledged data is outside the window (RFC 5927).
+        let o = s.icmp_error(
+            IcmpError::TimeExceeded,
+            us,
+            CLIENT,
+            data.seq.wrapping_sub(1),
+        );
+        assert_eq!(o, IcmpOutcome::OutOfWindow);
+    }
+
+    #[test]
+    fn fragmentation_needed_lowers_the_mss_and_resends_smaller() {
+        let (mut s, id, syn) = established();
+        s.send(id, &[7; 3000]).unwrap();
+        let sent = s.poll(Time::from_millis(2));
+        let mss = s.connection(id).unwrap().send_mss();
+        assert!(sent.iter().all(|x| x.payload.len() <= mss as usize));
+        assert!(sent[0].payload.len() > 536, "{}", sent[0].payload.len());
+        let us = (US, syn.src_port);
+        let fn_error = |mtu| IcmpError::FragmentationNeeded {
+            mtu,
+            quoted_len: 1500,
+        };
+        // An MTU above ours changes nothing.
+        let o = s.icmp_error(fn_error(9000), us, CLIENT, sent[0].seq);
+        assert_eq!(o, IcmpOutcome::MssUnchanged);
+        let o = s.icmp_error(fn_error(576), us, CLIENT, sent[0].seq);
+        assert_eq!(o, IcmpOutcome::MssLowered);
+        assert_eq!(s.connection(id).unwrap().send_mss(), 536);
+        assert_eq!(s.counters().icmp_mss_lowered, 1);
+        // Everything in flight goes again, from SND.UNA, at most 536 bytes a segment.
+        let again = s.poll(Time::from_millis(3));
+        assert_eq!(again[0].seq, sent[0].seq);
+        assert!(again.iter().all(|x| x.payload.len() <= 536));
+        assert!(s.counters().retransmitted >= 1);
+        // Never below 68 − 40; an MTU of 0 (a pre-RFC 1191 router) takes the plateau
+        // below the quoted length.
+        let old_router = IcmpError::FragmentationNeeded {
+            mtu: 0,
+            quoted_len: 576,
+        };
+        let o = s.icmp_error(old_router, us, CLIENT, sent[0].seq);
+        assert_eq!(o, IcmpOutcome::MssLowered);
+        assert_eq!(s.connection(id).unwrap().send_mss(), 508 - 40);
+        let o = s.icmp_error(fn_error(20), us, CLIENT, sent[0].seq);
+        assert_eq!(o, IcmpOutcome::MssLowered);
+        assert_eq!(s.connection(id).unwrap().send_mss(), 28);
     }
 }

@@ -50,6 +50,17 @@ pub fn good_frame(rng: &mut StdRng, i: usize) -> Vec<u8> {
             .unwrap()
             .write(&mut f, &payload)
             .unwrap(),
+        // Every other one an ICMP error (which goes to the host as RxIcmp, its first
+        // 64 bytes), the rest echo requests (answered by the board).
+        2 if i % 2 == 1 => eth
+            .ipv4(PEER_IP, dst_ip, 64)
+            .icmpv4(etherparse::Icmpv4Type::DestinationUnreachable(
+                etherparse::icmpv4::DestUnreachableHeader::FragmentationNeeded {
+                    next_hop_mtu: rng.gen(),
+                },
+            ))
+            .write(&mut f, &payload)
+            .unwrap(),
         2 => eth
             .ipv4(PEER_IP, dst_ip, 64)
             .icmpv4_echo_request(rng.gen(), rng.gen())
