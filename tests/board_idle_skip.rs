@@ -9,7 +9,7 @@
 mod support;
 
 use support::*;
-use tcpip_fpga::host::link::message::{encode_frame, Config as LinkConfig, Message, TxTcp};
+use tcpip_fpga::host::link::message::{encode_frame, Message};
 use tcpip_fpga::sim::backend::Backend;
 use tcpip_fpga::sim::board::{phy_bytes, Seen, VirtualBoard};
 
@@ -33,15 +33,7 @@ fn run(skip: bool, pace: u64) -> (Vec<String>, Vec<(u64, Seen)>, u64, u64) {
     };
     let ran = board.run_until_idle(100_000);
     look(&mut board, "start", ran);
-    board.write_link(
-        &encode_frame(&Message::Config(LinkConfig {
-            mac: BOARD.mac,
-            ip: BOARD.ip,
-            netmask: [255, 255, 255, 0],
-            promiscuous: false,
-        }))
-        .unwrap(),
-    );
+    board.write_link(&encode_frame(&board_config_message()).unwrap());
     let ran = board.run_until_idle(200_000);
     look(&mut board, "config", ran);
     let mut gen = FrameGen::new(0x5EED, BOARD);
@@ -69,22 +61,8 @@ fn run(skip: bool, pace: u64) -> (Vec<String>, Vec<(u64, Seen)>, u64, u64) {
     look(&mut board, "bad frames, to idle", ran);
     // Host messages: segments to send, a damaged frame (a link error), counters.
     for k in 0..3u32 {
-        board.write_link(
-            &encode_frame(&Message::TxTcp(TxTcp {
-                tag: k as u16 + 1,
-                dst_mac: [2, 0, 0, 0, 0, 9],
-                dst_ip: [192, 0, 2, 9],
-                src_port: 7,
-                dst_port: 40000 + k as u16,
-                seq: 1000 * k,
-                ack: 77,
-                flags: 0x18,
-                window: 4096,
-                options: vec![],
-                payload: (0..(k * 211) as usize).map(|i| i as u8).collect(),
-            }))
-            .unwrap(),
-        );
+        let segment = numbered_tx_tcp(k, [192, 0, 2, 9], vec![], (k * 211) as usize);
+        board.write_link(&encode_frame(&segment).unwrap());
     }
     let mut damaged = encode_frame(&Message::GetCounters).unwrap();
     damaged[1] ^= 0x20;

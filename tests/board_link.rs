@@ -216,12 +216,7 @@ fn flipped_bytes_toward_the_host_are_caught_and_the_next_message_is_intact() {
 fn flipped_bytes_toward_the_board_are_caught_and_the_next_message_is_intact() {
     let mut link = board();
     drain(&mut link);
-    let config = Message::Config(LinkConfig {
-        mac: BOARD.mac,
-        ip: BOARD.ip,
-        netmask: [255, 255, 255, 0],
-        promiscuous: false,
-    });
+    let config = board_config_message();
     let frame = tcpip_fpga::host::link::message::encode_frame(&config).unwrap();
     for k in 0..frame.len() - 1 {
         let mut bad = frame.clone();

@@ -10,7 +10,7 @@
 mod support;
 
 use support::*;
-use tcpip_fpga::host::link::message::{encode_frame, Config as LinkConfig, Message, TxTcp, TxUdp};
+use tcpip_fpga::host::link::message::{encode_frame, Message, TxUdp};
 use tcpip_fpga::sim::backend::Backend;
 use tcpip_fpga::sim::board::{board_lock_step, phy_bytes, BoardStep, VirtualBoard};
 
@@ -51,12 +51,7 @@ fn board_core_rust_and_verilator_agree_clock_for_clock() {
         panic!("the Verilator model is not built (install verilator and rebuild): the lock-step test needs both models");
     }
     let mut steps = vec![];
-    steps.extend(link(&Message::Config(LinkConfig {
-        mac: BOARD.mac,
-        ip: BOARD.ip,
-        netmask: [255, 255, 255, 0],
-        promiscuous: false,
-    })));
+    steps.extend(link(&board_config_message()));
     steps.extend(idle(300));
     let mut gen = FrameGen::new(0xB0A2D, BOARD);
     for n in 0..120 {
@@ -71,23 +66,13 @@ fn board_core_rust_and_verilator_agree_clock_for_clock() {
     steps.extend(idle(3000));
     steps.extend(link(&Message::ArpRequest { ip: [10, 0, 0, 1] }));
     for k in 0..6u32 {
-        steps.extend(link(&Message::TxTcp(TxTcp {
-            tag: k as u16 + 1,
-            dst_mac: [2, 0, 0, 0, 0, 9],
-            dst_ip: [10, 0, 0, 1],
-            src_port: 7,
-            dst_port: 40000 + k as u16,
-            seq: 1000 * k,
-            ack: 77,
-            flags: 0x18,
-            window: 4096,
-            options: if k % 2 == 0 {
-                vec![]
-            } else {
-                vec![2, 4, 5, 0xb4]
-            },
-            payload: (0..(k * 97 % 700) as usize).map(|i| i as u8).collect(),
-        })));
+        let options = if k % 2 == 0 {
+            vec![]
+        } else {
+            vec![2, 4, 5, 0xb4]
+        };
+        let segment = numbered_tx_tcp(k, [10, 0, 0, 1], options, (k * 97 % 700) as usize);
+        steps.extend(link(&segment));
         steps.extend(idle(1600));
     }
     steps.extend(link(&Message::TxUdp(TxUdp {
@@ -128,15 +113,7 @@ fn virtual_board_run(backend: Backend) -> Vec<String> {
     };
     board.run_until_idle(100_000);
     look(&mut board, "start");
-    board.write_link(
-        &encode_frame(&Message::Config(LinkConfig {
-            mac: BOARD.mac,
-            ip: BOARD.ip,
-            netmask: [255, 255, 255, 0],
-            promiscuous: false,
-        }))
-        .unwrap(),
-    );
+    board.write_link(&encode_frame(&board_config_message()).unwrap());
     board.run_until_idle(100_000);
     look(&mut board, "config");
     let mut gen = FrameGen::new(0x1D1E, BOARD);

@@ -76,6 +76,41 @@ pub const BOARD: Config = Config {
     promiscuous: false,
 };
 
+/// The link's Config that gives the board `BOARD`'s identity.
+pub fn board_config_message() -> tcpip_fpga::host::link::message::Message {
+    use tcpip_fpga::host::link::message::{Config as LinkConfig, Message};
+    Message::Config(LinkConfig {
+        mac: BOARD.mac,
+        ip: BOARD.ip,
+        netmask: BOARD.netmask,
+        promiscuous: BOARD.promiscuous,
+    })
+}
+
+/// Segment `k` of the whole-board tests' host traffic: tag k + 1, from port 7 to
+/// 40000 + k, PSH,ACK, `payload_len` counting bytes.
+pub fn numbered_tx_tcp(
+    k: u32,
+    dst_ip: [u8; 4],
+    options: Vec<u8>,
+    payload_len: usize,
+) -> tcpip_fpga::host::link::message::Message {
+    use tcpip_fpga::host::link::message::{Message, TxTcp};
+    Message::TxTcp(TxTcp {
+        tag: k as u16 + 1,
+        dst_mac: [2, 0, 0, 0, 0, 9],
+        dst_ip,
+        src_port: 7,
+        dst_port: 40000 + k as u16,
+        seq: 1000 * k,
+        ack: 77,
+        flags: 0x18,
+        window: 4096,
+        options,
+        payload: (0..payload_len).map(|i| i as u8).collect(),
+    })
+}
+
 /// What the receive FIFO should hold for an accepted TCP or UDP frame. For UDP the
 /// TCP-only fields are zero / None / false and are not compared.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +135,39 @@ pub struct ExpectedSegment {
     /// TCP: option bytes then payload; UDP: payload; ICMP errors: the message's bytes
     /// 4..=63.
     pub body: Vec<u8>,
+}
+
+impl ExpectedSegment {
+    /// A record of UDP's shape (RxUdp, and RxIcmp, which the board writes as one): an
+    /// 8-byte header, two 16-bit words where the ports go, no TCP fields.
+    fn udp_shaped(
+        protocol: u8,
+        src_mac: [u8; 6],
+        src_ip: [u8; 4],
+        dst_ip: [u8; 4],
+        words: [u16; 2],
+        body: Vec<u8>,
+    ) -> ExpectedSegment {
+        ExpectedSegment {
+            protocol,
+            src_mac,
+            src_ip,
+            dst_ip,
+            src_port: words[0],
+            dst_port: words[1],
+            seq: 0,
+            ack: 0,
+            flags: 0,
+            window: 0,
+            urgent: 0,
+            header_len: 8,
+            mss: None,
+            window_scale: None,
+            sack_permitted: false,
+            timestamps: None,
+            body,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -553,25 +621,14 @@ fn parse_udp(
     } else if !checksum_ok {
         fail(first, DropReason::UdpChecksum);
     }
-    *segment = Some(ExpectedSegment {
-        protocol: 17,
+    *segment = Some(ExpectedSegment::udp_shaped(
+        17,
         src_mac,
-        src_ip: src,
-        dst_ip: dst,
-        src_port: udp.source_port,
-        dst_port: udp.destination_port,
-        seq: 0,
-        ack: 0,
-        flags: 0,
-        window: 0,
-        urgent: 0,
-        header_len: 8,
-        mss: None,
-        window_scale: None,
-        sack_permitted: false,
-        timestamps: None,
-        body: bytes[8..].to_vec(),
-    });
+        src,
+        dst,
+        [udp.source_port, udp.destination_port],
+        bytes[8..].to_vec(),
+    ));
 }
 
 fn parse_icmp(
@@ -603,25 +660,17 @@ fn parse_icmp(
     // checksum where its destination port does, the message's bytes 4..=63 as body.
     if matches!(icmp.type_u8(), 3 | 11 | 12) {
         let b = l4.bytes;
-        *segment = Some(ExpectedSegment {
-            protocol: 1,
+        *segment = Some(ExpectedSegment::udp_shaped(
+            1,
             src_mac,
-            src_ip: src,
-            dst_ip: dst,
-            src_port: u16::from_be_bytes([b[0], b[1]]),
-            dst_port: u16::from_be_bytes([b[2], b[3]]),
-            seq: 0,
-            ack: 0,
-            flags: 0,
-            window: 0,
-            urgent: 0,
-            header_len: 8,
-            mss: None,
-            window_scale: None,
-            sack_permitted: false,
-            timestamps: None,
-            body: b[4.min(b.len())..b.len().min(64)].to_vec(),
-        });
+            src,
+            dst,
+            [
+                u16::from_be_bytes([b[0], b[1]]),
+                u16::from_be_bytes([b[2], b[3]]),
+            ],
+            b[4.min(b.len())..b.len().min(64)].to_vec(),
+        ));
     }
 }
 
