@@ -307,6 +307,7 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
     inputs: [link_data, link_valid, tx_busy],
     outputs: [
         config_valid,
+        configured,
         config_mac_hi,
         config_mac_mid,
         config_mac_lo,

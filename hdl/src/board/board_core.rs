@@ -78,9 +78,6 @@ pub struct BoardCore {
     pub host_rx: HostRx,
     pub tx: TxPipeline,
     /// A Config has been applied (HostRx holds it).
-    configured: DFF<Bit>,
-    /// HostRx holds a configuration this clock (`configured`, or it is taking one now).
-    configured_now: Signal<Local, Bit>,
     /// All ones until configured: the defaults' one bits, forced over the zeros HostRx
     /// powers up with.
     unconfigured_ones: Signal<Local, Bits<32>>,
@@ -139,8 +136,6 @@ impl Default for BoardCore {
             cobs_out: Default::default(),
             host_rx: Default::default(),
             tx: Default::default(),
-            configured: Default::default(),
-            configured_now: Default::default(),
             unconfigured_ones: Default::default(),
             started: Default::default(),
             event_free: Default::default(),
@@ -175,7 +170,6 @@ impl Logic for BoardCore {
         dff_setup!(
             self,
             clock,
-            configured,
             started,
             pend_bad_frame,
             pend_bad_message,
@@ -195,14 +189,14 @@ impl Logic for BoardCore {
         // Configuration: HostRx applies a Config only once its frame passed the CRC.
         // Its config registers power up at zero, so a bit whose default is zero needs no
         // choice: it is the register. Only the default address's one bits (six of them)
-        // are forced until the first Config; `config_valid` counts as configured in the
-        // clock the registers take it, so all bits switch together. The netmask needs
-        // no default: zero, as it powers up, has no subnet broadcast address other than
-        // 255.255.255.255 (every bit a host bit), which is broadcast anyway, so an
-        // unconfigured board drops the same TCP as with a /32.
-        self.configured_now.next = self.configured.q.val() | self.host_rx.config_valid.val();
+        // are forced until the first Config. HostRx's `configured` is a flip-flop that
+        // rises at the edge its config registers load, so all bits switch together and
+        // the forcing starts from a register (it reaches every address compare).
+        // The netmask needs no default: zero, as it powers up, has no subnet broadcast
+        // address other than 255.255.255.255 (every bit a host bit), which is broadcast
+        // anyway, so an unconfigured board drops the same TCP as with a /32.
         self.unconfigured_ones.next = 0.into();
-        if !self.configured_now.val() {
+        if !self.host_rx.configured.val() {
             self.unconfigured_ones.next = 0xFFFF_FFFF_u64.into();
         }
         self.mac_hi.next = self.host_rx.config_mac_hi.val()
@@ -214,9 +208,6 @@ impl Logic for BoardCore {
         self.our_ip.next =
             self.host_rx.config_ip.val() | (self.default_ip.val() & self.unconfigured_ones.val());
         self.netmask.next = self.host_rx.config_netmask.val();
-        if self.host_rx.config_valid.val() {
-            self.configured.d.next = true;
-        }
         self.started.d.next = true;
 
         // Receive: PHY → pipeline → FIFO and counters.

@@ -44,6 +44,9 @@ pub struct HostRx {
     pub link_valid: Signal<In, Bit>,
     pub tx_busy: Signal<In, Bit>,
     pub config_valid: Signal<Out, Bit>,
+    /// A Config has been applied (from the edge `config_*` first take one: a
+    /// flip-flop, so whoever forces defaults until then starts from a register).
+    pub configured: Signal<Out, Bit>,
     pub config_mac_hi: Signal<Out, Bits<16>>,
     pub config_mac_mid: Signal<Out, Bits<16>>,
     pub config_mac_lo: Signal<Out, Bits<16>>,
@@ -111,6 +114,7 @@ pub struct HostRx {
     cfg_ip: DFF<Bits<32>>,
     cfg_netmask: DFF<Bits<32>>,
     cfg_promiscuous: DFF<Bit>,
+    cfg_loaded: DFF<Bit>,
     // Registered outputs.
     config_valid_r: DFF<Bit>,
     get_counters_r: DFF<Bit>,
@@ -176,6 +180,7 @@ impl Logic for HostRx {
             cfg_ip,
             cfg_netmask,
             cfg_promiscuous,
+            cfg_loaded,
             config_valid_r,
             get_counters_r,
             arp_request_r,
@@ -355,6 +360,7 @@ impl Logic for HostRx {
                     self.cfg_ip.d.next = self.dst_ip.q.val();
                     self.cfg_netmask.d.next = self.staged_netmask.val();
                     self.cfg_promiscuous.d.next = self.promiscuous.q.val();
+                    self.cfg_loaded.d.next = true;
                 }
             }
             self.tx_finish_r.d.next = self.is_tx.val();
@@ -378,6 +384,7 @@ impl Logic for HostRx {
         }
 
         self.config_valid.next = self.config_valid_r.q.val();
+        self.configured.next = self.cfg_loaded.q.val();
         self.config_mac_hi.next = self.cfg_mac_hi.q.val();
         self.config_mac_mid.next = self.cfg_mac_mid.q.val();
         self.config_mac_lo.next = self.cfg_mac_lo.q.val();
@@ -495,6 +502,7 @@ pub fn receive(
     }
     let mut held = config(&uut);
     let mut last_pulses = 0u8;
+    let mut configured = false;
     // The request's descriptor words, as tx_word_write gave them since the last finish.
     let mut words: [Option<u16>; 16] = [None; 16];
     for clock in 0..=end {
@@ -514,6 +522,13 @@ pub fn receive(
             "a pulse longer than a clock at {clock}"
         );
         last_pulses = pulses;
+        // `configured` rises with the first applied Config and stays.
+        configured |= uut.config_valid.val();
+        assert_eq!(
+            uut.configured.val(),
+            configured,
+            "configured is not whether a Config was applied, at {clock}"
+        );
         if uut.config_valid.val() {
             held = config(&uut);
             events.push(HostRxEvent::Config {

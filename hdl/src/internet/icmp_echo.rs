@@ -104,6 +104,13 @@ pub struct IcmpEcho {
     wa: Signal<Local, Bits<12>>,
     wd: Signal<Local, Bits<8>>,
     we: Signal<Local, Bit>,
+    /// The write port a clock late, from flip-flops: the choice among the writes above
+    /// (positions, the checksum, the destination) is then not one path with the block
+    /// RAM's setup. Every write moves by the same clock, and nothing reads a buffer
+    /// within two clocks of its last write (see `written`).
+    wa_r: DFF<Bits<12>>,
+    wd_r: DFF<Bits<8>>,
+    we_r: DFF<Bit>,
     ra: Signal<Local, Bits<12>>,
     // Staging the frame being received.
     /// Offset of the next ICMP byte in this frame.
@@ -203,6 +210,9 @@ impl Default for IcmpEcho {
             wa: Default::default(),
             wd: Default::default(),
             we: Default::default(),
+            wa_r: Default::default(),
+            wd_r: Default::default(),
+            we_r: Default::default(),
             ra: Default::default(),
             wcount: Default::default(),
             storing: Default::default(),
@@ -266,7 +276,10 @@ impl Logic for IcmpEcho {
             wlow,
             tail_read,
             warm,
-            dropped_r
+            dropped_r,
+            wa_r,
+            wd_r,
+            we_r
         );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
@@ -416,14 +429,19 @@ impl Logic for IcmpEcho {
         self.ra.next = (bit_cast::<12, 1>(self.t_buf.q.val().into()) << 11)
             | bit_cast::<12, 11>(self.rd_next.val());
         // The two RAMs: bits 0..9 address `ram`, 0..8 `tail`, the buffer bit on top.
-        self.ram.write_address.next = (bit_cast::<11, 1>(self.wa.val().get_bit(11).into()) << 10)
-            | bit_cast::<11, 10>(self.wa.val().get_bits::<10>(0));
-        self.tail.write_address.next = (bit_cast::<10, 1>(self.wa.val().get_bit(11).into()) << 9)
-            | bit_cast::<10, 9>(self.wa.val().get_bits::<9>(0));
-        self.ram.write_data.next = self.wd.val();
-        self.tail.write_data.next = self.wd.val();
-        self.ram.write_enable.next = self.we.val() & !self.wa.val().get_bit(10);
-        self.tail.write_enable.next = self.we.val() & self.wa.val().get_bit(10);
+        self.wa_r.d.next = self.wa.val();
+        self.wd_r.d.next = self.wd.val();
+        self.we_r.d.next = self.we.val();
+        self.ram.write_address.next = (bit_cast::<11, 1>(self.wa_r.q.val().get_bit(11).into())
+            << 10)
+            | bit_cast::<11, 10>(self.wa_r.q.val().get_bits::<10>(0));
+        self.tail.write_address.next = (bit_cast::<10, 1>(self.wa_r.q.val().get_bit(11).into())
+            << 9)
+            | bit_cast::<10, 9>(self.wa_r.q.val().get_bits::<9>(0));
+        self.ram.write_data.next = self.wd_r.q.val();
+        self.tail.write_data.next = self.wd_r.q.val();
+        self.ram.write_enable.next = self.we_r.q.val() & !self.wa_r.q.val().get_bit(10);
+        self.tail.write_enable.next = self.we_r.q.val() & self.wa_r.q.val().get_bit(10);
         self.ram.read_address.next = (bit_cast::<11, 1>(self.ra.val().get_bit(11).into()) << 10)
             | bit_cast::<11, 10>(self.ra.val().get_bits::<10>(0));
         self.tail.read_address.next = (bit_cast::<10, 1>(self.ra.val().get_bit(11).into()) << 9)

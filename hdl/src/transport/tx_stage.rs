@@ -16,8 +16,9 @@
 //! [`TransportTx`](super::transport_tx::TransportTx), in any order (`sum_first` with
 //! the tag, always a request's first word, restarts its sum), which adds the
 //! pseudo-header and header to the payload sum; its checksum is
-//! written as the descriptor's last word, 6 clocks after `tx_finish`. `tx_busy` is high
-//! while both buffers are taken and during those 6 clocks (a request that starts then
+//! written as the descriptor's last word, 7 clocks after `tx_finish` (the bus leaves
+//! through registers). `tx_busy` is high
+//! while both buffers are taken and during those 7 clocks (a request that starts then
 //! is refused whole, so no word of it lands in a taken buffer or on the bus).
 //!
 //! Descriptor words: 0-2 dst MAC, 3-4 dst IP, 5 length of options+payload, 6 tag,
@@ -112,6 +113,17 @@ pub struct TxStage {
     length_r: DFF<Bits<11>>,
     options_len_r: DFF<Bits<6>>,
     flags_r: DFF<Bits<9>>,
+    /// The sum bus a clock late, from flip-flops: the choice among HostRx's words, the
+    /// length at a commit and the words after it is then not one path with the
+    /// transport block's decode of the index.
+    sum_first_r: DFF<Bit>,
+    sum_step_r: DFF<Bit>,
+    sum_index_r: DFF<Bits<5>>,
+    sum_word_r: DFF<Bits<16>>,
+    bus_first: Signal<Local, Bit>,
+    bus_step: Signal<Local, Bit>,
+    bus_index: Signal<Local, Bits<5>>,
+    bus_word: Signal<Local, Bits<16>>,
     commit: Signal<Local, Bit>,
     available: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
@@ -189,6 +201,14 @@ impl Default for TxStage {
             length_r: Default::default(),
             options_len_r: Default::default(),
             flags_r: Default::default(),
+            sum_first_r: Default::default(),
+            sum_step_r: Default::default(),
+            sum_index_r: Default::default(),
+            sum_word_r: Default::default(),
+            bus_first: Default::default(),
+            bus_step: Default::default(),
+            bus_index: Default::default(),
+            bus_word: Default::default(),
             commit: Default::default(),
             available: Default::default(),
             take: Default::default(),
@@ -226,7 +246,11 @@ impl Logic for TxStage {
             tag_r,
             length_r,
             options_len_r,
-            flags_r
+            flags_r,
+            sum_first_r,
+            sum_step_r,
+            sum_index_r,
+            sum_word_r
         );
         self.payload.read_clock.next = self.clock.val();
         self.payload.write_clock.next = self.clock.val();
@@ -271,7 +295,7 @@ impl Logic for TxStage {
         // arrive (a request that finds both buffers taken writes none); at the commit
         // the stage adds word 5 (the length), the next clock word 7 ({is_udp,
         // options_len, flags}, is_icmp in bit 9), and the transport block gets the payload sum and two zero
-        // words to fold their carries; the checksum goes in as word 15 five clocks later.
+        // words to fold their carries; the checksum goes in as word 15 six clocks later.
         self.word7.next = (bit_cast::<16, 1>(self.ser_udp.q.val().into()) << 15)
             | (bit_cast::<16, 6>(self.tx_options_len.val()) << 9)
             | (bit_cast::<16, 1>(self.tx_is_icmp.val().into()) << 9)
@@ -280,17 +304,17 @@ impl Logic for TxStage {
             | bit_cast::<5, 4>(self.tx_word_index.val());
         self.desc.write_data.next = self.tx_word.val();
         self.desc.write_enable.next = self.tx_word_write.val();
-        self.sum_first.next = self.tx_word_write.val() & (self.tx_word_index.val() == 6);
-        self.sum_step.next = self.tx_word_write.val();
-        self.sum_index.next = bit_cast::<5, 4>(self.tx_word_index.val());
-        self.sum_word.next = self.tx_word.val();
+        self.bus_first.next = self.tx_word_write.val() & (self.tx_word_index.val() == 6);
+        self.bus_step.next = self.tx_word_write.val();
+        self.bus_index.next = bit_cast::<5, 4>(self.tx_word_index.val());
+        self.bus_word.next = self.tx_word.val();
         if self.commit.val() {
             self.desc.write_address.next = (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4) | 5;
             self.desc.write_data.next = bit_cast::<16, 11>(self.wr_count.q.val());
             self.desc.write_enable.next = true;
-            self.sum_step.next = true;
-            self.sum_index.next = 5.into();
-            self.sum_word.next = bit_cast::<16, 11>(self.wr_count.q.val());
+            self.bus_step.next = true;
+            self.bus_index.next = 5.into();
+            self.bus_word.next = bit_cast::<16, 11>(self.wr_count.q.val());
             self.serializing.d.next = true;
             self.ser_index.d.next = 0.into();
             self.ser_buf.d.next = self.wr_buf.q.val();
@@ -299,33 +323,41 @@ impl Logic for TxStage {
             self.wr_buf.d.next = !self.wr_buf.q.val();
         } else if self.serializing.q.val() {
             self.ser_index.d.next = self.ser_index.q.val() + 1;
-            if self.ser_index.q.val() == 5 {
+            if self.ser_index.q.val() == 6 {
                 self.serializing.d.next = false;
             }
             self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4) | 7;
             self.desc.write_data.next = self.word7.val();
             self.desc.write_enable.next = self.ser_index.q.val() == 0;
-            self.sum_step.next = self.ser_index.q.val() < 4;
-            self.sum_index.next = 7.into();
-            self.sum_word.next = self.word7.val();
+            self.bus_step.next = self.ser_index.q.val() < 4;
+            self.bus_index.next = 7.into();
+            self.bus_word.next = self.word7.val();
             if self.ser_index.q.val() == 1 {
-                self.sum_index.next = 15.into();
-                self.sum_word.next = self.payload_sum_r.q.val();
+                self.bus_index.next = 15.into();
+                self.bus_word.next = self.payload_sum_r.q.val();
                 if self.ser_empty.q.val() {
-                    self.sum_word.next = 0.into();
+                    self.bus_word.next = 0.into();
                 }
             }
             if self.ser_index.q.val() >= 2 {
-                self.sum_index.next = self.ser_index.q.val() + 14; // 16, 17
-                self.sum_word.next = 0.into();
+                self.bus_index.next = self.ser_index.q.val() + 14; // 16, 17
+                self.bus_word.next = 0.into();
             }
-            if self.ser_index.q.val() == 5 {
+            if self.ser_index.q.val() == 6 {
                 self.desc.write_address.next =
                     (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4) | 15;
                 self.desc.write_data.next = self.checksum.val();
                 self.desc.write_enable.next = true;
             }
         }
+        self.sum_first_r.d.next = self.bus_first.val();
+        self.sum_step_r.d.next = self.bus_step.val();
+        self.sum_index_r.d.next = self.bus_index.val();
+        self.sum_word_r.d.next = self.bus_word.val();
+        self.sum_first.next = self.sum_first_r.q.val();
+        self.sum_step.next = self.sum_step_r.q.val();
+        self.sum_index.next = self.sum_index_r.q.val();
+        self.sum_word.next = self.sum_word_r.q.val();
         // Registered: the sum's last fold and the transport block's add are not one path.
         self.payload_sum_r.d.next = self.payload_sum.sum.val();
         // Read side: the oldest fully written request becomes current.
