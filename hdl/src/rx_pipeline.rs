@@ -188,7 +188,6 @@ impl Logic for RxPipeline {
         self.ipv4.l3.next = self.eth.l3.val();
         self.ipv4.is_ipv4.next = self.eth.is_ipv4.val();
         self.ipv4.our_ip.next = self.our_ip.val();
-        self.ipv4.pos.next = self.header.l3_pos.val();
         self.ipv4.netmask.next = self.netmask.val();
         self.ipv4.promiscuous.next = self.promiscuous.val();
         // Transport layer (and ICMP, which rides on IP like one).

@@ -68,7 +68,7 @@ cosim_ports!(ArpRx {
     ],
 });
 cosim_ports!(Ipv4Rx {
-    inputs: [data, valid, last, l3, is_ipv4, pos, our_ip, netmask, promiscuous],
+    inputs: [data, valid, last, l3, is_ipv4, our_ip, netmask, promiscuous],
     outputs: [
         out_data,
         out_valid,

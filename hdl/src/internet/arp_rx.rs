@@ -50,8 +50,9 @@ pub struct ArpRx {
     word: Signal<Local, Bits<16>>,
     off: Signal<Local, Bits<5>>,
     /// The byte of `our_ip` that target IP byte `off` is compared with.
-    our_byte: Signal<Local, Bits<8>>,
-    pos_low: Signal<Local, Bits<2>>,
+    our_byte: DFF<Bits<8>>,
+    /// The low two bits of the next payload byte's position.
+    next_low: Signal<Local, Bits<2>>,
 }
 
 impl Logic for ArpRx {
@@ -71,7 +72,8 @@ impl Logic for ArpRx {
             spa,
             target_ours_r,
             done_r,
-            reason_r
+            reason_r,
+            our_byte
         );
         self.off.next = self.pos.val();
         self.word.next =
@@ -84,19 +86,25 @@ impl Logic for ArpRx {
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
         }
-        // Target IP bytes 24..27 are compared with our_ip's, high byte first: picked by
-        // the position's low two bits, as Ipv4Rx picks them for the destination at
-        // 16..19, so synthesis makes one selection for both.
-        self.pos_low.next = self.pos.val().get_bits::<2>(0);
-        self.our_byte.next = self.our_ip.val().get_bits::<8>(0);
-        if self.pos_low.val() == 0 {
-            self.our_byte.next = self.our_ip.val().get_bits::<8>(24);
+        // Target IP bytes 24..27 are compared with our_ip's, high byte first, picked a
+        // clock ahead for the next byte's position (the header store's position is the
+        // next byte's until it arrives): the compare starts from flip-flops.
+        self.next_low.next = self.pos.val().get_bits::<2>(0);
+        if self.valid.val() {
+            self.next_low.next = 0.into();
+            if self.l3.val() {
+                self.next_low.next = self.pos.val().get_bits::<2>(0) + 1;
+            }
         }
-        if self.pos_low.val() == 1 {
-            self.our_byte.next = self.our_ip.val().get_bits::<8>(16);
+        self.our_byte.d.next = self.our_ip.val().get_bits::<8>(0);
+        if self.next_low.val() == 0 {
+            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(24);
         }
-        if self.pos_low.val() == 2 {
-            self.our_byte.next = self.our_ip.val().get_bits::<8>(8);
+        if self.next_low.val() == 1 {
+            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(16);
+        }
+        if self.next_low.val() == 2 {
+            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(8);
         }
         if self.valid.val() & self.l3.val() {
             self.prev.d.next = self.data.val();
@@ -126,11 +134,11 @@ impl Logic for ArpRx {
                 self.spa.d.next = (self.spa.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
             }
             if self.off.val() == 24 {
-                self.target_ours_r.d.next = self.data.val() == self.our_byte.val();
+                self.target_ours_r.d.next = self.data.val() == self.our_byte.q.val();
             }
             if (self.off.val() > 24)
                 & (self.off.val() < 28)
-                & (self.data.val() != self.our_byte.val())
+                & (self.data.val() != self.our_byte.q.val())
             {
                 self.target_ours_r.d.next = false;
             }

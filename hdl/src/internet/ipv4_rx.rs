@@ -39,9 +39,6 @@ pub struct Ipv4Rx {
     pub last: Signal<In, Bit>,
     pub l3: Signal<In, Bit>,
     pub is_ipv4: Signal<In, Bit>,
-    /// The beat's position in the Ethernet payload as the header store counts it
-    /// (saturating at 31): its low two bits pick the address bytes compared.
-    pub pos: Signal<In, Bits<5>>,
     pub our_ip: Signal<In, Bits<32>>,
     pub netmask: Signal<In, Bits<32>>,
     pub promiscuous: Signal<In, Bit>,
@@ -100,6 +97,11 @@ pub struct Ipv4Rx {
     dst_multicast: DFF<Bit>,
     /// Every host bit of the destination is one, and its network bits are ours.
     dst_host_ones: DFF<Bit>,
+    /// The bytes of our address and netmask that the next IP byte is compared with
+    /// (at offsets 16..19), picked a clock ahead: the compare starts from flip-flops,
+    /// not from the configuration through a 4-way selection.
+    our_byte: DFF<Bits<8>>,
+    mask_byte: DFF<Bits<8>>,
     done_r: DFF<Bit>,
     last_d1: DFF<Bit>,
     last_d2: DFF<Bit>,
@@ -121,12 +123,11 @@ pub struct Ipv4Rx {
     pseudo_next: Signal<Local, Bit>,
     off: Signal<Local, Bits<11>>,
     word: Signal<Local, Bits<16>>,
-    our_byte: Signal<Local, Bits<8>>,
-    mask_byte: Signal<Local, Bits<8>>,
     beat: Signal<Local, Bit>,
     /// IHL × 4.
     header_len: Signal<Local, Bits<8>>,
-    pos_low: Signal<Local, Bits<2>>,
+    /// The low two bits of the next IP byte's offset: which address byte to have ready.
+    next_low: Signal<Local, Bits<2>>,
 }
 
 impl Logic for Ipv4Rx {
@@ -167,7 +168,9 @@ impl Logic for Ipv4Rx {
             sum_add_r,
             sum_high_r,
             sum_start_r,
-            l4_parse_r
+            l4_parse_r,
+            our_byte,
+            mask_byte
         );
         self.header_sum.clock.next = self.clock.val();
         self.beat.next = self.valid.val() & self.l3.val();
@@ -175,23 +178,29 @@ impl Logic for Ipv4Rx {
         self.off.next = self.offset.q.val();
         self.word.next =
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
-        // Byte of our address and of the netmask compared at offsets 16..19, picked by
-        // the position's low two bits (ArpRx picks our address's bytes the same way, so
-        // synthesis makes one selection for both).
-        self.pos_low.next = self.pos.val().get_bits::<2>(0);
-        self.our_byte.next = self.our_ip.val().get_bits::<8>(0);
-        self.mask_byte.next = self.netmask.val().get_bits::<8>(0);
-        if self.pos_low.val() == 0 {
-            self.our_byte.next = self.our_ip.val().get_bits::<8>(24);
-            self.mask_byte.next = self.netmask.val().get_bits::<8>(24);
+        // Bytes of our address and of the netmask compared at offsets 16..19, high byte
+        // first, picked for the next byte's offset (the offset restarts at a frame's
+        // first beat, which is never IP).
+        self.next_low.next = self.off.val().get_bits::<2>(0);
+        if self.beat.val() {
+            self.next_low.next = self.off.val().get_bits::<2>(0) + 1;
         }
-        if self.pos_low.val() == 1 {
-            self.our_byte.next = self.our_ip.val().get_bits::<8>(16);
-            self.mask_byte.next = self.netmask.val().get_bits::<8>(16);
+        if self.valid.val() & !self.mid_frame.q.val() {
+            self.next_low.next = 0.into();
         }
-        if self.pos_low.val() == 2 {
-            self.our_byte.next = self.our_ip.val().get_bits::<8>(8);
-            self.mask_byte.next = self.netmask.val().get_bits::<8>(8);
+        self.our_byte.d.next = self.our_ip.val().get_bits::<8>(0);
+        self.mask_byte.d.next = self.netmask.val().get_bits::<8>(0);
+        if self.next_low.val() == 0 {
+            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(24);
+            self.mask_byte.d.next = self.netmask.val().get_bits::<8>(24);
+        }
+        if self.next_low.val() == 1 {
+            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(16);
+            self.mask_byte.d.next = self.netmask.val().get_bits::<8>(16);
+        }
+        if self.next_low.val() == 2 {
+            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(8);
+            self.mask_byte.d.next = self.netmask.val().get_bits::<8>(8);
         }
         // Header checksum: every header byte, words aligned on even offsets.
         self.header_sum.data.next = self.data.val();
@@ -272,16 +281,16 @@ impl Logic for Ipv4Rx {
                 self.protocol_r.d.next = self.data.val();
             }
             if (self.off.val() >= 16) & (self.off.val() < 20) {
-                if self.data.val() != self.our_byte.val() {
+                if self.data.val() != self.our_byte.q.val() {
                     self.dst_ours_r.d.next = false;
                 }
                 if self.data.val() != 0xFF {
                     self.dst_broadcast.d.next = false;
                 }
                 // Host bits all ones: with the network bits set too, the byte is 0xFF.
-                if ((self.data.val() | self.mask_byte.val()) != 0xFF)
-                    | ((self.data.val() & self.mask_byte.val())
-                        != (self.our_byte.val() & self.mask_byte.val()))
+                if ((self.data.val() | self.mask_byte.q.val()) != 0xFF)
+                    | ((self.data.val() & self.mask_byte.q.val())
+                        != (self.our_byte.q.val() & self.mask_byte.q.val()))
                 {
                     self.dst_host_ones.d.next = false;
                 }
@@ -457,9 +466,6 @@ mod tests {
             summed: vec![],
         };
         let mut k = 0;
-        // The position as the header store counts it (0 on the payload's first byte,
-        // saturating at 31).
-        let mut pos = 0u64;
         for i in 0..n + 4 {
             let uut = &mut run.uut;
             uut.valid.next = i < n;
@@ -467,10 +473,6 @@ mod tests {
             let l3 = beats.get(i).is_some_and(|b| b.1);
             uut.l3.next = l3;
             uut.last.next = i + 1 == n;
-            uut.pos.next = pos.into();
-            if i < n {
-                pos = if l3 { (pos + 1).min(31) } else { 0 };
-            }
             crate::tick!(*uut);
             if uut.sum_start.val() {
                 run.summed.clear();
