@@ -291,14 +291,16 @@ impl Logic for LinkTx {
         if self.arp_commit.val() {
             self.arp_pending.d.next = true;
         }
+        // 8..13 (8..15 less 14, 15) and 14..17 (14..15, 16..17), decoded from the
+        // position's bits: equality tests in LUTs, no compare on a carry chain.
         self.arp_mac_shift.next = self.arp_free.val()
             & self.l3_byte.val()
-            & (self.l3_pos.val() >= 8)
-            & (self.l3_pos.val() < 14);
+            & (self.l3_pos.val().get_bits::<2>(3) == 1)
+            & (self.l3_pos.val().get_bits::<2>(1) != 3);
         self.arp_ip_shift.next = self.arp_free.val()
             & self.l3_byte.val()
-            & (self.l3_pos.val() >= 14)
-            & (self.l3_pos.val() < 18);
+            & ((self.l3_pos.val().get_bits::<4>(1) == 7)
+                | (self.l3_pos.val().get_bits::<4>(1) == 8));
         // Sending: the whole chain moves on with each body byte taken (in the branch
         // for small messages below, `take` for an ArpReply past its type byte).
         self.arp_read.next = (self.msg.q.val() == 7) & !self.head.q.val() & self.room.val();

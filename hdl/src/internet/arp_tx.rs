@@ -128,6 +128,9 @@ pub struct ArpTx {
     /// A new message is loaded into the slot this clock.
     start: Signal<Local, Bit>,
     byte: Signal<Local, Bits<8>>,
+    /// `index` / 8 and `index` / 2.
+    index_high: Signal<Local, Bits<3>>,
+    index_pair: Signal<Local, Bits<5>>,
 }
 
 impl Logic for ArpTx {
@@ -182,14 +185,23 @@ impl Logic for ArpTx {
         self.tail.next = self.ring0.q.val();
         if !self.pending.q.val() {
             self.tail.next = self.l3_data.val();
-            self.shift.next =
-                self.l3_byte.val() & (self.l3_pos.val() >= 8) & (self.l3_pos.val() < 18);
+            // Payload bytes 8..17: 8..15 and 16..17, decoded from the position's bits
+            // (equality tests in LUTs, no compare on a carry chain).
+            self.shift.next = self.l3_byte.val()
+                & ((self.l3_pos.val().get_bits::<2>(3) == 1)
+                    | (self.l3_pos.val().get_bits::<4>(1) == 8));
         }
         // Read: the destination (0..5) and four turns more (6..9), then the target
         // MAC and IP (24..33): the head is the peer's byte the selection below wants.
+        // 0..7, 8..9, 24..31, 32..33 by the index's high bits.
+        self.index_high.next = self.index.q.val().get_bits::<3>(3);
+        self.index_pair.next = self.index.q.val().get_bits::<5>(1);
         if self.pending.q.val()
             & self.ready.val()
-            & ((self.index.q.val() < 10) | ((self.index.q.val() >= 24) & (self.index.q.val() < 34)))
+            & ((self.index_high.val() == 0)
+                | (self.index_pair.val() == 4)
+                | (self.index_high.val() == 3)
+                | (self.index_pair.val() == 16))
         {
             self.shift.next = true;
         }
@@ -304,11 +316,12 @@ impl Logic for ArpTx {
             }
             _ => {}
         }
-        if self.is_request.q.val() {
-            if self.index.q.val() < 6 {
+        if self.is_request.q.val() & (self.index.q.val().get_bits::<2>(1) != 3) {
+            // 0..5 and 24..29: 0..7 and 24..31 less 6, 7, 30, 31.
+            if self.index_high.val() == 0 {
                 self.byte.next = 0xFF.into();
             }
-            if (self.index.q.val() >= 24) & (self.index.q.val() < 30) {
+            if self.index_high.val() == 3 {
                 self.byte.next = 0.into();
             }
         }
