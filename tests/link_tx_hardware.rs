@@ -4,7 +4,8 @@
 //! are decoded by the host's own codec (`decode_frame`) and every message is compared
 //! with what independent sources say it must be: etherparse's parse of each injected
 //! frame (through the oracle in tests/support), the values given with each event pulse,
-//! and a tally of the pipeline's frame reports for the counters.
+//! the sender of each ARP frame for us (an ArpReply, whose address LinkTx takes from the
+//! receive stream itself), and a tally of the pipeline's frame reports for the counters.
 //!
 //! The same run's `LinkTx` inputs, clock by clock, are the co-simulation vectors: the
 //! generated Verilog (Icarus and Verilator) must give the same outputs.
@@ -39,10 +40,6 @@ struct LinkPath {
     error: Signal<In, Bit>,
     error_code: Signal<In, Bits<8>>,
     arp_learned: Signal<In, Bit>,
-    arp_learned_ip: Signal<In, Bits<32>>,
-    arp_learned_mac_hi: Signal<In, Bits<16>>,
-    arp_learned_mac_mid: Signal<In, Bits<16>>,
-    arp_learned_mac_lo: Signal<In, Bits<16>>,
     link_ready: Signal<In, Bit>,
     link_data: Signal<Out, Bits<8>>,
     link_valid: Signal<Out, Bit>,
@@ -93,10 +90,10 @@ impl Logic for LinkPath {
         self.tx.error.next = self.error.val();
         self.tx.error_code.next = self.error_code.val();
         self.tx.arp_learned.next = self.arp_learned.val();
-        self.tx.arp_learned_ip.next = self.arp_learned_ip.val();
-        self.tx.arp_learned_mac_hi.next = self.arp_learned_mac_hi.val();
-        self.tx.arp_learned_mac_mid.next = self.arp_learned_mac_mid.val();
-        self.tx.arp_learned_mac_lo.next = self.arp_learned_mac_lo.val();
+        self.tx.l3_data.next = self.rx.l3_data.val();
+        self.tx.l3_valid.next = self.rx.l3_valid.val();
+        self.tx.l3.next = self.rx.l3.val();
+        self.tx.l3_pos.next = self.rx.l3_pos.val();
         self.tx.out_ready.next = self.crc.ready.val();
         self.crc.data.next = self.tx.out_data.val();
         self.crc.valid.next = self.tx.out_valid.val();
@@ -133,6 +130,10 @@ struct Run {
     segments: Vec<ExpectedSegment>,
     frames_full: usize,
     events: Vec<Event>,
+    /// ArpReply candidates: an `arp_learned` pulse for each accepted ARP frame for us
+    /// (as ArpTx gives it), with its sender. LinkTx sends those whose frame found its
+    /// latch free (none pending or in flight), in order, whole.
+    arp_events: Vec<Event>,
     sent: Vec<Sent>,
     /// Counters messages: the tally of frame reports when asked and when sent.
     counters: Vec<([u32; 32], [u32; 32])>,
@@ -256,7 +257,24 @@ fn record() -> Run {
         let f = match i % 10 {
             0..=5 => tcp_frame(&mut gen),
             6..=7 => udp_frame(&mut gen),
-            _ => gen.frame(), // anything: pings, ARP, other hosts, IPv6, ...
+            8 => gen.frame(), // anything: pings, ARP, other hosts, IPv6, ...
+            _ => {
+                // ARP for us: a who-has or an is-at, now and then tagged (not learned).
+                let sender = (
+                    [0x02, rng.gen(), rng.gen(), rng.gen(), rng.gen(), rng.gen()],
+                    rng.gen(),
+                );
+                let vlan = rng.gen_bool(0.2).then_some(5);
+                support::arp_frame(
+                    sender.0,
+                    BOARD.mac,
+                    vlan,
+                    rng.gen(),
+                    sender,
+                    (BOARD.mac, BOARD.ip),
+                )
+                .bytes
+            }
         };
         frames.push(pad(f));
     }
@@ -281,6 +299,7 @@ fn record() -> Run {
         segments: vec![],
         frames_full: 0,
         events: vec![],
+        arp_events: vec![],
         sent: vec![],
         counters: vec![],
     };
@@ -293,6 +312,7 @@ fn record() -> Run {
     let mut quiet = 0;
     let mut hello_sent = false;
     let mut final_counters = false;
+    let mut arp_learned: Option<Message> = None;
     loop {
         let phy_byte = phy.get(clock).copied().flatten();
         uut.phy_data.next = (phy_byte.unwrap_or(0) as u64).into();
@@ -305,14 +325,20 @@ fn record() -> Run {
         uut.get_counters.next = false;
         uut.tx_done.next = false;
         uut.error.next = false;
+        // ArpTx's pulse: a clock after the report of an accepted, untagged ARP request
+        // or reply for our address.
         uut.arp_learned.next = false;
+        if let Some(message) = arp_learned.take() {
+            uut.arp_learned.next = true;
+            run.arp_events.push(Event {
+                clock,
+                started: run.sent.len(),
+                message,
+            });
+        }
         // Values change every clock: LinkTx must latch them with the pulse.
         uut.tx_done_tag.next = (rng.gen::<u16>() as u64).into();
         uut.error_code.next = (rng.gen::<u8>() as u64).into();
-        uut.arp_learned_ip.next = (rng.gen::<u32>() as u64).into();
-        uut.arp_learned_mac_hi.next = (rng.gen::<u16>() as u64).into();
-        uut.arp_learned_mac_mid.next = (rng.gen::<u16>() as u64).into();
-        uut.arp_learned_mac_lo.next = (rng.gen::<u16>() as u64).into();
         let mut event: Option<Message> = None;
         if clock == 30 && !hello_sent {
             hello_sent = true;
@@ -327,7 +353,7 @@ fn record() -> Run {
             }));
         } else if clock < phy.len() && rng.gen_bool(1.0 / 2500.0) {
             // One event of a kind at a time, so none is replaced before it is sent.
-            match rng.gen_range(0..4) {
+            match rng.gen_range(0..3) {
                 0 if !outstanding[5] => {
                     uut.tx_done.next = true;
                     let tag = uut.tx_done_tag.next.index() as u16;
@@ -338,23 +364,7 @@ fn record() -> Run {
                     let code = ErrorCode::from_u8(uut.error_code.next.index() as u8);
                     event = Some(Message::Error { code });
                 }
-                2 if !outstanding[7] => {
-                    uut.arp_learned.next = true;
-                    let ip = (uut.arp_learned_ip.next.index() as u32).to_be_bytes();
-                    let mut mac = [0; 6];
-                    for (i, half) in [
-                        uut.arp_learned_mac_hi.next,
-                        uut.arp_learned_mac_mid.next,
-                        uut.arp_learned_mac_lo.next,
-                    ]
-                    .iter()
-                    .enumerate()
-                    {
-                        mac[2 * i..2 * i + 2].copy_from_slice(&(half.index() as u16).to_be_bytes());
-                    }
-                    event = Some(Message::ArpReply { ip, mac });
-                }
-                3 if !outstanding[4] => {
+                2 if !outstanding[4] => {
                     uut.get_counters.next = true;
                     outstanding[4] = true;
                     counters_asked.push(tally);
@@ -415,6 +425,17 @@ fn record() -> Run {
             tally[slot(reason, class)] += 1;
             let frame = &frames[reports];
             let want = expect(reports + 1, frame, &BOARD, true);
+            let arp = &frame[14..];
+            if (reason, class) == (0, 0)
+                && frame[12..14] == [0x08, 0x06]
+                && (arp[6..8] == [0, 1] || arp[6..8] == [0, 2])
+                && arp[24..28] == BOARD.ip
+            {
+                arp_learned = Some(Message::ArpReply {
+                    ip: arp[14..18].try_into().unwrap(),
+                    mac: arp[8..14].try_into().unwrap(),
+                });
+            }
             reports += 1;
             match (reason, want.segment) {
                 (0, Some(s)) => run.segments.push(s),
@@ -474,7 +495,7 @@ fn host_decodes_every_message_with_the_right_fields() {
     ));
     assert!(want.iter().any(|m| matches!(m, Message::RxUdp(_))));
     // Events: each kind's messages in the order of their pulses, values as given.
-    for kind in [1u8, 5, 6, 7] {
+    for kind in [1u8, 5, 6] {
         let got: Vec<&Message> = messages.iter().filter(|m| m.kind() == kind).collect();
         let given: Vec<&Message> = run
             .events
@@ -485,6 +506,20 @@ fn host_decodes_every_message_with_the_right_fields() {
         assert_eq!(got, given, "messages of type {kind}");
         assert!(!given.is_empty(), "no event of type {kind} in the run");
     }
+    // ArpReply: the senders of ARP frames for us, in order, each whole; those whose
+    // frame found the latch busy are left out.
+    let arp_sent = arp_sent(run, &messages);
+    let got = messages.iter().filter(|m| m.kind() == 7).count();
+    assert_eq!(
+        arp_sent.len(),
+        got,
+        "every ArpReply is an ARP sender's, in order"
+    );
+    println!(
+        "{got} of {} ARP frames for us reported",
+        run.arp_events.len()
+    );
+    assert!(got >= 3 && 2 * got >= run.arp_events.len());
     // Counters: each value between the report tally when asked and when sent.
     let counters: Vec<&[u32; 32]> = messages
         .iter()
@@ -509,12 +544,27 @@ fn host_decodes_every_message_with_the_right_fields() {
     assert_eq!(counters.last().unwrap(), &&run.counters.last().unwrap().1);
 }
 
+/// The ARP events whose ArpReply went out: `messages`' ArpReplies matched in order
+/// with the candidates (a candidate left out is one whose frame found the latch busy).
+fn arp_sent<'a>(run: &'a Run, messages: &[Message]) -> Vec<&'a Event> {
+    let mut got = messages.iter().filter(|m| m.kind() == 7).peekable();
+    let mut sent = vec![];
+    for e in &run.arp_events {
+        if got.peek() == Some(&&e.message) {
+            got.next();
+            sent.push(e);
+        }
+    }
+    sent
+}
+
 /// An event's message follows the message in flight: at most one segment (the one
 /// starting in the very clock of the pulse) goes out between the pulse and it.
 #[test]
 fn events_overtake_waiting_segments() {
     let run = run();
-    for e in &run.events {
+    let messages = decoded(&run.wire);
+    for e in run.events.iter().chain(arp_sent(run, &messages)) {
         let kind = e.message.kind();
         let at = e.started
             + run.sent[e.started..]

@@ -19,14 +19,15 @@
 //! (the store's block RAM among them).
 //!
 //! Some of them are also the taps the transmit side answers from (see the board core
-//! contract): the `arp_*` registers (ARP replies), and for ICMP echo `icmp_data` /
+//! contract): the `arp_*` flags (ARP replies), and for ICMP echo `icmp_data` /
 //! `icmp_valid`, the bytes of the ICMP message as they stream past (before the verdict:
-//! the echo responder stages them and commits on `report_*`), with `eth_src_*`,
-//! `ipv4_dst_ours`, `icmp_type`, `icmp_code`, `eth_tagged`, and the header store's
-//! link and `l3` streams with their positions (`link_*`, `l3_*`), from which the
-//! responder writes the requester's addresses into its buffer as they pass. Addresses
-//! that are only compared (the ARP target IP, the IPv4 destination) or only answered
-//! to (the frame's source MAC and IP) are not kept: the blocks compare them with ours a
+//! the echo responder stages them and commits on `report_*`), with `ipv4_dst_ours`,
+//! `icmp_type`, `icmp_code`, `eth_tagged`, and the header store's link and `l3`
+//! streams with their positions (`link_*`, `l3_*`), from which the responders take the
+//! requester's addresses as they pass (the echo responder into its buffer, the ARP
+//! responder and LinkTx's ArpReply into their slots). Addresses that are only compared
+//! (the ARP target IP, the IPv4 destination) or only answered to (the frame's source
+//! MAC and IP, the ARP sender's) are not kept here: the blocks compare them with ours a
 //! byte at a time and keep a flag, and a report reads them from the header store.
 //!
 //! A kept segment goes to the receive FIFO ([`RxFifo`]) as the link message the host
@@ -101,10 +102,6 @@ pub struct RxPipeline {
     pub arp_done: Signal<Out, Bit>,
     pub arp_op_request: Signal<Out, Bit>,
     pub arp_op_reply: Signal<Out, Bit>,
-    pub arp_sender_mac_hi: Signal<Out, Bits<16>>,
-    pub arp_sender_mac_mid: Signal<Out, Bits<16>>,
-    pub arp_sender_mac_lo: Signal<Out, Bits<16>>,
-    pub arp_sender_ip: Signal<Out, Bits<32>>,
     pub arp_target_ours: Signal<Out, Bit>,
     pub ipv4_header_done: Signal<Out, Bit>,
     pub ipv4_dst_ours: Signal<Out, Bit>,
@@ -306,10 +303,6 @@ impl Logic for RxPipeline {
         self.arp_done.next = self.arp.done.val();
         self.arp_op_request.next = self.arp.op_request.val();
         self.arp_op_reply.next = self.arp.op_reply.val();
-        self.arp_sender_mac_hi.next = self.arp.sender_mac_hi.val();
-        self.arp_sender_mac_mid.next = self.arp.sender_mac_mid.val();
-        self.arp_sender_mac_lo.next = self.arp.sender_mac_lo.val();
-        self.arp_sender_ip.next = self.arp.sender_ip.val();
         self.arp_target_ours.next = self.arp.target_ours.val();
         self.ipv4_header_done.next = self.ipv4.header_done.val();
         self.ipv4_dst_ours.next = self.ipv4.dst_ours.val();

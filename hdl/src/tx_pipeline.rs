@@ -19,8 +19,9 @@
 //!
 //! The board's own frames share the arbiter with the host's: [`IcmpEcho`] (echo replies)
 //! and [`ArpTx`] (ARP replies and the host's who-has), both fed from the receive
-//! pipeline's taps (`rx_*`): the header registers of the frame being reported, its
-//! verdict, and the ICMP bytes as they stream past.
+//! pipeline's taps (`rx_*`): the header flags of the frame being reported, its
+//! verdict, the link and Ethernet payload streams with their positions (the
+//! requester's addresses are taken from them as they pass), and the ICMP bytes.
 
 use crate::board::tx_arbiter::TxArbiter;
 use crate::internet::arp_tx::ArpTx;
@@ -59,11 +60,9 @@ pub struct TxPipeline {
     // ARP and echo: who-has for the host, and what the board learns for it.
     pub arp_request: Signal<In, Bit>,
     pub arp_request_ip: Signal<In, Bits<32>>,
+    /// An ARP request or reply for us was accepted (LinkTx takes its sender from the
+    /// receive stream).
     pub arp_learned: Signal<Out, Bit>,
-    pub arp_learned_ip: Signal<Out, Bits<32>>,
-    pub arp_learned_mac_hi: Signal<Out, Bits<16>>,
-    pub arp_learned_mac_mid: Signal<Out, Bits<16>>,
-    pub arp_learned_mac_lo: Signal<Out, Bits<16>>,
     /// An ARP or echo frame of the board's own has left (for the counters).
     pub reply_sent: Signal<Out, Bit>,
     /// An ARP or echo request went unanswered for lack of a free buffer.
@@ -82,10 +81,6 @@ pub struct TxPipeline {
     pub rx_l3_pos: Signal<In, Bits<5>>,
     pub rx_arp_op_request: Signal<In, Bit>,
     pub rx_arp_op_reply: Signal<In, Bit>,
-    pub rx_arp_sender_mac_hi: Signal<In, Bits<16>>,
-    pub rx_arp_sender_mac_mid: Signal<In, Bits<16>>,
-    pub rx_arp_sender_mac_lo: Signal<In, Bits<16>>,
-    pub rx_arp_sender_ip: Signal<In, Bits<32>>,
     pub rx_arp_target_ours: Signal<In, Bit>,
     pub rx_ipv4_dst_ours: Signal<In, Bit>,
     pub rx_icmp_data: Signal<In, Bits<8>>,
@@ -186,20 +181,16 @@ impl Logic for TxPipeline {
         self.arp.eth_tagged.next = self.rx_eth_tagged.val();
         self.arp.arp_op_request.next = self.rx_arp_op_request.val();
         self.arp.arp_op_reply.next = self.rx_arp_op_reply.val();
-        self.arp.arp_sender_mac_hi.next = self.rx_arp_sender_mac_hi.val();
-        self.arp.arp_sender_mac_mid.next = self.rx_arp_sender_mac_mid.val();
-        self.arp.arp_sender_mac_lo.next = self.rx_arp_sender_mac_lo.val();
-        self.arp.arp_sender_ip.next = self.rx_arp_sender_ip.val();
+        self.arp.l3_data.next = self.rx_l3_data.val();
+        self.arp.l3_valid.next = self.rx_l3_valid.val();
+        self.arp.l3.next = self.rx_l3.val();
+        self.arp.l3_pos.next = self.rx_l3_pos.val();
         self.arp.arp_target_ours.next = self.rx_arp_target_ours.val();
         self.arbiter.arp_data.next = self.arp.data.val();
         self.arbiter.arp_valid.next = self.arp.valid.val();
         self.arbiter.arp_last.next = self.arp.last.val();
         self.arp.ready.next = self.arbiter.arp_ready.val();
         self.arp_learned.next = self.arp.arp_learned.val();
-        self.arp_learned_ip.next = self.arp.arp_learned_ip.val();
-        self.arp_learned_mac_hi.next = self.arp.arp_learned_mac_hi.val();
-        self.arp_learned_mac_mid.next = self.arp.arp_learned_mac_mid.val();
-        self.arp_learned_mac_lo.next = self.arp.arp_learned_mac_lo.val();
         self.reply_sent.next =
             (self.echo.valid.val() & self.echo.last.val() & self.arbiter.echo_ready.val())
                 | (self.arp.valid.val() & self.arp.last.val() & self.arbiter.arp_ready.val());

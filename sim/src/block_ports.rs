@@ -55,17 +55,7 @@ cosim_ports!(EthRx {
 });
 cosim_ports!(ArpRx {
     inputs: [data, valid, last, l3, is_arp, pos, our_ip],
-    outputs: [
-        op_request,
-        op_reply,
-        sender_mac_hi,
-        sender_mac_mid,
-        sender_mac_lo,
-        sender_ip,
-        target_ours,
-        done,
-        reason
-    ],
+    outputs: [op_request, op_reply, target_ours, done, reason],
 });
 cosim_ports!(Ipv4Rx {
     inputs: [data, valid, last, l3, is_ipv4, our_ip, netmask, promiscuous],
@@ -237,10 +227,6 @@ cosim_ports!(RxPipeline {
         arp_done,
         arp_op_request,
         arp_op_reply,
-        arp_sender_mac_hi,
-        arp_sender_mac_mid,
-        arp_sender_mac_lo,
-        arp_sender_ip,
         arp_target_ours,
         ipv4_header_done,
         ipv4_dst_ours,
@@ -353,10 +339,10 @@ cosim_ports!(LinkTx {
         error,
         error_code,
         arp_learned,
-        arp_learned_ip,
-        arp_learned_mac_hi,
-        arp_learned_mac_mid,
-        arp_learned_mac_lo,
+        l3_data,
+        l3_valid,
+        l3,
+        l3_pos,
         out_ready
     ],
     outputs: [fifo_read, counter_index, out_data, out_valid, out_last],
@@ -372,16 +358,16 @@ cosim_ports!(ArpTx {
         our_ip,
         arp_request,
         arp_request_ip,
+        l3_data,
+        l3_valid,
+        l3,
+        l3_pos,
         report_valid,
         report_reason,
         report_class,
         eth_tagged,
         arp_op_request,
         arp_op_reply,
-        arp_sender_mac_hi,
-        arp_sender_mac_mid,
-        arp_sender_mac_lo,
-        arp_sender_ip,
         arp_target_ours,
         ready
     ],
@@ -390,10 +376,6 @@ cosim_ports!(ArpTx {
         valid,
         last,
         arp_learned,
-        arp_learned_ip,
-        arp_learned_mac_hi,
-        arp_learned_mac_mid,
-        arp_learned_mac_lo,
         reply_dropped,
         request_dropped
     ],
@@ -418,12 +400,7 @@ cosim_ports!(IcmpEcho {
         report_class,
         ready
     ],
-    outputs: [
-        data,
-        valid,
-        last,
-        dropped
-    ],
+    outputs: [data, valid, last, dropped],
 });
 
 // The transmit path.
@@ -493,63 +470,21 @@ cosim_ports!(TransportTx {
         body_last,
         ready
     ],
-    outputs: [
-        checksum,
-        word_index,
-        body_ready,
-        req_done,
-        data,
-        valid,
-        last
-    ],
+    outputs: [checksum, word_index, body_ready, req_done, data, valid, last],
 });
 cosim_ports!(TxArbiter {
     inputs: [
-        host_data,
-        host_valid,
-        host_last,
-        echo_data,
-        echo_valid,
-        echo_last,
-        arp_data,
-        arp_valid,
-        arp_last,
-        out_ready
+        host_data, host_valid, host_last, echo_data, echo_valid, echo_last, arp_data, arp_valid,
+        arp_last, out_ready
     ],
-    outputs: [
-        host_ready,
-        echo_ready,
-        arp_ready,
-        out_data,
-        out_valid,
-        out_last
-    ],
+    outputs: [host_ready, echo_ready, arp_ready, out_data, out_valid, out_last],
 });
 cosim_ports!(Ipv4Tx {
-    inputs: [
-        our_ip,
-        data,
-        valid,
-        last,
-        out_ready
-    ],
-    outputs: [
-        ready,
-        out_data,
-        out_valid,
-        out_last
-    ],
+    inputs: [our_ip, data, valid, last, out_ready],
+    outputs: [ready, out_data, out_valid, out_last],
 });
 cosim_ports!(MacTx {
-    inputs: [
-        mac_hi,
-        mac_mid,
-        mac_lo,
-        data,
-        valid,
-        last,
-        phy_stall
-    ],
+    inputs: [mac_hi, mac_mid, mac_lo, data, valid, last, phy_stall],
     outputs: [ready, phy_tx_data, phy_tx_valid, sent],
 });
 cosim_ports!(TxPipeline {
@@ -585,10 +520,6 @@ cosim_ports!(TxPipeline {
         rx_l3_pos,
         rx_arp_op_request,
         rx_arp_op_reply,
-        rx_arp_sender_mac_hi,
-        rx_arp_sender_mac_mid,
-        rx_arp_sender_mac_lo,
-        rx_arp_sender_ip,
         rx_arp_target_ours,
         rx_ipv4_dst_ours,
         rx_icmp_data,
@@ -603,10 +534,6 @@ cosim_ports!(TxPipeline {
         phy_tx_data,
         phy_tx_valid,
         arp_learned,
-        arp_learned_ip,
-        arp_learned_mac_hi,
-        arp_learned_mac_mid,
-        arp_learned_mac_lo,
         reply_sent,
         reply_dropped
     ],

@@ -362,11 +362,6 @@ fn take_record(bytes: &mut Vec<u8>) -> Option<Vec<u8>> {
     Some(record[skip..].to_vec())
 }
 
-fn mac3(hi: u32, mid: u32, lo: u32) -> String {
-    let v = (hi as u64) << 32 | (mid as u64) << 16 | lo as u64;
-    mac_string(v.to_be_bytes()[2..8].try_into().unwrap())
-}
-
 fn ip(bits: u32) -> String {
     ip_string(bits.to_be_bytes())
 }
@@ -387,12 +382,8 @@ fn read_report(reason: u8, p: &RxFields, h: &[u8; BANK_BYTES], frame: usize) -> 
     });
     let arp = (p.eth_is_arp != 0 && p.arp_done != 0).then(|| ArpReport {
         op: be16(L3_BASE + 6),
-        sender_mac: mac3(
-            p.arp_sender_mac_hi,
-            p.arp_sender_mac_mid,
-            p.arp_sender_mac_lo,
-        ),
-        sender_ip: ip(p.arp_sender_ip),
+        sender_mac: mac_at(L3_BASE + 8),
+        sender_ip: ip(be32(L3_BASE + 14)),
         target_mac: mac_at(L3_BASE + 18),
         target_ip: ip(be32(L3_BASE + 24)),
     });

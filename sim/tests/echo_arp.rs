@@ -1,14 +1,17 @@
 //! The board answers ARP and ping on its own: frames go through the receive pipeline
 //! (`RxPipeline`, Rust model) into `ArpTx` and `IcmpEcho`, driven together clock by
 //! clock, and each reply is checked against its request with etherparse and, for real
-//! captures, against the reply the real responder sent. The same run's inputs to the
-//! two blocks then co-simulate their generated Verilog.
+//! captures, against the reply the real responder sent. What the board learns goes to
+//! the host through `LinkTx` (ArpReply), which takes the sender's address from the
+//! receive stream itself. The same run's inputs to the three blocks then co-simulate
+//! their generated Verilog.
 
 use etherparse::{
     IcmpEchoHeader, Icmpv4Header, Icmpv4Type, IpNumber, PacketBuilder, SlicedPacket, TransportSlice,
 };
 use rust_hdl::prelude::*;
 use std::path::Path;
+use tcpip_hdl::board::link_tx::LinkTx;
 use tcpip_hdl::internet::arp_tx::ArpTx;
 use tcpip_hdl::internet::icmp_echo::IcmpEcho;
 use tcpip_hdl::internet::source_sink::{Frame, Sink};
@@ -20,14 +23,6 @@ use tcpip_sim::pcap::{pad_to_minimum, read_frames};
 
 fn word(b: &[u8]) -> u64 {
     b.iter().fold(0, |a, &x| a << 8 | x as u64)
-}
-
-fn mac_of(hi: u64, mid: u64, lo: u64) -> [u8; 6] {
-    let mut m = [0u8; 6];
-    for (k, v) in [hi, mid, lo].into_iter().enumerate() {
-        m[2 * k..2 * k + 2].copy_from_slice(&(v as u16).to_be_bytes());
-    }
-    m
 }
 
 /// The arbiter's side of one source: `ready` per clock, frames collected by a [`Sink`].
@@ -67,15 +62,23 @@ impl Consumer {
     }
 }
 
-/// The receive pipeline and the two responders, wired as the board core wires them.
+/// The receive pipeline, the two responders and the link's message builder, wired as
+/// the board core wires them.
 struct Board {
     rx: Box<RxPipeline>,
     arp: Box<ArpTx>,
     echo: Box<IcmpEcho>,
+    link: Box<LinkTx>,
     clock: usize,
     arp_out: Consumer,
     echo_out: Consumer,
+    /// LinkTx's output is taken on every `link_every`-th clock (the link is slow).
+    link_every: usize,
+    link_bytes: Vec<u8>,
+    /// The ArpReply messages to the host: (MAC, IP).
     learned: Vec<([u8; 6], [u8; 4])>,
+    /// `arp_learned` pulses.
+    learned_pulses: usize,
     echo_dropped: usize,
     arp_dropped: usize,
     /// (reason, class) of every frame the pipeline reported.
@@ -83,6 +86,7 @@ struct Board {
     /// Each block's inputs on every clock, for the co-simulation.
     arp_vectors: Vec<Vec<u64>>,
     echo_vectors: Vec<Vec<u64>>,
+    link_vectors: Vec<Vec<u64>>,
     record: bool,
 }
 
@@ -91,9 +95,13 @@ impl Board {
         let mut rx = Box::new(RxPipeline::default());
         let mut arp = Box::new(ArpTx::default());
         let mut echo = Box::new(IcmpEcho::default());
+        let mut link = Box::new(LinkTx::default());
         rx.connect_all();
         arp.connect_all();
         echo.connect_all();
+        link.connect_all();
+        // Nothing but ArpReply: the FIFO is drained below, no other event comes.
+        link.fifo_empty.next = true;
         rx.mac_hi.next = word(&mac[0..2]).into();
         rx.mac_mid.next = word(&mac[2..4]).into();
         rx.mac_lo.next = word(&mac[4..6]).into();
@@ -107,7 +115,11 @@ impl Board {
             rx,
             arp,
             echo,
+            link,
             clock: 0,
+            link_every: 1,
+            link_bytes: vec![],
+            learned_pulses: 0,
             // ARP: mac_tx adds 14 header, 18 padding, 4 FCS, 8 preamble, 12 idle; the
             // stream has 7 bytes of destination.
             arp_out: Consumer::new(56 - 7),
@@ -120,12 +132,13 @@ impl Board {
             reports: vec![],
             arp_vectors: vec![],
             echo_vectors: vec![],
+            link_vectors: vec![],
             record: false,
         }
     }
 
     fn cycle(&mut self, phy: Option<u8>) {
-        let (rx, arp, echo) = (&mut self.rx, &mut self.arp, &mut self.echo);
+        let (rx, arp, echo, link) = (&mut self.rx, &mut self.arp, &mut self.echo, &mut self.link);
         rx.phy_valid.next = phy.is_some();
         rx.phy_data.next = (phy.unwrap_or(0) as u64).into();
         // Drain the host FIFO, as LinkTx would.
@@ -139,10 +152,10 @@ impl Board {
         arp.eth_tagged.next = rx.eth_tagged.val();
         arp.arp_op_request.next = rx.arp_op_request.val();
         arp.arp_op_reply.next = rx.arp_op_reply.val();
-        arp.arp_sender_mac_hi.next = rx.arp_sender_mac_hi.val();
-        arp.arp_sender_mac_mid.next = rx.arp_sender_mac_mid.val();
-        arp.arp_sender_mac_lo.next = rx.arp_sender_mac_lo.val();
-        arp.arp_sender_ip.next = rx.arp_sender_ip.val();
+        arp.l3_data.next = rx.l3_data.val();
+        arp.l3_valid.next = rx.l3_valid.val();
+        arp.l3.next = rx.l3.val();
+        arp.l3_pos.next = rx.l3_pos.val();
         arp.arp_target_ours.next = rx.arp_target_ours.val();
         arp.ready.next = self.arp_out.ready(self.clock);
         echo.icmp_data.next = rx.icmp_data.val();
@@ -166,6 +179,23 @@ impl Board {
         echo.clock.next = false.into();
         assert!(simulate(&mut **arp, 200));
         assert!(simulate(&mut **echo, 200));
+        link.arp_learned.next = arp.arp_learned.val();
+        link.l3_data.next = rx.l3_data.val();
+        link.l3_valid.next = rx.l3_valid.val();
+        link.l3.next = rx.l3.val();
+        link.l3_pos.next = rx.l3_pos.val();
+        link.out_ready.next = self.clock % self.link_every == 0;
+        link.clock.next = false.into();
+        assert!(simulate(&mut **link, 200));
+        if link.out_valid.val() && link.out_ready.val() {
+            self.link_bytes.push(link.out_data.val().index() as u8);
+            if link.out_last.val() {
+                let m = std::mem::take(&mut self.link_bytes);
+                assert_eq!((m[0], m.len()), (0x07, 11), "an ArpReply: {m:02x?}");
+                self.learned
+                    .push((m[5..11].try_into().unwrap(), m[1..5].try_into().unwrap()));
+            }
+        }
         if rx.report_valid.val() {
             self.reports.push((
                 rx.report_reason.val().index() as u64,
@@ -186,27 +216,22 @@ impl Board {
             e.last.val(),
             e.data.val().index() as u8,
         );
-        if a.arp_learned.val() {
-            let mac = mac_of(
-                a.arp_learned_mac_hi.val().index() as u64,
-                a.arp_learned_mac_mid.val().index() as u64,
-                a.arp_learned_mac_lo.val().index() as u64,
-            );
-            self.learned
-                .push((mac, (a.arp_learned_ip.val().index() as u32).to_be_bytes()));
-        }
+        self.learned_pulses += a.arp_learned.val() as usize;
         self.arp_dropped += a.reply_dropped.val() as usize;
         self.echo_dropped += e.dropped.val() as usize;
         if self.record {
             self.arp_vectors.push(a.get_inputs());
             self.echo_vectors.push(e.get_inputs());
+            self.link_vectors.push(link.get_inputs());
         }
         rx.clock.next = true.into();
         arp.clock.next = true.into();
         echo.clock.next = true.into();
+        link.clock.next = true.into();
         assert!(simulate(&mut **rx, 200));
         assert!(simulate(&mut **arp, 200));
         assert!(simulate(&mut **echo, 200));
+        assert!(simulate(&mut **link, 200));
         self.clock += 1;
     }
 
@@ -635,6 +660,93 @@ fn who_has_back_to_back_at_line_rate() {
     assert_eq!(b.arp_dropped, 0);
 }
 
+/// An ARP reply (is-at) from `sender` to us.
+fn is_at_frame(sender_mac: [u8; 6], sender_ip: [u8; 4], target_ip: [u8; 4]) -> Vec<u8> {
+    let mut f = who_has_frame(sender_mac, sender_ip, target_ip);
+    f[..6].copy_from_slice(&OUR_MAC);
+    f[21] = 2;
+    f[32..38].copy_from_slice(&OUR_MAC);
+    f
+}
+
+/// The responder and LinkTx take each sender's address from the receive stream as it
+/// passes, and commit at the frame's report: ARP frames from different peers with the
+/// receive pipeline's least spacing (one idle clock, then the next preamble), who-has
+/// for us among is-at replies to us and who-has for others, each who-has for us
+/// answered to its own requester or dropped and counted, and what the host learns never
+/// one peer's MAC with another's IP, over a fast and a slow link.
+#[test]
+fn arp_from_many_peers_closest_together() {
+    let peer = |i: usize| {
+        let mut mac = PEER_MAC;
+        mac[4] = 0x10 + i as u8;
+        mac[5] ^= i as u8 + 1;
+        (mac, [10, 0, 1, 100 + i as u8])
+    };
+    let frames: Vec<Vec<u8>> = (0..30)
+        .map(|i| {
+            let (mac, ip) = peer(i);
+            match i % 5 {
+                0 | 2 | 3 => who_has_frame(mac, ip, OUR_IP),
+                1 => is_at_frame(mac, ip, OUR_IP),
+                _ => who_has_frame(mac, ip, [10, 0, 0, 3]),
+            }
+        })
+        .collect();
+    let who_has_for_us = frames.iter().filter(|f| f[21] == 1 && f[38..42] == OUR_IP);
+    let asked = who_has_for_us.count();
+    for link_every in [1, 8] {
+        let mut b = Board::new(OUR_MAC, OUR_IP);
+        b.link_every = link_every;
+        for f in &frames {
+            b.push_then_idle(f, false, 1);
+        }
+        b.idle(3000);
+        let replies = b.arp_out.frames();
+        assert!(replies.len() >= 2, "{} replies", replies.len());
+        assert_eq!(replies.len() + b.arp_dropped, asked);
+        let mut last = None;
+        for reply in replies {
+            let a = etherparse::ArpPacketSlice::from_slice(&reply.bytes).unwrap();
+            assert_eq!(a.operation(), etherparse::ArpOperation::REPLY);
+            let i = (a.target_protocol_addr()[3] - 100) as usize;
+            assert!(
+                i % 5 != 1 && i % 5 != 4,
+                "answered frame {i}: not a who-has for us"
+            );
+            assert!(last < Some(i), "frame {i} answered out of order");
+            last = Some(i);
+            let (mac, ip) = peer(i);
+            assert_eq!(
+                (a.target_hw_addr(), a.target_protocol_addr()),
+                (&mac[..], &ip[..]),
+                "frame {i}'s reply"
+            );
+            assert_eq!(
+                reply.desc.dst_mac, mac,
+                "frame {i}'s reply goes to its sender"
+            );
+        }
+        // Learned: every who-has and is-at for us pulses; the host hears from some
+        // of them, each its own MAC with its own IP, in order.
+        assert_eq!(b.learned_pulses, 24);
+        assert!(!b.learned.is_empty());
+        let mut last = None;
+        for (mac, ip) in &b.learned {
+            let i = (ip[3] - 100) as usize;
+            assert!(i % 5 != 4, "learned from frame {i}, which is not for us");
+            assert!(last < Some(i), "frame {i} learned out of order");
+            last = Some(i);
+            assert_eq!((*mac, *ip), peer(i), "frame {i} learned whole");
+        }
+        println!(
+            "link every {link_every} clocks: {} of {asked} who-has answered, {} of 24 learned",
+            replies.len(),
+            b.learned.len()
+        );
+    }
+}
+
 /// Both blocks' generated Verilog, on the inputs they saw in a run of captures, built
 /// requests, bad frames, a stalled and a slow consumer and host who-has requests.
 #[test]
@@ -677,9 +789,11 @@ fn cosim_arp_tx_and_icmp_echo() {
     b.idle(2000);
     assert!(b.echo_dropped > 0 && !b.echo_out.frames().is_empty());
     assert!(!b.arp_out.frames().is_empty());
+    assert!(!b.learned.is_empty());
     for (name, result) in [
         ("arp_tx", check_block(ArpTx::default, &b.arp_vectors)),
         ("icmp_echo", check_block(IcmpEcho::default, &b.echo_vectors)),
+        ("link_tx", check_block(LinkTx::default, &b.link_vectors)),
     ] {
         match result {
             Ok(report) => println!("{name}: {report}"),

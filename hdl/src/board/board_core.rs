@@ -246,11 +246,13 @@ impl Logic for BoardCore {
         self.link_tx.tx_done_tag.next = self.tx.tx_done_tag.val();
         self.link_tx.error.next = self.host_rx.error.val();
         self.link_tx.error_code.next = self.host_rx.error_code.val();
+        // ArpReply: the pulse from the ARP responder, the sender's address from the
+        // receive stream as it passes.
         self.link_tx.arp_learned.next = self.tx.arp_learned.val();
-        self.link_tx.arp_learned_ip.next = self.tx.arp_learned_ip.val();
-        self.link_tx.arp_learned_mac_hi.next = self.tx.arp_learned_mac_hi.val();
-        self.link_tx.arp_learned_mac_mid.next = self.tx.arp_learned_mac_mid.val();
-        self.link_tx.arp_learned_mac_lo.next = self.tx.arp_learned_mac_lo.val();
+        self.link_tx.l3_data.next = self.rx.l3_data.val();
+        self.link_tx.l3_valid.next = self.rx.l3_valid.val();
+        self.link_tx.l3.next = self.rx.l3.val();
+        self.link_tx.l3_pos.next = self.rx.l3_pos.val();
         self.crc_out.data.next = self.link_tx.out_data.val();
         self.crc_out.valid.next = self.link_tx.out_valid.val();
         self.crc_out.last.next = self.link_tx.out_last.val();
@@ -303,10 +305,6 @@ impl Logic for BoardCore {
         self.tx.rx_l3_pos.next = self.rx.l3_pos.val();
         self.tx.rx_arp_op_request.next = self.rx.arp_op_request.val();
         self.tx.rx_arp_op_reply.next = self.rx.arp_op_reply.val();
-        self.tx.rx_arp_sender_mac_hi.next = self.rx.arp_sender_mac_hi.val();
-        self.tx.rx_arp_sender_mac_mid.next = self.rx.arp_sender_mac_mid.val();
-        self.tx.rx_arp_sender_mac_lo.next = self.rx.arp_sender_mac_lo.val();
-        self.tx.rx_arp_sender_ip.next = self.rx.arp_sender_ip.val();
         self.tx.rx_arp_target_ours.next = self.rx.arp_target_ours.val();
         self.tx.rx_ipv4_dst_ours.next = self.rx.ipv4_dst_ours.val();
         self.tx.rx_icmp_data.next = self.rx.icmp_data.val();

@@ -10,7 +10,9 @@
 //! - Hello (0x01) on `hello`: version [`LINK_VERSION`], the board's address, its build,
 //!   and the receive FIFO's size and per-record overhead. Counters (0x04) on
 //!   `get_counters`, TxDone (0x05) on `tx_done`, Error (0x06) on `error`, ArpReply
-//!   (0x07) on `arp_learned`.
+//!   (0x07) on `arp_learned`, with the sender IP and MAC of the ARP frame it reports,
+//!   which this block takes from the receive pipeline's Ethernet payload stream
+//!   (`l3_*`, bytes 8..17) as they pass.
 //!
 //! Guarantees: a message once started is finished, byte for byte (`out_ready` low only
 //! pauses it). A pulse is latched as pending, with its value, and its message goes out
@@ -19,17 +21,26 @@
 //! ArpReply, Counters, then the next segment). One slot per kind: a second event of the
 //! same kind before the first is sent replaces it (Hello and Counters carry the values current when they
 //! are sent anyway). TxDone and Error copy their value when they start, so a new event
-//! during their sending is kept for the next message; an ArpReply reads its latch while
-//! it is sent (ARP answers are far apart). Each counter is copied once before its four
-//! bytes go out, so a count bumped meanwhile is never torn.
+//! during their sending is kept for the next message. ArpReply is the exception: its
+//! latch (the sender's IP and MAC, ten bytes) is filled from the receive stream while
+//! no ArpReply is pending or being sent, and a pulse is taken only if the latch was free
+//! from its frame's sender MAC on (`arp_captured`), so it holds that frame's MAC and IP
+//! and nothing else. An ARP learned while an ArpReply is pending or in flight is not
+//! sent: the first is kept, not replaced (its latch cannot take a second frame's bytes
+//! without losing the first's), and the host asks again if it needs the second. The
+//! latch shifts out a byte per byte sent, so an ArpReply is never torn either. Each
+//! counter is copied once before its four bytes go out, so a count bumped meanwhile is
+//! never torn.
 //!
 //! The outputs come from a register, filled only when empty, so no path runs from
 //! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
 //! one clock; the cost is a byte every other clock at most, far above the UART's rate.
 //! About 455 iCE40 LUTs and 180 flip-flops (yosys `synth_ice40` of this block alone;
 //! about 515 logic cells and 83-95 MHz placed by nextpnr behind registered inputs);
-//! the largest parts are the byte selection of Hello and ArpReply and the ArpReply latch
-//! (80 flip-flops, which could go if its producer held the values until the next pulse).
+//! the largest parts are the byte selection of Hello and the ArpReply latch (80
+//! flip-flops: a chain in the message's order, its head the byte to send, so it needs
+//! no selection; the ARP responder's slot cannot stand in for it, since it is neither
+//! filled for every ARP learned nor held for as long as the link may take).
 //!
 //! [`CrcAppend`]: super::crc_append::CrcAppend
 
@@ -63,11 +74,14 @@ pub struct LinkTx {
     pub tx_done_tag: Signal<In, Bits<16>>,
     pub error: Signal<In, Bit>,
     pub error_code: Signal<In, Bits<8>>,
+    /// An ARP frame for us was accepted (ArpTx, a clock after its report).
     pub arp_learned: Signal<In, Bit>,
-    pub arp_learned_ip: Signal<In, Bits<32>>,
-    pub arp_learned_mac_hi: Signal<In, Bits<16>>,
-    pub arp_learned_mac_mid: Signal<In, Bits<16>>,
-    pub arp_learned_mac_lo: Signal<In, Bits<16>>,
+    /// The receive pipeline's Ethernet payload (`l3`), with each byte's position in it
+    /// (the header store's `l3_pos`, saturating at 31).
+    pub l3_data: Signal<In, Bits<8>>,
+    pub l3_valid: Signal<In, Bit>,
+    pub l3: Signal<In, Bit>,
+    pub l3_pos: Signal<In, Bits<5>>,
     pub out_ready: Signal<In, Bit>,
     pub fifo_read: Signal<Out, Bit>,
     pub counter_index: Signal<Out, Bits<5>>,
@@ -110,10 +124,22 @@ pub struct LinkTx {
     arp_pending: DFF<Bit>,
     tag: DFF<Bits<16>>,
     code: DFF<Bits<8>>,
-    arp_ip: DFF<Bits<32>>,
-    arp_mac_hi: DFF<Bits<16>>,
-    arp_mac_mid: DFF<Bits<16>>,
-    arp_mac_lo: DFF<Bits<16>>,
+    /// The ArpReply latch in the message's order: the IP (`arp0`..`arp3`), then the MAC
+    /// (`arp4`..`arp9`); `arp0` is the next byte to send. Filled from the stream, the
+    /// MAC bytes into `arp4`..`arp9` and the IP bytes into `arp0`..`arp3`, each part
+    /// shifting in at its own tail.
+    arp0: DFF<Bits<8>>,
+    arp1: DFF<Bits<8>>,
+    arp2: DFF<Bits<8>>,
+    arp3: DFF<Bits<8>>,
+    arp4: DFF<Bits<8>>,
+    arp5: DFF<Bits<8>>,
+    arp6: DFF<Bits<8>>,
+    arp7: DFF<Bits<8>>,
+    arp8: DFF<Bits<8>>,
+    arp9: DFF<Bits<8>>,
+    /// The latch was free from this frame's sender MAC on: it holds its MAC and IP.
+    arp_captured: DFF<Bit>,
     byte: Signal<Local, Bits<8>>,
     byte_valid: Signal<Local, Bit>,
     byte_last: Signal<Local, Bit>,
@@ -125,11 +151,17 @@ pub struct LinkTx {
     mac_hi_swapped: Signal<Local, Bits<16>>,
     mac_mid_swapped: Signal<Local, Bits<16>>,
     mac_lo_swapped: Signal<Local, Bits<16>>,
-    arp_mac_hi_swapped: Signal<Local, Bits<16>>,
-    arp_mac_mid_swapped: Signal<Local, Bits<16>>,
-    arp_mac_lo_swapped: Signal<Local, Bits<16>>,
     our_ip_swapped: Signal<Local, Bits<32>>,
-    arp_ip_swapped: Signal<Local, Bits<32>>,
+    /// No ArpReply is pending or being sent: the latch may take the stream's bytes.
+    arp_free: Signal<Local, Bit>,
+    /// A byte of the Ethernet payload passes.
+    l3_byte: Signal<Local, Bit>,
+    /// An ArpReply body byte is taken: the latch moves on by one.
+    arp_read: Signal<Local, Bit>,
+    /// The latch's MAC part, its IP part, moves a byte.
+    arp_mac_shift: Signal<Local, Bit>,
+    arp_ip_shift: Signal<Local, Bit>,
+    arp_commit: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     body_last: Signal<Local, Bit>,
     ends_small: Signal<Local, Bit>,
@@ -162,10 +194,17 @@ impl Logic for LinkTx {
             arp_pending,
             tag,
             code,
-            arp_ip,
-            arp_mac_hi,
-            arp_mac_mid,
-            arp_mac_lo
+            arp0,
+            arp1,
+            arp2,
+            arp3,
+            arp4,
+            arp5,
+            arp6,
+            arp7,
+            arp8,
+            arp9,
+            arp_captured
         );
         self.phase.next = self.pos.q.val().get_bits::<2>(0);
         self.counter_index.next = self.pos.q.val().get_bits::<5>(2);
@@ -180,24 +219,14 @@ impl Logic for LinkTx {
         self.mac_hi_swapped.next = (self.mac_hi.val() << 8) | (self.mac_hi.val() >> 8);
         self.mac_mid_swapped.next = (self.mac_mid.val() << 8) | (self.mac_mid.val() >> 8);
         self.mac_lo_swapped.next = (self.mac_lo.val() << 8) | (self.mac_lo.val() >> 8);
-        self.arp_mac_hi_swapped.next =
-            (self.arp_mac_hi.q.val() << 8) | (self.arp_mac_hi.q.val() >> 8);
-        self.arp_mac_mid_swapped.next =
-            (self.arp_mac_mid.q.val() << 8) | (self.arp_mac_mid.q.val() >> 8);
-        self.arp_mac_lo_swapped.next =
-            (self.arp_mac_lo.q.val() << 8) | (self.arp_mac_lo.q.val() >> 8);
         self.our_ip_swapped.next = (self.our_ip.val() << 24)
             | ((self.our_ip.val() & 0xFF00) << 8)
             | ((self.our_ip.val() >> 8) & 0xFF00)
             | (self.our_ip.val() >> 24);
-        self.arp_ip_swapped.next = (self.arp_ip.q.val() << 24)
-            | ((self.arp_ip.q.val() & 0xFF00) << 8)
-            | ((self.arp_ip.q.val() >> 8) & 0xFF00)
-            | (self.arp_ip.q.val() >> 24);
         // Four message bytes at a time, byte `pos` mod 4 picked out below: the copy in
         // `snap`, or for Hello (whose bytes, type included, fill five such groups, the
-        // last one three bytes long) and ArpReply a group of their fields, so one 4:1
-        // byte select serves every message.
+        // last one three bytes long) a group of its fields, so one 4:1 byte select
+        // serves every message but ArpReply, whose body byte is its latch's head.
         self.group.next = self.snap.q.val();
         if self.msg.q.val() == 1 {
             // Type 0x01, then the version (LINK_VERSION, 4).
@@ -219,18 +248,6 @@ impl Logic for LinkTx {
                     | bit_cast::<32, 16>(self.rx_fifo_bytes.val());
             }
         }
-        if self.msg.q.val() == 7 {
-            if self.pos.q.val().get_bits::<2>(2) == 0 {
-                self.group.next = self.arp_ip_swapped.val();
-            }
-            if self.pos.q.val().get_bits::<2>(2) == 1 {
-                self.group.next = (bit_cast::<32, 16>(self.arp_mac_mid_swapped.val()) << 16)
-                    | bit_cast::<32, 16>(self.arp_mac_hi_swapped.val());
-            }
-            if self.pos.q.val().get_bits::<2>(2) == 2 {
-                self.group.next = bit_cast::<32, 16>(self.arp_mac_lo_swapped.val());
-            }
-        }
         self.snap_byte.next = self.group.val().get_bits::<8>(0);
         if self.phase.val() == 1 {
             self.snap_byte.next = self.group.val().get_bits::<8>(8);
@@ -240,6 +257,9 @@ impl Logic for LinkTx {
         }
         if self.phase.val() == 3 {
             self.snap_byte.next = self.group.val().get_bits::<8>(24);
+        }
+        if self.msg.q.val() == 7 {
+            self.snap_byte.next = self.arp0.q.val();
         }
         self.selected.d.next = self.snap_byte.val();
         self.loaded_d.d.next = self.loaded.q.val();
@@ -259,12 +279,51 @@ impl Logic for LinkTx {
             self.error_pending.d.next = true;
             self.code.d.next = self.error_code.val();
         }
-        if self.arp_learned.val() {
+        // ArpReply: the sender's MAC (payload bytes 8..13) and IP (14..17) into the
+        // latch while it is free, each part shifting in at its tail; a pulse is taken
+        // if the latch was free from the MAC's first byte on.
+        self.arp_free.next = !self.arp_pending.q.val() & (self.msg.q.val() != 7);
+        self.l3_byte.next = self.l3_valid.val() & self.l3.val();
+        if self.l3_byte.val() & (self.l3_pos.val() == 8) {
+            self.arp_captured.d.next = self.arp_free.val();
+        }
+        self.arp_commit.next = self.arp_learned.val() & self.arp_captured.q.val();
+        if self.arp_commit.val() {
             self.arp_pending.d.next = true;
-            self.arp_ip.d.next = self.arp_learned_ip.val();
-            self.arp_mac_hi.d.next = self.arp_learned_mac_hi.val();
-            self.arp_mac_mid.d.next = self.arp_learned_mac_mid.val();
-            self.arp_mac_lo.d.next = self.arp_learned_mac_lo.val();
+        }
+        // 8..13 (8..15 less 14, 15) and 14..17 (14..15, 16..17), decoded from the
+        // position's bits: equality tests in LUTs, no compare on a carry chain.
+        self.arp_mac_shift.next = self.arp_free.val()
+            & self.l3_byte.val()
+            & (self.l3_pos.val().get_bits::<2>(3) == 1)
+            & (self.l3_pos.val().get_bits::<2>(1) != 3);
+        self.arp_ip_shift.next = self.arp_free.val()
+            & self.l3_byte.val()
+            & ((self.l3_pos.val().get_bits::<4>(1) == 7)
+                | (self.l3_pos.val().get_bits::<4>(1) == 8));
+        // Sending: the whole chain moves on with each body byte taken (in the branch
+        // for small messages below, `take` for an ArpReply past its type byte).
+        self.arp_read.next = (self.msg.q.val() == 7) & !self.head.q.val() & self.room.val();
+        if self.arp_read.val() {
+            self.arp_mac_shift.next = true;
+            self.arp_ip_shift.next = true;
+        }
+        if self.arp_mac_shift.val() {
+            self.arp4.d.next = self.arp5.q.val();
+            self.arp5.d.next = self.arp6.q.val();
+            self.arp6.d.next = self.arp7.q.val();
+            self.arp7.d.next = self.arp8.q.val();
+            self.arp8.d.next = self.arp9.q.val();
+            self.arp9.d.next = self.l3_data.val();
+        }
+        if self.arp_ip_shift.val() {
+            self.arp0.d.next = self.arp1.q.val();
+            self.arp1.d.next = self.arp2.q.val();
+            self.arp2.d.next = self.arp3.q.val();
+            self.arp3.d.next = self.l3_data.val();
+            if self.arp_read.val() {
+                self.arp3.d.next = self.arp4.q.val();
+            }
         }
 
         self.ends_small.next = false;
@@ -294,7 +353,7 @@ impl Logic for LinkTx {
                 self.tx_done_pending.d.next = self.tx_done.val();
             } else if self.arp_pending.q.val() {
                 self.msg.d.next = 7.into();
-                self.arp_pending.d.next = self.arp_learned.val();
+                self.arp_pending.d.next = self.arp_commit.val();
             } else if self.counters_pending.q.val() {
                 self.msg.d.next = 4.into();
                 self.counters_pending.d.next = self.get_counters.val();
@@ -590,6 +649,8 @@ mod tests {
             u.tx_done.next = false;
             u.error.next = false;
             u.arp_learned.next = false;
+            u.l3_valid.next = false;
+            u.l3.next = false;
             pulse(u);
             u.fifo_empty.next = self.fifo.is_empty();
             u.fifo_data.next = (*self.fifo.front().unwrap_or(&0xDD) as u64).into();
@@ -617,6 +678,22 @@ mod tests {
             u.clock.next = true.into();
             assert!(simulate(u, 200));
             self.clocks += 1;
+        }
+
+        /// An ARP message's 28 bytes on the Ethernet payload stream, with positions.
+        fn arp_frame(&mut self, sender_mac: [u8; 6], sender_ip: [u8; 4]) {
+            let mut m = vec![0, 1, 8, 0, 6, 4, 0, 2];
+            m.extend(sender_mac);
+            m.extend(sender_ip);
+            m.extend([0; 10]);
+            for (pos, b) in m.into_iter().enumerate() {
+                self.clock(|u| {
+                    u.l3_valid.next = true;
+                    u.l3.next = true;
+                    u.l3_pos.next = (pos as u64).into();
+                    u.l3_data.next = (b as u64).into();
+                });
+            }
         }
 
         fn run(&mut self, clocks: usize) {
@@ -681,19 +758,16 @@ mod tests {
             u.error_code.next = 4.into();
             u.tx_done_tag.next = 0x1111.into();
         });
+        bench.arp_frame([0x00, 0x11, 0x22, 0x33, 0x44, 0x55], [192, 168, 1, 1]);
         bench.clock(|u| {
             u.arp_learned.next = true;
-            u.arp_learned_ip.next = 0xC0A8_0101u64.into();
-            u.arp_learned_mac_hi.next = 0x0011.into();
-            u.arp_learned_mac_mid.next = 0x2233.into();
-            u.arp_learned_mac_lo.next = 0x4455.into();
             u.error_code.next = 9.into();
         });
-        bench.clock(|u| {
-            u.get_counters.next = true;
-            u.arp_learned_ip.next = 0.into();
-            u.arp_learned_mac_lo.next = 0.into();
-        });
+        bench.clock(|u| u.get_counters.next = true);
+        // Another frame's sender passes while the ArpReply is pending: not taken, and
+        // its pulse finds the latch busy (the first is kept, not torn).
+        bench.arp_frame([0xAA; 6], [10, 9, 8, 7]);
+        bench.clock(|u| u.arp_learned.next = true);
         bench.drain();
         let mut counters = vec![0x04];
         for i in 0..32 {

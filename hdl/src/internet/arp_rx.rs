@@ -1,12 +1,14 @@
-//! ARP receive (RFC 826): the fields of an Ethernet/IPv4 ARP message.
+//! ARP receive (RFC 826): what decides about an Ethernet/IPv4 ARP message.
 //!
 //! Only hardware type 1, protocol 0x0800, address lengths 6 and 4, in at least 28 bytes,
 //! are accepted; anything else is `arp_malformed` (7). Requests for any address are
-//! accepted here: deciding whom to answer is the responder's job. Registers hold what
-//! the responder answers from (the sender's MAC and IP); the opcode and the target IP
-//! are decided on as they pass, into flags (request, reply, target IP ours, compared a
-//! byte at a time), and a report reads them from the header store
-//! (`crate::rx_header_store`) like the target MAC.
+//! accepted here: deciding whom to answer is the responder's job. Registers hold only
+//! what decides: the format, the opcode and the target IP are decided on as they pass,
+//! into flags (request, reply, target IP ours, compared a byte at a time). No address
+//! is kept here: the responder (`ArpTx`) and LinkTx's ArpReply take the sender's MAC
+//! and IP from the Ethernet payload stream as it passes (the header store's `l3`
+//! stream and positions), and a report reads every address from the header store
+//! (`crate::rx_header_store`).
 
 use rust_hdl::prelude::*;
 
@@ -26,10 +28,6 @@ pub struct ArpRx {
     pub op_request: Signal<Out, Bit>,
     /// The opcode is 2 (is-at).
     pub op_reply: Signal<Out, Bit>,
-    pub sender_mac_hi: Signal<Out, Bits<16>>,
-    pub sender_mac_mid: Signal<Out, Bits<16>>,
-    pub sender_mac_lo: Signal<Out, Bits<16>>,
-    pub sender_ip: Signal<Out, Bits<32>>,
     /// The target IP is `our_ip`.
     pub target_ours: Signal<Out, Bit>,
     /// All 28 bytes arrived: the frame reports an ARP layer.
@@ -40,10 +38,6 @@ pub struct ArpRx {
     format_ok: DFF<Bit>,
     op_request_r: DFF<Bit>,
     op_reply_r: DFF<Bit>,
-    sha_hi: DFF<Bits<16>>,
-    sha_mid: DFF<Bits<16>>,
-    sha_lo: DFF<Bits<16>>,
-    spa: DFF<Bits<32>>,
     target_ours_r: DFF<Bit>,
     done_r: DFF<Bit>,
     reason_r: DFF<Bits<5>>,
@@ -66,10 +60,6 @@ impl Logic for ArpRx {
             format_ok,
             op_request_r,
             op_reply_r,
-            sha_hi,
-            sha_mid,
-            sha_lo,
-            spa,
             target_ours_r,
             done_r,
             reason_r,
@@ -121,18 +111,6 @@ impl Logic for ArpRx {
                 self.op_request_r.d.next = self.word.val() == 1;
                 self.op_reply_r.d.next = self.word.val() == 2;
             }
-            if self.off.val() == 9 {
-                self.sha_hi.d.next = self.word.val();
-            }
-            if self.off.val() == 11 {
-                self.sha_mid.d.next = self.word.val();
-            }
-            if self.off.val() == 13 {
-                self.sha_lo.d.next = self.word.val();
-            }
-            if (self.off.val() >= 14) & (self.off.val() < 18) {
-                self.spa.d.next = (self.spa.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
-            }
             if self.off.val() == 24 {
                 self.target_ours_r.d.next = self.data.val() == self.our_byte.q.val();
             }
@@ -156,10 +134,6 @@ impl Logic for ArpRx {
         }
         self.op_request.next = self.op_request_r.q.val();
         self.op_reply.next = self.op_reply_r.q.val();
-        self.sender_mac_hi.next = self.sha_hi.q.val();
-        self.sender_mac_mid.next = self.sha_mid.q.val();
-        self.sender_mac_lo.next = self.sha_lo.q.val();
-        self.sender_ip.next = self.spa.q.val();
         self.target_ours.next = self.target_ours_r.q.val();
         self.done.next = self.done_r.q.val();
         self.reason.next = self.reason_r.q.val();
@@ -216,10 +190,6 @@ mod tests {
     fn request_fields() {
         let u = receive(&request(), 18);
         assert!(u.op_request.val() & !u.op_reply.val());
-        assert_eq!(u.sender_mac_hi.val().index(), 0x0a1b);
-        assert_eq!(u.sender_mac_mid.val().index(), 0x2c3d);
-        assert_eq!(u.sender_mac_lo.val().index(), 0x4e5f);
-        assert_eq!(u.sender_ip.val().index(), 0x0a00_0007);
         assert!(u.target_ours.val());
         assert!(u.done.val());
         assert_eq!(u.reason.val().index(), 0);

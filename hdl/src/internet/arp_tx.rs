@@ -11,26 +11,42 @@
 //! - `arp_request` (one clock) sends a who-has for `arp_request_ip`: broadcast, target
 //!   MAC zero.
 //! - Every accepted untagged ARP request or reply whose target IP is ours pulses
-//!   `arp_learned` one clock after the receive report, with the sender's IP and MAC on
-//!   `arp_learned_*`. Those are the receive pipeline's ARP registers passed through:
-//!   they hold until the next ARP frame arrives (at least 84 clocks later on the wire);
-//!   latch them in the pulse's clock.
+//!   `arp_learned` one clock after the receive report. Its sender's MAC and IP are not
+//!   passed on: LinkTx takes them from the receive stream itself, as this block does.
 //!
-//! One message slot: the peer's MAC and IP and the opcode, held still from the first
-//! byte until the last is taken (the stream reads them throughout). A who-has
-//! arriving while the slot is still pending or sending is dropped, not queued:
-//! overwriting would corrupt a frame in flight, and the requester asks again (Linux
-//! retries every second). It pulses `reply_dropped` for the counters. A host request
-//! that finds the slot busy (or coincides with a who-has, which wins) is dropped the
-//! same way and pulses `request_dropped`; the host retries on its own timeout. On the
-//! wire a reply waits at most for one frame of another source (the arbiter is
-//! round-robin), so drops need two who-has for us within ~1,500 byte times.
+//! One message slot, a ring of ten bytes: the peer's MAC then its IP. While the slot is
+//! free it takes the sender's MAC and IP of every frame from the receive pipeline's
+//! Ethernet payload stream as they pass (`l3_*`, payload bytes 8..17, shifted in at the
+//! ring's tail), so no register in the receive pipeline holds them; the frame's report
+//! then commits the slot if the frame is a who-has for us and the slot was free from
+//! the first of those bytes on (`captured`). From the report until the reply's last
+//! byte is taken the slot holds still, and the stream reads it from the ring's head,
+//! rotating it a byte at a time: the destination MAC (stream bytes 1-6), four more
+//! turns over constant bytes, then the target MAC and IP (25-34), twenty turns, so the
+//! head is always the byte the stream wants next and no selection among the peer's
+//! bytes is needed. A who-has whose sender bytes pass while the slot is pending or
+//! sending is dropped, not queued: overwriting would corrupt a frame in flight, and the
+//! requester asks again (Linux retries every second). It pulses `reply_dropped` for the
+//! counters. A host request that finds the slot busy (or coincides with a who-has,
+//! which wins) is dropped the same way and pulses `request_dropped`; the host retries
+//! on its own timeout.
+//!
+//! On the wire a reply waits at most for one frame of another source (the arbiter is
+//! round-robin), so drops need two who-has for us within ~1,500 byte times. The slot is
+//! busy from a who-has's report until its reply's last byte has been taken, about 50
+//! byte times on an idle transmitter, and the next who-has must not reach its sender
+//! MAC (payload byte 8) before that: on the board, whose receive buffer hands the
+//! pipeline each frame whole once it has arrived (8 clocks a byte on the wire, one in
+//! the pipeline), frames back to back at line rate leave hundreds of clocks to spare;
+//! in a simulation that feeds the pipeline a byte every clock with the 12-byte gap,
+//! a who-has right behind an answered one can be dropped.
 //!
 //! VLAN-tagged frames are neither answered nor learned from: mac_tx sends untagged
 //! frames, so an answer would go to the wrong VLAN.
 //!
-//! Cost: the slot (80 bits of peer address) and a byte multiplexer (the destination and
-//! the target MAC share one 6-way selection of the peer's MAC); no block RAM.
+//! Cost: the slot (80 flip-flops, each loaded from its neighbour, so only the tail has a
+//! multiplexer in front, and the IP's four bytes for a host request) and a byte
+//! multiplexer for the constant bytes and our address; no block RAM.
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
@@ -47,16 +63,18 @@ pub struct ArpTx {
     pub arp_request: Signal<In, Bit>,
     pub arp_request_ip: Signal<In, Bits<32>>,
     // Receive taps (RxPipeline ports of the same names).
+    /// The Ethernet payload (`l3`), with each byte's position in it (the header
+    /// store's `l3_pos`, saturating at 31).
+    pub l3_data: Signal<In, Bits<8>>,
+    pub l3_valid: Signal<In, Bit>,
+    pub l3: Signal<In, Bit>,
+    pub l3_pos: Signal<In, Bits<5>>,
     pub report_valid: Signal<In, Bit>,
     pub report_reason: Signal<In, Bits<5>>,
     pub report_class: Signal<In, Bits<2>>,
     pub eth_tagged: Signal<In, Bit>,
     pub arp_op_request: Signal<In, Bit>,
     pub arp_op_reply: Signal<In, Bit>,
-    pub arp_sender_mac_hi: Signal<In, Bits<16>>,
-    pub arp_sender_mac_mid: Signal<In, Bits<16>>,
-    pub arp_sender_mac_lo: Signal<In, Bits<16>>,
-    pub arp_sender_ip: Signal<In, Bits<32>>,
     pub arp_target_ours: Signal<In, Bit>,
     // Frame source.
     pub data: Signal<Out, Bits<8>>,
@@ -65,10 +83,6 @@ pub struct ArpTx {
     pub ready: Signal<In, Bit>,
     // To the host (LinkTx ArpReply) and the counters.
     pub arp_learned: Signal<Out, Bit>,
-    pub arp_learned_ip: Signal<Out, Bits<32>>,
-    pub arp_learned_mac_hi: Signal<Out, Bits<16>>,
-    pub arp_learned_mac_mid: Signal<Out, Bits<16>>,
-    pub arp_learned_mac_lo: Signal<Out, Bits<16>>,
     /// A who-has for us was not answered: the slot was busy.
     pub reply_dropped: Signal<Out, Bit>,
     /// A host `arp_request` was not sent: the slot was busy.
@@ -76,16 +90,26 @@ pub struct ArpTx {
     pending: DFF<Bit>,
     /// The slot holds a who-has of ours (broadcast, target MAC zero), not a reply.
     is_request: DFF<Bit>,
-    /// The requester's MAC (a reply's destination and target hardware address).
-    peer_mac_hi: DFF<Bits<16>>,
-    peer_mac_mid: DFF<Bits<16>>,
-    peer_mac_lo: DFF<Bits<16>>,
-    peer_ip: DFF<Bits<32>>,
+    /// The ring: the peer's MAC (`ring0`..`ring5` once taken or after a full turn) and
+    /// IP (`ring6`..`ring9`); `ring0` is the byte the stream reads next.
+    ring0: DFF<Bits<8>>,
+    ring1: DFF<Bits<8>>,
+    ring2: DFF<Bits<8>>,
+    ring3: DFF<Bits<8>>,
+    ring4: DFF<Bits<8>>,
+    ring5: DFF<Bits<8>>,
+    ring6: DFF<Bits<8>>,
+    ring7: DFF<Bits<8>>,
+    ring8: DFF<Bits<8>>,
+    ring9: DFF<Bits<8>>,
+    /// The slot was free from this frame's payload byte 8 on: it holds the frame's
+    /// sender MAC and IP.
+    captured: DFF<Bit>,
     /// Stream byte: 0 kind, 1-6 destination, 7-34 the message.
     index: DFF<Bits<6>>,
     /// Byte `index` of the message, chosen a clock ahead from the index it will have,
     /// so the arbiter's input multiplexer starts from a register, not from the
-    /// 28-way selection (that chain was the board's critical path).
+    /// byte selection (that chain was the board's critical path).
     data_r: DFF<Bits<8>>,
     learned_r: DFF<Bit>,
     reply_dropped_r: DFF<Bit>,
@@ -93,14 +117,20 @@ pub struct ArpTx {
     accepted: Signal<Local, Bit>,
     who_has: Signal<Local, Bit>,
     free: Signal<Local, Bit>,
+    /// A byte of the Ethernet payload passes.
+    l3_byte: Signal<Local, Bit>,
+    /// The ring moves a byte: taking the sender's address, or turning as it is read.
+    shift: Signal<Local, Bit>,
+    /// What enters the ring's tail: the stream's byte while free, its head while sent.
+    tail: Signal<Local, Bits<8>>,
     /// `index` after this clock, unless a new message starts (then 0).
     step_index: Signal<Local, Bits<6>>,
     /// A new message is loaded into the slot this clock.
     start: Signal<Local, Bit>,
     byte: Signal<Local, Bits<8>>,
-    /// The peer MAC's byte for stream bytes 0-5 and 24-29: the same low three bits.
-    peer_mac_byte: Signal<Local, Bits<8>>,
-    index_low: Signal<Local, Bits<3>>,
+    /// `index` / 8 and `index` / 2.
+    index_high: Signal<Local, Bits<3>>,
+    index_pair: Signal<Local, Bits<5>>,
 }
 
 impl Logic for ArpTx {
@@ -111,10 +141,17 @@ impl Logic for ArpTx {
             clock,
             pending,
             is_request,
-            peer_mac_hi,
-            peer_mac_mid,
-            peer_mac_lo,
-            peer_ip,
+            ring0,
+            ring1,
+            ring2,
+            ring3,
+            ring4,
+            ring5,
+            ring6,
+            ring7,
+            ring8,
+            ring9,
+            captured,
             index,
             data_r,
             learned_r,
@@ -132,9 +169,54 @@ impl Logic for ArpTx {
             self.accepted.val() & (self.arp_op_request.val() | self.arp_op_reply.val());
         // Free now, or free after this clock (the last byte is being taken).
         self.free.next = !self.pending.q.val() | (self.ready.val() & (self.index.q.val() == 34));
-        self.reply_dropped_r.d.next = self.who_has.val() & !self.free.val();
-        self.request_dropped_r.d.next =
-            self.arp_request.val() & (!self.free.val() | self.who_has.val());
+        // A who-has is answered if the slot holds its sender's address: it was free
+        // when that began to pass, and nothing has taken it since (a start clears
+        // `captured`), so it is free now.
+        self.reply_dropped_r.d.next = self.who_has.val() & !self.captured.q.val();
+        self.request_dropped_r.d.next = self.arp_request.val()
+            & (!self.free.val() | (self.who_has.val() & self.captured.q.val()));
+        // --- The slot: the sender's MAC and IP (payload bytes 8..17) into the ring's
+        // tail while it is free; turned by the stream while it is sent.
+        self.l3_byte.next = self.l3_valid.val() & self.l3.val();
+        if self.l3_byte.val() & (self.l3_pos.val() == 8) {
+            self.captured.d.next = !self.pending.q.val();
+        }
+        self.shift.next = false;
+        self.tail.next = self.ring0.q.val();
+        if !self.pending.q.val() {
+            self.tail.next = self.l3_data.val();
+            // Payload bytes 8..17: 8..15 and 16..17, decoded from the position's bits
+            // (equality tests in LUTs, no compare on a carry chain).
+            self.shift.next = self.l3_byte.val()
+                & ((self.l3_pos.val().get_bits::<2>(3) == 1)
+                    | (self.l3_pos.val().get_bits::<4>(1) == 8));
+        }
+        // Read: the destination (0..5) and four turns more (6..9), then the target
+        // MAC and IP (24..33): the head is the peer's byte the selection below wants.
+        // 0..7, 8..9, 24..31, 32..33 by the index's high bits.
+        self.index_high.next = self.index.q.val().get_bits::<3>(3);
+        self.index_pair.next = self.index.q.val().get_bits::<5>(1);
+        if self.pending.q.val()
+            & self.ready.val()
+            & ((self.index_high.val() == 0)
+                | (self.index_pair.val() == 4)
+                | (self.index_high.val() == 3)
+                | (self.index_pair.val() == 16))
+        {
+            self.shift.next = true;
+        }
+        if self.shift.val() {
+            self.ring0.d.next = self.ring1.q.val();
+            self.ring1.d.next = self.ring2.q.val();
+            self.ring2.d.next = self.ring3.q.val();
+            self.ring3.d.next = self.ring4.q.val();
+            self.ring4.d.next = self.ring5.q.val();
+            self.ring5.d.next = self.ring6.q.val();
+            self.ring6.d.next = self.ring7.q.val();
+            self.ring7.d.next = self.ring8.q.val();
+            self.ring8.d.next = self.ring9.q.val();
+            self.ring9.d.next = self.tail.val();
+        }
         self.start.next = false;
         self.step_index.next = self.index.q.val();
         if self.pending.q.val() & self.ready.val() {
@@ -143,27 +225,30 @@ impl Logic for ArpTx {
                 self.pending.d.next = false;
             }
         }
-        if self.free.val() {
-            if self.who_has.val() {
-                self.pending.d.next = true;
-                self.is_request.d.next = false;
-                self.start.next = true;
-                self.peer_mac_hi.d.next = self.arp_sender_mac_hi.val();
-                self.peer_mac_mid.d.next = self.arp_sender_mac_mid.val();
-                self.peer_mac_lo.d.next = self.arp_sender_mac_lo.val();
-                self.peer_ip.d.next = self.arp_sender_ip.val();
-            } else if self.arp_request.val() {
-                self.pending.d.next = true;
-                self.is_request.d.next = true;
-                self.start.next = true;
-                self.peer_ip.d.next = self.arp_request_ip.val();
-            }
+        if self.who_has.val() & self.captured.q.val() {
+            self.pending.d.next = true;
+            self.is_request.d.next = false;
+            self.start.next = true;
+        } else if self.arp_request.val() & self.free.val() {
+            self.pending.d.next = true;
+            self.is_request.d.next = true;
+            self.start.next = true;
+            // The ring's IP bytes; its MAC bytes are not read for a request.
+            self.ring6.d.next = self.arp_request_ip.val().get_bits::<8>(24);
+            self.ring7.d.next = self.arp_request_ip.val().get_bits::<8>(16);
+            self.ring8.d.next = self.arp_request_ip.val().get_bits::<8>(8);
+            self.ring9.d.next = self.arp_request_ip.val().get_bits::<8>(0);
+        }
+        if self.start.val() {
+            self.captured.d.next = false;
         }
         // The frame source's stream (see TxArbiter): kind 0 (ARP), the destination MAC,
         // then the message, byte by byte: htype 1, ptype 0x0800, hlen 6, plen 4, op,
         // sender MAC/IP (ours), target MAC/IP (the peer's; MAC zero in a request). A
         // `case` on one selector maps to a mux tree (an `if` chain to a priority chain).
-        self.byte.next = 0.into();
+        // The peer's bytes (stream bytes 1-6 and 25-34) are the ring's head; the rest
+        // are picked below.
+        self.byte.next = self.ring0.q.val();
         // Byte `index` + 1, the one after the byte in `data_r` (a new stream's first
         // byte, kind 0, is forced below), so neither `ready` nor the receive report's
         // decision runs through the selection.
@@ -171,35 +256,27 @@ impl Logic for ArpTx {
         if self.start.val() {
             self.index.d.next = 0.into();
         }
-        self.peer_mac_byte.next = self.peer_mac_lo.q.val().get_bits::<8>(0);
-        self.index_low.next = self.index.q.val().get_bits::<3>(0);
-        match self.index_low.val().index() {
-            0 => self.peer_mac_byte.next = self.peer_mac_hi.q.val().get_bits::<8>(8),
-            1 => self.peer_mac_byte.next = self.peer_mac_hi.q.val().get_bits::<8>(0),
-            2 => self.peer_mac_byte.next = self.peer_mac_mid.q.val().get_bits::<8>(8),
-            3 => self.peer_mac_byte.next = self.peer_mac_mid.q.val().get_bits::<8>(0),
-            4 => self.peer_mac_byte.next = self.peer_mac_lo.q.val().get_bits::<8>(8),
-            _ => {}
-        }
         match self.index.q.val().index() {
-            // The destination: the peer's MAC, broadcast for a request.
-            0 => self.byte.next = self.peer_mac_byte.val(),
-            1 => self.byte.next = self.peer_mac_byte.val(),
-            2 => self.byte.next = self.peer_mac_byte.val(),
-            3 => self.byte.next = self.peer_mac_byte.val(),
-            4 => self.byte.next = self.peer_mac_byte.val(),
-            5 => self.byte.next = self.peer_mac_byte.val(),
+            6 => {
+                self.byte.next = 0.into();
+            }
             7 => {
                 self.byte.next = 0x01.into();
             }
             8 => {
                 self.byte.next = 0x08.into();
             }
+            9 => {
+                self.byte.next = 0.into();
+            }
             10 => {
                 self.byte.next = 0x06.into();
             }
             11 => {
                 self.byte.next = 0x04.into();
+            }
+            12 => {
+                self.byte.next = 0.into();
             }
             13 => {
                 self.byte.next = 0x02.into();
@@ -237,32 +314,14 @@ impl Logic for ArpTx {
             23 => {
                 self.byte.next = self.our_ip.val().get_bits::<8>(0);
             }
-            // The target MAC: the peer's, zero in a request (below).
-            24 => self.byte.next = self.peer_mac_byte.val(),
-            25 => self.byte.next = self.peer_mac_byte.val(),
-            26 => self.byte.next = self.peer_mac_byte.val(),
-            27 => self.byte.next = self.peer_mac_byte.val(),
-            28 => self.byte.next = self.peer_mac_byte.val(),
-            29 => self.byte.next = self.peer_mac_byte.val(),
-            30 => {
-                self.byte.next = self.peer_ip.q.val().get_bits::<8>(24);
-            }
-            31 => {
-                self.byte.next = self.peer_ip.q.val().get_bits::<8>(16);
-            }
-            32 => {
-                self.byte.next = self.peer_ip.q.val().get_bits::<8>(8);
-            }
-            33 => {
-                self.byte.next = self.peer_ip.q.val().get_bits::<8>(0);
-            }
             _ => {}
         }
-        if self.is_request.q.val() {
-            if self.index.q.val() < 6 {
+        if self.is_request.q.val() & (self.index.q.val().get_bits::<2>(1) != 3) {
+            // 0..5 and 24..29: 0..7 and 24..31 less 6, 7, 30, 31.
+            if self.index_high.val() == 0 {
                 self.byte.next = 0xFF.into();
             }
-            if (self.index.q.val() >= 24) & (self.index.q.val() < 30) {
+            if self.index_high.val() == 3 {
                 self.byte.next = 0.into();
             }
         }
@@ -279,10 +338,6 @@ impl Logic for ArpTx {
         self.valid.next = self.pending.q.val();
         self.last.next = self.index.q.val() == 34;
         self.arp_learned.next = self.learned_r.q.val();
-        self.arp_learned_ip.next = self.arp_sender_ip.val();
-        self.arp_learned_mac_hi.next = self.arp_sender_mac_hi.val();
-        self.arp_learned_mac_mid.next = self.arp_sender_mac_mid.val();
-        self.arp_learned_mac_lo.next = self.arp_sender_mac_lo.val();
         self.reply_dropped.next = self.reply_dropped_r.q.val();
         self.request_dropped.next = self.request_dropped_r.q.val();
     }
@@ -306,10 +361,12 @@ mod tests {
     struct Bench {
         uut: ArpTx,
         sink: Sink,
-        learned: Vec<([u8; 6], [u8; 4])>,
+        learned: usize,
         reply_dropped: usize,
         request_dropped: usize,
         clock: usize,
+        /// From this clock on the consumer is ready.
+        release_at: usize,
     }
 
     /// A received ARP frame as the receive pipeline reports it.
@@ -345,58 +402,66 @@ mod tests {
             Bench {
                 uut,
                 sink: Sink::default(),
-                learned: vec![],
+                learned: 0,
                 reply_dropped: 0,
                 request_dropped: 0,
                 clock: 0,
+                release_at: usize::MAX,
             }
         }
 
         /// One clock; the consumer takes a byte when `ready` (set by the caller) is high.
         fn tick(&mut self) {
+            if self.clock >= self.release_at {
+                self.uut.ready.next = true;
+            }
             simulate(&mut self.uut, 200);
             let u = &self.uut;
             let data = u.data.val().index() as u8;
             self.sink
                 .sample(u.valid.val(), u.ready.val(), u.last.val(), data);
-            if self.uut.arp_learned.val() {
-                let u = &self.uut;
-                let mut mac = [0u8; 6];
-                for (k, v) in [
-                    &u.arp_learned_mac_hi,
-                    &u.arp_learned_mac_mid,
-                    &u.arp_learned_mac_lo,
-                ]
-                .iter()
-                .enumerate()
-                {
-                    let v = v.val().index() as u16;
-                    mac[2 * k..2 * k + 2].copy_from_slice(&v.to_be_bytes());
-                }
-                let ip = (u.arp_learned_ip.val().index() as u32).to_be_bytes();
-                self.learned.push((mac, ip));
-            }
+            self.learned += self.uut.arp_learned.val() as usize;
             self.reply_dropped += self.uut.reply_dropped.val() as usize;
             self.request_dropped += self.uut.request_dropped.val() as usize;
             crate::tick!(self.uut);
             self.clock += 1;
         }
 
-        /// The receive pipeline's fields for a frame, then its report pulse, then the
-        /// fields stay (as the ARP registers do) for `after` clocks.
+        /// A frame as the receive pipeline passes it (a minimum one, 84 clocks from
+        /// preamble to preamble with `after` = 2): 26 clocks of preamble, Ethernet
+        /// header and latency, the 46-byte payload on the `l3` stream with its
+        /// positions (saturating at 31), 9 clocks to the verdict, the report pulse with
+        /// the flags, then `after` clocks.
         fn report(&mut self, r: &Report, after: usize) {
+            let mut payload = vec![0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, r.op as u8];
+            payload.extend_from_slice(&r.sender_mac);
+            payload.extend_from_slice(&r.sender_ip);
+            payload.extend_from_slice(&[0; 6]);
+            payload.extend_from_slice(&r.target_ip);
+            payload.resize(46, 0);
+            for _ in 0..26 {
+                self.tick();
+            }
+            for (pos, &b) in payload.iter().enumerate() {
+                self.uut.l3_data.next = (b as u64).into();
+                self.uut.l3_valid.next = true;
+                self.uut.l3.next = true;
+                self.uut.l3_pos.next = (pos.min(31) as u64).into();
+                self.tick();
+            }
+            self.uut.l3_valid.next = false;
+            self.uut.l3.next = false;
+            self.uut.l3_data.next = 0.into();
+            for _ in 0..9 {
+                self.tick();
+            }
             let u = &mut self.uut;
             u.arp_op_request.next = r.op == 1;
             u.arp_op_reply.next = r.op == 2;
-            u.arp_sender_mac_hi.next = word(&r.sender_mac[0..2]).into();
-            u.arp_sender_mac_mid.next = word(&r.sender_mac[2..4]).into();
-            u.arp_sender_mac_lo.next = word(&r.sender_mac[4..6]).into();
-            u.arp_sender_ip.next = word(&r.sender_ip).into();
             u.arp_target_ours.next = r.target_ip == OUR_IP;
             u.eth_tagged.next = r.tagged;
             u.report_reason.next = (r.reason as u64).into();
             u.report_class.next = 0.into();
-            self.tick();
             self.uut.report_valid.next = true;
             self.tick();
             self.uut.report_valid.next = false;
@@ -447,7 +512,7 @@ mod tests {
         assert_eq!(op, ArpOperation::REPLY);
         assert_eq!((sha, spa), (OUR_MAC.to_vec(), OUR_IP.to_vec()));
         assert_eq!((tha, tpa), (PEER_MAC.to_vec(), PEER_IP.to_vec()));
-        assert_eq!(b.learned, vec![(PEER_MAC, PEER_IP)]);
+        assert_eq!(b.learned, 1);
         assert_eq!((b.reply_dropped, b.request_dropped), (0, 0));
     }
 
@@ -471,7 +536,7 @@ mod tests {
             40,
         );
         assert!(b.sink.frames.is_empty());
-        assert!(b.learned.is_empty());
+        assert_eq!(b.learned, 0);
         // A reply to us is learned from, not answered.
         b.report(
             &Report {
@@ -481,7 +546,7 @@ mod tests {
             40,
         );
         assert!(b.sink.frames.is_empty());
-        assert_eq!(b.learned, vec![(PEER_MAC, PEER_IP)]);
+        assert_eq!(b.learned, 1);
     }
 
     #[test]
@@ -517,7 +582,7 @@ mod tests {
         );
         b.host_request([10, 0, 0, 1], 5);
         assert_eq!((b.reply_dropped, b.request_dropped), (1, 1));
-        assert_eq!(b.learned.len(), 2);
+        assert_eq!(b.learned, 2);
         // A consumer that takes a byte every third clock: the first reply goes out
         // whole, its destination in front (checked in tick).
         for i in 0..120 {
@@ -568,5 +633,34 @@ mod tests {
             assert_eq!(parse(&s.bytes).4, vec![10, 0, 0, i as u8]);
         }
         assert_eq!(b.reply_dropped, 0);
+    }
+
+    /// A who-has whose sender passes while the slot is busy is dropped even if the
+    /// slot is free by its report: the slot does not hold its sender. The one after
+    /// is answered to its own sender.
+    #[test]
+    fn who_has_passing_a_busy_slot_is_dropped_not_mixed_up() {
+        let mut b = Bench::new();
+        b.uut.ready.next = false;
+        b.report(&who_has(OUR_IP), 0);
+        let other = Report {
+            sender_mac: [2, 2, 2, 2, 2, 2],
+            sender_ip: [192, 168, 1, 2],
+            ..who_has(OUR_IP)
+        };
+        // The consumer starts taking the first reply just after the second frame's
+        // sender has passed (its payload bytes 8..17, clocks 34..43 of `report`), and
+        // has taken all of it by the second frame's report (clock 81).
+        b.release_at = b.clock + 44;
+        b.report(&other, 60);
+        assert_eq!(b.sink.frames.len(), 1);
+        assert_eq!(b.sink.frames[0].desc.dst_mac, PEER_MAC);
+        assert_eq!(b.reply_dropped, 1);
+        b.report(&other, 60);
+        assert_eq!(b.sink.frames.len(), 2);
+        let (_, _, _, tha, tpa) = parse(&b.sink.frames[1].bytes);
+        assert_eq!((tha, tpa), (vec![2; 6], vec![192, 168, 1, 2]));
+        assert_eq!(b.sink.frames[1].desc.dst_mac, [2; 6]);
+        assert_eq!(b.learned, 3);
     }
 }
