@@ -59,7 +59,8 @@ pub struct ArpTx {
     pub mac_mid: Signal<In, Bits<16>>,
     pub mac_lo: Signal<In, Bits<16>>,
     pub our_ip: Signal<In, Bits<32>>,
-    /// From HostRx: send a who-has for `arp_request_ip`.
+    /// From HostRx: send a who-has for `arp_request_ip` (which holds for at least a
+    /// clock after the pulse, as HostRx's does: it is read with the pulse's register).
     pub arp_request: Signal<In, Bit>,
     pub arp_request_ip: Signal<In, Bits<32>>,
     // Receive taps (RxPipeline ports of the same names).
@@ -115,7 +116,12 @@ pub struct ArpTx {
     reply_dropped_r: DFF<Bit>,
     request_dropped_r: DFF<Bit>,
     accepted: Signal<Local, Bit>,
-    who_has: Signal<Local, Bit>,
+    /// An accepted who-has for us, a clock after its report: the report's decode is
+    /// then not one path with the start of the reply (index, data, ring).
+    who_has: DFF<Bit>,
+    /// The host's request a clock late too, so a who-has and a request that come in
+    /// the same clock still meet (the who-has wins).
+    host_request: DFF<Bit>,
     free: Signal<Local, Bit>,
     /// A byte of the Ethernet payload passes.
     l3_byte: Signal<Local, Bit>,
@@ -155,6 +161,8 @@ impl Logic for ArpTx {
             index,
             data_r,
             learned_r,
+            who_has,
+            host_request,
             reply_dropped_r,
             request_dropped_r
         );
@@ -164,7 +172,7 @@ impl Logic for ArpTx {
             & (self.report_class.val() == 0)
             & !self.eth_tagged.val()
             & self.arp_target_ours.val();
-        self.who_has.next = self.accepted.val() & self.arp_op_request.val();
+        self.who_has.d.next = self.accepted.val() & self.arp_op_request.val();
         self.learned_r.d.next =
             self.accepted.val() & (self.arp_op_request.val() | self.arp_op_reply.val());
         // Free now, or free after this clock (the last byte is being taken).
@@ -172,9 +180,10 @@ impl Logic for ArpTx {
         // A who-has is answered if the slot holds its sender's address: it was free
         // when that began to pass, and nothing has taken it since (a start clears
         // `captured`), so it is free now.
-        self.reply_dropped_r.d.next = self.who_has.val() & !self.captured.q.val();
-        self.request_dropped_r.d.next = self.arp_request.val()
-            & (!self.free.val() | (self.who_has.val() & self.captured.q.val()));
+        self.reply_dropped_r.d.next = self.who_has.q.val() & !self.captured.q.val();
+        self.host_request.d.next = self.arp_request.val();
+        self.request_dropped_r.d.next = self.host_request.q.val()
+            & (!self.free.val() | (self.who_has.q.val() & self.captured.q.val()));
         // --- The slot: the sender's MAC and IP (payload bytes 8..17) into the ring's
         // tail while it is free; turned by the stream while it is sent.
         self.l3_byte.next = self.l3_valid.val() & self.l3.val();
@@ -225,11 +234,11 @@ impl Logic for ArpTx {
                 self.pending.d.next = false;
             }
         }
-        if self.who_has.val() & self.captured.q.val() {
+        if self.who_has.q.val() & self.captured.q.val() {
             self.pending.d.next = true;
             self.is_request.d.next = false;
             self.start.next = true;
-        } else if self.arp_request.val() & self.free.val() {
+        } else if self.host_request.q.val() & self.free.val() {
             self.pending.d.next = true;
             self.is_request.d.next = true;
             self.start.next = true;
@@ -474,7 +483,9 @@ mod tests {
             self.uut.arp_request.next = true;
             self.uut.arp_request_ip.next = word(&ip).into();
             self.tick();
+            // The address holds past the pulse, as HostRx's does.
             self.uut.arp_request.next = false;
+            self.tick();
             self.uut.arp_request_ip.next = 0.into();
             for _ in 0..after {
                 self.tick();
