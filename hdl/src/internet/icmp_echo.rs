@@ -54,7 +54,9 @@
 //! writes after it come before that byte: at the receive pipeline's least spacing (one
 //! idle clock, then the next preamble) the report comes 10 clocks after a frame's last
 //! byte and the next frame's byte 5 reaches the link stream 11 clocks after the report
-//! (`echo_requests_from_many_peers_closest_together` in `sim/tests/echo_arp.rs`).
+//! (the commit is a clock after the report and the last of its writes reaches the
+//! block RAM five clocks after it, both through flip-flops;
+//! `echo_requests_from_many_peers_closest_together` in `sim/tests/echo_arp.rs`).
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
@@ -148,7 +150,10 @@ pub struct IcmpEcho {
     room: Signal<Local, Bit>,
     store: Signal<Local, Bit>,
     carry: Signal<Local, Bit>,
-    echo: Signal<Local, Bit>,
+    /// The receive report, and whether it is an echo request to answer, a clock late:
+    /// the report's decode is then not one path with the commit and its writes.
+    reported: DFF<Bit>,
+    echo: DFF<Bit>,
     commit: Signal<Local, Bit>,
     taken: Signal<Local, Bit>,
     finish: Signal<Local, Bit>,
@@ -237,6 +242,7 @@ impl Default for IcmpEcho {
             room: Default::default(),
             store: Default::default(),
             carry: Default::default(),
+            reported: Default::default(),
             echo: Default::default(),
             commit: Default::default(),
             taken: Default::default(),
@@ -279,7 +285,9 @@ impl Logic for IcmpEcho {
             dropped_r,
             wa_r,
             wd_r,
-            we_r
+            we_r,
+            reported,
+            echo
         );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
@@ -346,7 +354,8 @@ impl Logic for IcmpEcho {
             }
         }
         // --- The report: commit the staged reply, or let the next frame overwrite it.
-        self.echo.next = self.report_valid.val()
+        self.reported.d.next = self.report_valid.val();
+        self.echo.d.next = self.report_valid.val()
             & (self.report_reason.val() == 0)
             & (self.report_class.val() == 1)
             & (self.icmp_type.val() == 8)
@@ -355,9 +364,9 @@ impl Logic for IcmpEcho {
             & self.ipv4_dst_ours.val();
         // One reply's destination is written at a time (the write port has one).
         self.commit.next =
-            self.echo.val() & self.storing.q.val() & !self.lo_write.q.val() & !self.writing.q.val();
-        self.dropped_r.d.next = self.echo.val() & !self.commit.val();
-        if self.report_valid.val() {
+            self.echo.q.val() & self.storing.q.val() & !self.lo_write.q.val() & !self.writing.q.val();
+        self.dropped_r.d.next = self.echo.q.val() & !self.commit.val();
+        if self.reported.q.val() {
             self.wcount.d.next = 0.into();
             self.storing.d.next = false;
             self.nonzero.d.next = false;
