@@ -691,7 +691,7 @@ fn bad_frames_are_counted_by_reason_and_the_next_frame_arrives() {
         .collect::<Vec<_>>();
     let unknown = raw_frame(&[0x42, 1, 2]);
     let bad_len = raw_frame(&[0x05, 1]);
-    let bad_field = raw_frame(&[0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
+    let bad_field = raw_frame(&[0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0]);
     let mut stream = Vec::new();
     for f in [&bad_crc, &bad_cobs, &short, &unknown, &bad_len, &bad_field] {
         stream.extend(f);
