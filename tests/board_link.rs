@@ -345,14 +345,21 @@ fn paced_session(rate: LinkRate) -> f64 {
     let frames = link.board().take_frames();
     assert_eq!(frames.len(), 4);
     for f in &frames {
-        assert_eq!(&f[f.len() - 1440..], &(0..1440).map(|i| i as u8).collect::<Vec<_>>()[..]);
+        assert_eq!(
+            &f[f.len() - 1440..],
+            &(0..1440).map(|i| i as u8).collect::<Vec<_>>()[..]
+        );
     }
     let named = counters(&mut link);
     assert_eq!(counter(&named, "link_bad_frames"), 0);
     assert_eq!(counter(&named, "link_bad_messages"), 0);
     assert_eq!(counter(&named, "tx_sent"), 4);
     assert_eq!(link.stats().dropped(), 0, "frames the host dropped");
-    assert_eq!(link.board().link_garbled(), 0, "bytes lost to a rate mismatch");
+    assert_eq!(
+        link.board().link_garbled(),
+        0,
+        "bytes lost to a rate mismatch"
+    );
     per_segment
 }
 
@@ -361,9 +368,8 @@ fn a_paced_session_at_4_and_at_12_mbaud_switches_without_losing_a_byte() {
     let slow = paced_session(LinkRate::Mbaud4);
     let fast = paced_session(LinkRate::Mbaud12);
     // A segment's 1,504 link bytes at 250 clocks each, or 83⅓. Not quite a third: the
-    // board's idle tail (2,700 clocks) and the COBS encoder's collection of each block
-    // (254 bytes at the CRC's 8 clocks a byte, while the UART waits) take as many
-    // clocks at either rate.
+    // wire, the first block's collection by the COBS encoder and the board's idle tail
+    // (2,700 clocks) take as many clocks at either rate.
     let ratio = slow / fast;
     assert!(
         (2.7..=3.05).contains(&ratio),

@@ -929,7 +929,13 @@ mod tests {
         cfg.link_rate = LinkRate::Mbaud12;
         let mut link = MockLink::default();
         link.inbox.push_back(our_hello(7));
-        Session::start(cfg.clone(), &mut link, Duration::from_millis(50), Time::ZERO).unwrap();
+        Session::start(
+            cfg.clone(),
+            &mut link,
+            Duration::from_millis(50),
+            Time::ZERO,
+        )
+        .unwrap();
         let config = Message::Config(Session::new(cfg.clone()).link_config());
         assert_eq!(link.sent, vec![config.clone(), config.clone()]);
         // At 4 Mbaud the first, then the switch, then the second at 12.
@@ -938,9 +944,14 @@ mod tests {
         // A board that never answers: tried from 4 Mbaud, then from 12 (where a
         // previous session may have left it), each time ending at 12.
         let mut silent = MockLink::default();
-        let e = Session::start(cfg.clone(), &mut silent, Duration::from_millis(20), Time::ZERO)
-            .err()
-            .unwrap();
+        let e = Session::start(
+            cfg.clone(),
+            &mut silent,
+            Duration::from_millis(20),
+            Time::ZERO,
+        )
+        .err()
+        .unwrap();
         assert!(matches!(e, StartError::NoHello(_)), "{e}");
         assert_eq!(silent.sent, vec![config.clone(), config.clone(), config]);
         assert_eq!(silent.switches, vec![(1, LinkRate::Mbaud12)]);

@@ -84,8 +84,7 @@ pub fn read_counters(link: &mut dyn Link) -> anyhow::Result<[u32; 32]> {
         }
     }
     Err(BadInput(
-        "the board did not answer GetCounters at 4000000 or 12000000 baud within 2 s each."
-            .into(),
+        "the board did not answer GetCounters at 4000000 or 12000000 baud within 2 s each.".into(),
     )
     .into())
 }

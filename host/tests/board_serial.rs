@@ -128,7 +128,12 @@ fn session_through_a_pty(rate: LinkRate) {
         payload: payload.clone(),
     }))
     .unwrap();
-    let got = wait_for(&mut link, 30, |m| matches!(m, Message::TxDone { tag: 9 }), 1);
+    let got = wait_for(
+        &mut link,
+        30,
+        |m| matches!(m, Message::TxDone { tag: 9 }),
+        1,
+    );
     assert!(
         got.iter().any(|m| matches!(m, Message::TxDone { tag: 9 })),
         "no TxDone: {got:?}"
@@ -146,13 +151,23 @@ fn session_through_a_pty(rate: LinkRate) {
     let named = named_counters(&values);
     let count = |name: &str| named.iter().find(|(n, _)| *n == name).unwrap().1;
     assert!(count("accepted_tcp") as usize >= segments.len());
-    assert_eq!(count("link_bad_frames"), 0, "the board saw no damaged frame");
+    assert_eq!(
+        count("link_bad_frames"),
+        0,
+        "the board saw no damaged frame"
+    );
     assert_eq!(count("link_bad_messages"), 0);
     assert_eq!(link.stats().dropped(), 0, "the host saw no damaged frame");
     drop(link);
     let _ = board.0.kill();
     let mut log = String::new();
-    board.0.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    board
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
     assert_eq!(
         log.contains("tcpip board: link at 12000000 baud"),
         rate == LinkRate::Mbaud12,

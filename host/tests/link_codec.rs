@@ -185,17 +185,19 @@ fn host_to_board() -> impl Strategy<Value = Message> {
             any::<bool>(),
             any::<bool>()
         )
-            .prop_map(|(mac, ip, netmask, promiscuous, fast)| Message::Config(Config {
-                mac,
-                ip,
-                netmask,
-                promiscuous,
-                link_rate: if fast {
-                    LinkRate::Mbaud12
-                } else {
-                    LinkRate::Mbaud4
-                },
-            })),
+            .prop_map(
+                |(mac, ip, netmask, promiscuous, fast)| Message::Config(Config {
+                    mac,
+                    ip,
+                    netmask,
+                    promiscuous,
+                    link_rate: if fast {
+                        LinkRate::Mbaud12
+                    } else {
+                        LinkRate::Mbaud4
+                    },
+                })
+            ),
         tx_tcp(),
         (
             (any::<u16>(), any::<[u8; 6]>(), any::<[u8; 4]>()),

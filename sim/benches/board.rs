@@ -17,9 +17,9 @@
 
 use etherparse::PacketBuilder;
 use std::time::Instant;
-use tcpip_sim::backend::Backend;
 use tcpip_hdl::board::cobs_encoder::cobs_frame;
 use tcpip_hdl::link::crc32::crc32_ieee;
+use tcpip_sim::backend::Backend;
 use tcpip_sim::board::{VirtualBoard, DEFAULT_IP, DEFAULT_MAC};
 
 const PEER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 1];

@@ -713,7 +713,13 @@ mod tests {
 
     #[test]
     fn config_get_counters_and_arp_request_act_once_each() {
-        let mut link = frame(&config_message(MAC, [192, 0, 2, 2], [255, 255, 255, 0], 1, 1));
+        let mut link = frame(&config_message(
+            MAC,
+            [192, 0, 2, 2],
+            [255, 255, 255, 0],
+            1,
+            1,
+        ));
         link.extend(frame(&[0x85]));
         link.extend(frame(&[0x84, 192, 0, 2, 1]));
         link.extend(frame(&config_message([0xFF; 6], [0; 4], [0; 4], 0, 0)));

@@ -141,7 +141,9 @@ mod tests {
         bits.extend([true; 3]);
         let total = (bits.len() as f64 * period) as usize;
         (0..total)
-            .map(|clock| bits[(((clock as f64 + 1.0 - offset) / period) as usize).min(bits.len() - 1)])
+            .map(|clock| {
+                bits[(((clock as f64 + 1.0 - offset) / period) as usize).min(bits.len() - 1)]
+            })
             .collect()
     }
 

@@ -50,8 +50,8 @@ impl Logic for UartTx {
             self.bit_end.next = self.divider.q.val().get_bit(3)
                 | ((self.divider.q.val().get_bits::<3>(0) == 7) & (self.phase.q.val() != 2));
         }
-        self.ready.next = (self.bits_left.q.val() == 0)
-            | ((self.bits_left.q.val() == 1) & self.bit_end.val());
+        self.ready.next =
+            (self.bits_left.q.val() == 0) | ((self.bits_left.q.val() == 1) & self.bit_end.val());
         // The line idles high; while sending, bit 0 of the shift register is on it.
         self.txd.next = true;
         if self.bits_left.q.val() != 0 {
@@ -122,7 +122,10 @@ mod tests {
         // pattern runs on across bytes), and any nine bits exactly 75 clocks.
         let (starts, lows) = byte_timing(&send(&[0; 7], true));
         assert!(starts.iter().all(|&s| s == 83 || s == 84), "{starts:?}");
-        assert!(starts.windows(3).all(|w| w.iter().sum::<usize>() == 250), "{starts:?}");
+        assert!(
+            starts.windows(3).all(|w| w.iter().sum::<usize>() == 250),
+            "{starts:?}"
+        );
         assert_eq!(lows, vec![75; 7]);
     }
 }

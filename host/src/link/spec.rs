@@ -13,8 +13,13 @@ use tcpip_sim::backend::Backend;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LinkSpec {
     /// The virtual board; `rate`: its link paced as its UART at that rate (8N1).
-    Sim { rate: Option<LinkRate> },
-    Serial { path: String, rate: LinkRate },
+    Sim {
+        rate: Option<LinkRate>,
+    },
+    Serial {
+        path: String,
+        rate: LinkRate,
+    },
 }
 
 fn parse_rate(s: &str, baud: &str) -> Result<LinkRate, String> {
