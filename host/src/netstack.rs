@@ -833,6 +833,13 @@ mod tests {
             .collect()
     }
 
+    /// Session::start's error on `link`, which has 20 ms to answer.
+    fn start_error(cfg: &SessionConfig, link: &mut MockLink) -> StartError {
+        Session::start(cfg.clone(), link, Duration::from_millis(20), Time::ZERO)
+            .err()
+            .unwrap()
+    }
+
     /// The Hello of a board of this link version at our address.
     fn our_hello(build_id: u32) -> Message {
         Message::Hello(Hello {
@@ -871,14 +878,7 @@ mod tests {
         assert!(link.switches.is_empty());
 
         let mut silent = MockLink::default();
-        let e = Session::start(
-            cfg.clone(),
-            &mut silent,
-            Duration::from_millis(20),
-            Time::ZERO,
-        )
-        .err()
-        .unwrap();
+        let e = start_error(&cfg, &mut silent);
         assert!(matches!(e, StartError::NoHello(_)), "{e}");
 
         // A version 3 board (no RxIcmp) and one from the future are refused alike.
@@ -892,14 +892,7 @@ mod tests {
                 rx_fifo_bytes: 2048,
                 rx_record_overhead: 35,
             }));
-            let e = Session::start(
-                cfg.clone(),
-                &mut other,
-                Duration::from_millis(20),
-                Time::ZERO,
-            )
-            .err()
-            .unwrap();
+            let e = start_error(&cfg, &mut other);
             assert!(matches!(e, StartError::Version(v) if v == version), "{e}");
             assert_eq!(
                 e.to_string(),
@@ -914,9 +907,7 @@ mod tests {
         older.inbox.push_back(Message::Error {
             code: ErrorCode::BadLength,
         });
-        let e = Session::start(cfg, &mut older, Duration::from_millis(20), Time::ZERO)
-            .err()
-            .unwrap();
+        let e = start_error(&cfg, &mut older);
         assert_eq!(
             e.to_string(),
             "the board refused Config as malformed, so it speaks a link version older than this host's 5; rebuild one of them."
@@ -944,14 +935,7 @@ mod tests {
         // A board that never answers: tried from 4 Mbaud, then from 12 (where a
         // previous session may have left it), each time ending at 12.
         let mut silent = MockLink::default();
-        let e = Session::start(
-            cfg.clone(),
-            &mut silent,
-            Duration::from_millis(20),
-            Time::ZERO,
-        )
-        .err()
-        .unwrap();
+        let e = start_error(&cfg, &mut silent);
         assert!(matches!(e, StartError::NoHello(_)), "{e}");
         assert_eq!(silent.sent, vec![config.clone(), config.clone(), config]);
         assert_eq!(silent.switches, vec![(1, LinkRate::Mbaud12)]);
