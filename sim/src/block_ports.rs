@@ -311,6 +311,7 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
         config_ip,
         config_netmask,
         config_promiscuous,
+        config_fast,
         get_counters,
         arp_request,
         arp_request_ip,
