@@ -3,22 +3,33 @@
 //! stands still) without changing anything seen from outside: the same run with the
 //! skipping on and off gives the same link bytes, PHY bytes and event pulses, each at
 //! the same clock, the same frames, PHY checks and clock counts, whether the link runs
-//! unpaced or at the UART's pace, through frames from the wire, host messages, link
-//! errors and idle stretches.
+//! unpaced or at the UART's pace (4 Mbaud, or 12 once the Config selects it), through
+//! frames from the wire, host messages, link errors and idle stretches.
 
 mod support;
 
 use support::*;
-use tcpip_fpga::host::link::message::{encode_frame, Message};
+use tcpip_fpga::host::link::message::{encode_frame, LinkRate, Message};
 use tcpip_fpga::sim::backend::Backend;
 use tcpip_fpga::sim::board::{phy_bytes, Seen, VirtualBoard};
+
+/// `pace` for the link at the board's UART's pace, switched to 12 Mbaud by the Config.
+const UART_12_MBAUD: u64 = 0;
 
 /// Everything the run shows from outside, the clocks the model evaluated and the clocks
 /// run.
 fn run(skip: bool, pace: u64) -> (Vec<String>, Vec<(u64, Seen)>, u64, u64) {
     let mut board = VirtualBoard::new(Backend::Verilator).unwrap();
     board.set_skip_idle(skip);
-    board.set_link_pace(pace);
+    let mut config = board_config_message();
+    if pace == UART_12_MBAUD {
+        board.set_uart_pace();
+        if let Message::Config(c) = &mut config {
+            c.link_rate = LinkRate::Mbaud12;
+        }
+    } else {
+        board.set_link_pace(pace);
+    }
     board.record_timeline();
     let mut seen = vec![];
     let mut look = |board: &mut VirtualBoard, what: &str, ran: u64| {
@@ -33,8 +44,9 @@ fn run(skip: bool, pace: u64) -> (Vec<String>, Vec<(u64, Seen)>, u64, u64) {
     };
     let ran = board.run_until_idle(100_000);
     look(&mut board, "start", ran);
-    board.write_link(&encode_frame(&board_config_message()).unwrap());
+    board.write_link(&encode_frame(&config).unwrap());
     let ran = board.run_until_idle(200_000);
+    assert_eq!(board.link_fast(), pace == UART_12_MBAUD);
     look(&mut board, "config", ran);
     let mut gen = FrameGen::new(0x5EED, BOARD);
     // Frames of every kind, some back to back, some with idle stretches between.
@@ -128,4 +140,9 @@ fn idle_skipping_changes_nothing_seen_unpaced() {
 #[test]
 fn idle_skipping_changes_nothing_seen_at_the_uart_pace() {
     same_with_and_without_skipping(250);
+}
+
+#[test]
+fn idle_skipping_changes_nothing_seen_at_the_uart_pace_at_12_mbaud() {
+    same_with_and_without_skipping(UART_12_MBAUD);
 }

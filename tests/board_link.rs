@@ -4,16 +4,20 @@
 //! parser (etherparse, through tests/support) says they carry; Config, GetCounters and
 //! Hello work; bytes flipped on the link in either direction are caught by the CRC and
 //! counted, and the next message arrives intact; a slow link drops whole segments
-//! (counted as fifo_full) and never wedges.
+//! (counted as fifo_full) and never wedges; a session at either rate, the link paced as
+//! the board's UART runs it, switches without losing or damaging a byte, and a host
+//! that does not follow the switch hears nothing.
 
 mod support;
 
 use std::time::Duration;
 use support::*;
 use tcpip_fpga::host::link::message::{
-    named_counters, Config as LinkConfig, Message, RxTcp, RxUdp,
+    named_counters, Config as LinkConfig, LinkRate, Message, RxTcp, RxUdp,
 };
 use tcpip_fpga::host::link::{Link, SimLink};
+use tcpip_fpga::host::netstack::{Session, SessionConfig};
+use tcpip_fpga::host::tcp::Time;
 use tcpip_fpga::sim::backend::Backend;
 use tcpip_fpga::sim::board::{DEFAULT_IP, DEFAULT_MAC};
 use tcpip_fpga::sim::report::DropReason;
@@ -38,6 +42,7 @@ fn configure(link: &mut SimLink, config: &Config) {
         ip: config.ip,
         netmask: [255, 255, 255, 0],
         promiscuous: config.promiscuous,
+        link_rate: Default::default(),
     }))
     .unwrap();
 }
@@ -293,5 +298,102 @@ fn a_slow_link_drops_whole_segments_and_never_wedges() {
     }
     // And the link still works.
     configure(&mut link, &BOARD);
+    assert_eq!(hello_of(&drain(&mut link)), vec![(BOARD.mac, BOARD.ip)]);
+}
+
+/// A session at `rate` over the link paced as the board's UART runs it: Session::start
+/// selects the rate (at 12 Mbaud: Config at 4, the switch, Config again at 12), then
+/// segments both ways right after the switch arrive byte for byte, no byte is lost to
+/// the ends running at different rates, no frame is damaged, and a full-size segment
+/// takes the link's time at that rate. Returns the clocks per segment toward the host.
+fn paced_session(rate: LinkRate) -> f64 {
+    let backend = Backend::from_env().expect("TCPIP_BACKEND");
+    let mut link = SimLink::paced(backend, true).unwrap();
+    drain(&mut link);
+    let mut cfg = SessionConfig::new(BOARD.mac, BOARD.ip, 24);
+    cfg.link_rate = rate;
+    let session = Session::start(cfg, &mut link, Duration::from_secs(5), Time::ZERO)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.hello().unwrap().ip, BOARD.ip);
+    assert_eq!(link.board().link_fast(), rate == LinkRate::Mbaud12);
+    drain(&mut link);
+    // Board → host: full-size segments, one after the other.
+    let mut gen = FrameGen::new(7, BOARD);
+    let mut want = vec![];
+    let start = link.board().cycles();
+    for n in 0..8 {
+        let built = gen.tcp_to_us(Some(1460));
+        let seg = expect(n + 1, &built.bytes, &BOARD, true)
+            .segment
+            .expect("a segment to us");
+        want.push(message_for(&seg));
+        link.board().push_frame(&built.bytes);
+        link.board().run_until_idle(10_000_000);
+    }
+    let per_segment = (link.board().cycles() - start) as f64 / 8.0;
+    let got: Vec<Message> = drain(&mut link)
+        .into_iter()
+        .filter(|m| matches!(m, Message::RxTcp(_)))
+        .collect();
+    assert_eq!(got, want, "segments toward the host at {rate:?}");
+    // Host → board: full-size segments out on the wire with their payloads.
+    for k in 0..4 {
+        link.send(&numbered_tx_tcp(k, [10, 0, 0, 9], vec![], 1440))
+            .unwrap();
+        drain(&mut link);
+    }
+    let frames = link.board().take_frames();
+    assert_eq!(frames.len(), 4);
+    for f in &frames {
+        assert_eq!(
+            &f[f.len() - 1440..],
+            &(0..1440).map(|i| i as u8).collect::<Vec<_>>()[..]
+        );
+    }
+    let named = counters(&mut link);
+    assert_eq!(counter(&named, "link_bad_frames"), 0);
+    assert_eq!(counter(&named, "link_bad_messages"), 0);
+    assert_eq!(counter(&named, "tx_sent"), 4);
+    assert_eq!(link.stats().dropped(), 0, "frames the host dropped");
+    assert_eq!(
+        link.board().link_garbled(),
+        0,
+        "bytes lost to a rate mismatch"
+    );
+    per_segment
+}
+
+#[test]
+fn a_paced_session_at_4_and_at_12_mbaud_switches_without_losing_a_byte() {
+    let slow = paced_session(LinkRate::Mbaud4);
+    let fast = paced_session(LinkRate::Mbaud12);
+    // A segment's 1,504 link bytes at 250 clocks each, or 83⅓. Not quite a third: the
+    // wire, the first block's collection by the COBS encoder and the board's idle tail
+    // (2,700 clocks) take as many clocks at either rate.
+    let ratio = slow / fast;
+    assert!(
+        (2.7..=3.05).contains(&ratio),
+        "4 Mbaud {slow}, 12 Mbaud {fast} clocks a segment"
+    );
+}
+
+#[test]
+fn a_host_that_does_not_follow_the_switch_hears_nothing() {
+    let backend = Backend::from_env().expect("TCPIP_BACKEND");
+    let mut link = SimLink::paced(backend, true).unwrap();
+    drain(&mut link);
+    let mut config = match board_config_message() {
+        Message::Config(c) => c,
+        _ => unreachable!(),
+    };
+    config.link_rate = LinkRate::Mbaud12;
+    // Config selects 12 Mbaud, and the host stays at 4: the board's Hello is lost.
+    link.send(&Message::Config(config.clone())).unwrap();
+    assert!(hello_of(&drain(&mut link)).is_empty());
+    assert!(link.board().link_fast());
+    assert!(link.board().link_garbled() > 0);
+    // Following the switch late, it is heard again.
+    link.set_rate(LinkRate::Mbaud12).unwrap();
+    link.send(&Message::Config(config)).unwrap();
     assert_eq!(hello_of(&drain(&mut link)), vec![(BOARD.mac, BOARD.ip)]);
 }

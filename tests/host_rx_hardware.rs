@@ -8,7 +8,9 @@
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tcpip_fpga::hdl::board::crc_check::MIN_CLOCKS_PER_BYTE;
 use tcpip_fpga::hdl::board::host_rx::{receive, receive_at_line_rate, HostRxEvent, TxRequest};
-use tcpip_fpga::host::link::message::{encode_frame, Config, Message, TxIcmp, TxTcp, TxUdp};
+use tcpip_fpga::host::link::message::{
+    encode_frame, Config, LinkRate, Message, TxIcmp, TxTcp, TxUdp,
+};
 use tcpip_fpga::host::link::{cobs, crc::crc32};
 
 fn random_payload(rng: &mut StdRng, max: usize) -> Vec<u8> {
@@ -30,6 +32,11 @@ fn random_message(rng: &mut StdRng) -> Message {
             ip: rng.gen(),
             netmask: rng.gen(),
             promiscuous: rng.gen(),
+            link_rate: if rng.gen() {
+                LinkRate::Mbaud12
+            } else {
+                LinkRate::Mbaud4
+            },
         }),
         1 => Message::GetCounters,
         2 => Message::ArpRequest { ip: rng.gen() },
@@ -81,10 +88,12 @@ fn assert_delivered(msg: &Message, events: &[HostRxEvent]) {
                 ip,
                 netmask,
                 promiscuous,
+                fast,
             },
         ) => {
             assert_eq!((&c.mac, &c.ip, &c.netmask), (mac, ip, netmask));
             assert_eq!(c.promiscuous, *promiscuous);
+            assert_eq!(c.link_rate == LinkRate::Mbaud12, *fast);
         }
         (Message::GetCounters, HostRxEvent::GetCounters) => {}
         (Message::ArpRequest { ip }, HostRxEvent::ArpRequest { ip: got }) => assert_eq!(ip, got),

@@ -8,6 +8,9 @@
 //!
 //! - **Start.** [`Session::start`] sends `Config` and waits for the board's `Hello`,
 //!   failing with one sentence if none comes in time or it speaks another link version.
+//!   The Config selects the link's rate ([`SessionConfig::link_rate`]); when that is
+//!   not the rate the board runs at, the host switches its end after the Config has
+//!   left and takes the Hello to a second Config, sent at the new rate, as the proof.
 //!   The Hello's receive FIFO size bounds every window the engine advertises from
 //!   then on (`tcp::fifo`), so a peer never sends more than the board can hold.
 //! - **Receive.** `RxTcp` becomes a [`Segment`] for [`Stack::receive`] (options from the
@@ -30,8 +33,8 @@
 
 use crate::icmp::{self, RateLimit, TokenBucket};
 use crate::link::message::{
-    option_flags, Config as LinkConfig, ErrorCode, Hello, RxTcp, RxUdp, TxIcmp, TxTcp, TxUdp,
-    LINK_VERSION, MAX_TCP_SEGMENT,
+    option_flags, Config as LinkConfig, ErrorCode, Hello, LinkRate, RxTcp, RxUdp, TxIcmp, TxTcp,
+    TxUdp, LINK_VERSION, MAX_TCP_SEGMENT,
 };
 use crate::link::{Link, Message};
 use crate::tcp::segment::parse_options;
@@ -64,6 +67,8 @@ pub struct SessionConfig {
     pub udp_queue: usize,
     /// How many ICMP port unreachables may go out (see [`RateLimit::DEFAULT`]).
     pub icmp_limit: RateLimit,
+    /// The rate the session runs the link at (the board's UART and the host's end).
+    pub link_rate: LinkRate,
 }
 
 impl SessionConfig {
@@ -85,6 +90,7 @@ impl SessionConfig {
             tx_done_timeout: Duration::from_millis(500),
             udp_queue: 64,
             icmp_limit: RateLimit::DEFAULT,
+            link_rate: LinkRate::Mbaud4,
         }
     }
 
@@ -106,6 +112,8 @@ impl SessionConfig {
 pub enum StartError {
     NoHello(Duration),
     Version(u8),
+    /// The board answered Config with a bad-length Error: its Config is shorter.
+    OlderBoard,
     Link(anyhow::Error),
 }
 
@@ -120,6 +128,10 @@ impl fmt::Display for StartError {
             StartError::Version(v) => write!(
                 f,
                 "the board speaks link version {v} and this host speaks {LINK_VERSION}; rebuild one of them."
+            ),
+            StartError::OlderBoard => write!(
+                f,
+                "the board refused Config as malformed, so it speaks a link version older than this host's {LINK_VERSION}; rebuild one of them."
             ),
             StartError::Link(e) => write!(f, "{e}"),
         }
@@ -320,6 +332,17 @@ impl Session {
 
     /// Configures the board and waits (wall time) up to `timeout` for its `Hello`.
     /// Messages before the `Hello` are handled as usual.
+    ///
+    /// The link's rate: the board's UART runs at 4 Mbaud from power-up, or at the rate
+    /// the last Config chose. The host sends Config at the rate it takes the board to
+    /// run at; when the Config selects another rate ([`SessionConfig::link_rate`]), the
+    /// board switches as it applies it, and the host, which sends nothing meanwhile,
+    /// switches its own end once the Config has left ([`Link::set_rate`]: drained,
+    /// then the port switched, what arrived at the other rate discarded) and sends
+    /// Config again at the new rate. The Hello that answers it, received at the new
+    /// rate, is the confirmation. Without a Hello within half the timeout, the board
+    /// ran at the other rate (a session before this one chose it): the same again
+    /// from there.
     pub fn start(
         cfg: SessionConfig,
         link: &mut dyn Link,
@@ -327,22 +350,48 @@ impl Session {
         now: Time,
     ) -> Result<Session, StartError> {
         let mut s = Session::new(cfg);
-        link.send(&Message::Config(s.link_config()))
-            .map_err(StartError::Link)?;
+        let config = Message::Config(s.link_config());
+        let target = s.cfg.link_rate;
+        // The rate from power-up first.
+        for from in LinkRate::ALL {
+            link.set_rate(from).map_err(StartError::Link)?;
+            link.send(&config).map_err(StartError::Link)?;
+            if from != target {
+                link.set_rate(target).map_err(StartError::Link)?;
+                link.send(&config).map_err(StartError::Link)?;
+            }
+            if s.await_hello(link, timeout / LinkRate::ALL.len() as u32, now)? {
+                return Ok(s);
+            }
+        }
+        Err(StartError::NoHello(timeout))
+    }
+
+    /// Handles messages until a Hello (true) or `timeout` (wall time) has passed.
+    fn await_hello(
+        &mut self,
+        link: &mut dyn Link,
+        timeout: Duration,
+        now: Time,
+    ) -> Result<bool, StartError> {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(StartError::NoHello(timeout));
+                return Ok(false);
             }
-            if let Some(msg) = link.recv(left).map_err(StartError::Link)? {
-                s.handle(msg, now);
+            match link.recv(left).map_err(StartError::Link)? {
+                Some(Message::Error {
+                    code: ErrorCode::BadLength,
+                }) => return Err(StartError::OlderBoard),
+                Some(msg) => self.handle(msg, now),
+                None => {}
             }
-            if let Some(h) = &s.hello {
+            if let Some(h) = &self.hello {
                 if h.version != LINK_VERSION {
                     return Err(StartError::Version(h.version));
                 }
-                return Ok(s);
+                return Ok(true);
             }
         }
     }
@@ -353,6 +402,7 @@ impl Session {
             ip: self.cfg.ip,
             netmask: self.cfg.netmask(),
             promiscuous: false,
+            link_rate: self.cfg.link_rate,
         }
     }
 
@@ -720,6 +770,9 @@ mod tests {
     struct MockLink {
         inbox: VecDeque<Message>,
         sent: Vec<Message>,
+        rate: LinkRate,
+        /// Each rate change, with the messages sent before it.
+        switches: Vec<(usize, LinkRate)>,
     }
 
     impl Link for MockLink {
@@ -730,6 +783,16 @@ mod tests {
         }
         fn recv(&mut self, _: Duration) -> anyhow::Result<Option<Message>> {
             Ok(self.inbox.pop_front())
+        }
+        fn set_rate(&mut self, rate: LinkRate) -> anyhow::Result<()> {
+            if rate != self.rate {
+                self.switches.push((self.sent.len(), rate));
+            }
+            self.rate = rate;
+            Ok(())
+        }
+        fn rate(&self) -> LinkRate {
+            self.rate
         }
     }
 
@@ -770,17 +833,29 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn start_sends_config_and_waits_for_hello() {
-        let mut link = MockLink::default();
-        link.inbox.push_back(Message::Hello(Hello {
+    /// Session::start's error on `link`, which has 20 ms to answer.
+    fn start_error(cfg: &SessionConfig, link: &mut MockLink) -> StartError {
+        Session::start(cfg.clone(), link, Duration::from_millis(20), Time::ZERO)
+            .err()
+            .unwrap()
+    }
+
+    /// The Hello of a board of this link version at our address.
+    fn our_hello(build_id: u32) -> Message {
+        Message::Hello(Hello {
             version: LINK_VERSION,
             mac: OUR_MAC,
             ip: OUR_IP,
-            build_id: 7,
+            build_id,
             rx_fifo_bytes: 2048,
             rx_record_overhead: 35,
-        }));
+        })
+    }
+
+    #[test]
+    fn start_sends_config_and_waits_for_hello() {
+        let mut link = MockLink::default();
+        link.inbox.push_back(our_hello(7));
         let cfg = SessionConfig::new(OUR_MAC, OUR_IP, 24);
         let s = Session::start(
             cfg.clone(),
@@ -796,19 +871,14 @@ mod tests {
                 mac: OUR_MAC,
                 ip: OUR_IP,
                 netmask: [255, 255, 255, 0],
-                promiscuous: false
+                promiscuous: false,
+                link_rate: LinkRate::Mbaud4,
             })]
         );
+        assert!(link.switches.is_empty());
 
         let mut silent = MockLink::default();
-        let e = Session::start(
-            cfg.clone(),
-            &mut silent,
-            Duration::from_millis(20),
-            Time::ZERO,
-        )
-        .err()
-        .unwrap();
+        let e = start_error(&cfg, &mut silent);
         assert!(matches!(e, StartError::NoHello(_)), "{e}");
 
         // A version 3 board (no RxIcmp) and one from the future are refused alike.
@@ -822,22 +892,53 @@ mod tests {
                 rx_fifo_bytes: 2048,
                 rx_record_overhead: 35,
             }));
-            let e = Session::start(
-                cfg.clone(),
-                &mut other,
-                Duration::from_millis(20),
-                Time::ZERO,
-            )
-            .err()
-            .unwrap();
+            let e = start_error(&cfg, &mut other);
             assert!(matches!(e, StartError::Version(v) if v == version), "{e}");
             assert_eq!(
                 e.to_string(),
                 format!(
-                    "the board speaks link version {version} and this host speaks 4; rebuild one of them."
+                    "the board speaks link version {version} and this host speaks 5; rebuild one of them."
                 )
             );
         }
+
+        // A version 4 board finds the longer Config malformed.
+        let mut older = MockLink::default();
+        older.inbox.push_back(Message::Error {
+            code: ErrorCode::BadLength,
+        });
+        let e = start_error(&cfg, &mut older);
+        assert_eq!(
+            e.to_string(),
+            "the board refused Config as malformed, so it speaks a link version older than this host's 5; rebuild one of them."
+        );
+    }
+
+    #[test]
+    fn start_at_12_mbaud_switches_after_the_config_and_configures_again() {
+        let mut cfg = SessionConfig::new(OUR_MAC, OUR_IP, 24);
+        cfg.link_rate = LinkRate::Mbaud12;
+        let mut link = MockLink::default();
+        link.inbox.push_back(our_hello(7));
+        Session::start(
+            cfg.clone(),
+            &mut link,
+            Duration::from_millis(50),
+            Time::ZERO,
+        )
+        .unwrap();
+        let config = Message::Config(Session::new(cfg.clone()).link_config());
+        assert_eq!(link.sent, vec![config.clone(), config.clone()]);
+        // At 4 Mbaud the first, then the switch, then the second at 12.
+        assert_eq!(link.switches, vec![(1, LinkRate::Mbaud12)]);
+
+        // A board that never answers: tried from 4 Mbaud, then from 12 (where a
+        // previous session may have left it), each time ending at 12.
+        let mut silent = MockLink::default();
+        let e = start_error(&cfg, &mut silent);
+        assert!(matches!(e, StartError::NoHello(_)), "{e}");
+        assert_eq!(silent.sent, vec![config.clone(), config.clone(), config]);
+        assert_eq!(silent.switches, vec![(1, LinkRate::Mbaud12)]);
     }
 
     #[test]

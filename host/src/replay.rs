@@ -153,6 +153,7 @@ fn answers(
         ip: config.ip,
         netmask: [255, 255, 255, 0],
         promiscuous: config.promiscuous,
+        link_rate: Default::default(),
     });
     board.write_link(&encode_frame(&configure)?);
     board.run_until_idle(100_000);

@@ -45,19 +45,20 @@ impl EthernetBoard for tcpip_host::link::sim::SimLink {
 
 fn simulated_board(
     backend: tcpip_sim::backend::Backend,
-    baud: Option<u32>,
+    paced: bool,
 ) -> anyhow::Result<Box<dyn EthernetBoard>> {
     Ok(Box::new(tcpip_host::link::sim::SimLink::paced(
-        backend, baud,
+        backend, paced,
     )?))
 }
 
 /// How to reach the board, and the wire to its Ethernet port.
 #[derive(Args, Debug)]
 pub struct LinkArgs {
-    /// sim[@BAUD]: the simulated board (with a rate, its link paced as that UART's
-    /// would be: sim@4000000 is the board's); serial:PATH[@BAUD]: a real board on a
-    /// serial port (4000000 baud, the board's UART rate, unless given).
+    /// sim[@BAUD]: the simulated board (with a rate, its link paced as its UART
+    /// carries it at that rate); serial:PATH[@BAUD]: a real board on a serial port.
+    /// BAUD is 4000000 (the default, the board's rate from power-up) or 12000000,
+    /// which the session selects on the board with its Config.
     #[arg(
         long,
         default_value = "sim",
@@ -303,16 +304,17 @@ impl Runtime {
             .map_err(|e| BadInput(format!("--link {e}.")))?;
         let seed = args.seed.unwrap_or_else(|| rand::thread_rng().gen());
         let mut cfg = SessionConfig::new(mac, ip, prefix_len);
+        cfg.link_rate = choice.rate();
         StdRng::seed_from_u64(seed ^ 0x5eed).fill(&mut cfg.isn_secret);
         let (wire, description) = match choice {
-            LinkSpec::Serial { path, baud } => {
+            LinkSpec::Serial { path, rate } => {
                 if args.tap.is_some() {
                     return bad(
                         "--tap bridges the simulated board's Ethernet port; a real board has its own (use --link sim)."
                             .into(),
                     );
                 }
-                let link = SerialLink::open(&path, baud).or_else(|e| {
+                let link = SerialLink::open(&path, rate).or_else(|e| {
                     if std::path::Path::new(&path).exists() {
                         Err(e)
                     } else {
@@ -321,11 +323,11 @@ impl Runtime {
                 })?;
                 (Wire::Serial(link), format!("serial:{path}"))
             }
-            LinkSpec::Sim { baud } => {
+            LinkSpec::Sim { rate } => {
                 let backend = BackendArg::resolve(args.backend)?;
                 // The TAP first: a bad name is bad input, found before any slow start.
                 let tap = args.tap.as_deref().map(Tap::open).transpose()?;
-                let board: Box<dyn EthernetBoard> = simulated_board(backend, baud)?;
+                let board: Box<dyn EthernetBoard> = simulated_board(backend, rate.is_some())?;
                 let description = match &tap {
                     Some(t) => t.iface.name().to_string(),
                     None => "the simulated board (no Ethernet peer)".to_string(),

@@ -1,15 +1,20 @@
 //! The virtual board behind a real serial device: `tcpip board --serial` on one end of a
 //! PTY pair, the host's SerialLink on the other. Hello, Config, counters and segments
-//! cross the kernel's tty layer exactly as they would cross the Alchitry Cu's UART;
-//! `tcpip stats --link serial:…` reads the same counters.
+//! cross the kernel's tty layer exactly as they would cross the Alchitry Cu's UART, at
+//! 4 Mbaud and after the switch to 12 Mbaud; `tcpip stats --link serial:…` reads the
+//! same counters.
 
 mod pty;
 
 use pty::pty_pair;
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use tcpip_host::link::message::{named_counters, Config};
+use tcpip_host::link::message::{named_counters, tcp_flags, LinkRate, TxTcp};
 use tcpip_host::link::{Link, Message, SerialLink};
+use tcpip_host::netstack::{Session, SessionConfig};
+use tcpip_host::tcp::Time;
+use tcpip_sim::pcap::read_frames;
 
 /// The `tcpip board` process; killed when dropped.
 struct BoardProcess(Child);
@@ -42,10 +47,18 @@ fn wait_for(
     got
 }
 
-#[test]
-fn hello_config_counters_and_segments_through_a_pty() {
+/// A session through a PTY at `rate`: Session::start configures the board (switching
+/// the link to 12 Mbaud after the first Config when asked, and confirming with a
+/// second), then the capture's segments arrive, a full-size TxTcp goes out on the
+/// board's wire byte-exact, and neither end counted a damaged frame.
+fn session_through_a_pty(rate: LinkRate) {
     let Some(pair) = pty_pair() else { return };
-    let board = BoardProcess(
+    let capture = std::env::temp_dir().join(format!(
+        "tcpip-board-serial-{}-{}.pcap",
+        std::process::id(),
+        rate.baud()
+    ));
+    let mut board = BoardProcess(
         Command::new(env!("CARGO_BIN_EXE_tcpip"))
             .args([
                 "board",
@@ -53,32 +66,29 @@ fn hello_config_counters_and_segments_through_a_pty() {
                 &pair.paths[0],
                 "--inject",
                 &fixture("linux-session.pcap"),
+                "--capture",
+                capture.to_str().unwrap(),
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("tcpip board"),
     );
-    let mut link = SerialLink::open(&pair.paths[1], 4_000_000).unwrap();
-    link.send(&Message::Config(Config {
-        mac: [0x02, 0, 0, 0, 0, 0x02],
-        ip: [192, 0, 2, 2],
-        netmask: [255, 255, 255, 0],
-        promiscuous: false,
-    }))
-    .unwrap();
-    // The Hello that answers Config, then the capture's segments (it was recorded with
-    // the board at this address: a TCP session with the Linux peer).
+    let mut link = SerialLink::open(&pair.paths[1], LinkRate::Mbaud4).unwrap();
+    let mut cfg = SessionConfig::new([0x02, 0, 0, 0, 0, 0x02], [192, 0, 2, 2], 24);
+    cfg.link_rate = rate;
+    let session = Session::start(cfg, &mut link, Duration::from_secs(20), Time::ZERO)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.hello().unwrap().ip, [192, 0, 2, 2]);
+    assert_eq!(link.rate(), rate);
+    // The capture's segments (it was recorded with the board at this address: a TCP
+    // session with the Linux peer), after the board's Hello to the last Config.
     let got = wait_for(
         &mut link,
         60,
         |m| matches!(m, Message::RxTcp(_) | Message::RxUdp(_)),
         6,
-    );
-    assert!(
-        got.iter()
-            .any(|m| matches!(m, Message::Hello(h) if h.ip == [192, 0, 2, 2])),
-        "no Hello: {got:?}"
     );
     let segments: Vec<_> = got
         .iter()
@@ -102,6 +112,33 @@ fn hello_config_counters_and_segments_through_a_pty() {
     );
     assert!(segments.iter().all(|s| s.src_ip != [192, 0, 2, 2]));
 
+    // Host → board at the session's rate: a full-size segment, every byte value.
+    let payload: Vec<u8> = (0..1440u32).map(|i| (i * 7 + 3) as u8).collect();
+    link.send(&Message::TxTcp(TxTcp {
+        tag: 9,
+        dst_mac: [0x02, 0, 0, 0, 0, 0x09],
+        dst_ip: [192, 0, 2, 9],
+        src_port: 7,
+        dst_port: 40000,
+        seq: 1,
+        ack: 1,
+        flags: tcp_flags::ACK | tcp_flags::PSH,
+        window: 1000,
+        options: vec![],
+        payload: payload.clone(),
+    }))
+    .unwrap();
+    let got = wait_for(
+        &mut link,
+        30,
+        |m| matches!(m, Message::TxDone { tag: 9 }),
+        1,
+    );
+    assert!(
+        got.iter().any(|m| matches!(m, Message::TxDone { tag: 9 })),
+        "no TxDone: {got:?}"
+    );
+
     link.send(&Message::GetCounters).unwrap();
     let got = wait_for(&mut link, 30, |m| matches!(m, Message::Counters(_)), 1);
     let values = got
@@ -112,11 +149,49 @@ fn hello_config_counters_and_segments_through_a_pty() {
         })
         .expect("Counters");
     let named = named_counters(&values);
-    let tcp = named.iter().find(|(n, _)| *n == "accepted_tcp").unwrap().1;
-    assert!(tcp as usize >= segments.len());
-    assert_eq!(link.stats().dropped(), 0, "no damaged frames on a PTY");
+    let count = |name: &str| named.iter().find(|(n, _)| *n == name).unwrap().1;
+    assert!(count("accepted_tcp") as usize >= segments.len());
+    assert_eq!(
+        count("link_bad_frames"),
+        0,
+        "the board saw no damaged frame"
+    );
+    assert_eq!(count("link_bad_messages"), 0);
+    assert_eq!(link.stats().dropped(), 0, "the host saw no damaged frame");
     drop(link);
+    let _ = board.0.kill();
+    let mut log = String::new();
+    board
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert_eq!(
+        log.contains("tcpip board: link at 12000000 baud"),
+        rate == LinkRate::Mbaud12,
+        "{log}"
+    );
     drop(board);
+    // The segment left the board's PHY with its payload byte for byte.
+    let frames = read_frames(&capture).unwrap();
+    std::fs::remove_file(&capture).ok();
+    let sent = frames
+        .iter()
+        .find(|f| f.data.len() >= payload.len() && f.data.ends_with(&payload))
+        .unwrap_or_else(|| panic!("the segment is not in the capture: {} frames", frames.len()));
+    assert_eq!(sent.data.len(), 14 + 20 + 20 + payload.len());
+}
+
+#[test]
+fn a_session_at_4_mbaud_through_a_pty() {
+    session_through_a_pty(LinkRate::Mbaud4);
+}
+
+#[test]
+fn a_session_switched_to_12_mbaud_through_a_pty() {
+    session_through_a_pty(LinkRate::Mbaud12);
 }
 
 #[test]

@@ -182,14 +182,22 @@ fn host_to_board() -> impl Strategy<Value = Message> {
             any::<[u8; 6]>(),
             any::<[u8; 4]>(),
             any::<[u8; 4]>(),
+            any::<bool>(),
             any::<bool>()
         )
-            .prop_map(|(mac, ip, netmask, promiscuous)| Message::Config(Config {
-                mac,
-                ip,
-                netmask,
-                promiscuous
-            })),
+            .prop_map(
+                |(mac, ip, netmask, promiscuous, fast)| Message::Config(Config {
+                    mac,
+                    ip,
+                    netmask,
+                    promiscuous,
+                    link_rate: if fast {
+                        LinkRate::Mbaud12
+                    } else {
+                        LinkRate::Mbaud4
+                    },
+                })
+            ),
         tx_tcp(),
         (
             (any::<u16>(), any::<[u8; 6]>(), any::<[u8; 4]>()),
@@ -509,8 +517,9 @@ fn layouts_match_the_contract() {
                 ip: [10, 0, 0, 2],
                 netmask: [255, 255, 255, 0],
                 promiscuous: true,
+                link_rate: LinkRate::Mbaud12,
             }),
-            &[0x81, 2, 0, 0, 0, 0, 1, 10, 0, 0, 2, 255, 255, 255, 0, 1],
+            &[0x81, 2, 0, 0, 0, 0, 1, 10, 0, 0, 2, 255, 255, 255, 0, 1, 1],
         ),
         (
             Message::TxUdp(TxUdp {
@@ -650,15 +659,23 @@ fn malformed_messages_get_typed_errors() {
         message: vec![0; MAX_ICMP_MESSAGE + 1],
     });
     assert!(too_big.encode().is_err());
-    // Config's promiscuous flag is 0 or 1.
+    // Config's promiscuous flag is 0 or 1, and so is its link rate.
     let mut cfg = vec![0x81];
     cfg.extend([0u8; 14]);
-    cfg.push(2);
+    cfg.extend([2, 0]);
     assert_eq!(
         Message::decode(&cfg),
         Err(DecodeError::BadField {
             kind: 0x81,
             field: "promiscuous"
+        })
+    );
+    cfg[15..].copy_from_slice(&[0, 2]);
+    assert_eq!(
+        Message::decode(&cfg),
+        Err(DecodeError::BadField {
+            kind: 0x81,
+            field: "link_rate"
         })
     );
 }
@@ -676,7 +693,7 @@ fn bad_frames_are_counted_by_reason_and_the_next_frame_arrives() {
         .collect::<Vec<_>>();
     let unknown = raw_frame(&[0x42, 1, 2]);
     let bad_len = raw_frame(&[0x05, 1]);
-    let bad_field = raw_frame(&[0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
+    let bad_field = raw_frame(&[0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0]);
     let mut stream = Vec::new();
     for f in [&bad_crc, &bad_cobs, &short, &unknown, &bad_len, &bad_field] {
         stream.extend(f);

@@ -90,8 +90,8 @@ fn exchange(a: &mut SerialLink, b: &mut SerialLink) {
 #[test]
 fn messages_cross_a_pty_pair_both_ways() {
     let Some(pair) = pty_pair() else { return };
-    let mut left = SerialLink::open(&pair.paths[0], 115_200).unwrap();
-    let mut right = SerialLink::open(&pair.paths[1], 115_200).unwrap();
+    let mut left = SerialLink::open(&pair.paths[0], LinkRate::Mbaud12).unwrap();
+    let mut right = SerialLink::open(&pair.paths[1], LinkRate::Mbaud12).unwrap();
     exchange(&mut left, &mut right);
     exchange(&mut right, &mut left);
 }
@@ -99,8 +99,8 @@ fn messages_cross_a_pty_pair_both_ways() {
 #[test]
 fn recv_waits_for_its_timeout_then_returns_none() {
     let Some(pair) = pty_pair() else { return };
-    let mut left = SerialLink::open(&pair.paths[0], 115_200).unwrap();
-    let _right = SerialLink::open(&pair.paths[1], 115_200).unwrap();
+    let mut left = SerialLink::open(&pair.paths[0], LinkRate::Mbaud12).unwrap();
+    let _right = SerialLink::open(&pair.paths[1], LinkRate::Mbaud12).unwrap();
     let start = Instant::now();
     assert_eq!(left.recv(Duration::from_millis(200)).unwrap(), None);
     let waited = start.elapsed();
@@ -114,7 +114,7 @@ fn recv_waits_for_its_timeout_then_returns_none() {
 #[test]
 fn an_absent_port_is_one_sentence_naming_the_available_ones() {
     let path = "/dev/tcpip-no-such-port";
-    let err = SerialLink::open(path, 115_200)
+    let err = SerialLink::open(path, LinkRate::Mbaud12)
         .err()
         .expect("opening a missing port must fail");
     let msg = format!("{err:#}");

@@ -86,12 +86,23 @@ fn absent_serial_port() {
         "--ip",
         "192.0.2.2/24",
         "--link",
-        "serial:/dev/tcpip-no-such-port@115200",
+        "serial:/dev/tcpip-no-such-port@12000000",
     ]));
     assert!(
         line.contains("serial port /dev/tcpip-no-such-port does not exist"),
         "{line}"
     );
+}
+
+#[test]
+fn a_rate_the_board_does_not_run_at() {
+    for link in ["serial:/dev/ttyUSB1@115200", "sim@3000000"] {
+        let line = run(serve(&["--ip", "192.0.2.2/24", "--link", link]));
+        assert!(
+            line.contains("baud, and the board's UART runs at 4000000 or 12000000"),
+            "{line}"
+        );
+    }
 }
 
 #[test]

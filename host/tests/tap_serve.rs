@@ -482,6 +482,13 @@ fn paced_bulk_discard_one_connection_no_fifo_full() {
     bulk_discard(PACED, 1, 256 * 1024);
 }
 
+/// The UART at 12 Mbaud, selected by the session's Config: the same bytes, nothing lost
+/// on the link around the switch or after it.
+#[test]
+fn paced_12_mbaud_bulk_discard_one_connection_no_fifo_full() {
+    bulk_discard("sim@12000000", 1, 256 * 1024);
+}
+
 #[test]
 fn paced_bulk_discard_four_connections_no_fifo_full() {
     bulk_discard(PACED, 4, 32 * 1024);

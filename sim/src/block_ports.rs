@@ -256,15 +256,12 @@ cosim_ports!(RxPipeline {
     ],
 });
 
-/// The UART at 4 Mbaud from 100 MHz, as the board uses it.
-pub type UartTx4M = tcpip_hdl::board::uart_tx::UartTx<25>;
-pub type UartRx4M = tcpip_hdl::board::uart_rx::UartRx<25>;
-cosim_ports!(UartTx4M {
-    inputs: [data, valid],
+cosim_ports!(tcpip_hdl::board::uart_tx::UartTx {
+    inputs: [data, valid, fast],
     outputs: [ready, txd]
 });
-cosim_ports!(UartRx4M {
-    inputs: [rxd],
+cosim_ports!(tcpip_hdl::board::uart_rx::UartRx {
+    inputs: [rxd, fast],
     outputs: [data, valid, framing_error]
 });
 
@@ -300,6 +297,7 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
         config_ip,
         config_netmask,
         config_promiscuous,
+        config_fast,
         get_counters,
         arp_request,
         arp_request_ip,

@@ -3,7 +3,15 @@
 //! side (the host's COBS frames). It skips only the pins: no RMII dibits, no UART bit
 //! timing; bytes go straight into the link framer, host → board one every
 //! [`MIN_CLOCKS_PER_BYTE`] clocks (the bit-serial CRC check's pace, which any UART keeps),
-//! board → host one per clock.
+//! board → host one per clock, or, paced ([`VirtualBoard::set_uart_pace`]), a byte each
+//! way as the board's UART carries them at the rate it runs (`link_fast`: 4 or 12
+//! Mbaud, as the last Config chose).
+//!
+//! The host's end of the line has a rate too ([`VirtualBoard::set_host_rate`]): a byte
+//! that crosses between ends running at different rates is lost (a UART at the other
+//! rate reads framing errors and junk, never the byte), and counted
+//! ([`VirtualBoard::link_garbled`]), so a host that switches at the wrong moment loses
+//! frames here as it would on the wire.
 //!
 //! Two models, as for the receive pipeline ([`crate::backend`]): rust-hdl's simulation
 //! of the Rust description, and the Verilator model of the Verilog it generates (the
@@ -263,6 +271,26 @@ pub enum Seen {
     Events(u8),
 }
 
+/// How the link's bytes are paced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pace {
+    /// A byte each way every so many clocks at most (1: as fast as the core goes).
+    Fixed(u64),
+    /// As the board's UART carries them at the rate it runs.
+    Uart,
+}
+
+/// Clocks a byte takes on the board's UART (8N1): 250 at 4 Mbaud, and at 12 Mbaud 83,
+/// 83, 84 in turn (`thirds` counts the turn), 83⅓ on average as the UART's fractional
+/// divider makes it.
+fn uart_byte_clocks(fast: bool, thirds: &mut u8) -> u64 {
+    if !fast {
+        return 250;
+    }
+    *thirds = (*thirds + 1) % 3;
+    83 + (*thirds == 0) as u64
+}
+
 /// One clock's inputs with the PHY taking every byte; `link_out_ready` as the UART allows.
 fn board_inputs(phy: Option<u8>, link: Option<u8>, link_out_ready: bool) -> BoardInputs {
     BoardInputs {
@@ -293,10 +321,17 @@ pub struct VirtualBoard {
     /// Clocks since the last byte went in or came out.
     quiet: u64,
     trace: Option<PortTrace<BufWriter<File>>>,
-    /// Clocks per link byte each way (1 = as fast as the core; 250 = 4 Mbaud 8N1).
-    link_clocks_per_byte: u64,
+    pace: Pace,
+    /// Where the 12 Mbaud byte pattern stands, each way.
+    in_thirds: u8,
+    out_thirds: u8,
     link_in_wait: u64,
     link_out_wait: u64,
+    /// The rate the host's end of the line runs at (12 Mbaud when true); `None`, at
+    /// whatever the board's does (a PTY carries bytes at any rate).
+    host_fast: Option<bool>,
+    /// Bytes lost because the two ends ran at different rates.
+    garbled: u64,
     /// Whether runs of clocks on unchanged inputs go to the model in one call (which may
     /// skip the clocks where its state stands still); off, every clock is a call.
     skip_idle: bool,
@@ -322,8 +357,12 @@ impl VirtualBoard {
             tx_stats: TxStats::default(),
             quiet: 0,
             trace: None,
-            link_clocks_per_byte: 1,
+            pace: Pace::Fixed(1),
+            in_thirds: 0,
+            out_thirds: 0,
             link_in_wait: 0,
+            host_fast: None,
+            garbled: 0,
             link_out_wait: 0,
             skip_idle: true,
             timeline: None,
@@ -379,7 +418,39 @@ impl VirtualBoard {
     /// is the board's 4 Mbaud at 100 MHz). The default, 1, skips the UART's pace (host →
     /// board bytes still come no closer than [`MIN_CLOCKS_PER_BYTE`]).
     pub fn set_link_pace(&mut self, clocks: u64) {
-        self.link_clocks_per_byte = clocks.max(1);
+        self.pace = Pace::Fixed(clocks.max(1));
+    }
+
+    /// Paces the link as the board's UART carries it, at the rate it runs: 250 clocks a
+    /// byte at 4 Mbaud (from power-up), 83⅓ at 12 Mbaud (once a Config chose it).
+    pub fn set_uart_pace(&mut self) {
+        self.pace = Pace::Uart;
+    }
+
+    /// Whether the board's UART runs at 12 Mbaud (its `link_fast` output).
+    pub fn link_fast(&self) -> bool {
+        self.out.link_fast != 0
+    }
+
+    /// The host's end of the line runs at 12 Mbaud (`Some(true)`), 4 Mbaud
+    /// (`Some(false)`) or whatever the board's does (`None`, the default) from now on,
+    /// once every byte written so far has gone in (as a serial port's drain before a
+    /// rate change): bytes crossing between ends at different rates are lost.
+    pub fn set_host_rate(&mut self, fast: Option<bool>) {
+        while !self.link_in.is_empty() {
+            self.run(self.link_in_wait.max(1));
+        }
+        self.host_fast = fast;
+    }
+
+    /// Link bytes lost, either way, because the two ends ran at different rates.
+    pub fn link_garbled(&self) -> u64 {
+        self.garbled
+    }
+
+    /// Whether a byte crossing the line now would be lost to a rate mismatch.
+    fn rates_differ(&self) -> bool {
+        self.host_fast.is_some_and(|h| h != self.link_fast())
     }
 
     /// Host → board link bytes (COBS frames), fed at the link's pace.
@@ -504,16 +575,20 @@ impl VirtualBoard {
 
     fn cycle(&mut self) {
         let phy = self.phy_in.pop_front().flatten();
-        // The UART's pace: a byte each way at most every link_clocks_per_byte clocks.
+        // The UART's pace: a byte each way at most every so many clocks.
         self.link_in_wait = self.link_in_wait.saturating_sub(1);
         self.link_out_wait = self.link_out_wait.saturating_sub(1);
-        let link = if self.link_in_wait == 0 {
+        let mut link = if self.link_in_wait == 0 {
             self.link_in.pop_front()
         } else {
             None
         };
         if link.is_some() {
-            self.link_in_wait = self.link_clocks_per_byte.max(MIN_CLOCKS_PER_BYTE as u64);
+            self.link_in_wait = self.byte_clocks(true).max(MIN_CLOCKS_PER_BYTE as u64);
+            if self.rates_differ() {
+                self.garbled += 1;
+                link = None;
+            }
         }
         let out_ready = self.link_out_wait == 0;
         let inputs = board_inputs(phy, link, out_ready);
@@ -539,8 +614,13 @@ impl VirtualBoard {
         // A byte is taken in the clock where valid and ready are both high.
         let moved_out = self.out.link_out_valid != 0 || self.out.phy_tx_valid != 0;
         if let Some(b) = taken {
-            self.link_out.push(b);
-            self.link_out_wait = self.link_clocks_per_byte;
+            // The byte went out at the board's rate before this edge.
+            if self.host_fast.is_none_or(|h| h == (before.link_fast != 0)) {
+                self.link_out.push(b);
+            } else {
+                self.garbled += 1;
+            }
+            self.link_out_wait = self.byte_clocks(false);
         }
         if let Some(timeline) = &mut self.timeline {
             if let Some(b) = taken {
@@ -562,6 +642,20 @@ impl VirtualBoard {
         } else {
             self.quiet + 1
         };
+    }
+
+    /// Clocks the next link byte takes into the board (`inward`) or out of it.
+    fn byte_clocks(&mut self, inward: bool) -> u64 {
+        let fast = self.link_fast();
+        let thirds = if inward {
+            &mut self.in_thirds
+        } else {
+            &mut self.out_thirds
+        };
+        match self.pace {
+            Pace::Fixed(clocks) => clocks,
+            Pace::Uart => uart_byte_clocks(fast, thirds),
+        }
     }
 
     /// Collects the PHY-side bursts into frames and checks each as a receiver would.

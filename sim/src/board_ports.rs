@@ -55,6 +55,7 @@ board_ports! {
         phy_tx_valid,
         link_out_data,
         link_out_valid,
+        link_fast,
         rx_frame,
         rx_drop,
         tx_frame,

@@ -33,7 +33,7 @@ fn link_traffic(rng: &mut StdRng, frames: usize) -> Vec<u8> {
             0 => [
                 vec![0x81],
                 random_bytes(rng, 0),
-                (0..15).map(|_| rng.gen()).collect(),
+                (0..16).map(|_| rng.gen()).collect(),
             ]
             .concat(),
             1 => vec![0x85],

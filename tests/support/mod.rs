@@ -84,6 +84,7 @@ pub fn board_config_message() -> tcpip_fpga::host::link::message::Message {
         ip: BOARD.ip,
         netmask: BOARD.netmask,
         promiscuous: BOARD.promiscuous,
+        link_rate: Default::default(),
     })
 }
 

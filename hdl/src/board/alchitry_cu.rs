@@ -8,8 +8,10 @@
 //! `tcpip synth` uses; there is no hand-kept copy to drift.
 //!
 //! Two clocks. The core clock is the board's 100 MHz oscillator (P7), used as it is:
-//! the UART's 4 Mbaud is exact from it. REF_CLK is the PHY module's 50 MHz (its own
-//! oscillator), on a clock-capable header pin; only the RMII adapters run on it.
+//! the UART's 4 Mbaud is exact from it, and its 12 Mbaud exact on average (bits of 8,
+//! 8 and 9 clocks; the host selects the rate in Config, see `BoardCore::link_fast`).
+//! REF_CLK is the PHY module's 50 MHz (its own oscillator), on a clock-capable header
+//! pin; only the RMII adapters run on it.
 //! The two meet in exactly two places, both with a documented crossing:
 //! receive, [`RxFrameBuffer`] (dual-clock block RAM, toggle-synchronised pointers);
 //! transmit, [`TxPhyFifo`] (a Gray-pointer dual-clock FIFO in one block RAM). A few status bits also
@@ -33,7 +35,7 @@ use crate::board::led_stretch::LedStretch;
 use crate::board::rx_frame_buffer::RxFrameBuffer;
 use crate::board::tx_phy_fifo::TxPhyFifo;
 use crate::board::uart_rx::UartRx;
-use crate::board::uart_tx::{UartTx, CLOCKS_PER_BIT_4M};
+use crate::board::uart_tx::UartTx;
 use crate::link::rmii_rx::RmiiRx;
 use crate::link::rmii_tx::RmiiTx;
 use rust_hdl::core::constraint::{Constraint, PinConstraint};
@@ -88,8 +90,8 @@ pub struct AlchitryCuTop {
     pub rmii_tx_en: Signal<Out, Bit>,
     pub rmii_txd: Signal<Out, Bits<2>>,
     pub core: BoardCore,
-    link_rx: UartRx<CLOCKS_PER_BIT_4M>,
-    link_tx: UartTx<CLOCKS_PER_BIT_4M>,
+    link_rx: UartRx,
+    link_tx: UartTx,
     phy_rx: RmiiRx,
     rx_buffer: RxFrameBuffer,
     tx_fifo: TxPhyFifo,
@@ -233,6 +235,8 @@ impl Logic for AlchitryCuTop {
         self.rmii_txd.next = self.phy_tx.txd.val();
         // Host link over the USB UART.
         self.link_rx.rxd.next = self.uart_rx.val();
+        self.link_rx.fast.next = self.core.link_fast.val();
+        self.link_tx.fast.next = self.core.link_fast.val();
         self.core.link_in_data.next = self.link_rx.data.val();
         self.core.link_in_valid.next = self.link_rx.valid.val() & !self.reset_s2.q.val();
         self.link_tx.data.next = self.core.link_out_data.val();

@@ -20,6 +20,15 @@
 //! connects (or reconfigures) learns what the board is, and how much its receive FIFO
 //! holds ([`RX_FIFO_BYTES`], [`RX_RECORD_OVERHEAD`]): the host sizes the windows it
 //! advertises from that, so what a peer may send fits between the wire and the link.
+//!
+//! The link's rate: the UART (in the top level) runs at 4 Mbaud from power-up and at
+//! 12 Mbaud while [`BoardCore::link_fast`] is high, which is the last good Config's
+//! `link_rate`. It changes in the clock the Config is applied, after the Config's last
+//! byte has arrived and before the Hello that answers it goes out, so that Hello and
+//! everything after it leave at the new rate; the host, which sends nothing after a
+//! Config that changes the rate until it has switched its own port, then sends Config
+//! again at the new rate, and that Config's Hello is its confirmation (README, "The
+//! link's rate").
 
 use crate::board::cobs_encoder::CobsEncoder;
 use crate::board::crc_append::CrcAppend;
@@ -66,6 +75,8 @@ pub struct BoardCore {
     pub link_out_data: Signal<Out, Bits<8>>,
     pub link_out_valid: Signal<Out, Bit>,
     pub link_out_ready: Signal<In, Bit>,
+    /// The link's UART at 12 Mbaud (high) or 4 Mbaud (low, from power-up).
+    pub link_fast: Signal<Out, Bit>,
     // Status pulses, for LEDs.
     pub rx_frame: Signal<Out, Bit>,
     pub rx_drop: Signal<Out, Bit>,
@@ -126,6 +137,7 @@ impl Default for BoardCore {
             link_out_data: Default::default(),
             link_out_valid: Default::default(),
             link_out_ready: Default::default(),
+            link_fast: Default::default(),
             rx_frame: Default::default(),
             rx_drop: Default::default(),
             tx_frame: Default::default(),
@@ -264,6 +276,7 @@ impl Logic for BoardCore {
         self.link_out_data.next = self.cobs_out.out_data.val();
         self.link_out_valid.next = self.cobs_out.out_valid.val();
         self.cobs_out.out_ready.next = self.link_out_ready.val();
+        self.link_fast.next = self.host_rx.config_fast.val();
 
         // Host → board: frames decoded, checked and dispatched.
         self.host_rx.link_data.next = self.link_in_data.val();

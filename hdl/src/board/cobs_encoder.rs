@@ -2,9 +2,11 @@
 //! delimiter out, so that 0x00 appears on the UART only between frames.
 //!
 //! COBS needs the distance to the next zero before it can write a block's code byte, so
-//! each block (at most 254 non-zero bytes) is collected in a 256-byte block RAM first,
-//! then sent as its code and its bytes. The UART is ten times slower than this, so the
-//! collect-then-send rhythm costs no throughput. A message that ends with a zero ends
+//! each block (at most 254 non-zero bytes) is collected in block RAM first, then sent
+//! as its code and its bytes. The RAM holds two blocks (512 bytes, the one iCE40 block
+//! RAM it takes anyway): the next block is collected in one half while the last goes
+//! out of the other, so the UART never waits for a collection (254 bytes at the CRC's
+//! 8 clocks a byte, 24 byte times at 12 Mbaud). A message that ends with a zero ends
 //! with an empty block (code 0x01), as COBS requires.
 
 use rust_hdl::prelude::*;
@@ -20,13 +22,35 @@ pub struct CobsEncoder {
     pub out_data: Signal<Out, Bits<8>>,
     pub out_valid: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
-    block: RAM<Bits<8>, 8>,
-    // 0 collect, 1 code byte, 2 block bytes, 3 empty final block, 4 delimiter.
-    state: DFF<Bits<3>>,
+    /// Two block buffers: the half is the address's top bit.
+    block: RAM<Bits<8>, 9>,
+    // Collecting: into half `wr_half`, `count` bytes so far.
+    wr_half: DFF<Bit>,
     count: DFF<Bits<8>>,
+    // Each half's block, once collected: full, its length, whether it ends the
+    // message, and whether the message ended with a zero (an empty block follows).
+    full0: DFF<Bit>,
+    full1: DFF<Bit>,
+    len0: DFF<Bits<8>>,
+    len1: DFF<Bits<8>>,
+    ends0: DFF<Bit>,
+    ends1: DFF<Bit>,
+    zero0: DFF<Bit>,
+    zero1: DFF<Bit>,
+    // Sending half `rd_half`. 0 wait for a block, 1 code byte, 2 block bytes,
+    // 3 empty final block, 4 delimiter, 5 block out (no output).
+    rd_half: DFF<Bit>,
+    state: DFF<Bits<3>>,
     index: DFF<Bits<8>>,
-    message_ends: DFF<Bit>,
-    ends_with_zero: DFF<Bit>,
+    wr_full: Signal<Local, Bit>,
+    rd_full: Signal<Local, Bit>,
+    rd_len: Signal<Local, Bits<8>>,
+    rd_ends: Signal<Local, Bit>,
+    rd_zero: Signal<Local, Bit>,
+    /// The collected block is complete this clock, with its length, end and zero flags.
+    done: Signal<Local, Bit>,
+    done_len: Signal<Local, Bits<8>>,
+    done_zero: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<8>>,
     taken: Signal<Local, Bit>,
 }
@@ -43,15 +67,31 @@ impl Default for CobsEncoder {
             out_valid: Default::default(),
             out_ready: Default::default(),
             block: RAM::new(
-                (0..256u64)
-                    .map(|i| (Bits::<8>::from(i), Bits::<8>::default()))
+                (0..512u64)
+                    .map(|i| (Bits::<9>::from(i), Bits::<8>::default()))
                     .collect(),
             ),
-            state: Default::default(),
+            wr_half: Default::default(),
             count: Default::default(),
+            full0: Default::default(),
+            full1: Default::default(),
+            len0: Default::default(),
+            len1: Default::default(),
+            ends0: Default::default(),
+            ends1: Default::default(),
+            zero0: Default::default(),
+            zero1: Default::default(),
+            rd_half: Default::default(),
+            state: Default::default(),
             index: Default::default(),
-            message_ends: Default::default(),
-            ends_with_zero: Default::default(),
+            wr_full: Default::default(),
+            rd_full: Default::default(),
+            rd_len: Default::default(),
+            rd_ends: Default::default(),
+            rd_zero: Default::default(),
+            done: Default::default(),
+            done_len: Default::default(),
+            done_zero: Default::default(),
             index_next: Default::default(),
             taken: Default::default(),
         }
@@ -62,46 +102,79 @@ impl Logic for CobsEncoder {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self,
-            clock,
-            state,
-            count,
-            index,
-            message_ends,
-            ends_with_zero
+            self, clock, wr_half, count, full0, full1, len0, len1, ends0, ends1, zero0, zero1,
+            rd_half, state, index
         );
         self.block.read_clock.next = self.clock.val();
         self.block.write_clock.next = self.clock.val();
-        self.block.write_address.next = self.count.q.val();
+        self.block.write_address.next = (bit_cast::<9, 1>(self.wr_half.q.val().into()) << 8)
+            | bit_cast::<9, 8>(self.count.q.val());
         self.block.write_data.next = self.data.val();
         self.block.write_enable.next = false;
-        self.ready.next = self.state.q.val() == 0;
-        self.out_valid.next = self.state.q.val() != 0;
-        self.out_data.next = 0.into();
-        self.taken.next = (self.state.q.val() != 0) & self.out_ready.val();
-        self.index_next.next = self.index.q.val();
-        if self.state.q.val() == 0 {
-            if self.valid.val() {
-                if self.data.val() == 0 {
-                    // The zero is implied by the block's code.
-                    self.state.d.next = 1.into();
-                    self.message_ends.d.next = self.last.val();
-                    self.ends_with_zero.d.next = self.last.val();
-                } else {
-                    self.block.write_enable.next = true;
-                    self.count.d.next = self.count.q.val() + 1;
-                    if (self.count.q.val() == 253) | self.last.val() {
-                        self.state.d.next = 1.into();
-                        self.message_ends.d.next = self.last.val();
-                        self.ends_with_zero.d.next = false;
-                    }
+
+        // Collect into the half being written, while it is free.
+        self.wr_full.next = self.full0.q.val();
+        if self.wr_half.q.val() {
+            self.wr_full.next = self.full1.q.val();
+        }
+        self.ready.next = !self.wr_full.val();
+        self.done.next = false;
+        self.done_len.next = self.count.q.val();
+        self.done_zero.next = false;
+        if self.valid.val() & !self.wr_full.val() {
+            if self.data.val() == 0 {
+                // The zero is implied by the block's code.
+                self.done.next = true;
+                self.done_zero.next = self.last.val();
+            } else {
+                self.block.write_enable.next = true;
+                self.count.d.next = self.count.q.val() + 1;
+                if (self.count.q.val() == 253) | self.last.val() {
+                    self.done.next = true;
+                    self.done_len.next = self.count.q.val() + 1;
                 }
             }
+        }
+        if self.done.val() {
+            self.count.d.next = 0.into();
+            self.wr_half.d.next = !self.wr_half.q.val();
+            if self.wr_half.q.val() {
+                self.full1.d.next = true;
+                self.len1.d.next = self.done_len.val();
+                self.ends1.d.next = self.last.val();
+                self.zero1.d.next = self.done_zero.val();
+            } else {
+                self.full0.d.next = true;
+                self.len0.d.next = self.done_len.val();
+                self.ends0.d.next = self.last.val();
+                self.zero0.d.next = self.done_zero.val();
+            }
+        }
+
+        // Send the half being read, once it is full.
+        self.rd_full.next = self.full0.q.val();
+        self.rd_len.next = self.len0.q.val();
+        self.rd_ends.next = self.ends0.q.val();
+        self.rd_zero.next = self.zero0.q.val();
+        if self.rd_half.q.val() {
+            self.rd_full.next = self.full1.q.val();
+            self.rd_len.next = self.len1.q.val();
+            self.rd_ends.next = self.ends1.q.val();
+            self.rd_zero.next = self.zero1.q.val();
+        }
+        self.out_valid.next = (self.state.q.val() != 0) & (self.state.q.val() != 5);
+        self.out_data.next = 0.into();
+        self.taken.next = self.out_valid.val() & self.out_ready.val();
+        self.index_next.next = self.index.q.val();
+        if self.state.q.val() == 0 {
+            if self.rd_full.val() {
+                self.state.d.next = 1.into();
+            }
         } else if self.state.q.val() == 1 {
-            self.out_data.next = self.count.q.val() + 1;
+            self.out_data.next = self.rd_len.val() + 1;
             if self.taken.val() {
                 self.index_next.next = 0.into();
-                if self.count.q.val() == 0 {
+                if self.rd_len.val() == 0 {
                     self.state.d.next = 5.into();
                 } else {
                     self.state.d.next = 2.into();
@@ -111,7 +184,7 @@ impl Logic for CobsEncoder {
             self.out_data.next = self.block.read_data.val();
             if self.taken.val() {
                 self.index_next.next = self.index.q.val() + 1;
-                if self.index.q.val() == (self.count.q.val() - 1) {
+                if self.index.q.val() == (self.rd_len.val() - 1) {
                     self.state.d.next = 5.into();
                 }
             }
@@ -121,25 +194,28 @@ impl Logic for CobsEncoder {
                 self.state.d.next = 4.into();
             }
         } else if self.state.q.val() == 4 {
-            self.out_data.next = 0.into();
             if self.taken.val() {
                 self.state.d.next = 0.into();
             }
-        }
-        // State 5: a block is out; decide what follows (no output this clock).
-        if self.state.q.val() == 5 {
-            self.out_valid.next = false;
-            self.count.d.next = 0.into();
-            if !self.message_ends.q.val() {
+        } else {
+            // A block is out: its half is free again; what follows it?
+            self.rd_half.d.next = !self.rd_half.q.val();
+            if self.rd_half.q.val() {
+                self.full1.d.next = false;
+            } else {
+                self.full0.d.next = false;
+            }
+            if !self.rd_ends.val() {
                 self.state.d.next = 0.into();
-            } else if self.ends_with_zero.q.val() {
+            } else if self.rd_zero.val() {
                 self.state.d.next = 3.into();
             } else {
                 self.state.d.next = 4.into();
             }
         }
         self.index.d.next = self.index_next.val();
-        self.block.read_address.next = self.index_next.val();
+        self.block.read_address.next = (bit_cast::<9, 1>(self.rd_half.q.val().into()) << 8)
+            | bit_cast::<9, 8>(self.index_next.val());
     }
 }
 

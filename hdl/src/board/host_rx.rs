@@ -53,6 +53,8 @@ pub struct HostRx {
     pub config_ip: Signal<Out, Bits<32>>,
     pub config_netmask: Signal<Out, Bits<32>>,
     pub config_promiscuous: Signal<Out, Bit>,
+    /// The link's UART at 12 Mbaud (Config's link_rate 1) rather than 4 (0).
+    pub config_fast: Signal<Out, Bit>,
     pub get_counters: Signal<Out, Bit>,
     pub arp_request: Signal<Out, Bit>,
     pub arp_request_ip: Signal<Out, Bits<32>>,
@@ -107,6 +109,7 @@ pub struct HostRx {
     /// The message's previous byte: the first half of a field word.
     prev: DFF<Bits<8>>,
     promiscuous: DFF<Bit>,
+    fast: DFF<Bit>,
     // The applied configuration.
     cfg_mac_hi: DFF<Bits<16>>,
     cfg_mac_mid: DFF<Bits<16>>,
@@ -115,6 +118,7 @@ pub struct HostRx {
     cfg_netmask: DFF<Bits<32>>,
     cfg_promiscuous: DFF<Bit>,
     cfg_loaded: DFF<Bit>,
+    cfg_fast: DFF<Bit>,
     // Registered outputs.
     config_valid_r: DFF<Bit>,
     get_counters_r: DFF<Bit>,
@@ -174,6 +178,7 @@ impl Logic for HostRx {
             flags,
             prev,
             promiscuous,
+            fast,
             cfg_mac_hi,
             cfg_mac_mid,
             cfg_mac_lo,
@@ -181,6 +186,7 @@ impl Logic for HostRx {
             cfg_netmask,
             cfg_promiscuous,
             cfg_loaded,
+            cfg_fast,
             config_valid_r,
             get_counters_r,
             arp_request_r,
@@ -209,7 +215,7 @@ impl Logic for HostRx {
         self.is_tx.next = self.is_tcp.q.val() | self.is_udp.q.val() | self.is_icmp.q.val();
         self.is_fixed.next =
             self.is_config.q.val() | self.is_get_counters.q.val() | self.is_arp_request.q.val();
-        self.at_fixed_end.next = (self.is_config.q.val() & self.position.q.val().get_bit(16))
+        self.at_fixed_end.next = (self.is_config.q.val() & self.position.q.val().get_bit(17))
             | (self.is_get_counters.q.val() & self.position.q.val().get_bit(1))
             | (self.is_arp_request.q.val() & self.position.q.val().get_bit(5))
             | (self.is_tcp.q.val() & self.position.q.val().get_bit(30))
@@ -307,6 +313,9 @@ impl Logic for HostRx {
             if self.is_config.q.val() & self.position.q.val().get_bit(15) {
                 self.promiscuous.d.next = self.byte.val().get_bit(0);
             }
+            if self.is_config.q.val() & self.position.q.val().get_bit(16) {
+                self.fast.d.next = self.byte.val().get_bit(0);
+            }
             if self.is_tcp.q.val() & self.position.q.val().get_bit(29) {
                 self.options_len.d.next = self.byte.val().get_bits::<6>(0);
                 self.options_left.d.next = self.byte.val().get_bits::<6>(0);
@@ -361,6 +370,7 @@ impl Logic for HostRx {
                     self.cfg_netmask.d.next = self.staged_netmask.val();
                     self.cfg_promiscuous.d.next = self.promiscuous.q.val();
                     self.cfg_loaded.d.next = true;
+                    self.cfg_fast.d.next = self.fast.q.val();
                 }
             }
             self.tx_finish_r.d.next = self.is_tx.val();
@@ -391,6 +401,7 @@ impl Logic for HostRx {
         self.config_ip.next = self.cfg_ip.q.val();
         self.config_netmask.next = self.cfg_netmask.q.val();
         self.config_promiscuous.next = self.cfg_promiscuous.q.val();
+        self.config_fast.next = self.cfg_fast.q.val();
         self.get_counters.next = self.get_counters_r.q.val();
         self.arp_request.next = self.arp_request_r.q.val();
         self.arp_request_ip.next = self.dst_ip.q.val();
@@ -419,6 +430,8 @@ pub enum HostRxEvent {
         ip: [u8; 4],
         netmask: [u8; 4],
         promiscuous: bool,
+        /// The link at 12 Mbaud.
+        fast: bool,
     },
     GetCounters,
     ArpRequest {
@@ -490,6 +503,7 @@ pub fn receive(
             uut.config_ip.val(),
             uut.config_netmask.val(),
             uut.config_promiscuous.val(),
+            uut.config_fast.val(),
         )
     };
     // The bit-serial CRC check's pace, which the UART in front always keeps.
@@ -540,6 +554,7 @@ pub fn receive(
                 ip: ip_of(uut.config_ip.val()),
                 netmask: ip_of(uut.config_netmask.val()),
                 promiscuous: uut.config_promiscuous.val(),
+                fast: uut.config_fast.val(),
             });
         }
         assert!(
@@ -619,12 +634,20 @@ mod tests {
 
     const MAC: [u8; 6] = [0x02, 0x00, 0x5E, 0x10, 0x20, 0x30];
 
-    fn config_message(mac: [u8; 6], ip: [u8; 4], netmask: [u8; 4], promiscuous: u8) -> Vec<u8> {
+    /// A Config with the link at 4 Mbaud (`link_rate` 0) or 12 (1).
+    fn config_message(
+        mac: [u8; 6],
+        ip: [u8; 4],
+        netmask: [u8; 4],
+        promiscuous: u8,
+        link_rate: u8,
+    ) -> Vec<u8> {
         let mut m = vec![0x81];
         m.extend(mac);
         m.extend(ip);
         m.extend(netmask);
         m.push(promiscuous);
+        m.push(link_rate);
         m
     }
 
@@ -690,10 +713,16 @@ mod tests {
 
     #[test]
     fn config_get_counters_and_arp_request_act_once_each() {
-        let mut link = frame(&config_message(MAC, [192, 0, 2, 2], [255, 255, 255, 0], 1));
+        let mut link = frame(&config_message(
+            MAC,
+            [192, 0, 2, 2],
+            [255, 255, 255, 0],
+            1,
+            1,
+        ));
         link.extend(frame(&[0x85]));
         link.extend(frame(&[0x84, 192, 0, 2, 1]));
-        link.extend(frame(&config_message([0xFF; 6], [0; 4], [0; 4], 0)));
+        link.extend(frame(&config_message([0xFF; 6], [0; 4], [0; 4], 0, 0)));
         assert_eq!(
             receive_at_line_rate(&link),
             vec![
@@ -701,7 +730,8 @@ mod tests {
                     mac: MAC,
                     ip: [192, 0, 2, 2],
                     netmask: [255, 255, 255, 0],
-                    promiscuous: true
+                    promiscuous: true,
+                    fast: true
                 },
                 HostRxEvent::GetCounters,
                 HostRxEvent::ArpRequest { ip: [192, 0, 2, 1] },
@@ -709,7 +739,8 @@ mod tests {
                     mac: [0xFF; 6],
                     ip: [0; 4],
                     netmask: [0; 4],
-                    promiscuous: false
+                    promiscuous: false,
+                    fast: false
                 },
             ]
         );
@@ -850,11 +881,11 @@ mod tests {
             (frame(&[0x84, 1, 2, 3]), vec![error(4)]),
             (frame(&[0x84, 1, 2, 3, 4, 5]), vec![error(4)]),
             (
-                frame(&config_message(MAC, [1; 4], [2; 4], 1)[..15]),
+                frame(&config_message(MAC, [1; 4], [2; 4], 1, 1)[..16]),
                 vec![error(4)],
             ),
             (
-                frame(&[config_message(MAC, [1; 4], [2; 4], 1), vec![0]].concat()),
+                frame(&[config_message(MAC, [1; 4], [2; 4], 1, 1), vec![0]].concat()),
                 vec![error(4)],
             ),
             (
@@ -985,7 +1016,7 @@ mod tests {
         link.extend([0x17, 0x99, 0xFF, 0x42, 0x00]); // garbage, then a delimiter
         link.extend(frame(&[0x84, 1, 2, 3, 4]));
         link.extend([0x00; 3]);
-        link.extend(frame(&config_message(MAC, [1; 4], [2; 4], 0)));
+        link.extend(frame(&config_message(MAC, [1; 4], [2; 4], 0, 0)));
         let got = receive_at_line_rate(&link);
         assert_eq!(got.len(), 3);
         assert!(matches!(got[0], HostRxEvent::Error { code: 1 | 2 }));

@@ -48,8 +48,8 @@ use rust_hdl::prelude::*;
 
 /// The link protocol version Hello announces (its second byte, a literal in the group
 /// below). Version 2 added the receive FIFO's capacity and record overhead to Hello,
-/// version 3 the host's TxIcmp, version 4 RxIcmp.
-pub const LINK_VERSION: u8 = 4;
+/// version 3 the host's TxIcmp, version 4 RxIcmp, version 5 Config's link rate.
+pub const LINK_VERSION: u8 = 5;
 
 #[derive(LogicBlock, Default)]
 pub struct LinkTx {
@@ -229,9 +229,9 @@ impl Logic for LinkTx {
         // serves every message but ArpReply, whose body byte is its latch's head.
         self.group.next = self.snap.q.val();
         if self.msg.q.val() == 1 {
-            // Type 0x01, then the version (LINK_VERSION, 4).
+            // Type 0x01, then the version (LINK_VERSION, 5).
             if self.pos.q.val().get_bits::<3>(2) == 0 {
-                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0401;
+                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0501;
             }
             if self.pos.q.val().get_bits::<3>(2) == 1 {
                 self.group.next = (bit_cast::<32, 16>(self.mac_lo_swapped.val()) << 16)

@@ -1,65 +1,131 @@
-//! UART transmitter, 8N1: a start bit, eight data bits LSB first, a stop bit.
+//! UART transmitter, 8N1: a start bit, eight data bits LSB first, a stop bit, at
+//! 4 Mbaud or 12 Mbaud from the 100 MHz clock (`fast`).
 //!
-//! `CLOCKS_PER_BIT` sets the rate: 25 at 100 MHz is 4 Mbaud, the fastest rate the
-//! FT2232H and a 100 MHz clock both hit exactly. A byte is taken when `valid` and
-//! `ready` are both high.
+//! 4 Mbaud is 25 clocks a bit. 12 Mbaud, the FT2232H's fastest, is 8⅓ clocks a bit:
+//! a fractional divider gives bits of 8, 8 and 9 clocks in turn, 25 clocks every three
+//! bits, so the rate is exact on average; the pattern runs on across bytes (`phase`),
+//! so back-to-back bytes take 250 clocks every three (83⅓ each, no gap between them:
+//! the next byte is taken in the stop bit's last clock). Each bit edge falls within ⅔
+//! of a clock (8% of a bit) of where an exact 12 MHz bit clock would put it, far inside
+//! what a receiver that samples mid-bit needs.
+//!
+//! `fast` is read at every bit's end, so the rate changes at the next bit edge; the
+//! board changes it only when a Config says so (see `BoardCore::link_fast`). A byte is
+//! taken when `valid` and `ready` are both high.
 
 use rust_hdl::prelude::*;
 
-/// 100 MHz / 4 Mbaud.
+/// 100 MHz / 4 Mbaud: clocks a bit at 4 Mbaud. 12 Mbaud is a third of it.
 pub const CLOCKS_PER_BIT_4M: u32 = 25;
 
-#[derive(LogicBlock)]
-pub struct UartTx<const CLOCKS_PER_BIT: u32> {
+#[derive(LogicBlock, Default)]
+pub struct UartTx {
     pub clock: Signal<In, Clock>,
     pub data: Signal<In, Bits<8>>,
     pub valid: Signal<In, Bit>,
+    /// 12 Mbaud when high, 4 Mbaud when low.
+    pub fast: Signal<In, Bit>,
     pub ready: Signal<Out, Bit>,
     pub txd: Signal<Out, Bit>,
     // Start, data and stop bits still to send, LSB first; 1s shift in behind.
     shift: DFF<Bits<10>>,
     bits_left: DFF<Bits<4>>,
-    divider: DFF<Bits<16>>,
-    last_count: Constant<Bits<16>>,
+    /// Clocks into the current bit: 0 to 24 at 4 Mbaud, 0 to 7 or 8 at 12 Mbaud.
+    divider: DFF<Bits<5>>,
+    /// At 12 Mbaud, which bit of the 8, 8, 9 pattern this is (0, 1, 2).
+    phase: DFF<Bits<2>>,
+    /// This clock is the current bit's last.
+    bit_end: Signal<Local, Bit>,
 }
 
-impl<const CLOCKS_PER_BIT: u32> Default for UartTx<CLOCKS_PER_BIT> {
-    fn default() -> Self {
-        assert!(CLOCKS_PER_BIT >= 4);
-        Self {
-            clock: Default::default(),
-            data: Default::default(),
-            valid: Default::default(),
-            ready: Default::default(),
-            txd: Default::default(),
-            shift: Default::default(),
-            bits_left: Default::default(),
-            divider: Default::default(),
-            last_count: Constant::new(((CLOCKS_PER_BIT - 1) as u64).into()),
-        }
-    }
-}
-
-impl<const CLOCKS_PER_BIT: u32> Logic for UartTx<CLOCKS_PER_BIT> {
+impl Logic for UartTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, shift, bits_left, divider);
-        self.ready.next = self.bits_left.q.val() == 0;
+        dff_setup!(self, clock, shift, bits_left, divider, phase);
+        // The divider only reaches the values it counts to, so its ends are bit tests:
+        // 24 is the only value with bits 4 and 3 set, 8 (the long bit's end) the only
+        // one with bit 3 set at 12 Mbaud, 7 the only one with bits 2..0 set below it.
+        self.bit_end.next = self.divider.q.val().get_bit(4) & self.divider.q.val().get_bit(3);
+        if self.fast.val() {
+            self.bit_end.next = self.divider.q.val().get_bit(3)
+                | ((self.divider.q.val().get_bits::<3>(0) == 7) & (self.phase.q.val() != 2));
+        }
+        self.ready.next =
+            (self.bits_left.q.val() == 0) | ((self.bits_left.q.val() == 1) & self.bit_end.val());
         // The line idles high; while sending, bit 0 of the shift register is on it.
         self.txd.next = true;
         if self.bits_left.q.val() != 0 {
             self.txd.next = self.shift.q.val().get_bit(0);
-            if self.divider.q.val() == self.last_count.val() {
+            self.divider.d.next = self.divider.q.val() + 1;
+            if self.bit_end.val() {
                 self.divider.d.next = 0.into();
                 self.shift.d.next = (self.shift.q.val() >> 1) | 0x200;
                 self.bits_left.d.next = self.bits_left.q.val() - 1;
-            } else {
-                self.divider.d.next = self.divider.q.val() + 1;
+                self.phase.d.next = self.phase.q.val() + 1;
+                if self.phase.q.val() == 2 {
+                    self.phase.d.next = 0.into();
+                }
             }
-        } else if self.valid.val() {
+        }
+        if self.valid.val() & self.ready.val() {
             self.shift.d.next = (bit_cast::<10, 8>(self.data.val()) << 1) | 0x200;
             self.bits_left.d.next = 10.into();
             self.divider.d.next = 0.into();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line at every clock while `bytes` are offered back to back at `fast`'s rate,
+    /// and for a while after.
+    fn send(bytes: &[u8], fast: bool) -> Vec<bool> {
+        let mut tx = UartTx::default();
+        tx.connect_all();
+        assert!(simulate(&mut tx, 100));
+        let (mut line, mut next) = (vec![], 0);
+        for _ in 0..(bytes.len() + 1) * 250 {
+            tx.fast.next = fast;
+            tx.valid.next = next < bytes.len();
+            tx.data.next = (*bytes.get(next).unwrap_or(&0) as u64).into();
+            let taken = next < bytes.len() && tx.ready.val();
+            crate::tick!(tx);
+            next += taken as usize;
+            line.push(tx.txd.val());
+        }
+        assert_eq!(next, bytes.len());
+        line
+    }
+
+    /// (clocks between the starts of consecutive bytes, clocks each byte's line is low).
+    fn byte_timing(line: &[bool]) -> (Vec<usize>, Vec<usize>) {
+        // The line was idle (high) before the first clock.
+        let falls: Vec<usize> = (0..line.len())
+            .filter(|&i| (i == 0 || line[i - 1]) && !line[i])
+            .collect();
+        let lows = falls
+            .iter()
+            .map(|&f| line[f..].iter().take_while(|&&l| !l).count())
+            .collect();
+        (falls.windows(2).map(|w| w[1] - w[0]).collect(), lows)
+    }
+
+    #[test]
+    fn back_to_back_bytes_take_exactly_ten_bit_times_each() {
+        // 0x00 bytes: a start bit and eight data bits low, then the stop bit high.
+        let (starts, lows) = byte_timing(&send(&[0; 7], false));
+        assert_eq!(starts, vec![250; 6]);
+        assert_eq!(lows, vec![225; 7]);
+        // 12 Mbaud: bytes of 83 or 84 clocks, every three exactly 250 (the 8, 8, 9
+        // pattern runs on across bytes), and any nine bits exactly 75 clocks.
+        let (starts, lows) = byte_timing(&send(&[0; 7], true));
+        assert!(starts.iter().all(|&s| s == 83 || s == 84), "{starts:?}");
+        assert!(
+            starts.windows(3).all(|w| w.iter().sum::<usize>() == 250),
+            "{starts:?}"
+        );
+        assert_eq!(lows, vec![75; 7]);
     }
 }

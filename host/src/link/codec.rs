@@ -76,6 +76,13 @@ impl Decoder {
         self.stats
     }
 
+    /// Forgets a half-received frame without counting it: the line changed its rate,
+    /// so what came before is no frame.
+    pub fn restart(&mut self) {
+        self.buf.clear();
+        self.skipping = false;
+    }
+
     /// Why the most recent bad frame was dropped (oversize frames are not recorded here).
     pub fn last_error(&self) -> Option<FrameError> {
         self.last_error

@@ -24,7 +24,7 @@
 //! | 0x07 | ArpReply | 0 ip \[4\], 4 mac \[6\] — 10 bytes |
 //! | 0x08 | RxIcmp | 0 src_mac \[6\], 6 src_ip \[4\], 10 dst_ip \[4\], 14 type_code u16 (type in the high byte, code in the low), 16 checksum u16 — 18 bytes (RxUdp's layout: the board writes ICMP's first four bytes where UDP's ports go), then the ICMP message from its byte 4 on (the rest of its header, then the datagram it quotes), so that type, code, checksum and the rest make the message's first [`MAX_RX_ICMP_MESSAGE`] bytes at most. Only errors with a good checksum come: destination unreachable (3), time exceeded (11), parameter problem (12) |
 //! | **host → board** | | |
-//! | 0x81 | Config | 0 mac \[6\], 6 ip \[4\], 10 netmask \[4\], 14 promiscuous u8 (0/1) — 15 bytes |
+//! | 0x81 | Config | 0 mac \[6\], 6 ip \[4\], 10 netmask \[4\], 14 promiscuous u8 (0/1), 15 link_rate u8 (0 4 Mbaud, 1 12 Mbaud: the board's UART from the Hello that answers on; see [`LinkRate`]) — 16 bytes |
 //! | 0x82 | TxTcp | 0 tag u16, 2 dst_mac \[6\], 8 dst_ip \[4\], 12 src_port u16, 14 dst_port u16, 16 seq u32, 20 ack u32, 24 flags u16, 26 window u16, 28 options_len u8 (multiple of 4, ≤ 40) — 29 bytes, then the options, then the payload to the end |
 //! | 0x83 | TxUdp | 0 tag u16, 2 dst_mac \[6\], 8 dst_ip \[4\], 12 src_port u16, 14 dst_port u16 — 16 bytes, then the payload to the end |
 //! | 0x84 | ArpRequest | 0 ip \[4\] — 4 bytes |
@@ -40,8 +40,8 @@
 //! [`MAX_FRAME_LEN`].
 //!
 //! Versions (`Hello.version`): 2 added the receive FIFO's size and record overhead to
-//! Hello, 3 the TxIcmp message, 4 the RxIcmp message. A board of another version is
-//! refused by the host.
+//! Hello, 3 the TxIcmp message, 4 the RxIcmp message, 5 Config's link rate. A board of
+//! another version is refused by the host.
 
 use super::{cobs, crc::crc32};
 use std::fmt;
@@ -63,8 +63,8 @@ pub const MAX_MESSAGE_LEN: usize = 1 + RX_TCP_FIXED + MAX_TCP_SEGMENT;
 pub const MAX_FRAME_LEN: usize = cobs::max_encoded_len(MAX_MESSAGE_LEN + 4) + 1;
 /// The protocol version this code speaks (`Hello.version`). Version 2 added the
 /// receive FIFO's size and record overhead to Hello, version 3 TxIcmp, version 4
-/// RxIcmp.
-pub const LINK_VERSION: u8 = 4;
+/// RxIcmp, version 5 Config's link rate.
+pub const LINK_VERSION: u8 = 5;
 
 const HELLO_LEN: usize = 18;
 /// A version 1 board's Hello: no FIFO fields. Decoded (with them zero) so that the
@@ -73,7 +73,7 @@ const HELLO_V1_LEN: usize = 15;
 const RX_TCP_FIXED: usize = 32;
 const RX_UDP_FIXED: usize = 18;
 const COUNTERS_LEN: usize = 128;
-const CONFIG_LEN: usize = 15;
+const CONFIG_LEN: usize = 16;
 const TX_TCP_FIXED: usize = 29;
 const TX_UDP_FIXED: usize = 16;
 const TX_ICMP_FIXED: usize = 12;
@@ -207,6 +207,34 @@ pub struct Config {
     pub ip: [u8; 4],
     pub netmask: [u8; 4],
     pub promiscuous: bool,
+    /// The rate the board's UART runs at from this Config on.
+    pub link_rate: LinkRate,
+}
+
+/// The rates the board's UART runs at, from its 100 MHz clock: 4 Mbaud (25 clocks a
+/// bit, from power-up) and 12 Mbaud (8⅓ clocks a bit on average, the FT2232H's
+/// fastest). Config's `link_rate` byte is 0 or 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LinkRate {
+    #[default]
+    Mbaud4,
+    Mbaud12,
+}
+
+impl LinkRate {
+    pub const ALL: [LinkRate; 2] = [LinkRate::Mbaud4, LinkRate::Mbaud12];
+
+    pub fn baud(self) -> u32 {
+        match self {
+            LinkRate::Mbaud4 => 4_000_000,
+            LinkRate::Mbaud12 => 12_000_000,
+        }
+    }
+
+    /// The rate `baud` names, if the board's UART runs at it.
+    pub fn from_baud(baud: u32) -> Option<LinkRate> {
+        LinkRate::ALL.into_iter().find(|r| r.baud() == baud)
+    }
 }
 
 /// A TCP segment for the board to send; it fills in the checksums and IPv4 header.
@@ -576,6 +604,7 @@ impl Message {
                 out.extend_from_slice(&m.ip);
                 out.extend_from_slice(&m.netmask);
                 out.push(m.promiscuous as u8);
+                out.push(m.link_rate as u8);
             }
             Message::TxTcp(m) => {
                 out.extend_from_slice(&m.tag.to_le_bytes());
@@ -726,11 +755,17 @@ impl Message {
                     1 => true,
                     _ => return Err(bad("promiscuous")),
                 };
+                let link_rate = match r.u8()? {
+                    0 => LinkRate::Mbaud4,
+                    1 => LinkRate::Mbaud12,
+                    _ => return Err(bad("link_rate")),
+                };
                 Message::Config(Config {
                     mac,
                     ip,
                     netmask,
                     promiscuous,
+                    link_rate,
                 })
             }
             kind::TX_TCP => {

@@ -18,7 +18,7 @@ pub mod sim;
 pub mod spec;
 
 pub use codec::{DecodeStats, Decoder};
-pub use message::{DecodeError, FrameError, Message};
+pub use message::{DecodeError, FrameError, LinkRate, Message};
 pub use serial::SerialLink;
 pub use sim::SimLink;
 pub use spec::LinkSpec;
@@ -32,4 +32,11 @@ pub trait Link {
     /// The next message, waiting at most `timeout`; `None` if none arrived in time.
     /// Bad frames are dropped and counted, never returned.
     fn recv(&mut self, timeout: Duration) -> anyhow::Result<Option<Message>>;
+    /// Runs the host's end of the link at `rate` from now on, once everything sent so
+    /// far has left; what the board sent meanwhile at the other rate is discarded.
+    /// A session calls it after a Config that changes the board's rate (see
+    /// `Session::start`).
+    fn set_rate(&mut self, rate: LinkRate) -> anyhow::Result<()>;
+    /// The rate the host's end runs at.
+    fn rate(&self) -> LinkRate;
 }

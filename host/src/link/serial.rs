@@ -1,7 +1,14 @@
 //! [`Link`] over a serial port (the board's USB UART, or one end of a PTY pair).
+//!
+//! A rate change ([`Link::set_rate`]) waits until what was written has left the port
+//! (tcdrain, which for the FT2232H waits for its transmitter to be empty), gives the
+//! adapter [`SWITCH_SETTLE`] to finish, switches the port, waits as long again for
+//! whatever the board sent at the other rate to arrive (the adapter holds received
+//! bytes up to its 16 ms latency timer), discards it, and sends a lone delimiter at the
+//! new rate so that the board starts its next frame clean.
 
 use super::codec::{DecodeStats, Decoder};
-use super::message::{encode_frame_into, Message};
+use super::message::{encode_frame_into, LinkRate, Message};
 use super::Link;
 use anyhow::Context;
 use std::collections::VecDeque;
@@ -9,10 +16,14 @@ use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// How long a rate change waits on either side of switching the port.
+pub const SWITCH_SETTLE: Duration = Duration::from_millis(20);
+
 /// A board reached through a serial port.
 pub struct SerialLink {
     port: Box<dyn serialport::SerialPort>,
     path: String,
+    rate: LinkRate,
     decoder: Decoder,
     /// Messages decoded but not yet returned (one read can complete several).
     ready: VecDeque<Message>,
@@ -21,8 +32,9 @@ pub struct SerialLink {
 }
 
 impl SerialLink {
-    /// Opens `path` at `baud` (8N1, no flow control).
-    pub fn open(path: &str, baud: u32) -> anyhow::Result<SerialLink> {
+    /// Opens `path` at `rate` (8N1, no flow control).
+    pub fn open(path: &str, rate: LinkRate) -> anyhow::Result<SerialLink> {
+        let baud = rate.baud();
         // On Unix a port is a device file; Windows names (COM3) are not paths.
         if cfg!(unix) && !Path::new(path).exists() {
             anyhow::bail!("{}", absent_port_message(path));
@@ -34,6 +46,7 @@ impl SerialLink {
         let mut link = SerialLink {
             port,
             path: path.to_string(),
+            rate,
             decoder: Decoder::new(),
             ready: VecDeque::new(),
             read_buf: vec![0; 4096],
@@ -78,6 +91,34 @@ impl Link for SerialLink {
             .write_all(&self.write_buf)
             .and_then(|_| self.port.flush())
             .with_context(|| format!("cannot write to {}", self.path))
+    }
+
+    fn set_rate(&mut self, rate: LinkRate) -> anyhow::Result<()> {
+        if rate == self.rate {
+            return Ok(());
+        }
+        let path = &self.path;
+        self.port
+            .flush()
+            .with_context(|| format!("cannot drain {path}"))?;
+        std::thread::sleep(SWITCH_SETTLE);
+        self.port
+            .set_baud_rate(rate.baud())
+            .with_context(|| format!("cannot set {path} to {} baud", rate.baud()))?;
+        self.rate = rate;
+        std::thread::sleep(SWITCH_SETTLE);
+        self.port
+            .clear(serialport::ClearBuffer::Input)
+            .with_context(|| format!("cannot clear {path}'s input"))?;
+        self.decoder.restart();
+        self.port
+            .write_all(&[0])
+            .and_then(|_| self.port.flush())
+            .with_context(|| format!("cannot write to {path}"))
+    }
+
+    fn rate(&self) -> LinkRate {
+        self.rate
     }
 
     fn recv(&mut self, timeout: Duration) -> anyhow::Result<Option<Message>> {

@@ -4,7 +4,7 @@
 //! in as the wire would, take the frames it transmits.
 
 use super::codec::{DecodeStats, Decoder};
-use super::message::{encode_frame_into, Message};
+use super::message::{encode_frame_into, LinkRate, Message};
 use super::Link;
 use anyhow::Context;
 use std::collections::VecDeque;
@@ -20,25 +20,31 @@ pub struct SimLink {
     decoder: Decoder,
     ready: VecDeque<Message>,
     frame: Vec<u8>,
+    rate: LinkRate,
 }
 
 impl SimLink {
-    /// A powered-up virtual board on `backend`.
+    /// A powered-up virtual board on `backend`, its link as fast as the simulation
+    /// goes. The host's end starts at 4 Mbaud, as the board's UART does: bytes cross
+    /// only while both ends run at the same rate.
     pub fn new(backend: Backend) -> anyhow::Result<SimLink> {
+        let mut board = VirtualBoard::new(backend)?;
+        board.set_host_rate(Some(false));
         Ok(SimLink {
-            board: VirtualBoard::new(backend)?,
+            board,
             decoder: Decoder::new(),
             ready: VecDeque::new(),
             frame: vec![],
+            rate: LinkRate::Mbaud4,
         })
     }
 
-    /// A powered-up virtual board whose link runs at a UART's pace at `baud` (8N1),
-    /// or as fast as the simulation goes (`None`).
-    pub fn paced(backend: Backend, baud: Option<u32>) -> anyhow::Result<SimLink> {
+    /// A powered-up virtual board whose link runs at the pace of its UART (`paced`:
+    /// 4 Mbaud, or 12 once a Config selects it), or as fast as the simulation goes.
+    pub fn paced(backend: Backend, paced: bool) -> anyhow::Result<SimLink> {
         let mut link = SimLink::new(backend)?;
-        if let Some(baud) = baud {
-            link.board.set_link_pace(super::spec::clocks_per_byte(baud));
+        if paced {
+            link.board.set_uart_pace();
         }
         Ok(link)
     }
@@ -79,6 +85,21 @@ impl Link for SimLink {
             .with_context(|| format!("cannot encode a message of type 0x{:02x}", msg.kind()))?;
         self.board.write_link(&self.frame);
         Ok(())
+    }
+
+    /// Switches once the board has taken every byte sent (the drain); the board's
+    /// bytes lost meanwhile to a rate mismatch are counted in
+    /// [`VirtualBoard::link_garbled`].
+    fn set_rate(&mut self, rate: LinkRate) -> anyhow::Result<()> {
+        self.board.set_host_rate(Some(rate == LinkRate::Mbaud12));
+        self.rate = rate;
+        self.drain();
+        self.decoder.restart();
+        Ok(())
+    }
+
+    fn rate(&self) -> LinkRate {
+        self.rate
     }
 
     /// Simulates until a message arrives or the board has nothing left to do; the
