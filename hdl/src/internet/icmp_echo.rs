@@ -161,10 +161,15 @@ pub struct IcmpEcho {
     /// The committed buffer's destination is written: the reply is staged.
     written: Signal<Local, Bit>,
     reply_len: Signal<Local, Bits<11>>,
-    /// Position + 0x7F4 (source MAC byte 0 at 0x7FA) and + 0x7EA (source IP byte 0 at
-    /// 0x7F6): 11-bit locals, so the Verilog wraps as Rust does.
-    mac_at: Signal<Local, Bits<11>>,
-    ip_at: Signal<Local, Bits<11>>,
+    /// The low four bits of position + 0x7F4 (source MAC byte 0 at 0x7FA) and of
+    /// position + 0x7EA (source IP byte 0 at 0x7F6): 4-bit locals, so the Verilog wraps
+    /// as Rust does.
+    mac_at: Signal<Local, Bits<4>>,
+    ip_at: Signal<Local, Bits<4>>,
+    /// Frame bytes 6..=11 (the source MAC) and payload bytes 12..=15 (the source IP),
+    /// decoded from the positions' bits (no compare on a carry chain).
+    at_mac: Signal<Local, Bit>,
+    at_ip: Signal<Local, Bit>,
 }
 
 impl Default for IcmpEcho {
@@ -252,6 +257,8 @@ impl Default for IcmpEcho {
             reply_len: Default::default(),
             mac_at: Default::default(),
             ip_at: Default::default(),
+            at_mac: Default::default(),
+            at_ip: Default::default(),
         }
     }
 }
@@ -309,22 +316,27 @@ impl Logic for IcmpEcho {
             | bit_cast::<12, 11>(self.wcount.q.val());
         self.wd.next = self.icmp_data.val();
         self.we.next = false;
-        self.mac_at.next = bit_cast::<11, 5>(self.link_pos.val()) + 0x7F4;
-        self.ip_at.next = bit_cast::<11, 5>(self.l3_pos.val()) + 0x7EA;
-        if self.link_valid.val() & (self.link_pos.val() >= 6) & (self.link_pos.val() < 12) {
+        // Both land in 0x7F0..0x7FF: only the low four bits are added (6..11 + 4 is
+        // 0xA..0xF, 12..15 + 10 wraps to 6..9).
+        self.mac_at.next = self.link_pos.val().get_bits::<4>(0) + 4;
+        self.ip_at.next = self.l3_pos.val().get_bits::<4>(0) + 10;
+        self.at_mac.next = !self.link_pos.val().get_bit(4)
+            & ((self.link_pos.val().get_bits::<3>(1) == 3)
+                | (self.link_pos.val().get_bits::<3>(1) == 4)
+                | (self.link_pos.val().get_bits::<3>(1) == 5));
+        self.at_ip.next = self.l3_pos.val().get_bits::<3>(2) == 3;
+        if self.link_valid.val() & self.at_mac.val() {
             self.we.next = self.store.val();
             self.wa.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
-                | bit_cast::<12, 11>(self.mac_at.val());
+                | 0x7F0
+                | bit_cast::<12, 4>(self.mac_at.val());
             self.wd.next = self.link_data.val();
         }
-        if self.l3_valid.val()
-            & self.l3.val()
-            & (self.l3_pos.val() >= 12)
-            & (self.l3_pos.val() < 16)
-        {
+        if self.l3_valid.val() & self.l3.val() & self.at_ip.val() {
             self.we.next = self.store.val();
             self.wa.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
-                | bit_cast::<12, 11>(self.ip_at.val());
+                | 0x7F0
+                | bit_cast::<12, 4>(self.ip_at.val());
             self.wd.next = self.l3_data.val();
         }
         if self.icmp_valid.val() {
