@@ -88,7 +88,6 @@ pub struct BoardCore {
     pub cobs_out: CobsEncoder,
     pub host_rx: HostRx,
     pub tx: TxPipeline,
-    /// A Config has been applied (HostRx holds it).
     /// All ones until configured: the defaults' one bits, forced over the zeros HostRx
     /// powers up with.
     unconfigured_ones: Signal<Local, Bits<32>>,

@@ -35,9 +35,8 @@
 //! The outputs come from a register, filled only when empty, so no path runs from
 //! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
 //! one clock; the cost is a byte every other clock at most, far above the UART's rate.
-//! About 455 iCE40 LUTs and 180 flip-flops (yosys `synth_ice40` of this block alone;
-//! about 515 logic cells and 83-95 MHz placed by nextpnr behind registered inputs);
-//! the largest parts are the byte selection of Hello and the ArpReply latch (80
+//! Its cost is in `tcpip synth --breakdown` (README, "Inside the host link"); the
+//! largest parts are the byte selection of Hello and the ArpReply latch (80
 //! flip-flops: a chain in the message's order, its head the byte to send, so it needs
 //! no selection; the ARP responder's slot cannot stand in for it, since it is neither
 //! filled for every ARP learned nor held for as long as the link may take).
