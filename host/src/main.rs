@@ -2,6 +2,7 @@
 //! ARCHITECTURE.md, "Command line"). Errors are one sentence on stderr; bad input exits 2,
 //! any other failure 1.
 
+mod bench_cmd;
 mod board_cmd;
 mod cli;
 mod demo;
@@ -52,6 +53,10 @@ enum Command {
     Synth(synth::SynthArgs),
     /// Program the Alchitry Cu with the bitstream (iceprog).
     Flash(synth::FlashArgs),
+    /// Measure the simulated board: bulk and echo through a TAP device with Linux's
+    /// TCP (KiB/s, retransmissions, fifo_full) and the link-paced goodput at 4 and 12
+    /// Mbaud. Needs root (it makes a network namespace of its own).
+    Bench(bench_cmd::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Command::Connect(args) => serve::connect(args).map_err(boxed),
         Command::Synth(args) => synth::run(args, &mut stdout.lock()).map_err(Into::into),
         Command::Flash(args) => synth::flash(args).map_err(Into::into),
+        Command::Bench(args) => bench_cmd::run(args, &mut stdout.lock()).map_err(boxed),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -139,3 +139,17 @@ fn usage_errors_exit_2() {
         assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
     }
 }
+
+#[test]
+fn bench_with_nothing_to_move() {
+    let line = fails_with_one_sentence(&["bench", "--bytes", "0"]);
+    assert_eq!(
+        line,
+        "tcpip: --bytes 0 moves nothing to measure: give at least 1."
+    );
+    let line = fails_with_one_sentence(&["bench", "--segments", "0"]);
+    assert_eq!(
+        line,
+        "tcpip: --segments 0 moves nothing to measure: give at least 1."
+    );
+}

@@ -17,24 +17,12 @@
 
 use etherparse::PacketBuilder;
 use std::time::Instant;
-use tcpip_hdl::board::cobs_encoder::cobs_frame;
-use tcpip_hdl::link::crc32::crc32_ieee;
 use tcpip_sim::backend::Backend;
 use tcpip_sim::board::{VirtualBoard, DEFAULT_IP, DEFAULT_MAC};
+use tcpip_sim::goodput::{self, tcp_frame};
 
 const PEER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 1];
 const PEER_IP: [u8; 4] = [192, 0, 2, 1];
-
-fn tcp_frame(payload_len: usize, seq: u32) -> Vec<u8> {
-    let mut f = vec![];
-    PacketBuilder::ethernet2(PEER_MAC, DEFAULT_MAC)
-        .ipv4(PEER_IP, DEFAULT_IP, 64)
-        .tcp(40000, 7, seq, 65535)
-        .ack(1)
-        .write(&mut f, &vec![0x5A; payload_len])
-        .unwrap();
-    f
-}
 
 fn ping_frame(payload_len: usize, seq: u16) -> Vec<u8> {
     let mut f = vec![];
@@ -100,62 +88,23 @@ fn segments_to_link(backend: Backend, count: usize, pace: u64) -> (f64, Option<f
     (rate, cpu_rate, efficiency)
 }
 
-/// The link frame of a Config that keeps the board's address and selects 12 Mbaud
-/// (`link_rate` 1): type, MAC, IP, netmask, promiscuous, link_rate, CRC-32 LE, COBS.
-fn config_12_mbaud() -> Vec<u8> {
-    let mut m = vec![0x81];
-    m.extend(DEFAULT_MAC);
-    m.extend(DEFAULT_IP);
-    m.extend([255, 255, 255, 0, 0, 1]);
-    m.extend(crc32_ieee(&m).to_le_bytes());
-    cobs_frame(&m)
-}
-
 /// Full-size segments wire → link at the UART's pace, 12 Mbaud if `fast`; returns the
 /// goodput as a fraction of the UART's payload capacity.
 fn paced_goodput(backend: Backend, fast: bool, count: usize) -> f64 {
-    let mut board = VirtualBoard::new(backend).unwrap();
-    board.set_uart_pace();
-    board.run_until_idle(1_000_000);
-    if fast {
-        board.write_link(&config_12_mbaud());
-        board.run_until_idle(1_000_000);
-        assert!(board.link_fast(), "the Config did not select 12 Mbaud");
-    }
-    board.read_link();
-    let baud = if fast { 12_000_000.0 } else { 4_000_000.0 };
-    // A full-size segment's record is 1,495 bytes of the FIFO's 2,048 (1,504 link
-    // bytes with CRC and COBS): the next goes on the wire once at most 500 link bytes
-    // of those before it are still to come, which leaves it room.
-    let (mut pushed, mut received) = (0, 0usize);
-    let start = board.cycles();
-    let mut end = start;
-    while pushed < count || board.busy() {
-        if pushed < count && pushed * 1504 < received + 500 {
-            board.push_frame(&tcp_frame(1460, 1 + 1460 * pushed as u32));
-            pushed += 1;
-        }
-        board.run(2_000);
-        let got = board.read_link().len();
-        if got > 0 {
-            received += got;
-            end = board.cycles();
-        }
-    }
-    let payload = (1460 * count) as f64;
-    let seconds = (end - start) as f64 / 100e6;
-    let fraction = payload / seconds / (baud / 10.0);
+    let g = goodput::paced_goodput(backend, fast, count).unwrap();
     println!(
-        "[{backend}] {count} full-size segments wire → link paced at {} Mbaud: {received} link bytes \
-         ({:.4} payload per link byte) in {} clocks; goodput {:.0} payload bytes/s, {fraction:.3} \
+        "[{backend}] {count} full-size segments wire → link paced at {} Mbaud: {} link bytes \
+         ({:.4} payload per link byte) in {} clocks; goodput {:.0} payload bytes/s, {:.3} \
          of the UART's {:.0} (goal ≥ 0.9)",
-        baud / 1e6,
-        payload / received as f64,
-        end - start,
-        payload / seconds,
-        baud / 10.0
+        g.baud / 1_000_000,
+        g.link_bytes,
+        g.payload_bytes as f64 / g.link_bytes as f64,
+        g.clocks,
+        g.bytes_per_second(),
+        g.fraction(),
+        g.capacity()
     );
-    fraction
+    g.fraction()
 }
 
 fn echo_line_rate(backend: Backend, payload_len: usize, count: usize) {

@@ -4,6 +4,7 @@ pub mod board;
 mod board_ports;
 pub mod board_vcd;
 pub mod cosim;
+pub mod goodput;
 pub mod pcap;
 pub mod report;
 pub mod rx;
