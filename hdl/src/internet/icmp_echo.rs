@@ -7,14 +7,16 @@
 //! header (to the requester's MAC).
 //!
 //! Staging: the request's ICMP bytes (`icmp_data`/`icmp_valid`, tapped from the receive
-//! pipeline) are written to block RAM as they stream past, already turned into the
+//! pipeline, taken through a register) are written to block RAM as they stream past, already turned into the
 //! reply: type 8 becomes 0, and the checksum is updated incrementally (RFC 1624 eqn. 3,
 //! HC' = ~(~HC + ~0x0800 + 0x0000)). Everything else (identifier, sequence, payload)
 //! is echoed as received. The update needs no adder over the message, only the two
 //! checksum bytes, because the receive pipeline has already proved the request's
 //! checksum right (a bad one is dropped as icmp_checksum, and the frame is then not
 //! answered). Byte-serially: low' = low + b and high' = high + 8 + (b & low == 0xFF),
-//! where b = (HC >= 0xF7FF) is the end-around carry. Eqn. 3 assumes the rest of the
+//! where b = (HC >= 0xF7FF) is the end-around carry, worked out the clock after the low
+//! byte arrives, from flip-flops (the byte's compare and the adders are not one path
+//! with the receive pipeline's route here). Eqn. 3 assumes the rest of the
 //! message is not all zero: for a reply that is all zero but its checksum (identifier 0,
 //! sequence 0, payload empty or zeros) it gives 0x0000, which sums to +0 and fails the
 //! receiver's check (Linux compares the sum with 0xFFFF); the right checksum is 0xFFFF,
@@ -128,6 +130,10 @@ pub struct IcmpEcho {
     /// carry's compare is off the adders' path.
     hi_above_f7: DFF<Bit>,
     hi_is_f7: DFF<Bit>,
+    /// The request's low checksum byte is held in `csum_lo` (and is 0xFF): the update
+    /// is made the clock after, from registers alone.
+    fold: DFF<Bit>,
+    lo_is_ff: DFF<Bit>,
     lo_write: DFF<Bit>,
     /// A byte other than the type and the checksum is not zero.
     nonzero: DFF<Bit>,
@@ -154,6 +160,9 @@ pub struct IcmpEcho {
     /// the report's decode is then not one path with the commit and its writes.
     reported: DFF<Bit>,
     echo: DFF<Bit>,
+    /// `icmp_data` / `icmp_valid` a clock late.
+    icmp_byte: DFF<Bits<8>>,
+    icmp_strobe: DFF<Bit>,
     commit: Signal<Local, Bit>,
     taken: Signal<Local, Bit>,
     finish: Signal<Local, Bit>,
@@ -231,6 +240,8 @@ impl Default for IcmpEcho {
             csum_lo: Default::default(),
             hi_above_f7: Default::default(),
             hi_is_f7: Default::default(),
+            fold: Default::default(),
+            lo_is_ff: Default::default(),
             lo_write: Default::default(),
             nonzero: Default::default(),
             s_pending: Default::default(),
@@ -249,6 +260,8 @@ impl Default for IcmpEcho {
             carry: Default::default(),
             reported: Default::default(),
             echo: Default::default(),
+            icmp_byte: Default::default(),
+            icmp_strobe: Default::default(),
             commit: Default::default(),
             taken: Default::default(),
             finish: Default::default(),
@@ -276,6 +289,8 @@ impl Logic for IcmpEcho {
             csum_lo,
             hi_above_f7,
             hi_is_f7,
+            fold,
+            lo_is_ff,
             lo_write,
             nonzero,
             s_pending,
@@ -294,8 +309,14 @@ impl Logic for IcmpEcho {
             wd_r,
             we_r,
             reported,
-            echo
+            echo,
+            icmp_byte,
+            icmp_strobe
         );
+        // The ICMP bytes enter through flip-flops: the receive pipeline's protocol
+        // decode and the route here are not one path with this block's decodes.
+        self.icmp_byte.d.next = self.icmp_data.val();
+        self.icmp_strobe.d.next = self.icmp_valid.val();
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.tail.read_clock.next = self.clock.val();
@@ -310,11 +331,17 @@ impl Logic for IcmpEcho {
         }
         self.store.next = self.storing.q.val();
         // End-around carry of the checksum update: HC >= 0xF7FF (high byte held).
-        self.carry.next =
-            self.hi_above_f7.q.val() | (self.hi_is_f7.q.val() & (self.icmp_data.val() == 0xFF));
+        self.carry.next = self.hi_above_f7.q.val() | (self.hi_is_f7.q.val() & self.lo_is_ff.q.val());
+        self.fold.d.next = false;
+        if self.fold.q.val() {
+            self.csum_lo.d.next = self.csum_lo.q.val() + bit_cast::<8, 1>(self.carry.val().into());
+            self.csum_hi.d.next = self.csum_hi.q.val()
+                + 8
+                + bit_cast::<8, 1>((self.carry.val() & self.lo_is_ff.q.val()).into());
+        }
         self.wa.next = (bit_cast::<12, 1>(self.fill.q.val().into()) << 11)
             | bit_cast::<12, 11>(self.wcount.q.val());
-        self.wd.next = self.icmp_data.val();
+        self.wd.next = self.icmp_byte.q.val();
         self.we.next = false;
         // Both land in 0x7F0..0x7FF: only the low four bits are added (6..11 + 4 is
         // 0xA..0xF, 12..15 + 10 wraps to 6..9).
@@ -339,27 +366,25 @@ impl Logic for IcmpEcho {
                 | bit_cast::<12, 4>(self.ip_at.val());
             self.wd.next = self.l3_data.val();
         }
-        if self.icmp_valid.val() {
+        if self.icmp_strobe.q.val() {
             self.we.next = self.store.val();
             if self.wcount.q.val() == 0 {
                 self.wd.next = 0.into(); // echo reply
             }
             if self.wcount.q.val() == 2 {
-                self.csum_hi.d.next = self.icmp_data.val();
-                self.hi_above_f7.d.next = self.icmp_data.val() > 0xF7;
-                self.hi_is_f7.d.next = self.icmp_data.val() == 0xF7;
+                self.csum_hi.d.next = self.icmp_byte.q.val();
+                self.hi_above_f7.d.next = self.icmp_byte.q.val() > 0xF7;
+                self.hi_is_f7.d.next = self.icmp_byte.q.val() == 0xF7;
             }
             if (self.wcount.q.val() == 1) | (self.wcount.q.val() > 3) {
-                if self.icmp_data.val() != 0 {
+                if self.icmp_byte.q.val() != 0 {
                     self.nonzero.d.next = true;
                 }
             }
             if self.wcount.q.val() == 3 {
-                self.csum_lo.d.next =
-                    self.icmp_data.val() + bit_cast::<8, 1>(self.carry.val().into());
-                self.csum_hi.d.next = self.csum_hi.q.val()
-                    + 8
-                    + bit_cast::<8, 1>((self.carry.val() & (self.icmp_data.val() == 0xFF)).into());
+                self.csum_lo.d.next = self.icmp_byte.q.val();
+                self.lo_is_ff.d.next = self.icmp_byte.q.val() == 0xFF;
+                self.fold.d.next = true;
             }
             if self.wcount.q.val() != 2047 {
                 self.wcount.d.next = self.wcount.q.val() + 1;

@@ -98,6 +98,16 @@ pub struct TransportTx {
     mac_here: Signal<Local, Bits<2>>,
     mac_next: Signal<Local, Bits<2>>,
     empty: DFF<Bit>,
+    /// Where the next clock's byte comes from (0 the descriptor word's low byte, 1 its
+    /// high byte, 2 `made`, 3 the staged bytes), and the byte made here for it: chosen
+    /// a clock ahead from the index and phase it will have, so the stage's block RAM
+    /// read data passes one 4:1 choice on its way to the skid buffer, not the index
+    /// decode (that was the board's critical path).
+    pick: DFF<Bits<2>>,
+    made: DFF<Bits<8>>,
+    /// The index and phase the next clock has (`index`'s and `in_body`'s inputs).
+    index_after: Signal<Local, Bits<6>>,
+    body_after: Signal<Local, Bit>,
 }
 
 impl Default for TransportTx {
@@ -152,6 +162,10 @@ impl Default for TransportTx {
             mac_here: Default::default(),
             mac_next: Default::default(),
             empty: Default::default(),
+            pick: Default::default(),
+            made: Default::default(),
+            index_after: Default::default(),
+            body_after: Default::default(),
         }
     }
 }
@@ -171,7 +185,9 @@ impl Logic for TransportTx {
             addend_r,
             step_r,
             clear_r,
-            empty
+            empty,
+            pick,
+            made
         );
         // Checksum: the stage's words, our IP for the MAC's, the kind's part at word 7.
         self.sum.clock.next = self.clock.val();
@@ -243,69 +259,83 @@ impl Logic for TransportTx {
         self.req_done.next = false;
         self.body_ready.next = false;
         self.index_next.next = self.index.q.val();
+        self.body_after.next = self.in_body.q.val();
+        // The byte, from the choice made a clock ago.
+        self.byte.next = self.body_data.val();
+        if self.pick.q.val() == 0 {
+            self.byte.next = self.word.val().get_bits::<8>(0);
+        }
+        if self.pick.q.val() == 1 {
+            self.byte.next = self.word.val().get_bits::<8>(8);
+        }
+        if self.pick.q.val() == 2 {
+            self.byte.next = self.made.q.val();
+        }
         if self.in_body.q.val() {
-            self.byte.next = self.body_data.val();
             self.byte_last.next = self.body_last.val();
             self.body_ready.next = self.take.val();
             if self.take.val() & self.body_last.val() {
                 self.req_done.next = true;
             }
         } else {
-            // A descriptor word's byte (read one clock ahead: odd bytes are high), or
-            // made here.
-            self.byte.next = self.word.val().get_bits::<8>(0);
-            if self.index.q.val().get_bit(0) {
-                self.byte.next = self.word.val().get_bits::<8>(8);
-            }
-            if self.index.q.val() == 0 {
-                self.byte.next = 6.into();
-                if self.req_is_udp.val() {
-                    self.byte.next = 17.into();
-                }
-                if self.req_is_icmp.val() {
-                    self.byte.next = 1.into();
-                }
-            }
-            if self.index.q.val() == 1 {
-                self.byte.next = self.l4_len_r.q.val().get_bits::<8>(8);
-            }
-            if self.index.q.val() == 2 {
-                self.byte.next = self.l4_len_r.q.val().get_bits::<8>(0);
-            }
-            if self.req_is_udp.val() {
-                if self.index.q.val() == 17 {
-                    self.byte.next = self.l4_len_r.q.val().get_bits::<8>(8);
-                }
-                if self.index.q.val() == 18 {
-                    self.byte.next = self.l4_len_r.q.val().get_bits::<8>(0);
-                }
-            } else {
-                if self.index.q.val() == 25 {
-                    self.byte.next = (bit_cast::<8, 4>(self.data_offset.val()) << 4)
-                        | bit_cast::<8, 1>(self.req_flags.val().get_bit(8).into());
-                }
-                if self.index.q.val() == 26 {
-                    self.byte.next = self.req_flags.val().get_bits::<8>(0);
-                }
-                if self.index.q.val() >= 31 {
-                    self.byte.next = 0.into(); // urgent pointer
-                }
-            }
             self.byte_last.next = self.header_end.val() & self.empty.q.val();
             if self.take.val() {
                 self.index_next.next = self.index.q.val() + 1;
                 if self.header_end.val() {
-                    self.in_body.d.next = true;
+                    self.body_after.next = true;
                     if self.empty.q.val() {
                         self.req_done.next = true;
                     }
                 }
             }
         }
-        self.index.d.next = self.index_next.val();
+        self.index_after.next = self.index_next.val();
         if self.req_done.val() {
-            self.index.d.next = 0.into();
-            self.in_body.d.next = false;
+            self.index_after.next = 0.into();
+            self.body_after.next = false;
+        }
+        self.index.d.next = self.index_after.val();
+        self.in_body.d.next = self.body_after.val();
+        // The next clock's byte: a descriptor word's (read one clock ahead: odd bytes
+        // are high), or made here, or a staged byte.
+        self.pick.d.next = bit_cast::<2, 1>(self.index_after.val().get_bit(0).into());
+        self.made.d.next = 0.into(); // urgent pointer
+        if self.index_after.val() == 0 {
+            self.pick.d.next = 2.into();
+            self.made.d.next = 6.into();
+            if self.req_is_udp.val() {
+                self.made.d.next = 17.into();
+            }
+            if self.req_is_icmp.val() {
+                self.made.d.next = 1.into();
+            }
+        }
+        if (self.index_after.val() == 1) | (self.req_is_udp.val() & (self.index_after.val() == 17))
+        {
+            self.pick.d.next = 2.into();
+            self.made.d.next = self.l4_len_r.q.val().get_bits::<8>(8);
+        }
+        if (self.index_after.val() == 2) | (self.req_is_udp.val() & (self.index_after.val() == 18))
+        {
+            self.pick.d.next = 2.into();
+            self.made.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
+        }
+        if !self.req_is_udp.val() {
+            if self.index_after.val() == 25 {
+                self.pick.d.next = 2.into();
+                self.made.d.next = (bit_cast::<8, 4>(self.data_offset.val()) << 4)
+                    | bit_cast::<8, 1>(self.req_flags.val().get_bit(8).into());
+            }
+            if self.index_after.val() == 26 {
+                self.pick.d.next = 2.into();
+                self.made.d.next = self.req_flags.val().get_bits::<8>(0);
+            }
+            if self.index_after.val() >= 31 {
+                self.pick.d.next = 2.into();
+            }
+        }
+        if self.body_after.val() {
+            self.pick.d.next = 3.into();
         }
         // Stream bytes 3-6 are words 3-4 (the IP), 7-12 words 0-2 (the MAC), and header
         // word w (bytes 13 + 2w on) is descriptor word 8 + w (ports, seq, ack), but
