@@ -119,6 +119,9 @@ pub struct HostRx {
     cfg_promiscuous: DFF<Bit>,
     cfg_loaded: DFF<Bit>,
     cfg_fast: DFF<Bit>,
+    /// A good Config ended: the staged fields load the clock after, so the frame's
+    /// verdict drives one flip-flop, not the enable of every config register.
+    apply: DFF<Bit>,
     // Registered outputs.
     config_valid_r: DFF<Bit>,
     get_counters_r: DFF<Bit>,
@@ -187,6 +190,7 @@ impl Logic for HostRx {
             cfg_promiscuous,
             cfg_loaded,
             cfg_fast,
+            apply,
             config_valid_r,
             get_counters_r,
             arp_request_r,
@@ -353,25 +357,29 @@ impl Logic for HostRx {
         self.arp_request_r.d.next = false;
         self.error_r.d.next = false;
         self.tx_finish_r.d.next = false;
+        // The staging registers hold until the next frame's bytes, eight clocks or more
+        // after the end (the CRC check's pace).
+        self.apply.d.next = false;
+        if self.apply.q.val() {
+            self.config_valid_r.d.next = true;
+            self.cfg_mac_hi.d.next = self.mac_hi.q.val();
+            self.cfg_mac_mid.d.next = self.mac_mid.q.val();
+            self.cfg_mac_lo.d.next = self.mac_lo.q.val();
+            self.cfg_ip.d.next = self.dst_ip.q.val();
+            self.cfg_netmask.d.next = self.staged_netmask.val();
+            self.cfg_promiscuous.d.next = self.promiscuous.q.val();
+            self.cfg_loaded.d.next = true;
+            self.cfg_fast.d.next = self.fast.q.val();
+        }
         if self.check.out_end.val() {
             self.error_r.d.next = self.code.val() != 0;
             if self.code.val() != 0 {
                 self.error_code_r.d.next = self.code.val();
             }
             if self.code.val() == 0 {
-                self.config_valid_r.d.next = self.is_config.q.val();
+                self.apply.d.next = self.is_config.q.val();
                 self.get_counters_r.d.next = self.is_get_counters.q.val();
                 self.arp_request_r.d.next = self.is_arp_request.q.val();
-                if self.is_config.q.val() {
-                    self.cfg_mac_hi.d.next = self.mac_hi.q.val();
-                    self.cfg_mac_mid.d.next = self.mac_mid.q.val();
-                    self.cfg_mac_lo.d.next = self.mac_lo.q.val();
-                    self.cfg_ip.d.next = self.dst_ip.q.val();
-                    self.cfg_netmask.d.next = self.staged_netmask.val();
-                    self.cfg_promiscuous.d.next = self.promiscuous.q.val();
-                    self.cfg_loaded.d.next = true;
-                    self.cfg_fast.d.next = self.fast.q.val();
-                }
             }
             self.tx_finish_r.d.next = self.is_tx.val();
             self.tx_keep_r.d.next = self.is_tx.val() & (self.code.val() == 0);
