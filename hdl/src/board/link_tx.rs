@@ -105,6 +105,13 @@ pub struct LinkTx {
     in_body: DFF<Bit>,
     /// Segments: message bytes still to send.
     remaining: DFF<Bits<12>>,
+    /// Segments: `remaining` is 1 (the byte to send is the message's last), kept with
+    /// it, so the end of a segment reaches the `msg` register from a flip-flop.
+    body_last: DFF<Bit>,
+    /// Small messages: body byte `pos` is the message's last, decoded a clock ahead
+    /// (neither `msg` nor `pos` moves in the clock before a byte is taken: the output
+    /// register is full after each), so no position compare reaches the `msg` register.
+    ends_small: DFF<Bit>,
     /// Counters: the counter being sent. TxDone, Error: the value.
     snap: DFF<Bits<32>>,
     /// Counters: `snap` holds the current counter / its index has been presented for a
@@ -151,8 +158,6 @@ pub struct LinkTx {
     arp_pair: Signal<Local, Bits<3>>,
     arp_commit: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
-    body_last: Signal<Local, Bit>,
-    ends_small: Signal<Local, Bit>,
     small_valid: Signal<Local, Bit>,
 }
 
@@ -170,6 +175,8 @@ impl Logic for LinkTx {
             pos,
             in_body,
             remaining,
+            body_last,
+            ends_small,
             snap,
             loaded,
             loaded_d,
@@ -192,7 +199,6 @@ impl Logic for LinkTx {
         self.byte.next = 0.into();
         self.take.next = false;
         self.room.next = !self.out_valid_r.q.val();
-        self.body_last.next = self.remaining.q.val() == 1;
         // Network order to the order bytes leave in (wiring only).
         self.mac_hi_swapped.next = (self.mac_hi.val() << 8) | (self.mac_hi.val() >> 8);
         self.mac_mid_swapped.next = (self.mac_mid.val() << 8) | (self.mac_mid.val() >> 8);
@@ -294,7 +300,23 @@ impl Logic for LinkTx {
         self.arp_ram.read_address.next = (bit_cast::<4, 3>(self.arp_pair.val()) << 1)
             | bit_cast::<4, 1>(self.pos.q.val().get_bits::<1>(0));
 
-        self.ends_small.next = false;
+        // Small messages: the last body byte's position, by message.
+        self.ends_small.d.next = false;
+        if self.msg.q.val() == 1 {
+            self.ends_small.d.next = self.pos.q.val() == 18;
+        }
+        if self.msg.q.val() == 7 {
+            self.ends_small.d.next = self.pos.q.val() == 9;
+        }
+        if self.msg.q.val() == 5 {
+            self.ends_small.d.next = self.pos.q.val() == 1;
+        }
+        if self.msg.q.val() == 6 {
+            self.ends_small.d.next = self.pos.q.val() == 0;
+        }
+        if self.msg.q.val() == 4 {
+            self.ends_small.d.next = self.pos.q.val() == 127;
+        }
         self.small_valid.next = false;
         if self.msg.q.val() == 0 {
             // Between messages: small ones first, then the next segment.
@@ -338,12 +360,13 @@ impl Logic for LinkTx {
         } else if (self.msg.q.val() == 2) & self.in_body.q.val() {
             self.byte_valid.next = !self.fifo_empty.val();
             self.byte.next = self.fifo_data.val();
-            self.byte_last.next = self.body_last.val();
+            self.byte_last.next = self.body_last.q.val();
             self.take.next = !self.fifo_empty.val() & self.room.val();
             if self.take.val() {
                 self.fifo_read.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
-                if self.body_last.val() {
+                self.body_last.d.next = self.remaining.q.val() == 2;
+                if self.body_last.q.val() {
                     self.msg.d.next = 0.into();
                 }
             }
@@ -355,11 +378,14 @@ impl Logic for LinkTx {
                 self.pos.d.next = self.pos.q.val() + 1;
                 if self.pos.q.val() == 0 {
                     self.remaining.d.next = bit_cast::<12, 8>(self.fifo_data.val());
+                    self.body_last.d.next = self.fifo_data.val() == 1;
                 }
                 if self.pos.q.val() == 1 {
                     self.remaining.d.next =
                         (bit_cast::<12, 3>(self.fifo_data.val().get_bits::<3>(0)) << 8)
                             | self.remaining.q.val();
+                    self.body_last.d.next =
+                        self.body_last.q.val() & (self.fifo_data.val().get_bits::<3>(0) == 0);
                     if !self.fifo_data.val().get_bit(7) {
                         self.in_body.d.next = true;
                     }
@@ -375,20 +401,7 @@ impl Logic for LinkTx {
             if self.msg.q.val() == 7 {
                 self.byte.next = self.arp_ram.read_data.val();
             }
-            if self.msg.q.val() == 1 {
-                self.ends_small.next = self.pos.q.val() == 18;
-            }
-            if self.msg.q.val() == 7 {
-                self.ends_small.next = self.pos.q.val() == 9;
-            }
-            if self.msg.q.val() == 5 {
-                self.ends_small.next = self.pos.q.val() == 1;
-            }
-            if self.msg.q.val() == 6 {
-                self.ends_small.next = self.pos.q.val() == 0;
-            }
             if self.msg.q.val() == 4 {
-                self.ends_small.next = self.pos.q.val() == 127;
                 // Each counter is copied once its index has been on the read port for a
                 // clock and no bump took the port; its four bytes come from the copy.
                 // (and `selected` holds a byte of the copy: a clock after it was loaded).
@@ -404,7 +417,7 @@ impl Logic for LinkTx {
                 }
             }
             self.byte_valid.next = self.small_valid.val();
-            self.byte_last.next = self.ends_small.val();
+            self.byte_last.next = self.ends_small.q.val();
             self.take.next = self.small_valid.val() & self.room.val();
             if self.take.val() {
                 self.pos.d.next = self.pos.q.val() + 1;
@@ -412,7 +425,7 @@ impl Logic for LinkTx {
                     self.loaded.d.next = false;
                     self.primed.d.next = false;
                 }
-                if self.ends_small.val() {
+                if self.ends_small.q.val() {
                     self.msg.d.next = 0.into();
                 }
             }
@@ -768,6 +781,31 @@ mod tests {
             vec![0x07, 192, 168, 1, 1, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55],
             counters,
         ];
+        assert_eq!(bench.messages, want);
+    }
+
+    /// Messages whose length's low byte is 0, 1 or 2 with high bits set (256, 257, 258,
+    /// 513, 1025 bytes ...): the end of a segment is kept as a flag beside the count, and
+    /// the high byte arrives a byte after the low one.
+    #[test]
+    fn segment_lengths_around_the_low_byte() {
+        let mut bench = Bench::new(11, 100);
+        let mut rng = Rng(17);
+        let mut want = vec![];
+        for (i, len) in [256usize, 257, 258, 513, 1025, 1281, 769, 255, 1]
+            .into_iter()
+            .enumerate()
+        {
+            let protocol = if i % 2 == 0 { 6 } else { 17 };
+            let mut s = random_segment(&mut rng, protocol);
+            s.mss = None;
+            let head = s.message().len() - s.body.len();
+            s.body.resize(len.saturating_sub(head), 0x5A);
+            assert!(len < head || s.message().len() == len);
+            bench.push(&s);
+            want.push(s.message());
+        }
+        bench.drain();
         assert_eq!(bench.messages, want);
     }
 
