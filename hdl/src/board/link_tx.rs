@@ -28,18 +28,21 @@
 //! and nothing else. An ARP learned while an ArpReply is pending or in flight is not
 //! sent: the first is kept, not replaced (its latch cannot take a second frame's bytes
 //! without losing the first's), and the host asks again if it needs the second. The
-//! latch shifts out a byte per byte sent, so an ArpReply is never torn either. Each
-//! counter is copied once before its four bytes go out, so a count bumped meanwhile is
-//! never torn.
+//! latch is not written while its ArpReply is pending or being sent, so an ArpReply is
+//! never torn either. Each counter is copied once before its four bytes go out, so a
+//! count bumped meanwhile is never torn.
 //!
 //! The outputs come from a register, filled only when empty, so no path runs from
 //! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
 //! one clock; the cost is a byte every other clock at most, far above the UART's rate.
 //! Its cost is in `tcpip synth --breakdown` (README, "Inside the host link"); the
-//! largest parts are the byte selection of Hello and the ArpReply latch (80
-//! flip-flops: a chain in the message's order, its head the byte to send, so it needs
-//! no selection; the ARP responder's slot cannot stand in for it, since it is neither
-//! filled for every ARP learned nor held for as long as the link may take).
+//! largest part is the byte selection of Hello. The ArpReply latch is a block RAM
+//! (16 × 8 of one SB_RAM40_4K, where it was 80 flip-flops; yosys adds 22 beside it,
+//! which make a read of the address being written return the old byte, a case this
+//! block never uses): each byte written at its position on the stream, read at the body
+//! byte about to be sent, its registered read standing in for `selected`. The ARP
+//! responder's slot cannot stand in for it, since it is neither filled for every ARP
+//! learned nor held for as long as the link may take.
 //!
 //! [`CrcAppend`]: super::crc_append::CrcAppend
 
@@ -104,6 +107,13 @@ pub struct LinkTx {
     in_body: DFF<Bit>,
     /// Segments: message bytes still to send.
     remaining: DFF<Bits<12>>,
+    /// Segments: `remaining` is 1 (the byte to send is the message's last), kept with
+    /// it, so the end of a segment reaches the `msg` register from a flip-flop.
+    body_last: DFF<Bit>,
+    /// Small messages: body byte `pos` is the message's last, decoded a clock ahead
+    /// (neither `msg` nor `pos` moves in the clock before a byte is taken: the output
+    /// register is full after each), so no position compare reaches the `msg` register.
+    ends_small: DFF<Bit>,
     /// Counters: the counter being sent. TxDone, Error: the value.
     snap: DFF<Bits<32>>,
     /// Counters: `snap` holds the current counter / its index has been presented for a
@@ -123,20 +133,11 @@ pub struct LinkTx {
     arp_pending: DFF<Bit>,
     tag: DFF<Bits<16>>,
     code: DFF<Bits<8>>,
-    /// The ArpReply latch in the message's order: the IP (`arp0`..`arp3`), then the MAC
-    /// (`arp4`..`arp9`); `arp0` is the next byte to send. Filled from the stream, the
-    /// MAC bytes into `arp4`..`arp9` and the IP bytes into `arp0`..`arp3`, each part
-    /// shifting in at its own tail.
-    arp0: DFF<Bits<8>>,
-    arp1: DFF<Bits<8>>,
-    arp2: DFF<Bits<8>>,
-    arp3: DFF<Bits<8>>,
-    arp4: DFF<Bits<8>>,
-    arp5: DFF<Bits<8>>,
-    arp6: DFF<Bits<8>>,
-    arp7: DFF<Bits<8>>,
-    arp8: DFF<Bits<8>>,
-    arp9: DFF<Bits<8>>,
+    /// The ArpReply latch: the sender's MAC and IP, written as they pass on the stream at
+    /// the low four bits of their position (MAC 8..13, IP 14, 15, then 0, 1 for 16, 17),
+    /// read in the message's order (IP, then MAC) at the body byte `pos` a clock ahead:
+    /// its registered read stands in for `selected`.
+    arp_ram: RAM<Bits<8>, 4>,
     /// The latch was free from this frame's sender MAC on: it holds its MAC and IP.
     arp_captured: DFF<Bit>,
     byte: Signal<Local, Bits<8>>,
@@ -155,15 +156,10 @@ pub struct LinkTx {
     arp_free: Signal<Local, Bit>,
     /// A byte of the Ethernet payload passes.
     l3_byte: Signal<Local, Bit>,
-    /// An ArpReply body byte is taken: the latch moves on by one.
-    arp_read: Signal<Local, Bit>,
-    /// The latch's MAC part, its IP part, moves a byte.
-    arp_mac_shift: Signal<Local, Bit>,
-    arp_ip_shift: Signal<Local, Bit>,
+    /// ArpReply: the read address's bits 3..1, mapped from the body byte's (`pos`).
+    arp_pair: Signal<Local, Bits<3>>,
     arp_commit: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
-    body_last: Signal<Local, Bit>,
-    ends_small: Signal<Local, Bit>,
     small_valid: Signal<Local, Bit>,
 }
 
@@ -181,6 +177,8 @@ impl Logic for LinkTx {
             pos,
             in_body,
             remaining,
+            body_last,
+            ends_small,
             snap,
             loaded,
             loaded_d,
@@ -193,16 +191,6 @@ impl Logic for LinkTx {
             arp_pending,
             tag,
             code,
-            arp0,
-            arp1,
-            arp2,
-            arp3,
-            arp4,
-            arp5,
-            arp6,
-            arp7,
-            arp8,
-            arp9,
             arp_captured
         );
         self.phase.next = self.pos.q.val().get_bits::<2>(0);
@@ -213,7 +201,6 @@ impl Logic for LinkTx {
         self.byte.next = 0.into();
         self.take.next = false;
         self.room.next = !self.out_valid_r.q.val();
-        self.body_last.next = self.remaining.q.val() == 1;
         // Network order to the order bytes leave in (wiring only).
         self.mac_hi_swapped.next = (self.mac_hi.val() << 8) | (self.mac_hi.val() >> 8);
         self.mac_mid_swapped.next = (self.mac_mid.val() << 8) | (self.mac_mid.val() >> 8);
@@ -257,9 +244,6 @@ impl Logic for LinkTx {
         if self.phase.val() == 3 {
             self.snap_byte.next = self.group.val().get_bits::<8>(24);
         }
-        if self.msg.q.val() == 7 {
-            self.snap_byte.next = self.arp0.q.val();
-        }
         self.selected.d.next = self.snap_byte.val();
         self.loaded_d.d.next = self.loaded.q.val();
 
@@ -279,8 +263,8 @@ impl Logic for LinkTx {
             self.code.d.next = self.error_code.val();
         }
         // ArpReply: the sender's MAC (payload bytes 8..13) and IP (14..17) into the
-        // latch while it is free, each part shifting in at its tail; a pulse is taken
-        // if the latch was free from the MAC's first byte on.
+        // latch while it is free, each byte at its position's low four bits; a pulse is
+        // taken if the latch was free from the MAC's first byte on.
         self.arp_free.next = !self.arp_pending.q.val() & (self.msg.q.val() != 7);
         self.l3_byte.next = self.l3_valid.val() & self.l3.val();
         if self.l3_byte.val() & (self.l3_pos.val() == 8) {
@@ -290,42 +274,51 @@ impl Logic for LinkTx {
         if self.arp_commit.val() {
             self.arp_pending.d.next = true;
         }
-        // 8..13 (8..15 less 14, 15) and 14..17 (14..15, 16..17), decoded from the
-        // position's bits: equality tests in LUTs, no compare on a carry chain.
-        self.arp_mac_shift.next = self.arp_free.val()
+        self.arp_ram.write_clock.next = self.clock.val();
+        self.arp_ram.read_clock.next = self.clock.val();
+        self.arp_ram.write_data.next = self.l3_data.val();
+        self.arp_ram.write_address.next = self.l3_pos.val().get_bits::<4>(0);
+        // 8..17 (8..15, 16..17), decoded from the position's bits: equality tests in
+        // LUTs, no compare on a carry chain.
+        self.arp_ram.write_enable.next = self.arp_free.val()
             & self.l3_byte.val()
-            & (self.l3_pos.val().get_bits::<2>(3) == 1)
-            & (self.l3_pos.val().get_bits::<2>(1) != 3);
-        self.arp_ip_shift.next = self.arp_free.val()
-            & self.l3_byte.val()
-            & ((self.l3_pos.val().get_bits::<4>(1) == 7)
+            & ((self.l3_pos.val().get_bits::<2>(3) == 1)
                 | (self.l3_pos.val().get_bits::<4>(1) == 8));
-        // Sending: the whole chain moves on with each body byte taken (in the branch
-        // for small messages below, `take` for an ArpReply past its type byte).
-        self.arp_read.next = (self.msg.q.val() == 7) & !self.head.q.val() & self.room.val();
-        if self.arp_read.val() {
-            self.arp_mac_shift.next = true;
-            self.arp_ip_shift.next = true;
+        // Sending: body byte `pos` (0..9: the IP, then the MAC) is at 14, 15, 0, 1, then
+        // 8..13: bit 0 is the position's, bits 3..1 map from its bits 3..1 (a LUT each).
+        self.arp_pair.next = 6.into();
+        if self.pos.q.val().get_bits::<3>(1) == 0 {
+            self.arp_pair.next = 7.into();
         }
-        if self.arp_mac_shift.val() {
-            self.arp4.d.next = self.arp5.q.val();
-            self.arp5.d.next = self.arp6.q.val();
-            self.arp6.d.next = self.arp7.q.val();
-            self.arp7.d.next = self.arp8.q.val();
-            self.arp8.d.next = self.arp9.q.val();
-            self.arp9.d.next = self.l3_data.val();
+        if self.pos.q.val().get_bits::<3>(1) == 1 {
+            self.arp_pair.next = 0.into();
         }
-        if self.arp_ip_shift.val() {
-            self.arp0.d.next = self.arp1.q.val();
-            self.arp1.d.next = self.arp2.q.val();
-            self.arp2.d.next = self.arp3.q.val();
-            self.arp3.d.next = self.l3_data.val();
-            if self.arp_read.val() {
-                self.arp3.d.next = self.arp4.q.val();
-            }
+        if self.pos.q.val().get_bits::<3>(1) == 2 {
+            self.arp_pair.next = 4.into();
         }
+        if self.pos.q.val().get_bits::<3>(1) == 3 {
+            self.arp_pair.next = 5.into();
+        }
+        self.arp_ram.read_address.next = (bit_cast::<4, 3>(self.arp_pair.val()) << 1)
+            | bit_cast::<4, 1>(self.pos.q.val().get_bits::<1>(0));
 
-        self.ends_small.next = false;
+        // Small messages: the last body byte's position, by message.
+        self.ends_small.d.next = false;
+        if self.msg.q.val() == 1 {
+            self.ends_small.d.next = self.pos.q.val() == 18;
+        }
+        if self.msg.q.val() == 7 {
+            self.ends_small.d.next = self.pos.q.val() == 9;
+        }
+        if self.msg.q.val() == 5 {
+            self.ends_small.d.next = self.pos.q.val() == 1;
+        }
+        if self.msg.q.val() == 6 {
+            self.ends_small.d.next = self.pos.q.val() == 0;
+        }
+        if self.msg.q.val() == 4 {
+            self.ends_small.d.next = self.pos.q.val() == 127;
+        }
         self.small_valid.next = false;
         if self.msg.q.val() == 0 {
             // Between messages: small ones first, then the next segment.
@@ -369,12 +362,13 @@ impl Logic for LinkTx {
         } else if (self.msg.q.val() == 2) & self.in_body.q.val() {
             self.byte_valid.next = !self.fifo_empty.val();
             self.byte.next = self.fifo_data.val();
-            self.byte_last.next = self.body_last.val();
+            self.byte_last.next = self.body_last.q.val();
             self.take.next = !self.fifo_empty.val() & self.room.val();
             if self.take.val() {
                 self.fifo_read.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
-                if self.body_last.val() {
+                self.body_last.d.next = self.remaining.q.val() == 2;
+                if self.body_last.q.val() {
                     self.msg.d.next = 0.into();
                 }
             }
@@ -386,11 +380,14 @@ impl Logic for LinkTx {
                 self.pos.d.next = self.pos.q.val() + 1;
                 if self.pos.q.val() == 0 {
                     self.remaining.d.next = bit_cast::<12, 8>(self.fifo_data.val());
+                    self.body_last.d.next = self.fifo_data.val() == 1;
                 }
                 if self.pos.q.val() == 1 {
                     self.remaining.d.next =
                         (bit_cast::<12, 3>(self.fifo_data.val().get_bits::<3>(0)) << 8)
                             | self.remaining.q.val();
+                    self.body_last.d.next =
+                        self.body_last.q.val() & (self.fifo_data.val().get_bits::<3>(0) == 0);
                     if !self.fifo_data.val().get_bit(7) {
                         self.in_body.d.next = true;
                     }
@@ -403,20 +400,10 @@ impl Logic for LinkTx {
             // Hello, Counters, TxDone, Error, ArpReply: body byte `pos`.
             self.small_valid.next = true;
             self.byte.next = self.selected.q.val();
-            if self.msg.q.val() == 1 {
-                self.ends_small.next = self.pos.q.val() == 18;
-            }
             if self.msg.q.val() == 7 {
-                self.ends_small.next = self.pos.q.val() == 9;
-            }
-            if self.msg.q.val() == 5 {
-                self.ends_small.next = self.pos.q.val() == 1;
-            }
-            if self.msg.q.val() == 6 {
-                self.ends_small.next = self.pos.q.val() == 0;
+                self.byte.next = self.arp_ram.read_data.val();
             }
             if self.msg.q.val() == 4 {
-                self.ends_small.next = self.pos.q.val() == 127;
                 // Each counter is copied once its index has been on the read port for a
                 // clock and no bump took the port; its four bytes come from the copy.
                 // (and `selected` holds a byte of the copy: a clock after it was loaded).
@@ -432,7 +419,7 @@ impl Logic for LinkTx {
                 }
             }
             self.byte_valid.next = self.small_valid.val();
-            self.byte_last.next = self.ends_small.val();
+            self.byte_last.next = self.ends_small.q.val();
             self.take.next = self.small_valid.val() & self.room.val();
             if self.take.val() {
                 self.pos.d.next = self.pos.q.val() + 1;
@@ -440,7 +427,7 @@ impl Logic for LinkTx {
                     self.loaded.d.next = false;
                     self.primed.d.next = false;
                 }
-                if self.ends_small.val() {
+                if self.ends_small.q.val() {
                     self.msg.d.next = 0.into();
                 }
             }
@@ -796,6 +783,31 @@ mod tests {
             vec![0x07, 192, 168, 1, 1, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55],
             counters,
         ];
+        assert_eq!(bench.messages, want);
+    }
+
+    /// Messages whose length's low byte is 0, 1 or 2 with high bits set (256, 257, 258,
+    /// 513, 1025 bytes ...): the end of a segment is kept as a flag beside the count, and
+    /// the high byte arrives a byte after the low one.
+    #[test]
+    fn segment_lengths_around_the_low_byte() {
+        let mut bench = Bench::new(11, 100);
+        let mut rng = Rng(17);
+        let mut want = vec![];
+        for (i, len) in [256usize, 257, 258, 513, 1025, 1281, 769, 255, 1]
+            .into_iter()
+            .enumerate()
+        {
+            let protocol = if i % 2 == 0 { 6 } else { 17 };
+            let mut s = random_segment(&mut rng, protocol);
+            s.mss = None;
+            let head = s.message().len() - s.body.len();
+            s.body.resize(len.saturating_sub(head), 0x5A);
+            assert!(len < head || s.message().len() == len);
+            bench.push(&s);
+            want.push(s.message());
+        }
+        bench.drain();
         assert_eq!(bench.messages, want);
     }
 
