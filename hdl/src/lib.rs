@@ -8,6 +8,7 @@
 //! [`rx_verdict`]) and is cleared when the next frame begins. The receive path never
 //! back-pressures: a PHY cannot be paused.
 
+pub mod block_ram;
 pub mod board;
 pub mod internet;
 pub mod link;

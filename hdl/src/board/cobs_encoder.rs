@@ -9,6 +9,7 @@
 //! 8 clocks a byte, 24 byte times at 12 Mbaud). A message that ends with a zero ends
 //! with an empty block (code 0x01), as COBS requires.
 
+use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -23,7 +24,7 @@ pub struct CobsEncoder {
     pub out_valid: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
     /// Two block buffers: the half is the address's top bit.
-    block: RAM<Bits<8>, 9>,
+    block: BlockRam<Bits<8>, 9>,
     // Collecting: into half `wr_half`, `count` bytes so far.
     wr_half: DFF<Bit>,
     count: DFF<Bits<8>>,
@@ -66,7 +67,7 @@ impl Default for CobsEncoder {
             out_data: Default::default(),
             out_valid: Default::default(),
             out_ready: Default::default(),
-            block: RAM::new(
+            block: BlockRam::new(
                 (0..512u64)
                     .map(|i| (Bits::<9>::from(i), Bits::<8>::default()))
                     .collect(),

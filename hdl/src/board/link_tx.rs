@@ -46,6 +46,7 @@
 //!
 //! [`CrcAppend`]: super::crc_append::CrcAppend
 
+use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
 
 /// The link protocol version Hello announces (its second byte, a literal in the group
@@ -137,7 +138,7 @@ pub struct LinkTx {
     /// the low four bits of their position (MAC 8..13, IP 14, 15, then 0, 1 for 16, 17),
     /// read in the message's order (IP, then MAC) at the body byte `pos` a clock ahead:
     /// its registered read stands in for `selected`.
-    arp_ram: RAM<Bits<8>, 4>,
+    arp_ram: BlockRam<Bits<8>, 4>,
     /// The latch was free from this frame's sender MAC on: it holds its MAC and IP.
     arp_captured: DFF<Bit>,
     byte: Signal<Local, Bits<8>>,

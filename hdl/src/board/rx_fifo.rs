@@ -33,6 +33,7 @@
 //!
 //! [`RxMessage`]: super::rx_message::RxMessage
 
+use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
 
 /// A TCP record's body offset: 2 header bytes, the type byte, the 32-byte fixed part.
@@ -63,7 +64,7 @@ pub struct RxFifo<const B: usize, const BP1: usize> {
     pub read: Signal<In, Bit>,
     pub read_data: Signal<Out, Bits<8>>,
     pub empty: Signal<Out, Bit>,
-    ram: RAM<Bits<8>, B>,
+    ram: BlockRam<Bits<8>, B>,
     /// Start of the record being written; everything before it is committed.
     base: DFF<Bits<BP1>>,
     /// Next body byte.
@@ -108,7 +109,7 @@ impl<const B: usize, const BP1: usize> Default for RxFifo<B, BP1> {
             read_data: Default::default(),
             empty: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
-            ram: RAM::new(
+            ram: BlockRam::new(
                 (0..1u64 << B)
                     .map(|i| (Bits::<B>::from(i), Bits::<8>::default()))
                     .collect(),

@@ -62,6 +62,7 @@
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
+use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
 
 /// Where each buffer's stream starts: the kind byte, then the length, the IP and the
@@ -100,8 +101,8 @@ pub struct IcmpEcho {
     pub ready: Signal<In, Bit>,
     /// An echo request for us was not answered: both buffers were full.
     pub dropped: Signal<Out, Bit>,
-    ram: RAM<Bits<8>, 11>,
-    tail: RAM<Bits<8>, 10>,
+    ram: BlockRam<Bits<8>, 11>,
+    tail: BlockRam<Bits<8>, 10>,
     /// The byte being read is in `tail` (the read address's bit 10, a clock later).
     tail_read: DFF<Bit>,
     /// Write and read ports as one 4 KiB space (buffer, 11 bits), split below.
@@ -208,12 +209,12 @@ impl Default for IcmpEcho {
             dropped: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write,
             // but for each buffer's kind byte (ICMP), which nothing writes.
-            ram: RAM::new(
+            ram: BlockRam::new(
                 (0..1u64 << 11)
                     .map(|i| (Bits::<11>::from(i), Bits::<8>::default()))
                     .collect(),
             ),
-            tail: RAM::new(
+            tail: BlockRam::new(
                 (0..1u64 << 10)
                     .map(|i| {
                         let kind = if i & 0x1FF == (KIND_AT & 0x1FF) as u64 {
