@@ -14,16 +14,19 @@
 //!   `arp_learned` one clock after the receive report. Its sender's MAC and IP are not
 //!   passed on: LinkTx takes them from the receive stream itself, as this block does.
 //!
-//! One message slot, a ring of ten bytes: the peer's MAC then its IP. While the slot is
-//! free it takes the sender's MAC and IP of every frame from the receive pipeline's
-//! Ethernet payload stream as they pass (`l3_*`, payload bytes 8..17, shifted in at the
-//! ring's tail), so no register in the receive pipeline holds them; the frame's report
-//! then commits the slot if the frame is a who-has for us and the slot was free from
-//! the first of those bytes on (`captured`). From the report until the reply's last
-//! byte is taken the slot holds still, and the stream reads it from the ring's head,
-//! rotating it a byte at a time: the destination MAC (stream bytes 1-6), four more
-//! turns over constant bytes, then the target MAC and IP (25-34), twenty turns, so the
-//! head is always the byte the stream wants next and no selection among the peer's
+//! One message slot, ten bytes of block RAM: the peer's MAC at 0..5, then its IP at
+//! 6..9. While the slot is free it takes the sender's MAC and IP of every frame from the
+//! receive pipeline's Ethernet payload stream as they pass (`l3_*`, payload bytes 8..17,
+//! written at the position's bits 4 and 2..0), so no register in the receive pipeline
+//! holds them; the frame's report then commits the slot if the frame is a who-has for
+//! us and the slot was free from the first of those bytes on (`captured`). A host
+//! request's IP is written over the four clocks after it starts (the slot is taken by
+//! then, so no stream byte competes for the write port). From the report until the
+//! reply's last byte is taken the slot holds still, and the stream reads it a byte
+//! at a time: the RAM's registered read is the stage a clock ahead of `data_r`, at the
+//! address of the index the stream will have next (the destination MAC for stream
+//! bytes 1-6, the target MAC and IP for 25-34, the index's bits 5 and 2..0), so its
+//! read data is the peer's byte the selection wants and no multiplexer among the peer's
 //! bytes is needed. A who-has whose sender bytes pass while the slot is pending or
 //! sending is dropped, not queued: overwriting would corrupt a frame in flight, and the
 //! requester asks again (Linux retries every second). It pulses `reply_dropped` for the
@@ -44,23 +47,27 @@
 //! VLAN-tagged frames are neither answered nor learned from: mac_tx sends untagged
 //! frames, so an answer would go to the wrong VLAN.
 //!
-//! Cost: the slot (80 flip-flops, each loaded from its neighbour, so only the tail has a
-//! multiplexer in front, and the IP's four bytes for a host request) and a byte
-//! multiplexer for the constant bytes and our address; no block RAM.
+//! Cost: the slot, one of the iCE40's 4 Kbit block RAMs (ten of its bytes used), with a
+//! byte multiplexer in front of its write port for the host request's IP and three
+//! flip-flops that count those writes; a byte multiplexer for the constant bytes and
+//! our address. No flip-flop holds a peer's byte.
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
 use rust_hdl::prelude::*;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct ArpTx {
     pub clock: Signal<In, Clock>,
     pub mac_hi: Signal<In, Bits<16>>,
     pub mac_mid: Signal<In, Bits<16>>,
     pub mac_lo: Signal<In, Bits<16>>,
     pub our_ip: Signal<In, Bits<32>>,
-    /// From HostRx: send a who-has for `arp_request_ip` (which holds for at least a
-    /// clock after the pulse, as HostRx's does: it is read with the pulse's register).
+    /// From HostRx: send a who-has for `arp_request_ip`, which must hold for five clocks
+    /// after the pulse (it is written to the slot a byte a clock in the second to fifth
+    /// of them). HostRx's holds until the next message's bytes reach it: a frame's
+    /// delimiter and the next byte are at least `MIN_CLOCKS_PER_BYTE` (8) clocks apart,
+    /// and the address starts at the next message's second byte.
     pub arp_request: Signal<In, Bit>,
     pub arp_request_ip: Signal<In, Bits<32>>,
     // Receive taps (RxPipeline ports of the same names).
@@ -91,23 +98,24 @@ pub struct ArpTx {
     pending: DFF<Bit>,
     /// The slot holds a who-has of ours (broadcast, target MAC zero), not a reply.
     is_request: DFF<Bit>,
-    /// The ring: the peer's MAC (`ring0`..`ring5` once taken or after a full turn) and
-    /// IP (`ring6`..`ring9`); `ring0` is the byte the stream reads next.
-    ring0: DFF<Bits<8>>,
-    ring1: DFF<Bits<8>>,
-    ring2: DFF<Bits<8>>,
-    ring3: DFF<Bits<8>>,
-    ring4: DFF<Bits<8>>,
-    ring5: DFF<Bits<8>>,
-    ring6: DFF<Bits<8>>,
-    ring7: DFF<Bits<8>>,
-    ring8: DFF<Bits<8>>,
-    ring9: DFF<Bits<8>>,
+    /// The slot: the peer's MAC at 0..5 and IP at 6..9 (a block RAM; its read data is
+    /// registered, the byte at the address of the previous clock).
+    slot: RAM<Bits<8>, 4>,
+    /// Writing a host request's IP into the slot: byte `ip_byte` to 6 + `ip_byte`, in
+    /// the four clocks after its start. `ip_byte` counts only then and wraps to 0, where
+    /// the next starts: the start is not in its enable.
+    ip_write: DFF<Bit>,
+    ip_byte: DFF<Bits<2>>,
+    /// `ip_byte` is 0 or 1 (to 6 or 7; 2 and 3 go to 8 and 9).
+    ip_first_half: Signal<Local, Bit>,
     /// The slot was free from this frame's payload byte 8 on: it holds the frame's
     /// sender MAC and IP.
     captured: DFF<Bit>,
-    /// Stream byte: 0 kind, 1-6 destination, 7-34 the message.
+    /// Stream byte: 0 kind, 1-6 destination, 7-34 the message; 0 while the slot is free.
     index: DFF<Bits<6>>,
+    /// `index` is 34, the stream's last byte: decoded as the index moves, so `last` and
+    /// `free` (and the arbiter's `ready` after them) start from a flip-flop.
+    at_last: DFF<Bit>,
     /// Byte `index` of the message, chosen a clock ahead from the index it will have,
     /// so the arbiter's input multiplexer starts from a register, not from the
     /// byte selection (that chain was the board's critical path).
@@ -125,18 +133,79 @@ pub struct ArpTx {
     free: Signal<Local, Bit>,
     /// A byte of the Ethernet payload passes.
     l3_byte: Signal<Local, Bit>,
-    /// The ring moves a byte: taking the sender's address, or turning as it is read.
-    shift: Signal<Local, Bit>,
-    /// What enters the ring's tail: the stream's byte while free, its head while sent.
-    tail: Signal<Local, Bits<8>>,
-    /// `index` after this clock, unless a new message starts (then 0).
+    /// Payload bytes 8..17 (the sender's MAC and IP) pass.
+    at_sender: Signal<Local, Bit>,
+    /// `index` after this clock: one more as a byte is taken, 0 after the last (a new
+    /// message starts from there).
     step_index: Signal<Local, Bits<6>>,
     /// A new message is loaded into the slot this clock.
     start: Signal<Local, Bit>,
     byte: Signal<Local, Bits<8>>,
-    /// `index` / 8 and `index` / 2.
+    /// The host request that starts this clock (the who-has wins a tie).
+    host_start: Signal<Local, Bit>,
+    /// `index` / 8.
     index_high: Signal<Local, Bits<3>>,
-    index_pair: Signal<Local, Bits<5>>,
+}
+
+impl Default for ArpTx {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            mac_hi: Default::default(),
+            mac_mid: Default::default(),
+            mac_lo: Default::default(),
+            our_ip: Default::default(),
+            arp_request: Default::default(),
+            arp_request_ip: Default::default(),
+            l3_data: Default::default(),
+            l3_valid: Default::default(),
+            l3: Default::default(),
+            l3_pos: Default::default(),
+            report_valid: Default::default(),
+            report_reason: Default::default(),
+            report_class: Default::default(),
+            eth_tagged: Default::default(),
+            arp_op_request: Default::default(),
+            arp_op_reply: Default::default(),
+            arp_target_ours: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            last: Default::default(),
+            ready: Default::default(),
+            arp_learned: Default::default(),
+            reply_dropped: Default::default(),
+            request_dropped: Default::default(),
+            pending: Default::default(),
+            is_request: Default::default(),
+            // Zeroed, so the Verilog and Rust models read the same before the first write.
+            slot: RAM::new(
+                (0..1u64 << 4)
+                    .map(|i| (Bits::<4>::from(i), Bits::<8>::default()))
+                    .collect(),
+            ),
+            ip_write: Default::default(),
+            ip_byte: Default::default(),
+            ip_first_half: Default::default(),
+            captured: Default::default(),
+            index: Default::default(),
+            at_last: Default::default(),
+            data_r: Default::default(),
+            learned_r: Default::default(),
+            reply_dropped_r: Default::default(),
+            request_dropped_r: Default::default(),
+            accepted: Default::default(),
+            who_has: Default::default(),
+            host_request: Default::default(),
+            free: Default::default(),
+            l3_byte: Default::default(),
+            at_sender: Default::default(),
+            step_index: Default::default(),
+            start: Default::default(),
+            byte: Default::default(),
+            host_start: Default::default(),
+            index_high: Default::default(),
+        }
+    }
 }
 
 impl Logic for ArpTx {
@@ -147,18 +216,11 @@ impl Logic for ArpTx {
             clock,
             pending,
             is_request,
-            ring0,
-            ring1,
-            ring2,
-            ring3,
-            ring4,
-            ring5,
-            ring6,
-            ring7,
-            ring8,
-            ring9,
+            ip_write,
+            ip_byte,
             captured,
             index,
+            at_last,
             data_r,
             learned_r,
             who_has,
@@ -176,7 +238,7 @@ impl Logic for ArpTx {
         self.learned_r.d.next =
             self.accepted.val() & (self.arp_op_request.val() | self.arp_op_reply.val());
         // Free now, or free after this clock (the last byte is being taken).
-        self.free.next = !self.pending.q.val() | (self.ready.val() & (self.index.q.val() == 34));
+        self.free.next = !self.pending.q.val() | (self.ready.val() & self.at_last.q.val());
         // A who-has is answered if the slot holds its sender's address: it was free
         // when that began to pass, and nothing has taken it since (a start clears
         // `captured`), so it is free now.
@@ -184,54 +246,62 @@ impl Logic for ArpTx {
         self.host_request.d.next = self.arp_request.val();
         self.request_dropped_r.d.next = self.host_request.q.val()
             & (!self.free.val() | (self.who_has.q.val() & self.captured.q.val()));
-        // --- The slot: the sender's MAC and IP (payload bytes 8..17) into the ring's
-        // tail while it is free; turned by the stream while it is sent.
+        // --- The slot: the sender's MAC and IP (payload bytes 8..17) written to 0..9
+        // while it is free, at the position's bits 4 and 2..0 (8..15 to 0..7, 16..17 to
+        // 8..9: no adder).
+        self.slot.read_clock.next = self.clock.val();
+        self.slot.write_clock.next = self.clock.val();
         self.l3_byte.next = self.l3_valid.val() & self.l3.val();
         if self.l3_byte.val() & (self.l3_pos.val() == 8) {
             self.captured.d.next = !self.pending.q.val();
         }
-        self.shift.next = false;
-        self.tail.next = self.ring0.q.val();
-        if !self.pending.q.val() {
-            self.tail.next = self.l3_data.val();
-            // Payload bytes 8..17: 8..15 and 16..17, decoded from the position's bits
-            // (equality tests in LUTs, no compare on a carry chain).
-            self.shift.next = self.l3_byte.val()
-                & ((self.l3_pos.val().get_bits::<2>(3) == 1)
-                    | (self.l3_pos.val().get_bits::<4>(1) == 8));
+        // Payload bytes 8..17: 8..15 and 16..17, decoded from the position's bits
+        // (equality tests in LUTs, no compare on a carry chain).
+        self.at_sender.next =
+            (self.l3_pos.val().get_bits::<2>(3) == 1) | (self.l3_pos.val().get_bits::<4>(1) == 8);
+        self.slot.write_address.next = (bit_cast::<4, 1>(self.l3_pos.val().get_bit(4).into()) << 3)
+            | bit_cast::<4, 3>(self.l3_pos.val().get_bits::<3>(0));
+        self.slot.write_data.next = self.l3_data.val();
+        self.slot.write_enable.next =
+            !self.pending.q.val() & self.l3_byte.val() & self.at_sender.val();
+        // A host request's IP, a byte a clock from flip-flops (the slot is pending by
+        // then, so the stream writes nothing): 0..3 to 6, 7, 8, 9. Its MAC bytes are
+        // not read for a request.
+        // A 1-bit local: `~` inside the wider expression would be taken at its width in
+        // Verilog.
+        self.ip_first_half.next = !self.ip_byte.q.val().get_bit(1);
+        if self.ip_write.q.val() {
+            self.ip_byte.d.next = self.ip_byte.q.val() + 1;
+            if self.ip_byte.q.val() == 3 {
+                self.ip_write.d.next = false;
+            }
+            self.slot.write_address.next =
+                (bit_cast::<4, 1>(self.ip_byte.q.val().get_bit(1).into()) << 3)
+                    | (bit_cast::<4, 1>(self.ip_first_half.val().into()) << 2)
+                    | (bit_cast::<4, 1>(self.ip_first_half.val().into()) << 1)
+                    | bit_cast::<4, 1>(self.ip_byte.q.val().get_bit(0).into());
+            self.slot.write_data.next = self.arp_request_ip.val().get_bits::<8>(24);
+            if self.ip_byte.q.val() == 1 {
+                self.slot.write_data.next = self.arp_request_ip.val().get_bits::<8>(16);
+            }
+            if self.ip_byte.q.val() == 2 {
+                self.slot.write_data.next = self.arp_request_ip.val().get_bits::<8>(8);
+            }
+            if self.ip_byte.q.val() == 3 {
+                self.slot.write_data.next = self.arp_request_ip.val().get_bits::<8>(0);
+            }
+            self.slot.write_enable.next = true;
         }
-        // Read: the destination (0..5) and four turns more (6..9), then the target
-        // MAC and IP (24..33): the head is the peer's byte the selection below wants.
-        // 0..7, 8..9, 24..31, 32..33 by the index's high bits.
         self.index_high.next = self.index.q.val().get_bits::<3>(3);
-        self.index_pair.next = self.index.q.val().get_bits::<5>(1);
-        if self.pending.q.val()
-            & self.ready.val()
-            & ((self.index_high.val() == 0)
-                | (self.index_pair.val() == 4)
-                | (self.index_high.val() == 3)
-                | (self.index_pair.val() == 16))
-        {
-            self.shift.next = true;
-        }
-        if self.shift.val() {
-            self.ring0.d.next = self.ring1.q.val();
-            self.ring1.d.next = self.ring2.q.val();
-            self.ring2.d.next = self.ring3.q.val();
-            self.ring3.d.next = self.ring4.q.val();
-            self.ring4.d.next = self.ring5.q.val();
-            self.ring5.d.next = self.ring6.q.val();
-            self.ring6.d.next = self.ring7.q.val();
-            self.ring7.d.next = self.ring8.q.val();
-            self.ring8.d.next = self.ring9.q.val();
-            self.ring9.d.next = self.tail.val();
-        }
         self.start.next = false;
+        self.host_start.next = false;
         self.step_index.next = self.index.q.val();
         if self.pending.q.val() & self.ready.val() {
             self.step_index.next = self.index.q.val() + 1;
-            if self.index.q.val() == 34 {
+            self.at_last.d.next = self.index.q.val() == 33;
+            if self.at_last.q.val() {
                 self.pending.d.next = false;
+                self.step_index.next = 0.into();
             }
         }
         if self.who_has.q.val() & self.captured.q.val() {
@@ -242,11 +312,10 @@ impl Logic for ArpTx {
             self.pending.d.next = true;
             self.is_request.d.next = true;
             self.start.next = true;
-            // The ring's IP bytes; its MAC bytes are not read for a request.
-            self.ring6.d.next = self.arp_request_ip.val().get_bits::<8>(24);
-            self.ring7.d.next = self.arp_request_ip.val().get_bits::<8>(16);
-            self.ring8.d.next = self.arp_request_ip.val().get_bits::<8>(8);
-            self.ring9.d.next = self.arp_request_ip.val().get_bits::<8>(0);
+            self.host_start.next = true;
+        }
+        if self.host_start.val() {
+            self.ip_write.d.next = true;
         }
         if self.start.val() {
             self.captured.d.next = false;
@@ -255,16 +324,21 @@ impl Logic for ArpTx {
         // then the message, byte by byte: htype 1, ptype 0x0800, hlen 6, plen 4, op,
         // sender MAC/IP (ours), target MAC/IP (the peer's; MAC zero in a request). A
         // `case` on one selector maps to a mux tree (an `if` chain to a priority chain).
-        // The peer's bytes (stream bytes 1-6 and 25-34) are the ring's head; the rest
-        // are picked below.
-        self.byte.next = self.ring0.q.val();
+        // The peer's bytes (stream bytes 1-6 and 25-34) are the slot's read data; the
+        // rest are picked below.
+        self.byte.next = self.slot.read_data.val();
         // Byte `index` + 1, the one after the byte in `data_r` (a new stream's first
         // byte, kind 0, is forced below), so neither `ready` nor the receive report's
-        // decision runs through the selection.
+        // decision runs through the selection. `index` is 0 whenever the slot is free,
+        // so a new message starts there without a reset by `start`.
         self.index.d.next = self.step_index.val();
-        if self.start.val() {
-            self.index.d.next = 0.into();
-        }
+        // The slot reads the peer's byte for the index of the next clock: index 0..5
+        // (stream bytes 1..6, the destination) from 0..5, 24..33 (25..34, the target)
+        // from 0..9, by the index's bits 5 and 2..0. The read data is then the byte
+        // `index` + 1 wants.
+        self.slot.read_address.next = (bit_cast::<4, 1>(self.step_index.val().get_bit(5).into())
+            << 3)
+            | bit_cast::<4, 3>(self.step_index.val().get_bits::<3>(0));
         match self.index.q.val().index() {
             6 => {
                 self.byte.next = 0.into();
@@ -345,7 +419,7 @@ impl Logic for ArpTx {
         }
         self.data.next = self.data_r.q.val();
         self.valid.next = self.pending.q.val();
-        self.last.next = self.index.q.val() == 34;
+        self.last.next = self.at_last.q.val();
         self.arp_learned.next = self.learned_r.q.val();
         self.reply_dropped.next = self.reply_dropped_r.q.val();
         self.request_dropped.next = self.request_dropped_r.q.val();
@@ -483,9 +557,12 @@ mod tests {
             self.uut.arp_request.next = true;
             self.uut.arp_request_ip.next = word(&ip).into();
             self.tick();
-            // The address holds past the pulse, as HostRx's does.
+            // The address holds past the pulse, as HostRx's does (until the next
+            // message's bytes, at least this many clocks).
             self.uut.arp_request.next = false;
-            self.tick();
+            for _ in 0..crate::board::crc_check::MIN_CLOCKS_PER_BYTE {
+                self.tick();
+            }
             self.uut.arp_request_ip.next = 0.into();
             for _ in 0..after {
                 self.tick();
@@ -575,6 +652,44 @@ mod tests {
         assert_eq!(op, ArpOperation::REQUEST);
         assert_eq!((sha, spa), (OUR_MAC.to_vec(), OUR_IP.to_vec()));
         assert_eq!((tha, tpa), (vec![0; 6], wanted.to_vec()));
+    }
+
+    /// A second host request at every clock around the end of the first's stream: it
+    /// is dropped and counted while the slot is busy, and from the clock the first's
+    /// last byte is taken on it goes out whole with its own address (the slot's index
+    /// starts from 0 and its IP is written after the first's was read).
+    #[test]
+    fn host_request_right_behind_another() {
+        let (first, second) = ([10, 0, 0, 1], [172, 16, 5, 9]);
+        let (mut sent, mut dropped) = (0, 0);
+        for gap in 10..60 {
+            let mut b = Bench::new();
+            b.uut.arp_request.next = true;
+            b.uut.arp_request_ip.next = word(&first).into();
+            b.tick();
+            b.uut.arp_request.next = false;
+            for _ in 1..gap {
+                b.tick();
+            }
+            b.uut.arp_request.next = true;
+            b.uut.arp_request_ip.next = word(&second).into();
+            b.tick();
+            b.uut.arp_request.next = false;
+            for _ in 0..60 {
+                b.tick();
+            }
+            let tpa: Vec<Vec<u8>> = b.sink.frames.iter().map(|s| parse(&s.bytes).4).collect();
+            if b.request_dropped == 1 {
+                assert_eq!(tpa, vec![first.to_vec()], "gap {gap}");
+                dropped += 1;
+            } else {
+                assert_eq!(tpa, vec![first.to_vec(), second.to_vec()], "gap {gap}");
+                assert_eq!(parse(&b.sink.frames[1].bytes).3, vec![0; 6]);
+                assert_eq!(b.sink.frames[1].desc.dst_mac, [0xFF; 6]);
+                sent += 1;
+            }
+        }
+        assert!(sent > 0 && dropped > 0, "the gaps span the first's end");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! previous one is being sent.
 //!
 //! Write side. The options+payload bytes (`tx_write`/`tx_data`) go into one of two
-//! 2 KiB buffers (ping-pong) and their ones'-complement sum is kept as they arrive
+//! 1,536-byte buffers (ping-pong) and their ones'-complement sum is kept as they arrive
 //! (byte k of the segment is the high lane when k is even: the TCP header is 20 bytes
 //! and options a multiple of 4, so options+payload start on an even offset, as the UDP
 //! payload does; an ICMP request's bytes are its whole message, their sum unused). The
@@ -19,7 +19,10 @@
 //! written as the descriptor's last word, 7 clocks after `tx_finish` (the bus leaves
 //! through registers). `tx_busy` is high
 //! while both buffers are taken and during those 7 clocks (a request that starts then
-//! is refused whole, so no word of it lands in a taken buffer or on the bus).
+//! is refused whole, so no word of it lands in a taken buffer or on the bus). A
+//! request longer than a buffer (1,536 bytes; HostRx passes at most 1,480, a TxTcp's
+//! options+payload or a TxIcmp's message) stops writing at the buffer's end and is
+//! rolled back at `tx_finish` whatever `tx_keep` says.
 //!
 //! Descriptor words: 0-2 dst MAC, 3-4 dst IP, 5 length of options+payload, 6 tag,
 //! 7 {is_udp (bit 15), options_len (6, bits 14-9), flags (9)} with is_icmp in bit 9
@@ -36,8 +39,11 @@
 //! first-word-fall-through stream (`body_data`, `body_last`, taken by `body_ready`;
 //! a byte every clock). `req_done` hands the buffer back and loads the next request.
 //!
-//! Cost: the two buffers are 4 KiB, 8 of the iCE40's 4 Kbit block RAMs; the
-//! descriptors 32 words of 16 bits, one more.
+//! Cost: the two buffers are 3 KiB in 6 of the iCE40's 4 Kbit block RAMs, as in
+//! [`IcmpEcho`](crate::internet::icmp_echo::IcmpEcho): a buffer's bytes 0..1023 in
+//! `payload` (2 KiB for both, 4 block RAMs) and 1024..1535 in `tail` (512 bytes a
+//! buffer, 2), the read data chosen by a flip-flop loaded with the read address's bit
+//! 10; the descriptors 32 words of 16 bits, one more.
 
 use crate::internet::checksum::OnesSum;
 use rust_hdl::prelude::*;
@@ -84,10 +90,16 @@ pub struct TxStage {
     pub body_last: Signal<Out, Bit>,
     pub body_ready: Signal<In, Bit>,
     pub req_done: Signal<In, Bit>,
-    payload: RAM<Bits<8>, 12>,
+    /// Each buffer's bytes 0..1023, at {buffer, 10 bits}.
+    payload: RAM<Bits<8>, 11>,
+    /// Each buffer's bytes 1024..1535, at {buffer, 9 bits}.
+    tail: RAM<Bits<8>, 10>,
+    /// The byte being read is in `tail` (the read address's bit 10, a clock later).
+    tail_read: DFF<Bit>,
     desc: RAM<Bits<16>, 5>,
     payload_sum: OnesSum,
     wr_buf: DFF<Bit>,
+    /// Bytes of the request being written so far; stops at 1,536, the buffer's end.
     wr_count: DFF<Bits<11>>,
     overflow: DFF<Bit>,
     /// Buffers committed and not yet released (0, 1 or 2).
@@ -127,6 +139,8 @@ pub struct TxStage {
     commit: Signal<Local, Bit>,
     available: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
+    /// The buffer is full: `wr_count` is 1,536 (its bits 10 and 9, no compare).
+    full: Signal<Local, Bit>,
     rd_next: Signal<Local, Bits<11>>,
     /// Descriptor word 7: {is_udp, options_len, flags}, is_icmp in bit 9.
     word7: Signal<Local, Bits<16>>,
@@ -168,10 +182,16 @@ impl Default for TxStage {
             req_done: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
             payload: RAM::new(
-                (0..1u64 << 12)
-                    .map(|i| (Bits::<12>::from(i), Bits::<8>::default()))
+                (0..1u64 << 11)
+                    .map(|i| (Bits::<11>::from(i), Bits::<8>::default()))
                     .collect(),
             ),
+            tail: RAM::new(
+                (0..1u64 << 10)
+                    .map(|i| (Bits::<10>::from(i), Bits::<8>::default()))
+                    .collect(),
+            ),
+            tail_read: Default::default(),
             desc: RAM::new(
                 (0..1u64 << 5)
                     .map(|i| (Bits::<5>::from(i), Bits::<16>::default()))
@@ -212,6 +232,7 @@ impl Default for TxStage {
             commit: Default::default(),
             available: Default::default(),
             take: Default::default(),
+            full: Default::default(),
             rd_next: Default::default(),
             word7: Default::default(),
         }
@@ -240,6 +261,7 @@ impl Logic for TxStage {
             load_index,
             current,
             rd_ptr,
+            tail_read,
             last_at,
             udp_r,
             icmp_r,
@@ -254,15 +276,23 @@ impl Logic for TxStage {
         );
         self.payload.read_clock.next = self.clock.val();
         self.payload.write_clock.next = self.clock.val();
+        self.tail.read_clock.next = self.clock.val();
+        self.tail.write_clock.next = self.clock.val();
         self.desc.read_clock.next = self.clock.val();
         self.desc.write_clock.next = self.clock.val();
         self.payload_sum.clock.next = self.clock.val();
         self.tx_busy.next = (self.held.q.val() == 2) | self.serializing.q.val();
-        // Staging the bytes, and their sum.
-        self.payload.write_address.next = (bit_cast::<12, 1>(self.wr_buf.q.val().into()) << 11)
-            | bit_cast::<12, 11>(self.wr_count.q.val());
+        // Staging the bytes, and their sum: bytes 0..1023 of buffer `wr_buf` to `payload`,
+        // 1024..1535 to `tail`.
+        self.payload.write_address.next = (bit_cast::<11, 1>(self.wr_buf.q.val().into()) << 10)
+            | bit_cast::<11, 10>(self.wr_count.q.val().get_bits::<10>(0));
+        self.tail.write_address.next = (bit_cast::<10, 1>(self.wr_buf.q.val().into()) << 9)
+            | bit_cast::<10, 9>(self.wr_count.q.val().get_bits::<9>(0));
         self.payload.write_data.next = self.tx_data.val();
+        self.tail.write_data.next = self.tx_data.val();
         self.payload.write_enable.next = false;
+        self.tail.write_enable.next = false;
+        self.full.next = self.wr_count.q.val().get_bit(10) & self.wr_count.q.val().get_bit(9);
         self.payload_sum.data.next = self.tx_data.val();
         self.payload_sum.high.next = !self.wr_count.q.val().get_bit(0);
         // Cleared by a request's first byte (not while idle: the sum of the request
@@ -274,10 +304,11 @@ impl Logic for TxStage {
         self.payload_sum.enable.next = self.tx_write.val();
         if self.tx_write.val() {
             self.started.d.next = true;
-            if self.wr_count.q.val() == 0x7FF {
+            if self.full.val() {
                 self.overflow.d.next = true;
             } else {
-                self.payload.write_enable.next = true;
+                self.payload.write_enable.next = !self.wr_count.q.val().get_bit(10);
+                self.tail.write_enable.next = self.wr_count.q.val().get_bit(10);
                 self.wr_count.d.next = self.wr_count.q.val() + 1;
             }
         }
@@ -400,9 +431,15 @@ impl Logic for TxStage {
             self.rd_next.next = self.rd_ptr.q.val() + 1;
         }
         self.rd_ptr.d.next = self.rd_next.val();
-        self.payload.read_address.next = (bit_cast::<12, 1>(self.rd_buf.q.val().into()) << 11)
-            | bit_cast::<12, 11>(self.rd_next.val());
+        self.payload.read_address.next = (bit_cast::<11, 1>(self.rd_buf.q.val().into()) << 10)
+            | bit_cast::<11, 10>(self.rd_next.val().get_bits::<10>(0));
+        self.tail.read_address.next = (bit_cast::<10, 1>(self.rd_buf.q.val().into()) << 9)
+            | bit_cast::<10, 9>(self.rd_next.val().get_bits::<9>(0));
+        self.tail_read.d.next = self.rd_next.val().get_bit(10);
         self.body_data.next = self.payload.read_data.val();
+        if self.tail_read.q.val() {
+            self.body_data.next = self.tail.read_data.val();
+        }
         self.body_last.next = self.rd_ptr.q.val() == self.last_at.q.val();
         // Buffers in use: one more at a commit, one fewer at a release.
         if self.req_done.val() & self.current.q.val() {
@@ -554,6 +591,54 @@ mod tests {
         assert_eq!(tag, 0x7A01);
         assert_eq!(words[7], 0xC001);
         assert!(bytes.is_empty());
+        for _ in 0..20 {
+            crate::tick!(uut);
+        }
+        assert!(!uut.req_valid.val(), "nothing else staged");
+    }
+
+    /// The longest request HostRx passes (1,480 bytes) and a buffer's capacity (1,536)
+    /// are staged and read back whole, across the two block RAMs of a buffer; one byte
+    /// more is refused whole though kept (no sum on the bus, nothing to send), and the
+    /// request after it, in the buffer it was writing, comes out intact.
+    #[test]
+    fn longest_request_fits_and_one_over_the_buffer_is_refused() {
+        let mut uut = TxStage::default();
+        uut.connect_all();
+        crate::tick!(uut);
+        let pattern = |n: usize, k: usize| -> Vec<u8> {
+            (0..n)
+                .map(|i| ((i * 7 + k + i / 256) % 256) as u8)
+                .collect()
+        };
+        let longest = pattern(1480, 1);
+        let over = pattern(1537, 2);
+        let next = pattern(1100, 3);
+        let capacity = pattern(1536, 4);
+        assert_eq!(
+            stage(&mut uut, &longest, 0, true),
+            Some(ones_sum(&longest) as u64)
+        );
+        assert_eq!(stage(&mut uut, &over, 6, true), None, "refused");
+        assert!(!uut.tx_busy.val(), "the refused request took no buffer");
+        assert_eq!(
+            stage(&mut uut, &next, 1, true),
+            Some(ones_sum(&next) as u64)
+        );
+        assert!(uut.tx_busy.val());
+        let (tag, words, bytes) = take(&mut uut);
+        assert_eq!((tag, words[7]), (0x7A00, 0xC000));
+        assert!(bytes == longest, "the longest request intact");
+        assert_eq!(
+            stage(&mut uut, &capacity, 2, true),
+            Some(ones_sum(&capacity) as u64)
+        );
+        let (tag, words, bytes) = take(&mut uut);
+        assert_eq!((tag, words[7]), (0x7A01, 0xC001));
+        assert!(bytes == next, "the request after the refused one intact");
+        let (tag, _, bytes) = take(&mut uut);
+        assert_eq!(tag, 0x7A02);
+        assert!(bytes == capacity, "a request filling the buffer intact");
         for _ in 0..20 {
             crate::tick!(uut);
         }
