@@ -54,6 +54,7 @@
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
+use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -100,7 +101,7 @@ pub struct ArpTx {
     is_request: DFF<Bit>,
     /// The slot: the peer's MAC at 0..5 and IP at 6..9 (a block RAM; its read data is
     /// registered, the byte at the address of the previous clock).
-    slot: RAM<Bits<8>, 4>,
+    slot: BlockRam<Bits<8>, 4>,
     /// Writing a host request's IP into the slot: byte `ip_byte` to 6 + `ip_byte`, in
     /// the four clocks after its start. `ip_byte` counts only then and wraps to 0, where
     /// the next starts: the start is not in its enable.
@@ -178,7 +179,7 @@ impl Default for ArpTx {
             pending: Default::default(),
             is_request: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
-            slot: RAM::new(
+            slot: BlockRam::new(
                 (0..1u64 << 4)
                     .map(|i| (Bits::<4>::from(i), Bits::<8>::default()))
                     .collect(),

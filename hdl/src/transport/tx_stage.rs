@@ -45,6 +45,7 @@
 //! buffer, 2), the read data chosen by a flip-flop loaded with the read address's bit
 //! 10; the descriptors 32 words of 16 bits, one more.
 
+use crate::block_ram::BlockRam;
 use crate::internet::checksum::OnesSum;
 use rust_hdl::prelude::*;
 
@@ -91,12 +92,12 @@ pub struct TxStage {
     pub body_ready: Signal<In, Bit>,
     pub req_done: Signal<In, Bit>,
     /// Each buffer's bytes 0..1023, at {buffer, 10 bits}.
-    payload: RAM<Bits<8>, 11>,
+    payload: BlockRam<Bits<8>, 11>,
     /// Each buffer's bytes 1024..1535, at {buffer, 9 bits}.
-    tail: RAM<Bits<8>, 10>,
+    tail: BlockRam<Bits<8>, 10>,
     /// The byte being read is in `tail` (the read address's bit 10, a clock later).
     tail_read: DFF<Bit>,
-    desc: RAM<Bits<16>, 5>,
+    desc: BlockRam<Bits<16>, 5>,
     payload_sum: OnesSum,
     wr_buf: DFF<Bit>,
     /// Bytes of the request being written so far; stops at 1,536, the buffer's end.
@@ -181,18 +182,18 @@ impl Default for TxStage {
             body_ready: Default::default(),
             req_done: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
-            payload: RAM::new(
+            payload: BlockRam::new(
                 (0..1u64 << 11)
                     .map(|i| (Bits::<11>::from(i), Bits::<8>::default()))
                     .collect(),
             ),
-            tail: RAM::new(
+            tail: BlockRam::new(
                 (0..1u64 << 10)
                     .map(|i| (Bits::<10>::from(i), Bits::<8>::default()))
                     .collect(),
             ),
             tail_read: Default::default(),
-            desc: RAM::new(
+            desc: BlockRam::new(
                 (0..1u64 << 5)
                     .map(|i| (Bits::<5>::from(i), Bits::<16>::default()))
                     .collect(),
