@@ -3,8 +3,11 @@
 //!
 //! A bump is a read-modify-write over two clocks; bumps are a frame apart, so they
 //! never overlap. The host side reads `read_index`: `read_value` holds that counter one
-//! clock later, when `read_valid` says no bump took the RAM's read port.
+//! clock later, when `read_valid` says no bump took the RAM's read port and the counter
+//! was not being written in that clock (a [`BlockRam`]: the chip's read of the address
+//! being written is undefined, so it is not offered).
 
+use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -15,7 +18,7 @@ pub struct RxCounters {
     pub read_index: Signal<In, Bits<5>>,
     pub read_value: Signal<Out, Bits<32>>,
     pub read_valid: Signal<Out, Bit>,
-    ram: RAM<Bits<32>, 5>,
+    ram: BlockRam<Bits<32>, 5>,
     pending: DFF<Bit>,
     pending_index: DFF<Bits<5>>,
     valid_r: DFF<Bit>,
@@ -31,7 +34,7 @@ impl Default for RxCounters {
             read_value: Default::default(),
             read_valid: Default::default(),
             // Initialised to zero: the FPGA loads block RAM contents with the bitstream.
-            ram: RAM::new(
+            ram: BlockRam::new(
                 (0..32u64)
                     .map(|i| (Bits::<5>::from(i), Bits::<32>::default()))
                     .collect(),
@@ -54,7 +57,8 @@ impl Logic for RxCounters {
         self.ram.write_data.next = self.ram.read_data.val() + 1;
         self.ram.write_enable.next = self.pending.q.val();
         self.pending.d.next = self.bump.val();
-        self.valid_r.d.next = !self.bump.val();
+        self.valid_r.d.next = !self.bump.val()
+            & !(self.pending.q.val() & (self.read_index.val() == self.pending_index.q.val()));
         if self.bump.val() {
             self.ram.read_address.next = self.index.val();
             self.pending_index.d.next = self.index.val();
@@ -94,5 +98,24 @@ mod tests {
         assert_eq!(read(&mut uut, 21), 1);
         assert_eq!(read(&mut uut, 26), 5);
         assert_eq!(read(&mut uut, 2), 0);
+    }
+
+    /// The host reads the counter a bump is writing: not offered in that clock (the
+    /// chip's read data is undefined then), offered the clock after with the new count.
+    #[test]
+    fn a_read_of_the_counter_being_written_waits_a_clock() {
+        let mut uut = RxCounters::default();
+        uut.connect_all();
+        uut.read_index.next = 7.into();
+        uut.bump.next = true;
+        uut.index.next = 7.into();
+        crate::tick!(uut); // the bump reads counter 7
+        assert!(!uut.read_valid.val(), "the port was the bump's");
+        uut.bump.next = false;
+        crate::tick!(uut); // and writes it back, while the host reads it
+        assert!(!uut.read_valid.val(), "the counter was being written");
+        crate::tick!(uut);
+        assert!(uut.read_valid.val());
+        assert_eq!(uut.read_value.val().index(), 1);
     }
 }
