@@ -37,9 +37,9 @@
 //! one clock; the cost is a byte every other clock at most, far above the UART's rate.
 //! Its cost is in `tcpip synth --breakdown` (README, "Inside the host link"); the
 //! largest part is the byte selection of Hello. The ArpReply latch is a block RAM
-//! (16 × 8 of one SB_RAM40_4K, where it was 80 flip-flops; yosys adds 22 beside it,
-//! which make a read of the address being written return the old byte, a case this
-//! block never uses): each byte written at its position on the stream, read at the body
+//! (16 × 8 of one SB_RAM40_4K, where it was 80 flip-flops; a [`BlockRam`]: a read of
+//! the address being written, which this block never uses, is left undefined, so yosys
+//! builds nothing beside it): each byte written at its position on the stream, read at the body
 //! byte about to be sent, its registered read standing in for `selected`. The ARP
 //! responder's slot cannot stand in for it, since it is neither filled for every ARP
 //! learned nor held for as long as the link may take.
