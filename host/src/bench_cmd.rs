@@ -20,6 +20,7 @@ use clap::Args;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Instant;
+use tcpip_host::apps::AppKind;
 use tcpip_sim::backend::Backend;
 use tcpip_sim::goodput::{paced_goodput, Goodput};
 
@@ -84,8 +85,8 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.segments == 0 {
         return bad("--segments 0 moves nothing to measure: give at least 1.".into());
     }
-    let bulk = tap_transfer(backend, App::Discard, args.bytes)?;
-    let echo = tap_transfer(backend, App::Echo, args.bytes)?;
+    let bulk = tap_transfer(backend, AppKind::Discard, args.bytes)?;
+    let echo = tap_transfer(backend, AppKind::Echo, args.bytes)?;
     let goodput = [false, true]
         .into_iter()
         .map(|fast| paced_goodput(backend, fast, args.segments))
@@ -164,25 +165,12 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Clone, Copy)]
-enum App {
-    Discard,
-    Echo,
-}
-
-impl App {
-    fn name(self) -> &'static str {
-        match self {
-            App::Discard => "discard",
-            App::Echo => "echo",
-        }
-    }
-
-    fn port(self) -> u16 {
-        match self {
-            App::Discard => 9,
-            App::Echo => 7,
-        }
+/// The port `app` is served on here: its well-known one.
+fn port_of(app: AppKind) -> u16 {
+    match app {
+        AppKind::Echo => 7,
+        AppKind::Discard => 9,
+        AppKind::Http => 80,
     }
 }
 
@@ -244,9 +232,9 @@ impl Namespace {
     }
 
     /// `tcpip serve` with `app` on tap0, and the Linux side of the TAP configured.
-    fn serve(&mut self, backend: Backend, app: App) -> anyhow::Result<()> {
+    fn serve(&mut self, backend: Backend, app: AppKind) -> anyhow::Result<()> {
         let exe = std::env::current_exe().context("finding the tcpip executable")?;
-        let port = app.port().to_string();
+        let port = port_of(app).to_string();
         let mut child = self
             .command(
                 exe.to_str()
@@ -320,10 +308,11 @@ fn pattern(n: usize) -> Vec<u8> {
 }
 
 /// `bytes` from Linux's TCP to `app` on the simulated board and, for echo, back.
-fn tap_transfer(backend: Backend, app: App, bytes: usize) -> anyhow::Result<Transfer> {
+fn tap_transfer(backend: Backend, app: AppKind, bytes: usize) -> anyhow::Result<Transfer> {
     let mut ns = Namespace::make()?;
     ns.serve(backend, app)?;
-    let data = pattern(bytes);
+    let sent = pattern(bytes);
+    let data = sent.clone();
     let start = Instant::now();
     // A generous bound: the figure is a few hundred KiB/s on a busy machine.
     let limit = 60 + bytes / 16_384;
@@ -334,7 +323,7 @@ fn tap_transfer(backend: Backend, app: App, bytes: usize) -> anyhow::Result<Tran
             "nc",
             "-N",
             BOARD,
-            &app.port().to_string(),
+            &port_of(app).to_string(),
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -364,19 +353,17 @@ fn tap_transfer(backend: Backend, app: App, bytes: usize) -> anyhow::Result<Tran
         received == bytes as u64,
         "the board's host received {received} of {bytes} bytes"
     );
-    match app {
-        App::Echo => {
-            let sent = pattern(bytes);
-            ensure!(
-                back.len() == bytes,
-                "the echo came back as {} bytes, not the {bytes} sent",
-                back.len()
-            );
-            if let Some(k) = (0..bytes).find(|&k| back[k] != sent[k]) {
-                bail!("the echo came back changed, from byte {k} on");
-            }
+    if app == AppKind::Echo {
+        ensure!(
+            back.len() == bytes,
+            "the echo came back as {} bytes, not the {bytes} sent",
+            back.len()
+        );
+        if let Some(k) = (0..bytes).find(|&k| back[k] != sent[k]) {
+            bail!("the echo came back changed, from byte {k} on");
         }
-        App::Discard => ensure!(back.is_empty(), "discard answered {} bytes", back.len()),
+    } else {
+        ensure!(back.is_empty(), "discard answered {} bytes", back.len());
     }
     Ok(Transfer {
         bytes,
