@@ -67,11 +67,7 @@ impl Default for CobsEncoder {
             out_data: Default::default(),
             out_valid: Default::default(),
             out_ready: Default::default(),
-            block: BlockRam::new(
-                (0..512u64)
-                    .map(|i| (Bits::<9>::from(i), Bits::<8>::default()))
-                    .collect(),
-            ),
+            block: BlockRam::zeroed(),
             wr_half: Default::default(),
             count: Default::default(),
             full0: Default::default(),

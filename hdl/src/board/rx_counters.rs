@@ -34,11 +34,7 @@ impl Default for RxCounters {
             read_value: Default::default(),
             read_valid: Default::default(),
             // Initialised to zero: the FPGA loads block RAM contents with the bitstream.
-            ram: BlockRam::new(
-                (0..32u64)
-                    .map(|i| (Bits::<5>::from(i), Bits::<32>::default()))
-                    .collect(),
-            ),
+            ram: BlockRam::zeroed(),
             pending: Default::default(),
             pending_index: Default::default(),
             valid_r: Default::default(),

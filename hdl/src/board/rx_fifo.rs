@@ -109,11 +109,7 @@ impl<const B: usize, const BP1: usize> Default for RxFifo<B, BP1> {
             read_data: Default::default(),
             empty: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
-            ram: BlockRam::new(
-                (0..1u64 << B)
-                    .map(|i| (Bits::<B>::from(i), Bits::<8>::default()))
-                    .collect(),
-            ),
+            ram: BlockRam::zeroed(),
             base: Default::default(),
             wr: Default::default(),
             rd: Default::default(),

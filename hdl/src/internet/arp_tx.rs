@@ -179,11 +179,7 @@ impl Default for ArpTx {
             pending: Default::default(),
             is_request: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
-            slot: BlockRam::new(
-                (0..1u64 << 4)
-                    .map(|i| (Bits::<4>::from(i), Bits::<8>::default()))
-                    .collect(),
-            ),
+            slot: BlockRam::zeroed(),
             ip_write: Default::default(),
             ip_byte: Default::default(),
             ip_first_half: Default::default(),

@@ -209,11 +209,7 @@ impl Default for IcmpEcho {
             dropped: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write,
             // but for each buffer's kind byte (ICMP), which nothing writes.
-            ram: BlockRam::new(
-                (0..1u64 << 11)
-                    .map(|i| (Bits::<11>::from(i), Bits::<8>::default()))
-                    .collect(),
-            ),
+            ram: BlockRam::zeroed(),
             tail: BlockRam::new(
                 (0..1u64 << 10)
                     .map(|i| {

@@ -182,22 +182,10 @@ impl Default for TxStage {
             body_ready: Default::default(),
             req_done: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first write.
-            payload: BlockRam::new(
-                (0..1u64 << 11)
-                    .map(|i| (Bits::<11>::from(i), Bits::<8>::default()))
-                    .collect(),
-            ),
-            tail: BlockRam::new(
-                (0..1u64 << 10)
-                    .map(|i| (Bits::<10>::from(i), Bits::<8>::default()))
-                    .collect(),
-            ),
+            payload: BlockRam::zeroed(),
+            tail: BlockRam::zeroed(),
             tail_read: Default::default(),
-            desc: BlockRam::new(
-                (0..1u64 << 5)
-                    .map(|i| (Bits::<5>::from(i), Bits::<16>::default()))
-                    .collect(),
-            ),
+            desc: BlockRam::zeroed(),
             payload_sum: Default::default(),
             wr_buf: Default::default(),
             wr_count: Default::default(),
