@@ -106,6 +106,11 @@ pub struct LinkTx {
     pos: DFF<Bits<7>>,
     /// Segments: past the record header, in the message.
     in_body: DFF<Bit>,
+    /// Segments: the record header's first (length low) byte is next; then its second.
+    /// Flip-flops, not a compare of `pos`, so the length registers' enable starts
+    /// from a flip-flop (a `pos` decode in front of it was the board's critical path).
+    rec_lo: DFF<Bit>,
+    rec_hi: DFF<Bit>,
     /// Segments: message bytes still to send.
     remaining: DFF<Bits<12>>,
     /// Segments: `remaining` is 1 (the byte to send is the message's last), kept with
@@ -177,6 +182,8 @@ impl Logic for LinkTx {
             head,
             pos,
             in_body,
+            rec_lo,
+            rec_hi,
             remaining,
             body_last,
             ends_small,
@@ -353,6 +360,7 @@ impl Logic for LinkTx {
             } else if !self.fifo_empty.val() {
                 self.msg.d.next = 2.into();
                 self.head.d.next = false;
+                self.rec_lo.d.next = true;
             }
         } else if self.head.q.val() {
             self.byte_valid.next = true;
@@ -379,11 +387,13 @@ impl Logic for LinkTx {
             if !self.fifo_empty.val() {
                 self.fifo_read.next = true;
                 self.pos.d.next = self.pos.q.val() + 1;
-                if self.pos.q.val() == 0 {
+                self.rec_lo.d.next = false;
+                self.rec_hi.d.next = self.rec_lo.q.val();
+                if self.rec_lo.q.val() {
                     self.remaining.d.next = bit_cast::<12, 8>(self.fifo_data.val());
                     self.body_last.d.next = self.fifo_data.val() == 1;
                 }
-                if self.pos.q.val() == 1 {
+                if self.rec_hi.q.val() {
                     self.remaining.d.next =
                         (bit_cast::<12, 3>(self.fifo_data.val().get_bits::<3>(0)) << 8)
                             | self.remaining.q.val();

@@ -88,15 +88,9 @@ pub struct TransportTx {
     header_end: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<6>>,
-    /// (index + 3) / 2: the descriptor word of a header byte, past 8 for the
-    /// header's words.
-    half: Signal<Local, Bits<6>>,
-    /// The same for the byte after `index`.
-    half_next: Signal<Local, Bits<6>>,
+    /// The descriptor word of stream byte `index`, and of the byte after it.
     header_word: Signal<Local, Bits<4>>,
     next_word: Signal<Local, Bits<4>>,
-    mac_here: Signal<Local, Bits<2>>,
-    mac_next: Signal<Local, Bits<2>>,
     empty: DFF<Bit>,
     /// Where the next clock's byte comes from (0 the descriptor word's low byte, 1 its
     /// high byte, 2 `made`, 3 the staged bytes), and the byte made here for it: chosen
@@ -155,12 +149,8 @@ impl Default for TransportTx {
             header_end: Default::default(),
             take: Default::default(),
             index_next: Default::default(),
-            half: Default::default(),
-            half_next: Default::default(),
             header_word: Default::default(),
             next_word: Default::default(),
-            mac_here: Default::default(),
-            mac_next: Default::default(),
             empty: Default::default(),
             pick: Default::default(),
             made: Default::default(),
@@ -340,41 +330,80 @@ impl Logic for TransportTx {
         // Stream bytes 3-6 are words 3-4 (the IP), 7-12 words 0-2 (the MAC), and header
         // word w (bytes 13 + 2w on) is descriptor word 8 + w (ports, seq, ack), but
         // TCP's window (w 7) is word 14, and the checksum (TCP w 8, UDP w 3) word 15.
-        // Worked out for byte `index` and for the byte after it, both from the index
-        // register, and `take` picks one: `ready` reaches the stage's read address
-        // through one multiplexer, not through the arithmetic.
-        self.half.next = (self.index.q.val() + 3) >> 1;
-        self.half_next.next = (self.index.q.val() + 4) >> 1;
-        // The MAC's words: halves 5-7 are words 0-2 (two bits, wrapping: a Local of
-        // that width, so the Verilog wraps too).
-        self.mac_here.next = self.half.val().get_bits::<2>(0) + 3;
-        self.mac_next.next = self.half_next.val().get_bits::<2>(0) + 3;
-        self.header_word.next = self.half.val().get_bits::<4>(0);
-        if (self.index.q.val() >= 7) & (self.index.q.val() < 13) {
-            self.header_word.next = bit_cast::<4, 2>(self.mac_here.val());
+        // Looked up for byte `index` and for the byte after it, both from the index
+        // register (a table of its six bits: LUTs, no adder), and `take` picks one:
+        // `ready` reaches the stage's read address through one multiplexer. Bytes
+        // 0..2 and TCP's 25, 26, 31, 32 are made here; their word is any.
+        self.header_word.next = 0.into();
+        match self.index.q.val().index() {
+            3 => self.header_word.next = 3.into(),
+            4 => self.header_word.next = 3.into(),
+            5 => self.header_word.next = 4.into(),
+            6 => self.header_word.next = 4.into(),
+            7 => self.header_word.next = 0.into(),
+            8 => self.header_word.next = 0.into(),
+            9 => self.header_word.next = 1.into(),
+            10 => self.header_word.next = 1.into(),
+            11 => self.header_word.next = 2.into(),
+            12 => self.header_word.next = 2.into(),
+            13 => self.header_word.next = 8.into(),
+            14 => self.header_word.next = 8.into(),
+            15 => self.header_word.next = 9.into(),
+            16 => self.header_word.next = 9.into(),
+            17 => self.header_word.next = 10.into(),
+            18 => self.header_word.next = 10.into(),
+            19 => self.header_word.next = 11.into(),
+            20 => self.header_word.next = 11.into(),
+            21 => self.header_word.next = 12.into(),
+            22 => self.header_word.next = 12.into(),
+            23 => self.header_word.next = 13.into(),
+            24 => self.header_word.next = 13.into(),
+            25 => self.header_word.next = 14.into(),
+            26 => self.header_word.next = 14.into(),
+            27 => self.header_word.next = 14.into(),
+            28 => self.header_word.next = 14.into(),
+            29 => self.header_word.next = 15.into(),
+            30 => self.header_word.next = 15.into(),
+            _ => {}
         }
-        self.next_word.next = self.half_next.val().get_bits::<4>(0);
-        if (self.index.q.val() >= 6) & (self.index.q.val() < 12) {
-            self.next_word.next = bit_cast::<4, 2>(self.mac_next.val());
+        self.next_word.next = 0.into();
+        match self.index.q.val().index() {
+            2 => self.next_word.next = 3.into(),
+            3 => self.next_word.next = 3.into(),
+            4 => self.next_word.next = 4.into(),
+            5 => self.next_word.next = 4.into(),
+            6 => self.next_word.next = 0.into(),
+            7 => self.next_word.next = 0.into(),
+            8 => self.next_word.next = 1.into(),
+            9 => self.next_word.next = 1.into(),
+            10 => self.next_word.next = 2.into(),
+            11 => self.next_word.next = 2.into(),
+            12 => self.next_word.next = 8.into(),
+            13 => self.next_word.next = 8.into(),
+            14 => self.next_word.next = 9.into(),
+            15 => self.next_word.next = 9.into(),
+            16 => self.next_word.next = 10.into(),
+            17 => self.next_word.next = 10.into(),
+            18 => self.next_word.next = 11.into(),
+            19 => self.next_word.next = 11.into(),
+            20 => self.next_word.next = 12.into(),
+            21 => self.next_word.next = 12.into(),
+            22 => self.next_word.next = 13.into(),
+            23 => self.next_word.next = 13.into(),
+            24 => self.next_word.next = 14.into(),
+            25 => self.next_word.next = 14.into(),
+            26 => self.next_word.next = 14.into(),
+            27 => self.next_word.next = 14.into(),
+            28 => self.next_word.next = 15.into(),
+            29 => self.next_word.next = 15.into(),
+            _ => {}
         }
+        // UDP's checksum (its header word 3) is word 15.
         if self.req_is_udp.val() {
-            if self.half.val() == 11 {
+            if (self.index.q.val() == 19) | (self.index.q.val() == 20) {
                 self.header_word.next = 15.into();
             }
-            if self.half_next.val() == 11 {
-                self.next_word.next = 15.into();
-            }
-        } else {
-            if self.half.val() == 15 {
-                self.header_word.next = 14.into();
-            }
-            if self.half.val() == 16 {
-                self.header_word.next = 15.into();
-            }
-            if self.half_next.val() == 15 {
-                self.next_word.next = 14.into();
-            }
-            if self.half_next.val() == 16 {
+            if (self.index.q.val() == 18) | (self.index.q.val() == 19) {
                 self.next_word.next = 15.into();
             }
         }
