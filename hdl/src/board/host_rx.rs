@@ -119,6 +119,14 @@ pub struct HostRx {
     cfg_promiscuous: DFF<Bit>,
     cfg_loaded: DFF<Bit>,
     cfg_fast: DFF<Bit>,
+    /// The frame ended last clock, with its COBS and CRC verdicts and whether its
+    /// length was right for its type: the verdict is worked out from flip-flops a clock
+    /// after the end (no byte comes that soon), not from the CRC check's residue
+    /// compare and the length decode in one path with the error code's enable.
+    end_r: DFF<Bit>,
+    cobs_bad_r: DFF<Bit>,
+    crc_ok_r: DFF<Bit>,
+    length_ok_r: DFF<Bit>,
     /// A good Config ended: the staged fields load the clock after, so the frame's
     /// verdict drives one flip-flop, not the enable of every config register.
     apply: DFF<Bit>,
@@ -190,6 +198,10 @@ impl Logic for HostRx {
             cfg_promiscuous,
             cfg_loaded,
             cfg_fast,
+            end_r,
+            cobs_bad_r,
+            crc_ok_r,
+            length_ok_r,
             apply,
             config_valid_r,
             get_counters_r,
@@ -327,7 +339,7 @@ impl Logic for HostRx {
             }
         }
 
-        // The frame's verdict, on its last clock (never one with a byte).
+        // The frame's verdict, the clock after its end (never one with a byte).
         self.length_ok.next =
             (self.is_fixed.val() & self.at_fixed_end.val() & !self.beyond_fixed.q.val())
                 | (self.is_tx.val()
@@ -335,14 +347,18 @@ impl Logic for HostRx {
                     & !self.too_long.q.val()
                     & (self.options_left.q.val() == 0)
                     & !self.options_bad.q.val());
+        self.length_ok_r.d.next = self.length_ok.val();
+        self.end_r.d.next = self.check.out_end.val();
+        self.cobs_bad_r.d.next = self.decoder.cobs_error.val();
+        self.crc_ok_r.d.next = self.check.crc_ok.val();
         self.code.next = 0.into();
-        if self.decoder.cobs_error.val() {
+        if self.cobs_bad_r.q.val() {
             self.code.next = 2.into();
-        } else if !self.check.crc_ok.val() {
+        } else if !self.crc_ok_r.q.val() {
             self.code.next = 1.into();
         } else if !(self.is_fixed.val() | self.is_tx.val()) {
             self.code.next = 3.into();
-        } else if !self.length_ok.val() {
+        } else if !self.length_ok_r.q.val() {
             self.code.next = 4.into();
         } else if self.busy_at_start.q.val() {
             self.code.next = 5.into();
@@ -371,11 +387,10 @@ impl Logic for HostRx {
             self.cfg_loaded.d.next = true;
             self.cfg_fast.d.next = self.fast.q.val();
         }
-        if self.check.out_end.val() {
+        if self.end_r.q.val() {
             self.error_r.d.next = self.code.val() != 0;
-            if self.code.val() != 0 {
-                self.error_code_r.d.next = self.code.val();
-            }
+            // Valid with `error`; loaded at every end, so its enable is the end alone.
+            self.error_code_r.d.next = self.code.val();
             if self.code.val() == 0 {
                 self.apply.d.next = self.is_config.q.val();
                 self.get_counters_r.d.next = self.is_get_counters.q.val();

@@ -79,7 +79,9 @@ pub struct RxFifo<const B: usize, const BP1: usize> {
     step: DFF<Bits<4>>,
     full: Signal<Local, Bit>,
     body_start: Signal<Local, Bits<BP1>>,
-    len: Signal<Local, Bits<BP1>>,
+    /// The record's length for its header, registered: `wr`, `base` and `udp` hold
+    /// through sealing, so the two subtractions are not in front of the write data.
+    len: DFF<Bits<BP1>>,
     offset: Signal<Local, Bits<BP1>>,
     rd_next: Signal<Local, Bits<BP1>>,
     size: Constant<Bits<BP1>>,
@@ -146,7 +148,8 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
             header_full,
             room_r,
             seal,
-            step
+            step,
+            len
         );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
@@ -159,9 +162,9 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
         if self.udp.val() {
             self.body_start.next = self.udp_start.val();
         }
-        self.len.next = self.wr.q.val() - self.base.q.val() - 2;
+        self.len.d.next = self.wr.q.val() - self.base.q.val() - 2;
         if self.udp.val() {
-            self.len.next = self.wr.q.val() - self.base.q.val() - 4;
+            self.len.d.next = self.wr.q.val() - self.base.q.val() - 4;
         }
         // Registered, off the write path. A clock late is safe: `rd` only moves toward
         // more room, and `base` moves only when sealing ends, 26 clocks or more before
@@ -215,12 +218,12 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
             self.step.d.next = self.step.q.val() + 1;
             if self.step.q.val() == 9 {
                 self.ram.write_enable.next = true;
-                self.ram.write_data.next = self.len.val().get_bits::<8>(0);
+                self.ram.write_data.next = self.len.q.val().get_bits::<8>(0);
             }
             if self.step.q.val() == 10 {
                 self.ram.write_enable.next = true;
                 self.ram.write_data.next = (bit_cast::<8, 1>(self.udp.val().into()) << 7)
-                    | bit_cast::<8, 3>(self.len.val().get_bits::<3>(8));
+                    | bit_cast::<8, 3>(self.len.q.val().get_bits::<3>(8));
                 self.seal.d.next = false;
                 self.step.d.next = 0.into();
                 self.base.d.next = self.wr.q.val();

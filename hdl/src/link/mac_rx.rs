@@ -56,6 +56,9 @@ pub struct MacRx {
     /// that stands in front of `dst_ours` and `dst_broadcast`.
     our_byte: DFF<Bits<8>>,
     in_dst: DFF<Bit>,
+    /// `count` while it is below 7, then 7: picks the next byte of our address from
+    /// three bits, not from a compare of all eleven (it was a critical path).
+    dst_index: DFF<Bits<3>>,
     next_our_byte: Signal<Local, Bits<8>>,
 }
 
@@ -86,7 +89,8 @@ impl Logic for MacRx {
             out_last,
             out_reason,
             our_byte,
-            in_dst
+            in_dst,
+            dst_index
         );
         self.crc.clock.next = self.clock.val();
         self.crc.data.next = self.phy_data.val();
@@ -94,18 +98,18 @@ impl Logic for MacRx {
         self.crc.init.next = false;
         self.out_valid.d.next = false;
         self.out_last.d.next = false;
-        // The byte of our address after the one at `count`.
+        // The byte of our address after the one at `count` (`dst_index`).
         self.next_our_byte.next = self.mac_lo.val().get_bits::<8>(0);
-        if self.count.q.val() == 0 {
+        if self.dst_index.q.val() == 0 {
             self.next_our_byte.next = self.mac_hi.val().get_bits::<8>(0);
         }
-        if self.count.q.val() == 1 {
+        if self.dst_index.q.val() == 1 {
             self.next_our_byte.next = self.mac_mid.val().get_bits::<8>(8);
         }
-        if self.count.q.val() == 2 {
+        if self.dst_index.q.val() == 2 {
             self.next_our_byte.next = self.mac_mid.val().get_bits::<8>(0);
         }
-        if self.count.q.val() == 3 {
+        if self.dst_index.q.val() == 3 {
             self.next_our_byte.next = self.mac_lo.val().get_bits::<8>(8);
         }
         if self.phy_valid.val() {
@@ -114,6 +118,7 @@ impl Logic for MacRx {
                     self.in_frame.d.next = true;
                     self.held.d.next = 0.into();
                     self.count.d.next = 0.into();
+                    self.dst_index.d.next = 0.into();
                     self.reached_64.d.next = false;
                     self.over_1518.d.next = false;
                     self.over_1522.d.next = false;
@@ -128,7 +133,7 @@ impl Logic for MacRx {
                 }
             } else {
                 self.crc.enable.next = true;
-                self.crc.init.next = self.count.q.val() == 0;
+                self.crc.init.next = self.dst_index.q.val() == 0;
                 self.d0.d.next = self.phy_data.val();
                 self.d1.d.next = self.d0.q.val();
                 self.d2.d.next = self.d1.q.val();
@@ -159,7 +164,10 @@ impl Logic for MacRx {
                     self.tagged.d.next = self.tag_hi.q.val() & (self.phy_data.val() == 0x00);
                 }
                 self.our_byte.d.next = self.next_our_byte.val();
-                self.in_dst.d.next = self.count.q.val() < 5;
+                self.in_dst.d.next = self.dst_index.q.val() < 5;
+                if self.dst_index.q.val() != 7 {
+                    self.dst_index.d.next = self.dst_index.q.val() + 1;
+                }
                 if self.in_dst.q.val() {
                     if self.phy_data.val() != self.our_byte.q.val() {
                         self.dst_ours.d.next = false;
@@ -177,6 +185,9 @@ impl Logic for MacRx {
             self.out_data.d.next = self.d4.q.val();
             self.out_valid.d.next = true;
             self.out_last.d.next = true;
+            // Zero since the SFD; set here whatever the verdict, so the register's
+            // enable is the frame's end alone and the verdict's logic only its data.
+            self.out_reason.d.next = 0.into();
             if !self.crc.residue_ok.val() {
                 self.out_reason.d.next = 1.into(); // fcs
             } else if !self.reached_64.q.val() {
