@@ -114,8 +114,7 @@ impl Logic for ArpRx {
             if self.off.val() == 24 {
                 self.target_ours_r.d.next = self.data.val() == self.our_byte.q.val();
             }
-            if (self.off.val() > 24)
-                & (self.off.val() < 28)
+            if ((self.off.val() == 25) | (self.off.val() == 26) | (self.off.val() == 27))
                 & (self.data.val() != self.our_byte.q.val())
             {
                 self.target_ours_r.d.next = false;

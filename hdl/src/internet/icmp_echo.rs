@@ -328,7 +328,8 @@ impl Logic for IcmpEcho {
         }
         self.store.next = self.storing.q.val();
         // End-around carry of the checksum update: HC >= 0xF7FF (high byte held).
-        self.carry.next = self.hi_above_f7.q.val() | (self.hi_is_f7.q.val() & self.lo_is_ff.q.val());
+        self.carry.next =
+            self.hi_above_f7.q.val() | (self.hi_is_f7.q.val() & self.lo_is_ff.q.val());
         self.fold.d.next = false;
         if self.fold.q.val() {
             self.csum_lo.d.next = self.csum_lo.q.val() + bit_cast::<8, 1>(self.carry.val().into());
@@ -370,10 +371,10 @@ impl Logic for IcmpEcho {
             }
             if self.wcount.q.val() == 2 {
                 self.csum_hi.d.next = self.icmp_byte.q.val();
-                self.hi_above_f7.d.next = self.icmp_byte.q.val() > 0xF7;
+                self.hi_above_f7.d.next = self.icmp_byte.q.val().get_bits::<5>(3) == 0x1F; // > 0xF7
                 self.hi_is_f7.d.next = self.icmp_byte.q.val() == 0xF7;
             }
-            if (self.wcount.q.val() == 1) | (self.wcount.q.val() > 3) {
+            if (self.wcount.q.val() == 1) | (self.wcount.q.val().get_bits::<9>(2) != 0) {
                 if self.icmp_byte.q.val() != 0 {
                     self.nonzero.d.next = true;
                 }
@@ -397,8 +398,10 @@ impl Logic for IcmpEcho {
             & !self.eth_tagged.val()
             & self.ipv4_dst_ours.val();
         // One reply's destination is written at a time (the write port has one).
-        self.commit.next =
-            self.echo.q.val() & self.storing.q.val() & !self.lo_write.q.val() & !self.writing.q.val();
+        self.commit.next = self.echo.q.val()
+            & self.storing.q.val()
+            & !self.lo_write.q.val()
+            & !self.writing.q.val();
         self.dropped_r.d.next = self.echo.q.val() & !self.commit.val();
         if self.reported.q.val() {
             self.wcount.d.next = 0.into();

@@ -116,8 +116,10 @@ impl Logic for EthRx {
                     self.reason_r.d.next = 0.into();
                 }
             }
-            self.l3_r.d.next =
-                (self.off.val() >= 18) | ((self.off.val() >= 14) & !self.tagged_r.q.val());
+            // off >= 18, or off >= 14 untagged, from its bits (no compare on a carry chain).
+            self.l3_r.d.next = (self.off.val().get_bit(4) & (self.off.val().get_bits::<3>(1) != 0))
+                | ((self.off.val().get_bit(4) | (self.off.val().get_bits::<3>(1) == 7))
+                    & !self.tagged_r.q.val());
         }
         self.out_data.next = self.out_data_r.q.val();
         self.out_valid.next = self.out_valid_r.q.val();

@@ -164,7 +164,8 @@ impl Logic for MacRx {
                     self.tagged.d.next = self.tag_hi.q.val() & (self.phy_data.val() == 0x00);
                 }
                 self.our_byte.d.next = self.next_our_byte.val();
-                self.in_dst.d.next = self.dst_index.q.val() < 5;
+                self.in_dst.d.next =
+                    !self.dst_index.q.val().get_bit(2) | (self.dst_index.q.val() == 4); // < 5
                 if self.dst_index.q.val() != 7 {
                     self.dst_index.d.next = self.dst_index.q.val() + 1;
                 }

@@ -538,8 +538,8 @@ mod tests {
         // Descriptor words 0-4 (MAC, IP) and 8-15, as the stage's port gives them a
         // clock later.
         let words: [u64; 16] = [
-            0x0200, 0x0000, 0x0001, 0x0A00, 0x0001, 0, 0, 0, 443, 51000, 0x1234, 0x5678,
-            0x9ABC, 0xDEF0, 0x7210, 0xC5C5,
+            0x0200, 0x0000, 0x0001, 0x0A00, 0x0001, 0, 0, 0, 443, 51000, 0x1234, 0x5678, 0x9ABC,
+            0xDEF0, 0x7210, 0xC5C5,
         ];
         uut.req_valid.next = true;
         uut.req_is_udp.next = protocol == 17;

@@ -349,7 +349,7 @@ impl Logic for TxStage {
             self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4) | 7;
             self.desc.write_data.next = self.word7.val();
             self.desc.write_enable.next = self.ser_index.q.val() == 0;
-            self.bus_step.next = self.ser_index.q.val() < 4;
+            self.bus_step.next = self.ser_index.q.val().get_bits::<3>(2) == 0; // < 4
             self.bus_index.next = 7.into();
             self.bus_word.next = self.word7.val();
             if self.ser_index.q.val() == 1 {
@@ -359,7 +359,7 @@ impl Logic for TxStage {
                     self.bus_word.next = 0.into();
                 }
             }
-            if self.ser_index.q.val() >= 2 {
+            if self.ser_index.q.val().get_bits::<4>(1) != 0 {
                 self.bus_index.next = self.ser_index.q.val() + 14; // 16, 17
                 self.bus_word.next = 0.into();
             }
