@@ -1,7 +1,7 @@
 //! The Internet checksum (RFC 1071) of a byte stream, one byte per clock.
 //!
 //! The sum is kept in 17 bits with the end-around carry folded back on the next byte,
-//! so each clock is one short add rather than a 16-bit add plus a carry ripple; the
+//! so each clock is one add (the carry as its carry-in) rather than a 16-bit add plus a carry ripple; the
 //! final fold is pipelined. `ok` (sum == 0xFFFF) and `sum` are final two clocks after
 //! the last byte was enabled.
 
@@ -26,6 +26,10 @@ pub struct OnesSum {
     base: Signal<Local, Bits<17>>,
     addend: Signal<Local, Bits<17>>,
     folded: Signal<Local, Bits<16>>,
+    /// {base, 1} + {addend, end-around bit}: bits 17..1 are base + addend + that bit,
+    /// the bit riding in as the carry into bit 1, so the add is one carry chain (a
+    /// three-operand add is a layer of full adders in front of a chain).
+    wide: Signal<Local, Bits<18>>,
 }
 
 impl Logic for OnesSum {
@@ -40,10 +44,11 @@ impl Logic for OnesSum {
         if self.high.val() {
             self.addend.next = bit_cast::<17, 8>(self.data.val()) << 8;
         }
+        self.wide.next = ((bit_cast::<18, 16>(self.base.val().get_bits::<16>(0)) << 1) | 1)
+            + ((bit_cast::<18, 17>(self.addend.val()) << 1)
+                | bit_cast::<18, 1>(self.base.val().get_bits::<1>(16)));
         if self.enable.val() {
-            self.accumulator.d.next = bit_cast::<17, 16>(self.base.val().get_bits::<16>(0))
-                + bit_cast::<17, 1>(self.base.val().get_bits::<1>(16))
-                + self.addend.val();
+            self.accumulator.d.next = self.wide.val().get_bits::<17>(1);
         } else {
             self.accumulator.d.next = self.base.val();
         }

@@ -19,6 +19,9 @@ pub struct OnesWordSum {
     pub sum: Signal<Out, Bits<16>>,
     acc: DFF<Bits<17>>,
     base: Signal<Local, Bits<17>>,
+    /// {base, 1} + {word, end-around bit}: bits 17..1 are the sum with that bit as the
+    /// carry in, one carry chain (see `OnesSum`).
+    wide: Signal<Local, Bits<18>>,
 }
 
 impl Logic for OnesWordSum {
@@ -30,10 +33,11 @@ impl Logic for OnesWordSum {
             self.base.next = 0.into();
         }
         self.acc.d.next = self.base.val();
+        self.wide.next = ((bit_cast::<18, 16>(self.base.val().get_bits::<16>(0)) << 1) | 1)
+            + ((bit_cast::<18, 16>(self.word.val()) << 1)
+                | bit_cast::<18, 1>(self.base.val().get_bits::<1>(16)));
         if self.add.val() {
-            self.acc.d.next = bit_cast::<17, 16>(self.base.val().get_bits::<16>(0))
-                + bit_cast::<17, 1>(self.base.val().get_bits::<1>(16))
-                + bit_cast::<17, 16>(self.word.val());
+            self.acc.d.next = self.wide.val().get_bits::<17>(1);
         }
         self.sum.next = self.acc.q.val().get_bits::<16>(0);
     }
