@@ -66,10 +66,12 @@ pub struct Ipv4Tx {
     add_r: DFF<Bit>,
     clear_r: DFF<Bit>,
     checksum: Signal<Local, Bits<16>>,
-    /// The header byte the byte mux gives: `index` in the header, the checksum's
-    /// byte before it.
-    sel: Signal<Local, Bits<5>>,
+    /// `index` + 1, or from an odd `index` on the MAC's bytes to the next multiple of 4.
+    index_next: Signal<Local, Bits<5>>,
     header_byte: Signal<Local, Bits<8>>,
+    /// The length's low byte + 20 carries (taken as it comes in, so no compare sits in
+    /// front of the header's adder).
+    len_carry: DFF<Bit>,
     /// What the header adds to the register's top byte: 20 to the length's low byte,
     /// that sum's carry to its high byte.
     len_add: Signal<Local, Bits<8>>,
@@ -80,42 +82,30 @@ impl Logic for Ipv4Tx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, index, wrap, protocol, len, dst_ip, id, word_r, add_r, clear_r
+            self, clock, phase, index, wrap, protocol, len, dst_ip, len_carry, id, word_r, add_r,
+            clear_r
         );
         self.outbuf.clock.next = self.clock.val();
         self.room.next = self.outbuf.ready.val();
-        // The header's byte mux, also read by the checksum while the MAC and the
-        // EtherType go out: 4, 5, 8, 9, 12, 13 on the MAC's bytes, 14, 15 on the
-        // EtherType's.
-        self.sel.next = self.index.q.val();
-        if self.phase.q.val() == 2 {
-            match self.index.q.val().index() {
-                0 => self.sel.next = 4.into(),
-                1 => self.sel.next = 5.into(),
-                2 => self.sel.next = 8.into(),
-                3 => self.sel.next = 9.into(),
-                4 => self.sel.next = 12.into(),
-                _ => self.sel.next = 13.into(),
-            }
-        }
-        if self.phase.q.val() == 3 {
-            self.sel.next = 14.into();
-            if self.index.q.val().get_bit(0) {
-                self.sel.next = 15.into();
-            }
+        // The header's byte mux is also read by the checksum while the MAC and the
+        // EtherType go out: `index` counts the MAC's bytes as header bytes 4, 5, 8, 9,
+        // 12, 13 and the EtherType's as 14, 15, so the mux needs no other select.
+        self.index_next.next = self.index.q.val() + 1;
+        if (self.phase.q.val() == 2) & self.index.q.val().get_bit(0) {
+            self.index_next.next = (self.index.q.val() | 2) + 1;
         }
         self.len_add.next = 0.into();
         if self.index.q.val() == 3 {
             self.len_add.next = 20.into();
         }
         // Header byte 2 (the length's high byte) takes the carry of byte 3's + 20.
-        if (self.index.q.val() == 2) & (self.len.q.val().get_bits::<8>(0) >= 236) {
+        if (self.index.q.val() == 2) & self.len_carry.q.val() {
             self.len_add.next = 1.into();
         }
         self.len_byte.next = self.len.q.val().get_bits::<8>(8) + self.len_add.val();
         self.checksum.next = !self.sum.sum.val();
         self.header_byte.next = 0.into();
-        match self.sel.val().index() {
+        match self.index.q.val().index() {
             0 => self.header_byte.next = 0x45.into(),
             2 => self.header_byte.next = self.len_byte.val(),
             3 => self.header_byte.next = self.len_byte.val(),
@@ -161,9 +151,10 @@ impl Logic for Ipv4Tx {
                 if self.valid.val() {
                     self.protocol.d.next = self.data.val();
                     self.wrap.d.next = self.data.val() != 0;
-                    self.index.d.next = 0.into();
+                    self.index.d.next = 4.into();
                     self.phase.d.next = 2.into();
                     if self.data.val() != 0 {
+                        self.index.d.next = 0.into();
                         self.phase.d.next = 1.into();
                     }
                 }
@@ -176,13 +167,16 @@ impl Logic for Ipv4Tx {
                     | bit_cast::<16, 8>(self.data.val());
                 self.add_r.d.next = self.valid.val() & self.index.q.val().get_bit(0);
                 if self.valid.val() {
-                    self.index.d.next = self.index.q.val() + 1;
+                    self.index.d.next = self.index_next.val();
                     self.len.d.next = (self.len.q.val() << 8)
                         | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
                     self.dst_ip.d.next =
                         (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
+                    if self.index.q.val() == 1 {
+                        self.len_carry.d.next = self.data.val() >= 236;
+                    }
                     if self.index.q.val() == 5 {
-                        self.index.d.next = 0.into();
+                        self.index.d.next = 4.into();
                         self.phase.d.next = 2.into();
                     }
                 }
@@ -193,9 +187,9 @@ impl Logic for Ipv4Tx {
                 self.ready.next = self.room.val();
                 self.taken.next = self.valid.val() & self.room.val();
                 if self.taken.val() {
-                    self.index.d.next = self.index.q.val() + 1;
-                    if self.index.q.val() == 5 {
-                        self.index.d.next = 0.into();
+                    self.index.d.next = self.index_next.val();
+                    if self.index.q.val() == 13 {
+                        self.index.d.next = 14.into();
                         self.phase.d.next = 3.into();
                     }
                 }
@@ -203,7 +197,7 @@ impl Logic for Ipv4Tx {
             3 => {
                 self.outbuf.valid.next = true;
                 self.outbuf.data.next = 0x08.into();
-                if self.index.q.val() == 1 {
+                if self.index.q.val().get_bit(0) {
                     self.outbuf.data.next = 0x06.into();
                     if self.wrap.q.val() {
                         self.outbuf.data.next = 0x00.into();
@@ -211,8 +205,8 @@ impl Logic for Ipv4Tx {
                 }
                 self.taken.next = self.room.val();
                 if self.room.val() {
-                    self.index.d.next = self.index.q.val() + 1;
-                    if self.index.q.val() == 1 {
+                    self.index.d.next = self.index_next.val();
+                    if self.index.q.val().get_bit(0) {
                         self.index.d.next = 0.into();
                         self.phase.d.next = 5.into();
                         if self.wrap.q.val() {
@@ -228,7 +222,7 @@ impl Logic for Ipv4Tx {
                 self.word_r.d.next = 0.into();
                 self.add_r.d.next = true;
                 if self.room.val() {
-                    self.index.d.next = self.index.q.val() + 1;
+                    self.index.d.next = self.index_next.val();
                     if (self.index.q.val().get_bits::<4>(1) == 1) | (self.index.q.val() >= 16) {
                         // What enters is never read.
                         self.len.d.next = (self.len.q.val() << 8)
