@@ -13,12 +13,12 @@
 //! address come first in the stream, ahead of the MAC, so they are in registers before
 //! anything leaves: one shift register, length on top, that shifts a byte out at header
 //! bytes 2, 3 and 16-19, so those six bytes are one source of the header's byte mux
-//! (the 20 is added to the length as it leaves, low byte's carry first).
+//! (the 20 is added to the length on its way to the top, its low byte's carry first).
 //!
 //! The checksum ([`OnesWordSum`], a word per clock) takes the constant rest
-//! (0x4500 + 0x4000 (DF) + the header's 20 bytes in the total length) with the kind,
-//! the length's word and the address's two words as they stream in (each word when its
-//! low byte arrives, its high byte the one last shifted in), then, while the MAC and
+//! (0x4500 + 0x4000 (DF) + the header's 20 bytes in the total length) when the kind
+//! arrives, the length's word and the address's two words as they stream in (each word
+//! when its low byte arrives, its high byte the one last shifted in), then, while the MAC and
 //! the EtherType go out, the header's own bytes 4, 5, 8, 9 and 12-15 (identification,
 //! TTL and protocol, our address) as the header's byte mux gives them, a pair per word;
 //! then zero words fold the carry. It is final three clocks into the header, long
@@ -69,13 +69,12 @@ pub struct Ipv4Tx {
     /// `index` + 1, or from an odd `index` on the MAC's bytes to the next multiple of 4.
     index_next: Signal<Local, Bits<5>>,
     header_byte: Signal<Local, Bits<8>>,
-    /// The length's low byte + 20 carries (taken as it comes in, so no compare sits in
-    /// front of the header's adder).
+    /// The length's low byte + 20 carries (taken as the byte comes in).
     len_carry: DFF<Bit>,
-    /// What the header adds to the register's top byte: 20 to the length's low byte,
-    /// that sum's carry to its high byte.
+    /// What a shift adds to the byte going to the register's top: the carry to the
+    /// length's high byte, 20 to its low byte.
     len_add: Signal<Local, Bits<8>>,
-    len_byte: Signal<Local, Bits<8>>,
+    len_top: Signal<Local, Bits<8>>,
 }
 
 impl Logic for Ipv4Tx {
@@ -94,21 +93,24 @@ impl Logic for Ipv4Tx {
         if (self.phase.q.val() == 2) & self.index.q.val().get_bit(0) {
             self.index_next.next = (self.index.q.val() | 2) + 1;
         }
+        // The total length is made on the way to the register's top, not on the way out
+        // (an adder in front of the byte mux was the block's longest path): the high byte
+        // takes the low byte's carry as it arrives there, the low byte its 20 when the
+        // high byte leaves.
         self.len_add.next = 0.into();
-        if self.index.q.val() == 3 {
-            self.len_add.next = 20.into();
-        }
-        // Header byte 2 (the length's high byte) takes the carry of byte 3's + 20.
-        if (self.index.q.val() == 2) & self.len_carry.q.val() {
+        if (self.phase.q.val() == 1) & (self.index.q.val() == 5) & self.len_carry.q.val() {
             self.len_add.next = 1.into();
         }
-        self.len_byte.next = self.len.q.val().get_bits::<8>(8) + self.len_add.val();
+        if (self.phase.q.val() == 4) & (self.index.q.val() == 2) {
+            self.len_add.next = 20.into();
+        }
+        self.len_top.next = self.len.q.val().get_bits::<8>(0) + self.len_add.val();
         self.checksum.next = !self.sum.sum.val();
         self.header_byte.next = 0.into();
         match self.index.q.val().index() {
             0 => self.header_byte.next = 0x45.into(),
-            2 => self.header_byte.next = self.len_byte.val(),
-            3 => self.header_byte.next = self.len_byte.val(),
+            2 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
+            3 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
             4 => self.header_byte.next = self.id.q.val().get_bits::<8>(8),
             5 => self.header_byte.next = self.id.q.val().get_bits::<8>(0),
             6 => self.header_byte.next = 0x40.into(),
@@ -120,10 +122,10 @@ impl Logic for Ipv4Tx {
             13 => self.header_byte.next = self.our_ip.val().get_bits::<8>(16),
             14 => self.header_byte.next = self.our_ip.val().get_bits::<8>(8),
             15 => self.header_byte.next = self.our_ip.val().get_bits::<8>(0),
-            16 => self.header_byte.next = self.len_byte.val(),
-            17 => self.header_byte.next = self.len_byte.val(),
-            18 => self.header_byte.next = self.len_byte.val(),
-            19 => self.header_byte.next = self.len_byte.val(),
+            16 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
+            17 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
+            18 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
+            19 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
             _ => {}
         }
         // Header checksum: the word is chosen one clock and added the next (decode and
@@ -162,13 +164,12 @@ impl Logic for Ipv4Tx {
             1 => {
                 // L4 length (2 bytes), then the destination IP (4), shifted in.
                 self.ready.next = true;
-                self.word_r.d.next = (bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(0))
-                    << 8)
+                self.word_r.d.next = (bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(0)) << 8)
                     | bit_cast::<16, 8>(self.data.val());
                 self.add_r.d.next = self.valid.val() & self.index.q.val().get_bit(0);
                 if self.valid.val() {
                     self.index.d.next = self.index_next.val();
-                    self.len.d.next = (self.len.q.val() << 8)
+                    self.len.d.next = (bit_cast::<16, 8>(self.len_top.val()) << 8)
                         | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
                     self.dst_ip.d.next =
                         (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
@@ -225,7 +226,7 @@ impl Logic for Ipv4Tx {
                     self.index.d.next = self.index_next.val();
                     if (self.index.q.val().get_bits::<4>(1) == 1) | (self.index.q.val() >= 16) {
                         // What enters is never read.
-                        self.len.d.next = (self.len.q.val() << 8)
+                        self.len.d.next = (bit_cast::<16, 8>(self.len_top.val()) << 8)
                             | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
                         self.dst_ip.d.next =
                             (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
@@ -249,7 +250,8 @@ impl Logic for Ipv4Tx {
         // While the MAC and the EtherType go out, the checksum reads header bytes in
         // pairs: each taken byte shifts in, a word is added on the second.
         if self.taken.val() {
-            self.word_r.d.next = (self.word_r.q.val() << 8) | bit_cast::<16, 8>(self.header_byte.val());
+            self.word_r.d.next =
+                (self.word_r.q.val() << 8) | bit_cast::<16, 8>(self.header_byte.val());
             self.add_r.d.next = self.index.q.val().get_bit(0);
         }
         self.out_data.next = self.outbuf.out_data.val();
