@@ -11,15 +11,20 @@
 //! a counter that moves on with every wrapped packet, DF set, TTL 64, protocol `kind`,
 //! header checksum, source `our_ip`, destination as the source gave it. The length and
 //! address come first in the stream, ahead of the MAC, so they are in registers before
-//! anything leaves. The checksum ([`OnesWordSum`], a word per clock) takes the
-//! protocol, the length's word and the address's two words as they stream in (each
-//! word when its low byte arrives, its high byte still in the register it was shifted
-//! into), then while the MAC goes out the identification, our address and the constant
-//! rest (0x4500 + 0x4000 + 64 << 8, and the 20 of the header in the total length); it
-//! is final 8 clocks into the MAC, long before header byte 10, which `MacTx` asks for
-//! 32 clocks after a frame's start (byte 10 waits for it all the same). The output goes through a two-entry skid buffer ([`StreamSkid`]):
-//! `ready` and `out_*` are registers, so `MacTx`'s ready and the arbiter's data meet
-//! here, not in one path.
+//! anything leaves: one shift register, length on top, that shifts a byte out at header
+//! bytes 2, 3 and 16-19, so those six bytes are one source of the header's byte mux
+//! (the 20 is added to the length on its way to the top, its low byte's carry first).
+//!
+//! The checksum ([`OnesWordSum`], a word per clock) takes the constant rest
+//! (0x4500 + 0x4000 (DF) + the header's 20 bytes in the total length) when the kind
+//! arrives, the length's word and the address's two words as they stream in (each word
+//! when its low byte arrives, its high byte the one last shifted in), then, while the MAC and
+//! the EtherType go out, the header's own bytes 4, 5, 8, 9 and 12-15 (identification,
+//! TTL and protocol, our address) as the header's byte mux gives them, a pair per word;
+//! then zero words fold the carry. It is final three clocks into the header, long
+//! before header byte 10. The output goes through a two-entry skid buffer
+//! ([`StreamSkid`]): `ready` and `out_*` are registers, so `MacTx`'s ready and the
+//! arbiter's data meet here, not in one path.
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
@@ -43,78 +48,69 @@ pub struct Ipv4Tx {
     pub outbuf: StreamSkid,
     /// Room in the output buffer.
     room: Signal<Local, Bit>,
+    /// A byte goes into the output buffer this clock.
+    taken: Signal<Local, Bit>,
     /// 0 kind, 1 length and address (taken in), 2 destination MAC (passed on),
     /// 3 EtherType, 4 IPv4 header, 5 the message.
     phase: DFF<Bits<3>>,
     index: DFF<Bits<5>>,
-    step: DFF<Bits<4>>,
     /// The frame is IPv4 (its kind is not 0).
     wrap: DFF<Bit>,
     protocol: DFF<Bits<8>>,
-    total_len: DFF<Bits<16>>,
+    /// The shift register's top: the L4 length, then the destination's high bytes.
+    len: DFF<Bits<16>>,
+    /// The shift register's bottom: the destination IP, low byte last in.
     dst_ip: DFF<Bits<32>>,
     id: DFF<Bits<16>>,
     word_r: DFF<Bits<16>>,
     add_r: DFF<Bit>,
     clear_r: DFF<Bit>,
     checksum: Signal<Local, Bits<16>>,
-    /// The high byte of the word whose low byte is streaming in.
-    high_in: Signal<Local, Bits<8>>,
+    /// `index` + 1, or from an odd `index` on the MAC's bytes to the next multiple of 4.
+    index_next: Signal<Local, Bits<5>>,
     header_byte: Signal<Local, Bits<8>>,
+    /// The length's low byte + 20 carries (taken as the byte comes in).
+    len_carry: DFF<Bit>,
+    /// What a shift adds to the byte going to the register's top: the carry to the
+    /// length's high byte, 20 to its low byte.
+    len_add: Signal<Local, Bits<8>>,
+    len_top: Signal<Local, Bits<8>>,
 }
 
 impl Logic for Ipv4Tx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, index, step, wrap, protocol, total_len, dst_ip, id, word_r, add_r,
+            self, clock, phase, index, wrap, protocol, len, dst_ip, len_carry, id, word_r, add_r,
             clear_r
         );
-        // Header checksum. The word is chosen one clock and added the next (decode and
-        // add are not one path). Streaming in: the protocol (with `clear`), then the
-        // length's and the address's words as their low bytes arrive (index 1, 3, 5).
-        // From the MAC on, step 0-3: the identification, our address, the constants;
-        // 4-5 fold the carry; the sum is final at step 7.
-        self.sum.clock.next = self.clock.val();
-        self.clear_r.d.next = false;
-        self.add_r.d.next = false;
-        self.sum.clear.next = self.clear_r.q.val();
-        self.sum.add.next = self.add_r.q.val();
-        self.sum.word.next = self.word_r.q.val();
-        self.high_in.next = self.dst_ip.q.val().get_bits::<8>(0);
-        if self.index.q.val() == 1 {
-            self.high_in.next = self.total_len.q.val().get_bits::<8>(8);
+        self.outbuf.clock.next = self.clock.val();
+        self.room.next = self.outbuf.ready.val();
+        // The header's byte mux is also read by the checksum while the MAC and the
+        // EtherType go out: `index` counts the MAC's bytes as header bytes 4, 5, 8, 9,
+        // 12, 13 and the EtherType's as 14, 15, so the mux needs no other select.
+        self.index_next.next = self.index.q.val() + 1;
+        if (self.phase.q.val() == 2) & self.index.q.val().get_bit(0) {
+            self.index_next.next = (self.index.q.val() | 2) + 1;
         }
-        self.word_r.d.next = 0.into();
-        if self.phase.q.val() == 0 {
-            self.word_r.d.next = bit_cast::<16, 8>(self.data.val());
-            self.clear_r.d.next = true;
-            self.add_r.d.next = self.valid.val();
-        } else if self.phase.q.val() == 1 {
-            self.word_r.d.next =
-                (bit_cast::<16, 8>(self.high_in.val()) << 8) | bit_cast::<16, 8>(self.data.val());
-            self.add_r.d.next = self.valid.val() & self.index.q.val().get_bit(0);
-        } else {
-            self.add_r.d.next = self.wrap.q.val() & (self.step.q.val() < 6);
-            match self.step.q.val().index() {
-                0 => self.word_r.d.next = self.id.q.val(),
-                1 => self.word_r.d.next = self.our_ip.val().get_bits::<16>(16),
-                2 => self.word_r.d.next = self.our_ip.val().get_bits::<16>(0),
-                // 0x4500 + 0x4000 (DF) + TTL 64 << 8, and the header's 20 bytes in the
-                // total length (the stream's length is the message's).
-                3 => self.word_r.d.next = 0xC514.into(),
-                _ => {}
-            }
-            if self.wrap.q.val() & (self.step.q.val() < 7) {
-                self.step.d.next = self.step.q.val() + 1;
-            }
+        // The total length is made on the way to the register's top, not on the way out
+        // (an adder in front of the byte mux was the block's longest path): the high byte
+        // takes the low byte's carry as it arrives there, the low byte its 20 when the
+        // high byte leaves.
+        self.len_add.next = 0.into();
+        if (self.phase.q.val() == 1) & (self.index.q.val() == 5) & self.len_carry.q.val() {
+            self.len_add.next = 1.into();
         }
+        if (self.phase.q.val() == 4) & (self.index.q.val() == 2) {
+            self.len_add.next = 20.into();
+        }
+        self.len_top.next = self.len.q.val().get_bits::<8>(0) + self.len_add.val();
         self.checksum.next = !self.sum.sum.val();
         self.header_byte.next = 0.into();
         match self.index.q.val().index() {
             0 => self.header_byte.next = 0x45.into(),
-            2 => self.header_byte.next = self.total_len.q.val().get_bits::<8>(8),
-            3 => self.header_byte.next = self.total_len.q.val().get_bits::<8>(0),
+            2 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
+            3 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
             4 => self.header_byte.next = self.id.q.val().get_bits::<8>(8),
             5 => self.header_byte.next = self.id.q.val().get_bits::<8>(0),
             6 => self.header_byte.next = 0x40.into(),
@@ -126,52 +122,62 @@ impl Logic for Ipv4Tx {
             13 => self.header_byte.next = self.our_ip.val().get_bits::<8>(16),
             14 => self.header_byte.next = self.our_ip.val().get_bits::<8>(8),
             15 => self.header_byte.next = self.our_ip.val().get_bits::<8>(0),
-            // The destination shifts out high byte first (below): one source, not four.
-            16 => self.header_byte.next = self.dst_ip.q.val().get_bits::<8>(24),
-            17 => self.header_byte.next = self.dst_ip.q.val().get_bits::<8>(24),
-            18 => self.header_byte.next = self.dst_ip.q.val().get_bits::<8>(24),
-            19 => self.header_byte.next = self.dst_ip.q.val().get_bits::<8>(24),
+            16 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
+            17 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
+            18 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
+            19 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
             _ => {}
         }
-        self.outbuf.clock.next = self.clock.val();
-        self.room.next = self.outbuf.ready.val();
+        // Header checksum: the word is chosen one clock and added the next (decode and
+        // add are not one path).
+        self.sum.clock.next = self.clock.val();
+        self.clear_r.d.next = false;
+        self.add_r.d.next = false;
+        self.sum.clear.next = self.clear_r.q.val();
+        self.sum.add.next = self.add_r.q.val();
+        self.sum.word.next = self.word_r.q.val();
         self.outbuf.data.next = self.data.val();
         self.outbuf.valid.next = false;
         self.outbuf.last.next = false;
         self.ready.next = false;
+        self.taken.next = false;
         match self.phase.q.val().index() {
             0 => {
                 // The kind: IPv4 takes its length and address in next; ARP goes on.
+                // The sum starts over with the header's constants; the kind comes
+                // back as header byte 9.
                 self.ready.next = true;
+                self.word_r.d.next = 0x8514.into();
+                self.clear_r.d.next = true;
+                self.add_r.d.next = self.valid.val();
                 if self.valid.val() {
                     self.protocol.d.next = self.data.val();
                     self.wrap.d.next = self.data.val() != 0;
-                    self.index.d.next = 0.into();
-                    self.step.d.next = 0.into();
+                    self.index.d.next = 4.into();
                     self.phase.d.next = 2.into();
                     if self.data.val() != 0 {
+                        self.index.d.next = 0.into();
                         self.phase.d.next = 1.into();
                     }
                 }
             }
             1 => {
-                // L4 length (2 bytes), then the destination IP (4), into registers.
+                // L4 length (2 bytes), then the destination IP (4), shifted in.
                 self.ready.next = true;
+                self.word_r.d.next = (bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(0)) << 8)
+                    | bit_cast::<16, 8>(self.data.val());
+                self.add_r.d.next = self.valid.val() & self.index.q.val().get_bit(0);
                 if self.valid.val() {
-                    self.index.d.next = self.index.q.val() + 1;
-                    if self.index.q.val() == 0 {
-                        self.total_len.d.next = bit_cast::<16, 8>(self.data.val()) << 8;
-                    }
+                    self.index.d.next = self.index_next.val();
+                    self.len.d.next = (bit_cast::<16, 8>(self.len_top.val()) << 8)
+                        | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
+                    self.dst_ip.d.next =
+                        (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
                     if self.index.q.val() == 1 {
-                        self.total_len.d.next =
-                            (self.total_len.q.val() | bit_cast::<16, 8>(self.data.val())) + 20;
-                    }
-                    if self.index.q.val() >= 2 {
-                        self.dst_ip.d.next =
-                            (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
+                        self.len_carry.d.next = self.data.val() >= 236;
                     }
                     if self.index.q.val() == 5 {
-                        self.index.d.next = 0.into();
+                        self.index.d.next = 4.into();
                         self.phase.d.next = 2.into();
                     }
                 }
@@ -180,10 +186,11 @@ impl Logic for Ipv4Tx {
                 // The destination MAC, on as it comes.
                 self.outbuf.valid.next = self.valid.val();
                 self.ready.next = self.room.val();
-                if self.valid.val() & self.room.val() {
-                    self.index.d.next = self.index.q.val() + 1;
-                    if self.index.q.val() == 5 {
-                        self.index.d.next = 0.into();
+                self.taken.next = self.valid.val() & self.room.val();
+                if self.taken.val() {
+                    self.index.d.next = self.index_next.val();
+                    if self.index.q.val() == 13 {
+                        self.index.d.next = 14.into();
                         self.phase.d.next = 3.into();
                     }
                 }
@@ -191,15 +198,16 @@ impl Logic for Ipv4Tx {
             3 => {
                 self.outbuf.valid.next = true;
                 self.outbuf.data.next = 0x08.into();
-                if self.index.q.val() == 1 {
+                if self.index.q.val().get_bit(0) {
                     self.outbuf.data.next = 0x06.into();
                     if self.wrap.q.val() {
                         self.outbuf.data.next = 0x00.into();
                     }
                 }
+                self.taken.next = self.room.val();
                 if self.room.val() {
-                    self.index.d.next = self.index.q.val() + 1;
-                    if self.index.q.val() == 1 {
+                    self.index.d.next = self.index_next.val();
+                    if self.index.q.val().get_bit(0) {
                         self.index.d.next = 0.into();
                         self.phase.d.next = 5.into();
                         if self.wrap.q.val() {
@@ -210,12 +218,16 @@ impl Logic for Ipv4Tx {
             }
             4 => {
                 self.outbuf.data.next = self.header_byte.val();
-                self.outbuf.valid.next = (self.index.q.val() < 10) | (self.step.q.val() == 7);
-                if self.outbuf.valid.val() & self.room.val() {
-                    self.index.d.next = self.index.q.val() + 1;
-                    if self.index.q.val() >= 16 {
-                        // The same shift as taking it in (what enters is never read),
-                        // so the register's input is one expression.
+                self.outbuf.valid.next = true;
+                // Zero words: the sum's carry folds (more folds change nothing).
+                self.word_r.d.next = 0.into();
+                self.add_r.d.next = true;
+                if self.room.val() {
+                    self.index.d.next = self.index_next.val();
+                    if (self.index.q.val().get_bits::<4>(1) == 1) | (self.index.q.val() >= 16) {
+                        // What enters is never read.
+                        self.len.d.next = (bit_cast::<16, 8>(self.len_top.val()) << 8)
+                            | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
                         self.dst_ip.d.next =
                             (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
                     }
@@ -234,6 +246,13 @@ impl Logic for Ipv4Tx {
                     self.phase.d.next = 0.into();
                 }
             }
+        }
+        // While the MAC and the EtherType go out, the checksum reads header bytes in
+        // pairs: each taken byte shifts in, a word is added on the second.
+        if self.taken.val() {
+            self.word_r.d.next =
+                (self.word_r.q.val() << 8) | bit_cast::<16, 8>(self.header_byte.val());
+            self.add_r.d.next = self.index.q.val().get_bit(0);
         }
         self.out_data.next = self.outbuf.out_data.val();
         self.out_valid.next = self.outbuf.out_valid.val();
@@ -298,22 +317,27 @@ mod tests {
         uut.connect_all();
         let l4: Vec<u8> = (0..37).map(|i| i * 3).collect();
         let mut ids = vec![];
-        for (k, ready) in [|_: usize| true, |c: usize| c % 3 != 1]
-            .into_iter()
-            .enumerate()
-        {
-            let out = run(&mut uut, &l4, true, ready);
-            assert_eq!(out[..6], DST_MAC, "pass {k}");
-            assert_eq!(out[6..8], [0x08, 0x00], "pass {k}");
-            let (hdr, body) = out[8..].split_at(20);
-            assert_eq!(body, &l4[..], "pass {k}");
-            assert_eq!(ones_sum(hdr), 0xFFFF, "header checksum");
-            assert_eq!(hdr[..4], [0x45, 0, 0, 57]);
-            assert_eq!(hdr[6..10], [0x40, 0, 64, 17]);
-            assert_eq!(hdr[12..20], [10, 0, 0, 2, 10, 0, 0, 1]);
-            ids.push(u16::from_be_bytes([hdr[4], hdr[5]]));
+        // 37 bytes, and 240 (+ 20 carries out of the total length's low byte).
+        for len in [37usize, 240] {
+            let l4: Vec<u8> = (0..len).map(|i| (i * 3) as u8).collect();
+            for (k, ready) in [|_: usize| true, |c: usize| c % 3 != 1]
+                .into_iter()
+                .enumerate()
+            {
+                let out = run(&mut uut, &l4, true, ready);
+                assert_eq!(out[..6], DST_MAC, "pass {k}");
+                assert_eq!(out[6..8], [0x08, 0x00], "pass {k}");
+                let (hdr, body) = out[8..].split_at(20);
+                assert_eq!(body, &l4[..], "pass {k}");
+                assert_eq!(ones_sum(hdr), 0xFFFF, "header checksum");
+                assert_eq!(hdr[..2], [0x45, 0]);
+                assert_eq!(hdr[2..4], ((len + 20) as u16).to_be_bytes());
+                assert_eq!(hdr[6..10], [0x40, 0, 64, 17]);
+                assert_eq!(hdr[12..20], [10, 0, 0, 2, 10, 0, 0, 1]);
+                ids.push(u16::from_be_bytes([hdr[4], hdr[5]]));
+            }
         }
-        assert_eq!(ids[1], ids[0] + 1);
+        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1));
         // ARP: the destination, its EtherType, the bytes as they are.
         let out = run(&mut uut, &l4, false, |_| true);
         assert_eq!(out[..6], DST_MAC);

@@ -14,7 +14,9 @@
 //! source must keep it fed until `last` (an empty buffer there would put a hole in the
 //! frame), which a source offering a byte every clock `ready` is high does. A byte is
 //! chosen one clock and leaves the next, when the CRC absorbs it: the CRC's logic does
-//! not sit behind the source's. `sent` pulses with the last FCS byte.
+//! not sit behind the source's. `sent` pulses with the last FCS byte. The CRC register
+//! is zero between frames: it takes a frame's first four bytes complemented instead of
+//! starting from all ones, and the FCS leaves by shifting it out, a byte a clock.
 
 use crate::board::stream_skid::StreamSkid;
 use crate::link::crc32::Crc32;
@@ -39,50 +41,38 @@ pub struct MacTx {
     pub crc: Crc32,
     pub inbuf: StreamSkid,
     in_ready: Signal<Local, Bit>,
-    /// The header byte at `index` is there to be sent (ours always; the destination's
+    /// The header byte at `count` is there to be sent (ours always; the destination's
     /// when the stream has it).
     advance: Signal<Local, Bit>,
     /// 0 idle, 1 preamble, 2 header, 3 payload, 4 padding, 5 FCS, 6 gap.
     state: DFF<Bits<3>>,
-    index: DFF<Bits<4>>,
-    /// Frame bytes so far (MAC header on), counted up to 60.
-    fill: DFF<Bits<6>>,
+    /// One counter for every state: the byte within the preamble, the FCS and the gap;
+    /// from the MAC header to the padding's end, the frame's bytes so far (to 60).
+    count: DFF<Bits<6>>,
     // The byte chosen for the next clock, and what it is.
     cur: DFF<Bits<8>>,
     cur_valid: DFF<Bit>,
     cur_crc: DFF<Bit>,
-    cur_first: DFF<Bit>,
     cur_fcs: DFF<Bit>,
-    cur_fcs_index: DFF<Bits<2>>,
+    /// One of the frame's first four bytes: the CRC takes it complemented.
+    cur_inv: DFF<Bit>,
+    cur_sent: DFF<Bit>,
     out_data: DFF<Bits<8>>,
     out_valid: DFF<Bit>,
     out_sent: DFF<Bit>,
     header_byte: Signal<Local, Bits<8>>,
-    fcs: Signal<Local, Bits<32>>,
 }
 
 impl Logic for MacTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self,
-            clock,
-            state,
-            index,
-            fill,
-            cur,
-            cur_valid,
-            cur_crc,
-            cur_first,
-            cur_fcs,
-            cur_fcs_index,
-            out_data,
-            out_valid,
-            out_sent
+            self, clock, state, count, cur, cur_valid, cur_crc, cur_fcs, cur_inv, cur_sent,
+            out_data, out_valid, out_sent
         );
         // Our MAC, after the destination's six bytes.
         self.header_byte.next = 0.into();
-        match self.index.q.val().index() {
+        match self.count.q.val().get_bits::<4>(0).index() {
             6 => self.header_byte.next = self.mac_hi.val().get_bits::<8>(8),
             7 => self.header_byte.next = self.mac_hi.val().get_bits::<8>(0),
             8 => self.header_byte.next = self.mac_mid.val().get_bits::<8>(8),
@@ -99,8 +89,9 @@ impl Logic for MacTx {
         // Choose the next byte.
         self.cur_valid.d.next = false;
         self.cur_crc.d.next = false;
-        self.cur_first.d.next = false;
         self.cur_fcs.d.next = false;
+        self.cur_inv.d.next = false;
+        self.cur_sent.d.next = false;
         self.cur.d.next = 0.into();
         self.in_ready.next = false;
         self.advance.next = false;
@@ -110,35 +101,34 @@ impl Logic for MacTx {
                     self.cur.d.next = 0x55.into();
                     self.cur_valid.d.next = true;
                     self.state.d.next = 1.into();
-                    self.index.d.next = 1.into();
+                    self.count.d.next = 1.into();
                 }
             }
             1 => {
                 self.cur.d.next = 0x55.into();
                 self.cur_valid.d.next = true;
-                self.index.d.next = self.index.q.val() + 1;
-                if self.index.q.val() == 7 {
+                self.count.d.next = self.count.q.val() + 1;
+                if self.count.q.val() == 7 {
                     self.cur.d.next = 0xD5.into();
                     self.state.d.next = 2.into();
-                    self.index.d.next = 0.into();
+                    self.count.d.next = 0.into();
                 }
             }
             2 => {
                 // Destination (the stream's first six bytes), then ours.
                 self.cur.d.next = self.header_byte.val();
                 self.advance.next = true;
-                if self.index.q.val() < 6 {
+                if self.count.q.val() < 6 {
                     self.in_ready.next = true;
                     self.cur.d.next = self.inbuf.out_data.val();
                     self.advance.next = self.inbuf.out_valid.val();
                 }
                 self.cur_valid.d.next = self.advance.val();
                 self.cur_crc.d.next = self.advance.val();
-                self.cur_first.d.next = self.advance.val() & (self.index.q.val() == 0);
+                self.cur_inv.d.next = self.advance.val() & (self.count.q.val() < 4);
                 if self.advance.val() {
-                    self.index.d.next = self.index.q.val() + 1;
-                    self.fill.d.next = bit_cast::<6, 4>(self.index.q.val()) + 1;
-                    if self.index.q.val() == 11 {
+                    self.count.d.next = self.count.q.val() + 1;
+                    if self.count.q.val() == 11 {
                         self.state.d.next = 3.into();
                     }
                 }
@@ -149,14 +139,14 @@ impl Logic for MacTx {
                 self.cur_valid.d.next = self.inbuf.out_valid.val();
                 self.cur_crc.d.next = self.inbuf.out_valid.val();
                 if self.inbuf.out_valid.val() {
-                    if self.fill.q.val() != 60 {
-                        self.fill.d.next = self.fill.q.val() + 1;
+                    if self.count.q.val() != 60 {
+                        self.count.d.next = self.count.q.val() + 1;
                     }
                     if self.inbuf.out_last.val() {
-                        self.index.d.next = 0.into();
                         self.state.d.next = 4.into();
-                        if self.fill.q.val() >= 59 {
+                        if self.count.q.val() >= 59 {
                             self.state.d.next = 5.into();
+                            self.count.d.next = 0.into();
                         }
                     }
                 }
@@ -164,45 +154,51 @@ impl Logic for MacTx {
             4 => {
                 self.cur_valid.d.next = true;
                 self.cur_crc.d.next = true;
-                self.fill.d.next = self.fill.q.val() + 1;
-                if self.fill.q.val() == 59 {
+                self.count.d.next = self.count.q.val() + 1;
+                if self.count.q.val() == 59 {
                     self.state.d.next = 5.into();
+                    self.count.d.next = 0.into();
                 }
             }
             5 => {
                 self.cur_valid.d.next = true;
                 self.cur_fcs.d.next = true;
-                self.cur_fcs_index.d.next = self.index.q.val().get_bits::<2>(0);
-                self.index.d.next = self.index.q.val() + 1;
-                if self.index.q.val() == 3 {
+                self.count.d.next = self.count.q.val() + 1;
+                if self.count.q.val() == 3 {
+                    self.cur_sent.d.next = true;
                     self.state.d.next = 6.into();
-                    self.index.d.next = 0.into();
+                    self.count.d.next = 0.into();
                 }
             }
             _ => {
-                self.index.d.next = self.index.q.val() + 1;
-                if self.index.q.val() == 11 {
+                self.count.d.next = self.count.q.val() + 1;
+                if self.count.q.val() == 11 {
                     self.state.d.next = 0.into();
                 }
             }
         }
-        // Send it, through the CRC.
+        // Send it, through the CRC. The CRC never starts over (no `init`, so no
+        // all-ones mux in front of its XOR network): it is zero between frames (below), and
+        // a CRC from all ones is the same as one from zero over the frame with its first 32
+        // bits complemented (IEEE 802.3 defines the FCS that way).
         self.crc.clock.next = self.clock.val();
         self.crc.data.next = self.cur.q.val();
-        self.crc.enable.next = self.cur_crc.q.val();
-        self.crc.init.next = self.cur_first.q.val();
-        self.fcs.next = !self.crc.crc.val();
+        if self.cur_inv.q.val() {
+            self.crc.data.next = !self.cur.q.val();
+        }
+        self.crc.enable.next = self.cur_crc.q.val() | self.cur_fcs.q.val();
+        self.crc.init.next = false;
         self.out_data.d.next = self.cur.q.val();
         if self.cur_fcs.q.val() {
-            match self.cur_fcs_index.q.val().index() {
-                0 => self.out_data.d.next = self.fcs.val().get_bits::<8>(0),
-                1 => self.out_data.d.next = self.fcs.val().get_bits::<8>(8),
-                2 => self.out_data.d.next = self.fcs.val().get_bits::<8>(16),
-                _ => self.out_data.d.next = self.fcs.val().get_bits::<8>(24),
-            }
+            // The FCS is the register's complement, low byte first: fed its own low byte,
+            // the register shifts right by a byte (no feedback), so the next FCS byte is
+            // always its low byte, not a byte picked out of 32 bits, and after the fourth
+            // the register is zero for the next frame.
+            self.crc.data.next = self.crc.crc.val().get_bits::<8>(0);
+            self.out_data.d.next = !self.crc.crc.val().get_bits::<8>(0);
         }
         self.out_valid.d.next = self.cur_valid.q.val();
-        self.out_sent.d.next = self.cur_fcs.q.val() & (self.cur_fcs_index.q.val() == 3);
+        self.out_sent.d.next = self.cur_sent.q.val();
         self.phy_tx_data.next = self.out_data.q.val();
         self.phy_tx_valid.next = self.out_valid.q.val();
         self.sent.next = self.out_sent.q.val() & !self.phy_stall.val();
@@ -211,16 +207,14 @@ impl Logic for MacTx {
         if self.phy_stall.val() {
             self.in_ready.next = false;
             self.crc.enable.next = false;
-            self.crc.init.next = false;
             self.state.d.next = self.state.q.val();
-            self.index.d.next = self.index.q.val();
-            self.fill.d.next = self.fill.q.val();
+            self.count.d.next = self.count.q.val();
             self.cur.d.next = self.cur.q.val();
             self.cur_valid.d.next = self.cur_valid.q.val();
             self.cur_crc.d.next = self.cur_crc.q.val();
-            self.cur_first.d.next = self.cur_first.q.val();
             self.cur_fcs.d.next = self.cur_fcs.q.val();
-            self.cur_fcs_index.d.next = self.cur_fcs_index.q.val();
+            self.cur_inv.d.next = self.cur_inv.q.val();
+            self.cur_sent.d.next = self.cur_sent.q.val();
             self.out_data.d.next = self.out_data.q.val();
             self.out_valid.d.next = self.out_valid.q.val();
             self.out_sent.d.next = self.out_sent.q.val();
