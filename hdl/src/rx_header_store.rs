@@ -5,7 +5,7 @@
 //! Each layer's header bytes go to a fixed place in the frame's bank (128 bytes) as
 //! they stream past, counted by the position of the byte in its layer's stream; these
 //! positions are the receive path's one count of where a byte is, which the message
-//! writer ([`RxMessage`]) uses too:
+//! writer ([`RxMessage`]), ArpRx and TransportRx use too:
 //!
 //! | bank offset | bytes |
 //! |---|---|
@@ -56,10 +56,11 @@ pub struct RxHeaderStore {
     /// option's value.
     pub option_write: Signal<In, Bit>,
     pub option_index: Signal<In, Bits<3>>,
-    /// Position of the current byte in each stream (saturating at 31).
+    /// Position of the current byte in each stream (saturating at 31; the IP
+    /// payload's at 127, far enough for TransportRx: TCP options, ICMP's first 64 bytes).
     pub link_pos: Signal<Out, Bits<5>>,
     pub l3_pos: Signal<Out, Bits<5>>,
-    pub l4_pos: Signal<Out, Bits<5>>,
+    pub l4_pos: Signal<Out, Bits<7>>,
     /// The bank of the frame that ended last.
     pub bank: Signal<Out, Bits<2>>,
     /// Read port: bank × 128 + offset in, the byte one clock later.
@@ -73,7 +74,7 @@ pub struct RxHeaderStore {
     ended_d2: DFF<Bit>,
     link_pos_r: DFF<Bits<5>>,
     l3_pos_r: DFF<Bits<5>>,
-    l4_pos_r: DFF<Bits<5>>,
+    l4_pos_r: DFF<Bits<7>>,
     offset: Signal<Local, Bits<7>>,
     l3_write: Signal<Local, Bit>,
 }
@@ -106,7 +107,7 @@ impl Logic for RxHeaderStore {
         if self.l4_valid.val() {
             if !self.l4.val() {
                 self.l4_pos_r.d.next = 0.into();
-            } else if self.l4_pos_r.q.val() != 31 {
+            } else if self.l4_pos_r.q.val() != 127 {
                 self.l4_pos_r.d.next = self.l4_pos_r.q.val() + 1;
             }
         }
@@ -118,7 +119,7 @@ impl Logic for RxHeaderStore {
         }
         if self.l4_valid.val() & self.l4.val() & (self.l4_pos_r.q.val() < 20) {
             self.ram.write_enable.next = true;
-            self.offset.next = bit_cast::<7, 5>(self.l4_pos_r.q.val()) + 64;
+            self.offset.next = self.l4_pos_r.q.val() + 64;
             self.ram.write_data.next = self.l4_data.val();
         }
         if self.l4_valid.val() & self.l4.val() & self.option_write.val() {

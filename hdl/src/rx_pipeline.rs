@@ -192,6 +192,7 @@ impl Logic for RxPipeline {
         self.transport.valid.next = self.ipv4.out_valid.val();
         self.transport.last.next = self.ipv4.out_last.val();
         self.transport.l4.next = self.ipv4.l4.val();
+        self.transport.pos.next = self.header.l4_pos.val();
         self.transport.l4_parse.next = self.ipv4.l4_parse.val();
         self.transport.protocol.next = self.ipv4.protocol.val();
         self.transport.l4_len.next = self.ipv4.l4_len.val();

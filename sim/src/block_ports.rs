@@ -80,7 +80,8 @@ cosim_ports!(Ipv4Rx {
 });
 cosim_ports!(TransportRx {
     inputs: [
-        data, valid, last, l4, l4_parse, protocol, l4_len, sum_data, sum_add, sum_high, sum_start
+        data, valid, last, l4, pos, l4_parse, protocol, l4_len, sum_data, sum_add, sum_high,
+        sum_start
     ],
     outputs: [
         ns,

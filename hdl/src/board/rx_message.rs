@@ -44,10 +44,11 @@ pub struct RxMessage {
     pub l4_valid: Signal<In, Bit>,
     pub l4: Signal<In, Bit>,
     pub protocol: Signal<In, Bits<8>>,
-    /// Position of the current byte in each stream (saturating at 31).
+    /// Position of the current byte in each stream (saturating at 31, the IP
+    /// payload's at 127).
     pub link_pos: Signal<In, Bits<5>>,
     pub l3_pos: Signal<In, Bits<5>>,
-    pub l4_pos: Signal<In, Bits<5>>,
+    pub l4_pos: Signal<In, Bits<7>>,
     /// TransportRx's registers, read while sealing.
     pub header_len: Signal<In, Bits<8>>,
     /// TCP's NS flag.
@@ -74,6 +75,9 @@ pub struct RxMessage {
     is_tcp: Signal<Local, Bit>,
     l4_write: Signal<Local, Bit>,
     l4_offset: Signal<Local, Bits<6>>,
+    addr_write: Signal<Local, Bit>,
+    addr_pos: Signal<Local, Bits<5>>,
+    addr_data: Signal<Local, Bits<8>>,
 }
 
 impl Logic for RxMessage {
@@ -151,7 +155,7 @@ impl Logic for RxMessage {
                 self.l4_write.next = false;
             }
         }
-        if self.l4_pos.val().get_bit(4)
+        if (self.l4_pos.val().get_bits::<3>(4) != 0)
             | (self.udp.val() & (self.l4_pos.val().get_bits::<2>(2) != 0))
         {
             self.l4_write.next = false;
@@ -162,19 +166,25 @@ impl Logic for RxMessage {
         self.write_r.d.next = false;
         self.offset_r.d.next = 0.into();
         self.data_r.d.next = 0.into();
-        if self.link_valid.val() & (self.link_pos.val() >= 6) & (self.link_pos.val() <= 11) {
-            self.write_r.d.next = true;
-            self.offset_r.d.next = bit_cast::<6, 5>(self.link_pos.val()) - 1;
-            self.data_r.d.next = self.link_data.val();
-        }
+        // The source MAC (frame bytes 6..=11) and the IP addresses (IP bytes 12..=19)
+        // go to their position less one: the position picked first, one decrement.
+        self.addr_write.next =
+            self.link_valid.val() & (self.link_pos.val() >= 6) & (self.link_pos.val() <= 11);
+        self.addr_pos.next = self.link_pos.val();
+        self.addr_data.next = self.link_data.val();
         if self.l3_valid.val()
             & self.l3.val()
             & (self.l3_pos.val() >= 12)
             & (self.l3_pos.val() <= 19)
         {
+            self.addr_write.next = true;
+            self.addr_pos.next = self.l3_pos.val();
+            self.addr_data.next = self.l3_data.val();
+        }
+        if self.addr_write.val() {
             self.write_r.d.next = true;
-            self.offset_r.d.next = bit_cast::<6, 5>(self.l3_pos.val()) - 1;
-            self.data_r.d.next = self.l3_data.val();
+            self.offset_r.d.next = bit_cast::<6, 5>(self.addr_pos.val()) - 1;
+            self.data_r.d.next = self.addr_data.val();
         }
         if self.l4_valid.val() & self.l4.val() & self.l4_write.val() {
             self.write_r.d.next = true;
@@ -293,7 +303,8 @@ mod tests {
             uut.l4_valid.next = l4.is_some();
             uut.l4.next = l4.is_some_and(|(k, _)| k >= l4_at);
             uut.l4_data.next = (*l4.map_or(&0, |l| l.1) as u64).into();
-            uut.l4_pos.next = l4.map_or(0, |(k, _)| pos(k, l4_at)).into();
+            let l4_pos = l4.map_or(0, |(k, _)| k.saturating_sub(l4_at).min(127) as u64);
+            uut.l4_pos.next = l4_pos.into();
             write(&mut uut, &mut record);
         }
         uut.link_valid.next = false;

@@ -23,6 +23,8 @@ pub struct OnesSum {
     pub ok: Signal<Out, Bit>,
     accumulator: DFF<Bits<17>>,
     fold1: DFF<Bits<17>>,
+    /// `ok`, decided from the accumulator a clock ahead, in step with `fold1`.
+    ok_r: DFF<Bit>,
     base: Signal<Local, Bits<17>>,
     addend: Signal<Local, Bits<17>>,
     folded: Signal<Local, Bits<16>>,
@@ -35,7 +37,7 @@ pub struct OnesSum {
 impl Logic for OnesSum {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, accumulator, fold1);
+        dff_setup!(self, clock, accumulator, fold1, ok_r);
         self.base.next = self.accumulator.q.val();
         if self.clear.val() {
             self.base.next = self.init.val();
@@ -58,11 +60,14 @@ impl Logic for OnesSum {
             + bit_cast::<16, 1>(self.fold1.q.val().get_bits::<1>(16));
         self.acc.next = self.accumulator.q.val();
         self.sum.next = self.folded.val();
-        // The same as folded == 0xFFFF without the adder in front (it was the receive
-        // path's longest at 100 MHz): fold1 is at most 0x10000, which folds to 1, so
-        // folded is all ones exactly when fold1 is 0xFFFF.
-        self.ok.next =
-            !self.fold1.q.val().get_bit(16) & (self.fold1.q.val().get_bits::<16>(0) == 0xFFFF);
+        // The same as folded == 0xFFFF, with no adder in front (it was the receive path's
+        // longest at 100 MHz) and none at all where only `ok` is used (the receivers):
+        // fold1 is at most 0x10000, which folds to 1, so folded is all ones exactly when
+        // fold1 is 0xFFFF, that is when the accumulator is 0xFFFF, or 0xFFFE with the
+        // carry (bit 16) to add.
+        self.ok_r.d.next = (self.accumulator.q.val().get_bits::<15>(1) == 0x7FFF)
+            & (self.accumulator.q.val().get_bit(0) != self.accumulator.q.val().get_bit(16));
+        self.ok.next = self.ok_r.q.val();
     }
 }
 
@@ -122,5 +127,30 @@ mod tests {
         assert!(run(&hdr).ok.val());
         hdr[15] ^= 1;
         assert!(!run(&hdr).ok.val());
+    }
+
+    /// `ok` is decided from the unfolded accumulator: at every clock it must say what
+    /// `sum` says, the carry still to fold (0xFFFE + 1) included.
+    #[test]
+    fn ok_agrees_with_the_folded_sum_at_every_clock() {
+        let mut uut = OnesSum::default();
+        uut.connect_all();
+        let mut seed = 0x1234_5678u32;
+        let mut seen_ok = 0;
+        for i in 0..4000 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let r = seed >> 16;
+            // Mostly 0xFF bytes, so sums near 0xFFFF with a carry pending are common.
+            uut.data.next = (if r % 4 == 0 { (r >> 2) & 0xFF } else { 0xFF } as u64).into();
+            uut.enable.next = r % 5 != 0;
+            uut.high.next = i % 2 == 0;
+            uut.clear.next = r % 37 == 0;
+            crate::tick!(uut);
+            assert_eq!(uut.ok.val(), uut.sum.val().index() == 0xFFFF, "clock {i}");
+            seen_ok += uut.ok.val() as usize;
+        }
+        assert!(seen_ok > 10, "{seen_ok}");
+        // Two 0xFFFF words: the accumulator holds 0x1FFFE.
+        assert!(run(&[0xFF; 4]).ok.val());
     }
 }

@@ -103,7 +103,7 @@ pub struct Ipv4Rx {
     our_byte: DFF<Bits<8>>,
     mask_byte: DFF<Bits<8>>,
     done_r: DFF<Bit>,
-    last_d1: DFF<Bit>,
+    /// The last beat went by two clocks ago (`out_last_r` is one clock ago).
     last_d2: DFF<Bit>,
     reason_r: DFF<Bits<5>>,
     out_data_r: DFF<Bits<8>>,
@@ -126,6 +126,12 @@ pub struct Ipv4Rx {
     beat: Signal<Local, Bit>,
     /// IHL × 4.
     header_len: Signal<Local, Bits<8>>,
+    /// The offset is inside the header (below IHL × 4): one compare for the header sum
+    /// and, negated, the payload.
+    in_header: Signal<Local, Bit>,
+    /// Total length − header length, with the borrow in bit 16: a total below the
+    /// header.
+    l4_diff: Signal<Local, Bits<17>>,
     /// The low two bits of the next IP byte's offset: which address byte to have ready.
     next_low: Signal<Local, Bits<2>>,
 }
@@ -157,7 +163,6 @@ impl Logic for Ipv4Rx {
             dst_multicast,
             dst_host_ones,
             done_r,
-            last_d1,
             last_d2,
             reason_r,
             out_data_r,
@@ -178,6 +183,8 @@ impl Logic for Ipv4Rx {
         self.off.next = self.offset.q.val();
         self.word.next =
             (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
+        self.l4_diff.next =
+            bit_cast::<17, 16>(self.word.val()) - bit_cast::<17, 8>(self.header_len.val());
         // Bytes of our address and of the netmask compared at offsets 16..19, high byte
         // first, picked for the next byte's offset (the offset restarts at a frame's
         // first beat, which is never IP).
@@ -207,8 +214,9 @@ impl Logic for Ipv4Rx {
         self.header_sum.high.next = !self.off.val().get_bit(0);
         self.header_sum.clear.next = !self.at_nz.q.val();
         self.header_sum.init.next = 0.into();
-        self.header_sum.enable.next = self.beat.val()
-            & ((self.off.val() == 0) | (bit_cast::<11, 8>(self.header_len.val()) > self.off.val()));
+        self.in_header.next = self.off.val() < bit_cast::<11, 8>(self.header_len.val());
+        self.header_sum.enable.next =
+            self.beat.val() & ((self.off.val() == 0) | self.in_header.val());
         // The transport checksum's bytes: the pseudo-header's as they pass (none for
         // ICMP; at offset 9 the protocol is the byte itself), the transport length in
         // the header checksum's place at 10 and 11, then the payload (`l4_next`).
@@ -223,9 +231,7 @@ impl Logic for Ipv4Rx {
             self.sum_data_r.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
         }
         self.sum_high_r.d.next = !self.off.val().get_bit(0);
-        self.l4_next.next = (self.off.val() >= bit_cast::<11, 8>(self.header_len.val()))
-            & !self.covered.q.val()
-            & (self.off.val() >= 4);
+        self.l4_next.next = !self.in_header.val() & !self.covered.q.val() & (self.off.val() >= 4);
         self.sum_add_r.d.next = self.beat.val() & (self.pseudo_next.val() | self.l4_next.val());
         self.sum_start_r.d.next = self.beat.val() & !self.at_nz.q.val();
         self.out_data_r.d.next = self.data.val();
@@ -271,8 +277,8 @@ impl Logic for Ipv4Rx {
             // transport length and the length check need.
             if self.off.val() == 3 {
                 self.total_minus_1.d.next = self.word.val() - 1;
-                self.l4_len_r.d.next = self.word.val() - bit_cast::<16, 8>(self.header_len.val());
-                self.too_short.d.next = self.word.val() < bit_cast::<16, 8>(self.header_len.val());
+                self.l4_len_r.d.next = self.l4_diff.val().get_bits::<16>(0);
+                self.too_short.d.next = self.l4_diff.val().get_bit(16);
             }
             if self.off.val() == 7 {
                 self.fragmented.d.next = self.word.val().get_bits::<14>(0) != 0;
@@ -310,8 +316,7 @@ impl Logic for Ipv4Rx {
             self.l4_r.d.next = self.l4_next.val();
         }
         // The checksum fold needs two clocks after the last header byte.
-        self.last_d1.d.next = self.valid.val() & self.last.val();
-        self.last_d2.d.next = self.last_d1.q.val();
+        self.last_d2.d.next = self.out_last_r.q.val();
         if self.last_d2.q.val() & self.is_ipv4.val() {
             if !self.version_ok.q.val() {
                 self.reason_r.d.next = 8.into(); // ipv4_version

@@ -2,15 +2,17 @@
 //! UDP (RFC 768) and ICMP (RFC 792: an internet-layer message, but carried as IP's
 //! payload like the other two). Their headers have one shape — two 16-bit words, then
 //! a 32-bit one (TCP's sequence number, UDP's length and checksum, ICMP's identifier
-//! and sequence) — so one offset, one checksum sum and one set of registers serve all
+//! and sequence) — so one position, one checksum sum and one set of registers serve all
 //! three; what differs is the header's length and the checks at the end. The checksum
 //! adder here sums what the IP block marks (`sum_*`): the pseudo-header as the IP
 //! header passes (none for ICMP), then the message.
 //!
 //! Registers hold only what decides or what the host's message and the board's echo
-//! replies need: the source port (ICMP's type and code), the header length, the NS
+//! replies need: the source port (ICMP's type and code), the data offset, the NS
 //! flag, the options the message carries, the checksum, the UDP length compared with
-//! IP's as it streams past. The rest of the header a report shows (destination port,
+//! IP's as it streams past. Where a byte is comes from the header store's count of the
+//! IP payload (`pos`), not a counter of its own; whether the header runs beyond the
+//! segment, from where the segment ends, not from a compare with IP's length. The rest of the header a report shows (destination port,
 //! sequence and acknowledgment numbers, flags, window, urgent pointer, timestamp
 //! values) is read from the header store (`crate::rx_header_store`), which this block
 //! tells where the timestamp values are (`option_write`).
@@ -37,6 +39,9 @@ pub struct TransportRx {
     pub valid: Signal<In, Bit>,
     pub last: Signal<In, Bit>,
     pub l4: Signal<In, Bit>,
+    /// Position of this byte in the IP payload (the header store's count, saturating
+    /// at 127): the one count the message writer and the store use too.
+    pub pos: Signal<In, Bits<7>>,
     pub l4_parse: Signal<In, Bit>,
     pub protocol: Signal<In, Bits<8>>,
     pub l4_len: Signal<In, Bits<16>>,
@@ -77,31 +82,34 @@ pub struct TransportRx {
     pub done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
     pub sum: OnesSum,
-    offset: DFF<Bits<11>>,
-    /// `offset` is not 0: a flip-flop, so the checksum's clear is not a compare
-    /// in front of its adder (the receive path's longest at 100 MHz).
-    /// `offset` is inside the TCP options (20 up to the header length), kept in a
-    /// flip-flop for the same reason: the option walker is on the longest path.
+    /// The next byte is inside the TCP options (20 up to the header length): a
+    /// flip-flop, set at byte 19 and cleared at the header's last byte, so the option
+    /// walker (on the receive path's longest) starts from it. Still set after the
+    /// segment's last byte when the header runs beyond the segment.
     in_opts: DFF<Bit>,
-    /// Header length − 1 (0 for a data offset of 0): one compare, no increment, for
-    /// `in_opts`.
-    header_len_m1: DFF<Bits<8>>,
+    /// TCP's data offset (the header length in 32-bit words).
+    doff: DFF<Bits<4>>,
     mid_frame: DFF<Bit>,
-    prev: DFF<Bits<8>>,
-    src_r: DFF<Bits<16>>,
-    header_len_r: DFF<Bits<8>>,
+    /// Bytes 0 and 1, each loaded as it passes.
+    src_hi: DFF<Bits<8>>,
+    src_lo: DFF<Bits<8>>,
     ns_r: DFF<Bit>,
     payload_len_r: DFF<Bits<16>>,
-    /// UDP's checksum field is zero.
+    /// UDP's checksum field is zero: its high byte, then both.
+    zero_hi: DFF<Bit>,
     no_checksum: DFF<Bit>,
     /// UDP's length field equals IP's payload length: its high byte, then both.
     udp_len_hi_ok: DFF<Bit>,
     udp_len_ok: DFF<Bit>,
-    // Option parser: 0 kind, 1 length, 2 data, 3 stopped.
+    // Option parser: 0 kind, 1 length, 2 data, 3 stopped. The kind is kept only as
+    // which of the four parsed ones it is; the value bytes left count down to the
+    // option's end, and where they are in the value follows from that.
     opt_state: DFF<Bits<2>>,
-    opt_kind: DFF<Bits<8>>,
-    opt_left: DFF<Bits<8>>,
-    opt_index: DFF<Bits<6>>,
+    kind_mss: DFF<Bit>,
+    kind_ws: DFF<Bit>,
+    kind_sack: DFF<Bit>,
+    kind_ts: DFF<Bit>,
+    opt_left: DFF<Bits<6>>,
     opt_len_ok: DFF<Bit>,
     mss_r: DFF<Bits<16>>,
     mss_p: DFF<Bit>,
@@ -110,15 +118,15 @@ pub struct TransportRx {
     sack_p: DFF<Bit>,
     ts_p: DFF<Bit>,
     done_r: DFF<Bit>,
-    last_d1: DFF<Bit>,
+    /// The last beat went by two clocks ago (`out_last_r` is one clock ago).
     last_d2: DFF<Bit>,
     reason_r: DFF<Bits<5>>,
     out_data_r: DFF<Bits<8>>,
     out_valid_r: DFF<Bit>,
     out_last_r: DFF<Bit>,
     body_r: DFF<Bit>,
-    off: Signal<Local, Bits<11>>,
-    word: Signal<Local, Bits<16>>,
+    /// The data offset less one, in the position's word units (bits 6..2).
+    doff_m1: Signal<Local, Bits<5>>,
     is_tcp: Signal<Local, Bit>,
     is_udp: Signal<Local, Bit>,
     is_icmp: Signal<Local, Bit>,
@@ -131,22 +139,23 @@ impl Logic for TransportRx {
         dff_setup!(
             self,
             clock,
-            offset,
             in_opts,
-            header_len_m1,
+            doff,
             mid_frame,
-            prev,
-            src_r,
-            header_len_r,
+            src_hi,
+            src_lo,
             ns_r,
             payload_len_r,
+            zero_hi,
             no_checksum,
             udp_len_hi_ok,
             udp_len_ok,
             opt_state,
-            opt_kind,
+            kind_mss,
+            kind_ws,
+            kind_sack,
+            kind_ts,
             opt_left,
-            opt_index,
             opt_len_ok,
             mss_r,
             mss_p,
@@ -155,7 +164,6 @@ impl Logic for TransportRx {
             sack_p,
             ts_p,
             done_r,
-            last_d1,
             last_d2,
             reason_r,
             out_data_r,
@@ -166,9 +174,7 @@ impl Logic for TransportRx {
         self.is_tcp.next = self.protocol.val() == 6;
         self.is_udp.next = self.protocol.val() == 17;
         self.is_icmp.next = self.protocol.val() == 1;
-        self.off.next = self.offset.q.val();
-        self.word.next =
-            (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
+        self.doff_m1.next = bit_cast::<5, 4>(self.doff.q.val()) - 1;
         self.in_options.next = self.in_opts.q.val() & self.is_tcp.val();
         self.sum.clock.next = self.clock.val();
         self.sum.data.next = self.sum_data.val();
@@ -185,67 +191,67 @@ impl Logic for TransportRx {
             & self.in_options.val()
             & (self.opt_state.q.val() == 2)
             & self.opt_len_ok.q.val()
-            & (self.opt_kind.q.val() == 8);
-        self.option_index.next = self.opt_index.q.val().get_bits::<3>(0);
+            & self.kind_ts.q.val();
+        // The timestamps' value is 8 bytes: byte 8 − (bytes left).
+        self.option_index.next = (!self.opt_left.q.val().get_bits::<3>(0)) + 1;
         if self.valid.val() {
             self.mid_frame.d.next = !self.last.val();
         }
         if self.valid.val() & !self.mid_frame.q.val() {
-            self.offset.d.next = 0.into();
             self.in_opts.d.next = false;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
         }
         if self.valid.val() & self.l4.val() {
-            self.prev.d.next = self.data.val();
-            if self.off.val() != 2047 {
-                self.offset.d.next = self.off.val() + 1;
-                // What (offset >= 20) & (offset < header length) will be, i.e.
-                // offset + 1 < header length. The header length is known from offset
-                // 13 on, long before offset 20.
-                self.in_opts.d.next = (self.off.val() >= 19)
-                    & (self.off.val() < bit_cast::<11, 8>(self.header_len_m1.q.val()));
+            // Options begin after byte 19 when the data offset is above 5, and end with
+            // the header's last byte, 4 × data offset − 1. The data offset is known from
+            // byte 12 on.
+            if self.pos.val() == 19 {
+                self.in_opts.d.next = self.doff.q.val() > 5;
+            } else if (self.pos.val().get_bits::<2>(0) == 3)
+                & (self.pos.val().get_bits::<5>(2) == self.doff_m1.val())
+            {
+                self.in_opts.d.next = false;
             }
             // Option results are cleared where the segment starts, not where the frame
             // starts: the FIFO reads them while it seals the message, up to 15 clocks
             // after the frame ends, when the next frame may already have begun.
-            if self.off.val() == 0 {
+            if self.pos.val() == 0 {
                 self.opt_state.d.next = 0.into();
                 self.mss_p.d.next = false;
                 self.ws_p.d.next = false;
                 self.sack_p.d.next = false;
                 self.ts_p.d.next = false;
+                self.src_hi.d.next = self.data.val();
             }
-            if self.off.val() == 1 {
-                self.src_r.d.next = self.word.val();
+            if self.pos.val() == 1 {
+                self.src_lo.d.next = self.data.val();
             }
-            if self.off.val() == 4 {
+            if self.pos.val() == 4 {
                 self.udp_len_hi_ok.d.next = self.data.val() == self.l4_len.val().get_bits::<8>(8);
             }
-            if self.off.val() == 5 {
+            if self.pos.val() == 5 {
                 self.udp_len_ok.d.next = self.udp_len_hi_ok.q.val()
                     & (self.data.val() == self.l4_len.val().get_bits::<8>(0));
             }
-            if self.off.val() == 7 {
-                self.no_checksum.d.next = self.word.val() == 0;
+            if self.pos.val() == 6 {
+                self.zero_hi.d.next = self.data.val() == 0;
+            }
+            if self.pos.val() == 7 {
+                self.no_checksum.d.next = self.zero_hi.q.val() & (self.data.val() == 0);
                 if !self.is_tcp.val() {
                     self.done_r.d.next = true;
                 }
             }
-            if self.off.val() == 12 {
-                self.header_len_r.d.next = bit_cast::<8, 4>(self.data.val().get_bits::<4>(4)) << 2;
-                self.header_len_m1.d.next = 0.into();
-                if self.data.val().get_bits::<4>(4) != 0 {
-                    self.header_len_m1.d.next =
-                        (bit_cast::<8, 4>(self.data.val().get_bits::<4>(4)) << 2) - 1;
-                }
+            if self.pos.val() == 12 {
+                self.doff.d.next = self.data.val().get_bits::<4>(4);
+                self.ns_r.d.next = self.data.val().get_bit(0);
             }
-            if self.off.val() == 13 {
-                self.ns_r.d.next = self.prev.q.val().get_bit(0);
+            if self.pos.val() == 13 {
                 self.payload_len_r.d.next =
-                    self.l4_len.val() - bit_cast::<16, 8>(self.header_len_r.q.val());
+                    self.l4_len.val() - (bit_cast::<16, 4>(self.doff.q.val()) << 2);
             }
-            if self.off.val() == 19 {
+            if self.pos.val() == 19 {
                 self.done_r.d.next = true;
             }
             if self.in_options.val() {
@@ -254,48 +260,50 @@ impl Logic for TransportRx {
                     if self.data.val() == 0 {
                         self.opt_state.d.next = 3.into();
                     } else if self.data.val() != 1 {
-                        self.opt_kind.d.next = self.data.val();
+                        self.kind_mss.d.next = self.data.val() == 2;
+                        self.kind_ws.d.next = self.data.val() == 3;
+                        self.kind_sack.d.next = self.data.val() == 4;
+                        self.kind_ts.d.next = self.data.val() == 8;
                         self.opt_state.d.next = 1.into();
                     }
                 } else if self.opt_state.q.val() == 1 {
-                    self.opt_index.d.next = 0.into();
-                    self.opt_left.d.next = self.data.val() - 2;
-                    self.opt_len_ok.d.next = ((self.opt_kind.q.val() == 2)
-                        & (self.data.val() == 4))
-                        | ((self.opt_kind.q.val() == 3) & (self.data.val() == 3))
-                        | ((self.opt_kind.q.val() == 8) & (self.data.val() == 10));
+                    self.opt_left.d.next = self.data.val().get_bits::<6>(0) - 2;
+                    self.opt_len_ok.d.next = (self.kind_mss.q.val() & (self.data.val() == 4))
+                        | (self.kind_ws.q.val() & (self.data.val() == 3))
+                        | (self.kind_ts.q.val() & (self.data.val() == 10));
                     if self.data.val() < 2 {
                         self.opt_state.d.next = 3.into();
                     } else if self.data.val() == 2 {
-                        if self.opt_kind.q.val() == 4 {
+                        if self.kind_sack.q.val() {
                             self.sack_p.d.next = true;
                         }
                         self.opt_state.d.next = 0.into();
+                    } else if self.data.val().get_bits::<2>(6) != 0 {
+                        // 64 bytes or more cannot end inside the options (40 at
+                        // most): nothing after it is parsed, as if walked to the end.
+                        self.opt_state.d.next = 3.into();
                     } else {
                         self.opt_state.d.next = 2.into();
                     }
                 } else if self.opt_state.q.val() == 2 {
-                    self.opt_index.d.next = self.opt_index.q.val() + 1;
                     self.opt_left.d.next = self.opt_left.q.val() - 1;
                     if self.opt_left.q.val() == 1 {
                         self.opt_state.d.next = 0.into();
                     }
                     if self.opt_len_ok.q.val() {
-                        if self.opt_kind.q.val() == 2 {
+                        if self.kind_mss.q.val() {
                             self.mss_r.d.next =
                                 (self.mss_r.q.val() << 8) | bit_cast::<16, 8>(self.data.val());
-                            if self.opt_index.q.val() == 1 {
+                            if self.opt_left.q.val() == 1 {
                                 self.mss_p.d.next = true;
                             }
                         }
-                        if self.opt_kind.q.val() == 3 {
+                        if self.kind_ws.q.val() {
                             self.ws_r.d.next = self.data.val();
                             self.ws_p.d.next = true;
                         }
-                        if self.opt_kind.q.val() == 8 {
-                            if self.opt_index.q.val() == 7 {
-                                self.ts_p.d.next = true;
-                            }
+                        if self.kind_ts.q.val() & (self.opt_left.q.val() == 1) {
+                            self.ts_p.d.next = true;
                         }
                     }
                 }
@@ -305,20 +313,17 @@ impl Logic for TransportRx {
             // fields, which a body byte in the same clock would overwrite). Bounded so
             // that the host can keep one RxIcmp record aside in the FIFO.
             self.body_r.d.next = self.l4_parse.val()
-                & ((self.is_tcp.val() & (self.off.val() >= 20))
-                    | (self.is_udp.val() & (self.off.val() >= 8))
+                & ((self.is_tcp.val() & (self.pos.val() >= 20))
+                    | (self.is_udp.val() & (self.pos.val() >= 8))
                     | (self.is_icmp.val()
-                        & (self.off.val().get_bits::<5>(6) == 0)
-                        & (self.off.val().get_bits::<4>(2) != 0)));
+                        & !self.pos.val().get_bit(6)
+                        & (self.pos.val().get_bits::<4>(2) != 0)));
         }
-        self.last_d1.d.next = self.valid.val() & self.last.val();
-        self.last_d2.d.next = self.last_d1.q.val();
+        self.last_d2.d.next = self.out_last_r.q.val();
         if self.last_d2.q.val() & self.l4_parse.val() {
             if self.is_tcp.val() {
-                if !self.done_r.q.val()
-                    | (self.header_len_r.q.val() < 20)
-                    | (bit_cast::<16, 8>(self.header_len_r.q.val()) > self.l4_len.val())
-                {
+                // The header beyond the segment: still inside the options at its end.
+                if !self.done_r.q.val() | (self.doff.q.val() < 5) | self.in_opts.q.val() {
                     self.reason_r.d.next = 15.into(); // tcp_header
                 } else if !self.sum.ok.val() {
                     self.reason_r.d.next = 16.into(); // tcp_checksum
@@ -344,8 +349,9 @@ impl Logic for TransportRx {
         self.out_valid.next = self.out_valid_r.q.val();
         self.out_last.next = self.out_last_r.q.val();
         self.body.next = self.body_r.q.val();
-        self.src_port.next = self.src_r.q.val();
-        self.header_len.next = self.header_len_r.q.val();
+        self.src_port.next =
+            (bit_cast::<16, 8>(self.src_hi.q.val()) << 8) | bit_cast::<16, 8>(self.src_lo.q.val());
+        self.header_len.next = bit_cast::<8, 4>(self.doff.q.val()) << 2;
         self.ns.next = self.ns_r.q.val();
         self.payload_len.next = self.payload_len_r.q.val();
         self.checksum_ok.next = self.sum.ok.val() | (self.is_udp.val() & self.no_checksum.q.val());
@@ -355,8 +361,8 @@ impl Logic for TransportRx {
         self.window_scale_present.next = self.ws_p.q.val();
         self.sack_permitted.next = self.sack_p.q.val();
         self.timestamps_present.next = self.ts_p.q.val();
-        self.icmp_type.next = self.src_r.q.val().get_bits::<8>(8);
-        self.icmp_code.next = self.src_r.q.val().get_bits::<8>(0);
+        self.icmp_type.next = self.src_hi.q.val();
+        self.icmp_code.next = self.src_lo.q.val();
         self.done.next = self.done_r.q.val();
         self.reason.next = self.reason_r.q.val();
     }
@@ -405,6 +411,7 @@ mod tests {
                 })
                 .into();
                 uut.l4.next = (34..n).contains(&i);
+                uut.pos.next = position(uut.l4.next, i);
                 uut.last.next = i + 1 == n;
                 drive_sum(&mut uut, i, *pseudo_sum, l4);
                 crate::tick!(uut);
@@ -440,6 +447,12 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The IP payload position of beat `i` as the header store counts it (payload from
+    /// beat 34, saturating at 127; 0 outside it).
+    fn position(l4: bool, i: usize) -> Bits<7> {
+        (if l4 { (i - 34).min(127) as u64 } else { 0 }).into()
     }
 
     /// The checksum bus as the IP block drives it, for 34 header beats and then the
@@ -500,6 +513,7 @@ mod tests {
             uut.valid.next = i < n;
             uut.data.next = (beats.get(i).map_or(0, |b| b.0) as u64).into();
             uut.l4.next = beats.get(i).is_some_and(|b| b.1);
+            uut.pos.next = position(uut.l4.next, i);
             uut.last.next = i + 1 == n;
             drive_sum(&mut uut, i, pseudo_sum, l4);
             // Settle before the edge: `option_write` describes the beat going in.
