@@ -174,7 +174,10 @@ impl Logic for Ipv4Tx {
                     self.dst_ip.d.next =
                         (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
                     if self.index.q.val() == 1 {
-                        self.len_carry.d.next = self.data.val() >= 236;
+                        // >= 236 (0xEC) from bits, not a carry chain.
+                        self.len_carry.d.next = (self.data.val().get_bits::<3>(5) == 7)
+                            & (self.data.val().get_bit(4)
+                                | (self.data.val().get_bits::<2>(2) == 3));
                     }
                     if self.index.q.val() == 5 {
                         self.index.d.next = 4.into();
@@ -224,7 +227,7 @@ impl Logic for Ipv4Tx {
                 self.add_r.d.next = true;
                 if self.room.val() {
                     self.index.d.next = self.index_next.val();
-                    if (self.index.q.val().get_bits::<4>(1) == 1) | (self.index.q.val() >= 16) {
+                    if (self.index.q.val().get_bits::<4>(1) == 1) | self.index.q.val().get_bit(4) {
                         // What enters is never read.
                         self.len.d.next = (bit_cast::<16, 8>(self.len_top.val()) << 8)
                             | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));

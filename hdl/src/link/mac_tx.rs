@@ -118,14 +118,19 @@ impl Logic for MacTx {
                 // Destination (the stream's first six bytes), then ours.
                 self.cur.d.next = self.header_byte.val();
                 self.advance.next = true;
-                if self.count.q.val() < 6 {
+                // count < 6 and < 4 from bits: compares with a constant would be carry
+                // chains in front of the skid buffer's ready (a critical path).
+                if (self.count.q.val().get_bits::<3>(3) == 0)
+                    & !(self.count.q.val().get_bit(2) & self.count.q.val().get_bit(1))
+                {
                     self.in_ready.next = true;
                     self.cur.d.next = self.inbuf.out_data.val();
                     self.advance.next = self.inbuf.out_valid.val();
                 }
                 self.cur_valid.d.next = self.advance.val();
                 self.cur_crc.d.next = self.advance.val();
-                self.cur_inv.d.next = self.advance.val() & (self.count.q.val() < 4);
+                self.cur_inv.d.next =
+                    self.advance.val() & (self.count.q.val().get_bits::<4>(2) == 0);
                 if self.advance.val() {
                     self.count.d.next = self.count.q.val() + 1;
                     if self.count.q.val() == 11 {
@@ -144,7 +149,8 @@ impl Logic for MacTx {
                     }
                     if self.inbuf.out_last.val() {
                         self.state.d.next = 4.into();
-                        if self.count.q.val() >= 59 {
+                        // At least 59 (it stops at 60).
+                        if (self.count.q.val() == 59) | (self.count.q.val() == 60) {
                             self.state.d.next = 5.into();
                             self.count.d.next = 0.into();
                         }

@@ -320,7 +320,8 @@ impl Logic for TransportTx {
                 self.pick.d.next = 2.into();
                 self.made.d.next = self.req_flags.val().get_bits::<8>(0);
             }
-            if self.index_after.val() >= 31 {
+            // >= 31, from bits.
+            if self.index_after.val().get_bit(5) | (self.index_after.val().get_bits::<5>(0) == 31) {
                 self.pick.d.next = 2.into();
             }
         }
