@@ -167,15 +167,18 @@ impl Logic for RxMessage {
         self.offset_r.d.next = 0.into();
         self.data_r.d.next = 0.into();
         // The source MAC (frame bytes 6..=11) and the IP addresses (IP bytes 12..=19)
-        // go to their position less one: the position picked first, one decrement.
-        self.addr_write.next =
-            self.link_valid.val() & (self.link_pos.val() >= 6) & (self.link_pos.val() <= 11);
+        // go to their position less one: the position picked first, one decrement. The
+        // ranges from the positions' bits (6..=11: 0011x or 010xx; 12..=19: 011xx or
+        // 100xx), not compares on carry chains (they were a critical path).
+        self.addr_write.next = self.link_valid.val()
+            & ((self.link_pos.val().get_bits::<4>(1) == 3)
+                | (self.link_pos.val().get_bits::<3>(2) == 2));
         self.addr_pos.next = self.link_pos.val();
         self.addr_data.next = self.link_data.val();
         if self.l3_valid.val()
             & self.l3.val()
-            & (self.l3_pos.val() >= 12)
-            & (self.l3_pos.val() <= 19)
+            & ((self.l3_pos.val().get_bits::<3>(2) == 3)
+                | (self.l3_pos.val().get_bits::<3>(2) == 4))
         {
             self.addr_write.next = true;
             self.addr_pos.next = self.l3_pos.val();

@@ -207,7 +207,9 @@ impl Logic for TransportRx {
             // the header's last byte, 4 × data offset − 1. The data offset is known from
             // byte 12 on.
             if self.pos.val() == 19 {
-                self.in_opts.d.next = self.doff.q.val() > 5;
+                // > 5, from bits (compares with a constant are carry chains).
+                self.in_opts.d.next =
+                    self.doff.q.val().get_bit(3) | (self.doff.q.val().get_bits::<2>(1) == 3);
             } else if (self.pos.val().get_bits::<2>(0) == 3)
                 & (self.pos.val().get_bits::<5>(2) == self.doff_m1.val())
             {
@@ -271,7 +273,7 @@ impl Logic for TransportRx {
                     self.opt_len_ok.d.next = (self.kind_mss.q.val() & (self.data.val() == 4))
                         | (self.kind_ws.q.val() & (self.data.val() == 3))
                         | (self.kind_ts.q.val() & (self.data.val() == 10));
-                    if self.data.val() < 2 {
+                    if self.data.val().get_bits::<7>(1) == 0 {
                         self.opt_state.d.next = 3.into();
                     } else if self.data.val() == 2 {
                         if self.kind_sack.q.val() {
@@ -313,8 +315,10 @@ impl Logic for TransportRx {
             // fields, which a body byte in the same clock would overwrite). Bounded so
             // that the host can keep one RxIcmp record aside in the FIFO.
             self.body_r.d.next = self.l4_parse.val()
-                & ((self.is_tcp.val() & (self.pos.val() >= 20))
-                    | (self.is_udp.val() & (self.pos.val() >= 8))
+                & ((self.is_tcp.val()
+                    & ((self.pos.val().get_bits::<2>(5) != 0)
+                        | (self.pos.val().get_bit(4) & (self.pos.val().get_bits::<2>(2) != 0))))
+                    | (self.is_udp.val() & (self.pos.val().get_bits::<4>(3) != 0))
                     | (self.is_icmp.val()
                         & !self.pos.val().get_bit(6)
                         & (self.pos.val().get_bits::<4>(2) != 0)));
@@ -323,7 +327,12 @@ impl Logic for TransportRx {
         if self.last_d2.q.val() & self.l4_parse.val() {
             if self.is_tcp.val() {
                 // The header beyond the segment: still inside the options at its end.
-                if !self.done_r.q.val() | (self.doff.q.val() < 5) | self.in_opts.q.val() {
+                if !self.done_r.q.val()
+                    | !(self.doff.q.val().get_bit(3)
+                        | (self.doff.q.val().get_bit(2)
+                            & (self.doff.q.val().get_bits::<2>(0) != 0)))
+                    | self.in_opts.q.val()
+                {
                     self.reason_r.d.next = 15.into(); // tcp_header
                 } else if !self.sum.ok.val() {
                     self.reason_r.d.next = 16.into(); // tcp_checksum
