@@ -12,18 +12,19 @@
 //! proven configuration.
 //!
 //! TxTcp / TxUdp / TxIcmp stream their options and payload (a TxIcmp's payload is the
-//! whole ICMP message) on `tx_write`/`tx_data` as the bytes arrive (four bytes behind the
-//! link: the CRC check holds four); `tx_finish` closes every frame whose type byte said
-//! TxTcp/TxUdp/TxIcmp, with `tx_keep` set only when the whole frame proved good, so the
-//! transmitter rolls back anything else. `tx_is_udp` and `tx_is_icmp` say which (both
-//! low: TCP) with `tx_finish`, and hold until the next request's finish. Their header fields are
-//! not kept here: each goes out as a 16-bit word of the transmitter's descriptor
-//! (`tx_word_write`, `tx_word_index`, `tx_word`; TxStage's layout) as its second byte
-//! arrives, the tag first, so the transmitter's block RAM is the only copy of a
-//! request. `tx_flags` and `tx_options_len` are valid with `tx_finish` and hold until
-//! the next message's bytes reach them. When `tx_busy` is high as the type byte arrives
-//! the message gets no `tx_write` and no word at all, and finishes with `tx_keep` low
-//! and error 5. No more than the longest legal message is ever written.
+//! whole ICMP message) on `tx_write`/`tx_data` (valid with `tx_write` only) as the bytes
+//! arrive (four bytes behind the link: the CRC check holds four); `tx_finish` closes
+//! every frame whose type byte said TxTcp/TxUdp/TxIcmp, with `tx_keep` set only when the
+//! whole frame proved good, so the transmitter rolls back anything else. `tx_is_udp` and
+//! `tx_is_icmp` say which (both low: TCP) with `tx_finish`, and hold until the next
+//! request's finish. Their header fields are not kept here: each goes out as a 16-bit
+//! word of the transmitter's descriptor (`tx_word_write`, `tx_word_index`, `tx_word`;
+//! TxStage's layout) as its second byte arrives, the tag first, so the transmitter's
+//! block RAM is the only copy of a request. `tx_flags` and `tx_options_len` are valid
+//! with `tx_finish` and hold until the next message's bytes reach them. When `tx_busy` is
+//! high as the type byte arrives the message gets no `tx_write` and no word at all, and
+//! finishes with `tx_keep` low and error 5. No more than the longest legal message is
+//! ever written.
 //!
 //! Empty frames are ignored; garbage, truncated and overlong frames cost one error and
 //! leave nothing behind: every frame starts from a clean state.
@@ -106,7 +107,7 @@ pub struct HostRx {
     // TxTcp's flags; a request's other fields go straight to the transmitter's words).
     window: DFF<Bits<16>>,
     flags: DFF<Bits<16>>,
-    /// The message's previous byte: the first half of a field word.
+    /// The message's previous byte: the first half of a field word, and `tx_data`.
     prev: DFF<Bits<8>>,
     promiscuous: DFF<Bit>,
     fast: DFF<Bit>,
@@ -137,7 +138,6 @@ pub struct HostRx {
     error_r: DFF<Bit>,
     error_code_r: DFF<Bits<8>>,
     tx_write_r: DFF<Bit>,
-    tx_data_r: DFF<Bits<8>>,
     tx_finish_r: DFF<Bit>,
     tx_keep_r: DFF<Bit>,
     tx_is_udp_r: DFF<Bit>,
@@ -209,7 +209,6 @@ impl Logic for HostRx {
             error_r,
             error_code_r,
             tx_write_r,
-            tx_data_r,
             tx_finish_r,
             tx_keep_r,
             tx_is_udp_r,
@@ -258,7 +257,6 @@ impl Logic for HostRx {
                 | (bit_cast::<4, 1>(((self.position.q.val() & 0x11554000) != 0).into()) << 3);
         self.tx_word_write_r.d.next = false;
         self.tx_write_r.d.next = false;
-        self.tx_data_r.d.next = self.byte.val();
         if self.strobe.val() {
             if self.offset.q.val() != 2047 {
                 self.offset.d.next = self.offset.q.val() + 1;
@@ -431,7 +429,8 @@ impl Logic for HostRx {
         self.error.next = self.error_r.q.val();
         self.error_code.next = self.error_code_r.q.val();
         self.tx_write.next = self.tx_write_r.q.val();
-        self.tx_data.next = self.tx_data_r.q.val();
+        // `prev` is the byte `tx_write` writes, the clock after its strobe.
+        self.tx_data.next = self.prev.q.val();
         self.tx_finish.next = self.tx_finish_r.q.val();
         self.tx_keep.next = self.tx_keep_r.q.val();
         self.tx_is_udp.next = self.tx_is_udp_r.q.val();
