@@ -43,6 +43,9 @@ pub struct CobsEncoder {
     rd_half: DFF<Bit>,
     state: DFF<Bits<3>>,
     index: DFF<Bits<8>>,
+    /// The block's length less one, taken as its code byte goes out: the last byte's
+    /// test is then an equality of two registers, no subtraction in front of the state.
+    last_index: DFF<Bits<8>>,
     wr_full: Signal<Local, Bit>,
     rd_full: Signal<Local, Bit>,
     rd_len: Signal<Local, Bits<8>>,
@@ -81,6 +84,7 @@ impl Default for CobsEncoder {
             rd_half: Default::default(),
             state: Default::default(),
             index: Default::default(),
+            last_index: Default::default(),
             wr_full: Default::default(),
             rd_full: Default::default(),
             rd_len: Default::default(),
@@ -100,7 +104,7 @@ impl Logic for CobsEncoder {
     fn update(&mut self) {
         dff_setup!(
             self, clock, wr_half, count, full0, full1, len0, len1, ends0, ends1, zero0, zero1,
-            rd_half, state, index
+            rd_half, state, index, last_index
         );
         self.block.read_clock.next = self.clock.val();
         self.block.write_clock.next = self.clock.val();
@@ -169,6 +173,7 @@ impl Logic for CobsEncoder {
             }
         } else if self.state.q.val() == 1 {
             self.out_data.next = self.rd_len.val() + 1;
+            self.last_index.d.next = self.rd_len.val() - 1;
             if self.taken.val() {
                 self.index_next.next = 0.into();
                 if self.rd_len.val() == 0 {
@@ -181,7 +186,7 @@ impl Logic for CobsEncoder {
             self.out_data.next = self.block.read_data.val();
             if self.taken.val() {
                 self.index_next.next = self.index.q.val() + 1;
-                if self.index.q.val() == (self.rd_len.val() - 1) {
+                if self.index.q.val() == self.last_index.q.val() {
                     self.state.d.next = 5.into();
                 }
             }

@@ -111,6 +111,10 @@ pub struct LinkTx {
     /// from a flip-flop (a `pos` decode in front of it was the board's critical path).
     rec_lo: DFF<Bit>,
     rec_hi: DFF<Bit>,
+    /// The FIFO holds a record, from a flip-flop (low while a segment is read, so it is
+    /// never stale after one): a record is committed whole, so once one starts its
+    /// bytes are all there and nothing else here waits on the FIFO's empty compare.
+    has_record: DFF<Bit>,
     /// Segments: message bytes still to send.
     remaining: DFF<Bits<12>>,
     /// Segments: `remaining` is 1 (the byte to send is the message's last), kept with
@@ -184,6 +188,7 @@ impl Logic for LinkTx {
             in_body,
             rec_lo,
             rec_hi,
+            has_record,
             remaining,
             body_last,
             ends_small,
@@ -357,7 +362,7 @@ impl Logic for LinkTx {
             } else if self.counters_pending.q.val() {
                 self.msg.d.next = 4.into();
                 self.counters_pending.d.next = self.get_counters.val();
-            } else if !self.fifo_empty.val() {
+            } else if self.has_record.q.val() {
                 self.msg.d.next = 2.into();
                 self.head.d.next = false;
                 self.rec_lo.d.next = true;
@@ -369,10 +374,10 @@ impl Logic for LinkTx {
                 self.head.d.next = false;
             }
         } else if (self.msg.q.val() == 2) & self.in_body.q.val() {
-            self.byte_valid.next = !self.fifo_empty.val();
+            self.byte_valid.next = true;
             self.byte.next = self.fifo_data.val();
             self.byte_last.next = self.body_last.q.val();
-            self.take.next = !self.fifo_empty.val() & self.room.val();
+            self.take.next = self.room.val();
             if self.take.val() {
                 self.fifo_read.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
@@ -384,28 +389,26 @@ impl Logic for LinkTx {
         } else if self.msg.q.val() == 2 {
             // The record header: the length, low byte first, then two filler bytes if
             // its bit 7 says so. A record is committed whole: its bytes are all there.
-            if !self.fifo_empty.val() {
-                self.fifo_read.next = true;
-                self.pos.d.next = self.pos.q.val() + 1;
-                self.rec_lo.d.next = false;
-                self.rec_hi.d.next = self.rec_lo.q.val();
-                if self.rec_lo.q.val() {
-                    self.remaining.d.next = bit_cast::<12, 8>(self.fifo_data.val());
-                    self.body_last.d.next = self.fifo_data.val() == 1;
-                }
-                if self.rec_hi.q.val() {
-                    self.remaining.d.next =
-                        (bit_cast::<12, 3>(self.fifo_data.val().get_bits::<3>(0)) << 8)
-                            | self.remaining.q.val();
-                    self.body_last.d.next =
-                        self.body_last.q.val() & (self.fifo_data.val().get_bits::<3>(0) == 0);
-                    if !self.fifo_data.val().get_bit(7) {
-                        self.in_body.d.next = true;
-                    }
-                }
-                if self.pos.q.val() == 3 {
+            self.fifo_read.next = true;
+            self.pos.d.next = self.pos.q.val() + 1;
+            self.rec_lo.d.next = false;
+            self.rec_hi.d.next = self.rec_lo.q.val();
+            if self.rec_lo.q.val() {
+                self.remaining.d.next = bit_cast::<12, 8>(self.fifo_data.val());
+                self.body_last.d.next = self.fifo_data.val() == 1;
+            }
+            if self.rec_hi.q.val() {
+                self.remaining.d.next = (bit_cast::<12, 3>(self.fifo_data.val().get_bits::<3>(0))
+                    << 8)
+                    | self.remaining.q.val();
+                self.body_last.d.next =
+                    self.body_last.q.val() & (self.fifo_data.val().get_bits::<3>(0) == 0);
+                if !self.fifo_data.val().get_bit(7) {
                     self.in_body.d.next = true;
                 }
+            }
+            if self.pos.q.val() == 3 {
+                self.in_body.d.next = true;
             }
         } else {
             // Hello, Counters, TxDone, Error, ArpReply: body byte `pos`.
@@ -443,6 +446,7 @@ impl Logic for LinkTx {
                 }
             }
         }
+        self.has_record.d.next = !self.fifo_empty.val() & (self.msg.q.val() != 2);
         // The output register: emptied when the consumer takes its byte, filled only
         // when empty.
         if self.out_ready.val() {
