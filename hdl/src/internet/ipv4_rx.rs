@@ -1,6 +1,8 @@
 //! IPv4 receive: header fields, header checksum, lengths, fragments, address filter.
 //!
-//! Works on the Ethernet payload beats (`l3`) of frames whose ethertype is IPv4. Options
+//! Works on the Ethernet payload beats (`l3`) of frames whose ethertype is IPv4, a frame's
+//! beats on consecutive clocks (`valid` high from its first beat to `last`, as MacRx and
+//! EthRx deliver them). Options
 //! (IHL > 5) are skipped, not rejected. The datagram ends at its total length: Ethernet
 //! padding after it is not passed on (`l4` is low there). Besides the header fields it
 //! produces, for the transport checksums, the bytes they cover (below) and the transport
@@ -80,7 +82,6 @@ pub struct Ipv4Rx {
     at_11: DFF<Bit>,
     at_addr: DFF<Bit>,
     mid_frame: DFF<Bit>,
-    prev: DFF<Bits<8>>,
     // What decides, as flags: the fields themselves a report reads from the header store.
     version_ok: DFF<Bit>,
     ihl_r: DFF<Bits<4>>,
@@ -152,7 +153,6 @@ impl Logic for Ipv4Rx {
             at_11,
             at_addr,
             mid_frame,
-            prev,
             version_ok,
             ihl_r,
             total_minus_1,
@@ -189,8 +189,10 @@ impl Logic for Ipv4Rx {
         self.ihl_ok.next = self.ihl_r.q.val().get_bit(3)
             | (self.ihl_r.q.val().get_bit(2)
                 & (self.ihl_r.q.val().get_bit(1) | self.ihl_r.q.val().get_bit(0)));
-        self.word.next =
-            (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
+        // The previous byte is `out_data_r`: a frame's beats come on consecutive clocks
+        // (as MacRx sends them), so no second copy of it is kept.
+        self.word.next = (bit_cast::<16, 8>(self.out_data_r.q.val()) << 8)
+            | bit_cast::<16, 8>(self.data.val());
         self.l4_diff.next =
             bit_cast::<17, 16>(self.word.val()) - bit_cast::<17, 8>(self.header_len.val());
         // Bytes of our address and of the netmask compared at offsets 16..19, high byte
@@ -268,7 +270,6 @@ impl Logic for Ipv4Rx {
             self.reason_r.d.next = 0.into();
         }
         if self.beat.val() {
-            self.prev.d.next = self.data.val();
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off.val() + 1;
                 self.at_nz.d.next = true;
