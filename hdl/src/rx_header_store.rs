@@ -114,12 +114,21 @@ impl Logic for RxHeaderStore {
         self.ram.write_enable.next = false;
         self.offset.next = bit_cast::<7, 5>(self.link_pos_r.q.val());
         self.ram.write_data.next = self.link_data.val();
-        if self.link_valid.val() & (self.link_pos_r.q.val() < 18) {
+        // The position bounds as logic on the bits (< 18, < 20, < 28), and the bases ORed
+        // in where the position cannot reach them: no carry chains.
+        if self.link_valid.val()
+            & (!self.link_pos_r.q.val().get_bit(4)
+                | (self.link_pos_r.q.val().get_bits::<3>(1) == 0))
+        {
             self.ram.write_enable.next = true;
         }
-        if self.l4_valid.val() & self.l4.val() & (self.l4_pos_r.q.val() < 20) {
+        if self.l4_valid.val()
+            & self.l4.val()
+            & (self.l4_pos_r.q.val().get_bits::<2>(5) == 0)
+            & (!self.l4_pos_r.q.val().get_bit(4) | (self.l4_pos_r.q.val().get_bits::<2>(2) == 0))
+        {
             self.ram.write_enable.next = true;
-            self.offset.next = self.l4_pos_r.q.val() + 64;
+            self.offset.next = self.l4_pos_r.q.val() | 64;
             self.ram.write_data.next = self.l4_data.val();
         }
         if self.l4_valid.val() & self.l4.val() & self.option_write.val() {
@@ -129,10 +138,12 @@ impl Logic for RxHeaderStore {
         }
         self.l3_write.next = self.l3_valid.val()
             & self.l3.val()
-            & ((self.l3_pos_r.q.val() < 20) | (self.arp.val() & (self.l3_pos_r.q.val() < 28)));
+            & (!self.l3_pos_r.q.val().get_bit(4)
+                | (self.l3_pos_r.q.val().get_bits::<2>(2) == 0)
+                | (self.arp.val() & (self.l3_pos_r.q.val().get_bits::<2>(2) != 3)));
         if self.l3_write.val() {
             self.ram.write_enable.next = true;
-            self.offset.next = bit_cast::<7, 5>(self.l3_pos_r.q.val()) + 32;
+            self.offset.next = bit_cast::<7, 5>(self.l3_pos_r.q.val()) | 32;
             self.ram.write_data.next = self.l3_data.val();
         }
         self.ram.write_address.next =

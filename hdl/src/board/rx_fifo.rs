@@ -83,9 +83,11 @@ pub struct RxFifo<const B: usize, const BP1: usize> {
     /// through sealing, so the two subtractions are not in front of the write data.
     len: DFF<Bits<BP1>>,
     offset: Signal<Local, Bits<BP1>>,
+    used: Signal<Local, Bits<BP1>>,
+    header_bytes: Signal<Local, Bits<BP1>>,
+    free: Signal<Local, Bits<BP1>>,
     rd_next: Signal<Local, Bits<BP1>>,
     size: Constant<Bits<BP1>>,
-    header_limit: Constant<Bits<BP1>>,
     tcp_start: Constant<Bits<BP1>>,
     udp_start: Constant<Bits<BP1>>,
 }
@@ -94,6 +96,8 @@ impl<const B: usize, const BP1: usize> Default for RxFifo<B, BP1> {
     fn default() -> Self {
         assert_eq!(B + 1, BP1);
         assert!((1u64 << B) > 2 * TCP_BODY_START);
+        // `header_full` decodes 35 in its bits.
+        assert_eq!(TCP_BODY_START, 35);
         Self {
             clock: Default::default(),
             field_write: Default::default(),
@@ -125,9 +129,11 @@ impl<const B: usize, const BP1: usize> Default for RxFifo<B, BP1> {
             body_start: Default::default(),
             len: Default::default(),
             offset: Default::default(),
+            used: Default::default(),
+            header_bytes: Default::default(),
+            free: Default::default(),
             rd_next: Default::default(),
             size: Constant::new((1u64 << B).into()),
-            header_limit: Constant::new(((1u64 << B) - TCP_BODY_START).into()),
             tcp_start: Constant::new(TCP_BODY_START.into()),
             udp_start: Constant::new(UDP_BODY_START.into()),
         }
@@ -162,14 +168,27 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
         if self.udp.val() {
             self.body_start.next = self.udp_start.val();
         }
-        self.len.d.next = self.wr.q.val() - self.base.q.val() - 2;
+        // One subtraction of the record's start and one of its header bytes (2, or 4
+        // with UDP's filler), not one of each per case.
+        self.used.next = self.wr.q.val() - self.base.q.val();
+        self.header_bytes.next = 2.into();
         if self.udp.val() {
-            self.len.d.next = self.wr.q.val() - self.base.q.val() - 4;
+            self.header_bytes.next = 4.into();
         }
+        self.len.d.next = self.used.val() - self.header_bytes.val();
         // Registered, off the write path. A clock late is safe: `rd` only moves toward
         // more room, and `base` moves only when sealing ends, 26 clocks or more before
         // the next frame's first field.
-        self.header_full.d.next = (self.base.q.val() - self.rd.q.val()) > self.header_limit.val();
+        // Free bytes = 2^B − (base − rd), i.e. rd − base with the wrap bit flipped; full
+        // when fewer than TCP_BODY_START (35 = 0b100011) are free, decided by logic on
+        // the bits, not by a carry-chain compare.
+        self.free.next = (self.rd.q.val() - self.base.q.val()) ^ self.size.val();
+        self.header_full.d.next = ((self.free.val() >> 6) == 0)
+            & (!self.free.val().get_bit(5)
+                | (!self.free.val().get_bit(4)
+                    & !self.free.val().get_bit(3)
+                    & !self.free.val().get_bit(2)
+                    & !(self.free.val().get_bit(1) & self.free.val().get_bit(0))));
         self.room_r.d.next = !self.overflow.q.val() & !self.header_full.q.val();
         self.room.next = self.room_r.q.val();
         // Until its first body byte, a record's body starts right after its fixed part.

@@ -1,6 +1,8 @@
 //! IPv4 receive: header fields, header checksum, lengths, fragments, address filter.
 //!
-//! Works on the Ethernet payload beats (`l3`) of frames whose ethertype is IPv4. Options
+//! Works on the Ethernet payload beats (`l3`) of frames whose ethertype is IPv4, a frame's
+//! beats on consecutive clocks (`valid` high from its first beat to `last`, as MacRx and
+//! EthRx deliver them). Options
 //! (IHL > 5) are skipped, not rejected. The datagram ends at its total length: Ethernet
 //! padding after it is not passed on (`l4` is low there). Besides the header fields it
 //! produces, for the transport checksums, the bytes they cover (below) and the transport
@@ -80,7 +82,6 @@ pub struct Ipv4Rx {
     at_11: DFF<Bit>,
     at_addr: DFF<Bit>,
     mid_frame: DFF<Bit>,
-    prev: DFF<Bits<8>>,
     // What decides, as flags: the fields themselves a report reads from the header store.
     version_ok: DFF<Bit>,
     ihl_r: DFF<Bits<4>>,
@@ -122,6 +123,9 @@ pub struct Ipv4Rx {
     /// This beat is one of the pseudo-header's (offsets 9..19) and the protocol has one.
     pseudo_next: Signal<Local, Bit>,
     off: Signal<Local, Bits<11>>,
+    /// The offset is 4 or more: the total length is in.
+    at_4: Signal<Local, Bit>,
+    ihl_ok: Signal<Local, Bit>,
     word: Signal<Local, Bits<16>>,
     beat: Signal<Local, Bit>,
     /// IHL × 4.
@@ -149,7 +153,6 @@ impl Logic for Ipv4Rx {
             at_11,
             at_addr,
             mid_frame,
-            prev,
             version_ok,
             ihl_r,
             total_minus_1,
@@ -181,8 +184,15 @@ impl Logic for Ipv4Rx {
         self.beat.next = self.valid.val() & self.l3.val();
         self.header_len.next = bit_cast::<8, 4>(self.ihl_r.q.val()) << 2;
         self.off.next = self.offset.q.val();
-        self.word.next =
-            (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
+        self.at_4.next = self.off.val().get_bits::<9>(2) != 0;
+        // IHL ≥ 5 as logic: a 4-bit compare would take a carry chain.
+        self.ihl_ok.next = self.ihl_r.q.val().get_bit(3)
+            | (self.ihl_r.q.val().get_bit(2)
+                & (self.ihl_r.q.val().get_bit(1) | self.ihl_r.q.val().get_bit(0)));
+        // The previous byte is `out_data_r`: a frame's beats come on consecutive clocks
+        // (as MacRx sends them), so no second copy of it is kept.
+        self.word.next = (bit_cast::<16, 8>(self.out_data_r.q.val()) << 8)
+            | bit_cast::<16, 8>(self.data.val());
         self.l4_diff.next =
             bit_cast::<17, 16>(self.word.val()) - bit_cast::<17, 8>(self.header_len.val());
         // Bytes of our address and of the netmask compared at offsets 16..19, high byte
@@ -214,7 +224,9 @@ impl Logic for Ipv4Rx {
         self.header_sum.high.next = !self.off.val().get_bit(0);
         self.header_sum.clear.next = !self.at_nz.q.val();
         self.header_sum.init.next = 0.into();
-        self.in_header.next = self.off.val() < bit_cast::<11, 8>(self.header_len.val());
+        // off < IHL × 4 ⇔ off / 4 < IHL: a 4-bit compare, not an 11-bit one.
+        self.in_header.next = ((self.off.val() >> 6) == 0)
+            & (self.off.val().get_bits::<4>(2) < self.ihl_r.q.val());
         self.header_sum.enable.next =
             self.beat.val() & ((self.off.val() == 0) | self.in_header.val());
         // The transport checksum's bytes: the pseudo-header's as they pass (none for
@@ -231,7 +243,7 @@ impl Logic for Ipv4Rx {
             self.sum_data_r.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
         }
         self.sum_high_r.d.next = !self.off.val().get_bit(0);
-        self.l4_next.next = !self.in_header.val() & !self.covered.q.val() & (self.off.val() >= 4);
+        self.l4_next.next = !self.in_header.val() & !self.covered.q.val() & self.at_4.val();
         self.sum_add_r.d.next = self.beat.val() & (self.pseudo_next.val() | self.l4_next.val());
         self.sum_start_r.d.next = self.beat.val() & !self.at_nz.q.val();
         self.out_data_r.d.next = self.data.val();
@@ -258,14 +270,16 @@ impl Logic for Ipv4Rx {
             self.reason_r.d.next = 0.into();
         }
         if self.beat.val() {
-            self.prev.d.next = self.data.val();
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off.val() + 1;
                 self.at_nz.d.next = true;
                 self.at_9.d.next = self.off.val() == 8;
                 self.at_10.d.next = self.off.val() == 9;
                 self.at_11.d.next = self.off.val() == 10;
-                self.at_addr.d.next = (self.off.val() >= 11) & (self.off.val() < 19);
+                // 12..19 next: set at 11, held to 18; equalities, not two carry-chain
+                // compares.
+                self.at_addr.d.next = (self.off.val() == 11)
+                    | (self.at_addr.q.val() & (self.off.val() != 19));
             } else {
                 self.offset.d.next = self.off.val();
             }
@@ -286,7 +300,8 @@ impl Logic for Ipv4Rx {
             if self.off.val() == 9 {
                 self.protocol_r.d.next = self.data.val();
             }
-            if (self.off.val() >= 16) & (self.off.val() < 20) {
+            if self.off.val().get_bits::<9>(2) == 4 {
+                // 16..19
                 if self.data.val() != self.our_byte.q.val() {
                     self.dst_ours_r.d.next = false;
                 }
@@ -308,8 +323,7 @@ impl Logic for Ipv4Rx {
                 self.done_r.d.next = true;
             }
             // The datagram's last byte: what follows is padding.
-            if (self.off.val() >= 4)
-                & (bit_cast::<16, 11>(self.off.val()) == self.total_minus_1.q.val())
+            if self.at_4.val() & (bit_cast::<16, 11>(self.off.val()) == self.total_minus_1.q.val())
             {
                 self.covered.d.next = true;
             }
@@ -320,7 +334,7 @@ impl Logic for Ipv4Rx {
         if self.last_d2.q.val() & self.is_ipv4.val() {
             if !self.version_ok.q.val() {
                 self.reason_r.d.next = 8.into(); // ipv4_version
-            } else if self.ihl_r.q.val() < 5 {
+            } else if !self.ihl_ok.val() {
                 self.reason_r.d.next = 9.into(); // ipv4_ihl
             } else if !self.header_sum.ok.val() {
                 self.reason_r.d.next = 10.into(); // ipv4_checksum
@@ -355,7 +369,7 @@ impl Logic for Ipv4Rx {
         // A total length below the header leaves no transport message to parse.
         self.l4_parse_r.d.next = self.is_ipv4.val()
             & self.version_ok.q.val()
-            & (self.ihl_r.q.val() >= 5)
+            & self.ihl_ok.val()
             & !self.fragmented.q.val()
             & !self.too_short.q.val();
         self.l4_parse.next = self.l4_parse_r.q.val();

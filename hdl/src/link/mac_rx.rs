@@ -37,7 +37,6 @@ pub struct MacRx {
     d2: DFF<Bits<8>>,
     d3: DFF<Bits<8>>,
     d4: DFF<Bits<8>>,
-    held: DFF<Bits<3>>,
     count: DFF<Bits<11>>,
     reached_64: DFF<Bit>,
     over_1518: DFF<Bit>,
@@ -57,7 +56,8 @@ pub struct MacRx {
     our_byte: DFF<Bits<8>>,
     in_dst: DFF<Bit>,
     /// `count` while it is below 7, then 7: picks the next byte of our address from
-    /// three bits, not from a compare of all eleven (it was a critical path).
+    /// three bits, not from a compare of all eleven (it was a critical path), and says
+    /// when the delay line is full.
     dst_index: DFF<Bits<3>>,
     next_our_byte: Signal<Local, Bits<8>>,
 }
@@ -74,7 +74,6 @@ impl Logic for MacRx {
             d2,
             d3,
             d4,
-            held,
             count,
             reached_64,
             over_1518,
@@ -116,7 +115,6 @@ impl Logic for MacRx {
             if !self.in_frame.q.val() {
                 if self.phy_data.val() == 0xD5 {
                     self.in_frame.d.next = true;
-                    self.held.d.next = 0.into();
                     self.count.d.next = 0.into();
                     self.dst_index.d.next = 0.into();
                     self.reached_64.d.next = false;
@@ -139,11 +137,12 @@ impl Logic for MacRx {
                 self.d2.d.next = self.d1.q.val();
                 self.d3.d.next = self.d2.q.val();
                 self.d4.d.next = self.d3.q.val();
-                if self.held.q.val() == 5 {
+                // Five bytes held (`dst_index` ≥ 5): the oldest leaves.
+                if self.dst_index.q.val().get_bit(2)
+                    & (self.dst_index.q.val().get_bit(1) | self.dst_index.q.val().get_bit(0))
+                {
                     self.out_data.d.next = self.d4.q.val();
                     self.out_valid.d.next = true;
-                } else {
-                    self.held.d.next = self.held.q.val() + 1;
                 }
                 if self.count.q.val() != 2047 {
                     self.count.d.next = self.count.q.val() + 1;
