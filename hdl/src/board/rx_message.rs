@@ -76,7 +76,8 @@ pub struct RxMessage {
     l4_write: Signal<Local, Bit>,
     l4_offset: Signal<Local, Bits<6>>,
     addr_write: Signal<Local, Bit>,
-    addr_pos: Signal<Local, Bits<5>>,
+    /// The chosen address byte's offset: its position less one.
+    addr_offset: Signal<Local, Bits<6>>,
     addr_data: Signal<Local, Bits<8>>,
 }
 
@@ -167,13 +168,14 @@ impl Logic for RxMessage {
         self.offset_r.d.next = 0.into();
         self.data_r.d.next = 0.into();
         // The source MAC (frame bytes 6..=11) and the IP addresses (IP bytes 12..=19)
-        // go to their position less one: the position picked first, one decrement. The
-        // ranges from the positions' bits (6..=11: 0011x or 010xx; 12..=19: 011xx or
+        // go to their position less one: each position's decrement made beside the
+        // range decode, then one picked (a decrement behind the choice was a critical
+        // path). The ranges from the positions' bits (6..=11: 0011x or 010xx; 12..=19: 011xx or
         // 100xx), not compares on carry chains (they were a critical path).
         self.addr_write.next = self.link_valid.val()
             & ((self.link_pos.val().get_bits::<4>(1) == 3)
                 | (self.link_pos.val().get_bits::<3>(2) == 2));
-        self.addr_pos.next = self.link_pos.val();
+        self.addr_offset.next = bit_cast::<6, 5>(self.link_pos.val()) - 1;
         self.addr_data.next = self.link_data.val();
         if self.l3_valid.val()
             & self.l3.val()
@@ -181,12 +183,12 @@ impl Logic for RxMessage {
                 | (self.l3_pos.val().get_bits::<3>(2) == 4))
         {
             self.addr_write.next = true;
-            self.addr_pos.next = self.l3_pos.val();
+            self.addr_offset.next = bit_cast::<6, 5>(self.l3_pos.val()) - 1;
             self.addr_data.next = self.l3_data.val();
         }
         if self.addr_write.val() {
             self.write_r.d.next = true;
-            self.offset_r.d.next = bit_cast::<6, 5>(self.addr_pos.val()) - 1;
+            self.offset_r.d.next = self.addr_offset.val();
             self.data_r.d.next = self.addr_data.val();
         }
         if self.l4_valid.val() & self.l4.val() & self.l4_write.val() {

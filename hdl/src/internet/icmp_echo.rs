@@ -343,8 +343,18 @@ impl Logic for IcmpEcho {
         self.we.next = false;
         // Both land in 0x7F0..0x7FF: only the low four bits are added (6..11 + 4 is
         // 0xA..0xF, 12..15 + 10 wraps to 6..9).
-        self.mac_at.next = self.link_pos.val().get_bits::<4>(0) + 4;
-        self.ip_at.next = self.l3_pos.val().get_bits::<4>(0) + 10;
+        // The two adds written as their bits' XORs (+4: bit 2 flips, bit 3 takes its
+        // carry; +10: bits 1 and 3 flip, with the carries out of bits 1 and 2), not carry
+        // chains behind the positions (one was a critical path).
+        self.mac_at.next = self.link_pos.val().get_bits::<4>(0)
+            ^ 4
+            ^ (bit_cast::<4, 1>(self.link_pos.val().get_bit(2).into()) << 3);
+        self.ip_at.next = self.l3_pos.val().get_bits::<4>(0)
+            ^ 10
+            ^ (bit_cast::<4, 1>(self.l3_pos.val().get_bit(1).into()) << 2)
+            ^ (bit_cast::<4, 1>(
+                (self.l3_pos.val().get_bit(2) & self.l3_pos.val().get_bit(1)).into(),
+            ) << 3);
         self.at_mac.next = !self.link_pos.val().get_bit(4)
             & ((self.link_pos.val().get_bits::<3>(1) == 3)
                 | (self.link_pos.val().get_bits::<3>(1) == 4)
