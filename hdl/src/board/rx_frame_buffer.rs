@@ -99,6 +99,10 @@ pub struct RxFrameBuffer {
     /// ahead, from `count` == 2) so the 11-bit compare is not in front of the state
     /// and `ra` enables.
     last: DFF<Bit>,
+    /// Counting the gap down: set as a frame ends, cleared as `count` leaves 1 (zero
+    /// at power-up, when `count` is zero too), so no 11-bit zero test is in front of
+    /// `count`'s enable (it was a critical path).
+    in_gap: DFF<Bit>,
     /// A committed frame waits (`avail` != `ra`), a clock late: the gap after each
     /// frame covers it.
     waiting: DFF<Bit>,
@@ -159,6 +163,7 @@ impl Default for RxFrameBuffer {
             state: Default::default(),
             count: Default::default(),
             last: Default::default(),
+            in_gap: Default::default(),
             waiting: Default::default(),
             flag: Default::default(),
             freed: Default::default(),
@@ -203,6 +208,7 @@ impl Logic for RxFrameBuffer {
             state,
             count,
             last,
+            in_gap,
             waiting,
             flag,
             freed,
@@ -288,10 +294,11 @@ impl Logic for RxFrameBuffer {
         self.ram.read_address.next = self.ra.q.val().get_bits::<11>(0);
         self.waiting.d.next = self.avail.q.val() != self.ra.q.val();
         self.last.d.next = self.count.q.val() == 2;
+        self.in_gap.d.next = self.in_gap.q.val() & (self.count.q.val().get_bits::<10>(1) != 0);
         self.out_valid.d.next = false;
         self.out_error.d.next = false;
         if self.state.q.val() == 0 {
-            if self.count.q.val() != 0 {
+            if self.in_gap.q.val() {
                 self.count.d.next = self.count.q.val() - 1;
             } else if self.waiting.q.val() {
                 // The RAM is reading the header's low byte (at `ra`) this clock.
@@ -323,6 +330,7 @@ impl Logic for RxFrameBuffer {
                 self.freed.d.next = self.ra.q.val();
                 self.freed_toggle.d.next = !self.freed_toggle.q.val();
                 self.count.d.next = self.gap_clocks.val();
+                self.in_gap.d.next = true;
                 self.state.d.next = 0.into();
             }
         }
