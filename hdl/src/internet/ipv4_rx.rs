@@ -191,8 +191,8 @@ impl Logic for Ipv4Rx {
                 & (self.ihl_r.q.val().get_bit(1) | self.ihl_r.q.val().get_bit(0)));
         // The previous byte is `out_data_r`: a frame's beats come on consecutive clocks
         // (as MacRx sends them), so no second copy of it is kept.
-        self.word.next = (bit_cast::<16, 8>(self.out_data_r.q.val()) << 8)
-            | bit_cast::<16, 8>(self.data.val());
+        self.word.next =
+            (bit_cast::<16, 8>(self.out_data_r.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
         self.l4_diff.next =
             bit_cast::<17, 16>(self.word.val()) - bit_cast::<17, 8>(self.header_len.val());
         // Bytes of our address and of the netmask compared at offsets 16..19, high byte
@@ -225,8 +225,8 @@ impl Logic for Ipv4Rx {
         self.header_sum.clear.next = !self.at_nz.q.val();
         self.header_sum.init.next = 0.into();
         // off < IHL × 4 ⇔ off / 4 < IHL: a 4-bit compare, not an 11-bit one.
-        self.in_header.next = ((self.off.val() >> 6) == 0)
-            & (self.off.val().get_bits::<4>(2) < self.ihl_r.q.val());
+        self.in_header.next =
+            ((self.off.val() >> 6) == 0) & (self.off.val().get_bits::<4>(2) < self.ihl_r.q.val());
         self.header_sum.enable.next =
             self.beat.val() & ((self.off.val() == 0) | self.in_header.val());
         // The transport checksum's bytes: the pseudo-header's as they pass (none for
@@ -278,8 +278,8 @@ impl Logic for Ipv4Rx {
                 self.at_11.d.next = self.off.val() == 10;
                 // 12..19 next: set at 11, held to 18; equalities, not two carry-chain
                 // compares.
-                self.at_addr.d.next = (self.off.val() == 11)
-                    | (self.at_addr.q.val() & (self.off.val() != 19));
+                self.at_addr.d.next =
+                    (self.off.val() == 11) | (self.at_addr.q.val() & (self.off.val() != 19));
             } else {
                 self.offset.d.next = self.off.val();
             }
