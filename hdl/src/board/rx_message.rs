@@ -169,9 +169,9 @@ impl Logic for RxMessage {
         self.data_r.d.next = 0.into();
         // The source MAC (frame bytes 6..=11) and the IP addresses (IP bytes 12..=19)
         // go to their position less one: each position's decrement made beside the
-        // range decode, then one picked (a decrement behind the choice was a critical
-        // path). The ranges from the positions' bits (6..=11: 0011x or 010xx; 12..=19: 011xx or
-        // 100xx), not compares on carry chains (they were a critical path).
+        // range decode, then one picked, and the ranges decoded from the positions' bits
+        // (6..=11: 0011x or 010xx; 12..=19: 011xx or 100xx), not compared on carry
+        // chains (a compare, then a decrement behind the choice, was a critical path).
         self.addr_write.next = self.link_valid.val()
             & ((self.link_pos.val().get_bits::<4>(1) == 3)
                 | (self.link_pos.val().get_bits::<3>(2) == 2));

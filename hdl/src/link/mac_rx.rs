@@ -50,15 +50,16 @@ pub struct MacRx {
     out_valid: DFF<Bit>,
     out_last: DFF<Bit>,
     out_reason: DFF<Bits<5>>,
-    /// The byte of our address the next destination byte must equal, and whether the
-    /// next byte is a destination byte: chosen a byte ahead, so that one compare is all
-    /// that stands in front of `dst_ours` and `dst_broadcast`.
+    /// The byte of our address the next destination byte must equal: chosen a byte
+    /// ahead, so that one compare is all that stands in front of `dst_ours` and
+    /// `dst_broadcast`.
     our_byte: DFF<Bits<8>>,
-    in_dst: DFF<Bit>,
     /// `count` while it is below 7, then 7: picks the next byte of our address from
-    /// three bits, not from a compare of all eleven (it was a critical path), and says
-    /// when the delay line is full.
+    /// three bits, not from a compare of all eleven (it was a critical path), says
+    /// whether the byte is a destination byte, and when the delay line is full.
     dst_index: DFF<Bits<3>>,
+    /// The byte is one of the destination's six (`dst_index` below 6).
+    in_dst: Signal<Local, Bit>,
     next_our_byte: Signal<Local, Bits<8>>,
 }
 
@@ -88,7 +89,6 @@ impl Logic for MacRx {
             out_last,
             out_reason,
             our_byte,
-            in_dst,
             dst_index
         );
         self.crc.clock.next = self.clock.val();
@@ -97,6 +97,7 @@ impl Logic for MacRx {
         self.crc.init.next = false;
         self.out_valid.d.next = false;
         self.out_last.d.next = false;
+        self.in_dst.next = !(self.dst_index.q.val().get_bit(2) & self.dst_index.q.val().get_bit(1));
         // The byte of our address after the one at `count` (`dst_index`).
         self.next_our_byte.next = self.mac_lo.val().get_bits::<8>(0);
         if self.dst_index.q.val() == 0 {
@@ -127,7 +128,6 @@ impl Logic for MacRx {
                     self.dst_broadcast.d.next = true;
                     self.out_reason.d.next = 0.into();
                     self.our_byte.d.next = self.mac_hi.val().get_bits::<8>(8);
-                    self.in_dst.d.next = true;
                 }
             } else {
                 self.crc.enable.next = true;
@@ -163,12 +163,10 @@ impl Logic for MacRx {
                     self.tagged.d.next = self.tag_hi.q.val() & (self.phy_data.val() == 0x00);
                 }
                 self.our_byte.d.next = self.next_our_byte.val();
-                self.in_dst.d.next =
-                    !self.dst_index.q.val().get_bit(2) | (self.dst_index.q.val() == 4); // < 5
                 if self.dst_index.q.val() != 7 {
                     self.dst_index.d.next = self.dst_index.q.val() + 1;
                 }
-                if self.in_dst.q.val() {
+                if self.in_dst.val() {
                     if self.phy_data.val() != self.our_byte.q.val() {
                         self.dst_ours.d.next = false;
                     }
