@@ -59,7 +59,8 @@ pub struct TxPipeline {
     pub phy_stall: Signal<In, Bit>,
     // ARP and echo: who-has for the host, and what the board learns for it.
     pub arp_request: Signal<In, Bit>,
-    pub arp_request_ip: Signal<In, Bits<32>>,
+    /// The requested IP a byte a clock after `arp_request` (see [`ArpTx`]).
+    pub arp_request_byte: Signal<In, Bits<8>>,
     /// An ARP request or reply for us was accepted (LinkTx takes its sender from the
     /// receive stream).
     pub arp_learned: Signal<Out, Bit>,
@@ -174,7 +175,7 @@ impl Logic for TxPipeline {
         self.arp.mac_lo.next = self.mac_lo.val();
         self.arp.our_ip.next = self.our_ip.val();
         self.arp.arp_request.next = self.arp_request.val();
-        self.arp.arp_request_ip.next = self.arp_request_ip.val();
+        self.arp.arp_request_byte.next = self.arp_request_byte.val();
         self.arp.report_valid.next = self.rx_report_valid.val();
         self.arp.report_reason.next = self.rx_report_reason.val();
         self.arp.report_class.next = self.rx_report_class.val();

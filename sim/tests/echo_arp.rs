@@ -781,9 +781,15 @@ fn cosim_arp_tx_and_icmp_echo() {
         if k % 5 == 0 {
             // A host who-has, sometimes while a reply is pending.
             b.arp.arp_request.next = true;
-            b.arp.arp_request_ip.next = (0x0a00_0000 + k as u64).into();
             b.cycle(None);
             b.arp.arp_request.next = false;
+            // Its IP a byte a clock from the second clock after, as HostRx gives it.
+            b.cycle(None);
+            for byte in (0x0a00_0000 + k as u32).to_be_bytes() {
+                b.arp.arp_request_byte.next = (byte as u64).into();
+                b.cycle(None);
+            }
+            b.arp.arp_request_byte.next = 0.into();
         }
     }
     b.idle(2000);

@@ -201,8 +201,9 @@ impl Logic for BoardCore {
         // Its config registers power up at zero, so a bit whose default is zero needs no
         // choice: it is the register. Only the default address's one bits (six of them)
         // are forced until the first Config. HostRx's `configured` is a flip-flop that
-        // rises at the edge its config registers load, so all bits switch together and
-        // the forcing starts from a register (it reaches every address compare).
+        // rises at the edge its last config byte loads (it loads them a byte a clock
+        // over the 14 clocks before), so the forcing starts from a register (it
+        // reaches every address compare).
         // The netmask needs no default: zero, as it powers up, has no subnet broadcast
         // address other than 255.255.255.255 (every bit a host bit), which is broadcast
         // anyway, so an unconfigured board drops the same TCP as with a /32.
@@ -299,7 +300,7 @@ impl Logic for BoardCore {
         self.tx.tx_flags.next = self.host_rx.tx_flags.val();
         self.tx.tx_options_len.next = self.host_rx.tx_options_len.val();
         self.tx.arp_request.next = self.host_rx.arp_request.val();
-        self.tx.arp_request_ip.next = self.host_rx.arp_request_ip.val();
+        self.tx.arp_request_byte.next = self.host_rx.arp_request_byte.val();
         self.tx.phy_stall.next = !self.phy_tx_ready.val();
         self.phy_tx_data.next = self.tx.phy_tx_data.val();
         self.phy_tx_valid.next = self.tx.phy_tx_valid.val();

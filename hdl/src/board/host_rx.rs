@@ -29,16 +29,29 @@
 //! Empty frames are ignored; garbage, truncated and overlong frames cost one error and
 //! leave nothing behind: every frame starts from a clean state.
 //!
-//! The staging registers are a Config's and an ArpRequest's: MAC and IP through the
-//! network-order chain, netmask (and a TxTcp's flags) through the little-endian one.
-//! `arp_request_ip` is valid with `arp_request` and holds until the next message's
-//! bytes reach it.
+//! Staging: every message's bytes at offsets 0 to 15 go into a 16-byte block RAM
+//! (`stage`) as they arrive, so a Config's MAC, IP and netmask and an ArpRequest's IP
+//! are held there, not in flip-flops, until the frame proves good. Then a copy reads
+//! offsets 1 to 14 back, a byte a clock, starting the clock of `apply` / `arp_request`:
+//! - An ArpRequest's IP (offsets 1 to 4) leaves on `arp_request_byte`, its byte k
+//!   (network order) in the (2 + k)-th clock after `arp_request`, when ArpTx writes it.
+//! - A Config's fourteen bytes load the applied configuration's byte registers one a
+//!   clock, in the fourteen clocks before `config_valid`. The outputs then change
+//!   byte by byte over those clocks, each byte from its old to its new value, so a
+//!   Config that repeats the configuration (as the host's rate switch does) changes
+//!   nothing on the way; a frame on the wire meanwhile meets a mix of old and new
+//!   bytes, as it would meet the old address and then the new one if they switched
+//!   at once. The flags (promiscuous, link rate) and `configured` switch with
+//!   `config_valid`.
+//! The next frame cannot disturb a copy: its byte at offset k reaches the block RAM at
+//! least 8 (k + 1) clocks after the end (the CRC check's pace), after the copy read it.
 
+use crate::block_ram::BlockRam;
 use crate::board::cobs_decoder::CobsDecoder;
 use crate::board::crc_check::{CrcCheck, MIN_CLOCKS_PER_BYTE};
 use rust_hdl::prelude::*;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct HostRx {
     pub clock: Signal<In, Clock>,
     pub link_data: Signal<In, Bits<8>>,
@@ -58,7 +71,9 @@ pub struct HostRx {
     pub config_fast: Signal<Out, Bit>,
     pub get_counters: Signal<Out, Bit>,
     pub arp_request: Signal<Out, Bit>,
-    pub arp_request_ip: Signal<Out, Bits<32>>,
+    /// Byte k of the requested IP (network order) in the (2 + k)-th clock after
+    /// `arp_request`, k = 0 to 3.
+    pub arp_request_byte: Signal<Out, Bits<8>>,
     pub error: Signal<Out, Bit>,
     pub error_code: Signal<Out, Bits<8>>,
     pub tx_write: Signal<Out, Bit>,
@@ -98,25 +113,38 @@ pub struct HostRx {
     /// Option bytes still due after the fixed part.
     options_left: DFF<Bits<6>>,
     options_bad: DFF<Bit>,
-    // Staging, network order: shifts in at dst_ip, out of mac_hi.
-    mac_hi: DFF<Bits<16>>,
-    mac_mid: DFF<Bits<16>>,
-    mac_lo: DFF<Bits<16>>,
-    dst_ip: DFF<Bits<32>>,
-    // Staging, little-endian: each shifts in at its top byte (a Config's netmask, a
-    // TxTcp's flags; a request's other fields go straight to the transmitter's words).
-    window: DFF<Bits<16>>,
-    flags: DFF<Bits<16>>,
+    /// Each message's bytes at offsets 0 to 15, at their offset (see the module notes).
+    stage: BlockRam<Bits<8>, 4>,
+    /// The copy out of `stage`: the offset it reads, 1 to 15, then 0 (idle).
+    copy_index: DFF<Bits<4>>,
+    /// The copy is a Config's (not an ArpRequest's).
+    copy_config: DFF<Bit>,
+    /// The offset whose byte `stage` reads out this clock, if a Config's (0 otherwise).
+    load_index: DFF<Bits<4>>,
+    /// A TxTcp's flags (offsets 25-26), shifted in at the top byte, little-endian as
+    /// they come; a request's other fields go straight to the transmitter's words.
+    tcp_flags: DFF<Bits<16>>,
     /// The message's previous byte: the first half of a field word, and `tx_data`.
     prev: DFF<Bits<8>>,
     promiscuous: DFF<Bit>,
     fast: DFF<Bit>,
     // The applied configuration.
-    cfg_mac_hi: DFF<Bits<16>>,
-    cfg_mac_mid: DFF<Bits<16>>,
-    cfg_mac_lo: DFF<Bits<16>>,
-    cfg_ip: DFF<Bits<32>>,
-    cfg_netmask: DFF<Bits<32>>,
+    // The applied configuration, a register a byte: the MAC (0 first on the wire), the
+    // IP and the netmask (0 most significant).
+    cfg_mac0: DFF<Bits<8>>,
+    cfg_mac1: DFF<Bits<8>>,
+    cfg_mac2: DFF<Bits<8>>,
+    cfg_mac3: DFF<Bits<8>>,
+    cfg_mac4: DFF<Bits<8>>,
+    cfg_mac5: DFF<Bits<8>>,
+    cfg_ip0: DFF<Bits<8>>,
+    cfg_ip1: DFF<Bits<8>>,
+    cfg_ip2: DFF<Bits<8>>,
+    cfg_ip3: DFF<Bits<8>>,
+    cfg_mask0: DFF<Bits<8>>,
+    cfg_mask1: DFF<Bits<8>>,
+    cfg_mask2: DFF<Bits<8>>,
+    cfg_mask3: DFF<Bits<8>>,
     cfg_promiscuous: DFF<Bit>,
     cfg_loaded: DFF<Bit>,
     cfg_fast: DFF<Bit>,
@@ -158,7 +186,116 @@ pub struct HostRx {
     at_limit: Signal<Local, Bit>,
     length_ok: Signal<Local, Bit>,
     code: Signal<Local, Bits<8>>,
-    staged_netmask: Signal<Local, Bits<32>>,
+    /// The byte `stage` read out this clock.
+    staged: Signal<Local, Bits<8>>,
+}
+
+impl Default for HostRx {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            link_data: Default::default(),
+            link_valid: Default::default(),
+            tx_busy: Default::default(),
+            config_valid: Default::default(),
+            configured: Default::default(),
+            config_mac_hi: Default::default(),
+            config_mac_mid: Default::default(),
+            config_mac_lo: Default::default(),
+            config_ip: Default::default(),
+            config_netmask: Default::default(),
+            config_promiscuous: Default::default(),
+            config_fast: Default::default(),
+            get_counters: Default::default(),
+            arp_request: Default::default(),
+            arp_request_byte: Default::default(),
+            error: Default::default(),
+            error_code: Default::default(),
+            tx_write: Default::default(),
+            tx_data: Default::default(),
+            tx_finish: Default::default(),
+            tx_keep: Default::default(),
+            tx_is_udp: Default::default(),
+            tx_is_icmp: Default::default(),
+            tx_word_write: Default::default(),
+            tx_word_index: Default::default(),
+            tx_word: Default::default(),
+            tx_flags: Default::default(),
+            tx_options_len: Default::default(),
+            decoder: Default::default(),
+            check: Default::default(),
+            offset: Default::default(),
+            position: Default::default(),
+            is_config: Default::default(),
+            is_get_counters: Default::default(),
+            is_arp_request: Default::default(),
+            is_tcp: Default::default(),
+            is_udp: Default::default(),
+            is_icmp: Default::default(),
+            busy_at_start: Default::default(),
+            beyond_fixed: Default::default(),
+            too_long: Default::default(),
+            options_len: Default::default(),
+            options_left: Default::default(),
+            options_bad: Default::default(),
+            // Zeroed, so the Verilog and Rust models read the same at offsets a
+            // short message never wrote.
+            stage: BlockRam::zeroed(),
+            copy_index: Default::default(),
+            copy_config: Default::default(),
+            load_index: Default::default(),
+            tcp_flags: Default::default(),
+            prev: Default::default(),
+            promiscuous: Default::default(),
+            fast: Default::default(),
+            cfg_mac0: Default::default(),
+            cfg_mac1: Default::default(),
+            cfg_mac2: Default::default(),
+            cfg_mac3: Default::default(),
+            cfg_mac4: Default::default(),
+            cfg_mac5: Default::default(),
+            cfg_ip0: Default::default(),
+            cfg_ip1: Default::default(),
+            cfg_ip2: Default::default(),
+            cfg_ip3: Default::default(),
+            cfg_mask0: Default::default(),
+            cfg_mask1: Default::default(),
+            cfg_mask2: Default::default(),
+            cfg_mask3: Default::default(),
+            cfg_promiscuous: Default::default(),
+            cfg_loaded: Default::default(),
+            cfg_fast: Default::default(),
+            end_r: Default::default(),
+            cobs_bad_r: Default::default(),
+            crc_ok_r: Default::default(),
+            length_ok_r: Default::default(),
+            apply: Default::default(),
+            config_valid_r: Default::default(),
+            get_counters_r: Default::default(),
+            arp_request_r: Default::default(),
+            error_r: Default::default(),
+            error_code_r: Default::default(),
+            tx_write_r: Default::default(),
+            tx_finish_r: Default::default(),
+            tx_keep_r: Default::default(),
+            tx_is_udp_r: Default::default(),
+            tx_is_icmp_r: Default::default(),
+            tx_word_write_r: Default::default(),
+            tx_word_index_r: Default::default(),
+            tx_word_r: Default::default(),
+            word_end: Default::default(),
+            word_le: Default::default(),
+            byte: Default::default(),
+            strobe: Default::default(),
+            is_tx: Default::default(),
+            is_fixed: Default::default(),
+            at_fixed_end: Default::default(),
+            at_limit: Default::default(),
+            length_ok: Default::default(),
+            code: Default::default(),
+            staged: Default::default(),
+        }
+    }
 }
 
 impl Logic for HostRx {
@@ -181,20 +318,27 @@ impl Logic for HostRx {
             options_len,
             options_left,
             options_bad,
-            mac_hi,
-            mac_mid,
-            mac_lo,
-            dst_ip,
-            window,
-            flags,
+            copy_index,
+            copy_config,
+            load_index,
+            tcp_flags,
             prev,
             promiscuous,
             fast,
-            cfg_mac_hi,
-            cfg_mac_mid,
-            cfg_mac_lo,
-            cfg_ip,
-            cfg_netmask,
+            cfg_mac0,
+            cfg_mac1,
+            cfg_mac2,
+            cfg_mac3,
+            cfg_mac4,
+            cfg_mac5,
+            cfg_ip0,
+            cfg_ip1,
+            cfg_ip2,
+            cfg_ip3,
+            cfg_mask0,
+            cfg_mask1,
+            cfg_mask2,
+            cfg_mask3,
             cfg_promiscuous,
             cfg_loaded,
             cfg_fast,
@@ -224,6 +368,8 @@ impl Logic for HostRx {
         self.check.data.next = self.decoder.out_data.val();
         self.check.valid.next = self.decoder.out_valid.val();
         self.check.frame_end.next = self.decoder.frame_end.val();
+        self.stage.read_clock.next = self.clock.val();
+        self.stage.write_clock.next = self.clock.val();
 
         self.byte.next = self.check.out_data.val();
         self.strobe.next = self.check.out_valid.val();
@@ -257,6 +403,11 @@ impl Logic for HostRx {
                 | (bit_cast::<4, 1>(((self.position.q.val() & 0x11554000) != 0).into()) << 3);
         self.tx_word_write_r.d.next = false;
         self.tx_write_r.d.next = false;
+        // Every message's first sixteen bytes to the staging RAM, at their offset.
+        self.stage.write_address.next = self.offset.q.val().get_bits::<4>(0);
+        self.stage.write_data.next = self.byte.val();
+        self.stage.write_enable.next =
+            self.strobe.val() & (self.offset.q.val().get_bits::<7>(4) == 0);
         if self.strobe.val() {
             if self.offset.q.val() != 2047 {
                 self.offset.d.next = self.offset.q.val() + 1;
@@ -292,26 +443,9 @@ impl Logic for HostRx {
             {
                 self.options_left.d.next = self.options_left.q.val() - 1;
             }
-            if (self.is_config.q.val() & ((self.position.q.val() & 0x7FE) != 0))
-                | (self.is_arp_request.q.val() & ((self.position.q.val() & 0x1E) != 0))
-            {
-                self.dst_ip.d.next =
-                    (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.byte.val());
-                self.mac_lo.d.next = (self.mac_lo.q.val() << 8)
-                    | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
-                self.mac_mid.d.next = (self.mac_mid.q.val() << 8)
-                    | bit_cast::<16, 8>(self.mac_lo.q.val().get_bits::<8>(8));
-                self.mac_hi.d.next = (self.mac_hi.q.val() << 8)
-                    | bit_cast::<16, 8>(self.mac_mid.q.val().get_bits::<8>(8));
-            }
-            // A TxTcp's flags (offsets 25-26) and a Config's netmask (11-14).
-            if (self.is_tcp.q.val() & ((self.position.q.val() & 0x6000000) != 0))
-                | (self.is_config.q.val() & ((self.position.q.val() & 0x7800) != 0))
-            {
-                self.window.d.next =
-                    (self.window.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
-                self.flags.d.next = (self.flags.q.val() >> 8)
-                    | (bit_cast::<16, 8>(self.window.q.val().get_bits::<8>(0)) << 8);
+            if self.is_tcp.q.val() & ((self.position.q.val() & 0x6000000) != 0) {
+                self.tcp_flags.d.next =
+                    (self.tcp_flags.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
             }
             // The other fields, a word as its second byte arrives (offsets 2, 4, ..., 24
             // and 28 of a TxTcp, 2 to 16 of a TxUdp, 2 to 12 of a TxIcmp), for the
@@ -361,26 +495,73 @@ impl Logic for HostRx {
         } else if self.busy_at_start.q.val() {
             self.code.next = 5.into();
         }
-        // Network order: the first netmask byte went furthest, into flags' low byte.
-        self.staged_netmask.next = (bit_cast::<32, 8>(self.flags.q.val().get_bits::<8>(0)) << 24)
-            | (bit_cast::<32, 8>(self.flags.q.val().get_bits::<8>(8)) << 16)
-            | (bit_cast::<32, 8>(self.window.q.val().get_bits::<8>(0)) << 8)
-            | bit_cast::<32, 8>(self.window.q.val().get_bits::<8>(8));
         self.config_valid_r.d.next = false;
         self.get_counters_r.d.next = false;
         self.arp_request_r.d.next = false;
         self.error_r.d.next = false;
         self.tx_finish_r.d.next = false;
-        // The staging registers hold until the next frame's bytes, eight clocks or more
-        // after the end (the CRC check's pace).
+        // The copy out of the staging RAM (see the module notes): offsets 1 to 14 are
+        // read from the clock after `apply` / `arp_request`; the count runs on to 15
+        // and wraps to 0, where it rests.
         self.apply.d.next = false;
-        if self.apply.q.val() {
+        self.stage.read_address.next = self.copy_index.q.val();
+        if self.copy_index.q.val() != 0 {
+            self.copy_index.d.next = self.copy_index.q.val() + 1;
+        }
+        if self.apply.q.val() | self.arp_request_r.q.val() {
+            self.copy_index.d.next = 1.into();
+            self.copy_config.d.next = self.apply.q.val();
+        }
+        self.load_index.d.next = 0.into();
+        if self.copy_config.q.val() {
+            self.load_index.d.next = self.copy_index.q.val();
+        }
+        self.staged.next = self.stage.read_data.val();
+        // A register a byte, each enabled by its offset (all in network order).
+        if self.load_index.q.val() == 1 {
+            self.cfg_mac0.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 2 {
+            self.cfg_mac1.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 3 {
+            self.cfg_mac2.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 4 {
+            self.cfg_mac3.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 5 {
+            self.cfg_mac4.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 6 {
+            self.cfg_mac5.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 7 {
+            self.cfg_ip0.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 8 {
+            self.cfg_ip1.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 9 {
+            self.cfg_ip2.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 10 {
+            self.cfg_ip3.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 11 {
+            self.cfg_mask0.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 12 {
+            self.cfg_mask1.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 13 {
+            self.cfg_mask2.d.next = self.staged.val();
+        }
+        if self.load_index.q.val() == 14 {
+            self.cfg_mask3.d.next = self.staged.val();
+            // The last byte: the flags (held since offsets 15 and 16, until the next
+            // frame's bytes reach them) switch with `config_valid`.
             self.config_valid_r.d.next = true;
-            self.cfg_mac_hi.d.next = self.mac_hi.q.val();
-            self.cfg_mac_mid.d.next = self.mac_mid.q.val();
-            self.cfg_mac_lo.d.next = self.mac_lo.q.val();
-            self.cfg_ip.d.next = self.dst_ip.q.val();
-            self.cfg_netmask.d.next = self.staged_netmask.val();
             self.cfg_promiscuous.d.next = self.promiscuous.q.val();
             self.cfg_loaded.d.next = true;
             self.cfg_fast.d.next = self.fast.q.val();
@@ -416,16 +597,25 @@ impl Logic for HostRx {
 
         self.config_valid.next = self.config_valid_r.q.val();
         self.configured.next = self.cfg_loaded.q.val();
-        self.config_mac_hi.next = self.cfg_mac_hi.q.val();
-        self.config_mac_mid.next = self.cfg_mac_mid.q.val();
-        self.config_mac_lo.next = self.cfg_mac_lo.q.val();
-        self.config_ip.next = self.cfg_ip.q.val();
-        self.config_netmask.next = self.cfg_netmask.q.val();
+        self.config_mac_hi.next = (bit_cast::<16, 8>(self.cfg_mac0.q.val()) << 8)
+            | bit_cast::<16, 8>(self.cfg_mac1.q.val());
+        self.config_mac_mid.next = (bit_cast::<16, 8>(self.cfg_mac2.q.val()) << 8)
+            | bit_cast::<16, 8>(self.cfg_mac3.q.val());
+        self.config_mac_lo.next = (bit_cast::<16, 8>(self.cfg_mac4.q.val()) << 8)
+            | bit_cast::<16, 8>(self.cfg_mac5.q.val());
+        self.config_ip.next = (bit_cast::<32, 8>(self.cfg_ip0.q.val()) << 24)
+            | (bit_cast::<32, 8>(self.cfg_ip1.q.val()) << 16)
+            | (bit_cast::<32, 8>(self.cfg_ip2.q.val()) << 8)
+            | bit_cast::<32, 8>(self.cfg_ip3.q.val());
+        self.config_netmask.next = (bit_cast::<32, 8>(self.cfg_mask0.q.val()) << 24)
+            | (bit_cast::<32, 8>(self.cfg_mask1.q.val()) << 16)
+            | (bit_cast::<32, 8>(self.cfg_mask2.q.val()) << 8)
+            | bit_cast::<32, 8>(self.cfg_mask3.q.val());
         self.config_promiscuous.next = self.cfg_promiscuous.q.val();
         self.config_fast.next = self.cfg_fast.q.val();
         self.get_counters.next = self.get_counters_r.q.val();
         self.arp_request.next = self.arp_request_r.q.val();
-        self.arp_request_ip.next = self.dst_ip.q.val();
+        self.arp_request_byte.next = self.staged.val();
         self.error.next = self.error_r.q.val();
         self.error_code.next = self.error_code_r.q.val();
         self.tx_write.next = self.tx_write_r.q.val();
@@ -438,8 +628,7 @@ impl Logic for HostRx {
         self.tx_word_write.next = self.tx_word_write_r.q.val();
         self.tx_word_index.next = self.tx_word_index_r.q.val();
         self.tx_word.next = self.tx_word_r.q.val();
-        // A TxTcp's two flag bytes end in `window` (little-endian, as they came).
-        self.tx_flags.next = self.window.q.val().get_bits::<9>(0);
+        self.tx_flags.next = self.tcp_flags.q.val().get_bits::<9>(0);
         self.tx_options_len.next = self.options_len.q.val();
     }
 }
@@ -498,9 +687,11 @@ fn ip_of(ip: Bits<32>) -> [u8; 4] {
 
 /// Drives a fresh [`HostRx`] directly: `link[i]` is offered on the clock `at(i)` (at least
 /// [`MIN_CLOCKS_PER_BYTE`] after `at(i - 1)`, as a UART's bytes are), `busy(clock)` is `tx_busy`; runs 40 clocks past the last byte and returns
-/// every event in order (a `Tx` before an `Error` of the same clock). Panics if the
-/// `config_*` outputs ever change without `config_valid`, if a pulse is longer than a
-/// clock, or if `tx_write` bytes are left without a `tx_finish`.
+/// every event in order (a `Tx` before an `Error` of the same clock; an `ArpRequest`
+/// when its last IP byte has come, five clocks after its pulse). Panics if the
+/// `config_*` outputs ever change but in the fourteen clocks before a `config_valid`,
+/// if a pulse is longer than a clock, or if `tx_write` bytes are left without a
+/// `tx_finish`.
 pub fn receive(
     link: &[u8],
     at: impl Fn(usize) -> usize,
@@ -537,6 +728,11 @@ pub fn receive(
         );
     }
     let mut held = config(&uut);
+    // The first clock the outputs differed from `held`, since the last config_valid.
+    let mut changed_at: Option<usize> = None;
+    // An ArpRequest's pulse clock, and the IP bytes that followed it.
+    let mut arp_at: Option<usize> = None;
+    let mut arp_ip = vec![];
     let mut last_pulses = 0u8;
     let mut configured = false;
     // The request's descriptor words, as tx_word_write gave them since the last finish.
@@ -565,7 +761,17 @@ pub fn receive(
             configured,
             "configured is not whether a Config was applied, at {clock}"
         );
+        if changed_at.is_none() && held != config(&uut) {
+            changed_at = Some(clock);
+        }
         if uut.config_valid.val() {
+            if let Some(first) = changed_at.take() {
+                assert!(
+                    clock - first <= 14,
+                    "config changed at {first}, {} clocks before config_valid",
+                    clock - first
+                );
+            }
             held = config(&uut);
             events.push(HostRxEvent::Config {
                 mac: mac_of(
@@ -579,17 +785,29 @@ pub fn receive(
                 fast: uut.config_fast.val(),
             });
         }
-        assert!(
-            held == config(&uut),
-            "config changed without config_valid at {clock}"
-        );
+        if let Some(first) = changed_at {
+            assert!(
+                clock - first < 14,
+                "config changed at {first} without config_valid"
+            );
+        }
         if uut.get_counters.val() {
             events.push(HostRxEvent::GetCounters);
         }
         if uut.arp_request.val() {
-            events.push(HostRxEvent::ArpRequest {
-                ip: ip_of(uut.arp_request_ip.val()),
-            });
+            assert!(arp_at.is_none(), "ArpRequest over another at {clock}");
+            arp_at = Some(clock);
+        }
+        if let Some(at) = arp_at {
+            if clock >= at + 2 {
+                arp_ip.push(uut.arp_request_byte.val().to_u64() as u8);
+            }
+            if clock == at + 5 {
+                events.push(HostRxEvent::ArpRequest {
+                    ip: std::mem::take(&mut arp_ip).try_into().unwrap(),
+                });
+                arp_at = None;
+            }
         }
         if uut.tx_write.val() {
             data.push(uut.tx_data.val().to_u64() as u8);

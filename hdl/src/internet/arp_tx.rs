@@ -8,8 +8,8 @@
 //! - A who-has for our address (op 1, target IP ours, accepted by the receive pipeline,
 //!   untagged) is answered with op 2 to the requester's MAC, sender = our MAC/IP,
 //!   target = the requester's MAC/IP.
-//! - `arp_request` (one clock) sends a who-has for `arp_request_ip`: broadcast, target
-//!   MAC zero.
+//! - `arp_request` (one clock) sends a who-has for the IP that follows on
+//!   `arp_request_byte`: broadcast, target MAC zero.
 //! - Every accepted untagged ARP request or reply whose target IP is ours pulses
 //!   `arp_learned` one clock after the receive report. Its sender's MAC and IP are not
 //!   passed on: LinkTx takes them from the receive stream itself, as this block does.
@@ -64,13 +64,11 @@ pub struct ArpTx {
     pub mac_mid: Signal<In, Bits<16>>,
     pub mac_lo: Signal<In, Bits<16>>,
     pub our_ip: Signal<In, Bits<32>>,
-    /// From HostRx: send a who-has for `arp_request_ip`, which must hold for five clocks
-    /// after the pulse (it is written to the slot a byte a clock in the second to fifth
-    /// of them). HostRx's holds until the next message's bytes reach it: a frame's
-    /// delimiter and the next byte are at least `MIN_CLOCKS_PER_BYTE` (8) clocks apart,
-    /// and the address starts at the next message's second byte.
+    /// From HostRx: send a who-has for the IP whose byte k (network order) comes on
+    /// `arp_request_byte` in the (2 + k)-th clock after the pulse, when it is written
+    /// to the slot (HostRx reads it out of its staging RAM then).
     pub arp_request: Signal<In, Bit>,
-    pub arp_request_ip: Signal<In, Bits<32>>,
+    pub arp_request_byte: Signal<In, Bits<8>>,
     // Receive taps (RxPipeline ports of the same names).
     /// The Ethernet payload (`l3`), with each byte's position in it (the header
     /// store's `l3_pos`, saturating at 31).
@@ -157,7 +155,7 @@ impl Default for ArpTx {
             mac_lo: Default::default(),
             our_ip: Default::default(),
             arp_request: Default::default(),
-            arp_request_ip: Default::default(),
+            arp_request_byte: Default::default(),
             l3_data: Default::default(),
             l3_valid: Default::default(),
             l3: Default::default(),
@@ -261,8 +259,8 @@ impl Logic for ArpTx {
         self.slot.write_data.next = self.l3_data.val();
         self.slot.write_enable.next =
             !self.pending.q.val() & self.l3_byte.val() & self.at_sender.val();
-        // A host request's IP, a byte a clock from flip-flops (the slot is pending by
-        // then, so the stream writes nothing): 0..3 to 6, 7, 8, 9. Its MAC bytes are
+        // A host request's IP, a byte a clock as HostRx reads it out (the slot is
+        // pending by then, so the stream writes nothing): 0..3 to 6, 7, 8, 9. Its MAC bytes are
         // not read for a request.
         // A 1-bit local: `~` inside the wider expression would be taken at its width in
         // Verilog.
@@ -277,16 +275,7 @@ impl Logic for ArpTx {
                     | (bit_cast::<4, 1>(self.ip_first_half.val().into()) << 2)
                     | (bit_cast::<4, 1>(self.ip_first_half.val().into()) << 1)
                     | bit_cast::<4, 1>(self.ip_byte.q.val().get_bit(0).into());
-            self.slot.write_data.next = self.arp_request_ip.val().get_bits::<8>(24);
-            if self.ip_byte.q.val() == 1 {
-                self.slot.write_data.next = self.arp_request_ip.val().get_bits::<8>(16);
-            }
-            if self.ip_byte.q.val() == 2 {
-                self.slot.write_data.next = self.arp_request_ip.val().get_bits::<8>(8);
-            }
-            if self.ip_byte.q.val() == 3 {
-                self.slot.write_data.next = self.arp_request_ip.val().get_bits::<8>(0);
-            }
+            self.slot.write_data.next = self.arp_request_byte.val();
             self.slot.write_enable.next = true;
         }
         self.index_high.next = self.index.q.val().get_bits::<3>(3);
@@ -447,6 +436,9 @@ mod tests {
         clock: usize,
         /// From this clock on the consumer is ready.
         release_at: usize,
+        /// Host requests: the clock of each pulse and its IP, whose bytes `tick` offers
+        /// on `arp_request_byte` as HostRx does (byte k in the (2 + k)-th clock after).
+        host_ips: Vec<(usize, [u8; 4])>,
     }
 
     /// A received ARP frame as the receive pipeline reports it.
@@ -487,6 +479,7 @@ mod tests {
                 request_dropped: 0,
                 clock: 0,
                 release_at: usize::MAX,
+                host_ips: vec![],
             }
         }
 
@@ -495,6 +488,13 @@ mod tests {
             if self.clock >= self.release_at {
                 self.uut.ready.next = true;
             }
+            let clock = self.clock;
+            let byte = self
+                .host_ips
+                .iter()
+                .find(|(at, _)| (at + 2..at + 6).contains(&clock))
+                .map_or(0, |(at, ip)| ip[clock - at - 2]);
+            self.uut.arp_request_byte.next = (byte as u64).into();
             simulate(&mut self.uut, 200);
             let u = &self.uut;
             let data = u.data.val().index() as u8;
@@ -552,15 +552,9 @@ mod tests {
 
         fn host_request(&mut self, ip: [u8; 4], after: usize) {
             self.uut.arp_request.next = true;
-            self.uut.arp_request_ip.next = word(&ip).into();
+            self.host_ips.push((self.clock, ip));
             self.tick();
-            // The address holds past the pulse, as HostRx's does (until the next
-            // message's bytes, at least this many clocks).
             self.uut.arp_request.next = false;
-            for _ in 0..crate::board::crc_check::MIN_CLOCKS_PER_BYTE {
-                self.tick();
-            }
-            self.uut.arp_request_ip.next = 0.into();
             for _ in 0..after {
                 self.tick();
             }
@@ -662,14 +656,14 @@ mod tests {
         for gap in 10..60 {
             let mut b = Bench::new();
             b.uut.arp_request.next = true;
-            b.uut.arp_request_ip.next = word(&first).into();
+            b.host_ips.push((b.clock, first));
             b.tick();
             b.uut.arp_request.next = false;
             for _ in 1..gap {
                 b.tick();
             }
             b.uut.arp_request.next = true;
-            b.uut.arp_request_ip.next = word(&second).into();
+            b.host_ips.push((b.clock, second));
             b.tick();
             b.uut.arp_request.next = false;
             for _ in 0..60 {
@@ -726,7 +720,7 @@ mod tests {
         b.uut.report_reason.next = 0.into();
         b.uut.report_valid.next = true;
         b.uut.arp_request.next = true;
-        b.uut.arp_request_ip.next = word(&[10, 0, 0, 1]).into();
+        b.host_ips.push((b.clock, [10, 0, 0, 1]));
         b.tick();
         b.uut.report_valid.next = false;
         b.uut.arp_request.next = false;
