@@ -5,7 +5,10 @@
 //! blocks, then takes the first non-zero reason from the link layer up, and pulses
 //! `done`. Below every block's own reason: TCP to a broadcast or multicast destination
 //! (`not_unicast`: IP or MAC) is dropped as tcp_not_unicast, since RFC 1122 4.2.3.10
-//! says a SYN to one must be silently discarded; UDP to one passes. Frames are at least
+//! says a SYN to one must be silently discarded; UDP to one passes. That test is taken
+//! into a flip-flop every clock and read from it at the verdict: the destination's
+//! broadcast flags and the netmask are then not one path with the layer-order choice
+//! (it was the critical path on both seeds). Frames are at least
 //! 84 clocks apart on the wire, so no block has started on
 //! the next frame by then.
 
@@ -42,6 +45,8 @@ pub struct RxVerdict {
     reason_r: DFF<Bits<5>>,
     class_r: DFF<Bits<2>>,
     to_fifo_r: DFF<Bit>,
+    /// TCP to a broadcast or multicast destination, a clock late (final by `wait2`).
+    tcp_not_unicast: DFF<Bit>,
     first: Signal<Local, Bits<5>>,
     icmp_error: Signal<Local, Bit>,
 }
@@ -49,7 +54,18 @@ pub struct RxVerdict {
 impl Logic for RxVerdict {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, wait1, wait2, wait3, done_r, reason_r, class_r, to_fifo_r);
+        dff_setup!(
+            self,
+            clock,
+            wait1,
+            wait2,
+            wait3,
+            tcp_not_unicast,
+            done_r,
+            reason_r,
+            class_r,
+            to_fifo_r
+        );
         self.wait1.d.next = self.last.val();
         self.wait2.d.next = self.wait1.q.val();
         self.wait3.d.next = self.wait2.q.val();
@@ -58,7 +74,9 @@ impl Logic for RxVerdict {
         self.icmp_error.next = (self.icmp_type.val() == 3)
             | (self.icmp_type.val() == 11)
             | (self.icmp_type.val() == 12);
-        if self.not_unicast.val() & (self.protocol.val() == 6) & !self.is_arp.val() {
+        self.tcp_not_unicast.d.next =
+            self.not_unicast.val() & (self.protocol.val() == 6) & !self.is_arp.val();
+        if self.tcp_not_unicast.q.val() {
             self.first.next = 22.into(); // tcp_not_unicast
         }
         if self.transport_reason.val() != 0 {
