@@ -9,7 +9,11 @@
 //! of a clock (8% of a bit) of where an exact 12 MHz bit clock would put it, far inside
 //! what a receiver that samples mid-bit needs.
 //!
-//! `fast` is read at every bit's end, so the rate changes at the next bit edge; the
+//! `ready` and the bit's end are flip-flops, worked out a clock ahead from the values
+//! the counters take next, so the consumer's handshake starts from a register (the
+//! divider's decode in front of the COBS encoder's state was a critical path).
+//!
+//! `fast` is read a clock before every bit's end, so the rate changes at the next bit edge; the
 //! board changes it only when a Config says so (see `BoardCore::link_fast`). A byte is
 //! taken when `valid` and `ready` are both high.
 
@@ -35,43 +39,60 @@ pub struct UartTx {
     /// At 12 Mbaud, which bit of the 8, 8, 9 pattern this is (0, 1, 2).
     phase: DFF<Bits<2>>,
     /// This clock is the current bit's last.
-    bit_end: Signal<Local, Bit>,
+    bit_end: DFF<Bit>,
+    /// `ready` is low (a flip-flop that powers up ready).
+    not_ready: DFF<Bit>,
+    // What the counters take at the clock's end.
+    bits_next: Signal<Local, Bits<4>>,
+    divider_next: Signal<Local, Bits<5>>,
+    phase_next: Signal<Local, Bits<2>>,
+    bit_end_next: Signal<Local, Bit>,
 }
 
 impl Logic for UartTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, shift, bits_left, divider, phase);
-        // The divider only reaches the values it counts to, so its ends are bit tests:
-        // 24 is the only value with bits 4 and 3 set, 8 (the long bit's end) the only
-        // one with bit 3 set at 12 Mbaud, 7 the only one with bits 2..0 set below it.
-        self.bit_end.next = self.divider.q.val().get_bit(4) & self.divider.q.val().get_bit(3);
-        if self.fast.val() {
-            self.bit_end.next = self.divider.q.val().get_bit(3)
-                | ((self.divider.q.val().get_bits::<3>(0) == 7) & (self.phase.q.val() != 2));
-        }
-        self.ready.next =
-            (self.bits_left.q.val() == 0) | ((self.bits_left.q.val() == 1) & self.bit_end.val());
+        dff_setup!(self, clock, shift, bits_left, divider, phase, bit_end, not_ready);
+        self.ready.next = !self.not_ready.q.val();
         // The line idles high; while sending, bit 0 of the shift register is on it.
         self.txd.next = true;
+        self.bits_next.next = self.bits_left.q.val();
+        self.divider_next.next = self.divider.q.val();
+        self.phase_next.next = self.phase.q.val();
         if self.bits_left.q.val() != 0 {
             self.txd.next = self.shift.q.val().get_bit(0);
-            self.divider.d.next = self.divider.q.val() + 1;
-            if self.bit_end.val() {
-                self.divider.d.next = 0.into();
+            self.divider_next.next = self.divider.q.val() + 1;
+            if self.bit_end.q.val() {
+                self.divider_next.next = 0.into();
                 self.shift.d.next = (self.shift.q.val() >> 1) | 0x200;
-                self.bits_left.d.next = self.bits_left.q.val() - 1;
-                self.phase.d.next = self.phase.q.val() + 1;
+                self.bits_next.next = self.bits_left.q.val() - 1;
+                self.phase_next.next = self.phase.q.val() + 1;
                 if self.phase.q.val() == 2 {
-                    self.phase.d.next = 0.into();
+                    self.phase_next.next = 0.into();
                 }
             }
         }
         if self.valid.val() & self.ready.val() {
             self.shift.d.next = (bit_cast::<10, 8>(self.data.val()) << 1) | 0x200;
-            self.bits_left.d.next = 10.into();
-            self.divider.d.next = 0.into();
+            self.bits_next.next = 10.into();
+            self.divider_next.next = 0.into();
         }
+        self.bits_left.d.next = self.bits_next.val();
+        self.divider.d.next = self.divider_next.val();
+        self.phase.d.next = self.phase_next.val();
+        // The divider only reaches the values it counts to, so its ends are bit tests:
+        // 24 is the only value with bits 4 and 3 set, 8 (the long bit's end) the only
+        // one with bit 3 set at 12 Mbaud, 7 the only one with bits 2..0 set below it.
+        self.bit_end_next.next =
+            self.divider_next.val().get_bit(4) & self.divider_next.val().get_bit(3);
+        if self.fast.val() {
+            self.bit_end_next.next = self.divider_next.val().get_bit(3)
+                | ((self.divider_next.val().get_bits::<3>(0) == 7) & (self.phase_next.val() != 2));
+        }
+        self.bit_end.d.next = self.bit_end_next.val();
+        // Ready: idle, or in the stop bit's last clock (the next byte starts without a gap).
+        self.not_ready.d.next = !((self.bits_next.val() == 0)
+            | ((self.bits_next.val() == 1) & self.bit_end_next.val()));
     }
 }
 
