@@ -73,7 +73,8 @@ pub struct TxPipeline {
     pub arp_learned: Signal<Out, Bit>,
     /// An ARP or echo frame of the board's own has left (for the counters).
     pub reply_sent: Signal<Out, Bit>,
-    /// An ARP or echo request went unanswered for lack of a free buffer.
+    /// An ARP or echo request went unanswered for lack of a free buffer (or, for echo,
+    /// with a host request being written).
     pub reply_dropped: Signal<Out, Bit>,
     // Taps from the receive pipeline: the frame being reported and its header registers.
     pub rx_report_valid: Signal<In, Bit>,
@@ -234,15 +235,16 @@ impl Logic for TxPipeline {
         self.ipv4.out_ready.next = self.mac.ready.val();
         self.phy_tx_data.next = self.mac.phy_tx_data.val();
         self.phy_tx_valid.next = self.mac.phy_tx_valid.val();
-        // TxDone: the host frame whose last byte MacTx took is the next one it sends.
+        // TxDone: the host frame whose last byte went into TransportTx's buffer is the
+        // next one MacTx sends; an echo reply's is not the host's. One function of four
+        // signals, not a flip-flop enable behind the reply mark (`req_done` is late).
         if self.stage.req_done.val() & !self.stage.req_is_reply.val() {
-            self.done_pending.d.next = true;
             self.done_tag.d.next = self.stage.req_tag.val();
         }
+        self.done_pending.d.next = !self.mac.sent.val()
+            & (self.done_pending.q.val()
+                | (self.stage.req_done.val() & !self.stage.req_is_reply.val()));
         self.tx_done.next = self.mac.sent.val() & self.done_pending.q.val();
-        if self.mac.sent.val() {
-            self.done_pending.d.next = false;
-        }
         self.tx_done_tag.next = self.done_tag.q.val();
     }
 }
