@@ -397,3 +397,51 @@ fn a_host_that_does_not_follow_the_switch_hears_nothing() {
     link.send(&Message::Config(config)).unwrap();
     assert_eq!(hello_of(&drain(&mut link)), vec![(BOARD.mac, BOARD.ip)]);
 }
+
+/// Echo replies go out through the same staging as the host's requests: a ping before
+/// and after a host TxUdp is answered on its own, and the host hears one TxDone, its
+/// UDP request's, none for the replies; the counters tell replies from host frames.
+#[test]
+fn echo_replies_give_the_host_no_tx_done() {
+    let mut link = board();
+    drain(&mut link);
+    let ping = |seq: u16| {
+        let mut f = vec![];
+        etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 0x77], DEFAULT_MAC)
+            .ipv4([192, 0, 2, 77], DEFAULT_IP, 64)
+            .icmpv4_echo_request(0x4242, seq)
+            .write(&mut f, &[0x5A; 40])
+            .unwrap();
+        f
+    };
+    link.board().push_frame(&ping(1));
+    link.board().run_until_idle(1_000_000);
+    link.send(&Message::TxUdp(tcpip_fpga::host::link::message::TxUdp {
+        tag: 0x0107,
+        dst_mac: [2, 0, 0, 0, 0, 0x77],
+        dst_ip: [192, 0, 2, 77],
+        src_port: 7,
+        dst_port: 4000,
+        payload: b"from the host".to_vec(),
+    }))
+    .unwrap();
+    link.board().run_until_idle(1_000_000);
+    link.board().push_frame(&ping(2));
+    link.board().run_until_idle(1_000_000);
+    let done: Vec<u16> = drain(&mut link)
+        .iter()
+        .filter_map(|m| match m {
+            Message::TxDone { tag } => Some(*tag),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done, vec![0x0107]);
+    let frames = link.board().take_frames();
+    assert_eq!(frames.len(), 3);
+    let protocols: Vec<u8> = frames.iter().map(|f| f[23]).collect();
+    assert_eq!(protocols, vec![1, 17, 1]);
+    let named = counters(&mut link);
+    assert_eq!(counter(&named, "tx_sent"), 1);
+    assert_eq!(counter(&named, "replies_sent"), 2);
+    assert_eq!(counter(&named, "replies_dropped"), 0);
+}

@@ -47,5 +47,6 @@ pub const TX_SENT: u8 = 28;
 pub const TX_BUSY: u8 = 29;
 /// ARP and echo replies the board sent on its own.
 pub const REPLIES_SENT: u8 = 30;
-/// ARP or echo requests left unanswered: no buffer free.
+/// ARP or echo requests left unanswered: no buffer free (for echo, or the host
+/// writing a request into the transmit stage).
 pub const REPLIES_DROPPED: u8 = 31;

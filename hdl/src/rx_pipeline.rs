@@ -24,7 +24,7 @@
 //! the echo responder stages them and commits on `report_*`), with `ipv4_dst_ours`,
 //! `icmp_type`, `icmp_code`, `eth_tagged`, and the header store's link and `l3`
 //! streams with their positions (`link_*`, `l3_*`), from which the responders take the
-//! requester's addresses as they pass (the echo responder into its buffer, the ARP
+//! requester's addresses as they pass (the echo responder into the transmit stage, the ARP
 //! responder and LinkTx's ArpReply into their slots). Addresses that are only compared
 //! (the ARP target IP, the IPv4 destination) or only answered to (the frame's source
 //! MAC and IP, the ARP sender's) are not kept here: the blocks compare them with ours a

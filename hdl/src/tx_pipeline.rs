@@ -1,24 +1,30 @@
 //! The whole transmit path, wrapping data layer by layer:
-//! host request bytes → [`TxStage`] (block RAM, ping-pong) → [`TransportTx`]
-//! (TCP or UDP header and checksum; an ICMP message as it is) → [`TxArbiter`] (with the echo and ARP sources) →
-//! [`Ipv4Tx`] (internet header) → [`MacTx`] (link: preamble, MAC header, padding,
-//! FCS, inter-frame gap) → PHY bytes.
+//! host requests and echo replies → [`TxStage`] (block RAM, ping-pong) →
+//! [`TransportTx`] (TCP or UDP header and checksum; an ICMP message as it is) →
+//! [`TxArbiter`] (with ARP) → [`Ipv4Tx`] (internet header) → [`MacTx`] (link:
+//! preamble, MAC header, padding, FCS, inter-frame gap) → PHY bytes.
 //!
 //! Requests come from HostRx's `tx_*` outputs (see the board core contract): bytes by
 //! `tx_write`, committed or rolled back at `tx_finish` by `tx_keep`, header fields as
 //! descriptor words (`tx_word_*`) while they arrive, flags and options length with
-//! `tx_finish`. `tx_busy` is high while no request can be taken.
-//! `tx_done` pulses, with the request's `tx_done_tag`, once its frame's last FCS byte
-//! has left `MacTx`. Frames go out back to back with the 12-byte gap when requests are
-//! staged ahead.
+//! `tx_finish`; `tx_open` while one is being written. `tx_busy` is high while no
+//! request can be taken: the stage's buffers are taken, or an echo reply is being
+//! written. `tx_done` pulses, with the request's `tx_done_tag`, once its frame's last
+//! FCS byte has left `MacTx`. Frames go out back to back with the 12-byte gap when
+//! requests are staged ahead.
+//!
+//! [`IcmpEcho`] is the stage's second writer: it writes an echo reply into the stage's
+//! free buffer as the request streams past, through the same write side, taking it
+//! only when no host request is open (see its module for the rule). A reply leaves as
+//! a host's ICMP request would, but marked (`req_is_reply`): it gives no `tx_done`, and
+//! counts as a reply sent. So the echo has no buffer of its own.
 //!
 //! Between the frame sources and `Ipv4Tx` each frame is one stream that carries its
 //! destination in front of its message (see [`TxArbiter`]), so no descriptor travels
 //! beside it or is copied on the way; `Ipv4Tx` turns it into the frame from the
 //! destination MAC on, and `MacTx` adds our MAC.
 //!
-//! The board's own frames share the arbiter with the host's: [`IcmpEcho`] (echo replies)
-//! and [`ArpTx`] (ARP replies and the host's who-has), both fed from the receive
+//! [`ArpTx`] (ARP replies and the host's who-has) and the echo are fed from the receive
 //! pipeline's taps (`rx_*`): the header flags of the frame being reported, its
 //! verdict, the link and Ethernet payload streams with their positions (the
 //! requester's addresses are taken from them as they pass), and the ICMP bytes.
@@ -50,6 +56,8 @@ pub struct TxPipeline {
     pub tx_word: Signal<In, Bits<16>>,
     pub tx_flags: Signal<In, Bits<9>>,
     pub tx_options_len: Signal<In, Bits<6>>,
+    /// HostRx is writing a request (its `tx_open`).
+    pub tx_open: Signal<In, Bit>,
     pub tx_busy: Signal<Out, Bit>,
     pub tx_done: Signal<Out, Bit>,
     pub tx_done_tag: Signal<Out, Bits<16>>,
@@ -66,7 +74,8 @@ pub struct TxPipeline {
     pub arp_learned: Signal<Out, Bit>,
     /// An ARP or echo frame of the board's own has left (for the counters).
     pub reply_sent: Signal<Out, Bit>,
-    /// An ARP or echo request went unanswered for lack of a free buffer.
+    /// An ARP or echo request went unanswered for lack of a free buffer (or, for echo,
+    /// with a host request being written).
     pub reply_dropped: Signal<Out, Bit>,
     // Taps from the receive pipeline: the frame being reported and its header registers.
     pub rx_report_valid: Signal<In, Bit>,
@@ -95,7 +104,8 @@ pub struct TxPipeline {
     pub arbiter: TxArbiter,
     pub ipv4: Ipv4Tx,
     pub mac: MacTx,
-    /// A host frame's last byte went into MacTx; its `sent` will be this request's.
+    /// A host frame's last byte went into TransportTx's buffer; the next `sent` is its
+    /// (an echo reply's is not the host's).
     done_pending: DFF<Bit>,
     done_tag: DFF<Bits<16>>,
 }
@@ -111,19 +121,34 @@ impl Logic for TxPipeline {
         self.arp.clock.next = self.clock.val();
         self.ipv4.clock.next = self.clock.val();
         self.mac.clock.next = self.clock.val();
-        // Staging the host's requests.
-        self.stage.tx_write.next = self.tx_write.val();
+        // Staging the host's requests and the echo replies: one writer at a time (the
+        // echo's `select`); the strobes of the one not selected are low, but for the
+        // finish of a host request refused while the echo writes.
+        self.stage.tx_write.next = self.tx_write.val() | self.echo.write.val();
+        self.stage.tx_patch.next = self.echo.patch.val();
+        self.stage.tx_patch_at.next = self.echo.patch_at.val();
+        self.stage.tx_word_write.next = self.tx_word_write.val() | self.echo.word_write.val();
+        self.stage.tx_flags.next = self.tx_flags.val();
+        self.stage.tx_options_len.next = self.tx_options_len.val();
+        self.stage.tx_finish.next =
+            (self.tx_finish.val() & !self.echo.select.val()) | self.echo.finish.val();
         self.stage.tx_data.next = self.tx_data.val();
-        self.stage.tx_finish.next = self.tx_finish.val();
         self.stage.tx_keep.next = self.tx_keep.val();
         self.stage.tx_is_udp.next = self.tx_is_udp.val();
         self.stage.tx_is_icmp.next = self.tx_is_icmp.val();
-        self.stage.tx_word_write.next = self.tx_word_write.val();
+        self.stage.tx_is_reply.next = false;
         self.stage.tx_word_index.next = self.tx_word_index.val();
         self.stage.tx_word.next = self.tx_word.val();
-        self.stage.tx_flags.next = self.tx_flags.val();
-        self.stage.tx_options_len.next = self.tx_options_len.val();
-        self.tx_busy.next = self.stage.tx_busy.val();
+        if self.echo.select.val() {
+            self.stage.tx_data.next = self.echo.word.val().get_bits::<8>(0);
+            self.stage.tx_keep.next = self.echo.keep.val();
+            self.stage.tx_is_udp.next = false;
+            self.stage.tx_is_icmp.next = true;
+            self.stage.tx_is_reply.next = true;
+            self.stage.tx_word_index.next = self.echo.word_index.val();
+            self.stage.tx_word.next = self.echo.word.val();
+        }
+        self.tx_busy.next = self.stage.tx_busy.val() | self.echo.busy.val();
         // Transport: one block for TCP and UDP listens to the stage's sum bus and sends
         // its current request.
         self.transport.our_ip.next = self.our_ip.val();
@@ -148,7 +173,7 @@ impl Logic for TxPipeline {
         self.arbiter.host_data.next = self.transport.data.val();
         self.arbiter.host_valid.next = self.transport.valid.val();
         self.arbiter.host_last.next = self.transport.last.val();
-        // Echo replies: staged from the receive taps, committed at the report.
+        // Echo replies: written into the stage from the receive taps, kept at the report.
         self.echo.icmp_data.next = self.rx_icmp_data.val();
         self.echo.icmp_valid.next = self.rx_icmp_valid.val();
         self.echo.icmp_type.next = self.rx_icmp_type.val();
@@ -165,10 +190,8 @@ impl Logic for TxPipeline {
         self.echo.report_valid.next = self.rx_report_valid.val();
         self.echo.report_reason.next = self.rx_report_reason.val();
         self.echo.report_class.next = self.rx_report_class.val();
-        self.arbiter.echo_data.next = self.echo.data.val();
-        self.arbiter.echo_valid.next = self.echo.valid.val();
-        self.arbiter.echo_last.next = self.echo.last.val();
-        self.echo.ready.next = self.arbiter.echo_ready.val();
+        self.echo.stage_busy.next = self.stage.tx_busy.val();
+        self.echo.host_open.next = self.tx_open.val() | self.tx_finish.val();
         // ARP: replies to who-has for us, who-has for the host, and what we learn.
         self.arp.mac_hi.next = self.mac_hi.val();
         self.arp.mac_mid.next = self.mac_mid.val();
@@ -192,9 +215,8 @@ impl Logic for TxPipeline {
         self.arbiter.arp_last.next = self.arp.last.val();
         self.arp.ready.next = self.arbiter.arp_ready.val();
         self.arp_learned.next = self.arp.arp_learned.val();
-        self.reply_sent.next =
-            (self.echo.valid.val() & self.echo.last.val() & self.arbiter.echo_ready.val())
-                | (self.arp.valid.val() & self.arp.last.val() & self.arbiter.arp_ready.val());
+        self.reply_sent.next = (self.transport.req_done.val() & self.stage.req_is_reply.val())
+            | (self.arp.valid.val() & self.arp.last.val() & self.arbiter.arp_ready.val());
         self.reply_dropped.next =
             self.echo.dropped.val() | self.arp.reply_dropped.val() | self.arp.request_dropped.val();
         // Internet layer.
@@ -214,15 +236,16 @@ impl Logic for TxPipeline {
         self.ipv4.out_ready.next = self.mac.ready.val();
         self.phy_tx_data.next = self.mac.phy_tx_data.val();
         self.phy_tx_valid.next = self.mac.phy_tx_valid.val();
-        // TxDone: the host frame whose last byte MacTx took is the next one it sends.
-        if self.stage.req_done.val() {
-            self.done_pending.d.next = true;
+        // TxDone: the host frame whose last byte went into TransportTx's buffer is the
+        // next one MacTx sends; an echo reply's is not the host's. One function of four
+        // signals, not a flip-flop enable behind the reply mark (`req_done` is late).
+        if self.stage.req_done.val() & !self.stage.req_is_reply.val() {
             self.done_tag.d.next = self.stage.req_tag.val();
         }
+        self.done_pending.d.next = !self.mac.sent.val()
+            & (self.done_pending.q.val()
+                | (self.stage.req_done.val() & !self.stage.req_is_reply.val()));
         self.tx_done.next = self.mac.sent.val() & self.done_pending.q.val();
-        if self.mac.sent.val() {
-            self.done_pending.d.next = false;
-        }
         self.tx_done_tag.next = self.done_tag.q.val();
     }
 }

@@ -314,7 +314,8 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
         tx_word_index,
         tx_word,
         tx_flags,
-        tx_options_len
+        tx_options_len,
+        tx_open
     ],
 });
 
@@ -397,9 +398,12 @@ cosim_ports!(IcmpEcho {
         report_valid,
         report_reason,
         report_class,
-        ready
+        stage_busy,
+        host_open
     ],
-    outputs: [data, valid, last, dropped],
+    outputs: [
+        busy, select, write, patch, patch_at, word_write, word_index, word, finish, keep, dropped
+    ],
 });
 
 // The transmit path.
@@ -428,6 +432,9 @@ cosim_ports!(TxStage {
         tx_word,
         tx_flags,
         tx_options_len,
+        tx_is_reply,
+        tx_patch,
+        tx_patch_at,
         checksum,
         word_index,
         body_ready,
@@ -442,6 +449,7 @@ cosim_ports!(TxStage {
         req_valid,
         req_is_udp,
         req_is_icmp,
+        req_is_reply,
         req_tag,
         req_length,
         req_options_len,
@@ -472,11 +480,8 @@ cosim_ports!(TransportTx {
     outputs: [checksum, word_index, body_ready, req_done, data, valid, last],
 });
 cosim_ports!(TxArbiter {
-    inputs: [
-        host_data, host_valid, host_last, echo_data, echo_valid, echo_last, arp_data, arp_valid,
-        arp_last, out_ready
-    ],
-    outputs: [host_ready, echo_ready, arp_ready, out_data, out_valid, out_last],
+    inputs: [host_data, host_valid, host_last, arp_data, arp_valid, arp_last, out_ready],
+    outputs: [host_ready, arp_ready, out_data, out_valid, out_last],
 });
 cosim_ports!(Ipv4Tx {
     inputs: [our_ip, data, valid, last, out_ready],
@@ -503,6 +508,7 @@ cosim_ports!(TxPipeline {
         tx_word,
         tx_flags,
         tx_options_len,
+        tx_open,
         phy_stall,
         arp_request,
         arp_request_byte,

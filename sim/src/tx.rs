@@ -150,6 +150,8 @@ impl TxSim {
         while self.busy() {
             self.cycle();
         }
+        // Open from the clock after the one that found the transmitter free.
+        self.uut.tx_open.next = true;
         for (index, word) in header_words(req) {
             self.uut.tx_word_write.next = true;
             self.uut.tx_word_index.next = (index as u64).into();
@@ -165,6 +167,7 @@ impl TxSim {
         self.uut.tx_write.next = false;
         self.cycle();
         let u = &mut *self.uut;
+        u.tx_open.next = false;
         u.tx_finish.next = true;
         u.tx_keep.next = keep;
         u.tx_is_udp.next = req.is_udp;

@@ -126,15 +126,15 @@ fn transport_tx() {
 fn tx_arbiter() {
     check("tx_arbiter", TxArbiter::default, vectors("tx_arbiter"));
 }
-/// The arbiter with all three sources busy (random frames, random readiness): inside the
-/// pipeline only the host source is wired yet.
+/// The arbiter with both sources busy (random frames, random readiness): inside the
+/// pipeline ARP rarely competes with the host.
 #[test]
-fn tx_arbiter_three_sources() {
+fn tx_arbiter_both_sources() {
     let mut rng = StdRng::seed_from_u64(12);
     let mut vectors = vec![];
     for _ in 0..2000 {
         let mut v = vec![];
-        for _ in 0..3 {
+        for _ in 0..2 {
             v.extend([
                 rng.gen_range(0..256),
                 rng.gen_bool(0.7) as u64,
@@ -144,7 +144,7 @@ fn tx_arbiter_three_sources() {
         v.push(rng.gen_bool(0.8) as u64);
         vectors.push(v);
     }
-    check("tx_arbiter (three sources)", TxArbiter::default, &vectors);
+    check("tx_arbiter (both sources)", TxArbiter::default, &vectors);
 }
 #[test]
 fn ipv4_tx() {

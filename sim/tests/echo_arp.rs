@@ -1,10 +1,10 @@
 //! The board answers ARP and ping on its own: frames go through the receive pipeline
-//! (`RxPipeline`, Rust model) into `ArpTx` and `IcmpEcho`, driven together clock by
-//! clock, and each reply is checked against its request with etherparse and, for real
+//! (`RxPipeline`, Rust model) into `ArpTx` and `IcmpEcho` (which writes its replies into
+//! `TxStage`, sent by `TransportTx`), driven together clock by clock, and each reply is checked against its request with etherparse and, for real
 //! captures, against the reply the real responder sent. What the board learns goes to
 //! the host through `LinkTx` (ArpReply), which takes the sender's address from the
-//! receive stream itself. The same run's inputs to the three blocks then co-simulate
-//! their generated Verilog.
+//! receive stream itself. The same run's inputs to the blocks then co-simulate their
+//! generated Verilog.
 
 use etherparse::{
     IcmpEchoHeader, Icmpv4Header, Icmpv4Type, IpNumber, PacketBuilder, SlicedPacket, TransportSlice,
@@ -18,6 +18,8 @@ use tcpip_hdl::internet::source_sink::{Frame, Sink};
 use tcpip_hdl::link::crc32::crc32_ieee;
 use tcpip_hdl::link::mac_rx::phy_bytes;
 use tcpip_hdl::rx_pipeline::RxPipeline;
+use tcpip_hdl::transport::transport_tx::TransportTx;
+use tcpip_hdl::transport::tx_stage::TxStage;
 use tcpip_sim::cosim::{check_block, Ports};
 use tcpip_sim::pcap::{pad_to_minimum, read_frames};
 
@@ -62,12 +64,68 @@ impl Consumer {
     }
 }
 
+/// The echo's way out, as TxPipeline wires it with no host request: `IcmpEcho` writes
+/// into `TxStage`, `TransportTx` sends what the stage holds as the arbiter's host source.
+#[derive(LogicBlock, Default)]
+struct EchoPath {
+    clock: Signal<In, Clock>,
+    our_ip: Signal<In, Bits<32>>,
+    ready: Signal<In, Bit>,
+    echo: IcmpEcho,
+    stage: TxStage,
+    transport: TransportTx,
+}
+
+impl Logic for EchoPath {
+    fn update(&mut self) {
+        let (e, s, t) = (&mut self.echo, &mut self.stage, &mut self.transport);
+        e.clock.next = self.clock.val();
+        s.clock.next = self.clock.val();
+        t.clock.next = self.clock.val();
+        e.stage_busy.next = s.tx_busy.val();
+        e.host_open.next = false;
+        s.tx_write.next = e.write.val();
+        s.tx_patch.next = e.patch.val();
+        s.tx_patch_at.next = e.patch_at.val();
+        s.tx_data.next = e.word.val().get_bits::<8>(0);
+        s.tx_word_write.next = e.word_write.val();
+        s.tx_word_index.next = e.word_index.val();
+        s.tx_word.next = e.word.val();
+        s.tx_finish.next = e.finish.val();
+        s.tx_keep.next = e.keep.val();
+        s.tx_is_udp.next = false;
+        s.tx_is_icmp.next = e.select.val();
+        s.tx_is_reply.next = e.select.val();
+        s.tx_flags.next = 0.into();
+        s.tx_options_len.next = 0.into();
+        t.our_ip.next = self.our_ip.val();
+        t.sum_first.next = s.sum_first.val();
+        t.sum_step.next = s.sum_step.val();
+        t.sum_index.next = s.sum_index.val();
+        t.sum_word.next = s.sum_word.val();
+        s.checksum.next = t.checksum.val();
+        t.req_valid.next = s.req_valid.val();
+        t.req_is_udp.next = s.req_is_udp.val();
+        t.req_is_icmp.next = s.req_is_icmp.val();
+        t.req_length.next = s.req_length.val();
+        t.req_options_len.next = s.req_options_len.val();
+        t.req_flags.next = s.req_flags.val();
+        t.word.next = s.word.val();
+        t.body_data.next = s.body_data.val();
+        t.body_last.next = s.body_last.val();
+        s.req_done.next = t.req_done.val();
+        s.word_index.next = t.word_index.val();
+        s.body_ready.next = t.body_ready.val();
+        t.ready.next = self.ready.val();
+    }
+}
+
 /// The receive pipeline, the two responders and the link's message builder, wired as
 /// the board core wires them.
 struct Board {
     rx: Box<RxPipeline>,
     arp: Box<ArpTx>,
-    echo: Box<IcmpEcho>,
+    echo: Box<EchoPath>,
     link: Box<LinkTx>,
     clock: usize,
     arp_out: Consumer,
@@ -86,6 +144,7 @@ struct Board {
     /// Each block's inputs on every clock, for the co-simulation.
     arp_vectors: Vec<Vec<u64>>,
     echo_vectors: Vec<Vec<u64>>,
+    stage_vectors: Vec<Vec<u64>>,
     link_vectors: Vec<Vec<u64>>,
     record: bool,
 }
@@ -94,7 +153,7 @@ impl Board {
     fn new(mac: [u8; 6], ip: [u8; 4]) -> Board {
         let mut rx = Box::new(RxPipeline::default());
         let mut arp = Box::new(ArpTx::default());
-        let mut echo = Box::new(IcmpEcho::default());
+        let mut echo = Box::new(EchoPath::default());
         let mut link = Box::new(LinkTx::default());
         rx.connect_all();
         arp.connect_all();
@@ -110,6 +169,7 @@ impl Board {
         arp.mac_mid.next = word(&mac[2..4]).into();
         arp.mac_lo.next = word(&mac[4..6]).into();
         arp.our_ip.next = word(&ip).into();
+        echo.our_ip.next = word(&ip).into();
         assert!(simulate(&mut *rx, 200));
         Board {
             rx,
@@ -132,6 +192,7 @@ impl Board {
             reports: vec![],
             arp_vectors: vec![],
             echo_vectors: vec![],
+            stage_vectors: vec![],
             link_vectors: vec![],
             record: false,
         }
@@ -158,22 +219,22 @@ impl Board {
         arp.l3_pos.next = rx.l3_pos.val();
         arp.arp_target_ours.next = rx.arp_target_ours.val();
         arp.ready.next = self.arp_out.ready(self.clock);
-        echo.icmp_data.next = rx.icmp_data.val();
-        echo.icmp_valid.next = rx.icmp_valid.val();
-        echo.icmp_type.next = rx.icmp_type.val();
-        echo.icmp_code.next = rx.icmp_code.val();
-        echo.link_data.next = rx.link_data.val();
-        echo.link_valid.next = rx.link_valid.val();
-        echo.link_pos.next = rx.link_pos.val();
-        echo.l3_data.next = rx.l3_data.val();
-        echo.l3_valid.next = rx.l3_valid.val();
-        echo.l3.next = rx.l3.val();
-        echo.l3_pos.next = rx.l3_pos.val();
-        echo.ipv4_dst_ours.next = rx.ipv4_dst_ours.val();
-        echo.eth_tagged.next = rx.eth_tagged.val();
-        echo.report_valid.next = rx.report_valid.val();
-        echo.report_reason.next = rx.report_reason.val();
-        echo.report_class.next = rx.report_class.val();
+        echo.echo.icmp_data.next = rx.icmp_data.val();
+        echo.echo.icmp_valid.next = rx.icmp_valid.val();
+        echo.echo.icmp_type.next = rx.icmp_type.val();
+        echo.echo.icmp_code.next = rx.icmp_code.val();
+        echo.echo.link_data.next = rx.link_data.val();
+        echo.echo.link_valid.next = rx.link_valid.val();
+        echo.echo.link_pos.next = rx.link_pos.val();
+        echo.echo.l3_data.next = rx.l3_data.val();
+        echo.echo.l3_valid.next = rx.l3_valid.val();
+        echo.echo.l3.next = rx.l3.val();
+        echo.echo.l3_pos.next = rx.l3_pos.val();
+        echo.echo.ipv4_dst_ours.next = rx.ipv4_dst_ours.val();
+        echo.echo.eth_tagged.next = rx.eth_tagged.val();
+        echo.echo.report_valid.next = rx.report_valid.val();
+        echo.echo.report_reason.next = rx.report_reason.val();
+        echo.echo.report_class.next = rx.report_class.val();
         echo.ready.next = self.echo_out.ready(self.clock);
         arp.clock.next = false.into();
         echo.clock.next = false.into();
@@ -209,7 +270,7 @@ impl Board {
             a.last.val(),
             a.data.val().index() as u8,
         );
-        let e = &**echo;
+        let e = &echo.transport;
         self.echo_out.sample(
             self.clock,
             e.valid.val(),
@@ -218,10 +279,11 @@ impl Board {
         );
         self.learned_pulses += a.arp_learned.val() as usize;
         self.arp_dropped += a.reply_dropped.val() as usize;
-        self.echo_dropped += e.dropped.val() as usize;
+        self.echo_dropped += echo.echo.dropped.val() as usize;
         if self.record {
             self.arp_vectors.push(a.get_inputs());
-            self.echo_vectors.push(e.get_inputs());
+            self.echo_vectors.push(echo.echo.get_inputs());
+            self.stage_vectors.push(echo.stage.get_inputs());
             self.link_vectors.push(link.get_inputs());
         }
         rx.clock.next = true.into();
@@ -572,6 +634,12 @@ fn echo_requests_from_many_peers_closest_together() {
     let replies = b.echo_out.frames();
     assert!(replies.len() >= 2, "{} replies", replies.len());
     assert_eq!(replies.len() + b.echo_dropped, reqs.len());
+    println!(
+        "{} of {} answered, {} dropped",
+        replies.len(),
+        reqs.len(),
+        b.echo_dropped
+    );
     for reply in replies {
         let seq = u16::from_be_bytes([reply.bytes[6], reply.bytes[7]]);
         check_echo_reply(&reqs[seq as usize], reply, OUR_MAC, OUR_IP);
@@ -799,6 +867,7 @@ fn cosim_arp_tx_and_icmp_echo() {
     for (name, result) in [
         ("arp_tx", check_block(ArpTx::default, &b.arp_vectors)),
         ("icmp_echo", check_block(IcmpEcho::default, &b.echo_vectors)),
+        ("tx_stage", check_block(TxStage::default, &b.stage_vectors)),
         ("link_tx", check_block(LinkTx::default, &b.link_vectors)),
     ] {
         match result {

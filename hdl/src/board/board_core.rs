@@ -299,6 +299,7 @@ impl Logic for BoardCore {
         self.tx.tx_word.next = self.host_rx.tx_word.val();
         self.tx.tx_flags.next = self.host_rx.tx_flags.val();
         self.tx.tx_options_len.next = self.host_rx.tx_options_len.val();
+        self.tx.tx_open.next = self.host_rx.tx_open.val();
         self.tx.arp_request.next = self.host_rx.arp_request.val();
         self.tx.arp_request_byte.next = self.host_rx.arp_request_byte.val();
         self.tx.phy_stall.next = !self.phy_tx_ready.val();

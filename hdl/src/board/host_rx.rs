@@ -23,7 +23,9 @@
 //! block RAM is the only copy of a request. `tx_flags` and `tx_options_len` are valid
 //! with `tx_finish` and hold until the next message's bytes reach them. When `tx_busy` is
 //! high as the type byte arrives the message gets no `tx_write` and no word at all, and
-//! finishes with `tx_keep` low and error 5. No more than the longest legal message is
+//! finishes with `tx_keep` low and error 5; otherwise `tx_open` is high from the clock
+//! after the type byte until the finish, so that another writer of the transmitter (the
+//! echo responder) can stay clear of it. No more than the longest legal message is
 //! ever written.
 //!
 //! Empty frames are ignored; garbage, truncated and overlong frames cost one error and
@@ -57,6 +59,9 @@ pub struct HostRx {
     pub link_data: Signal<In, Bits<8>>,
     pub link_valid: Signal<In, Bit>,
     pub tx_busy: Signal<In, Bit>,
+    /// A TxTcp/TxUdp/TxIcmp found the transmitter free at its type byte and is being
+    /// written, up to its `tx_finish` (the board's echo stays off the write side then).
+    pub tx_open: Signal<Out, Bit>,
     pub config_valid: Signal<Out, Bit>,
     /// A Config has been applied (from the edge `config_*` first take one: a
     /// flip-flop, so whoever forces defaults until then starts from a register).
@@ -622,6 +627,7 @@ impl Logic for HostRx {
         // `prev` is the byte `tx_write` writes, the clock after its strobe.
         self.tx_data.next = self.prev.q.val();
         self.tx_finish.next = self.tx_finish_r.q.val();
+        self.tx_open.next = self.is_tx.val() & !self.busy_at_start.q.val();
         self.tx_keep.next = self.tx_keep_r.q.val();
         self.tx_is_udp.next = self.tx_is_udp_r.q.val();
         self.tx_is_icmp.next = self.tx_is_icmp_r.q.val();

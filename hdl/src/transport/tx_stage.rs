@@ -1,6 +1,12 @@
-//! The transmit stage: the host's TxTcp/TxUdp/TxIcmp requests held in block RAM until they go
-//! on the wire, so that one request can arrive (slowly, over the UART) while the
-//! previous one is being sent.
+//! The transmit stage: the host's TxTcp/TxUdp/TxIcmp requests and the board's echo
+//! replies held in block RAM until they go on the wire, so that one request can arrive
+//! (slowly, over the UART, or as a ping streams in) while the previous one is being sent.
+//!
+//! Two writers drive the write side, one at a time (TxPipeline chooses; the rule is in
+//! [`IcmpEcho`](crate::internet::icmp_echo::IcmpEcho)): HostRx, and the echo responder,
+//! which writes a reply as an ICMP request with `tx_is_reply` set and, because the
+//! reply's checksum is known only after its bytes have passed, patches bytes 2 and 3
+//! (`tx_patch`) just before its finish.
 //!
 //! Write side. The options+payload bytes (`tx_write`/`tx_data`) go into one of two
 //! 1,536-byte buffers (ping-pong) and their ones'-complement sum is kept as they arrive
@@ -25,9 +31,9 @@
 //! rolled back at `tx_finish` whatever `tx_keep` says.
 //!
 //! Descriptor words: 0-2 dst MAC, 3-4 dst IP, 5 length of options+payload, 6 tag,
-//! 7 {is_udp (bit 15), options_len (6, bits 14-9), flags (9)} with is_icmp in bit 9
-//! (a TCP request's options are whole 32-bit words, so the length's two low bits are
-//! free; an ICMP request has no options), 8 src port, 9 dst port, 10-11 seq,
+//! 7 {is_udp (bit 15), options_len (6, bits 14-9), flags (9)} with is_icmp in bit 9 and
+//! is_reply in bit 10 (a TCP request's options are whole 32-bit words, so the length's
+//! two low bits are free; an ICMP request has no options), 8 src port, 9 dst port, 10-11 seq,
 //! 12-13 ack, 14 window, 15 the L4 checksum. On the `sum_*` bus, index 15 carries the
 //! payload sum instead, and indices 16 and 17 a zero word (the carry folds).
 //!
@@ -39,8 +45,8 @@
 //! first-word-fall-through stream (`body_data`, `body_last`, taken by `body_ready`;
 //! a byte every clock). `req_done` hands the buffer back and loads the next request.
 //!
-//! Cost: the two buffers are 3 KiB in 6 of the iCE40's 4 Kbit block RAMs, as in
-//! [`IcmpEcho`](crate::internet::icmp_echo::IcmpEcho): a buffer's bytes 0..1023 in
+//! Cost: the two buffers are 3 KiB in 6 of the iCE40's 4 Kbit block RAMs (the echo
+//! replies' too: the echo has none of its own): a buffer's bytes 0..1023 in
 //! `payload` (2 KiB for both, 4 block RAMs) and 1024..1535 in `tail` (512 bytes a
 //! buffer, 2), the read data chosen by a flip-flop loaded with the read address's bit
 //! 10; the descriptors 32 words of 16 bits, one more.
@@ -67,6 +73,14 @@ pub struct TxStage {
     /// Valid with `tx_finish` and the clock after.
     pub tx_flags: Signal<In, Bits<9>>,
     pub tx_options_len: Signal<In, Bits<6>>,
+    /// The request is the board's own echo reply (word 7's bit 10): no `tx_done` for it.
+    /// Valid with `tx_finish` and the clock after.
+    pub tx_is_reply: Signal<In, Bit>,
+    /// Writes `tx_data` over byte 2 (`tx_patch_at` low) or 3 of the request being
+    /// written, without counting or summing it: an echo reply's checksum, known only
+    /// after its bytes have passed.
+    pub tx_patch: Signal<In, Bit>,
+    pub tx_patch_at: Signal<In, Bit>,
     pub tx_busy: Signal<Out, Bit>,
     /// The descriptor words as they are written, for the transport block's checksum; `sum_first`
     /// marks a request's first word (the tag, word 6), which restarts its sum.
@@ -80,6 +94,8 @@ pub struct TxStage {
     pub req_valid: Signal<Out, Bit>,
     pub req_is_udp: Signal<Out, Bit>,
     pub req_is_icmp: Signal<Out, Bit>,
+    /// The current request is the board's echo reply.
+    pub req_is_reply: Signal<Out, Bit>,
     pub req_tag: Signal<Out, Bits<16>>,
     /// Bytes of options+payload.
     pub req_length: Signal<Out, Bits<11>>,
@@ -122,6 +138,7 @@ pub struct TxStage {
     last_at: DFF<Bits<11>>,
     udp_r: DFF<Bit>,
     icmp_r: DFF<Bit>,
+    reply_r: DFF<Bit>,
     tag_r: DFF<Bits<16>>,
     length_r: DFF<Bits<11>>,
     options_len_r: DFF<Bits<6>>,
@@ -159,6 +176,9 @@ impl Default for TxStage {
             tx_is_icmp: Default::default(),
             tx_flags: Default::default(),
             tx_options_len: Default::default(),
+            tx_is_reply: Default::default(),
+            tx_patch: Default::default(),
+            tx_patch_at: Default::default(),
             tx_word_write: Default::default(),
             tx_word_index: Default::default(),
             tx_word: Default::default(),
@@ -171,6 +191,7 @@ impl Default for TxStage {
             req_valid: Default::default(),
             req_is_udp: Default::default(),
             req_is_icmp: Default::default(),
+            req_is_reply: Default::default(),
             req_tag: Default::default(),
             req_length: Default::default(),
             req_options_len: Default::default(),
@@ -206,6 +227,7 @@ impl Default for TxStage {
             last_at: Default::default(),
             udp_r: Default::default(),
             icmp_r: Default::default(),
+            reply_r: Default::default(),
             tag_r: Default::default(),
             length_r: Default::default(),
             options_len_r: Default::default(),
@@ -254,6 +276,7 @@ impl Logic for TxStage {
             last_at,
             udp_r,
             icmp_r,
+            reply_r,
             tag_r,
             length_r,
             options_len_r,
@@ -281,6 +304,13 @@ impl Logic for TxStage {
         self.tail.write_data.next = self.tx_data.val();
         self.payload.write_enable.next = false;
         self.tail.write_enable.next = false;
+        // A patch: byte 2 or 3 of the buffer being written (in `payload`).
+        if self.tx_patch.val() {
+            self.payload.write_address.next = (bit_cast::<11, 1>(self.wr_buf.q.val().into()) << 10)
+                | 2
+                | bit_cast::<11, 1>(self.tx_patch_at.val().into());
+            self.payload.write_enable.next = true;
+        }
         self.full.next = self.wr_count.q.val().get_bit(10) & self.wr_count.q.val().get_bit(9);
         self.payload_sum.data.next = self.tx_data.val();
         self.payload_sum.high.next = !self.wr_count.q.val().get_bit(0);
@@ -319,6 +349,7 @@ impl Logic for TxStage {
         self.word7.next = (bit_cast::<16, 1>(self.ser_udp.q.val().into()) << 15)
             | (bit_cast::<16, 6>(self.tx_options_len.val()) << 9)
             | (bit_cast::<16, 1>(self.tx_is_icmp.val().into()) << 9)
+            | (bit_cast::<16, 1>(self.tx_is_reply.val().into()) << 10)
             | bit_cast::<16, 9>(self.tx_flags.val());
         self.desc.write_address.next = (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4)
             | bit_cast::<5, 4>(self.tx_word_index.val());
@@ -405,6 +436,7 @@ impl Logic for TxStage {
             if self.load_index.q.val() == 8 {
                 self.udp_r.d.next = self.desc.read_data.val().get_bit(15);
                 self.icmp_r.d.next = self.desc.read_data.val().get_bit(9);
+                self.reply_r.d.next = self.desc.read_data.val().get_bit(10);
                 // Whole words: the low two bits are not the length's.
                 self.options_len_r.d.next = self.desc.read_data.val().get_bits::<6>(9) & 0x3C;
                 self.flags_r.d.next = self.desc.read_data.val().get_bits::<9>(0);
@@ -444,6 +476,7 @@ impl Logic for TxStage {
         self.req_valid.next = self.current.q.val();
         self.req_is_udp.next = self.udp_r.q.val();
         self.req_is_icmp.next = self.icmp_r.q.val();
+        self.req_is_reply.next = self.reply_r.q.val();
         self.req_tag.next = self.tag_r.q.val();
         self.req_length.next = self.length_r.q.val();
         self.req_options_len.next = self.options_len_r.q.val();
@@ -632,6 +665,50 @@ mod tests {
             crate::tick!(uut);
         }
         assert!(!uut.req_valid.val(), "nothing else staged");
+    }
+
+    /// A patch overwrites byte 2 or 3 of the request being written, without counting
+    /// or summing it; the reply mark comes out with the request, and only with it.
+    #[test]
+    fn patches_and_the_reply_mark() {
+        let mut uut = TxStage::default();
+        uut.connect_all();
+        crate::tick!(uut);
+        let message: Vec<u8> = (0..12).map(|i| i * 3 + 1).collect();
+        for &b in &message {
+            uut.tx_write.next = true;
+            uut.tx_data.next = (b as u64).into();
+            crate::tick!(uut);
+        }
+        uut.tx_write.next = false;
+        for (at, b) in [(false, 0xAB), (true, 0xCD)] {
+            uut.tx_patch.next = true;
+            uut.tx_patch_at.next = at;
+            uut.tx_data.next = b.into();
+            crate::tick!(uut);
+        }
+        uut.tx_patch.next = false;
+        uut.tx_finish.next = true;
+        uut.tx_keep.next = true;
+        uut.tx_is_icmp.next = true;
+        uut.tx_is_reply.next = true;
+        crate::tick!(uut);
+        uut.tx_finish.next = false;
+        crate::tick!(uut);
+        uut.tx_is_reply.next = false;
+        uut.tx_is_icmp.next = false;
+        let mut patched = message.clone();
+        patched[2] = 0xAB;
+        patched[3] = 0xCD;
+        wait_current(&mut uut);
+        assert!(uut.req_is_reply.val() && uut.req_is_icmp.val());
+        let (_, _, bytes) = take(&mut uut);
+        assert_eq!(bytes, patched);
+        stage(&mut uut, b"host", 2, true);
+        wait_current(&mut uut);
+        assert!(!uut.req_is_reply.val());
+        let (tag, _, bytes) = take(&mut uut);
+        assert_eq!((tag, bytes), (0x7A02, b"host".to_vec()));
     }
 
     /// An ICMP request comes out as one, with no options, however word 7 carries it;
