@@ -202,6 +202,7 @@ impl Default for HostRx {
             link_data: Default::default(),
             link_valid: Default::default(),
             tx_busy: Default::default(),
+            tx_open: Default::default(),
             config_valid: Default::default(),
             configured: Default::default(),
             config_mac_hi: Default::default(),
