@@ -14,14 +14,22 @@
 //! COBS decoder passes them on a clock later, one out per byte in at most, and
 //! `frame_end` is the delimiter byte's), ten bit times of at least four clocks
 //! (`UartRx` needs four), 250 clocks at 4 Mbaud and 83 at 12 Mbaud.
+//!
+//! The four held bytes are a ring in block RAM (`held`, at a 2-bit slot), not 32
+//! flip-flops that each take a logic cell: a new byte is written over the oldest one's
+//! slot in the clock the oldest leaves. The RAM's read port reads that slot on every
+//! clock, so its read data holds the oldest byte when the new one comes (the slot was
+//! last written four bytes ago, and the clock before had no write); the read of the
+//! slot being written is never used.
 
+use crate::block_ram::BlockRam;
 use crate::board::crc32_serial::Crc32Serial;
 use rust_hdl::prelude::*;
 
 /// The closest two bytes (or the last byte and `frame_end`) may follow each other.
 pub const MIN_CLOCKS_PER_BYTE: usize = 8;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct CrcCheck {
     pub clock: Signal<In, Clock>,
     pub data: Signal<In, Bits<8>>,
@@ -34,29 +42,58 @@ pub struct CrcCheck {
     /// With `out_end`: at least five bytes and the CRC matched.
     pub crc_ok: Signal<Out, Bit>,
     crc: Crc32Serial,
-    /// The last four bytes, the newest in bits 7..0.
-    held: DFF<Bits<32>>,
+    /// The last four bytes, at slot `slot`, `slot` + 1, ... (the oldest first).
+    held: BlockRam<Bits<8>, 4>,
+    /// The oldest held byte's slot, where the next byte goes.
+    slot: DFF<Bits<2>>,
     /// Bytes of this frame so far, stopping at 5.
     count: DFF<Bits<3>>,
+}
+
+impl Default for CrcCheck {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            frame_end: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            out_end: Default::default(),
+            crc_ok: Default::default(),
+            crc: Default::default(),
+            // Zeroed, so the Verilog and Rust models read the same before the first
+            // bytes (`out_data` is meaningless then).
+            held: BlockRam::zeroed(),
+            slot: Default::default(),
+            count: Default::default(),
+        }
+    }
 }
 
 impl Logic for CrcCheck {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, held, count);
+        dff_setup!(self, clock, slot, count);
         self.crc.clock.next = self.clock.val();
         self.crc.data.next = self.data.val();
         self.crc.start.next = self.valid.val();
         self.crc.flush.next = false;
         // Each frame starts from a cleared register (zero at power-up too).
         self.crc.clear.next = self.frame_end.val();
-        self.out_data.next = self.held.q.val().get_bits::<8>(24);
+        self.held.read_clock.next = self.clock.val();
+        self.held.write_clock.next = self.clock.val();
+        self.held.read_address.next = bit_cast::<4, 2>(self.slot.q.val());
+        self.held.write_address.next = bit_cast::<4, 2>(self.slot.q.val());
+        self.held.write_data.next = self.data.val();
+        self.held.write_enable.next = self.valid.val();
+        self.out_data.next = self.held.read_data.val();
         // Four bytes held: the oldest leaves as each new one arrives.
         self.out_valid.next = self.valid.val() & self.count.q.val().get_bit(2);
         self.out_end.next = self.frame_end.val();
         self.crc_ok.next = (self.count.q.val() == 5) & self.crc.residue_ok.val();
         if self.valid.val() {
-            self.held.d.next = (self.held.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
+            self.slot.d.next = self.slot.q.val() + 1;
             if self.count.q.val() != 5 {
                 self.count.d.next = self.count.q.val() + 1;
             }
