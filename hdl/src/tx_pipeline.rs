@@ -72,7 +72,8 @@ pub struct TxPipeline {
     /// An ARP request or reply for us was accepted (LinkTx takes its sender from the
     /// receive stream).
     pub arp_learned: Signal<Out, Bit>,
-    /// An ARP or echo frame of the board's own has left (for the counters).
+    /// An ARP or echo frame of the board's own has left (for the counters; a clock
+    /// after its last byte was taken).
     pub reply_sent: Signal<Out, Bit>,
     /// An ARP or echo request went unanswered for lack of a free buffer (or, for echo,
     /// with a host request being written).
@@ -108,12 +109,15 @@ pub struct TxPipeline {
     /// (an echo reply's is not the host's).
     done_pending: DFF<Bit>,
     done_tag: DFF<Bits<16>>,
+    /// `reply_sent` a clock late: the stage's hand-back and the transport block's
+    /// handshake behind it are not one path with the counters' enables.
+    reply_sent_r: DFF<Bit>,
 }
 
 impl Logic for TxPipeline {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, done_pending, done_tag);
+        dff_setup!(self, clock, done_pending, done_tag, reply_sent_r);
         self.stage.clock.next = self.clock.val();
         self.transport.clock.next = self.clock.val();
         self.arbiter.clock.next = self.clock.val();
@@ -215,8 +219,9 @@ impl Logic for TxPipeline {
         self.arbiter.arp_last.next = self.arp.last.val();
         self.arp.ready.next = self.arbiter.arp_ready.val();
         self.arp_learned.next = self.arp.arp_learned.val();
-        self.reply_sent.next = (self.transport.req_done.val() & self.stage.req_is_reply.val())
+        self.reply_sent_r.d.next = (self.transport.req_done.val() & self.stage.req_is_reply.val())
             | (self.arp.valid.val() & self.arp.last.val() & self.arbiter.arp_ready.val());
+        self.reply_sent.next = self.reply_sent_r.q.val();
         self.reply_dropped.next =
             self.echo.dropped.val() | self.arp.reply_dropped.val() | self.arp.request_dropped.val();
         // Internet layer.
