@@ -171,6 +171,7 @@ impl Logic for RxPipeline {
         self.eth.data.next = self.mac.data.val();
         self.eth.valid.next = self.mac.valid.val();
         self.eth.last.next = self.mac.last.val();
+        self.eth.pos.next = self.header.link_pos.val();
         // Internet layer.
         self.arp.data.next = self.eth.out_data.val();
         self.arp.valid.next = self.eth.out_valid.val();

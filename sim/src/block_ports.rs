@@ -39,7 +39,7 @@ cosim_ports!(MacRx {
     outputs: [data, valid, last, reason],
 });
 cosim_ports!(EthRx {
-    inputs: [data, valid, last],
+    inputs: [data, valid, last, pos],
     outputs: [
         dst_group,
         out_data,

@@ -79,17 +79,20 @@ pub struct RxFifo<const B: usize, const BP1: usize> {
     step: DFF<Bits<4>>,
     full: Signal<Local, Bit>,
     body_start: Signal<Local, Bits<BP1>>,
-    /// The record's length for its header, registered: `wr`, `base` and `udp` hold
-    /// through sealing, so the two subtractions are not in front of the write data.
+    /// The message's length for its record header, counted beside `wr`: loaded with
+    /// the fixed part's length where `wr` is loaded with the body's start, and stepped
+    /// with `wr`; one incrementer instead of `wr − base − 2 or 4`, two subtractions.
     len: DFF<Bits<BP1>>,
     offset: Signal<Local, Bits<BP1>>,
-    used: Signal<Local, Bits<BP1>>,
-    header_bytes: Signal<Local, Bits<BP1>>,
     free: Signal<Local, Bits<BP1>>,
     rd_next: Signal<Local, Bits<BP1>>,
     size: Constant<Bits<BP1>>,
     tcp_start: Constant<Bits<BP1>>,
     udp_start: Constant<Bits<BP1>>,
+    /// The fixed part's message bytes: the body start less the record header (2) and
+    /// UDP's filler (2).
+    tcp_fixed: Constant<Bits<BP1>>,
+    udp_fixed: Constant<Bits<BP1>>,
 }
 
 impl<const B: usize, const BP1: usize> Default for RxFifo<B, BP1> {
@@ -129,13 +132,13 @@ impl<const B: usize, const BP1: usize> Default for RxFifo<B, BP1> {
             body_start: Default::default(),
             len: Default::default(),
             offset: Default::default(),
-            used: Default::default(),
-            header_bytes: Default::default(),
             free: Default::default(),
             rd_next: Default::default(),
             size: Constant::new((1u64 << B).into()),
             tcp_start: Constant::new(TCP_BODY_START.into()),
             udp_start: Constant::new(UDP_BODY_START.into()),
+            tcp_fixed: Constant::new((TCP_BODY_START - 2).into()),
+            udp_fixed: Constant::new((UDP_BODY_START - 4).into()),
         }
     }
 }
@@ -168,14 +171,6 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
         if self.udp.val() {
             self.body_start.next = self.udp_start.val();
         }
-        // One subtraction of the record's start and one of its header bytes (2, or 4
-        // with UDP's filler), not one of each per case.
-        self.used.next = self.wr.q.val() - self.base.q.val();
-        self.header_bytes.next = 2.into();
-        if self.udp.val() {
-            self.header_bytes.next = 4.into();
-        }
-        self.len.d.next = self.used.val() - self.header_bytes.val();
         // Registered, off the write path. A clock late is safe: `rd` only moves toward
         // more room, and `base` moves only when sealing ends, 26 clocks or more before
         // the next frame's first field.
@@ -194,6 +189,10 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
         // Until its first body byte, a record's body starts right after its fixed part.
         if !self.in_body.q.val() & !self.seal.q.val() {
             self.wr.d.next = self.base.q.val() + self.body_start.val();
+            self.len.d.next = self.tcp_fixed.val();
+            if self.udp.val() {
+                self.len.d.next = self.udp_fixed.val();
+            }
         }
         // One write port: a body byte, or a field byte at its offset (the writer's, or
         // the record header's in the last two clocks of sealing, steps 9 and 10; the
@@ -214,6 +213,7 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
                 self.ram.write_data.next = self.data.val();
                 self.ram.write_enable.next = true;
                 self.wr.d.next = self.wr.q.val() + 1;
+                self.len.d.next = self.len.q.val() + 1;
             }
         } else if self.field_write.val() {
             if !self.header_full.q.val() | self.seal.q.val() {

@@ -85,7 +85,15 @@ pub struct Ipv4Rx {
     // What decides, as flags: the fields themselves a report reads from the header store.
     version_ok: DFF<Bit>,
     ihl_r: DFF<Bits<4>>,
-    total_minus_1: DFF<Bits<16>>,
+    /// The total length's low 12 bits (the offset saturates at 2047), and whether its
+    /// high four are zero: the datagram ends where `off_inc` equals it, an equality,
+    /// not a subtraction and a 16-bit compare.
+    total_lo: DFF<Bits<12>>,
+    total_small: DFF<Bit>,
+    /// The offset is inside the header (below IHL × 4), kept as a flag: set at a frame's
+    /// start, cleared where the next offset reaches the header length (an equality on
+    /// the counter's increment, not a compare against IHL).
+    in_hdr: DFF<Bit>,
     /// The total length is below the header length.
     too_short: DFF<Bit>,
     /// More fragments, or a fragment offset: a fragment.
@@ -98,6 +106,9 @@ pub struct Ipv4Rx {
     dst_multicast: DFF<Bit>,
     /// Every host bit of the destination is one, and its network bits are ours.
     dst_host_ones: DFF<Bit>,
+    /// The netmask has a broadcast address (not a /31 or /32: RFC 3021), registered:
+    /// the configuration is not on the path from the flags to the verdict.
+    mask_bcast: DFF<Bit>,
     /// The bytes of our address and netmask that the next IP byte is compared with
     /// (at offsets 16..19), picked a clock ahead: the compare starts from flip-flops,
     /// not from the configuration through a 4-way selection.
@@ -123,6 +134,9 @@ pub struct Ipv4Rx {
     /// This beat is one of the pseudo-header's (offsets 9..19) and the protocol has one.
     pseudo_next: Signal<Local, Bit>,
     off: Signal<Local, Bits<11>>,
+    /// The offset plus one, 12 bits wide: the counter's next value, and what the
+    /// datagram's end and the header's end are compared with.
+    off_inc: Signal<Local, Bits<12>>,
     /// The offset is 4 or more: the total length is in.
     at_4: Signal<Local, Bit>,
     ihl_ok: Signal<Local, Bit>,
@@ -130,9 +144,6 @@ pub struct Ipv4Rx {
     beat: Signal<Local, Bit>,
     /// IHL × 4.
     header_len: Signal<Local, Bits<8>>,
-    /// The offset is inside the header (below IHL × 4): one compare for the header sum
-    /// and, negated, the payload.
-    in_header: Signal<Local, Bit>,
     /// Total length − header length, with the borrow in bit 16: a total below the
     /// header.
     l4_diff: Signal<Local, Bits<17>>,
@@ -155,7 +166,9 @@ impl Logic for Ipv4Rx {
             mid_frame,
             version_ok,
             ihl_r,
-            total_minus_1,
+            total_lo,
+            total_small,
+            in_hdr,
             too_short,
             fragmented,
             protocol_r,
@@ -165,6 +178,7 @@ impl Logic for Ipv4Rx {
             dst_broadcast,
             dst_multicast,
             dst_host_ones,
+            mask_bcast,
             done_r,
             last_d2,
             reason_r,
@@ -184,6 +198,7 @@ impl Logic for Ipv4Rx {
         self.beat.next = self.valid.val() & self.l3.val();
         self.header_len.next = bit_cast::<8, 4>(self.ihl_r.q.val()) << 2;
         self.off.next = self.offset.q.val();
+        self.off_inc.next = bit_cast::<12, 11>(self.off.val()) + 1;
         self.at_4.next = self.off.val().get_bits::<9>(2) != 0;
         // IHL ≥ 5 as logic: a 4-bit compare would take a carry chain.
         self.ihl_ok.next = self.ihl_r.q.val().get_bit(3)
@@ -200,7 +215,7 @@ impl Logic for Ipv4Rx {
         // first beat, which is never IP).
         self.next_low.next = self.off.val().get_bits::<2>(0);
         if self.beat.val() {
-            self.next_low.next = self.off.val().get_bits::<2>(0) + 1;
+            self.next_low.next = self.off_inc.val().get_bits::<2>(0);
         }
         if self.valid.val() & !self.mid_frame.q.val() {
             self.next_low.next = 0.into();
@@ -224,11 +239,8 @@ impl Logic for Ipv4Rx {
         self.header_sum.high.next = !self.off.val().get_bit(0);
         self.header_sum.clear.next = !self.at_nz.q.val();
         self.header_sum.init.next = 0.into();
-        // off < IHL × 4 ⇔ off / 4 < IHL: a 4-bit compare, not an 11-bit one.
-        self.in_header.next =
-            ((self.off.val() >> 6) == 0) & (self.off.val().get_bits::<4>(2) < self.ihl_r.q.val());
-        self.header_sum.enable.next =
-            self.beat.val() & ((self.off.val() == 0) | self.in_header.val());
+        // `in_hdr` is set at offset 0, where IHL is not in yet.
+        self.header_sum.enable.next = self.beat.val() & self.in_hdr.q.val();
         // The transport checksum's bytes: the pseudo-header's as they pass (none for
         // ICMP; at offset 9 the protocol is the byte itself), the transport length in
         // the header checksum's place at 10 and 11, then the payload (`l4_next`).
@@ -243,7 +255,7 @@ impl Logic for Ipv4Rx {
             self.sum_data_r.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
         }
         self.sum_high_r.d.next = !self.off.val().get_bit(0);
-        self.l4_next.next = !self.in_header.val() & !self.covered.q.val() & self.at_4.val();
+        self.l4_next.next = !self.in_hdr.q.val() & !self.covered.q.val() & self.at_4.val();
         self.sum_add_r.d.next = self.beat.val() & (self.pseudo_next.val() | self.l4_next.val());
         self.sum_start_r.d.next = self.beat.val() & !self.at_nz.q.val();
         self.out_data_r.d.next = self.data.val();
@@ -262,6 +274,7 @@ impl Logic for Ipv4Rx {
             self.at_11.d.next = false;
             self.at_addr.d.next = false;
             self.covered.d.next = false;
+            self.in_hdr.d.next = true;
             self.dst_ours_r.d.next = true;
             self.dst_broadcast.d.next = true;
             self.dst_multicast.d.next = false;
@@ -271,7 +284,7 @@ impl Logic for Ipv4Rx {
         }
         if self.beat.val() {
             if self.off.val() != 2047 {
-                self.offset.d.next = self.off.val() + 1;
+                self.offset.d.next = self.off_inc.val().get_bits::<11>(0);
                 self.at_nz.d.next = true;
                 self.at_9.d.next = self.off.val() == 8;
                 self.at_10.d.next = self.off.val() == 9;
@@ -283,14 +296,24 @@ impl Logic for Ipv4Rx {
             } else {
                 self.offset.d.next = self.off.val();
             }
+            // Offset k + 1 is inside the header if k is and k + 1 is not IHL × 4 (at 0:
+            // if IHL is not 0).
+            if (self.off_inc.val().get_bits::<2>(0) == 0)
+                & (self.off_inc.val().get_bits::<4>(2) == self.ihl_r.q.val())
+                & (self.off_inc.val().get_bits::<6>(6) == 0)
+            {
+                self.in_hdr.d.next = false;
+            }
             if self.off.val() == 0 {
                 self.version_ok.d.next = self.data.val().get_bits::<4>(4) == 4;
                 self.ihl_r.d.next = self.data.val().get_bits::<4>(0);
+                self.in_hdr.d.next = self.data.val().get_bits::<4>(0) != 0;
             }
             // The total length (IHL is in since offset 0): what the datagram's end, the
             // transport length and the length check need.
             if self.off.val() == 3 {
-                self.total_minus_1.d.next = self.word.val() - 1;
+                self.total_lo.d.next = self.word.val().get_bits::<12>(0);
+                self.total_small.d.next = self.word.val().get_bits::<4>(12) == 0;
                 self.l4_len_r.d.next = self.l4_diff.val().get_bits::<16>(0);
                 self.too_short.d.next = self.l4_diff.val().get_bit(16);
             }
@@ -323,7 +346,9 @@ impl Logic for Ipv4Rx {
                 self.done_r.d.next = true;
             }
             // The datagram's last byte: what follows is padding.
-            if self.at_4.val() & (bit_cast::<16, 11>(self.off.val()) == self.total_minus_1.q.val())
+            if self.at_4.val()
+                & self.total_small.q.val()
+                & (self.off_inc.val() == self.total_lo.q.val())
             {
                 self.covered.d.next = true;
             }
@@ -374,12 +399,11 @@ impl Logic for Ipv4Rx {
             & !self.too_short.q.val();
         self.l4_parse.next = self.l4_parse_r.q.val();
         self.header_done.next = self.done_r.q.val();
-        // A /31 or /32 has no broadcast address (RFC 3021): its host bits are ones for
-        // an ordinary address.
+        self.mask_bcast.d.next = self.netmask.val().get_bits::<7>(1) != 0x7F;
         self.dst_not_unicast.next = self.done_r.q.val()
             & (self.dst_broadcast.q.val()
                 | self.dst_multicast.q.val()
-                | (self.dst_host_ones.q.val() & (self.netmask.val().get_bits::<7>(1) != 0x7F)));
+                | (self.dst_host_ones.q.val() & self.mask_bcast.q.val()));
         self.reason.next = self.reason_r.q.val();
     }
 }

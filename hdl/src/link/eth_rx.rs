@@ -18,6 +18,9 @@ pub struct EthRx {
     pub data: Signal<In, Bits<8>>,
     pub valid: Signal<In, Bit>,
     pub last: Signal<In, Bit>,
+    /// Position of this byte in the frame (the header store's count, saturating at
+    /// 31): the receive path's one count of the link stream, not a counter of its own.
+    pub pos: Signal<In, Bits<5>>,
     pub out_data: Signal<Out, Bits<8>>,
     pub out_valid: Signal<Out, Bit>,
     pub out_last: Signal<Out, Bit>,
@@ -32,9 +35,6 @@ pub struct EthRx {
     /// The whole header (with tag) arrived: the frame reports an Ethernet layer.
     pub header_done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
-    offset: DFF<Bits<5>>,
-    mid_frame: DFF<Bit>,
-    prev: DFF<Bits<8>>,
     dst_group_r: DFF<Bit>,
     tagged_r: DFF<Bit>,
     ipv4_r: DFF<Bit>,
@@ -55,9 +55,6 @@ impl Logic for EthRx {
         dff_setup!(
             self,
             clock,
-            offset,
-            mid_frame,
-            prev,
             dst_group_r,
             tagged_r,
             ipv4_r,
@@ -69,25 +66,16 @@ impl Logic for EthRx {
             out_last_r,
             l3_r
         );
-        // The 16-bit field ending with this byte.
+        // The 16-bit field ending with this byte. The previous byte is `out_data_r`: a
+        // frame's beats come on consecutive clocks (as MacRx sends them).
         self.word.next =
-            (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
-        self.off.next = self.offset.q.val();
-        if !self.mid_frame.q.val() {
-            self.off.next = 0.into();
-        }
+            (bit_cast::<16, 8>(self.out_data_r.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
+        self.off.next = self.pos.val();
         self.out_data_r.d.next = self.data.val();
         self.out_valid_r.d.next = self.valid.val();
         self.out_last_r.d.next = self.valid.val() & self.last.val();
         self.l3_r.d.next = false;
         if self.valid.val() {
-            self.prev.d.next = self.data.val();
-            self.mid_frame.d.next = !self.last.val();
-            if self.off.val() != 31 {
-                self.offset.d.next = self.off.val() + 1;
-            } else {
-                self.offset.d.next = self.off.val();
-            }
             if self.off.val() == 0 {
                 self.tagged_r.d.next = false;
                 self.dst_group_r.d.next = self.data.val().get_bit(0);
@@ -155,6 +143,8 @@ mod tests {
             uut.valid.next = i < n;
             uut.data.next = (frame.get(i).copied().unwrap_or(0) as u64).into();
             uut.last.next = i + 1 == n;
+            // The header store's position: from 0 at the frame's first byte, held at 31.
+            uut.pos.next = (i.min(31) as u64).into();
             crate::tick!(*uut);
             if uut.out_valid.val() {
                 seen.beats.push((
@@ -293,6 +283,8 @@ mod tests {
             uut.valid.next = true;
             uut.data.next = (b as u64).into();
             uut.last.next = i + 1 == n || i + 1 == both.len();
+            let pos = if i < n { i } else { i - n };
+            uut.pos.next = (pos.min(31) as u64).into();
             crate::tick!(uut);
             if i == n + 1 {
                 assert_eq!(uut.reason.val().index(), 6);
