@@ -109,11 +109,13 @@ pub struct Ipv4Rx {
     /// The netmask has a broadcast address (not a /31 or /32: RFC 3021), registered:
     /// the configuration is not on the path from the flags to the verdict.
     mask_bcast: DFF<Bit>,
-    /// The bytes of our address and netmask that the next IP byte is compared with
-    /// (at offsets 16..19), picked a clock ahead: the compare starts from flip-flops,
-    /// not from the configuration through a 4-way selection.
+    /// The bytes the next IP byte is compared with (at offsets 16..19), picked a clock
+    /// ahead: the compares start from flip-flops, not from the configuration through a
+    /// 4-way selection. Our address's byte, and the byte of our subnet's broadcast
+    /// address (`host_byte`: our bits under the mask, ones elsewhere), so that both
+    /// checks are plain byte equalities.
     our_byte: DFF<Bits<8>>,
-    mask_byte: DFF<Bits<8>>,
+    host_byte: DFF<Bits<8>>,
     done_r: DFF<Bit>,
     /// The last beat went by two clocks ago (`out_last_r` is one clock ago).
     last_d2: DFF<Bit>,
@@ -149,6 +151,9 @@ pub struct Ipv4Rx {
     l4_diff: Signal<Local, Bits<17>>,
     /// The low two bits of the next IP byte's offset: which address byte to have ready.
     next_low: Signal<Local, Bits<2>>,
+    /// The bytes of our address and of the netmask picked for the next offset.
+    our_sel: Signal<Local, Bits<8>>,
+    mask_sel: Signal<Local, Bits<8>>,
 }
 
 impl Logic for Ipv4Rx {
@@ -192,7 +197,7 @@ impl Logic for Ipv4Rx {
             sum_start_r,
             l4_parse_r,
             our_byte,
-            mask_byte
+            host_byte
         );
         self.header_sum.clock.next = self.clock.val();
         self.beat.next = self.valid.val() & self.l3.val();
@@ -220,20 +225,22 @@ impl Logic for Ipv4Rx {
         if self.valid.val() & !self.mid_frame.q.val() {
             self.next_low.next = 0.into();
         }
-        self.our_byte.d.next = self.our_ip.val().get_bits::<8>(0);
-        self.mask_byte.d.next = self.netmask.val().get_bits::<8>(0);
+        self.our_sel.next = self.our_ip.val().get_bits::<8>(0);
+        self.mask_sel.next = self.netmask.val().get_bits::<8>(0);
         if self.next_low.val() == 0 {
-            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(24);
-            self.mask_byte.d.next = self.netmask.val().get_bits::<8>(24);
+            self.our_sel.next = self.our_ip.val().get_bits::<8>(24);
+            self.mask_sel.next = self.netmask.val().get_bits::<8>(24);
         }
         if self.next_low.val() == 1 {
-            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(16);
-            self.mask_byte.d.next = self.netmask.val().get_bits::<8>(16);
+            self.our_sel.next = self.our_ip.val().get_bits::<8>(16);
+            self.mask_sel.next = self.netmask.val().get_bits::<8>(16);
         }
         if self.next_low.val() == 2 {
-            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(8);
-            self.mask_byte.d.next = self.netmask.val().get_bits::<8>(8);
+            self.our_sel.next = self.our_ip.val().get_bits::<8>(8);
+            self.mask_sel.next = self.netmask.val().get_bits::<8>(8);
         }
+        self.our_byte.d.next = self.our_sel.val();
+        self.host_byte.d.next = self.our_sel.val() | (!self.mask_sel.val());
         // Header checksum: every header byte, words aligned on even offsets.
         self.header_sum.data.next = self.data.val();
         self.header_sum.high.next = !self.off.val().get_bit(0);
@@ -331,11 +338,9 @@ impl Logic for Ipv4Rx {
                 if self.data.val() != 0xFF {
                     self.dst_broadcast.d.next = false;
                 }
-                // Host bits all ones: with the network bits set too, the byte is 0xFF.
-                if ((self.data.val() | self.mask_byte.q.val()) != 0xFF)
-                    | ((self.data.val() & self.mask_byte.q.val())
-                        != (self.our_byte.q.val() & self.mask_byte.q.val()))
-                {
+                // Host bits all ones and network bits ours: one byte equality (a compare
+                // of masked bytes was eight LUT levels deep, the critical path).
+                if self.data.val() != self.host_byte.q.val() {
                     self.dst_host_ones.d.next = false;
                 }
             }
