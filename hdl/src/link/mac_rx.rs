@@ -4,17 +4,18 @@
 //! preamble byte to the last FCS byte, like GMII's RX_DV). The block waits for the SFD
 //! (0xD5), runs the CRC over the frame and its FCS, and emits the frame without
 //! preamble, SFD and FCS. The FCS is only known to be the FCS when the frame ends, so
-//! bytes leave five clocks late: the last one out is the byte before the FCS, flagged
+//! bytes leave five clocks late (held in a ring of block RAM, see `held`): the last one out is the byte before the FCS, flagged
 //! `last`, and `reason` is set in the same clock:
 //! fcs (1) > runt (2, under 64 bytes with FCS) > giant (3, over 1518, or 1522 when
 //! 802.1Q-tagged) > phy_error (4) > mac_filter (5, not our unicast, not broadcast, not
 //! promiscuous). A frame of fewer than five bytes still ends with a `last` beat (its
 //! data is meaningless) so that it is counted.
 
+use crate::block_ram::BlockRam;
 use crate::link::crc32::Crc32;
 use rust_hdl::prelude::*;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct MacRx {
     pub clock: Signal<In, Clock>,
     pub phy_data: Signal<In, Bits<8>>,
@@ -31,12 +32,13 @@ pub struct MacRx {
     pub reason: Signal<Out, Bits<5>>,
     pub crc: Crc32,
     in_frame: DFF<Bit>,
-    // The five newest bytes: the oldest leaves when a sixth arrives.
-    d0: DFF<Bits<8>>,
-    d1: DFF<Bits<8>>,
-    d2: DFF<Bits<8>>,
-    d3: DFF<Bits<8>>,
-    d4: DFF<Bits<8>>,
+    /// The newest bytes, a ring of eight slots in block RAM (not 40 flip-flops that
+    /// each take a logic cell): byte n of the frame at slot n mod 8 (`slot`). A frame's
+    /// bytes come on consecutive clocks, so the byte five back, the one that leaves, is
+    /// at `slot` + 3, read a clock ahead at `slot` + 4 (bit 2 flipped): never the slot
+    /// being written, and written four clocks before.
+    held: BlockRam<Bits<8>, 4>,
+    slot: DFF<Bits<3>>,
     count: DFF<Bits<11>>,
     reached_64: DFF<Bit>,
     over_1518: DFF<Bit>,
@@ -63,6 +65,48 @@ pub struct MacRx {
     next_our_byte: Signal<Local, Bits<8>>,
 }
 
+impl Default for MacRx {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            phy_data: Default::default(),
+            phy_valid: Default::default(),
+            phy_error: Default::default(),
+            mac_hi: Default::default(),
+            mac_mid: Default::default(),
+            mac_lo: Default::default(),
+            promiscuous: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            last: Default::default(),
+            reason: Default::default(),
+            crc: Default::default(),
+            in_frame: Default::default(),
+            // Zeroed, so the Verilog and Rust models read the same before the first
+            // bytes (the data of a frame under five bytes is meaningless anyway).
+            held: BlockRam::zeroed(),
+            slot: Default::default(),
+            count: Default::default(),
+            reached_64: Default::default(),
+            over_1518: Default::default(),
+            over_1522: Default::default(),
+            tag_hi: Default::default(),
+            tagged: Default::default(),
+            phy_err: Default::default(),
+            dst_ours: Default::default(),
+            dst_broadcast: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            out_last: Default::default(),
+            out_reason: Default::default(),
+            our_byte: Default::default(),
+            dst_index: Default::default(),
+            in_dst: Default::default(),
+            next_our_byte: Default::default(),
+        }
+    }
+}
+
 impl Logic for MacRx {
     #[hdl_gen]
     fn update(&mut self) {
@@ -70,11 +114,7 @@ impl Logic for MacRx {
             self,
             clock,
             in_frame,
-            d0,
-            d1,
-            d2,
-            d3,
-            d4,
+            slot,
             count,
             reached_64,
             over_1518,
@@ -95,6 +135,12 @@ impl Logic for MacRx {
         self.crc.data.next = self.phy_data.val();
         self.crc.enable.next = false;
         self.crc.init.next = false;
+        self.held.read_clock.next = self.clock.val();
+        self.held.write_clock.next = self.clock.val();
+        self.held.write_address.next = bit_cast::<4, 3>(self.slot.q.val());
+        self.held.write_data.next = self.phy_data.val();
+        self.held.write_enable.next = false;
+        self.held.read_address.next = bit_cast::<4, 3>(self.slot.q.val() ^ 4);
         self.out_valid.d.next = false;
         self.out_last.d.next = false;
         self.in_dst.next = !(self.dst_index.q.val().get_bit(2) & self.dst_index.q.val().get_bit(1));
@@ -132,16 +178,13 @@ impl Logic for MacRx {
             } else {
                 self.crc.enable.next = true;
                 self.crc.init.next = self.dst_index.q.val() == 0;
-                self.d0.d.next = self.phy_data.val();
-                self.d1.d.next = self.d0.q.val();
-                self.d2.d.next = self.d1.q.val();
-                self.d3.d.next = self.d2.q.val();
-                self.d4.d.next = self.d3.q.val();
+                self.held.write_enable.next = true;
+                self.slot.d.next = self.slot.q.val() + 1;
                 // Five bytes held (`dst_index` ≥ 5): the oldest leaves.
                 if self.dst_index.q.val().get_bit(2)
                     & (self.dst_index.q.val().get_bit(1) | self.dst_index.q.val().get_bit(0))
                 {
-                    self.out_data.d.next = self.d4.q.val();
+                    self.out_data.d.next = self.held.read_data.val();
                     self.out_valid.d.next = true;
                 }
                 if self.count.q.val() != 2047 {
@@ -180,7 +223,7 @@ impl Logic for MacRx {
             }
         } else if self.in_frame.q.val() {
             self.in_frame.d.next = false;
-            self.out_data.d.next = self.d4.q.val();
+            self.out_data.d.next = self.held.read_data.val();
             self.out_valid.d.next = true;
             self.out_last.d.next = true;
             // Zero since the SFD; set here whatever the verdict, so the register's
