@@ -8,8 +8,9 @@
 //! pulses with the first failing check's `error_code` (2 bad COBS, 1 bad CRC or a frame
 //! too short to hold one, 3 unknown type, 4 bad length, including a TxTcp options
 //! length that is not a multiple of 4 up to 40, then 5 transmit busy). A Config is
-//! staged and reaches `config_*` with `config_valid`, so the outputs only ever hold a
-//! proven configuration.
+//! staged and reaches `config_*` only once its frame proved good, byte by byte in the
+//! 14 clocks before `config_valid` (see Staging below), so the outputs only ever take
+//! bytes of proven configurations.
 //!
 //! TxTcp / TxUdp / TxIcmp stream their options and payload (a TxIcmp's payload is the
 //! whole ICMP message) on `tx_write`/`tx_data` (valid with `tx_write` only) as the bytes
@@ -63,8 +64,9 @@ pub struct HostRx {
     /// written, up to its `tx_finish` (the board's echo stays off the write side then).
     pub tx_open: Signal<Out, Bit>,
     pub config_valid: Signal<Out, Bit>,
-    /// A Config has been applied (from the edge `config_*` first take one: a
-    /// flip-flop, so whoever forces defaults until then starts from a register).
+    /// A Config has been applied (from the edge the first Config's last byte loads,
+    /// with its `config_valid`: a flip-flop, so whoever forces defaults until then
+    /// starts from a register).
     pub configured: Signal<Out, Bit>,
     pub config_mac_hi: Signal<Out, Bits<16>>,
     pub config_mac_mid: Signal<Out, Bits<16>>,
@@ -133,7 +135,6 @@ pub struct HostRx {
     prev: DFF<Bits<8>>,
     promiscuous: DFF<Bit>,
     fast: DFF<Bit>,
-    // The applied configuration.
     // The applied configuration, a register a byte: the MAC (0 first on the wire), the
     // IP and the netmask (0 most significant).
     cfg_mac0: DFF<Bits<8>>,

@@ -4,8 +4,8 @@
 //! preamble byte to the last FCS byte, like GMII's RX_DV). The block waits for the SFD
 //! (0xD5), runs the CRC over the frame and its FCS, and emits the frame without
 //! preamble, SFD and FCS. The FCS is only known to be the FCS when the frame ends, so
-//! bytes leave five clocks late (held in a ring of block RAM, see `held`): the last one out is the byte before the FCS, flagged
-//! `last`, and `reason` is set in the same clock:
+//! bytes leave five clocks late (held in a ring of block RAM, see `held`): the last one
+//! out is the byte before the FCS, flagged `last`, and `reason` is set in the same clock:
 //! fcs (1) > runt (2, under 64 bytes with FCS) > giant (3, over 1518, or 1522 when
 //! 802.1Q-tagged) > phy_error (4) > mac_filter (5, not our unicast, not broadcast, not
 //! promiscuous). A frame of fewer than five bytes still ends with a `last` beat (its
