@@ -156,8 +156,6 @@ pub struct IcmpEcho {
     /// decoded from the positions' bits (no compare on a carry chain).
     at_mac: Signal<Local, Bit>,
     at_ip: Signal<Local, Bit>,
-    /// Bits 3..1 of the position of an address byte: its word's index + 3.
-    pair: Signal<Local, Bits<3>>,
     addr_byte: Signal<Local, Bit>,
     addr_data: Signal<Local, Bits<8>>,
     addr_odd: Signal<Local, Bit>,
@@ -227,7 +225,6 @@ impl Logic for IcmpEcho {
         self.addr_byte.next = false;
         self.addr_data.next = self.link_data.val();
         self.addr_odd.next = self.link_pos.val().get_bit(0);
-        self.pair.next = self.link_pos.val().get_bits::<3>(1);
         if self.link_valid.val() & self.at_mac.val() {
             self.addr_byte.next = true;
         }
@@ -235,7 +232,6 @@ impl Logic for IcmpEcho {
             self.addr_byte.next = true;
             self.addr_data.next = self.l3_data.val();
             self.addr_odd.next = self.l3_pos.val().get_bit(0);
-            self.pair.next = self.l3_pos.val().get_bits::<3>(1);
         }
         self.word_write_r.d.next = false;
         if self.addr_byte.val() {
@@ -246,14 +242,14 @@ impl Logic for IcmpEcho {
                 self.word_hi.d.next = self.addr_data.val();
             }
         }
-        // MAC bytes 7, 9, 11 and IP bytes 13, 15: pairs 3..7 are words 0..4.
-        match self.pair.val().index() {
-            3 => self.word_index_r.d.next = 0.into(),
-            4 => self.word_index_r.d.next = 1.into(),
-            5 => self.word_index_r.d.next = 2.into(),
-            6 => self.word_index_r.d.next = 3.into(),
-            7 => self.word_index_r.d.next = 4.into(),
-            _ => {}
+        // The words come in order (MAC bytes 7, 9, 11, then IP bytes 13, 15), so the
+        // index counts the words written since the write side was taken: a counter off
+        // the address decode (a decode of the pair's position was the board's longest
+        // path, through the link/l3 position mux into this register's enable).
+        self.word_index_r.d.next =
+            self.word_index_r.q.val() + bit_cast::<3, 1>(self.word_write_r.q.val().into());
+        if !self.owns.q.val() {
+            self.word_index_r.d.next = 0.into();
         }
         // --- The ICMP bytes, as the reply's.
         self.carry.next =

@@ -23,8 +23,9 @@
 //! TTL and protocol, our address) as the header's byte mux gives them, a pair per word;
 //! then zero words fold the carry. It is final three clocks into the header, long
 //! before header byte 10. The output goes through a two-entry skid buffer
-//! ([`StreamSkid`]): `ready` and `out_*` are registers, so `MacTx`'s ready and the
-//! arbiter's data meet here, not in one path.
+//! ([`StreamSkid`]): its `ready` and `out_*` are registers, so `MacTx`'s ready and the
+//! arbiter's data meet here, not in one path. This block's own `ready` is one LUT of
+//! flip-flops (the phase's decode registered a clock ahead, and the buffer's room).
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
@@ -53,6 +54,11 @@ pub struct Ipv4Tx {
     /// 0 kind, 1 length and address (taken in), 2 destination MAC (passed on),
     /// 3 EtherType, 4 IPv4 header, 5 the message.
     phase: DFF<Bits<3>>,
+    phase_next: Signal<Local, Bits<3>>,
+    /// `ready` is low (phases 3 and 4, the EtherType and the header).
+    stall: DFF<Bit>,
+    /// `ready` is the output buffer's room (phases 2 and 5, bytes passed on); else high.
+    paced: DFF<Bit>,
     index: DFF<Bits<5>>,
     /// The frame is IPv4 (its kind is not 0).
     wrap: DFF<Bit>,
@@ -81,8 +87,8 @@ impl Logic for Ipv4Tx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, index, wrap, protocol, len, dst_ip, len_carry, id, word_r, add_r,
-            clear_r
+            self, clock, phase, stall, paced, index, wrap, protocol, len, dst_ip, len_carry, id,
+            word_r, add_r, clear_r
         );
         self.outbuf.clock.next = self.clock.val();
         self.room.next = self.outbuf.ready.val();
@@ -139,14 +145,13 @@ impl Logic for Ipv4Tx {
         self.outbuf.data.next = self.data.val();
         self.outbuf.valid.next = false;
         self.outbuf.last.next = false;
-        self.ready.next = false;
         self.taken.next = false;
+        self.phase_next.next = self.phase.q.val();
         match self.phase.q.val().index() {
             0 => {
                 // The kind: IPv4 takes its length and address in next; ARP goes on.
                 // The sum starts over with the header's constants; the kind comes
                 // back as header byte 9.
-                self.ready.next = true;
                 self.word_r.d.next = 0x8514.into();
                 self.clear_r.d.next = true;
                 self.add_r.d.next = self.valid.val();
@@ -154,16 +159,15 @@ impl Logic for Ipv4Tx {
                     self.protocol.d.next = self.data.val();
                     self.wrap.d.next = self.data.val() != 0;
                     self.index.d.next = 4.into();
-                    self.phase.d.next = 2.into();
+                    self.phase_next.next = 2.into();
                     if self.data.val() != 0 {
                         self.index.d.next = 0.into();
-                        self.phase.d.next = 1.into();
+                        self.phase_next.next = 1.into();
                     }
                 }
             }
             1 => {
                 // L4 length (2 bytes), then the destination IP (4), shifted in.
-                self.ready.next = true;
                 self.word_r.d.next = (bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(0)) << 8)
                     | bit_cast::<16, 8>(self.data.val());
                 self.add_r.d.next = self.valid.val() & self.index.q.val().get_bit(0);
@@ -181,20 +185,19 @@ impl Logic for Ipv4Tx {
                     }
                     if self.index.q.val() == 5 {
                         self.index.d.next = 4.into();
-                        self.phase.d.next = 2.into();
+                        self.phase_next.next = 2.into();
                     }
                 }
             }
             2 => {
                 // The destination MAC, on as it comes.
                 self.outbuf.valid.next = self.valid.val();
-                self.ready.next = self.room.val();
                 self.taken.next = self.valid.val() & self.room.val();
                 if self.taken.val() {
                     self.index.d.next = self.index_next.val();
                     if self.index.q.val() == 13 {
                         self.index.d.next = 14.into();
-                        self.phase.d.next = 3.into();
+                        self.phase_next.next = 3.into();
                     }
                 }
             }
@@ -212,9 +215,9 @@ impl Logic for Ipv4Tx {
                     self.index.d.next = self.index_next.val();
                     if self.index.q.val().get_bit(0) {
                         self.index.d.next = 0.into();
-                        self.phase.d.next = 5.into();
+                        self.phase_next.next = 5.into();
                         if self.wrap.q.val() {
-                            self.phase.d.next = 4.into();
+                            self.phase_next.next = 4.into();
                         }
                     }
                 }
@@ -235,7 +238,7 @@ impl Logic for Ipv4Tx {
                             (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
                     }
                     if self.index.q.val() == 19 {
-                        self.phase.d.next = 5.into();
+                        self.phase_next.next = 5.into();
                         self.id.d.next = self.id.q.val() + 1;
                     }
                 }
@@ -244,12 +247,18 @@ impl Logic for Ipv4Tx {
                 // The message, on as it comes, to its last byte.
                 self.outbuf.valid.next = self.valid.val();
                 self.outbuf.last.next = self.last.val();
-                self.ready.next = self.room.val();
                 if self.valid.val() & self.room.val() & self.last.val() {
-                    self.phase.d.next = 0.into();
+                    self.phase_next.next = 0.into();
                 }
             }
         }
+        // `ready` from flip-flops: decoded from the next phase, so the arbiter's skid
+        // logic meets two flip-flops and the buffer's room, not this block's phase
+        // decode (that was the board's longest path). Power-up (both low) is phase 0.
+        self.phase.d.next = self.phase_next.val();
+        self.stall.d.next = (self.phase_next.val() == 3) | (self.phase_next.val() == 4);
+        self.paced.d.next = (self.phase_next.val() == 2) | (self.phase_next.val() == 5);
+        self.ready.next = !self.stall.q.val() & (!self.paced.q.val() | self.room.val());
         // While the MAC and the EtherType go out, the checksum reads header bytes in
         // pairs: each taken byte shifts in, a word is added on the second.
         if self.taken.val() {
