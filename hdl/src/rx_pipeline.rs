@@ -105,7 +105,6 @@ pub struct RxPipeline {
     pub arp_target_ours: Signal<Out, Bit>,
     pub ipv4_header_done: Signal<Out, Bit>,
     pub ipv4_dst_ours: Signal<Out, Bit>,
-    pub ipv4_protocol: Signal<Out, Bits<8>>,
     pub ipv4_header_ok: Signal<Out, Bit>,
     pub ipv4_l4_parse: Signal<Out, Bit>,
     pub icmp_done: Signal<Out, Bit>,
@@ -195,7 +194,9 @@ impl Logic for RxPipeline {
         self.transport.l4.next = self.ipv4.l4.val();
         self.transport.pos.next = self.header.l4_pos.val();
         self.transport.l4_parse.next = self.ipv4.l4_parse.val();
-        self.transport.protocol.next = self.ipv4.protocol.val();
+        self.transport.is_tcp.next = self.ipv4.is_tcp.val();
+        self.transport.is_udp.next = self.ipv4.is_udp.val();
+        self.transport.is_icmp.next = self.ipv4.is_icmp.val();
         self.transport.l4_len.next = self.ipv4.l4_len.val();
         self.transport.sum_data.next = self.ipv4.sum_data.val();
         self.transport.sum_add.next = self.ipv4.sum_add.val();
@@ -209,7 +210,9 @@ impl Logic for RxPipeline {
         self.verdict.ipv4_reason.next = self.ipv4.reason.val();
         self.verdict.transport_reason.next = self.transport.reason.val();
         self.verdict.is_arp.next = self.eth.is_arp.val();
-        self.verdict.protocol.next = self.ipv4.protocol.val();
+        self.verdict.is_tcp.next = self.ipv4.is_tcp.val();
+        self.verdict.is_udp.next = self.ipv4.is_udp.val();
+        self.verdict.is_icmp.next = self.ipv4.is_icmp.val();
         self.verdict.not_unicast.next = self.ipv4.dst_not_unicast.val() | self.eth.dst_group.val();
         self.verdict.icmp_type.next = self.transport.icmp_type.val();
         // Receive FIFO: the message of a TCP or UDP segment or an ICMP error (RxIcmp,
@@ -242,7 +245,9 @@ impl Logic for RxPipeline {
         self.message.l4_data.next = self.ipv4.out_data.val();
         self.message.l4_valid.next = self.ipv4.out_valid.val();
         self.message.l4.next = self.ipv4.l4.val();
-        self.message.protocol.next = self.ipv4.protocol.val();
+        self.message.is_tcp.next = self.ipv4.is_tcp.val();
+        self.message.is_udp.next = self.ipv4.is_udp.val();
+        self.message.is_icmp.next = self.ipv4.is_icmp.val();
         self.message.header_len.next = self.transport.header_len.val();
         self.message.ns.next = self.transport.ns.val();
         self.message.mss.next = self.transport.mss.val();
@@ -308,7 +313,6 @@ impl Logic for RxPipeline {
         self.arp_target_ours.next = self.arp.target_ours.val();
         self.ipv4_header_done.next = self.ipv4.header_done.val();
         self.ipv4_dst_ours.next = self.ipv4.dst_ours.val();
-        self.ipv4_protocol.next = self.ipv4.protocol.val();
         self.ipv4_header_ok.next = self.ipv4.header_ok.val();
         self.ipv4_l4_parse.next = self.ipv4.l4_parse.val();
         self.icmp_done.next = self.transport.done.val();
@@ -319,7 +323,7 @@ impl Logic for RxPipeline {
         self.icmp_valid.next = self.ipv4.out_valid.val()
             & self.ipv4.l4.val()
             & self.ipv4.l4_parse.val()
-            & (self.ipv4.protocol.val() == 1);
+            & self.ipv4.is_icmp.val();
         self.tcp_done.next = self.transport.done.val();
         self.tcp_src_port.next = self.transport.src_port.val();
         self.tcp_header_len.next = self.transport.header_len.val();

@@ -26,7 +26,10 @@ pub struct RxVerdict {
     /// TransportRx's: TCP's, UDP's or ICMP's, by the protocol.
     pub transport_reason: Signal<In, Bits<5>>,
     pub is_arp: Signal<In, Bit>,
-    pub protocol: Signal<In, Bits<8>>,
+    /// The IP protocol, decoded by `Ipv4Rx` as it stored it: TCP, UDP, ICMP.
+    pub is_tcp: Signal<In, Bit>,
+    pub is_udp: Signal<In, Bit>,
+    pub is_icmp: Signal<In, Bit>,
     /// The destination IP or MAC is a broadcast or multicast address.
     pub not_unicast: Signal<In, Bit>,
     /// TransportRx's ICMP type (its source port register's high byte).
@@ -75,7 +78,7 @@ impl Logic for RxVerdict {
             | (self.icmp_type.val() == 11)
             | (self.icmp_type.val() == 12);
         self.tcp_not_unicast.d.next =
-            self.not_unicast.val() & (self.protocol.val() == 6) & !self.is_arp.val();
+            self.not_unicast.val() & self.is_tcp.val() & !self.is_arp.val();
         if self.tcp_not_unicast.q.val() {
             self.first.next = 22.into(); // tcp_not_unicast
         }
@@ -99,9 +102,9 @@ impl Logic for RxVerdict {
             self.reason_r.d.next = self.first.val();
             self.class_r.d.next = 0.into();
             if !self.is_arp.val() {
-                if self.protocol.val() == 1 {
+                if self.is_icmp.val() {
                     self.class_r.d.next = 1.into();
-                } else if self.protocol.val() == 6 {
+                } else if self.is_tcp.val() {
                     self.class_r.d.next = 2.into();
                 } else {
                     self.class_r.d.next = 3.into();
@@ -109,9 +112,9 @@ impl Logic for RxVerdict {
             }
             self.to_fifo_r.d.next = (self.first.val() == 0)
                 & !self.is_arp.val()
-                & ((self.protocol.val() == 6)
-                    | (self.protocol.val() == 17)
-                    | ((self.protocol.val() == 1) & self.icmp_error.val()));
+                & (self.is_tcp.val()
+                    | self.is_udp.val()
+                    | (self.is_icmp.val() & self.icmp_error.val()));
         }
         self.done.next = self.done_r.q.val();
         self.reason.next = self.reason_r.q.val();
@@ -137,7 +140,9 @@ mod tests {
         uut.ipv4_reason.next = (reasons[3] as u64).into();
         uut.transport_reason.next = (reasons[4] as u64).into();
         uut.is_arp.next = is_arp;
-        uut.protocol.next = (protocol as u64).into();
+        uut.is_tcp.next = protocol == 6;
+        uut.is_udp.next = protocol == 17;
+        uut.is_icmp.next = protocol == 1;
         uut.last.next = true;
         crate::tick!(*uut);
         uut.last.next = false;
@@ -231,7 +236,7 @@ mod tests {
     fn reasons_are_sampled_when_done_is_decided() {
         // Reasons that settle two clocks after `last` still count.
         let mut uut = new();
-        uut.protocol.next = 17u64.into();
+        uut.is_udp.next = true;
         uut.last.next = true;
         crate::tick!(uut);
         uut.last.next = false;

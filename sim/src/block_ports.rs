@@ -64,7 +64,9 @@ cosim_ports!(Ipv4Rx {
         out_valid,
         out_last,
         l4,
-        protocol,
+        is_tcp,
+        is_udp,
+        is_icmp,
         dst_ours,
         header_ok,
         l4_len,
@@ -80,8 +82,8 @@ cosim_ports!(Ipv4Rx {
 });
 cosim_ports!(TransportRx {
     inputs: [
-        data, valid, last, l4, pos, l4_parse, protocol, l4_len, sum_data, sum_add, sum_high,
-        sum_start
+        data, valid, last, l4, pos, l4_parse, is_tcp, is_udp, is_icmp, l4_len, sum_data, sum_add,
+        sum_high, sum_start
     ],
     outputs: [
         ns,
@@ -116,7 +118,9 @@ cosim_ports!(RxVerdict {
         ipv4_reason,
         transport_reason,
         is_arp,
-        protocol,
+        is_tcp,
+        is_udp,
+        is_icmp,
         not_unicast,
         icmp_type
     ],
@@ -164,7 +168,9 @@ cosim_ports!(RxMessage {
         l4_data,
         l4_valid,
         l4,
-        protocol,
+        is_tcp,
+        is_udp,
+        is_icmp,
         link_pos,
         l3_pos,
         l4_pos,
@@ -231,7 +237,6 @@ cosim_ports!(RxPipeline {
         arp_target_ours,
         ipv4_header_done,
         ipv4_dst_ours,
-        ipv4_protocol,
         ipv4_header_ok,
         ipv4_l4_parse,
         icmp_done,

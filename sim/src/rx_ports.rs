@@ -82,7 +82,6 @@ rx_ports! {
         eth_is_arp = eth.is_arp,
         arp_done = arp.done,
         ipv4_header_done = ipv4.header_done,
-        ipv4_protocol = ipv4.protocol,
         ipv4_header_ok = ipv4.header_ok,
         ipv4_l4_parse = ipv4.l4_parse,
         icmp_done = transport.done,

@@ -39,11 +39,13 @@ pub struct RxMessage {
     pub l3_data: Signal<In, Bits<8>>,
     pub l3_valid: Signal<In, Bit>,
     pub l3: Signal<In, Bit>,
-    /// Ipv4Rx's output, `l4` marking the IP payload, and the protocol.
+    /// Ipv4Rx's output, `l4` marking the IP payload, and the protocol (decoded there).
     pub l4_data: Signal<In, Bits<8>>,
     pub l4_valid: Signal<In, Bit>,
     pub l4: Signal<In, Bit>,
-    pub protocol: Signal<In, Bits<8>>,
+    pub is_tcp: Signal<In, Bit>,
+    pub is_udp: Signal<In, Bit>,
+    pub is_icmp: Signal<In, Bit>,
     /// Position of the current byte in each stream (saturating at 31, the IP
     /// payload's at 127).
     pub link_pos: Signal<In, Bits<5>>,
@@ -72,7 +74,6 @@ pub struct RxMessage {
     write_r: DFF<Bit>,
     offset_r: DFF<Bits<6>>,
     data_r: DFF<Bits<8>>,
-    is_tcp: Signal<Local, Bit>,
     l4_write: Signal<Local, Bit>,
     l4_offset: Signal<Local, Bits<6>>,
     addr_write: Signal<Local, Bit>,
@@ -85,10 +86,9 @@ impl Logic for RxMessage {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, write_r, offset_r, data_r);
-        self.is_tcp.next = self.protocol.val() == 6;
         // ICMP's record is UDP's (RxIcmp has RxUdp's layout): its first four bytes,
         // type, code and checksum, land in the ports' slots, byte-swapped alike.
-        self.udp.next = (self.protocol.val() == 17) | (self.protocol.val() == 1);
+        self.udp.next = self.is_udp.val() | self.is_icmp.val();
         // Where a transport header byte goes: TCP bytes 0..=15 but 12 (data offset and
         // NS, from the trailer); UDP bytes 0..=3 (the ports). A balanced case on the
         // position, each arm a constant.
@@ -202,8 +202,8 @@ impl Logic for RxMessage {
             self.write_r.d.next = true;
             self.offset_r.d.next = 4.into();
             self.data_r.d.next = 0x03.into();
-            // RxIcmp (0x08) where the protocol is 1, not 17 (its bit 4 clear).
-            if !self.protocol.val().get_bit(4) {
+            // RxIcmp (0x08) where the protocol is 1, not 17.
+            if self.is_icmp.val() {
                 self.data_r.d.next = 0x08.into();
             }
             if self.is_tcp.val() {
@@ -274,7 +274,9 @@ mod tests {
     ) -> [Option<u8>; 64] {
         let mut uut = RxMessage::default();
         uut.connect_all();
-        uut.protocol.next = (protocol as u64).into();
+        uut.is_tcp.next = protocol == 6;
+        uut.is_udp.next = protocol == 17;
+        uut.is_icmp.next = protocol == 1;
         uut.header_len.next = 32u64.into();
         uut.ns.next = true;
         uut.mss.next = (opts.0 as u64).into();

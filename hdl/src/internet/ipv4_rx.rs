@@ -49,7 +49,12 @@ pub struct Ipv4Rx {
     pub out_last: Signal<Out, Bit>,
     /// This beat is transport (IP payload) data.
     pub l4: Signal<Out, Bit>,
-    pub protocol: Signal<Out, Bits<8>>,
+    /// The protocol is TCP (6), UDP (17), ICMP (1): decoded once as it passes, so no
+    /// block downstream compares eight bits on its paths, and the byte itself is not
+    /// kept (a report reads it from the header store).
+    pub is_tcp: Signal<Out, Bit>,
+    pub is_udp: Signal<Out, Bit>,
+    pub is_icmp: Signal<Out, Bit>,
     /// The destination is `our_ip` (compared a byte at a time: the address itself is
     /// not kept; a report reads it from the header store).
     pub dst_ours: Signal<Out, Bit>,
@@ -98,7 +103,9 @@ pub struct Ipv4Rx {
     too_short: DFF<Bit>,
     /// More fragments, or a fragment offset: a fragment.
     fragmented: DFF<Bit>,
-    protocol_r: DFF<Bits<8>>,
+    tcp_r: DFF<Bit>,
+    udp_r: DFF<Bit>,
+    icmp_r: DFF<Bit>,
     l4_len_r: DFF<Bits<16>>,
     covered: DFF<Bit>,
     dst_ours_r: DFF<Bit>,
@@ -176,7 +183,9 @@ impl Logic for Ipv4Rx {
             in_hdr,
             too_short,
             fragmented,
-            protocol_r,
+            tcp_r,
+            udp_r,
+            icmp_r,
             l4_len_r,
             covered,
             dst_ours_r,
@@ -253,7 +262,7 @@ impl Logic for Ipv4Rx {
         // the header checksum's place at 10 and 11, then the payload (`l4_next`).
         self.pseudo_next.next = (self.at_9.q.val() & (self.data.val() != 1))
             | ((self.at_10.q.val() | self.at_11.q.val() | self.at_addr.q.val())
-                & (self.protocol_r.q.val() != 1));
+                & !self.icmp_r.q.val());
         self.sum_data_r.d.next = self.data.val();
         if self.at_10.q.val() {
             self.sum_data_r.d.next = self.l4_len_r.q.val().get_bits::<8>(8);
@@ -328,7 +337,9 @@ impl Logic for Ipv4Rx {
                 self.fragmented.d.next = self.word.val().get_bits::<14>(0) != 0;
             }
             if self.off.val() == 9 {
-                self.protocol_r.d.next = self.data.val();
+                self.tcp_r.d.next = self.data.val() == 6;
+                self.udp_r.d.next = self.data.val() == 17;
+                self.icmp_r.d.next = self.data.val() == 1;
             }
             if self.off.val().get_bits::<9>(2) == 4 {
                 // 16..19
@@ -377,10 +388,7 @@ impl Logic for Ipv4Rx {
                 | self.dst_broadcast.q.val())
             {
                 self.reason_r.d.next = 13.into(); // ip_filter
-            } else if (self.protocol_r.q.val() != 1)
-                & (self.protocol_r.q.val() != 6)
-                & (self.protocol_r.q.val() != 17)
-            {
+            } else if !(self.tcp_r.q.val() | self.udp_r.q.val() | self.icmp_r.q.val()) {
                 self.reason_r.d.next = 14.into(); // ip_protocol
             }
         }
@@ -388,7 +396,9 @@ impl Logic for Ipv4Rx {
         self.out_valid.next = self.out_valid_r.q.val();
         self.out_last.next = self.out_last_r.q.val();
         self.l4.next = self.l4_r.q.val();
-        self.protocol.next = self.protocol_r.q.val();
+        self.is_tcp.next = self.tcp_r.q.val();
+        self.is_udp.next = self.udp_r.q.val();
+        self.is_icmp.next = self.icmp_r.q.val();
         self.dst_ours.next = self.dst_ours_r.q.val();
         self.header_ok.next = self.header_sum.ok.val();
         self.l4_len.next = self.l4_len_r.q.val();
@@ -563,7 +573,7 @@ mod tests {
         let ip = datagram(&Dgram::default());
         let r = receive(&ip, false);
         let u = &r.uut;
-        assert_eq!(u.protocol.val().index(), 17);
+        assert!(u.is_udp.val() && !u.is_tcp.val() && !u.is_icmp.val());
         assert!(u.dst_ours.val());
         assert!(u.header_ok.val());
         assert!(u.header_done.val());

@@ -43,7 +43,10 @@ pub struct TransportRx {
     /// at 127): the one count the message writer and the store use too.
     pub pos: Signal<In, Bits<7>>,
     pub l4_parse: Signal<In, Bit>,
-    pub protocol: Signal<In, Bits<8>>,
+    /// The IP protocol, decoded by `Ipv4Rx` as it stored it: TCP, UDP, ICMP.
+    pub is_tcp: Signal<In, Bit>,
+    pub is_udp: Signal<In, Bit>,
+    pub is_icmp: Signal<In, Bit>,
     pub l4_len: Signal<In, Bits<16>>,
     /// The checksum's bytes, decided by the IP block (`Ipv4Rx::sum_add`): the
     /// pseudo-header's as the IP header passes (none for ICMP), then the payload's.
@@ -127,9 +130,6 @@ pub struct TransportRx {
     body_r: DFF<Bit>,
     /// The data offset less one, in the position's word units (bits 6..2).
     doff_m1: Signal<Local, Bits<5>>,
-    is_tcp: Signal<Local, Bit>,
-    is_udp: Signal<Local, Bit>,
-    is_icmp: Signal<Local, Bit>,
     in_options: Signal<Local, Bit>,
 }
 
@@ -171,9 +171,6 @@ impl Logic for TransportRx {
             out_last_r,
             body_r
         );
-        self.is_tcp.next = self.protocol.val() == 6;
-        self.is_udp.next = self.protocol.val() == 17;
-        self.is_icmp.next = self.protocol.val() == 1;
         self.doff_m1.next = bit_cast::<5, 4>(self.doff.q.val()) - 1;
         self.in_options.next = self.in_opts.q.val() & self.is_tcp.val();
         self.sum.clock.next = self.clock.val();
@@ -407,7 +404,9 @@ mod tests {
         uut.connect_all();
         uut.l4_parse.next = true;
         for (k, (protocol, l4, pseudo_sum)) in frames.iter().enumerate() {
-            uut.protocol.next = (*protocol as u64).into();
+            uut.is_tcp.next = *protocol == 6;
+            uut.is_udp.next = *protocol == 17;
+            uut.is_icmp.next = *protocol == 1;
             uut.l4_len.next = (l4.len() as u64).into();
             let n = 34 + l4.len();
             let mut body = 0;
@@ -509,7 +508,9 @@ mod tests {
         let mut uut = TransportRx::default();
         uut.connect_all();
         uut.l4_parse.next = l4_parse;
-        uut.protocol.next = (protocol as u64).into();
+        uut.is_tcp.next = protocol == 6;
+        uut.is_udp.next = protocol == 17;
+        uut.is_icmp.next = protocol == 1;
         uut.l4_len.next = (l4_len as u64).into();
         let mut beats: Vec<(u8, bool)> = (0..34).map(|i| (i as u8, false)).collect();
         beats.extend(l4.iter().map(|&b| (b, true)));
