@@ -156,8 +156,6 @@ pub struct Ipv4Rx {
     /// Total length − header length, with the borrow in bit 16: a total below the
     /// header.
     l4_diff: Signal<Local, Bits<17>>,
-    /// The low two bits of the next IP byte's offset: which address byte to have ready.
-    next_low: Signal<Local, Bits<2>>,
     /// The bytes of our address and of the netmask picked for the next offset.
     our_sel: Signal<Local, Bits<8>>,
     mask_sel: Signal<Local, Bits<8>>,
@@ -225,26 +223,21 @@ impl Logic for Ipv4Rx {
         self.l4_diff.next =
             bit_cast::<17, 16>(self.word.val()) - bit_cast::<17, 8>(self.header_len.val());
         // Bytes of our address and of the netmask compared at offsets 16..19, high byte
-        // first, picked for the next byte's offset (the offset restarts at a frame's
-        // first beat, which is never IP).
-        self.next_low.next = self.off.val().get_bits::<2>(0);
-        if self.beat.val() {
-            self.next_low.next = self.off_inc.val().get_bits::<2>(0);
-        }
-        if self.valid.val() & !self.mid_frame.q.val() {
-            self.next_low.next = 0.into();
-        }
+        // first, picked for the next byte's offset: the offset's low bits select it
+        // directly (a frame's beats are consecutive, so the next byte's offset is this
+        // one's plus one), with no increment and no valid in front of the mux (the
+        // offset's increment and its route were the board's longest path).
         self.our_sel.next = self.our_ip.val().get_bits::<8>(0);
         self.mask_sel.next = self.netmask.val().get_bits::<8>(0);
-        if self.next_low.val() == 0 {
+        if self.off.val().get_bits::<2>(0) == 3 {
             self.our_sel.next = self.our_ip.val().get_bits::<8>(24);
             self.mask_sel.next = self.netmask.val().get_bits::<8>(24);
         }
-        if self.next_low.val() == 1 {
+        if self.off.val().get_bits::<2>(0) == 0 {
             self.our_sel.next = self.our_ip.val().get_bits::<8>(16);
             self.mask_sel.next = self.netmask.val().get_bits::<8>(16);
         }
-        if self.next_low.val() == 2 {
+        if self.off.val().get_bits::<2>(0) == 1 {
             self.our_sel.next = self.our_ip.val().get_bits::<8>(8);
             self.mask_sel.next = self.netmask.val().get_bits::<8>(8);
         }
