@@ -108,6 +108,8 @@ pub struct TxPipeline {
     /// A host frame's last byte went into TransportTx's buffer; the next `sent` is its
     /// (an echo reply's is not the host's).
     done_pending: DFF<Bit>,
+    /// A host frame's `req_done` a clock late: the stage's `word` is its tag.
+    tag_load: DFF<Bit>,
     done_tag: DFF<Bits<16>>,
     /// `reply_sent` a clock late: the stage's hand-back and the transport block's
     /// handshake behind it are not one path with the counters' enables.
@@ -117,7 +119,7 @@ pub struct TxPipeline {
 impl Logic for TxPipeline {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, done_pending, done_tag, reply_sent_r);
+        dff_setup!(self, clock, done_pending, tag_load, done_tag, reply_sent_r);
         self.stage.clock.next = self.clock.val();
         self.transport.clock.next = self.clock.val();
         self.arbiter.clock.next = self.clock.val();
@@ -164,9 +166,7 @@ impl Logic for TxPipeline {
         self.transport.req_valid.next = self.stage.req_valid.val();
         self.transport.req_is_udp.next = self.stage.req_is_udp.val();
         self.transport.req_is_icmp.next = self.stage.req_is_icmp.val();
-        self.transport.req_length.next = self.stage.req_length.val();
-        self.transport.req_options_len.next = self.stage.req_options_len.val();
-        self.transport.req_flags.next = self.stage.req_flags.val();
+        self.transport.req_last_at.next = self.stage.req_last_at.val();
         self.transport.word.next = self.stage.word.val();
         self.transport.body_data.next = self.stage.body_data.val();
         self.transport.body_last.next = self.stage.body_last.val();
@@ -242,10 +242,13 @@ impl Logic for TxPipeline {
         self.phy_tx_data.next = self.mac.phy_tx_data.val();
         self.phy_tx_valid.next = self.mac.phy_tx_valid.val();
         // TxDone: the host frame whose last byte went into TransportTx's buffer is the
-        // next one MacTx sends; an echo reply's is not the host's. One function of four
-        // signals, not a flip-flop enable behind the reply mark (`req_done` is late).
-        if self.stage.req_done.val() & !self.stage.req_is_reply.val() {
-            self.done_tag.d.next = self.stage.req_tag.val();
+        // next one MacTx sends; an echo reply's is not the host's. Its tag is read from
+        // the descriptor: TransportTx points the stage's port at word 6 as the request
+        // is done, so `word` holds it the clock after (its frame is then still at least
+        // its FCS from `sent`). A registered enable: `req_done` is late in the clock.
+        self.tag_load.d.next = self.stage.req_done.val() & !self.stage.req_is_reply.val();
+        if self.tag_load.q.val() {
+            self.done_tag.d.next = self.stage.word.val();
         }
         self.done_pending.d.next = !self.mac.sent.val()
             & (self.done_pending.q.val()

@@ -107,9 +107,7 @@ impl Logic for EchoPath {
         t.req_valid.next = s.req_valid.val();
         t.req_is_udp.next = s.req_is_udp.val();
         t.req_is_icmp.next = s.req_is_icmp.val();
-        t.req_length.next = s.req_length.val();
-        t.req_options_len.next = s.req_options_len.val();
-        t.req_flags.next = s.req_flags.val();
+        t.req_last_at.next = s.req_last_at.val();
         t.word.next = s.word.val();
         t.body_data.next = s.body_data.val();
         t.body_last.next = s.body_last.val();

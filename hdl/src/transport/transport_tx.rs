@@ -11,8 +11,9 @@
 //! the request is UDP. Ones'-complement addition does not care in which order, so
 //! everything that depends on the kind goes in at word 7, which comes once, after the
 //! length (word 5): for TCP the protocol, the 20 header bytes in the TCP length and the
-//! data offset and flags; for UDP the protocol, the 8 header bytes twice (pseudo-header
-//! and header length) and the length again. A UDP request writes no seq, ack or window
+//! data offset and flags; for UDP the protocol and the 8 header bytes twice
+//! (pseudo-header and header length; the stage offers a UDP request's length doubled
+//! for the same reason). A UDP request writes no seq, ack or window
 //! words (10-14), so they are not summed; urgent pointer and UDP's checksum slot are
 //! zero. One 16-bit add per clock ([`OnesWordSum`]), restarted by `sum_first`;
 //! `checksum` is final two clocks after the last word, where the stage stores it in
@@ -22,15 +23,15 @@
 //!
 //! Sending: `valid` rises two clocks after `req_valid`; the stream is the frame source's
 //! (see [`TxArbiter`]): the kind (6, 17 or 1), the L4 length (header + staged bytes), the
-//! destination IP and MAC, then the header (TCP: 20 bytes, data offset from
-//! `req_options_len`, flags NS..FIN from `req_flags`; UDP: 8 bytes, the length made
-//! here; ICMP: none), then the staged bytes, one per clock as `ready` allows, through
-//! a two-entry skid buffer ([`StreamSkid`]: `ready` reaches no further than it). The
-//! addresses and header words come from the stage's descriptor port as they go out,
-//! not from registers: 3-4 the IP, 0-2 the MAC, 8-9 ports, 10-13 seq and ack, 14
-//! window, 15 the checksum. Stream byte 13 + 2w is header word w's high byte, and every descriptor
-//! word starts on an odd stream byte. `req_done` pulses as the last byte enters the
-//! buffer.
+//! destination IP and MAC, then the header (TCP: 20 bytes; UDP: 8 bytes, the length
+//! made here; ICMP: none), then the staged bytes, one per clock as `ready` allows,
+//! through a two-entry skid buffer ([`StreamSkid`]: `ready` reaches no further than
+//! it). The addresses and header words come from the stage's descriptor port as they
+//! go out, not from registers: 3-4 the IP, 0-2 the MAC, 8-9 ports, 10-13 seq and ack,
+//! 7 data offset and flags, 14 window, 15 the checksum. Stream byte 13 + 2w is header
+//! word w's high byte, and every descriptor word starts on an odd stream byte.
+//! `req_done` pulses as the last byte enters the buffer; from the last byte made here
+//! on the port reads word 6, so `word` is the request's tag the clock after it.
 //!
 //! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
 
@@ -52,9 +53,8 @@ pub struct TransportTx {
     pub req_is_udp: Signal<In, Bit>,
     /// The bytes are a whole ICMP message: no header here (overrides `req_is_udp`).
     pub req_is_icmp: Signal<In, Bit>,
-    pub req_length: Signal<In, Bits<11>>,
-    pub req_options_len: Signal<In, Bits<6>>,
-    pub req_flags: Signal<In, Bits<9>>,
+    /// The staged bytes less one (all ones when there are none).
+    pub req_last_at: Signal<In, Bits<11>>,
     pub word_index: Signal<Out, Bits<4>>,
     pub word: Signal<In, Bits<16>>,
     pub body_data: Signal<In, Bits<8>>,
@@ -70,9 +70,7 @@ pub struct TransportTx {
     byte: Signal<Local, Bits<8>>,
     byte_last: Signal<Local, Bit>,
     armed: DFF<Bit>,
-    l4_len_r: DFF<Bits<16>>,
-    /// The payload length (word 5), summed again at word 7 for UDP.
-    length_word: DFF<Bits<16>>,
+    l4_len_r: DFF<Bits<11>>,
     /// Word 7 said UDP: a zero checksum goes out as 0xFFFF.
     sum_udp: DFF<Bit>,
     /// Stream byte: 0..12 the destination, 13..32 (TCP) or 13..20 (UDP) the header
@@ -83,8 +81,8 @@ pub struct TransportTx {
     addend_r: DFF<Bits<16>>,
     step_r: DFF<Bit>,
     clear_r: DFF<Bit>,
-    data_offset: Signal<Local, Bits<4>>,
-    header_len: Signal<Local, Bits<5>>,
+    /// The header's length and one (the staged bytes' count is `req_last_at` + 1).
+    header_len: Signal<Local, Bits<11>>,
     header_end: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<6>>,
@@ -117,9 +115,7 @@ impl Default for TransportTx {
             req_valid: Default::default(),
             req_is_udp: Default::default(),
             req_is_icmp: Default::default(),
-            req_length: Default::default(),
-            req_options_len: Default::default(),
-            req_flags: Default::default(),
+            req_last_at: Default::default(),
             word_index: Default::default(),
             word: Default::default(),
             body_data: Default::default(),
@@ -136,7 +132,6 @@ impl Default for TransportTx {
             byte_last: Default::default(),
             armed: Default::default(),
             l4_len_r: Default::default(),
-            length_word: Default::default(),
             sum_udp: Default::default(),
             index: Default::default(),
             in_body: Default::default(),
@@ -144,7 +139,6 @@ impl Default for TransportTx {
             addend_r: Default::default(),
             step_r: Default::default(),
             clear_r: Default::default(),
-            data_offset: Default::default(),
             header_len: Default::default(),
             header_end: Default::default(),
             take: Default::default(),
@@ -164,20 +158,8 @@ impl Logic for TransportTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self,
-            clock,
-            armed,
-            l4_len_r,
-            length_word,
-            sum_udp,
-            index,
-            in_body,
-            addend_r,
-            step_r,
-            clear_r,
-            empty,
-            pick,
-            made
+            self, clock, armed, l4_len_r, sum_udp, index, in_body, addend_r, step_r, clear_r,
+            empty, pick, made
         );
         // Checksum: the stage's words, our IP for the MAC's, the kind's part at word 7.
         self.sum.clock.next = self.clock.val();
@@ -194,23 +176,21 @@ impl Logic for TransportTx {
             2 => self.addend.next = 0.into(),
             6 => self.addend.next = 0.into(), // the tag
             7 => {
-                // {is_udp, options_len, flags}. TCP: protocol 6 + 20 header bytes, and
-                // data offset | flags (at most 0x1FF + 26: no carry out of 12 bits).
-                self.addend.next = ((bit_cast::<16, 4>(self.sum_word.val().get_bits::<4>(11)) + 5)
-                    << 12)
+                // TCP: its header's word 6 (data offset and flags; bits 11-9, the kind,
+                // are zero for TCP and left out for ICMP), protocol 6 + 20 header bytes
+                // (at most 0x1FF + 26: no carry out of 12 bits).
+                self.addend.next = (bit_cast::<16, 4>(self.sum_word.val().get_bits::<4>(12)) << 12)
                     | (bit_cast::<16, 9>(self.sum_word.val().get_bits::<9>(0)) + 26);
-                if self.sum_word.val().get_bit(15) {
-                    // UDP: protocol 17 + 8 header bytes twice + the length again.
-                    self.addend.next = self.length_word.q.val() + 33;
+                if self.sum_word.val().get_bit(11) {
+                    // UDP: protocol 17 + 8 header bytes twice (the stage doubled the
+                    // length at word 5).
+                    self.addend.next = 33.into();
                 }
             }
             _ => {}
         }
-        if self.sum_step.val() & (self.sum_index.val() == 5) {
-            self.length_word.d.next = self.sum_word.val();
-        }
         if self.sum_step.val() & (self.sum_index.val() == 7) {
-            self.sum_udp.d.next = self.sum_word.val().get_bit(15);
+            self.sum_udp.d.next = self.sum_word.val().get_bit(11);
         }
         self.addend_r.d.next = self.addend.val();
         self.sum.word.next = self.addend_r.q.val();
@@ -219,16 +199,16 @@ impl Logic for TransportTx {
             self.checksum.next = 0xFFFF.into();
         }
         // Sending.
-        // The header's length, then one adder (not one per kind and a choice).
-        self.header_len.next = 20.into();
+        // The header's length, then one adder (not one per kind and a choice); 11 bits
+        // wrap an empty request's all-ones to the header's length.
+        self.header_len.next = 21.into();
         if self.req_is_udp.val() {
-            self.header_len.next = 8.into();
+            self.header_len.next = 9.into();
         }
         if self.req_is_icmp.val() {
-            self.header_len.next = 0.into();
+            self.header_len.next = 1.into();
         }
-        self.l4_len_r.d.next =
-            bit_cast::<16, 11>(self.req_length.val()) + bit_cast::<16, 5>(self.header_len.val());
+        self.l4_len_r.d.next = self.req_last_at.val() + self.header_len.val();
         // The segment leaves through a skid buffer: `take` sees its register, not the
         // arbiter's ready.
         self.outbuf.clock.next = self.clock.val();
@@ -236,8 +216,7 @@ impl Logic for TransportTx {
         self.take.next = self.req_valid.val() & self.armed.q.val() & self.outbuf.ready.val();
         // Registered (settled by the time `valid` rises): keeps the length compare off
         // the `last` path into the arbiter and MacTx.
-        self.empty.d.next = self.req_length.val() == 0;
-        self.data_offset.next = bit_cast::<4, 4>(self.req_options_len.val().get_bits::<4>(2)) + 5;
+        self.empty.d.next = self.req_last_at.val().all();
         self.header_end.next = self.index.q.val() == 32;
         if self.req_is_udp.val() {
             self.header_end.next = self.index.q.val() == 20;
@@ -303,7 +282,7 @@ impl Logic for TransportTx {
         if (self.index_after.val() == 1) | (self.req_is_udp.val() & (self.index_after.val() == 17))
         {
             self.pick.d.next = 2.into();
-            self.made.d.next = self.l4_len_r.q.val().get_bits::<8>(8);
+            self.made.d.next = bit_cast::<8, 3>(self.l4_len_r.q.val().get_bits::<3>(8));
         }
         if (self.index_after.val() == 2) | (self.req_is_udp.val() & (self.index_after.val() == 18))
         {
@@ -311,15 +290,6 @@ impl Logic for TransportTx {
             self.made.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
         }
         if !self.req_is_udp.val() {
-            if self.index_after.val() == 25 {
-                self.pick.d.next = 2.into();
-                self.made.d.next = (bit_cast::<8, 4>(self.data_offset.val()) << 4)
-                    | bit_cast::<8, 1>(self.req_flags.val().get_bit(8).into());
-            }
-            if self.index_after.val() == 26 {
-                self.pick.d.next = 2.into();
-                self.made.d.next = self.req_flags.val().get_bits::<8>(0);
-            }
             // >= 31, from bits.
             if self.index_after.val().get_bit(5) | (self.index_after.val().get_bits::<5>(0) == 31) {
                 self.pick.d.next = 2.into();
@@ -330,11 +300,12 @@ impl Logic for TransportTx {
         }
         // Stream bytes 3-6 are words 3-4 (the IP), 7-12 words 0-2 (the MAC), and header
         // word w (bytes 13 + 2w on) is descriptor word 8 + w (ports, seq, ack), but
-        // TCP's window (w 7) is word 14, and the checksum (TCP w 8, UDP w 3) word 15.
+        // TCP's data offset and flags (w 6) are word 7, its window (w 7) word 14, and
+        // the checksum (TCP w 8, UDP w 3) word 15.
         // Looked up for byte `index` and for the byte after it, both from the index
         // register (a table of its six bits: LUTs, no adder), and `take` picks one:
         // `ready` reaches the stage's read address through one multiplexer. Bytes
-        // 0..2 and TCP's 25, 26, 31, 32 are made here; their word is any.
+        // 0..2 and TCP's 31, 32 are made here; their word is any.
         self.header_word.next = 0.into();
         match self.index.q.val().index() {
             3 => self.header_word.next = 3.into(),
@@ -359,8 +330,8 @@ impl Logic for TransportTx {
             22 => self.header_word.next = 12.into(),
             23 => self.header_word.next = 13.into(),
             24 => self.header_word.next = 13.into(),
-            25 => self.header_word.next = 14.into(),
-            26 => self.header_word.next = 14.into(),
+            25 => self.header_word.next = 7.into(),
+            26 => self.header_word.next = 7.into(),
             27 => self.header_word.next = 14.into(),
             28 => self.header_word.next = 14.into(),
             29 => self.header_word.next = 15.into(),
@@ -391,8 +362,8 @@ impl Logic for TransportTx {
             21 => self.next_word.next = 12.into(),
             22 => self.next_word.next = 13.into(),
             23 => self.next_word.next = 13.into(),
-            24 => self.next_word.next = 14.into(),
-            25 => self.next_word.next = 14.into(),
+            24 => self.next_word.next = 7.into(),
+            25 => self.next_word.next = 7.into(),
             26 => self.next_word.next = 14.into(),
             27 => self.next_word.next = 14.into(),
             28 => self.next_word.next = 15.into(),
@@ -407,6 +378,14 @@ impl Logic for TransportTx {
             if (self.index.q.val() == 18) | (self.index.q.val() == 19) {
                 self.next_word.next = 15.into();
             }
+        }
+        // From the last byte made here on, word 6: the clock after `req_done`, `word`
+        // is the request's tag (for TxDone).
+        if self.header_end.val() {
+            self.next_word.next = 6.into();
+        }
+        if self.in_body.q.val() {
+            self.header_word.next = 6.into();
         }
         self.word_index.next = self.header_word.val();
         if self.take.val() & !self.in_body.q.val() {
@@ -447,7 +426,8 @@ mod tests {
         uut.checksum.val().index() as u16
     }
 
-    /// The words a request's message writes, then the stage's own.
+    /// The words a request's message writes, then the stage's own (`length` as the
+    /// stage offers it: doubled for UDP).
     fn bus(header: &[(usize, u16)], length: usize, word7: u16, body: &[u8]) -> Vec<(usize, u16)> {
         let mut bus = vec![
             (6, 0x7A01),
@@ -485,7 +465,7 @@ mod tests {
             (12, 0x9ABC),
             (14, 0x7210),
         ];
-        let word7 = (options.len() as u16) << 9 | flags;
+        let word7 = (5 + options.len() as u16 / 4) << 12 | flags;
         let c = checksum(&bus(&header, body.len(), word7, &body));
         let len = 20 + body.len() as u16;
         let mut seg = vec![10, 0, 0, 2, 10, 0, 0, 1, 0, 6];
@@ -503,7 +483,12 @@ mod tests {
     }
 
     fn udp_checksum(payload: &[u8]) -> u16 {
-        checksum(&bus(&[(8, 53), (9, 5353)], payload.len(), 0x8000, payload))
+        checksum(&bus(
+            &[(8, 53), (9, 5353)],
+            2 * payload.len(),
+            0x0800,
+            payload,
+        ))
     }
 
     fn udp_datagram(payload: &[u8], csum: u16) -> Vec<u8> {
@@ -532,23 +517,23 @@ mod tests {
 
     /// Sends one request of `protocol` (6, 17 or 1) as the stage would present it and
     /// returns the message after its destination, with the L4 length and protocol the
-    /// stream gave.
+    /// stream gave; the descriptor port reads the tag (word 6) as the request is done.
     fn send(protocol: u8, body: &[u8], options_len: u64, flags: u64) -> (Vec<u8>, u16, u8) {
         let mut uut = TransportTx::default();
         uut.connect_all();
-        // Descriptor words 0-4 (MAC, IP) and 8-15, as the stage's port gives them a
-        // clock later.
+        // Descriptor words 0-4 (MAC, IP), 7 (TCP's data offset and flags; the kind's
+        // bits are zero for TCP) and 8-15, as the stage's port gives them a clock later.
+        let word7 = (5 + options_len / 4) << 12 | flags;
         let words: [u64; 16] = [
-            0x0200, 0x0000, 0x0001, 0x0A00, 0x0001, 0, 0, 0, 443, 51000, 0x1234, 0x5678, 0x9ABC,
-            0xDEF0, 0x7210, 0xC5C5,
+            0x0200, 0x0000, 0x0001, 0x0A00, 0x0001, 0, 0x7A6, word7, 443, 51000, 0x1234, 0x5678,
+            0x9ABC, 0xDEF0, 0x7210, 0xC5C5,
         ];
         uut.req_valid.next = true;
         uut.req_is_udp.next = protocol == 17;
         uut.req_is_icmp.next = protocol == 1;
-        uut.req_length.next = (body.len() as u64).into();
-        uut.req_options_len.next = options_len.into();
-        uut.req_flags.next = flags.into();
+        uut.req_last_at.next = ((body.len() as u64 + 2047) % 2048).into();
         let mut word_index = 0usize;
+        let mut done = false;
         let mut pos = 0usize;
         let mut out = vec![];
         for _ in 0..200 {
@@ -565,6 +550,10 @@ mod tests {
                 pos += 1;
             }
             word_index = uut.word_index.val().index();
+            if req_done {
+                assert_eq!(word_index, 6, "the tag is read as the request is done");
+                done = true;
+            }
             if uut.valid.val() {
                 out.push(uut.data.val().index() as u8);
                 if uut.last.val() {
@@ -576,6 +565,7 @@ mod tests {
                 uut.req_valid.next = false;
             }
         }
+        assert!(done);
         let frame = crate::internet::source_sink::parse_source_frame(&out);
         assert_eq!(frame.desc.dst_mac, [2, 0, 0, 0, 0, 1]);
         assert_eq!(frame.desc.dst_ip, [10, 0, 0, 1]);

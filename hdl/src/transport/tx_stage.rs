@@ -16,12 +16,13 @@
 //! header fields come as words (`tx_word_write`, from HostRx as
 //! each field's second byte arrives) and go straight into the free buffer's 16-word
 //! descriptor: no copy of a request is held in registers. At `tx_finish` with
-//! `tx_keep` the stage adds the length (word 5) and, a clock later, {is_udp,
-//! options_len, flags, is_icmp} (word 7); a request not kept rolls its bytes back and its words
-//! are overwritten by the next. Every word is also offered on the `sum_*` bus to
+//! `tx_keep` the stage adds the length (word 5) and, a clock later, word 7; a request
+//! not kept rolls its bytes back and its words are overwritten by the next. Every word
+//! is also offered on the `sum_*` bus to
 //! [`TransportTx`](super::transport_tx::TransportTx), in any order (`sum_first` with
-//! the tag, always a request's first word, restarts its sum), which adds the
-//! pseudo-header and header to the payload sum; its checksum is
+//! the tag, always a request's first word, restarts its sum; a UDP request's length
+//! doubled, as its checksum counts it twice), which adds the pseudo-header and header
+//! to the payload sum; its checksum is
 //! written as the descriptor's last word, 7 clocks after `tx_finish` (the bus leaves
 //! through registers). `tx_busy` is high
 //! while both buffers are taken and during those 7 clocks (a request that starts then
@@ -31,19 +32,21 @@
 //! rolled back at `tx_finish` whatever `tx_keep` says.
 //!
 //! Descriptor words: 0-2 dst MAC, 3-4 dst IP, 5 length of options+payload, 6 tag,
-//! 7 {is_udp (bit 15), options_len (6, bits 14-9), flags (9)} with is_icmp in bit 9 and
-//! is_reply in bit 10 (a TCP request's options are whole 32-bit words, so the length's
-//! two low bits are free; an ICMP request has no options), 8 src port, 9 dst port, 10-11 seq,
-//! 12-13 ack, 14 window, 15 the L4 checksum. On the `sum_*` bus, index 15 carries the
-//! payload sum instead, and indices 16 and 17 a zero word (the carry folds).
+//! 7 {data offset (bits 15-12), is_udp (11), is_reply (10), is_icmp (9), flags (8-0)}:
+//! for a TCP request, whose bits 11-9 are zero, the TCP header's word 6 as sent;
+//! 8 src port, 9 dst port, 10-11 seq, 12-13 ack, 14 window, 15 the L4 checksum. On the
+//! `sum_*` bus, index 15 carries the payload sum instead, and indices 16 and 17 a zero
+//! word (the carry folds).
 //!
-//! Read side. The oldest staged request becomes the current one: its descriptor's
-//! words 5-7 are loaded into the `req_*` registers (4 clocks), then `req_valid` rises.
-//! The sender reads the others, the addresses too, through `word_index`/`word` as it
-//! sends them (one clock of latency;
-//! `word` already holds word `word_index` of the previous clock) and the bytes as a
+//! Read side. The oldest staged request becomes the current one: its length (word 5,
+//! kept as the last byte's offset) and kind (word 7) are loaded into registers (4
+//! clocks), then `req_valid` rises. The sender reads every other word, the tag too,
+//! through `word_index`/`word` when it needs it (one clock of latency; `word` already
+//! holds word `word_index` of the previous clock) and the bytes as a
 //! first-word-fall-through stream (`body_data`, `body_last`, taken by `body_ready`;
-//! a byte every clock). `req_done` hands the buffer back and loads the next request.
+//! a byte every clock). `req_done` hands the buffer back and loads the next request;
+//! `word_index` at `req_done` still reads the buffer handed back (the tag, for TxDone:
+//! a request written into it writes no word before the next clock).
 //!
 //! Cost: the two buffers are 3 KiB in 6 of the iCE40's 4 Kbit block RAMs (the echo
 //! replies' too: the echo has none of its own): a buffer's bytes 0..1023 in
@@ -96,11 +99,9 @@ pub struct TxStage {
     pub req_is_icmp: Signal<Out, Bit>,
     /// The current request is the board's echo reply.
     pub req_is_reply: Signal<Out, Bit>,
-    pub req_tag: Signal<Out, Bits<16>>,
-    /// Bytes of options+payload.
-    pub req_length: Signal<Out, Bits<11>>,
-    pub req_options_len: Signal<Out, Bits<6>>,
-    pub req_flags: Signal<Out, Bits<9>>,
+    /// Bytes of options+payload less one: the last byte's offset (all ones when there
+    /// are none).
+    pub req_last_at: Signal<Out, Bits<11>>,
     pub word_index: Signal<In, Bits<4>>,
     pub word: Signal<Out, Bits<16>>,
     pub body_data: Signal<Out, Bits<8>>,
@@ -139,10 +140,6 @@ pub struct TxStage {
     udp_r: DFF<Bit>,
     icmp_r: DFF<Bit>,
     reply_r: DFF<Bit>,
-    tag_r: DFF<Bits<16>>,
-    length_r: DFF<Bits<11>>,
-    options_len_r: DFF<Bits<6>>,
-    flags_r: DFF<Bits<9>>,
     /// The sum bus a clock late, from flip-flops: the choice among HostRx's words, the
     /// length at a commit and the words after it is then not one path with the
     /// transport block's decode of the index.
@@ -160,8 +157,12 @@ pub struct TxStage {
     /// The buffer is full: `wr_count` is 1,536 (its bits 10 and 9, no compare).
     full: Signal<Local, Bit>,
     rd_next: Signal<Local, Bits<11>>,
-    /// Descriptor word 7: {is_udp, options_len, flags}, is_icmp in bit 9.
+    /// Descriptor word 7: {data offset, is_udp, is_reply, is_icmp, flags}.
     word7: Signal<Local, Bits<16>>,
+    /// The length on the sum bus: doubled for UDP, whose checksum counts it twice.
+    sum_length: Signal<Local, Bits<16>>,
+    /// The TCP header's data offset: 5 words and the options'.
+    data_offset: Signal<Local, Bits<4>>,
 }
 
 impl Default for TxStage {
@@ -192,10 +193,7 @@ impl Default for TxStage {
             req_is_udp: Default::default(),
             req_is_icmp: Default::default(),
             req_is_reply: Default::default(),
-            req_tag: Default::default(),
-            req_length: Default::default(),
-            req_options_len: Default::default(),
-            req_flags: Default::default(),
+            req_last_at: Default::default(),
             word_index: Default::default(),
             word: Default::default(),
             body_data: Default::default(),
@@ -228,10 +226,6 @@ impl Default for TxStage {
             udp_r: Default::default(),
             icmp_r: Default::default(),
             reply_r: Default::default(),
-            tag_r: Default::default(),
-            length_r: Default::default(),
-            options_len_r: Default::default(),
-            flags_r: Default::default(),
             sum_first_r: Default::default(),
             sum_step_r: Default::default(),
             sum_index_r: Default::default(),
@@ -246,6 +240,8 @@ impl Default for TxStage {
             full: Default::default(),
             rd_next: Default::default(),
             word7: Default::default(),
+            sum_length: Default::default(),
+            data_offset: Default::default(),
         }
     }
 }
@@ -277,10 +273,6 @@ impl Logic for TxStage {
             udp_r,
             icmp_r,
             reply_r,
-            tag_r,
-            length_r,
-            options_len_r,
-            flags_r,
             sum_first_r,
             sum_step_r,
             sum_index_r,
@@ -343,14 +335,20 @@ impl Logic for TxStage {
         }
         // The header fields: HostRx's words go into the free buffer's descriptor as they
         // arrive (a request that finds both buffers taken writes none); at the commit
-        // the stage adds word 5 (the length), the next clock word 7 ({is_udp,
-        // options_len, flags}, is_icmp in bit 9), and the transport block gets the payload sum and two zero
-        // words to fold their carries; the checksum goes in as word 15 six clocks later.
-        self.word7.next = (bit_cast::<16, 1>(self.ser_udp.q.val().into()) << 15)
-            | (bit_cast::<16, 6>(self.tx_options_len.val()) << 9)
-            | (bit_cast::<16, 1>(self.tx_is_icmp.val().into()) << 9)
+        // the stage adds word 5 (the length), the next clock word 7 ({data offset,
+        // is_udp, is_reply, is_icmp, flags}), and the transport block gets the payload
+        // sum and two zero words to fold their carries; the checksum goes in as word 15
+        // six clocks later.
+        self.data_offset.next = self.tx_options_len.val().get_bits::<4>(2) + 5;
+        self.word7.next = (bit_cast::<16, 4>(self.data_offset.val()) << 12)
+            | (bit_cast::<16, 1>(self.ser_udp.q.val().into()) << 11)
             | (bit_cast::<16, 1>(self.tx_is_reply.val().into()) << 10)
+            | (bit_cast::<16, 1>(self.tx_is_icmp.val().into()) << 9)
             | bit_cast::<16, 9>(self.tx_flags.val());
+        self.sum_length.next = bit_cast::<16, 11>(self.wr_count.q.val());
+        if self.tx_is_udp.val() {
+            self.sum_length.next = bit_cast::<16, 11>(self.wr_count.q.val()) << 1;
+        }
         self.desc.write_address.next = (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4)
             | bit_cast::<5, 4>(self.tx_word_index.val());
         self.desc.write_data.next = self.tx_word.val();
@@ -365,7 +363,7 @@ impl Logic for TxStage {
             self.desc.write_enable.next = true;
             self.bus_step.next = true;
             self.bus_index.next = 5.into();
-            self.bus_word.next = bit_cast::<16, 11>(self.wr_count.q.val());
+            self.bus_word.next = self.sum_length.val();
             self.serializing.d.next = true;
             self.ser_index.d.next = 0.into();
             self.ser_buf.d.next = self.wr_buf.q.val();
@@ -416,7 +414,7 @@ impl Logic for TxStage {
             (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());
         if !self.current.q.val() & !self.loading.q.val() & self.available.val() {
             self.loading.d.next = true;
-            self.load_index.d.next = 5.into(); // words 5-7: the addresses are read as they are sent
+            self.load_index.d.next = 5.into(); // words 5 and 7: the rest is read as it is sent
         }
         self.desc.read_address.next = (bit_cast::<5, 1>(self.rd_buf.q.val().into()) << 4)
             | bit_cast::<5, 4>(self.word_index.val());
@@ -427,19 +425,12 @@ impl Logic for TxStage {
                     | bit_cast::<5, 4>(self.load_index.q.val());
             }
             if self.load_index.q.val() == 6 {
-                self.length_r.d.next = self.desc.read_data.val().get_bits::<11>(0);
                 self.last_at.d.next = self.desc.read_data.val().get_bits::<11>(0) - 1;
             }
-            if self.load_index.q.val() == 7 {
-                self.tag_r.d.next = self.desc.read_data.val();
-            }
             if self.load_index.q.val() == 8 {
-                self.udp_r.d.next = self.desc.read_data.val().get_bit(15);
+                self.udp_r.d.next = self.desc.read_data.val().get_bit(11);
                 self.icmp_r.d.next = self.desc.read_data.val().get_bit(9);
                 self.reply_r.d.next = self.desc.read_data.val().get_bit(10);
-                // Whole words: the low two bits are not the length's.
-                self.options_len_r.d.next = self.desc.read_data.val().get_bits::<6>(9) & 0x3C;
-                self.flags_r.d.next = self.desc.read_data.val().get_bits::<9>(0);
                 self.loading.d.next = false;
                 self.current.d.next = true;
             }
@@ -477,10 +468,7 @@ impl Logic for TxStage {
         self.req_is_udp.next = self.udp_r.q.val();
         self.req_is_icmp.next = self.icmp_r.q.val();
         self.req_is_reply.next = self.reply_r.q.val();
-        self.req_tag.next = self.tag_r.q.val();
-        self.req_length.next = self.length_r.q.val();
-        self.req_options_len.next = self.options_len_r.q.val();
-        self.req_flags.next = self.flags_r.q.val();
+        self.req_last_at.next = self.last_at.q.val();
     }
 }
 
@@ -541,12 +529,19 @@ mod tests {
         uut.checksum.next = (0xC000 + k).into();
         crate::tick!(*uut);
         uut.tx_finish.next = false;
-        let mut sum = None;
+        let (mut sum, mut length) = (None, None);
         for _ in 0..25 {
             if uut.sum_step.val() && uut.sum_index.val().index() == 15 {
                 sum = Some(uut.sum_word.val().index() as u64);
             }
+            if uut.sum_step.val() && uut.sum_index.val().index() == 5 {
+                length = Some(uut.sum_word.val().index());
+            }
             crate::tick!(*uut);
+        }
+        // UDP's length counts twice in its checksum: offered doubled.
+        if sum.is_some() {
+            assert_eq!(length, Some(bytes.len() << (k % 2)));
         }
         sum
     }
@@ -562,10 +557,10 @@ mod tests {
         assert!(uut.req_valid.val());
     }
 
-    /// Reads the current request: descriptor words 8-15 and the bytes; then `req_done`.
+    /// Reads the current request: descriptor words 8-15 and the bytes; then `req_done`,
+    /// with word 6 (the tag) read as it is handed back.
     fn take(uut: &mut TxStage) -> (u64, Vec<u64>, Vec<u8>) {
         wait_current(uut);
-        let tag = uut.req_tag.val().index() as u64;
         let mut words = vec![];
         for i in 8..16u64 {
             uut.word_index.next = i.into();
@@ -573,7 +568,7 @@ mod tests {
             words.push(uut.word.val().index() as u64);
         }
         let mut bytes = vec![];
-        let n = uut.req_length.val().index();
+        let n = (uut.req_last_at.val().index() + 1) % 2048;
         for i in 0..n {
             bytes.push(uut.body_data.val().index() as u8);
             assert_eq!(uut.body_last.val(), i + 1 == n);
@@ -582,8 +577,11 @@ mod tests {
         }
         uut.body_ready.next = false;
         uut.req_done.next = true;
+        uut.word_index.next = 6.into();
         crate::tick!(*uut);
         uut.req_done.next = false;
+        uut.word_index.next = 0.into();
+        let tag = uut.word.val().index() as u64;
         (tag, words, bytes)
     }
 
@@ -711,8 +709,8 @@ mod tests {
         assert_eq!((tag, bytes), (0x7A02, b"host".to_vec()));
     }
 
-    /// An ICMP request comes out as one, with no options, however word 7 carries it;
-    /// the TCP request after it is TCP again, its options length whole.
+    /// An ICMP request comes out as one; the TCP request after it is TCP again, and
+    /// its word 7 is the TCP header's word 6 (data offset, zero bits, flags).
     #[test]
     fn icmp_requests_are_told_apart_from_tcp_and_udp() {
         let mut uut = TxStage::default();
@@ -725,12 +723,13 @@ mod tests {
         stage_with(&mut uut, b"tcp!", 4, true, 4);
         wait_current(&mut uut);
         assert!(uut.req_is_icmp.val() && !uut.req_is_udp.val());
-        assert_eq!(uut.req_options_len.val().index(), 0);
         let (tag, _, bytes) = take(&mut uut);
         assert_eq!((tag, bytes), (0x7A02, message));
         wait_current(&mut uut);
         assert!(!uut.req_is_icmp.val() && !uut.req_is_udp.val());
-        assert_eq!(uut.req_options_len.val().index(), 4);
+        uut.word_index.next = 7.into();
+        crate::tick!(uut);
+        assert_eq!(uut.word.val().index(), 0x61FF, "data offset 6, flags 0x1FF");
         let (tag, _, bytes) = take(&mut uut);
         assert_eq!((tag, bytes), (0x7A04, b"tcp!".to_vec()));
     }
