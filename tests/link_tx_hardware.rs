@@ -76,9 +76,6 @@ impl Logic for LinkPath {
         self.tx.mac_mid.next = mid.into();
         self.tx.mac_lo.next = lo.into();
         self.tx.our_ip.next = ip.into();
-        self.tx.build_id.next = (BUILD_ID as u64).into();
-        self.tx.rx_fifo_bytes.next = (RX_FIFO_BYTES as u64).into();
-        self.tx.rx_record_overhead.next = (RX_RECORD_OVERHEAD as u64).into();
         self.tx.hello.next = self.hello.val();
         self.tx.fifo_data.next = self.rx.fifo_data.val();
         self.tx.fifo_empty.next = self.rx.fifo_empty.val();

@@ -114,9 +114,6 @@ pub struct BoardCore {
     default_mac_mid: Constant<Bits<16>>,
     default_mac_lo: Constant<Bits<16>>,
     default_ip: Constant<Bits<32>>,
-    build_id: Constant<Bits<32>>,
-    rx_fifo_bytes: Constant<Bits<16>>,
-    rx_record_overhead: Constant<Bits<8>>,
 }
 
 impl Default for BoardCore {
@@ -142,7 +139,7 @@ impl Default for BoardCore {
             tx_frame: Default::default(),
             link_error: Default::default(),
             rx: Default::default(),
-            link_tx: Default::default(),
+            link_tx: LinkTx::new(BUILD_ID, RX_FIFO_BYTES, RX_RECORD_OVERHEAD),
             crc_out: Default::default(),
             cobs_out: Default::default(),
             host_rx: Default::default(),
@@ -168,9 +165,6 @@ impl Default for BoardCore {
             default_mac_mid: Constant::new(word(m[2], m[3])),
             default_mac_lo: Constant::new(word(m[4], m[5])),
             default_ip: Constant::new((u32::from_be_bytes(DEFAULT_IP) as u64).into()),
-            build_id: Constant::new((BUILD_ID as u64).into()),
-            rx_fifo_bytes: Constant::new((RX_FIFO_BYTES as u64).into()),
-            rx_record_overhead: Constant::new((RX_RECORD_OVERHEAD as u64).into()),
         }
     }
 }
@@ -238,9 +232,6 @@ impl Logic for BoardCore {
         self.link_tx.mac_mid.next = self.mac_mid.val();
         self.link_tx.mac_lo.next = self.mac_lo.val();
         self.link_tx.our_ip.next = self.our_ip.val();
-        self.link_tx.build_id.next = self.build_id.val();
-        self.link_tx.rx_fifo_bytes.next = self.rx_fifo_bytes.val();
-        self.link_tx.rx_record_overhead.next = self.rx_record_overhead.val();
         // HostRx's config registers take the new address at this edge; Hello reads them
         // a clock later at the earliest, so it reports the new configuration.
         self.link_tx.hello.next = !self.started.q.val() | self.host_rx.config_valid.val();

@@ -8,11 +8,11 @@
 //!   length (and says whether two filler bytes follow), then the message's bytes are
 //!   handed on as they are.
 //! - Hello (0x01) on `hello`: version [`LINK_VERSION`], the board's address, its build,
-//!   and the receive FIFO's size and per-record overhead. Counters (0x04) on
-//!   `get_counters`, TxDone (0x05) on `tx_done`, Error (0x06) on `error`, ArpReply
-//!   (0x07) on `arp_learned`, with the sender IP and MAC of the ARP frame it reports,
-//!   which this block takes from the receive pipeline's Ethernet payload stream
-//!   (`l3_*`, bytes 8..17) as they pass.
+//!   and the receive FIFO's size and per-record overhead (fixed for a build:
+//!   [`LinkTx::new`]). Counters (0x04) on `get_counters`, TxDone (0x05) on `tx_done`,
+//!   Error (0x06) on `error`, ArpReply (0x07) on `arp_learned`, with the sender IP and
+//!   MAC of the ARP frame it reports, which this block takes from the receive
+//!   pipeline's Ethernet payload stream (`l3_*`, bytes 8..17) as they pass.
 //!
 //! Guarantees: a message once started is finished, byte for byte (`out_ready` low only
 //! pauses it). A pulse is latched as pending, with its value, and its message goes out
@@ -36,17 +36,20 @@
 //! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
 //! one clock; the cost is a byte every other clock at most, far above the UART's rate.
 //! Its cost is in `tcpip synth --breakdown` (README, "Inside the host link"); the
-//! largest part is the byte selection of Hello. The ArpReply latch is a block RAM
-//! (16 × 8 of one SB_RAM40_4K, where it was 80 flip-flops; a [`BlockRam`]: a read of
+//! largest part is the byte selection of Hello's address. The ArpReply latch is a block
+//! RAM (16 × 8 of one SB_RAM40_4K, where it was 80 flip-flops; a [`BlockRam`]: a read of
 //! the address being written, which this block never uses, is left undefined, so yosys
-//! builds nothing beside it): each byte written at its position on the stream, read at the body
-//! byte about to be sent, its registered read standing in for `selected`. The ARP
-//! responder's slot cannot stand in for it, since it is neither filled for every ARP
-//! learned nor held for as long as the link may take.
+//! builds nothing beside it): each byte written at its position on the stream, read at
+//! the body byte about to be sent, its registered read standing in for `selected`. The
+//! ARP responder's slot cannot stand in for it, since it is neither filled for every ARP
+//! learned nor held for as long as the link may take. Hello's bytes that are fixed for a
+//! build (version, build, FIFO size, overhead) are the same RAM's initial contents, read
+//! the same way, so only its address goes through the byte selection.
 //!
 //! [`CrcAppend`]: super::crc_append::CrcAppend
 
 use crate::block_ram::BlockRam;
+use crate::board::board_core::{BUILD_ID, RX_FIFO_BYTES, RX_RECORD_OVERHEAD};
 use rust_hdl::prelude::*;
 
 /// The link protocol version Hello announces (its second byte, a literal in the group
@@ -54,18 +57,13 @@ use rust_hdl::prelude::*;
 /// version 3 the host's TxIcmp, version 4 RxIcmp, version 5 Config's link rate.
 pub const LINK_VERSION: u8 = 5;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct LinkTx {
     pub clock: Signal<In, Clock>,
     pub mac_hi: Signal<In, Bits<16>>,
     pub mac_mid: Signal<In, Bits<16>>,
     pub mac_lo: Signal<In, Bits<16>>,
     pub our_ip: Signal<In, Bits<32>>,
-    pub build_id: Signal<In, Bits<32>>,
-    /// Hello: the receive FIFO's size in bytes, and the bytes each TCP record takes
-    /// in it beyond its option and payload bytes, so the host can size its windows.
-    pub rx_fifo_bytes: Signal<In, Bits<16>>,
-    pub rx_record_overhead: Signal<In, Bits<8>>,
     pub hello: Signal<In, Bit>,
     /// The receive FIFO's read port (first-word-fall-through).
     pub fifo_data: Signal<In, Bits<8>>,
@@ -116,7 +114,7 @@ pub struct LinkTx {
     /// bytes are all there and nothing else here waits on the FIFO's empty compare.
     has_record: DFF<Bit>,
     /// Segments: message bytes still to send.
-    remaining: DFF<Bits<12>>,
+    remaining: DFF<Bits<11>>,
     /// Segments: `remaining` is 1 (the byte to send is the message's last), kept with
     /// it, so the end of a segment reaches the `msg` register from a flip-flop.
     body_last: DFF<Bit>,
@@ -136,6 +134,9 @@ pub struct LinkTx {
     /// every other clock, and `pos` moves only when one does), so the byte selection
     /// ends in a register of its own, not in the output register's multiplexer.
     selected: DFF<Bits<8>>,
+    /// Body byte `pos` is the RAM's (ArpReply, Hello's fixed bytes), decoded a clock
+    /// ahead like `selected`.
+    from_ram: DFF<Bit>,
     hello_pending: DFF<Bit>,
     counters_pending: DFF<Bit>,
     tx_done_pending: DFF<Bit>,
@@ -143,11 +144,12 @@ pub struct LinkTx {
     arp_pending: DFF<Bit>,
     tag: DFF<Bits<16>>,
     code: DFF<Bits<8>>,
-    /// The ArpReply latch: the sender's MAC and IP, written as they pass on the stream at
-    /// the low four bits of their position (MAC 8..13, IP 14, 15, then 0, 1 for 16, 17),
-    /// read in the message's order (IP, then MAC) at the body byte `pos` a clock ahead:
-    /// its registered read stands in for `selected`.
-    arp_ram: BlockRam<Bits<8>, 4>,
+    /// 0..15, the ArpReply latch: the sender's MAC and IP, written as they pass on the
+    /// stream at the low four bits of their position (MAC 8..13, IP 14, 15, then 0, 1 for
+    /// 16, 17), read in the message's order (IP, then MAC) at the body byte `pos` a clock
+    /// ahead: its registered read stands in for `selected`. 32 + `pos`: Hello's fixed
+    /// bytes, initial contents never written, read the same way.
+    arp_ram: BlockRam<Bits<8>, 6>,
     /// The latch was free from this frame's sender MAC on: it holds its MAC and IP.
     arp_captured: DFF<Bit>,
     byte: Signal<Local, Bits<8>>,
@@ -171,6 +173,111 @@ pub struct LinkTx {
     arp_commit: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     small_valid: Signal<Local, Bit>,
+}
+
+impl LinkTx {
+    /// With Hello's fixed fields: the build, and the receive FIFO's size in bytes and the
+    /// bytes each TCP record takes in it beyond its option and payload bytes (so the host
+    /// can size its windows).
+    pub fn new(build_id: u32, rx_fifo_bytes: u16, rx_record_overhead: u8) -> Self {
+        let mut fixed = [0u8; 19];
+        fixed[1] = LINK_VERSION;
+        fixed[12..16].copy_from_slice(&build_id.to_le_bytes());
+        fixed[16..18].copy_from_slice(&rx_fifo_bytes.to_le_bytes());
+        fixed[18] = rx_record_overhead;
+        // Every word given, so the Verilog and Rust models agree everywhere.
+        let words = (0..64usize)
+            .map(|a| {
+                let b = a
+                    .checked_sub(32)
+                    .and_then(|p| fixed.get(p))
+                    .copied()
+                    .unwrap_or(0);
+                (Bits::<6>::from(a as u64), Bits::<8>::from(b as u64))
+            })
+            .collect();
+        Self {
+            clock: Default::default(),
+            mac_hi: Default::default(),
+            mac_mid: Default::default(),
+            mac_lo: Default::default(),
+            our_ip: Default::default(),
+            hello: Default::default(),
+            fifo_data: Default::default(),
+            fifo_empty: Default::default(),
+            get_counters: Default::default(),
+            counter_value: Default::default(),
+            counter_valid: Default::default(),
+            tx_done: Default::default(),
+            tx_done_tag: Default::default(),
+            error: Default::default(),
+            error_code: Default::default(),
+            arp_learned: Default::default(),
+            l3_data: Default::default(),
+            l3_valid: Default::default(),
+            l3: Default::default(),
+            l3_pos: Default::default(),
+            out_ready: Default::default(),
+            fifo_read: Default::default(),
+            counter_index: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            out_last: Default::default(),
+            out_data_r: Default::default(),
+            out_valid_r: Default::default(),
+            out_last_r: Default::default(),
+            msg: Default::default(),
+            head: Default::default(),
+            pos: Default::default(),
+            in_body: Default::default(),
+            rec_lo: Default::default(),
+            rec_hi: Default::default(),
+            has_record: Default::default(),
+            remaining: Default::default(),
+            body_last: Default::default(),
+            ends_small: Default::default(),
+            snap: Default::default(),
+            loaded: Default::default(),
+            loaded_d: Default::default(),
+            primed: Default::default(),
+            selected: Default::default(),
+            from_ram: Default::default(),
+            hello_pending: Default::default(),
+            counters_pending: Default::default(),
+            tx_done_pending: Default::default(),
+            error_pending: Default::default(),
+            arp_pending: Default::default(),
+            tag: Default::default(),
+            code: Default::default(),
+            arp_ram: BlockRam::new(words),
+            arp_captured: Default::default(),
+            byte: Default::default(),
+            byte_valid: Default::default(),
+            byte_last: Default::default(),
+            room: Default::default(),
+            phase: Default::default(),
+            snap_byte: Default::default(),
+            group: Default::default(),
+            mac_hi_swapped: Default::default(),
+            mac_mid_swapped: Default::default(),
+            mac_lo_swapped: Default::default(),
+            our_ip_swapped: Default::default(),
+            arp_free: Default::default(),
+            l3_byte: Default::default(),
+            arp_pair: Default::default(),
+            arp_commit: Default::default(),
+            take: Default::default(),
+            small_valid: Default::default(),
+        }
+    }
+}
+
+/// The board's: [`BUILD_ID`], its receive FIFO's [`RX_FIFO_BYTES`] and
+/// [`RX_RECORD_OVERHEAD`].
+impl Default for LinkTx {
+    fn default() -> Self {
+        Self::new(BUILD_ID, RX_FIFO_BYTES, RX_RECORD_OVERHEAD)
+    }
 }
 
 impl Logic for LinkTx {
@@ -197,6 +304,7 @@ impl Logic for LinkTx {
             loaded_d,
             primed,
             selected,
+            from_ram,
             hello_pending,
             counters_pending,
             tx_done_pending,
@@ -223,28 +331,20 @@ impl Logic for LinkTx {
             | ((self.our_ip.val() >> 8) & 0xFF00)
             | (self.our_ip.val() >> 24);
         // Four message bytes at a time, byte `pos` mod 4 picked out below: the copy in
-        // `snap`, or for Hello (whose bytes, type included, fill five such groups, the
-        // last one three bytes long) a group of its fields, so one 4:1 byte select
-        // serves every message but ArpReply, whose body byte is its latch's head.
+        // `snap`, or for Hello (whose bytes, type included, count in groups of four) a
+        // group of its address, so one 4:1 byte select serves every message but those
+        // the RAM holds. Hello is the only small message without bit 2 (ArpReply, which
+        // has it, reads the RAM): its address is body bytes 2..11, groups 0..2, and the
+        // rest of its bytes are the RAM's, so pos bits 3..2 say which group.
         self.group.next = self.snap.q.val();
-        if self.msg.q.val() == 1 {
-            // Type 0x01, then the version (LINK_VERSION, 5).
-            if self.pos.q.val().get_bits::<3>(2) == 0 {
-                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0501;
-            }
-            if self.pos.q.val().get_bits::<3>(2) == 1 {
+        if !self.msg.q.val().get_bit(2) {
+            self.group.next = bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16;
+            if self.pos.q.val().get_bits::<2>(2) == 1 {
                 self.group.next = (bit_cast::<32, 16>(self.mac_lo_swapped.val()) << 16)
                     | bit_cast::<32, 16>(self.mac_mid_swapped.val());
             }
-            if self.pos.q.val().get_bits::<3>(2) == 2 {
+            if self.pos.q.val().get_bits::<2>(2) == 2 {
                 self.group.next = self.our_ip_swapped.val();
-            }
-            if self.pos.q.val().get_bits::<3>(2) == 3 {
-                self.group.next = self.build_id.val();
-            }
-            if self.pos.q.val().get_bits::<3>(2) == 4 {
-                self.group.next = (bit_cast::<32, 8>(self.rx_record_overhead.val()) << 16)
-                    | bit_cast::<32, 16>(self.rx_fifo_bytes.val());
             }
         }
         self.snap_byte.next = self.group.val().get_bits::<8>(0);
@@ -258,6 +358,12 @@ impl Logic for LinkTx {
             self.snap_byte.next = self.group.val().get_bits::<8>(24);
         }
         self.selected.d.next = self.snap_byte.val();
+        // Hello's fixed bytes: the version (1), then from the build on (12..18).
+        self.from_ram.d.next = (self.msg.q.val() == 7)
+            | ((self.msg.q.val() == 1)
+                & ((self.pos.q.val().get_bits::<5>(0) == 1)
+                    | self.pos.q.val().get_bit(4)
+                    | (self.pos.q.val().get_bits::<2>(2) == 3)));
         self.loaded_d.d.next = self.loaded.q.val();
 
         // Events: latch each as pending, with its value.
@@ -290,7 +396,7 @@ impl Logic for LinkTx {
         self.arp_ram.write_clock.next = self.clock.val();
         self.arp_ram.read_clock.next = self.clock.val();
         self.arp_ram.write_data.next = self.l3_data.val();
-        self.arp_ram.write_address.next = self.l3_pos.val().get_bits::<4>(0);
+        self.arp_ram.write_address.next = bit_cast::<6, 4>(self.l3_pos.val().get_bits::<4>(0));
         // 8..17 (8..15, 16..17), decoded from the position's bits: equality tests in
         // LUTs, no compare on a carry chain.
         self.arp_ram.write_enable.next = self.arp_free.val()
@@ -312,8 +418,12 @@ impl Logic for LinkTx {
         if self.pos.q.val().get_bits::<3>(1) == 3 {
             self.arp_pair.next = 5.into();
         }
-        self.arp_ram.read_address.next = (bit_cast::<4, 3>(self.arp_pair.val()) << 1)
-            | bit_cast::<4, 1>(self.pos.q.val().get_bits::<1>(0));
+        // Hello (bit 1 clear, as for no other message the RAM holds): 32 + `pos`.
+        self.arp_ram.read_address.next = bit_cast::<6, 5>(self.pos.q.val().get_bits::<5>(0)) | 32;
+        if self.msg.q.val().get_bit(1) {
+            self.arp_ram.read_address.next = (bit_cast::<6, 3>(self.arp_pair.val()) << 1)
+                | bit_cast::<6, 1>(self.pos.q.val().get_bits::<1>(0));
+        }
 
         // Small messages: the last body byte's position, by message.
         self.ends_small.d.next = false;
@@ -394,11 +504,11 @@ impl Logic for LinkTx {
             self.rec_lo.d.next = false;
             self.rec_hi.d.next = self.rec_lo.q.val();
             if self.rec_lo.q.val() {
-                self.remaining.d.next = bit_cast::<12, 8>(self.fifo_data.val());
+                self.remaining.d.next = bit_cast::<11, 8>(self.fifo_data.val());
                 self.body_last.d.next = self.fifo_data.val() == 1;
             }
             if self.rec_hi.q.val() {
-                self.remaining.d.next = (bit_cast::<12, 3>(self.fifo_data.val().get_bits::<3>(0))
+                self.remaining.d.next = (bit_cast::<11, 3>(self.fifo_data.val().get_bits::<3>(0))
                     << 8)
                     | self.remaining.q.val();
                 self.body_last.d.next =
@@ -414,7 +524,7 @@ impl Logic for LinkTx {
             // Hello, Counters, TxDone, Error, ArpReply: body byte `pos`.
             self.small_valid.next = true;
             self.byte.next = self.selected.q.val();
-            if self.msg.q.val() == 7 {
+            if self.from_ram.q.val() {
                 self.byte.next = self.arp_ram.read_data.val();
             }
             if self.msg.q.val() == 4 {
@@ -616,7 +726,7 @@ mod tests {
 
     impl Bench {
         fn new(seed: u64, ready: u64) -> Bench {
-            let mut uut = LinkTx::default();
+            let mut uut = LinkTx::new(0x1234_5678, 0x0800, 35);
             uut.connect_all();
             let mut bench = Bench {
                 uut,
@@ -632,9 +742,6 @@ mod tests {
             bench.uut.mac_mid.next = 0x5e10.into();
             bench.uut.mac_lo.next = 0x00ff.into();
             bench.uut.our_ip.next = 0x0a00_0002u64.into();
-            bench.uut.build_id.next = 0x1234_5678u64.into();
-            bench.uut.rx_fifo_bytes.next = 0x0800.into();
-            bench.uut.rx_record_overhead.next = 35.into();
             bench
         }
 
