@@ -297,6 +297,8 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
         config_mac_lo,
         config_ip,
         config_netmask,
+        config_byte,
+        config_index,
         config_promiscuous,
         config_fast,
         get_counters,
@@ -321,10 +323,8 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
 
 cosim_ports!(LinkTx {
     inputs: [
-        mac_hi,
-        mac_mid,
-        mac_lo,
-        our_ip,
+        config_byte,
+        config_index,
         hello,
         fifo_data,
         fifo_empty,

@@ -139,7 +139,13 @@ impl Default for BoardCore {
             tx_frame: Default::default(),
             link_error: Default::default(),
             rx: Default::default(),
-            link_tx: LinkTx::new(BUILD_ID, RX_FIFO_BYTES, RX_RECORD_OVERHEAD),
+            link_tx: LinkTx::new(
+                DEFAULT_MAC,
+                DEFAULT_IP,
+                BUILD_ID,
+                RX_FIFO_BYTES,
+                RX_RECORD_OVERHEAD,
+            ),
             crc_out: Default::default(),
             cobs_out: Default::default(),
             host_rx: Default::default(),
@@ -228,12 +234,12 @@ impl Logic for BoardCore {
         self.rx.promiscuous.next = self.host_rx.config_promiscuous.val();
 
         // Board → host: messages, CRC, COBS.
-        self.link_tx.mac_hi.next = self.mac_hi.val();
-        self.link_tx.mac_mid.next = self.mac_mid.val();
-        self.link_tx.mac_lo.next = self.mac_lo.val();
-        self.link_tx.our_ip.next = self.our_ip.val();
-        // HostRx's config registers take the new address at this edge; Hello reads them
-        // a clock later at the earliest, so it reports the new configuration.
+        // Hello's address: a copy in LinkTx's block RAM, from the default on, of each
+        // Config's bytes as HostRx loads them.
+        self.link_tx.config_byte.next = self.host_rx.config_byte.val();
+        self.link_tx.config_index.next = self.host_rx.config_index.val();
+        // A Config's address bytes (offsets 1..10) are in LinkTx's RAM by the edge of
+        // its last byte (14), so the Hello of its `config_valid` reports it.
         self.link_tx.hello.next = !self.started.q.val() | self.host_rx.config_valid.val();
         self.link_tx.fifo_data.next = self.rx.fifo_data.val();
         self.link_tx.fifo_empty.next = self.rx.fifo_empty.val();
