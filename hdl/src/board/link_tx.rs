@@ -21,18 +21,19 @@
 //! segments cannot starve it (between messages the order is Hello, Error, TxDone,
 //! ArpReply, Counters, then the next segment). One slot per kind: a second event of the
 //! same kind before the first is sent replaces it (Hello and Counters carry the values
-//! current when they are sent anyway). TxDone and Error copy their value when they start, so a new event
-//! during their sending is kept for the next message. ArpReply is the exception: its
-//! latch (the sender's IP and MAC, ten bytes) is filled from the receive stream while
-//! no ArpReply is pending or being sent, and a pulse is taken only if the latch was free
-//! from its frame's sender MAC on (`arp_captured`), so it holds that frame's MAC and IP
-//! and nothing else. An ARP learned while an ArpReply is pending or in flight is not
+//! current when they are sent anyway). TxDone and Error copy their value when they
+//! start, so a new event during their sending is kept for the next message. ArpReply is
+//! the exception: its latch (the sender's IP and MAC, ten bytes) is filled from the
+//! receive stream while no ArpReply is pending or being sent, and a pulse is taken only
+//! if the latch was free from its frame's sender MAC on (`arp_captured`), so it holds
+//! that frame's MAC and IP and nothing else. An ARP learned while an ArpReply is pending or in flight is not
 //! sent: the first is kept, not replaced (its latch cannot take a second frame's bytes
 //! without losing the first's), and the host asks again if it needs the second; so is
 //! one whose sender's bytes passed while a Config's address loaded (the ten clocks the
 //! RAM's write port takes the Config's bytes). The latch is not written while its
-//! ArpReply is pending or being sent, so an ArpReply is never torn either. Each counter is copied once before its four bytes go out, so a
-//! count bumped meanwhile is never torn.
+//! ArpReply is pending or being sent, so an ArpReply is never torn either. Each counter
+//! is copied once before its four bytes go out, so a count bumped meanwhile is never
+//! torn.
 //!
 //! The outputs come from a register, filled only when empty, so no path runs from
 //! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
@@ -191,19 +192,20 @@ impl LinkTx {
         rx_fifo_bytes: u16,
         rx_record_overhead: u8,
     ) -> Self {
-        let mut fixed = [0u8; 19];
-        fixed[1] = LINK_VERSION;
-        fixed[2..8].copy_from_slice(&mac);
-        fixed[8..12].copy_from_slice(&ip);
-        fixed[12..16].copy_from_slice(&build_id.to_le_bytes());
-        fixed[16..18].copy_from_slice(&rx_fifo_bytes.to_le_bytes());
-        fixed[18] = rx_record_overhead;
+        // Hello's body, byte `pos` at 32 + `pos`.
+        let mut body = [0u8; 18];
+        body[0] = LINK_VERSION;
+        body[1..7].copy_from_slice(&mac);
+        body[7..11].copy_from_slice(&ip);
+        body[11..15].copy_from_slice(&build_id.to_le_bytes());
+        body[15..17].copy_from_slice(&rx_fifo_bytes.to_le_bytes());
+        body[17] = rx_record_overhead;
         // Every word given, so the Verilog and Rust models agree everywhere.
         let words = (0..64usize)
             .map(|a| {
                 let b = a
                     .checked_sub(32)
-                    .and_then(|p| fixed.get(p))
+                    .and_then(|p| body.get(p))
                     .copied()
                     .unwrap_or(0);
                 (Bits::<6>::from(a as u64), Bits::<8>::from(b as u64))
@@ -387,8 +389,8 @@ impl Logic for LinkTx {
             & self.l3_byte.val()
             & ((self.l3_pos.val().get_bits::<2>(3) == 1)
                 | (self.l3_pos.val().get_bits::<4>(1) == 8));
-        // A Config's MAC and IP (offsets 1..10) are Hello's body bytes 2..11: at 33 +
-        // the offset. They come a byte a clock for ten clocks of a Config; a latch byte
+        // A Config's MAC and IP (offsets 1..10) are Hello's body bytes 1..10: at 32 + the
+        // offset. They come a byte a clock for ten clocks of a Config; a latch byte
         // meanwhile is lost, so its frame's pulse is not taken.
         self.config_write.next = (self.config_index.val() != 0)
             & !(self.config_index.val().get_bit(3)
@@ -398,7 +400,7 @@ impl Logic for LinkTx {
         self.ram.write_address.next = bit_cast::<6, 4>(self.l3_pos.val().get_bits::<4>(0));
         if self.config_write.val() {
             self.ram.write_data.next = self.config_byte.val();
-            self.ram.write_address.next = (bit_cast::<6, 4>(self.config_index.val()) + 1) | 32;
+            self.ram.write_address.next = bit_cast::<6, 4>(self.config_index.val()) | 32;
             if self.latch_write.val() {
                 self.arp_captured.d.next = false;
             }
@@ -429,7 +431,7 @@ impl Logic for LinkTx {
         // Small messages: the last body byte's position, by message.
         self.ends_small.d.next = false;
         if self.msg.q.val() == 1 {
-            self.ends_small.d.next = self.pos.q.val() == 18;
+            self.ends_small.d.next = self.pos.q.val() == 17;
         }
         if self.msg.q.val() == 7 {
             self.ends_small.d.next = self.pos.q.val() == 9;
@@ -459,7 +461,6 @@ impl Logic for LinkTx {
             }
             if self.hello_pending.q.val() {
                 self.msg.d.next = 1.into();
-                self.pos.d.next = 1.into(); // Hello's RAM bytes count the type byte
                 self.hello_pending.d.next = self.hello.val();
             } else if self.error_pending.q.val() {
                 self.msg.d.next = 6.into();
