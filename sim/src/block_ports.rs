@@ -302,6 +302,8 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
         config_mac_lo,
         config_ip,
         config_netmask,
+        config_byte,
+        config_index,
         config_promiscuous,
         config_fast,
         get_counters,
@@ -326,13 +328,8 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
 
 cosim_ports!(LinkTx {
     inputs: [
-        mac_hi,
-        mac_mid,
-        mac_lo,
-        our_ip,
-        build_id,
-        rx_fifo_bytes,
-        rx_record_overhead,
+        config_byte,
+        config_index,
         hello,
         fifo_data,
         fifo_empty,

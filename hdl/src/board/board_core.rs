@@ -114,9 +114,6 @@ pub struct BoardCore {
     default_mac_mid: Constant<Bits<16>>,
     default_mac_lo: Constant<Bits<16>>,
     default_ip: Constant<Bits<32>>,
-    build_id: Constant<Bits<32>>,
-    rx_fifo_bytes: Constant<Bits<16>>,
-    rx_record_overhead: Constant<Bits<8>>,
 }
 
 impl Default for BoardCore {
@@ -142,7 +139,13 @@ impl Default for BoardCore {
             tx_frame: Default::default(),
             link_error: Default::default(),
             rx: Default::default(),
-            link_tx: Default::default(),
+            link_tx: LinkTx::new(
+                DEFAULT_MAC,
+                DEFAULT_IP,
+                BUILD_ID,
+                RX_FIFO_BYTES,
+                RX_RECORD_OVERHEAD,
+            ),
             crc_out: Default::default(),
             cobs_out: Default::default(),
             host_rx: Default::default(),
@@ -168,9 +171,6 @@ impl Default for BoardCore {
             default_mac_mid: Constant::new(word(m[2], m[3])),
             default_mac_lo: Constant::new(word(m[4], m[5])),
             default_ip: Constant::new((u32::from_be_bytes(DEFAULT_IP) as u64).into()),
-            build_id: Constant::new((BUILD_ID as u64).into()),
-            rx_fifo_bytes: Constant::new((RX_FIFO_BYTES as u64).into()),
-            rx_record_overhead: Constant::new((RX_RECORD_OVERHEAD as u64).into()),
         }
     }
 }
@@ -234,15 +234,12 @@ impl Logic for BoardCore {
         self.rx.promiscuous.next = self.host_rx.config_promiscuous.val();
 
         // Board → host: messages, CRC, COBS.
-        self.link_tx.mac_hi.next = self.mac_hi.val();
-        self.link_tx.mac_mid.next = self.mac_mid.val();
-        self.link_tx.mac_lo.next = self.mac_lo.val();
-        self.link_tx.our_ip.next = self.our_ip.val();
-        self.link_tx.build_id.next = self.build_id.val();
-        self.link_tx.rx_fifo_bytes.next = self.rx_fifo_bytes.val();
-        self.link_tx.rx_record_overhead.next = self.rx_record_overhead.val();
-        // HostRx's config registers take the new address at this edge; Hello reads them
-        // a clock later at the earliest, so it reports the new configuration.
+        // Hello's address: a copy in LinkTx's block RAM, from the default on, of each
+        // Config's bytes as HostRx loads them.
+        self.link_tx.config_byte.next = self.host_rx.config_byte.val();
+        self.link_tx.config_index.next = self.host_rx.config_index.val();
+        // A Config's address bytes (offsets 1..10) are in LinkTx's RAM by the edge of
+        // its last byte (14), so the Hello of its `config_valid` reports it.
         self.link_tx.hello.next = !self.started.q.val() | self.host_rx.config_valid.val();
         self.link_tx.fifo_data.next = self.rx.fifo_data.val();
         self.link_tx.fifo_empty.next = self.rx.fifo_empty.val();

@@ -73,6 +73,10 @@ pub struct HostRx {
     pub config_mac_lo: Signal<Out, Bits<16>>,
     pub config_ip: Signal<Out, Bits<32>>,
     pub config_netmask: Signal<Out, Bits<32>>,
+    /// The byte of a Config loading this clock and its offset (1 to 14, 0: none), for a
+    /// copy kept elsewhere (LinkTx's Hello).
+    pub config_byte: Signal<Out, Bits<8>>,
+    pub config_index: Signal<Out, Bits<4>>,
     pub config_promiscuous: Signal<Out, Bit>,
     /// The link's UART at 12 Mbaud (Config's link_rate 1) rather than 4 (0).
     pub config_fast: Signal<Out, Bit>,
@@ -210,6 +214,8 @@ impl Default for HostRx {
             config_mac_mid: Default::default(),
             config_mac_lo: Default::default(),
             config_ip: Default::default(),
+            config_byte: Default::default(),
+            config_index: Default::default(),
             config_netmask: Default::default(),
             config_promiscuous: Default::default(),
             config_fast: Default::default(),
@@ -604,6 +610,8 @@ impl Logic for HostRx {
 
         self.config_valid.next = self.config_valid_r.q.val();
         self.configured.next = self.cfg_loaded.q.val();
+        self.config_byte.next = self.staged.val();
+        self.config_index.next = self.load_index.q.val();
         self.config_mac_hi.next = (bit_cast::<16, 8>(self.cfg_mac0.q.val()) << 8)
             | bit_cast::<16, 8>(self.cfg_mac1.q.val());
         self.config_mac_mid.next = (bit_cast::<16, 8>(self.cfg_mac2.q.val()) << 8)

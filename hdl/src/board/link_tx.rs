@@ -7,65 +7,70 @@
 //!   its whole message, type byte included (see `RxFifo`): the record header gives the
 //!   length (and says whether two filler bytes follow), then the message's bytes are
 //!   handed on as they are.
-//! - Hello (0x01) on `hello`: version [`LINK_VERSION`], the board's address, its build,
-//!   and the receive FIFO's size and per-record overhead. Counters (0x04) on
-//!   `get_counters`, TxDone (0x05) on `tx_done`, Error (0x06) on `error`, ArpReply
-//!   (0x07) on `arp_learned`, with the sender IP and MAC of the ARP frame it reports,
-//!   which this block takes from the receive pipeline's Ethernet payload stream
-//!   (`l3_*`, bytes 8..17) as they pass.
+//! - Hello (0x01) on `hello`: version [`LINK_VERSION`], the board's address (the
+//!   default until a Config's, which this block copies as HostRx loads it: `config_*`),
+//!   its build, and the receive FIFO's size and per-record overhead (given to
+//!   [`LinkTx::new`]). Counters (0x04) on `get_counters`, TxDone (0x05) on `tx_done`,
+//!   Error (0x06) on `error`, ArpReply (0x07) on `arp_learned`, with the sender IP and
+//!   MAC of the ARP frame it reports, which this block takes from the receive
+//!   pipeline's Ethernet payload stream (`l3_*`, bytes 8..17) as they pass.
 //!
 //! Guarantees: a message once started is finished, byte for byte (`out_ready` low only
 //! pauses it). A pulse is latched as pending, with its value, and its message goes out
 //! as soon as the message in flight ends, before any further segment, so a flood of
 //! segments cannot starve it (between messages the order is Hello, Error, TxDone,
 //! ArpReply, Counters, then the next segment). One slot per kind: a second event of the
-//! same kind before the first is sent replaces it (Hello and Counters carry the values current when they
-//! are sent anyway). TxDone and Error copy their value when they start, so a new event
-//! during their sending is kept for the next message. ArpReply is the exception: its
-//! latch (the sender's IP and MAC, ten bytes) is filled from the receive stream while
-//! no ArpReply is pending or being sent, and a pulse is taken only if the latch was free
-//! from its frame's sender MAC on (`arp_captured`), so it holds that frame's MAC and IP
-//! and nothing else. An ARP learned while an ArpReply is pending or in flight is not
+//! same kind before the first is sent replaces it (Hello and Counters carry the values
+//! current when they are sent anyway). TxDone and Error copy their value when they
+//! start, so a new event during their sending is kept for the next message. ArpReply is
+//! the exception: its latch (the sender's IP and MAC, ten bytes) is filled from the
+//! receive stream while no ArpReply is pending or being sent, and a pulse is taken only
+//! if the latch was free from its frame's sender MAC on (`arp_captured`), so it holds
+//! that frame's MAC and IP and nothing else. An ARP learned while an ArpReply is pending or in flight is not
 //! sent: the first is kept, not replaced (its latch cannot take a second frame's bytes
-//! without losing the first's), and the host asks again if it needs the second. The
-//! latch is not written while its ArpReply is pending or being sent, so an ArpReply is
-//! never torn either. Each counter is copied once before its four bytes go out, so a
-//! count bumped meanwhile is never torn.
+//! without losing the first's), and the host asks again if it needs the second; so is
+//! one whose sender's bytes passed while a Config's address loaded (the ten clocks the
+//! RAM's write port takes the Config's bytes). The latch is not written while its
+//! ArpReply is pending or being sent, so an ArpReply is never torn either. Each counter
+//! is copied once before its four bytes go out, so a count bumped meanwhile is never
+//! torn.
 //!
 //! The outputs come from a register, filled only when empty, so no path runs from
 //! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
 //! one clock; the cost is a byte every other clock at most, far above the UART's rate.
-//! Its cost is in `tcpip synth --breakdown` (README, "Inside the host link"); the
-//! largest part is the byte selection of Hello. The ArpReply latch is a block RAM
-//! (16 × 8 of one SB_RAM40_4K, where it was 80 flip-flops; a [`BlockRam`]: a read of
-//! the address being written, which this block never uses, is left undefined, so yosys
-//! builds nothing beside it): each byte written at its position on the stream, read at the body
-//! byte about to be sent, its registered read standing in for `selected`. The ARP
-//! responder's slot cannot stand in for it, since it is neither filled for every ARP
-//! learned nor held for as long as the link may take.
+//! Its cost is in `tcpip synth --breakdown` (README, "Inside the host link"). The
+//! ArpReply latch is a block RAM (16 × 8 of one SB_RAM40_4K, where it was 80
+//! flip-flops; a [`BlockRam`]: a read of the address being written is left undefined,
+//! so yosys builds nothing beside it): each byte written at its position on the stream,
+//! read at the body byte about to be sent, its registered read standing in for
+//! `selected`. The ARP responder's slot cannot stand in for it, since it is neither
+//! filled for every ARP learned nor held for as long as the link may take. Hello's body
+//! is in the same RAM, read the same way: its initial contents, and each Config's MAC
+//! and IP written over them as they load, where a byte selection from the address
+//! registers took 70 LUTs. A Hello in flight while a Config loads reads its old or new
+//! bytes (the byte being written, undefined), as it read old or new registers before;
+//! the Config's `config_valid` sends a whole new Hello after it.
 //!
 //! [`CrcAppend`]: super::crc_append::CrcAppend
 
 use crate::block_ram::BlockRam;
+use crate::board::board_core::{
+    BUILD_ID, DEFAULT_IP, DEFAULT_MAC, RX_FIFO_BYTES, RX_RECORD_OVERHEAD,
+};
 use rust_hdl::prelude::*;
 
-/// The link protocol version Hello announces (its second byte, a literal in the group
-/// below). Version 2 added the receive FIFO's capacity and record overhead to Hello,
+/// The link protocol version Hello announces (its second byte, in the RAM's initial
+/// contents). Version 2 added the receive FIFO's capacity and record overhead to Hello,
 /// version 3 the host's TxIcmp, version 4 RxIcmp, version 5 Config's link rate.
 pub const LINK_VERSION: u8 = 5;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct LinkTx {
     pub clock: Signal<In, Clock>,
-    pub mac_hi: Signal<In, Bits<16>>,
-    pub mac_mid: Signal<In, Bits<16>>,
-    pub mac_lo: Signal<In, Bits<16>>,
-    pub our_ip: Signal<In, Bits<32>>,
-    pub build_id: Signal<In, Bits<32>>,
-    /// Hello: the receive FIFO's size in bytes, and the bytes each TCP record takes
-    /// in it beyond its option and payload bytes, so the host can size its windows.
-    pub rx_fifo_bytes: Signal<In, Bits<16>>,
-    pub rx_record_overhead: Signal<In, Bits<8>>,
+    /// A Config's byte loading into the board's configuration and its offset (1 to 14,
+    /// 0: none; HostRx's): offsets 1..10 (MAC, IP) are Hello's address bytes.
+    pub config_byte: Signal<In, Bits<8>>,
+    pub config_index: Signal<In, Bits<4>>,
     pub hello: Signal<In, Bit>,
     /// The receive FIFO's read port (first-word-fall-through).
     pub fifo_data: Signal<In, Bits<8>>,
@@ -116,7 +121,7 @@ pub struct LinkTx {
     /// bytes are all there and nothing else here waits on the FIFO's empty compare.
     has_record: DFF<Bit>,
     /// Segments: message bytes still to send.
-    remaining: DFF<Bits<12>>,
+    remaining: DFF<Bits<11>>,
     /// Segments: `remaining` is 1 (the byte to send is the message's last), kept with
     /// it, so the end of a segment reaches the `msg` register from a flip-flop.
     body_last: DFF<Bit>,
@@ -136,6 +141,9 @@ pub struct LinkTx {
     /// every other clock, and `pos` moves only when one does), so the byte selection
     /// ends in a register of its own, not in the output register's multiplexer.
     selected: DFF<Bits<8>>,
+    /// Body byte `pos` is the RAM's (ArpReply, Hello), decoded a clock ahead like
+    /// `selected`.
+    from_ram: DFF<Bit>,
     hello_pending: DFF<Bit>,
     counters_pending: DFF<Bit>,
     tx_done_pending: DFF<Bit>,
@@ -143,11 +151,12 @@ pub struct LinkTx {
     arp_pending: DFF<Bit>,
     tag: DFF<Bits<16>>,
     code: DFF<Bits<8>>,
-    /// The ArpReply latch: the sender's MAC and IP, written as they pass on the stream at
-    /// the low four bits of their position (MAC 8..13, IP 14, 15, then 0, 1 for 16, 17),
-    /// read in the message's order (IP, then MAC) at the body byte `pos` a clock ahead:
-    /// its registered read stands in for `selected`.
-    arp_ram: BlockRam<Bits<8>, 4>,
+    /// 0..15, the ArpReply latch: the sender's MAC and IP, written as they pass on the
+    /// stream at the low four bits of their position (MAC 8..13, IP 14, 15, then 0, 1 for
+    /// 16, 17), read in the message's order (IP, then MAC) at the body byte `pos` a clock
+    /// ahead: its registered read stands in for `selected`. 32 + `pos`: Hello's body, read
+    /// the same way (initial contents; MAC and IP written by each Config).
+    ram: BlockRam<Bits<8>, 6>,
     /// The latch was free from this frame's sender MAC on: it holds its MAC and IP.
     arp_captured: DFF<Bit>,
     byte: Signal<Local, Bits<8>>,
@@ -157,11 +166,10 @@ pub struct LinkTx {
     room: Signal<Local, Bit>,
     phase: Signal<Local, Bits<2>>,
     snap_byte: Signal<Local, Bits<8>>,
-    group: Signal<Local, Bits<32>>,
-    mac_hi_swapped: Signal<Local, Bits<16>>,
-    mac_mid_swapped: Signal<Local, Bits<16>>,
-    mac_lo_swapped: Signal<Local, Bits<16>>,
-    our_ip_swapped: Signal<Local, Bits<32>>,
+    /// A Config's MAC or IP byte loads: it goes into the RAM, before the latch's.
+    config_write: Signal<Local, Bit>,
+    /// The latch would take a byte of the stream.
+    latch_write: Signal<Local, Bit>,
     /// No ArpReply is pending or being sent: the latch may take the stream's bytes.
     arp_free: Signal<Local, Bit>,
     /// A byte of the Ethernet payload passes.
@@ -171,6 +179,121 @@ pub struct LinkTx {
     arp_commit: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     small_valid: Signal<Local, Bit>,
+}
+
+impl LinkTx {
+    /// With Hello's fields: the address until a Config gives another, the build, and
+    /// the receive FIFO's size in bytes and the bytes each TCP record takes in it beyond
+    /// its option and payload bytes (so the host can size its windows).
+    pub fn new(
+        mac: [u8; 6],
+        ip: [u8; 4],
+        build_id: u32,
+        rx_fifo_bytes: u16,
+        rx_record_overhead: u8,
+    ) -> Self {
+        // Hello's body, byte `pos` at 32 + `pos`.
+        let mut body = [0u8; 18];
+        body[0] = LINK_VERSION;
+        body[1..7].copy_from_slice(&mac);
+        body[7..11].copy_from_slice(&ip);
+        body[11..15].copy_from_slice(&build_id.to_le_bytes());
+        body[15..17].copy_from_slice(&rx_fifo_bytes.to_le_bytes());
+        body[17] = rx_record_overhead;
+        // Every word given, so the Verilog and Rust models agree everywhere.
+        let words = (0..64usize)
+            .map(|a| {
+                let b = a
+                    .checked_sub(32)
+                    .and_then(|p| body.get(p))
+                    .copied()
+                    .unwrap_or(0);
+                (Bits::<6>::from(a as u64), Bits::<8>::from(b as u64))
+            })
+            .collect();
+        Self {
+            clock: Default::default(),
+            config_byte: Default::default(),
+            config_index: Default::default(),
+            hello: Default::default(),
+            fifo_data: Default::default(),
+            fifo_empty: Default::default(),
+            get_counters: Default::default(),
+            counter_value: Default::default(),
+            counter_valid: Default::default(),
+            tx_done: Default::default(),
+            tx_done_tag: Default::default(),
+            error: Default::default(),
+            error_code: Default::default(),
+            arp_learned: Default::default(),
+            l3_data: Default::default(),
+            l3_valid: Default::default(),
+            l3: Default::default(),
+            l3_pos: Default::default(),
+            out_ready: Default::default(),
+            fifo_read: Default::default(),
+            counter_index: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            out_last: Default::default(),
+            out_data_r: Default::default(),
+            out_valid_r: Default::default(),
+            out_last_r: Default::default(),
+            msg: Default::default(),
+            head: Default::default(),
+            pos: Default::default(),
+            in_body: Default::default(),
+            rec_lo: Default::default(),
+            rec_hi: Default::default(),
+            has_record: Default::default(),
+            remaining: Default::default(),
+            body_last: Default::default(),
+            ends_small: Default::default(),
+            snap: Default::default(),
+            loaded: Default::default(),
+            loaded_d: Default::default(),
+            primed: Default::default(),
+            selected: Default::default(),
+            from_ram: Default::default(),
+            hello_pending: Default::default(),
+            counters_pending: Default::default(),
+            tx_done_pending: Default::default(),
+            error_pending: Default::default(),
+            arp_pending: Default::default(),
+            tag: Default::default(),
+            code: Default::default(),
+            ram: BlockRam::new(words),
+            arp_captured: Default::default(),
+            byte: Default::default(),
+            byte_valid: Default::default(),
+            byte_last: Default::default(),
+            room: Default::default(),
+            phase: Default::default(),
+            snap_byte: Default::default(),
+            config_write: Default::default(),
+            latch_write: Default::default(),
+            arp_free: Default::default(),
+            l3_byte: Default::default(),
+            arp_pair: Default::default(),
+            arp_commit: Default::default(),
+            take: Default::default(),
+            small_valid: Default::default(),
+        }
+    }
+}
+
+/// The board's: [`DEFAULT_MAC`], [`DEFAULT_IP`], [`BUILD_ID`], its receive FIFO's
+/// [`RX_FIFO_BYTES`] and [`RX_RECORD_OVERHEAD`].
+impl Default for LinkTx {
+    fn default() -> Self {
+        Self::new(
+            DEFAULT_MAC,
+            DEFAULT_IP,
+            BUILD_ID,
+            RX_FIFO_BYTES,
+            RX_RECORD_OVERHEAD,
+        )
+    }
 }
 
 impl Logic for LinkTx {
@@ -197,6 +320,7 @@ impl Logic for LinkTx {
             loaded_d,
             primed,
             selected,
+            from_ram,
             hello_pending,
             counters_pending,
             tx_done_pending,
@@ -214,50 +338,20 @@ impl Logic for LinkTx {
         self.byte.next = 0.into();
         self.take.next = false;
         self.room.next = !self.out_valid_r.q.val();
-        // Network order to the order bytes leave in (wiring only).
-        self.mac_hi_swapped.next = (self.mac_hi.val() << 8) | (self.mac_hi.val() >> 8);
-        self.mac_mid_swapped.next = (self.mac_mid.val() << 8) | (self.mac_mid.val() >> 8);
-        self.mac_lo_swapped.next = (self.mac_lo.val() << 8) | (self.mac_lo.val() >> 8);
-        self.our_ip_swapped.next = (self.our_ip.val() << 24)
-            | ((self.our_ip.val() & 0xFF00) << 8)
-            | ((self.our_ip.val() >> 8) & 0xFF00)
-            | (self.our_ip.val() >> 24);
-        // Four message bytes at a time, byte `pos` mod 4 picked out below: the copy in
-        // `snap`, or for Hello (whose bytes, type included, fill five such groups, the
-        // last one three bytes long) a group of its fields, so one 4:1 byte select
-        // serves every message but ArpReply, whose body byte is its latch's head.
-        self.group.next = self.snap.q.val();
-        if self.msg.q.val() == 1 {
-            // Type 0x01, then the version (LINK_VERSION, 5).
-            if self.pos.q.val().get_bits::<3>(2) == 0 {
-                self.group.next = (bit_cast::<32, 16>(self.mac_hi_swapped.val()) << 16) | 0x0501;
-            }
-            if self.pos.q.val().get_bits::<3>(2) == 1 {
-                self.group.next = (bit_cast::<32, 16>(self.mac_lo_swapped.val()) << 16)
-                    | bit_cast::<32, 16>(self.mac_mid_swapped.val());
-            }
-            if self.pos.q.val().get_bits::<3>(2) == 2 {
-                self.group.next = self.our_ip_swapped.val();
-            }
-            if self.pos.q.val().get_bits::<3>(2) == 3 {
-                self.group.next = self.build_id.val();
-            }
-            if self.pos.q.val().get_bits::<3>(2) == 4 {
-                self.group.next = (bit_cast::<32, 8>(self.rx_record_overhead.val()) << 16)
-                    | bit_cast::<32, 16>(self.rx_fifo_bytes.val());
-            }
-        }
-        self.snap_byte.next = self.group.val().get_bits::<8>(0);
+        // The copy in `snap` (Counters, TxDone, Error), byte `pos` mod 4; Hello's and
+        // ArpReply's body bytes are the RAM's.
+        self.snap_byte.next = self.snap.q.val().get_bits::<8>(0);
         if self.phase.val() == 1 {
-            self.snap_byte.next = self.group.val().get_bits::<8>(8);
+            self.snap_byte.next = self.snap.q.val().get_bits::<8>(8);
         }
         if self.phase.val() == 2 {
-            self.snap_byte.next = self.group.val().get_bits::<8>(16);
+            self.snap_byte.next = self.snap.q.val().get_bits::<8>(16);
         }
         if self.phase.val() == 3 {
-            self.snap_byte.next = self.group.val().get_bits::<8>(24);
+            self.snap_byte.next = self.snap.q.val().get_bits::<8>(24);
         }
         self.selected.d.next = self.snap_byte.val();
+        self.from_ram.d.next = (self.msg.q.val() == 7) | (self.msg.q.val() == 1);
         self.loaded_d.d.next = self.loaded.q.val();
 
         // Events: latch each as pending, with its value.
@@ -287,16 +381,31 @@ impl Logic for LinkTx {
         if self.arp_commit.val() {
             self.arp_pending.d.next = true;
         }
-        self.arp_ram.write_clock.next = self.clock.val();
-        self.arp_ram.read_clock.next = self.clock.val();
-        self.arp_ram.write_data.next = self.l3_data.val();
-        self.arp_ram.write_address.next = self.l3_pos.val().get_bits::<4>(0);
+        self.ram.write_clock.next = self.clock.val();
+        self.ram.read_clock.next = self.clock.val();
         // 8..17 (8..15, 16..17), decoded from the position's bits: equality tests in
         // LUTs, no compare on a carry chain.
-        self.arp_ram.write_enable.next = self.arp_free.val()
+        self.latch_write.next = self.arp_free.val()
             & self.l3_byte.val()
             & ((self.l3_pos.val().get_bits::<2>(3) == 1)
                 | (self.l3_pos.val().get_bits::<4>(1) == 8));
+        // A Config's MAC and IP (offsets 1..10) are Hello's body bytes 1..10: at 32 + the
+        // offset. They come a byte a clock for ten clocks of a Config; a latch byte
+        // meanwhile is lost, so its frame's pulse is not taken.
+        self.config_write.next = (self.config_index.val() != 0)
+            & !(self.config_index.val().get_bit(3)
+                & (self.config_index.val().get_bit(2)
+                    | (self.config_index.val().get_bits::<2>(0) == 3)));
+        self.ram.write_data.next = self.l3_data.val();
+        self.ram.write_address.next = bit_cast::<6, 4>(self.l3_pos.val().get_bits::<4>(0));
+        if self.config_write.val() {
+            self.ram.write_data.next = self.config_byte.val();
+            self.ram.write_address.next = bit_cast::<6, 4>(self.config_index.val()) | 32;
+            if self.latch_write.val() {
+                self.arp_captured.d.next = false;
+            }
+        }
+        self.ram.write_enable.next = self.latch_write.val() | self.config_write.val();
         // Sending: body byte `pos` (0..9: the IP, then the MAC) is at 14, 15, 0, 1, then
         // 8..13: bit 0 is the position's, bits 3..1 map from its bits 3..1 (a LUT each).
         self.arp_pair.next = 6.into();
@@ -312,13 +421,17 @@ impl Logic for LinkTx {
         if self.pos.q.val().get_bits::<3>(1) == 3 {
             self.arp_pair.next = 5.into();
         }
-        self.arp_ram.read_address.next = (bit_cast::<4, 3>(self.arp_pair.val()) << 1)
-            | bit_cast::<4, 1>(self.pos.q.val().get_bits::<1>(0));
+        // Hello (bit 1 clear, as for no other message the RAM holds): 32 + `pos`.
+        self.ram.read_address.next = bit_cast::<6, 5>(self.pos.q.val().get_bits::<5>(0)) | 32;
+        if self.msg.q.val().get_bit(1) {
+            self.ram.read_address.next = (bit_cast::<6, 3>(self.arp_pair.val()) << 1)
+                | bit_cast::<6, 1>(self.pos.q.val().get_bits::<1>(0));
+        }
 
         // Small messages: the last body byte's position, by message.
         self.ends_small.d.next = false;
         if self.msg.q.val() == 1 {
-            self.ends_small.d.next = self.pos.q.val() == 18;
+            self.ends_small.d.next = self.pos.q.val() == 17;
         }
         if self.msg.q.val() == 7 {
             self.ends_small.d.next = self.pos.q.val() == 9;
@@ -348,7 +461,6 @@ impl Logic for LinkTx {
             }
             if self.hello_pending.q.val() {
                 self.msg.d.next = 1.into();
-                self.pos.d.next = 1.into(); // Hello's groups count the type byte
                 self.hello_pending.d.next = self.hello.val();
             } else if self.error_pending.q.val() {
                 self.msg.d.next = 6.into();
@@ -394,11 +506,11 @@ impl Logic for LinkTx {
             self.rec_lo.d.next = false;
             self.rec_hi.d.next = self.rec_lo.q.val();
             if self.rec_lo.q.val() {
-                self.remaining.d.next = bit_cast::<12, 8>(self.fifo_data.val());
+                self.remaining.d.next = bit_cast::<11, 8>(self.fifo_data.val());
                 self.body_last.d.next = self.fifo_data.val() == 1;
             }
             if self.rec_hi.q.val() {
-                self.remaining.d.next = (bit_cast::<12, 3>(self.fifo_data.val().get_bits::<3>(0))
+                self.remaining.d.next = (bit_cast::<11, 3>(self.fifo_data.val().get_bits::<3>(0))
                     << 8)
                     | self.remaining.q.val();
                 self.body_last.d.next =
@@ -414,8 +526,8 @@ impl Logic for LinkTx {
             // Hello, Counters, TxDone, Error, ArpReply: body byte `pos`.
             self.small_valid.next = true;
             self.byte.next = self.selected.q.val();
-            if self.msg.q.val() == 7 {
-                self.byte.next = self.arp_ram.read_data.val();
+            if self.from_ram.q.val() {
+                self.byte.next = self.ram.read_data.val();
             }
             if self.msg.q.val() == 4 {
                 // Each counter is copied once its index has been on the read port for a
@@ -616,7 +728,13 @@ mod tests {
 
     impl Bench {
         fn new(seed: u64, ready: u64) -> Bench {
-            let mut uut = LinkTx::default();
+            let mut uut = LinkTx::new(
+                [0x02, 0x00, 0x5e, 0x10, 0x00, 0xff],
+                [10, 0, 0, 2],
+                0x1234_5678,
+                0x0800,
+                35,
+            );
             uut.connect_all();
             let mut bench = Bench {
                 uut,
@@ -628,13 +746,6 @@ mod tests {
                 messages: vec![],
                 clocks: 0,
             };
-            bench.uut.mac_hi.next = 0x0200.into();
-            bench.uut.mac_mid.next = 0x5e10.into();
-            bench.uut.mac_lo.next = 0x00ff.into();
-            bench.uut.our_ip.next = 0x0a00_0002u64.into();
-            bench.uut.build_id.next = 0x1234_5678u64.into();
-            bench.uut.rx_fifo_bytes.next = 0x0800.into();
-            bench.uut.rx_record_overhead.next = 35.into();
             bench
         }
 
@@ -652,6 +763,8 @@ mod tests {
             u.arp_learned.next = false;
             u.l3_valid.next = false;
             u.l3.next = false;
+            u.config_index.next = 0.into();
+            u.config_byte.next = 0xC5.into();
             pulse(u);
             u.fifo_empty.next = self.fifo.is_empty();
             u.fifo_data.next = (*self.fifo.front().unwrap_or(&0xDD) as u64).into();
@@ -743,6 +856,39 @@ mod tests {
         for (i, (got, want)) in bench.messages.iter().zip(&want).enumerate() {
             assert_eq!(got, want, "message {i}");
         }
+    }
+
+    /// A Config's bytes, as HostRx loads them: offsets 1 to 14 (MAC, IP, netmask), a
+    /// byte a clock, while an ARP frame's sender passes on the stream.
+    #[test]
+    fn a_config_gives_hello_its_address_and_takes_the_ram_from_the_latch() {
+        let mut bench = Bench::new(21, 60);
+        let config: Vec<u8> = (0..14).map(|i| 0xA0 + i).collect();
+        let mut arp = vec![0, 1, 8, 0, 6, 4, 0, 2];
+        arp.extend([0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 192, 168, 1, 1]);
+        for clock in 0..18 {
+            bench.clock(|u| {
+                u.l3_valid.next = true;
+                u.l3.next = true;
+                u.l3_pos.next = (clock as u64).into();
+                u.l3_data.next = (arp[clock] as u64).into();
+                // Offsets 1..14 on clocks 4..17: over the sender's bytes (8..17).
+                if clock >= 4 {
+                    u.config_index.next = (clock as u64 - 3).into();
+                    u.config_byte.next = (config[clock - 4] as u64).into();
+                }
+            });
+        }
+        bench.clock(|u| u.hello.next = true);
+        bench.clock(|u| u.arp_learned.next = true);
+        bench.drain();
+        let mut hello = vec![0x01, LINK_VERSION];
+        hello.extend(&config[..10]);
+        hello.extend(0x1234_5678u32.to_le_bytes());
+        hello.extend(2048u16.to_le_bytes());
+        hello.push(35);
+        // The ArpReply lost bytes of its latch to the Config: not sent.
+        assert_eq!(bench.messages, vec![hello]);
     }
 
     #[test]
