@@ -95,7 +95,11 @@ fn synth_on_seed(seed: u64, breakdown: bool) {
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("tcpip synth --seed {seed}: {}{}", stdout.trim(), stderr.trim());
+    eprintln!(
+        "tcpip synth --seed {seed}: {}{}",
+        stdout.trim(),
+        stderr.trim()
+    );
     assert!(
         !stderr.contains("does not fit the HX8K"),
         "seed {seed}: the board does not fit: {stderr}"
