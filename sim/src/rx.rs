@@ -388,17 +388,17 @@ fn read_report(reason: u8, p: &RxFields, h: &[u8; BANK_BYTES], frame: usize) -> 
         target_ip: ip(be32(L3_BASE + 24)),
     });
     let ipv4_present = p.eth_is_ipv4 != 0 && p.ipv4_header_done != 0;
+    let protocol = h[L3_BASE + 9];
     let ipv4 = ipv4_present.then(|| Ipv4Report {
         src: ip(be32(L3_BASE + 12)),
         dst: ip(be32(L3_BASE + 16)),
-        protocol: h[L3_BASE + 9],
+        protocol,
         ttl: h[L3_BASE + 8],
         total_len: be16(L3_BASE + 2),
         id: be16(L3_BASE + 4),
         header_checksum_ok: p.ipv4_header_ok != 0,
     });
     let transport = ipv4_present && p.ipv4_l4_parse != 0;
-    let protocol = h[L3_BASE + 9];
     let icmp = (transport && protocol == 1 && p.icmp_done != 0).then_some(IcmpReport {
         icmp_type: p.icmp_type as u8,
         code: p.icmp_code as u8,
