@@ -205,11 +205,20 @@ fn isolate_false_loops(out: &Path) {
         let mut source: Vec<String> = verilog.lines().map(String::from).collect();
         let mut marked = 0;
         for n in lines {
-            let line = &mut source[n - 1];
-            // Only `reg`s assigned in an always block can be isolated (not port wires).
-            if line.trim_start().starts_with("reg ") && !line.contains("isolate_assignments") {
-                *line = line.replacen(';', " /*verilator isolate_assignments*/;", 1);
-                marked += 1;
+            // Only `reg`s assigned in an always block can be isolated. A loop named by a
+            // wire between blocks (`host_rx$tx_open`) is isolated at its driver: the
+            // child block's `output reg`.
+            let target = if source[n - 1].trim_start().starts_with("reg ") {
+                Some(n - 1)
+            } else {
+                child_output_reg(&source, n - 1)
+            };
+            if let Some(i) = target {
+                let line = &mut source[i];
+                if !line.contains("isolate_assignments") {
+                    *line = line.replacen(';', " /*verilator isolate_assignments*/;", 1);
+                    marked += 1;
+                }
             }
         }
         if marked == 0 {
@@ -217,6 +226,29 @@ fn isolate_false_loops(out: &Path) {
         }
         std::fs::write(out.join("top.v"), source.join("\n") + "\n").unwrap();
     }
+}
+
+/// The line declaring the `output reg` that drives the wire declared on line `at`:
+/// rust-hdl names a child's port wire `child$port` in the parent module `M`, and the
+/// child's module `M$child`.
+fn child_output_reg(source: &[String], at: usize) -> Option<usize> {
+    let name = source[at].trim().strip_prefix("wire")?.trim().trim_end_matches(';');
+    let name = name.rsplit(' ').next()?;
+    let (child, port) = name.rsplit_once('$')?;
+    let parent = source[..at]
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("module "))?
+        .split('(')
+        .next()?;
+    let module = format!("module {parent}${child}(");
+    let start = source.iter().position(|l| l.starts_with(&module))?;
+    let end = start + source[start..].iter().position(|l| l.starts_with("endmodule"))?;
+    let ending = format!(" {port};");
+    (start..end).find(|&i| {
+        let line = source[i].trim();
+        line.starts_with("output reg") && line.ends_with(&ending)
+    })
 }
 
 fn verilate(out: &Path, model: &Model) {
@@ -452,6 +484,16 @@ fn fast_edge(out: &Path, model: &Model) -> bool {
     let scheduler = ["__VactContinue", "__VactTriggered", "__VnbaTriggered"]
         .iter()
         .all(|m| root.contains(m));
+    // What the model triggers on, for a test to hold at the clock alone.
+    let names: Vec<&str> = triggers
+        .iter()
+        .map(|t| t.trim_start_matches("__Vtrigrprev__TOP__"))
+        .collect();
+    println!(
+        "cargo::rustc-env=TCPIP_{}_TRIGGERS={}",
+        model.dir.to_uppercase(),
+        names.join(",")
+    );
     let fast =
         triggers == ["__Vtrigrprev__TOP__clock"] && !verilog.contains("negedge") && scheduler;
     if !fast {

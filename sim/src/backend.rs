@@ -67,6 +67,13 @@ impl Backend {
     }
 }
 
+/// The signals the Verilator models of the receive pipeline and of the board core
+/// trigger on (`clock` alone when every register is on its rising edge and no false
+/// combinational loop between blocks made Verilator watch another signal; the models
+/// then evaluate one edge a clock). None without the Verilator back end.
+pub const RX_MODEL_TRIGGERS: Option<&str> = option_env!("TCPIP_RX_MODEL_TRIGGERS");
+pub const BOARD_MODEL_TRIGGERS: Option<&str> = option_env!("TCPIP_BOARD_MODEL_TRIGGERS");
+
 /// The error for the Verilator back end when it is not built.
 pub const NOT_BUILT: &str = "the Verilator back end is not built: `verilator` was not installed when tcpip-sim was compiled (or TCPIP_VERILATOR=0 was set); run `apt-get install -y verilator` and rebuild, or use `--backend rust`";
 
