@@ -232,7 +232,11 @@ fn isolate_false_loops(out: &Path) {
 /// rust-hdl names a child's port wire `child$port` in the parent module `M`, and the
 /// child's module `M$child`.
 fn child_output_reg(source: &[String], at: usize) -> Option<usize> {
-    let name = source[at].trim().strip_prefix("wire")?.trim().trim_end_matches(';');
+    let name = source[at]
+        .trim()
+        .strip_prefix("wire")?
+        .trim()
+        .trim_end_matches(';');
     let name = name.rsplit(' ').next()?;
     let (child, port) = name.rsplit_once('$')?;
     let parent = source[..at]
@@ -243,7 +247,10 @@ fn child_output_reg(source: &[String], at: usize) -> Option<usize> {
         .next()?;
     let module = format!("module {parent}${child}(");
     let start = source.iter().position(|l| l.starts_with(&module))?;
-    let end = start + source[start..].iter().position(|l| l.starts_with("endmodule"))?;
+    let end = start
+        + source[start..]
+            .iter()
+            .position(|l| l.starts_with("endmodule"))?;
     let ending = format!(" {port};");
     (start..end).find(|&i| {
         let line = source[i].trim();

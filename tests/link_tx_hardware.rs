@@ -289,7 +289,7 @@ fn record() -> Run {
     for f in &frames {
         phy.extend(phy_bytes(f, true).into_iter().map(Some));
         // Sometimes back to back, sometimes long enough for the link (CrcAppend passes
-        // a byte every 8 clocks) to catch up.
+        // a byte every 2 clocks) to catch up.
         let gap = if rng.gen_bool(0.5) {
             12
         } else {

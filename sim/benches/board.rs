@@ -45,7 +45,7 @@ fn cpu_seconds() -> Option<f64> {
 }
 
 /// Segments wire → link. Unpaced (`pace` 1), the link takes a byte whenever the framer
-/// offers one (every 8-9 clocks: the bit-serial CRC), so nearly every clock is busy and
+/// offers one (every 2-3 clocks: the CRC takes four bits a clock), so nearly every clock is busy and
 /// the figure is the simulator's, not the UART's. At the UART's pace (250 clocks a byte)
 /// the board waits between link bytes, and those idle clocks are skipped.
 fn segments_to_link(backend: Backend, count: usize, pace: u64) -> (f64, Option<f64>, f64) {

@@ -2,7 +2,7 @@
 //! with its two byte streams brought out: the PHY side (Ethernet frames) and the link
 //! side (the host's COBS frames). It skips only the pins: no RMII dibits, no UART bit
 //! timing; bytes go straight into the link framer, host → board one every
-//! [`MIN_CLOCKS_PER_BYTE`] clocks (the bit-serial CRC check's pace, which any UART keeps),
+//! [`MIN_CLOCKS_PER_BYTE`] clocks (the CRC check's pace, which any UART keeps),
 //! board → host one per clock, or, paced ([`VirtualBoard::set_uart_pace`]), a byte each
 //! way as the board's UART carries them at the rate it runs (`link_fast`: 4 or 12
 //! Mbaud, as the last Config chose).
@@ -40,7 +40,8 @@ pub use tcpip_hdl::link::mac_rx::phy_bytes;
 /// Clocks with nothing going in or out after which the board counts as idle: longer
 /// than anything the core does between an input and its first output byte. The longest
 /// is the COBS encoder collecting a 254-byte block before its code byte, which CrcAppend
-/// passes at one byte every 8 clocks (2,032 clocks), plus the message builder's start.
+/// passes at one byte every 2 clocks (508 clocks; 2,032 when the CRC took a bit a clock,
+/// and the bound is kept), plus the message builder's start.
 const QUIET_CLOCKS: u64 = 2_700;
 
 /// One model of the board core, driven a clock at a time with plain integers.

@@ -106,7 +106,7 @@ fn crc_check() {
         if rng.gen_bool(0.1) {
             m.truncate(rng.gen_range(0..6));
         }
-        // At the fastest pace the bit-serial CRC takes, or a little slower.
+        // At the fastest pace the CRC check takes, or a little slower.
         for b in m {
             vectors.push(vec![b as u64, 1, 0]);
             let gap = MIN_CLOCKS_PER_BYTE - 1 + rng.gen_bool(0.2) as usize;

@@ -6,7 +6,7 @@
 //! as its code and its bytes. The RAM holds two blocks (512 bytes, the one iCE40 block
 //! RAM it takes anyway): the next block is collected in one half while the last goes
 //! out of the other, so the UART never waits for a collection (254 bytes at the CRC's
-//! 8 clocks a byte, 24 byte times at 12 Mbaud). A message that ends with a zero ends
+//! 2 clocks a byte, 6 byte times at 12 Mbaud). A message that ends with a zero ends
 //! with an empty block (code 0x01), as COBS requires.
 
 use crate::block_ram::BlockRam;

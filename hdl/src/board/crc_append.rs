@@ -2,11 +2,12 @@
 //! the host link's frames carry it: `type | body | crc32 (LE)`, before COBS encoding.
 //!
 //! The message passes through untouched, with the same handshake; its final byte loses
-//! `last`, which moves to the final CRC byte. The CRC is bit-serial
-//! ([`Crc32Serial`]), so a byte goes through at most every 8 clocks: `ready` and
-//! `out_valid` stay low while it is absorbed, and the four CRC bytes leave one every 8
-//! clocks too (each is shifted out of the register). That is ten times the rate of a
-//! 12 Mbaud UART (83 clocks a byte), and the COBS encoder and UART behind are slower.
+//! `last`, which moves to the final CRC byte. The CRC takes four bits a clock
+//! ([`Crc32Serial`]), so a byte goes through at most every 2 clocks: `ready` and
+//! `out_valid` stay low while it is absorbed, and the four CRC bytes leave one every 2
+//! clocks too (each is shifted out of the register). That is forty times the rate of a
+//! 12 Mbaud UART (83 clocks a byte), and the COBS encoder and UART behind are slower;
+//! the simulated board's unpaced link runs at it.
 //! One idle clock follows each message.
 
 use crate::board::crc32_serial::Crc32Serial;

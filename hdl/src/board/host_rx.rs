@@ -47,7 +47,8 @@
 //!   at once. The flags (promiscuous, link rate) and `configured` switch with
 //!   `config_valid`.
 //! The next frame cannot disturb a copy: its byte at offset k reaches the block RAM at
-//! least 8 (k + 1) clocks after the end (the CRC check's pace), after the copy read it.
+//! least 4 (k + 5) clocks after the end (the CRC check's pace, and the check holds four
+//! bytes), after the copy read it.
 
 use crate::block_ram::BlockRam;
 use crate::board::cobs_decoder::CobsDecoder;
@@ -735,7 +736,7 @@ pub fn receive(
             uut.config_fast.val(),
         )
     };
-    // The bit-serial CRC check's pace, which the UART in front always keeps.
+    // The CRC check's pace, which the UART in front always keeps.
     for i in 1..link.len() {
         assert!(
             at(i) >= at(i - 1) + MIN_CLOCKS_PER_BYTE,

@@ -104,6 +104,11 @@ pub struct LinkTx {
     out_last_r: DFF<Bit>,
     /// The message in flight, by its type byte (0: none; 2 for either segment).
     msg: DFF<Bits<3>>,
+    /// `msg` is not 0, and `msg` is 2, kept as flip-flops beside it: the branch decodes
+    /// at the head of the message register's enable are then a flip-flop each, not a
+    /// three-bit compare (100 MHz).
+    sending: DFF<Bit>,
+    record: DFF<Bit>,
     /// The type byte is next (small messages; a segment's is in the FIFO).
     head: DFF<Bit>,
     /// Small messages: the body byte. Counters: counter (6..2) and byte (1..0).
@@ -240,6 +245,8 @@ impl LinkTx {
             out_valid_r: Default::default(),
             out_last_r: Default::default(),
             msg: Default::default(),
+            sending: Default::default(),
+            record: Default::default(),
             head: Default::default(),
             pos: Default::default(),
             in_body: Default::default(),
@@ -306,6 +313,8 @@ impl Logic for LinkTx {
             out_valid_r,
             out_last_r,
             msg,
+            sending,
+            record,
             head,
             pos,
             in_body,
@@ -446,8 +455,14 @@ impl Logic for LinkTx {
             self.ends_small.d.next = self.pos.q.val() == 127;
         }
         self.small_valid.next = false;
-        if self.msg.q.val() == 0 {
+        if !self.sending.q.val() {
             // Between messages: small ones first, then the next segment.
+            self.sending.d.next = self.hello_pending.q.val()
+                | self.error_pending.q.val()
+                | self.tx_done_pending.q.val()
+                | self.arp_pending.q.val()
+                | self.counters_pending.q.val()
+                | self.has_record.q.val();
             self.pos.d.next = 0.into();
             self.in_body.d.next = false;
             self.loaded.d.next = false;
@@ -476,6 +491,7 @@ impl Logic for LinkTx {
                 self.counters_pending.d.next = self.get_counters.val();
             } else if self.has_record.q.val() {
                 self.msg.d.next = 2.into();
+                self.record.d.next = true;
                 self.head.d.next = false;
                 self.rec_lo.d.next = true;
             }
@@ -485,7 +501,7 @@ impl Logic for LinkTx {
             if self.room.val() {
                 self.head.d.next = false;
             }
-        } else if (self.msg.q.val() == 2) & self.in_body.q.val() {
+        } else if self.record.q.val() & self.in_body.q.val() {
             self.byte_valid.next = true;
             self.byte.next = self.fifo_data.val();
             self.byte_last.next = self.body_last.q.val();
@@ -496,9 +512,11 @@ impl Logic for LinkTx {
                 self.body_last.d.next = self.remaining.q.val() == 2;
                 if self.body_last.q.val() {
                     self.msg.d.next = 0.into();
+                    self.sending.d.next = false;
+                    self.record.d.next = false;
                 }
             }
-        } else if self.msg.q.val() == 2 {
+        } else if self.record.q.val() {
             // The record header: the length, low byte first, then two filler bytes if
             // its bit 7 says so. A record is committed whole: its bytes are all there.
             self.fifo_read.next = true;
@@ -555,10 +573,11 @@ impl Logic for LinkTx {
                 }
                 if self.ends_small.q.val() {
                     self.msg.d.next = 0.into();
+                    self.sending.d.next = false;
                 }
             }
         }
-        self.has_record.d.next = !self.fifo_empty.val() & (self.msg.q.val() != 2);
+        self.has_record.d.next = !self.fifo_empty.val() & !self.record.q.val();
         // The output register: emptied when the consumer takes its byte, filled only
         // when empty.
         if self.out_ready.val() {
