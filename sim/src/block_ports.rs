@@ -277,7 +277,7 @@ cosim_ports!(CobsEncoder {
 });
 cosim_ports!(tcpip_hdl::board::crc32_serial::Crc32Serial {
     inputs: [data, start, flush, clear],
-    outputs: [busy, fcs, residue_ok],
+    outputs: [busy, fcs],
 });
 cosim_ports!(CrcAppend {
     inputs: [data, valid, last, out_ready],

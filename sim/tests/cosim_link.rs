@@ -65,7 +65,7 @@ fn crc_append() {
 }
 
 /// Bytes absorbed and flushed at the fastest pace (one every 2 clocks) and slower, with
-/// a clear between runs: the register, busy and the residue flag agree clock for clock.
+/// a clear between runs: the register and busy agree clock for clock.
 #[test]
 fn crc32_serial() {
     let mut rng = StdRng::seed_from_u64(5);

@@ -25,7 +25,7 @@
 //! slot being written is never used.
 
 use crate::block_ram::BlockRam;
-use crate::board::crc32_serial::Crc32Serial;
+use crate::board::crc32_serial::{Crc32Serial, RESIDUE};
 use rust_hdl::prelude::*;
 
 /// The closest two bytes (or the last byte and `frame_end`) may follow each other.
@@ -50,6 +50,7 @@ pub struct CrcCheck {
     slot: DFF<Bits<2>>,
     /// Bytes of this frame so far, stopping at 5.
     count: DFF<Bits<3>>,
+    residue: Constant<Bits<32>>,
 }
 
 impl Default for CrcCheck {
@@ -69,6 +70,7 @@ impl Default for CrcCheck {
             held: BlockRam::zeroed(),
             slot: Default::default(),
             count: Default::default(),
+            residue: Constant::new(RESIDUE.to_bits()),
         }
     }
 }
@@ -93,7 +95,7 @@ impl Logic for CrcCheck {
         // Four bytes held: the oldest leaves as each new one arrives.
         self.out_valid.next = self.valid.val() & self.count.q.val().get_bit(2);
         self.out_end.next = self.frame_end.val();
-        self.crc_ok.next = (self.count.q.val() == 5) & self.crc.residue_ok.val();
+        self.crc_ok.next = (self.count.q.val() == 5) & (self.crc.fcs.val() == self.residue.val());
         if self.valid.val() {
             self.slot.d.next = self.slot.q.val() + 1;
             if self.count.q.val() != 5 {
