@@ -25,6 +25,7 @@
 //!
 //! [`RxMessage`]: crate::board::rx_message::RxMessage
 
+use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
 
 /// Where each layer starts in a frame's bank.
@@ -35,7 +36,7 @@ pub const TIMESTAMPS_BASE: usize = 84;
 /// Bytes per bank; a frame's bytes are at `bank * BANK_BYTES + offset`.
 pub const BANK_BYTES: usize = 128;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct RxHeaderStore {
     pub clock: Signal<In, Clock>,
     /// The frame, from its destination MAC on (MacRx's output).
@@ -66,7 +67,10 @@ pub struct RxHeaderStore {
     /// Read port: bank × 128 + offset in, the byte one clock later.
     pub read_address: Signal<In, Bits<9>>,
     pub read_data: Signal<Out, Bits<8>>,
-    ram: RAM<Bits<8>, 9>,
+    /// A block RAM without rust-hdl's read-during-write logic around it: a bank is
+    /// read (for a report) only after its frame has ended, while the next frame writes
+    /// another bank.
+    ram: BlockRam<Bits<8>, 9>,
     write_bank: DFF<Bits<2>>,
     /// The link stream ended one and two clocks ago: the IP payload stream, two
     /// clocks behind it, ends with the second.
@@ -77,6 +81,42 @@ pub struct RxHeaderStore {
     l4_pos_r: DFF<Bits<7>>,
     offset: Signal<Local, Bits<7>>,
     l3_write: Signal<Local, Bit>,
+}
+
+impl Default for RxHeaderStore {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            link_data: Default::default(),
+            link_valid: Default::default(),
+            link_last: Default::default(),
+            l3_data: Default::default(),
+            l3_valid: Default::default(),
+            l3: Default::default(),
+            arp: Default::default(),
+            l4_data: Default::default(),
+            l4_valid: Default::default(),
+            l4: Default::default(),
+            option_write: Default::default(),
+            option_index: Default::default(),
+            link_pos: Default::default(),
+            l3_pos: Default::default(),
+            l4_pos: Default::default(),
+            bank: Default::default(),
+            read_address: Default::default(),
+            read_data: Default::default(),
+            // Zeroed, so the Verilog and Rust models read the same before the first write.
+            ram: BlockRam::zeroed(),
+            write_bank: Default::default(),
+            ended_d1: Default::default(),
+            ended_d2: Default::default(),
+            link_pos_r: Default::default(),
+            l3_pos_r: Default::default(),
+            l4_pos_r: Default::default(),
+            offset: Default::default(),
+            l3_write: Default::default(),
+        }
+    }
 }
 
 impl Logic for RxHeaderStore {

@@ -118,7 +118,6 @@ pub struct RxPipeline {
     pub tcp_done: Signal<Out, Bit>,
     pub tcp_src_port: Signal<Out, Bits<16>>,
     pub tcp_header_len: Signal<Out, Bits<8>>,
-    pub tcp_payload_len: Signal<Out, Bits<16>>,
     pub tcp_checksum_ok: Signal<Out, Bit>,
     pub tcp_mss: Signal<Out, Bits<16>>,
     pub tcp_mss_present: Signal<Out, Bit>,
@@ -177,7 +176,7 @@ impl Logic for RxPipeline {
         self.arp.last.next = self.eth.out_last.val();
         self.arp.l3.next = self.eth.l3.val();
         self.arp.is_arp.next = self.eth.is_arp.val();
-        self.arp.our_ip.next = self.our_ip.val();
+        self.arp.our_byte.next = self.ipv4.our_byte.val();
         self.arp.pos.next = self.header.l3_pos.val();
         self.ipv4.data.next = self.eth.out_data.val();
         self.ipv4.valid.next = self.eth.out_valid.val();
@@ -327,7 +326,6 @@ impl Logic for RxPipeline {
         self.tcp_done.next = self.transport.done.val();
         self.tcp_src_port.next = self.transport.src_port.val();
         self.tcp_header_len.next = self.transport.header_len.val();
-        self.tcp_payload_len.next = self.transport.payload_len.val();
         self.tcp_checksum_ok.next = self.transport.checksum_ok.val();
         self.tcp_mss.next = self.transport.mss.val();
         self.tcp_mss_present.next = self.transport.mss_present.val();

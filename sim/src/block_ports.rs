@@ -24,7 +24,7 @@ cosim_ports!(Crc32 {
 });
 cosim_ports!(OnesSum {
     inputs: [data, enable, high, clear, init],
-    outputs: [acc, sum, ok]
+    outputs: [acc, ok]
 });
 cosim_ports!(MacRx {
     inputs: [
@@ -54,7 +54,7 @@ cosim_ports!(EthRx {
     ],
 });
 cosim_ports!(ArpRx {
-    inputs: [data, valid, last, l3, is_arp, pos, our_ip],
+    inputs: [data, valid, last, l3, is_arp, pos, our_byte],
     outputs: [op_request, op_reply, target_ours, done, reason],
 });
 cosim_ports!(Ipv4Rx {
@@ -69,6 +69,7 @@ cosim_ports!(Ipv4Rx {
         is_icmp,
         dst_ours,
         header_ok,
+        our_byte,
         l4_len,
         sum_data,
         sum_add,
@@ -93,7 +94,6 @@ cosim_ports!(TransportRx {
         body,
         src_port,
         header_len,
-        payload_len,
         checksum_ok,
         mss,
         mss_present,
@@ -248,7 +248,6 @@ cosim_ports!(RxPipeline {
         tcp_done,
         tcp_src_port,
         tcp_header_len,
-        tcp_payload_len,
         tcp_checksum_ok,
         tcp_mss,
         tcp_mss_present,

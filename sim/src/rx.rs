@@ -413,7 +413,11 @@ fn read_report(reason: u8, p: &RxFields, h: &[u8; BANK_BYTES], frame: usize) -> 
         window: be16(L4_BASE + 14),
         urgent: be16(L4_BASE + 18),
         header_len: p.tcp_header_len as u8,
-        payload_len: p.tcp_payload_len as u16,
+        // IP's total length less both headers (as the hardware's 16-bit registers
+        // would wrap): from the header store, not a register of its own.
+        payload_len: be16(L3_BASE + 2)
+            .wrapping_sub(u16::from(h[L3_BASE] & 0x0F) * 4)
+            .wrapping_sub(p.tcp_header_len as u16),
         checksum_ok: p.tcp_checksum_ok != 0,
         mss: (p.tcp_mss_present != 0).then_some(p.tcp_mss as u16),
         window_scale: (p.tcp_window_scale_present != 0).then_some(p.tcp_window_scale as u8),

@@ -91,7 +91,6 @@ rx_ports! {
         tcp_done = transport.done,
         tcp_src_port = transport.src_port,
         tcp_header_len = transport.header_len,
-        tcp_payload_len = transport.payload_len,
         tcp_checksum_ok = transport.checksum_ok,
         tcp_mss = transport.mss,
         tcp_mss_present = transport.mss_present,

@@ -23,7 +23,10 @@ pub struct ArpRx {
     /// The beat's position in the Ethernet payload (the header store's `l3_pos`, the
     /// receive path's one count of where a byte is).
     pub pos: Signal<In, Bits<5>>,
-    pub our_ip: Signal<In, Bits<32>>,
+    /// The byte of our IP address that this position's byte is compared with (high
+    /// byte first at positions 24..=27): Ipv4Rx's, which picks it a clock ahead for
+    /// its own compares at 16..=19 from the same count of the same stream.
+    pub our_byte: Signal<In, Bits<8>>,
     /// The opcode is 1 (who-has).
     pub op_request: Signal<Out, Bit>,
     /// The opcode is 2 (is-at).
@@ -43,10 +46,6 @@ pub struct ArpRx {
     reason_r: DFF<Bits<5>>,
     word: Signal<Local, Bits<16>>,
     off: Signal<Local, Bits<5>>,
-    /// The byte of `our_ip` that target IP byte `off` is compared with.
-    our_byte: DFF<Bits<8>>,
-    /// The low two bits of the next payload byte's position.
-    next_low: Signal<Local, Bits<2>>,
 }
 
 impl Logic for ArpRx {
@@ -62,8 +61,7 @@ impl Logic for ArpRx {
             op_reply_r,
             target_ours_r,
             done_r,
-            reason_r,
-            our_byte
+            reason_r
         );
         self.off.next = self.pos.val();
         self.word.next =
@@ -75,26 +73,6 @@ impl Logic for ArpRx {
             self.format_ok.d.next = true;
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
-        }
-        // Target IP bytes 24..27 are compared with our_ip's, high byte first, picked a
-        // clock ahead for the next byte's position (the header store's position is the
-        // next byte's until it arrives): the compare starts from flip-flops.
-        self.next_low.next = self.pos.val().get_bits::<2>(0);
-        if self.valid.val() {
-            self.next_low.next = 0.into();
-            if self.l3.val() {
-                self.next_low.next = self.pos.val().get_bits::<2>(0) + 1;
-            }
-        }
-        self.our_byte.d.next = self.our_ip.val().get_bits::<8>(0);
-        if self.next_low.val() == 0 {
-            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(24);
-        }
-        if self.next_low.val() == 1 {
-            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(16);
-        }
-        if self.next_low.val() == 2 {
-            self.our_byte.d.next = self.our_ip.val().get_bits::<8>(8);
         }
         if self.valid.val() & self.l3.val() {
             self.prev.d.next = self.data.val();
@@ -112,10 +90,10 @@ impl Logic for ArpRx {
                 self.op_reply_r.d.next = self.word.val() == 2;
             }
             if self.off.val() == 24 {
-                self.target_ours_r.d.next = self.data.val() == self.our_byte.q.val();
+                self.target_ours_r.d.next = self.data.val() == self.our_byte.val();
             }
             if ((self.off.val() == 25) | (self.off.val() == 26) | (self.off.val() == 27))
-                & (self.data.val() != self.our_byte.q.val())
+                & (self.data.val() != self.our_byte.val())
             {
                 self.target_ours_r.d.next = false;
             }
@@ -142,6 +120,8 @@ impl Logic for ArpRx {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const OUR_IP: [u8; 4] = [192, 168, 1, 10];
 
     fn request() -> Vec<u8> {
         let mut m = vec![0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01];
@@ -170,6 +150,8 @@ mod tests {
             uut.l3.next = l3;
             uut.last.next = i + 1 == n;
             uut.pos.next = pos.into();
+            // Our address's byte for this position, as Ipv4Rx gives it.
+            uut.our_byte.next = (OUR_IP[pos as usize % 4] as u64).into();
             if i < n {
                 pos = if l3 { (pos + 1).min(31) } else { 0 };
             }
@@ -179,7 +161,6 @@ mod tests {
 
     fn receive(m: &[u8], pad: usize) -> ArpRx {
         let mut uut = ArpRx::default();
-        uut.our_ip.next = 0xc0a8_010a_u64.into();
         uut.connect_all();
         receive_with(&mut uut, m, pad, true);
         uut
@@ -236,7 +217,6 @@ mod tests {
     #[test]
     fn not_arp_is_left_alone_and_reason_clears() {
         let mut uut = ArpRx::default();
-        uut.our_ip.next = 0xc0a8_010a_u64.into();
         uut.connect_all();
         receive_with(&mut uut, &request()[..10], 0, false);
         assert_eq!(uut.reason.val().index(), 0);

@@ -59,6 +59,10 @@ pub struct Ipv4Rx {
     /// not kept; a report reads it from the header store).
     pub dst_ours: Signal<Out, Bit>,
     pub header_ok: Signal<Out, Bit>,
+    /// The byte of `our_ip` for the position of the Ethernet payload byte in this
+    /// clock (high byte first at positions 0 mod 4), picked a clock ahead: what the
+    /// destination address is compared with here, and ArpRx's target address.
+    pub our_byte: Signal<Out, Bits<8>>,
     /// Total length minus header length: the TCP/UDP/ICMP message length.
     pub l4_len: Signal<Out, Bits<16>>,
     /// The transport checksum's bytes, in step with `out_data`: add `sum_data` (the
@@ -121,7 +125,7 @@ pub struct Ipv4Rx {
     /// 4-way selection. Our address's byte, and the byte of our subnet's broadcast
     /// address (`host_byte`: our bits under the mask, ones elsewhere), so that both
     /// checks are plain byte equalities.
-    our_byte: DFF<Bits<8>>,
+    our_byte_r: DFF<Bits<8>>,
     host_byte: DFF<Bits<8>>,
     done_r: DFF<Bit>,
     /// The last beat went by two clocks ago (`out_last_r` is one clock ago).
@@ -203,7 +207,7 @@ impl Logic for Ipv4Rx {
             sum_high_r,
             sum_start_r,
             l4_parse_r,
-            our_byte,
+            our_byte_r,
             host_byte
         );
         self.header_sum.clock.next = self.clock.val();
@@ -241,7 +245,7 @@ impl Logic for Ipv4Rx {
             self.our_sel.next = self.our_ip.val().get_bits::<8>(8);
             self.mask_sel.next = self.netmask.val().get_bits::<8>(8);
         }
-        self.our_byte.d.next = self.our_sel.val();
+        self.our_byte_r.d.next = self.our_sel.val();
         self.host_byte.d.next = self.our_sel.val() | (!self.mask_sel.val());
         // Header checksum: every header byte, words aligned on even offsets.
         self.header_sum.data.next = self.data.val();
@@ -336,7 +340,7 @@ impl Logic for Ipv4Rx {
             }
             if self.off.val().get_bits::<9>(2) == 4 {
                 // 16..19
-                if self.data.val() != self.our_byte.q.val() {
+                if self.data.val() != self.our_byte_r.q.val() {
                     self.dst_ours_r.d.next = false;
                 }
                 if self.data.val() != 0xFF {
@@ -394,6 +398,7 @@ impl Logic for Ipv4Rx {
         self.is_icmp.next = self.icmp_r.q.val();
         self.dst_ours.next = self.dst_ours_r.q.val();
         self.header_ok.next = self.header_sum.ok.val();
+        self.our_byte.next = self.our_byte_r.q.val();
         self.l4_len.next = self.l4_len_r.q.val();
         self.sum_data.next = self.sum_data_r.q.val();
         self.sum_add.next = self.sum_add_r.q.val();

@@ -15,7 +15,9 @@
 //! segment, from where the segment ends, not from a compare with IP's length. The rest of the header a report shows (destination port,
 //! sequence and acknowledgment numbers, flags, window, urgent pointer, timestamp
 //! values) is read from the header store (`crate::rx_header_store`), which this block
-//! tells where the timestamp values are (`option_write`).
+//! tells where the timestamp values are (`option_write`). The payload length a report
+//! shows follows from the header store too (IP's total length, less IP's header and
+//! this one's), so it is not computed here.
 //!
 //! TCP options parsed: MSS (2), window scale (3), SACK-permitted (4), timestamps (8);
 //! each counts only with its exact length. Unknown options are skipped by their
@@ -65,7 +67,6 @@ pub struct TransportRx {
     pub header_len: Signal<Out, Bits<8>>,
     /// TCP's NS flag (the one flag outside byte 13, for the host's message).
     pub ns: Signal<Out, Bit>,
-    pub payload_len: Signal<Out, Bits<16>>,
     pub checksum_ok: Signal<Out, Bit>,
     pub mss: Signal<Out, Bits<16>>,
     pub mss_present: Signal<Out, Bit>,
@@ -97,7 +98,6 @@ pub struct TransportRx {
     src_hi: DFF<Bits<8>>,
     src_lo: DFF<Bits<8>>,
     ns_r: DFF<Bit>,
-    payload_len_r: DFF<Bits<16>>,
     /// UDP's checksum field is zero: its high byte, then both.
     zero_hi: DFF<Bit>,
     no_checksum: DFF<Bit>,
@@ -145,7 +145,6 @@ impl Logic for TransportRx {
             src_hi,
             src_lo,
             ns_r,
-            payload_len_r,
             zero_hi,
             no_checksum,
             udp_len_hi_ok,
@@ -245,10 +244,6 @@ impl Logic for TransportRx {
             if self.pos.val() == 12 {
                 self.doff.d.next = self.data.val().get_bits::<4>(4);
                 self.ns_r.d.next = self.data.val().get_bit(0);
-            }
-            if self.pos.val() == 13 {
-                self.payload_len_r.d.next =
-                    self.l4_len.val() - (bit_cast::<16, 4>(self.doff.q.val()) << 2);
             }
             if self.pos.val() == 19 {
                 self.done_r.d.next = true;
@@ -359,7 +354,6 @@ impl Logic for TransportRx {
             (bit_cast::<16, 8>(self.src_hi.q.val()) << 8) | bit_cast::<16, 8>(self.src_lo.q.val());
         self.header_len.next = bit_cast::<8, 4>(self.doff.q.val()) << 2;
         self.ns.next = self.ns_r.q.val();
-        self.payload_len.next = self.payload_len_r.q.val();
         self.checksum_ok.next = self.sum.ok.val() | (self.is_udp.val() & self.no_checksum.q.val());
         self.mss.next = self.mss_r.q.val();
         self.mss_present.next = self.mss_p.q.val();
@@ -450,7 +444,6 @@ mod tests {
                     assert_eq!(uut.header_len.val().index(), 20);
                     assert!(!uut.mss_present.val() && !uut.timestamps_present.val());
                     assert!(!uut.window_scale_present.val() && !uut.sack_permitted.val());
-                    assert_eq!(uut.payload_len.val().index(), 30);
                     assert_eq!(body, 30);
                 }
             }
@@ -613,7 +606,6 @@ mod tests {
             assert_eq!(u.src_port.val().index(), 1234);
             assert_eq!(u.header_len.val().index(), 20);
             assert!(!u.ns.val());
-            assert_eq!(u.payload_len.val().index(), 13);
             assert!(u.checksum_ok.val());
             assert!(u.done.val());
             assert!(!u.mss_present.val() && !u.window_scale_present.val());
@@ -642,7 +634,6 @@ mod tests {
             let r = receive(&segment(10, 0x002, &ALL_OPTIONS, &payload));
             let u = &r.uut;
             assert_eq!(u.header_len.val().index(), 40);
-            assert_eq!(u.payload_len.val().index(), 5);
             assert!(u.mss_present.val());
             assert_eq!(u.mss.val().index(), 1460);
             assert!(u.window_scale_present.val());

@@ -55,7 +55,7 @@
 //! 10; the descriptors 32 words of 16 bits, one more.
 
 use crate::block_ram::BlockRam;
-use crate::internet::checksum::OnesSum;
+use crate::internet::checksum::{OnesFold, OnesSum};
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -116,6 +116,7 @@ pub struct TxStage {
     tail_read: DFF<Bit>,
     desc: BlockRam<Bits<16>, 5>,
     payload_sum: OnesSum,
+    payload_fold: OnesFold,
     wr_buf: DFF<Bit>,
     /// Bytes of the request being written so far; stops at 1,536, the buffer's end.
     wr_count: DFF<Bits<11>>,
@@ -206,6 +207,7 @@ impl Default for TxStage {
             tail_read: Default::default(),
             desc: BlockRam::zeroed(),
             payload_sum: Default::default(),
+            payload_fold: Default::default(),
             wr_buf: Default::default(),
             wr_count: Default::default(),
             overflow: Default::default(),
@@ -313,6 +315,8 @@ impl Logic for TxStage {
         // Summed unconditionally (an overflowing request is dropped anyway): the length
         // compare stays off the adder's path.
         self.payload_sum.enable.next = self.tx_write.val();
+        self.payload_fold.clock.next = self.clock.val();
+        self.payload_fold.acc.next = self.payload_sum.acc.val();
         if self.tx_write.val() {
             self.started.d.next = true;
             if self.full.val() {
@@ -408,7 +412,7 @@ impl Logic for TxStage {
         self.sum_index.next = self.sum_index_r.q.val();
         self.sum_word.next = self.sum_word_r.q.val();
         // Registered: the sum's last fold and the transport block's add are not one path.
-        self.payload_sum_r.d.next = self.payload_sum.sum.val();
+        self.payload_sum_r.d.next = self.payload_fold.sum.val();
         // Read side: the oldest fully written request becomes current.
         self.available.next =
             (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());
