@@ -132,6 +132,14 @@ pub struct TxStage {
     payload_sum_r: DFF<Bits<16>>,
     /// A byte of the request being written has arrived (the next is not its first).
     started: DFF<Bit>,
+    /// The payload sum's byte and controls, a clock behind the write: the byte comes
+    /// from HostRx or from the echo across the chip, and its carry chain is not on the
+    /// same path (100 MHz). The sum is still final when serialisation reads it: the
+    /// last byte is written at least two clocks before its request's finish.
+    sum_in_data: DFF<Bits<8>>,
+    sum_in_high: DFF<Bit>,
+    sum_in_clear: DFF<Bit>,
+    sum_in_enable: DFF<Bit>,
     rd_buf: DFF<Bit>,
     loading: DFF<Bit>,
     load_index: DFF<Bits<4>>,
@@ -219,6 +227,10 @@ impl Default for TxStage {
             ser_empty: Default::default(),
             payload_sum_r: Default::default(),
             started: Default::default(),
+            sum_in_data: Default::default(),
+            sum_in_high: Default::default(),
+            sum_in_clear: Default::default(),
+            sum_in_enable: Default::default(),
             rd_buf: Default::default(),
             loading: Default::default(),
             load_index: Default::default(),
@@ -265,6 +277,10 @@ impl Logic for TxStage {
             ser_empty,
             payload_sum_r,
             started,
+            sum_in_data,
+            sum_in_high,
+            sum_in_clear,
+            sum_in_enable,
             rd_buf,
             loading,
             load_index,
@@ -306,15 +322,19 @@ impl Logic for TxStage {
             self.payload.write_enable.next = true;
         }
         self.full.next = self.wr_count.q.val().get_bit(10) & self.wr_count.q.val().get_bit(9);
-        self.payload_sum.data.next = self.tx_data.val();
-        self.payload_sum.high.next = !self.wr_count.q.val().get_bit(0);
+        self.sum_in_data.d.next = self.tx_data.val();
+        self.sum_in_high.d.next = !self.wr_count.q.val().get_bit(0);
         // Cleared by a request's first byte (not while idle: the sum of the request
         // being written to the descriptor must hold).
-        self.payload_sum.clear.next = self.tx_write.val() & !self.started.q.val();
-        self.payload_sum.init.next = 0.into();
+        self.sum_in_clear.d.next = self.tx_write.val() & !self.started.q.val();
         // Summed unconditionally (an overflowing request is dropped anyway): the length
         // compare stays off the adder's path.
-        self.payload_sum.enable.next = self.tx_write.val();
+        self.sum_in_enable.d.next = self.tx_write.val();
+        self.payload_sum.data.next = self.sum_in_data.q.val();
+        self.payload_sum.high.next = self.sum_in_high.q.val();
+        self.payload_sum.clear.next = self.sum_in_clear.q.val();
+        self.payload_sum.init.next = 0.into();
+        self.payload_sum.enable.next = self.sum_in_enable.q.val();
         self.payload_fold.clock.next = self.clock.val();
         self.payload_fold.acc.next = self.payload_sum.acc.val();
         if self.tx_write.val() {
@@ -361,19 +381,26 @@ impl Logic for TxStage {
         self.bus_step.next = self.tx_word_write.val();
         self.bus_index.next = bit_cast::<5, 4>(self.tx_word_index.val());
         self.bus_word.next = self.tx_word.val();
+        // The length word goes with any finish; only a commit writes and adds it. Its
+        // data and address are chosen by `tx_finish` and `serializing` alone, so the
+        // commit's conditions (keep, overflow, both buffers taken) reach the RAM's write
+        // enable and the sum's step, not its 16 data bits (100 MHz). A commit is never
+        // while serializing, and a rolled-back request's words go nowhere that is read.
         if self.commit.val() {
-            self.desc.write_address.next = (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4) | 5;
-            self.desc.write_data.next = bit_cast::<16, 11>(self.wr_count.q.val());
-            self.desc.write_enable.next = true;
-            self.bus_step.next = true;
-            self.bus_index.next = 5.into();
-            self.bus_word.next = self.sum_length.val();
             self.serializing.d.next = true;
             self.ser_index.d.next = 0.into();
             self.ser_buf.d.next = self.wr_buf.q.val();
             self.ser_udp.d.next = self.tx_is_udp.val();
             self.ser_empty.d.next = !self.started.q.val();
             self.wr_buf.d.next = !self.wr_buf.q.val();
+        }
+        if self.tx_finish.val() & !self.serializing.q.val() {
+            self.desc.write_address.next = (bit_cast::<5, 1>(self.wr_buf.q.val().into()) << 4) | 5;
+            self.desc.write_data.next = bit_cast::<16, 11>(self.wr_count.q.val());
+            self.desc.write_enable.next = self.commit.val();
+            self.bus_step.next = self.commit.val();
+            self.bus_index.next = 5.into();
+            self.bus_word.next = self.sum_length.val();
         } else if self.serializing.q.val() {
             self.ser_index.d.next = self.ser_index.q.val() + 1;
             if self.ser_index.q.val() == 6 {
