@@ -43,7 +43,9 @@ pub struct ArpRx {
     op_reply_r: DFF<Bit>,
     target_ours_r: DFF<Bit>,
     done_r: DFF<Bit>,
-    reason_r: DFF<Bits<5>>,
+    /// The frame is ARP and malformed: the reason is arp_malformed (7). A flag, not
+    /// the reason's five bits.
+    malformed: DFF<Bit>,
     word: Signal<Local, Bits<16>>,
     off: Signal<Local, Bits<5>>,
 }
@@ -61,7 +63,7 @@ impl Logic for ArpRx {
             op_reply_r,
             target_ours_r,
             done_r,
-            reason_r
+            malformed
         );
         self.off.next = self.pos.val();
         self.word.next =
@@ -72,7 +74,7 @@ impl Logic for ArpRx {
         if self.valid.val() & !self.mid_frame.q.val() {
             self.format_ok.d.next = true;
             self.done_r.d.next = false;
-            self.reason_r.d.next = 0.into();
+            self.malformed.d.next = false;
         }
         if self.valid.val() & self.l3.val() {
             self.prev.d.next = self.data.val();
@@ -106,14 +108,17 @@ impl Logic for ArpRx {
             if !self.format_ok.q.val()
                 | !(self.done_r.q.val() | ((self.off.val() == 27) & self.l3.val()))
             {
-                self.reason_r.d.next = 7.into(); // arp_malformed
+                self.malformed.d.next = true;
             }
         }
         self.op_request.next = self.op_request_r.q.val();
         self.op_reply.next = self.op_reply_r.q.val();
         self.target_ours.next = self.target_ours_r.q.val();
         self.done.next = self.done_r.q.val();
-        self.reason.next = self.reason_r.q.val();
+        self.reason.next = 0.into();
+        if self.malformed.q.val() {
+            self.reason.next = 7.into(); // arp_malformed
+        }
     }
 }
 

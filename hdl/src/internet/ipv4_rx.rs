@@ -94,23 +94,20 @@ pub struct Ipv4Rx {
     // What decides, as flags: the fields themselves a report reads from the header store.
     version_ok: DFF<Bit>,
     ihl_r: DFF<Bits<4>>,
-    /// The total length's low 12 bits (the offset saturates at 2047), and whether its
-    /// high four are zero: the datagram ends where `off_inc` equals it, an equality,
-    /// not a subtraction and a 16-bit compare.
-    total_lo: DFF<Bits<12>>,
-    total_small: DFF<Bit>,
+    /// The total length, as it came at offsets 2 and 3: the datagram ends where
+    /// `off_inc` equals it (its high four bits zero, as the offset saturates at 2047),
+    /// an equality, not a subtraction and a 16-bit compare; the transport length is it
+    /// less the header (`l4_diff`), not a register of its own.
+    total_r: DFF<Bits<16>>,
     /// The offset is inside the header (below IHL × 4), kept as a flag: set at a frame's
     /// start, cleared where the next offset reaches the header length (an equality on
     /// the counter's increment, not a compare against IHL).
     in_hdr: DFF<Bit>,
-    /// The total length is below the header length.
-    too_short: DFF<Bit>,
     /// More fragments, or a fragment offset: a fragment.
     fragmented: DFF<Bit>,
     tcp_r: DFF<Bit>,
     udp_r: DFF<Bit>,
     icmp_r: DFF<Bit>,
-    l4_len_r: DFF<Bits<16>>,
     covered: DFF<Bit>,
     dst_ours_r: DFF<Bit>,
     dst_broadcast: DFF<Bit>,
@@ -158,8 +155,9 @@ pub struct Ipv4Rx {
     /// IHL × 4.
     header_len: Signal<Local, Bits<8>>,
     /// Total length − header length, with the borrow in bit 16: a total below the
-    /// header.
+    /// header (`too_short`).
     l4_diff: Signal<Local, Bits<17>>,
+    too_short: Signal<Local, Bit>,
     /// The bytes of our address and of the netmask picked for the next offset.
     our_sel: Signal<Local, Bits<8>>,
     mask_sel: Signal<Local, Bits<8>>,
@@ -180,15 +178,12 @@ impl Logic for Ipv4Rx {
             mid_frame,
             version_ok,
             ihl_r,
-            total_lo,
-            total_small,
+            total_r,
             in_hdr,
-            too_short,
             fragmented,
             tcp_r,
             udp_r,
             icmp_r,
-            l4_len_r,
             covered,
             dst_ours_r,
             dst_broadcast,
@@ -225,7 +220,8 @@ impl Logic for Ipv4Rx {
         self.word.next =
             (bit_cast::<16, 8>(self.out_data_r.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
         self.l4_diff.next =
-            bit_cast::<17, 16>(self.word.val()) - bit_cast::<17, 8>(self.header_len.val());
+            bit_cast::<17, 16>(self.total_r.q.val()) - bit_cast::<17, 8>(self.header_len.val());
+        self.too_short.next = self.l4_diff.val().get_bit(16);
         // Bytes of our address and of the netmask compared at offsets 16..19, high byte
         // first, picked for the next byte's offset: the offset's low bits select it
         // directly (a frame's beats are consecutive, so the next byte's offset is this
@@ -262,10 +258,10 @@ impl Logic for Ipv4Rx {
                 & !self.icmp_r.q.val());
         self.sum_data_r.d.next = self.data.val();
         if self.at_10.q.val() {
-            self.sum_data_r.d.next = self.l4_len_r.q.val().get_bits::<8>(8);
+            self.sum_data_r.d.next = self.l4_diff.val().get_bits::<8>(8);
         }
         if self.at_11.q.val() {
-            self.sum_data_r.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
+            self.sum_data_r.d.next = self.l4_diff.val().get_bits::<8>(0);
         }
         self.sum_high_r.d.next = !self.off.val().get_bit(0);
         self.l4_next.next = !self.in_hdr.q.val() & !self.covered.q.val() & self.at_4.val();
@@ -325,10 +321,7 @@ impl Logic for Ipv4Rx {
             // The total length (IHL is in since offset 0): what the datagram's end, the
             // transport length and the length check need.
             if self.off.val() == 3 {
-                self.total_lo.d.next = self.word.val().get_bits::<12>(0);
-                self.total_small.d.next = self.word.val().get_bits::<4>(12) == 0;
-                self.l4_len_r.d.next = self.l4_diff.val().get_bits::<16>(0);
-                self.too_short.d.next = self.l4_diff.val().get_bit(16);
+                self.total_r.d.next = self.word.val();
             }
             if self.off.val() == 7 {
                 self.fragmented.d.next = self.word.val().get_bits::<14>(0) != 0;
@@ -360,8 +353,8 @@ impl Logic for Ipv4Rx {
             }
             // The datagram's last byte: what follows is padding.
             if self.at_4.val()
-                & self.total_small.q.val()
-                & (self.off_inc.val() == self.total_lo.q.val())
+                & (self.total_r.q.val().get_bits::<4>(12) == 0)
+                & (self.off_inc.val() == self.total_r.q.val().get_bits::<12>(0))
             {
                 self.covered.d.next = true;
             }
@@ -376,7 +369,7 @@ impl Logic for Ipv4Rx {
                 self.reason_r.d.next = 9.into(); // ipv4_ihl
             } else if !self.header_sum.ok.val() {
                 self.reason_r.d.next = 10.into(); // ipv4_checksum
-            } else if !self.covered.q.val() | self.too_short.q.val() {
+            } else if !self.covered.q.val() | self.too_short.val() {
                 self.reason_r.d.next = 11.into(); // ipv4_length
             } else if self.fragmented.q.val() {
                 self.reason_r.d.next = 12.into(); // fragment
@@ -399,7 +392,7 @@ impl Logic for Ipv4Rx {
         self.dst_ours.next = self.dst_ours_r.q.val();
         self.header_ok.next = self.header_sum.ok.val();
         self.our_byte.next = self.our_byte_r.q.val();
-        self.l4_len.next = self.l4_len_r.q.val();
+        self.l4_len.next = self.l4_diff.val().get_bits::<16>(0);
         self.sum_data.next = self.sum_data_r.q.val();
         self.sum_add.next = self.sum_add_r.q.val();
         self.sum_high.next = self.sum_high_r.q.val();
@@ -409,7 +402,7 @@ impl Logic for Ipv4Rx {
             & self.version_ok.q.val()
             & self.ihl_ok.val()
             & !self.fragmented.q.val()
-            & !self.too_short.q.val();
+            & !self.too_short.val();
         self.l4_parse.next = self.l4_parse_r.q.val();
         self.header_done.next = self.done_r.q.val();
         self.mask_bcast.d.next = self.netmask.val().get_bits::<7>(1) != 0x7F;

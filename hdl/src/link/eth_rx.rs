@@ -40,7 +40,9 @@ pub struct EthRx {
     ipv4_r: DFF<Bit>,
     arp_r: DFF<Bit>,
     done_r: DFF<Bit>,
-    reason_r: DFF<Bits<5>>,
+    /// No ethertype we take yet: the reason is ethertype (6). A flag, not the
+    /// reason's five bits.
+    bad_type: DFF<Bit>,
     out_data_r: DFF<Bits<8>>,
     out_valid_r: DFF<Bit>,
     out_last_r: DFF<Bit>,
@@ -60,7 +62,7 @@ impl Logic for EthRx {
             ipv4_r,
             arp_r,
             done_r,
-            reason_r,
+            bad_type,
             out_data_r,
             out_valid_r,
             out_last_r,
@@ -82,7 +84,7 @@ impl Logic for EthRx {
                 self.ipv4_r.d.next = false;
                 self.arp_r.d.next = false;
                 self.done_r.d.next = false;
-                self.reason_r.d.next = 6.into(); // ethertype, until one we take is seen
+                self.bad_type.d.next = true; // ethertype, until one we take is seen
             }
             if self.off.val() == 13 {
                 if self.word.val() == 0x8100 {
@@ -92,7 +94,7 @@ impl Logic for EthRx {
                     self.ipv4_r.d.next = self.word.val() == 0x0800;
                     self.arp_r.d.next = self.word.val() == 0x0806;
                     if (self.word.val() == 0x0800) | (self.word.val() == 0x0806) {
-                        self.reason_r.d.next = 0.into();
+                        self.bad_type.d.next = false;
                     }
                 }
             }
@@ -101,7 +103,7 @@ impl Logic for EthRx {
                 self.ipv4_r.d.next = self.word.val() == 0x0800;
                 self.arp_r.d.next = self.word.val() == 0x0806;
                 if (self.word.val() == 0x0800) | (self.word.val() == 0x0806) {
-                    self.reason_r.d.next = 0.into();
+                    self.bad_type.d.next = false;
                 }
             }
             // off >= 18, or off >= 14 untagged, from its bits (no compare on a carry chain).
@@ -118,7 +120,10 @@ impl Logic for EthRx {
         self.is_ipv4.next = self.ipv4_r.q.val();
         self.is_arp.next = self.arp_r.q.val();
         self.header_done.next = self.done_r.q.val();
-        self.reason.next = self.reason_r.q.val();
+        self.reason.next = 0.into();
+        if self.bad_type.q.val() {
+            self.reason.next = 6.into(); // ethertype
+        }
     }
 }
 
