@@ -63,6 +63,10 @@ pub struct TxStage {
     pub clock: Signal<In, Clock>,
     pub tx_write: Signal<In, Bit>,
     pub tx_data: Signal<In, Bits<8>>,
+    /// Closes the request being written: at least two clocks after its last
+    /// `tx_write`, since the payload sum takes each byte a clock late (HostRx's finish
+    /// comes five or more clocks after, behind the CRC check's four held bytes and the
+    /// frame's end; the echo's after the receive report, behind the frame's FCS).
     pub tx_finish: Signal<In, Bit>,
     pub tx_keep: Signal<In, Bit>,
     pub tx_is_udp: Signal<In, Bit>,
