@@ -17,6 +17,7 @@ pub struct CobsDecoder {
     pub clock: Signal<In, Clock>,
     pub data: Signal<In, Bits<8>>,
     pub valid: Signal<In, Bit>,
+    /// Valid with `out_valid` only.
     pub out_data: Signal<Out, Bits<8>>,
     pub out_valid: Signal<Out, Bit>,
     /// The frame's delimiter arrived (after its last decoded byte, never with one).
@@ -56,6 +57,12 @@ impl Logic for CobsDecoder {
         self.out_valid_r.d.next = false;
         self.frame_end_r.d.next = false;
         self.cobs_error_r.d.next = false;
+        // Read only with `out_valid`: loaded every clock, it holds nothing (a code
+        // byte's data is the zero of the block before it).
+        self.out_data_r.d.next = self.data.val();
+        if self.remaining.q.val() == 0 {
+            self.out_data_r.d.next = 0.into();
+        }
         if self.valid.val() {
             if self.data.val() == 0 {
                 // The delimiter: fine only between blocks.
@@ -65,13 +72,11 @@ impl Logic for CobsDecoder {
                 self.remaining.d.next = 0.into();
             } else if self.remaining.q.val() == 0 {
                 // A code byte: the previous block's zero (if it had one) is data now.
-                self.out_data_r.d.next = 0.into();
                 self.out_valid_r.d.next = self.in_frame.q.val() & self.zero_after.q.val();
                 self.remaining.d.next = self.data.val() - 1;
                 self.zero_after.d.next = self.data.val() != 0xFF;
                 self.in_frame.d.next = true;
             } else {
-                self.out_data_r.d.next = self.data.val();
                 self.out_valid_r.d.next = true;
                 self.remaining.d.next = self.remaining.q.val() - 1;
             }

@@ -95,7 +95,8 @@ pub struct HostRx {
     pub tx_is_udp: Signal<Out, Bit>,
     pub tx_is_icmp: Signal<Out, Bit>,
     /// A TxTcp/TxUdp/TxIcmp header field word for the transmitter's descriptor: word
-    /// `tx_word_index` (TxStage's layout) is `tx_word`, written as its second byte arrives.
+    /// `tx_word_index` (TxStage's layout) is `tx_word`, written as its second byte arrives
+    /// (index and word valid with `tx_word_write` only).
     pub tx_word_write: Signal<Out, Bit>,
     pub tx_word_index: Signal<Out, Bits<4>>,
     pub tx_word: Signal<Out, Bits<16>>,
@@ -105,9 +106,10 @@ pub struct HostRx {
     check: CrcCheck,
     /// Message bytes so far (the type byte is offset 0); stops at 2047.
     offset: DFF<Bits<11>>,
-    /// One-hot `offset` for offsets 1 to 31 (all the fixed fields), all zero otherwise:
-    /// field selects are then an OR of a few flip-flops, not comparators.
-    position: DFF<Bits<32>>,
+    /// One-hot `offset` for offsets 0 to 31 (all the fixed fields), all zero beyond,
+    /// decoded from `offset`: a field select (the OR of some positions) is then a
+    /// function of `offset`'s low five bits and one "below 32" flag.
+    position: Signal<Local, Bits<32>>,
     // The type byte, decoded; all low before it arrives.
     is_config: DFF<Bit>,
     is_get_counters: DFF<Bit>,
@@ -133,9 +135,11 @@ pub struct HostRx {
     copy_config: DFF<Bit>,
     /// The offset whose byte `stage` reads out this clock, if a Config's (0 otherwise).
     load_index: DFF<Bits<4>>,
-    /// A TxTcp's flags (offsets 25-26), shifted in at the top byte, little-endian as
-    /// they come; a request's other fields go straight to the transmitter's words.
-    tcp_flags: DFF<Bits<16>>,
+    /// A TxTcp's flags (offsets 25-26, little-endian): the low byte and NS, the one bit
+    /// of the high byte a TCP header has room for; a request's other fields go
+    /// straight to the transmitter's words.
+    tcp_flags_low: DFF<Bits<8>>,
+    tcp_flag_ns: DFF<Bit>,
     /// The message's previous byte: the first half of a field word, and `tx_data`.
     prev: DFF<Bits<8>>,
     promiscuous: DFF<Bit>,
@@ -175,7 +179,8 @@ pub struct HostRx {
     get_counters_r: DFF<Bit>,
     arp_request_r: DFF<Bit>,
     error_r: DFF<Bit>,
-    error_code_r: DFF<Bits<8>>,
+    /// The codes are 1 to 5: three bits (the port is a byte wide).
+    error_code_r: DFF<Bits<3>>,
     tx_write_r: DFF<Bit>,
     tx_finish_r: DFF<Bit>,
     tx_keep_r: DFF<Bit>,
@@ -196,7 +201,7 @@ pub struct HostRx {
     at_fixed_end: Signal<Local, Bit>,
     at_limit: Signal<Local, Bit>,
     length_ok: Signal<Local, Bit>,
-    code: Signal<Local, Bits<8>>,
+    code: Signal<Local, Bits<3>>,
     /// The byte `stage` read out this clock.
     staged: Signal<Local, Bits<8>>,
 }
@@ -258,7 +263,8 @@ impl Default for HostRx {
             copy_index: Default::default(),
             copy_config: Default::default(),
             load_index: Default::default(),
-            tcp_flags: Default::default(),
+            tcp_flags_low: Default::default(),
+            tcp_flag_ns: Default::default(),
             prev: Default::default(),
             promiscuous: Default::default(),
             fast: Default::default(),
@@ -319,7 +325,6 @@ impl Logic for HostRx {
             self,
             clock,
             offset,
-            position,
             is_config,
             is_get_counters,
             is_arp_request,
@@ -335,7 +340,8 @@ impl Logic for HostRx {
             copy_index,
             copy_config,
             load_index,
-            tcp_flags,
+            tcp_flags_low,
+            tcp_flag_ns,
             prev,
             promiscuous,
             fast,
@@ -386,16 +392,21 @@ impl Logic for HostRx {
         self.stage.write_clock.next = self.clock.val();
 
         self.byte.next = self.check.out_data.val();
+        self.position.next = 0.into();
+        if self.offset.q.val().get_bits::<6>(5) == 0 {
+            self.position.next =
+                bit_cast::<32, 1>(true.into()) << self.offset.q.val().get_bits::<5>(0);
+        }
         self.strobe.next = self.check.out_valid.val();
         self.is_tx.next = self.is_tcp.q.val() | self.is_udp.q.val() | self.is_icmp.q.val();
         self.is_fixed.next =
             self.is_config.q.val() | self.is_get_counters.q.val() | self.is_arp_request.q.val();
-        self.at_fixed_end.next = (self.is_config.q.val() & self.position.q.val().get_bit(17))
-            | (self.is_get_counters.q.val() & self.position.q.val().get_bit(1))
-            | (self.is_arp_request.q.val() & self.position.q.val().get_bit(5))
-            | (self.is_tcp.q.val() & self.position.q.val().get_bit(30))
-            | (self.is_udp.q.val() & self.position.q.val().get_bit(17))
-            | (self.is_icmp.q.val() & self.position.q.val().get_bit(13));
+        self.at_fixed_end.next = (self.is_config.q.val() & self.position.val().get_bit(17))
+            | (self.is_get_counters.q.val() & self.position.val().get_bit(1))
+            | (self.is_arp_request.q.val() & self.position.val().get_bit(5))
+            | (self.is_tcp.q.val() & self.position.val().get_bit(30))
+            | (self.is_udp.q.val() & self.position.val().get_bit(17))
+            | (self.is_icmp.q.val() & self.position.val().get_bit(13));
         // 1 + 29 + 1480, 1 + 16 + 1472 and 1 + 12 + 1480: the longest TxTcp, TxUdp and
         // TxIcmp messages.
         self.at_limit.next = (self.is_tcp.q.val() & (self.offset.q.val() == 1510))
@@ -406,17 +417,24 @@ impl Logic for HostRx {
         // IP -> 0-4, 14 16 ports -> 8 9, 18 20 seq -> 11 10, 22 24 ack -> 13 12, 28
         // window -> 14; a TxIcmp's fields end at 12): each index bit is an OR of the
         // one-hot position's bits.
-        self.word_end.next = (self.is_tcp.q.val() & ((self.position.q.val() & 0x11555554) != 0))
-            | (self.is_udp.q.val() & ((self.position.q.val() & 0x15554) != 0))
-            | (self.is_icmp.q.val() & ((self.position.q.val() & 0x1554) != 0));
-        self.word_le.next = (self.position.q.val() & 0x11554004) != 0;
+        self.word_end.next = (self.is_tcp.q.val() & ((self.position.val() & 0x11555554) != 0))
+            | (self.is_udp.q.val() & ((self.position.val() & 0x15554) != 0))
+            | (self.is_icmp.q.val() & ((self.position.val() & 0x1554) != 0));
+        self.word_le.next = (self.position.val() & 0x11554004) != 0;
         self.tx_word_index_r.d.next =
-            (bit_cast::<4, 1>(((self.position.q.val() & 0x450440) != 0).into()))
-                | (bit_cast::<4, 1>(((self.position.q.val() & 0x10140504) != 0).into()) << 1)
-                | (bit_cast::<4, 1>(((self.position.q.val() & 0x11401004) != 0).into()) << 2)
-                | (bit_cast::<4, 1>(((self.position.q.val() & 0x11554000) != 0).into()) << 3);
+            (bit_cast::<4, 1>(((self.position.val() & 0x450440) != 0).into()))
+                | (bit_cast::<4, 1>(((self.position.val() & 0x10140504) != 0).into()) << 1)
+                | (bit_cast::<4, 1>(((self.position.val() & 0x11401004) != 0).into()) << 2)
+                | (bit_cast::<4, 1>(((self.position.val() & 0x11554000) != 0).into()) << 3);
         self.tx_word_write_r.d.next = false;
         self.tx_write_r.d.next = false;
+        // Read only with `tx_word_write`: loaded every clock, it holds nothing.
+        self.tx_word_r.d.next =
+            (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.byte.val());
+        if self.word_le.val() {
+            self.tx_word_r.d.next =
+                (bit_cast::<16, 8>(self.byte.val()) << 8) | bit_cast::<16, 8>(self.prev.q.val());
+        }
         // Every message's first sixteen bytes to the staging RAM, at their offset.
         self.stage.write_address.next = self.offset.q.val().get_bits::<4>(0);
         self.stage.write_data.next = self.byte.val();
@@ -426,9 +444,7 @@ impl Logic for HostRx {
             if self.offset.q.val() != 2047 {
                 self.offset.d.next = self.offset.q.val() + 1;
             }
-            self.position.d.next = self.position.q.val() << 1;
             if self.offset.q.val() == 0 {
-                self.position.d.next = 2.into();
                 self.is_config.d.next = self.byte.val() == 0x81;
                 self.is_tcp.d.next = self.byte.val() == 0x82;
                 self.is_udp.d.next = self.byte.val() == 0x83;
@@ -457,28 +473,24 @@ impl Logic for HostRx {
             {
                 self.options_left.d.next = self.options_left.q.val() - 1;
             }
-            if self.is_tcp.q.val() & ((self.position.q.val() & 0x6000000) != 0) {
-                self.tcp_flags.d.next =
-                    (self.tcp_flags.q.val() >> 8) | (bit_cast::<16, 8>(self.byte.val()) << 8);
+            if self.is_tcp.q.val() & self.position.val().get_bit(25) {
+                self.tcp_flags_low.d.next = self.byte.val();
+            }
+            if self.is_tcp.q.val() & self.position.val().get_bit(26) {
+                self.tcp_flag_ns.d.next = self.byte.val().get_bit(0);
             }
             // The other fields, a word as its second byte arrives (offsets 2, 4, ..., 24
             // and 28 of a TxTcp, 2 to 16 of a TxUdp, 2 to 12 of a TxIcmp), for the
             // transmitter's descriptor.
             self.prev.d.next = self.byte.val();
             self.tx_word_write_r.d.next = self.word_end.val() & !self.busy_at_start.q.val();
-            self.tx_word_r.d.next =
-                (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.byte.val());
-            if self.word_le.val() {
-                self.tx_word_r.d.next = (bit_cast::<16, 8>(self.byte.val()) << 8)
-                    | bit_cast::<16, 8>(self.prev.q.val());
-            }
-            if self.is_config.q.val() & self.position.q.val().get_bit(15) {
+            if self.is_config.q.val() & self.position.val().get_bit(15) {
                 self.promiscuous.d.next = self.byte.val().get_bit(0);
             }
-            if self.is_config.q.val() & self.position.q.val().get_bit(16) {
+            if self.is_config.q.val() & self.position.val().get_bit(16) {
                 self.fast.d.next = self.byte.val().get_bit(0);
             }
-            if self.is_tcp.q.val() & self.position.q.val().get_bit(29) {
+            if self.is_tcp.q.val() & self.position.val().get_bit(29) {
                 self.options_len.d.next = self.byte.val().get_bits::<6>(0);
                 self.options_left.d.next = self.byte.val().get_bits::<6>(0);
                 self.options_bad.d.next = ((self.byte.val() & 3) != 0) | (self.byte.val() > 40);
@@ -595,7 +607,6 @@ impl Logic for HostRx {
             self.tx_is_icmp_r.d.next = self.is_icmp.q.val();
             // Every frame starts clean.
             self.offset.d.next = 0.into();
-            self.position.d.next = 0.into();
             self.is_config.d.next = false;
             self.is_get_counters.d.next = false;
             self.is_arp_request.d.next = false;
@@ -633,7 +644,7 @@ impl Logic for HostRx {
         self.arp_request.next = self.arp_request_r.q.val();
         self.arp_request_byte.next = self.staged.val();
         self.error.next = self.error_r.q.val();
-        self.error_code.next = self.error_code_r.q.val();
+        self.error_code.next = bit_cast::<8, 3>(self.error_code_r.q.val());
         self.tx_write.next = self.tx_write_r.q.val();
         // `prev` is the byte `tx_write` writes, the clock after its strobe.
         self.tx_data.next = self.prev.q.val();
@@ -645,7 +656,8 @@ impl Logic for HostRx {
         self.tx_word_write.next = self.tx_word_write_r.q.val();
         self.tx_word_index.next = self.tx_word_index_r.q.val();
         self.tx_word.next = self.tx_word_r.q.val();
-        self.tx_flags.next = self.tcp_flags.q.val().get_bits::<9>(0);
+        self.tx_flags.next = (bit_cast::<9, 1>(self.tcp_flag_ns.q.val().into()) << 8)
+            | bit_cast::<9, 8>(self.tcp_flags_low.q.val());
         self.tx_options_len.next = self.options_len.q.val();
     }
 }
