@@ -8,6 +8,10 @@
 //! out of the other, so the UART never waits for a collection (254 bytes at the CRC's
 //! 2 clocks a byte, 6 byte times at 12 Mbaud). A message that ends with a zero ends
 //! with an empty block (code 0x01), as COBS requires.
+//!
+//! Each block's code byte is written into the RAM ahead of its bytes when the block
+//! completes (a clock later when a non-zero byte completed it: `ready` is low for that
+//! clock), and read back from there, so no register per half holds its length.
 
 use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
@@ -19,21 +23,28 @@ pub struct CobsEncoder {
     pub valid: Signal<In, Bit>,
     /// With the message's final byte.
     pub last: Signal<In, Bit>,
+    /// Low while the half being written is full, and for the clock after a block's final
+    /// non-zero byte (its code byte is written then).
     pub ready: Signal<Out, Bit>,
     pub out_data: Signal<Out, Bits<8>>,
     pub out_valid: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
-    /// Two block buffers: the half is the address's top bit.
+    /// Two block buffers: the half is the address's top bit. In each, the block's code
+    /// byte at 0 and its bytes from 1 on, so the block's length is in the RAM, not in a
+    /// register per half.
     block: BlockRam<Bits<8>, 9>,
     // Collecting: into half `wr_half`, `count` bytes so far.
     wr_half: DFF<Bit>,
     count: DFF<Bits<8>>,
-    // Each half's block, once collected: full, its length, whether it ends the
+    /// The block's final byte was written last clock (the 254th, or the message's
+    /// last): its code byte is written this clock. `closing_last`: it was the
+    /// message's.
+    closing: DFF<Bit>,
+    closing_last: DFF<Bit>,
+    // Each half's block, once its code byte is written: full, whether it ends the
     // message, and whether the message ended with a zero (an empty block follows).
     full0: DFF<Bit>,
     full1: DFF<Bit>,
-    len0: DFF<Bits<8>>,
-    len1: DFF<Bits<8>>,
     ends0: DFF<Bit>,
     ends1: DFF<Bit>,
     zero0: DFF<Bit>,
@@ -42,20 +53,23 @@ pub struct CobsEncoder {
     // 3 empty final block, 4 delimiter, 5 block out (no output).
     rd_half: DFF<Bit>,
     state: DFF<Bits<3>>,
+    /// The address of the byte on the read port.
     index: DFF<Bits<8>>,
-    /// The block's length less one, taken as its code byte goes out: the last byte's
-    /// test is then an equality of two registers, no subtraction in front of the state.
-    last_index: DFF<Bits<8>>,
+    /// The block's code byte (its length plus one), taken as it goes out: the byte at
+    /// `index` is the last when `index + 1` equals it.
+    code: DFF<Bits<8>>,
     wr_full: Signal<Local, Bit>,
     rd_full: Signal<Local, Bit>,
-    rd_len: Signal<Local, Bits<8>>,
     rd_ends: Signal<Local, Bit>,
     rd_zero: Signal<Local, Bit>,
-    /// The collected block is complete this clock, with its length, end and zero flags.
-    done: Signal<Local, Bit>,
-    done_len: Signal<Local, Bits<8>>,
+    /// `count + 1`: the next byte's address, and the code byte of a block of `count`.
+    count_next: Signal<Local, Bits<8>>,
+    /// The code byte is written this clock: the block is complete.
+    code_write: Signal<Local, Bit>,
+    done_ends: Signal<Local, Bit>,
     done_zero: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<8>>,
+    index_step: Signal<Local, Bit>,
     taken: Signal<Local, Bit>,
 }
 
@@ -73,10 +87,10 @@ impl Default for CobsEncoder {
             block: BlockRam::zeroed(),
             wr_half: Default::default(),
             count: Default::default(),
+            closing: Default::default(),
+            closing_last: Default::default(),
             full0: Default::default(),
             full1: Default::default(),
-            len0: Default::default(),
-            len1: Default::default(),
             ends0: Default::default(),
             ends1: Default::default(),
             zero0: Default::default(),
@@ -84,16 +98,17 @@ impl Default for CobsEncoder {
             rd_half: Default::default(),
             state: Default::default(),
             index: Default::default(),
-            last_index: Default::default(),
+            code: Default::default(),
             wr_full: Default::default(),
             rd_full: Default::default(),
-            rd_len: Default::default(),
             rd_ends: Default::default(),
             rd_zero: Default::default(),
-            done: Default::default(),
-            done_len: Default::default(),
+            count_next: Default::default(),
+            code_write: Default::default(),
+            done_ends: Default::default(),
             done_zero: Default::default(),
             index_next: Default::default(),
+            index_step: Default::default(),
             taken: Default::default(),
         }
     }
@@ -103,13 +118,29 @@ impl Logic for CobsEncoder {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, wr_half, count, full0, full1, len0, len1, ends0, ends1, zero0, zero1,
-            rd_half, state, index, last_index
+            self,
+            clock,
+            wr_half,
+            count,
+            closing,
+            closing_last,
+            full0,
+            full1,
+            ends0,
+            ends1,
+            zero0,
+            zero1,
+            rd_half,
+            state,
+            index,
+            code
         );
         self.block.read_clock.next = self.clock.val();
         self.block.write_clock.next = self.clock.val();
+        self.count_next.next = self.count.q.val() + 1;
+        // A byte at `count + 1`; the code byte at 0.
         self.block.write_address.next = (bit_cast::<9, 1>(self.wr_half.q.val().into()) << 8)
-            | bit_cast::<9, 8>(self.count.q.val());
+            | bit_cast::<9, 8>(self.count_next.val());
         self.block.write_data.next = self.data.val();
         self.block.write_enable.next = false;
 
@@ -118,75 +149,77 @@ impl Logic for CobsEncoder {
         if self.wr_half.q.val() {
             self.wr_full.next = self.full1.q.val();
         }
-        self.ready.next = !self.wr_full.val();
-        self.done.next = false;
-        self.done_len.next = self.count.q.val();
+        self.ready.next = !self.wr_full.val() & !self.closing.q.val();
+        self.closing.d.next = false;
+        self.code_write.next = self.closing.q.val();
+        self.done_ends.next = self.closing_last.q.val();
         self.done_zero.next = false;
-        if self.valid.val() & !self.wr_full.val() {
+        if self.valid.val() & self.ready.val() {
             if self.data.val() == 0 {
-                // The zero is implied by the block's code.
-                self.done.next = true;
+                // The zero is implied by the block's code, written in its place.
+                self.code_write.next = true;
+                self.done_ends.next = self.last.val();
                 self.done_zero.next = self.last.val();
             } else {
                 self.block.write_enable.next = true;
-                self.count.d.next = self.count.q.val() + 1;
-                if (self.count.q.val() == 253) | self.last.val() {
-                    self.done.next = true;
-                    self.done_len.next = self.count.q.val() + 1;
-                }
+                self.count.d.next = self.count_next.val();
+                self.closing.d.next = (self.count.q.val() == 253) | self.last.val();
+                self.closing_last.d.next = self.last.val();
             }
         }
-        if self.done.val() {
+        if self.code_write.val() {
+            self.block.write_enable.next = true;
+            self.block.write_address.next =
+                bit_cast::<9, 1>(self.wr_half.q.val().into()) << 8;
+            self.block.write_data.next = self.count_next.val();
             self.count.d.next = 0.into();
             self.wr_half.d.next = !self.wr_half.q.val();
             if self.wr_half.q.val() {
                 self.full1.d.next = true;
-                self.len1.d.next = self.done_len.val();
-                self.ends1.d.next = self.last.val();
+                self.ends1.d.next = self.done_ends.val();
                 self.zero1.d.next = self.done_zero.val();
             } else {
                 self.full0.d.next = true;
-                self.len0.d.next = self.done_len.val();
-                self.ends0.d.next = self.last.val();
+                self.ends0.d.next = self.done_ends.val();
                 self.zero0.d.next = self.done_zero.val();
             }
         }
 
-        // Send the half being read, once it is full.
+        // Send the half being read, once it is full: its code byte, then its bytes, all
+        // from the RAM's read port.
         self.rd_full.next = self.full0.q.val();
-        self.rd_len.next = self.len0.q.val();
         self.rd_ends.next = self.ends0.q.val();
         self.rd_zero.next = self.zero0.q.val();
         if self.rd_half.q.val() {
             self.rd_full.next = self.full1.q.val();
-            self.rd_len.next = self.len1.q.val();
             self.rd_ends.next = self.ends1.q.val();
             self.rd_zero.next = self.zero1.q.val();
         }
         self.out_valid.next = (self.state.q.val() != 0) & (self.state.q.val() != 5);
-        self.out_data.next = 0.into();
+        self.out_data.next = self.block.read_data.val();
         self.taken.next = self.out_valid.val() & self.out_ready.val();
-        self.index_next.next = self.index.q.val();
+        // The read address steps with each code or block byte taken (the code byte is at 0,
+        // so the block's first byte at 1 follows it): the step rides the carry chain.
+        self.index_step.next =
+            self.taken.val() & ((self.state.q.val() == 1) | (self.state.q.val() == 2));
+        self.index_next.next =
+            self.index.q.val() + bit_cast::<8, 1>(self.index_step.val().into());
         if self.state.q.val() == 0 {
             if self.rd_full.val() {
                 self.state.d.next = 1.into();
             }
         } else if self.state.q.val() == 1 {
-            self.out_data.next = self.rd_len.val() + 1;
-            self.last_index.d.next = self.rd_len.val() - 1;
+            self.code.d.next = self.block.read_data.val();
             if self.taken.val() {
-                self.index_next.next = 0.into();
-                if self.rd_len.val() == 0 {
+                if self.block.read_data.val() == 1 {
                     self.state.d.next = 5.into();
                 } else {
                     self.state.d.next = 2.into();
                 }
             }
         } else if self.state.q.val() == 2 {
-            self.out_data.next = self.block.read_data.val();
             if self.taken.val() {
-                self.index_next.next = self.index.q.val() + 1;
-                if self.index.q.val() == self.last_index.q.val() {
+                if self.index_next.val() == self.code.q.val() {
                     self.state.d.next = 5.into();
                 }
             }
@@ -196,6 +229,7 @@ impl Logic for CobsEncoder {
                 self.state.d.next = 4.into();
             }
         } else if self.state.q.val() == 4 {
+            self.out_data.next = 0.into();
             if self.taken.val() {
                 self.state.d.next = 0.into();
             }
@@ -216,6 +250,11 @@ impl Logic for CobsEncoder {
             }
         }
         self.index.d.next = self.index_next.val();
+        // Back to the code byte's address as the block is done with (states 3, 4 and 0
+        // leave it there).
+        if self.state.q.val() == 5 {
+            self.index.d.next = 0.into();
+        }
         self.block.read_address.next = (bit_cast::<9, 1>(self.rd_half.q.val().into()) << 8)
             | bit_cast::<9, 8>(self.index_next.val());
     }

@@ -127,6 +127,9 @@ pub struct LinkTx {
     has_record: DFF<Bit>,
     /// Segments: message bytes still to send.
     remaining: DFF<Bits<11>>,
+    /// The FIFO's byte of the clock before (loaded every clock): the record length's low
+    /// byte when its high byte is on the port, so `remaining` loads both at once.
+    lo_byte: DFF<Bits<8>>,
     /// Segments: `remaining` is 1 (the byte to send is the message's last), kept with
     /// it, so the end of a segment reaches the `msg` register from a flip-flop.
     body_last: DFF<Bit>,
@@ -183,6 +186,12 @@ pub struct LinkTx {
     arp_pair: Signal<Local, Bits<3>>,
     arp_commit: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
+    /// A segment's byte goes into the output register.
+    seg_take: Signal<Local, Bit>,
+    /// `pos` moves on: a record header byte is read, or a small message's byte taken.
+    pos_step: Signal<Local, Bit>,
+    /// What `remaining` takes: the record's length, one less after a segment byte.
+    rem_next: Signal<Local, Bits<11>>,
     small_valid: Signal<Local, Bit>,
 }
 
@@ -254,6 +263,7 @@ impl LinkTx {
             rec_hi: Default::default(),
             has_record: Default::default(),
             remaining: Default::default(),
+            lo_byte: Default::default(),
             body_last: Default::default(),
             ends_small: Default::default(),
             snap: Default::default(),
@@ -284,6 +294,9 @@ impl LinkTx {
             arp_pair: Default::default(),
             arp_commit: Default::default(),
             take: Default::default(),
+            seg_take: Default::default(),
+            pos_step: Default::default(),
+            rem_next: Default::default(),
             small_valid: Default::default(),
         }
     }
@@ -322,6 +335,7 @@ impl Logic for LinkTx {
             rec_hi,
             has_record,
             remaining,
+            lo_byte,
             body_last,
             ends_small,
             snap,
@@ -455,6 +469,7 @@ impl Logic for LinkTx {
             self.ends_small.d.next = self.pos.q.val() == 127;
         }
         self.small_valid.next = false;
+        self.pos_step.next = false;
         if !self.sending.q.val() {
             // Between messages: small ones first, then the next segment.
             self.sending.d.next = self.hello_pending.q.val()
@@ -463,7 +478,6 @@ impl Logic for LinkTx {
                 | self.arp_pending.q.val()
                 | self.counters_pending.q.val()
                 | self.has_record.q.val();
-            self.pos.d.next = 0.into();
             self.in_body.d.next = false;
             self.loaded.d.next = false;
             self.primed.d.next = false;
@@ -508,8 +522,6 @@ impl Logic for LinkTx {
             self.take.next = self.room.val();
             if self.take.val() {
                 self.fifo_read.next = true;
-                self.remaining.d.next = self.remaining.q.val() - 1;
-                self.body_last.d.next = self.remaining.q.val() == 2;
                 if self.body_last.q.val() {
                     self.msg.d.next = 0.into();
                     self.sending.d.next = false;
@@ -520,19 +532,10 @@ impl Logic for LinkTx {
             // The record header: the length, low byte first, then two filler bytes if
             // its bit 7 says so. A record is committed whole: its bytes are all there.
             self.fifo_read.next = true;
-            self.pos.d.next = self.pos.q.val() + 1;
+            self.pos_step.next = true;
             self.rec_lo.d.next = false;
             self.rec_hi.d.next = self.rec_lo.q.val();
-            if self.rec_lo.q.val() {
-                self.remaining.d.next = bit_cast::<11, 8>(self.fifo_data.val());
-                self.body_last.d.next = self.fifo_data.val() == 1;
-            }
             if self.rec_hi.q.val() {
-                self.remaining.d.next = (bit_cast::<11, 3>(self.fifo_data.val().get_bits::<3>(0))
-                    << 8)
-                    | self.remaining.q.val();
-                self.body_last.d.next =
-                    self.body_last.q.val() & (self.fifo_data.val().get_bits::<3>(0) == 0);
                 if !self.fifo_data.val().get_bit(7) {
                     self.in_body.d.next = true;
                 }
@@ -566,7 +569,7 @@ impl Logic for LinkTx {
             self.byte_last.next = self.ends_small.q.val();
             self.take.next = self.small_valid.val() & self.room.val();
             if self.take.val() {
-                self.pos.d.next = self.pos.q.val() + 1;
+                self.pos_step.next = true;
                 if self.phase.val() == 3 {
                     self.loaded.d.next = false;
                     self.primed.d.next = false;
@@ -577,6 +580,25 @@ impl Logic for LinkTx {
                 }
             }
         }
+        // 0 between messages; the step rides the carry chain, as `remaining`'s below.
+        self.pos.d.next = self.pos.q.val() + bit_cast::<7, 1>(self.pos_step.val().into());
+        if !self.sending.q.val() {
+            self.pos.d.next = 0.into();
+        }
+        // The record's length, both bytes at once as its high byte is on the port; one
+        // less for each byte of the segment sent. One load and one decrement, with their
+        // conditions worked out once, outside the branches above.
+        self.lo_byte.d.next = self.fifo_data.val();
+        self.seg_take.next = self.record.q.val() & self.in_body.q.val() & self.room.val();
+        // (Less `seg_take`: the condition rides the carry chain, no multiplexer per bit.)
+        self.rem_next.next =
+            self.remaining.q.val() - bit_cast::<11, 1>(self.seg_take.val().into());
+        if self.rec_hi.q.val() {
+            self.rem_next.next = (bit_cast::<11, 3>(self.fifo_data.val().get_bits::<3>(0)) << 8)
+                | bit_cast::<11, 8>(self.lo_byte.q.val());
+        }
+        self.remaining.d.next = self.rem_next.val();
+        self.body_last.d.next = self.rem_next.val() == 1;
         self.has_record.d.next = !self.fifo_empty.val() & !self.record.q.val();
         // The output register: emptied when the consumer takes its byte, filled only
         // when empty.

@@ -5,7 +5,7 @@
 //! a fractional divider gives bits of 8, 8 and 9 clocks in turn, 25 clocks every three
 //! bits, so the rate is exact on average; the pattern runs on across bytes (`phase`),
 //! so back-to-back bytes take 250 clocks every three (83⅓ each, no gap between them:
-//! the next byte is taken in the stop bit's last clock). Each bit edge falls within ⅔
+//! the next byte starts in the stop bit's last clock). Each bit edge falls within ⅔
 //! of a clock (8% of a bit) of where an exact 12 MHz bit clock would put it, far inside
 //! what a receiver that samples mid-bit needs.
 //!
@@ -14,8 +14,14 @@
 //! divider's decode in front of the COBS encoder's state was a critical path).
 //!
 //! `fast` is read a clock before every bit's end, so the rate changes at the next bit edge; the
-//! board changes it only when a Config says so (see `BoardCore::link_fast`). A byte is
-//! taken when `valid` and `ready` are both high.
+//! board changes it only when a Config says so (see `BoardCore::link_fast`).
+//!
+//! The byte is sent from `data` as it is offered, not from a copy: a byte starts when
+//! `valid` is high while the line is idle or in a stop bit's last clock, and it is taken
+//! (`ready` high, for one clock) in its stop bit's first clock, once its data bits are
+//! out. So the sender must hold `data` and `valid` from the start until `ready`, as a
+//! valid/ready stream does anyway (the COBS encoder reads its byte from block RAM at an
+//! address that moves only when a byte is taken); no shift register copies it.
 
 use rust_hdl::prelude::*;
 
@@ -31,8 +37,7 @@ pub struct UartTx {
     pub fast: Signal<In, Bit>,
     pub ready: Signal<Out, Bit>,
     pub txd: Signal<Out, Bit>,
-    // Start, data and stop bits still to send, LSB first; 1s shift in behind.
-    shift: DFF<Bits<10>>,
+    /// Bits still to send: 10 the start bit, 9 to 2 data bits 0 to 7, 1 the stop bit.
     bits_left: DFF<Bits<4>>,
     /// Clocks into the current bit: 0 to 24 at 4 Mbaud, 0 to 7 or 8 at 12 Mbaud.
     divider: DFF<Bits<5>>,
@@ -40,31 +45,42 @@ pub struct UartTx {
     phase: DFF<Bits<2>>,
     /// This clock is the current bit's last.
     bit_end: DFF<Bit>,
-    /// `ready` is low (a flip-flop that powers up ready).
-    not_ready: DFF<Bit>,
+    /// `ready`: the stop bit's first clock.
+    ready_r: DFF<Bit>,
+    /// The line is low, from a flip-flop (a clock behind the counters), so no
+    /// multiplexer glitch reaches the pin; inverted, so the line powers up idle (high).
+    txd_low: DFF<Bit>,
+    line: Signal<Local, Bit>,
+    frame: Signal<Local, Bits<16>>,
+    frame_at: Signal<Local, Bits<16>>,
     // What the counters take at the clock's end.
     bits_next: Signal<Local, Bits<4>>,
     divider_next: Signal<Local, Bits<5>>,
     phase_next: Signal<Local, Bits<2>>,
     bit_end_next: Signal<Local, Bit>,
+    /// A byte starts: offered while idle or in the stop bit's last clock.
+    start: Signal<Local, Bit>,
 }
 
 impl Logic for UartTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, shift, bits_left, divider, phase, bit_end, not_ready);
-        self.ready.next = !self.not_ready.q.val();
-        // The line idles high; while sending, bit 0 of the shift register is on it.
-        self.txd.next = true;
+        dff_setup!(self, clock, bits_left, divider, phase, bit_end, ready_r, txd_low);
+        self.ready.next = self.ready_r.q.val();
+        self.txd.next = !self.txd_low.q.val();
+        // The frame's bits in the order they go out: start (0), data LSB first, stop and
+        // idle (1); bit `10 - bits_left` is on the line, brought to bit 10 by a shift.
+        self.frame.next = (bit_cast::<16, 8>(self.data.val()) << 1) | 0x600;
+        self.frame_at.next = self.frame.val() << self.bits_left.q.val();
+        self.line.next = self.frame_at.val().get_bit(10);
         self.bits_next.next = self.bits_left.q.val();
         self.divider_next.next = self.divider.q.val();
         self.phase_next.next = self.phase.q.val();
+        self.txd_low.d.next = !self.line.val();
         if self.bits_left.q.val() != 0 {
-            self.txd.next = self.shift.q.val().get_bit(0);
             self.divider_next.next = self.divider.q.val() + 1;
             if self.bit_end.q.val() {
                 self.divider_next.next = 0.into();
-                self.shift.d.next = (self.shift.q.val() >> 1) | 0x200;
                 self.bits_next.next = self.bits_left.q.val() - 1;
                 self.phase_next.next = self.phase.q.val() + 1;
                 if self.phase.q.val() == 2 {
@@ -72,8 +88,10 @@ impl Logic for UartTx {
                 }
             }
         }
-        if self.valid.val() & self.ready.val() {
-            self.shift.d.next = (bit_cast::<10, 8>(self.data.val()) << 1) | 0x200;
+        self.start.next = self.valid.val()
+            & ((self.bits_left.q.val() == 0)
+                | ((self.bits_left.q.val() == 1) & self.bit_end.q.val()));
+        if self.start.val() {
             self.bits_next.next = 10.into();
             self.divider_next.next = 0.into();
         }
@@ -90,9 +108,9 @@ impl Logic for UartTx {
                 | ((self.divider_next.val().get_bits::<3>(0) == 7) & (self.phase_next.val() != 2));
         }
         self.bit_end.d.next = self.bit_end_next.val();
-        // Ready: idle, or in the stop bit's last clock (the next byte starts without a gap).
-        self.not_ready.d.next = !((self.bits_next.val() == 0)
-            | ((self.bits_next.val() == 1) & self.bit_end_next.val()));
+        // Ready: the stop bit's first clock (the byte's bits are out; the next one, if it
+        // is offered by the stop bit's last clock, follows without a gap).
+        self.ready_r.d.next = (self.bits_left.q.val() == 2) & self.bit_end.q.val();
     }
 }
 
