@@ -141,6 +141,9 @@ impl Logic for MacRx {
         self.held.write_data.next = self.phy_data.val();
         self.held.write_enable.next = false;
         self.held.read_address.next = bit_cast::<4, 3>(self.slot.q.val() ^ 4);
+        // Loaded every clock, not held: a held register costs a LUT a bit where the
+        // blocks are synthesized apart, and the data matters only with `valid`.
+        self.out_data.d.next = self.held.read_data.val();
         self.out_valid.d.next = false;
         self.out_last.d.next = false;
         self.in_dst.next = !(self.dst_index.q.val().get_bit(2) & self.dst_index.q.val().get_bit(1));
@@ -158,6 +161,8 @@ impl Logic for MacRx {
         if self.dst_index.q.val() == 3 {
             self.next_our_byte.next = self.mac_lo.val().get_bits::<8>(8);
         }
+        // Loaded every clock (the SFD's clock sets the first byte), not held.
+        self.our_byte.d.next = self.next_our_byte.val();
         if self.phy_valid.val() {
             if !self.in_frame.q.val() {
                 if self.phy_data.val() == 0xD5 {
@@ -184,12 +189,11 @@ impl Logic for MacRx {
                 if self.dst_index.q.val().get_bit(2)
                     & (self.dst_index.q.val().get_bit(1) | self.dst_index.q.val().get_bit(0))
                 {
-                    self.out_data.d.next = self.held.read_data.val();
                     self.out_valid.d.next = true;
                 }
-                if self.count.q.val() != 2047 {
-                    self.count.d.next = self.count.q.val() + 1;
-                }
+                // Not saturated: past 2047 the count wraps, harmlessly, since the flags
+                // it sets are only ever set within a frame and `over_1522` already is.
+                self.count.d.next = self.count.q.val() + 1;
                 if self.count.q.val() == 63 {
                     self.reached_64.d.next = true;
                 }
@@ -205,7 +209,6 @@ impl Logic for MacRx {
                 if self.count.q.val() == 13 {
                     self.tagged.d.next = self.tag_hi.q.val() & (self.phy_data.val() == 0x00);
                 }
-                self.our_byte.d.next = self.next_our_byte.val();
                 if self.dst_index.q.val() != 7 {
                     self.dst_index.d.next = self.dst_index.q.val() + 1;
                 }
@@ -223,7 +226,6 @@ impl Logic for MacRx {
             }
         } else if self.in_frame.q.val() {
             self.in_frame.d.next = false;
-            self.out_data.d.next = self.held.read_data.val();
             self.out_valid.d.next = true;
             self.out_last.d.next = true;
             // Zero since the SFD; set here whatever the verdict, so the register's
