@@ -233,12 +233,10 @@ impl Logic for RxPipeline {
         self.header.read_address.next = self.header_read.val();
         self.header_data.next = self.header.read_data.val();
         self.header_bank.next = self.header.bank.val();
-        self.message.link_data.next = self.mac.data.val();
         self.message.link_valid.next = self.mac.valid.val();
         self.message.link_pos.next = self.header.link_pos.val();
         self.message.l3_pos.next = self.header.l3_pos.val();
         self.message.l4_pos.next = self.header.l4_pos.val();
-        self.message.l3_data.next = self.eth.out_data.val();
         self.message.l3_valid.next = self.eth.out_valid.val();
         self.message.l3.next = self.eth.l3.val();
         self.message.l4_data.next = self.ipv4.out_data.val();

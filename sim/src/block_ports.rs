@@ -164,9 +164,7 @@ cosim_ports!(RxHeaderStore {
 });
 cosim_ports!(RxMessage {
     inputs: [
-        link_data,
         link_valid,
-        l3_data,
         l3_valid,
         l3,
         l4_data,
