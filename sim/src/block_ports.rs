@@ -38,7 +38,8 @@ cosim_ports!(MacRx {
         mac_hi,
         mac_mid,
         mac_lo,
-        promiscuous
+        promiscuous,
+        tagged
     ],
     outputs: [data, valid, last, reason],
 });

@@ -98,10 +98,11 @@ pub struct TransportRx {
     src_hi: DFF<Bits<8>>,
     src_lo: DFF<Bits<8>>,
     ns_r: DFF<Bit>,
-    /// UDP's checksum field is zero: its high byte, then both.
+    /// UDP's checksum field is zero: its high byte (the byte before), then both.
     zero_hi: DFF<Bit>,
     no_checksum: DFF<Bit>,
-    /// UDP's length field equals IP's payload length: its high byte, then both.
+    /// UDP's length field equals IP's payload length: its high byte (the byte
+    /// before), then both.
     udp_len_hi_ok: DFF<Bit>,
     udp_len_ok: DFF<Bit>,
     // Option parser: 0 kind, 1 length, 2 data, 3 stopped. The kind is kept only as
@@ -193,6 +194,10 @@ impl Logic for TransportRx {
         if self.valid.val() {
             self.mid_frame.d.next = !self.last.val();
         }
+        // The high bytes' compares, loaded every clock (not held): read only at the
+        // next byte, positions 5 and 7, a clock later on a frame's consecutive beats.
+        self.udp_len_hi_ok.d.next = self.data.val() == self.l4_len.val().get_bits::<8>(8);
+        self.zero_hi.d.next = self.data.val() == 0;
         if self.valid.val() & !self.mid_frame.q.val() {
             self.in_opts.d.next = false;
             self.done_r.d.next = false;
@@ -225,15 +230,9 @@ impl Logic for TransportRx {
             if self.pos.val() == 1 {
                 self.src_lo.d.next = self.data.val();
             }
-            if self.pos.val() == 4 {
-                self.udp_len_hi_ok.d.next = self.data.val() == self.l4_len.val().get_bits::<8>(8);
-            }
             if self.pos.val() == 5 {
                 self.udp_len_ok.d.next = self.udp_len_hi_ok.q.val()
                     & (self.data.val() == self.l4_len.val().get_bits::<8>(0));
-            }
-            if self.pos.val() == 6 {
-                self.zero_hi.d.next = self.data.val() == 0;
             }
             if self.pos.val() == 7 {
                 self.no_checksum.d.next = self.zero_hi.q.val() & (self.data.val() == 0);
