@@ -26,6 +26,10 @@ cosim_ports!(OnesSum {
     inputs: [data, enable, high, clear, init],
     outputs: [acc, ok]
 });
+cosim_ports!(tcpip_hdl::internet::checksum::OnesCheck {
+    inputs: [data, enable, high, clear],
+    outputs: [ok]
+});
 cosim_ports!(tcpip_hdl::internet::checksum::OnesFold {
     inputs: [acc],
     outputs: [sum]

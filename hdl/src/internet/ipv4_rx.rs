@@ -30,7 +30,7 @@
 //! `netmask`), compared a byte at a time as the address streams past; the verdict
 //! drops TCP to such a destination (RFC 1122 4.2.3.10), UDP may pass.
 
-use crate::internet::checksum::OnesSum;
+use crate::internet::checksum::OnesCheck;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -80,7 +80,7 @@ pub struct Ipv4Rx {
     /// Broadcast or multicast destination (final with `header_done`).
     pub dst_not_unicast: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
-    pub header_sum: OnesSum,
+    pub header_sum: OnesCheck,
     offset: DFF<Bits<11>>,
     // Decodes of `offset` kept in flip-flops, updated with it, so that the two checksum
     // adders' controls are not 11-bit compares in front of them (100 MHz): offset is
@@ -249,7 +249,6 @@ impl Logic for Ipv4Rx {
         self.header_sum.data.next = self.data.val();
         self.header_sum.high.next = !self.off.val().get_bit(0);
         self.header_sum.clear.next = !self.at_nz.q.val();
-        self.header_sum.init.next = 0.into();
         // `in_hdr` is set at offset 0, where IHL is not in yet.
         self.header_sum.enable.next = self.beat.val() & self.in_hdr.q.val();
         // The transport checksum's bytes: the pseudo-header's as they pass (none for
