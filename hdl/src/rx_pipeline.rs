@@ -166,6 +166,7 @@ impl Logic for RxPipeline {
         self.mac.mac_mid.next = self.mac_mid.val();
         self.mac.mac_lo.next = self.mac_lo.val();
         self.mac.promiscuous.next = self.promiscuous.val();
+        self.mac.tagged.next = self.eth.tagged.val();
         self.eth.data.next = self.mac.data.val();
         self.eth.valid.next = self.mac.valid.val();
         self.eth.last.next = self.mac.last.val();
@@ -233,12 +234,10 @@ impl Logic for RxPipeline {
         self.header.read_address.next = self.header_read.val();
         self.header_data.next = self.header.read_data.val();
         self.header_bank.next = self.header.bank.val();
-        self.message.link_data.next = self.mac.data.val();
         self.message.link_valid.next = self.mac.valid.val();
         self.message.link_pos.next = self.header.link_pos.val();
         self.message.l3_pos.next = self.header.l3_pos.val();
         self.message.l4_pos.next = self.header.l4_pos.val();
-        self.message.l3_data.next = self.eth.out_data.val();
         self.message.l3_valid.next = self.eth.out_valid.val();
         self.message.l3.next = self.eth.l3.val();
         self.message.l4_data.next = self.ipv4.out_data.val();
@@ -269,11 +268,11 @@ impl Logic for RxPipeline {
         if self.verdict.to_fifo.val() & !self.fifo.room.val() {
             self.final_reason.next = 21.into(); // fifo_full
         }
+        // Loaded every clock, not held (a held bit costs a LUT where blocks are
+        // synthesized apart): the reason and class are read only with `report_valid`.
         self.report_valid_r.d.next = self.verdict.done.val();
-        if self.verdict.done.val() {
-            self.report_reason_r.d.next = self.final_reason.val();
-            self.report_class_r.d.next = self.verdict.class.val();
-        }
+        self.report_reason_r.d.next = self.final_reason.val();
+        self.report_class_r.d.next = self.verdict.class.val();
         self.report_valid.next = self.report_valid_r.q.val();
         self.report_reason.next = self.report_reason_r.q.val();
         self.report_class.next = self.report_class_r.q.val();

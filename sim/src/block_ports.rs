@@ -26,6 +26,10 @@ cosim_ports!(OnesSum {
     inputs: [data, enable, high, clear, init],
     outputs: [acc, ok]
 });
+cosim_ports!(tcpip_hdl::internet::checksum::OnesCheck {
+    inputs: [data, enable, high, clear],
+    outputs: [ok]
+});
 cosim_ports!(tcpip_hdl::internet::checksum::OnesFold {
     inputs: [acc],
     outputs: [sum]
@@ -38,7 +42,8 @@ cosim_ports!(MacRx {
         mac_hi,
         mac_mid,
         mac_lo,
-        promiscuous
+        promiscuous,
+        tagged
     ],
     outputs: [data, valid, last, reason],
 });
@@ -164,9 +169,7 @@ cosim_ports!(RxHeaderStore {
 });
 cosim_ports!(RxMessage {
     inputs: [
-        link_data,
         link_valid,
-        l3_data,
         l3_valid,
         l3,
         l4_data,

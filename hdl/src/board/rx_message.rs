@@ -14,8 +14,15 @@
 //! destination IP (IP bytes 16..=19, offsets 15..=18) is written for TCP too, and TCP's
 //! ports, which stream past later, overwrite it.
 //!
-//! The field port comes from flip-flops: each byte is written a clock after it passed,
-//! and each trailer byte a clock after the FIFO asked for it (the FIFO expects that).
+//! The three streams are one byte stream, each a clock behind the one outside it, so
+//! every byte written is taken from the last of them, the IP payload stream: a frame
+//! byte's write is decided from its own stream's position as it passes there, and
+//! carried along in flip-flops until the byte reaches `l4_data` (the source MAC's two
+//! clocks, the IP addresses' one). One data source, not a choice of three.
+//!
+//! The field port comes from flip-flops: each byte is written a clock after it passed
+//! the IP payload stream, and each trailer byte a clock after the FIFO asked for it
+//! (the FIFO expects that).
 //!
 //! Every field of a kept message is written during its frame, or while the FIFO seals
 //! it: the type and protocol bytes, TCP's header length, the NS flag and the parsed
@@ -32,14 +39,13 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock, Default)]
 pub struct RxMessage {
     pub clock: Signal<In, Clock>,
-    /// The frame, from its destination MAC on (MacRx's output).
-    pub link_data: Signal<In, Bits<8>>,
+    /// The frame, from its destination MAC on (MacRx's output): its beats.
     pub link_valid: Signal<In, Bit>,
-    /// EthRx's output, `l3` marking the Ethernet payload.
-    pub l3_data: Signal<In, Bits<8>>,
+    /// EthRx's output, `l3` marking the Ethernet payload: its beats.
     pub l3_valid: Signal<In, Bit>,
     pub l3: Signal<In, Bit>,
-    /// Ipv4Rx's output, `l4` marking the IP payload, and the protocol (decoded there).
+    /// Ipv4Rx's output, `l4` marking the IP payload, and the protocol (decoded there):
+    /// the byte every write takes.
     pub l4_data: Signal<In, Bits<8>>,
     pub l4_valid: Signal<In, Bit>,
     pub l4: Signal<In, Bit>,
@@ -74,18 +80,35 @@ pub struct RxMessage {
     write_r: DFF<Bit>,
     offset_r: DFF<Bits<6>>,
     data_r: DFF<Bits<8>>,
+    /// A source MAC byte passed the frame stream a clock ago (it is on EthRx's output
+    /// now), and its offset.
+    mac_write: DFF<Bit>,
+    mac_offset: DFF<Bits<6>>,
+    /// An address byte (source MAC or IP) passed the Ethernet payload stream a clock
+    /// ago (it is on `l4_data` now), and its offset.
+    addr_write_r: DFF<Bit>,
+    addr_offset_r: DFF<Bits<6>>,
     l4_write: Signal<Local, Bit>,
     l4_offset: Signal<Local, Bits<6>>,
     addr_write: Signal<Local, Bit>,
     /// The chosen address byte's offset: its position less one.
     addr_offset: Signal<Local, Bits<6>>,
-    addr_data: Signal<Local, Bits<8>>,
 }
 
 impl Logic for RxMessage {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, write_r, offset_r, data_r);
+        dff_setup!(
+            self,
+            clock,
+            write_r,
+            offset_r,
+            data_r,
+            mac_write,
+            mac_offset,
+            addr_write_r,
+            addr_offset_r
+        );
         // ICMP's record is UDP's (RxIcmp has RxUdp's layout): its first four bytes,
         // type, code and checksum, land in the ports' slots, byte-swapped alike.
         self.udp.next = self.is_udp.val() | self.is_icmp.val();
@@ -164,19 +187,19 @@ impl Logic for RxMessage {
         if !(self.is_tcp.val() | self.udp.val()) {
             self.l4_write.next = false;
         }
-        self.write_r.d.next = false;
-        self.offset_r.d.next = 0.into();
-        self.data_r.d.next = 0.into();
         // The source MAC (frame bytes 6..=11) and the IP addresses (IP bytes 12..=19)
         // go to their position less one: each position's decrement made beside the
-        // range decode, then one picked, and the ranges decoded from the positions' bits
-        // (6..=11: 0011x or 010xx; 12..=19: 011xx or 100xx), not compared on carry
-        // chains (a compare, then a decrement behind the choice, was a critical path).
-        self.addr_write.next = self.link_valid.val()
+        // range decode, and the ranges decoded from the positions' bits (6..=11: 0011x
+        // or 010xx; 12..=19: 011xx or 100xx), not compared on carry chains (a compare,
+        // then a decrement behind the choice, was a critical path). Each is decided in
+        // its own stream and carried to the IP payload stream's clock; the two never
+        // fall in one clock (the IP addresses are frame bytes 26 and later).
+        self.mac_write.d.next = self.link_valid.val()
             & ((self.link_pos.val().get_bits::<4>(1) == 3)
                 | (self.link_pos.val().get_bits::<3>(2) == 2));
-        self.addr_offset.next = bit_cast::<6, 5>(self.link_pos.val()) - 1;
-        self.addr_data.next = self.link_data.val();
+        self.mac_offset.d.next = bit_cast::<6, 5>(self.link_pos.val()) - 1;
+        self.addr_write.next = self.mac_write.q.val();
+        self.addr_offset.next = self.mac_offset.q.val();
         if self.l3_valid.val()
             & self.l3.val()
             & ((self.l3_pos.val().get_bits::<3>(2) == 3)
@@ -184,17 +207,16 @@ impl Logic for RxMessage {
         {
             self.addr_write.next = true;
             self.addr_offset.next = bit_cast::<6, 5>(self.l3_pos.val()) - 1;
-            self.addr_data.next = self.l3_data.val();
         }
-        if self.addr_write.val() {
-            self.write_r.d.next = true;
-            self.offset_r.d.next = self.addr_offset.val();
-            self.data_r.d.next = self.addr_data.val();
-        }
+        self.addr_write_r.d.next = self.addr_write.val();
+        self.addr_offset_r.d.next = self.addr_offset.val();
+        // Offset and data matter only with `write_r`: no zeroes as their defaults.
+        self.write_r.d.next = self.addr_write_r.q.val();
+        self.offset_r.d.next = self.addr_offset_r.q.val();
+        self.data_r.d.next = self.l4_data.val();
         if self.l4_valid.val() & self.l4.val() & self.l4_write.val() {
             self.write_r.d.next = true;
             self.offset_r.d.next = self.l4_offset.val();
-            self.data_r.d.next = self.l4_data.val();
         }
         // The trailer: fields known only at the end (offsets as above; UDP has only its
         // type byte, written eight times).
@@ -299,12 +321,10 @@ mod tests {
         for i in 0..n + 2 {
             let link = frame.get(i);
             uut.link_valid.next = link.is_some();
-            uut.link_data.next = (*link.unwrap_or(&0) as u64).into();
             uut.link_pos.next = pos(i, 0).into();
             let l3 = i.checked_sub(1).and_then(|k| frame.get(k).map(|b| (k, b)));
             uut.l3_valid.next = l3.is_some();
             uut.l3.next = l3.is_some_and(|(k, _)| k >= 14);
-            uut.l3_data.next = (*l3.map_or(&0, |l| l.1) as u64).into();
             uut.l3_pos.next = l3.map_or(0, |(k, _)| pos(k, 14)).into();
             let l4 = i.checked_sub(2).and_then(|k| frame.get(k).map(|b| (k, b)));
             uut.l4_valid.next = l4.is_some();

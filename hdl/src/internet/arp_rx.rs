@@ -4,7 +4,8 @@
 //! are accepted; anything else is `arp_malformed` (7). Requests for any address are
 //! accepted here: deciding whom to answer is the responder's job. Registers hold only
 //! what decides: the format, the opcode and the target IP are decided on as they pass,
-//! into flags (request, reply, target IP ours, compared a byte at a time). No address
+//! a byte at a time, into flags (format, request, reply, target IP ours): no byte is
+//! kept for a 16-bit compare. No address
 //! is kept here: the responder (`ArpTx`) and LinkTx's ArpReply take the sender's MAC
 //! and IP from the Ethernet payload stream as it passes (the header store's `l3`
 //! stream and positions), and a report reads every address from the header store
@@ -37,7 +38,6 @@ pub struct ArpRx {
     pub done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
     mid_frame: DFF<Bit>,
-    prev: DFF<Bits<8>>,
     format_ok: DFF<Bit>,
     op_request_r: DFF<Bit>,
     op_reply_r: DFF<Bit>,
@@ -46,7 +46,6 @@ pub struct ArpRx {
     /// The frame is ARP and malformed: the reason is arp_malformed (7). A flag, not
     /// the reason's five bits.
     malformed: DFF<Bit>,
-    word: Signal<Local, Bits<16>>,
     off: Signal<Local, Bits<5>>,
 }
 
@@ -57,7 +56,6 @@ impl Logic for ArpRx {
             self,
             clock,
             mid_frame,
-            prev,
             format_ok,
             op_request_r,
             op_reply_r,
@@ -66,8 +64,6 @@ impl Logic for ArpRx {
             malformed
         );
         self.off.next = self.pos.val();
-        self.word.next =
-            (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.data.val());
         if self.valid.val() {
             self.mid_frame.d.next = !self.last.val();
         }
@@ -77,19 +73,25 @@ impl Logic for ArpRx {
             self.malformed.d.next = false;
         }
         if self.valid.val() & self.l3.val() {
-            self.prev.d.next = self.data.val();
-            if (self.off.val() == 1) & (self.word.val() != 0x0001) {
+            // Hardware type 0x0001, protocol 0x0800, lengths 6 and 4.
+            if ((self.off.val() == 0) & (self.data.val() != 0x00))
+                | ((self.off.val() == 1) & (self.data.val() != 0x01))
+                | ((self.off.val() == 2) & (self.data.val() != 0x08))
+                | ((self.off.val() == 3) & (self.data.val() != 0x00))
+                | ((self.off.val() == 4) & (self.data.val() != 0x06))
+                | ((self.off.val() == 5) & (self.data.val() != 0x04))
+            {
                 self.format_ok.d.next = false;
             }
-            if (self.off.val() == 3) & (self.word.val() != 0x0800) {
-                self.format_ok.d.next = false;
-            }
-            if (self.off.val() == 5) & (self.word.val() != 0x0604) {
-                self.format_ok.d.next = false;
+            // The opcode's high byte zero, then its low byte 1 or 2: the flags are
+            // final from position 8.
+            if self.off.val() == 6 {
+                self.op_request_r.d.next = self.data.val() == 0;
+                self.op_reply_r.d.next = self.data.val() == 0;
             }
             if self.off.val() == 7 {
-                self.op_request_r.d.next = self.word.val() == 1;
-                self.op_reply_r.d.next = self.word.val() == 2;
+                self.op_request_r.d.next = self.op_request_r.q.val() & (self.data.val() == 1);
+                self.op_reply_r.d.next = self.op_reply_r.q.val() & (self.data.val() == 2);
             }
             if self.off.val() == 24 {
                 self.target_ours_r.d.next = self.data.val() == self.our_byte.val();

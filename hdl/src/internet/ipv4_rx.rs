@@ -30,7 +30,7 @@
 //! `netmask`), compared a byte at a time as the address streams past; the verdict
 //! drops TCP to such a destination (RFC 1122 4.2.3.10), UDP may pass.
 
-use crate::internet::checksum::OnesSum;
+use crate::internet::checksum::OnesCheck;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -80,11 +80,13 @@ pub struct Ipv4Rx {
     /// Broadcast or multicast destination (final with `header_done`).
     pub dst_not_unicast: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
-    pub header_sum: OnesSum,
+    pub header_sum: OnesCheck,
     offset: DFF<Bits<11>>,
     // Decodes of `offset` kept in flip-flops, updated with it, so that the two checksum
     // adders' controls are not 11-bit compares in front of them (100 MHz): offset is
-    // not 0; is 9; 10; 11; in 12..19.
+    // not 0; is 9; 10; 11; in 12..19. All but the first are loaded every clock (a
+    // beat's offset is the previous beat's plus one: a frame's beats are consecutive),
+    // not held.
     at_nz: DFF<Bit>,
     at_9: DFF<Bit>,
     at_10: DFF<Bit>,
@@ -247,7 +249,6 @@ impl Logic for Ipv4Rx {
         self.header_sum.data.next = self.data.val();
         self.header_sum.high.next = !self.off.val().get_bit(0);
         self.header_sum.clear.next = !self.at_nz.q.val();
-        self.header_sum.init.next = 0.into();
         // `in_hdr` is set at offset 0, where IHL is not in yet.
         self.header_sum.enable.next = self.beat.val() & self.in_hdr.q.val();
         // The transport checksum's bytes: the pseudo-header's as they pass (none for
@@ -278,10 +279,6 @@ impl Logic for Ipv4Rx {
         if self.valid.val() & !self.mid_frame.q.val() {
             self.offset.d.next = 0.into();
             self.at_nz.d.next = false;
-            self.at_9.d.next = false;
-            self.at_10.d.next = false;
-            self.at_11.d.next = false;
-            self.at_addr.d.next = false;
             self.covered.d.next = false;
             self.in_hdr.d.next = true;
             self.dst_ours_r.d.next = true;
@@ -291,17 +288,16 @@ impl Logic for Ipv4Rx {
             self.done_r.d.next = false;
             self.reason_r.d.next = 0.into();
         }
+        self.at_9.d.next = self.beat.val() & (self.off.val() == 8);
+        self.at_10.d.next = self.beat.val() & (self.off.val() == 9);
+        self.at_11.d.next = self.beat.val() & (self.off.val() == 10);
+        // 12..19 next: set at 11, kept to 18; equalities, not two carry-chain compares.
+        self.at_addr.d.next = self.beat.val()
+            & ((self.off.val() == 11) | (self.at_addr.q.val() & (self.off.val() != 19)));
         if self.beat.val() {
             if self.off.val() != 2047 {
                 self.offset.d.next = self.off_inc.val().get_bits::<11>(0);
                 self.at_nz.d.next = true;
-                self.at_9.d.next = self.off.val() == 8;
-                self.at_10.d.next = self.off.val() == 9;
-                self.at_11.d.next = self.off.val() == 10;
-                // 12..19 next: set at 11, held to 18; equalities, not two carry-chain
-                // compares.
-                self.at_addr.d.next =
-                    (self.off.val() == 11) | (self.at_addr.q.val() & (self.off.val() != 19));
             } else {
                 self.offset.d.next = self.off.val();
             }

@@ -8,7 +8,8 @@
 //! out is the byte before the FCS, flagged `last`, and `reason` is set in the same clock:
 //! fcs (1) > runt (2, under 64 bytes with FCS) > giant (3, over 1518, or 1522 when
 //! 802.1Q-tagged) > phy_error (4) > mac_filter (5, not our unicast, not broadcast, not
-//! promiscuous). A frame of fewer than five bytes still ends with a `last` beat (its
+//! promiscuous). Whether the frame is tagged is EthRx's flag (`tagged`), final long
+//! before a frame can reach 1518 bytes, not a second decode of the same bytes here. A frame of fewer than five bytes still ends with a `last` beat (its
 //! data is meaningless) so that it is counted.
 
 use crate::block_ram::BlockRam;
@@ -26,6 +27,8 @@ pub struct MacRx {
     pub mac_mid: Signal<In, Bits<16>>,
     pub mac_lo: Signal<In, Bits<16>>,
     pub promiscuous: Signal<In, Bit>,
+    /// The frame carries an 802.1Q tag (EthRx's flag, from the frame's bytes 12 and 13).
+    pub tagged: Signal<In, Bit>,
     pub data: Signal<Out, Bits<8>>,
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
@@ -43,8 +46,6 @@ pub struct MacRx {
     reached_64: DFF<Bit>,
     over_1518: DFF<Bit>,
     over_1522: DFF<Bit>,
-    tag_hi: DFF<Bit>,
-    tagged: DFF<Bit>,
     phy_err: DFF<Bit>,
     dst_ours: DFF<Bit>,
     dst_broadcast: DFF<Bit>,
@@ -76,6 +77,7 @@ impl Default for MacRx {
             mac_mid: Default::default(),
             mac_lo: Default::default(),
             promiscuous: Default::default(),
+            tagged: Default::default(),
             data: Default::default(),
             valid: Default::default(),
             last: Default::default(),
@@ -90,8 +92,6 @@ impl Default for MacRx {
             reached_64: Default::default(),
             over_1518: Default::default(),
             over_1522: Default::default(),
-            tag_hi: Default::default(),
-            tagged: Default::default(),
             phy_err: Default::default(),
             dst_ours: Default::default(),
             dst_broadcast: Default::default(),
@@ -119,8 +119,6 @@ impl Logic for MacRx {
             reached_64,
             over_1518,
             over_1522,
-            tag_hi,
-            tagged,
             phy_err,
             dst_ours,
             dst_broadcast,
@@ -141,6 +139,9 @@ impl Logic for MacRx {
         self.held.write_data.next = self.phy_data.val();
         self.held.write_enable.next = false;
         self.held.read_address.next = bit_cast::<4, 3>(self.slot.q.val() ^ 4);
+        // Loaded every clock, not held: a held register costs a LUT a bit where the
+        // blocks are synthesized apart, and the data matters only with `valid`.
+        self.out_data.d.next = self.held.read_data.val();
         self.out_valid.d.next = false;
         self.out_last.d.next = false;
         self.in_dst.next = !(self.dst_index.q.val().get_bit(2) & self.dst_index.q.val().get_bit(1));
@@ -158,6 +159,8 @@ impl Logic for MacRx {
         if self.dst_index.q.val() == 3 {
             self.next_our_byte.next = self.mac_lo.val().get_bits::<8>(8);
         }
+        // Loaded every clock (the SFD's clock sets the first byte), not held.
+        self.our_byte.d.next = self.next_our_byte.val();
         if self.phy_valid.val() {
             if !self.in_frame.q.val() {
                 if self.phy_data.val() == 0xD5 {
@@ -167,8 +170,6 @@ impl Logic for MacRx {
                     self.reached_64.d.next = false;
                     self.over_1518.d.next = false;
                     self.over_1522.d.next = false;
-                    self.tag_hi.d.next = false;
-                    self.tagged.d.next = false;
                     self.phy_err.d.next = false;
                     self.dst_ours.d.next = true;
                     self.dst_broadcast.d.next = true;
@@ -184,12 +185,11 @@ impl Logic for MacRx {
                 if self.dst_index.q.val().get_bit(2)
                     & (self.dst_index.q.val().get_bit(1) | self.dst_index.q.val().get_bit(0))
                 {
-                    self.out_data.d.next = self.held.read_data.val();
                     self.out_valid.d.next = true;
                 }
-                if self.count.q.val() != 2047 {
-                    self.count.d.next = self.count.q.val() + 1;
-                }
+                // Not saturated: past 2047 the count wraps, harmlessly, since the flags
+                // it sets are only ever set within a frame and `over_1522` already is.
+                self.count.d.next = self.count.q.val() + 1;
                 if self.count.q.val() == 63 {
                     self.reached_64.d.next = true;
                 }
@@ -199,13 +199,6 @@ impl Logic for MacRx {
                 if self.count.q.val() == 1522 {
                     self.over_1522.d.next = true;
                 }
-                if self.count.q.val() == 12 {
-                    self.tag_hi.d.next = self.phy_data.val() == 0x81;
-                }
-                if self.count.q.val() == 13 {
-                    self.tagged.d.next = self.tag_hi.q.val() & (self.phy_data.val() == 0x00);
-                }
-                self.our_byte.d.next = self.next_our_byte.val();
                 if self.dst_index.q.val() != 7 {
                     self.dst_index.d.next = self.dst_index.q.val() + 1;
                 }
@@ -223,7 +216,6 @@ impl Logic for MacRx {
             }
         } else if self.in_frame.q.val() {
             self.in_frame.d.next = false;
-            self.out_data.d.next = self.held.read_data.val();
             self.out_valid.d.next = true;
             self.out_last.d.next = true;
             // Zero since the SFD; set here whatever the verdict, so the register's
@@ -233,7 +225,7 @@ impl Logic for MacRx {
                 self.out_reason.d.next = 1.into(); // fcs
             } else if !self.reached_64.q.val() {
                 self.out_reason.d.next = 2.into(); // runt
-            } else if self.over_1522.q.val() | (self.over_1518.q.val() & !self.tagged.q.val()) {
+            } else if self.over_1522.q.val() | (self.over_1518.q.val() & !self.tagged.val()) {
                 self.out_reason.d.next = 3.into(); // giant
             } else if self.phy_err.q.val() {
                 self.out_reason.d.next = 4.into(); // phy_error
@@ -280,6 +272,8 @@ mod tests {
         uut.mac_mid.next = 0x0012u64.into();
         uut.mac_lo.next = 0x3456u64.into();
         uut.promiscuous.next = promiscuous;
+        // EthRx's flag, as it would be by the frame's end.
+        uut.tagged.next = phy.len() > 21 && phy[20..22] == [0x81, 0x00];
         let mut out = Out {
             bytes: vec![],
             lasts: 0,

@@ -31,7 +31,7 @@
 //! (16); udp_length (17: under 8, or not the IP payload length) > udp_checksum (18);
 //! icmp_length (19: under the 8-byte header) > icmp_checksum (20).
 
-use crate::internet::checksum::OnesSum;
+use crate::internet::checksum::OnesCheck;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -85,7 +85,7 @@ pub struct TransportRx {
     /// reports this layer.
     pub done: Signal<Out, Bit>,
     pub reason: Signal<Out, Bits<5>>,
-    pub sum: OnesSum,
+    pub sum: OnesCheck,
     /// The next byte is inside the TCP options (20 up to the header length): a
     /// flip-flop, set at byte 19 and cleared at the header's last byte, so the option
     /// walker (on the receive path's longest) starts from it. Still set after the
@@ -98,10 +98,11 @@ pub struct TransportRx {
     src_hi: DFF<Bits<8>>,
     src_lo: DFF<Bits<8>>,
     ns_r: DFF<Bit>,
-    /// UDP's checksum field is zero: its high byte, then both.
+    /// UDP's checksum field is zero: its high byte (the byte before), then both.
     zero_hi: DFF<Bit>,
     no_checksum: DFF<Bit>,
-    /// UDP's length field equals IP's payload length: its high byte, then both.
+    /// UDP's length field equals IP's payload length: its high byte (the byte
+    /// before), then both.
     udp_len_hi_ok: DFF<Bit>,
     udp_len_ok: DFF<Bit>,
     // Option parser: 0 kind, 1 length, 2 data, 3 stopped. The kind is kept only as
@@ -176,7 +177,6 @@ impl Logic for TransportRx {
         self.sum.data.next = self.sum_data.val();
         self.sum.high.next = self.sum_high.val();
         self.sum.clear.next = self.sum_start.val();
-        self.sum.init.next = 0.into();
         self.sum.enable.next = self.sum_add.val();
         self.out_data_r.d.next = self.data.val();
         self.out_valid_r.d.next = self.valid.val();
@@ -192,6 +192,18 @@ impl Logic for TransportRx {
         self.option_index.next = (!self.opt_left.q.val().get_bits::<3>(0)) + 1;
         if self.valid.val() {
             self.mid_frame.d.next = !self.last.val();
+        }
+        // The high bytes' compares, loaded every clock (not held): read only at the
+        // next byte, positions 5 and 7, a clock later on a frame's consecutive beats.
+        self.udp_len_hi_ok.d.next = self.data.val() == self.l4_len.val().get_bits::<8>(8);
+        self.zero_hi.d.next = self.data.val() == 0;
+        // The value bytes left: loaded from the length byte (state 1), counted down in
+        // the value (state 2). Not held: what it holds outside an option's value is
+        // never read (an option's bytes are consecutive beats).
+        if self.opt_state.q.val() == 2 {
+            self.opt_left.d.next = self.opt_left.q.val() - 1;
+        } else {
+            self.opt_left.d.next = self.data.val().get_bits::<6>(0) - 2;
         }
         if self.valid.val() & !self.mid_frame.q.val() {
             self.in_opts.d.next = false;
@@ -225,15 +237,9 @@ impl Logic for TransportRx {
             if self.pos.val() == 1 {
                 self.src_lo.d.next = self.data.val();
             }
-            if self.pos.val() == 4 {
-                self.udp_len_hi_ok.d.next = self.data.val() == self.l4_len.val().get_bits::<8>(8);
-            }
             if self.pos.val() == 5 {
                 self.udp_len_ok.d.next = self.udp_len_hi_ok.q.val()
                     & (self.data.val() == self.l4_len.val().get_bits::<8>(0));
-            }
-            if self.pos.val() == 6 {
-                self.zero_hi.d.next = self.data.val() == 0;
             }
             if self.pos.val() == 7 {
                 self.no_checksum.d.next = self.zero_hi.q.val() & (self.data.val() == 0);
@@ -261,7 +267,6 @@ impl Logic for TransportRx {
                         self.opt_state.d.next = 1.into();
                     }
                 } else if self.opt_state.q.val() == 1 {
-                    self.opt_left.d.next = self.data.val().get_bits::<6>(0) - 2;
                     self.opt_len_ok.d.next = (self.kind_mss.q.val() & (self.data.val() == 4))
                         | (self.kind_ws.q.val() & (self.data.val() == 3))
                         | (self.kind_ts.q.val() & (self.data.val() == 10));
@@ -280,7 +285,6 @@ impl Logic for TransportRx {
                         self.opt_state.d.next = 2.into();
                     }
                 } else if self.opt_state.q.val() == 2 {
-                    self.opt_left.d.next = self.opt_left.q.val() - 1;
                     if self.opt_left.q.val() == 1 {
                         self.opt_state.d.next = 0.into();
                     }
