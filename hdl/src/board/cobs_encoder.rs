@@ -69,7 +69,6 @@ pub struct CobsEncoder {
     done_ends: Signal<Local, Bit>,
     done_zero: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<8>>,
-    index_step: Signal<Local, Bit>,
     taken: Signal<Local, Bit>,
 }
 
@@ -108,7 +107,6 @@ impl Default for CobsEncoder {
             done_ends: Default::default(),
             done_zero: Default::default(),
             index_next: Default::default(),
-            index_step: Default::default(),
             taken: Default::default(),
         }
     }
@@ -198,19 +196,16 @@ impl Logic for CobsEncoder {
         self.out_valid.next = (self.state.q.val() != 0) & (self.state.q.val() != 5);
         self.out_data.next = self.block.read_data.val();
         self.taken.next = self.out_valid.val() & self.out_ready.val();
-        // The read address steps with each code or block byte taken (the code byte is at 0,
-        // so the block's first byte at 1 follows it): the step rides the carry chain.
-        self.index_step.next =
-            self.taken.val() & ((self.state.q.val() == 1) | (self.state.q.val() == 2));
-        self.index_next.next =
-            self.index.q.val() + bit_cast::<8, 1>(self.index_step.val().into());
+        self.index_next.next = self.index.q.val();
         if self.state.q.val() == 0 {
+            self.index_next.next = 0.into();
             if self.rd_full.val() {
                 self.state.d.next = 1.into();
             }
         } else if self.state.q.val() == 1 {
             self.code.d.next = self.block.read_data.val();
             if self.taken.val() {
+                self.index_next.next = 1.into();
                 if self.block.read_data.val() == 1 {
                     self.state.d.next = 5.into();
                 } else {
@@ -219,6 +214,7 @@ impl Logic for CobsEncoder {
             }
         } else if self.state.q.val() == 2 {
             if self.taken.val() {
+                self.index_next.next = self.index.q.val() + 1;
                 if self.index_next.val() == self.code.q.val() {
                     self.state.d.next = 5.into();
                 }
@@ -250,11 +246,6 @@ impl Logic for CobsEncoder {
             }
         }
         self.index.d.next = self.index_next.val();
-        // Back to the code byte's address as the block is done with (states 3, 4 and 0
-        // leave it there).
-        if self.state.q.val() == 5 {
-            self.index.d.next = 0.into();
-        }
         self.block.read_address.next = (bit_cast::<9, 1>(self.rd_half.q.val().into()) << 8)
             | bit_cast::<9, 8>(self.index_next.val());
     }
