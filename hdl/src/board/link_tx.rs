@@ -777,7 +777,7 @@ mod tests {
                 35,
             );
             uut.connect_all();
-            let mut bench = Bench {
+            Bench {
                 uut,
                 fifo: VecDeque::new(),
                 rng: Rng(seed),
@@ -786,8 +786,7 @@ mod tests {
                 bytes: vec![],
                 messages: vec![],
                 clocks: 0,
-            };
-            bench
+            }
         }
 
         fn push(&mut self, s: &Segment) {
