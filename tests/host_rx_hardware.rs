@@ -6,8 +6,9 @@
 //! arrives intact.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use tcpip_fpga::hdl::board::crc_check::MIN_CLOCKS_PER_BYTE;
-use tcpip_fpga::hdl::board::host_rx::{receive, receive_at_line_rate, HostRxEvent, TxRequest};
+use tcpip_fpga::hdl::board::host_rx::{
+    line_rate_clocks, min_clocks_after, receive, receive_at_line_rate, HostRxEvent, TxRequest,
+};
 use tcpip_fpga::host::link::message::{
     encode_frame, Config, LinkRate, Message, TxIcmp, TxTcp, TxUdp,
 };
@@ -163,7 +164,7 @@ fn every_message_the_host_encodes_arrives_with_every_field() {
     // Bytes as close as the CRC check takes them, and at an irregular pace (gaps of 0
     // to 12 clocks more).
     let gaps: Vec<usize> = (0..link.len())
-        .map(|_| MIN_CLOCKS_PER_BYTE + rng.gen_range(0..=12))
+        .map(|i| min_clocks_after(link[i.saturating_sub(1)]) + rng.gen_range(0..=12))
         .collect();
     let at: Vec<usize> = gaps
         .iter()
@@ -309,16 +310,16 @@ fn a_busy_transmitter_gets_error_5_and_no_bytes() {
     }
     // Busy through every even-numbered message's first bytes (its type byte reaches
     // the dispatcher a few bytes after its first link byte), free otherwise.
-    let every = MIN_CLOCKS_PER_BYTE;
+    let at = line_rate_clocks(&link);
     let busy = |clock: usize| {
         starts
             .iter()
             .enumerate()
-            .any(|(k, &s)| k % 2 == 0 && clock >= s * every && clock < (s + 12) * every)
+            .any(|(k, &s)| k % 2 == 0 && clock >= at[s] && clock < at[s + 12])
     };
     let events = receive_at_line_rate(&link);
     assert_eq!(events.len(), messages.len());
-    let events = receive(&link, |i| i * every, busy);
+    let events = receive(&link, |i| at[i], busy);
     let mut k = 0;
     for (n, msg) in messages.iter().enumerate() {
         if n % 2 == 0 {

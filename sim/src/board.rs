@@ -1,11 +1,11 @@
 //! The virtual board: the whole board core ([`BoardCore`]) simulated clock by clock,
 //! with its two byte streams brought out: the PHY side (Ethernet frames) and the link
 //! side (the host's COBS frames). It skips only the pins: no RMII dibits, no UART bit
-//! timing; bytes go straight into the link framer, host → board one every
-//! [`MIN_CLOCKS_PER_BYTE`] clocks (the CRC check's pace, which any UART keeps),
-//! board → host one per clock, or, paced ([`VirtualBoard::set_uart_pace`]), a byte each
-//! way as the board's UART carries them at the rate it runs (`link_fast`: 4 or 12
-//! Mbaud, as the last Config chose).
+//! timing; bytes go straight into the link framer, host → board as fast as the board
+//! takes them ([`min_clocks_after`]: 2 clocks a byte, 24 after a frame's delimiter;
+//! any UART is slower), board → host one per clock, or, paced
+//! ([`VirtualBoard::set_uart_pace`]), a byte each way as the board's UART carries them
+//! at the rate it runs (`link_fast`: 4 or 12 Mbaud, as the last Config chose).
 //!
 //! The host's end of the line has a rate too ([`VirtualBoard::set_host_rate`]): a byte
 //! that crosses between ends running at different rates is lost (a UART at the other
@@ -29,7 +29,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 use tcpip_hdl::board::board_core::BoardCore;
-use tcpip_hdl::board::crc_check::MIN_CLOCKS_PER_BYTE;
+use tcpip_hdl::board::host_rx::min_clocks_after;
 use tcpip_hdl::link::crc32::crc32_ieee;
 
 pub use crate::board_ports::{BoardInputs, BoardOutputs, BOARD_INPUT_NAMES, BOARD_OUTPUT_NAMES};
@@ -417,7 +417,7 @@ impl VirtualBoard {
 
     /// Paces the link as a UART would: one byte each way every `clocks` clocks (250
     /// is the board's 4 Mbaud at 100 MHz). The default, 1, skips the UART's pace (host →
-    /// board bytes still come no closer than [`MIN_CLOCKS_PER_BYTE`]).
+    /// board bytes still come no closer than [`min_clocks_after`] says).
     pub fn set_link_pace(&mut self, clocks: u64) {
         self.pace = Pace::Fixed(clocks.max(1));
     }
@@ -585,7 +585,8 @@ impl VirtualBoard {
             None
         };
         if link.is_some() {
-            self.link_in_wait = self.byte_clocks(true).max(MIN_CLOCKS_PER_BYTE as u64);
+            let least = min_clocks_after(link.unwrap_or(0)) as u64;
+            self.link_in_wait = self.byte_clocks(true).max(least);
             if self.rates_differ() {
                 self.garbled += 1;
                 link = None;

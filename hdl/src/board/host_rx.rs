@@ -47,13 +47,44 @@
 //!   at once. The flags (promiscuous, link rate) and `configured` switch with
 //!   `config_valid`.
 //! The next frame cannot disturb a copy: its byte at offset k reaches the block RAM at
-//! least 4 (k + 5) clocks after the end (the CRC check's pace, and the check holds four
-//! bytes), after the copy read it.
+//! least 2 (k + 5) clocks after the end (the CRC check's pace, and the check holds four
+//! bytes), after the copy read it (k + 2 clocks after).
+//!
+//! Pace: link bytes come at least [`MIN_CLOCKS_PER_BYTE`] (2) clocks apart, and a
+//! frame's first byte at least [`MIN_CLOCKS_AFTER_FRAME`] after the delimiter before it
+//! ([`min_clocks_after`]). The gap lets a frame's action finish (a Config's copy ends
+//! with `config_valid` 18 clocks after its delimiter) before the next frame can end, so
+//! what the board sends back (Hello, Counters, Error) comes in the order the host's
+//! frames did. A UART is far slower: 250 clocks a byte at 4 Mbaud, 83 at 12 Mbaud.
 
 use crate::block_ram::BlockRam;
 use crate::board::cobs_decoder::CobsDecoder;
 use crate::board::crc_check::{CrcCheck, MIN_CLOCKS_PER_BYTE};
 use rust_hdl::prelude::*;
+
+/// The fewest clocks from a frame's delimiter to the next frame's first byte.
+pub const MIN_CLOCKS_AFTER_FRAME: usize = 24;
+
+/// The fewest clocks from link byte `byte` to the next one: a frame's gap after its
+/// delimiter, else the CRC check's pace.
+pub fn min_clocks_after(byte: u8) -> usize {
+    if byte == 0 {
+        MIN_CLOCKS_AFTER_FRAME
+    } else {
+        MIN_CLOCKS_PER_BYTE
+    }
+}
+
+/// The clock each link byte comes at when they come as fast as HostRx takes them.
+pub fn line_rate_clocks(link: &[u8]) -> Vec<usize> {
+    link.iter()
+        .scan(0, |t, &b| {
+            let at = *t;
+            *t += min_clocks_after(b);
+            Some(at)
+        })
+        .collect()
+}
 
 #[derive(LogicBlock)]
 pub struct HostRx {
@@ -748,11 +779,12 @@ pub fn receive(
             uut.config_fast.val(),
         )
     };
-    // The CRC check's pace, which the UART in front always keeps.
+    // The pace the UART in front always keeps.
     for i in 1..link.len() {
+        let least = min_clocks_after(link[i - 1]);
         assert!(
-            at(i) >= at(i - 1) + MIN_CLOCKS_PER_BYTE,
-            "link bytes {} and {i} closer than {MIN_CLOCKS_PER_BYTE} clocks",
+            at(i) >= at(i - 1) + least,
+            "link bytes {} and {i} closer than {least} clocks",
             i - 1
         );
     }
@@ -882,10 +914,11 @@ pub fn receive(
     events
 }
 
-/// [`receive`] with bytes as close as [`CrcCheck`] takes them (a UART is 5 to 30
-/// times slower) and the transmitter never busy.
+/// [`receive`] with bytes as close as HostRx takes them ([`line_rate_clocks`]; a UART
+/// is 40 to 125 times slower) and the transmitter never busy.
 pub fn receive_at_line_rate(link: &[u8]) -> Vec<HostRxEvent> {
-    receive(link, |i| i * MIN_CLOCKS_PER_BYTE, |_| false)
+    let at = line_rate_clocks(link);
+    receive(link, |i| at[i], |_| false)
 }
 
 #[cfg(test)]
@@ -1052,8 +1085,8 @@ mod tests {
             udp(&[]),
         ];
         assert_eq!(receive_at_line_rate(&link), want);
-        // A byte every tenth clock (the UART's pace) changes nothing.
-        assert_eq!(receive(&link, |i| 10 * i + 3, |_| false), want);
+        // The fastest a UART goes (ten bits of four clocks, `UartRx`'s least) changes nothing.
+        assert_eq!(receive(&link, |i| 40 * i + 3, |_| false), want);
     }
 
     /// A TxIcmp writes its tag, MAC and IP words and nothing else (no port, no TCP
@@ -1122,7 +1155,8 @@ mod tests {
         );
         // Busy as its type byte arrives: nothing written, error 5.
         let link = frame(&tx_icmp_message(5, &unreachable));
-        let got = receive(&link, |i| i * MIN_CLOCKS_PER_BYTE, |_| true);
+        let at = line_rate_clocks(&link);
+        let got = receive(&link, |i| at[i], |_| true);
         let nothing = TxRequest {
             is_icmp: true,
             flags: 0,
@@ -1267,8 +1301,8 @@ mod tests {
         link.extend(frame(&[0x85]));
         // Busy while the first request starts (its type byte arrives about 2 + 4 bytes
         // after its first link byte), free from the second one on.
-        let every = MIN_CLOCKS_PER_BYTE;
-        let got = receive(&link, |i| i * every, |c| c < second * every);
+        let at = line_rate_clocks(&link);
+        let got = receive(&link, |i| at[i], |c| c < at[second]);
         // Not a byte and not a header word reaches the transmitter: both its buffers
         // are taken, and a word would land in one of them.
         assert_eq!(got[..2], [HostRxEvent::Tx(refused()), error(5)]);
