@@ -1,8 +1,11 @@
 //! Frame counters, one 32-bit count per drop reason and per accepted protocol, kept in
 //! one block RAM (32 × 32 bits) rather than in 900 logic cells.
 //!
-//! A bump is a read-modify-write over two clocks; bumps are a frame apart, so they
-//! never overlap. The host side reads `read_index`: `read_value` holds that counter one
+//! A bump is a read-modify-write over three clocks: read, add one into a register,
+//! write. The register is there for timing: the RAM's read data comes late in the
+//! clock, and through the 32-bit carry chain and on to the RAM's write data it was the
+//! chip's longest path (91.9 MHz on seed 1). Bumps are a frame apart, so they never
+//! overlap. The host side reads `read_index`: `read_value` holds that counter one
 //! clock later, when `read_valid` says no bump took the RAM's read port and the counter
 //! was not being written in that clock (a [`BlockRam`]: the chip's read of the address
 //! being written is undefined, so it is not offered).
@@ -19,8 +22,13 @@ pub struct RxCounters {
     pub read_value: Signal<Out, Bits<32>>,
     pub read_valid: Signal<Out, Bit>,
     ram: BlockRam<Bits<32>, 5>,
+    /// The bump's read data is out of the RAM (this clock).
     pending: DFF<Bit>,
+    /// The counter being bumped, from its read to its write.
     pending_index: DFF<Bits<5>>,
+    /// The bumped count, written back this clock when `writing`.
+    sum: DFF<Bits<32>>,
+    writing: DFF<Bit>,
     valid_r: DFF<Bit>,
 }
 
@@ -37,6 +45,8 @@ impl Default for RxCounters {
             ram: BlockRam::zeroed(),
             pending: Default::default(),
             pending_index: Default::default(),
+            sum: Default::default(),
+            writing: Default::default(),
             valid_r: Default::default(),
         }
     }
@@ -45,16 +55,19 @@ impl Default for RxCounters {
 impl Logic for RxCounters {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, pending, pending_index, valid_r);
+        dff_setup!(self, clock, pending, pending_index, sum, writing, valid_r);
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.ram.read_address.next = self.read_index.val();
         self.ram.write_address.next = self.pending_index.q.val();
-        self.ram.write_data.next = self.ram.read_data.val() + 1;
-        self.ram.write_enable.next = self.pending.q.val();
+        // Loaded every clock: written only with `writing`, the clock after `pending`.
+        self.sum.d.next = self.ram.read_data.val() + 1;
+        self.ram.write_data.next = self.sum.q.val();
+        self.ram.write_enable.next = self.writing.q.val();
         self.pending.d.next = self.bump.val();
+        self.writing.d.next = self.pending.q.val();
         self.valid_r.d.next = !self.bump.val()
-            & !(self.pending.q.val() & (self.read_index.val() == self.pending_index.q.val()));
+            & !(self.writing.q.val() & (self.read_index.val() == self.pending_index.q.val()));
         if self.bump.val() {
             self.ram.read_address.next = self.index.val();
             self.pending_index.d.next = self.index.val();
@@ -88,6 +101,7 @@ mod tests {
                 uut.bump.next = false;
                 crate::tick!(uut);
                 crate::tick!(uut);
+                crate::tick!(uut);
             }
         }
         assert_eq!(read(&mut uut, 1), 5);
@@ -108,6 +122,9 @@ mod tests {
         crate::tick!(uut); // the bump reads counter 7
         assert!(!uut.read_valid.val(), "the port was the bump's");
         uut.bump.next = false;
+        crate::tick!(uut); // adds one
+        assert!(uut.read_valid.val(), "the old count, as if read a clock sooner");
+        assert_eq!(uut.read_value.val().index(), 0);
         crate::tick!(uut); // and writes it back, while the host reads it
         assert!(!uut.read_valid.val(), "the counter was being written");
         crate::tick!(uut);

@@ -44,8 +44,8 @@
 //! through `word_index`/`word` when it needs it (one clock of latency; `word` already
 //! holds word `word_index` of the previous clock) and the bytes as a
 //! first-word-fall-through stream (`body_data`, `body_last`, taken by `body_ready`;
-//! a byte every clock). `req_done` hands the buffer back and loads the next request;
-//! `word_index` at `req_done` still reads the buffer handed back (the tag, for TxDone:
+//! a byte every clock). `req_done` hands the buffer back (the clock after it) and loads
+//! the next request; `word_index` at `req_done` still reads the buffer handed back (the tag, for TxDone:
 //! a request written into it writes no word before the next clock).
 //!
 //! Cost: the two buffers are 3 KiB in 6 of the iCE40's 4 Kbit block RAMs (the echo
@@ -148,6 +148,11 @@ pub struct TxStage {
     loading: DFF<Bit>,
     load_index: DFF<Bits<4>>,
     current: DFF<Bit>,
+    /// `req_done` of the current request, a clock late: the buffer is handed back from
+    /// a flip-flop, so the sender's last-byte logic and this block's buffer count are
+    /// not one path (it was the chip's longest on seed 2). The sender takes nothing in
+    /// that clock: it disarms at `req_done`.
+    done_r: DFF<Bit>,
     rd_ptr: DFF<Bits<11>>,
     last_at: DFF<Bits<11>>,
     udp_r: DFF<Bit>,
@@ -239,6 +244,7 @@ impl Default for TxStage {
             loading: Default::default(),
             load_index: Default::default(),
             current: Default::default(),
+            done_r: Default::default(),
             rd_ptr: Default::default(),
             last_at: Default::default(),
             udp_r: Default::default(),
@@ -289,6 +295,7 @@ impl Logic for TxStage {
             loading,
             load_index,
             current,
+            done_r,
             rd_ptr,
             tail_read,
             last_at,
@@ -489,7 +496,8 @@ impl Logic for TxStage {
         }
         self.body_last.next = self.rd_ptr.q.val() == self.last_at.q.val();
         // Buffers in use: one more at a commit, one fewer at a release.
-        if self.req_done.val() & self.current.q.val() {
+        self.done_r.d.next = self.req_done.val() & self.current.q.val();
+        if self.done_r.q.val() {
             self.current.d.next = false;
             self.rd_ptr.d.next = 0.into();
             self.rd_buf.d.next = !self.rd_buf.q.val();
@@ -617,6 +625,10 @@ mod tests {
         uut.req_done.next = false;
         uut.word_index.next = 0.into();
         let tag = uut.word.val().index() as u64;
+        // The buffer is handed back the clock after `req_done`.
+        assert!(uut.req_valid.val());
+        crate::tick!(*uut);
+        assert!(!uut.req_valid.val());
         (tag, words, bytes)
     }
 
