@@ -161,10 +161,13 @@ fn every_message_the_host_encodes_arrives_with_every_field() {
         .iter()
         .flat_map(|m| encode_frame(m).unwrap())
         .collect();
-    // Bytes as close as the CRC check takes them, and at an irregular pace (gaps of 0
-    // to 12 clocks more).
+    // Bytes as close as HostRx takes them (`min_clocks_after` the byte before), and at
+    // an irregular pace (gaps of 0 to 12 clocks more).
     let gaps: Vec<usize> = (0..link.len())
-        .map(|i| min_clocks_after(link[i.saturating_sub(1)]) + rng.gen_range(0..=12))
+        .map(|i| {
+            let least = i.checked_sub(1).map_or(0, |p| min_clocks_after(link[p]));
+            least + rng.gen_range(0..=12)
+        })
         .collect();
     let at: Vec<usize> = gaps
         .iter()

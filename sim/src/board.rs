@@ -584,8 +584,8 @@ impl VirtualBoard {
         } else {
             None
         };
-        if link.is_some() {
-            let least = min_clocks_after(link.unwrap_or(0)) as u64;
+        if let Some(byte) = link {
+            let least = min_clocks_after(byte) as u64;
             self.link_in_wait = self.byte_clocks(true).max(least);
             if self.rates_differ() {
                 self.garbled += 1;

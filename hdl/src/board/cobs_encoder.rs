@@ -167,8 +167,7 @@ impl Logic for CobsEncoder {
         }
         if self.code_write.val() {
             self.block.write_enable.next = true;
-            self.block.write_address.next =
-                bit_cast::<9, 1>(self.wr_half.q.val().into()) << 8;
+            self.block.write_address.next = bit_cast::<9, 1>(self.wr_half.q.val().into()) << 8;
             self.block.write_data.next = self.count_next.val();
             self.count.d.next = 0.into();
             self.wr_half.d.next = !self.wr_half.q.val();

@@ -11,10 +11,10 @@
 //! Rate: the CRC takes four bits a clock ([`Crc32Serial`], 2 clocks a byte), and
 //! bytes, and `frame_end` after the last one, must come at least [`MIN_CLOCKS_PER_BYTE`]
 //! (2) clocks apart; a byte sooner would be judged wrongly. The simulated board feeds
-//! its link that fast (HostRx adds a gap after each frame); a real link never comes close: each byte is a UART byte (the
-//! COBS decoder passes them on a clock later, one out per byte in at most, and
-//! `frame_end` is the delimiter byte's), ten bit times of at least four clocks
-//! (`UartRx` needs four), 250 clocks at 4 Mbaud and 83 at 12 Mbaud.
+//! its link that fast (HostRx adds a gap after each frame); a real link never comes
+//! close: each byte is a UART byte (the COBS decoder passes them on a clock later, one
+//! out per byte in at most, and `frame_end` is the delimiter byte's), ten bit times of
+//! at least four clocks (`UartRx` needs four), 250 clocks at 4 Mbaud and 83 at 12 Mbaud.
 //!
 //! The four held bytes are a ring in block RAM (`held`, at a 2-bit slot), not 32
 //! flip-flops that each take a logic cell: a new byte is written over the oldest one's

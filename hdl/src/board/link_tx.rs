@@ -591,8 +591,7 @@ impl Logic for LinkTx {
         self.lo_byte.d.next = self.fifo_data.val();
         self.seg_take.next = self.record.q.val() & self.in_body.q.val() & self.room.val();
         // (Less `seg_take`: the condition rides the carry chain, no multiplexer per bit.)
-        self.rem_next.next =
-            self.remaining.q.val() - bit_cast::<11, 1>(self.seg_take.val().into());
+        self.rem_next.next = self.remaining.q.val() - bit_cast::<11, 1>(self.seg_take.val().into());
         if self.rec_hi.q.val() {
             self.rem_next.next = (bit_cast::<11, 3>(self.fifo_data.val().get_bits::<3>(0)) << 8)
                 | bit_cast::<11, 8>(self.lo_byte.q.val());

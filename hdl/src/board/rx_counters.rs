@@ -123,7 +123,10 @@ mod tests {
         assert!(!uut.read_valid.val(), "the port was the bump's");
         uut.bump.next = false;
         crate::tick!(uut); // adds one
-        assert!(uut.read_valid.val(), "the old count, as if read a clock sooner");
+        assert!(
+            uut.read_valid.val(),
+            "the old count, as if read a clock sooner"
+        );
         assert_eq!(uut.read_value.val().index(), 0);
         crate::tick!(uut); // and writes it back, while the host reads it
         assert!(!uut.read_valid.val(), "the counter was being written");

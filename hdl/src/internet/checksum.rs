@@ -304,7 +304,11 @@ mod tests {
             let mut bytes: Vec<u8> = (0..n % 60 + 1)
                 .map(|i| {
                     seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                    if (seed >> 16) % 3 == 0 { (seed >> 20) as u8 } else { 0xFF ^ (i as u8 & 1) }
+                    if (seed >> 16) % 3 == 0 {
+                        (seed >> 20) as u8
+                    } else {
+                        0xFF ^ (i as u8 & 1)
+                    }
                 })
                 .collect();
             // The word sum with a low first byte: a zero high byte before it.
@@ -323,7 +327,11 @@ mod tests {
             }
             let want = ones_sum(&padded(&bytes)) == 0xFFFF;
             let gap = 2 * (n % 4);
-            assert_eq!(check(&bytes, first_high, n % 7, gap), want, "stream {n}: {bytes:02x?}");
+            assert_eq!(
+                check(&bytes, first_high, n % 7, gap),
+                want,
+                "stream {n}: {bytes:02x?}"
+            );
             seen_ok += want as usize;
         }
         assert!(seen_ok > 100, "{seen_ok}");

@@ -9,8 +9,9 @@
 //! fcs (1) > runt (2, under 64 bytes with FCS) > giant (3, over 1518, or 1522 when
 //! 802.1Q-tagged) > phy_error (4) > mac_filter (5, not our unicast, not broadcast, not
 //! promiscuous). Whether the frame is tagged is EthRx's flag (`tagged`), final long
-//! before a frame can reach 1518 bytes, not a second decode of the same bytes here. A frame of fewer than five bytes still ends with a `last` beat (its
-//! data is meaningless) so that it is counted.
+//! before a frame can reach 1518 bytes, not a second decode of the same bytes here. A
+//! frame of fewer than five bytes still ends with a `last` beat (its data is
+//! meaningless) so that it is counted.
 
 use crate::block_ram::BlockRam;
 use crate::link::crc32::Crc32;

@@ -45,8 +45,9 @@
 //! holds word `word_index` of the previous clock) and the bytes as a
 //! first-word-fall-through stream (`body_data`, `body_last`, taken by `body_ready`;
 //! a byte every clock). `req_done` hands the buffer back (the clock after it) and loads
-//! the next request; `word_index` at `req_done` still reads the buffer handed back (the tag, for TxDone:
-//! a request written into it writes no word before the next clock).
+//! the next request; `word_index` at `req_done` still reads the buffer handed back
+//! (the tag, for TxDone: a request written into it writes no word before the next
+//! clock).
 //!
 //! Cost: the two buffers are 3 KiB in 6 of the iCE40's 4 Kbit block RAMs (the echo
 //! replies' too: the echo has none of its own): a buffer's bytes 0..1023 in
