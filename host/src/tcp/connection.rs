@@ -49,7 +49,8 @@ pub struct Config {
     pub mss: u16,
     pub rx_buffer: usize,
     pub tx_buffer: usize,
-    /// Offer window scaling (RFC 7323); the shift is derived from `rx_buffer`.
+    /// Offer window scaling (RFC 7323); the shift is what our largest window needs
+    /// (see [`Config::window_shift`]).
     pub window_scale: bool,
     /// Offer SACK-permitted and report SACK blocks (RFC 2018).
     pub sack: bool,
@@ -75,6 +76,20 @@ impl Config {
             Some(f) => f.mss(self.mss),
             None => self.mss,
         }
+    }
+
+    /// The window scale we offer: what the largest window we may advertise needs, the
+    /// socket buffer or, with the board's FIFO known, the smaller FIFO. A shift the
+    /// windows do not need only rounds them down, and rounded below one segment (a
+    /// window of one odd-sized MSS at shift 1) a window stalls a Linux sender: it
+    /// sends no segment that does not fit and waits for its persist timer instead,
+    /// 200 ms a segment.
+    pub fn window_shift(&self) -> u8 {
+        let largest = match self.rx_fifo {
+            Some(f) => self.rx_buffer.min(f.bytes as usize),
+            None => self.rx_buffer,
+        };
+        shift_for(largest)
     }
 }
 
@@ -711,7 +726,7 @@ impl Connection {
         let peer_ws = answering.map(|p| p.window_scale.is_some()).unwrap_or(true);
         let peer_sack = answering.map(|p| p.sack_permitted).unwrap_or(true);
         if self.cfg.window_scale && peer_ws {
-            o.window_scale = Some(shift_for(self.cfg.rx_buffer));
+            o.window_scale = Some(self.cfg.window_shift());
         }
         o.sack_permitted = self.cfg.sack && peer_sack;
         o
@@ -1140,7 +1155,7 @@ impl Connection {
         match seg.options.window_scale {
             Some(ws) if self.cfg.window_scale => {
                 self.snd_shift = ws.min(14);
-                self.rcv_shift = shift_for(self.cfg.rx_buffer);
+                self.rcv_shift = self.cfg.window_shift();
             }
             _ => {
                 self.snd_shift = 0;

@@ -1084,6 +1084,64 @@ mod tests {
         }
     }
 
+    /// A connection that sends as well as receives (an echo) is offered windows of
+    /// whole segments, never one rounded below its segment by a window scale the
+    /// windows do not need: a Linux sender sends nothing into such a window and waits
+    /// for its persist timer instead, 200 ms a segment. The 4 KiB FIFO's MSS is odd
+    /// (1,229); the 2 KiB one's even (546).
+    #[test]
+    fn an_echo_connection_gets_windows_of_whole_segments() {
+        for bytes in [2048, 3000, 4096] {
+            let fifo = RxFifo {
+                bytes,
+                record_overhead: 35,
+            };
+            let mut s = stack();
+            s.set_rx_fifo(fifo);
+            let listener = s.listen(7, 8).unwrap();
+            let mut peer_syn = syn(CLIENT, US, 7);
+            peer_syn.options.mss = Some(1460);
+            peer_syn.options.window_scale = Some(7);
+            peer_syn.options.sack_permitted = true;
+            s.receive(&peer_syn, Time::ZERO);
+            let syn_ack = syn_ack_to(&s.poll(Time::ZERO), CLIENT).unwrap();
+            let mss = syn_ack.options.mss.unwrap() as u32;
+            let shift = syn_ack.options.window_scale.unwrap();
+            assert_eq!(mss, fifo.mss(1460) as u32);
+            // A full segment at a time, each echoed back with our ACK and window: the
+            // handshake's promise first, then windows for a connection that sends.
+            let mut seq = 1001u32;
+            let mut acked = syn_ack.seq.wrapping_add(1);
+            let mut id = None;
+            for round in 0..6u64 {
+                let mut data = Segment::new(CLIENT, (US, 7));
+                data.seq = seq;
+                data.ack = acked;
+                data.flags = Flags::ACK;
+                data.window = 65535;
+                data.payload = vec![round as u8; mss as usize];
+                s.receive(&data, Time::from_millis(1 + 2 * round));
+                seq = seq.wrapping_add(mss);
+                if id.is_none() {
+                    id = s.accept(listener).unwrap();
+                }
+                let id = id.unwrap();
+                let got = s.recv_all(id).unwrap();
+                assert_eq!(got.len(), mss as usize);
+                s.send(id, &got).unwrap();
+                let out = s.poll(Time::from_millis(2 + 2 * round));
+                let echo = out.iter().find(|x| !x.payload.is_empty()).unwrap();
+                assert_eq!(echo.ack, seq);
+                acked = echo.seq.wrapping_add(echo.payload.len() as u32);
+                let window = (echo.window as u32) << shift;
+                assert!(
+                    window >= mss && window % mss == 0,
+                    "FIFO {bytes}, round {round}: window {window} (shift {shift}) for MSS {mss}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn retransmissions_are_counted() {
         let mut s = stack();
