@@ -38,7 +38,7 @@ struct LinkPath {
     tx_done: Signal<In, Bit>,
     tx_done_tag: Signal<In, Bits<16>>,
     error: Signal<In, Bit>,
-    error_code: Signal<In, Bits<8>>,
+    error_code: Signal<In, Bits<3>>,
     arp_learned: Signal<In, Bit>,
     link_ready: Signal<In, Bit>,
     link_data: Signal<Out, Bits<8>>,
@@ -348,7 +348,7 @@ fn record() -> Run {
         }
         // Values change every clock: LinkTx must latch them with the pulse.
         uut.tx_done_tag.next = (rng.gen::<u16>() as u64).into();
-        uut.error_code.next = (rng.gen::<u8>() as u64).into();
+        uut.error_code.next = (rng.gen_range(0..8u64)).into();
         let mut event: Option<Message> = None;
         if clock == 30 && !hello_sent {
             hello_sent = true;

@@ -35,6 +35,7 @@ pub struct RxVerdict {
     /// TransportRx's ICMP type (its source port register's high byte).
     pub icmp_type: Signal<In, Bits<8>>,
     pub done: Signal<Out, Bit>,
+    /// `reason`, `class` and `to_fifo` are valid with `done` only.
     pub reason: Signal<Out, Bits<5>>,
     /// 0 ARP, 1 ICMP, 2 TCP, 3 UDP (meaningful for accepted frames).
     pub class: Signal<Out, Bits<2>>,
@@ -98,24 +99,24 @@ impl Logic for RxVerdict {
             self.first.next = self.mac_reason.val();
         }
         self.done_r.d.next = self.wait3.q.val();
-        if self.wait3.q.val() {
-            self.reason_r.d.next = self.first.val();
-            self.class_r.d.next = 0.into();
-            if !self.is_arp.val() {
-                if self.is_icmp.val() {
-                    self.class_r.d.next = 1.into();
-                } else if self.is_tcp.val() {
-                    self.class_r.d.next = 2.into();
-                } else {
-                    self.class_r.d.next = 3.into();
-                }
+        // Loaded every clock, not held (a held bit costs a LUT where blocks are
+        // synthesized apart): reason, class and to_fifo are valid with `done` only.
+        self.reason_r.d.next = self.first.val();
+        self.class_r.d.next = 0.into();
+        if !self.is_arp.val() {
+            if self.is_icmp.val() {
+                self.class_r.d.next = 1.into();
+            } else if self.is_tcp.val() {
+                self.class_r.d.next = 2.into();
+            } else {
+                self.class_r.d.next = 3.into();
             }
-            self.to_fifo_r.d.next = (self.first.val() == 0)
-                & !self.is_arp.val()
-                & (self.is_tcp.val()
-                    | self.is_udp.val()
-                    | (self.is_icmp.val() & self.icmp_error.val()));
         }
+        self.to_fifo_r.d.next = (self.first.val() == 0)
+            & !self.is_arp.val()
+            & (self.is_tcp.val()
+                | self.is_udp.val()
+                | (self.is_icmp.val() & self.icmp_error.val()));
         self.done.next = self.done_r.q.val();
         self.reason.next = self.reason_r.q.val();
         self.class.next = self.class_r.q.val();
@@ -248,12 +249,12 @@ mod tests {
         assert!(uut.done.val());
         assert_eq!(uut.reason.val().index(), 18);
         assert!(!uut.to_fifo.val());
-        // And the verdict holds until the next frame's.
+        // The verdict is valid with `done` only: after it, it follows the inputs.
         uut.transport_reason.next = 0u64.into();
         for _ in 0..5 {
             crate::tick!(uut);
         }
         assert!(!uut.done.val());
-        assert_eq!(uut.reason.val().index(), 18);
+        assert_eq!(uut.reason.val().index(), 0);
     }
 }

@@ -254,7 +254,7 @@ impl Logic for BoardCore {
         self.link_tx.tx_done.next = self.tx.tx_done.val();
         self.link_tx.tx_done_tag.next = self.tx.tx_done_tag.val();
         self.link_tx.error.next = self.host_rx.error.val();
-        self.link_tx.error_code.next = self.host_rx.error_code.val();
+        self.link_tx.error_code.next = self.host_rx.error_code.val().get_bits::<3>(0);
         // ArpReply: the pulse from the ARP responder, the sender's address from the
         // receive stream as it passes.
         self.link_tx.arp_learned.next = self.tx.arp_learned.val();

@@ -7,11 +7,15 @@
 //! RAM it takes anyway): the next block is collected in one half while the last goes
 //! out of the other, so the UART never waits for a collection (254 bytes at the CRC's
 //! 2 clocks a byte, 6 byte times at 12 Mbaud). A message that ends with a zero ends
-//! with an empty block (code 0x01), as COBS requires.
+//! with an empty block (code 0x01), as COBS requires: it is written into the next half
+//! as a block of its own (`ready` stays low until that half is free), so the reader
+//! sends it as any other.
 //!
 //! Each block's code byte is written into the RAM ahead of its bytes when the block
 //! completes (a clock later when a non-zero byte completed it: `ready` is low for that
-//! clock), and read back from there, so no register per half holds its length.
+//! clock), and read back from there, so no register per half holds its length. A
+//! block's bytes end at 254, so byte 255 of each half is never written and stays at its
+//! initial zero: the delimiter is read from there, and every byte out is the RAM's.
 
 use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
@@ -37,20 +41,19 @@ pub struct CobsEncoder {
     wr_half: DFF<Bit>,
     count: DFF<Bits<8>>,
     /// The block's final byte was written last clock (the 254th, or the message's
-    /// last): its code byte is written this clock. `closing_last`: it was the
-    /// message's.
+    /// last): its code byte is written this clock. Or the message ended with a zero:
+    /// the empty block after it is written as soon as the next half is free.
+    /// `closing_last`: the block closing ends the message.
     closing: DFF<Bit>,
     closing_last: DFF<Bit>,
-    // Each half's block, once its code byte is written: full, whether it ends the
-    // message, and whether the message ended with a zero (an empty block follows).
+    // Each half's block, once its code byte is written: full, and whether it ends the
+    // message.
     full0: DFF<Bit>,
     full1: DFF<Bit>,
     ends0: DFF<Bit>,
     ends1: DFF<Bit>,
-    zero0: DFF<Bit>,
-    zero1: DFF<Bit>,
     // Sending half `rd_half`. 0 wait for a block, 1 code byte, 2 block bytes,
-    // 3 empty final block, 4 delimiter, 5 block out (no output).
+    // 4 delimiter, 3 block out (no output): an encoding that takes fewest LUT4s.
     rd_half: DFF<Bit>,
     state: DFF<Bits<3>>,
     /// The address of the byte on the read port.
@@ -61,13 +64,11 @@ pub struct CobsEncoder {
     wr_full: Signal<Local, Bit>,
     rd_full: Signal<Local, Bit>,
     rd_ends: Signal<Local, Bit>,
-    rd_zero: Signal<Local, Bit>,
     /// `count + 1`: the next byte's address, and the code byte of a block of `count`.
     count_next: Signal<Local, Bits<8>>,
     /// The code byte is written this clock: the block is complete.
     code_write: Signal<Local, Bit>,
     done_ends: Signal<Local, Bit>,
-    done_zero: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<8>>,
     taken: Signal<Local, Bit>,
 }
@@ -92,8 +93,6 @@ impl Default for CobsEncoder {
             full1: Default::default(),
             ends0: Default::default(),
             ends1: Default::default(),
-            zero0: Default::default(),
-            zero1: Default::default(),
             rd_half: Default::default(),
             state: Default::default(),
             index: Default::default(),
@@ -101,11 +100,9 @@ impl Default for CobsEncoder {
             wr_full: Default::default(),
             rd_full: Default::default(),
             rd_ends: Default::default(),
-            rd_zero: Default::default(),
             count_next: Default::default(),
             code_write: Default::default(),
             done_ends: Default::default(),
-            done_zero: Default::default(),
             index_next: Default::default(),
             taken: Default::default(),
         }
@@ -126,8 +123,6 @@ impl Logic for CobsEncoder {
             full1,
             ends0,
             ends1,
-            zero0,
-            zero1,
             rd_half,
             state,
             index,
@@ -148,16 +143,18 @@ impl Logic for CobsEncoder {
             self.wr_full.next = self.full1.q.val();
         }
         self.ready.next = !self.wr_full.val() & !self.closing.q.val();
-        self.closing.d.next = false;
-        self.code_write.next = self.closing.q.val();
+        // Closing waits only for the empty block's half; a block's own half is free.
+        self.closing.d.next = self.closing.q.val() & self.wr_full.val();
+        self.code_write.next = self.closing.q.val() & !self.wr_full.val();
         self.done_ends.next = self.closing_last.q.val();
-        self.done_zero.next = false;
         if self.valid.val() & self.ready.val() {
             if self.data.val() == 0 {
-                // The zero is implied by the block's code, written in its place.
+                // The zero is implied by the block's code, written in its place; if it
+                // was the message's last, an empty block ends the message.
                 self.code_write.next = true;
-                self.done_ends.next = self.last.val();
-                self.done_zero.next = self.last.val();
+                self.done_ends.next = false;
+                self.closing.d.next = self.last.val();
+                self.closing_last.d.next = true;
             } else {
                 self.block.write_enable.next = true;
                 self.count.d.next = self.count_next.val();
@@ -174,25 +171,22 @@ impl Logic for CobsEncoder {
             if self.wr_half.q.val() {
                 self.full1.d.next = true;
                 self.ends1.d.next = self.done_ends.val();
-                self.zero1.d.next = self.done_zero.val();
             } else {
                 self.full0.d.next = true;
                 self.ends0.d.next = self.done_ends.val();
-                self.zero0.d.next = self.done_zero.val();
             }
         }
 
         // Send the half being read, once it is full: its code byte, then its bytes, all
-        // from the RAM's read port.
+        // from the RAM's read port, and after the message's last block the delimiter
+        // (byte 255).
         self.rd_full.next = self.full0.q.val();
         self.rd_ends.next = self.ends0.q.val();
-        self.rd_zero.next = self.zero0.q.val();
         if self.rd_half.q.val() {
             self.rd_full.next = self.full1.q.val();
             self.rd_ends.next = self.ends1.q.val();
-            self.rd_zero.next = self.zero1.q.val();
         }
-        self.out_valid.next = (self.state.q.val() != 0) & (self.state.q.val() != 5);
+        self.out_valid.next = (self.state.q.val() != 0) & (self.state.q.val() != 3);
         self.out_data.next = self.block.read_data.val();
         self.taken.next = self.out_valid.val() & self.out_ready.val();
         self.index_next.next = self.index.q.val();
@@ -206,7 +200,7 @@ impl Logic for CobsEncoder {
             if self.taken.val() {
                 self.index_next.next = 1.into();
                 if self.block.read_data.val() == 1 {
-                    self.state.d.next = 5.into();
+                    self.state.d.next = 3.into();
                 } else {
                     self.state.d.next = 2.into();
                 }
@@ -215,21 +209,17 @@ impl Logic for CobsEncoder {
             if self.taken.val() {
                 self.index_next.next = self.index.q.val() + 1;
                 if self.index_next.val() == self.code.q.val() {
-                    self.state.d.next = 5.into();
+                    self.state.d.next = 3.into();
                 }
             }
-        } else if self.state.q.val() == 3 {
-            self.out_data.next = 1.into();
-            if self.taken.val() {
-                self.state.d.next = 4.into();
-            }
         } else if self.state.q.val() == 4 {
-            self.out_data.next = 0.into();
             if self.taken.val() {
                 self.state.d.next = 0.into();
             }
         } else {
-            // A block is out: its half is free again; what follows it?
+            // A block is out: its half is free again; what follows it? The delimiter's
+            // address, in case it is the message's last.
+            self.index_next.next = 255.into();
             self.rd_half.d.next = !self.rd_half.q.val();
             if self.rd_half.q.val() {
                 self.full1.d.next = false;
@@ -238,8 +228,6 @@ impl Logic for CobsEncoder {
             }
             if !self.rd_ends.val() {
                 self.state.d.next = 0.into();
-            } else if self.rd_zero.val() {
-                self.state.d.next = 3.into();
             } else {
                 self.state.d.next = 4.into();
             }

@@ -39,7 +39,8 @@ pub struct Crc32Serial {
     pub fcs: Signal<Out, Bits<32>>,
     /// The complement of the CRC state.
     state: DFF<Bits<32>>,
-    /// The byte's high nibble, absorbed the clock after `start`.
+    /// The byte's high nibble, absorbed the clock after `start`: loaded every clock (it
+    /// is read only in the clock after a `start`), so it needs no enable.
     pending: DFF<Bits<4>>,
     /// The high nibble is still to absorb.
     left: DFF<Bit>,
@@ -47,7 +48,9 @@ pub struct Crc32Serial {
     /// The four steps' feedbacks (zero when flushing): `t_k` = CRC bit k xor data bit k,
     /// in the complement: its bit k equals the data bit.
     feedback: Signal<Local, Bits<4>>,
-    /// Each feedback's share of the polynomial.
+    /// Each feedback's share of the polynomial, and their sum: one term a bit, so each
+    /// bit of the register takes a LUT4 (its hold, itself four up, the term).
+    mix: Signal<Local, Bits<32>>,
     mix0: Signal<Local, Bits<32>>,
     mix1: Signal<Local, Bits<32>>,
     mix2: Signal<Local, Bits<32>>,
@@ -60,6 +63,11 @@ pub struct Crc32Serial {
     poly2: Constant<Bits<32>>,
     poly3: Constant<Bits<32>>,
     ones: Constant<Bits<32>>,
+    /// Whether this instance uses `flush` and `clear`: an unused input is tied low by
+    /// its user, but a block synthesized apart (`tcpip synth --breakdown`) does not
+    /// know that, and a `clear` costs a LUT4 a bit there.
+    flushes: Constant<Bit>,
+    clears: Constant<Bit>,
 }
 
 const POLY: u32 = 0xEDB8_8320;
@@ -67,8 +75,17 @@ const POLY: u32 = 0xEDB8_8320;
 /// `fcs` after a frame and its own FCS: the complement of the CRC-32 residue 0xDEBB20E3.
 pub const RESIDUE: u32 = !0xDEBB_20E3;
 
+/// Both `flush` and `clear` in use.
 impl Default for Crc32Serial {
     fn default() -> Self {
+        Self::new(true, true)
+    }
+}
+
+impl Crc32Serial {
+    /// `flushes`, `clears`: whether `flush` and `clear` are used (if not, they must be
+    /// held low, and are ignored).
+    pub fn new(flushes: bool, clears: bool) -> Self {
         Self {
             clock: Default::default(),
             data: Default::default(),
@@ -82,6 +99,7 @@ impl Default for Crc32Serial {
             left: Default::default(),
             nibble: Default::default(),
             feedback: Default::default(),
+            mix: Default::default(),
             mix0: Default::default(),
             mix1: Default::default(),
             mix2: Default::default(),
@@ -92,6 +110,8 @@ impl Default for Crc32Serial {
             poly2: Constant::new((POLY >> 1).to_bits()),
             poly3: Constant::new(POLY.to_bits()),
             ones: Constant::new(0xF000_0000_u32.to_bits()),
+            flushes: Constant::new(flushes),
+            clears: Constant::new(clears),
         }
     }
 }
@@ -109,7 +129,7 @@ impl Logic for Crc32Serial {
         // In the complement a step's feedback is taken when its bit equals the data bit.
         self.feedback.next = !(self.state.q.val().get_bits::<4>(0) ^ self.nibble.val());
         self.top.next = self.ones.val();
-        if self.flush.val() {
+        if self.flush.val() & self.flushes.val() {
             self.feedback.next = 0.into();
             self.top.next = 0.into();
         }
@@ -129,20 +149,17 @@ impl Logic for Crc32Serial {
         if self.feedback.val().get_bit(3) {
             self.mix3.next = self.poly3.val();
         }
+        self.mix.next = self.top.val()
+            ^ (self.mix0.val() ^ self.mix1.val() ^ self.mix2.val() ^ self.mix3.val());
         if self.start.val() | self.left.q.val() {
-            self.state.d.next = (self.state.q.val() >> 4)
-                ^ self.top.val()
-                ^ self.mix0.val()
-                ^ self.mix1.val()
-                ^ self.mix2.val()
-                ^ self.mix3.val();
+            self.state.d.next = (self.state.q.val() >> 4) ^ self.mix.val();
             self.left.d.next = false;
         }
+        self.pending.d.next = self.data.val().get_bits::<4>(4);
         if self.start.val() {
-            self.pending.d.next = self.data.val().get_bits::<4>(4);
             self.left.d.next = true;
         }
-        if self.clear.val() {
+        if self.clear.val() & self.clears.val() {
             self.state.d.next = 0.into();
         }
     }

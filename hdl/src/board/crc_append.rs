@@ -13,7 +13,7 @@
 use crate::board::crc32_serial::Crc32Serial;
 use rust_hdl::prelude::*;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct CrcAppend {
     pub clock: Signal<In, Clock>,
     pub data: Signal<In, Bits<8>>,
@@ -30,6 +30,26 @@ pub struct CrcAppend {
     appending: DFF<Bit>,
     /// CRC bytes sent; 4: waiting for the last to leave the register.
     index: DFF<Bits<3>>,
+}
+
+impl Default for CrcAppend {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            last: Default::default(),
+            ready: Default::default(),
+            out_data: Default::default(),
+            out_valid: Default::default(),
+            out_last: Default::default(),
+            out_ready: Default::default(),
+            // Flushes the FCS out; never cleared.
+            crc: Crc32Serial::new(true, false),
+            appending: Default::default(),
+            index: Default::default(),
+        }
+    }
 }
 
 impl Logic for CrcAppend {

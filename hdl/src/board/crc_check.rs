@@ -63,7 +63,8 @@ impl Default for CrcCheck {
             out_valid: Default::default(),
             out_end: Default::default(),
             crc_ok: Default::default(),
-            crc: Default::default(),
+            // Cleared at each frame's end; never flushes.
+            crc: Crc32Serial::new(false, true),
             // Zeroed, so the Verilog and Rust models read the same before the first
             // bytes (`out_data` is meaningless then).
             held: BlockRam::zeroed(),

@@ -81,7 +81,8 @@ pub struct LinkTx {
     pub tx_done: Signal<In, Bit>,
     pub tx_done_tag: Signal<In, Bits<16>>,
     pub error: Signal<In, Bit>,
-    pub error_code: Signal<In, Bits<8>>,
+    /// HostRx's codes, 1 to 5, sent as the body's byte (its high bits zero).
+    pub error_code: Signal<In, Bits<3>>,
     /// An ARP frame for us was accepted (ArpTx, a clock after its report).
     pub arp_learned: Signal<In, Bit>,
     /// The receive pipeline's Ethernet payload (`l3`), with each byte's position in it
@@ -119,6 +120,8 @@ pub struct LinkTx {
     /// Segments: the record header's first (length low) byte is next; then its second.
     /// Flip-flops, not a compare of `pos`, so the length registers' enable starts
     /// from a flip-flop (a `pos` decode in front of it was the board's critical path).
+    /// Loaded every clock: each is high for one clock of a record's header, which
+    /// never waits.
     rec_lo: DFF<Bit>,
     rec_hi: DFF<Bit>,
     /// The FIFO holds a record, from a flip-flop (low while a segment is read, so it is
@@ -158,7 +161,7 @@ pub struct LinkTx {
     error_pending: DFF<Bit>,
     arp_pending: DFF<Bit>,
     tag: DFF<Bits<16>>,
-    code: DFF<Bits<8>>,
+    code: DFF<Bits<3>>,
     /// 0..15, the ArpReply latch: the sender's MAC and IP, written as they pass on the
     /// stream at the low four bits of their position (MAC 8..13, IP 14, 15, then 0, 1 for
     /// 16, 17), read in the message's order (IP, then MAC) at the body byte `pos` a clock
@@ -354,6 +357,8 @@ impl Logic for LinkTx {
             arp_captured
         );
         self.phase.next = self.pos.q.val().get_bits::<2>(0);
+        self.rec_lo.d.next = false;
+        self.rec_hi.d.next = self.rec_lo.q.val();
         self.counter_index.next = self.pos.q.val().get_bits::<5>(2);
         self.fifo_read.next = false;
         self.byte_valid.next = false;
@@ -451,22 +456,24 @@ impl Logic for LinkTx {
                 | bit_cast::<6, 1>(self.pos.q.val().get_bits::<1>(0));
         }
 
-        // Small messages: the last body byte's position, by message.
+        // Small messages: the last body byte's position, by message, from the bits that
+        // set it apart from the positions before it (Hello 17, ArpReply 9, TxDone 1,
+        // Error 0, Counters 127).
         self.ends_small.d.next = false;
         if self.msg.q.val() == 1 {
-            self.ends_small.d.next = self.pos.q.val() == 17;
+            self.ends_small.d.next = self.pos.q.val().get_bit(4) & self.pos.q.val().get_bit(0);
         }
         if self.msg.q.val() == 7 {
-            self.ends_small.d.next = self.pos.q.val() == 9;
+            self.ends_small.d.next = self.pos.q.val().get_bit(3) & self.pos.q.val().get_bit(0);
         }
         if self.msg.q.val() == 5 {
-            self.ends_small.d.next = self.pos.q.val() == 1;
+            self.ends_small.d.next = self.pos.q.val().get_bit(0);
         }
         if self.msg.q.val() == 6 {
-            self.ends_small.d.next = self.pos.q.val() == 0;
+            self.ends_small.d.next = true;
         }
         if self.msg.q.val() == 4 {
-            self.ends_small.d.next = self.pos.q.val() == 127;
+            self.ends_small.d.next = self.pos.q.val().all();
         }
         self.small_valid.next = false;
         self.pos_step.next = false;
@@ -486,7 +493,7 @@ impl Logic for LinkTx {
             // loaded on every idle clock, so the register's enable stays simple.
             self.snap.d.next = bit_cast::<32, 16>(self.tag.q.val());
             if self.error_pending.q.val() {
-                self.snap.d.next = bit_cast::<32, 8>(self.code.q.val());
+                self.snap.d.next = bit_cast::<32, 3>(self.code.q.val());
             }
             if self.hello_pending.q.val() {
                 self.msg.d.next = 1.into();
@@ -533,8 +540,6 @@ impl Logic for LinkTx {
             // its bit 7 says so. A record is committed whole: its bytes are all there.
             self.fifo_read.next = true;
             self.pos_step.next = true;
-            self.rec_lo.d.next = false;
-            self.rec_hi.d.next = self.rec_lo.q.val();
             if self.rec_hi.q.val() {
                 if !self.fifo_data.val().get_bit(7) {
                     self.in_body.d.next = true;
@@ -947,7 +952,7 @@ mod tests {
         bench.arp_frame([0x00, 0x11, 0x22, 0x33, 0x44, 0x55], [192, 168, 1, 1]);
         bench.clock(|u| {
             u.arp_learned.next = true;
-            u.error_code.next = 9.into();
+            u.error_code.next = 3.into();
         });
         bench.clock(|u| u.get_counters.next = true);
         // Another frame's sender passes while the ArpReply is pending: not taken, and

@@ -227,12 +227,15 @@ impl<const B: usize, const BP1: usize> Logic for RxFifo<B, BP1> {
             self.in_body.d.next = false;
             if self.keep.val() & self.room.val() {
                 self.seal.d.next = true;
-                self.step.d.next = 0.into();
             }
         }
         // Sealing: the trailer from the writer, then the record header, then commit.
         self.sealing.next = self.seal.q.val() & !self.step.q.val().get_bit(3);
         self.seal_index.next = self.step.q.val().get_bits::<3>(0);
+        // Loaded every clock, not held (a held bit costs a LUT where blocks are
+        // synthesized apart): zero outside sealing, as it was when held (sealing ends
+        // by zeroing it, and it starts from zero).
+        self.step.d.next = 0.into();
         if self.seal.q.val() {
             self.step.d.next = self.step.q.val() + 1;
             if self.step.q.val() == 9 {

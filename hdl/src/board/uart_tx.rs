@@ -77,10 +77,14 @@ impl Logic for UartTx {
         self.divider_next.next = self.divider.q.val();
         self.phase_next.next = self.phase.q.val();
         self.txd_low.d.next = !self.line.val();
+        // The divider runs while the line is idle too (a start sets it to 0, and idle
+        // bit ends move nothing): no enable in front of it.
+        self.divider_next.next = self.divider.q.val() + 1;
+        if self.bit_end.q.val() {
+            self.divider_next.next = 0.into();
+        }
         if self.bits_left.q.val() != 0 {
-            self.divider_next.next = self.divider.q.val() + 1;
             if self.bit_end.q.val() {
-                self.divider_next.next = 0.into();
                 self.bits_next.next = self.bits_left.q.val() - 1;
                 self.phase_next.next = self.phase.q.val() + 1;
                 if self.phase.q.val() == 2 {

@@ -11,10 +11,11 @@
 //! the version, lengths, flags, TTL, identification and addresses a report shows are
 //! read from the header store (`crate::rx_header_store`).
 //!
-//! `reason`, final three clocks after `last`: ipv4_version (8) > ipv4_ihl (9) >
-//! ipv4_checksum (10) > ipv4_length (11: total length beyond the frame or below the
-//! header) > fragment (12) > ip_filter (13: not our address, not 255.255.255.255, not
-//! promiscuous) > ip_protocol (14: not ICMP, TCP or UDP).
+//! `reason`, final three clocks after `last` until the next frame (valid then only):
+//! ipv4_version (8) > ipv4_ihl (9) > ipv4_checksum (10) > ipv4_length (11: total
+//! length beyond the frame or below the header) > fragment (12) > ip_filter (13: not
+//! our address, not 255.255.255.255, not promiscuous) > ip_protocol (14: not ICMP, TCP
+//! or UDP).
 //!
 //! The transport checksum is summed by the transport block's one adder, but what it
 //! covers is decided here, where the pseudo-header streams past: `sum_add` marks the
@@ -127,8 +128,6 @@ pub struct Ipv4Rx {
     our_byte_r: DFF<Bits<8>>,
     host_byte: DFF<Bits<8>>,
     done_r: DFF<Bit>,
-    /// The last beat went by two clocks ago (`out_last_r` is one clock ago).
-    last_d2: DFF<Bit>,
     reason_r: DFF<Bits<5>>,
     out_data_r: DFF<Bits<8>>,
     out_valid_r: DFF<Bit>,
@@ -193,7 +192,6 @@ impl Logic for Ipv4Rx {
             dst_host_ones,
             mask_bcast,
             done_r,
-            last_d2,
             reason_r,
             out_data_r,
             out_valid_r,
@@ -276,8 +274,12 @@ impl Logic for Ipv4Rx {
             self.mid_frame.d.next = !self.last.val();
         }
         // A frame's first beat is never IP: reset here, count IP bytes from zero.
+        // Loaded every clock, not held (a held bit costs a LUT where blocks are
+        // synthesized apart): zero but on an IP beat, where every reader takes it (the
+        // Ethernet payload's beats are consecutive and after the header's, so its first
+        // finds it zero). Its byte pick for `our_byte` is read at an IP beat too.
+        self.offset.d.next = 0.into();
         if self.valid.val() & !self.mid_frame.q.val() {
-            self.offset.d.next = 0.into();
             self.at_nz.d.next = false;
             self.covered.d.next = false;
             self.in_hdr.d.next = true;
@@ -286,7 +288,6 @@ impl Logic for Ipv4Rx {
             self.dst_multicast.d.next = false;
             self.dst_host_ones.d.next = true;
             self.done_r.d.next = false;
-            self.reason_r.d.next = 0.into();
         }
         self.at_9.d.next = self.beat.val() & (self.off.val() == 8);
         self.at_10.d.next = self.beat.val() & (self.off.val() == 9);
@@ -357,8 +358,12 @@ impl Logic for Ipv4Rx {
             self.l4_r.d.next = self.l4_next.val();
         }
         // The checksum fold needs two clocks after the last header byte.
-        self.last_d2.d.next = self.out_last_r.q.val();
-        if self.last_d2.q.val() & self.is_ipv4.val() {
+        // Loaded every clock, not held (a held bit costs a LUT where blocks are
+        // synthesized apart): valid from two clocks after the last beat until the next
+        // frame, what it decides on being final by then, which is when the verdict
+        // reads it.
+        self.reason_r.d.next = 0.into();
+        if self.is_ipv4.val() {
             if !self.version_ok.q.val() {
                 self.reason_r.d.next = 8.into(); // ipv4_version
             } else if !self.ihl_ok.val() {

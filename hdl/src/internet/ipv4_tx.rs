@@ -74,6 +74,10 @@ pub struct Ipv4Tx {
     checksum: Signal<Local, Bits<16>>,
     /// `index` + 1, or from an odd `index` on the MAC's bytes to the next multiple of 4.
     index_next: Signal<Local, Bits<5>>,
+    /// 2 where `index_next` skips two (odd `index` on the MAC's bytes but 13), else 0.
+    index_skip: Signal<Local, Bits<5>>,
+    /// `index` moves on this clock (in phase 0 it is loaded).
+    index_step: Signal<Local, Bit>,
     header_byte: Signal<Local, Bits<8>>,
     /// The length's low byte + 20 carries (taken as the byte comes in).
     len_carry: DFF<Bit>,
@@ -95,16 +99,22 @@ impl Logic for Ipv4Tx {
         // The header's byte mux is also read by the checksum while the MAC and the
         // EtherType go out: `index` counts the MAC's bytes as header bytes 4, 5, 8, 9,
         // 12, 13 and the EtherType's as 14, 15, so the mux needs no other select.
-        self.index_next.next = self.index.q.val() + 1;
-        if (self.phase.q.val() == 2) & self.index.q.val().get_bit(0) {
-            self.index_next.next = (self.index.q.val() | 2) + 1;
+        // 5 and 9 skip to 8 and 12 by setting bit 1 (clear on those), 13 goes on to 14:
+        // one adder, no compare in front of it.
+        self.index_skip.next = 0.into();
+        if (self.phase.q.val() == 2)
+            & self.index.q.val().get_bit(0)
+            & !(self.index.q.val().get_bit(2) & self.index.q.val().get_bit(3))
+        {
+            self.index_skip.next = 2.into();
         }
+        self.index_next.next = (self.index.q.val() | self.index_skip.val()) + 1;
         // The total length is made on the way to the register's top, not on the way out
         // (an adder in front of the byte mux was the block's longest path): the high byte
         // takes the low byte's carry as it arrives there, the low byte its 20 when the
         // high byte leaves.
         self.len_add.next = 0.into();
-        if (self.phase.q.val() == 1) & (self.index.q.val() == 5) & self.len_carry.q.val() {
+        if (self.phase.q.val() == 1) & (self.index.q.val() == 3) & self.len_carry.q.val() {
             self.len_add.next = 1.into();
         }
         if (self.phase.q.val() == 4) & (self.index.q.val() == 2) {
@@ -158,33 +168,30 @@ impl Logic for Ipv4Tx {
                 if self.valid.val() {
                     self.protocol.d.next = self.data.val();
                     self.wrap.d.next = self.data.val() != 0;
-                    self.index.d.next = 4.into();
                     self.phase_next.next = 2.into();
                     if self.data.val() != 0 {
-                        self.index.d.next = 0.into();
                         self.phase_next.next = 1.into();
                     }
                 }
             }
             1 => {
-                // L4 length (2 bytes), then the destination IP (4), shifted in.
+                // L4 length (2 bytes), then the destination IP (4), shifted in, `index`
+                // from 30 so that it reaches 4 (the MAC's first) as the last comes in.
                 self.word_r.d.next = (bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(0)) << 8)
                     | bit_cast::<16, 8>(self.data.val());
                 self.add_r.d.next = self.valid.val() & self.index.q.val().get_bit(0);
                 if self.valid.val() {
-                    self.index.d.next = self.index_next.val();
                     self.len.d.next = (bit_cast::<16, 8>(self.len_top.val()) << 8)
                         | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
                     self.dst_ip.d.next =
                         (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
-                    if self.index.q.val() == 1 {
+                    if self.index.q.val() == 31 {
                         // >= 236 (0xEC) from bits, not a carry chain.
                         self.len_carry.d.next = (self.data.val().get_bits::<3>(5) == 7)
                             & (self.data.val().get_bit(4)
                                 | (self.data.val().get_bits::<2>(2) == 3));
                     }
-                    if self.index.q.val() == 5 {
-                        self.index.d.next = 4.into();
+                    if self.index.q.val() == 3 {
                         self.phase_next.next = 2.into();
                     }
                 }
@@ -193,12 +200,8 @@ impl Logic for Ipv4Tx {
                 // The destination MAC, on as it comes.
                 self.outbuf.valid.next = self.valid.val();
                 self.taken.next = self.valid.val() & self.room.val();
-                if self.taken.val() {
-                    self.index.d.next = self.index_next.val();
-                    if self.index.q.val() == 13 {
-                        self.index.d.next = 14.into();
-                        self.phase_next.next = 3.into();
-                    }
+                if self.taken.val() & (self.index.q.val() == 13) {
+                    self.phase_next.next = 3.into();
                 }
             }
             3 => {
@@ -212,9 +215,7 @@ impl Logic for Ipv4Tx {
                 }
                 self.taken.next = self.room.val();
                 if self.room.val() {
-                    self.index.d.next = self.index_next.val();
                     if self.index.q.val().get_bit(0) {
-                        self.index.d.next = 0.into();
                         self.phase_next.next = 5.into();
                         if self.wrap.q.val() {
                             self.phase_next.next = 4.into();
@@ -229,7 +230,6 @@ impl Logic for Ipv4Tx {
                 self.word_r.d.next = 0.into();
                 self.add_r.d.next = true;
                 if self.room.val() {
-                    self.index.d.next = self.index_next.val();
                     if (self.index.q.val().get_bits::<4>(1) == 1) | self.index.q.val().get_bit(4) {
                         // What enters is never read.
                         self.len.d.next = (bit_cast::<16, 8>(self.len_top.val()) << 8)
@@ -249,6 +249,28 @@ impl Logic for Ipv4Tx {
                 self.outbuf.last.next = self.last.val();
                 if self.valid.val() & self.room.val() & self.last.val() {
                     self.phase_next.next = 0.into();
+                }
+            }
+        }
+        // `index` moves on each byte taken in (phases 0 and 1) or out (2 to 4; in 5 it
+        // is not read), from the registered phase decodes, not the phase's own: its
+        // next value is the adder's, cleared after the EtherType, loaded in phase 0.
+        self.index_step.next = self.valid.val();
+        if self.stall.q.val() {
+            self.index_step.next = self.room.val();
+        }
+        if self.paced.q.val() {
+            self.index_step.next = self.valid.val() & self.room.val();
+        }
+        if self.index_step.val() {
+            self.index.d.next = self.index_next.val();
+            if (self.phase.q.val() == 3) & self.index.q.val().get_bit(0) {
+                self.index.d.next = 0.into();
+            }
+            if self.phase.q.val() == 0 {
+                self.index.d.next = 4.into();
+                if self.data.val() != 0 {
+                    self.index.d.next = 30.into();
                 }
             }
         }

@@ -5,13 +5,13 @@
 //! (0xD5), runs the CRC over the frame and its FCS, and emits the frame without
 //! preamble, SFD and FCS. The FCS is only known to be the FCS when the frame ends, so
 //! bytes leave five clocks late (held in a ring of block RAM, see `held`): the last one
-//! out is the byte before the FCS, flagged `last`, and `reason` is set in the same clock:
-//! fcs (1) > runt (2, under 64 bytes with FCS) > giant (3, over 1518, or 1522 when
-//! 802.1Q-tagged) > phy_error (4) > mac_filter (5, not our unicast, not broadcast, not
-//! promiscuous). Whether the frame is tagged is EthRx's flag (`tagged`), final long
-//! before a frame can reach 1518 bytes, not a second decode of the same bytes here. A
-//! frame of fewer than five bytes still ends with a `last` beat (its data is
-//! meaningless) so that it is counted.
+//! out is the byte before the FCS, flagged `last`, and `reason` (valid until the next
+//! SFD only) is set in the same clock: fcs (1) > runt (2, under 64 bytes with FCS) >
+//! giant (3, over 1518, or 1522 when 802.1Q-tagged) > phy_error (4) > mac_filter (5,
+//! not our unicast, not broadcast, not promiscuous). Whether the frame is tagged is
+//! EthRx's flag (`tagged`), final long before a frame can reach 1518 bytes, not a second
+//! decode of the same bytes here. A frame of fewer than five bytes still ends with a
+//! `last` beat (its data is meaningless) so that it is counted.
 
 use crate::block_ram::BlockRam;
 use crate::link::crc32::Crc32;
@@ -174,7 +174,6 @@ impl Logic for MacRx {
                     self.phy_err.d.next = false;
                     self.dst_ours.d.next = true;
                     self.dst_broadcast.d.next = true;
-                    self.out_reason.d.next = 0.into();
                     self.our_byte.d.next = self.mac_hi.val().get_bits::<8>(8);
                 }
             } else {
@@ -219,21 +218,21 @@ impl Logic for MacRx {
             self.in_frame.d.next = false;
             self.out_valid.d.next = true;
             self.out_last.d.next = true;
-            // Zero since the SFD; set here whatever the verdict, so the register's
-            // enable is the frame's end alone and the verdict's logic only its data.
-            self.out_reason.d.next = 0.into();
-            if !self.crc.residue_ok.val() {
-                self.out_reason.d.next = 1.into(); // fcs
-            } else if !self.reached_64.q.val() {
-                self.out_reason.d.next = 2.into(); // runt
-            } else if self.over_1522.q.val() | (self.over_1518.q.val() & !self.tagged.val()) {
-                self.out_reason.d.next = 3.into(); // giant
-            } else if self.phy_err.q.val() {
-                self.out_reason.d.next = 4.into(); // phy_error
-            } else if !(self.promiscuous.val() | self.dst_ours.q.val() | self.dst_broadcast.q.val())
-            {
-                self.out_reason.d.next = 5.into(); // mac_filter
-            }
+        }
+        // Loaded every clock, not held (a held bit costs a LUT where blocks are
+        // synthesized apart): valid from the clock after the frame's end until its next
+        // SFD (what it decides on is final from the end), where the verdict reads it.
+        self.out_reason.d.next = 0.into();
+        if !self.crc.residue_ok.val() {
+            self.out_reason.d.next = 1.into(); // fcs
+        } else if !self.reached_64.q.val() {
+            self.out_reason.d.next = 2.into(); // runt
+        } else if self.over_1522.q.val() | (self.over_1518.q.val() & !self.tagged.val()) {
+            self.out_reason.d.next = 3.into(); // giant
+        } else if self.phy_err.q.val() {
+            self.out_reason.d.next = 4.into(); // phy_error
+        } else if !(self.promiscuous.val() | self.dst_ours.q.val() | self.dst_broadcast.q.val()) {
+            self.out_reason.d.next = 5.into(); // mac_filter
         }
         self.data.next = self.out_data.q.val();
         self.valid.next = self.out_valid.q.val();

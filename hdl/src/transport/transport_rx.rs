@@ -27,8 +27,9 @@
 //! 4..=63 (RxIcmp carries errors: the rest of the header and the quoted datagram). A zero UDP checksum
 //! means the sender computed none, and passes.
 //!
-//! `reason`: tcp_header (15: data offset below 5, or beyond the segment) > tcp_checksum
-//! (16); udp_length (17: under 8, or not the IP payload length) > udp_checksum (18);
+//! `reason` (final three clocks after `last` until the next frame, valid then only):
+//! tcp_header (15: data offset below 5, or beyond the segment) > tcp_checksum (16);
+//! udp_length (17: under 8, or not the IP payload length) > udp_checksum (18);
 //! icmp_length (19: under the 8-byte header) > icmp_checksum (20).
 
 use crate::internet::checksum::OnesCheck;
@@ -122,8 +123,6 @@ pub struct TransportRx {
     sack_p: DFF<Bit>,
     ts_p: DFF<Bit>,
     done_r: DFF<Bit>,
-    /// The last beat went by two clocks ago (`out_last_r` is one clock ago).
-    last_d2: DFF<Bit>,
     reason_r: DFF<Bits<5>>,
     out_data_r: DFF<Bits<8>>,
     out_valid_r: DFF<Bit>,
@@ -164,7 +163,6 @@ impl Logic for TransportRx {
             sack_p,
             ts_p,
             done_r,
-            last_d2,
             reason_r,
             out_data_r,
             out_valid_r,
@@ -208,7 +206,6 @@ impl Logic for TransportRx {
         if self.valid.val() & !self.mid_frame.q.val() {
             self.in_opts.d.next = false;
             self.done_r.d.next = false;
-            self.reason_r.d.next = 0.into();
         }
         if self.valid.val() & self.l4.val() {
             // Options begin after byte 19 when the data offset is above 5, and end with
@@ -319,8 +316,12 @@ impl Logic for TransportRx {
                         & !self.pos.val().get_bit(6)
                         & (self.pos.val().get_bits::<4>(2) != 0)));
         }
-        self.last_d2.d.next = self.out_last_r.q.val();
-        if self.last_d2.q.val() & self.l4_parse.val() {
+        // Loaded every clock, not held (a held bit costs a LUT where blocks are
+        // synthesized apart): valid from two clocks after the last beat until the next
+        // frame, what it decides on being final by then, which is when the verdict
+        // reads it (three clocks after `out_last`).
+        self.reason_r.d.next = 0.into();
+        if self.l4_parse.val() {
             if self.is_tcp.val() {
                 // The header beyond the segment: still inside the options at its end.
                 if !self.done_r.q.val()
