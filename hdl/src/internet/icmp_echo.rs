@@ -234,9 +234,11 @@ impl Logic for IcmpEcho {
             self.addr_odd.next = self.l3_pos.val().get_bit(0);
         }
         self.word_write_r.d.next = false;
+        // The word's low byte is read only on the strobe loaded with it (`word_write`,
+        // `write`, `patch`), so it is loaded every clock and holds nothing.
+        self.word_lo.d.next = self.addr_data.val();
         if self.addr_byte.val() {
             if self.addr_odd.val() {
-                self.word_lo.d.next = self.addr_data.val();
                 self.word_write_r.d.next = self.owns.q.val();
             } else {
                 self.word_hi.d.next = self.addr_data.val();

@@ -20,7 +20,8 @@
 //! arrives, the length's word and the address's two words as they stream in (each word
 //! when its low byte arrives, its high byte the one last shifted in), then, while the MAC and
 //! the EtherType go out, the header's own bytes 4, 5, 8, 9 and 12-15 (identification,
-//! TTL and protocol, our address) as the header's byte mux gives them, a pair per word;
+//! TTL and protocol, our address) as the header's byte mux gives them, a byte per word
+//! (in the word's high or low half);
 //! then zero words fold the carry. It is final three clocks into the header, long
 //! before header byte 10. The output goes through a two-entry skid buffer
 //! ([`StreamSkid`]): its `ready` and `out_*` are registers, so `MacTx`'s ready and the
@@ -152,6 +153,10 @@ impl Logic for Ipv4Tx {
         self.sum.clear.next = self.clear_r.q.val();
         self.sum.add.next = self.add_r.q.val();
         self.sum.word.next = self.word_r.q.val();
+        self.word_r.d.next = bit_cast::<16, 8>(self.header_byte.val()) << 8;
+        if self.index.q.val().get_bit(0) {
+            self.word_r.d.next = bit_cast::<16, 8>(self.header_byte.val());
+        }
         self.outbuf.data.next = self.data.val();
         self.outbuf.valid.next = false;
         self.outbuf.last.next = false;
@@ -281,12 +286,13 @@ impl Logic for Ipv4Tx {
         self.stall.d.next = (self.phase_next.val() == 3) | (self.phase_next.val() == 4);
         self.paced.d.next = (self.phase_next.val() == 2) | (self.phase_next.val() == 5);
         self.ready.next = !self.stall.q.val() & (!self.paced.q.val() | self.room.val());
-        // While the MAC and the EtherType go out, the checksum reads header bytes in
-        // pairs: each taken byte shifts in, a word is added on the second.
+        // While the MAC and the EtherType go out, the checksum reads header bytes one
+        // at a time: each taken byte is added as a word of its own, in its high half
+        // (even `index`) or its low half (odd), which sums to the same as the pair. The
+        // word is loaded every clock it is not otherwise set (it is read only with
+        // `add_r`), so it holds nothing.
         if self.taken.val() {
-            self.word_r.d.next =
-                (self.word_r.q.val() << 8) | bit_cast::<16, 8>(self.header_byte.val());
-            self.add_r.d.next = self.index.q.val().get_bit(0);
+            self.add_r.d.next = true;
         }
         self.out_data.next = self.outbuf.out_data.val();
         self.out_valid.next = self.outbuf.out_valid.val();
