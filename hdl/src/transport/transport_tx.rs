@@ -5,8 +5,8 @@
 //! included (the host computes it: ICMP has no pseudo-header), sent as protocol 1.
 //!
 //! Checksum: as [`TxStage`](super::tx_stage::TxStage) writes a request's descriptor
-//! words, in whatever order they come, on its `sum_*` bus, this block adds them to the
-//! payload sum, our IP in place of the first two (the destination MAC's words are not
+//! words, in whatever order they come, and each staged byte as a word of its own on
+//! its `sum_*` bus, this block adds them up, our IP in place of the first two (the destination MAC's words are not
 //! summed: the pseudo-header's source address is), and what only word 7 tells: whether
 //! the request is UDP. Ones'-complement addition does not care in which order, so
 //! everything that depends on the kind goes in at word 7, which comes once, after the

@@ -9,22 +9,21 @@
 //! (`tx_patch`) just before its finish.
 //!
 //! Write side. The options+payload bytes (`tx_write`/`tx_data`) go into one of two
-//! 1,536-byte buffers (ping-pong) and their ones'-complement sum is kept as they arrive
-//! (byte k of the segment is the high lane when k is even: the TCP header is 20 bytes
-//! and options a multiple of 4, so options+payload start on an even offset, as the UDP
-//! payload does; an ICMP request's bytes are its whole message, their sum unused). The
-//! header fields come as words (`tx_word_write`, from HostRx as
-//! each field's second byte arrives) and go straight into the free buffer's 16-word
-//! descriptor: no copy of a request is held in registers. At `tx_finish` with
-//! `tx_keep` the stage adds the length (word 5) and, a clock later, word 7; a request
-//! not kept rolls its bytes back and its words are overwritten by the next. Every word
-//! is also offered on the `sum_*` bus to
+//! 1,536-byte buffers (ping-pong). The header fields come as words (`tx_word_write`,
+//! from HostRx as each field's second byte arrives) and go straight into the free
+//! buffer's 16-word descriptor: no copy of a request is held in registers. At
+//! `tx_finish` with `tx_keep` the stage adds the length (word 5) and, a clock later,
+//! word 7; a request not kept rolls its bytes back and its words are overwritten by the
+//! next. Every word is also offered on the `sum_*` bus to
 //! [`TransportTx`](super::transport_tx::TransportTx), in any order (`sum_first` with
 //! the tag, always a request's first word, restarts its sum; a UDP request's length
-//! doubled, as its checksum counts it twice), which adds the pseudo-header and header
-//! to the payload sum; its checksum is
-//! written as the descriptor's last word, 7 clocks after `tx_finish` (the bus leaves
-//! through registers). `tx_busy` is high
+//! doubled, as its checksum counts it twice), and so is every byte as it is written, as
+//! a word of its own at index 15 (byte k of the segment in the high half when k is
+//! even: the TCP header is 20 bytes and options a multiple of 4, so options+payload
+//! start on an even offset, as the UDP payload does; an ICMP request's bytes are its
+//! whole message, their sum unused): the transport block's one adder sums header and
+//! payload, and the stage has none. Its checksum is written as the descriptor's last
+//! word, 7 clocks after `tx_finish` (the bus leaves through registers). `tx_busy` is high
 //! while both buffers are taken and during those 7 clocks (a request that starts then
 //! is refused whole, so no word of it lands in a taken buffer or on the bus). A
 //! request longer than a buffer (1,536 bytes; HostRx passes at most 1,480, a TxTcp's
@@ -35,8 +34,8 @@
 //! 7 {data offset (bits 15-12), is_udp (11), is_reply (10), is_icmp (9), flags (8-0)}:
 //! for a TCP request, whose bits 11-9 are zero, the TCP header's word 6 as sent;
 //! 8 src port, 9 dst port, 10-11 seq, 12-13 ack, 14 window, 15 the L4 checksum. On the
-//! `sum_*` bus, index 15 carries the payload sum instead, and indices 16 and 17 a zero
-//! word (the carry folds).
+//! `sum_*` bus, index 15 carries the bytes instead, and after word 7 three zero words
+//! (the carry folds).
 //!
 //! Read side. The oldest staged request becomes the current one: its length (word 5,
 //! kept as the last byte's offset) and kind (word 7) are loaded into registers (4
@@ -53,10 +52,10 @@
 //! replies' too: the echo has none of its own): a buffer's bytes 0..1023 in
 //! `payload` (2 KiB for both, 4 block RAMs) and 1024..1535 in `tail` (512 bytes a
 //! buffer, 2), the read data chosen by a flip-flop loaded with the read address's bit
-//! 10; the descriptors 32 words of 16 bits, one more.
+//! 10; the descriptors 32 words of 16 bits, one more. No adder for the payload sum
+//! (the bytes go on the sum bus; a sum unit and its fold here were about 90 LUT4s).
 
 use crate::block_ram::BlockRam;
-use crate::internet::checksum::{OnesFold, OnesSum};
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -65,7 +64,7 @@ pub struct TxStage {
     pub tx_write: Signal<In, Bit>,
     pub tx_data: Signal<In, Bits<8>>,
     /// Closes the request being written: at least two clocks after its last
-    /// `tx_write`, since the payload sum takes each byte a clock late (HostRx's finish
+    /// `tx_write` (its length word must not meet a byte on the sum bus; HostRx's finish
     /// comes five or more clocks after, behind the CRC check's four held bytes and the
     /// frame's end; the echo's after the receive report, behind the frame's FCS).
     pub tx_finish: Signal<In, Bit>,
@@ -120,8 +119,6 @@ pub struct TxStage {
     /// The byte being read is in `tail` (the read address's bit 10, a clock later).
     tail_read: DFF<Bit>,
     desc: BlockRam<Bits<16>, 5>,
-    payload_sum: OnesSum,
-    payload_fold: OnesFold,
     wr_buf: DFF<Bit>,
     /// Bytes of the request being written so far; stops at 1,536, the buffer's end.
     wr_count: DFF<Bits<11>>,
@@ -132,19 +129,6 @@ pub struct TxStage {
     ser_index: DFF<Bits<5>>,
     ser_buf: DFF<Bit>,
     ser_udp: DFF<Bit>,
-    /// No bytes: the payload sum is zero (the sum unit still holds the previous one).
-    ser_empty: DFF<Bit>,
-    payload_sum_r: DFF<Bits<16>>,
-    /// A byte of the request being written has arrived (the next is not its first).
-    started: DFF<Bit>,
-    /// The payload sum's byte and controls, a clock behind the write: the byte comes
-    /// from HostRx or from the echo across the chip, and its carry chain is not on the
-    /// same path (100 MHz). The sum is still final when serialisation reads it: the
-    /// last byte is written at least two clocks before its request's finish.
-    sum_in_data: DFF<Bits<8>>,
-    sum_in_high: DFF<Bit>,
-    sum_in_clear: DFF<Bit>,
-    sum_in_enable: DFF<Bit>,
     rd_buf: DFF<Bit>,
     loading: DFF<Bit>,
     load_index: DFF<Bits<4>>,
@@ -180,6 +164,8 @@ pub struct TxStage {
     word7: Signal<Local, Bits<16>>,
     /// The length on the sum bus: doubled for UDP, whose checksum counts it twice.
     sum_length: Signal<Local, Bits<16>>,
+    /// The byte being written as a word of the sum: in its high half at an even offset.
+    byte_word: Signal<Local, Bits<16>>,
     /// The TCP header's data offset: 5 words and the options'.
     data_offset: Signal<Local, Bits<4>>,
 }
@@ -224,8 +210,6 @@ impl Default for TxStage {
             tail: BlockRam::zeroed(),
             tail_read: Default::default(),
             desc: BlockRam::zeroed(),
-            payload_sum: Default::default(),
-            payload_fold: Default::default(),
             wr_buf: Default::default(),
             wr_count: Default::default(),
             overflow: Default::default(),
@@ -234,13 +218,6 @@ impl Default for TxStage {
             ser_index: Default::default(),
             ser_buf: Default::default(),
             ser_udp: Default::default(),
-            ser_empty: Default::default(),
-            payload_sum_r: Default::default(),
-            started: Default::default(),
-            sum_in_data: Default::default(),
-            sum_in_high: Default::default(),
-            sum_in_clear: Default::default(),
-            sum_in_enable: Default::default(),
             rd_buf: Default::default(),
             loading: Default::default(),
             load_index: Default::default(),
@@ -266,6 +243,7 @@ impl Default for TxStage {
             rd_next: Default::default(),
             word7: Default::default(),
             sum_length: Default::default(),
+            byte_word: Default::default(),
             data_offset: Default::default(),
         }
     }
@@ -285,13 +263,6 @@ impl Logic for TxStage {
             ser_index,
             ser_buf,
             ser_udp,
-            ser_empty,
-            payload_sum_r,
-            started,
-            sum_in_data,
-            sum_in_high,
-            sum_in_clear,
-            sum_in_enable,
             rd_buf,
             loading,
             load_index,
@@ -314,9 +285,8 @@ impl Logic for TxStage {
         self.tail.write_clock.next = self.clock.val();
         self.desc.read_clock.next = self.clock.val();
         self.desc.write_clock.next = self.clock.val();
-        self.payload_sum.clock.next = self.clock.val();
         self.tx_busy.next = (self.held.q.val() == 2) | self.serializing.q.val();
-        // Staging the bytes, and their sum: bytes 0..1023 of buffer `wr_buf` to `payload`,
+        // Staging the bytes: bytes 0..1023 of buffer `wr_buf` to `payload`,
         // 1024..1535 to `tail`.
         self.payload.write_address.next = (bit_cast::<11, 1>(self.wr_buf.q.val().into()) << 10)
             | bit_cast::<11, 10>(self.wr_count.q.val().get_bits::<10>(0));
@@ -334,23 +304,7 @@ impl Logic for TxStage {
             self.payload.write_enable.next = true;
         }
         self.full.next = self.wr_count.q.val().get_bit(10) & self.wr_count.q.val().get_bit(9);
-        self.sum_in_data.d.next = self.tx_data.val();
-        self.sum_in_high.d.next = !self.wr_count.q.val().get_bit(0);
-        // Cleared by a request's first byte (not while idle: the sum of the request
-        // being written to the descriptor must hold).
-        self.sum_in_clear.d.next = self.tx_write.val() & !self.started.q.val();
-        // Summed unconditionally (an overflowing request is dropped anyway): the length
-        // compare stays off the adder's path.
-        self.sum_in_enable.d.next = self.tx_write.val();
-        self.payload_sum.data.next = self.sum_in_data.q.val();
-        self.payload_sum.high.next = self.sum_in_high.q.val();
-        self.payload_sum.clear.next = self.sum_in_clear.q.val();
-        self.payload_sum.init.next = 0.into();
-        self.payload_sum.enable.next = self.sum_in_enable.q.val();
-        self.payload_fold.clock.next = self.clock.val();
-        self.payload_fold.acc.next = self.payload_sum.acc.val();
         if self.tx_write.val() {
-            self.started.d.next = true;
             if self.full.val() {
                 self.overflow.d.next = true;
             } else {
@@ -365,16 +319,14 @@ impl Logic for TxStage {
             & (self.held.q.val() != 2)
             & !self.serializing.q.val();
         if self.tx_finish.val() {
-            self.started.d.next = false;
             self.wr_count.d.next = 0.into();
             self.overflow.d.next = false;
         }
         // The header fields: HostRx's words go into the free buffer's descriptor as they
         // arrive (a request that finds both buffers taken writes none); at the commit
         // the stage adds word 5 (the length), the next clock word 7 ({data offset,
-        // is_udp, is_reply, is_icmp, flags}), and the transport block gets the payload
-        // sum and two zero words to fold their carries; the checksum goes in as word 15
-        // six clocks later.
+        // is_udp, is_reply, is_icmp, flags}), and the transport block gets three zero
+        // words to fold their carries; the checksum goes in as word 15 six clocks later.
         self.data_offset.next = self.tx_options_len.val().get_bits::<4>(2) + 5;
         self.word7.next = (bit_cast::<16, 4>(self.data_offset.val()) << 12)
             | (bit_cast::<16, 1>(self.ser_udp.q.val().into()) << 11)
@@ -393,6 +345,20 @@ impl Logic for TxStage {
         self.bus_step.next = self.tx_word_write.val();
         self.bus_index.next = bit_cast::<5, 4>(self.tx_word_index.val());
         self.bus_word.next = self.tx_word.val();
+        // Each byte goes on the bus as it is written, as a word of its own (index 15,
+        // which the transport block adds as it comes): no sum unit here. HostRx writes
+        // a request's words before its bytes (the tag first), the echo its words on
+        // header bytes and its bytes after them, so a byte never meets a word. Summed
+        // unconditionally (an overflowing request is dropped anyway).
+        self.byte_word.next = bit_cast::<16, 8>(self.tx_data.val());
+        if !self.wr_count.q.val().get_bit(0) {
+            self.byte_word.next = bit_cast::<16, 8>(self.tx_data.val()) << 8;
+        }
+        if self.tx_write.val() {
+            self.bus_step.next = true;
+            self.bus_index.next = 15.into();
+            self.bus_word.next = self.byte_word.val();
+        }
         // The length word goes with any finish; only a commit writes and adds it. Its
         // data and address are chosen by `tx_finish` and `serializing` alone, so the
         // commit's conditions (keep, overflow, both buffers taken) reach the RAM's write
@@ -403,7 +369,6 @@ impl Logic for TxStage {
             self.ser_index.d.next = 0.into();
             self.ser_buf.d.next = self.wr_buf.q.val();
             self.ser_udp.d.next = self.tx_is_udp.val();
-            self.ser_empty.d.next = !self.started.q.val();
             self.wr_buf.d.next = !self.wr_buf.q.val();
         }
         if self.tx_finish.val() & !self.serializing.q.val() {
@@ -424,15 +389,8 @@ impl Logic for TxStage {
             self.bus_step.next = self.ser_index.q.val().get_bits::<3>(2) == 0; // < 4
             self.bus_index.next = 7.into();
             self.bus_word.next = self.word7.val();
-            if self.ser_index.q.val() == 1 {
+            if self.ser_index.q.val() != 0 {
                 self.bus_index.next = 15.into();
-                self.bus_word.next = self.payload_sum_r.q.val();
-                if self.ser_empty.q.val() {
-                    self.bus_word.next = 0.into();
-                }
-            }
-            if self.ser_index.q.val().get_bits::<4>(1) != 0 {
-                self.bus_index.next = self.ser_index.q.val() + 14; // 16, 17
                 self.bus_word.next = 0.into();
             }
             if self.ser_index.q.val() == 6 {
@@ -450,8 +408,6 @@ impl Logic for TxStage {
         self.sum_step.next = self.sum_step_r.q.val();
         self.sum_index.next = self.sum_index_r.q.val();
         self.sum_word.next = self.sum_word_r.q.val();
-        // Registered: the sum's last fold and the transport block's add are not one path.
-        self.payload_sum_r.d.next = self.payload_fold.sum.val();
         // Read side: the oldest fully written request becomes current.
         self.available.next =
             (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());
@@ -521,8 +477,29 @@ mod tests {
     use super::*;
     use crate::internet::checksum::ones_sum;
 
+    /// What the sum bus offered: the ones'-complement sum of its words at index 15 (the
+    /// bytes and the zero words), and the length word (index 5, a commit's).
+    #[derive(Default)]
+    struct Bus {
+        sum: u32,
+        length: Option<usize>,
+    }
+
+    /// Ticks the clock and takes the bus word of the clock that ended.
+    fn tick_bus(uut: &mut TxStage, bus: &mut Bus) {
+        crate::tick!(*uut);
+        if uut.sum_step.val() && uut.sum_index.val().index() == 15 {
+            bus.sum += uut.sum_word.val().index() as u32;
+            bus.sum = (bus.sum & 0xFFFF) + (bus.sum >> 16);
+        }
+        if uut.sum_step.val() && uut.sum_index.val().index() == 5 {
+            bus.length = Some(uut.sum_word.val().index());
+        }
+    }
+
     /// Stages `bytes` with a request whose fields derive from `k`; returns the payload
-    /// sum seen on the sum bus at index 15. The transport block answers 0xC000 + k.
+    /// sum the sum bus offered at index 15 if the request was committed (a length word
+    /// offered). The transport block answers 0xC000 + k.
     fn stage(uut: &mut TxStage, bytes: &[u8], k: u64, keep: bool) -> Option<u64> {
         stage_with(uut, bytes, k, keep, 0)
     }
@@ -551,43 +528,36 @@ mod tests {
             (12, 0x9ABC),
             (14, 3000 + k),
         ];
+        let mut bus = Bus::default();
         for (i, w) in words {
             uut.tx_word_write.next = true;
             uut.tx_word_index.next = i.into();
             uut.tx_word.next = w.into();
-            crate::tick!(*uut);
+            tick_bus(uut, &mut bus);
         }
         uut.tx_word_write.next = false;
         for &b in bytes {
             uut.tx_write.next = true;
             uut.tx_data.next = (b as u64).into();
-            crate::tick!(*uut);
+            tick_bus(uut, &mut bus);
         }
         uut.tx_write.next = false;
-        crate::tick!(*uut);
+        tick_bus(uut, &mut bus);
         uut.tx_finish.next = true;
         uut.tx_keep.next = keep;
         uut.tx_is_udp.next = k % 2 == 1;
         uut.tx_flags.next = 0x1FF.into();
         uut.tx_options_len.next = options_len.into();
         uut.checksum.next = (0xC000 + k).into();
-        crate::tick!(*uut);
+        tick_bus(uut, &mut bus);
         uut.tx_finish.next = false;
-        let (mut sum, mut length) = (None, None);
         for _ in 0..25 {
-            if uut.sum_step.val() && uut.sum_index.val().index() == 15 {
-                sum = Some(uut.sum_word.val().index() as u64);
-            }
-            if uut.sum_step.val() && uut.sum_index.val().index() == 5 {
-                length = Some(uut.sum_word.val().index());
-            }
-            crate::tick!(*uut);
+            tick_bus(uut, &mut bus);
         }
         // UDP's length counts twice in its checksum: offered doubled.
-        if sum.is_some() {
-            assert_eq!(length, Some(bytes.len() << (k % 2)));
-        }
-        sum
+        let length = bus.length?;
+        assert_eq!(length, bytes.len() << (k % 2));
+        Some(bus.sum as u64)
     }
 
     /// Runs until a request is current (at most 20 clocks).
