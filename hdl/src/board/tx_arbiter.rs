@@ -8,12 +8,14 @@
 //!
 //! ```text
 //! IPv4: kind (the IP protocol: 1, 6, 17) | L4 length (2, big-endian) | destination IP (4)
-//!       | destination MAC (6) | the L4 message
+//!       | destination MAC (6) | total length (2: the L4 length + 20) | destination IP (4)
+//!       | the L4 message
 //! ARP:  kind 0 | destination MAC (6) | the 28-byte ARP message
 //! ```
 //!
-//! The length and address come first so that `Ipv4Tx` has its header's fields before
-//! the MAC header has left; the MAC then goes to the wire as it comes. Once a source
+//! The length and address come first so that `Ipv4Tx` has its header checksum before
+//! the MAC header has left; the MAC then goes to the wire as it comes, and the total
+//! length and address again where the IPv4 header has them (so `Ipv4Tx` keeps none). Once a source
 //! raises `valid` it offers a byte on every clock `ready` is high, to its `last`.
 //!
 //! When no frame is in progress the arbiter grants the other source if it is valid,

@@ -3,26 +3,25 @@
 //!
 //! In: the transmit path's source stream (see [`TxArbiter`]): `kind` (the IP protocol,
 //! 0 for ARP), for IPv4 the L4 length and the destination IP, the destination MAC,
-//! then the message. Out: the destination MAC (passed through as it comes), the
-//! EtherType (0x0800, or 0x0806 for ARP), for IPv4 the header, then the message.
-//! `MacTx` puts our MAC after the first six bytes.
+//! for IPv4 the total length and the destination IP again, then the message. Out: the
+//! destination MAC (passed through as it comes), the EtherType (0x0800, or 0x0806 for
+//! ARP), for IPv4 the header, then the message. `MacTx` puts our MAC after the first
+//! six bytes.
 //!
-//! Header: version/IHL 0x45, TOS 0, total length = L4 length + 20, identification from
-//! a counter that moves on with every wrapped packet, DF set, TTL 64, protocol `kind`,
-//! header checksum, source `our_ip`, destination as the source gave it. The length and
-//! address come first in the stream, ahead of the MAC, so they are in registers before
-//! anything leaves: one shift register, length on top, that shifts a byte out at header
-//! bytes 2, 3 and 16-19, so those six bytes are one source of the header's byte mux
-//! (the 20 is added to the length on its way to the top, its low byte's carry first).
+//! Header: version/IHL 0x45, TOS 0, total length, identification from a counter that
+//! moves on with every wrapped packet, DF set, TTL 64, protocol `kind`, header
+//! checksum, source `our_ip`, destination. The total length (bytes 2-3) and the
+//! destination (16-19) are the source's second copy, passed on as they come (`ready`
+//! is the output buffer's room on those bytes, low on the others): the first copy,
+//! ahead of the MAC, is only summed, so no register here keeps a length or an address.
 //!
 //! The checksum ([`OnesWordSum`], a word per clock) takes the constant rest
 //! (0x4500 + 0x4000 (DF) + the header's 20 bytes in the total length) when the kind
-//! arrives, the length's word and the address's two words as they stream in (each word
-//! when its low byte arrives, its high byte the one last shifted in), then, while the MAC and
-//! the EtherType go out, the header's own bytes 4, 5, 8, 9 and 12-15 (identification,
-//! TTL and protocol, our address) as the header's byte mux gives them, a byte per word
-//! (in the word's high or low half);
-//! then zero words fold the carry. It is final three clocks into the header, long
+//! arrives, the first copy's length and address as they stream in, then, while the MAC
+//! and the EtherType go out, the header's own bytes 4, 5, 8, 9 and 12-15
+//! (identification, TTL and protocol, our address) as the header's byte mux gives them:
+//! every byte as a word of its own (in the word's high half at an even `index`, its
+//! low half at an odd one); then zero words fold the carry. It is final three clocks into the header, long
 //! before header byte 10. The output goes through a two-entry skid buffer
 //! ([`StreamSkid`]): its `ready` and `out_*` are registers, so `MacTx`'s ready and the
 //! arbiter's data meet here, not in one path. This block's own `ready` is one LUT of
@@ -56,18 +55,17 @@ pub struct Ipv4Tx {
     /// 3 EtherType, 4 IPv4 header, 5 the message.
     phase: DFF<Bits<3>>,
     phase_next: Signal<Local, Bits<3>>,
-    /// `ready` is low (phases 3 and 4, the EtherType and the header).
+    /// `ready` is low (phase 3, the EtherType, and the header's own bytes).
     stall: DFF<Bit>,
-    /// `ready` is the output buffer's room (phases 2 and 5, bytes passed on); else high.
+    /// `ready` is the output buffer's room (phases 2 and 5 and the header's bytes 2, 3
+    /// and 16-19: bytes passed on); else high.
     paced: DFF<Bit>,
+    /// The header byte at `index` is the source's (2, 3, 16-19).
+    from_src: DFF<Bit>,
     index: DFF<Bits<5>>,
     /// The frame is IPv4 (its kind is not 0).
     wrap: DFF<Bit>,
     protocol: DFF<Bits<8>>,
-    /// The shift register's top: the L4 length, then the destination's high bytes.
-    len: DFF<Bits<16>>,
-    /// The shift register's bottom: the destination IP, low byte last in.
-    dst_ip: DFF<Bits<32>>,
     id: DFF<Bits<16>>,
     word_r: DFF<Bits<16>>,
     add_r: DFF<Bit>,
@@ -79,21 +77,21 @@ pub struct Ipv4Tx {
     index_skip: Signal<Local, Bits<5>>,
     /// `index` moves on this clock (in phase 0 it is loaded).
     index_step: Signal<Local, Bit>,
+    /// `index`'s next value.
+    index_after: Signal<Local, Bits<5>>,
+    /// The next clock's header byte is the source's.
+    src_next: Signal<Local, Bit>,
     header_byte: Signal<Local, Bits<8>>,
-    /// The length's low byte + 20 carries (taken as the byte comes in).
-    len_carry: DFF<Bit>,
-    /// What a shift adds to the byte going to the register's top: the carry to the
-    /// length's high byte, 20 to its low byte.
-    len_add: Signal<Local, Bits<8>>,
-    len_top: Signal<Local, Bits<8>>,
+    /// The byte the checksum takes: the header's, or in phase 1 the source's.
+    sum_byte: Signal<Local, Bits<8>>,
 }
 
 impl Logic for Ipv4Tx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, stall, paced, index, wrap, protocol, len, dst_ip, len_carry, id,
-            word_r, add_r, clear_r
+            self, clock, phase, stall, paced, from_src, index, wrap, protocol, id, word_r, add_r,
+            clear_r
         );
         self.outbuf.clock.next = self.clock.val();
         self.room.next = self.outbuf.ready.val();
@@ -110,24 +108,11 @@ impl Logic for Ipv4Tx {
             self.index_skip.next = 2.into();
         }
         self.index_next.next = (self.index.q.val() | self.index_skip.val()) + 1;
-        // The total length is made on the way to the register's top, not on the way out
-        // (an adder in front of the byte mux was the block's longest path): the high byte
-        // takes the low byte's carry as it arrives there, the low byte its 20 when the
-        // high byte leaves.
-        self.len_add.next = 0.into();
-        if (self.phase.q.val() == 1) & (self.index.q.val() == 3) & self.len_carry.q.val() {
-            self.len_add.next = 1.into();
-        }
-        if (self.phase.q.val() == 4) & (self.index.q.val() == 2) {
-            self.len_add.next = 20.into();
-        }
-        self.len_top.next = self.len.q.val().get_bits::<8>(0) + self.len_add.val();
         self.checksum.next = !self.sum.sum.val();
+        // Bytes 2, 3 and 16-19 are the source's (see `from_src`).
         self.header_byte.next = 0.into();
         match self.index.q.val().index() {
             0 => self.header_byte.next = 0x45.into(),
-            2 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
-            3 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
             4 => self.header_byte.next = self.id.q.val().get_bits::<8>(8),
             5 => self.header_byte.next = self.id.q.val().get_bits::<8>(0),
             6 => self.header_byte.next = 0x40.into(),
@@ -139,23 +124,33 @@ impl Logic for Ipv4Tx {
             13 => self.header_byte.next = self.our_ip.val().get_bits::<8>(16),
             14 => self.header_byte.next = self.our_ip.val().get_bits::<8>(8),
             15 => self.header_byte.next = self.our_ip.val().get_bits::<8>(0),
-            16 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
-            17 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
-            18 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
-            19 => self.header_byte.next = self.len.q.val().get_bits::<8>(8),
             _ => {}
         }
+        // `index` moves on each byte taken in (phases 0 and 1) or out (2 to 4; in 5 it
+        // is not read), from the registered phase decodes, not the phase's own.
+        self.index_step.next = self.valid.val();
+        if self.stall.q.val() {
+            self.index_step.next = self.room.val();
+        }
+        if self.paced.q.val() {
+            self.index_step.next = self.valid.val() & self.room.val();
+        }
         // Header checksum: the word is chosen one clock and added the next (decode and
-        // add are not one path).
+        // add are not one path). Each byte is a word of its own, in its high half at an
+        // even `index`.
         self.sum.clock.next = self.clock.val();
         self.clear_r.d.next = false;
         self.add_r.d.next = false;
         self.sum.clear.next = self.clear_r.q.val();
         self.sum.add.next = self.add_r.q.val();
         self.sum.word.next = self.word_r.q.val();
-        self.word_r.d.next = bit_cast::<16, 8>(self.header_byte.val()) << 8;
+        self.sum_byte.next = self.header_byte.val();
+        if self.phase.q.val() == 1 {
+            self.sum_byte.next = self.data.val();
+        }
+        self.word_r.d.next = bit_cast::<16, 8>(self.sum_byte.val()) << 8;
         if self.index.q.val().get_bit(0) {
-            self.word_r.d.next = bit_cast::<16, 8>(self.header_byte.val());
+            self.word_r.d.next = bit_cast::<16, 8>(self.sum_byte.val());
         }
         self.outbuf.data.next = self.data.val();
         self.outbuf.valid.next = false;
@@ -180,25 +175,12 @@ impl Logic for Ipv4Tx {
                 }
             }
             1 => {
-                // L4 length (2 bytes), then the destination IP (4), shifted in, `index`
-                // from 30 so that it reaches 4 (the MAC's first) as the last comes in.
-                self.word_r.d.next = (bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(0)) << 8)
-                    | bit_cast::<16, 8>(self.data.val());
-                self.add_r.d.next = self.valid.val() & self.index.q.val().get_bit(0);
-                if self.valid.val() {
-                    self.len.d.next = (bit_cast::<16, 8>(self.len_top.val()) << 8)
-                        | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
-                    self.dst_ip.d.next =
-                        (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
-                    if self.index.q.val() == 31 {
-                        // >= 236 (0xEC) from bits, not a carry chain.
-                        self.len_carry.d.next = (self.data.val().get_bits::<3>(5) == 7)
-                            & (self.data.val().get_bit(4)
-                                | (self.data.val().get_bits::<2>(2) == 3));
-                    }
-                    if self.index.q.val() == 3 {
-                        self.phase_next.next = 2.into();
-                    }
+                // L4 length (2 bytes), then the destination IP (4), summed as they come,
+                // `index` from 30 so that it reaches 4 (the MAC's first) as the last
+                // comes in.
+                self.add_r.d.next = self.valid.val();
+                if self.valid.val() & (self.index.q.val() == 3) {
+                    self.phase_next.next = 2.into();
                 }
             }
             2 => {
@@ -231,21 +213,16 @@ impl Logic for Ipv4Tx {
             4 => {
                 self.outbuf.data.next = self.header_byte.val();
                 self.outbuf.valid.next = true;
+                if self.from_src.q.val() {
+                    self.outbuf.data.next = self.data.val();
+                    self.outbuf.valid.next = self.valid.val();
+                }
                 // Zero words: the sum's carry folds (more folds change nothing).
                 self.word_r.d.next = 0.into();
                 self.add_r.d.next = true;
-                if self.room.val() {
-                    if (self.index.q.val().get_bits::<4>(1) == 1) | self.index.q.val().get_bit(4) {
-                        // What enters is never read.
-                        self.len.d.next = (bit_cast::<16, 8>(self.len_top.val()) << 8)
-                            | bit_cast::<16, 8>(self.dst_ip.q.val().get_bits::<8>(24));
-                        self.dst_ip.d.next =
-                            (self.dst_ip.q.val() << 8) | bit_cast::<32, 8>(self.data.val());
-                    }
-                    if self.index.q.val() == 19 {
-                        self.phase_next.next = 5.into();
-                        self.id.d.next = self.id.q.val() + 1;
-                    }
+                if self.index_step.val() & (self.index.q.val() == 19) {
+                    self.phase_next.next = 5.into();
+                    self.id.d.next = self.id.q.val() + 1;
                 }
             }
             _ => {
@@ -257,40 +234,54 @@ impl Logic for Ipv4Tx {
                 }
             }
         }
-        // `index` moves on each byte taken in (phases 0 and 1) or out (2 to 4; in 5 it
-        // is not read), from the registered phase decodes, not the phase's own: its
-        // next value is the adder's, cleared after the EtherType, loaded in phase 0.
-        self.index_step.next = self.valid.val();
-        if self.stall.q.val() {
-            self.index_step.next = self.room.val();
-        }
-        if self.paced.q.val() {
-            self.index_step.next = self.valid.val() & self.room.val();
-        }
+        // `index`'s next value is the adder's, cleared after the EtherType, loaded in
+        // phase 0.
+        self.index_after.next = self.index.q.val();
         if self.index_step.val() {
-            self.index.d.next = self.index_next.val();
+            self.index_after.next = self.index_next.val();
             if (self.phase.q.val() == 3) & self.index.q.val().get_bit(0) {
-                self.index.d.next = 0.into();
+                self.index_after.next = 0.into();
             }
             if self.phase.q.val() == 0 {
-                self.index.d.next = 4.into();
+                self.index_after.next = 4.into();
                 if self.data.val() != 0 {
-                    self.index.d.next = 30.into();
+                    self.index_after.next = 30.into();
                 }
             }
         }
-        // `ready` from flip-flops: decoded from the next phase, so the arbiter's skid
-        // logic meets two flip-flops and the buffer's room, not this block's phase
-        // decode (that was the board's longest path). Power-up (both low) is phase 0.
+        self.index.d.next = self.index_after.val();
+        // `ready` from flip-flops: decoded from the next phase (and in the header the
+        // next index: 2, 3 and 16-19 are the source's), so the arbiter's skid logic
+        // meets two flip-flops and the buffer's room, not this block's phase decode
+        // (that was the board's longest path). Power-up (all low) is phase 0.
+        // From the index register and the step alone, not `index_after` (whose load in
+        // phase 0 comes from the source's kind byte: that path was too long): in the
+        // header the next index is 2, 3 or 16-19 when this one is 1, 2 or 15-18 and
+        // steps, or 2, 3 or 16-19 and does not (into phase 5 from 19 the step goes to
+        // 20; from phase 3 the header starts at 0).
+        self.src_next.next =
+            (self.index.q.val().get_bits::<4>(1) == 1) | (self.index.q.val().get_bits::<3>(2) == 4);
+        if self.index_step.val() {
+            self.src_next.next = (self.index.q.val() == 1)
+                | (self.index.q.val() == 2)
+                | (self.index.q.val() == 15)
+                | (self.index.q.val() == 16)
+                | (self.index.q.val() == 17)
+                | (self.index.q.val() == 18);
+        }
+        if self.phase.q.val() != 4 {
+            self.src_next.next = false;
+        }
         self.phase.d.next = self.phase_next.val();
-        self.stall.d.next = (self.phase_next.val() == 3) | (self.phase_next.val() == 4);
-        self.paced.d.next = (self.phase_next.val() == 2) | (self.phase_next.val() == 5);
+        self.from_src.d.next = self.src_next.val();
+        self.stall.d.next =
+            (self.phase_next.val() == 3) | ((self.phase_next.val() == 4) & !self.src_next.val());
+        self.paced.d.next =
+            (self.phase_next.val() == 2) | (self.phase_next.val() == 5) | self.src_next.val();
         self.ready.next = !self.stall.q.val() & (!self.paced.q.val() | self.room.val());
         // While the MAC and the EtherType go out, the checksum reads header bytes one
-        // at a time: each taken byte is added as a word of its own, in its high half
-        // (even `index`) or its low half (odd), which sums to the same as the pair. The
-        // word is loaded every clock it is not otherwise set (it is read only with
-        // `add_r`), so it holds nothing.
+        // at a time. The word is loaded every clock it is not otherwise set (it is read
+        // only with `add_r`), so it holds nothing.
         if self.taken.val() {
             self.add_r.d.next = true;
         }
@@ -316,6 +307,10 @@ mod tests {
             s.extend_from_slice(&[10, 0, 0, 1]);
         }
         s.extend_from_slice(&DST_MAC);
+        if wrap {
+            s.extend_from_slice(&(l4.len() as u16 + 20).to_be_bytes());
+            s.extend_from_slice(&[10, 0, 0, 1]);
+        }
         s.extend_from_slice(l4);
         s
     }

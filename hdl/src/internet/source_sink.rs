@@ -23,7 +23,8 @@ pub struct Frame {
 
 /// Splits a source's stream into its destination and its message: `kind` (the IP
 /// protocol, 0 for ARP), for IPv4 the L4 length and the destination IP, then the
-/// destination MAC.
+/// destination MAC, for IPv4 then the total length and the destination IP again
+/// (checked to agree).
 pub fn parse_source_frame(stream: &[u8]) -> Frame {
     let kind = stream[0];
     let wrap_ip = kind != 0;
@@ -34,7 +35,16 @@ pub fn parse_source_frame(stream: &[u8]) -> Frame {
         (0, [0; 4], &stream[1..])
     };
     let dst_mac: [u8; 6] = rest[..6].try_into().unwrap();
-    let bytes = rest[6..].to_vec();
+    let rest = &rest[6..];
+    let rest = if wrap_ip {
+        let total = u16::from_be_bytes([rest[0], rest[1]]);
+        assert_eq!(total, l4_len + 20, "the total length is the L4 length + 20");
+        assert_eq!(rest[2..6], dst_ip, "the destination IP, twice");
+        &rest[6..]
+    } else {
+        rest
+    };
+    let bytes = rest.to_vec();
     if wrap_ip {
         assert_eq!(
             l4_len as usize,

@@ -23,13 +23,16 @@
 //!
 //! Sending: `valid` rises two clocks after `req_valid`; the stream is the frame source's
 //! (see [`TxArbiter`]): the kind (6, 17 or 1), the L4 length (header + staged bytes), the
-//! destination IP and MAC, then the header (TCP: 20 bytes; UDP: 8 bytes, the length
-//! made here; ICMP: none), then the staged bytes, one per clock as `ready` allows,
-//! through a two-entry skid buffer ([`StreamSkid`]: `ready` reaches no further than
-//! it). The addresses and header words come from the stage's descriptor port as they
-//! go out, not from registers: 3-4 the IP, 0-2 the MAC, 8-9 ports, 10-13 seq and ack,
-//! 7 data offset and flags, 14 window, 15 the checksum. Stream byte 13 + 2w is header
-//! word w's high byte, and every descriptor word starts on an odd stream byte.
+//! destination IP and MAC, the IPv4 total length (the L4 length + 20) and the
+//! destination IP again (IPv4's header bytes 2-3 and 16-19, which `Ipv4Tx` passes on
+//! as they come rather than keep), then the header (TCP: 20 bytes; UDP: 8 bytes, the
+//! length made here; ICMP: none), then the staged bytes, one per clock as `ready`
+//! allows, through a two-entry skid buffer ([`StreamSkid`]: `ready` reaches no further
+//! than it). The addresses and header words come from the stage's descriptor port as
+//! they go out, not from registers: 3-4 the IP (twice), 0-2 the MAC, 8-9 ports, 10-13
+//! seq and ack, 7 data offset and flags, 14 window, 15 the checksum. Stream byte
+//! 19 + 2w is header word w's high byte, and every descriptor word starts on an odd
+//! stream byte.
 //! `req_done` pulses as the last byte enters the buffer; from the last byte made here
 //! on the port reads word 6, so `word` is the request's tag the clock after it.
 //!
@@ -71,9 +74,12 @@ pub struct TransportTx {
     byte_last: Signal<Local, Bit>,
     armed: DFF<Bit>,
     l4_len_r: DFF<Bits<11>>,
+    /// The IPv4 total length: `l4_len_r` + 20, a clock later (settled long before
+    /// stream byte 13).
+    ip_len_r: DFF<Bits<11>>,
     /// Word 7 said UDP: a zero checksum goes out as 0xFFFF.
     sum_udp: DFF<Bit>,
-    /// Stream byte: 0..12 the destination, 13..32 (TCP) or 13..20 (UDP) the header
+    /// Stream byte: 0..18 the destination, 19..38 (TCP) or 19..26 (UDP) the header
     /// (ICMP: none); then the body.
     index: DFF<Bits<6>>,
     in_body: DFF<Bit>,
@@ -97,7 +103,8 @@ pub struct TransportTx {
     /// decode (that was the board's critical path).
     pick: DFF<Bits<2>>,
     made: DFF<Bits<8>>,
-    /// The index and phase the next clock has (`index`'s and `in_body`'s inputs).
+    /// The index and phase the next clock has (`index`'s and `in_body`'s inputs but at
+    /// the request's end, which starts them over).
     index_after: Signal<Local, Bits<6>>,
     body_after: Signal<Local, Bit>,
 }
@@ -132,6 +139,7 @@ impl Default for TransportTx {
             byte_last: Default::default(),
             armed: Default::default(),
             l4_len_r: Default::default(),
+            ip_len_r: Default::default(),
             sum_udp: Default::default(),
             index: Default::default(),
             in_body: Default::default(),
@@ -158,8 +166,8 @@ impl Logic for TransportTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, armed, l4_len_r, sum_udp, index, in_body, addend_r, step_r, clear_r,
-            empty, pick, made
+            self, clock, armed, l4_len_r, ip_len_r, sum_udp, index, in_body, addend_r, step_r,
+            clear_r, empty, pick, made
         );
         // Checksum: the stage's words, our IP for the MAC's, the kind's part at word 7.
         self.sum.clock.next = self.clock.val();
@@ -209,6 +217,7 @@ impl Logic for TransportTx {
             self.header_len.next = 1.into();
         }
         self.l4_len_r.d.next = self.req_last_at.val() + self.header_len.val();
+        self.ip_len_r.d.next = self.l4_len_r.q.val() + 20;
         // The segment leaves through a skid buffer: `take` sees its register, not the
         // arbiter's ready.
         self.outbuf.clock.next = self.clock.val();
@@ -217,13 +226,13 @@ impl Logic for TransportTx {
         // Registered (settled by the time `valid` rises): keeps the length compare off
         // the `last` path into the arbiter and MacTx.
         self.empty.d.next = self.req_last_at.val().all();
-        self.header_end.next = self.index.q.val() == 32;
+        self.header_end.next = self.index.q.val() == 38;
         if self.req_is_udp.val() {
-            self.header_end.next = self.index.q.val() == 20;
+            self.header_end.next = self.index.q.val() == 26;
         }
-        // ICMP: the destination's last byte (the MAC's) ends the part made here.
+        // ICMP: the destination's last byte (the second IP's) ends the part made here.
         if self.req_is_icmp.val() {
-            self.header_end.next = self.index.q.val() == 12;
+            self.header_end.next = self.index.q.val() == 18;
         }
         self.req_done.next = false;
         self.body_ready.next = false;
@@ -259,12 +268,16 @@ impl Logic for TransportTx {
             }
         }
         self.index_after.next = self.index_next.val();
-        if self.req_done.val() {
-            self.index_after.next = 0.into();
-            self.body_after.next = false;
-        }
         self.index.d.next = self.index_after.val();
         self.in_body.d.next = self.body_after.val();
+        // The request's end starts the next from byte 0. The choice below does not see
+        // it (the stage's last-byte compare through `req_done` into the index decode
+        // was the board's longest path): the clock after `req_done` sends nothing
+        // (`armed` is low) and chooses again from index 0.
+        if self.req_done.val() {
+            self.index.d.next = 0.into();
+            self.in_body.d.next = false;
+        }
         // The next clock's byte: a descriptor word's (read one clock ahead: odd bytes
         // are high), or made here, or a staged byte.
         self.pick.d.next = bit_cast::<2, 1>(self.index_after.val().get_bit(0).into());
@@ -279,63 +292,76 @@ impl Logic for TransportTx {
                 self.made.d.next = 1.into();
             }
         }
-        if (self.index_after.val() == 1) | (self.req_is_udp.val() & (self.index_after.val() == 17))
+        if (self.index_after.val() == 1) | (self.req_is_udp.val() & (self.index_after.val() == 23))
         {
             self.pick.d.next = 2.into();
             self.made.d.next = bit_cast::<8, 3>(self.l4_len_r.q.val().get_bits::<3>(8));
         }
-        if (self.index_after.val() == 2) | (self.req_is_udp.val() & (self.index_after.val() == 18))
+        if (self.index_after.val() == 2) | (self.req_is_udp.val() & (self.index_after.val() == 24))
         {
             self.pick.d.next = 2.into();
             self.made.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
         }
+        if self.index_after.val() == 13 {
+            self.pick.d.next = 2.into();
+            self.made.d.next = bit_cast::<8, 3>(self.ip_len_r.q.val().get_bits::<3>(8));
+        }
+        if self.index_after.val() == 14 {
+            self.pick.d.next = 2.into();
+            self.made.d.next = self.ip_len_r.q.val().get_bits::<8>(0);
+        }
         if !self.req_is_udp.val() {
-            // >= 31, from bits.
-            if self.index_after.val().get_bit(5) | (self.index_after.val().get_bits::<5>(0) == 31) {
+            // 37 and 38 (the index goes no further), from bits.
+            if self.index_after.val().get_bit(5)
+                & self.index_after.val().get_bit(2)
+                & (self.index_after.val().get_bit(1) | self.index_after.val().get_bit(0))
+            {
                 self.pick.d.next = 2.into();
             }
         }
         if self.body_after.val() {
             self.pick.d.next = 3.into();
         }
-        // Stream bytes 3-6 are words 3-4 (the IP), 7-12 words 0-2 (the MAC), and header
-        // word w (bytes 13 + 2w on) is descriptor word 8 + w (ports, seq, ack), but
-        // TCP's data offset and flags (w 6) are word 7, its window (w 7) word 14, and
-        // the checksum (TCP w 8, UDP w 3) word 15.
+        // Stream bytes 3-6 and 15-18 are words 3-4 (the IP), 7-12 words 0-2 (the MAC),
+        // and header word w (bytes 19 + 2w on) is descriptor word 8 + w (ports, seq,
+        // ack), but TCP's data offset and flags (w 6) are word 7, its window (w 7) word
+        // 14, and the checksum (TCP w 8, UDP w 3) word 15.
         // Looked up for byte `index` and for the byte after it, both from the index
         // register (a table of its six bits: LUTs, no adder), and `take` picks one:
         // `ready` reaches the stage's read address through one multiplexer. Bytes
-        // 0..2 and TCP's 31, 32 are made here; their word is any.
+        // 0..2, 13, 14 and TCP's 37, 38 are made here; their word is any.
         self.header_word.next = 0.into();
         match self.index.q.val().index() {
             3 => self.header_word.next = 3.into(),
             4 => self.header_word.next = 3.into(),
             5 => self.header_word.next = 4.into(),
             6 => self.header_word.next = 4.into(),
-            7 => self.header_word.next = 0.into(),
-            8 => self.header_word.next = 0.into(),
             9 => self.header_word.next = 1.into(),
             10 => self.header_word.next = 1.into(),
             11 => self.header_word.next = 2.into(),
             12 => self.header_word.next = 2.into(),
-            13 => self.header_word.next = 8.into(),
-            14 => self.header_word.next = 8.into(),
-            15 => self.header_word.next = 9.into(),
-            16 => self.header_word.next = 9.into(),
-            17 => self.header_word.next = 10.into(),
-            18 => self.header_word.next = 10.into(),
-            19 => self.header_word.next = 11.into(),
-            20 => self.header_word.next = 11.into(),
-            21 => self.header_word.next = 12.into(),
-            22 => self.header_word.next = 12.into(),
-            23 => self.header_word.next = 13.into(),
-            24 => self.header_word.next = 13.into(),
-            25 => self.header_word.next = 7.into(),
-            26 => self.header_word.next = 7.into(),
-            27 => self.header_word.next = 14.into(),
-            28 => self.header_word.next = 14.into(),
-            29 => self.header_word.next = 15.into(),
-            30 => self.header_word.next = 15.into(),
+            15 => self.header_word.next = 3.into(),
+            16 => self.header_word.next = 3.into(),
+            17 => self.header_word.next = 4.into(),
+            18 => self.header_word.next = 4.into(),
+            19 => self.header_word.next = 8.into(),
+            20 => self.header_word.next = 8.into(),
+            21 => self.header_word.next = 9.into(),
+            22 => self.header_word.next = 9.into(),
+            23 => self.header_word.next = 10.into(),
+            24 => self.header_word.next = 10.into(),
+            25 => self.header_word.next = 11.into(),
+            26 => self.header_word.next = 11.into(),
+            27 => self.header_word.next = 12.into(),
+            28 => self.header_word.next = 12.into(),
+            29 => self.header_word.next = 13.into(),
+            30 => self.header_word.next = 13.into(),
+            31 => self.header_word.next = 7.into(),
+            32 => self.header_word.next = 7.into(),
+            33 => self.header_word.next = 14.into(),
+            34 => self.header_word.next = 14.into(),
+            35 => self.header_word.next = 15.into(),
+            36 => self.header_word.next = 15.into(),
             _ => {}
         }
         self.next_word.next = 0.into();
@@ -344,38 +370,40 @@ impl Logic for TransportTx {
             3 => self.next_word.next = 3.into(),
             4 => self.next_word.next = 4.into(),
             5 => self.next_word.next = 4.into(),
-            6 => self.next_word.next = 0.into(),
-            7 => self.next_word.next = 0.into(),
             8 => self.next_word.next = 1.into(),
             9 => self.next_word.next = 1.into(),
             10 => self.next_word.next = 2.into(),
             11 => self.next_word.next = 2.into(),
-            12 => self.next_word.next = 8.into(),
-            13 => self.next_word.next = 8.into(),
-            14 => self.next_word.next = 9.into(),
-            15 => self.next_word.next = 9.into(),
-            16 => self.next_word.next = 10.into(),
-            17 => self.next_word.next = 10.into(),
-            18 => self.next_word.next = 11.into(),
-            19 => self.next_word.next = 11.into(),
-            20 => self.next_word.next = 12.into(),
-            21 => self.next_word.next = 12.into(),
-            22 => self.next_word.next = 13.into(),
-            23 => self.next_word.next = 13.into(),
-            24 => self.next_word.next = 7.into(),
-            25 => self.next_word.next = 7.into(),
-            26 => self.next_word.next = 14.into(),
-            27 => self.next_word.next = 14.into(),
-            28 => self.next_word.next = 15.into(),
-            29 => self.next_word.next = 15.into(),
+            14 => self.next_word.next = 3.into(),
+            15 => self.next_word.next = 3.into(),
+            16 => self.next_word.next = 4.into(),
+            17 => self.next_word.next = 4.into(),
+            18 => self.next_word.next = 8.into(),
+            19 => self.next_word.next = 8.into(),
+            20 => self.next_word.next = 9.into(),
+            21 => self.next_word.next = 9.into(),
+            22 => self.next_word.next = 10.into(),
+            23 => self.next_word.next = 10.into(),
+            24 => self.next_word.next = 11.into(),
+            25 => self.next_word.next = 11.into(),
+            26 => self.next_word.next = 12.into(),
+            27 => self.next_word.next = 12.into(),
+            28 => self.next_word.next = 13.into(),
+            29 => self.next_word.next = 13.into(),
+            30 => self.next_word.next = 7.into(),
+            31 => self.next_word.next = 7.into(),
+            32 => self.next_word.next = 14.into(),
+            33 => self.next_word.next = 14.into(),
+            34 => self.next_word.next = 15.into(),
+            35 => self.next_word.next = 15.into(),
             _ => {}
         }
         // UDP's checksum (its header word 3) is word 15.
         if self.req_is_udp.val() {
-            if (self.index.q.val() == 19) | (self.index.q.val() == 20) {
+            if (self.index.q.val() == 25) | (self.index.q.val() == 26) {
                 self.header_word.next = 15.into();
             }
-            if (self.index.q.val() == 18) | (self.index.q.val() == 19) {
+            if (self.index.q.val() == 24) | (self.index.q.val() == 25) {
                 self.next_word.next = 15.into();
             }
         }
@@ -408,7 +436,8 @@ mod tests {
 
     /// Feeds descriptor words on the sum bus in the order TxStage offers them (the
     /// header words as the host's message brings them, the tag first; then length,
-    /// word 7, payload sum, two zeros) and returns the checksum.
+    /// word 7; the payload as one word at index 15, as its bytes sum; two zeros) and
+    /// returns the checksum.
     fn checksum(bus: &[(usize, u16)]) -> u16 {
         let mut uut = TransportTx::default();
         uut.connect_all();
