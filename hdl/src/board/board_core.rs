@@ -102,9 +102,7 @@ pub struct BoardCore {
     pend_reply_dropped: DFF<Bit>,
     bumped: DFF<Bit>,
     event_free: Signal<Local, Bit>,
-    /// `error_code` is 8 or more.
-    code_high: Signal<Local, Bit>,
-    code_low: Signal<Local, Bits<3>>,
+    code: Signal<Local, Bits<3>>,
     mac_hi: Signal<Local, Bits<16>>,
     mac_mid: Signal<Local, Bits<16>>,
     mac_lo: Signal<Local, Bits<16>>,
@@ -153,8 +151,7 @@ impl Default for BoardCore {
             unconfigured_ones: Default::default(),
             started: Default::default(),
             event_free: Default::default(),
-            code_high: Default::default(),
-            code_low: Default::default(),
+            code: Default::default(),
             bumped: Default::default(),
             pend_reply_dropped: Default::default(),
             pend_reply_sent: Default::default(),
@@ -254,7 +251,7 @@ impl Logic for BoardCore {
         self.link_tx.tx_done.next = self.tx.tx_done.val();
         self.link_tx.tx_done_tag.next = self.tx.tx_done_tag.val();
         self.link_tx.error.next = self.host_rx.error.val();
-        self.link_tx.error_code.next = self.host_rx.error_code.val().get_bits::<3>(0);
+        self.link_tx.error_code.next = self.host_rx.error_code.val();
         // ArpReply: the pulse from the ARP responder, the sender's address from the
         // receive stream as it passes.
         self.link_tx.arp_learned.next = self.tx.arp_learned.val();
@@ -358,20 +355,13 @@ impl Logic for BoardCore {
             }
             self.bumped.d.next = self.rx.event_bump.val();
         }
-        // Codes 1..2 a bad frame, 3..4 a bad message, the rest busy: bit tests, not
-        // 8-bit compares on a carry chain.
-        self.code_high.next = self.host_rx.error_code.val().get_bits::<5>(3) != 0;
-        self.code_low.next = self.host_rx.error_code.val().get_bits::<3>(0);
+        // Codes 1..2 a bad frame, 3..4 a bad message, 5 busy (HostRx's codes are three
+        // bits wide).
+        self.code.next = self.host_rx.error_code.val();
         if self.host_rx.error.val() {
-            if !self.code_high.val()
-                & ((self.code_low.val() == 0)
-                    | (self.code_low.val() == 1)
-                    | (self.code_low.val() == 2))
-            {
+            if (self.code.val() == 0) | (self.code.val() == 1) | (self.code.val() == 2) {
                 self.pend_bad_frame.d.next = true;
-            } else if !self.code_high.val()
-                & ((self.code_low.val() == 3) | (self.code_low.val() == 4))
-            {
+            } else if (self.code.val() == 3) | (self.code.val() == 4) {
                 self.pend_bad_message.d.next = true;
             } else {
                 self.pend_tx_busy.d.next = true;

@@ -118,7 +118,7 @@ pub struct HostRx {
     /// `arp_request`, k = 0 to 3.
     pub arp_request_byte: Signal<Out, Bits<8>>,
     pub error: Signal<Out, Bit>,
-    pub error_code: Signal<Out, Bits<8>>,
+    pub error_code: Signal<Out, Bits<3>>,
     pub tx_write: Signal<Out, Bit>,
     pub tx_data: Signal<Out, Bits<8>>,
     pub tx_finish: Signal<Out, Bit>,
@@ -210,7 +210,7 @@ pub struct HostRx {
     get_counters_r: DFF<Bit>,
     arp_request_r: DFF<Bit>,
     error_r: DFF<Bit>,
-    /// The codes are 1 to 5: three bits (the port is a byte wide).
+    /// The codes are 1 to 5: three bits.
     error_code_r: DFF<Bits<3>>,
     tx_write_r: DFF<Bit>,
     tx_finish_r: DFF<Bit>,
@@ -675,7 +675,7 @@ impl Logic for HostRx {
         self.arp_request.next = self.arp_request_r.q.val();
         self.arp_request_byte.next = self.staged.val();
         self.error.next = self.error_r.q.val();
-        self.error_code.next = bit_cast::<8, 3>(self.error_code_r.q.val());
+        self.error_code.next = self.error_code_r.q.val();
         self.tx_write.next = self.tx_write_r.q.val();
         // `prev` is the byte `tx_write` writes, the clock after its strobe.
         self.tx_data.next = self.prev.q.val();
