@@ -109,7 +109,8 @@ pub struct Ipv4Tx {
     index: DFF<Bits<5>>,
     /// The frame is IPv4 (its kind is not 0).
     wrap: DFF<Bit>,
-    protocol: DFF<Bits<8>>,
+    /// The kind's bits 4, 2, 1 and 0, the only ones the IP kinds (1, 6, 17) set.
+    protocol: DFF<Bits<4>>,
     id: DFF<Bits<16>>,
     word_r: DFF<Bits<16>>,
     add_r: DFF<Bit>,
@@ -173,7 +174,11 @@ impl Logic for Ipv4Tx {
             5 => self.header_byte.next = self.id.q.val().get_bits::<8>(0),
             6 => self.header_byte.next = 0x40.into(),
             8 => self.header_byte.next = 64.into(),
-            9 => self.header_byte.next = self.protocol.q.val(),
+            9 => {
+                self.header_byte.next = (bit_cast::<8, 1>(self.protocol.q.val().get_bit(3).into())
+                    << 4)
+                    | bit_cast::<8, 3>(self.protocol.q.val().get_bits::<3>(0));
+            }
             10 => self.header_byte.next = self.checksum.val().get_bits::<8>(8),
             11 => self.header_byte.next = self.checksum.val().get_bits::<8>(0),
             12 => self.header_byte.next = self.our_ip.val().get_bits::<8>(24),
@@ -222,7 +227,9 @@ impl Logic for Ipv4Tx {
                 self.clear_r.d.next = true;
                 self.add_r.d.next = self.valid.val();
                 if self.valid.val() {
-                    self.protocol.d.next = self.data.val();
+                    self.protocol.d.next = (bit_cast::<4, 1>(self.data.val().get_bit(4).into())
+                        << 3)
+                        | bit_cast::<4, 3>(self.data.val().get_bits::<3>(0));
                     self.wrap.d.next = self.kind_ip.val();
                     self.phase_next.next = 2.into();
                     if self.kind_ip.val() {
