@@ -1,8 +1,8 @@
 //! The whole transmit path, wrapping data layer by layer:
 //! host requests and echo replies → [`TxStage`] (block RAM, ping-pong) →
 //! [`TransportTx`] (TCP or UDP header and checksum; an ICMP message as it is) →
-//! [`TxArbiter`] (with ARP) → [`Ipv4Tx`] (internet header) → [`MacTx`] (link:
-//! preamble, MAC header, padding, FCS, inter-frame gap) → PHY bytes.
+//! [`Ipv4Tx`] (with ARP, in turn; internet header) → [`MacTx`] (link: preamble, MAC
+//! header, padding, FCS, inter-frame gap) → PHY bytes.
 //!
 //! Requests come from HostRx's `tx_*` outputs (see the board core contract): bytes by
 //! `tx_write`, committed or rolled back at `tx_finish` by `tx_keep`, header fields as
@@ -20,7 +20,7 @@
 //! counts as a reply sent. So the echo has no buffer of its own.
 //!
 //! Between the frame sources and `Ipv4Tx` each frame is one stream that carries its
-//! destination in front of its message (see [`TxArbiter`]), so no descriptor travels
+//! destination in front of its message (see [`Ipv4Tx`]), so no descriptor travels
 //! beside it or is copied on the way; `Ipv4Tx` turns it into the frame from the
 //! destination MAC on, and `MacTx` adds our MAC.
 //!
@@ -29,7 +29,6 @@
 //! verdict, the link and Ethernet payload streams with their positions (the
 //! requester's addresses are taken from them as they pass), and the ICMP bytes.
 
-use crate::board::tx_arbiter::TxArbiter;
 use crate::internet::arp_tx::ArpTx;
 use crate::internet::icmp_echo::IcmpEcho;
 use crate::internet::ipv4_tx::Ipv4Tx;
@@ -102,7 +101,6 @@ pub struct TxPipeline {
     pub transport: TransportTx,
     pub echo: IcmpEcho,
     pub arp: ArpTx,
-    pub arbiter: TxArbiter,
     pub ipv4: Ipv4Tx,
     pub mac: MacTx,
     /// A host frame's last byte went into TransportTx's buffer; the next `sent` is its
@@ -122,7 +120,6 @@ impl Logic for TxPipeline {
         dff_setup!(self, clock, done_pending, tag_load, done_tag, reply_sent_r);
         self.stage.clock.next = self.clock.val();
         self.transport.clock.next = self.clock.val();
-        self.arbiter.clock.next = self.clock.val();
         self.echo.clock.next = self.clock.val();
         self.arp.clock.next = self.clock.val();
         self.ipv4.clock.next = self.clock.val();
@@ -173,10 +170,10 @@ impl Logic for TxPipeline {
         self.stage.req_done.next = self.transport.req_done.val();
         self.stage.word_index.next = self.transport.word_index.val();
         self.stage.body_ready.next = self.transport.body_ready.val();
-        self.transport.ready.next = self.arbiter.host_ready.val();
-        self.arbiter.host_data.next = self.transport.data.val();
-        self.arbiter.host_valid.next = self.transport.valid.val();
-        self.arbiter.host_last.next = self.transport.last.val();
+        self.transport.ready.next = self.ipv4.host_ready.val();
+        self.ipv4.host_data.next = self.transport.data.val();
+        self.ipv4.host_valid.next = self.transport.valid.val();
+        self.ipv4.host_last.next = self.transport.last.val();
         // Echo replies: written into the stage from the receive taps, kept at the report.
         self.echo.icmp_data.next = self.rx_icmp_data.val();
         self.echo.icmp_valid.next = self.rx_icmp_valid.val();
@@ -214,22 +211,18 @@ impl Logic for TxPipeline {
         self.arp.l3.next = self.rx_l3.val();
         self.arp.l3_pos.next = self.rx_l3_pos.val();
         self.arp.arp_target_ours.next = self.rx_arp_target_ours.val();
-        self.arbiter.arp_data.next = self.arp.data.val();
-        self.arbiter.arp_valid.next = self.arp.valid.val();
-        self.arbiter.arp_last.next = self.arp.last.val();
-        self.arp.ready.next = self.arbiter.arp_ready.val();
+        self.ipv4.arp_data.next = self.arp.data.val();
+        self.ipv4.arp_valid.next = self.arp.valid.val();
+        self.ipv4.arp_last.next = self.arp.last.val();
+        self.arp.ready.next = self.ipv4.arp_ready.val();
         self.arp_learned.next = self.arp.arp_learned.val();
         self.reply_sent_r.d.next = (self.transport.req_done.val() & self.stage.req_is_reply.val())
-            | (self.arp.valid.val() & self.arp.last.val() & self.arbiter.arp_ready.val());
+            | (self.arp.valid.val() & self.arp.last.val() & self.ipv4.arp_ready.val());
         self.reply_sent.next = self.reply_sent_r.q.val();
         self.reply_dropped.next =
             self.echo.dropped.val() | self.arp.reply_dropped.val() | self.arp.request_dropped.val();
         // Internet layer.
         self.ipv4.our_ip.next = self.our_ip.val();
-        self.ipv4.data.next = self.arbiter.out_data.val();
-        self.ipv4.valid.next = self.arbiter.out_valid.val();
-        self.ipv4.last.next = self.arbiter.out_last.val();
-        self.arbiter.out_ready.next = self.ipv4.ready.val();
         // Link layer.
         self.mac.phy_stall.next = self.phy_stall.val();
         self.mac.mac_hi.next = self.mac_hi.val();

@@ -415,7 +415,6 @@ cosim_ports!(IcmpEcho {
 });
 
 // The transmit path.
-use tcpip_hdl::board::tx_arbiter::TxArbiter;
 use tcpip_hdl::internet::ipv4_tx::Ipv4Tx;
 use tcpip_hdl::internet::word_sum::OnesWordSum;
 use tcpip_hdl::link::mac_tx::MacTx;
@@ -482,13 +481,9 @@ cosim_ports!(TransportTx {
     ],
     outputs: [checksum, word_index, body_ready, req_done, data, valid, last],
 });
-cosim_ports!(TxArbiter {
-    inputs: [host_data, host_valid, host_last, arp_data, arp_valid, arp_last, out_ready],
-    outputs: [host_ready, arp_ready, out_data, out_valid, out_last],
-});
 cosim_ports!(Ipv4Tx {
-    inputs: [our_ip, data, valid, last, out_ready],
-    outputs: [ready, out_data, out_valid, out_last],
+    inputs: [our_ip, host_data, host_valid, host_last, arp_data, arp_valid, arp_last, out_ready],
+    outputs: [host_ready, arp_ready, out_data, out_valid, out_last],
 });
 cosim_ports!(MacTx {
     inputs: [mac_hi, mac_mid, mac_lo, data, valid, last, phy_stall],

@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::OnceLock;
 use tcpip_hdl::board::stream_skid::StreamSkid;
-use tcpip_hdl::board::tx_arbiter::TxArbiter;
 use tcpip_hdl::internet::checksum::OnesFold;
 use tcpip_hdl::internet::ipv4_tx::Ipv4Tx;
 use tcpip_hdl::internet::word_sum::OnesWordSum;
@@ -30,10 +29,9 @@ fn recorded() -> &'static Recorded {
         let probe_rec = rec.clone();
         let mut sim = TxSim::new([2, 0, 0, 0x12, 0x34, 0x56], [10, 0, 0, 2]);
         sim.set_probe(Box::new(move |p: &TxPipeline| {
-            let cycle: [(&'static str, Vec<u64>); 8] = [
+            let cycle: [(&'static str, Vec<u64>); 7] = [
                 ("tx_stage", p.stage.get_inputs()),
                 ("transport_tx", p.transport.get_inputs()),
-                ("tx_arbiter", p.arbiter.get_inputs()),
                 ("ipv4_tx", p.ipv4.get_inputs()),
                 ("mac_tx", p.mac.get_inputs()),
                 ("crc32", p.mac.crc.get_inputs()),
@@ -124,17 +122,17 @@ fn transport_tx() {
     );
 }
 #[test]
-fn tx_arbiter() {
-    check("tx_arbiter", TxArbiter::default, vectors("tx_arbiter"));
+fn ipv4_tx() {
+    check("ipv4_tx", Ipv4Tx::default, vectors("ipv4_tx"));
 }
-/// The arbiter with both sources busy (random frames, random readiness): inside the
+/// Ipv4Tx with both sources busy (random bytes, random readiness): inside the
 /// pipeline ARP rarely competes with the host.
 #[test]
-fn tx_arbiter_both_sources() {
+fn ipv4_tx_both_sources() {
     let mut rng = StdRng::seed_from_u64(12);
     let mut vectors = vec![];
-    for _ in 0..2000 {
-        let mut v = vec![];
+    for _ in 0..3000 {
+        let mut v = vec![0x0A00_0002];
         for _ in 0..2 {
             v.extend([
                 rng.gen_range(0..256),
@@ -145,11 +143,7 @@ fn tx_arbiter_both_sources() {
         v.push(rng.gen_bool(0.8) as u64);
         vectors.push(v);
     }
-    check("tx_arbiter (both sources)", TxArbiter::default, &vectors);
-}
-#[test]
-fn ipv4_tx() {
-    check("ipv4_tx", Ipv4Tx::default, vectors("ipv4_tx"));
+    check("ipv4_tx (both sources)", Ipv4Tx::default, &vectors);
 }
 #[test]
 fn mac_tx() {

@@ -16,7 +16,6 @@ pub mod rx_frame_buffer;
 pub mod rx_message;
 pub mod stream_register;
 pub mod stream_skid;
-pub mod tx_arbiter;
 pub mod tx_phy_fifo;
 pub mod uart_rx;
 pub mod uart_tx;

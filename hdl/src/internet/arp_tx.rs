@@ -1,7 +1,8 @@
 //! ARP transmit (RFC 826): answers who-has for our address, sends who-has for the host,
 //! and tells the host which peer holds which address.
 //!
-//! A frame source for the transmit arbiter (see [`TxArbiter`]): the stream is kind 0,
+//! A frame source for `Ipv4Tx`, which takes it in turn with the host's (see
+//! [`Ipv4Tx`]): the stream is kind 0,
 //! the destination MAC, then the 28-byte Ethernet/IPv4 ARP message (ipv4_tx gives it
 //! its EtherType, mac_tx our MAC and the padding to 60 bytes).
 //!
@@ -34,8 +35,8 @@
 //! which wins) is dropped the same way and pulses `request_dropped`; the host retries
 //! on its own timeout.
 //!
-//! On the wire a reply waits at most for one frame of another source (the arbiter is
-//! round-robin), so drops need two who-has for us within ~1,500 byte times. The slot is
+//! On the wire a reply waits at most for one frame of another source (`Ipv4Tx` takes
+//! them round-robin), so drops need two who-has for us within ~1,500 byte times. The slot is
 //! busy from a who-has's report until its reply's last byte has been taken, about 50
 //! byte times on an idle transmitter, and the next who-has must not reach its sender
 //! MAC (payload byte 8) before that: on the board, whose receive buffer hands the
@@ -52,7 +53,7 @@
 //! flip-flops that count those writes; a byte multiplexer for the constant bytes and
 //! our address. No flip-flop holds a peer's byte.
 //!
-//! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
+//! [`Ipv4Tx`]: crate::internet::ipv4_tx::Ipv4Tx
 
 use crate::block_ram::BlockRam;
 use rust_hdl::prelude::*;
@@ -113,10 +114,10 @@ pub struct ArpTx {
     /// Stream byte: 0 kind, 1-6 destination, 7-34 the message; 0 while the slot is free.
     index: DFF<Bits<6>>,
     /// `index` is 34, the stream's last byte: decoded as the index moves, so `last` and
-    /// `free` (and the arbiter's `ready` after them) start from a flip-flop.
+    /// `free` (and Ipv4Tx's `ready` after them) start from a flip-flop.
     at_last: DFF<Bit>,
     /// Byte `index` of the message, chosen a clock ahead from the index it will have,
-    /// so the arbiter's input multiplexer starts from a register, not from the
+    /// so Ipv4Tx's input multiplexer starts from a register, not from the
     /// byte selection (that chain was the board's critical path).
     data_r: DFF<Bits<8>>,
     learned_r: DFF<Bit>,
@@ -306,7 +307,7 @@ impl Logic for ArpTx {
         if self.start.val() {
             self.captured.d.next = false;
         }
-        // The frame source's stream (see TxArbiter): kind 0 (ARP), the destination MAC,
+        // The frame source's stream (see Ipv4Tx): kind 0 (ARP), the destination MAC,
         // then the message, byte by byte: htype 1, ptype 0x0800, hlen 6, plen 4, op,
         // sender MAC/IP (ours), target MAC/IP (the peer's; MAC zero in a request). A
         // `case` on one selector maps to a mux tree (an `if` chain to a priority chain).

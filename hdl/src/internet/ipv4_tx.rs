@@ -1,12 +1,35 @@
-//! IPv4 transmit (RFC 791): turns a frame source's stream into the Ethernet frame from
-//! its destination on, wrapping IPv4 messages in a 20-byte header; ARP passes through.
+//! IPv4 transmit (RFC 791): takes the transmit path's two frame sources in turn and
+//! turns each frame's stream into the Ethernet frame from its destination on, wrapping
+//! IPv4 messages in a 20-byte header; ARP passes through.
 //!
-//! In: the transmit path's source stream (see [`TxArbiter`]): `kind` (the IP protocol,
-//! 0 for ARP), for IPv4 the L4 length and the destination IP, the destination MAC,
-//! for IPv4 the total length and the destination IP again, then the message. Out: the
-//! destination MAC (passed through as it comes), the EtherType (0x0800, or 0x0806 for
-//! ARP), for IPv4 the header, then the message. `MacTx` puts our MAC after the first
-//! six bytes.
+//! The sources: host segments and the board's echo replies (`host_*`, from
+//! `TransportTx`, which sends whatever TxStage holds) and ARP (`arp_*`, from `ArpTx`).
+//! Each offers one stream (`data`, `valid`, `last`, `ready`) that carries its frame's
+//! destination in front of its message, so nothing travels beside it and nothing is
+//! copied on the way (the transmit path's source contract):
+//!
+//! ```text
+//! IPv4: kind (the IP protocol: 1, 6, 17) | L4 length (2, big-endian) | destination IP (4)
+//!       | destination MAC (6) | total length (2: the L4 length + 20) | destination IP (4)
+//!       | the L4 message
+//! ARP:  kind 0 | destination MAC (6) | the 28-byte ARP message
+//! ```
+//!
+//! The length and address come first so that the header checksum is made before the
+//! MAC header has left; the MAC then goes to the wire as it comes, and the total length
+//! and address again where the IPv4 header has them (so no register here keeps them).
+//! Once a source raises `valid` it offers a byte on every clock `ready` is high, to its
+//! `last`.
+//!
+//! Round robin: between frames (phase 0) the granted source's kind is taken if it is
+//! valid, else the grant goes to the other source if that one is (one clock); after
+//! each frame's last byte the grant goes to the other source, so a source never waits
+//! more than one frame. A source's `ready` is this block's `ready` (flip-flops and the
+//! output buffer's room) and the grant, a flip-flop: it reaches no further than here.
+//!
+//! Out: the destination MAC (passed through as it comes), the EtherType (0x0800, or
+//! 0x0806 for ARP), for IPv4 the header, then the message. `MacTx` puts our MAC after
+//! the first six bytes.
 //!
 //! Header: version/IHL 0x45, TOS 0, total length, identification from a counter that
 //! moves on with every wrapped packet, DF set, TTL 64, protocol `kind`, header
@@ -24,10 +47,12 @@
 //! low half at an odd one); then zero words fold the carry. It is final three clocks into the header, long
 //! before header byte 10. The output goes through a two-entry skid buffer
 //! ([`StreamSkid`]): its `ready` and `out_*` are registers, so `MacTx`'s ready and the
-//! arbiter's data meet here, not in one path. This block's own `ready` is one LUT of
+//! sources' data meet here, not in one path. This block's own `ready` is one LUT of
 //! flip-flops (the phase's decode registered a clock ahead, and the buffer's room).
-//!
-//! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
+//! The sources' stream registers (TransportTx's skid buffer, ArpTx's byte register)
+//! reach this block's logic through the grant's 2:1 choice, the only buffer between
+//! the sources and `MacTx` being this block's (a separate arbiter with a skid buffer of
+//! its own cost 49 LUT4s by `-noflatten`).
 
 use crate::board::stream_skid::StreamSkid;
 use crate::internet::word_sum::OnesWordSum;
@@ -37,16 +62,35 @@ use rust_hdl::prelude::*;
 pub struct Ipv4Tx {
     pub clock: Signal<In, Clock>,
     pub our_ip: Signal<In, Bits<32>>,
-    pub data: Signal<In, Bits<8>>,
-    pub valid: Signal<In, Bit>,
-    pub last: Signal<In, Bit>,
-    pub ready: Signal<Out, Bit>,
+    pub host_data: Signal<In, Bits<8>>,
+    pub host_valid: Signal<In, Bit>,
+    pub host_last: Signal<In, Bit>,
+    pub host_ready: Signal<Out, Bit>,
+    pub arp_data: Signal<In, Bits<8>>,
+    pub arp_valid: Signal<In, Bit>,
+    pub arp_last: Signal<In, Bit>,
+    pub arp_ready: Signal<Out, Bit>,
     pub out_data: Signal<Out, Bits<8>>,
     pub out_valid: Signal<Out, Bit>,
     pub out_last: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
     sum: OnesWordSum,
     pub outbuf: StreamSkid,
+    /// The granted source's byte.
+    data: Signal<Local, Bits<8>>,
+    /// The granted source is ARP (else the host's).
+    grant_arp: DFF<Bit>,
+    /// The granted source's `valid` and `last`.
+    valid: Signal<Local, Bit>,
+    last: Signal<Local, Bit>,
+    /// This block's readiness for the granted source (from flip-flops).
+    ready: Signal<Local, Bit>,
+    /// The other source has a frame waiting.
+    other_valid: Signal<Local, Bit>,
+    /// The byte, as a kind, is an IP protocol (not 0, ARP): the kinds are 0, 1, 6 and
+    /// 17, told apart by bits 0 and 1 (one LUT behind the grant's choice, not eight
+    /// bits' compare).
+    kind_ip: Signal<Local, Bit>,
     /// Room in the output buffer.
     room: Signal<Local, Bit>,
     /// A byte goes into the output buffer this clock.
@@ -65,7 +109,8 @@ pub struct Ipv4Tx {
     index: DFF<Bits<5>>,
     /// The frame is IPv4 (its kind is not 0).
     wrap: DFF<Bit>,
-    protocol: DFF<Bits<8>>,
+    /// The kind's bits 4, 2, 1 and 0, the only ones the IP kinds (1, 6, 17) set.
+    protocol: DFF<Bits<4>>,
     id: DFF<Bits<16>>,
     word_r: DFF<Bits<16>>,
     add_r: DFF<Bit>,
@@ -90,9 +135,21 @@ impl Logic for Ipv4Tx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, stall, paced, from_src, index, wrap, protocol, id, word_r, add_r,
-            clear_r
+            self, clock, grant_arp, phase, stall, paced, from_src, index, wrap, protocol, id,
+            word_r, add_r, clear_r
         );
+        // The granted source.
+        self.data.next = self.host_data.val();
+        self.valid.next = self.host_valid.val();
+        self.last.next = self.host_last.val();
+        self.other_valid.next = self.arp_valid.val();
+        if self.grant_arp.q.val() {
+            self.data.next = self.arp_data.val();
+            self.valid.next = self.arp_valid.val();
+            self.last.next = self.arp_last.val();
+            self.other_valid.next = self.host_valid.val();
+        }
+        self.kind_ip.next = self.data.val().get_bit(0) | self.data.val().get_bit(1);
         self.outbuf.clock.next = self.clock.val();
         self.room.next = self.outbuf.ready.val();
         // The header's byte mux is also read by the checksum while the MAC and the
@@ -117,7 +174,11 @@ impl Logic for Ipv4Tx {
             5 => self.header_byte.next = self.id.q.val().get_bits::<8>(0),
             6 => self.header_byte.next = 0x40.into(),
             8 => self.header_byte.next = 64.into(),
-            9 => self.header_byte.next = self.protocol.q.val(),
+            9 => {
+                self.header_byte.next = (bit_cast::<8, 1>(self.protocol.q.val().get_bit(3).into())
+                    << 4)
+                    | bit_cast::<8, 3>(self.protocol.q.val().get_bits::<3>(0));
+            }
             10 => self.header_byte.next = self.checksum.val().get_bits::<8>(8),
             11 => self.header_byte.next = self.checksum.val().get_bits::<8>(0),
             12 => self.header_byte.next = self.our_ip.val().get_bits::<8>(24),
@@ -166,12 +227,16 @@ impl Logic for Ipv4Tx {
                 self.clear_r.d.next = true;
                 self.add_r.d.next = self.valid.val();
                 if self.valid.val() {
-                    self.protocol.d.next = self.data.val();
-                    self.wrap.d.next = self.data.val() != 0;
+                    self.protocol.d.next = (bit_cast::<4, 1>(self.data.val().get_bit(4).into())
+                        << 3)
+                        | bit_cast::<4, 3>(self.data.val().get_bits::<3>(0));
+                    self.wrap.d.next = self.kind_ip.val();
                     self.phase_next.next = 2.into();
-                    if self.data.val() != 0 {
+                    if self.kind_ip.val() {
                         self.phase_next.next = 1.into();
                     }
+                } else if self.other_valid.val() {
+                    self.grant_arp.d.next = !self.grant_arp.q.val();
                 }
             }
             1 => {
@@ -231,6 +296,8 @@ impl Logic for Ipv4Tx {
                 self.outbuf.last.next = self.last.val();
                 if self.valid.val() & self.room.val() & self.last.val() {
                     self.phase_next.next = 0.into();
+                    // The other source's turn.
+                    self.grant_arp.d.next = !self.grant_arp.q.val();
                 }
             }
         }
@@ -244,14 +311,14 @@ impl Logic for Ipv4Tx {
             }
             if self.phase.q.val() == 0 {
                 self.index_after.next = 4.into();
-                if self.data.val() != 0 {
+                if self.kind_ip.val() {
                     self.index_after.next = 30.into();
                 }
             }
         }
         self.index.d.next = self.index_after.val();
         // `ready` from flip-flops: decoded from the next phase (and in the header the
-        // next index: 2, 3 and 16-19 are the source's), so the arbiter's skid logic
+        // next index: 2, 3 and 16-19 are the source's), so the sources' logic
         // meets two flip-flops and the buffer's room, not this block's phase decode
         // (that was the board's longest path). Power-up (all low) is phase 0.
         // From the index register and the step alone, not `index_after` (whose load in
@@ -279,6 +346,8 @@ impl Logic for Ipv4Tx {
         self.paced.d.next =
             (self.phase_next.val() == 2) | (self.phase_next.val() == 5) | self.src_next.val();
         self.ready.next = !self.stall.q.val() & (!self.paced.q.val() | self.room.val());
+        self.host_ready.next = self.ready.val() & !self.grant_arp.q.val();
+        self.arp_ready.next = self.ready.val() & self.grant_arp.q.val();
         // While the MAC and the EtherType go out, the checksum reads header bytes one
         // at a time. The word is loaded every clock it is not otherwise set (it is read
         // only with `add_r`), so it holds nothing.
@@ -315,16 +384,29 @@ mod tests {
         s
     }
 
-    /// Offers `l4` as one source stream, the consumer ready on the clocks `ready` says;
-    /// returns what came out, having checked that `last` marked its final byte.
-    fn run(uut: &mut Ipv4Tx, l4: &[u8], wrap: bool, ready: impl Fn(usize) -> bool) -> Vec<u8> {
+    /// Offers `l4` as one source stream, on ARP's port (`arp`) or the host's, the
+    /// consumer ready on the clocks `ready` says; returns what came out, having checked
+    /// that `last` marked its final byte.
+    fn run(
+        uut: &mut Ipv4Tx,
+        l4: &[u8],
+        wrap: bool,
+        arp: bool,
+        ready: impl Fn(usize) -> bool,
+    ) -> Vec<u8> {
         let input = stream(l4, wrap);
         uut.our_ip.next = 0x0A00_0002.into();
         let (mut pos, mut out, mut lasts) = (0, vec![], vec![]);
         for clock in 0..input.len() * 3 + 100 {
-            uut.valid.next = pos < input.len();
-            uut.data.next = (input.get(pos).copied().unwrap_or(0) as u64).into();
-            uut.last.next = pos + 1 == input.len();
+            let valid = pos < input.len();
+            let data = (input.get(pos).copied().unwrap_or(0) as u64).into();
+            let last = pos + 1 == input.len();
+            uut.host_valid.next = valid && !arp;
+            uut.host_data.next = data;
+            uut.host_last.next = last;
+            uut.arp_valid.next = valid && arp;
+            uut.arp_data.next = data;
+            uut.arp_last.next = last;
             uut.out_ready.next = ready(clock);
             uut.clock.next = false.into();
             assert!(simulate(uut, 200));
@@ -332,7 +414,13 @@ mod tests {
                 out.push(uut.out_data.val().index() as u8);
                 lasts.push(uut.out_last.val());
             }
-            if uut.valid.val() && uut.ready.val() {
+            if valid
+                && (if arp {
+                    uut.arp_ready.val()
+                } else {
+                    uut.host_ready.val()
+                })
+            {
                 pos += 1;
             }
             crate::tick!(*uut);
@@ -344,6 +432,67 @@ mod tests {
             "last on the final byte only"
         );
         out
+    }
+
+    /// Both sources with three frames waiting (the host's IPv4 with 3 bytes of 0xA0,
+    /// ARP's 28 bytes of 0xB0): the frames come out whole, in turn, and each source's
+    /// `ready` is a register (it does not follow `out_ready` within the clock) and high
+    /// for one source at a time.
+    #[test]
+    fn takes_the_sources_in_turn_frame_by_frame() {
+        let mut uut = Ipv4Tx::default();
+        uut.connect_all();
+        uut.our_ip.next = 0x0A00_0002.into();
+        let inputs = [stream(&[0xA0; 3], true), stream(&[0xB0; 28], false)];
+        let mut pos = [0usize; 2];
+        let mut frames_left = [3usize, 3];
+        let (mut out, mut frames) = (vec![], vec![]);
+        for clock in 0..600 {
+            let ready = clock % 4 != 3;
+            let offer = |k: usize| {
+                let valid = frames_left[k] > 0;
+                let data: Bits<8> = (inputs[k][pos[k]] as u64).into();
+                (valid, data, pos[k] + 1 == inputs[k].len())
+            };
+            (uut.host_valid.next, uut.host_data.next, uut.host_last.next) = offer(0);
+            (uut.arp_valid.next, uut.arp_data.next, uut.arp_last.next) = offer(1);
+            uut.out_ready.next = ready;
+            uut.clock.next = false.into();
+            assert!(simulate(&mut uut, 200));
+            let before = (uut.host_ready.val(), uut.arp_ready.val());
+            uut.out_ready.next = !ready;
+            assert!(simulate(&mut uut, 200));
+            assert_eq!((uut.host_ready.val(), uut.arp_ready.val()), before);
+            uut.out_ready.next = ready;
+            assert!(simulate(&mut uut, 200));
+            if uut.out_valid.val() && ready {
+                out.push(uut.out_data.val().index() as u8);
+                if uut.out_last.val() {
+                    frames.push(std::mem::take(&mut out));
+                }
+            }
+            let readies = [uut.host_ready.val(), uut.arp_ready.val()];
+            assert!(!(readies[0] && readies[1]));
+            for k in 0..2 {
+                if readies[k] && frames_left[k] > 0 {
+                    pos[k] += 1;
+                    if pos[k] == inputs[k].len() {
+                        pos[k] = 0;
+                        frames_left[k] -= 1;
+                    }
+                }
+            }
+            crate::tick!(uut);
+        }
+        let kinds: Vec<u8> = frames.iter().map(|f| f[7]).collect();
+        assert_eq!(kinds, vec![0x00, 0x06, 0x00, 0x06, 0x00, 0x06]);
+        for f in &frames {
+            if f[7] == 0x06 {
+                assert_eq!(f[8..], [0xB0; 28]);
+            } else {
+                assert_eq!(f[28..], [0xA0; 3]);
+            }
+        }
     }
 
     #[test]
@@ -359,7 +508,7 @@ mod tests {
                 .into_iter()
                 .enumerate()
             {
-                let out = run(&mut uut, &l4, true, ready);
+                let out = run(&mut uut, &l4, true, false, ready);
                 assert_eq!(out[..6], DST_MAC, "pass {k}");
                 assert_eq!(out[6..8], [0x08, 0x00], "pass {k}");
                 let (hdr, body) = out[8..].split_at(20);
@@ -374,7 +523,7 @@ mod tests {
         }
         assert!(ids.windows(2).all(|w| w[1] == w[0] + 1));
         // ARP: the destination, its EtherType, the bytes as they are.
-        let out = run(&mut uut, &l4, false, |_| true);
+        let out = run(&mut uut, &l4, false, true, |_| true);
         assert_eq!(out[..6], DST_MAC);
         assert_eq!(out[6..8], [0x08, 0x06]);
         assert_eq!(out[8..], l4[..]);

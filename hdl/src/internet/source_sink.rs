@@ -1,5 +1,5 @@
 //! Test support: a consumer for a transmit frame source (the stream of the transmit
-//! path's contract, see [`TxArbiter`](crate::board::tx_arbiter::TxArbiter)), which
+//! path's contract, see [`Ipv4Tx`](crate::internet::ipv4_tx::Ipv4Tx)), which
 //! collects each frame, takes its destination apart from the stream's first bytes, and
 //! checks that `valid` stays high from its first byte to its last.
 

@@ -22,7 +22,7 @@
 //! the checksum stored for it is never sent.
 //!
 //! Sending: `valid` rises two clocks after `req_valid`; the stream is the frame source's
-//! (see [`TxArbiter`]): the kind (6, 17 or 1), the L4 length (header + staged bytes), the
+//! (see [`Ipv4Tx`]): the kind (6, 17 or 1), the L4 length (header + staged bytes), the
 //! destination IP and MAC, the IPv4 total length (the L4 length + 20) and the
 //! destination IP again (IPv4's header bytes 2-3 and 16-19, which `Ipv4Tx` passes on
 //! as they come rather than keep), then the header (TCP: 20 bytes; UDP: 8 bytes, the
@@ -36,7 +36,7 @@
 //! `req_done` pulses as the last byte enters the buffer; from the last byte made here
 //! on the port reads word 6, so `word` is the request's tag the clock after it.
 //!
-//! [`TxArbiter`]: crate::board::tx_arbiter::TxArbiter
+//! [`Ipv4Tx`]: crate::internet::ipv4_tx::Ipv4Tx
 
 use crate::board::stream_skid::StreamSkid;
 use crate::internet::word_sum::OnesWordSum;
@@ -219,12 +219,12 @@ impl Logic for TransportTx {
         self.l4_len_r.d.next = self.req_last_at.val() + self.header_len.val();
         self.ip_len_r.d.next = self.l4_len_r.q.val() + 20;
         // The segment leaves through a skid buffer: `take` sees its register, not the
-        // arbiter's ready.
+        // Ipv4Tx's ready.
         self.outbuf.clock.next = self.clock.val();
         self.outbuf.valid.next = self.req_valid.val() & self.armed.q.val();
         self.take.next = self.req_valid.val() & self.armed.q.val() & self.outbuf.ready.val();
         // Registered (settled by the time `valid` rises): keeps the length compare off
-        // the `last` path into the arbiter and MacTx.
+        // the `last` path into Ipv4Tx and MacTx.
         self.empty.d.next = self.req_last_at.val().all();
         self.header_end.next = self.index.q.val() == 38;
         if self.req_is_udp.val() {
