@@ -4,7 +4,7 @@
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tcpip_hdl::board::cobs_decoder::CobsDecoder;
 use tcpip_hdl::board::cobs_encoder::cobs_frame;
-use tcpip_hdl::board::crc_check::{CrcCheck, MIN_CLOCKS_PER_BYTE};
+use tcpip_hdl::board::crc_check::{CrcCheck, MIN_CLOCKS_AFTER_END, MIN_CLOCKS_PER_BYTE};
 use tcpip_hdl::board::host_rx::HostRx;
 use tcpip_hdl::link::crc32::crc32_ieee;
 use tcpip_sim::cosim::check_block;
@@ -113,7 +113,7 @@ fn crc_check() {
             vectors.extend((0..gap).map(|_| vec![0, 0, 0]));
         }
         vectors.push(vec![0, 0, 1]);
-        vectors.extend((0..MIN_CLOCKS_PER_BYTE - 1).map(|_| vec![0, 0, 0]));
+        vectors.extend((0..MIN_CLOCKS_AFTER_END - 1).map(|_| vec![0, 0, 0]));
     }
     let report = check_block(CrcCheck::default, &vectors).unwrap_or_else(|e| panic!("{e:#}"));
     println!("crc_check: {report}");

@@ -26,7 +26,8 @@ pub struct CobsDecoder {
     pub cobs_error: Signal<Out, Bit>,
     /// Bytes since the delimiter (only whether there were any matters).
     in_frame: DFF<Bit>,
-    /// Data bytes left in the current block; 0: the next byte is a code byte.
+    /// Data bytes left in the current block, plus one: a code byte loads itself, with
+    /// no subtraction; 0 or 1: the next byte is a code byte.
     remaining: DFF<Bits<8>>,
     /// The current block stands for its bytes and a zero (its code was not 0xFF).
     zero_after: DFF<Bit>,
@@ -34,6 +35,13 @@ pub struct CobsDecoder {
     out_valid_r: DFF<Bit>,
     frame_end_r: DFF<Bit>,
     cobs_error_r: DFF<Bit>,
+    /// The next byte is a code byte.
+    code_due: Signal<Local, Bit>,
+    /// This byte loads `remaining` (a code byte or the delimiter, whose zero is the
+    /// start of a frame), or counts it down: a held bit then costs no LUT4 of its own,
+    /// the hold being a count down by zero.
+    take: Signal<Local, Bit>,
+    step: Signal<Local, Bit>,
 }
 
 impl Logic for CobsDecoder {
@@ -59,27 +67,34 @@ impl Logic for CobsDecoder {
         self.cobs_error_r.d.next = false;
         // Read only with `out_valid`: loaded every clock, it holds nothing (a code
         // byte's data is the zero of the block before it).
+        self.code_due.next = self.remaining.q.val().get_bits::<7>(1) == 0;
         self.out_data_r.d.next = self.data.val();
-        if self.remaining.q.val() == 0 {
+        if self.code_due.val() {
             self.out_data_r.d.next = 0.into();
         }
+        self.take.next = false;
+        self.step.next = false;
         if self.valid.val() {
             if self.data.val() == 0 {
                 // The delimiter: fine only between blocks.
                 self.frame_end_r.d.next = self.in_frame.q.val();
-                self.cobs_error_r.d.next = self.in_frame.q.val() & (self.remaining.q.val() != 0);
+                self.cobs_error_r.d.next = self.in_frame.q.val() & !self.code_due.val();
                 self.in_frame.d.next = false;
-                self.remaining.d.next = 0.into();
-            } else if self.remaining.q.val() == 0 {
+                self.take.next = true;
+            } else if self.code_due.val() {
                 // A code byte: the previous block's zero (if it had one) is data now.
                 self.out_valid_r.d.next = self.in_frame.q.val() & self.zero_after.q.val();
-                self.remaining.d.next = self.data.val() - 1;
+                self.take.next = true;
                 self.zero_after.d.next = self.data.val() != 0xFF;
                 self.in_frame.d.next = true;
             } else {
                 self.out_valid_r.d.next = true;
-                self.remaining.d.next = self.remaining.q.val() - 1;
+                self.step.next = true;
             }
+        }
+        self.remaining.d.next = self.remaining.q.val() - bit_cast::<8, 1>(self.step.val().into());
+        if self.take.val() {
+            self.remaining.d.next = self.data.val();
         }
     }
 }

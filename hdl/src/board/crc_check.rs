@@ -10,11 +10,15 @@
 //!
 //! Rate: the CRC takes four bits a clock ([`Crc32Serial`], 2 clocks a byte), and
 //! bytes, and `frame_end` after the last one, must come at least [`MIN_CLOCKS_PER_BYTE`]
-//! (2) clocks apart; a byte sooner would be judged wrongly. The simulated board feeds
-//! its link that fast (HostRx adds a gap after each frame); a real link never comes
-//! close: each byte is a UART byte (the COBS decoder passes them on a clock later, one
-//! out per byte in at most, and `frame_end` is the delimiter byte's), ten bit times of
-//! at least four clocks (`UartRx` needs four), 250 clocks at 4 Mbaud and 83 at 12 Mbaud.
+//! (2) clocks apart; a byte sooner would be judged wrongly. After `frame_end` the
+//! register is flushed back to its fresh start (zero) in 8 clocks, four bits a clock
+//! with no feedback, as the appender flushes its FCS out: a clear would cost a LUT4 a
+//! register bit. So the next frame's first byte comes at least [`MIN_CLOCKS_AFTER_END`]
+//! (9) clocks after `frame_end`. The simulated board feeds its link that fast (HostRx
+//! adds a gap of 24 after each frame); a real link never comes close: each byte is a
+//! UART byte (the COBS decoder passes them on a clock later, one out per byte in at
+//! most, and `frame_end` is the delimiter byte's), ten bit times of at least four clocks
+//! (`UartRx` needs four), 250 clocks at 4 Mbaud and 83 at 12 Mbaud.
 //!
 //! The four held bytes are a ring in block RAM (`held`, at a 2-bit slot), not 32
 //! flip-flops that each take a logic cell: a new byte is written over the oldest one's
@@ -29,6 +33,10 @@ use rust_hdl::prelude::*;
 
 /// The closest two bytes (or the last byte and `frame_end`) may follow each other.
 pub const MIN_CLOCKS_PER_BYTE: usize = 2;
+
+/// The closest the next frame's first byte may follow `frame_end`: the flush's 8
+/// clocks, then the byte.
+pub const MIN_CLOCKS_AFTER_END: usize = 9;
 
 #[derive(LogicBlock)]
 pub struct CrcCheck {
@@ -49,6 +57,11 @@ pub struct CrcCheck {
     slot: DFF<Bits<2>>,
     /// Bytes of this frame so far, stopping at 5.
     count: DFF<Bits<3>>,
+    /// The register is being flushed (after a frame's end), at this clock of eight: a
+    /// flushed byte starts on each even one.
+    flushing: DFF<Bit>,
+    flush_step: DFF<Bits<3>>,
+    count_step: Signal<Local, Bit>,
     residue: Constant<Bits<32>>,
 }
 
@@ -63,13 +76,16 @@ impl Default for CrcCheck {
             out_valid: Default::default(),
             out_end: Default::default(),
             crc_ok: Default::default(),
-            // Cleared at each frame's end; never flushes.
-            crc: Crc32Serial::new(false, true),
+            // Flushed to zero after each frame's end; never cleared.
+            crc: Crc32Serial::new(true, false),
             // Zeroed, so the Verilog and Rust models read the same before the first
             // bytes (`out_data` is meaningless then).
             held: BlockRam::zeroed(),
             slot: Default::default(),
             count: Default::default(),
+            flushing: Default::default(),
+            flush_step: Default::default(),
+            count_step: Default::default(),
             residue: Constant::new(RESIDUE.to_bits()),
         }
     }
@@ -78,13 +94,24 @@ impl Default for CrcCheck {
 impl Logic for CrcCheck {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, slot, count);
+        dff_setup!(self, clock, slot, count, flushing, flush_step);
         self.crc.clock.next = self.clock.val();
         self.crc.data.next = self.data.val();
-        self.crc.start.next = self.valid.val();
-        self.crc.flush.next = false;
-        // Each frame starts from a cleared register (zero at power-up too).
-        self.crc.clear.next = self.frame_end.val();
+        // Each frame starts from a flushed register (zero at power-up too): four
+        // flushed bytes shift it out. The step wraps to 0 as the flush ends.
+        self.crc.start.next =
+            self.valid.val() | (self.flushing.q.val() & !self.flush_step.q.val().get_bit(0));
+        self.crc.flush.next = self.flushing.q.val();
+        self.crc.clear.next = false;
+        // The counters count by one or by zero: the hold is the adder's, no LUT4 a bit.
+        self.flush_step.d.next =
+            self.flush_step.q.val() + bit_cast::<3, 1>(self.flushing.q.val().into());
+        if self.flushing.q.val() & (self.flush_step.q.val() == 7) {
+            self.flushing.d.next = false;
+        }
+        self.slot.d.next = self.slot.q.val() + bit_cast::<2, 1>(self.valid.val().into());
+        self.count_step.next = self.valid.val() & (self.count.q.val() != 5);
+        self.count.d.next = self.count.q.val() + bit_cast::<3, 1>(self.count_step.val().into());
         self.held.read_clock.next = self.clock.val();
         self.held.write_clock.next = self.clock.val();
         self.held.read_address.next = bit_cast::<4, 2>(self.slot.q.val());
@@ -96,14 +123,9 @@ impl Logic for CrcCheck {
         self.out_valid.next = self.valid.val() & self.count.q.val().get_bit(2);
         self.out_end.next = self.frame_end.val();
         self.crc_ok.next = (self.count.q.val() == 5) & (self.crc.fcs.val() == self.residue.val());
-        if self.valid.val() {
-            self.slot.d.next = self.slot.q.val() + 1;
-            if self.count.q.val() != 5 {
-                self.count.d.next = self.count.q.val() + 1;
-            }
-        }
         if self.frame_end.val() {
             self.count.d.next = 0.into();
+            self.flushing.d.next = true;
         }
     }
 }
@@ -114,8 +136,9 @@ mod tests {
     use crate::link::crc32::crc32_ieee;
 
     /// Frames (raw bytes, CRC included) in, at the fastest rate allowed (a byte or the
-    /// frame's end every `MIN_CLOCKS_PER_BYTE` clocks); out: each frame's passed bytes
-    /// and its verdict.
+    /// frame's end every `MIN_CLOCKS_PER_BYTE` clocks, the next frame
+    /// `MIN_CLOCKS_AFTER_END` after the end); out: each frame's passed bytes and its
+    /// verdict.
     fn check(frames: &[Vec<u8>]) -> Vec<(Vec<u8>, bool)> {
         let mut uut = CrcCheck::default();
         uut.connect_all();
@@ -128,7 +151,7 @@ mod tests {
                 stimulus.extend(gap);
             }
             stimulus.push((None, true));
-            stimulus.extend(gap);
+            stimulus.extend([(None, false); MIN_CLOCKS_AFTER_END - 1]);
         }
         let (mut got, mut bytes) = (vec![], vec![]);
         for (byte, end) in stimulus {

@@ -15,8 +15,9 @@
 //! TxTcp / TxUdp / TxIcmp stream their options and payload (a TxIcmp's payload is the
 //! whole ICMP message) on `tx_write`/`tx_data` (valid with `tx_write` only) as the bytes
 //! arrive (four bytes behind the link: the CRC check holds four); `tx_finish` closes
-//! every frame whose type byte said TxTcp/TxUdp/TxIcmp, with `tx_keep` set only when the
-//! whole frame proved good, so the transmitter rolls back anything else. `tx_is_udp` and
+//! every frame whose type byte said TxTcp/TxUdp/TxIcmp, with `tx_keep` (valid with it
+//! only) set only when the whole frame proved good, so the transmitter rolls back
+//! anything else. `tx_is_udp` and
 //! `tx_is_icmp` say which (both low: TCP) with `tx_finish`, and hold until the next
 //! request's finish. Their header fields are not kept here: each goes out as a 16-bit
 //! word of the transmitter's descriptor (`tx_word_write`, `tx_word_index`, `tx_word`;
@@ -56,6 +57,15 @@
 //! with `config_valid` 18 clocks after its delimiter) before the next frame can end, so
 //! what the board sends back (Hello, Counters, Error) comes in the order the host's
 //! frames did. A UART is far slower: 250 clocks a byte at 4 Mbaud, 83 at 12 Mbaud.
+//!
+//! Cost: the applied configuration is most of it, 112 bits that hold between Configs
+//! (a LUT4 each by `tcpip synth --breakdown`'s `-noflatten` count, where a held bit is a
+//! 2:1 multiplexer in front of its flip-flop) and the 14 decodes of the byte loading.
+//! Everything else is kept small for that count: the counters (`offset`,
+//! `options_left`, `copy_index`, and the CRC check's and COBS decoder's) count by one or
+//! by zero, so their hold is the adder's; a field word's bytes go straight to the half
+//! of `tx_word` they belong in; registers read only with a pulse (`tx_word_index`,
+//! `error_code`, `tx_keep`) are loaded every clock.
 
 use crate::block_ram::BlockRam;
 use crate::board::cobs_decoder::CobsDecoder;
@@ -137,6 +147,7 @@ pub struct HostRx {
     check: CrcCheck,
     /// Message bytes so far (the type byte is offset 0); stops at 2047.
     offset: DFF<Bits<11>>,
+    offset_step: Signal<Local, Bit>,
     /// One-hot `offset` for offsets 0 to 31 (all the fixed fields), all zero beyond,
     /// decoded from `offset`: a field select (the OR of some positions) is then a
     /// function of `offset`'s low five bits and one "below 32" flag.
@@ -155,13 +166,17 @@ pub struct HostRx {
     /// A TxTcp/TxUdp/TxIcmp byte arrived past the longest legal message.
     too_long: DFF<Bit>,
     options_len: DFF<Bits<6>>,
-    /// Option bytes still due after the fixed part.
+    /// A TxTcp's option bytes still due after the fixed part, and its options length
+    /// was bad: loaded at offset 29 and read only for a TxTcp that reached it, so no
+    /// frame's end clears them.
     options_left: DFF<Bits<6>>,
+    options_step: Signal<Local, Bit>,
     options_bad: DFF<Bit>,
     /// Each message's bytes at offsets 0 to 15, at their offset (see the module notes).
     stage: BlockRam<Bits<8>, 4>,
     /// The copy out of `stage`: the offset it reads, 1 to 15, then 0 (idle).
     copy_index: DFF<Bits<4>>,
+    copy_step: Signal<Local, Bit>,
     /// The copy is a Config's (not an ArpRequest's).
     copy_config: DFF<Bit>,
     /// The offset whose byte `stage` reads out this clock, if a Config's (0 otherwise).
@@ -171,8 +186,12 @@ pub struct HostRx {
     /// straight to the transmitter's words.
     tcp_flags_low: DFF<Bits<8>>,
     tcp_flag_ns: DFF<Bit>,
-    /// The message's previous byte: the first half of a field word, and `tx_data`.
-    prev: DFF<Bits<8>>,
+    /// A field word's two bytes, each loaded into its half as it arrives (`word_hi` at
+    /// a big-endian field's first byte or a little-endian one's second), so `tx_word`
+    /// is their concatenation, with no copy and no byte swap. `word_lo` takes every
+    /// other byte too: it is `tx_data`, the byte `tx_write` writes.
+    word_hi: DFF<Bits<8>>,
+    word_lo: DFF<Bits<8>>,
     promiscuous: DFF<Bit>,
     fast: DFF<Bit>,
     // The applied configuration, a register a byte: the MAC (0 first on the wire), the
@@ -219,11 +238,16 @@ pub struct HostRx {
     tx_is_icmp_r: DFF<Bit>,
     tx_word_write_r: DFF<Bit>,
     tx_word_index_r: DFF<Bits<4>>,
-    tx_word_r: DFF<Bits<16>>,
     /// The byte at this offset ends a field word of a TxTcp / TxUdp / TxIcmp.
     word_end: Signal<Local, Bit>,
     /// ... of a little-endian field.
     word_le: Signal<Local, Bit>,
+    /// This byte goes to `word_hi`.
+    hi_load: Signal<Local, Bit>,
+    /// The offset's bits 4..1: which pair of bytes (of the fixed part) this is, and
+    /// the same one-hot.
+    pair: Signal<Local, Bits<4>>,
+    pair_hot: Signal<Local, Bits<16>>,
     byte: Signal<Local, Bits<8>>,
     strobe: Signal<Local, Bit>,
     is_tx: Signal<Local, Bit>,
@@ -231,6 +255,16 @@ pub struct HostRx {
     /// The offset is the length of the type's fixed part (type byte included).
     at_fixed_end: Signal<Local, Bit>,
     at_limit: Signal<Local, Bit>,
+    /// `at_fixed_end`, `at_limit`, `word_end`, `hi_load` and whether the byte skips
+    /// `word_lo` (a little-endian field's second), decoded a clock ahead: bytes come at
+    /// least two clocks apart, so the offset and type a byte meets were there the clock
+    /// before (and at the frame's end, two clocks before). So the offset's decode is
+    /// not in one path with the registers' enables.
+    fixed_end_r: DFF<Bit>,
+    limit_r: DFF<Bit>,
+    word_end_r: DFF<Bit>,
+    hi_load_r: DFF<Bit>,
+    lo_skip_r: DFF<Bit>,
     length_ok: Signal<Local, Bit>,
     code: Signal<Local, Bits<3>>,
     /// The byte `stage` read out this clock.
@@ -275,6 +309,7 @@ impl Default for HostRx {
             decoder: Default::default(),
             check: Default::default(),
             offset: Default::default(),
+            offset_step: Default::default(),
             position: Default::default(),
             is_config: Default::default(),
             is_get_counters: Default::default(),
@@ -287,16 +322,19 @@ impl Default for HostRx {
             too_long: Default::default(),
             options_len: Default::default(),
             options_left: Default::default(),
+            options_step: Default::default(),
             options_bad: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same at offsets a
             // short message never wrote.
             stage: BlockRam::zeroed(),
             copy_index: Default::default(),
+            copy_step: Default::default(),
             copy_config: Default::default(),
             load_index: Default::default(),
             tcp_flags_low: Default::default(),
             tcp_flag_ns: Default::default(),
-            prev: Default::default(),
+            word_hi: Default::default(),
+            word_lo: Default::default(),
             promiscuous: Default::default(),
             fast: Default::default(),
             cfg_mac0: Default::default(),
@@ -333,15 +371,22 @@ impl Default for HostRx {
             tx_is_icmp_r: Default::default(),
             tx_word_write_r: Default::default(),
             tx_word_index_r: Default::default(),
-            tx_word_r: Default::default(),
             word_end: Default::default(),
             word_le: Default::default(),
+            hi_load: Default::default(),
+            pair: Default::default(),
+            pair_hot: Default::default(),
             byte: Default::default(),
             strobe: Default::default(),
             is_tx: Default::default(),
             is_fixed: Default::default(),
             at_fixed_end: Default::default(),
             at_limit: Default::default(),
+            fixed_end_r: Default::default(),
+            limit_r: Default::default(),
+            word_end_r: Default::default(),
+            hi_load_r: Default::default(),
+            lo_skip_r: Default::default(),
             length_ok: Default::default(),
             code: Default::default(),
             staged: Default::default(),
@@ -373,7 +418,8 @@ impl Logic for HostRx {
             load_index,
             tcp_flags_low,
             tcp_flag_ns,
-            prev,
+            word_hi,
+            word_lo,
             promiscuous,
             fast,
             cfg_mac0,
@@ -410,7 +456,11 @@ impl Logic for HostRx {
             tx_is_icmp_r,
             tx_word_write_r,
             tx_word_index_r,
-            tx_word_r
+            fixed_end_r,
+            limit_r,
+            word_end_r,
+            hi_load_r,
+            lo_skip_r
         );
         self.decoder.clock.next = self.clock.val();
         self.decoder.data.next = self.link_data.val();
@@ -439,42 +489,56 @@ impl Logic for HostRx {
             | (self.is_udp.q.val() & self.position.val().get_bit(17))
             | (self.is_icmp.q.val() & self.position.val().get_bit(13));
         // 1 + 29 + 1480, 1 + 16 + 1472 and 1 + 12 + 1480: the longest TxTcp, TxUdp and
-        // TxIcmp messages.
-        self.at_limit.next = (self.is_tcp.q.val() & (self.offset.q.val() == 1510))
-            | (self.is_udp.q.val() & (self.offset.q.val() == 1489))
-            | (self.is_icmp.q.val() & (self.offset.q.val() == 1493));
+        // TxIcmp messages. The offset counts up from 0, so it first has all of a
+        // limit's one bits set at the limit itself, and only the first time matters
+        // (`too_long` stays set): the zero bits need no compare.
+        self.at_limit.next = (self.is_tcp.q.val() & ((self.offset.q.val() & 1510) == 1510))
+            | (self.is_udp.q.val() & ((self.offset.q.val() & 1489) == 1489))
+            | (self.is_icmp.q.val() & ((self.offset.q.val() & 1493) == 1493));
 
-        // Descriptor word of the field ending at this offset (2 tag -> 6, 4-12 MAC and
-        // IP -> 0-4, 14 16 ports -> 8 9, 18 20 seq -> 11 10, 22 24 ack -> 13 12, 28
-        // window -> 14; a TxIcmp's fields end at 12): each index bit is an OR of the
-        // one-hot position's bits.
+        // Descriptor word of the field ending at this (even) offset (2 tag -> 6, 4-12 MAC
+        // and IP -> 0-4, 14 16 ports -> 8 9, 18 20 seq -> 11 10, 22 24 ack -> 13 12, 28
+        // window -> 14; a TxIcmp's fields end at 12). The index and the byte order are
+        // read only at a word's end, so they are functions of the offset's bits 4..1
+        // alone (a LUT4 a bit: an OR of the one-hot pair's bits), not of the exact
+        // position.
+        self.pair.next = self.offset.q.val().get_bits::<4>(1);
         self.word_end.next = (self.is_tcp.q.val() & ((self.position.val() & 0x11555554) != 0))
             | (self.is_udp.q.val() & ((self.position.val() & 0x15554) != 0))
             | (self.is_icmp.q.val() & ((self.position.val() & 0x1554) != 0));
-        self.word_le.next = (self.position.val() & 0x11554004) != 0;
+        self.pair_hot.next = bit_cast::<16, 1>(true.into()) << self.pair.val();
+        self.word_le.next = (self.pair_hot.val() & 0x5F82) != 0;
         self.tx_word_index_r.d.next =
-            (bit_cast::<4, 1>(((self.position.val() & 0x450440) != 0).into()))
-                | (bit_cast::<4, 1>(((self.position.val() & 0x10140504) != 0).into()) << 1)
-                | (bit_cast::<4, 1>(((self.position.val() & 0x11401004) != 0).into()) << 2)
-                | (bit_cast::<4, 1>(((self.position.val() & 0x11554000) != 0).into()) << 3);
+            (bit_cast::<4, 1>(((self.pair_hot.val() & 0xB28) != 0).into()))
+                | (bit_cast::<4, 1>(((self.pair_hot.val() & 0x4632) != 0).into()) << 1)
+                | (bit_cast::<4, 1>(((self.pair_hot.val() & 0x5842) != 0).into()) << 2)
+                | (bit_cast::<4, 1>(((self.pair_hot.val() & 0x5F80) != 0).into()) << 3);
+        // A big-endian field's first byte (3, 5, ..., 11) or a little-endian one's
+        // second goes to the high half; every other byte to the low half.
+        self.hi_load.next =
+            ((self.position.val() & 0xAA8) != 0) | (self.word_end.val() & self.word_le.val());
+        self.fixed_end_r.d.next = self.at_fixed_end.val();
+        self.limit_r.d.next = self.at_limit.val();
+        self.word_end_r.d.next = self.word_end.val();
+        self.hi_load_r.d.next = self.hi_load.val();
+        self.lo_skip_r.d.next = self.word_end.val() & self.word_le.val();
         self.tx_word_write_r.d.next = false;
         self.tx_write_r.d.next = false;
-        // Read only with `tx_word_write`: loaded every clock, it holds nothing.
-        self.tx_word_r.d.next =
-            (bit_cast::<16, 8>(self.prev.q.val()) << 8) | bit_cast::<16, 8>(self.byte.val());
-        if self.word_le.val() {
-            self.tx_word_r.d.next =
-                (bit_cast::<16, 8>(self.byte.val()) << 8) | bit_cast::<16, 8>(self.prev.q.val());
-        }
         // Every message's first sixteen bytes to the staging RAM, at their offset.
         self.stage.write_address.next = self.offset.q.val().get_bits::<4>(0);
         self.stage.write_data.next = self.byte.val();
         self.stage.write_enable.next =
             self.strobe.val() & (self.offset.q.val().get_bits::<7>(4) == 0);
+        // Counted up by one or by zero, so the hold is the adder's (no LUT4 a bit of
+        // its own).
+        self.offset_step.next = self.strobe.val() & (self.offset.q.val() != 2047);
+        self.offset.d.next = self.offset.q.val() + bit_cast::<11, 1>(self.offset_step.val().into());
+        self.options_step.next = self.strobe.val()
+            & (self.fixed_end_r.q.val() | self.beyond_fixed.q.val())
+            & (self.options_left.q.val() != 0);
+        self.options_left.d.next =
+            self.options_left.q.val() - bit_cast::<6, 1>(self.options_step.val().into());
         if self.strobe.val() {
-            if self.offset.q.val() != 2047 {
-                self.offset.d.next = self.offset.q.val() + 1;
-            }
             if self.offset.q.val() == 0 {
                 self.is_config.d.next = self.byte.val() == 0x81;
                 self.is_tcp.d.next = self.byte.val() == 0x82;
@@ -488,22 +552,17 @@ impl Logic for HostRx {
                         | (self.byte.val() == 0x86));
                 self.options_len.d.next = 0.into();
             }
-            if self.at_fixed_end.val() {
+            if self.fixed_end_r.q.val() {
                 self.beyond_fixed.d.next = true;
             }
-            if self.at_limit.val() {
+            if self.limit_r.q.val() {
                 self.too_long.d.next = true;
             }
             self.tx_write_r.d.next = self.is_tx.val()
-                & (self.at_fixed_end.val() | self.beyond_fixed.q.val())
-                & !self.at_limit.val()
+                & (self.fixed_end_r.q.val() | self.beyond_fixed.q.val())
+                & !self.limit_r.q.val()
                 & !self.too_long.q.val()
                 & !self.busy_at_start.q.val();
-            if (self.at_fixed_end.val() | self.beyond_fixed.q.val())
-                & (self.options_left.q.val() != 0)
-            {
-                self.options_left.d.next = self.options_left.q.val() - 1;
-            }
             if self.is_tcp.q.val() & self.position.val().get_bit(25) {
                 self.tcp_flags_low.d.next = self.byte.val();
             }
@@ -513,8 +572,13 @@ impl Logic for HostRx {
             // The other fields, a word as its second byte arrives (offsets 2, 4, ..., 24
             // and 28 of a TxTcp, 2 to 16 of a TxUdp, 2 to 12 of a TxIcmp), for the
             // transmitter's descriptor.
-            self.prev.d.next = self.byte.val();
-            self.tx_word_write_r.d.next = self.word_end.val() & !self.busy_at_start.q.val();
+            if self.hi_load_r.q.val() {
+                self.word_hi.d.next = self.byte.val();
+            }
+            if !self.lo_skip_r.q.val() {
+                self.word_lo.d.next = self.byte.val();
+            }
+            self.tx_word_write_r.d.next = self.word_end_r.q.val() & !self.busy_at_start.q.val();
             if self.is_config.q.val() & self.position.val().get_bit(15) {
                 self.promiscuous.d.next = self.byte.val().get_bit(0);
             }
@@ -524,18 +588,24 @@ impl Logic for HostRx {
             if self.is_tcp.q.val() & self.position.val().get_bit(29) {
                 self.options_len.d.next = self.byte.val().get_bits::<6>(0);
                 self.options_left.d.next = self.byte.val().get_bits::<6>(0);
-                self.options_bad.d.next = ((self.byte.val() & 3) != 0) | (self.byte.val() > 40);
+                // Not a multiple of 4, or above 40 (so 44 or more): bit tests, no carry
+                // chain.
+                self.options_bad.d.next = (self.byte.val().get_bits::<2>(0) != 0)
+                    | (self.byte.val().get_bits::<2>(6) != 0)
+                    | (self.byte.val().get_bit(5)
+                        & (self.byte.val().get_bit(4)
+                            | (self.byte.val().get_bit(3) & self.byte.val().get_bit(2))));
             }
         }
 
         // The frame's verdict, the clock after its end (never one with a byte).
         self.length_ok.next =
-            (self.is_fixed.val() & self.at_fixed_end.val() & !self.beyond_fixed.q.val())
+            (self.is_fixed.val() & self.fixed_end_r.q.val() & !self.beyond_fixed.q.val())
                 | (self.is_tx.val()
-                    & (self.at_fixed_end.val() | self.beyond_fixed.q.val())
+                    & (self.fixed_end_r.q.val() | self.beyond_fixed.q.val())
                     & !self.too_long.q.val()
-                    & (self.options_left.q.val() == 0)
-                    & !self.options_bad.q.val());
+                    & (!self.is_tcp.q.val()
+                        | ((self.options_left.q.val() == 0) & !self.options_bad.q.val())));
         self.length_ok_r.d.next = self.length_ok.val();
         self.end_r.d.next = self.check.out_end.val();
         self.cobs_bad_r.d.next = self.decoder.cobs_error.val();
@@ -552,6 +622,9 @@ impl Logic for HostRx {
         } else if self.busy_at_start.q.val() {
             self.code.next = 5.into();
         }
+        // Valid with `error` / `tx_finish` only: loaded every clock, they hold nothing.
+        self.error_code_r.d.next = self.code.val();
+        self.tx_keep_r.d.next = self.is_tx.val() & (self.code.val() == 0);
         self.config_valid_r.d.next = false;
         self.get_counters_r.d.next = false;
         self.arp_request_r.d.next = false;
@@ -562,9 +635,9 @@ impl Logic for HostRx {
         // and wraps to 0, where it rests.
         self.apply.d.next = false;
         self.stage.read_address.next = self.copy_index.q.val();
-        if self.copy_index.q.val() != 0 {
-            self.copy_index.d.next = self.copy_index.q.val() + 1;
-        }
+        self.copy_step.next = self.copy_index.q.val() != 0;
+        self.copy_index.d.next =
+            self.copy_index.q.val() + bit_cast::<4, 1>(self.copy_step.val().into());
         if self.apply.q.val() | self.arp_request_r.q.val() {
             self.copy_index.d.next = 1.into();
             self.copy_config.d.next = self.apply.q.val();
@@ -625,15 +698,12 @@ impl Logic for HostRx {
         }
         if self.end_r.q.val() {
             self.error_r.d.next = self.code.val() != 0;
-            // Valid with `error`; loaded at every end, so its enable is the end alone.
-            self.error_code_r.d.next = self.code.val();
             if self.code.val() == 0 {
                 self.apply.d.next = self.is_config.q.val();
                 self.get_counters_r.d.next = self.is_get_counters.q.val();
                 self.arp_request_r.d.next = self.is_arp_request.q.val();
             }
             self.tx_finish_r.d.next = self.is_tx.val();
-            self.tx_keep_r.d.next = self.is_tx.val() & (self.code.val() == 0);
             self.tx_is_udp_r.d.next = self.is_udp.q.val();
             self.tx_is_icmp_r.d.next = self.is_icmp.q.val();
             // Every frame starts clean.
@@ -647,8 +717,6 @@ impl Logic for HostRx {
             self.busy_at_start.d.next = false;
             self.beyond_fixed.d.next = false;
             self.too_long.d.next = false;
-            self.options_left.d.next = 0.into();
-            self.options_bad.d.next = false;
         }
 
         self.config_valid.next = self.config_valid_r.q.val();
@@ -677,8 +745,9 @@ impl Logic for HostRx {
         self.error.next = self.error_r.q.val();
         self.error_code.next = self.error_code_r.q.val();
         self.tx_write.next = self.tx_write_r.q.val();
-        // `prev` is the byte `tx_write` writes, the clock after its strobe.
-        self.tx_data.next = self.prev.q.val();
+        // `word_lo` is the byte `tx_write` writes, the clock after its strobe (no byte
+        // beyond a type's fixed part is a little-endian field's second).
+        self.tx_data.next = self.word_lo.q.val();
         self.tx_finish.next = self.tx_finish_r.q.val();
         self.tx_open.next = self.is_tx.val() & !self.busy_at_start.q.val();
         self.tx_keep.next = self.tx_keep_r.q.val();
@@ -686,7 +755,8 @@ impl Logic for HostRx {
         self.tx_is_icmp.next = self.tx_is_icmp_r.q.val();
         self.tx_word_write.next = self.tx_word_write_r.q.val();
         self.tx_word_index.next = self.tx_word_index_r.q.val();
-        self.tx_word.next = self.tx_word_r.q.val();
+        self.tx_word.next = (bit_cast::<16, 8>(self.word_hi.q.val()) << 8)
+            | bit_cast::<16, 8>(self.word_lo.q.val());
         self.tx_flags.next = (bit_cast::<9, 1>(self.tcp_flag_ns.q.val().into()) << 8)
             | bit_cast::<9, 8>(self.tcp_flags_low.q.val());
         self.tx_options_len.next = self.options_len.q.val();
