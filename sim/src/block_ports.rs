@@ -8,7 +8,6 @@ use tcpip_hdl::board::link_tx::LinkTx;
 use tcpip_hdl::board::rx_counters::RxCounters;
 use tcpip_hdl::board::rx_message::RxMessage;
 use tcpip_hdl::internet::arp_rx::ArpRx;
-use tcpip_hdl::internet::checksum::OnesSum;
 use tcpip_hdl::internet::ipv4_rx::Ipv4Rx;
 use tcpip_hdl::link::crc32::Crc32;
 use tcpip_hdl::link::eth_rx::EthRx;
@@ -22,17 +21,9 @@ cosim_ports!(Crc32 {
     inputs: [data, enable, init],
     outputs: [crc, residue_ok]
 });
-cosim_ports!(OnesSum {
-    inputs: [data, enable, high, clear, init],
-    outputs: [acc, ok]
-});
 cosim_ports!(tcpip_hdl::internet::checksum::OnesCheck {
     inputs: [data, enable, high, clear],
     outputs: [ok]
-});
-cosim_ports!(tcpip_hdl::internet::checksum::OnesFold {
-    inputs: [acc],
-    outputs: [sum]
 });
 cosim_ports!(MacRx {
     inputs: [

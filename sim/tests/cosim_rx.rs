@@ -12,7 +12,7 @@ use support::{good_frame, CONFIG};
 use tcpip_hdl::board::rx_counters::RxCounters;
 use tcpip_hdl::board::rx_message::RxMessage;
 use tcpip_hdl::internet::arp_rx::ArpRx;
-use tcpip_hdl::internet::checksum::{OnesCheck, OnesSum};
+use tcpip_hdl::internet::checksum::OnesCheck;
 use tcpip_hdl::internet::ipv4_rx::Ipv4Rx;
 use tcpip_hdl::link::crc32::Crc32;
 use tcpip_hdl::link::eth_rx::EthRx;
@@ -118,22 +118,6 @@ fn ones_check_ipv4_header() {
 #[test]
 fn ones_check_transport_segment() {
     check("transport_sum", OnesCheck::default);
-}
-/// `OnesSum` (the transmit side's) on the same streams, its `init` at zero as every
-/// user of it has it.
-#[test]
-fn ones_sum_on_the_receive_streams() {
-    for name in ["ones_sum", "transport_sum"] {
-        let vectors: Vec<Vec<u64>> = recorded()
-            .of(name)
-            .iter()
-            .map(|v| v.iter().copied().chain([0]).collect())
-            .collect();
-        match check_block(OnesSum::default, &vectors) {
-            Ok(report) => println!("OnesSum on {name}: {report}"),
-            Err(e) => panic!("OnesSum on {name}: {e:#}"),
-        }
-    }
 }
 #[test]
 fn mac_rx() {

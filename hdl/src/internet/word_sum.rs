@@ -20,7 +20,8 @@ pub struct OnesWordSum {
     acc: DFF<Bits<17>>,
     base: Signal<Local, Bits<17>>,
     /// {base, 1} + {word, end-around bit}: bits 17..1 are the sum with that bit as the
-    /// carry in, one carry chain (see `OnesSum`).
+    /// carry in, one carry chain (a three-operand add would put a layer of full
+    /// adders in front of it).
     wide: Signal<Local, Bits<18>>,
 }
 
