@@ -53,7 +53,8 @@
 //!
 //! Pace: link bytes come at least [`MIN_CLOCKS_PER_BYTE`] (2) clocks apart, and a
 //! frame's first byte at least [`MIN_CLOCKS_AFTER_FRAME`] after the delimiter before it
-//! ([`min_clocks_after`]). The gap lets a frame's action finish (a Config's copy ends
+//! ([`min_clocks_after`]), which also covers the CRC check's flush after a frame
+//! ([`MIN_CLOCKS_AFTER_END`]). The gap lets a frame's action finish (a Config's copy ends
 //! with `config_valid` 18 clocks after its delimiter) before the next frame can end, so
 //! what the board sends back (Hello, Counters, Error) comes in the order the host's
 //! frames did. A UART is far slower: 250 clocks a byte at 4 Mbaud, 83 at 12 Mbaud.
@@ -69,11 +70,15 @@
 
 use crate::block_ram::BlockRam;
 use crate::board::cobs_decoder::CobsDecoder;
-use crate::board::crc_check::{CrcCheck, MIN_CLOCKS_PER_BYTE};
+use crate::board::crc_check::{CrcCheck, MIN_CLOCKS_AFTER_END, MIN_CLOCKS_PER_BYTE};
 use rust_hdl::prelude::*;
 
 /// The fewest clocks from a frame's delimiter to the next frame's first byte.
 pub const MIN_CLOCKS_AFTER_FRAME: usize = 24;
+
+// The CRC check flushes its register after a frame's end and must see no byte before
+// that is over; the delimiter and the next byte reach it through the same path.
+const _: () = assert!(MIN_CLOCKS_AFTER_FRAME >= MIN_CLOCKS_AFTER_END);
 
 /// The fewest clocks from link byte `byte` to the next one: a frame's gap after its
 /// delimiter, else the CRC check's pace.
