@@ -34,7 +34,7 @@ fn recorded() -> &'static Recorded {
                 ("ipv4_tx", p.ipv4.get_inputs()),
                 ("mac_tx", p.mac.get_inputs()),
                 ("crc32", p.mac.crc.get_inputs()),
-                ("mac_tx_skid", p.mac.inbuf.get_inputs()),
+                ("ipv4_tx_skid", p.ipv4.outbuf.get_inputs()),
                 ("tx_pipeline", p.get_inputs()),
             ];
             let mut rec = probe_rec.borrow_mut();
@@ -205,11 +205,11 @@ fn tx_pipeline_whole() {
     );
 }
 #[test]
-fn stream_skid_in_mac_tx() {
+fn stream_skid_in_ipv4_tx() {
     check(
-        "stream_skid (in mac_tx)",
+        "stream_skid (in ipv4_tx)",
         StreamSkid::default,
-        vectors("mac_tx_skid"),
+        vectors("ipv4_tx_skid"),
     );
 }
 /// The skid buffer with both sides stalling at random.

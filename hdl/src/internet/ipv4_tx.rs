@@ -46,8 +46,8 @@
 //! every byte as a word of its own (in the word's high half at an even `index`, its
 //! low half at an odd one); then zero words fold the carry. It is final three clocks into the header, long
 //! before header byte 10. The output goes through a two-entry skid buffer
-//! ([`StreamSkid`]): its `ready` and `out_*` are registers, so `MacTx`'s ready and the
-//! sources' data meet here, not in one path. This block's own `ready` is one LUT of
+//! ([`StreamSkid`]), the register stage `MacTx` reads directly: its `ready` and `out_*`
+//! are registers, so `MacTx`'s ready and the sources' data meet here, not in one path. This block's own `ready` is one LUT of
 //! flip-flops (the phase's decode registered a clock ahead, and the buffer's room).
 //! The sources' stream registers (TransportTx's skid buffer, ArpTx's byte register)
 //! reach this block's logic through the grant's 2:1 choice, the only buffer between

@@ -8,17 +8,21 @@
 //! the next frame is already waiting. `phy_tx_valid` is high from the first preamble
 //! byte to the last FCS byte, one byte per clock.
 //!
-//! The L3 bytes enter a two-entry skid buffer ([`StreamSkid`]): `ready` is its
-//! register, so neither the PHY's stall nor this block's state reaches the source in
-//! the same clock. The buffer is emptied one byte per clock once the header is out: the
-//! source must keep it fed until `last` (an empty buffer there would put a hole in the
-//! frame), which a source offering a byte every clock `ready` is high does. A byte is
-//! chosen one clock and leaves the next, when the CRC absorbs it: the CRC's logic does
-//! not sit behind the source's. `sent` pulses with the last FCS byte. The CRC register
-//! is zero between frames: it takes a frame's first four bytes complemented instead of
-//! starting from all ones, and the FCS leaves by shifting it out, a byte a clock.
+//! The source is a register stage with a same-clock `ready`: its `data`, `valid` and
+//! `last` come from flip-flops (Ipv4Tx's output skid buffer, a [`StreamSkid`]), and
+//! `ready` is this block's own decode of its state and the PHY's stall, so a stall or
+//! this block's state reaches that buffer's registers and no further (the skid
+//! buffer's own `ready` is a register). Once the header is out a byte is taken every
+//! clock the PHY is not stalled: the source must keep `valid` up until `last` (a
+//! missing byte there would put a hole in the frame), which a skid buffer fed a byte
+//! every clock its `ready` is high does. A byte is chosen one clock and leaves the
+//! next, when the CRC absorbs it: the CRC's logic does not sit behind the source's.
+//! `sent` pulses with the last FCS byte. The CRC register is zero between frames: it
+//! takes a frame's first four bytes complemented instead of starting from all ones,
+//! and the FCS leaves by shifting it out, a byte a clock.
+//!
+//! [`StreamSkid`]: crate::board::stream_skid::StreamSkid
 
-use crate::board::stream_skid::StreamSkid;
 use crate::link::crc32::Crc32;
 use rust_hdl::prelude::*;
 
@@ -39,7 +43,6 @@ pub struct MacTx {
     /// is full): everything holds, and the byte on `phy_tx_data` waits to be taken.
     pub phy_stall: Signal<In, Bit>,
     pub crc: Crc32,
-    pub inbuf: StreamSkid,
     in_ready: Signal<Local, Bit>,
     /// The header byte at `count` is there to be sent (ours always; the destination's
     /// when the stream has it).
@@ -81,11 +84,6 @@ impl Logic for MacTx {
             11 => self.header_byte.next = self.mac_lo.val().get_bits::<8>(0),
             _ => {}
         }
-        self.inbuf.clock.next = self.clock.val();
-        self.inbuf.data.next = self.data.val();
-        self.inbuf.valid.next = self.valid.val();
-        self.inbuf.last.next = self.last.val();
-        self.ready.next = self.inbuf.ready.val();
         // Choose the next byte.
         self.cur_valid.d.next = false;
         self.cur_crc.d.next = false;
@@ -97,7 +95,7 @@ impl Logic for MacTx {
         self.advance.next = false;
         match self.state.q.val().index() {
             0 => {
-                if self.inbuf.out_valid.val() {
+                if self.valid.val() {
                     self.cur.d.next = 0x55.into();
                     self.cur_valid.d.next = true;
                     self.state.d.next = 1.into();
@@ -119,13 +117,14 @@ impl Logic for MacTx {
                 self.cur.d.next = self.header_byte.val();
                 self.advance.next = true;
                 // count < 6 and < 4 from bits: compares with a constant would be carry
-                // chains in front of the skid buffer's ready (a critical path).
+                // chains in front of `ready`, which reaches the source's buffer (a
+                // critical path).
                 if (self.count.q.val().get_bits::<3>(3) == 0)
                     & !(self.count.q.val().get_bit(2) & self.count.q.val().get_bit(1))
                 {
                     self.in_ready.next = true;
-                    self.cur.d.next = self.inbuf.out_data.val();
-                    self.advance.next = self.inbuf.out_valid.val();
+                    self.cur.d.next = self.data.val();
+                    self.advance.next = self.valid.val();
                 }
                 self.cur_valid.d.next = self.advance.val();
                 self.cur_crc.d.next = self.advance.val();
@@ -140,14 +139,14 @@ impl Logic for MacTx {
             }
             3 => {
                 self.in_ready.next = true;
-                self.cur.d.next = self.inbuf.out_data.val();
-                self.cur_valid.d.next = self.inbuf.out_valid.val();
-                self.cur_crc.d.next = self.inbuf.out_valid.val();
-                if self.inbuf.out_valid.val() {
+                self.cur.d.next = self.data.val();
+                self.cur_valid.d.next = self.valid.val();
+                self.cur_crc.d.next = self.valid.val();
+                if self.valid.val() {
                     if self.count.q.val() != 60 {
                         self.count.d.next = self.count.q.val() + 1;
                     }
-                    if self.inbuf.out_last.val() {
+                    if self.last.val() {
                         self.state.d.next = 4.into();
                         // At least 59 (it stops at 60).
                         if (self.count.q.val() == 59) | (self.count.q.val() == 60) {
@@ -225,13 +224,14 @@ impl Logic for MacTx {
             self.out_valid.d.next = self.out_valid.q.val();
             self.out_sent.d.next = self.out_sent.q.val();
         }
-        self.inbuf.out_ready.next = self.in_ready.val();
+        self.ready.next = self.in_ready.val();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::board::stream_skid::StreamSkid;
     use crate::link::crc32::crc32_ieee;
     use crate::link::mac_rx::phy_bytes;
 
@@ -242,21 +242,26 @@ mod tests {
         [0, 2, 4].map(|i| (mac[i] as u64) << 8 | mac[i + 1] as u64)
     }
 
-    /// Offers the payloads (L3 bytes) back to back, each byte as soon as the MAC takes
-    /// one, behind the destination and EtherType as `Ipv4Tx` gives them; returns
-    /// the PHY bytes with their clocks, and the clocks `sent` was up.
+    /// Offers the payloads (L3 bytes) back to back, each byte as soon as the buffer in
+    /// front of the MAC takes one, behind the destination and EtherType as `Ipv4Tx`
+    /// gives them; returns the PHY bytes with their clocks, and the clocks `sent` was
+    /// up.
     fn run(payloads: &[Vec<u8>]) -> (Vec<(usize, u8)>, Vec<usize>) {
         run_stalled(payloads, |_| false)
     }
 
     /// As [`run`], with the PHY stalling on the clocks `stall` picks; the clocks of the
-    /// bytes taken are counted in clocks the PHY was ready.
+    /// bytes taken are counted in clocks the PHY was ready. The MAC is fed as in the
+    /// pipeline, from a register stage: a skid buffer, whose `ready` is what the logic
+    /// in front of it sees.
     fn run_stalled(
         payloads: &[Vec<u8>],
         mut stall: impl FnMut(usize) -> bool,
     ) -> (Vec<(usize, u8)>, Vec<usize>) {
         let mut uut = MacTx::default();
         uut.connect_all();
+        let mut skid = StreamSkid::default();
+        skid.connect_all();
         let [h, m, l] = words(OURS);
         uut.mac_hi.next = h.into();
         uut.mac_mid.next = m.into();
@@ -271,42 +276,53 @@ mod tests {
         let clocks: usize = payloads.iter().map(|p| p.len().max(46) + 40).sum::<usize>() + 20;
         let mut clock = 0;
         let mut raw = 0;
+        // The MAC's `ready` into the buffer, then the buffer's own.
+        let settle = |uut: &mut MacTx, skid: &mut StreamSkid, stalled: bool| {
+            uut.phy_stall.next = stalled;
+            uut.data.next = skid.out_data.val();
+            uut.valid.next = skid.out_valid.val();
+            uut.last.next = skid.out_last.val();
+            assert!(simulate(uut, 200));
+            skid.out_ready.next = uut.ready.val();
+            assert!(simulate(skid, 200));
+            assert!(!(stalled && uut.ready.val()), "a byte taken in a stall");
+            skid.ready.val()
+        };
         while clock < clocks {
             raw += 1;
             let stalled = stall(raw);
-            uut.phy_stall.next = stalled;
             let p = payloads.get(frame).cloned().unwrap_or_default();
             let offer = frame < payloads.len();
-            uut.valid.next = offer;
-            uut.data.next = (p.get(pos).copied().unwrap_or(0) as u64).into();
-            uut.last.next = pos + 1 == p.len();
+            skid.valid.next = offer;
+            skid.data.next = (p.get(pos).copied().unwrap_or(0) as u64).into();
+            skid.last.next = pos + 1 == p.len();
             uut.clock.next = false.into();
-            uut.phy_stall.next = !stalled;
-            assert!(simulate(&mut uut, 200));
-            let other = uut.ready.val();
-            uut.phy_stall.next = stalled;
-            assert!(simulate(&mut uut, 200));
-            assert_eq!(uut.ready.val(), other, "ready follows the stall");
-            // The input buffer takes bytes whether the PHY stalls or not.
-            if offer && uut.ready.val() {
+            skid.clock.next = false.into();
+            let other = settle(&mut uut, &mut skid, !stalled);
+            let ready = settle(&mut uut, &mut skid, stalled);
+            // The stall reaches the buffer's registers, not the logic in front of it.
+            assert_eq!(ready, other, "ready follows the stall");
+            // The buffer takes bytes whether the PHY stalls or not.
+            if offer && ready {
                 pos += 1;
                 if pos == p.len() {
                     frame += 1;
                     pos = 0;
                 }
             }
-            if stalled {
-                crate::tick!(uut);
-                continue;
+            if !stalled {
+                if uut.phy_tx_valid.val() {
+                    out.push((clock, uut.phy_tx_data.val().index() as u8));
+                }
+                if uut.sent.val() {
+                    sent.push(clock);
+                }
+                clock += 1;
             }
-            if uut.phy_tx_valid.val() {
-                out.push((clock, uut.phy_tx_data.val().index() as u8));
-            }
-            if uut.sent.val() {
-                sent.push(clock);
-            }
-            crate::tick!(uut);
-            clock += 1;
+            uut.clock.next = true.into();
+            skid.clock.next = true.into();
+            assert!(simulate(&mut uut, 200));
+            assert!(simulate(&mut skid, 200));
         }
         assert_eq!(frame, payloads.len(), "not every payload was taken");
         (out, sent)
