@@ -15,15 +15,20 @@
 //! buffer's own `ready` is a register). Once the header is out a byte is taken every
 //! clock the PHY is not stalled: the source must keep `valid` up until `last` (a
 //! missing byte there would put a hole in the frame), which a skid buffer fed a byte
-//! every clock its `ready` is high does. A byte is chosen one clock and leaves the
-//! next, when the CRC absorbs it: the CRC's logic does not sit behind the source's.
-//! `sent` pulses with the last FCS byte. The CRC register is zero between frames: it
-//! takes a frame's first four bytes complemented instead of starting from all ones,
-//! and the FCS leaves by shifting it out, a byte a clock.
+//! every clock its `ready` is high does. A byte is chosen one clock (into `cur`) and
+//! is on `phy_tx_data` the next, when the CRC absorbs it: the CRC's logic does not sit
+//! behind the source's. `sent` pulses with the last FCS byte.
+//!
+//! The CRC is this block's own register, a byte a clock through [`Crc32Table`] (the
+//! receive side's `Crc32` steps through the same network, with the start-over and the
+//! residue check that only it needs). It is zero between frames and takes a frame's
+//! first four bytes complemented instead of starting from all ones (no start-over
+//! mux), and the FCS leaves by shifting it out, a byte a clock (no byte picked out of
+//! 32 bits).
 //!
 //! [`StreamSkid`]: crate::board::stream_skid::StreamSkid
 
-use crate::link::crc32::Crc32;
+use crate::link::crc32::Crc32Table;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -42,7 +47,6 @@ pub struct MacTx {
     /// The PHY cannot take a byte this clock (a clock-domain FIFO toward a slower PHY
     /// is full): everything holds, and the byte on `phy_tx_data` waits to be taken.
     pub phy_stall: Signal<In, Bit>,
-    pub crc: Crc32,
     in_ready: Signal<Local, Bit>,
     /// The header byte at `count` is there to be sent (ours always; the destination's
     /// when the stream has it).
@@ -52,7 +56,7 @@ pub struct MacTx {
     /// One counter for every state: the byte within the preamble, the FCS and the gap;
     /// from the MAC header to the padding's end, the frame's bytes so far (to 60).
     count: DFF<Bits<6>>,
-    // The byte chosen for the next clock, and what it is.
+    // The byte on `phy_tx_data` (chosen a clock ahead), and what it is.
     cur: DFF<Bits<8>>,
     cur_valid: DFF<Bit>,
     cur_crc: DFF<Bit>,
@@ -60,18 +64,18 @@ pub struct MacTx {
     /// One of the frame's first four bytes: the CRC takes it complemented.
     cur_inv: DFF<Bit>,
     cur_sent: DFF<Bit>,
-    out_data: DFF<Bits<8>>,
-    out_valid: DFF<Bit>,
-    out_sent: DFF<Bit>,
     header_byte: Signal<Local, Bits<8>>,
+    /// The CRC register (not inverted), zero between frames.
+    crc: DFF<Bits<32>>,
+    /// The byte step's XOR network, indexed by the register's low byte XOR the byte.
+    byte_table: Crc32Table,
 }
 
 impl Logic for MacTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, count, cur, cur_valid, cur_crc, cur_fcs, cur_inv, cur_sent,
-            out_data, out_valid, out_sent
+            self, clock, state, count, cur, cur_valid, cur_crc, cur_fcs, cur_inv, cur_sent, crc
         );
         // Our MAC, after the destination's six bytes.
         self.header_byte.next = 0.into();
@@ -182,36 +186,34 @@ impl Logic for MacTx {
                 }
             }
         }
-        // Send it, through the CRC. The CRC never starts over (no `init`, so no
-        // all-ones mux in front of its XOR network): it is zero between frames (below), and
-        // a CRC from all ones is the same as one from zero over the frame with its first 32
-        // bits complemented (IEEE 802.3 defines the FCS that way).
-        self.crc.clock.next = self.clock.val();
-        self.crc.data.next = self.cur.q.val();
+        // Send it, through the CRC: a byte step is the register shifted right by a byte,
+        // XOR the table's row for x (its low byte XOR the byte). The CRC never starts
+        // over (no all-ones mux in front of its XOR network): it is zero between frames
+        // (below), and a CRC from all ones is the same as one from zero over the frame
+        // with its first 32 bits complemented (IEEE 802.3 defines the FCS that way).
+        self.byte_table.data.next = self.crc.q.val().get_bits::<8>(0) ^ self.cur.q.val();
         if self.cur_inv.q.val() {
-            self.crc.data.next = !self.cur.q.val();
+            self.byte_table.data.next = !(self.crc.q.val().get_bits::<8>(0) ^ self.cur.q.val());
         }
-        self.crc.enable.next = self.cur_crc.q.val() | self.cur_fcs.q.val();
-        self.crc.init.next = false;
-        self.out_data.d.next = self.cur.q.val();
+        self.phy_tx_data.next = self.cur.q.val();
         if self.cur_fcs.q.val() {
-            // The FCS is the register's complement, low byte first: fed its own low byte,
-            // the register shifts right by a byte (no feedback), so the next FCS byte is
-            // always its low byte, not a byte picked out of 32 bits, and after the fourth
-            // the register is zero for the next frame.
-            self.crc.data.next = self.crc.crc.val().get_bits::<8>(0);
-            self.out_data.d.next = !self.crc.crc.val().get_bits::<8>(0);
+            // The FCS is the register's complement, low byte first: with x zero (the
+            // byte taken is the register's own low byte) the register shifts right by a
+            // byte, so the next FCS byte is always its low byte, not a byte picked out of
+            // 32 bits, and after the fourth the register is zero for the next frame.
+            self.byte_table.data.next = 0.into();
+            self.phy_tx_data.next = !self.crc.q.val().get_bits::<8>(0);
         }
-        self.out_valid.d.next = self.cur_valid.q.val();
-        self.out_sent.d.next = self.cur_sent.q.val();
-        self.phy_tx_data.next = self.out_data.q.val();
-        self.phy_tx_valid.next = self.out_valid.q.val();
-        self.sent.next = self.out_sent.q.val() & !self.phy_stall.val();
+        self.crc.d.next = self.crc.q.val();
+        if (self.cur_crc.q.val() | self.cur_fcs.q.val()) & !self.phy_stall.val() {
+            self.crc.d.next = (self.crc.q.val() >> 8) ^ self.byte_table.crc.val();
+        }
+        self.phy_tx_valid.next = self.cur_valid.q.val();
+        self.sent.next = self.cur_sent.q.val() & !self.phy_stall.val();
         // A stall freezes the whole block (a clock enable): no byte taken, none chosen,
         // none absorbed by the CRC.
         if self.phy_stall.val() {
             self.in_ready.next = false;
-            self.crc.enable.next = false;
             self.state.d.next = self.state.q.val();
             self.count.d.next = self.count.q.val();
             self.cur.d.next = self.cur.q.val();
@@ -220,9 +222,6 @@ impl Logic for MacTx {
             self.cur_fcs.d.next = self.cur_fcs.q.val();
             self.cur_inv.d.next = self.cur_inv.q.val();
             self.cur_sent.d.next = self.cur_sent.q.val();
-            self.out_data.d.next = self.out_data.q.val();
-            self.out_valid.d.next = self.out_valid.q.val();
-            self.out_sent.d.next = self.out_sent.q.val();
         }
         self.ready.next = self.in_ready.val();
     }
