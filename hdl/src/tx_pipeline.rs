@@ -159,7 +159,7 @@ impl Logic for TxPipeline {
         self.transport.sum_step.next = self.stage.sum_step.val();
         self.transport.sum_index.next = self.stage.sum_index.val();
         self.transport.sum_word.next = self.stage.sum_word.val();
-        self.stage.checksum.next = self.transport.checksum.val();
+        self.stage.sum.next = self.transport.sum.val();
         self.transport.req_valid.next = self.stage.req_valid.val();
         self.transport.req_is_udp.next = self.stage.req_is_udp.val();
         self.transport.req_is_icmp.next = self.stage.req_is_icmp.val();

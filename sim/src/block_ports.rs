@@ -433,7 +433,7 @@ cosim_ports!(TxStage {
         tx_is_reply,
         tx_patch,
         tx_patch_at,
-        checksum,
+        sum,
         word_index,
         body_ready,
         req_done
@@ -470,7 +470,7 @@ cosim_ports!(TransportTx {
         body_last,
         ready
     ],
-    outputs: [checksum, word_index, body_ready, req_done, data, valid, last],
+    outputs: [sum, word_index, body_ready, req_done, data, valid, last],
 });
 cosim_ports!(Ipv4Tx {
     inputs: [our_ip, host_data, host_valid, host_last, arp_data, arp_valid, arp_last, out_ready],

@@ -103,7 +103,7 @@ impl Logic for EchoPath {
         t.sum_step.next = s.sum_step.val();
         t.sum_index.next = s.sum_index.val();
         t.sum_word.next = s.sum_word.val();
-        s.checksum.next = t.checksum.val();
+        s.sum.next = t.sum.val();
         t.req_valid.next = s.req_valid.val();
         t.req_is_udp.next = s.req_is_udp.val();
         t.req_is_icmp.next = s.req_is_icmp.val();

@@ -1,6 +1,7 @@
 //! A ones'-complement sum of 16-bit words, one word per clock: the small sequential
-//! adder the transmit blocks use for the checksums they generate (IPv4 header, TCP and
-//! UDP pseudo-header and header), instead of one wide single-cycle sum of every field.
+//! adder Ipv4Tx uses for the header checksum it generates, instead of one wide
+//! single-cycle sum of every field. (TransportTx has its own: it adds every clock, zero
+//! when there is nothing to add, so its sum never holds.)
 //!
 //! The sum is kept in 17 bits and its end-around carry is added with the next word, so
 //! each clock is a single 16-bit add with carry-in. After the last word, two more adds

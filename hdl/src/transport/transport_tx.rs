@@ -6,20 +6,24 @@
 //!
 //! Checksum: as [`TxStage`](super::tx_stage::TxStage) writes a request's descriptor
 //! words, in whatever order they come, and each staged byte as a word of its own on
-//! its `sum_*` bus, this block adds them up, our IP in place of the first two (the destination MAC's words are not
-//! summed: the pseudo-header's source address is), and what only word 7 tells: whether
-//! the request is UDP. Ones'-complement addition does not care in which order, so
-//! everything that depends on the kind goes in at word 7, which comes once, after the
-//! length (word 5): for TCP the protocol, the 20 header bytes in the TCP length and the
-//! data offset and flags; for UDP the protocol and the 8 header bytes twice
-//! (pseudo-header and header length; the stage offers a UDP request's length doubled
-//! for the same reason). A UDP request writes no seq, ack or window
-//! words (10-14), so they are not summed; urgent pointer and UDP's checksum slot are
-//! zero. One 16-bit add per clock ([`OnesWordSum`]), restarted by `sum_first`;
-//! `checksum` is final two clocks after the last word, where the stage stores it in
-//! the descriptor. A UDP checksum that computes to zero is sent as 0xFFFF (zero means
-//! "no checksum"). An ICMP request's words are summed as a TCP request's would be, and
-//! the checksum stored for it is never sent.
+//! its `sum_*` bus, this block adds them up, with our IP in place of the destination
+//! MAC's words (the pseudo-header's source address): its high half starts the sum at
+//! `sum_first` (the tag, always a request's first word, not summed), its low half is
+//! added with the tag. Ones'-complement addition does not care in which order, so what
+//! depends on the kind comes after the length (word 5): word 7 (TCP's data offset and
+//! flags; bit 11 says UDP, whose word 7 is not summed) and, at index 16, the
+//! protocol's part the stage makes (TCP: 6 and the 20 header bytes in the TCP length;
+//! UDP: 17 and the 8 header bytes twice, pseudo-header and header length; the stage
+//! offers a UDP request's length doubled for the same reason). A UDP request writes no
+//! seq, ack or window words (10-14), so they are not summed; urgent pointer and UDP's
+//! checksum slot are zero. One 16-bit add with end-around carry every clock (zero when
+//! there is nothing to add, so the sum register never holds: cheaper than
+//! [`OnesWordSum`](crate::internet::word_sum::OnesWordSum)'s hold);
+//! `sum` is final two clocks after the last word, where the stage stores its
+//! complement, the checksum, in the descriptor. A UDP checksum that computes to zero is
+//! sent as 0xFFFF (zero means "no checksum"): the stage's last two words for UDP make
+//! a zero sum come out +0, whose complement that is. An ICMP request's words are
+//! summed as a TCP request's would be, and the checksum stored for it is never sent.
 //!
 //! Sending: `valid` rises two clocks after `req_valid`; the stream is the frame source's
 //! (see [`Ipv4Tx`]): the kind (6, 17 or 1), the L4 length (header + staged bytes), the
@@ -39,7 +43,6 @@
 //! [`Ipv4Tx`]: crate::internet::ipv4_tx::Ipv4Tx
 
 use crate::board::stream_skid::StreamSkid;
-use crate::internet::word_sum::OnesWordSum;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -51,7 +54,9 @@ pub struct TransportTx {
     pub sum_step: Signal<In, Bit>,
     pub sum_index: Signal<In, Bits<5>>,
     pub sum_word: Signal<In, Bits<16>>,
-    pub checksum: Signal<Out, Bits<16>>,
+    /// The ones'-complement sum of the request on the bus (the stage stores its
+    /// complement, the checksum).
+    pub sum: Signal<Out, Bits<16>>,
     pub req_valid: Signal<In, Bit>,
     pub req_is_udp: Signal<In, Bit>,
     /// The bytes are a whole ICMP message: no header here (overrides `req_is_udp`).
@@ -68,7 +73,15 @@ pub struct TransportTx {
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
     pub ready: Signal<In, Bit>,
-    sum: OnesWordSum,
+    /// The running ones'-complement sum: bits 15-0 and the end-around carry still to
+    /// add (bit 16). It adds `addend_r` on every clock, zero when there is nothing to
+    /// add, so it never holds (a held 17-bit register is a 2:1 choice a bit).
+    acc: DFF<Bits<17>>,
+    /// What `acc` adds to: itself, or our IP's high half as a request's sum starts.
+    base: Signal<Local, Bits<17>>,
+    wide: Signal<Local, Bits<18>>,
+    /// The bus word is summed as it is (not the MAC's words or the tag, nor UDP's word 7).
+    word_in: Signal<Local, Bit>,
     pub outbuf: StreamSkid,
     byte: Signal<Local, Bits<8>>,
     byte_last: Signal<Local, Bit>,
@@ -77,15 +90,12 @@ pub struct TransportTx {
     /// The IPv4 total length: `l4_len_r` + 20, a clock later (settled long before
     /// stream byte 13).
     ip_len_r: DFF<Bits<11>>,
-    /// Word 7 said UDP: a zero checksum goes out as 0xFFFF.
-    sum_udp: DFF<Bit>,
     /// Stream byte: 0..18 the destination, 19..38 (TCP) or 19..26 (UDP) the header
     /// (ICMP: none); then the body.
     index: DFF<Bits<6>>,
     in_body: DFF<Bit>,
     addend: Signal<Local, Bits<16>>,
     addend_r: DFF<Bits<16>>,
-    step_r: DFF<Bit>,
     clear_r: DFF<Bit>,
     /// The header's length and one (the staged bytes' count is `req_last_at` + 1).
     header_len: Signal<Local, Bits<11>>,
@@ -118,7 +128,7 @@ impl Default for TransportTx {
             sum_step: Default::default(),
             sum_index: Default::default(),
             sum_word: Default::default(),
-            checksum: Default::default(),
+            sum: Default::default(),
             req_valid: Default::default(),
             req_is_udp: Default::default(),
             req_is_icmp: Default::default(),
@@ -133,19 +143,20 @@ impl Default for TransportTx {
             valid: Default::default(),
             last: Default::default(),
             ready: Default::default(),
-            sum: Default::default(),
+            acc: Default::default(),
+            base: Default::default(),
+            wide: Default::default(),
+            word_in: Default::default(),
             outbuf: Default::default(),
             byte: Default::default(),
             byte_last: Default::default(),
             armed: Default::default(),
             l4_len_r: Default::default(),
             ip_len_r: Default::default(),
-            sum_udp: Default::default(),
             index: Default::default(),
             in_body: Default::default(),
             addend: Default::default(),
             addend_r: Default::default(),
-            step_r: Default::default(),
             clear_r: Default::default(),
             header_len: Default::default(),
             header_end: Default::default(),
@@ -166,46 +177,48 @@ impl Logic for TransportTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, armed, l4_len_r, ip_len_r, sum_udp, index, in_body, addend_r, step_r,
-            clear_r, empty, pick, made
+            self, clock, acc, armed, l4_len_r, ip_len_r, index, in_body, addend_r, clear_r, empty,
+            pick, made
         );
-        // Checksum: the stage's words, our IP for the MAC's, the kind's part at word 7.
-        self.sum.clock.next = self.clock.val();
+        // Checksum: the stage's words, but our IP for the MAC's, nothing for the tag, and
+        // for UDP nothing for word 7 (its protocol's part comes at index 16 as for TCP).
         // The addend is chosen one clock and added the next: the index decode and the
         // 16-bit add are not one path.
-        self.step_r.d.next = self.sum_step.val();
         self.clear_r.d.next = self.sum_first.val();
-        self.sum.add.next = self.step_r.q.val();
-        self.sum.clear.next = self.clear_r.q.val();
-        self.addend.next = self.sum_word.val();
+        self.word_in.next = self.sum_step.val();
         match self.sum_index.val().index() {
-            0 => self.addend.next = self.our_ip.val().get_bits::<16>(16),
-            1 => self.addend.next = self.our_ip.val().get_bits::<16>(0),
-            2 => self.addend.next = 0.into(),
-            6 => self.addend.next = 0.into(), // the tag
+            0 => self.word_in.next = false,
+            1 => self.word_in.next = false,
+            2 => self.word_in.next = false,
+            6 => self.word_in.next = false,
             7 => {
-                // TCP: its header's word 6 (data offset and flags; bits 11-9, the kind,
-                // are zero for TCP and left out for ICMP), protocol 6 + 20 header bytes
-                // (at most 0x1FF + 26: no carry out of 12 bits).
-                self.addend.next = (bit_cast::<16, 4>(self.sum_word.val().get_bits::<4>(12)) << 12)
-                    | (bit_cast::<16, 9>(self.sum_word.val().get_bits::<9>(0)) + 26);
                 if self.sum_word.val().get_bit(11) {
-                    // UDP: protocol 17 + 8 header bytes twice (the stage doubled the
-                    // length at word 5).
-                    self.addend.next = 33.into();
+                    self.word_in.next = false;
                 }
             }
             _ => {}
         }
-        if self.sum_step.val() & (self.sum_index.val() == 7) {
-            self.sum_udp.d.next = self.sum_word.val().get_bit(11);
+        // Our IP: its low half with the tag (the first word), its high half as the sum's
+        // start (`base`), in place of the destination MAC's three words.
+        self.addend.next = 0.into();
+        if self.word_in.val() {
+            self.addend.next = self.sum_word.val();
+        }
+        if self.sum_first.val() {
+            self.addend.next = self.our_ip.val().get_bits::<16>(0);
         }
         self.addend_r.d.next = self.addend.val();
-        self.sum.word.next = self.addend_r.q.val();
-        self.checksum.next = !self.sum.sum.val();
-        if self.sum_udp.q.val() & (self.sum.sum.val() == 0xFFFF) {
-            self.checksum.next = 0xFFFF.into();
+        self.base.next = self.acc.q.val();
+        if self.clear_r.q.val() {
+            self.base.next = bit_cast::<17, 16>(self.our_ip.val().get_bits::<16>(16));
         }
+        // {base, 1} + {addend, end-around bit}: bits 17..1 are the sum with that bit as
+        // the carry in, one carry chain.
+        self.wide.next = ((bit_cast::<18, 16>(self.base.val().get_bits::<16>(0)) << 1) | 1)
+            + ((bit_cast::<18, 16>(self.addend_r.q.val()) << 1)
+                | bit_cast::<18, 1>(self.base.val().get_bits::<1>(16)));
+        self.acc.d.next = self.wide.val().get_bits::<17>(1);
+        self.sum.next = self.acc.q.val().get_bits::<16>(0);
         // Sending.
         // The header's length, then one adder (not one per kind and a choice); 11 bits
         // wrap an empty request's all-ones to the header's length.
@@ -436,8 +449,8 @@ mod tests {
 
     /// Feeds descriptor words on the sum bus in the order TxStage offers them (the
     /// header words as the host's message brings them, the tag first; then length,
-    /// word 7; the payload as one word at index 15, as its bytes sum; two zeros) and
-    /// returns the checksum.
+    /// the payload as one word at index 15, as its bytes sum; word 7 and the three
+    /// words of the protocol's part) and returns the checksum as the stage stores it.
     fn checksum(bus: &[(usize, u16)]) -> u16 {
         let mut uut = TransportTx::default();
         uut.connect_all();
@@ -452,7 +465,7 @@ mod tests {
         uut.sum_first.next = false;
         uut.sum_step.next = false;
         crate::tick!(uut);
-        uut.checksum.val().index() as u16
+        !uut.sum.val().index() as u16
     }
 
     /// The words a request's message writes, then the stage's own (`length` as the
@@ -467,13 +480,12 @@ mod tests {
         ];
         bus.push((4, 0x0001));
         bus.extend(header);
-        bus.extend([
-            (5, length as u16),
-            (7, word7),
-            (15, ones_sum(body)),
-            (16, 0),
-            (17, 0),
-        ]);
+        bus.extend([(5, length as u16), (15, ones_sum(body)), (7, word7)]);
+        if word7 & 0x800 != 0 {
+            bus.extend([(16, 33), (16, 1), (16, 0xFFFF)]);
+        } else {
+            bus.extend([(16, 26), (16, 0), (16, 0)]);
+        }
         bus
     }
 

@@ -34,8 +34,10 @@
 //! 7 {data offset (bits 15-12), is_udp (11), is_reply (10), is_icmp (9), flags (8-0)}:
 //! for a TCP request, whose bits 11-9 are zero, the TCP header's word 6 as sent;
 //! 8 src port, 9 dst port, 10-11 seq, 12-13 ack, 14 window, 15 the L4 checksum. On the
-//! `sum_*` bus, index 15 carries the bytes instead, and after word 7 three zero words
-//! (the carry folds).
+//! `sum_*` bus, index 15 carries the bytes instead, and after word 7 comes index 16,
+//! the protocol's part of the sum (TCP 26: protocol 6 and the 20 header bytes in the
+//! TCP length; UDP 33: 17 and 8 header bytes twice), a constant the stage makes from
+//! the kind it alone knows before the sum is final.
 //!
 //! Read side. The oldest staged request becomes the current one: its length (word 5,
 //! kept as the last byte's offset) and kind (word 7) are loaded into registers (4
@@ -95,8 +97,9 @@ pub struct TxStage {
     pub sum_step: Signal<Out, Bit>,
     pub sum_index: Signal<Out, Bits<5>>,
     pub sum_word: Signal<Out, Bits<16>>,
-    /// The transport block's checksum of the request on the sum bus.
-    pub checksum: Signal<In, Bits<16>>,
+    /// The transport block's sum of the request on the bus (its complement is the
+    /// checksum).
+    pub sum: Signal<In, Bits<16>>,
     /// The current request (fields hold until `req_done`).
     pub req_valid: Signal<Out, Bit>,
     pub req_is_udp: Signal<Out, Bit>,
@@ -126,7 +129,8 @@ pub struct TxStage {
     /// Buffers committed and not yet released (0, 1 or 2).
     held: DFF<Bits<2>>,
     serializing: DFF<Bit>,
-    ser_index: DFF<Bits<5>>,
+    /// Clocks since the commit while serializing, else 0 (loaded every clock).
+    ser_index: DFF<Bits<3>>,
     ser_buf: DFF<Bit>,
     ser_udp: DFF<Bit>,
     rd_buf: DFF<Bit>,
@@ -193,7 +197,7 @@ impl Default for TxStage {
             sum_step: Default::default(),
             sum_index: Default::default(),
             sum_word: Default::default(),
-            checksum: Default::default(),
+            sum: Default::default(),
             req_valid: Default::default(),
             req_is_udp: Default::default(),
             req_is_icmp: Default::default(),
@@ -325,14 +329,15 @@ impl Logic for TxStage {
         // The header fields: HostRx's words go into the free buffer's descriptor as they
         // arrive (a request that finds both buffers taken writes none); at the commit
         // the stage adds word 5 (the length), the next clock word 7 ({data offset,
-        // is_udp, is_reply, is_icmp, flags}), and the transport block gets three zero
-        // words to fold their carries; the checksum goes in as word 15 six clocks later.
+        // is_udp, is_reply, is_icmp, flags}), and the transport block gets the protocol's
+        // part of the sum (below); the checksum goes in as word 15 six clocks later.
         self.data_offset.next = self.tx_options_len.val().get_bits::<4>(2) + 5;
         self.word7.next = (bit_cast::<16, 4>(self.data_offset.val()) << 12)
             | (bit_cast::<16, 1>(self.ser_udp.q.val().into()) << 11)
             | (bit_cast::<16, 1>(self.tx_is_reply.val().into()) << 10)
             | (bit_cast::<16, 1>(self.tx_is_icmp.val().into()) << 9)
             | bit_cast::<16, 9>(self.tx_flags.val());
+        self.ser_index.d.next = 0.into();
         self.sum_length.next = bit_cast::<16, 11>(self.wr_count.q.val());
         if self.tx_is_udp.val() {
             self.sum_length.next = bit_cast::<16, 11>(self.wr_count.q.val()) << 1;
@@ -366,7 +371,6 @@ impl Logic for TxStage {
         // while serializing, and a rolled-back request's words go nowhere that is read.
         if self.commit.val() {
             self.serializing.d.next = true;
-            self.ser_index.d.next = 0.into();
             self.ser_buf.d.next = self.wr_buf.q.val();
             self.ser_udp.d.next = self.tx_is_udp.val();
             self.wr_buf.d.next = !self.wr_buf.q.val();
@@ -386,17 +390,43 @@ impl Logic for TxStage {
             self.desc.write_address.next = (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4) | 7;
             self.desc.write_data.next = self.word7.val();
             self.desc.write_enable.next = self.ser_index.q.val() == 0;
-            self.bus_step.next = self.ser_index.q.val().get_bits::<3>(2) == 0; // < 4
-            self.bus_index.next = 7.into();
-            self.bus_word.next = self.word7.val();
-            if self.ser_index.q.val() != 0 {
-                self.bus_index.next = 15.into();
-                self.bus_word.next = 0.into();
+            // Word 7, then the protocol's part of the sum (index 16): TCP 6 and its
+            // header's 20 bytes, then two zero words (the carry folds); UDP 17 and its
+            // header's 8 bytes twice (pseudo-header and header length), then 1 and
+            // 0xFFFF. The sum read three clocks after the last word (its carry not
+            // added back) is then the sum plus one less one, and a UDP sum of zero
+            // comes out +0, not -0: its checksum is 0xFFFF, never "no checksum" (RFC
+            // 768); a TCP sum of zero stays -0 (checksum 0).
+            self.bus_step.next = !self.ser_index.q.val().get_bit(2);
+            self.bus_index.next = 16.into();
+            self.bus_word.next = 0.into();
+            match self.ser_index.q.val().index() {
+                0 => {
+                    self.bus_index.next = 7.into();
+                    self.bus_word.next = self.word7.val();
+                }
+                1 => {
+                    self.bus_word.next = 26.into();
+                    if self.ser_udp.q.val() {
+                        self.bus_word.next = 33.into();
+                    }
+                }
+                2 => {
+                    if self.ser_udp.q.val() {
+                        self.bus_word.next = 1.into();
+                    }
+                }
+                3 => {
+                    if self.ser_udp.q.val() {
+                        self.bus_word.next = 0xFFFF.into();
+                    }
+                }
+                _ => {}
             }
             if self.ser_index.q.val() == 6 {
                 self.desc.write_address.next =
                     (bit_cast::<5, 1>(self.ser_buf.q.val().into()) << 4) | 15;
-                self.desc.write_data.next = self.checksum.val();
+                self.desc.write_data.next = !self.sum.val();
                 self.desc.write_enable.next = true;
             }
         }
@@ -478,11 +508,12 @@ mod tests {
     use crate::internet::checksum::ones_sum;
 
     /// What the sum bus offered: the ones'-complement sum of its words at index 15 (the
-    /// bytes and the zero words), and the length word (index 5, a commit's).
+    /// bytes), the length word (index 5, a commit's) and the protocol's words (16).
     #[derive(Default)]
     struct Bus {
         sum: u32,
         length: Option<usize>,
+        protocol: Vec<usize>,
     }
 
     /// Ticks the clock and takes the bus word of the clock that ended.
@@ -494,6 +525,9 @@ mod tests {
         }
         if uut.sum_step.val() && uut.sum_index.val().index() == 5 {
             bus.length = Some(uut.sum_word.val().index());
+        }
+        if uut.sum_step.val() && uut.sum_index.val().index() == 16 {
+            bus.protocol.push(uut.sum_word.val().index());
         }
     }
 
@@ -548,7 +582,7 @@ mod tests {
         uut.tx_is_udp.next = k % 2 == 1;
         uut.tx_flags.next = 0x1FF.into();
         uut.tx_options_len.next = options_len.into();
-        uut.checksum.next = (0xC000 + k).into();
+        uut.sum.next = (!(0xC000 + k) & 0xFFFF).into();
         tick_bus(uut, &mut bus);
         uut.tx_finish.next = false;
         for _ in 0..25 {
@@ -557,6 +591,14 @@ mod tests {
         // UDP's length counts twice in its checksum: offered doubled.
         let length = bus.length?;
         assert_eq!(length, bytes.len() << (k % 2));
+        // TCP: 6 + 20, then the carry folds; UDP: 17 + 8 + 8, then one and 0xFFFF, so
+        // that a sum of zero comes out +0 (see the serializer).
+        let protocol = if k % 2 == 1 {
+            [33, 1, 0xFFFF]
+        } else {
+            [26, 0, 0]
+        };
+        assert_eq!(bus.protocol, protocol);
         Some(bus.sum as u64)
     }
 
