@@ -439,9 +439,11 @@ impl Logic for TxStage {
         // Read side: the oldest fully written request becomes current.
         self.available.next =
             (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());
+        // Words 5 and 7 (the rest is read as it is sent): the index is 5 whenever the
+        // stage is not loading, so it is loaded every clock and holds nothing.
+        self.load_index.d.next = 5.into();
         if !self.current.q.val() & !self.loading.q.val() & self.available.val() {
             self.loading.d.next = true;
-            self.load_index.d.next = 5.into(); // words 5 and 7: the rest is read as it is sent
         }
         self.desc.read_address.next = (bit_cast::<5, 1>(self.rd_buf.q.val().into()) << 4)
             | bit_cast::<5, 4>(self.word_index.val());
