@@ -5,13 +5,14 @@
 //! header, padding, FCS, inter-frame gap) → PHY bytes.
 //!
 //! Requests come from HostRx's `tx_*` outputs (see the board core contract): bytes by
-//! `tx_write`, committed or rolled back at `tx_finish` by `tx_keep`, header fields as
-//! descriptor words (`tx_word_*`) while they arrive, flags and options length with
-//! `tx_finish`; `tx_open` while one is being written. `tx_busy` is high while no
-//! request can be taken: the stage's buffers are taken, or an echo reply is being
-//! written. `tx_done` pulses, with the request's `tx_done_tag`, once its frame's last
-//! FCS byte has left `MacTx`. Frames go out back to back with the 12-byte gap when
-//! requests are staged ahead.
+//! `tx_write` (the byte is `tx_word`'s low half, HostRx's `tx_data`), committed or
+//! rolled back at `tx_finish` by `tx_keep`, header fields as descriptor words
+//! (`tx_word_*`) while they arrive, flags and options length with `tx_finish`;
+//! `tx_open` while one is being written. `tx_busy` is high while no request can be
+//! taken: the stage's buffers are taken, or an echo reply is being written. `tx_done`
+//! pulses, with the request's `tx_done_tag`, once its frame's last FCS byte has left
+//! `MacTx`. Frames go out back to back with the 12-byte gap when requests are staged
+//! ahead.
 //!
 //! [`IcmpEcho`] is the stage's second writer: it writes an echo reply into the stage's
 //! free buffer as the request streams past, through the same write side, taking it
@@ -45,7 +46,6 @@ pub struct TxPipeline {
     pub mac_lo: Signal<In, Bits<16>>,
     pub our_ip: Signal<In, Bits<32>>,
     pub tx_write: Signal<In, Bit>,
-    pub tx_data: Signal<In, Bits<8>>,
     pub tx_finish: Signal<In, Bit>,
     pub tx_keep: Signal<In, Bit>,
     pub tx_is_udp: Signal<In, Bit>,
@@ -135,7 +135,6 @@ impl Logic for TxPipeline {
         self.stage.tx_options_len.next = self.tx_options_len.val();
         self.stage.tx_finish.next =
             (self.tx_finish.val() & !self.echo.select.val()) | self.echo.finish.val();
-        self.stage.tx_data.next = self.tx_data.val();
         self.stage.tx_keep.next = self.tx_keep.val();
         self.stage.tx_is_udp.next = self.tx_is_udp.val();
         self.stage.tx_is_icmp.next = self.tx_is_icmp.val();
@@ -143,7 +142,6 @@ impl Logic for TxPipeline {
         self.stage.tx_word_index.next = self.tx_word_index.val();
         self.stage.tx_word.next = self.tx_word.val();
         if self.echo.select.val() {
-            self.stage.tx_data.next = self.echo.word.val().get_bits::<8>(0);
             self.stage.tx_keep.next = self.echo.keep.val();
             self.stage.tx_is_udp.next = false;
             self.stage.tx_is_icmp.next = true;

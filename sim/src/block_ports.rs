@@ -420,7 +420,6 @@ cosim_ports!(OnesWordSum {
 cosim_ports!(TxStage {
     inputs: [
         tx_write,
-        tx_data,
         tx_finish,
         tx_keep,
         tx_is_udp,
@@ -487,7 +486,6 @@ cosim_ports!(TxPipeline {
         mac_lo,
         our_ip,
         tx_write,
-        tx_data,
         tx_finish,
         tx_keep,
         tx_is_udp,

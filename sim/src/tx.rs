@@ -161,7 +161,7 @@ impl TxSim {
         self.uut.tx_word_write.next = false;
         for &b in req.options.iter().chain(&req.payload) {
             self.uut.tx_write.next = true;
-            self.uut.tx_data.next = (b as u64).into();
+            self.uut.tx_word.next = (b as u64).into();
             self.cycle();
         }
         self.uut.tx_write.next = false;

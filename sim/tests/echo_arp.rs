@@ -87,7 +87,6 @@ impl Logic for EchoPath {
         s.tx_write.next = e.write.val();
         s.tx_patch.next = e.patch.val();
         s.tx_patch_at.next = e.patch_at.val();
-        s.tx_data.next = e.word.val().get_bits::<8>(0);
         s.tx_word_write.next = e.word_write.val();
         s.tx_word_index.next = e.word_index.val();
         s.tx_word.next = e.word.val();

@@ -283,7 +283,6 @@ impl Logic for BoardCore {
         self.tx.mac_lo.next = self.mac_lo.val();
         self.tx.our_ip.next = self.our_ip.val();
         self.tx.tx_write.next = self.host_rx.tx_write.val();
-        self.tx.tx_data.next = self.host_rx.tx_data.val();
         self.tx.tx_finish.next = self.host_rx.tx_finish.val();
         self.tx.tx_keep.next = self.host_rx.tx_keep.val();
         self.tx.tx_is_udp.next = self.host_rx.tx_is_udp.val();

@@ -86,10 +86,10 @@ pub struct TransportTx {
     byte: Signal<Local, Bits<8>>,
     byte_last: Signal<Local, Bit>,
     armed: DFF<Bit>,
-    l4_len_r: DFF<Bits<11>>,
-    /// The IPv4 total length: `l4_len_r` + 20, a clock later (settled long before
-    /// stream byte 13).
-    ip_len_r: DFF<Bits<11>>,
+    /// The L4 length, or around stream bytes 13 and 14 the IPv4 total length (the L4
+    /// length + 20): one adder for both, its operand chosen by the index a clock
+    /// before the byte is made.
+    len_r: DFF<Bits<11>>,
     /// Stream byte: 0..18 the destination, 19..38 (TCP) or 19..26 (UDP) the header
     /// (ICMP: none); then the body.
     index: DFF<Bits<6>>,
@@ -97,14 +97,17 @@ pub struct TransportTx {
     addend: Signal<Local, Bits<16>>,
     addend_r: DFF<Bits<16>>,
     clear_r: DFF<Bit>,
-    /// The header's length and one (the staged bytes' count is `req_last_at` + 1).
+    /// The header's length and one (the staged bytes' count is `req_last_at` + 1), and
+    /// 20 more for the IPv4 total length.
     header_len: Signal<Local, Bits<11>>,
     header_end: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
     index_next: Signal<Local, Bits<6>>,
-    /// The descriptor word of stream byte `index`, and of the byte after it.
-    header_word: Signal<Local, Bits<4>>,
+    /// The descriptor word of the byte after `index`.
     next_word: Signal<Local, Bits<4>>,
+    /// The descriptor word the port read last clock: `word` is its, the word of byte
+    /// `index` (loaded every clock).
+    word_at: DFF<Bits<4>>,
     empty: DFF<Bit>,
     /// Where the next clock's byte comes from (0 the descriptor word's low byte, 1 its
     /// high byte, 2 `made`, 3 the staged bytes), and the byte made here for it: chosen
@@ -151,8 +154,7 @@ impl Default for TransportTx {
             byte: Default::default(),
             byte_last: Default::default(),
             armed: Default::default(),
-            l4_len_r: Default::default(),
-            ip_len_r: Default::default(),
+            len_r: Default::default(),
             index: Default::default(),
             in_body: Default::default(),
             addend: Default::default(),
@@ -162,8 +164,8 @@ impl Default for TransportTx {
             header_end: Default::default(),
             take: Default::default(),
             index_next: Default::default(),
-            header_word: Default::default(),
             next_word: Default::default(),
+            word_at: Default::default(),
             empty: Default::default(),
             pick: Default::default(),
             made: Default::default(),
@@ -177,7 +179,7 @@ impl Logic for TransportTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, acc, armed, l4_len_r, ip_len_r, index, in_body, addend_r, clear_r, empty,
+            self, clock, acc, armed, len_r, index, in_body, addend_r, clear_r, empty, word_at,
             pick, made
         );
         // Checksum: the stage's words, but our IP for the MAC's, nothing for the tag, and
@@ -221,7 +223,9 @@ impl Logic for TransportTx {
         self.sum.next = self.acc.q.val().get_bits::<16>(0);
         // Sending.
         // The header's length, then one adder (not one per kind and a choice); 11 bits
-        // wrap an empty request's all-ones to the header's length.
+        // wrap an empty request's all-ones to the header's length. Bytes 13 and 14 (the
+        // total length) are made while the index was in 11..14 a clock before, bytes
+        // 1, 2 and UDP's 23, 24 (the L4 length) while it was not in 8..15.
         self.header_len.next = 21.into();
         if self.req_is_udp.val() {
             self.header_len.next = 9.into();
@@ -229,8 +233,16 @@ impl Logic for TransportTx {
         if self.req_is_icmp.val() {
             self.header_len.next = 1.into();
         }
-        self.l4_len_r.d.next = self.req_last_at.val() + self.header_len.val();
-        self.ip_len_r.d.next = self.l4_len_r.q.val() + 20;
+        if self.index.q.val().get_bits::<3>(3) == 1 {
+            self.header_len.next = 41.into();
+            if self.req_is_udp.val() {
+                self.header_len.next = 29.into();
+            }
+            if self.req_is_icmp.val() {
+                self.header_len.next = 21.into();
+            }
+        }
+        self.len_r.d.next = self.req_last_at.val() + self.header_len.val();
         // The segment leaves through a skid buffer: `take` sees its register, not the
         // Ipv4Tx's ready.
         self.outbuf.clock.next = self.clock.val();
@@ -305,23 +317,19 @@ impl Logic for TransportTx {
                 self.made.d.next = 1.into();
             }
         }
-        if (self.index_after.val() == 1) | (self.req_is_udp.val() & (self.index_after.val() == 23))
+        if (self.index_after.val() == 1)
+            | (self.index_after.val() == 13)
+            | (self.req_is_udp.val() & (self.index_after.val() == 23))
         {
             self.pick.d.next = 2.into();
-            self.made.d.next = bit_cast::<8, 3>(self.l4_len_r.q.val().get_bits::<3>(8));
+            self.made.d.next = bit_cast::<8, 3>(self.len_r.q.val().get_bits::<3>(8));
         }
-        if (self.index_after.val() == 2) | (self.req_is_udp.val() & (self.index_after.val() == 24))
+        if (self.index_after.val() == 2)
+            | (self.index_after.val() == 14)
+            | (self.req_is_udp.val() & (self.index_after.val() == 24))
         {
             self.pick.d.next = 2.into();
-            self.made.d.next = self.l4_len_r.q.val().get_bits::<8>(0);
-        }
-        if self.index_after.val() == 13 {
-            self.pick.d.next = 2.into();
-            self.made.d.next = bit_cast::<8, 3>(self.ip_len_r.q.val().get_bits::<3>(8));
-        }
-        if self.index_after.val() == 14 {
-            self.pick.d.next = 2.into();
-            self.made.d.next = self.ip_len_r.q.val().get_bits::<8>(0);
+            self.made.d.next = self.len_r.q.val().get_bits::<8>(0);
         }
         if !self.req_is_udp.val() {
             // 37 and 38 (the index goes no further), from bits.
@@ -339,44 +347,11 @@ impl Logic for TransportTx {
         // and header word w (bytes 19 + 2w on) is descriptor word 8 + w (ports, seq,
         // ack), but TCP's data offset and flags (w 6) are word 7, its window (w 7) word
         // 14, and the checksum (TCP w 8, UDP w 3) word 15.
-        // Looked up for byte `index` and for the byte after it, both from the index
-        // register (a table of its six bits: LUTs, no adder), and `take` picks one:
-        // `ready` reaches the stage's read address through one multiplexer. Bytes
-        // 0..2, 13, 14 and TCP's 37, 38 are made here; their word is any.
-        self.header_word.next = 0.into();
-        match self.index.q.val().index() {
-            3 => self.header_word.next = 3.into(),
-            4 => self.header_word.next = 3.into(),
-            5 => self.header_word.next = 4.into(),
-            6 => self.header_word.next = 4.into(),
-            9 => self.header_word.next = 1.into(),
-            10 => self.header_word.next = 1.into(),
-            11 => self.header_word.next = 2.into(),
-            12 => self.header_word.next = 2.into(),
-            15 => self.header_word.next = 3.into(),
-            16 => self.header_word.next = 3.into(),
-            17 => self.header_word.next = 4.into(),
-            18 => self.header_word.next = 4.into(),
-            19 => self.header_word.next = 8.into(),
-            20 => self.header_word.next = 8.into(),
-            21 => self.header_word.next = 9.into(),
-            22 => self.header_word.next = 9.into(),
-            23 => self.header_word.next = 10.into(),
-            24 => self.header_word.next = 10.into(),
-            25 => self.header_word.next = 11.into(),
-            26 => self.header_word.next = 11.into(),
-            27 => self.header_word.next = 12.into(),
-            28 => self.header_word.next = 12.into(),
-            29 => self.header_word.next = 13.into(),
-            30 => self.header_word.next = 13.into(),
-            31 => self.header_word.next = 7.into(),
-            32 => self.header_word.next = 7.into(),
-            33 => self.header_word.next = 14.into(),
-            34 => self.header_word.next = 14.into(),
-            35 => self.header_word.next = 15.into(),
-            36 => self.header_word.next = 15.into(),
-            _ => {}
-        }
+        // Looked up for the byte after `index` from the index register (a table of its
+        // six bits: LUTs, no adder) and chosen when a byte is taken; else the port
+        // reads again the word it read (`word_at`): `ready` reaches the stage's read
+        // address through one multiplexer. Bytes 0..2, 13, 14 and TCP's 37, 38 are
+        // made here; their word is any.
         self.next_word.next = 0.into();
         match self.index.q.val().index() {
             2 => self.next_word.next = 3.into(),
@@ -412,26 +387,19 @@ impl Logic for TransportTx {
             _ => {}
         }
         // UDP's checksum (its header word 3) is word 15.
-        if self.req_is_udp.val() {
-            if (self.index.q.val() == 25) | (self.index.q.val() == 26) {
-                self.header_word.next = 15.into();
-            }
-            if (self.index.q.val() == 24) | (self.index.q.val() == 25) {
-                self.next_word.next = 15.into();
-            }
+        if self.req_is_udp.val() & ((self.index.q.val() == 24) | (self.index.q.val() == 25)) {
+            self.next_word.next = 15.into();
         }
         // From the last byte made here on, word 6: the clock after `req_done`, `word`
         // is the request's tag (for TxDone).
         if self.header_end.val() {
             self.next_word.next = 6.into();
         }
-        if self.in_body.q.val() {
-            self.header_word.next = 6.into();
-        }
-        self.word_index.next = self.header_word.val();
+        self.word_index.next = self.word_at.q.val();
         if self.take.val() & !self.in_body.q.val() {
             self.word_index.next = self.next_word.val();
         }
+        self.word_at.d.next = self.word_index.val();
         self.outbuf.data.next = self.byte.val();
         self.outbuf.last.next = self.byte_last.val();
         self.outbuf.out_ready.next = self.ready.val();

@@ -8,8 +8,8 @@
 //! reply's checksum is known only after its bytes have passed, patches bytes 2 and 3
 //! (`tx_patch`) just before its finish.
 //!
-//! Write side. The options+payload bytes (`tx_write`/`tx_data`) go into one of two
-//! 1,536-byte buffers (ping-pong). The header fields come as words (`tx_word_write`,
+//! Write side. The options+payload bytes (`tx_write`; the byte is `tx_word`'s low
+//! half, as both writers give it) go into one of two 1,536-byte buffers (ping-pong). The header fields come as words (`tx_word_write`,
 //! from HostRx as each field's second byte arrives) and go straight into the free
 //! buffer's 16-word descriptor: no copy of a request is held in registers. At
 //! `tx_finish` with `tx_keep` the stage adds the length (word 5) and, a clock later,
@@ -64,7 +64,6 @@ use rust_hdl::prelude::*;
 pub struct TxStage {
     pub clock: Signal<In, Clock>,
     pub tx_write: Signal<In, Bit>,
-    pub tx_data: Signal<In, Bits<8>>,
     /// Closes the request being written: at least two clocks after its last
     /// `tx_write` (its length word must not meet a byte on the sum bus; HostRx's finish
     /// comes five or more clocks after, behind the CRC check's four held bytes and the
@@ -85,7 +84,7 @@ pub struct TxStage {
     /// The request is the board's own echo reply (word 7's bit 10): no `tx_done` for it.
     /// Valid with `tx_finish` and the clock after.
     pub tx_is_reply: Signal<In, Bit>,
-    /// Writes `tx_data` over byte 2 (`tx_patch_at` low) or 3 of the request being
+    /// Writes `tx_word`'s low byte over byte 2 (`tx_patch_at` low) or 3 of the request being
     /// written, without counting or summing it: an echo reply's checksum, known only
     /// after its bytes have passed.
     pub tx_patch: Signal<In, Bit>,
@@ -179,7 +178,6 @@ impl Default for TxStage {
         Self {
             clock: Default::default(),
             tx_write: Default::default(),
-            tx_data: Default::default(),
             tx_finish: Default::default(),
             tx_keep: Default::default(),
             tx_is_udp: Default::default(),
@@ -296,8 +294,8 @@ impl Logic for TxStage {
             | bit_cast::<11, 10>(self.wr_count.q.val().get_bits::<10>(0));
         self.tail.write_address.next = (bit_cast::<10, 1>(self.wr_buf.q.val().into()) << 9)
             | bit_cast::<10, 9>(self.wr_count.q.val().get_bits::<9>(0));
-        self.payload.write_data.next = self.tx_data.val();
-        self.tail.write_data.next = self.tx_data.val();
+        self.payload.write_data.next = self.tx_word.val().get_bits::<8>(0);
+        self.tail.write_data.next = self.tx_word.val().get_bits::<8>(0);
         self.payload.write_enable.next = false;
         self.tail.write_enable.next = false;
         // A patch: byte 2 or 3 of the buffer being written (in `payload`).
@@ -355,9 +353,9 @@ impl Logic for TxStage {
         // a request's words before its bytes (the tag first), the echo its words on
         // header bytes and its bytes after them, so a byte never meets a word. Summed
         // unconditionally (an overflowing request is dropped anyway).
-        self.byte_word.next = bit_cast::<16, 8>(self.tx_data.val());
+        self.byte_word.next = bit_cast::<16, 8>(self.tx_word.val().get_bits::<8>(0));
         if !self.wr_count.q.val().get_bit(0) {
-            self.byte_word.next = bit_cast::<16, 8>(self.tx_data.val()) << 8;
+            self.byte_word.next = bit_cast::<16, 8>(self.tx_word.val().get_bits::<8>(0)) << 8;
         }
         if self.tx_write.val() {
             self.bus_step.next = true;
@@ -441,9 +439,11 @@ impl Logic for TxStage {
         // Read side: the oldest fully written request becomes current.
         self.available.next =
             (self.held.q.val() == 2) | ((self.held.q.val() == 1) & !self.serializing.q.val());
+        // Words 5 and 7 (the rest is read as it is sent): the index is 5 whenever the
+        // stage is not loading, so it is loaded every clock and holds nothing.
+        self.load_index.d.next = 5.into();
         if !self.current.q.val() & !self.loading.q.val() & self.available.val() {
             self.loading.d.next = true;
-            self.load_index.d.next = 5.into(); // words 5 and 7: the rest is read as it is sent
         }
         self.desc.read_address.next = (bit_cast::<5, 1>(self.rd_buf.q.val().into()) << 4)
             | bit_cast::<5, 4>(self.word_index.val());
@@ -572,7 +572,7 @@ mod tests {
         uut.tx_word_write.next = false;
         for &b in bytes {
             uut.tx_write.next = true;
-            uut.tx_data.next = (b as u64).into();
+            uut.tx_word.next = (b as u64).into();
             tick_bus(uut, &mut bus);
         }
         uut.tx_write.next = false;
@@ -735,14 +735,14 @@ mod tests {
         let message: Vec<u8> = (0..12).map(|i| i * 3 + 1).collect();
         for &b in &message {
             uut.tx_write.next = true;
-            uut.tx_data.next = (b as u64).into();
+            uut.tx_word.next = (b as u64).into();
             crate::tick!(uut);
         }
         uut.tx_write.next = false;
         for (at, b) in [(false, 0xAB), (true, 0xCD)] {
             uut.tx_patch.next = true;
             uut.tx_patch_at.next = at;
-            uut.tx_data.next = b.into();
+            uut.tx_word.next = b.into();
             crate::tick!(uut);
         }
         uut.tx_patch.next = false;
