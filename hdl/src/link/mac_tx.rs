@@ -88,15 +88,13 @@ impl Logic for MacTx {
             11 => self.header_byte.next = self.mac_lo.val().get_bits::<8>(0),
             _ => {}
         }
-        // Choose the next byte. Where none is chosen `cur` is the stream's byte: it is
-        // read only with `cur_valid` (or `cur_crc`), so the idle and gap clocks need no
-        // zero of their own; the padding's zero is chosen below.
+        // Choose the next byte.
         self.cur_valid.d.next = false;
         self.cur_crc.d.next = false;
         self.cur_fcs.d.next = false;
         self.cur_inv.d.next = false;
         self.cur_sent.d.next = false;
-        self.cur.d.next = self.data.val();
+        self.cur.d.next = 0.into();
         self.in_ready.next = false;
         self.advance.next = false;
         match self.state.q.val().index() {
@@ -145,6 +143,7 @@ impl Logic for MacTx {
             }
             3 => {
                 self.in_ready.next = true;
+                self.cur.d.next = self.data.val();
                 self.cur_valid.d.next = self.valid.val();
                 self.cur_crc.d.next = self.valid.val();
                 if self.valid.val() {
@@ -162,7 +161,6 @@ impl Logic for MacTx {
                 }
             }
             4 => {
-                self.cur.d.next = 0.into();
                 self.cur_valid.d.next = true;
                 self.cur_crc.d.next = true;
                 self.count.d.next = self.count.q.val() + 1;
