@@ -166,9 +166,10 @@ impl Logic for Ipv4Tx {
         }
         self.index_next.next = (self.index.q.val() | self.index_skip.val()) + 1;
         self.checksum.next = !self.sum.sum.val();
-        // Bytes 2, 3 and 16-19 are the source's (see `from_src`).
+        // Bytes 2, 3 and 16-19 are the source's (see `from_src`): so `index`'s bit 4
+        // selects nothing here (16-19 read as 0-3, never sent or summed).
         self.header_byte.next = 0.into();
-        match self.index.q.val().index() {
+        match self.index.q.val().get_bits::<4>(0).index() {
             0 => self.header_byte.next = 0x45.into(),
             4 => self.header_byte.next = self.id.q.val().get_bits::<8>(8),
             5 => self.header_byte.next = self.id.q.val().get_bits::<8>(0),
@@ -226,11 +227,12 @@ impl Logic for Ipv4Tx {
                 self.word_r.d.next = 0x8514.into();
                 self.clear_r.d.next = true;
                 self.add_r.d.next = self.valid.val();
+                // The kind's bits are loaded on every clock of phase 0, valid or not:
+                // the last load is the kind's, as the phase moves on with it.
+                self.protocol.d.next = (bit_cast::<4, 1>(self.data.val().get_bit(4).into()) << 3)
+                    | bit_cast::<4, 3>(self.data.val().get_bits::<3>(0));
+                self.wrap.d.next = self.kind_ip.val();
                 if self.valid.val() {
-                    self.protocol.d.next = (bit_cast::<4, 1>(self.data.val().get_bit(4).into())
-                        << 3)
-                        | bit_cast::<4, 3>(self.data.val().get_bits::<3>(0));
-                    self.wrap.d.next = self.kind_ip.val();
                     self.phase_next.next = 2.into();
                     if self.kind_ip.val() {
                         self.phase_next.next = 1.into();
