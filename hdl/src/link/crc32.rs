@@ -10,6 +10,7 @@
 //! it; `MacTx` keeps a register of its own around the same table, without what only
 //! the receiver needs.
 
+use crate::link::crc32_table::Crc32Table;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
@@ -52,84 +53,6 @@ impl Logic for Crc32 {
     }
 }
 
-/// T(`data`): one byte into a zero register, a bit at a time (no register, no enable:
-/// each user keeps its own).
-#[derive(LogicBlock)]
-pub struct Crc32Table {
-    pub data: Signal<In, Bits<8>>,
-    pub crc: Signal<Out, Bits<32>>,
-    // The eight bit-serial steps of one byte, unrolled.
-    s0: Signal<Local, Bits<32>>,
-    s1: Signal<Local, Bits<32>>,
-    s2: Signal<Local, Bits<32>>,
-    s3: Signal<Local, Bits<32>>,
-    s4: Signal<Local, Bits<32>>,
-    s5: Signal<Local, Bits<32>>,
-    s6: Signal<Local, Bits<32>>,
-    s7: Signal<Local, Bits<32>>,
-    s8: Signal<Local, Bits<32>>,
-    poly: Constant<Bits<32>>,
-}
-
-impl Default for Crc32Table {
-    fn default() -> Self {
-        Self {
-            data: Default::default(),
-            crc: Default::default(),
-            s0: Default::default(),
-            s1: Default::default(),
-            s2: Default::default(),
-            s3: Default::default(),
-            s4: Default::default(),
-            s5: Default::default(),
-            s6: Default::default(),
-            s7: Default::default(),
-            s8: Default::default(),
-            poly: Constant::new(0xEDB8_8320_u32.to_bits()),
-        }
-    }
-}
-
-impl Logic for Crc32Table {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.s0.next = 0.into();
-        self.s1.next = self.s0.val() >> 1;
-        if self.s0.val().get_bit(0) ^ self.data.val().get_bit(0) {
-            self.s1.next = (self.s0.val() >> 1) ^ self.poly.val();
-        }
-        self.s2.next = self.s1.val() >> 1;
-        if self.s1.val().get_bit(0) ^ self.data.val().get_bit(1) {
-            self.s2.next = (self.s1.val() >> 1) ^ self.poly.val();
-        }
-        self.s3.next = self.s2.val() >> 1;
-        if self.s2.val().get_bit(0) ^ self.data.val().get_bit(2) {
-            self.s3.next = (self.s2.val() >> 1) ^ self.poly.val();
-        }
-        self.s4.next = self.s3.val() >> 1;
-        if self.s3.val().get_bit(0) ^ self.data.val().get_bit(3) {
-            self.s4.next = (self.s3.val() >> 1) ^ self.poly.val();
-        }
-        self.s5.next = self.s4.val() >> 1;
-        if self.s4.val().get_bit(0) ^ self.data.val().get_bit(4) {
-            self.s5.next = (self.s4.val() >> 1) ^ self.poly.val();
-        }
-        self.s6.next = self.s5.val() >> 1;
-        if self.s5.val().get_bit(0) ^ self.data.val().get_bit(5) {
-            self.s6.next = (self.s5.val() >> 1) ^ self.poly.val();
-        }
-        self.s7.next = self.s6.val() >> 1;
-        if self.s6.val().get_bit(0) ^ self.data.val().get_bit(6) {
-            self.s7.next = (self.s6.val() >> 1) ^ self.poly.val();
-        }
-        self.s8.next = self.s7.val() >> 1;
-        if self.s7.val().get_bit(0) ^ self.data.val().get_bit(7) {
-            self.s8.next = (self.s7.val() >> 1) ^ self.poly.val();
-        }
-        self.crc.next = self.s8.val();
-    }
-}
-
 /// The same CRC in software, for tests and for the simulation driver that appends FCSs.
 pub fn crc32_ieee(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFF_u32;
@@ -160,20 +83,6 @@ mod tests {
             crate::tick!(uut);
         }
         uut
-    }
-
-    /// Every row of the table, against the software CRC of one byte: from all ones, a
-    /// byte b leaves (all ones >> 8) ^ T(0xFF ^ b), complemented.
-    #[test]
-    fn the_table_is_the_byte_step_from_zero() {
-        let mut uut = Crc32Table::default();
-        uut.connect_all();
-        for x in 0..=255u8 {
-            uut.data.next = (x as u64).into();
-            assert!(simulate(&mut uut, 100));
-            let want = !crc32_ieee(&[x ^ 0xFF]) ^ 0x00FF_FFFF;
-            assert_eq!(uut.crc.val().index() as u32, want, "row {x:#04x}");
-        }
     }
 
     #[test]

@@ -28,7 +28,7 @@
 //!
 //! [`StreamSkid`]: crate::board::stream_skid::StreamSkid
 
-use crate::link::crc32::Crc32Table;
+use crate::link::crc32_table::Crc32Table;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock, Default)]
