@@ -414,7 +414,7 @@ use tcpip_hdl::transport::tx_stage::TxStage;
 use tcpip_hdl::tx_pipeline::TxPipeline;
 
 cosim_ports!(OnesWordSum {
-    inputs: [word, add, clear],
+    inputs: [word, add, clear, start],
     outputs: [sum]
 });
 cosim_ports!(TxStage {

@@ -155,6 +155,7 @@ fn ones_word_sum() {
                 rng.gen_range(0..65536),
                 rng.gen_bool(0.8) as u64,
                 rng.gen_bool(0.05) as u64,
+                rng.gen_range(0..65536),
             ]
         })
         .collect();

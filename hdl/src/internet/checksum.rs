@@ -1,8 +1,8 @@
 //! The Internet checksum (RFC 1071) of a byte stream, one byte per clock: [`OnesCheck`]
 //! says whether a received header's or segment's sum is right (`ok`, final two clocks
 //! after the last byte was enabled), all a receiver asks. The transmit side sums in
-//! words ([`OnesWordSum`](super::word_sum::OnesWordSum) in Ipv4Tx, and TransportTx's
-//! own adder), so there is no byte sum with a fold here.
+//! words ([`OnesWordSum`](super::word_sum::OnesWordSum) in Ipv4Tx and TransportTx),
+//! so there is no byte sum with a fold here.
 
 use rust_hdl::prelude::*;
 

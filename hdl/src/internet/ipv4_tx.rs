@@ -204,6 +204,7 @@ impl Logic for Ipv4Tx {
         self.clear_r.d.next = false;
         self.add_r.d.next = false;
         self.sum.clear.next = self.clear_r.q.val();
+        self.sum.start.next = 0.into();
         self.sum.add.next = self.add_r.q.val();
         self.sum.word.next = self.word_r.q.val();
         self.sum_byte.next = self.header_byte.val();

@@ -1,7 +1,8 @@
 //! A ones'-complement sum of 16-bit words, one word per clock: the small sequential
-//! adder Ipv4Tx uses for the header checksum it generates, instead of one wide
-//! single-cycle sum of every field. (TransportTx has its own: it adds every clock, zero
-//! when there is nothing to add, so its sum never holds.)
+//! adder the transmit blocks use for the checksums they generate (Ipv4Tx's header
+//! checksum; TransportTx's TCP and UDP checksum, which starts from our IP's high half
+//! as `start` and keeps `add` high, giving a zero word when there is nothing to add),
+//! instead of one wide single-cycle sum of every field.
 //!
 //! The sum is kept in 17 bits and its end-around carry is added with the next word, so
 //! each clock is a single 16-bit add with carry-in. After the last word, two more adds
@@ -15,8 +16,9 @@ pub struct OnesWordSum {
     pub word: Signal<In, Bits<16>>,
     /// Add `word` this clock.
     pub add: Signal<In, Bit>,
-    /// Start over from zero (a word added in the same clock is the first one).
+    /// Start over from `start` (a word added in the same clock is added to it).
     pub clear: Signal<In, Bit>,
+    pub start: Signal<In, Bits<16>>,
     pub sum: Signal<Out, Bits<16>>,
     acc: DFF<Bits<17>>,
     base: Signal<Local, Bits<17>>,
@@ -32,7 +34,7 @@ impl Logic for OnesWordSum {
         dff_setup!(self, clock, acc);
         self.base.next = self.acc.q.val();
         if self.clear.val() {
-            self.base.next = 0.into();
+            self.base.next = bit_cast::<17, 16>(self.start.val());
         }
         self.acc.d.next = self.base.val();
         self.wide.next = ((bit_cast::<18, 16>(self.base.val().get_bits::<16>(0)) << 1) | 1)
@@ -58,7 +60,7 @@ mod tests {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
         let mut uut = OnesWordSum::default();
         uut.connect_all();
-        // Garbage first, then a clear with the first word.
+        // Garbage first, then a clear from zero with the first word.
         uut.add.next = true;
         uut.word.next = 0x1234.into();
         crate::tick!(uut);
@@ -72,5 +74,15 @@ mod tests {
         uut.add.next = false;
         crate::tick!(uut);
         assert_eq!(uut.sum.val().index() as u16, ones_sum(&bytes));
+        // From `start`: the same as if it were the first word.
+        uut.add.next = true;
+        uut.start.next = 0xF00D.into();
+        for (i, &w) in words.iter().chain([0, 0].iter()).enumerate() {
+            uut.clear.next = i == 0;
+            uut.word.next = (w as u64).into();
+            crate::tick!(uut);
+        }
+        let with_start: Vec<u8> = [0xF0, 0x0D].iter().chain(&bytes).copied().collect();
+        assert_eq!(uut.sum.val().index() as u16, ones_sum(&with_start));
     }
 }

@@ -16,10 +16,10 @@
 //! UDP: 17 and the 8 header bytes twice, pseudo-header and header length; the stage
 //! offers a UDP request's length doubled for the same reason). A UDP request writes no
 //! seq, ack or window words (10-14), so they are not summed; urgent pointer and UDP's
-//! checksum slot are zero. One 16-bit add with end-around carry every clock (zero when
-//! there is nothing to add, so the sum register never holds: cheaper than
-//! [`OnesWordSum`](crate::internet::word_sum::OnesWordSum)'s hold);
-//! `sum` is final two clocks after the last word, where the stage stores its
+//! checksum slot are zero. One 16-bit add per clock
+//! ([`OnesWordSum`](crate::internet::word_sum::OnesWordSum), from our IP's high half at
+//! `sum_first`; it adds a zero word when there is nothing to add, so its `add` is
+//! always high and no choice sits in front of the word); `sum` is final two clocks after the last word, where the stage stores its
 //! complement, the checksum, in the descriptor. A UDP checksum that computes to zero is
 //! sent as 0xFFFF (zero means "no checksum"): the stage's last two words for UDP make
 //! a zero sum come out +0, whose complement that is. An ICMP request's words are
@@ -43,6 +43,7 @@
 //! [`Ipv4Tx`]: crate::internet::ipv4_tx::Ipv4Tx
 
 use crate::board::stream_skid::StreamSkid;
+use crate::internet::word_sum::OnesWordSum;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -73,13 +74,7 @@ pub struct TransportTx {
     pub valid: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
     pub ready: Signal<In, Bit>,
-    /// The running ones'-complement sum: bits 15-0 and the end-around carry still to
-    /// add (bit 16). It adds `addend_r` on every clock, zero when there is nothing to
-    /// add, so it never holds (a held 17-bit register is a 2:1 choice a bit).
-    acc: DFF<Bits<17>>,
-    /// What `acc` adds to: itself, or our IP's high half as a request's sum starts.
-    base: Signal<Local, Bits<17>>,
-    wide: Signal<Local, Bits<18>>,
+    sum_unit: OnesWordSum,
     /// The bus word is summed as it is (not the MAC's words or the tag, nor UDP's word 7).
     word_in: Signal<Local, Bit>,
     pub outbuf: StreamSkid,
@@ -146,9 +141,7 @@ impl Default for TransportTx {
             valid: Default::default(),
             last: Default::default(),
             ready: Default::default(),
-            acc: Default::default(),
-            base: Default::default(),
-            wide: Default::default(),
+            sum_unit: Default::default(),
             word_in: Default::default(),
             outbuf: Default::default(),
             byte: Default::default(),
@@ -179,8 +172,8 @@ impl Logic for TransportTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, acc, armed, len_r, index, in_body, addend_r, clear_r, empty, word_at,
-            pick, made
+            self, clock, armed, len_r, index, in_body, addend_r, clear_r, empty, word_at, pick,
+            made
         );
         // Checksum: the stage's words, but our IP for the MAC's, nothing for the tag, and
         // for UDP nothing for word 7 (its protocol's part comes at index 16 as for TCP).
@@ -201,7 +194,7 @@ impl Logic for TransportTx {
             _ => {}
         }
         // Our IP: its low half with the tag (the first word), its high half as the sum's
-        // start (`base`), in place of the destination MAC's three words.
+        // start (`start`), in place of the destination MAC's three words.
         self.addend.next = 0.into();
         if self.word_in.val() {
             self.addend.next = self.sum_word.val();
@@ -210,17 +203,12 @@ impl Logic for TransportTx {
             self.addend.next = self.our_ip.val().get_bits::<16>(0);
         }
         self.addend_r.d.next = self.addend.val();
-        self.base.next = self.acc.q.val();
-        if self.clear_r.q.val() {
-            self.base.next = bit_cast::<17, 16>(self.our_ip.val().get_bits::<16>(16));
-        }
-        // {base, 1} + {addend, end-around bit}: bits 17..1 are the sum with that bit as
-        // the carry in, one carry chain.
-        self.wide.next = ((bit_cast::<18, 16>(self.base.val().get_bits::<16>(0)) << 1) | 1)
-            + ((bit_cast::<18, 16>(self.addend_r.q.val()) << 1)
-                | bit_cast::<18, 1>(self.base.val().get_bits::<1>(16)));
-        self.acc.d.next = self.wide.val().get_bits::<17>(1);
-        self.sum.next = self.acc.q.val().get_bits::<16>(0);
+        self.sum_unit.clock.next = self.clock.val();
+        self.sum_unit.add.next = true;
+        self.sum_unit.clear.next = self.clear_r.q.val();
+        self.sum_unit.start.next = self.our_ip.val().get_bits::<16>(16);
+        self.sum_unit.word.next = self.addend_r.q.val();
+        self.sum.next = self.sum_unit.sum.val();
         // Sending.
         // The header's length, then one adder (not one per kind and a choice); 11 bits
         // wrap an empty request's all-ones to the header's length. Bytes 13 and 14 (the
