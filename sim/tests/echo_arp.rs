@@ -6,11 +6,14 @@
 //! receive stream itself. The same run's inputs to the blocks then co-simulate their
 //! generated Verilog.
 
+mod support;
+
 use etherparse::{
     IcmpEchoHeader, Icmpv4Header, Icmpv4Type, IpNumber, PacketBuilder, SlicedPacket, TransportSlice,
 };
 use rust_hdl::prelude::*;
 use std::path::Path;
+use support::who_has_frame;
 use tcpip_hdl::board::link_tx::LinkTx;
 use tcpip_hdl::internet::arp_tx::ArpTx;
 use tcpip_hdl::internet::icmp_echo::IcmpEcho;
@@ -351,17 +354,6 @@ fn echo_request_from(
         .icmpv4_echo_request(id, seq)
         .write(&mut f, payload)
         .unwrap();
-    f
-}
-
-fn who_has_frame(sender_mac: [u8; 6], sender_ip: [u8; 4], target_ip: [u8; 4]) -> Vec<u8> {
-    let mut f = vec![0xFF; 6];
-    f.extend_from_slice(&sender_mac);
-    f.extend_from_slice(&[0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1]);
-    f.extend_from_slice(&sender_mac);
-    f.extend_from_slice(&sender_ip);
-    f.extend_from_slice(&[0; 6]);
-    f.extend_from_slice(&target_ip);
     f
 }
 

@@ -15,9 +15,12 @@
 //! identifier, sequence number and data, both checksums); the PHY side's own checks say
 //! every frame had its preamble, a good FCS and at least the 12-byte gap.
 
+mod support;
+
 use etherparse::{
     ArpOperation, ArpPacketSlice, Icmpv4Type, NetSlice, PacketBuilder, SlicedPacket, TransportSlice,
 };
+use support::who_has_frame;
 use tcpip_sim::backend::Backend;
 use tcpip_sim::board::{VirtualBoard, DEFAULT_IP, DEFAULT_MAC};
 
@@ -43,14 +46,7 @@ fn ping(k: usize, payload_len: usize) -> Vec<u8> {
 
 fn who_has(k: usize) -> Vec<u8> {
     let (mac, ip) = peer(k);
-    let mut f = vec![0xFF; 6];
-    f.extend_from_slice(&mac);
-    f.extend_from_slice(&[0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 1]);
-    f.extend_from_slice(&mac);
-    f.extend_from_slice(&ip);
-    f.extend_from_slice(&[0; 6]);
-    f.extend_from_slice(&DEFAULT_IP);
-    f
+    who_has_frame(mac, ip, DEFAULT_IP)
 }
 
 fn board() -> VirtualBoard {

@@ -1,5 +1,5 @@
 //! Frames shared by the sim tests: the board's identity and a seeded mix of good frames
-//! of every kind the receive pipeline parses.
+//! of every kind the receive pipeline parses, and an ARP who-has.
 #![allow(dead_code)] // each test binary uses part of it
 
 use etherparse::PacketBuilder;
@@ -106,5 +106,17 @@ pub fn good_frame(rng: &mut StdRng, i: usize) -> Vec<u8> {
             .write(&mut f, &payload[..payload.len().min(1400)])
             .unwrap(),
     }
+    f
+}
+
+/// An ARP who-has (broadcast, Ethernet/IPv4) from `sender` asking for `target_ip`.
+pub fn who_has_frame(sender_mac: [u8; 6], sender_ip: [u8; 4], target_ip: [u8; 4]) -> Vec<u8> {
+    let mut f = vec![0xFF; 6];
+    f.extend_from_slice(&sender_mac);
+    f.extend_from_slice(&[0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1]);
+    f.extend_from_slice(&sender_mac);
+    f.extend_from_slice(&sender_ip);
+    f.extend_from_slice(&[0; 6]);
+    f.extend_from_slice(&target_ip);
     f
 }
