@@ -5,7 +5,7 @@
 //! header, padding, FCS, inter-frame gap) → PHY bytes.
 //!
 //! Requests come from HostRx's `tx_*` outputs (see the board core contract): bytes by
-//! `tx_write` (the byte is `tx_word`'s low half, HostRx's `tx_data`), committed or
+//! `tx_write` (the byte is `tx_word`'s low half), committed or
 //! rolled back at `tx_finish` by `tx_keep`, header fields as descriptor words
 //! (`tx_word_*`) while they arrive, flags and options length with `tx_finish`;
 //! `tx_open` while one is being written. `tx_busy` is high while no request can be

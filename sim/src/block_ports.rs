@@ -309,7 +309,6 @@ cosim_ports!(tcpip_hdl::board::host_rx::HostRx {
         error,
         error_code,
         tx_write,
-        tx_data,
         tx_finish,
         tx_keep,
         tx_is_udp,

@@ -13,7 +13,7 @@
 //! bytes of proven configurations.
 //!
 //! TxTcp / TxUdp / TxIcmp stream their options and payload (a TxIcmp's payload is the
-//! whole ICMP message) on `tx_write`/`tx_data` (valid with `tx_write` only) as the bytes
+//! whole ICMP message) on `tx_write`, the byte in `tx_word`'s low half, as the bytes
 //! arrive (four bytes behind the link: the CRC check holds four); `tx_finish` closes
 //! every frame whose type byte said TxTcp/TxUdp/TxIcmp, with `tx_keep` (valid with it
 //! only) set only when the whole frame proved good, so the transmitter rolls back
@@ -135,7 +135,6 @@ pub struct HostRx {
     pub error: Signal<Out, Bit>,
     pub error_code: Signal<Out, Bits<3>>,
     pub tx_write: Signal<Out, Bit>,
-    pub tx_data: Signal<Out, Bits<8>>,
     pub tx_finish: Signal<Out, Bit>,
     pub tx_keep: Signal<Out, Bit>,
     pub tx_is_udp: Signal<Out, Bit>,
@@ -194,7 +193,7 @@ pub struct HostRx {
     /// A field word's two bytes, each loaded into its half as it arrives (`word_hi` at
     /// a big-endian field's first byte or a little-endian one's second), so `tx_word`
     /// is their concatenation, with no copy and no byte swap. `word_lo` takes every
-    /// other byte too: it is `tx_data`, the byte `tx_write` writes.
+    /// other byte too: it is the byte `tx_write` writes.
     word_hi: DFF<Bits<8>>,
     word_lo: DFF<Bits<8>>,
     promiscuous: DFF<Bit>,
@@ -301,7 +300,6 @@ impl Default for HostRx {
             error: Default::default(),
             error_code: Default::default(),
             tx_write: Default::default(),
-            tx_data: Default::default(),
             tx_finish: Default::default(),
             tx_keep: Default::default(),
             tx_is_udp: Default::default(),
@@ -750,9 +748,6 @@ impl Logic for HostRx {
         self.error.next = self.error_r.q.val();
         self.error_code.next = self.error_code_r.q.val();
         self.tx_write.next = self.tx_write_r.q.val();
-        // `word_lo` is the byte `tx_write` writes, the clock after its strobe (no byte
-        // beyond a type's fixed part is a little-endian field's second).
-        self.tx_data.next = self.word_lo.q.val();
         self.tx_finish.next = self.tx_finish_r.q.val();
         self.tx_open.next = self.is_tx.val() & !self.busy_at_start.q.val();
         self.tx_keep.next = self.tx_keep_r.q.val();
@@ -760,6 +755,8 @@ impl Logic for HostRx {
         self.tx_is_icmp.next = self.tx_is_icmp_r.q.val();
         self.tx_word_write.next = self.tx_word_write_r.q.val();
         self.tx_word_index.next = self.tx_word_index_r.q.val();
+        // Its low half is also the byte `tx_write` writes, the clock after its strobe (no
+        // byte beyond a type's fixed part is a little-endian field's second).
         self.tx_word.next = (bit_cast::<16, 8>(self.word_hi.q.val()) << 8)
             | bit_cast::<16, 8>(self.word_lo.q.val());
         self.tx_flags.next = (bit_cast::<9, 1>(self.tcp_flag_ns.q.val().into()) << 8)
@@ -946,7 +943,7 @@ pub fn receive(
             }
         }
         if uut.tx_write.val() {
-            data.push(uut.tx_data.val().to_u64() as u8);
+            data.push(uut.tx_word.val().get_bits::<8>(0).to_u64() as u8);
         }
         if uut.tx_word_write.val() {
             let i = uut.tx_word_index.val().index();
