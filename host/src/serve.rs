@@ -5,7 +5,10 @@
 //! One loop drives everything: frames from the TAP go into the board (through the
 //! fault injector), the session handles what the board reports, the application runs,
 //! the session hands the board what to send, and the board's frames go out to the TAP.
-//! Between turns it sleeps until the TAP has a frame or the engine's next deadline.
+//! The simulated board runs a slice of clocks a turn (in the session's receive step),
+//! so frames and answers go in while earlier ones still cross its link; the session
+//! acknowledges what came before the application answers it. Between turns, when the
+//! board is idle, it sleeps until the TAP has a frame or the engine's next deadline.
 
 use crate::cli::{bad, BackendArg, BadInput};
 use clap::Args;
@@ -29,6 +32,8 @@ pub trait EthernetBoard {
     fn push_frame(&mut self, frame: &[u8]);
     /// Frames the board transmitted since the last call.
     fn take_frames(&mut self) -> Vec<Vec<u8>>;
+    /// Whether the board is still working on what it was given.
+    fn busy(&self) -> bool;
 }
 
 impl EthernetBoard for tcpip_host::link::sim::SimLink {
@@ -41,15 +46,30 @@ impl EthernetBoard for tcpip_host::link::sim::SimLink {
     fn take_frames(&mut self) -> Vec<Vec<u8>> {
         self.board().take_frames()
     }
+    fn busy(&self) -> bool {
+        tcpip_host::link::sim::SimLink::busy(self)
+    }
 }
+
+/// Clocks the simulated board runs between two turns of the loop, unpaced and paced.
+/// Short enough that the host's answers and Linux's next segments go in while the
+/// earlier ones still cross the link (a full-size segment takes ~1,200 clocks there
+/// unpaced, ~150,000 at 4 Mbaud), so the link is not left idle waiting for a turn.
+const SLICE_CLOCKS: u64 = 256;
+const PACED_SLICE_CLOCKS: u64 = 20_000;
 
 fn simulated_board(
     backend: tcpip_sim::backend::Backend,
     paced: bool,
 ) -> anyhow::Result<Box<dyn EthernetBoard>> {
-    Ok(Box::new(tcpip_host::link::sim::SimLink::paced(
-        backend, paced,
-    )?))
+    let mut link = tcpip_host::link::sim::SimLink::paced(backend, paced)?;
+    let slice = if paced {
+        PACED_SLICE_CLOCKS
+    } else {
+        SLICE_CLOCKS
+    };
+    link.set_slice(Some(slice));
+    Ok(Box::new(link))
 }
 
 /// How to reach the board, and the wire to its Ethernet port.
@@ -395,8 +415,6 @@ impl Runtime {
         let Runtime { session, wire, .. } = self;
         let link = wire.link();
         session.transmit(link, now)?;
-        // Let the board act on what it was given (the simulation runs in recv).
-        session.receive(link, now)?;
         if let Wire::Board {
             board,
             tap,
@@ -432,6 +450,10 @@ impl Runtime {
         if held {
             timeout = timeout.min(HOLD_LIMIT);
         }
+        if matches!(&self.wire, Wire::Board { board, .. } if board.busy()) {
+            // The board's next slice is the wait.
+            return Ok(());
+        }
         let now = self.now();
         match &mut self.wire {
             Wire::Board { tap: Some(tap), .. } => tap.wait(timeout),
@@ -439,6 +461,20 @@ impl Runtime {
             Wire::Serial(s) => {
                 self.session.wait(s, timeout, now)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Lets the simulated board finish what it was given (it runs in slices, so it may
+    /// still hold a frame or a message), handling what it reports, so that the counters
+    /// read next count every frame that went in.
+    fn settle(&mut self) -> anyhow::Result<()> {
+        if let Wire::Board { board, .. } = &mut self.wire {
+            let now = self.start.elapsed().as_micros() as u64;
+            while self
+                .session
+                .wait(board.link(), Duration::from_secs(1), Time(now))?
+            {}
         }
         Ok(())
     }
@@ -485,13 +521,17 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let mut run = || -> anyhow::Result<()> {
         while !STOP.load(Ordering::SeqCst) {
             rt.receive()?;
+            // Acknowledge what came before the application answers it: the ACK (and
+            // the window it reopens) is short, the answer may take the link a while,
+            // and the peer's next segment should not wait behind it.
+            rt.transmit()?;
             server.run(rt.session.stack());
             rt.transmit()?;
             rt.wait(Duration::from_millis(50))?;
         }
         Ok(())
     };
-    let result = run();
+    let result = run().and_then(|()| rt.settle());
     let printed = rt.print_counters();
     result.and(printed)
 }
@@ -556,12 +596,13 @@ pub fn connect(args: &ConnectArgs) -> anyhow::Result<()> {
         }
         rt.transmit()?;
         if pipe.is_done(rt.session.stack()) {
-            // Our last ACK must reach the board before we go.
+            // Our last ACK must reach the wire before we go.
             for _ in 0..3 {
                 rt.receive()?;
                 rt.transmit()?;
+                rt.settle()?;
             }
-            return Ok(());
+            return rt.transmit();
         }
         rt.wait(Duration::from_millis(if input_open { 5 } else { 50 }))?;
     }

@@ -21,6 +21,8 @@ pub struct SimLink {
     ready: VecDeque<Message>,
     frame: Vec<u8>,
     rate: LinkRate,
+    /// Clocks a `recv` that may not wait simulates at most (see [`SimLink::set_slice`]).
+    slice: Option<u64>,
 }
 
 impl SimLink {
@@ -36,6 +38,7 @@ impl SimLink {
             ready: VecDeque::new(),
             frame: vec![],
             rate: LinkRate::Mbaud4,
+            slice: None,
         })
     }
 
@@ -52,6 +55,21 @@ impl SimLink {
     /// The board itself: its Ethernet side, clock count and statistics.
     pub fn board(&mut self) -> &mut VirtualBoard {
         &mut self.board
+    }
+
+    /// A `recv` that may not wait (a zero timeout) simulates at most `clocks` clocks
+    /// and returns nothing if no message came out meanwhile, though the board is still
+    /// busy (`None`, the default: it simulates until a message or until the board is
+    /// idle). A caller that also drives the board's Ethernet side then gets its turn
+    /// while the board works: it can hand the board the next frame and the host's
+    /// answers while earlier ones still cross the link, as they would on a real wire.
+    pub fn set_slice(&mut self, clocks: Option<u64>) {
+        self.slice = clocks;
+    }
+
+    /// Whether the board still has input queued or has moved lately.
+    pub fn busy(&self) -> bool {
+        self.board.busy()
     }
 
     /// Frames from the board dropped by the host's decoder, by reason.
@@ -104,16 +122,21 @@ impl Link for SimLink {
 
     /// Simulates until a message arrives or the board has nothing left to do; the
     /// timeout is not wall time here: a simulated board that is idle sends nothing.
-    fn recv(&mut self, _timeout: Duration) -> anyhow::Result<Option<Message>> {
+    /// With a zero timeout and a slice set, it simulates at most the slice.
+    fn recv(&mut self, timeout: Duration) -> anyhow::Result<Option<Message>> {
+        let mut left = match self.slice {
+            Some(clocks) if timeout.is_zero() => clocks,
+            _ => u64::MAX,
+        };
         loop {
             if let Some(m) = self.ready.pop_front() {
                 return Ok(Some(m));
             }
-            if !self.board.busy() {
+            if !self.board.busy() || left == 0 {
                 self.drain();
                 return Ok(self.ready.pop_front());
             }
-            self.board.run_until_link_output(STEP_CLOCKS);
+            left -= self.board.run_until_link_output(STEP_CLOCKS.min(left));
             self.drain();
         }
     }

@@ -60,6 +60,13 @@ pub const MAX_OPTION_BYTES: u32 = 40;
 pub const EXTRA_RECORDS: u32 = 2;
 /// A segment that may come twice (a tail-loss probe).
 pub const PROBE_RECORDS: u32 = 1;
+/// Segments a window of one connection holds (see [`RxFifo::mss`]). Three, not two:
+/// while the link carries one segment to the host and a second waits in the FIFO, the
+/// peer can already send the third on the ACK of the first, so the link does not wait
+/// for it; and an echo, whose answers and ACKs share the host → board link, still
+/// keeps a segment coming. (Two segments of 546 bytes moved an echo at ~7 link clocks
+/// a payload byte through the simulated board, three of 341 at ~3.)
+pub const MSS_SEGMENTS: u32 = 3;
 /// Records kept aside for segments no window covers (counted with full options).
 pub const RESERVED_RECORDS: u32 = 2;
 /// One RxIcmp record in the board's FIFO at its largest: 2 header bytes, 2 filler
@@ -138,14 +145,14 @@ impl RxFifo {
         }
     }
 
-    /// The MSS to announce: a connection that has the FIFO to itself (and sends
-    /// nothing) gets a window of two such segments, capped by what the link carries
-    /// (`link_mss`).
+    /// The MSS to announce: a connection that has the FIFO to itself gets a window of
+    /// [`MSS_SEGMENTS`] such segments even once it sends data (its peer's segments then
+    /// counted with SACK options), capped by what the link carries (`link_mss`).
     pub fn mss(&self, link_mss: u16) -> u16 {
         let room = self
             .shared()
-            .saturating_sub(Self::records(2) * self.record(0));
-        (room / 3).clamp(64, link_mss as u32) as u16
+            .saturating_sub(Self::records(MSS_SEGMENTS) * self.record(MAX_OPTION_BYTES));
+        (room / (MSS_SEGMENTS + 1)).clamp(64, link_mss as u32) as u16
     }
 
     /// The window budget for one connection: an equal share among `receivers`
@@ -223,19 +230,20 @@ mod tests {
     }
 
     #[test]
-    fn the_board_fifo_gives_two_segments_to_one_connection() {
-        // 2048 − 2 reserved records of 75 − an ICMP record of 83 = 1815 shared; two
-        // segments, a probe of one, five records of 35: 3 × 546 + 175 = 1813.
+    fn the_board_fifo_gives_three_segments_to_one_connection() {
+        // 2048 − 2 reserved records of 75 − an ICMP record of 83 = 1815 shared; three
+        // segments, a probe of one, six records of 75 (with SACK options):
+        // 4 × 341 + 450 = 1814.
         assert_eq!(BOARD.record(MAX_OPTION_BYTES), 75);
         assert_eq!(ICMP_RECORD_BYTES, 83);
         assert_eq!(BOARD.shared(), 1815);
         let mss = BOARD.mss(1440) as u32;
-        assert_eq!(mss, 546);
-        assert_eq!(BOARD.window_for(BOARD.shared(), mss, 0), 2 * mss);
-        // Counted with SACK blocks, one segment.
-        assert_eq!(BOARD.window_for(BOARD.shared(), mss, 40), mss);
+        assert_eq!(mss, 341);
+        assert_eq!(BOARD.window_for(BOARD.shared(), mss, 40), 3 * mss);
+        // Without options too: a fourth segment would need 5 × 341 + 7 × 35 = 1950.
+        assert_eq!(BOARD.window_for(BOARD.shared(), mss, 0), 3 * mss);
         // A link MSS below that wins.
-        assert_eq!(BOARD.mss(536), 536);
+        assert_eq!(BOARD.mss(300), 300);
         // A bigger FIFO, the link's limit, and many segments to a window.
         let big = RxFifo {
             bytes: 16384,

@@ -1087,8 +1087,8 @@ mod tests {
     /// A connection that sends as well as receives (an echo) is offered windows of
     /// whole segments, never one rounded below its segment by a window scale the
     /// windows do not need: a Linux sender sends nothing into such a window and waits
-    /// for its persist timer instead, 200 ms a segment. The 4 KiB FIFO's MSS is odd
-    /// (1,229); the 2 KiB one's even (546).
+    /// for its persist timer instead, 200 ms a segment. Each FIFO size here gives an
+    /// odd MSS (341 for 2 KiB, 579, 853 for 4 KiB).
     #[test]
     fn an_echo_connection_gets_windows_of_whole_segments() {
         for bytes in [2048, 3000, 4096] {
