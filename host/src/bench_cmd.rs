@@ -57,11 +57,19 @@ struct Transfer {
     linux_loss_probes: u64,
     host_retransmitted: u64,
     fifo_full: u64,
+    /// Clocks the board's model evaluated in the whole run (Verilator), the figure
+    /// that does not depend on the machine's speed.
+    evaluated: Option<u64>,
 }
 
 impl Transfer {
     fn kib_per_s(&self) -> f64 {
         self.bytes as f64 / 1024.0 / self.seconds
+    }
+
+    /// Clocks evaluated per byte sent (each way, for the echo).
+    fn clocks_per_byte(&self) -> Option<f64> {
+        self.evaluated.map(|e| e as f64 / self.bytes as f64)
     }
 
     fn json(&self) -> serde_json::Value {
@@ -73,6 +81,7 @@ impl Transfer {
             "linux_loss_probes": self.linux_loss_probes,
             "host_retransmitted": self.host_retransmitted,
             "fifo_full": self.fifo_full,
+            "clocks_evaluated": self.evaluated,
         })
     }
 }
@@ -123,13 +132,19 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "  {:<16} {:>7} {:>8} {:>22} {:>14} {:>10}",
-        "transfer", "KiB/s", "seconds", "Linux retransmitted", "host retrans.", "fifo_full"
+        "  {:<16} {:>7} {:>8} {:>22} {:>14} {:>10} {:>13}",
+        "transfer",
+        "KiB/s",
+        "seconds",
+        "Linux retransmitted",
+        "host retrans.",
+        "fifo_full",
+        "clocks/byte"
     )?;
     for (what, t) in [("bulk to discard", &bulk), ("echo, each way", &echo)] {
         writeln!(
             out,
-            "  {what:<16} {:>7.0} {:>8.1} {:>22} {:>14} {:>10}",
+            "  {what:<16} {:>7.0} {:>8.1} {:>22} {:>14} {:>10} {:>13}",
             t.kib_per_s(),
             t.seconds,
             format!(
@@ -137,9 +152,15 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 t.linux_retransmitted, t.linux_loss_probes
             ),
             t.host_retransmitted,
-            t.fifo_full
+            t.fifo_full,
+            t.clocks_per_byte()
+                .map_or("-".to_string(), |c| format!("{c:.2}"))
         )?;
     }
+    writeln!(
+        out,
+        "  (clocks/byte: the board's clocks the model evaluated in the run, per byte sent)"
+    )?;
     let lossless = |t: &Transfer| t.linux_retransmitted + t.host_retransmitted + t.fifo_full == 0;
     writeln!(
         out,
@@ -372,5 +393,6 @@ fn tap_transfer(backend: Backend, app: AppKind, bytes: usize) -> anyhow::Result<
         linux_loss_probes: value_of(&nstat, "TcpExtTCPLossProbes")?,
         host_retransmitted: value_of(&counters, "tcp_retransmitted")?,
         fifo_full: value_of(&counters, "fifo_full")?,
+        evaluated: value_of(&counters, "sim_clocks_evaluated").ok(),
     })
 }

@@ -6,9 +6,9 @@
 //! fault injector), the session handles what the board reports, the application runs,
 //! the session hands the board what to send, and the board's frames go out to the TAP.
 //! The simulated board runs a slice of clocks a turn (in the session's receive step),
-//! so frames and answers go in while earlier ones still cross its link; the session
-//! acknowledges what came before the application answers it. Between turns, when the
-//! board is idle, it sleeps until the TAP has a frame or the engine's next deadline.
+//! so frames and answers go in while earlier ones still cross its link. Between turns,
+//! when the board is idle, it sleeps until the TAP has a frame or the engine's next
+//! deadline.
 
 use crate::cli::{bad, BackendArg, BadInput};
 use clap::Args;
@@ -34,6 +34,8 @@ pub trait EthernetBoard {
     fn take_frames(&mut self) -> Vec<Vec<u8>>;
     /// Whether the board is still working on what it was given.
     fn busy(&self) -> bool;
+    /// Clocks simulated, and of those evaluated (where idle ones are skipped).
+    fn clocks(&mut self) -> (u64, Option<u64>);
 }
 
 impl EthernetBoard for tcpip_host::link::sim::SimLink {
@@ -48,6 +50,10 @@ impl EthernetBoard for tcpip_host::link::sim::SimLink {
     }
     fn busy(&self) -> bool {
         tcpip_host::link::sim::SimLink::busy(self)
+    }
+    fn clocks(&mut self) -> (u64, Option<u64>) {
+        let board = self.board();
+        (board.cycles(), board.evaluated())
     }
 }
 
@@ -484,13 +490,22 @@ impl Runtime {
     fn print_counters(&mut self) -> anyhow::Result<()> {
         let now = self.now();
         let Runtime { session, wire, .. } = self;
-        let rows = match session.counters(wire.link(), Duration::from_secs(2), now) {
+        let mut rows = match session.counters(wire.link(), Duration::from_secs(2), now) {
             Ok(rows) => rows,
             Err(e) => {
                 eprintln!("tcpip: no board counters: {e}");
                 session.host_named_counters()
             }
         };
+        if let Wire::Board { board, .. } = wire {
+            // What the simulation cost: every clock the board ran, and those the model
+            // evaluated (it skips clocks where nothing moves).
+            let (clocks, evaluated) = board.clocks();
+            rows.push(("sim_clocks".into(), clocks));
+            if let Some(e) = evaluated {
+                rows.push(("sim_clocks_evaluated".into(), e));
+            }
+        }
         let mut out = std::io::stdout().lock();
         let printed = writeln!(out, "counters:")
             .and_then(|()| crate::stats_cmd::write_table(&mut out, &rows, true))
@@ -521,10 +536,6 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let mut run = || -> anyhow::Result<()> {
         while !STOP.load(Ordering::SeqCst) {
             rt.receive()?;
-            // Acknowledge what came before the application answers it: the ACK (and
-            // the window it reopens) is short, the answer may take the link a while,
-            // and the peer's next segment should not wait behind it.
-            rt.transmit()?;
             server.run(rt.session.stack());
             rt.transmit()?;
             rt.wait(Duration::from_millis(50))?;
