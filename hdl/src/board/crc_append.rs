@@ -39,6 +39,7 @@ pub struct CrcAppend {
     /// The complement's new top byte: ones when absorbing, zeros when shifting out.
     top: Signal<Local, Bits<32>>,
     ones: Constant<Bits<32>>,
+    step: Signal<Local, Bit>,
     /// Sending the CRC.
     appending: DFF<Bit>,
     /// CRC bytes sent.
@@ -61,6 +62,7 @@ impl Default for CrcAppend {
             byte_table: Default::default(),
             top: Default::default(),
             ones: Constant::new(0xFF00_0000_u32.to_bits()),
+            step: Default::default(),
             appending: Default::default(),
             index: Default::default(),
         }
@@ -86,7 +88,9 @@ impl Logic for CrcAppend {
             self.out_last.next = self.index.q.val() == 3;
             self.ready.next = false;
         }
-        if self.out_valid.val() & self.out_ready.val() {
+        // A byte leaves: the register absorbs it, or shifts the CRC byte out.
+        self.step.next = self.out_valid.val() & self.out_ready.val();
+        if self.step.val() {
             self.crc.d.next =
                 (self.crc.q.val() >> 8) ^ (self.byte_table.crc.val() ^ self.top.val());
             if self.appending.q.val() {
