@@ -288,8 +288,8 @@ fn record() -> Run {
     let mut phy: Vec<Option<u8>> = vec![None; 20];
     for f in &frames {
         phy.extend(phy_bytes(f, true).into_iter().map(Some));
-        // Sometimes back to back, sometimes long enough for the link (CrcAppend passes
-        // a byte every 2 clocks) to catch up.
+        // Sometimes back to back, sometimes long enough for the link (a byte a clock
+        // through CrcAppend) to catch up.
         let gap = if rng.gen_bool(0.5) {
             12
         } else {

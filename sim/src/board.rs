@@ -40,8 +40,8 @@ pub use tcpip_hdl::link::mac_rx::phy_bytes;
 /// Clocks with nothing going in or out after which the board counts as idle: longer
 /// than anything the core does between an input and its first output byte. The longest
 /// is the COBS encoder collecting a 254-byte block before its code byte, which CrcAppend
-/// passes at one byte every 2 clocks (508 clocks; 2,032 when the CRC took a bit a clock,
-/// and the bound is kept), plus the message builder's start.
+/// passes at a byte a clock (254 clocks; 508 when it took 2 clocks a byte, 2,032 when
+/// the CRC took a bit a clock, and the bound is kept), plus the message builder's start.
 const QUIET_CLOCKS: u64 = 2_700;
 
 /// One model of the board core, driven a clock at a time with plain integers.

@@ -6,7 +6,10 @@
 //! as its code and its bytes. The RAM holds two blocks (512 bytes, the one iCE40 block
 //! RAM it takes anyway): the next block is collected in one half while the last goes
 //! out of the other, so the UART never waits for a collection (254 bytes at the CRC's
-//! 2 clocks a byte, 6 byte times at 12 Mbaud). A message that ends with a zero ends
+//! byte a clock, 3 byte times at 12 Mbaud). With a ready consumer it takes a byte a
+//! clock but for the clock after each block's final byte, and sends one a clock but
+//! for two clocks between blocks, so the simulated board's unpaced link runs at close
+//! to a byte a clock through it. A message that ends with a zero ends
 //! with an empty block (code 0x01), as COBS requires: it is written into the next half
 //! as a block of its own (`ready` stays low until that half is free), so the reader
 //! sends it as any other.
@@ -345,6 +348,43 @@ mod tests {
         assert_eq!(encode(&messages, |_| true), want);
         // A slow reader (a UART) sees the same bytes.
         assert_eq!(encode(&messages, |c| c % 3 == 0), want);
+    }
+
+    /// With a ready consumer, a byte a clock in and out: a 1,500-byte message (six
+    /// blocks) offered a byte a clock is taken but for a clock per block, and its
+    /// encoding leaves with two idle clocks between blocks.
+    #[test]
+    fn a_byte_a_clock_in_and_out() {
+        let mut uut = CobsEncoder::default();
+        uut.connect_all();
+        assert!(simulate(&mut uut, 100));
+        let message: Vec<u8> = (0..1500).map(|i| (i % 255 + 1) as u8).collect();
+        let want = cobs_frame(&message);
+        let (mut next, mut out, mut last_in, mut first_out) = (0, vec![], 0, None::<usize>);
+        for clock in 0..4000 {
+            let offer = next < message.len();
+            uut.valid.next = offer;
+            uut.data.next = (message.get(next).copied().unwrap_or(0) as u64).into();
+            uut.last.next = next + 1 == message.len();
+            uut.out_ready.next = true;
+            assert!(simulate(&mut uut, 100));
+            if offer && uut.ready.val() {
+                next += 1;
+                last_in = clock;
+            }
+            if uut.out_valid.val() {
+                out.push(uut.out_data.val().index() as u8);
+                first_out.get_or_insert(clock);
+                if out.len() == want.len() {
+                    // 1,512 and 256..=1,773 (1,507 bytes).
+                    assert!(last_in <= message.len() + 2 * 6, "in by {last_in}");
+                    let span = clock + 1 - first_out.unwrap();
+                    assert!(span <= want.len() + 2 * 6, "out in {span}");
+                }
+            }
+            crate::tick!(uut);
+        }
+        assert_eq!(out, want);
     }
 
     #[test]

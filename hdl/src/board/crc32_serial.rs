@@ -1,11 +1,12 @@
 //! Ethernet CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) four bits per clock,
-//! for the host link, whose bytes come at most one every 40 clocks on the chip (a UART
-//! byte is ten bit times of at least four clocks): a byte taken with `start` is absorbed
+//! for the host link's check ([`CrcCheck`], host → board), whose bytes come at most one
+//! every 40 clocks on the chip (a UART byte is ten bit times of at least four clocks): a byte taken with `start` is absorbed
 //! in 2 clocks, its low nibble at the `start` edge, and `busy` is high for the clock
 //! after it. A `start` while `busy` is not allowed. So: 32 flip-flops and one to three
 //! XORs a bit, where the byte-per-clock [`crate::link::crc32::Crc32`] needs a 40-input
 //! XOR tree per bit. Four bits, not one: the simulated board's link, which runs as fast
-//! as the hardware lets it, moves a byte every 2 clocks instead of every 8.
+//! as the hardware lets it, moves a byte every 2 clocks instead of every 8. (The board →
+//! host appender, `CrcAppend`, takes a byte a clock through `Crc32Table` instead.)
 //!
 //! Four steps at once: the polynomial's low five bits are zero, so each step's feedback
 //! is its register bit xor its data bit, `t_k = c_k ^ d_k`, unchanged by the steps
@@ -15,12 +16,14 @@
 //! time (the FCS of the bytes so far is `fcs`, least significant byte first on the
 //! wire) and zero, the power-up value, is the fresh start: `clear` returns to it.
 //! Run over a frame and its FCS, it ends at the complement of the residue 0xDEBB20E3
-//! ([`RESIDUE`]; the checker compares, so the appender carries no compare).
+//! ([`RESIDUE`]; the checker compares).
 //!
 //! `flush`, held for a whole byte from its `start`, shifts the register down eight bits
 //! without feedback instead of absorbing `data`: `fcs` bits 7..0 leave and zeros come in
 //! at the top. Four flushed bytes send the FCS out a byte at a time and leave the
 //! register at zero, ready for the next frame without a `clear`.
+//!
+//! [`CrcCheck`]: super::crc_check::CrcCheck
 
 use rust_hdl::prelude::*;
 

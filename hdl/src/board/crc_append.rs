@@ -1,16 +1,24 @@
 //! Appends the CRC-32 of each message to it (four bytes, least significant first), as
 //! the host link's frames carry it: `type | body | crc32 (LE)`, before COBS encoding.
 //!
-//! The message passes through untouched, with the same handshake; its final byte loses
-//! `last`, which moves to the final CRC byte. The CRC takes four bits a clock
-//! ([`Crc32Serial`]), so a byte goes through at most every 2 clocks: `ready` and
-//! `out_valid` stay low while it is absorbed, and the four CRC bytes leave one every 2
-//! clocks too (each is shifted out of the register). That is forty times the rate of a
-//! 12 Mbaud UART (83 clocks a byte), and the COBS encoder and UART behind are slower;
-//! the simulated board's unpaced link runs at it.
-//! One idle clock follows each message.
+//! The message passes through untouched, with the same handshake (`ready` is
+//! `out_ready` while the message passes: no register, no stall), a byte a clock; its
+//! final byte loses `last`, which moves to the final CRC byte. The four CRC bytes
+//! follow, one a clock while the consumer is ready, and the next message's first byte
+//! may pass in the clock after the last of them. The simulated board's unpaced link
+//! runs at that rate; a 12 Mbaud UART takes 83 clocks a byte.
+//!
+//! The CRC is a byte a clock through [`Crc32Table`], as [`MacTx`]'s: the register
+//! holds the complement of the CRC state, so zero (its power-up value) is the fresh
+//! start and it reads as the FCS at any time. In the complement a byte step is
+//! `s' = (s >> 8) ^ 0xFF000000 ^ T(!(s[7:0] ^ byte))`. The FCS leaves by forcing the
+//! table's index to zero (and the top byte's ones off): the register shifts right a byte
+//! a clock, its low byte is always the next FCS byte, and after the fourth it is zero
+//! for the next message, with no clear.
+//!
+//! [`MacTx`]: crate::link::mac_tx::MacTx
 
-use crate::board::crc32_serial::Crc32Serial;
+use crate::link::crc32_table::Crc32Table;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -24,12 +32,18 @@ pub struct CrcAppend {
     pub out_valid: Signal<Out, Bit>,
     pub out_last: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
-    /// Back at zero after the four CRC bytes are flushed out: no start-of-message reset.
-    crc: Crc32Serial,
+    /// The complement of the CRC state: back at zero after the four CRC bytes leave.
+    crc: DFF<Bits<32>>,
+    /// The byte step's XOR network, indexed by the register's low byte XOR the byte.
+    byte_table: Crc32Table,
+    /// The complement's new top byte: ones when absorbing, zeros when shifting out.
+    top: Signal<Local, Bits<32>>,
+    ones: Constant<Bits<32>>,
+    step: Signal<Local, Bit>,
     /// Sending the CRC.
     appending: DFF<Bit>,
-    /// CRC bytes sent; 4: waiting for the last to leave the register.
-    index: DFF<Bits<3>>,
+    /// CRC bytes sent.
+    index: DFF<Bits<2>>,
 }
 
 impl Default for CrcAppend {
@@ -44,8 +58,11 @@ impl Default for CrcAppend {
             out_valid: Default::default(),
             out_last: Default::default(),
             out_ready: Default::default(),
-            // Flushes the FCS out; never cleared.
-            crc: Crc32Serial::new(true, false),
+            crc: Default::default(),
+            byte_table: Default::default(),
+            top: Default::default(),
+            ones: Constant::new(0xFF00_0000_u32.to_bits()),
+            step: Default::default(),
             appending: Default::default(),
             index: Default::default(),
         }
@@ -55,38 +72,34 @@ impl Default for CrcAppend {
 impl Logic for CrcAppend {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, appending, index);
-        self.crc.clock.next = self.clock.val();
-        self.crc.data.next = self.data.val();
-        self.crc.start.next = false;
-        // Not while the message's last byte is still going in (index 0 and busy).
-        self.crc.flush.next =
-            self.appending.q.val() & ((self.index.q.val() != 0) | !self.crc.busy.val());
-        self.crc.clear.next = false;
+        dff_setup!(self, clock, crc, appending, index);
+        self.byte_table.data.next = !(self.crc.q.val().get_bits::<8>(0) ^ self.data.val());
+        self.top.next = self.ones.val();
+        self.out_data.next = self.data.val();
+        self.out_valid.next = self.valid.val();
         self.out_last.next = false;
-        if !self.appending.q.val() {
-            self.out_data.next = self.data.val();
-            self.out_valid.next = self.valid.val() & !self.crc.busy.val();
-            self.ready.next = self.out_ready.val() & !self.crc.busy.val();
-            if self.valid.val() & self.out_ready.val() & !self.crc.busy.val() {
-                self.crc.start.next = true;
-                if self.last.val() {
-                    self.appending.d.next = true;
-                    self.index.d.next = 0.into();
-                }
-            }
-        } else {
-            self.ready.next = false;
-            // The FCS's low byte is the next to go: flushing it brings the next one down.
-            self.out_data.next = self.crc.fcs.val().get_bits::<8>(0);
-            self.out_valid.next = !self.crc.busy.val() & !self.index.q.val().get_bit(2);
+        self.ready.next = self.out_ready.val();
+        if self.appending.q.val() {
+            // The FCS's low byte is the next to go: shifting it out brings the next down.
+            self.byte_table.data.next = 0.into();
+            self.top.next = 0.into();
+            self.out_data.next = self.crc.q.val().get_bits::<8>(0);
+            self.out_valid.next = true;
             self.out_last.next = self.index.q.val() == 3;
-            if self.out_ready.val() & !self.crc.busy.val() & !self.index.q.val().get_bit(2) {
-                self.crc.start.next = true;
+            self.ready.next = false;
+        }
+        // A byte leaves: the register absorbs it, or shifts the CRC byte out.
+        self.step.next = self.out_valid.val() & self.out_ready.val();
+        if self.step.val() {
+            self.crc.d.next =
+                (self.crc.q.val() >> 8) ^ (self.byte_table.crc.val() ^ self.top.val());
+            if self.appending.q.val() {
                 self.index.d.next = self.index.q.val() + 1;
-            }
-            if self.index.q.val().get_bit(2) & !self.crc.busy.val() {
-                self.appending.d.next = false;
+                if self.index.q.val() == 3 {
+                    self.appending.d.next = false;
+                }
+            } else if self.last.val() {
+                self.appending.d.next = true;
             }
         }
     }
@@ -97,8 +110,9 @@ mod tests {
     use super::*;
     use crate::link::crc32::crc32_ieee;
 
-    /// Messages in, everything out, with the consumer ready on the clocks `ready` says.
-    fn run(messages: &[Vec<u8>], ready: impl Fn(usize) -> bool) -> Vec<(u8, bool)> {
+    /// Messages in, everything out, with the consumer ready on the clocks `ready` says;
+    /// also the clocks the bytes left on.
+    fn run(messages: &[Vec<u8>], ready: impl Fn(usize) -> bool) -> (Vec<(u8, bool)>, Vec<usize>) {
         let mut uut = CrcAppend::default();
         uut.connect_all();
         assert!(simulate(&mut uut, 100));
@@ -110,7 +124,7 @@ mod tests {
                     .map(move |(i, &b)| (b, i + 1 == m.len()))
             })
             .collect();
-        let (mut next, mut out) = (0, vec![]);
+        let (mut next, mut out, mut clocks) = (0, vec![], vec![]);
         for clock in 0..bytes.len() * 12 + messages.len() * 50 + 50 {
             let (b, last) = bytes.get(next).copied().unwrap_or((0, false));
             let offer = next < bytes.len();
@@ -121,13 +135,14 @@ mod tests {
             assert!(simulate(&mut uut, 100));
             if uut.out_valid.val() && ready(clock) {
                 out.push((uut.out_data.val().index() as u8, uut.out_last.val()));
+                clocks.push(clock);
             }
             let taken = offer && uut.ready.val();
             crate::tick!(uut);
             next += taken as usize;
         }
         assert_eq!(next, bytes.len(), "stopped taking input");
-        out
+        (out, clocks)
     }
 
     #[test]
@@ -145,7 +160,10 @@ mod tests {
             let n = framed.len();
             want.extend(framed.into_iter().enumerate().map(|(i, b)| (b, i + 1 == n)));
         }
-        assert_eq!(run(&messages, |_| true), want);
-        assert_eq!(run(&messages, |c| c % 4 != 1), want);
+        let (out, clocks) = run(&messages, |_| true);
+        assert_eq!(out, want);
+        // A byte a clock, CRC bytes and the next message included: no idle clock.
+        assert_eq!(clocks, (0..want.len()).collect::<Vec<_>>());
+        assert_eq!(run(&messages, |c| c % 4 != 1).0, want);
     }
 }

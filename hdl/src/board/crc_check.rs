@@ -12,7 +12,7 @@
 //! bytes, and `frame_end` after the last one, must come at least [`MIN_CLOCKS_PER_BYTE`]
 //! (2) clocks apart; a byte sooner would be judged wrongly. After `frame_end` the
 //! register is flushed back to its fresh start (zero) in 8 clocks, four bits a clock
-//! with no feedback, as the appender flushes its FCS out: a clear would cost a LUT4 a
+//! with no feedback, as the appender shifts its FCS out: a clear would cost a LUT4 a
 //! register bit. So the next frame's first byte comes at least [`MIN_CLOCKS_AFTER_END`]
 //! (9) clocks after `frame_end`. The simulated board feeds its link that fast (HostRx
 //! adds a gap of 24 after each frame); a real link never comes close: each byte is a

@@ -1,6 +1,7 @@
 //! Builds the board → host link messages (`type | body`, no CRC: [`CrcAppend`] adds it
-//! downstream, then the COBS encoder frames it), one byte every other clock at most, on
-//! a data/valid/last/ready stream. Layouts: host/src/link/message.rs (integers
+//! downstream, then the COBS encoder frames it), on a data/valid/last/ready stream: a
+//! segment's bytes one a clock while the consumer is ready, a small message's one every
+//! other clock. Layouts: host/src/link/message.rs (integers
 //! little-endian, MAC and IPv4 addresses in network order).
 //!
 //! - RxTcp (0x02), RxUdp (0x03) and RxIcmp (0x08) from the receive FIFO, which holds each segment as
@@ -35,10 +36,12 @@
 //! is copied once before its four bytes go out, so a count bumped meanwhile is never
 //! torn.
 //!
-//! The outputs come from a register, filled only when empty, so no path runs from
-//! `out_ready` to the FIFO's read strobes or from the byte selection into the CRC in
-//! one clock; the cost is a byte every other clock at most, far above the UART's rate.
-//! Its cost is in `tcpip synth --breakdown` (README, "Inside the host link"). The
+//! The outputs come from a two-entry skid buffer ([`StreamSkid`]), whose `ready` is a
+//! register, so no path runs from `out_ready` to the FIFO's read strobes or from the
+//! byte selection into the CRC in one clock, and a byte goes in on every clock the
+//! consumer took one. A small message's body byte is chosen a clock after `pos` moves
+//! (`stepped` holds it back for that clock), so those go every other clock; they are
+//! few and short, and segments are the link's traffic. Its cost is in `tcpip synth --breakdown` (README, "Inside the host link"). The
 //! ArpReply latch is a block RAM (16 × 8 of one SB_RAM40_4K, where it was 80
 //! flip-flops; a [`BlockRam`]: a read of the address being written is left undefined,
 //! so yosys builds nothing beside it): each byte written at its position on the stream,
@@ -52,11 +55,13 @@
 //! the Config's `config_valid` sends a whole new Hello after it.
 //!
 //! [`CrcAppend`]: super::crc_append::CrcAppend
+//! [`StreamSkid`]: super::stream_skid::StreamSkid
 
 use crate::block_ram::BlockRam;
 use crate::board::board_core::{
     BUILD_ID, DEFAULT_IP, DEFAULT_MAC, RX_FIFO_BYTES, RX_RECORD_OVERHEAD,
 };
+use crate::board::stream_skid::StreamSkid;
 use rust_hdl::prelude::*;
 
 /// The link protocol version Hello announces (its second byte, in the RAM's initial
@@ -97,12 +102,13 @@ pub struct LinkTx {
     pub out_data: Signal<Out, Bits<8>>,
     pub out_valid: Signal<Out, Bit>,
     pub out_last: Signal<Out, Bit>,
-    /// The output register: a byte is handed on from here, so that neither the
-    /// consumer's `out_ready` nor the byte's selection logic reaches the other side in
-    /// the same clock (a byte every other clock at most; the UART is far slower).
-    out_data_r: DFF<Bits<8>>,
-    out_valid_r: DFF<Bit>,
-    out_last_r: DFF<Bit>,
+    /// The output stage: a byte is handed on from here, so that neither the consumer's
+    /// `out_ready` nor the byte's selection logic reaches the other side in the same
+    /// clock; its `ready` (a register) is `room`.
+    out_skid: StreamSkid,
+    /// `pos` moved last clock: a small message's byte at the new `pos` is still being
+    /// chosen (`selected`, the RAM's read, `ends_small`), so none is offered.
+    stepped: DFF<Bit>,
     /// The message in flight, by its type byte (0: none; 2 for either segment).
     msg: DFF<Bits<3>>,
     /// `msg` is not 0, and `msg` is 2, kept as flip-flops beside it: the branch decodes
@@ -137,8 +143,9 @@ pub struct LinkTx {
     /// it, so the end of a segment reaches the `msg` register from a flip-flop.
     body_last: DFF<Bit>,
     /// Small messages: body byte `pos` is the message's last, decoded a clock ahead
-    /// (neither `msg` nor `pos` moves in the clock before a byte is taken: the output
-    /// register is full after each), so no position compare reaches the `msg` register.
+    /// (neither `msg` nor `pos` moves in the clock before a byte is taken: `stepped`
+    /// holds the byte back after each), so no position compare reaches the `msg`
+    /// register.
     ends_small: DFF<Bit>,
     /// Counters: the counter being sent. TxDone, Error: the value.
     snap: DFF<Bits<32>>,
@@ -148,9 +155,9 @@ pub struct LinkTx {
     /// `loaded` a clock later: `selected` has been chosen from the loaded copy.
     loaded_d: DFF<Bit>,
     primed: DFF<Bit>,
-    /// Small messages: body byte `pos`, chosen a clock ahead (a byte goes out at most
-    /// every other clock, and `pos` moves only when one does), so the byte selection
-    /// ends in a register of its own, not in the output register's multiplexer.
+    /// Small messages: body byte `pos`, chosen a clock ahead (`pos` moves only when a
+    /// byte goes, and none goes in the clock after: `stepped`), so the byte selection
+    /// ends in a register of its own, not in the output stage's multiplexer.
     selected: DFF<Bits<8>>,
     /// Body byte `pos` is the RAM's (ArpReply, Hello), decoded a clock ahead like
     /// `selected`.
@@ -173,7 +180,7 @@ pub struct LinkTx {
     byte: Signal<Local, Bits<8>>,
     byte_valid: Signal<Local, Bit>,
     byte_last: Signal<Local, Bit>,
-    /// The output register is free: the next byte may be chosen.
+    /// The output stage takes a byte (its `ready`, a register).
     room: Signal<Local, Bit>,
     phase: Signal<Local, Bits<2>>,
     snap_byte: Signal<Local, Bits<8>>,
@@ -189,7 +196,7 @@ pub struct LinkTx {
     arp_pair: Signal<Local, Bits<3>>,
     arp_commit: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
-    /// A segment's byte goes into the output register.
+    /// A segment's byte goes into the output stage.
     seg_take: Signal<Local, Bit>,
     /// `pos` moves on: a record header byte is read, or a small message's byte taken.
     pos_step: Signal<Local, Bit>,
@@ -253,9 +260,8 @@ impl LinkTx {
             out_data: Default::default(),
             out_valid: Default::default(),
             out_last: Default::default(),
-            out_data_r: Default::default(),
-            out_valid_r: Default::default(),
-            out_last_r: Default::default(),
+            out_skid: Default::default(),
+            stepped: Default::default(),
             msg: Default::default(),
             sending: Default::default(),
             record: Default::default(),
@@ -325,9 +331,7 @@ impl Logic for LinkTx {
         dff_setup!(
             self,
             clock,
-            out_data_r,
-            out_valid_r,
-            out_last_r,
+            stepped,
             msg,
             sending,
             record,
@@ -365,7 +369,12 @@ impl Logic for LinkTx {
         self.byte_last.next = false;
         self.byte.next = 0.into();
         self.take.next = false;
-        self.room.next = !self.out_valid_r.q.val();
+        // The output stage: its `ready` is a register.
+        self.out_skid.out_ready.next = self.out_ready.val();
+        self.room.next = self.out_skid.ready.val();
+        self.out_data.next = self.out_skid.out_data.val();
+        self.out_valid.next = self.out_skid.out_valid.val();
+        self.out_last.next = self.out_skid.out_last.val();
         // The copy in `snap` (Counters, TxDone, Error), byte `pos` mod 4; Hello's and
         // ArpReply's body bytes are the RAM's.
         self.snap_byte.next = self.snap.q.val().get_bits::<8>(0);
@@ -410,6 +419,7 @@ impl Logic for LinkTx {
             self.arp_pending.d.next = true;
         }
         self.ram.write_clock.next = self.clock.val();
+        self.out_skid.clock.next = self.clock.val();
         self.ram.read_clock.next = self.clock.val();
         // 8..17 (8..15, 16..17), decoded from the position's bits: equality tests in
         // LUTs, no compare on a carry chain.
@@ -550,7 +560,7 @@ impl Logic for LinkTx {
             }
         } else {
             // Hello, Counters, TxDone, Error, ArpReply: body byte `pos`.
-            self.small_valid.next = true;
+            self.small_valid.next = !self.stepped.q.val();
             self.byte.next = self.selected.q.val();
             if self.from_ram.q.val() {
                 self.byte.next = self.ram.read_data.val();
@@ -585,6 +595,7 @@ impl Logic for LinkTx {
                 }
             }
         }
+        self.stepped.d.next = self.pos_step.val();
         // 0 between messages; the step rides the carry chain, as `remaining`'s below.
         self.pos.d.next = self.pos.q.val() + bit_cast::<7, 1>(self.pos_step.val().into());
         if !self.sending.q.val() {
@@ -604,19 +615,10 @@ impl Logic for LinkTx {
         self.remaining.d.next = self.rem_next.val();
         self.body_last.d.next = self.rem_next.val() == 1;
         self.has_record.d.next = !self.fifo_empty.val() & !self.record.q.val();
-        // The output register: emptied when the consumer takes its byte, filled only
-        // when empty.
-        if self.out_ready.val() {
-            self.out_valid_r.d.next = false;
-        }
-        if self.byte_valid.val() & self.room.val() {
-            self.out_valid_r.d.next = true;
-            self.out_data_r.d.next = self.byte.val();
-            self.out_last_r.d.next = self.byte_last.val();
-        }
-        self.out_data.next = self.out_data_r.q.val();
-        self.out_valid.next = self.out_valid_r.q.val();
-        self.out_last.next = self.out_last_r.q.val();
+        // The output stage takes the byte when `room` says so.
+        self.out_skid.data.next = self.byte.val();
+        self.out_skid.valid.next = self.byte_valid.val();
+        self.out_skid.last.next = self.byte_last.val();
     }
 }
 
@@ -768,6 +770,9 @@ mod tests {
         index: u64,
         bytes: Vec<u8>,
         messages: Vec<Vec<u8>>,
+        /// The clocks each message's bytes left on.
+        byte_clocks: Vec<usize>,
+        message_clocks: Vec<Vec<usize>>,
         clocks: usize,
     }
 
@@ -789,6 +794,8 @@ mod tests {
                 index: 0,
                 bytes: vec![],
                 messages: vec![],
+                byte_clocks: vec![],
+                message_clocks: vec![],
                 clocks: 0,
             }
         }
@@ -828,8 +835,11 @@ mod tests {
             }
             if u.out_valid.val() && ready {
                 self.bytes.push(u.out_data.val().index() as u8);
+                self.byte_clocks.push(self.clocks);
                 if u.out_last.val() {
                     self.messages.push(std::mem::take(&mut self.bytes));
+                    self.message_clocks
+                        .push(std::mem::take(&mut self.byte_clocks));
                 }
             }
             self.index = u.counter_index.val().index() as u64;
@@ -899,6 +909,37 @@ mod tests {
         assert_eq!(bench.messages.len(), want.len());
         for (i, (got, want)) in bench.messages.iter().zip(&want).enumerate() {
             assert_eq!(got, want, "message {i}");
+        }
+    }
+
+    /// With the consumer always ready, a segment's bytes leave one a clock, and a small
+    /// message's body bytes one every other clock.
+    #[test]
+    fn segments_leave_a_byte_a_clock() {
+        let mut bench = Bench::new(0x5EED, 100);
+        let mut rng = Rng(23);
+        let mut want = vec![];
+        for protocol in [6, 17, 6, 1, 6] {
+            let s = random_segment(&mut rng, protocol);
+            bench.push(&s);
+            want.push(s.message());
+        }
+        bench.run(1);
+        bench.clock(|u| {
+            u.tx_done.next = true;
+            u.tx_done_tag.next = 0x0A0B.into();
+        });
+        bench.drain();
+        want.insert(1, vec![0x05, 0x0B, 0x0A]);
+        assert_eq!(bench.messages, want);
+        for (m, clocks) in bench.messages.iter().zip(&bench.message_clocks) {
+            let span = clocks.last().unwrap() - clocks[0] + 1;
+            if m[0] == 0x05 {
+                // The type byte, then a body byte every other clock.
+                assert_eq!(span, 4, "TxDone");
+            } else {
+                assert_eq!(span, m.len(), "a segment of {} bytes", m.len());
+            }
         }
     }
 
@@ -1036,8 +1077,9 @@ mod tests {
             u.tx_done_tag.next = 0x0102.into();
         });
         bench.clock(|u| u.get_counters.next = true);
-        // Until TxDone has started, then a second one.
-        while !(bench.messages.len() == 1 && bench.bytes.len() == 2) {
+        // Until TxDone has started (its type byte handed on: the output stage may hold
+        // bytes the consumer has not seen yet), then a second one.
+        while !(bench.uut.msg.q.val().index() == 5 && !bench.uut.head.q.val()) {
             bench.clock(|_| {});
         }
         bench.clock(|u| {
