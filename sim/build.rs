@@ -64,6 +64,7 @@ fn main() {
     println!("cargo::rerun-if-changed=../hdl/src");
     println!("cargo::rerun-if-env-changed=TCPIP_VERILATOR");
     println!("cargo::rerun-if-env-changed=PATH");
+    println!("cargo::rerun-if-env-changed=TCPIP_CXX");
     if std::env::var("TCPIP_VERILATOR").is_ok_and(|v| v == "0") {
         println!("cargo::warning=TCPIP_VERILATOR=0: tcpip-sim is built without the Verilator model (Rust back end only)");
         return;
@@ -258,6 +259,21 @@ fn child_output_reg(source: &[String], at: usize) -> Option<usize> {
     })
 }
 
+/// The C++ compiler for the model itself: `TCPIP_CXX` if set, else clang++ when it is
+/// installed, else Verilator's default (g++). clang 14's model of the board core runs
+/// ~14% faster than gcc 12's (`cargo bench -p tcpip-sim --bench board`: 5.02 against
+/// 4.39 M clocks/s, one after the other on the same machine); the shim and Verilator's
+/// runtime are not in the loop that matters and stay on g++.
+fn model_compiler() -> Option<String> {
+    if let Ok(cxx) = std::env::var("TCPIP_CXX") {
+        return Some(cxx);
+    }
+    let clang = Command::new("clang++").arg("--version").output();
+    clang
+        .is_ok_and(|o| o.status.success())
+        .then(|| "clang++".to_string())
+}
+
 fn verilate(out: &Path, model: &Model) {
     let _ = std::fs::remove_dir_all(out.join("obj"));
     isolate_false_loops(out);
@@ -290,6 +306,12 @@ fn verilate(out: &Path, model: &Model) {
                 "-MAKEFLAGS",
                 "OPT_SLOW=-O1",
             ])
+            .args(
+                model_compiler()
+                    .map(|c| format!("CXX={c}"))
+                    .iter()
+                    .flat_map(|c| ["-MAKEFLAGS", c]),
+            )
             .args(VERILATOR_FLAGS),
     );
     // Archives named lib*.a, so rustc can link them by name.
