@@ -34,6 +34,8 @@ pub trait EthernetBoard {
     fn take_frames(&mut self) -> Vec<Vec<u8>>;
     /// Whether the board is still working on what it was given.
     fn busy(&self) -> bool;
+    /// A new turn of the loop: the board may run another slice of clocks.
+    fn next_turn(&mut self);
     /// Clocks simulated, and of those evaluated (where idle ones are skipped).
     fn clocks(&mut self) -> (u64, Option<u64>);
 }
@@ -51,13 +53,16 @@ impl EthernetBoard for tcpip_host::link::sim::SimLink {
     fn busy(&self) -> bool {
         tcpip_host::link::sim::SimLink::busy(self)
     }
+    fn next_turn(&mut self) {
+        tcpip_host::link::sim::SimLink::next_turn(self)
+    }
     fn clocks(&mut self) -> (u64, Option<u64>) {
         let board = self.board();
         (board.cycles(), board.evaluated())
     }
 }
 
-/// Clocks the simulated board runs between two turns of the loop, unpaced and paced.
+/// Clocks the simulated board runs a turn of the loop at most, unpaced and paced.
 /// Short enough that the host's answers and Linux's next segments go in while the
 /// earlier ones still cross the link (a full-size segment takes ~1,200 clocks there
 /// unpaced, ~150,000 at 4 Mbaud), so the link is not left idle waiting for a turn.
@@ -392,6 +397,9 @@ impl Runtime {
     /// Frames from the TAP into the board, and the session's receive step.
     fn receive(&mut self) -> anyhow::Result<()> {
         let wall = Instant::now();
+        if let Wire::Board { board, .. } = &mut self.wire {
+            board.next_turn();
+        }
         if let Wire::Board {
             board,
             tap: Some(tap),

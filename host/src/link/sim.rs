@@ -21,8 +21,10 @@ pub struct SimLink {
     ready: VecDeque<Message>,
     frame: Vec<u8>,
     rate: LinkRate,
-    /// Clocks a `recv` that may not wait simulates at most (see [`SimLink::set_slice`]).
+    /// Clocks the board may run a turn for `recv`s that may not wait (see
+    /// [`SimLink::set_slice`]), and what is left of this turn's.
     slice: Option<u64>,
+    slice_left: u64,
 }
 
 impl SimLink {
@@ -39,6 +41,7 @@ impl SimLink {
             frame: vec![],
             rate: LinkRate::Mbaud4,
             slice: None,
+            slice_left: 0,
         })
     }
 
@@ -57,14 +60,21 @@ impl SimLink {
         &mut self.board
     }
 
-    /// A `recv` that may not wait (a zero timeout) simulates at most `clocks` clocks
-    /// and returns nothing if no message came out meanwhile, though the board is still
-    /// busy (`None`, the default: it simulates until a message or until the board is
-    /// idle). A caller that also drives the board's Ethernet side then gets its turn
-    /// while the board works: it can hand the board the next frame and the host's
-    /// answers while earlier ones still cross the link, as they would on a real wire.
+    /// The `recv`s that may not wait (a zero timeout) between two [`SimLink::next_turn`]
+    /// simulate at most `clocks` clocks in all, and return nothing once those are run
+    /// though the board is still busy (`None`, the default: each simulates until a
+    /// message or until the board is idle). A caller that also drives the board's
+    /// Ethernet side then gets its turn while the board works: it can hand the board
+    /// the next frame and the host's answers while earlier ones still cross the link,
+    /// as they would on a real wire.
     pub fn set_slice(&mut self, clocks: Option<u64>) {
         self.slice = clocks;
+        self.slice_left = clocks.unwrap_or(0);
+    }
+
+    /// A new turn: the board may run another slice.
+    pub fn next_turn(&mut self) {
+        self.slice_left = self.slice.unwrap_or(0);
     }
 
     /// Whether the board still has input queued or has moved lately.
@@ -122,21 +132,26 @@ impl Link for SimLink {
 
     /// Simulates until a message arrives or the board has nothing left to do; the
     /// timeout is not wall time here: a simulated board that is idle sends nothing.
-    /// With a zero timeout and a slice set, it simulates at most the slice.
+    /// With a zero timeout and a slice set, at most what is left of the turn's slice.
     fn recv(&mut self, timeout: Duration) -> anyhow::Result<Option<Message>> {
-        let mut left = match self.slice {
-            Some(clocks) if timeout.is_zero() => clocks,
-            _ => u64::MAX,
-        };
+        let sliced = self.slice.is_some() && timeout.is_zero();
         loop {
             if let Some(m) = self.ready.pop_front() {
                 return Ok(Some(m));
             }
-            if !self.board.busy() || left == 0 {
+            if !self.board.busy() || (sliced && self.slice_left == 0) {
                 self.drain();
                 return Ok(self.ready.pop_front());
             }
-            left -= self.board.run_until_link_output(STEP_CLOCKS.min(left));
+            let most = if sliced {
+                STEP_CLOCKS.min(self.slice_left)
+            } else {
+                STEP_CLOCKS
+            };
+            let ran = self.board.run_until_link_output(most);
+            if sliced {
+                self.slice_left -= ran;
+            }
             self.drain();
         }
     }
