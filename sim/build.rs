@@ -74,6 +74,7 @@ fn main() {
         return;
     };
     let start = Instant::now();
+    let compiler = model_compiler();
     for model in &MODELS {
         let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join(model.dir);
         std::fs::create_dir_all(&out).unwrap();
@@ -82,7 +83,7 @@ fn main() {
             _ => board_core_verilog(),
         };
         std::fs::write(out.join("top.v"), verilog).unwrap();
-        verilate(&out, model);
+        verilate(&out, model, compiler.as_deref());
         compile_shim(&out, &root, model);
         println!("cargo::rustc-link-search=native={}", out.display());
         println!("cargo::rustc-link-lib=static={}_shim", model.symbols);
@@ -274,7 +275,7 @@ fn model_compiler() -> Option<String> {
         .then(|| "clang++".to_string())
 }
 
-fn verilate(out: &Path, model: &Model) {
+fn verilate(out: &Path, model: &Model, compiler: Option<&str>) {
     let _ = std::fs::remove_dir_all(out.join("obj"));
     isolate_false_loops(out);
     run(
@@ -307,7 +308,7 @@ fn verilate(out: &Path, model: &Model) {
                 "OPT_SLOW=-O1",
             ])
             .args(
-                model_compiler()
+                compiler
                     .map(|c| format!("CXX={c}"))
                     .iter()
                     .flat_map(|c| ["-MAKEFLAGS", c]),

@@ -397,24 +397,24 @@ impl Runtime {
     /// Frames from the TAP into the board, and the session's receive step.
     fn receive(&mut self) -> anyhow::Result<()> {
         let wall = Instant::now();
-        if let Wire::Board { board, .. } = &mut self.wire {
-            board.next_turn();
-        }
         if let Wire::Board {
             board,
-            tap: Some(tap),
+            tap,
             inbound,
             ..
         } = &mut self.wire
         {
-            let mut raw = Vec::new();
-            tap.read_all(&mut raw)?;
-            for f in raw {
-                inbound.pass(f, wall, &mut self.frames);
-            }
-            inbound.tick(wall, &mut self.frames);
-            for f in self.frames.drain(..) {
-                board.push_frame(&f);
+            board.next_turn();
+            if let Some(tap) = tap {
+                let mut raw = Vec::new();
+                tap.read_all(&mut raw)?;
+                for f in raw {
+                    inbound.pass(f, wall, &mut self.frames);
+                }
+                inbound.tick(wall, &mut self.frames);
+                for f in self.frames.drain(..) {
+                    board.push_frame(&f);
+                }
             }
         }
         let now = self.now();
@@ -483,11 +483,11 @@ impl Runtime {
     /// still hold a frame or a message), handling what it reports, so that the counters
     /// read next count every frame that went in.
     fn settle(&mut self) -> anyhow::Result<()> {
+        let now = self.now();
         if let Wire::Board { board, .. } = &mut self.wire {
-            let now = self.start.elapsed().as_micros() as u64;
             while self
                 .session
-                .wait(board.link(), Duration::from_secs(1), Time(now))?
+                .wait(board.link(), Duration::from_secs(1), now)?
             {}
         }
         Ok(())

@@ -69,7 +69,7 @@ impl SimLink {
     /// as they would on a real wire.
     pub fn set_slice(&mut self, clocks: Option<u64>) {
         self.slice = clocks;
-        self.slice_left = clocks.unwrap_or(0);
+        self.next_turn();
     }
 
     /// A new turn: the board may run another slice.

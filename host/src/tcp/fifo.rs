@@ -64,8 +64,8 @@ pub const PROBE_RECORDS: u32 = 1;
 /// while the link carries one segment to the host and a second waits in the FIFO, the
 /// peer can already send the third on the ACK of the first, so the link does not wait
 /// for it; and an echo, whose answers and ACKs share the host → board link, still
-/// keeps a segment coming. (Two segments of 546 bytes moved an echo at ~7 link clocks
-/// a payload byte through the simulated board, three of 341 at ~3.)
+/// keeps a segment coming. (Two segments of 546 bytes moved an echo through the
+/// simulated board at ~7 board clocks a payload byte, three of 341 at ~3.)
 pub const MSS_SEGMENTS: u32 = 3;
 /// Records kept aside for segments no window covers (counted with full options).
 pub const RESERVED_RECORDS: u32 = 2;
