@@ -4,8 +4,12 @@
 //! A bump is a read-modify-write over three clocks: read, add one into a register,
 //! write. The register is there for timing: the RAM's read data comes late in the
 //! clock, and through the 32-bit carry chain and on to the RAM's write data it was the
-//! chip's longest path (91.9 MHz on seed 1). Bumps are a frame apart, so they never
-//! overlap. The host side reads `read_index`: `read_value` holds that counter one
+//! chip's longest path (91.9 MHz on seed 1). Bumps of different counters may come on
+//! consecutive clocks (a frame's verdict, then one of the board's own events), so each
+//! carries its counter's index along to its own write (`pending_index`, then
+//! `write_index`); a bump of the same counter comes no sooner than the clock after the
+//! last one's write (verdicts are a frame apart, the board's events two clocks apart at
+//! least and each a frame apart from its like). The host side reads `read_index`: `read_value` holds that counter one
 //! clock later, when `read_valid` says no bump took the RAM's read port and the counter
 //! was not being written in that clock (a [`BlockRam`]: the chip's read of the address
 //! being written is undefined, so it is not offered).
@@ -24,8 +28,11 @@ pub struct RxCounters {
     ram: BlockRam<Bits<32>, 5>,
     /// The bump's read data is out of the RAM (this clock).
     pending: DFF<Bit>,
-    /// The counter being bumped, from its read to its write.
+    /// The counter being bumped, in the clock after its read.
     pending_index: DFF<Bits<5>>,
+    /// The counter written this clock (`writing`): a bump in the clock after another
+    /// moves `pending_index` on before the first's write.
+    write_index: DFF<Bits<5>>,
     /// The bumped count, written back this clock when `writing`.
     sum: DFF<Bits<32>>,
     writing: DFF<Bit>,
@@ -45,6 +52,7 @@ impl Default for RxCounters {
             ram: BlockRam::zeroed(),
             pending: Default::default(),
             pending_index: Default::default(),
+            write_index: Default::default(),
             sum: Default::default(),
             writing: Default::default(),
             valid_r: Default::default(),
@@ -55,11 +63,12 @@ impl Default for RxCounters {
 impl Logic for RxCounters {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, pending, pending_index, sum, writing, valid_r);
+        dff_setup!(self, clock, pending, pending_index, write_index, sum, writing, valid_r);
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.ram.read_address.next = self.read_index.val();
-        self.ram.write_address.next = self.pending_index.q.val();
+        self.write_index.d.next = self.pending_index.q.val();
+        self.ram.write_address.next = self.write_index.q.val();
         // Loaded every clock: written only with `writing`, the clock after `pending`.
         self.sum.d.next = self.ram.read_data.val() + 1;
         self.ram.write_data.next = self.sum.q.val();
@@ -67,7 +76,7 @@ impl Logic for RxCounters {
         self.pending.d.next = self.bump.val();
         self.writing.d.next = self.pending.q.val();
         self.valid_r.d.next = !self.bump.val()
-            & !(self.writing.q.val() & (self.read_index.val() == self.pending_index.q.val()));
+            & !(self.writing.q.val() & (self.read_index.val() == self.write_index.q.val()));
         if self.bump.val() {
             self.ram.read_address.next = self.index.val();
             self.pending_index.d.next = self.index.val();
@@ -108,6 +117,29 @@ mod tests {
         assert_eq!(read(&mut uut, 21), 1);
         assert_eq!(read(&mut uut, 26), 5);
         assert_eq!(read(&mut uut, 2), 0);
+    }
+
+    /// A frame's verdict and a board event in the next clock, to different counters
+    /// (the receive pipeline lets an event in the clock after a verdict): both count.
+    /// Before `write_index`, the second bump's index took the first's write, and the
+    /// first count was lost.
+    #[test]
+    fn bumps_on_consecutive_clocks_both_count() {
+        let mut uut = RxCounters::default();
+        uut.connect_all();
+        for round in 1..=3u64 {
+            for index in [26u64, 28] {
+                uut.bump.next = true;
+                uut.index.next = index.into();
+                crate::tick!(uut);
+            }
+            uut.bump.next = false;
+            for _ in 0..3 {
+                crate::tick!(uut);
+            }
+            assert_eq!(read(&mut uut, 26), round, "the verdict's counter");
+            assert_eq!(read(&mut uut, 28), round, "the event's counter");
+        }
     }
 
     /// The host reads the counter a bump is writing: not offered in that clock (the
