@@ -63,7 +63,16 @@ impl Default for RxCounters {
 impl Logic for RxCounters {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, pending, pending_index, write_index, sum, writing, valid_r);
+        dff_setup!(
+            self,
+            clock,
+            pending,
+            pending_index,
+            write_index,
+            sum,
+            writing,
+            valid_r
+        );
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.ram.read_address.next = self.read_index.val();
