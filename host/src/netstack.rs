@@ -154,6 +154,9 @@ pub struct HostCounters {
     pub arp_drops: u64,
     /// Requests sent again after `Error` 5.
     pub busy_resends: u64,
+    /// Requests confirmed by a later request's `TxDone` (the board keeps one TxDone to
+    /// send, so a second frame that leaves while the link is busy replaces the first's).
+    pub tx_done_implied: u64,
     /// Requests whose `TxDone` never came.
     pub tx_done_timeouts: u64,
     /// `Error` messages other than 5 (the board refused a corrupt frame of ours).
@@ -184,6 +187,7 @@ impl HostCounters {
             ("host_arp_requests", self.arp_requests),
             ("host_arp_drops", self.arp_drops),
             ("host_busy_resends", self.busy_resends),
+            ("host_tx_done_implied", self.tx_done_implied),
             ("host_tx_done_timeouts", self.tx_done_timeouts),
             ("host_link_errors", self.link_errors),
             ("host_oversize", self.oversize),
@@ -482,7 +486,13 @@ impl Session {
             Message::Counters(values) => self.board_counters = Some(values),
             Message::TxDone { tag } => {
                 self.counters.tx_done += 1;
-                self.in_flight.retain(|f| f.tag != tag);
+                // The board sends its staged requests in the order they came and keeps
+                // one TxDone to send (a second replaces the first while the link is
+                // busy), so a TxDone confirms every request sent before its own too.
+                if let Some(at) = self.in_flight.iter().position(|f| f.tag == tag) {
+                    self.in_flight.drain(..=at);
+                    self.counters.tx_done_implied += at as u64;
+                }
             }
             Message::Error {
                 code: ErrorCode::TransmitBusy,
@@ -1092,6 +1102,37 @@ mod tests {
         s.poll(&mut link, Time::from_millis(500)).unwrap();
         assert_eq!(s.outstanding(), 0);
         assert_eq!(s.host_counters().tx_done_timeouts, 2);
+    }
+
+    #[test]
+    fn a_tx_done_confirms_the_requests_before_it() {
+        let mut s = session();
+        let mut link = MockLink::default();
+        let (id, _, _) = established(&mut s, &mut link);
+        s.stack().send(id, &[5u8; 3 * 1440]).unwrap();
+        s.poll(&mut link, Time::ZERO).unwrap();
+        let sent = link.take();
+        let first = tx_tcps(&sent);
+        assert_eq!(first.len(), 2);
+        // The first frame's TxDone was replaced by the second's on the board.
+        link.inbox.push_back(Message::TxDone { tag: first[1].tag });
+        s.poll(&mut link, Time::ZERO).unwrap();
+        assert_eq!(
+            tx_tcps(&link.take()).len(),
+            1,
+            "both places free: the third goes"
+        );
+        assert_eq!(s.outstanding(), 1);
+        let c = s.host_counters();
+        // The handshake's SYN+ACK had its own.
+        assert_eq!(
+            (c.tx_done, c.tx_done_implied, c.tx_done_timeouts),
+            (2, 1, 0)
+        );
+        // A TxDone for a tag no longer outstanding (a late duplicate) frees nothing.
+        link.inbox.push_back(Message::TxDone { tag: first[0].tag });
+        s.poll(&mut link, Time::ZERO).unwrap();
+        assert_eq!(s.outstanding(), 1);
     }
 
     #[test]

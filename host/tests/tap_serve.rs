@@ -448,6 +448,11 @@ fn bulk_discard(link: &str, conns: usize, bytes: usize) {
         "kept but lost on the link"
     );
     assert_eq!(board("tcp_retransmitted"), 0, "the host sent nothing again");
+    assert_eq!(
+        board("host_tx_done_timeouts"),
+        0,
+        "a request whose TxDone never came"
+    );
     assert_eq!(linux("TcpExtTCPTimeouts"), 0, "Linux timed out");
     assert_eq!(linux("TcpExtTCPLostRetransmit"), 0);
     assert_eq!(
