@@ -272,9 +272,9 @@ cosim_ports!(CobsEncoder {
     inputs: [data, valid, last, out_ready],
     outputs: [ready, out_data, out_valid],
 });
-cosim_ports!(tcpip_hdl::board::crc32_serial::Crc32Serial {
-    inputs: [data, start, flush, clear],
-    outputs: [busy, fcs],
+cosim_ports!(tcpip_hdl::board::crc32_register::Crc32Register {
+    inputs: [data, step, shifting],
+    outputs: [fcs],
 });
 cosim_ports!(CrcAppend {
     inputs: [data, valid, last, out_ready],

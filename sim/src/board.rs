@@ -2,8 +2,8 @@
 //! with its two byte streams brought out: the PHY side (Ethernet frames) and the link
 //! side (the host's COBS frames). It skips only the pins: no RMII dibits, no UART bit
 //! timing; bytes go straight into the link framer, host → board as fast as the board
-//! takes them ([`min_clocks_after`]: 2 clocks a byte, 24 after a frame's delimiter;
-//! any UART is slower), board → host one per clock, or, paced
+//! takes them ([`min_clocks_after`]: a byte a clock, 24 clocks after a frame's
+//! delimiter; any UART is slower), board → host one per clock, or, paced
 //! ([`VirtualBoard::set_uart_pace`]), a byte each way as the board's UART carries them
 //! at the rate it runs (`link_fast`: 4 or 12 Mbaud, as the last Config chose).
 //!

@@ -4,8 +4,8 @@
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tcpip_hdl::board::cobs_decoder::CobsDecoder;
 use tcpip_hdl::board::cobs_encoder::cobs_frame;
-use tcpip_hdl::board::crc_check::{CrcCheck, MIN_CLOCKS_AFTER_END, MIN_CLOCKS_PER_BYTE};
-use tcpip_hdl::board::host_rx::HostRx;
+use tcpip_hdl::board::crc_check::{CrcCheck, MIN_CLOCKS_AFTER_END};
+use tcpip_hdl::board::host_rx::{min_clocks_after, HostRx};
 use tcpip_hdl::link::crc32::crc32_ieee;
 use tcpip_sim::cosim::check_block;
 
@@ -109,7 +109,7 @@ fn crc_check() {
         // At the fastest pace the CRC check takes, or a little slower.
         for b in m {
             vectors.push(vec![b as u64, 1, 0]);
-            let gap = MIN_CLOCKS_PER_BYTE - 1 + rng.gen_bool(0.2) as usize;
+            let gap = rng.gen_bool(0.2) as usize;
             vectors.extend((0..gap).map(|_| vec![0, 0, 0]));
         }
         vectors.push(vec![0, 0, 1]);
@@ -141,8 +141,8 @@ fn host_rx() {
             if rng.gen_bool(0.01) {
                 busy = !busy;
             }
-            // No closer than the CRC check takes them, as a UART's bytes are.
-            let gap = MIN_CLOCKS_PER_BYTE - 1 + rng.gen_bool(0.1) as usize;
+            // No closer than HostRx takes them.
+            let gap = min_clocks_after(b) - 1 + rng.gen_bool(0.1) as usize;
             std::iter::once(vec![b as u64, 1, busy as u64])
                 .chain((0..gap).map(move |_| vec![0, 0, busy as u64]))
         })

@@ -8,17 +8,13 @@
 //! may pass in the clock after the last of them. The simulated board's unpaced link
 //! runs at that rate; a 12 Mbaud UART takes 83 clocks a byte.
 //!
-//! The CRC is a byte a clock through [`Crc32Table`], as [`MacTx`]'s: the register
-//! holds the complement of the CRC state, so zero (its power-up value) is the fresh
-//! start and it reads as the FCS at any time. In the complement a byte step is
-//! `s' = (s >> 8) ^ 0xFF000000 ^ T(!(s[7:0] ^ byte))`. The FCS leaves by forcing the
-//! table's index to zero (and the top byte's ones off): the register shifts right a byte
-//! a clock, its low byte is always the next FCS byte, and after the fourth it is zero
-//! for the next message, with no clear.
+//! The CRC is a byte a clock in a [`Crc32Register`], the one [`CrcCheck`] keeps on
+//! the way in: it reads as the FCS at any time, and shifting sends the FCS out a byte a
+//! clock, its low byte first, and leaves it at zero for the next message, with no clear.
 //!
-//! [`MacTx`]: crate::link::mac_tx::MacTx
+//! [`CrcCheck`]: super::crc_check::CrcCheck
 
-use crate::link::crc32_table::Crc32Table;
+use crate::board::crc32_register::Crc32Register;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -32,13 +28,8 @@ pub struct CrcAppend {
     pub out_valid: Signal<Out, Bit>,
     pub out_last: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
-    /// The complement of the CRC state: back at zero after the four CRC bytes leave.
-    crc: DFF<Bits<32>>,
-    /// The byte step's XOR network, indexed by the register's low byte XOR the byte.
-    byte_table: Crc32Table,
-    /// The complement's new top byte: ones when absorbing, zeros when shifting out.
-    top: Signal<Local, Bits<32>>,
-    ones: Constant<Bits<32>>,
+    /// Back at zero after the four CRC bytes leave.
+    crc: Crc32Register,
     step: Signal<Local, Bit>,
     /// Sending the CRC.
     appending: DFF<Bit>,
@@ -59,9 +50,6 @@ impl Default for CrcAppend {
             out_last: Default::default(),
             out_ready: Default::default(),
             crc: Default::default(),
-            byte_table: Default::default(),
-            top: Default::default(),
-            ones: Constant::new(0xFF00_0000_u32.to_bits()),
             step: Default::default(),
             appending: Default::default(),
             index: Default::default(),
@@ -72,27 +60,25 @@ impl Default for CrcAppend {
 impl Logic for CrcAppend {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, crc, appending, index);
-        self.byte_table.data.next = !(self.crc.q.val().get_bits::<8>(0) ^ self.data.val());
-        self.top.next = self.ones.val();
+        dff_setup!(self, clock, appending, index);
+        self.crc.clock.next = self.clock.val();
+        self.crc.data.next = self.data.val();
+        // Sending the FCS: its low byte is the next to go, and a step brings the next down.
+        self.crc.shifting.next = self.appending.q.val();
         self.out_data.next = self.data.val();
         self.out_valid.next = self.valid.val();
         self.out_last.next = false;
         self.ready.next = self.out_ready.val();
         if self.appending.q.val() {
-            // The FCS's low byte is the next to go: shifting it out brings the next down.
-            self.byte_table.data.next = 0.into();
-            self.top.next = 0.into();
-            self.out_data.next = self.crc.q.val().get_bits::<8>(0);
+            self.out_data.next = self.crc.fcs.val().get_bits::<8>(0);
             self.out_valid.next = true;
             self.out_last.next = self.index.q.val() == 3;
             self.ready.next = false;
         }
         // A byte leaves: the register absorbs it, or shifts the CRC byte out.
         self.step.next = self.out_valid.val() & self.out_ready.val();
+        self.crc.step.next = self.step.val();
         if self.step.val() {
-            self.crc.d.next =
-                (self.crc.q.val() >> 8) ^ (self.byte_table.crc.val() ^ self.top.val());
             if self.appending.q.val() {
                 self.index.d.next = self.index.q.val() + 1;
                 if self.index.q.val() == 3 {

@@ -8,35 +8,32 @@
 //! ends at the CRC's fixed residue. `out_end` repeats `frame_end` with `crc_ok` beside
 //! it; a frame of fewer than five bytes (no room for a type byte and a CRC) is never ok.
 //!
-//! Rate: the CRC takes four bits a clock ([`Crc32Serial`], 2 clocks a byte), and
-//! bytes, and `frame_end` after the last one, must come at least [`MIN_CLOCKS_PER_BYTE`]
-//! (2) clocks apart; a byte sooner would be judged wrongly. After `frame_end` the
-//! register is flushed back to its fresh start (zero) in 8 clocks, four bits a clock
-//! with no feedback, as the appender shifts its FCS out: a clear would cost a LUT4 a
-//! register bit. So the next frame's first byte comes at least [`MIN_CLOCKS_AFTER_END`]
-//! (9) clocks after `frame_end`. The simulated board feeds its link that fast (HostRx
-//! adds a gap of 24 after each frame); a real link never comes close: each byte is a
-//! UART byte (the COBS decoder passes them on a clock later, one out per byte in at
-//! most, and `frame_end` is the delimiter byte's), ten bit times of at least four clocks
-//! (`UartRx` needs four), 250 clocks at 4 Mbaud and 83 at 12 Mbaud.
+//! Rate: a byte a clock, the CRC in a [`Crc32Register`] (the appender's on the way
+//! out), and `frame_end` may come in the clock after the last byte. After `frame_end`
+//! the register is flushed back to its fresh start (zero) in 4 clocks, shifting a byte
+//! out a clock as the appender sends its FCS: a clear would cost a LUT4 a register bit.
+//! So the next frame's first byte comes at least [`MIN_CLOCKS_AFTER_END`] (5) clocks
+//! after `frame_end`. The simulated board feeds its link that fast (HostRx adds a gap of
+//! 24 after each frame); a real link never comes close: each byte is a UART byte (the
+//! COBS decoder passes them on a clock later, one out per byte in at most, and
+//! `frame_end` is the delimiter byte's), ten bit times of at least four clocks (`UartRx`
+//! needs four), 250 clocks at 4 Mbaud and 83 at 12 Mbaud.
 //!
 //! The four held bytes are a ring in block RAM (`held`, at a 2-bit slot), not 32
 //! flip-flops that each take a logic cell: a new byte is written over the oldest one's
-//! slot in the clock the oldest leaves. The RAM's read port reads that slot on every
-//! clock, so its read data holds the oldest byte when the new one comes (the slot was
-//! last written four bytes ago, and the clock before had no write); the read of the
-//! slot being written is never used.
+//! slot in the clock the oldest leaves. The RAM's read port reads, on every clock, the
+//! slot the next byte will meet (`slot`, one on if a byte is written now), so its read
+//! data holds the oldest byte when the new one comes (the slot was last written four
+//! bytes ago, never in the clock of the read); the read of the slot being written is
+//! never used.
 
 use crate::block_ram::BlockRam;
-use crate::board::crc32_serial::{Crc32Serial, RESIDUE};
+use crate::board::crc32_register::{Crc32Register, RESIDUE};
 use rust_hdl::prelude::*;
 
-/// The closest two bytes (or the last byte and `frame_end`) may follow each other.
-pub const MIN_CLOCKS_PER_BYTE: usize = 2;
-
-/// The closest the next frame's first byte may follow `frame_end`: the flush's 8
+/// The closest the next frame's first byte may follow `frame_end`: the flush's 4
 /// clocks, then the byte.
-pub const MIN_CLOCKS_AFTER_END: usize = 9;
+pub const MIN_CLOCKS_AFTER_END: usize = 5;
 
 #[derive(LogicBlock)]
 pub struct CrcCheck {
@@ -50,17 +47,18 @@ pub struct CrcCheck {
     pub out_end: Signal<Out, Bit>,
     /// With `out_end`: at least five bytes and the CRC matched.
     pub crc_ok: Signal<Out, Bit>,
-    crc: Crc32Serial,
+    crc: Crc32Register,
     /// The last four bytes, at slot `slot`, `slot` + 1, ... (the oldest first).
     held: BlockRam<Bits<8>, 4>,
     /// The oldest held byte's slot, where the next byte goes.
     slot: DFF<Bits<2>>,
     /// Bytes of this frame so far, stopping at 5.
     count: DFF<Bits<3>>,
-    /// The register is being flushed (after a frame's end), at this clock of eight: a
-    /// flushed byte starts on each even one.
+    /// The register is being flushed (after a frame's end), at this clock of four.
     flushing: DFF<Bit>,
-    flush_step: DFF<Bits<3>>,
+    flush_step: DFF<Bits<2>>,
+    /// The slot the next byte will meet.
+    next_slot: Signal<Local, Bits<2>>,
     count_step: Signal<Local, Bit>,
     residue: Constant<Bits<32>>,
 }
@@ -77,7 +75,7 @@ impl Default for CrcCheck {
             out_end: Default::default(),
             crc_ok: Default::default(),
             // Flushed to zero after each frame's end; never cleared.
-            crc: Crc32Serial::new(true, false),
+            crc: Default::default(),
             // Zeroed, so the Verilog and Rust models read the same before the first
             // bytes (`out_data` is meaningless then).
             held: BlockRam::zeroed(),
@@ -85,6 +83,7 @@ impl Default for CrcCheck {
             count: Default::default(),
             flushing: Default::default(),
             flush_step: Default::default(),
+            next_slot: Default::default(),
             count_step: Default::default(),
             residue: Constant::new(RESIDUE.to_bits()),
         }
@@ -98,23 +97,22 @@ impl Logic for CrcCheck {
         self.crc.clock.next = self.clock.val();
         self.crc.data.next = self.data.val();
         // Each frame starts from a flushed register (zero at power-up too): four
-        // flushed bytes shift it out. The step wraps to 0 as the flush ends.
-        self.crc.start.next =
-            self.valid.val() | (self.flushing.q.val() & !self.flush_step.q.val().get_bit(0));
-        self.crc.flush.next = self.flushing.q.val();
-        self.crc.clear.next = false;
+        // shifted bytes send it out. The step wraps to 0 as the flush ends.
+        self.crc.step.next = self.valid.val() | self.flushing.q.val();
+        self.crc.shifting.next = self.flushing.q.val();
         // The counters count by one or by zero: the hold is the adder's, no LUT4 a bit.
         self.flush_step.d.next =
-            self.flush_step.q.val() + bit_cast::<3, 1>(self.flushing.q.val().into());
-        if self.flushing.q.val() & (self.flush_step.q.val() == 7) {
+            self.flush_step.q.val() + bit_cast::<2, 1>(self.flushing.q.val().into());
+        if self.flushing.q.val() & (self.flush_step.q.val() == 3) {
             self.flushing.d.next = false;
         }
-        self.slot.d.next = self.slot.q.val() + bit_cast::<2, 1>(self.valid.val().into());
+        self.next_slot.next = self.slot.q.val() + bit_cast::<2, 1>(self.valid.val().into());
+        self.slot.d.next = self.next_slot.val();
         self.count_step.next = self.valid.val() & (self.count.q.val() != 5);
         self.count.d.next = self.count.q.val() + bit_cast::<3, 1>(self.count_step.val().into());
         self.held.read_clock.next = self.clock.val();
         self.held.write_clock.next = self.clock.val();
-        self.held.read_address.next = bit_cast::<4, 2>(self.slot.q.val());
+        self.held.read_address.next = bit_cast::<4, 2>(self.next_slot.val());
         self.held.write_address.next = bit_cast::<4, 2>(self.slot.q.val());
         self.held.write_data.next = self.data.val();
         self.held.write_enable.next = self.valid.val();
@@ -136,19 +134,18 @@ mod tests {
     use crate::link::crc32::crc32_ieee;
 
     /// Frames (raw bytes, CRC included) in, at the fastest rate allowed (a byte or the
-    /// frame's end every `MIN_CLOCKS_PER_BYTE` clocks, the next frame
-    /// `MIN_CLOCKS_AFTER_END` after the end); out: each frame's passed bytes and its
+    /// frame's end every clock, the next frame `MIN_CLOCKS_AFTER_END` after the end) or
+    /// with `gap` idle clocks after each byte; out: each frame's passed bytes and its
     /// verdict.
-    fn check(frames: &[Vec<u8>]) -> Vec<(Vec<u8>, bool)> {
+    fn check_paced(frames: &[Vec<u8>], gap: usize) -> Vec<(Vec<u8>, bool)> {
         let mut uut = CrcCheck::default();
         uut.connect_all();
         assert!(simulate(&mut uut, 100));
         let mut stimulus: Vec<(Option<u8>, bool)> = vec![];
-        let gap = [(None, false); MIN_CLOCKS_PER_BYTE - 1];
         for f in frames {
             for &b in f {
                 stimulus.push((Some(b), false));
-                stimulus.extend(gap);
+                stimulus.extend(std::iter::repeat((None, false)).take(gap));
             }
             stimulus.push((None, true));
             stimulus.extend([(None, false); MIN_CLOCKS_AFTER_END - 1]);
@@ -167,6 +164,16 @@ mod tests {
             }
             crate::tick!(uut);
         }
+        got
+    }
+
+    fn check(frames: &[Vec<u8>]) -> Vec<(Vec<u8>, bool)> {
+        let got = check_paced(frames, 0);
+        assert_eq!(
+            check_paced(frames, 1),
+            got,
+            "the same at a byte every other clock"
+        );
         got
     }
 

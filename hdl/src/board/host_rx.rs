@@ -47,13 +47,13 @@
 //!   bytes, as it would meet the old address and then the new one if they switched
 //!   at once. The flags (promiscuous, link rate) and `configured` switch with
 //!   `config_valid`.
-//! The next frame cannot disturb a copy: its byte at offset k reaches the block RAM at
-//! least 2 (k + 5) clocks after the end (the CRC check's pace, and the check holds four
-//! bytes), after the copy read it (k + 2 clocks after).
+//! The next frame cannot disturb a copy: its byte at offset k reaches the block RAM
+//! more than [`MIN_CLOCKS_AFTER_FRAME`] + k + 4 clocks after the end (the frame gap,
+//! and the check holds four bytes), after the copy read it (k + 2 clocks after).
 //!
-//! Pace: link bytes come at least [`MIN_CLOCKS_PER_BYTE`] (2) clocks apart, and a
-//! frame's first byte at least [`MIN_CLOCKS_AFTER_FRAME`] after the delimiter before it
-//! ([`min_clocks_after`]), which also covers the CRC check's flush after a frame
+//! Pace: link bytes may come a clock apart, and a frame's first byte at least
+//! [`MIN_CLOCKS_AFTER_FRAME`] after the delimiter before it ([`min_clocks_after`]),
+//! which also covers the CRC check's flush after a frame
 //! ([`MIN_CLOCKS_AFTER_END`]). The gap lets a frame's action finish (a Config's copy ends
 //! with `config_valid` 18 clocks after its delimiter) before the next frame can end, so
 //! what the board sends back (Hello, Counters, Error) comes in the order the host's
@@ -70,7 +70,7 @@
 
 use crate::block_ram::BlockRam;
 use crate::board::cobs_decoder::CobsDecoder;
-use crate::board::crc_check::{CrcCheck, MIN_CLOCKS_AFTER_END, MIN_CLOCKS_PER_BYTE};
+use crate::board::crc_check::{CrcCheck, MIN_CLOCKS_AFTER_END};
 use rust_hdl::prelude::*;
 
 /// The fewest clocks from a frame's delimiter to the next frame's first byte.
@@ -81,12 +81,12 @@ pub const MIN_CLOCKS_AFTER_FRAME: usize = 24;
 const _: () = assert!(MIN_CLOCKS_AFTER_FRAME >= MIN_CLOCKS_AFTER_END);
 
 /// The fewest clocks from link byte `byte` to the next one: a frame's gap after its
-/// delimiter, else the CRC check's pace.
+/// delimiter, else a clock.
 pub fn min_clocks_after(byte: u8) -> usize {
     if byte == 0 {
         MIN_CLOCKS_AFTER_FRAME
     } else {
-        MIN_CLOCKS_PER_BYTE
+        1
     }
 }
 
@@ -256,19 +256,15 @@ pub struct HostRx {
     strobe: Signal<Local, Bit>,
     is_tx: Signal<Local, Bit>,
     is_fixed: Signal<Local, Bit>,
-    /// The offset is the length of the type's fixed part (type byte included).
+    /// The offset is the length of the type's fixed part (type byte included), or the
+    /// longest message's. These decodes, `word_end` and `hi_load` are worked out in
+    /// the clock their byte comes, from the offset and type flip-flops: a byte may
+    /// follow the one before in the next clock, so nothing about the next offset is
+    /// known a clock ahead (the decodes were registered a clock ahead when bytes came
+    /// at least two clocks apart; a decode of both `offset` and `offset` + 1 cost 22
+    /// LUT4s more, and the paths are short either way).
     at_fixed_end: Signal<Local, Bit>,
     at_limit: Signal<Local, Bit>,
-    /// `at_fixed_end`, `at_limit`, `word_end`, `hi_load` and whether the byte skips
-    /// `word_lo` (a little-endian field's second), decoded a clock ahead: bytes come at
-    /// least two clocks apart, so the offset and type a byte meets were there the clock
-    /// before (and at the frame's end, two clocks before). So the offset's decode is
-    /// not in one path with the registers' enables.
-    fixed_end_r: DFF<Bit>,
-    limit_r: DFF<Bit>,
-    word_end_r: DFF<Bit>,
-    hi_load_r: DFF<Bit>,
-    lo_skip_r: DFF<Bit>,
     length_ok: Signal<Local, Bit>,
     code: Signal<Local, Bits<3>>,
     /// The byte `stage` read out this clock.
@@ -385,11 +381,6 @@ impl Default for HostRx {
             is_fixed: Default::default(),
             at_fixed_end: Default::default(),
             at_limit: Default::default(),
-            fixed_end_r: Default::default(),
-            limit_r: Default::default(),
-            word_end_r: Default::default(),
-            hi_load_r: Default::default(),
-            lo_skip_r: Default::default(),
             length_ok: Default::default(),
             code: Default::default(),
             staged: Default::default(),
@@ -458,12 +449,7 @@ impl Logic for HostRx {
             tx_is_udp_r,
             tx_is_icmp_r,
             tx_word_write_r,
-            tx_word_index_r,
-            fixed_end_r,
-            limit_r,
-            word_end_r,
-            hi_load_r,
-            lo_skip_r
+            tx_word_index_r
         );
         self.decoder.clock.next = self.clock.val();
         self.decoder.data.next = self.link_data.val();
@@ -520,11 +506,6 @@ impl Logic for HostRx {
         // second goes to the high half; every other byte to the low half.
         self.hi_load.next =
             ((self.position.val() & 0xAA8) != 0) | (self.word_end.val() & self.word_le.val());
-        self.fixed_end_r.d.next = self.at_fixed_end.val();
-        self.limit_r.d.next = self.at_limit.val();
-        self.word_end_r.d.next = self.word_end.val();
-        self.hi_load_r.d.next = self.hi_load.val();
-        self.lo_skip_r.d.next = self.word_end.val() & self.word_le.val();
         self.tx_word_write_r.d.next = false;
         self.tx_write_r.d.next = false;
         // Every message's first sixteen bytes to the staging RAM, at their offset.
@@ -537,7 +518,7 @@ impl Logic for HostRx {
         self.offset_step.next = self.strobe.val() & (self.offset.q.val() != 2047);
         self.offset.d.next = self.offset.q.val() + bit_cast::<11, 1>(self.offset_step.val().into());
         self.options_step.next = self.strobe.val()
-            & (self.fixed_end_r.q.val() | self.beyond_fixed.q.val())
+            & (self.at_fixed_end.val() | self.beyond_fixed.q.val())
             & (self.options_left.q.val() != 0);
         self.options_left.d.next =
             self.options_left.q.val() - bit_cast::<6, 1>(self.options_step.val().into());
@@ -555,15 +536,15 @@ impl Logic for HostRx {
                         | (self.byte.val() == 0x86));
                 self.options_len.d.next = 0.into();
             }
-            if self.fixed_end_r.q.val() {
+            if self.at_fixed_end.val() {
                 self.beyond_fixed.d.next = true;
             }
-            if self.limit_r.q.val() {
+            if self.at_limit.val() {
                 self.too_long.d.next = true;
             }
             self.tx_write_r.d.next = self.is_tx.val()
-                & (self.fixed_end_r.q.val() | self.beyond_fixed.q.val())
-                & !self.limit_r.q.val()
+                & (self.at_fixed_end.val() | self.beyond_fixed.q.val())
+                & !self.at_limit.val()
                 & !self.too_long.q.val()
                 & !self.busy_at_start.q.val();
             if self.is_tcp.q.val() & self.position.val().get_bit(25) {
@@ -575,13 +556,13 @@ impl Logic for HostRx {
             // The other fields, a word as its second byte arrives (offsets 2, 4, ..., 24
             // and 28 of a TxTcp, 2 to 16 of a TxUdp, 2 to 12 of a TxIcmp), for the
             // transmitter's descriptor.
-            if self.hi_load_r.q.val() {
+            if self.hi_load.val() {
                 self.word_hi.d.next = self.byte.val();
             }
-            if !self.lo_skip_r.q.val() {
+            if !(self.word_end.val() & self.word_le.val()) {
                 self.word_lo.d.next = self.byte.val();
             }
-            self.tx_word_write_r.d.next = self.word_end_r.q.val() & !self.busy_at_start.q.val();
+            self.tx_word_write_r.d.next = self.word_end.val() & !self.busy_at_start.q.val();
             if self.is_config.q.val() & self.position.val().get_bit(15) {
                 self.promiscuous.d.next = self.byte.val().get_bit(0);
             }
@@ -603,9 +584,9 @@ impl Logic for HostRx {
 
         // The frame's verdict, the clock after its end (never one with a byte).
         self.length_ok.next =
-            (self.is_fixed.val() & self.fixed_end_r.q.val() & !self.beyond_fixed.q.val())
+            (self.is_fixed.val() & self.at_fixed_end.val() & !self.beyond_fixed.q.val())
                 | (self.is_tx.val()
-                    & (self.fixed_end_r.q.val() | self.beyond_fixed.q.val())
+                    & (self.at_fixed_end.val() | self.beyond_fixed.q.val())
                     & !self.too_long.q.val()
                     & (!self.is_tcp.q.val()
                         | ((self.options_left.q.val() == 0) & !self.options_bad.q.val())));
@@ -818,7 +799,8 @@ fn ip_of(ip: Bits<32>) -> [u8; 4] {
 }
 
 /// Drives a fresh [`HostRx`] directly: `link[i]` is offered on the clock `at(i)` (at least
-/// [`MIN_CLOCKS_PER_BYTE`] after `at(i - 1)`, as a UART's bytes are), `busy(clock)` is `tx_busy`; runs 40 clocks past the last byte and returns
+/// [`min_clocks_after`] `link[i - 1]` after `at(i - 1)`), `busy(clock)` is `tx_busy`;
+/// runs 40 clocks past the last byte and returns
 /// every event in order (a `Tx` before an `Error` of the same clock; an `ArpRequest`
 /// when its last IP byte has come, five clocks after its pulse). Panics if the
 /// `config_*` outputs ever change but in the fourteen clocks before a `config_valid`,
@@ -987,10 +969,26 @@ pub fn receive(
 }
 
 /// [`receive`] with bytes as close as HostRx takes them ([`line_rate_clocks`]; a UART
-/// is 40 to 125 times slower) and the transmitter never busy.
+/// is 40 to 125 times slower) and the transmitter never busy; panics unless bytes a
+/// clock further apart give the same events (a byte the clock after the one before
+/// meets the same decodes as one that comes later).
 pub fn receive_at_line_rate(link: &[u8]) -> Vec<HostRxEvent> {
     let at = line_rate_clocks(link);
-    receive(link, |i| at[i], |_| false)
+    let got = receive(link, |i| at[i], |_| false);
+    let slower: Vec<usize> = link
+        .iter()
+        .scan(0, |t, &b| {
+            let at = *t;
+            *t += min_clocks_after(b) + 1;
+            Some(at)
+        })
+        .collect();
+    assert_eq!(
+        receive(link, |i| slower[i], |_| false),
+        got,
+        "a byte every other clock"
+    );
+    got
 }
 
 #[cfg(test)]

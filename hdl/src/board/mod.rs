@@ -4,7 +4,7 @@ pub mod alchitry_cu;
 pub mod board_core;
 pub mod cobs_decoder;
 pub mod cobs_encoder;
-pub mod crc32_serial;
+pub mod crc32_register;
 pub mod crc_append;
 pub mod crc_check;
 pub mod host_rx;
