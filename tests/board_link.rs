@@ -117,7 +117,7 @@ fn hello_at_power_up_and_after_config() {
         unreachable!()
     };
     assert_eq!(h.version, tcpip_fpga::host::link::message::LINK_VERSION);
-    assert_eq!(h.rx_fifo_bytes, 2048);
+    assert_eq!(h.rx_fifo_bytes, 4096);
     assert_eq!(h.rx_record_overhead, 35);
     configure(&mut link, &BOARD);
     assert_eq!(hello_of(&drain(&mut link)), vec![(BOARD.mac, BOARD.ip)]);

@@ -46,9 +46,11 @@ use crate::rx_verdict::RxVerdict;
 use crate::transport::transport_rx::TransportRx;
 use rust_hdl::prelude::*;
 
-/// Receive FIFO of 2 KiB of messages (4 block RAMs: one full-size segment, 1,515
-/// bytes with its record header, and room for small ones).
-pub type RxFifoDefault = RxFifo<11, 12>;
+/// Receive FIFO of 4 KiB of messages (8 block RAMs: two full-size segments, 1,515
+/// bytes each with its record header, and room for small ones). Its size bounds the
+/// windows the host may advertise (host/src/tcp/fifo.rs): 2 KiB held three segments of
+/// 341 bytes a window, about 1,000 bytes a round trip.
+pub type RxFifoDefault = RxFifo<12, 13>;
 
 #[derive(LogicBlock, Default)]
 pub struct RxPipeline {

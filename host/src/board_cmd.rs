@@ -99,7 +99,7 @@ pub fn run(args: &BoardArgs) -> anyhow::Result<()> {
         if host_settled {
             if let Some(frames) = pending_inject.take() {
                 // One at a time, as a wire paced by the link would deliver them: the
-                // receive FIFO holds 2 KiB, and a capture pushed at line rate would
+                // receive FIFO holds 4 KiB, and a capture pushed at line rate would
                 // overflow it (whole segments dropped, counted as fifo_full).
                 for f in &frames {
                     board.push_frame(&f.data);
