@@ -92,10 +92,16 @@ pub fn min_clocks_after(byte: u8) -> usize {
 
 /// The clock each link byte comes at when they come as fast as HostRx takes them.
 pub fn line_rate_clocks(link: &[u8]) -> Vec<usize> {
+    clocks_with_gap(link, 0)
+}
+
+/// The clock each link byte comes at when each comes `extra` clocks later than HostRx
+/// could take it after the one before.
+fn clocks_with_gap(link: &[u8], extra: usize) -> Vec<usize> {
     link.iter()
         .scan(0, |t, &b| {
             let at = *t;
-            *t += min_clocks_after(b);
+            *t += min_clocks_after(b) + extra;
             Some(at)
         })
         .collect()
@@ -975,14 +981,7 @@ pub fn receive(
 pub fn receive_at_line_rate(link: &[u8]) -> Vec<HostRxEvent> {
     let at = line_rate_clocks(link);
     let got = receive(link, |i| at[i], |_| false);
-    let slower: Vec<usize> = link
-        .iter()
-        .scan(0, |t, &b| {
-            let at = *t;
-            *t += min_clocks_after(b) + 1;
-            Some(at)
-        })
-        .collect();
+    let slower = clocks_with_gap(link, 1);
     assert_eq!(
         receive(link, |i| slower[i], |_| false),
         got,

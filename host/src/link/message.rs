@@ -19,7 +19,7 @@
 //! | 0x02 | RxTcp | 0 protocol u8 (=6), 1 header_len u8 (20..=60, multiple of 4), 2 src_mac \[6\], 8 src_ip \[4\], 12 src_port u16, 14 dst_port u16, 16 seq u32, 20 ack u32, 24 flags u16, 26 window u16 (unscaled), 28 mss u16 (0 = none), 30 window_scale u8 (0xFF = none), 31 option_flags u8 (bit 0 SACK-permitted, bit 1 timestamps) — 32 bytes, then header_len − 20 option bytes, then the payload to the end |
 //! | 0x03 | RxUdp | 0 src_mac \[6\], 6 src_ip \[4\], 10 dst_ip \[4\], 14 src_port u16, 16 dst_port u16 — 18 bytes, then the payload to the end |
 //! | 0x04 | Counters | 32 × u32, indexed by counter slot — 128 bytes |
-//! | 0x05 | TxDone | 0 tag u16 — 2 bytes |
+//! | 0x05 | TxDone | 0 tag u16 — 2 bytes; the request with this tag has left, and so has every request sent before it (the board sends its requests in order and keeps one TxDone to send, so one may replace another) |
 //! | 0x06 | Error | 0 code u8 (1 bad CRC from host, 2 bad COBS, 3 unknown type, 4 bad length, 5 transmit busy) — 1 byte |
 //! | 0x07 | ArpReply | 0 ip \[4\], 4 mac \[6\] — 10 bytes |
 //! | 0x08 | RxIcmp | 0 src_mac \[6\], 6 src_ip \[4\], 10 dst_ip \[4\], 14 type_code u16 (type in the high byte, code in the low), 16 checksum u16 — 18 bytes (RxUdp's layout: the board writes ICMP's first four bytes where UDP's ports go), then the ICMP message from its byte 4 on (the rest of its header, then the datagram it quotes), so that type, code, checksum and the rest make the message's first [`MAX_RX_ICMP_MESSAGE`] bytes at most. Only errors with a good checksum come: destination unreachable (3), time exceeded (11), parameter problem (12) |
@@ -323,6 +323,8 @@ pub enum Message {
     RxIcmp(RxIcmp),
     /// Counter values by slot; see [`named_counters`].
     Counters([u32; 32]),
+    /// Request `tag` has left, and every request sent before it too (the board
+    /// keeps one TxDone to send: a later one replaces an unsent one).
     TxDone {
         tag: u16,
     },
